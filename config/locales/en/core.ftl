@@ -1,0 +1,1 @@
+lang-switched = This group now speaks { $language }.

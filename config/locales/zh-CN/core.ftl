@@ -1,0 +1,1 @@
+lang-switched = 本群已切换为{ $language }。

@@ -1,0 +1,247 @@
+//! Shared parsing of command arguments: targets (a reply, `@username` or a numeric id), durations
+//! (`45s`, `30m`, `2h`, `3d`, `1w`) and point amounts. Every feature parses these the same way, so members
+//! learn one syntax. Parsing is pure: resolving a username to a member is the caller's job.
+
+use std::time::Duration;
+use thiserror::Error;
+
+/// Why an argument was not understood. Each variant maps to one localized message.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ArgError {
+    /// The text is not a duration such as `30m`.
+    #[error("not a duration: {0}")]
+    BadDuration(String),
+    /// The text is not a whole number.
+    #[error("not a number: {0}")]
+    NotANumber(String),
+    /// The amount is zero or negative.
+    #[error("amount must be positive")]
+    NotPositive,
+    /// The amount is above the configured maximum.
+    #[error("amount above maximum {max}")]
+    TooLarge {
+        /// The largest amount allowed.
+        max: i64,
+    },
+    /// No target was given: no reply, no `@username`, no id.
+    #[error("no target")]
+    NoTarget,
+}
+
+/// Parses `45s`, `30m`, `2h`, `3d` or `1w` (a bare number means seconds). Combined forms like `1h30m`
+/// are accepted too.
+pub fn parse_duration(text: &str) -> Result<Duration, ArgError> {
+    let text = text.trim();
+    let bad = || ArgError::BadDuration(text.to_string());
+    if text.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut total: u64 = 0;
+    let mut number = String::new();
+    let mut saw_unit = false;
+    for ch in text.chars() {
+        if ch.is_ascii_digit() {
+            number.push(ch);
+            continue;
+        }
+        let unit: u64 = match ch.to_ascii_lowercase() {
+            's' => 1,
+            'm' => 60,
+            'h' => 3_600,
+            'd' => 86_400,
+            'w' => 7 * 86_400,
+            _ => return Err(bad()),
+        };
+        let value: u64 = number.parse().map_err(|_| bad())?;
+        total = value
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+        number.clear();
+        saw_unit = true;
+    }
+    if !number.is_empty() || !saw_unit {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs(total))
+}
+
+/// Writes a duration back in the short form used by [`parse_duration`] (largest whole units first).
+pub fn format_duration(duration: Duration) -> String {
+    let mut secs = duration.as_secs();
+    if secs == 0 {
+        return "0s".to_string();
+    }
+    let mut out = String::new();
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        if secs >= size {
+            out.push_str(&format!("{}{}", secs / size, unit));
+            secs %= size;
+        }
+    }
+    out
+}
+
+/// Parses a positive whole amount of points no larger than `max`. Full-width digits (１２３) are accepted.
+pub fn parse_amount(text: &str, max: i64) -> Result<i64, ArgError> {
+    let normalized: String = text
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '－' => '-',
+            _ => c,
+        })
+        .collect();
+    let value: i128 = normalized
+        .parse()
+        .map_err(|_| ArgError::NotANumber(text.trim().to_string()))?;
+    if value <= 0 {
+        return Err(ArgError::NotPositive);
+    }
+    if value > max as i128 {
+        return Err(ArgError::TooLarge { max });
+    }
+    Ok(value as i64)
+}
+
+/// Who a command is about, as written. A reply target is decided by the caller (it has the message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetSpec {
+    /// `@name`, without the `@`, as typed.
+    Username(String),
+    /// A numeric Telegram user id.
+    Id(i64),
+}
+
+/// Reads a target from the first word of `text` and returns it with the rest of the line.
+/// Returns `None` when the first word is neither an `@username` nor a numeric id that looks like a user
+/// id (ids below 1000 are taken as amounts, not users, so `/give 50` by reply keeps working).
+pub fn split_target(text: &str) -> (Option<TargetSpec>, &str) {
+    let text = text.trim_start();
+    let (word, rest) = match text.find(char::is_whitespace) {
+        Some(at) => (&text[..at], text[at..].trim_start()),
+        None => (text, ""),
+    };
+    if let Some(name) = word.strip_prefix('@') {
+        let valid = name.len() >= 3 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if valid {
+            return (Some(TargetSpec::Username(name.to_string())), rest);
+        }
+        return (None, text);
+    }
+    match word.parse::<i64>() {
+        Ok(id) if id >= 1000 => (Some(TargetSpec::Id(id)), rest),
+        _ => (None, text),
+    }
+}
+
+/// Splits a command's argument text into words, keeping `"quoted phrases"` (straight or curly quotes)
+/// together.
+pub fn split_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    for ch in text.chars() {
+        match quote {
+            Some(close) if ch == close => {
+                words.push(std::mem::take(&mut current));
+                quote = None;
+            }
+            Some(_) => current.push(ch),
+            None if ch == '"' || ch == '“' => {
+                if !current.is_empty() {
+                    words.push(std::mem::take(&mut current));
+                }
+                quote = Some(if ch == '“' { '”' } else { '"' });
+            }
+            None if ch.is_whitespace() => {
+                if !current.is_empty() {
+                    words.push(std::mem::take(&mut current));
+                }
+            }
+            None => current.push(ch),
+        }
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("45s"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("3d"), Ok(Duration::from_secs(259_200)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("3x").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("5m3").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn formats_durations() {
+        assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(format_duration(Duration::from_secs(86_400)), "1d");
+        assert_eq!(format_duration(Duration::ZERO), "0s");
+    }
+
+    #[test]
+    fn amounts() {
+        assert_eq!(parse_amount("100", 1000), Ok(100));
+        assert_eq!(parse_amount("１２３", 1000), Ok(123));
+        assert_eq!(parse_amount("0", 1000), Err(ArgError::NotPositive));
+        assert_eq!(parse_amount("-5", 1000), Err(ArgError::NotPositive));
+        assert_eq!(parse_amount("1001", 1000), Err(ArgError::TooLarge { max: 1000 }));
+        assert!(matches!(parse_amount("abc", 1000), Err(ArgError::NotANumber(_))));
+        assert!(matches!(parse_amount("1.5", 1000), Err(ArgError::NotANumber(_))));
+        assert_eq!(parse_amount("99999999999999999999999", 1000), Err(ArgError::TooLarge { max: 1000 }));
+    }
+
+    #[test]
+    fn targets() {
+        assert_eq!(
+            split_target("@alice 50 for help"),
+            (Some(TargetSpec::Username("alice".into())), "50 for help")
+        );
+        assert_eq!(split_target("123456789 5"), (Some(TargetSpec::Id(123_456_789)), "5"));
+        assert_eq!(split_target("50 thanks"), (None, "50 thanks"));
+        assert_eq!(split_target("@a b"), (None, "@a b"));
+        assert_eq!(split_target(""), (None, ""));
+    }
+
+    #[test]
+    fn words_keep_quotes() {
+        assert_eq!(split_words(r#"add "加 微信" mute 1h"#), vec!["add", "加 微信", "mute", "1h"]);
+        assert_eq!(split_words("a  “b c”d"), vec!["a", "b c", "d"]);
+    }
+
+    proptest! {
+        #[test]
+        fn duration_round_trips(secs in 1u64..10_000_000) {
+            let d = Duration::from_secs(secs);
+            prop_assert_eq!(parse_duration(&format_duration(d)), Ok(d));
+        }
+
+        #[test]
+        fn parsers_never_panic(s in "\\PC*") {
+            let _ = parse_duration(&s);
+            let _ = parse_amount(&s, 1_000_000);
+            let _ = split_target(&s);
+            let _ = split_words(&s);
+        }
+    }
+}

@@ -1,0 +1,502 @@
+//! Typed settings. They come from `config/groupops.toml` (or the file named by `--config`), then from
+//! `GROUPOPS_*` environment variables, and are checked once at start-up: an unknown key or a bad value stops
+//! the bot with a message that names the key. The bot token is never read from a file (see [`token_from_env`]).
+//!
+//! Environment overrides: `GROUPOPS_API_URL` (= `telegram.api_url`), `GROUPOPS_DATABASE_URL`
+//! (= `storage.database_url`) and `GROUPOPS_<SECTION>__<KEY>` for any setting, e.g.
+//! `GROUPOPS_LIMITS__PER_GROUP="1000/1m"`.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where the bot looks for its settings when `--config` is not given.
+pub const DEFAULT_CONFIG_PATH: &str = "config/groupops.toml";
+
+/// The environment variable that carries the bot token.
+pub const TOKEN_ENV: &str = "GROUPOPS_TOKEN";
+
+/// A duration written as in commands: `30s`, `10m`, `3d`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Dur(pub Duration);
+
+impl Dur {
+    /// Whole seconds.
+    pub const fn secs(secs: u64) -> Self {
+        Dur(Duration::from_secs(secs))
+    }
+    /// Milliseconds.
+    pub const fn millis(ms: u64) -> Self {
+        Dur(Duration::from_millis(ms))
+    }
+    /// The wrapped duration.
+    pub fn get(self) -> Duration {
+        self.0
+    }
+}
+
+impl fmt::Debug for Dur {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.subsec_millis() != 0 {
+            write!(f, "{}ms", self.0.as_millis())
+        } else {
+            f.write_str(&crate::args::format_duration(self.0))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse_dur(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+fn parse_dur(text: &str) -> std::result::Result<Dur, String> {
+    let text = text.trim();
+    if let Some(ms) = text.strip_suffix("ms") {
+        if let Ok(ms) = ms.trim().parse::<u64>() {
+            return Ok(Dur::millis(ms));
+        }
+    }
+    crate::args::parse_duration(text)
+        .map(Dur)
+        .map_err(|_| format!("`{text}` is not a duration; write it like 500ms, 30s, 10m, 2h or 3d"))
+}
+
+/// A rate limit written `count/window`, e.g. `20/1m` or `30/1s`: at most `count` in any `window`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// How many are allowed in one window.
+    pub count: u32,
+    /// The length of the sliding window.
+    pub window: Duration,
+}
+
+impl fmt::Debug for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{:?}", self.count, Dur(self.window))
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let bad = || {
+            serde::de::Error::custom(format!(
+                "`{text}` is not a rate; write it as count/window, like 20/1m or 30/1s"
+            ))
+        };
+        let (count, window) = text.split_once('/').ok_or_else(bad)?;
+        let count: u32 = count.trim().parse().map_err(|_| bad())?;
+        let window = parse_dur(window).map_err(|_| bad())?.0;
+        if count == 0 || window.is_zero() {
+            return Err(bad());
+        }
+        Ok(Rate { count, window })
+    }
+}
+
+/// All settings of one bot instance.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// How the bot reaches the Bot API.
+    pub telegram: TelegramSettings,
+    /// The SQLite database.
+    pub storage: StorageSettings,
+    /// How updates are spread over the shard tasks.
+    pub routing: RoutingSettings,
+    /// Telegram's sending limits, as the outbound queue keeps them.
+    pub limits: LimitSettings,
+    /// The cache of each group's administrators.
+    pub admins: AdminSettings,
+    /// The batched writer of message/join/leave activity.
+    pub activity: ActivitySettings,
+    /// Languages and wording files.
+    pub i18n: I18nSettings,
+    /// The periodic timer that resolves due deadlines (captchas, packet expiry, draws).
+    pub timers: TimerSettings,
+    /// Graceful shutdown.
+    pub shutdown: ShutdownSettings,
+}
+
+/// `[telegram]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelegramSettings {
+    /// The Bot API base URL. Tests and local Bot API servers point this elsewhere.
+    pub api_url: String,
+    /// How long one `getUpdates` long poll waits for updates.
+    pub poll_timeout: Dur,
+    /// How long to wait before polling again after a failed `getUpdates`.
+    pub poll_retry: Dur,
+    /// Whether to register the command menu with `setMyCommands` at start-up.
+    pub register_commands: bool,
+}
+
+impl Default for TelegramSettings {
+    fn default() -> Self {
+        Self {
+            api_url: "https://api.telegram.org".into(),
+            poll_timeout: Dur::secs(30),
+            poll_retry: Dur::secs(2),
+            register_commands: true,
+        }
+    }
+}
+
+/// `[storage]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSettings {
+    /// A sqlx SQLite URL. The file and its folder are created on first start.
+    pub database_url: String,
+    /// Connections in the read pool (the write pool always has exactly one).
+    pub read_connections: u32,
+    /// How long a statement waits for a lock before failing.
+    pub busy_timeout: Dur,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/groupops.db?mode=rwc".into(),
+            read_connections: 4,
+            busy_timeout: Dur::secs(5),
+        }
+    }
+}
+
+/// `[routing]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoutingSettings {
+    /// Number of long-lived shard tasks; each chat always lands on the same shard.
+    pub shards: usize,
+    /// Updates received but not yet handled, over all shards. When reached, polling waits.
+    pub max_pending: usize,
+}
+
+impl Default for RoutingSettings {
+    fn default() -> Self {
+        Self { shards: 128, max_pending: 10_000 }
+    }
+}
+
+/// `[limits]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitSettings {
+    /// Sends and edits to one chat.
+    pub per_chat: Rate,
+    /// Sends and edits to one group (negative chat id).
+    pub per_group: Rate,
+    /// Sends and edits over all chats.
+    pub global: Rate,
+    /// Requests to Telegram in flight at once.
+    pub concurrency: usize,
+    /// How many times one request is retried after a 429 before it is given up.
+    pub max_retries: u32,
+    /// Largest `retry_after` obeyed; longer waits are clamped to this.
+    pub max_retry_after: Dur,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            per_chat: Rate { count: 1, window: Duration::from_secs(1) },
+            per_group: Rate { count: 20, window: Duration::from_secs(60) },
+            global: Rate { count: 30, window: Duration::from_secs(1) },
+            concurrency: 32,
+            max_retries: 5,
+            max_retry_after: Dur::secs(300),
+        }
+    }
+}
+
+/// `[admins]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminSettings {
+    /// How long a group's administrator list is trusted before it is fetched again.
+    pub cache_ttl: Dur,
+}
+
+impl Default for AdminSettings {
+    fn default() -> Self {
+        Self { cache_ttl: Dur::secs(600) }
+    }
+}
+
+/// `[activity]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActivitySettings {
+    /// The writer flushes at least this often.
+    pub flush_interval: Dur,
+    /// The writer flushes as soon as this many events are waiting.
+    pub flush_events: usize,
+    /// Events that may wait in the channel; beyond it events are dropped and counted.
+    pub channel_capacity: usize,
+    /// Raw activity older than this is deleted by the daily clean-up.
+    pub retention: Dur,
+}
+
+impl Default for ActivitySettings {
+    fn default() -> Self {
+        Self {
+            flush_interval: Dur::millis(100),
+            flush_events: 1000,
+            channel_capacity: 65_536,
+            retention: Dur::secs(180 * 86_400),
+        }
+    }
+}
+
+/// `[i18n]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct I18nSettings {
+    /// Language of a new group when the adding admin's language is not supported: `zh-CN` or `en`.
+    pub default_language: String,
+    /// Folder with operator overrides of the wording (`<dir>/<lang>/*.ftl`); missing folder = shipped wording.
+    pub locales_dir: PathBuf,
+}
+
+impl Default for I18nSettings {
+    fn default() -> Self {
+        Self { default_language: "zh-CN".into(), locales_dir: PathBuf::from("config/locales") }
+    }
+}
+
+/// `[timers]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimerSettings {
+    /// How often stored deadlines are checked.
+    pub tick: Dur,
+}
+
+impl Default for TimerSettings {
+    fn default() -> Self {
+        Self { tick: Dur::secs(1) }
+    }
+}
+
+/// `[shutdown]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShutdownSettings {
+    /// How long shutdown waits for queued messages to go out before giving up on them.
+    pub drain_timeout: Dur,
+}
+
+impl Default for ShutdownSettings {
+    fn default() -> Self {
+        Self { drain_timeout: Dur::secs(10) }
+    }
+}
+
+impl Config {
+    /// Reads the settings: `path` if given (it must exist), else [`DEFAULT_CONFIG_PATH`] when present,
+    /// else the built-in defaults; then applies `GROUPOPS_*` overrides from `env`, then checks values.
+    pub fn load(path: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Config> {
+        let text = match path {
+            Some(path) => std::fs::read_to_string(path).map_err(|err| {
+                Error::Config(format!("cannot read config file {}: {err}", path.display()))
+            })?,
+            None => match std::fs::read_to_string(DEFAULT_CONFIG_PATH) {
+                Ok(text) => text,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(err) => {
+                    return Err(Error::Config(format!("cannot read {DEFAULT_CONFIG_PATH}: {err}")))
+                }
+            },
+        };
+        Self::from_toml(&text, env)
+    }
+
+    /// Parses settings from TOML text plus environment overrides.
+    pub fn from_toml(text: &str, env: &BTreeMap<String, String>) -> Result<Config> {
+        let mut table: toml::Table =
+            text.parse().map_err(|err: toml::de::Error| Error::Config(err.to_string()))?;
+        apply_env(&mut table, env)?;
+        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
+            .map_err(|err| Error::Config(format!("`{}`: {}", err.path(), err.inner())))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The process environment as a sorted map (what [`Config::load`] expects).
+    pub fn process_env() -> BTreeMap<String, String> {
+        std::env::vars().collect()
+    }
+
+    fn validate(&self) -> Result<()> {
+        let bad = |key: &str, why: &str| Err(Error::Config(format!("`{key}`: {why}")));
+        if url::Url::parse(&self.telegram.api_url).is_err() {
+            return bad("telegram.api_url", "not a URL");
+        }
+        if !self.storage.database_url.starts_with("sqlite:") {
+            return bad("storage.database_url", "must be a sqlite: URL");
+        }
+        if self.storage.read_connections == 0 {
+            return bad("storage.read_connections", "must be at least 1");
+        }
+        if self.routing.shards == 0 || self.routing.shards > 4096 {
+            return bad("routing.shards", "must be between 1 and 4096");
+        }
+        if self.routing.max_pending < self.routing.shards {
+            return bad("routing.max_pending", "must be at least routing.shards");
+        }
+        if self.limits.concurrency == 0 {
+            return bad("limits.concurrency", "must be at least 1");
+        }
+        if self.activity.flush_events == 0 || self.activity.channel_capacity == 0 {
+            return bad("activity.flush_events", "flush_events and channel_capacity must be at least 1");
+        }
+        if self.timers.tick.get().is_zero() {
+            return bad("timers.tick", "must be longer than zero");
+        }
+        if crate::i18n::Lang::parse(&self.i18n.default_language).is_none() {
+            return bad("i18n.default_language", "must be zh-CN or en");
+        }
+        Ok(())
+    }
+}
+
+/// Reads the bot token from the environment; an empty or missing token is [`Error::MissingToken`].
+pub fn token_from_env(env: &BTreeMap<String, String>) -> Result<String> {
+    match env.get(TOKEN_ENV) {
+        Some(token) if !token.trim().is_empty() => Ok(token.trim().to_string()),
+        _ => Err(Error::MissingToken),
+    }
+}
+
+/// Environment variables with the `GROUPOPS_` prefix that are not settings.
+const NON_SETTING_ENV: &[&str] = &["GROUPOPS_TOKEN", "GROUPOPS_CONFIG"];
+
+fn apply_env(table: &mut toml::Table, env: &BTreeMap<String, String>) -> Result<()> {
+    for (name, raw) in env {
+        let Some(rest) = name.strip_prefix("GROUPOPS_") else { continue };
+        if NON_SETTING_ENV.contains(&name.as_str()) {
+            continue;
+        }
+        let path: Vec<String> = match rest {
+            "API_URL" => vec!["telegram".into(), "api_url".into()],
+            "DATABASE_URL" => vec!["storage".into(), "database_url".into()],
+            _ if rest.contains("__") => rest.split("__").map(|part| part.to_ascii_lowercase()).collect(),
+            _ => {
+                return Err(Error::Config(format!(
+                    "unknown environment setting `{name}`; nested settings are written GROUPOPS_<SECTION>__<KEY>"
+                )))
+            }
+        };
+        let value = env_value(raw);
+        let mut node = &mut *table;
+        for key in &path[..path.len() - 1] {
+            let entry = node.entry(key.clone()).or_insert_with(|| toml::Value::Table(Default::default()));
+            node = match entry {
+                toml::Value::Table(inner) => inner,
+                _ => return Err(Error::Config(format!("`{name}`: `{key}` is not a section"))),
+            };
+        }
+        node.insert(path[path.len() - 1].clone(), value);
+    }
+    Ok(())
+}
+
+/// An environment value is read as a TOML value when it is one (numbers, booleans, arrays), else as a string.
+fn env_value(raw: &str) -> toml::Value {
+    let probe = format!("v = {raw}");
+    match probe.parse::<toml::Table>() {
+        Ok(mut table) => table.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_string())),
+        Err(_) => toml::Value::String(raw.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let config = Config::from_toml("", &env(&[])).unwrap();
+        assert_eq!(config.limits.per_group, Rate { count: 20, window: Duration::from_secs(60) });
+        assert_eq!(config.storage.database_url, "sqlite://data/groupops.db?mode=rwc");
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Config::from_toml("[limits]\nper_groop = \"1/1s\"\n", &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("per_groop"), "{err}");
+        let err = Config::from_toml("[nonsense]\n", &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("nonsense"), "{err}");
+    }
+
+    #[test]
+    fn bad_value_is_named() {
+        let err = Config::from_toml("[limits]\nper_group = \"fast\"\n", &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("limits.per_group"), "{err}");
+        let err = Config::from_toml("[routing]\nshards = 0\n", &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("routing.shards"), "{err}");
+        let err = Config::from_toml("[timers]\ntick = \"soon\"\n", &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("timers.tick"), "{err}");
+    }
+
+    #[test]
+    fn environment_overrides() {
+        let config = Config::from_toml(
+            "[routing]\nshards = 8\n",
+            &env(&[
+                ("GROUPOPS_API_URL", "http://127.0.0.1:9/"),
+                ("GROUPOPS_DATABASE_URL", "sqlite://x.db"),
+                ("GROUPOPS_LIMITS__PER_GROUP", "1000/1m"),
+                ("GROUPOPS_ROUTING__SHARDS", "16"),
+                ("GROUPOPS_TOKEN", "secret"),
+                ("PATH", "/bin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.telegram.api_url, "http://127.0.0.1:9/");
+        assert_eq!(config.storage.database_url, "sqlite://x.db");
+        assert_eq!(config.limits.per_group.count, 1000);
+        assert_eq!(config.routing.shards, 16);
+    }
+
+    #[test]
+    fn unknown_environment_setting_is_named() {
+        let err = Config::from_toml("", &env(&[("GROUPOPS_ROUTING__SHARDZ", "3")])).unwrap_err();
+        assert!(err.to_string().contains("shardz"), "{err}");
+        let err = Config::from_toml("", &env(&[("GROUPOPS_SHARDS", "3")])).unwrap_err();
+        assert!(err.to_string().contains("GROUPOPS_SHARDS"), "{err}");
+    }
+
+    #[test]
+    fn token_comes_only_from_env() {
+        assert!(matches!(token_from_env(&env(&[])), Err(Error::MissingToken)));
+        assert!(matches!(token_from_env(&env(&[("GROUPOPS_TOKEN", " ")])), Err(Error::MissingToken)));
+        assert_eq!(token_from_env(&env(&[("GROUPOPS_TOKEN", "1:abc")])).unwrap(), "1:abc");
+        let err = Config::from_toml("[telegram]\ntoken = \"x\"\n", &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("token"), "{err}");
+    }
+
+    #[test]
+    fn durations_and_rates_parse() {
+        let config = Config::from_toml(
+            "[activity]\nflush_interval = \"250ms\"\n[limits]\nglobal = \"5/2s\"\n",
+            &env(&[]),
+        )
+        .unwrap();
+        assert_eq!(config.activity.flush_interval, Dur::millis(250));
+        assert_eq!(config.limits.global, Rate { count: 5, window: Duration::from_secs(2) });
+    }
+}

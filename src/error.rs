@@ -1,0 +1,36 @@
+//! The crate's one error type. Feature cores keep their own small domain enums (for example "not enough
+//! points"); anything that crosses a module boundary as a failure is an [`Error`].
+
+use thiserror::Error as ThisError;
+
+/// Everything that can go wrong outside a feature's own domain rules.
+#[derive(Debug, ThisError)]
+pub enum Error {
+    /// A setting is missing, unknown or has a bad value. The message names the key.
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// The bot token is not in the environment.
+    #[error("no bot token: set the GROUPOPS_TOKEN environment variable to the token @BotFather gave you")]
+    MissingToken,
+    /// SQLite answered with an error.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration could not be applied.
+    #[error("database migration error: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// The Bot API answered with an error or could not be reached.
+    #[error("telegram error: {0}")]
+    Telegram(#[from] teloxide::RequestError),
+    /// The wording files could not be loaded or a message id is missing.
+    #[error("wording error: {0}")]
+    I18n(String),
+    /// A file could not be read or written.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The outbound queue is shut down or the request was dropped before it was sent.
+    #[error("outbound queue closed")]
+    OutboundClosed,
+}
+
+/// The crate-wide result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

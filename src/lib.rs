@@ -1,0 +1,20 @@
+//! groupops: a self-hosted Telegram bot that runs community groups.
+//!
+//! The map of the modules:
+//! - [`config`]   typed settings from `config/groupops.toml` and `GROUPOPS_*` environment variables
+//! - [`error`]    the crate error type
+//! - [`clock`]    the one reader of the wall clock (tests move it forward)
+//! - [`args`]     shared argument parsing: targets, durations, amounts, quoted words
+//! - [`i18n`]     Fluent wording by group language (zh-CN, en)
+//! - [`storage`]  SQLite pools and pragmas, migrations, shared group/member records, the activity writer
+//! - [`features`] what members, moderators and owners use, one folder per capability
+
+pub mod args;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod features;
+pub mod i18n;
+pub mod storage;
+
+pub use error::{Error, Result};

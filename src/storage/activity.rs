@@ -1,0 +1,452 @@
+//! The batched activity writer. Handlers report message, join and leave events with
+//! [`ActivitySink::record`], which never waits: it puts the event in a bounded channel, and when the channel
+//! is full the event is dropped and counted (never silently). One writer task aggregates messages per
+//! (chat, user, minute) and member sightings per (chat, user) in memory and writes them every
+//! `flush_interval` or `flush_events` events as multi-row UPSERTs in one transaction on the write connection.
+//! On shutdown (every sink dropped) it drains the channel and writes what is left.
+
+use super::members::UserProfile;
+use super::Storage;
+use crate::config::ActivitySettings;
+use crate::error::Result;
+use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// Rows per multi-row statement (kept well under SQLite's variable limit).
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// Something a member did that the review numbers count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActivityEvent {
+    /// A message in a group.
+    Message {
+        /// The group.
+        chat_id: i64,
+        /// The sender.
+        user_id: i64,
+        /// Unix seconds.
+        at: i64,
+        /// Length of the text or caption in characters.
+        chars: u32,
+    },
+    /// A user's profile as seen on an update (names and username for `@username` lookups).
+    Profile {
+        /// The profile.
+        profile: UserProfile,
+        /// Unix seconds.
+        at: i64,
+    },
+    /// A member joined.
+    Join {
+        /// The group.
+        chat_id: i64,
+        /// The new member.
+        user_id: i64,
+        /// Unix seconds.
+        at: i64,
+        /// The invite link used, when the bot created it.
+        invite_link: Option<String>,
+        /// Who added them, when someone else did.
+        added_by: Option<i64>,
+        /// Whether the join came from an approved join request.
+        via_request: bool,
+    },
+    /// A member left or was removed.
+    Leave {
+        /// The group.
+        chat_id: i64,
+        /// The member.
+        user_id: i64,
+        /// Unix seconds.
+        at: i64,
+    },
+}
+
+enum Command {
+    Event(ActivityEvent),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Counters of the writer, readable while it runs.
+#[derive(Debug, Default)]
+pub struct ActivityCounters {
+    /// Events accepted into the channel.
+    pub accepted: AtomicU64,
+    /// Events dropped because the channel was full.
+    pub dropped: AtomicU64,
+    /// Events written to the database.
+    pub written: AtomicU64,
+    /// Events lost because a flush failed.
+    pub failed: AtomicU64,
+    /// Flushes (transactions) done.
+    pub flushes: AtomicU64,
+    /// Rows written over all flushes.
+    pub rows: AtomicU64,
+}
+
+/// The handle handlers use to report activity. Cheap to clone.
+#[derive(Clone)]
+pub struct ActivitySink {
+    tx: mpsc::Sender<Command>,
+    counters: Arc<ActivityCounters>,
+}
+
+impl ActivitySink {
+    /// Hands an event to the writer without waiting. Returns false when it was dropped (channel full or
+    /// writer gone); drops are counted and logged.
+    pub fn record(&self, event: ActivityEvent) -> bool {
+        match self.tx.try_send(Command::Event(event)) {
+            Ok(()) => {
+                self.counters.accepted.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Err(_) => {
+                let dropped = self.counters.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                if dropped.is_power_of_two() {
+                    tracing::warn!(dropped, "activity channel full: events dropped");
+                }
+                false
+            }
+        }
+    }
+
+    /// Waits until every event recorded before this call is in the database.
+    pub async fn flush(&self) {
+        let (ack, done) = oneshot::channel();
+        if self.tx.send(Command::Flush(ack)).await.is_ok() {
+            let _ = done.await;
+        }
+    }
+
+    /// The writer's counters.
+    pub fn counters(&self) -> &ActivityCounters {
+        &self.counters
+    }
+}
+
+/// Starts the writer task. It ends, after writing everything, once every [`ActivitySink`] clone is dropped.
+pub fn spawn(storage: Storage, settings: &ActivitySettings) -> (ActivitySink, JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(settings.channel_capacity);
+    let counters = Arc::new(ActivityCounters::default());
+    let writer = Writer {
+        storage,
+        counters: counters.clone(),
+        batch: Batch::default(),
+        flush_events: settings.flush_events,
+    };
+    let handle = tokio::spawn(writer.run(rx, settings.flush_interval.get()));
+    (ActivitySink { tx, counters }, handle)
+}
+
+struct Writer {
+    storage: Storage,
+    counters: Arc<ActivityCounters>,
+    batch: Batch,
+    flush_events: usize,
+}
+
+impl Writer {
+    async fn run(mut self, mut rx: mpsc::Receiver<Command>, interval: std::time::Duration) {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut buffer = Vec::with_capacity(self.flush_events);
+        loop {
+            tokio::select! {
+                received = rx.recv_many(&mut buffer, self.flush_events) => {
+                    if received == 0 {
+                        self.flush().await;
+                        tracing::debug!("activity writer drained and stopped");
+                        return;
+                    }
+                    for command in buffer.drain(..) {
+                        match command {
+                            Command::Event(event) => {
+                                self.batch.add(event);
+                                if self.batch.events >= self.flush_events {
+                                    self.flush().await;
+                                }
+                            }
+                            Command::Flush(ack) => {
+                                self.flush().await;
+                                let _ = ack.send(());
+                            }
+                        }
+                    }
+                }
+                _ = ticker.tick() => {
+                    if self.batch.events > 0 {
+                        self.flush().await;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn flush(&mut self) {
+        if self.batch.events == 0 {
+            return;
+        }
+        let batch = std::mem::take(&mut self.batch);
+        let started = Instant::now();
+        match write_batch(&self.storage, &batch).await {
+            Ok(rows) => {
+                self.counters.written.fetch_add(batch.events as u64, Ordering::Relaxed);
+                self.counters.rows.fetch_add(rows, Ordering::Relaxed);
+                self.counters.flushes.fetch_add(1, Ordering::Relaxed);
+                tracing::trace!(events = batch.events, rows, took = ?started.elapsed(), "activity flushed");
+            }
+            Err(err) => {
+                self.counters.failed.fetch_add(batch.events as u64, Ordering::Relaxed);
+                tracing::error!(events = batch.events, %err, "activity flush failed; events lost");
+            }
+        }
+    }
+}
+
+/// Events aggregated since the last flush.
+#[derive(Default)]
+struct Batch {
+    events: usize,
+    /// (chat, minute, user) → (messages, chars)
+    minutes: HashMap<(i64, i64, i64), (i64, i64)>,
+    /// (chat, user) → (first at, last at, messages)
+    seen: HashMap<(i64, i64), (i64, i64, i64)>,
+    /// user → latest profile
+    profiles: HashMap<i64, (UserProfile, i64)>,
+    /// joins and leaves in arrival order
+    membership: Vec<ActivityEvent>,
+}
+
+impl Batch {
+    fn add(&mut self, event: ActivityEvent) {
+        self.events += 1;
+        match event {
+            ActivityEvent::Message { chat_id, user_id, at, chars } => {
+                let slot = self.minutes.entry((chat_id, at.div_euclid(60), user_id)).or_default();
+                slot.0 += 1;
+                slot.1 += chars as i64;
+                self.see(chat_id, user_id, at, 1);
+            }
+            ActivityEvent::Profile { profile, at } => {
+                self.profiles.insert(profile.user_id, (profile, at));
+            }
+            ActivityEvent::Join { .. } | ActivityEvent::Leave { .. } => self.membership.push(event),
+        }
+    }
+
+    fn see(&mut self, chat_id: i64, user_id: i64, at: i64, messages: i64) {
+        let slot = self.seen.entry((chat_id, user_id)).or_insert((at, at, 0));
+        slot.0 = slot.0.min(at);
+        slot.1 = slot.1.max(at);
+        slot.2 += messages;
+    }
+}
+
+async fn write_batch(storage: &Storage, batch: &Batch) -> Result<u64> {
+    let mut tx = storage.write.begin().await?;
+    let mut rows = 0u64;
+    let profiles: Vec<_> = batch.profiles.values().collect();
+    for chunk in profiles.chunks(ROWS_PER_STATEMENT) {
+        let sql = multi_row(
+            "INSERT INTO users (user_id, first_name, last_name, username, is_bot, language_code, updated_at) VALUES ",
+            7,
+            chunk.len(),
+            " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
+              username = excluded.username, is_bot = excluded.is_bot,
+              language_code = COALESCE(excluded.language_code, users.language_code),
+              updated_at = MAX(users.updated_at, excluded.updated_at)",
+        );
+        let mut query = sqlx::query::<Sqlite>(AssertSqlSafe(sql));
+        for (profile, at) in chunk {
+            query = query
+                .bind(profile.user_id)
+                .bind(&profile.first_name)
+                .bind(&profile.last_name)
+                .bind(&profile.username)
+                .bind(profile.is_bot)
+                .bind(&profile.language_code)
+                .bind(*at);
+        }
+        rows += query.execute(&mut *tx).await?.rows_affected();
+    }
+    let minutes: Vec<_> = batch.minutes.iter().collect();
+    for chunk in minutes.chunks(ROWS_PER_STATEMENT) {
+        let sql = multi_row(
+            "INSERT INTO activity_minutes (chat_id, minute, user_id, messages, chars) VALUES ",
+            5,
+            chunk.len(),
+            " ON CONFLICT (chat_id, minute, user_id) DO UPDATE SET
+              messages = activity_minutes.messages + excluded.messages,
+              chars = activity_minutes.chars + excluded.chars",
+        );
+        let mut query = sqlx::query::<Sqlite>(AssertSqlSafe(sql));
+        for ((chat, minute, user), (messages, chars)) in chunk {
+            query = query.bind(*chat).bind(*minute).bind(*user).bind(*messages).bind(*chars);
+        }
+        rows += query.execute(&mut *tx).await?.rows_affected();
+    }
+    let seen: Vec<_> = batch.seen.iter().collect();
+    for chunk in seen.chunks(ROWS_PER_STATEMENT) {
+        let sql = multi_row(
+            "INSERT INTO members (chat_id, user_id, first_seen, last_seen, messages) VALUES ",
+            5,
+            chunk.len(),
+            " ON CONFLICT (chat_id, user_id) DO UPDATE SET
+              first_seen = MIN(members.first_seen, excluded.first_seen),
+              last_seen = MAX(members.last_seen, excluded.last_seen),
+              messages = members.messages + excluded.messages,
+              status = CASE WHEN excluded.messages > 0 THEN 'member' ELSE members.status END",
+        );
+        let mut query = sqlx::query::<Sqlite>(AssertSqlSafe(sql));
+        for ((chat, user), (first, last, messages)) in chunk {
+            query = query.bind(*chat).bind(*user).bind(*first).bind(*last).bind(*messages);
+        }
+        rows += query.execute(&mut *tx).await?.rows_affected();
+    }
+    rows += write_membership(&mut tx, &batch.membership).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+async fn write_membership(conn: &mut SqliteConnection, events: &[ActivityEvent]) -> Result<u64> {
+    let mut rows = 0;
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        let sql = multi_row(
+            "INSERT INTO member_events (chat_id, user_id, at, kind, invite_link, added_by, via_request) VALUES ",
+            7,
+            chunk.len(),
+            "",
+        );
+        let mut query = sqlx::query::<Sqlite>(AssertSqlSafe(sql));
+        for event in chunk {
+            query = match event {
+                ActivityEvent::Join { chat_id, user_id, at, invite_link, added_by, via_request } => query
+                    .bind(*chat_id)
+                    .bind(*user_id)
+                    .bind(*at)
+                    .bind("join")
+                    .bind(invite_link.clone())
+                    .bind(*added_by)
+                    .bind(*via_request),
+                ActivityEvent::Leave { chat_id, user_id, at } => query
+                    .bind(*chat_id)
+                    .bind(*user_id)
+                    .bind(*at)
+                    .bind("leave")
+                    .bind(None::<String>)
+                    .bind(None::<i64>)
+                    .bind(false),
+                _ => unreachable!("only joins and leaves are queued as membership"),
+            };
+        }
+        rows += query.execute(&mut *conn).await?.rows_affected();
+    }
+    for event in events {
+        match event {
+            ActivityEvent::Join { chat_id, user_id, at, .. } => {
+                super::members::record_join(conn, *chat_id, *user_id, *at).await?
+            }
+            ActivityEvent::Leave { chat_id, user_id, at } => {
+                super::members::record_leave(conn, *chat_id, *user_id, *at).await?
+            }
+            _ => {}
+        }
+        rows += 1;
+    }
+    Ok(rows)
+}
+
+/// `head` + `rows` groups of `width` placeholders + `tail`.
+fn multi_row(head: &str, width: usize, rows: usize, tail: &str) -> String {
+    let group = format!("({})", vec!["?"; width].join(","));
+    let mut sql = String::with_capacity(head.len() + rows * (group.len() + 1) + tail.len());
+    sql.push_str(head);
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&group);
+    }
+    sql.push_str(tail);
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Dur;
+    use sqlx::SqlitePool;
+
+    fn settings() -> ActivitySettings {
+        ActivitySettings { flush_interval: Dur::secs(3600), flush_events: 10_000, ..Default::default() }
+    }
+
+    #[sqlx::test]
+    async fn aggregates_per_minute_and_member(pool: SqlitePool) {
+        let (sink, writer) = spawn(Storage::from_pool(pool.clone()), &settings());
+        for i in 0..10 {
+            assert!(sink.record(ActivityEvent::Message { chat_id: -1, user_id: 7, at: 120 + i, chars: 3 }));
+        }
+        sink.record(ActivityEvent::Message { chat_id: -1, user_id: 7, at: 185, chars: 1 });
+        sink.record(ActivityEvent::Join {
+            chat_id: -1,
+            user_id: 8,
+            at: 190,
+            invite_link: Some("https://t.me/+abc".into()),
+            added_by: None,
+            via_request: false,
+        });
+        sink.record(ActivityEvent::Leave { chat_id: -1, user_id: 8, at: 200 });
+        sink.flush().await;
+        let rows: Vec<(i64, i64, i64)> =
+            sqlx::query_as("SELECT minute, messages, chars FROM activity_minutes ORDER BY minute")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(rows, vec![(2, 10, 30), (3, 1, 1)]);
+        let (messages, first, last): (i64, i64, i64) =
+            sqlx::query_as("SELECT messages, first_seen, last_seen FROM members WHERE user_id = 7")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!((messages, first, last), (11, 120, 185));
+        let events: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT kind, invite_link FROM member_events ORDER BY id").fetch_all(&pool).await.unwrap();
+        assert_eq!(events, vec![("join".into(), Some("https://t.me/+abc".into())), ("leave".into(), None)]);
+        let status: String =
+            sqlx::query_scalar("SELECT status FROM members WHERE user_id = 8").fetch_one(&pool).await.unwrap();
+        assert_eq!(status, "left");
+        assert_eq!(sink.counters().written.load(Ordering::Relaxed), 13);
+        drop(sink);
+        writer.await.unwrap();
+    }
+
+    #[sqlx::test]
+    async fn drains_on_shutdown_and_counts_drops(pool: SqlitePool) {
+        let small = ActivitySettings { channel_capacity: 4, ..settings() };
+        let (sink, writer) = spawn(Storage::from_pool(pool.clone()), &small);
+        let mut accepted = 0;
+        for i in 0..50 {
+            if sink.record(ActivityEvent::Message { chat_id: -2, user_id: i, at: 60, chars: 1 }) {
+                accepted += 1;
+            }
+        }
+        let dropped = sink.counters().dropped.load(Ordering::Relaxed);
+        assert_eq!(accepted + dropped, 50);
+        assert!(dropped > 0, "a channel of 4 must drop some of 50 events sent at once");
+        drop(sink);
+        writer.await.unwrap();
+        let total: i64 = sqlx::query_scalar("SELECT SUM(messages) FROM activity_minutes").fetch_one(&pool).await.unwrap();
+        assert_eq!(total as u64, accepted);
+    }
+
+    #[test]
+    fn multi_row_sql_shape() {
+        assert_eq!(multi_row("INSERT INTO t VALUES ", 2, 3, ";"), "INSERT INTO t VALUES (?,?),(?,?),(?,?);");
+    }
+}

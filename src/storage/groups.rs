@@ -1,0 +1,201 @@
+//! The group record: one row per group the bot was added to, with its language, time zone and the bot's own
+//! status there. Written by the group lifecycle handlers; read by every feature.
+
+use crate::error::Result;
+use sqlx::{FromRow, SqliteConnection};
+
+/// A group as stored.
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct GroupRecord {
+    /// The Telegram chat id (negative).
+    pub chat_id: i64,
+    /// `group` or `supergroup`.
+    pub kind: String,
+    /// The group's title when last seen.
+    pub title: String,
+    /// The public @username of the group, if any.
+    pub username: Option<String>,
+    /// The group's language code (`zh-CN` or `en`).
+    pub language: String,
+    /// The group's IANA time zone, when an admin set one.
+    pub timezone: Option<String>,
+    /// False once the bot was removed.
+    pub active: bool,
+    /// The user who added the bot.
+    pub added_by: Option<i64>,
+    /// When the bot (last) joined, unix seconds.
+    pub added_at: i64,
+    /// The bot's status: `member` or `administrator`.
+    pub bot_status: String,
+    /// The bot's admin rights, comma-separated.
+    pub bot_rights: String,
+    /// Whether the bot has said hello in this group.
+    pub greeted: bool,
+}
+
+impl GroupRecord {
+    /// True for supergroups, where members can be restricted.
+    pub fn is_supergroup(&self) -> bool {
+        self.kind == "supergroup"
+    }
+}
+
+/// What is known about a group when the bot is added to it.
+#[derive(Debug, Clone)]
+pub struct NewGroup<'a> {
+    /// The chat id.
+    pub chat_id: i64,
+    /// `group` or `supergroup`.
+    pub kind: &'a str,
+    /// The title.
+    pub title: &'a str,
+    /// The public username.
+    pub username: Option<&'a str>,
+    /// The language for a group not seen before.
+    pub language: &'a str,
+    /// Who added the bot.
+    pub added_by: Option<i64>,
+    /// Unix seconds.
+    pub now: i64,
+}
+
+/// Records that the bot is in a group. A group seen before is reactivated and keeps its language and
+/// settings; a new group gets `language`.
+pub async fn upsert_on_join(conn: &mut SqliteConnection, group: &NewGroup<'_>) -> Result<GroupRecord> {
+    sqlx::query(
+        "INSERT INTO groups (chat_id, kind, title, username, language, added_by, added_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+         ON CONFLICT (chat_id) DO UPDATE SET
+             kind = excluded.kind, title = excluded.title, username = excluded.username,
+             added_by = CASE WHEN groups.active THEN groups.added_by ELSE excluded.added_by END,
+             added_at = CASE WHEN groups.active THEN groups.added_at ELSE excluded.added_at END,
+             active = 1, updated_at = excluded.updated_at",
+    )
+    .bind(group.chat_id)
+    .bind(group.kind)
+    .bind(group.title)
+    .bind(group.username)
+    .bind(group.language)
+    .bind(group.added_by)
+    .bind(group.now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(get(conn, group.chat_id).await?.expect("row was just written"))
+}
+
+/// Keeps the title and kind of an active group current (from any message in it).
+pub async fn touch(conn: &mut SqliteConnection, chat_id: i64, kind: &str, title: &str, now: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE groups SET kind = ?2, title = ?3, updated_at = ?4
+         WHERE chat_id = ?1 AND (kind <> ?2 OR title <> ?3)",
+    )
+    .bind(chat_id)
+    .bind(kind)
+    .bind(title)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The stored record of a group.
+pub async fn get(conn: &mut SqliteConnection, chat_id: i64) -> Result<Option<GroupRecord>> {
+    Ok(sqlx::query_as::<_, GroupRecord>(
+        "SELECT chat_id, kind, title, username, language, timezone, active, added_by, added_at,
+                bot_status, bot_rights, greeted FROM groups WHERE chat_id = ?",
+    )
+    .bind(chat_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Marks a group inactive after the bot left or was removed.
+pub async fn set_inactive(conn: &mut SqliteConnection, chat_id: i64, now: i64) -> Result<()> {
+    sqlx::query("UPDATE groups SET active = 0, bot_status = 'left', bot_rights = '', updated_at = ? WHERE chat_id = ?")
+        .bind(now)
+        .bind(chat_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records the bot's own status and rights in a group.
+pub async fn set_bot_status(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    status: &str,
+    rights: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE groups SET bot_status = ?, bot_rights = ?, updated_at = ? WHERE chat_id = ?")
+        .bind(status)
+        .bind(rights)
+        .bind(now)
+        .bind(chat_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Switches a group's language.
+pub async fn set_language(conn: &mut SqliteConnection, chat_id: i64, language: &str) -> Result<()> {
+    sqlx::query("UPDATE groups SET language = ? WHERE chat_id = ?")
+        .bind(language)
+        .bind(chat_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets (or with `None` clears) a group's time zone.
+pub async fn set_timezone(conn: &mut SqliteConnection, chat_id: i64, timezone: Option<&str>) -> Result<()> {
+    sqlx::query("UPDATE groups SET timezone = ? WHERE chat_id = ?")
+        .bind(timezone)
+        .bind(chat_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks the hello as said; returns true only the first time, so the bot greets a group once.
+pub async fn mark_greeted(conn: &mut SqliteConnection, chat_id: i64) -> Result<bool> {
+    let done = sqlx::query("UPDATE groups SET greeted = 1 WHERE chat_id = ? AND greeted = 0")
+        .bind(chat_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ids of the groups the bot is currently in.
+pub async fn active_ids(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT chat_id FROM groups WHERE active = 1 ORDER BY chat_id")
+        .fetch_all(conn)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::SqlitePool;
+
+    fn new_group(language: &'static str, now: i64) -> NewGroup<'static> {
+        NewGroup { chat_id: -5, kind: "supergroup", title: "T", username: None, language, added_by: Some(1), now }
+    }
+
+    #[sqlx::test]
+    async fn rejoin_keeps_language_and_reactivates(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let first = upsert_on_join(&mut conn, &new_group("en", 10)).await.unwrap();
+        assert_eq!(first.language, "en");
+        assert!(first.active);
+        set_inactive(&mut conn, -5, 20).await.unwrap();
+        assert!(!get(&mut conn, -5).await.unwrap().unwrap().active);
+        let again = upsert_on_join(&mut conn, &new_group("zh-CN", 30)).await.unwrap();
+        assert_eq!(again.language, "en");
+        assert!(again.active);
+        assert_eq!(again.added_at, 30);
+        assert!(mark_greeted(&mut conn, -5).await.unwrap());
+        assert!(!mark_greeted(&mut conn, -5).await.unwrap());
+        assert_eq!(active_ids(&mut conn).await.unwrap(), vec![-5]);
+    }
+}
