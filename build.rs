@@ -26,9 +26,21 @@ fn main() {
     files.sort();
     let mut out = String::from("/// Shipped wording files: (language, file name, text).\npub static SHIPPED: &[(&str, &str, &str)] = &[\n");
     for file in files {
-        let lang = file.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).expect("utf-8 name");
-        let name = file.file_name().and_then(|n| n.to_str()).expect("utf-8 name");
-        writeln!(out, "    ({lang:?}, {name:?}, include_str!({:?})),", file.display().to_string()).unwrap();
+        let lang = file
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .expect("utf-8 name");
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("utf-8 name");
+        writeln!(
+            out,
+            "    ({lang:?}, {name:?}, include_str!({:?})),",
+            file.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("locales.rs");

@@ -205,10 +205,22 @@ mod tests {
         assert_eq!(parse_amount("１２３", 1000), Ok(123));
         assert_eq!(parse_amount("0", 1000), Err(ArgError::NotPositive));
         assert_eq!(parse_amount("-5", 1000), Err(ArgError::NotPositive));
-        assert_eq!(parse_amount("1001", 1000), Err(ArgError::TooLarge { max: 1000 }));
-        assert!(matches!(parse_amount("abc", 1000), Err(ArgError::NotANumber(_))));
-        assert!(matches!(parse_amount("1.5", 1000), Err(ArgError::NotANumber(_))));
-        assert_eq!(parse_amount("99999999999999999999999", 1000), Err(ArgError::TooLarge { max: 1000 }));
+        assert_eq!(
+            parse_amount("1001", 1000),
+            Err(ArgError::TooLarge { max: 1000 })
+        );
+        assert!(matches!(
+            parse_amount("abc", 1000),
+            Err(ArgError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_amount("1.5", 1000),
+            Err(ArgError::NotANumber(_))
+        ));
+        assert_eq!(
+            parse_amount("99999999999999999999999", 1000),
+            Err(ArgError::TooLarge { max: 1000 })
+        );
     }
 
     #[test]
@@ -217,7 +229,10 @@ mod tests {
             split_target("@alice 50 for help"),
             (Some(TargetSpec::Username("alice".into())), "50 for help")
         );
-        assert_eq!(split_target("123456789 5"), (Some(TargetSpec::Id(123_456_789)), "5"));
+        assert_eq!(
+            split_target("123456789 5"),
+            (Some(TargetSpec::Id(123_456_789)), "5")
+        );
         assert_eq!(split_target("50 thanks"), (None, "50 thanks"));
         assert_eq!(split_target("@a b"), (None, "@a b"));
         assert_eq!(split_target(""), (None, ""));
@@ -225,7 +240,10 @@ mod tests {
 
     #[test]
     fn words_keep_quotes() {
-        assert_eq!(split_words(r#"add "加 微信" mute 1h"#), vec!["add", "加 微信", "mute", "1h"]);
+        assert_eq!(
+            split_words(r#"add "加 微信" mute 1h"#),
+            vec!["add", "加 微信", "mute", "1h"]
+        );
         assert_eq!(split_words("a  “b c”d"), vec!["a", "b c", "d"]);
     }
 

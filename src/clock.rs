@@ -30,7 +30,8 @@ impl Clock {
 
     /// Moves this clock (and every clone of it) forward; used by tests to pass deadlines without waiting.
     pub fn advance(&self, by: Duration) {
-        self.offset_ms.fetch_add(by.as_millis() as i64, Ordering::Relaxed);
+        self.offset_ms
+            .fetch_add(by.as_millis() as i64, Ordering::Relaxed);
     }
 }
 

@@ -118,8 +118,6 @@ pub struct Config {
     pub activity: ActivitySettings,
     /// Languages and wording files.
     pub i18n: I18nSettings,
-    /// The periodic timer that resolves due deadlines (captchas, packet expiry, draws).
-    pub timers: TimerSettings,
     /// Graceful shutdown.
     pub shutdown: ShutdownSettings,
 }
@@ -183,7 +181,10 @@ pub struct RoutingSettings {
 
 impl Default for RoutingSettings {
     fn default() -> Self {
-        Self { shards: 128, max_pending: 10_000 }
+        Self {
+            shards: 128,
+            max_pending: 10_000,
+        }
     }
 }
 
@@ -208,9 +209,18 @@ pub struct LimitSettings {
 impl Default for LimitSettings {
     fn default() -> Self {
         Self {
-            per_chat: Rate { count: 1, window: Duration::from_secs(1) },
-            per_group: Rate { count: 20, window: Duration::from_secs(60) },
-            global: Rate { count: 30, window: Duration::from_secs(1) },
+            per_chat: Rate {
+                count: 1,
+                window: Duration::from_secs(1),
+            },
+            per_group: Rate {
+                count: 20,
+                window: Duration::from_secs(60),
+            },
+            global: Rate {
+                count: 30,
+                window: Duration::from_secs(1),
+            },
             concurrency: 32,
             max_retries: 5,
             max_retry_after: Dur::secs(300),
@@ -228,7 +238,9 @@ pub struct AdminSettings {
 
 impl Default for AdminSettings {
     fn default() -> Self {
-        Self { cache_ttl: Dur::secs(600) }
+        Self {
+            cache_ttl: Dur::secs(600),
+        }
     }
 }
 
@@ -269,21 +281,10 @@ pub struct I18nSettings {
 
 impl Default for I18nSettings {
     fn default() -> Self {
-        Self { default_language: "zh-CN".into(), locales_dir: PathBuf::from("config/locales") }
-    }
-}
-
-/// `[timers]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct TimerSettings {
-    /// How often stored deadlines are checked.
-    pub tick: Dur,
-}
-
-impl Default for TimerSettings {
-    fn default() -> Self {
-        Self { tick: Dur::secs(1) }
+        Self {
+            default_language: "zh-CN".into(),
+            locales_dir: PathBuf::from("config/locales"),
+        }
     }
 }
 
@@ -297,7 +298,9 @@ pub struct ShutdownSettings {
 
 impl Default for ShutdownSettings {
     fn default() -> Self {
-        Self { drain_timeout: Dur::secs(10) }
+        Self {
+            drain_timeout: Dur::secs(10),
+        }
     }
 }
 
@@ -313,7 +316,9 @@ impl Config {
                 Ok(text) => text,
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
                 Err(err) => {
-                    return Err(Error::Config(format!("cannot read {DEFAULT_CONFIG_PATH}: {err}")))
+                    return Err(Error::Config(format!(
+                        "cannot read {DEFAULT_CONFIG_PATH}: {err}"
+                    )))
                 }
             },
         };
@@ -322,8 +327,9 @@ impl Config {
 
     /// Parses settings from TOML text plus environment overrides.
     pub fn from_toml(text: &str, env: &BTreeMap<String, String>) -> Result<Config> {
-        let mut table: toml::Table =
-            text.parse().map_err(|err: toml::de::Error| Error::Config(err.to_string()))?;
+        let mut table: toml::Table = text
+            .parse()
+            .map_err(|err: toml::de::Error| Error::Config(err.to_string()))?;
         apply_env(&mut table, env)?;
         let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
             .map_err(|err| Error::Config(format!("`{}`: {}", err.path(), err.inner())))?;
@@ -357,10 +363,10 @@ impl Config {
             return bad("limits.concurrency", "must be at least 1");
         }
         if self.activity.flush_events == 0 || self.activity.channel_capacity == 0 {
-            return bad("activity.flush_events", "flush_events and channel_capacity must be at least 1");
-        }
-        if self.timers.tick.get().is_zero() {
-            return bad("timers.tick", "must be longer than zero");
+            return bad(
+                "activity.flush_events",
+                "flush_events and channel_capacity must be at least 1",
+            );
         }
         if crate::i18n::Lang::parse(&self.i18n.default_language).is_none() {
             return bad("i18n.default_language", "must be zh-CN or en");
@@ -382,7 +388,9 @@ const NON_SETTING_ENV: &[&str] = &["GROUPOPS_TOKEN", "GROUPOPS_CONFIG"];
 
 fn apply_env(table: &mut toml::Table, env: &BTreeMap<String, String>) -> Result<()> {
     for (name, raw) in env {
-        let Some(rest) = name.strip_prefix("GROUPOPS_") else { continue };
+        let Some(rest) = name.strip_prefix("GROUPOPS_") else {
+            continue;
+        };
         if NON_SETTING_ENV.contains(&name.as_str()) {
             continue;
         }
@@ -399,7 +407,9 @@ fn apply_env(table: &mut toml::Table, env: &BTreeMap<String, String>) -> Result<
         let value = env_value(raw);
         let mut node = &mut *table;
         for key in &path[..path.len() - 1] {
-            let entry = node.entry(key.clone()).or_insert_with(|| toml::Value::Table(Default::default()));
+            let entry = node
+                .entry(key.clone())
+                .or_insert_with(|| toml::Value::Table(Default::default()));
             node = match entry {
                 toml::Value::Table(inner) => inner,
                 _ => return Err(Error::Config(format!("`{name}`: `{key}` is not a section"))),
@@ -414,7 +424,9 @@ fn apply_env(table: &mut toml::Table, env: &BTreeMap<String, String>) -> Result<
 fn env_value(raw: &str) -> toml::Value {
     let probe = format!("v = {raw}");
     match probe.parse::<toml::Table>() {
-        Ok(mut table) => table.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_string())),
+        Ok(mut table) => table
+            .remove("v")
+            .unwrap_or_else(|| toml::Value::String(raw.to_string())),
         Err(_) => toml::Value::String(raw.to_string()),
     }
 }
@@ -424,14 +436,26 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn defaults_are_valid() {
         let config = Config::from_toml("", &env(&[])).unwrap();
-        assert_eq!(config.limits.per_group, Rate { count: 20, window: Duration::from_secs(60) });
-        assert_eq!(config.storage.database_url, "sqlite://data/groupops.db?mode=rwc");
+        assert_eq!(
+            config.limits.per_group,
+            Rate {
+                count: 20,
+                window: Duration::from_secs(60)
+            }
+        );
+        assert_eq!(
+            config.storage.database_url,
+            "sqlite://data/groupops.db?mode=rwc"
+        );
     }
 
     #[test]
@@ -448,8 +472,8 @@ mod tests {
         assert!(err.to_string().contains("limits.per_group"), "{err}");
         let err = Config::from_toml("[routing]\nshards = 0\n", &env(&[])).unwrap_err();
         assert!(err.to_string().contains("routing.shards"), "{err}");
-        let err = Config::from_toml("[timers]\ntick = \"soon\"\n", &env(&[])).unwrap_err();
-        assert!(err.to_string().contains("timers.tick"), "{err}");
+        let err = Config::from_toml("[admins]\ncache_ttl = \"soon\"\n", &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("admins.cache_ttl"), "{err}");
     }
 
     #[test]
@@ -482,9 +506,18 @@ mod tests {
 
     #[test]
     fn token_comes_only_from_env() {
-        assert!(matches!(token_from_env(&env(&[])), Err(Error::MissingToken)));
-        assert!(matches!(token_from_env(&env(&[("GROUPOPS_TOKEN", " ")])), Err(Error::MissingToken)));
-        assert_eq!(token_from_env(&env(&[("GROUPOPS_TOKEN", "1:abc")])).unwrap(), "1:abc");
+        assert!(matches!(
+            token_from_env(&env(&[])),
+            Err(Error::MissingToken)
+        ));
+        assert!(matches!(
+            token_from_env(&env(&[("GROUPOPS_TOKEN", " ")])),
+            Err(Error::MissingToken)
+        ));
+        assert_eq!(
+            token_from_env(&env(&[("GROUPOPS_TOKEN", "1:abc")])).unwrap(),
+            "1:abc"
+        );
         let err = Config::from_toml("[telegram]\ntoken = \"x\"\n", &env(&[])).unwrap_err();
         assert!(err.to_string().contains("token"), "{err}");
     }
@@ -497,6 +530,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.activity.flush_interval, Dur::millis(250));
-        assert_eq!(config.limits.global, Rate { count: 5, window: Duration::from_secs(2) });
+        assert_eq!(
+            config.limits.global,
+            Rate {
+                count: 5,
+                window: Duration::from_secs(2)
+            }
+        );
+    }
+}
+
+#[cfg(test)]
+mod shipped_file_tests {
+    use super::*;
+
+    /// The shipped settings file must parse and must say exactly what the built-in defaults are.
+    #[test]
+    fn shipped_file_matches_the_defaults() {
+        let text = include_str!("../config/groupops.toml");
+        let from_file = Config::from_toml(text, &BTreeMap::new()).unwrap();
+        let defaults = Config::from_toml("", &BTreeMap::new()).unwrap();
+        assert_eq!(format!("{from_file:?}"), format!("{defaults:?}"));
     }
 }

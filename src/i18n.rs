@@ -35,7 +35,9 @@ impl Lang {
     pub fn parse(text: &str) -> Option<Lang> {
         let lower = text.trim().to_ascii_lowercase();
         match lower.as_str() {
-            "zh" | "zh-cn" | "zh_cn" | "cn" | "chinese" | "中文" | "简体中文" => Some(Lang::Zh),
+            "zh" | "zh-cn" | "zh_cn" | "cn" | "chinese" | "中文" | "简体中文" => {
+                Some(Lang::Zh)
+            }
             "en" | "en-us" | "en_us" | "english" | "英文" | "英语" => Some(Lang::En),
             _ => None,
         }
@@ -88,18 +90,27 @@ impl I18n {
     pub fn load(overrides_dir: &Path) -> Result<Self> {
         let mut bundles = Vec::new();
         for lang in Lang::ALL {
-            let id: unic_langid::LanguageIdentifier =
-                lang.code().parse().map_err(|_| Error::I18n(format!("bad language {}", lang.code())))?;
+            let id: unic_langid::LanguageIdentifier = lang
+                .code()
+                .parse()
+                .map_err(|_| Error::I18n(format!("bad language {}", lang.code())))?;
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
             bundle.set_use_isolating(false);
             for (file_lang, name, text) in SHIPPED.iter().filter(|(l, _, _)| *l == lang.code()) {
-                add(&mut bundle, &format!("{file_lang}/{name}"), text.to_string())?;
+                add(
+                    &mut bundle,
+                    &format!("{file_lang}/{name}"),
+                    text.to_string(),
+                )?;
             }
             let folder = overrides_dir.join(lang.code());
             if let Ok(entries) = std::fs::read_dir(&folder) {
                 let mut paths: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
                 paths.sort();
-                for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "ftl")) {
+                for path in paths
+                    .into_iter()
+                    .filter(|p| p.extension().is_some_and(|e| e == "ftl"))
+                {
                     let text = std::fs::read_to_string(&path)?;
                     add(&mut bundle, &path.display().to_string(), text)?;
                 }
@@ -151,9 +162,16 @@ impl I18n {
             return id.to_string();
         };
         let mut errors = Vec::new();
-        let text = bundle.format_pattern(pattern, args, &mut errors).into_owned();
+        let text = bundle
+            .format_pattern(pattern, args, &mut errors)
+            .into_owned();
         if !errors.is_empty() {
-            tracing::error!(id, lang = lang.code(), ?errors, "wording could not be filled in");
+            tracing::error!(
+                id,
+                lang = lang.code(),
+                ?errors,
+                "wording could not be filled in"
+            );
         }
         text
     }
@@ -185,7 +203,10 @@ mod tests {
     fn no_isolation_marks_and_args_fill_in() {
         let i18n = I18n::shipped();
         let text = i18n.ta(Lang::En, "lang-switched", &fargs! {"language" => "English"});
-        assert!(!text.contains('\u{2068}') && !text.contains('\u{2069}'), "{text:?}");
+        assert!(
+            !text.contains('\u{2068}') && !text.contains('\u{2069}'),
+            "{text:?}"
+        );
         assert!(text.contains("English"));
     }
 
@@ -193,10 +214,20 @@ mod tests {
     fn operator_override_replaces_a_message() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("en")).unwrap();
-        std::fs::write(dir.path().join("en/custom.ftl"), "lang-switched = Now speaking { $language }!\n").unwrap();
+        std::fs::write(
+            dir.path().join("en/custom.ftl"),
+            "lang-switched = Now speaking { $language }!\n",
+        )
+        .unwrap();
         let i18n = I18n::load(dir.path()).unwrap();
-        assert_eq!(i18n.ta(Lang::En, "lang-switched", &fargs! {"language" => "English"}), "Now speaking English!");
-        assert!(i18n.t(Lang::Zh, "lang-switched").contains("中文") || i18n.has(Lang::Zh, "lang-switched"));
+        assert_eq!(
+            i18n.ta(Lang::En, "lang-switched", &fargs! {"language" => "English"}),
+            "Now speaking English!"
+        );
+        assert!(
+            i18n.t(Lang::Zh, "lang-switched").contains("中文")
+                || i18n.has(Lang::Zh, "lang-switched")
+        );
     }
 
     #[test]

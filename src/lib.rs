@@ -7,8 +7,11 @@
 //! - [`args`]     shared argument parsing: targets, durations, amounts, quoted words
 //! - [`i18n`]     Fluent wording by group language (zh-CN, en)
 //! - [`storage`]  SQLite pools and pragmas, migrations, shared group/member records, the activity writer
+//! - [`telegram`] the edge: polling, shard routing, outbound limits, admin cache, text helpers
+//! - [`app`]      builds everything once and runs it, for `main` and for the tests
 //! - [`features`] what members, moderators and owners use, one folder per capability
 
+pub mod app;
 pub mod args;
 pub mod clock;
 pub mod config;
@@ -16,5 +19,6 @@ pub mod error;
 pub mod features;
 pub mod i18n;
 pub mod storage;
+pub mod telegram;
 
 pub use error::{Error, Result};

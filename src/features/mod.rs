@@ -1,1 +1,83 @@
-//! Features, one folder each.
+//! What members, moderators and owners use, one folder per capability. Each folder has the same rooms:
+//! `mod.rs` (the Telegram glue), a pure core, and `store.rs` (its SQL). Features never import each other;
+//! anything that moves points goes through `economy::ledger`.
+//!
+//! - [`groups`]  the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
+
+pub mod groups;
+
+use crate::app::Services;
+use crate::i18n::Lang;
+use crate::telegram::Handler;
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, BotCommandScope};
+
+/// Who sees a command in `/help` and in Telegram's command menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Every member, in groups and in private.
+    Everyone,
+    /// Group admins.
+    Admins,
+    /// Only in a private chat with the bot.
+    Private,
+}
+
+/// One command as listed in `/help` and the command menu.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandInfo {
+    /// The command without the slash.
+    pub name: &'static str,
+    /// The wording id of its one-line description.
+    pub description: &'static str,
+    /// Who it is for.
+    pub audience: Audience,
+}
+
+/// Every command of every feature, in the order `/help` lists them.
+pub fn catalog() -> Vec<CommandInfo> {
+    groups::COMMANDS.to_vec()
+}
+
+/// The whole handler tree. Order matters: the first branch that handles an update ends its journey.
+pub fn handler() -> Handler {
+    dptree::entry().branch(groups::handler())
+}
+
+/// Registers the command menu in both languages: members see their commands, admins see all.
+pub async fn register_commands(services: &Services) {
+    let catalog = catalog();
+    for lang in Lang::ALL {
+        let list = |filter: &dyn Fn(Audience) -> bool| -> Vec<BotCommand> {
+            catalog
+                .iter()
+                .filter(|c| filter(c.audience))
+                .map(|c| BotCommand::new(c.name, services.t(lang, c.description)))
+                .collect()
+        };
+        let scopes = [
+            (
+                BotCommandScope::AllPrivateChats,
+                list(&|a| a != Audience::Admins),
+            ),
+            (
+                BotCommandScope::AllGroupChats,
+                list(&|a| a == Audience::Everyone),
+            ),
+            (
+                BotCommandScope::AllChatAdministrators,
+                list(&|a| a != Audience::Private),
+            ),
+        ];
+        for (scope, commands) in scopes {
+            let mut request = services.bot.set_my_commands(commands).scope(scope);
+            if lang == Lang::Zh {
+                request = request.language_code("zh");
+            }
+            if let Err(err) = request.await {
+                tracing::warn!(%err, "could not register the command menu");
+                return;
+            }
+        }
+    }
+}

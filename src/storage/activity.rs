@@ -3,7 +3,7 @@
 //! is full the event is dropped and counted (never silently). One writer task aggregates messages per
 //! (chat, user, minute) and member sightings per (chat, user) in memory and writes them every
 //! `flush_interval` or `flush_events` events as multi-row UPSERTs in one transaction on the write connection.
-//! On shutdown (every sink dropped) it drains the channel and writes what is left.
+//! On shutdown ([`ActivitySink::close`], or every sink dropped) it drains the channel and writes what is left.
 
 use super::members::UserProfile;
 use super::Storage;
@@ -70,6 +70,7 @@ pub enum ActivityEvent {
 enum Command {
     Event(ActivityEvent),
     Flush(oneshot::Sender<()>),
+    Close(oneshot::Sender<()>),
 }
 
 /// Counters of the writer, readable while it runs.
@@ -119,6 +120,15 @@ impl ActivitySink {
     pub async fn flush(&self) {
         let (ack, done) = oneshot::channel();
         if self.tx.send(Command::Flush(ack)).await.is_ok() {
+            let _ = done.await;
+        }
+    }
+
+    /// Writes everything recorded so far and stops the writer; events recorded afterwards are dropped
+    /// and counted.
+    pub async fn close(&self) {
+        let (ack, done) = oneshot::channel();
+        if self.tx.send(Command::Close(ack)).await.is_ok() {
             let _ = done.await;
         }
     }
@@ -175,6 +185,17 @@ impl Writer {
                                 self.flush().await;
                                 let _ = ack.send(());
                             }
+                            Command::Close(ack) => {
+                                self.flush().await;
+                                rx.close();
+                                while let Ok(Command::Event(event)) = rx.try_recv() {
+                                    self.batch.add(event);
+                                }
+                                self.flush().await;
+                                let _ = ack.send(());
+                                tracing::debug!("activity writer closed");
+                                return;
+                            }
                         }
                     }
                 }
@@ -195,13 +216,17 @@ impl Writer {
         let started = Instant::now();
         match write_batch(&self.storage, &batch).await {
             Ok(rows) => {
-                self.counters.written.fetch_add(batch.events as u64, Ordering::Relaxed);
+                self.counters
+                    .written
+                    .fetch_add(batch.events as u64, Ordering::Relaxed);
                 self.counters.rows.fetch_add(rows, Ordering::Relaxed);
                 self.counters.flushes.fetch_add(1, Ordering::Relaxed);
                 tracing::trace!(events = batch.events, rows, took = ?started.elapsed(), "activity flushed");
             }
             Err(err) => {
-                self.counters.failed.fetch_add(batch.events as u64, Ordering::Relaxed);
+                self.counters
+                    .failed
+                    .fetch_add(batch.events as u64, Ordering::Relaxed);
                 tracing::error!(events = batch.events, %err, "activity flush failed; events lost");
             }
         }
@@ -226,8 +251,16 @@ impl Batch {
     fn add(&mut self, event: ActivityEvent) {
         self.events += 1;
         match event {
-            ActivityEvent::Message { chat_id, user_id, at, chars } => {
-                let slot = self.minutes.entry((chat_id, at.div_euclid(60), user_id)).or_default();
+            ActivityEvent::Message {
+                chat_id,
+                user_id,
+                at,
+                chars,
+            } => {
+                let slot = self
+                    .minutes
+                    .entry((chat_id, at.div_euclid(60), user_id))
+                    .or_default();
                 slot.0 += 1;
                 slot.1 += chars as i64;
                 self.see(chat_id, user_id, at, 1);
@@ -286,7 +319,12 @@ async fn write_batch(storage: &Storage, batch: &Batch) -> Result<u64> {
         );
         let mut query = sqlx::query::<Sqlite>(AssertSqlSafe(sql));
         for ((chat, minute, user), (messages, chars)) in chunk {
-            query = query.bind(*chat).bind(*minute).bind(*user).bind(*messages).bind(*chars);
+            query = query
+                .bind(*chat)
+                .bind(*minute)
+                .bind(*user)
+                .bind(*messages)
+                .bind(*chars);
         }
         rows += query.execute(&mut *tx).await?.rows_affected();
     }
@@ -304,7 +342,12 @@ async fn write_batch(storage: &Storage, batch: &Batch) -> Result<u64> {
         );
         let mut query = sqlx::query::<Sqlite>(AssertSqlSafe(sql));
         for ((chat, user), (first, last, messages)) in chunk {
-            query = query.bind(*chat).bind(*user).bind(*first).bind(*last).bind(*messages);
+            query = query
+                .bind(*chat)
+                .bind(*user)
+                .bind(*first)
+                .bind(*last)
+                .bind(*messages);
         }
         rows += query.execute(&mut *tx).await?.rows_affected();
     }
@@ -325,7 +368,14 @@ async fn write_membership(conn: &mut SqliteConnection, events: &[ActivityEvent])
         let mut query = sqlx::query::<Sqlite>(AssertSqlSafe(sql));
         for event in chunk {
             query = match event {
-                ActivityEvent::Join { chat_id, user_id, at, invite_link, added_by, via_request } => query
+                ActivityEvent::Join {
+                    chat_id,
+                    user_id,
+                    at,
+                    invite_link,
+                    added_by,
+                    via_request,
+                } => query
                     .bind(*chat_id)
                     .bind(*user_id)
                     .bind(*at)
@@ -333,7 +383,11 @@ async fn write_membership(conn: &mut SqliteConnection, events: &[ActivityEvent])
                     .bind(invite_link.clone())
                     .bind(*added_by)
                     .bind(*via_request),
-                ActivityEvent::Leave { chat_id, user_id, at } => query
+                ActivityEvent::Leave {
+                    chat_id,
+                    user_id,
+                    at,
+                } => query
                     .bind(*chat_id)
                     .bind(*user_id)
                     .bind(*at)
@@ -348,12 +402,17 @@ async fn write_membership(conn: &mut SqliteConnection, events: &[ActivityEvent])
     }
     for event in events {
         match event {
-            ActivityEvent::Join { chat_id, user_id, at, .. } => {
-                super::members::record_join(conn, *chat_id, *user_id, *at).await?
-            }
-            ActivityEvent::Leave { chat_id, user_id, at } => {
-                super::members::record_leave(conn, *chat_id, *user_id, *at).await?
-            }
+            ActivityEvent::Join {
+                chat_id,
+                user_id,
+                at,
+                ..
+            } => super::members::record_join(conn, *chat_id, *user_id, *at).await?,
+            ActivityEvent::Leave {
+                chat_id,
+                user_id,
+                at,
+            } => super::members::record_leave(conn, *chat_id, *user_id, *at).await?,
             _ => {}
         }
         rows += 1;
@@ -383,16 +442,30 @@ mod tests {
     use sqlx::SqlitePool;
 
     fn settings() -> ActivitySettings {
-        ActivitySettings { flush_interval: Dur::secs(3600), flush_events: 10_000, ..Default::default() }
+        ActivitySettings {
+            flush_interval: Dur::secs(3600),
+            flush_events: 10_000,
+            ..Default::default()
+        }
     }
 
     #[sqlx::test]
     async fn aggregates_per_minute_and_member(pool: SqlitePool) {
         let (sink, writer) = spawn(Storage::from_pool(pool.clone()), &settings());
         for i in 0..10 {
-            assert!(sink.record(ActivityEvent::Message { chat_id: -1, user_id: 7, at: 120 + i, chars: 3 }));
+            assert!(sink.record(ActivityEvent::Message {
+                chat_id: -1,
+                user_id: 7,
+                at: 120 + i,
+                chars: 3
+            }));
         }
-        sink.record(ActivityEvent::Message { chat_id: -1, user_id: 7, at: 185, chars: 1 });
+        sink.record(ActivityEvent::Message {
+            chat_id: -1,
+            user_id: 7,
+            at: 185,
+            chars: 1,
+        });
         sink.record(ActivityEvent::Join {
             chat_id: -1,
             user_id: 8,
@@ -401,7 +474,11 @@ mod tests {
             added_by: None,
             via_request: false,
         });
-        sink.record(ActivityEvent::Leave { chat_id: -1, user_id: 8, at: 200 });
+        sink.record(ActivityEvent::Leave {
+            chat_id: -1,
+            user_id: 8,
+            at: 200,
+        });
         sink.flush().await;
         let rows: Vec<(i64, i64, i64)> =
             sqlx::query_as("SELECT minute, messages, chars FROM activity_minutes ORDER BY minute")
@@ -416,10 +493,21 @@ mod tests {
                 .unwrap();
         assert_eq!((messages, first, last), (11, 120, 185));
         let events: Vec<(String, Option<String>)> =
-            sqlx::query_as("SELECT kind, invite_link FROM member_events ORDER BY id").fetch_all(&pool).await.unwrap();
-        assert_eq!(events, vec![("join".into(), Some("https://t.me/+abc".into())), ("leave".into(), None)]);
-        let status: String =
-            sqlx::query_scalar("SELECT status FROM members WHERE user_id = 8").fetch_one(&pool).await.unwrap();
+            sqlx::query_as("SELECT kind, invite_link FROM member_events ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            events,
+            vec![
+                ("join".into(), Some("https://t.me/+abc".into())),
+                ("leave".into(), None)
+            ]
+        );
+        let status: String = sqlx::query_scalar("SELECT status FROM members WHERE user_id = 8")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         assert_eq!(status, "left");
         assert_eq!(sink.counters().written.load(Ordering::Relaxed), 13);
         drop(sink);
@@ -428,25 +516,42 @@ mod tests {
 
     #[sqlx::test]
     async fn drains_on_shutdown_and_counts_drops(pool: SqlitePool) {
-        let small = ActivitySettings { channel_capacity: 4, ..settings() };
+        let small = ActivitySettings {
+            channel_capacity: 4,
+            ..settings()
+        };
         let (sink, writer) = spawn(Storage::from_pool(pool.clone()), &small);
         let mut accepted = 0;
         for i in 0..50 {
-            if sink.record(ActivityEvent::Message { chat_id: -2, user_id: i, at: 60, chars: 1 }) {
+            if sink.record(ActivityEvent::Message {
+                chat_id: -2,
+                user_id: i,
+                at: 60,
+                chars: 1,
+            }) {
                 accepted += 1;
             }
         }
         let dropped = sink.counters().dropped.load(Ordering::Relaxed);
         assert_eq!(accepted + dropped, 50);
-        assert!(dropped > 0, "a channel of 4 must drop some of 50 events sent at once");
+        assert!(
+            dropped > 0,
+            "a channel of 4 must drop some of 50 events sent at once"
+        );
         drop(sink);
         writer.await.unwrap();
-        let total: i64 = sqlx::query_scalar("SELECT SUM(messages) FROM activity_minutes").fetch_one(&pool).await.unwrap();
+        let total: i64 = sqlx::query_scalar("SELECT SUM(messages) FROM activity_minutes")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         assert_eq!(total as u64, accepted);
     }
 
     #[test]
     fn multi_row_sql_shape() {
-        assert_eq!(multi_row("INSERT INTO t VALUES ", 2, 3, ";"), "INSERT INTO t VALUES (?,?),(?,?),(?,?);");
+        assert_eq!(
+            multi_row("INSERT INTO t VALUES ", 2, 3, ";"),
+            "INSERT INTO t VALUES (?,?),(?,?),(?,?);"
+        );
     }
 }

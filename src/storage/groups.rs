@@ -61,7 +61,10 @@ pub struct NewGroup<'a> {
 
 /// Records that the bot is in a group. A group seen before is reactivated and keeps its language and
 /// settings; a new group gets `language`.
-pub async fn upsert_on_join(conn: &mut SqliteConnection, group: &NewGroup<'_>) -> Result<GroupRecord> {
+pub async fn upsert_on_join(
+    conn: &mut SqliteConnection,
+    group: &NewGroup<'_>,
+) -> Result<GroupRecord> {
     sqlx::query(
         "INSERT INTO groups (chat_id, kind, title, username, language, added_by, added_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
@@ -69,6 +72,7 @@ pub async fn upsert_on_join(conn: &mut SqliteConnection, group: &NewGroup<'_>) -
              kind = excluded.kind, title = excluded.title, username = excluded.username,
              added_by = CASE WHEN groups.active THEN groups.added_by ELSE excluded.added_by END,
              added_at = CASE WHEN groups.active THEN groups.added_at ELSE excluded.added_at END,
+             greeted = CASE WHEN groups.active THEN groups.greeted ELSE 0 END,
              active = 1, updated_at = excluded.updated_at",
     )
     .bind(group.chat_id)
@@ -80,11 +84,19 @@ pub async fn upsert_on_join(conn: &mut SqliteConnection, group: &NewGroup<'_>) -
     .bind(group.now)
     .execute(&mut *conn)
     .await?;
-    Ok(get(conn, group.chat_id).await?.expect("row was just written"))
+    Ok(get(conn, group.chat_id)
+        .await?
+        .expect("row was just written"))
 }
 
 /// Keeps the title and kind of an active group current (from any message in it).
-pub async fn touch(conn: &mut SqliteConnection, chat_id: i64, kind: &str, title: &str, now: i64) -> Result<()> {
+pub async fn touch(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    kind: &str,
+    title: &str,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "UPDATE groups SET kind = ?2, title = ?3, updated_at = ?4
          WHERE chat_id = ?1 AND (kind <> ?2 OR title <> ?3)",
@@ -127,13 +139,15 @@ pub async fn set_bot_status(
     rights: &str,
     now: i64,
 ) -> Result<()> {
-    sqlx::query("UPDATE groups SET bot_status = ?, bot_rights = ?, updated_at = ? WHERE chat_id = ?")
-        .bind(status)
-        .bind(rights)
-        .bind(now)
-        .bind(chat_id)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE groups SET bot_status = ?, bot_rights = ?, updated_at = ? WHERE chat_id = ?",
+    )
+    .bind(status)
+    .bind(rights)
+    .bind(now)
+    .bind(chat_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -148,7 +162,11 @@ pub async fn set_language(conn: &mut SqliteConnection, chat_id: i64, language: &
 }
 
 /// Sets (or with `None` clears) a group's time zone.
-pub async fn set_timezone(conn: &mut SqliteConnection, chat_id: i64, timezone: Option<&str>) -> Result<()> {
+pub async fn set_timezone(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    timezone: Option<&str>,
+) -> Result<()> {
     sqlx::query("UPDATE groups SET timezone = ? WHERE chat_id = ?")
         .bind(timezone)
         .bind(chat_id)
@@ -168,9 +186,11 @@ pub async fn mark_greeted(conn: &mut SqliteConnection, chat_id: i64) -> Result<b
 
 /// Ids of the groups the bot is currently in.
 pub async fn active_ids(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar("SELECT chat_id FROM groups WHERE active = 1 ORDER BY chat_id")
-        .fetch_all(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT chat_id FROM groups WHERE active = 1 ORDER BY chat_id")
+            .fetch_all(conn)
+            .await?,
+    )
 }
 
 #[cfg(test)]
@@ -179,23 +199,86 @@ mod tests {
     use sqlx::SqlitePool;
 
     fn new_group(language: &'static str, now: i64) -> NewGroup<'static> {
-        NewGroup { chat_id: -5, kind: "supergroup", title: "T", username: None, language, added_by: Some(1), now }
+        NewGroup {
+            chat_id: -5,
+            kind: "supergroup",
+            title: "T",
+            username: None,
+            language,
+            added_by: Some(1),
+            now,
+        }
     }
 
     #[sqlx::test]
     async fn rejoin_keeps_language_and_reactivates(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();
-        let first = upsert_on_join(&mut conn, &new_group("en", 10)).await.unwrap();
+        let first = upsert_on_join(&mut conn, &new_group("en", 10))
+            .await
+            .unwrap();
         assert_eq!(first.language, "en");
         assert!(first.active);
         set_inactive(&mut conn, -5, 20).await.unwrap();
         assert!(!get(&mut conn, -5).await.unwrap().unwrap().active);
-        let again = upsert_on_join(&mut conn, &new_group("zh-CN", 30)).await.unwrap();
+        let again = upsert_on_join(&mut conn, &new_group("zh-CN", 30))
+            .await
+            .unwrap();
         assert_eq!(again.language, "en");
         assert!(again.active);
         assert_eq!(again.added_at, 30);
         assert!(mark_greeted(&mut conn, -5).await.unwrap());
         assert!(!mark_greeted(&mut conn, -5).await.unwrap());
+        set_inactive(&mut conn, -5, 40).await.unwrap();
+        upsert_on_join(&mut conn, &new_group("en", 50))
+            .await
+            .unwrap();
+        assert!(
+            mark_greeted(&mut conn, -5).await.unwrap(),
+            "a group that re-adds the bot is greeted again"
+        );
+        assert!(!mark_greeted(&mut conn, -5).await.unwrap());
         assert_eq!(active_ids(&mut conn).await.unwrap(), vec![-5]);
+    }
+}
+
+/// Group records kept in memory, so replies can find a group's language without a query. Every write
+/// to a group record goes through the group lifecycle handlers, which refresh the cache.
+#[derive(Clone, Default)]
+pub struct GroupCache {
+    map: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<i64, Option<std::sync::Arc<GroupRecord>>>>,
+    >,
+}
+
+impl GroupCache {
+    /// The record of a group (`None` for chats the bot has no record of), read once from the database.
+    pub async fn get(
+        &self,
+        storage: &super::Storage,
+        chat_id: i64,
+    ) -> Result<Option<std::sync::Arc<GroupRecord>>> {
+        if let Some(known) = self.map.lock().expect("group cache lock").get(&chat_id) {
+            return Ok(known.clone());
+        }
+        let mut conn = storage.read.acquire().await?;
+        let record = get(&mut conn, chat_id).await?.map(std::sync::Arc::new);
+        self.map
+            .lock()
+            .expect("group cache lock")
+            .insert(chat_id, record.clone());
+        Ok(record)
+    }
+
+    /// Replaces the cached record after a write.
+    pub fn put(&self, record: GroupRecord) {
+        self.map
+            .lock()
+            .expect("group cache lock")
+            .insert(record.chat_id, Some(std::sync::Arc::new(record)));
+    }
+
+    /// Forgets a group; the next read goes to the database.
+    pub fn forget(&self, chat_id: i64) {
+        self.map.lock().expect("group cache lock").remove(&chat_id);
     }
 }

@@ -132,7 +132,11 @@ pub async fn find_by_username(
 }
 
 /// The membership record of a user in a group.
-pub async fn get(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) -> Result<Option<MemberRecord>> {
+pub async fn get(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<Option<MemberRecord>> {
     Ok(sqlx::query_as(
         "SELECT chat_id, user_id, first_seen, last_seen, joined_at, seen_join, status, messages
          FROM members WHERE chat_id = ? AND user_id = ?",
@@ -144,7 +148,13 @@ pub async fn get(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) -> Res
 }
 
 /// Records that a member was seen (`messages` new messages, possibly 0) at `at`.
-pub async fn record_seen(conn: &mut SqliteConnection, chat_id: i64, user_id: i64, at: i64, messages: i64) -> Result<()> {
+pub async fn record_seen(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    at: i64,
+    messages: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO members (chat_id, user_id, first_seen, last_seen, messages) VALUES (?1, ?2, ?3, ?3, ?4)
          ON CONFLICT (chat_id, user_id) DO UPDATE SET
@@ -163,7 +173,12 @@ pub async fn record_seen(conn: &mut SqliteConnection, chat_id: i64, user_id: i64
 }
 
 /// Records a join the bot saw.
-pub async fn record_join(conn: &mut SqliteConnection, chat_id: i64, user_id: i64, at: i64) -> Result<()> {
+pub async fn record_join(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    at: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO members (chat_id, user_id, first_seen, last_seen, joined_at, seen_join, status)
          VALUES (?1, ?2, ?3, ?3, ?3, 1, 'member')
@@ -180,7 +195,12 @@ pub async fn record_join(conn: &mut SqliteConnection, chat_id: i64, user_id: i64
 }
 
 /// Records that a member left (or was removed).
-pub async fn record_leave(conn: &mut SqliteConnection, chat_id: i64, user_id: i64, at: i64) -> Result<()> {
+pub async fn record_leave(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    at: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO members (chat_id, user_id, first_seen, last_seen, status) VALUES (?1, ?2, ?3, ?3, 'left')
          ON CONFLICT (chat_id, user_id) DO UPDATE SET status = 'left',
@@ -211,18 +231,36 @@ mod tests {
             language_code: Some("en".into()),
         };
         upsert_user(&mut conn, &alice, 1).await.unwrap();
-        assert!(find_by_username(&mut conn, -1, "alice_x").await.unwrap().is_none(), "not seen in the group");
+        assert!(
+            find_by_username(&mut conn, -1, "alice_x")
+                .await
+                .unwrap()
+                .is_none(),
+            "not seen in the group"
+        );
         record_seen(&mut conn, -1, 42, 5, 1).await.unwrap();
-        let found = find_by_username(&mut conn, -1, "@ALICE_x").await.unwrap().unwrap();
+        let found = find_by_username(&mut conn, -1, "@ALICE_x")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(found.user_id, 42);
         assert_eq!(found.full_name(), "Alice");
         record_seen(&mut conn, -1, 42, 3, 2).await.unwrap();
         let member = get(&mut conn, -1, 42).await.unwrap().unwrap();
-        assert_eq!((member.first_seen, member.last_seen, member.messages), (3, 5, 3));
+        assert_eq!(
+            (member.first_seen, member.last_seen, member.messages),
+            (3, 5, 3)
+        );
         record_leave(&mut conn, -1, 42, 9).await.unwrap();
-        assert_eq!(get(&mut conn, -1, 42).await.unwrap().unwrap().status, "left");
+        assert_eq!(
+            get(&mut conn, -1, 42).await.unwrap().unwrap().status,
+            "left"
+        );
         record_join(&mut conn, -1, 42, 10).await.unwrap();
         let member = get(&mut conn, -1, 42).await.unwrap().unwrap();
-        assert_eq!((member.status.as_str(), member.joined_at, member.seen_join), ("member", Some(10), true));
+        assert_eq!(
+            (member.status.as_str(), member.joined_at, member.seen_join),
+            ("member", Some(10), true)
+        );
     }
 }

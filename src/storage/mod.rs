@@ -60,7 +60,10 @@ impl Storage {
 
     /// Wraps one pool for both reads and writes (used by `#[sqlx::test]` tests).
     pub fn from_pool(pool: SqlitePool) -> Self {
-        Self { write: pool.clone(), read: pool }
+        Self {
+            write: pool.clone(),
+            read: pool,
+        }
     }
 
     /// Applies every migration not yet applied.
@@ -91,12 +94,20 @@ pub async fn move_chat(conn: &mut SqliteConnection, from: i64, to: i64) -> Resul
     .into_iter()
     .map(|row| row.get::<String, _>(0))
     .collect();
-    sqlx::query("DELETE FROM groups WHERE chat_id = ?").bind(to).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM groups WHERE chat_id = ?")
+        .bind(to)
+        .execute(&mut *conn)
+        .await?;
     let mut moved = 0;
     for table in tables {
         // Table names come from sqlite_master, not from users; values stay bound.
         let sql = format!("UPDATE OR REPLACE \"{table}\" SET chat_id = ? WHERE chat_id = ?");
-        moved += sqlx::query(AssertSqlSafe(sql)).bind(to).bind(from).execute(&mut *conn).await?.rows_affected();
+        moved += sqlx::query(AssertSqlSafe(sql))
+            .bind(to)
+            .bind(from)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
     }
     Ok(moved)
 }
@@ -108,15 +119,18 @@ mod tests {
     #[sqlx::test]
     async fn move_chat_moves_every_table(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();
-        groups::upsert_on_join(&mut conn, &groups::NewGroup {
-            chat_id: -10,
-            kind: "group",
-            title: "old",
-            username: None,
-            language: "en",
-            added_by: Some(7),
-            now: 100,
-        })
+        groups::upsert_on_join(
+            &mut conn,
+            &groups::NewGroup {
+                chat_id: -10,
+                kind: "group",
+                title: "old",
+                username: None,
+                language: "en",
+                added_by: Some(7),
+                now: 100,
+            },
+        )
         .await
         .unwrap();
         members::record_join(&mut conn, -10, 7, 100).await.unwrap();
@@ -132,15 +146,30 @@ mod tests {
     #[tokio::test]
     async fn open_creates_folder_sets_pragmas_and_migrates() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/nested/dir/test.db?mode=rwc", dir.path().display());
-        let settings = StorageSettings { database_url: url, ..Default::default() };
+        let url = format!(
+            "sqlite://{}/nested/dir/test.db?mode=rwc",
+            dir.path().display()
+        );
+        let settings = StorageSettings {
+            database_url: url,
+            ..Default::default()
+        };
         let storage = Storage::open(&settings).await.unwrap();
         storage.migrate().await.unwrap();
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&storage.write).await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&storage.write)
+            .await
+            .unwrap();
         assert_eq!(mode, "wal");
-        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&storage.write).await.unwrap();
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&storage.write)
+            .await
+            .unwrap();
         assert_eq!(sync, 1, "synchronous=NORMAL");
-        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&storage.write).await.unwrap();
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&storage.write)
+            .await
+            .unwrap();
         assert_eq!(fk, 1);
         // A second open and migrate is a no-op.
         storage.close().await;

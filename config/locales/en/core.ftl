@@ -1,1 +1,25 @@
+# The bot's basic manners: hello, /start, /help, /lang, and refusals shared by every feature.
+
+group-hello = Hello, { $group }! I'm groupops: I greet and gate newcomers, keep ads out, and run sign-in, points, red packets and lotteries. Make me an admin (delete messages, ban users, invite users) so I can do my job, then send /help.
+start-private = Hi, I'm <b>{ $bot }</b>. I run community groups: welcome and entry checks, ad removal, sign-in and points, red packets, lotteries, and the numbers for your review. Add me to a group and make me an admin to start.
+start-add-button = ➕ Add me to a group
+help-title-group = Commands in this group
+help-title-private = What I can do
+help-admins-see-more = Admins see more commands here.
+cmd-start = introduce the bot
+cmd-help = list the commands you can use
+cmd-lang = switch the group's language (zh | en)
+lang-usage = Usage: /lang zh or /lang en
 lang-switched = This group now speaks { $language }.
+lang-name-zh-CN = Chinese
+lang-name-en = English
+group-only = This command works in groups only.
+refuse-not-admin = Only group admins can do that.
+refuse-missing-right = You need the “{ $right }” admin right for that.
+bot-missing-right = I can't do that yet: please give me the “{ $right }” admin right.
+right-restrict = ban users
+right-delete = delete messages
+right-change_info = change group info
+right-invite = invite users via link
+right-pin = pin messages
+right-promote = add new admins

@@ -1,0 +1,269 @@
+//! The group record and the bot's basic manners: it records a group when added (and says hello once),
+//! marks it inactive when removed, keeps its own rights current, moves a group's data when a basic group
+//! becomes a supergroup, and answers `/start`, `/help` and `/lang`.
+
+use super::{catalog, Audience, CommandInfo};
+use crate::app::Ctx;
+use crate::fargs;
+use crate::i18n::Lang;
+use crate::storage::{self, groups as records};
+use crate::telegram::admins::{AdminRights, Right};
+use crate::telegram::outbound::Text;
+use crate::telegram::text::escape;
+use crate::telegram::{Handler, HandlerResult};
+use teloxide::prelude::*;
+use teloxide::types::{
+    ChatKind, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, PublicChatKind,
+};
+use teloxide::utils::command::BotCommands;
+
+/// The commands of this feature.
+pub const COMMANDS: &[CommandInfo] = &[
+    CommandInfo {
+        name: "start",
+        description: "cmd-start",
+        audience: Audience::Private,
+    },
+    CommandInfo {
+        name: "help",
+        description: "cmd-help",
+        audience: Audience::Everyone,
+    },
+    CommandInfo {
+        name: "lang",
+        description: "cmd-lang",
+        audience: Audience::Admins,
+    },
+];
+
+#[derive(BotCommands, Clone, Debug)]
+#[command(rename_rule = "lowercase")]
+enum Command {
+    Start,
+    Help,
+    Lang(String),
+}
+
+/// This feature's branch of the handler tree.
+pub fn handler() -> Handler {
+    dptree::entry()
+        .branch(Update::filter_my_chat_member().endpoint(on_bot_membership))
+        .branch(
+            Update::filter_message()
+                .branch(
+                    dptree::filter(|m: Message| m.migrate_to_chat_id().is_some())
+                        .endpoint(on_migrate),
+                )
+                .branch(
+                    dptree::entry()
+                        .filter_command::<Command>()
+                        .endpoint(on_command),
+                ),
+        )
+}
+
+fn group_kind(chat: &teloxide::types::Chat) -> Option<&'static str> {
+    match &chat.kind {
+        ChatKind::Public(public) => match public.kind {
+            PublicChatKind::Group => Some("group"),
+            PublicChatKind::Supergroup(_) => Some("supergroup"),
+            PublicChatKind::Channel(_) => None,
+        },
+        ChatKind::Private(_) => None,
+    }
+}
+
+async fn on_bot_membership(ctx: Ctx, change: ChatMemberUpdated) -> HandlerResult {
+    let Some(kind) = group_kind(&change.chat) else {
+        return Ok(());
+    };
+    let chat_id = change.chat.id.0;
+    let now = ctx.now();
+    let (was, is) = (&change.old_chat_member, &change.new_chat_member);
+    let mut conn = ctx.storage.write.acquire().await?;
+    if !is.is_present() {
+        records::set_inactive(&mut conn, chat_id, now).await?;
+        tracing::info!(chat_id, "removed from a group");
+    } else {
+        let language =
+            Lang::from_telegram(change.from.language_code.as_deref()).unwrap_or(ctx.default_lang());
+        let title = change.chat.title().unwrap_or_default();
+        let added = !was.is_present();
+        if added {
+            records::upsert_on_join(
+                &mut conn,
+                &records::NewGroup {
+                    chat_id,
+                    kind,
+                    title,
+                    username: change.chat.username(),
+                    language: language.code(),
+                    added_by: Some(change.from.id.0 as i64),
+                    now,
+                },
+            )
+            .await?;
+        } else {
+            records::touch(&mut conn, chat_id, kind, title, now).await?;
+        }
+        let (status, rights) = match AdminRights::from_member(is) {
+            Some(rights) => ("administrator", rights.to_stored()),
+            None => ("member", String::new()),
+        };
+        records::set_bot_status(&mut conn, chat_id, status, &rights, now).await?;
+        ctx.admins.invalidate(chat_id);
+        if added {
+            tracing::info!(chat_id, title, "added to a group");
+            if records::mark_greeted(&mut conn, chat_id).await? {
+                let group = records::get(&mut conn, chat_id).await?;
+                let lang = group
+                    .as_ref()
+                    .and_then(|g| Lang::parse(&g.language))
+                    .unwrap_or(language);
+                let hello = ctx.ta(lang, "group-hello", &fargs! {"group" => escape(title)});
+                ctx.outbound.send_text(Text::html(chat_id, hello));
+            }
+        }
+    }
+    if let Some(record) = records::get(&mut conn, chat_id).await? {
+        ctx.groups.put(record);
+    }
+    Ok(())
+}
+
+async fn on_migrate(ctx: Ctx, message: Message) -> HandlerResult {
+    let from = message.chat.id.0;
+    let Some(to) = message.migrate_to_chat_id().map(|id| id.0) else {
+        return Ok(());
+    };
+    let mut tx = ctx.storage.write.begin().await?;
+    let moved = storage::move_chat(&mut tx, from, to).await?;
+    sqlx::query("UPDATE groups SET kind = 'supergroup' WHERE chat_id = ?")
+        .bind(to)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    ctx.groups.forget(from);
+    ctx.groups.forget(to);
+    ctx.admins.invalidate(from);
+    ctx.admins.invalidate(to);
+    tracing::info!(
+        from,
+        to,
+        rows = moved,
+        "group upgraded to a supergroup; its data moved"
+    );
+    Ok(())
+}
+
+async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
+    match command {
+        Command::Start => start(&ctx, &message).await,
+        Command::Help => help(&ctx, &message).await,
+        Command::Lang(arg) => lang(&ctx, &message, arg.trim()).await,
+    }
+}
+
+async fn start(ctx: &Ctx, message: &Message) -> HandlerResult {
+    let lang = ctx.lang_for(message).await;
+    if !message.chat.is_private() {
+        return help(ctx, message).await;
+    }
+    let username = ctx.me.username.clone().unwrap_or_default();
+    let text = ctx.ta(
+        lang,
+        "start-private",
+        &fargs! {"bot" => escape(&ctx.me.first_name)},
+    );
+    let mut markup = InlineKeyboardMarkup::default();
+    if let Ok(url) = format!("https://t.me/{username}?startgroup=true").parse() {
+        markup = markup.append_row(vec![InlineKeyboardButton::url(
+            ctx.t(lang, "start-add-button"),
+            url,
+        )]);
+    }
+    ctx.outbound.send_text(
+        Text::html(message.chat.id.0, text)
+            .reply_to(message)
+            .markup(markup),
+    );
+    Ok(())
+}
+
+async fn help(ctx: &Ctx, message: &Message) -> HandlerResult {
+    let lang = ctx.lang_for(message).await;
+    let private = message.chat.is_private();
+    let is_admin = !private && ctx.admins.sender_rights(message).await?.is_some();
+    let visible = |audience: Audience| match audience {
+        Audience::Everyone => true,
+        Audience::Admins => is_admin,
+        Audience::Private => private,
+    };
+    let title = if private {
+        "help-title-private"
+    } else {
+        "help-title-group"
+    };
+    let mut text = format!("<b>{}</b>\n", escape(&ctx.t(lang, title)));
+    for command in catalog().iter().filter(|c| visible(c.audience)) {
+        text.push_str(&format!(
+            "/{} — {}\n",
+            command.name,
+            escape(&ctx.t(lang, command.description))
+        ));
+    }
+    if !private && !is_admin {
+        text.push_str(&format!(
+            "\n{}",
+            escape(&ctx.t(lang, "help-admins-see-more"))
+        ));
+    }
+    for piece in crate::telegram::text::split(&text, crate::telegram::text::MAX_TEXT) {
+        ctx.reply_html(message, piece);
+    }
+    Ok(())
+}
+
+async fn lang(ctx: &Ctx, message: &Message, arg: &str) -> HandlerResult {
+    let current = ctx.lang_for(message).await;
+    if message.chat.is_private() {
+        ctx.reply(message, ctx.t(current, "group-only"));
+        return Ok(());
+    }
+    if let Some(refusal) = ctx.refusal(message, Right::ChangeInfo, current).await? {
+        ctx.reply(message, refusal);
+        return Ok(());
+    }
+    let Some(wanted) = Lang::parse(arg) else {
+        ctx.reply(message, ctx.t(current, "lang-usage"));
+        return Ok(());
+    };
+    let chat_id = message.chat.id.0;
+    let mut conn = ctx.storage.write.acquire().await?;
+    if records::get(&mut conn, chat_id).await?.is_none() {
+        // The bot was added while it was not running: record the group now.
+        records::upsert_on_join(
+            &mut conn,
+            &records::NewGroup {
+                chat_id,
+                kind: group_kind(&message.chat).unwrap_or("supergroup"),
+                title: message.chat.title().unwrap_or_default(),
+                username: message.chat.username(),
+                language: wanted.code(),
+                added_by: None,
+                now: ctx.now(),
+            },
+        )
+        .await?;
+    }
+    records::set_language(&mut conn, chat_id, wanted.code()).await?;
+    if let Some(record) = records::get(&mut conn, chat_id).await? {
+        ctx.groups.put(record);
+    }
+    let name = ctx.t(wanted, &format!("lang-name-{}", wanted.code()));
+    ctx.reply(
+        message,
+        ctx.ta(wanted, "lang-switched", &fargs! {"language" => name}),
+    );
+    Ok(())
+}

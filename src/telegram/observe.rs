@@ -1,0 +1,148 @@
+//! The first look at every update, before any feature: it records who was seen, messages, joins and leaves
+//! through the activity writer (never waiting on SQLite), and drops a group's cached admin list when
+//! someone's admin status changes.
+
+use crate::app::Services;
+use crate::storage::activity::ActivityEvent;
+use crate::storage::members::UserProfile;
+use teloxide::types::{ChatMemberUpdated, Message, MessageKind, Update, UpdateKind, User};
+
+/// Records what an update tells about members. Never fails: a missed record is logged, not fatal.
+pub async fn observe(services: &Services, update: &Update) {
+    let now = services.clock.unix();
+    match &update.kind {
+        UpdateKind::Message(message) => observe_message(services, message, now).await,
+        UpdateKind::EditedMessage(message) => {
+            if let Some(user) = real_user(message.from.as_ref()) {
+                profile(services, user, now);
+            }
+        }
+        UpdateKind::ChatMember(change) => observe_member_change(services, change, now),
+        UpdateKind::CallbackQuery(query) => profile(services, &query.from, now),
+        UpdateKind::ChatJoinRequest(request) => profile(services, &request.from, now),
+        _ => {}
+    }
+}
+
+fn real_user(user: Option<&User>) -> Option<&User> {
+    user.filter(|u| u.id.0 != super::admins::GROUP_ANONYMOUS_BOT && u.id.0 != 777_000)
+}
+
+fn profile(services: &Services, user: &User, now: i64) {
+    services.activity.record(ActivityEvent::Profile {
+        profile: UserProfile::from(user),
+        at: now,
+    });
+}
+
+async fn observe_message(services: &Services, message: &Message, now: i64) {
+    let chat_id = message.chat.id.0;
+    if !(message.chat.is_group() || message.chat.is_supergroup()) {
+        if let Some(user) = real_user(message.from.as_ref()) {
+            profile(services, user, now);
+        }
+        return;
+    }
+    if let Some(user) = real_user(message.from.as_ref()) {
+        profile(services, user, now);
+        if matches!(message.kind, MessageKind::Common(_))
+            && !user.is_bot
+            && message.sender_chat.is_none()
+        {
+            let chars = message
+                .text()
+                .or(message.caption())
+                .map(|t| t.chars().count())
+                .unwrap_or(0);
+            services.activity.record(ActivityEvent::Message {
+                chat_id,
+                user_id: user.id.0 as i64,
+                at: now,
+                chars: chars.min(u32::MAX as usize) as u32,
+            });
+        }
+    }
+    // When the bot is an admin, joins and leaves arrive as chat_member updates (with the invite link);
+    // the service messages are then only a second copy, so they count only where the bot is no admin.
+    let service_counts = match message
+        .new_chat_members()
+        .or(message.left_chat_member().map(std::slice::from_ref))
+    {
+        Some(_) => match services.groups.get(&services.storage, chat_id).await {
+            Ok(group) => group.is_none_or(|g| g.bot_status != "administrator"),
+            Err(err) => {
+                tracing::warn!(%err, chat_id, "group record unreadable");
+                true
+            }
+        },
+        None => false,
+    };
+    if !service_counts {
+        return;
+    }
+    if let Some(members) = message.new_chat_members() {
+        let adder = message.from.as_ref().map(|u| u.id.0 as i64);
+        for member in members.iter().filter(|m| m.id != services.me.id) {
+            profile(services, member, now);
+            let user_id = member.id.0 as i64;
+            services.activity.record(ActivityEvent::Join {
+                chat_id,
+                user_id,
+                at: now,
+                invite_link: None,
+                added_by: adder.filter(|a| *a != user_id),
+                via_request: false,
+            });
+        }
+    }
+    if let Some(member) = message
+        .left_chat_member()
+        .filter(|m| m.id != services.me.id)
+    {
+        services.activity.record(ActivityEvent::Leave {
+            chat_id,
+            user_id: member.id.0 as i64,
+            at: now,
+        });
+    }
+}
+
+fn observe_member_change(services: &Services, change: &ChatMemberUpdated, now: i64) {
+    let chat_id = change.chat.id.0;
+    let user = &change.new_chat_member.user;
+    let (was, is) = (&change.old_chat_member.kind, &change.new_chat_member.kind);
+    if was.is_privileged() != is.is_privileged()
+        || (was.is_administrator() && is.is_administrator())
+    {
+        services.admins.invalidate(chat_id);
+    }
+    profile(services, user, now);
+    let user_id = user.id.0 as i64;
+    match (was.is_present(), is.is_present()) {
+        (false, true) => {
+            // Only links the bot created are stored: links of other admins come back masked.
+            let invite_link = change
+                .invite_link
+                .as_ref()
+                .filter(|link| link.creator.id == services.me.id)
+                .map(|link| link.invite_link.clone());
+            let adder = change.from.id.0 as i64;
+            services.activity.record(ActivityEvent::Join {
+                chat_id,
+                user_id,
+                at: now,
+                invite_link,
+                added_by: (adder != user_id).then_some(adder),
+                via_request: change.via_join_request,
+            });
+        }
+        (true, false) => {
+            services.activity.record(ActivityEvent::Leave {
+                chat_id,
+                user_id,
+                at: now,
+            });
+        }
+        _ => {}
+    }
+}

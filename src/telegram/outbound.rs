@@ -1,0 +1,647 @@
+//! The outbound queue: every message the bot sends or edits goes through here, so the bot keeps
+//! Telegram's limits however many features want to talk at once.
+//!
+//! - Sends and edits ("budgeted" requests) wait in a queue per chat and go out when the chat's sliding
+//!   window (`limits.per_chat`), the group's window (`limits.per_group`, groups only) and the global window
+//!   (`limits.global`) all have room. A scheduler task decides; the HTTP calls run in their own tasks, so a
+//!   slow call never holds up other chats and no shard ever waits for a send.
+//! - Deletes, bans, restricts and callback answers ("immediate" requests) are not budgeted by Telegram and
+//!   go out at once.
+//! - A 429 answer puts the request back at the head of its chat's queue and pauses that chat for
+//!   `retry_after` (clamped to `limits.max_retry_after`); nothing is sent twice, because a 429 means nothing
+//!   was done. Any other error is final and handed back to the caller (403 from a member who blocked the
+//!   bot is logged once as such, not retried).
+//! - Callers that need the result (for example the sent welcome, to delete it later) keep the returned
+//!   [`Pending`]; everyone else drops it.
+
+use crate::config::{LimitSettings, Rate};
+use crate::error::{Error, Result};
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use teloxide::prelude::*;
+use teloxide::types::{
+    InlineKeyboardMarkup, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters, ThreadId,
+};
+use teloxide::{ApiError, RequestError};
+use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::time::Instant;
+
+/// A request ready to be sent: given the bot, it produces the call.
+type MakeRequest<T> =
+    Arc<dyn Fn(&Bot) -> BoxFuture<'static, Result<T, RequestError>> + Send + Sync>;
+
+/// The result of a queued request, for callers that want it.
+pub struct Pending<T>(oneshot::Receiver<Result<T, RequestError>>);
+
+impl<T> Pending<T> {
+    /// Waits for the request to be sent (or to fail for good).
+    pub async fn wait(self) -> Result<T> {
+        match self.0.await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => Err(Error::Telegram(err)),
+            Err(_) => Err(Error::OutboundClosed),
+        }
+    }
+}
+
+/// What happened to one attempt.
+enum Attempt {
+    Done,
+    RetryAfter(Duration, Box<dyn Job>),
+}
+
+/// A type-erased request with its reply channel.
+trait Job: Send {
+    fn attempt(self: Box<Self>, bot: Bot) -> BoxFuture<'static, Attempt>;
+    fn give_up(self: Box<Self>, why: RequestError);
+    fn queued_at(&self) -> Instant;
+}
+
+struct TypedJob<T> {
+    make: MakeRequest<T>,
+    reply: Option<oneshot::Sender<Result<T, RequestError>>>,
+    retries: u32,
+    max_retries: u32,
+    max_retry_after: Duration,
+    queued_at: Instant,
+    what: &'static str,
+}
+
+impl<T: Send + 'static> Job for TypedJob<T> {
+    fn attempt(mut self: Box<Self>, bot: Bot) -> BoxFuture<'static, Attempt> {
+        let call = (self.make)(&bot);
+        async move {
+            match call.await {
+                Ok(value) => {
+                    if let Some(reply) = self.reply.take() {
+                        let _ = reply.send(Ok(value));
+                    }
+                    Attempt::Done
+                }
+                Err(RequestError::RetryAfter(after)) if self.retries < self.max_retries => {
+                    self.retries += 1;
+                    let wait = after.duration().min(self.max_retry_after);
+                    tracing::warn!(
+                        what = self.what,
+                        ?wait,
+                        retry = self.retries,
+                        "telegram said 429; will retry"
+                    );
+                    Attempt::RetryAfter(wait, self)
+                }
+                Err(err) => {
+                    log_final_error(self.what, &err);
+                    if let Some(reply) = self.reply.take() {
+                        let _ = reply.send(Err(err));
+                    }
+                    Attempt::Done
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn give_up(mut self: Box<Self>, why: RequestError) {
+        if let Some(reply) = self.reply.take() {
+            let _ = reply.send(Err(why));
+        }
+    }
+
+    fn queued_at(&self) -> Instant {
+        self.queued_at
+    }
+}
+
+fn log_final_error(what: &str, err: &RequestError) {
+    match err {
+        RequestError::Api(
+            ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::CantInitiateConversation,
+        ) => {
+            tracing::info!(what, %err, "recipient cannot be messaged; not retrying")
+        }
+        RequestError::Api(_) => tracing::warn!(what, %err, "telegram refused a request"),
+        _ => tracing::warn!(what, %err, "request failed"),
+    }
+}
+
+enum Command {
+    Budgeted(i64, Box<dyn Job>),
+    Retry(i64, Duration, Box<dyn Job>),
+    Drain(Instant, oneshot::Sender<usize>),
+}
+
+/// Counters of the queue, readable while it runs.
+#[derive(Debug, Default)]
+pub struct OutboundStats {
+    /// Budgeted requests waiting for their turn.
+    pub queued: AtomicUsize,
+    /// Budgeted requests sent (successfully or not).
+    pub sent: AtomicU64,
+    /// 429 answers received.
+    pub rate_limited: AtomicU64,
+    /// Requests refused because their chat's queue was full.
+    pub refused: AtomicU64,
+    /// Longest wait in the queue so far, in milliseconds.
+    pub max_wait_ms: AtomicU64,
+}
+
+/// The handle features use to send. Cheap to clone.
+#[derive(Clone)]
+pub struct Outbound {
+    bot: Bot,
+    tx: mpsc::UnboundedSender<Command>,
+    settings: Arc<LimitSettings>,
+    stats: Arc<OutboundStats>,
+    immediate: Arc<Semaphore>,
+}
+
+/// A text message to send.
+#[derive(Debug, Clone, Default)]
+pub struct Text {
+    /// The chat.
+    pub chat_id: i64,
+    /// The forum topic to post in, if any.
+    pub thread_id: Option<ThreadId>,
+    /// The text, in HTML when `html` is set (escape user input with `text::escape`).
+    pub text: String,
+    /// Whether `text` is HTML.
+    pub html: bool,
+    /// A message to reply to (sent even if it has been deleted meanwhile).
+    pub reply_to: Option<MessageId>,
+    /// Buttons under the message.
+    pub markup: Option<InlineKeyboardMarkup>,
+}
+
+impl Text {
+    /// A plain-text message to a chat.
+    pub fn plain(chat_id: i64, text: impl Into<String>) -> Self {
+        Self {
+            chat_id,
+            text: text.into(),
+            ..Default::default()
+        }
+    }
+
+    /// An HTML message to a chat.
+    pub fn html(chat_id: i64, text: impl Into<String>) -> Self {
+        Self {
+            chat_id,
+            text: text.into(),
+            html: true,
+            ..Default::default()
+        }
+    }
+
+    /// Adds buttons.
+    pub fn markup(mut self, markup: InlineKeyboardMarkup) -> Self {
+        self.markup = Some(markup);
+        self
+    }
+
+    /// Replies to `message` in its chat and forum topic.
+    pub fn reply_to(mut self, message: &Message) -> Self {
+        self.reply_to = Some(message.id);
+        self.thread_id = message.thread_id.filter(|_| message.is_topic_message);
+        self
+    }
+}
+
+impl Outbound {
+    /// Starts the scheduler task.
+    pub fn spawn(bot: Bot, settings: &LimitSettings) -> (Outbound, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let stats = Arc::new(OutboundStats::default());
+        let settings = Arc::new(settings.clone());
+        let scheduler = Scheduler {
+            bot: bot.clone(),
+            settings: settings.clone(),
+            stats: stats.clone(),
+            chats: HashMap::new(),
+            ready: BinaryHeap::new(),
+            global: Window::default(),
+            in_flight: Arc::new(Semaphore::new(settings.concurrency)),
+            retry_tx: tx.clone(),
+        };
+        let handle = tokio::spawn(scheduler.run(rx));
+        let immediate = Arc::new(Semaphore::new(settings.concurrency));
+        (
+            Outbound {
+                bot,
+                tx,
+                settings,
+                stats,
+                immediate,
+            },
+            handle,
+        )
+    }
+
+    /// The queue's counters.
+    pub fn stats(&self) -> &OutboundStats {
+        &self.stats
+    }
+
+    /// Queues a budgeted request (a send or an edit) to `chat_id`.
+    pub fn budgeted<T, F>(&self, chat_id: i64, what: &'static str, make: F) -> Pending<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Bot) -> BoxFuture<'static, Result<T, RequestError>> + Send + Sync + 'static,
+    {
+        let (job, pending) = self.job(what, make);
+        self.stats.queued.fetch_add(1, Ordering::Relaxed);
+        if let Err(mpsc::error::SendError(Command::Budgeted(_, job))) =
+            self.tx.send(Command::Budgeted(chat_id, job))
+        {
+            self.stats.queued.fetch_sub(1, Ordering::Relaxed);
+            job.give_up(closed_error());
+        }
+        pending
+    }
+
+    /// Sends an immediate request (delete, ban, restrict, answer a button) at once; a 429 is waited out in
+    /// the request's own task.
+    pub fn immediate<T, F>(&self, what: &'static str, make: F) -> Pending<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Bot) -> BoxFuture<'static, Result<T, RequestError>> + Send + Sync + 'static,
+    {
+        let (job, pending) = self.job(what, make);
+        let bot = self.bot.clone();
+        let permits = self.immediate.clone();
+        let stats = self.stats.clone();
+        tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let mut job = job;
+            loop {
+                match job.attempt(bot.clone()).await {
+                    Attempt::Done => return,
+                    Attempt::RetryAfter(wait, again) => {
+                        stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(wait).await;
+                        job = again;
+                    }
+                }
+            }
+        });
+        pending
+    }
+
+    fn job<T, F>(&self, what: &'static str, make: F) -> (Box<dyn Job>, Pending<T>)
+    where
+        T: Send + 'static,
+        F: Fn(&Bot) -> BoxFuture<'static, Result<T, RequestError>> + Send + Sync + 'static,
+    {
+        let (reply, receiver) = oneshot::channel();
+        let job = TypedJob {
+            make: Arc::new(make),
+            reply: Some(reply),
+            retries: 0,
+            max_retries: self.settings.max_retries,
+            max_retry_after: self.settings.max_retry_after.get(),
+            queued_at: Instant::now(),
+            what,
+        };
+        (Box::new(job), Pending(receiver))
+    }
+
+    /// Sends a text message (budgeted).
+    pub fn send_text(&self, message: Text) -> Pending<Message> {
+        let chat_id = message.chat_id;
+        self.budgeted(chat_id, "sendMessage", move |bot| {
+            let mut request = bot
+                .send_message(ChatId(message.chat_id), message.text.clone())
+                .link_preview_options(no_preview());
+            if message.html {
+                request = request.parse_mode(ParseMode::Html);
+            }
+            if let Some(thread) = message.thread_id {
+                request = request.message_thread_id(thread);
+            }
+            if let Some(reply_to) = message.reply_to {
+                request = request
+                    .reply_parameters(ReplyParameters::new(reply_to).allow_sending_without_reply());
+            }
+            if let Some(markup) = &message.markup {
+                request = request.reply_markup(markup.clone());
+            }
+            request.send().boxed()
+        })
+    }
+
+    /// Replaces the text (and buttons) of a message the bot sent (budgeted: edits share the send limits).
+    pub fn edit_text(
+        &self,
+        chat_id: i64,
+        message_id: MessageId,
+        text: String,
+        html: bool,
+        markup: Option<InlineKeyboardMarkup>,
+    ) -> Pending<Message> {
+        self.budgeted(chat_id, "editMessageText", move |bot| {
+            let mut request = bot
+                .edit_message_text(ChatId(chat_id), message_id, text.clone())
+                .link_preview_options(no_preview());
+            if html {
+                request = request.parse_mode(ParseMode::Html);
+            }
+            if let Some(markup) = &markup {
+                request = request.reply_markup(markup.clone());
+            }
+            request.send().boxed()
+        })
+    }
+
+    /// Deletes one message (immediate).
+    pub fn delete(&self, chat_id: i64, message_id: MessageId) -> Pending<teloxide::types::True> {
+        self.immediate("deleteMessage", move |bot| {
+            bot.delete_message(ChatId(chat_id), message_id)
+                .send()
+                .boxed()
+        })
+    }
+
+    /// Waits until the queue is empty or `deadline` passes, then stops taking requests. Returns how many
+    /// queued requests were given up.
+    pub async fn drain(&self, timeout: Duration) -> usize {
+        let (done, result) = oneshot::channel();
+        if self
+            .tx
+            .send(Command::Drain(Instant::now() + timeout, done))
+            .is_err()
+        {
+            return 0;
+        }
+        result.await.unwrap_or(0)
+    }
+}
+
+fn no_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+fn closed_error() -> RequestError {
+    RequestError::Io(Arc::new(std::io::Error::other("outbound queue closed")))
+}
+
+/// The send times within one sliding window.
+#[derive(Default)]
+struct Window {
+    sent: VecDeque<Instant>,
+}
+
+impl Window {
+    /// The earliest time one more send fits in `rate`.
+    fn free_at(&mut self, rate: Rate, now: Instant) -> Instant {
+        while self.sent.front().is_some_and(|&at| at + rate.window <= now) {
+            self.sent.pop_front();
+        }
+        if self.sent.len() < rate.count as usize {
+            now
+        } else {
+            self.sent[self.sent.len() - rate.count as usize] + rate.window
+        }
+    }
+
+    fn record(&mut self, at: Instant) {
+        self.sent.push_back(at);
+    }
+
+    fn idle_since(&self, now: Instant, longest: Duration) -> bool {
+        self.sent.back().is_none_or(|&at| at + longest <= now)
+    }
+}
+
+#[derive(Default)]
+struct ChatQueue {
+    jobs: VecDeque<Box<dyn Job>>,
+    chat_window: Window,
+    group_window: Window,
+    paused_until: Option<Instant>,
+    scheduled: bool,
+}
+
+struct Scheduler {
+    bot: Bot,
+    settings: Arc<LimitSettings>,
+    stats: Arc<OutboundStats>,
+    chats: HashMap<i64, ChatQueue>,
+    ready: BinaryHeap<Reverse<(Instant, i64)>>,
+    global: Window,
+    in_flight: Arc<Semaphore>,
+    retry_tx: mpsc::UnboundedSender<Command>,
+}
+
+impl Scheduler {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Command>) {
+        let mut draining: Option<(Instant, oneshot::Sender<usize>)> = None;
+        let mut last_report = Instant::now();
+        loop {
+            let now = Instant::now();
+            self.dispatch_ready(now);
+            if let Some((deadline, _)) = &draining {
+                let queued = self.stats.queued.load(Ordering::Relaxed);
+                if queued == 0 || now >= *deadline {
+                    let (_, done) = draining.take().expect("checked above");
+                    let dropped = self.give_up_all();
+                    // Wait for requests already on the wire.
+                    let _ = self
+                        .in_flight
+                        .acquire_many(self.settings.concurrency as u32)
+                        .await;
+                    if dropped > 0 {
+                        tracing::warn!(dropped, "shutdown: queued messages given up");
+                    }
+                    let _ = done.send(dropped);
+                    return;
+                }
+            }
+            if now.duration_since(last_report) >= Duration::from_secs(10) {
+                last_report = now;
+                let queued = self.stats.queued.load(Ordering::Relaxed);
+                if queued > 0 {
+                    tracing::info!(
+                        queued,
+                        chats = self.chats.len(),
+                        max_wait_ms = self.stats.max_wait_ms.load(Ordering::Relaxed),
+                        "outbound queue depth"
+                    );
+                }
+                self.forget_idle_chats(now);
+            }
+            let wake = self
+                .ready
+                .peek()
+                .map(|Reverse((at, _))| *at)
+                .unwrap_or(now + Duration::from_secs(10));
+            let wake = match &draining {
+                Some((deadline, _)) => wake.min(*deadline),
+                None => wake,
+            };
+            tokio::select! {
+                command = rx.recv() => match command {
+                    Some(Command::Budgeted(chat, job)) => self.enqueue(chat, job, false),
+                    Some(Command::Retry(chat, wait, job)) => {
+                        self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                        self.stats.queued.fetch_add(1, Ordering::Relaxed);
+                        let queue = self.chats.entry(chat).or_default();
+                        queue.paused_until = Some(Instant::now() + wait);
+                        self.enqueue(chat, job, true);
+                    }
+                    Some(Command::Drain(deadline, done)) => draining = Some((deadline, done)),
+                    None => return,
+                },
+                _ = tokio::time::sleep_until(wake) => {}
+            }
+        }
+    }
+
+    fn enqueue(&mut self, chat: i64, job: Box<dyn Job>, front: bool) {
+        let queue = self.chats.entry(chat).or_default();
+        if front {
+            queue.jobs.push_front(job);
+        } else {
+            queue.jobs.push_back(job);
+        }
+        if !queue.scheduled {
+            queue.scheduled = true;
+            self.ready.push(Reverse((Instant::now(), chat)));
+        }
+    }
+
+    /// Sends every request whose chat, group and global windows have room now; reschedules the rest.
+    fn dispatch_ready(&mut self, now: Instant) {
+        let limits = self.settings.clone();
+        while let Some(&Reverse((at, chat))) = self.ready.peek() {
+            if at > now {
+                break;
+            }
+            self.ready.pop();
+            let Some(queue) = self.chats.get_mut(&chat) else {
+                continue;
+            };
+            if queue.jobs.is_empty() {
+                queue.scheduled = false;
+                continue;
+            }
+            let mut free = queue.chat_window.free_at(limits.per_chat, now);
+            if chat < 0 {
+                free = free.max(queue.group_window.free_at(limits.per_group, now));
+            }
+            if let Some(paused) = queue.paused_until {
+                free = free.max(paused);
+            }
+            free = free.max(self.global.free_at(limits.global, now));
+            if free > now {
+                self.ready.push(Reverse((free, chat)));
+                continue;
+            }
+            queue.paused_until = None;
+            queue.chat_window.record(now);
+            if chat < 0 {
+                queue.group_window.record(now);
+            }
+            self.global.record(now);
+            let job = queue.jobs.pop_front().expect("checked non-empty");
+            if queue.jobs.is_empty() {
+                queue.scheduled = false;
+            } else {
+                self.ready.push(Reverse((now, chat)));
+            }
+            self.start(chat, job, now);
+        }
+    }
+
+    fn start(&self, chat: i64, job: Box<dyn Job>, now: Instant) {
+        self.stats.queued.fetch_sub(1, Ordering::Relaxed);
+        self.stats.sent.fetch_add(1, Ordering::Relaxed);
+        let waited = now.duration_since(job.queued_at()).as_millis() as u64;
+        self.stats.max_wait_ms.fetch_max(waited, Ordering::Relaxed);
+        if waited > 5_000 {
+            tracing::debug!(
+                chat,
+                waited_ms = waited,
+                "message waited for its send budget"
+            );
+        }
+        let bot = self.bot.clone();
+        let permits = self.in_flight.clone();
+        let retry = self.retry_tx.clone();
+        tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            if let Attempt::RetryAfter(wait, job) = job.attempt(bot).await {
+                if let Err(mpsc::error::SendError(Command::Retry(_, _, job))) =
+                    retry.send(Command::Retry(chat, wait, job))
+                {
+                    job.give_up(closed_error());
+                }
+            }
+        });
+    }
+
+    fn give_up_all(&mut self) -> usize {
+        let mut dropped = 0;
+        for (_, queue) in self.chats.drain() {
+            for job in queue.jobs {
+                job.give_up(closed_error());
+                dropped += 1;
+            }
+        }
+        self.stats.queued.fetch_sub(dropped, Ordering::Relaxed);
+        dropped
+    }
+
+    /// Drops the bookkeeping of chats with nothing queued and no recent sends, so memory follows the
+    /// number of recently active chats, not of all chats ever seen.
+    fn forget_idle_chats(&mut self, now: Instant) {
+        let longest = self
+            .settings
+            .per_chat
+            .window
+            .max(self.settings.per_group.window);
+        self.chats.retain(|_, queue| {
+            !queue.jobs.is_empty()
+                || queue.scheduled
+                || !queue.chat_window.idle_since(now, longest)
+                || !queue.group_window.idle_since(now, longest)
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sliding_window_allows_count_then_waits_for_the_oldest() {
+        let rate = Rate {
+            count: 3,
+            window: Duration::from_secs(60),
+        };
+        let start = Instant::now();
+        let mut window = Window::default();
+        for i in 0..3 {
+            let at = start + Duration::from_secs(i);
+            assert_eq!(window.free_at(rate, at), at);
+            window.record(at);
+        }
+        let now = start + Duration::from_secs(10);
+        assert_eq!(window.free_at(rate, now), start + Duration::from_secs(60));
+        let later = start + Duration::from_secs(61);
+        assert_eq!(
+            window.free_at(rate, later),
+            start + Duration::from_secs(61),
+            "oldest two expired"
+        );
+    }
+}

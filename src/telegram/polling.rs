@@ -1,0 +1,217 @@
+//! Long polling. One `getUpdates` is in flight at a time, asking for at most 100 updates and for every
+//! update kind the features need. Each update is parsed on its own from its JSON text, so one update
+//! teloxide cannot read is logged and skipped instead of failing the whole batch, and the offset always
+//! moves past it.
+
+use super::router::Router;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::time::Duration;
+use teloxide::types::{Update, UpdateKind};
+use tokio::sync::watch;
+
+/// The update kinds the bot asks Telegram for.
+pub const ALLOWED_UPDATES: &[&str] = &[
+    "message",
+    "edited_message",
+    "callback_query",
+    "chat_member",
+    "my_chat_member",
+    "chat_join_request",
+];
+
+#[derive(Deserialize)]
+struct Response {
+    ok: bool,
+    #[serde(default)]
+    result: Vec<Box<RawValue>>,
+    description: Option<String>,
+    parameters: Option<Parameters>,
+}
+
+#[derive(Deserialize)]
+struct Parameters {
+    retry_after: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    update_id: i64,
+}
+
+/// Where and how to poll.
+#[derive(Clone)]
+pub struct Poller {
+    client: reqwest::Client,
+    url: String,
+    timeout: Duration,
+    retry: Duration,
+}
+
+impl Poller {
+    /// A poller for the Bot API at `api_url` with `token`.
+    pub fn new(api_url: &str, token: &str, timeout: Duration, retry: Duration) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(timeout + Duration::from_secs(15))
+            .build()
+            .expect("the HTTP client builds");
+        let url = format!("{}/bot{}/getUpdates", api_url.trim_end_matches('/'), token);
+        Self {
+            client,
+            url,
+            timeout,
+            retry,
+        }
+    }
+
+    /// Polls until `stop` turns true, routing every update. Returns the next offset to confirm.
+    pub async fn run(&self, router: &Router, mut stop: watch::Receiver<bool>) -> i64 {
+        let mut offset: i64 = 0;
+        loop {
+            if *stop.borrow() {
+                return offset;
+            }
+            let batch = tokio::select! {
+                batch = self.fetch(offset, self.timeout) => batch,
+                _ = stop.changed() => return offset,
+            };
+            match batch {
+                Ok(raws) => {
+                    for raw in raws {
+                        match parse(&raw) {
+                            Parsed::Update(update) => {
+                                offset = offset.max(update.id.0 as i64 + 1);
+                                router.route(*update).await;
+                            }
+                            Parsed::Skipped(Some(id)) => offset = offset.max(id + 1),
+                            Parsed::Skipped(None) => {}
+                        }
+                    }
+                }
+                Err(wait) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = stop.changed() => return offset,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tells Telegram that every update before `offset` was handled, so a restart does not get them again.
+    pub async fn confirm(&self, offset: i64) {
+        if offset > 0 {
+            // A zero-timeout call with limit 1 confirms without waiting; any update it returns stays unconfirmed.
+            let _ = self.fetch_with(offset, Duration::ZERO, 1).await;
+        }
+    }
+
+    async fn fetch(&self, offset: i64, timeout: Duration) -> Result<Vec<Box<RawValue>>, Duration> {
+        self.fetch_with(offset, timeout, 100).await
+    }
+
+    async fn fetch_with(
+        &self,
+        offset: i64,
+        timeout: Duration,
+        limit: u32,
+    ) -> Result<Vec<Box<RawValue>>, Duration> {
+        let body = serde_json::json!({
+            "offset": offset,
+            "limit": limit,
+            "timeout": timeout.as_secs(),
+            "allowed_updates": ALLOWED_UPDATES,
+        });
+        let response = match self.client.post(&self.url).json(&body).send().await {
+            Ok(response) => response,
+            Err(err) => {
+                tracing::warn!(error = %err.without_url(), "getUpdates failed; retrying");
+                return Err(self.retry);
+            }
+        };
+        let text = match response.text().await {
+            Ok(text) => text,
+            Err(err) => {
+                tracing::warn!(error = %err.without_url(), "getUpdates body unreadable; retrying");
+                return Err(self.retry);
+            }
+        };
+        match serde_json::from_str::<Response>(&text) {
+            Ok(response) if response.ok => Ok(response.result),
+            Ok(response) => {
+                let wait = response
+                    .parameters
+                    .and_then(|p| p.retry_after)
+                    .map(Duration::from_secs)
+                    .unwrap_or(self.retry);
+                tracing::warn!(description = ?response.description, ?wait, "getUpdates refused; retrying");
+                Err(wait)
+            }
+            Err(err) => {
+                tracing::warn!(%err, "getUpdates answer is not JSON; retrying");
+                Err(self.retry)
+            }
+        }
+    }
+}
+
+/// One update read from its JSON text.
+pub enum Parsed {
+    /// A usable update.
+    Update(Box<Update>),
+    /// An update that could not be read, with its id when even that much was readable.
+    Skipped(Option<i64>),
+}
+
+/// Reads one update. Updates teloxide does not understand are logged with their id and skipped.
+pub fn parse(raw: &RawValue) -> Parsed {
+    match serde_json::from_str::<Update>(raw.get()) {
+        Ok(update) => {
+            if let UpdateKind::Error(value) = &update.kind {
+                let kind = value
+                    .as_object()
+                    .and_then(|o| o.keys().next().cloned())
+                    .unwrap_or_default();
+                tracing::warn!(
+                    update_id = update.id.0,
+                    kind,
+                    "update could not be parsed; skipped"
+                );
+                return Parsed::Skipped(Some(update.id.0 as i64));
+            }
+            Parsed::Update(Box::new(update))
+        }
+        Err(err) => {
+            let id = serde_json::from_str::<IdOnly>(raw.get())
+                .ok()
+                .map(|i| i.update_id);
+            tracing::warn!(update_id = ?id, %err, "update could not be parsed; skipped");
+            Parsed::Skipped(id)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(text: &str) -> Box<RawValue> {
+        RawValue::from_string(text.to_string()).unwrap()
+    }
+
+    #[test]
+    fn malformed_updates_are_skipped_with_their_id() {
+        assert!(matches!(
+            parse(&raw(r#"{"update_id": 7, "message": {"nonsense": true}}"#)),
+            Parsed::Skipped(Some(7))
+        ));
+        assert!(matches!(
+            parse(&raw(r#"{"message": {}}"#)),
+            Parsed::Skipped(None)
+        ));
+        let good = r#"{"update_id": 8, "message": {"message_id": 1, "date": 0,
+            "chat": {"id": -100, "type": "supergroup", "title": "G"},
+            "from": {"id": 5, "is_bot": false, "first_name": "A"}, "text": "hi"}}"#;
+        assert!(matches!(parse(&raw(good)), Parsed::Update(_)));
+    }
+}
