@@ -6,6 +6,7 @@
 //! - [`clock`]    the one reader of the wall clock (tests move it forward)
 //! - [`args`]     shared argument parsing: targets, durations, amounts, quoted words
 //! - [`i18n`]     Fluent wording by group language (zh-CN, en)
+//! - [`fairness`] commit-reveal seeds, the deterministic stream, uniform(n) and shuffle shared by games
 //! - [`storage`]  SQLite pools and pragmas, migrations, shared group/member records, the activity writer
 //! - [`features`] what members, moderators and owners use, one folder per capability
 
@@ -13,6 +14,7 @@ pub mod args;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod fairness;
 pub mod features;
 pub mod i18n;
 pub mod storage;
