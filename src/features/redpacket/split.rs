@@ -362,6 +362,9 @@ mod tests {
         }
         let packets = PACKETS as f64;
         let tie_rate = f64::from(ties) / packets;
+        println!(
+            "best luck per position {best:?}, strict maxima {strict_max:?}, tie rate {tie_rate}"
+        );
         for p in 0..5 {
             // Test statistics only: these floats measure frequencies and never touch an amount.
             let freq = f64::from(best[p]) / packets;
