@@ -6,6 +6,7 @@
 //! - [`clock`]    the one reader of the wall clock (tests move it forward)
 //! - [`args`]     shared argument parsing: targets, durations, amounts, quoted words
 //! - [`i18n`]     Fluent wording by group language (zh-CN, en)
+//! - [`fairness`] commit-reveal seeds, the deterministic stream, uniform(n) and shuffle shared by games
 //! - [`storage`]  SQLite pools and pragmas, migrations, shared group/member records, the activity writer
 //! - [`telegram`] the edge: polling, shard routing, outbound limits, admin cache, text helpers
 //! - [`app`]      builds everything once and runs it, for `main` and for the tests
@@ -16,6 +17,7 @@ pub mod args;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod fairness;
 pub mod features;
 pub mod i18n;
 pub mod storage;

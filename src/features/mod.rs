@@ -2,9 +2,13 @@
 //! `mod.rs` (the Telegram glue), a pure core, and `store.rs` (its SQL). Features never import each other;
 //! anything that moves points goes through `economy::ledger`.
 //!
-//! - [`groups`]  the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
+//! - [`groups`]    the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
+//! - [`lottery`]   lotteries and their verifiable draws (the draw core so far)
+//! - [`redpacket`] red packets: lucky and equal splits, best luck (the split core so far)
 
 pub mod groups;
+pub mod lottery;
+pub mod redpacket;
 
 use crate::app::Services;
 use crate::i18n::Lang;

@@ -1,0 +1,218 @@
+//! The lottery draw (DESIGN §5 "Verifiable draws"): a pure function of the participants, the prize tiers, the
+//! lottery's seed and its id, so that anyone can recompute it with `/verify L<id>` (see `docs/verify.md`).
+//!
+//! The participant ids are sorted (each id once), the sorted list is shuffled with the lottery's stream, and the
+//! shuffled order is cut into the tiers: tier 1 takes the first `c1` entries, tier 2 the next `c2`, and so on.
+//! Everyone left over gets the floor prize when the lottery has one.
+
+use crate::fairness::{self, list_hash, participant_list, sorted_participants, Kind, Seed, Stream};
+
+/// The outcome of a draw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrawResult {
+    /// `hex(SHA-256(list))` of the sorted participant list, shown by `/verify` so members can check the list.
+    pub list_hash: String,
+    /// The winners of each tier, in tier order; within a tier, in the order the shuffle placed them. A tier has
+    /// fewer winners than prizes (possibly none) when there were not enough participants.
+    pub winners: Vec<Vec<i64>>,
+    /// The participants who won no tier prize but get the floor prize; empty when there is no floor prize.
+    pub floor: Vec<i64>,
+}
+
+/// Draws lottery `lottery_id`: `tiers` holds the number of prizes of each tier, in tier order.
+pub fn draw(
+    participants: &[i64],
+    tiers: &[u32],
+    has_floor_prize: bool,
+    seed: &Seed,
+    lottery_id: i64,
+) -> DrawResult {
+    let mut order = sorted_participants(participants);
+    let hash = list_hash(&participant_list(&order));
+    let mut stream = Stream::new(seed, &fairness::tag(Kind::Lottery, lottery_id), &hash);
+    stream.shuffle(&mut order);
+
+    let mut rest = order.as_slice();
+    let winners = tiers
+        .iter()
+        .map(|&count| {
+            let take = rest.len().min(count as usize);
+            let (tier, tail) = rest.split_at(take);
+            rest = tail;
+            tier.to_vec()
+        })
+        .collect();
+    let floor = if has_floor_prize {
+        rest.to_vec()
+    } else {
+        Vec::new()
+    };
+    DrawResult {
+        list_hash: hash,
+        winners,
+        floor,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed(byte: u8) -> Seed {
+        Seed::from_bytes([byte; 32])
+    }
+
+    #[test]
+    fn the_same_inputs_give_the_same_draw() {
+        let people: Vec<i64> = (1..=50).collect();
+        let a = draw(&people, &[1, 3, 5], true, &seed(1), 9);
+        assert_eq!(a, draw(&people, &[1, 3, 5], true, &seed(1), 9));
+        assert_ne!(
+            a,
+            draw(&people, &[1, 3, 5], true, &seed(2), 9),
+            "another seed gives another draw"
+        );
+        assert_ne!(
+            a,
+            draw(&people, &[1, 3, 5], true, &seed(1), 10),
+            "another lottery gives another draw"
+        );
+    }
+
+    #[test]
+    fn tiers_are_cut_from_the_shuffled_list_in_order() {
+        let people: Vec<i64> = (100..120).collect();
+        let result = draw(&people, &[1, 2, 3], true, &seed(3), 4);
+        // The draw must equal the documented recipe done by hand.
+        let mut order = people.clone();
+        let mut stream = Stream::new(
+            &seed(3),
+            "lottery:4",
+            &list_hash(&participant_list(&people)),
+        );
+        stream.shuffle(&mut order);
+        assert_eq!(
+            result.winners,
+            vec![
+                order[..1].to_vec(),
+                order[1..3].to_vec(),
+                order[3..6].to_vec()
+            ]
+        );
+        assert_eq!(result.floor, order[6..].to_vec());
+        assert_eq!(result.list_hash, list_hash(&participant_list(&people)));
+    }
+
+    #[test]
+    fn fewer_participants_than_prizes_fill_the_first_tiers() {
+        let result = draw(&[5, 6, 7], &[2, 2, 2], true, &seed(4), 1);
+        assert_eq!(result.winners[0].len(), 2);
+        assert_eq!(result.winners[1].len(), 1);
+        assert!(result.winners[2].is_empty());
+        assert!(result.floor.is_empty());
+        let mut everyone: Vec<i64> = result.winners.concat();
+        everyone.sort_unstable();
+        assert_eq!(everyone, vec![5, 6, 7]);
+
+        let nobody = draw(&[], &[1], true, &seed(4), 1);
+        assert_eq!(nobody.winners, vec![Vec::<i64>::new()]);
+        assert!(nobody.floor.is_empty());
+        assert_eq!(nobody.list_hash, list_hash(""));
+    }
+
+    #[test]
+    fn the_floor_prize_goes_to_everyone_left() {
+        let people: Vec<i64> = (1..=10).collect();
+        let with = draw(&people, &[2], true, &seed(5), 2);
+        let without = draw(&people, &[2], false, &seed(5), 2);
+        assert_eq!(
+            with.winners, without.winners,
+            "the floor prize does not change who wins the tiers"
+        );
+        assert_eq!(with.floor.len(), 8);
+        assert!(without.floor.is_empty());
+        let mut all: Vec<i64> = with.winners.concat();
+        all.extend(&with.floor);
+        all.sort_unstable();
+        assert_eq!(all, people);
+    }
+
+    #[test]
+    fn input_order_and_repeats_do_not_matter() {
+        let sorted: Vec<i64> = (1..=30).map(|i| i * 37).collect();
+        let mut scrambled = sorted.clone();
+        scrambled.reverse();
+        scrambled.swap(3, 17);
+        let mut repeated = scrambled.clone();
+        repeated.extend_from_slice(&sorted[..5]);
+        let expected = draw(&sorted, &[1, 2], true, &seed(6), 3);
+        assert_eq!(draw(&scrambled, &[1, 2], true, &seed(6), 3), expected);
+        assert_eq!(draw(&repeated, &[1, 2], true, &seed(6), 3), expected);
+    }
+
+    #[test]
+    fn no_tiers_means_everyone_gets_the_floor_prize() {
+        let result = draw(&[3, 1, 2], &[], true, &seed(7), 8);
+        assert!(result.winners.is_empty());
+        let mut floor = result.floor.clone();
+        floor.sort_unstable();
+        assert_eq!(floor, vec![1, 2, 3]);
+    }
+
+    /// Recomputes the worked example of `docs/verify.md` step by step and checks that the page shows every row.
+    #[test]
+    fn worked_example_matches_docs() {
+        let doc = include_str!("../../../docs/verify.md");
+        let seed =
+            Seed::from_hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
+                .unwrap();
+        let joined = [4021, 17, 99, 1203, 560, 8, 777, 3333];
+        let result = draw(&joined, &[1, 2], true, &seed, 5);
+
+        let mut order = sorted_participants(&joined);
+        let mut stream = Stream::new(&seed, "lottery:5", &result.list_hash);
+        let mut lines = vec![format!(
+            "The shuffle starts from the sorted list `{order:?}`"
+        )];
+        for i in (1..order.len()).rev() {
+            let n = i as u64 + 1;
+            let x = stream.next_u64();
+            // The page says no word was thrown away; this holds it to that.
+            assert!(u128::from(x) < u128::from(n) * ((1u128 << 64) / u128::from(n)));
+            let j = (x % n) as usize;
+            order.swap(i, j);
+            lines.push(format!("| {i} | {x} | {n} | {j} | {order:?} |"));
+        }
+        assert_eq!(
+            result.winners,
+            vec![order[..1].to_vec(), order[1..3].to_vec()]
+        );
+        assert_eq!(result.floor, order[3..].to_vec());
+
+        let names = |ids: &[i64]| {
+            ids.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        lines.push(format!(
+            "Result: **tier 1: {}**; **tier 2: {}**; **floor prize: {}**.",
+            names(&result.winners[0]),
+            names(&result.winners[1]),
+            names(&result.floor)
+        ));
+        lines.push(format!(
+            "tier 1: {:?}\ntier 2: {:?}\nfloor prize: {:?}",
+            result.winners[0], result.winners[1], result.floor
+        ));
+        for line in &lines {
+            println!("{line}");
+        }
+        for line in &lines {
+            assert!(
+                doc.contains(line.as_str()),
+                "docs/verify.md does not show {line}"
+            );
+        }
+    }
+}

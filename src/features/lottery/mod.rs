@@ -1,0 +1,5 @@
+//! Lotteries: members join until the draw time, then a verifiable draw picks the winners of each prize tier.
+//!
+//! [`draw`] is the pure core: it turns (participants, tiers, seed, id) into the winners, reproducibly.
+
+pub mod draw;
