@@ -539,3 +539,68 @@ fn builders_parse_as_the_expected_update_kinds() {
         other => panic!("anonymous_admin_message parsed as {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn teloxide_dispatcher_polls_the_fake() {
+    let api = FakeApi::start().await;
+    let handler = Update::filter_message().endpoint(|bot: Bot, msg: Message| async move {
+        let text = format!("echo: {}", msg.text().unwrap_or_default());
+        bot.send_message(msg.chat.id, text).await?;
+        Ok::<(), RequestError>(())
+    });
+    let mut dispatcher = Dispatcher::builder(bot_for(&api), handler).build();
+    let shutdown = dispatcher.shutdown_token();
+    let running = tokio::spawn(async move { dispatcher.dispatch().await });
+
+    // A malformed update is served too; teloxide must skip it and go on with the next one.
+    api.push_raw_update(r#"{"update_id": 1, "message": {"nonsense": 1}}"#.into());
+    api.push_update(updates::group_message(GROUP, user(1, "A"), "hello"));
+    let sends = api.wait_for("sendMessage", 1, WAIT).await;
+    assert_eq!(sends[0].params["text"], "echo: hello");
+    api.push_update(updates::private_message(user(2, "B"), "again"));
+    let sends = api.wait_for("sendMessage", 2, WAIT).await;
+    assert_eq!(sends[1].params["chat_id"], 2);
+
+    shutdown
+        .shutdown()
+        .expect("the dispatcher is running")
+        .await;
+    running.await.unwrap();
+    assert_eq!(
+        api.served_offset(),
+        4,
+        "the last update was confirmed on shutdown"
+    );
+    assert_eq!(api.pending_updates(), 0);
+}
+
+#[tokio::test]
+async fn extra_methods_answer() {
+    let api = FakeApi::start().await;
+    let bot = bot_for(&api);
+    bot.send_chat_action(ChatId(GROUP), teloxide::types::ChatAction::Typing)
+        .await
+        .unwrap();
+    let copied = bot
+        .copy_message(ChatId(GROUP), ChatId(GROUP), MessageId(3))
+        .await
+        .unwrap();
+    assert_eq!(copied, MessageId(1000));
+    let forwarded = bot
+        .forward_message(ChatId(42), ChatId(GROUP), MessageId(3))
+        .await
+        .unwrap();
+    assert_eq!(forwarded.chat.id, ChatId(42));
+    assert!(bot.get_my_commands().await.unwrap().is_empty());
+    let link = bot
+        .edit_chat_invite_link(ChatId(GROUP), "https://t.me/+fake9")
+        .name("renamed")
+        .await
+        .unwrap();
+    assert!(!link.is_revoked);
+    assert_eq!(link.name.as_deref(), Some("renamed"));
+    assert_eq!(
+        bot.export_chat_invite_link(ChatId(GROUP)).await.unwrap(),
+        "https://t.me/+fakeprimary"
+    );
+}

@@ -64,6 +64,19 @@ const KNOWN_METHODS: &[&str] = &[
     "getChat",
     "createChatInviteLink",
     "revokeChatInviteLink",
+    "editChatInviteLink",
+    "exportChatInviteLink",
+    "sendChatAction",
+    "copyMessage",
+    "forwardMessage",
+    "getMyCommands",
+    "setChatMenuButton",
+    "setMyDescription",
+    "setMyShortDescription",
+    "setMessageReaction",
+    "unpinAllChatMessages",
+    "setChatTitle",
+    "setChatDescription",
 ];
 
 /// Methods whose canned result is simply `true`.
@@ -84,6 +97,14 @@ const TRUE_METHODS: &[&str] = &[
     "unpinchatmessage",
     "setmycommands",
     "deletemycommands",
+    "sendchataction",
+    "setchatmenubutton",
+    "setmydescription",
+    "setmyshortdescription",
+    "setmessagereaction",
+    "unpinallchatmessages",
+    "setchattitle",
+    "setchatdescription",
 ];
 
 /// One recorded Bot API call.
@@ -384,6 +405,15 @@ impl Inner {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Hands out the next id of a message the bot sends to a chat (per chat, from 1000).
+    fn next_message_id(&self, chat_id: i64) -> i64 {
+        let mut state = self.lock();
+        let next = state.next_message_id.entry(chat_id).or_insert(1000);
+        let id = *next;
+        *next += 1;
+        id
+    }
+
     /// Records a call and wakes everyone waiting for calls.
     fn record(&self, method: &str, params: Value, failed: bool) {
         self.lock().calls.push(Call {
@@ -478,15 +508,17 @@ fn canned_result(inner: &Inner, lower: &str, params: &Value) -> Option<Value> {
     let chat_id = chat_id_of(params);
     let result = match lower {
         "sendmessage" | "sendphoto" | "senddocument" => {
-            let message_id = {
-                let mut state = inner.lock();
-                let next = state.next_message_id.entry(chat_id).or_insert(1000);
-                let id = *next;
-                *next += 1;
-                id
-            };
+            let message_id = inner.next_message_id(chat_id);
             sent_message(lower, chat_id, message_id, params)
         }
+        "forwardmessage" => {
+            let message_id = inner.next_message_id(chat_id);
+            let mut message = sent_message("sendmessage", chat_id, message_id, params);
+            message["text"] = json!("(forwarded)");
+            message
+        }
+        "copymessage" => json!({"message_id": inner.next_message_id(chat_id)}),
+        "getmycommands" => json!([]),
         "editmessagetext" | "editmessagereplymarkup" | "editmessagecaption" => {
             let message_id = params
                 .get("message_id")
@@ -513,13 +545,14 @@ fn canned_result(inner: &Inner, lower: &str, params: &Value) -> Option<Value> {
             };
             invite_link(format!("https://t.me/+fake{n}"), params, false)
         }
-        "revokechatinvitelink" => {
+        "exportchatinvitelink" => json!("https://t.me/+fakeprimary"),
+        "revokechatinvitelink" | "editchatinvitelink" => {
             let link = params
                 .get("invite_link")
                 .and_then(Value::as_str)
                 .unwrap_or("https://t.me/+fake0")
                 .to_string();
-            invite_link(link, params, true)
+            invite_link(link, params, lower == "revokechatinvitelink")
         }
         _ => return None,
     };
