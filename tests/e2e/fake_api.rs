@@ -599,6 +599,9 @@ async fn extra_methods_answer() {
         .unwrap();
     assert!(!link.is_revoked);
     assert_eq!(link.name.as_deref(), Some("renamed"));
+    bot.edit_message_text_inline("inline-1", "inline edit")
+        .await
+        .unwrap();
     assert_eq!(
         bot.export_chat_invite_link(ChatId(GROUP)).await.unwrap(),
         "https://t.me/+fakeprimary"

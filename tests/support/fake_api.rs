@@ -311,7 +311,7 @@ impl FakeApi {
     }
 
     /// Makes the next `times` calls of `method` fail with `failure`. Failed calls are recorded
-    /// with `failed: true`.
+    /// with `failed: true` (even failed `getUpdates` calls, which are otherwise not recorded).
     pub fn fail_next(&self, method: &str, times: usize, failure: Failure) {
         let mut state = self.inner.lock();
         let queue = state
@@ -519,6 +519,12 @@ fn canned_result(inner: &Inner, lower: &str, params: &Value) -> Option<Value> {
         }
         "copymessage" => json!({"message_id": inner.next_message_id(chat_id)}),
         "getmycommands" => json!([]),
+        // Edits of inline messages (no chat) answer `true` instead of a Message.
+        "editmessagetext" | "editmessagereplymarkup" | "editmessagecaption"
+            if params.get("inline_message_id").is_some() =>
+        {
+            json!(true)
+        }
         "editmessagetext" | "editmessagereplymarkup" | "editmessagecaption" => {
             let message_id = params
                 .get("message_id")
