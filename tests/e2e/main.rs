@@ -1,1 +1,6 @@
-fn main() {}
+//! End-to-end tests that run against the fake Bot API in `tests/support`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod fake_api;
