@@ -7,7 +7,9 @@ use std::path::Path;
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-changed=config/locales");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Read at run time: a build-script binary may be reused for another checkout of the same crate.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir);
     let mut files = Vec::new();
     let locales = root.join("config/locales");
     for lang in std::fs::read_dir(&locales).expect("config/locales exists") {

@@ -7,6 +7,8 @@
 //!   slow call never holds up other chats and no shard ever waits for a send.
 //! - Deletes, bans, restricts and callback answers ("immediate" requests) are not budgeted by Telegram and
 //!   go out at once.
+//! - One chat has at most one budgeted request on the wire at a time, so its messages arrive in the order
+//!   they were queued.
 //! - A 429 answer puts the request back at the head of its chat's queue and pauses that chat for
 //!   `retry_after` (clamped to `limits.max_retry_after`); nothing is sent twice, because a 429 means nothing
 //!   was done. Any other error is final and handed back to the caller (403 from a member who blocked the
@@ -132,6 +134,7 @@ fn log_final_error(what: &str, err: &RequestError) {
 enum Command {
     Budgeted(i64, Box<dyn Job>),
     Retry(i64, Duration, Box<dyn Job>),
+    Finished(i64),
     Drain(Instant, oneshot::Sender<usize>),
 }
 
@@ -429,6 +432,8 @@ struct ChatQueue {
     group_window: Window,
     paused_until: Option<Instant>,
     scheduled: bool,
+    /// A request of this chat is on the wire; the next waits for it, so a chat's messages keep their order.
+    busy: bool,
 }
 
 struct Scheduler {
@@ -496,7 +501,17 @@ impl Scheduler {
                         self.stats.queued.fetch_add(1, Ordering::Relaxed);
                         let queue = self.chats.entry(chat).or_default();
                         queue.paused_until = Some(Instant::now() + wait);
+                        queue.busy = false;
                         self.enqueue(chat, job, true);
+                    }
+                    Some(Command::Finished(chat)) => {
+                        if let Some(queue) = self.chats.get_mut(&chat) {
+                            queue.busy = false;
+                            if !queue.jobs.is_empty() && !queue.scheduled {
+                                queue.scheduled = true;
+                                self.ready.push(Reverse((Instant::now(), chat)));
+                            }
+                        }
                     }
                     Some(Command::Drain(deadline, done)) => draining = Some((deadline, done)),
                     None => return,
@@ -513,7 +528,7 @@ impl Scheduler {
         } else {
             queue.jobs.push_back(job);
         }
-        if !queue.scheduled {
+        if !queue.scheduled && !queue.busy {
             queue.scheduled = true;
             self.ready.push(Reverse((Instant::now(), chat)));
         }
@@ -530,7 +545,8 @@ impl Scheduler {
             let Some(queue) = self.chats.get_mut(&chat) else {
                 continue;
             };
-            if queue.jobs.is_empty() {
+            if queue.jobs.is_empty() || queue.busy {
+                // A busy chat is rescheduled when its request on the wire finishes.
                 queue.scheduled = false;
                 continue;
             }
@@ -553,11 +569,8 @@ impl Scheduler {
             }
             self.global.record(now);
             let job = queue.jobs.pop_front().expect("checked non-empty");
-            if queue.jobs.is_empty() {
-                queue.scheduled = false;
-            } else {
-                self.ready.push(Reverse((now, chat)));
-            }
+            queue.scheduled = false;
+            queue.busy = true;
             self.start(chat, job, now);
         }
     }
@@ -579,11 +592,16 @@ impl Scheduler {
         let retry = self.retry_tx.clone();
         tokio::spawn(async move {
             let _permit = permits.acquire_owned().await;
-            if let Attempt::RetryAfter(wait, job) = job.attempt(bot).await {
-                if let Err(mpsc::error::SendError(Command::Retry(_, _, job))) =
-                    retry.send(Command::Retry(chat, wait, job))
-                {
-                    job.give_up(closed_error());
+            match job.attempt(bot).await {
+                Attempt::Done => {
+                    let _ = retry.send(Command::Finished(chat));
+                }
+                Attempt::RetryAfter(wait, job) => {
+                    if let Err(mpsc::error::SendError(Command::Retry(_, _, job))) =
+                        retry.send(Command::Retry(chat, wait, job))
+                    {
+                        job.give_up(closed_error());
+                    }
                 }
             }
         });
@@ -612,6 +630,7 @@ impl Scheduler {
         self.chats.retain(|_, queue| {
             !queue.jobs.is_empty()
                 || queue.scheduled
+                || queue.busy
                 || !queue.chat_window.idle_since(now, longest)
                 || !queue.group_window.idle_since(now, longest)
         });

@@ -1,0 +1,376 @@
+//! The foundation as a group owner meets it: adding the bot, /start, /help, /lang, restarts, supergroup
+//! upgrades, malformed updates, and the command line's answers to bad settings and a missing token.
+
+use crate::support::fake_api::{bot_admin_member, BOT_ID};
+use crate::support::harness::{TestBot, WAIT};
+use crate::support::updates::*;
+use serde_json::json;
+use std::process::Command;
+
+const GROUP: i64 = -100_555;
+const OWNER: i64 = 1_001;
+const MEMBER: i64 = 2_002;
+
+fn owner() -> serde_json::Value {
+    user_with(OWNER, "Olivia", Some("olivia"), Some("en"))
+}
+
+fn admins_are_owner_and_bot(bot: &TestBot, chat: i64) {
+    bot.api
+        .set_admins(chat, vec![member(owner(), "creator"), bot_admin_member()]);
+}
+
+#[tokio::test]
+async fn production_dispatcher_builds_and_registers_commands() {
+    let bot = TestBot::start().await;
+    let calls = bot.api.wait_for("setMyCommands", 6, WAIT).await;
+    let zh = calls
+        .iter()
+        .find(|c| c.params["language_code"] == "zh")
+        .expect("a Chinese menu");
+    assert!(zh.params["commands"].to_string().contains("help"));
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn added_to_a_group_records_it_and_greets_in_the_adders_language() {
+    let bot = TestBot::start().await;
+    bot.push(my_chat_member(
+        group(GROUP),
+        owner(),
+        "left",
+        "administrator",
+    ));
+    let texts = bot.wait_texts(GROUP, 1).await;
+    assert!(
+        texts[0].starts_with("Hello"),
+        "English hello for an English-speaking owner: {texts:?}"
+    );
+    bot.settle().await;
+    let (language, added_by, status, active): (String, i64, String, bool) = sqlx::query_as(
+        "SELECT language, added_by, bot_status, active FROM groups WHERE chat_id = ?",
+    )
+    .bind(GROUP)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(
+        (language.as_str(), added_by, status.as_str(), active),
+        ("en", OWNER, "administrator", true)
+    );
+
+    // A second update about the same addition (a promotion) does not greet again.
+    bot.push(my_chat_member(
+        group(GROUP),
+        owner(),
+        "member",
+        "administrator",
+    ));
+    bot.settle().await;
+    assert_eq!(bot.texts_to(GROUP).len(), 1);
+
+    // A Chinese-speaking admin adding the bot elsewhere gets Chinese; an unknown language gets the default.
+    bot.push(my_chat_member(
+        group(-100_556),
+        user_with(3, "Li", None, Some("zh-hans")),
+        "left",
+        "member",
+    ));
+    bot.push(my_chat_member(
+        group(-100_557),
+        user_with(4, "Ivan", None, Some("ru")),
+        "left",
+        "member",
+    ));
+    let zh = bot.wait_texts(-100_556, 1).await;
+    let default = bot.wait_texts(-100_557, 1).await;
+    assert!(zh[0].starts_with("大家好"), "{zh:?}");
+    assert!(
+        default[0].starts_with("大家好"),
+        "shipped default is zh-CN: {default:?}"
+    );
+
+    // Removed: the group is marked inactive.
+    bot.push(my_chat_member(
+        group(GROUP),
+        owner(),
+        "administrator",
+        "kicked",
+    ));
+    bot.settle().await;
+    let active: bool = sqlx::query_scalar("SELECT active FROM groups WHERE chat_id = ?")
+        .bind(GROUP)
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert!(!active);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn start_in_private_offers_the_add_button() {
+    let bot = TestBot::start().await;
+    bot.push(private_message(
+        user_with(MEMBER, "Mia", None, Some("en")),
+        "/start",
+    ));
+    let call = &bot.api.wait_for("sendMessage", 1, WAIT).await[0];
+    assert!(call.params["text"].as_str().unwrap().contains("GroupOps"));
+    let button = &call.params["reply_markup"]["inline_keyboard"][0][0];
+    assert_eq!(button["url"], "https://t.me/groupops_bot?startgroup=true");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn help_lists_what_the_caller_may_use_and_lang_is_for_admins() {
+    let bot = TestBot::start().await;
+    admins_are_owner_and_bot(&bot, GROUP);
+    bot.push(my_chat_member(
+        group(GROUP),
+        user_with(3, "Li", None, Some("zh-hans")),
+        "left",
+        "administrator",
+    ));
+    bot.wait_texts(GROUP, 1).await;
+
+    bot.push(group_message(GROUP, user(MEMBER, "Mia"), "/help"));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(
+        texts[1].contains("/help") && !texts[1].contains("/lang"),
+        "member help: {}",
+        texts[1]
+    );
+    assert!(texts[1].contains("本群可用命令"));
+
+    bot.push(group_message(GROUP, owner(), "/help"));
+    let texts = bot.wait_texts(GROUP, 3).await;
+    assert!(
+        texts[2].contains("/lang"),
+        "admin help lists admin commands: {}",
+        texts[2]
+    );
+
+    bot.push(group_message(GROUP, user(MEMBER, "Mia"), "/lang en"));
+    let texts = bot.wait_texts(GROUP, 4).await;
+    assert_eq!(texts[3], "只有群管理员才能这样做。");
+
+    bot.push(group_message(GROUP, owner(), "/lang klingon"));
+    let texts = bot.wait_texts(GROUP, 5).await;
+    assert!(texts[4].contains("/lang zh"), "usage shown: {}", texts[4]);
+
+    bot.push(group_message(GROUP, owner(), "/lang en"));
+    let texts = bot.wait_texts(GROUP, 6).await;
+    assert_eq!(texts[5], "This group now speaks English.");
+
+    bot.push(group_message(GROUP, user(MEMBER, "Mia"), "/help"));
+    let texts = bot.wait_texts(GROUP, 7).await;
+    assert!(texts[6].contains("Commands in this group"), "{}", texts[6]);
+
+    // An anonymous admin (posting as the group) counts as an admin.
+    bot.push(anonymous_admin_message(GROUP, "/lang zh"));
+    let texts = bot.wait_texts(GROUP, 8).await;
+    assert_eq!(texts[7], "本群已切换为中文。");
+
+    // Replies go to the right message.
+    let last = bot.api.calls("sendMessage").pop().unwrap();
+    assert!(last.params["reply_parameters"]["message_id"]
+        .as_i64()
+        .is_some());
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_admin_without_the_change_info_right_is_told_which_right_is_missing() {
+    let bot = TestBot::start().await;
+    let mut limited = member(user(MEMBER, "Mia"), "administrator");
+    limited["can_change_info"] = json!(false);
+    bot.api.set_admins(GROUP, vec![limited, bot_admin_member()]);
+    bot.push(group_message(GROUP, user(MEMBER, "Mia"), "/lang en"));
+    let texts = bot.wait_texts(GROUP, 1).await;
+    assert!(texts[0].contains("修改群资料"), "{texts:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn restart_keeps_the_groups_settings() {
+    let bot = TestBot::start().await;
+    admins_are_owner_and_bot(&bot, GROUP);
+    bot.push(my_chat_member(
+        group(GROUP),
+        owner(),
+        "left",
+        "administrator",
+    ));
+    bot.push(group_message(GROUP, owner(), "/lang zh"));
+    bot.wait_texts(GROUP, 2).await;
+    let bot = bot.restart().await;
+    bot.push(group_message(GROUP, user(MEMBER, "Mia"), "/help"));
+    let texts = bot.wait_texts(GROUP, 3).await;
+    assert!(
+        texts[2].contains("本群可用命令"),
+        "language survived the restart: {}",
+        texts[2]
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_supergroup_upgrade_moves_the_groups_data() {
+    let bot = TestBot::start().await;
+    let old = -4_242;
+    let new = -1_004_242;
+    admins_are_owner_and_bot(&bot, old);
+    bot.push(my_chat_member(basic_group(old), owner(), "left", "member"));
+    bot.push(group_message(old, owner(), "hello everyone"));
+    bot.wait_texts(old, 1).await;
+    bot.settle().await;
+    bot.push(migrate_to(old, new, owner()));
+    bot.settle().await;
+    let (kind, language): (String, String) =
+        sqlx::query_as("SELECT kind, language FROM groups WHERE chat_id = ?")
+            .bind(new)
+            .fetch_one(&bot.ctx.storage.read)
+            .await
+            .unwrap();
+    assert_eq!((kind.as_str(), language.as_str()), ("supergroup", "en"));
+    let old_rows: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM groups WHERE chat_id = ?1) + (SELECT COUNT(*) FROM members WHERE chat_id = ?1)
+              + (SELECT COUNT(*) FROM activity_minutes WHERE chat_id = ?1)",
+    )
+    .bind(old)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(old_rows, 0, "nothing is left under the old id");
+    let messages: i64 =
+        sqlx::query_scalar("SELECT messages FROM members WHERE chat_id = ? AND user_id = ?")
+            .bind(new)
+            .bind(OWNER)
+            .fetch_one(&bot.ctx.storage.read)
+            .await
+            .unwrap();
+    assert_eq!(messages, 1);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_malformed_update_is_skipped_and_the_next_is_answered() {
+    let bot = TestBot::start().await;
+    bot.api.push_raw_update(
+        r#"{"update_id": 1, "message": {"message_id": "not a number"}}"#.to_string(),
+    );
+    bot.push(private_message(
+        user_with(MEMBER, "Mia", None, Some("en")),
+        "/help",
+    ));
+    let texts = bot.wait_texts(MEMBER, 1).await;
+    assert!(texts[0].contains("What I can do"));
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_bot_never_answers_for_itself() {
+    let bot = TestBot::start().await;
+    // The bot's own join service message must not count it as a member.
+    bot.push(new_members(GROUP, owner(), vec![user(BOT_ID, "GroupOps")]));
+    bot.settle().await;
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM member_events WHERE user_id = ?")
+        .bind(BOT_ID)
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0);
+    bot.stop().await;
+}
+
+fn groupops() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_groupops"));
+    command.env_remove("GROUPOPS_TOKEN").env_remove("RUST_LOG");
+    command
+}
+
+#[test]
+fn missing_token_exits_2_with_one_clear_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = groupops()
+        .current_dir(dir.path())
+        .arg("run")
+        .env(
+            "GROUPOPS_DATABASE_URL",
+            format!("sqlite://{}/x.db?mode=rwc", dir.path().display()),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("GROUPOPS_TOKEN"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn config_errors_name_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, "[limits]\nper_group = \"lots\"\n").unwrap();
+    let output = groupops()
+        .arg("--config")
+        .arg(&file)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("limits.per_group"));
+
+    std::fs::write(&file, "[routing]\nshardz = 3\n").unwrap();
+    let output = groupops()
+        .arg("--config")
+        .arg(&file)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("shardz"));
+
+    let output = groupops()
+        .arg("--config")
+        .arg(dir.path().join("missing.toml"))
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "a missing --config file is an error"
+    );
+
+    let output = groupops()
+        .env("GROUPOPS_ROUTING__SHARDS", "zero")
+        .current_dir(dir.path())
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("routing.shards"));
+}
+
+#[test]
+fn migrate_creates_the_database_and_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = groupops()
+        .current_dir(dir.path())
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(dir.path().join("data/groupops.db").exists());
+    let again = groupops()
+        .current_dir(dir.path())
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+}

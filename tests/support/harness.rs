@@ -1,0 +1,226 @@
+//! Runs the real application — the production handler tree, routing, outbound queue and storage on a
+//! temporary SQLite file — against the fake Bot API. A test pushes updates, waits for the bot's calls, and
+//! ends with [`TestBot::stop`], which fails the test if any handler failed along the way.
+
+use super::fake_api::FakeApi;
+use groupops::app::{App, AppOptions, Ctx, ErrorHook};
+use groupops::clock::Clock;
+use groupops::config::Config;
+use groupops::telegram::router::RouterStats;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Settings for tests: short polls, generous send limits, a fast activity writer.
+pub const TEST_CONFIG: &str = r#"
+[telegram]
+poll_timeout = "1s"
+poll_retry = "50ms"
+[routing]
+shards = 8
+max_pending = 1000
+[limits]
+per_chat = "1000/1s"
+per_group = "1000/1s"
+global = "5000/1s"
+[activity]
+flush_interval = "20ms"
+[i18n]
+locales_dir = "/nonexistent-test-locales"
+[shutdown]
+drain_timeout = "3s"
+"#;
+
+/// How long waits in tests may take before they fail.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A running bot wired to a fake Bot API.
+pub struct TestBot {
+    /// The fake Bot API the bot talks to.
+    pub api: FakeApi,
+    /// The bot's services (database, clock, outbound queue…).
+    pub ctx: Ctx,
+    /// The clock the bot reads; tests move it forward.
+    pub clock: Clock,
+    dir: Arc<tempfile::TempDir>,
+    overrides: Vec<(String, String)>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<groupops::Result<()>>>,
+    errors: Arc<Mutex<Vec<String>>>,
+    stats: Arc<RouterStats>,
+}
+
+impl TestBot {
+    /// Starts a bot with the test settings.
+    pub async fn start() -> TestBot {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts a bot with settings overridden as environment variables would, e.g.
+    /// `("GROUPOPS_LIMITS__PER_GROUP", "10/1s")`.
+    pub async fn start_with(overrides: &[(&str, &str)]) -> TestBot {
+        let api = FakeApi::start().await;
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let overrides = overrides
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Self::launch(api, dir, Clock::system(), overrides).await
+    }
+
+    async fn launch(
+        api: FakeApi,
+        dir: Arc<tempfile::TempDir>,
+        clock: Clock,
+        overrides: Vec<(String, String)>,
+    ) -> TestBot {
+        // Logs show up in a failing test's output when RUST_LOG is set (e.g. RUST_LOG=groupops=debug).
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .try_init();
+        let mut env: BTreeMap<String, String> = overrides.iter().cloned().collect();
+        env.insert("GROUPOPS_API_URL".into(), api.url());
+        env.insert(
+            "GROUPOPS_DATABASE_URL".into(),
+            format!("sqlite://{}/groupops.db?mode=rwc", dir.path().display()),
+        );
+        let config = Config::from_toml(TEST_CONFIG, &env).expect("test settings are valid");
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let hook: ErrorHook = {
+            let errors = errors.clone();
+            Arc::new(move |failure| errors.lock().expect("errors lock").push(failure))
+        };
+        let options = AppOptions {
+            clock: clock.clone(),
+            error_hook: Some(hook),
+        };
+        let app = App::build(config, "123456:TEST-TOKEN", options)
+            .await
+            .expect("the app builds");
+        let ctx = app.ctx();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let (stats_tx, stats_rx) = oneshot::channel();
+        let task = tokio::spawn(app.run_with_stats(
+            async move {
+                let _ = stop_rx.await;
+            },
+            move |stats| {
+                let _ = stats_tx.send(stats);
+            },
+        ));
+        let stats = stats_rx.await.expect("the app starts");
+        TestBot {
+            api,
+            ctx,
+            clock,
+            dir,
+            overrides,
+            stop: Some(stop_tx),
+            task: Some(task),
+            errors,
+            stats,
+        }
+    }
+
+    /// Queues an update at the fake Bot API; returns its id.
+    pub fn push(&self, update: Value) -> i64 {
+        self.api.push_update(update)
+    }
+
+    /// Waits until every pushed update has been fetched and handled, and the activity writer has
+    /// written everything recorded so far.
+    pub async fn settle(&self) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let routed = self.stats.routed.load(Ordering::SeqCst);
+            let handled = self.stats.handled.load(Ordering::SeqCst);
+            if self.api.pending_updates() == 0 && routed == handled {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "updates not handled in time: {} pending at the fake, {routed} routed, {handled} handled",
+                self.api.pending_updates()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        self.ctx.activity.flush().await;
+    }
+
+    /// The texts the bot sent (successfully) to a chat, in order.
+    pub fn texts_to(&self, chat_id: i64) -> Vec<String> {
+        self.api
+            .calls("sendMessage")
+            .into_iter()
+            .filter(|call| !call.failed && call.params["chat_id"].as_i64() == Some(chat_id))
+            .map(|call| call.params["text"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// Waits until the bot has sent at least `count` messages to a chat; returns their texts.
+    pub async fn wait_texts(&self, chat_id: i64, count: usize) -> Vec<String> {
+        self.api
+            .wait_until(WAIT, |calls| {
+                calls
+                    .iter()
+                    .filter(|c| c.method.eq_ignore_ascii_case("sendMessage") && !c.failed)
+                    .filter(|c| c.params["chat_id"].as_i64() == Some(chat_id))
+                    .count()
+                    >= count
+            })
+            .await;
+        self.texts_to(chat_id)
+    }
+
+    /// Handler failures seen so far.
+    pub fn errors(&self) -> Vec<String> {
+        self.errors.lock().expect("errors lock").clone()
+    }
+
+    /// Stops the bot the way a signal would, and fails the test if any handler failed.
+    pub async fn stop(mut self) {
+        self.shutdown().await;
+    }
+
+    /// Stops the bot and starts it again on the same database, fake API and clock.
+    pub async fn restart(mut self) -> TestBot {
+        self.shutdown().await;
+        let api = self.api.clone();
+        let dir = self.dir.clone();
+        let clock = self.clock.clone();
+        let overrides = self.overrides.clone();
+        Self::launch(api, dir, clock, overrides).await
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(15), task)
+                .await
+                .expect("the bot stops in time")
+                .expect("the bot task does not panic")
+                .expect("the bot stops cleanly");
+        }
+        let errors = self.errors();
+        assert!(errors.is_empty(), "handlers failed: {errors:#?}");
+    }
+}
+
+impl Drop for TestBot {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        let errors = self.errors();
+        if !errors.is_empty() && !std::thread::panicking() {
+            panic!("handlers failed: {errors:#?}");
+        }
+    }
+}
