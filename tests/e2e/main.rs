@@ -3,5 +3,6 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod engine;
 mod fake_api;
 mod foundation;

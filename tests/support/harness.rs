@@ -177,6 +177,16 @@ impl TestBot {
         self.texts_to(chat_id)
     }
 
+    /// The SQLite file the bot uses (see [`TestBot::data_dir`] to keep it after the bot stops).
+    pub fn database_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("groupops.db")
+    }
+
+    /// The temporary folder holding the database; keep it to read the database after [`TestBot::stop`].
+    pub fn data_dir(&self) -> Arc<tempfile::TempDir> {
+        self.dir.clone()
+    }
+
     /// Handler failures seen so far.
     pub fn errors(&self) -> Vec<String> {
         self.errors.lock().expect("errors lock").clone()

@@ -1,0 +1,331 @@
+//! The engine under the features: the outbound queue's limits and retries, ordering per chat, the activity
+//! writer, the admin cache, and graceful shutdown (in-process and of the real binary on SIGTERM).
+
+use crate::support::fake_api::{bot_admin_member, Failure, FakeApi};
+use crate::support::harness::{TestBot, WAIT};
+use crate::support::updates::*;
+use groupops::telegram::outbound::Text;
+use std::time::Duration;
+
+const GROUP: i64 = -100_777;
+const OWNER: i64 = 1_001;
+const MEMBER: i64 = 2_002;
+
+fn sends_to(api: &FakeApi, chat_id: i64) -> Vec<crate::support::fake_api::Call> {
+    api.calls("sendMessage")
+        .into_iter()
+        .filter(|c| c.params["chat_id"].as_i64() == Some(chat_id))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_429_is_waited_out_and_the_message_delivered_once() {
+    let bot = TestBot::start().await;
+    bot.api.fail_next("sendMessage", 1, Failure::RetryAfter(1));
+    bot.push(private_message(user(MEMBER, "Mia"), "/help"));
+    let calls = bot.api.wait_for("sendMessage", 2, WAIT).await;
+    assert!(calls[0].failed && !calls[1].failed);
+    let waited = calls[1].at.duration_since(calls[0].at);
+    assert!(
+        waited >= Duration::from_millis(950),
+        "retried after retry_after, not before: {waited:?}"
+    );
+    // A later message arrives after it, and nothing was sent twice.
+    bot.push(private_message(user(MEMBER, "Mia"), "/start"));
+    bot.api.wait_for("sendMessage", 3, WAIT).await;
+    bot.settle().await;
+    let delivered: Vec<_> = sends_to(&bot.api, MEMBER)
+        .into_iter()
+        .filter(|c| !c.failed)
+        .collect();
+    assert_eq!(delivered.len(), 2);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_member_who_blocked_the_bot_is_not_retried() {
+    let bot = TestBot::start().await;
+    bot.api.fail_next(
+        "sendMessage",
+        1,
+        Failure::Forbidden("Forbidden: bot was blocked by the user".into()),
+    );
+    bot.push(private_message(user(MEMBER, "Mia"), "/start"));
+    bot.push(private_message(user(MEMBER, "Mia"), "/help"));
+    bot.api.wait_for("sendMessage", 2, WAIT).await;
+    bot.settle().await;
+    let calls = sends_to(&bot.api, MEMBER);
+    assert_eq!(
+        calls.len(),
+        2,
+        "one refused send, then the next message; no retry in between"
+    );
+    assert!(calls[0].failed && !calls[1].failed);
+    assert!(calls[1].params["text"].as_str().unwrap().contains("/help"));
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_burst_to_one_group_is_spread_to_the_group_limit() {
+    let bot = TestBot::start_with(&[("GROUPOPS_LIMITS__PER_GROUP", "10/1s")]).await;
+    let pending: Vec<_> = (0..50)
+        .map(|i| {
+            bot.ctx
+                .outbound
+                .send_text(Text::plain(GROUP, format!("burst {i}")))
+        })
+        .collect();
+    // Another group is not held up by the busy one.
+    bot.ctx
+        .outbound
+        .send_text(Text::plain(-100_778, "elsewhere"))
+        .wait()
+        .await
+        .expect("sent at once");
+    assert!(
+        sends_to(&bot.api, GROUP).len() <= 11,
+        "the other group's message did not wait for the burst"
+    );
+    for message in pending {
+        message.wait().await.expect("every message is delivered");
+    }
+    let calls = sends_to(&bot.api, GROUP);
+    assert_eq!(calls.len(), 50);
+    let texts: Vec<_> = calls
+        .iter()
+        .map(|c| c.params["text"].as_str().unwrap().to_string())
+        .collect();
+    let expected: Vec<_> = (0..50).map(|i| format!("burst {i}")).collect();
+    assert_eq!(texts, expected, "order kept");
+    for window in calls.windows(11) {
+        let span = window[10].at.duration_since(window[0].at);
+        assert!(
+            span >= Duration::from_millis(950),
+            "11 sends within {span:?}: the limit is 10 per second"
+        );
+    }
+    let total = calls[49].at.duration_since(calls[0].at);
+    assert!(
+        total >= Duration::from_millis(3900),
+        "50 sends at 10/s take about 4 s, took {total:?}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn one_chats_updates_stay_in_order_while_another_chat_is_busy() {
+    let bot = TestBot::start().await;
+    let busy = -100_900;
+    let quiet = -100_901;
+    let mut quiet_ids = Vec::new();
+    for i in 0..300 {
+        bot.push(group_message(busy, user(MEMBER, "Mia"), "/help"));
+        if i % 10 == 0 {
+            let update = group_message(quiet, user(OWNER, "Olivia"), "/help");
+            quiet_ids.push(update["message"]["message_id"].as_i64().unwrap());
+            bot.push(update);
+        }
+    }
+    bot.wait_texts(quiet, quiet_ids.len()).await;
+    bot.wait_texts(busy, 300).await;
+    let replied: Vec<i64> = sends_to(&bot.api, quiet)
+        .iter()
+        .map(|c| c.params["reply_parameters"]["message_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(replied, quiet_ids, "replies in the order the messages came");
+    assert_eq!(sends_to(&bot.api, busy).len(), 300);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn member_messages_become_activity_rows() {
+    let bot = TestBot::start().await;
+    for i in 0..5 {
+        bot.push(group_message(
+            GROUP,
+            user_with(MEMBER, "Mia", Some("mia"), None),
+            &format!("hello {i}"),
+        ));
+    }
+    bot.push(group_message(GROUP, user(OWNER, "Olivia"), "hi"));
+    bot.push(chat_member(
+        GROUP,
+        user(7, "New"),
+        user(7, "New"),
+        "left",
+        "member",
+        Some("https://t.me/+abc"),
+    ));
+    bot.push(chat_member(
+        GROUP,
+        user(8, "Gone"),
+        user(8, "Gone"),
+        "member",
+        "left",
+        None,
+    ));
+    bot.settle().await;
+    let pool = &bot.ctx.storage.read;
+    let per_member: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT user_id, SUM(messages), SUM(chars) FROM activity_minutes WHERE chat_id = ? GROUP BY user_id ORDER BY user_id",
+    )
+    .bind(GROUP)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(per_member, vec![(OWNER, 1, 2), (MEMBER, 5, 35)]);
+    let events: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT user_id, kind, invite_link FROM member_events WHERE chat_id = ? ORDER BY id",
+    )
+    .bind(GROUP)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        events,
+        vec![
+            (7, "join".into(), Some("https://t.me/+abc".into())),
+            (8, "leave".into(), None)
+        ]
+    );
+    let found = groupops::storage::members::find_by_username(
+        &mut pool.acquire().await.unwrap(),
+        GROUP,
+        "MIA",
+    )
+    .await
+    .unwrap()
+    .expect("a member seen in the group is found by username");
+    assert_eq!(found.user_id, MEMBER);
+    assert_eq!(
+        bot.ctx
+            .activity
+            .counters()
+            .dropped
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn activity_routed_before_shutdown_is_written() {
+    let bot = TestBot::start().await;
+    for i in 0..200 {
+        bot.push(group_message(
+            GROUP,
+            user(MEMBER + i, "Member"),
+            "a message",
+        ));
+    }
+    // Stop as soon as the bot has taken every update, without waiting for handlers or the writer.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while bot.api.pending_updates() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "updates were not fetched"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let path = bot.database_path();
+    let _keep = bot.data_dir();
+    bot.stop().await;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let total: i64 = sqlx::query_scalar("SELECT SUM(messages) FROM activity_minutes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        total, 200,
+        "every routed message was handled and written before exit"
+    );
+}
+
+#[tokio::test]
+async fn the_admin_cache_follows_a_promotion_at_once() {
+    let bot = TestBot::start().await;
+    let owner = user(OWNER, "Olivia");
+    bot.api.set_admins(
+        GROUP,
+        vec![member(owner.clone(), "creator"), bot_admin_member()],
+    );
+    bot.push(group_message(GROUP, user(MEMBER, "Mia"), "/lang en"));
+    assert_eq!(
+        bot.wait_texts(GROUP, 1).await[0],
+        "只有群管理员才能这样做。"
+    );
+    // Promoted in Telegram: the next chat_member update drops the cached list.
+    bot.api.set_admins(
+        GROUP,
+        vec![
+            member(owner.clone(), "creator"),
+            member(user(MEMBER, "Mia"), "administrator"),
+            bot_admin_member(),
+        ],
+    );
+    bot.push(chat_member(
+        GROUP,
+        owner,
+        user(MEMBER, "Mia"),
+        "member",
+        "administrator",
+        None,
+    ));
+    bot.push(group_message(GROUP, user(MEMBER, "Mia"), "/lang en"));
+    assert_eq!(
+        bot.wait_texts(GROUP, 2).await[1],
+        "This group now speaks English."
+    );
+    assert_eq!(
+        bot.api.calls("getChatAdministrators").len(),
+        2,
+        "fetched once, then once after the promotion"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_binary_stops_cleanly_on_sigterm() {
+    let api = FakeApi::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_groupops"))
+        .current_dir(dir.path())
+        .env("GROUPOPS_TOKEN", "123456:TEST-TOKEN")
+        .env("GROUPOPS_API_URL", api.url())
+        .env("GROUPOPS_TELEGRAM__POLL_TIMEOUT", "1s")
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    api.wait_for("setMyCommands", 6, WAIT).await;
+    api.push_update(group_message(GROUP, user(MEMBER, "Mia"), "hello"));
+    api.push_update(private_message(user(MEMBER, "Mia"), "/help"));
+    api.wait_for("sendMessage", 1, WAIT).await;
+    let pid = child.id().expect("running").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(WAIT, child.wait())
+        .await
+        .expect("exits in time")
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}/data/groupops.db",
+        dir.path().display()
+    ))
+    .await
+    .unwrap();
+    let messages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activity_minutes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(messages, 1, "the activity writer was flushed on SIGTERM");
+    assert!(
+        api.served_offset() >= 3,
+        "handled updates were confirmed so a restart does not repeat them"
+    );
+}
