@@ -1,7 +1,10 @@
 //! Builds everything once — database, wording, Bot API client, outbound queue, activity writer, caches,
 //! the handler tree — for `main` and for the tests, and runs the bot until asked to stop.
 //!
-//! Shutdown order: stop polling, let the shards finish every update already routed, confirm the offset to
+//! While running, a ticker calls every feature's periodic work each `timers.tick` (deadlines are stored in
+//! the database and compared with the clock, so they survive restarts and tests can move time).
+//!
+//! Shutdown order: stop polling and the ticker, let the shards finish every update already routed, confirm the offset to
 //! Telegram, drain the outbound queue (bounded by `shutdown.drain_timeout`), write the remaining activity,
 //! close the database.
 
@@ -269,6 +272,7 @@ impl App {
         );
         on_start(router.stats());
         let (stop_tx, stop_rx) = watch::channel(false);
+        let stop_rx_ticker = stop_rx.clone();
         let polling = {
             let poller = poller.clone();
             tokio::spawn(async move {
@@ -277,11 +281,26 @@ impl App {
                 offset
             })
         };
+        let ticker = {
+            let ctx = ctx.clone();
+            let mut stop = stop_rx_ticker;
+            tokio::spawn(async move {
+                let mut interval = tokio::time::interval(ctx.config.timers.tick.get());
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = interval.tick() => features::tick(&ctx).await,
+                        _ = stop.changed() => return,
+                    }
+                }
+            })
+        };
         tracing::info!(bot = ?ctx.me.username, shards = ctx.config.routing.shards, "groupops is running");
         shutdown.await;
         tracing::info!("shutting down: polling stops, queued work is finished");
         let _ = stop_tx.send(true);
         let offset = polling.await.unwrap_or(0);
+        let _ = ticker.await;
         poller.confirm(offset).await;
         let dropped = ctx
             .outbound

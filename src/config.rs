@@ -118,6 +118,8 @@ pub struct Config {
     pub activity: ActivitySettings,
     /// Languages and wording files.
     pub i18n: I18nSettings,
+    /// The periodic check of stored deadlines (captcha timeouts, packet expiry, draws).
+    pub timers: TimerSettings,
     /// Graceful shutdown.
     pub shutdown: ShutdownSettings,
 }
@@ -288,6 +290,20 @@ impl Default for I18nSettings {
     }
 }
 
+/// `[timers]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimerSettings {
+    /// How often stored deadlines are checked. Deadlines live in the database, so they survive restarts.
+    pub tick: Dur,
+}
+
+impl Default for TimerSettings {
+    fn default() -> Self {
+        Self { tick: Dur::secs(1) }
+    }
+}
+
 /// `[shutdown]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -367,6 +383,9 @@ impl Config {
                 "activity.flush_events",
                 "flush_events and channel_capacity must be at least 1",
             );
+        }
+        if self.timers.tick.get().is_zero() {
+            return bad("timers.tick", "must be longer than zero");
         }
         if crate::i18n::Lang::parse(&self.i18n.default_language).is_none() {
             return bad("i18n.default_language", "must be zh-CN or en");

@@ -10,9 +10,10 @@ pub mod groups;
 pub mod lottery;
 pub mod redpacket;
 
-use crate::app::Services;
+use crate::app::{Ctx, Services};
 use crate::i18n::Lang;
 use crate::telegram::Handler;
+use futures::future::BoxFuture;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope};
 
@@ -46,6 +47,25 @@ pub fn catalog() -> Vec<CommandInfo> {
 /// The whole handler tree. Order matters: the first branch that handles an update ends its journey.
 pub fn handler() -> Handler {
     dptree::entry().branch(groups::handler())
+}
+
+/// One feature's periodic work: resolve the deadlines that are due at `ctx.now()`.
+pub type Ticker = fn(Ctx) -> BoxFuture<'static, crate::Result<()>>;
+
+/// Every feature's periodic work, run in this order on each `timers.tick`.
+pub const TICKERS: &[(&str, Ticker)] = &[];
+
+/// Runs every feature's periodic work once. A failing ticker is logged (and reported to the error hook)
+/// and does not stop the others.
+pub async fn tick(ctx: &Ctx) {
+    for (name, ticker) in TICKERS {
+        if let Err(err) = ticker(ctx.clone()).await {
+            tracing::error!(ticker = name, %err, "periodic work failed");
+            if let Some(hook) = &ctx.error_hook {
+                hook(format!("ticker {name}: {err}"));
+            }
+        }
+    }
 }
 
 /// Registers the command menu in both languages: members see their commands, admins see all.

@@ -31,6 +31,8 @@ global = "5000/1s"
 flush_interval = "20ms"
 [i18n]
 locales_dir = "/nonexistent-test-locales"
+[timers]
+tick = "50ms"
 [shutdown]
 drain_timeout = "3s"
 "#;
