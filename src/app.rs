@@ -157,10 +157,92 @@ impl Services {
             }))
     }
 
+    /// Finds who a command is about: the author of the replied-to message, else an `@username` the bot has
+    /// seen in this group, else a numeric user id, read from the start of `args`. Returns the target (if
+    /// any) and the rest of the arguments. A username nobody here has used is [`TargetError::UnknownUsername`].
+    pub async fn resolve_target<'a>(
+        &self,
+        message: &Message,
+        args: &'a str,
+    ) -> Result<(Option<Target>, &'a str), TargetError> {
+        let (spec, rest) = crate::args::split_target(args);
+        if spec.is_none() {
+            if let Some(user) = message.reply_to_message().and_then(|replied| replied.from.as_ref()) {
+                return Ok((Some(Target::from_user(user)), rest));
+            }
+        }
+        let mut conn = self.storage.read.acquire().await.map_err(Error::from)?;
+        match spec {
+            None => Ok((None, rest)),
+            Some(crate::args::TargetSpec::Username(name)) => {
+                match crate::storage::members::find_by_username(&mut conn, message.chat.id.0, &name).await? {
+                    Some(user) => Ok((Some(Target::from_record(&user)), rest)),
+                    None => Err(TargetError::UnknownUsername(name)),
+                }
+            }
+            Some(crate::args::TargetSpec::Id(id)) => {
+                let known = crate::storage::members::get_user(&mut conn, id).await?;
+                Ok((
+                    Some(known.map(|u| Target::from_record(&u)).unwrap_or(Target {
+                        user_id: id,
+                        name: id.to_string(),
+                        username: None,
+                        is_bot: false,
+                    })),
+                    rest,
+                ))
+            }
+        }
+    }
+
     /// Now, as Unix seconds.
     pub fn now(&self) -> i64 {
         self.clock.unix()
     }
+}
+
+/// The member a command is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Their Telegram id.
+    pub user_id: i64,
+    /// Their display name ("First Last"), or the id when the bot never saw them.
+    pub name: String,
+    /// Their @username, if known.
+    pub username: Option<String>,
+    /// Whether the account is a bot.
+    pub is_bot: bool,
+}
+
+impl Target {
+    fn from_user(user: &teloxide::types::User) -> Self {
+        Self {
+            user_id: user.id.0 as i64,
+            name: crate::telegram::text::full_name(user),
+            username: user.username.clone(),
+            is_bot: user.is_bot,
+        }
+    }
+
+    fn from_record(user: &crate::storage::members::UserRecord) -> Self {
+        Self { user_id: user.user_id, name: user.full_name(), username: user.username.clone(), is_bot: user.is_bot }
+    }
+
+    /// An HTML mention of the target.
+    pub fn mention_html(&self) -> String {
+        crate::telegram::text::mention_html(self.user_id, &self.name)
+    }
+}
+
+/// Why a target could not be found.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// Nobody with this @username has been seen in the group.
+    #[error("unknown username @{0}")]
+    UnknownUsername(String),
+    /// The database could not be read.
+    #[error(transparent)]
+    Storage(#[from] Error),
 }
 
 /// Test and embedding hooks; production uses the defaults.
