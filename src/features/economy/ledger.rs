@@ -217,6 +217,10 @@ const ROLLBACK: &str = "ROLLBACK TO economy_ledger_move";
 /// atomic on its own otherwise); on any error every change of this move is undone and the caller's
 /// transaction stays usable. A source other than the mint that holds fewer than `amount` points gives
 /// [`LedgerError::Insufficient`].
+///
+/// Concurrent moves are meant to run on the one writer connection ([`crate::storage::Storage::write`]);
+/// moves on several connections at once stay correct (the CHECK constraint decides) but may fail with
+/// SQLite's busy error instead of waiting.
 pub async fn transfer(conn: &mut SqliteConnection, mv: &Move<'_>) -> Result<EntryId, LedgerError> {
     if mv.amount <= 0 {
         return Err(LedgerError::NotPositive);
@@ -231,9 +235,16 @@ pub async fn transfer(conn: &mut SqliteConnection, mv: &Move<'_>) -> Result<Entr
             Ok(id)
         }
         Err(err) => {
-            // Undo this move only; the caller's own work before it is kept.
-            sqlx::query(ROLLBACK).execute(&mut *conn).await?;
-            sqlx::query(RELEASE).execute(&mut *conn).await?;
+            // Undo this move only; the caller's own work before it is kept. If SQLite already rolled the
+            // whole transaction back (it does so on some I/O errors), the savepoint is gone and the first
+            // error is the one worth reporting.
+            let undone = async {
+                sqlx::query(ROLLBACK).execute(&mut *conn).await?;
+                sqlx::query(RELEASE).execute(&mut *conn).await
+            };
+            if let Err(undo) = undone.await {
+                tracing::warn!(error = %undo, original = %err, "could not roll back a refused ledger move");
+            }
             Err(err)
         }
     }
@@ -714,6 +725,35 @@ mod tests {
             .execute(&mut *conn)
             .await;
         assert!(raw.is_err());
+    }
+
+    #[sqlx::test]
+    async fn balances_that_would_overflow_are_refused(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        transfer(&mut conn, &mv(Account::Mint, Account::Wallet(7), i64::MAX))
+            .await
+            .unwrap();
+        // The mint now stands at -i64::MAX; one more point takes it to i64::MIN, the last that fits.
+        transfer(&mut conn, &mv(Account::Mint, Account::Wallet(8), 1))
+            .await
+            .unwrap();
+        let err = transfer(&mut conn, &mv(Account::Mint, Account::Wallet(9), 1))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, LedgerError::Overflow), "{err:?}");
+        let err = transfer(&mut conn, &mv(Account::Wallet(8), Account::Wallet(7), 1))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, LedgerError::Overflow), "{err:?}");
+        assert_eq!(
+            balance(&mut conn, CHAT, Account::Wallet(9)).await.unwrap(),
+            0
+        );
+        assert_eq!(
+            balance(&mut conn, CHAT, Account::Wallet(8)).await.unwrap(),
+            1
+        );
+        assert_eq!(economy_sum(&mut conn, CHAT).await.unwrap(), 0);
     }
 
     /// One ledger operation of the property test; indexes pick among a few wallets and escrows.
