@@ -433,6 +433,24 @@ mod tests {
     }
 
     #[sqlx::test]
+    async fn check_in_joins_the_callers_transaction(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let mut tx = conn.begin().await.unwrap();
+        let out = check_in(&mut tx, CHAT, 7, 1, 1, &settings(), 0)
+            .await
+            .unwrap();
+        assert_eq!(signed(&out).0.streak, 1);
+        tx.rollback().await.unwrap();
+        // Rolled back with the caller's work: no sign-in, no points, and signing again pays.
+        assert_eq!(wallet(&mut conn, 7).await, 0);
+        let out = check_in(&mut conn, CHAT, 7, 1, 2, &settings(), 0)
+            .await
+            .unwrap();
+        assert_eq!(signed(&out).0.at, 2);
+        assert_eq!(wallet(&mut conn, 7).await, 12);
+    }
+
+    #[sqlx::test]
     async fn random_bonus_comes_from_the_roll(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();
         let s = EconomySettings {
