@@ -2,10 +2,12 @@
 //! `mod.rs` (the Telegram glue), a pure core, and `store.rs` (its SQL). Features never import each other;
 //! anything that moves points goes through `economy::ledger`.
 //!
+//! - [`economy`]   points ledger, sign-in rules, levels (the core and its SQL so far)
 //! - [`groups`]    the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
 //! - [`lottery`]   lotteries and their verifiable draws (the draw core so far)
 //! - [`redpacket`] red packets: lucky and equal splits, best luck (the split core so far)
 
+pub mod economy;
 pub mod groups;
 pub mod lottery;
 pub mod redpacket;

@@ -1,0 +1,537 @@
+//! The economy's SQL besides the ledger: sign-ins, per-member economy state (grace cards), per-group reset
+//! hour and custom levels.
+
+use super::ledger::{self, Account, EntryId, LedgerError, Move};
+use super::levels::{Level, Levels};
+use super::settings::EconomySettings;
+use super::streak::{self, RewardBreakdown};
+use sqlx::{Connection, FromRow, SqliteConnection};
+
+/// One sign-in as stored.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct CheckinRecord {
+    /// The sign-in day index.
+    pub day: i64,
+    /// Unix seconds.
+    pub at: i64,
+    /// The streak reached that day.
+    pub streak: i64,
+    /// Points paid.
+    pub reward: i64,
+    /// Place among that day's sign-ins in the group (1 = first).
+    pub position: i64,
+    /// Whether a grace card bridged a missed day.
+    pub grace_used: bool,
+}
+
+/// What `check_in` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckinOutcome {
+    /// Signed in now and paid.
+    Signed {
+        /// The new row.
+        record: CheckinRecord,
+        /// How the reward was made up.
+        reward: RewardBreakdown,
+        /// Whether a grace card was spent.
+        grace_card_used: bool,
+        /// Whether a grace card was earned.
+        grace_card_earned: bool,
+        /// Grace cards held afterwards.
+        grace_cards: u32,
+        /// The wallet's balance afterwards.
+        balance: i64,
+        /// The journal row of the payment (`None` when the reward was 0 points).
+        entry: Option<EntryId>,
+    },
+    /// The member had already signed today; nothing changed.
+    AlreadySigned {
+        /// Today's earlier sign-in (or the latest one, after the group moved its day boundary).
+        record: CheckinRecord,
+        /// The wallet's balance.
+        balance: i64,
+    },
+}
+
+/// Signs `user_id` in for `day` in group `chat_id` and pays the reward from the group's mint, all in one
+/// transaction (a nested one when `conn` is already in a transaction). The UNIQUE (chat, user, day)
+/// constraint decides whether this is the first sign-in of the day, so any number of concurrent calls pay
+/// once. `roll` feeds the random bonus (see [`streak::reward`]).
+pub async fn check_in(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    day: i64,
+    at: i64,
+    settings: &EconomySettings,
+    roll: u64,
+) -> Result<CheckinOutcome, LedgerError> {
+    // Taking the write lock at the start means the reads below see the latest committed sign-ins and the
+    // insert never fails on a stale snapshot when several connections race.
+    let mut tx = if conn.is_in_transaction() {
+        conn.begin().await?
+    } else {
+        conn.begin_with("BEGIN IMMEDIATE").await?
+    };
+    let last = last_checkin(&mut tx, chat_id, user_id).await?;
+    if let Some(last) = last.as_ref().filter(|last| last.day >= day) {
+        let balance = ledger::balance(&mut tx, chat_id, Account::Wallet(user_id)).await?;
+        let record = checkin_on(&mut tx, chat_id, user_id, day)
+            .await?
+            .unwrap_or_else(|| last.clone());
+        tx.commit().await?;
+        return Ok(CheckinOutcome::AlreadySigned { record, balance });
+    }
+    let cards = grace_cards(&mut tx, chat_id, user_id).await?;
+    let last_streak = last
+        .as_ref()
+        .map_or(0, |last| u32::try_from(last.streak).unwrap_or(u32::MAX));
+    let outcome = streak::next_streak(last.as_ref().map(|last| last.day), last_streak, day, cards);
+    let grace = streak::grace_after(cards, &outcome, settings.grace_every, settings.grace_max);
+    let reward = streak::reward(settings, outcome.streak, roll);
+    let inserted = sqlx::query(
+        "INSERT INTO checkins (chat_id, user_id, day, at, streak, reward, position, grace_used)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, (SELECT COUNT(*) + 1 FROM checkins WHERE chat_id = ?1 AND day = ?3), ?7
+         WHERE true
+         ON CONFLICT (chat_id, user_id, day) DO NOTHING",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(day)
+    .bind(at)
+    .bind(i64::from(outcome.streak))
+    .bind(reward.total)
+    .bind(outcome.grace_card_used)
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        // Another sign-in for the same day won; report it and change nothing.
+        tx.rollback().await?;
+        let record = checkin_on(conn, chat_id, user_id, day)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
+        let balance = ledger::balance(conn, chat_id, Account::Wallet(user_id)).await?;
+        return Ok(CheckinOutcome::AlreadySigned { record, balance });
+    }
+    if grace.cards != cards {
+        set_grace_cards(&mut tx, chat_id, user_id, grace.cards).await?;
+    }
+    let entry = if reward.total > 0 {
+        let reference = format!("checkin:{day}");
+        let mv = Move {
+            chat_id,
+            from: Account::Mint,
+            to: Account::Wallet(user_id),
+            amount: reward.total,
+            reason: ledger::reason::CHECKIN,
+            actor: None,
+            reference: Some(&reference),
+            at,
+        };
+        Some(ledger::transfer(&mut tx, &mv).await?)
+    } else {
+        None
+    };
+    let record = checkin_on(&mut tx, chat_id, user_id, day)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let balance = ledger::balance(&mut tx, chat_id, Account::Wallet(user_id)).await?;
+    tx.commit().await?;
+    Ok(CheckinOutcome::Signed {
+        record,
+        reward,
+        grace_card_used: outcome.grace_card_used,
+        grace_card_earned: grace.earned,
+        grace_cards: grace.cards,
+        balance,
+        entry,
+    })
+}
+
+/// A member's sign-in on one day, if any.
+pub async fn checkin_on(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    day: i64,
+) -> Result<Option<CheckinRecord>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT day, at, streak, reward, position, grace_used FROM checkins
+         WHERE chat_id = ? AND user_id = ? AND day = ?",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(day)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// A member's latest sign-in, if any (for the streak shown by `/me`, see [`streak::live_streak`]).
+pub async fn last_checkin(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<Option<CheckinRecord>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT day, at, streak, reward, position, grace_used FROM checkins
+         WHERE chat_id = ? AND user_id = ? ORDER BY day DESC LIMIT 1",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// The days a member signed in `from..=to` (day indexes), for the month calendar.
+pub async fn signed_days(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT day FROM checkins WHERE chat_id = ? AND user_id = ? AND day BETWEEN ? AND ? ORDER BY day")
+        .bind(chat_id)
+        .bind(user_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await
+}
+
+/// The members with the most sign-ins in `from..=to` (day indexes), as (user, sign-ins), most first and
+/// ties by the earlier latest sign-in, for `/rank checkin`.
+pub async fn top_checkins(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    from: i64,
+    to: i64,
+    limit: u32,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT user_id, COUNT(*) AS n FROM checkins WHERE chat_id = ? AND day BETWEEN ? AND ?
+         GROUP BY user_id ORDER BY n DESC, MAX(at) ASC, user_id ASC LIMIT ?",
+    )
+    .bind(chat_id)
+    .bind(from)
+    .bind(to)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Grace cards a member holds.
+pub async fn grace_cards(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<u32, sqlx::Error> {
+    let cards: Option<i64> = sqlx::query_scalar(
+        "SELECT grace_cards FROM economy_members WHERE chat_id = ? AND user_id = ?",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(cards
+        .and_then(|cards| u32::try_from(cards).ok())
+        .unwrap_or(0))
+}
+
+async fn set_grace_cards(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    cards: u32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO economy_members (chat_id, user_id, grace_cards) VALUES (?, ?, ?)
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET grace_cards = excluded.grace_cards",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(i64::from(cards))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The group's own reset hour, if it set one (`/setreset`); `None` means the configured default.
+pub async fn reset_hour(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+) -> Result<Option<u8>, sqlx::Error> {
+    let hour: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT reset_hour FROM economy_groups WHERE chat_id = ?")
+            .bind(chat_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(hour.flatten().and_then(|hour| u8::try_from(hour).ok()))
+}
+
+/// Sets (or with `None` clears) the group's reset hour. The schema refuses hours outside 0–23.
+pub async fn set_reset_hour(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    hour: Option<u8>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO economy_groups (chat_id, reset_hour) VALUES (?, ?)
+         ON CONFLICT (chat_id) DO UPDATE SET reset_hour = excluded.reset_hour",
+    )
+    .bind(chat_id)
+    .bind(hour.map(i64::from))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The group's levels: its own if it set them with `/setlevels`, otherwise the defaults.
+pub async fn levels(conn: &mut SqliteConnection, chat_id: i64) -> Result<Levels, sqlx::Error> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT threshold, title FROM economy_levels WHERE chat_id = ? ORDER BY threshold",
+    )
+    .bind(chat_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let levels = rows
+        .into_iter()
+        .map(|(threshold, title)| Level { threshold, title })
+        .collect();
+    // Rows were written from a valid list; anything else (hand-edited rows) falls back to the defaults.
+    Ok(Levels::new(levels).unwrap_or_default())
+}
+
+/// Replaces the group's levels (inside the caller's transaction, if any). `None` returns to the defaults.
+pub async fn set_levels(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    levels: Option<&Levels>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = conn.begin().await?;
+    sqlx::query("DELETE FROM economy_levels WHERE chat_id = ?")
+        .bind(chat_id)
+        .execute(&mut *tx)
+        .await?;
+    for level in levels.map(Levels::as_slice).unwrap_or_default() {
+        sqlx::query("INSERT INTO economy_levels (chat_id, threshold, title) VALUES (?, ?, ?)")
+            .bind(chat_id)
+            .bind(level.threshold)
+            .bind(&level.title)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+    use sqlx::SqlitePool;
+    use std::str::FromStr;
+    use std::time::Duration;
+
+    const CHAT: i64 = -100;
+
+    fn settings() -> EconomySettings {
+        EconomySettings {
+            checkin_base: 10,
+            checkin_step: 2,
+            checkin_cap: 6,
+            grace_every: 3,
+            grace_max: 1,
+            ..Default::default()
+        }
+    }
+
+    fn signed(outcome: &CheckinOutcome) -> (&CheckinRecord, bool, u32) {
+        match outcome {
+            CheckinOutcome::Signed {
+                record,
+                grace_card_used,
+                grace_cards,
+                ..
+            } => (record, *grace_card_used, *grace_cards),
+            other => panic!("expected a sign-in, got {other:?}"),
+        }
+    }
+
+    async fn wallet(conn: &mut SqliteConnection, user: i64) -> i64 {
+        ledger::balance(conn, CHAT, Account::Wallet(user))
+            .await
+            .unwrap()
+    }
+
+    #[sqlx::test]
+    async fn twice_a_day_pays_once_and_positions_count(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let first = check_in(&mut conn, CHAT, 7, 100, 1000, &settings(), 0)
+            .await
+            .unwrap();
+        let (record, _, _) = signed(&first);
+        assert_eq!((record.streak, record.reward, record.position), (1, 12, 1));
+        let again = check_in(&mut conn, CHAT, 7, 100, 1010, &settings(), 0)
+            .await
+            .unwrap();
+        match again {
+            CheckinOutcome::AlreadySigned { record, balance } => {
+                assert_eq!((record.at, record.position, balance), (1000, 1, 12));
+            }
+            other => panic!("{other:?}"),
+        }
+        let other = check_in(&mut conn, CHAT, 8, 100, 1020, &settings(), 0)
+            .await
+            .unwrap();
+        assert_eq!(signed(&other).0.position, 2);
+        assert_eq!(wallet(&mut conn, 7).await, 12);
+        assert_eq!(ledger::economy_sum(&mut conn, CHAT).await.unwrap(), 0);
+        let entries = ledger::entries_for(&mut conn, CHAT, 7, 10).await.unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].reference.as_deref(), Some("checkin:100"));
+        assert_eq!(entries[0].reason, ledger::reason::CHECKIN);
+    }
+
+    #[sqlx::test]
+    async fn streak_grows_resets_and_is_bridged_by_a_grace_card(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let s = settings();
+        // Days 1, 2, 3: streak 1, 2, 3; day 3 earns the one card allowed (grace_every = 3, grace_max = 1).
+        for (day, streak) in [(1, 1), (2, 2), (3, 3)] {
+            let out = check_in(&mut conn, CHAT, 7, day, day * 86_400, &s, 0)
+                .await
+                .unwrap();
+            assert_eq!(signed(&out).0.streak, streak);
+        }
+        assert_eq!(grace_cards(&mut conn, CHAT, 7).await.unwrap(), 1);
+        // Day 4 missed; day 5 spends the card and continues.
+        let out = check_in(&mut conn, CHAT, 7, 5, 5 * 86_400, &s, 0)
+            .await
+            .unwrap();
+        let (record, used, cards) = signed(&out);
+        assert_eq!((record.streak, used, cards), (4, true, 0));
+        assert!(record.grace_used);
+        // Days 6, 7 missed without a card: the streak starts again.
+        let out = check_in(&mut conn, CHAT, 7, 8, 8 * 86_400, &s, 0)
+            .await
+            .unwrap();
+        assert_eq!(signed(&out).0.streak, 1);
+        // Rewards: 12 + 14 + 16 + 16 (capped at 6 extra) + 12.
+        assert_eq!(wallet(&mut conn, 7).await, 12 + 14 + 16 + 16 + 12);
+        assert_eq!(
+            signed_days(&mut conn, CHAT, 7, 0, 10).await.unwrap(),
+            vec![1, 2, 3, 5, 8]
+        );
+        assert_eq!(
+            last_checkin(&mut conn, CHAT, 7).await.unwrap().unwrap().day,
+            8
+        );
+        assert_eq!(
+            top_checkins(&mut conn, CHAT, 0, 10, 10).await.unwrap(),
+            vec![(7, 5)]
+        );
+    }
+
+    #[sqlx::test]
+    async fn check_in_joins_the_callers_transaction(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let mut tx = conn.begin().await.unwrap();
+        let out = check_in(&mut tx, CHAT, 7, 1, 1, &settings(), 0)
+            .await
+            .unwrap();
+        assert_eq!(signed(&out).0.streak, 1);
+        tx.rollback().await.unwrap();
+        // Rolled back with the caller's work: no sign-in, no points, and signing again pays.
+        assert_eq!(wallet(&mut conn, 7).await, 0);
+        let out = check_in(&mut conn, CHAT, 7, 1, 2, &settings(), 0)
+            .await
+            .unwrap();
+        assert_eq!(signed(&out).0.at, 2);
+        assert_eq!(wallet(&mut conn, 7).await, 12);
+    }
+
+    #[sqlx::test]
+    async fn random_bonus_comes_from_the_roll(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let s = EconomySettings {
+            checkin_random_max: 9,
+            ..settings()
+        };
+        let out = check_in(&mut conn, CHAT, 7, 1, 1, &s, 25).await.unwrap();
+        match out {
+            CheckinOutcome::Signed {
+                reward, balance, ..
+            } => {
+                assert_eq!(reward.random_bonus, 5);
+                assert_eq!(balance, 12 + 5);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_hundred_concurrent_sign_ins_pay_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::from_str(&format!(
+            "sqlite://{}/c.db?mode=rwc",
+            dir.path().display()
+        ))
+        .unwrap()
+        .journal_mode(SqliteJournalMode::Wal)
+        .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .unwrap();
+        crate::storage::MIGRATOR.run(&pool).await.unwrap();
+        let tasks: Vec<_> = (0..100)
+            .map(|i| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let mut conn = pool.acquire().await.unwrap();
+                    check_in(&mut conn, CHAT, 7, 100, 1000 + i, &settings(), 0)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut paid = 0;
+        for task in tasks {
+            if matches!(task.await.unwrap(), CheckinOutcome::Signed { .. }) {
+                paid += 1;
+            }
+        }
+        assert_eq!(paid, 1);
+        let mut conn = pool.acquire().await.unwrap();
+        assert_eq!(wallet(&mut conn, 7).await, 12);
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM economy_journal")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(rows, 1);
+        assert_eq!(ledger::economy_sum(&mut conn, CHAT).await.unwrap(), 0);
+    }
+
+    #[sqlx::test]
+    async fn reset_hour_and_levels_per_group(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        assert_eq!(reset_hour(&mut conn, CHAT).await.unwrap(), None);
+        set_reset_hour(&mut conn, CHAT, Some(5)).await.unwrap();
+        assert_eq!(reset_hour(&mut conn, CHAT).await.unwrap(), Some(5));
+        assert!(set_reset_hour(&mut conn, CHAT, Some(24)).await.is_err());
+        set_reset_hour(&mut conn, CHAT, None).await.unwrap();
+        assert_eq!(reset_hour(&mut conn, CHAT).await.unwrap(), None);
+
+        assert_eq!(levels(&mut conn, CHAT).await.unwrap(), Levels::default());
+        let custom = Levels::parse("0:新人 10:熟人").unwrap();
+        set_levels(&mut conn, CHAT, Some(&custom)).await.unwrap();
+        assert_eq!(levels(&mut conn, CHAT).await.unwrap(), custom);
+        assert_eq!(
+            levels(&mut conn, CHAT - 1).await.unwrap(),
+            Levels::default()
+        );
+        set_levels(&mut conn, CHAT, None).await.unwrap();
+        assert_eq!(levels(&mut conn, CHAT).await.unwrap(), Levels::default());
+    }
+}

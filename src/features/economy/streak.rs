@@ -1,0 +1,618 @@
+//! The pure rules of the daily sign-in (签到): which local day an instant belongs to, how a streak continues
+//! or breaks, grace cards (补签卡), the reward and the month calendar. No clock reads, no randomness of its
+//! own and no SQL: time and the random roll are passed in.
+//!
+//! The day index of an instant is `floor((unix_ts + utc_offset − reset_hour·3600) / 86400)`, with the UTC
+//! offset the group's time zone has at that instant (so zones with daylight saving time work). A sign-in day
+//! therefore runs from `reset_hour` local time to `reset_hour` the next local day, and its index equals the
+//! number of days from 1970-01-01 to the local calendar date on which it starts ([`date_of_day`]).
+
+use super::settings::EconomySettings;
+use chrono::{DateTime, Datelike, NaiveDate, Offset, TimeZone};
+use chrono_tz::Tz;
+use std::collections::BTreeSet;
+
+const DAY: i64 = 86_400;
+
+/// The UTC offset, in seconds, of `tz` at the instant `unix_ts`.
+fn offset_at(unix_ts: i64, tz: Tz) -> i64 {
+    match DateTime::from_timestamp(unix_ts, 0) {
+        Some(utc) => i64::from(
+            tz.offset_from_utc_datetime(&utc.naive_utc())
+                .fix()
+                .local_minus_utc(),
+        ),
+        None => 0,
+    }
+}
+
+/// The sign-in day that the instant `unix_ts` belongs to in a group with time zone `tz` whose day starts at
+/// `reset_hour` local time.
+pub fn day_index(unix_ts: i64, tz: Tz, reset_hour: u8) -> i64 {
+    (unix_ts + offset_at(unix_ts, tz) - i64::from(reset_hour) * 3600).div_euclid(DAY)
+}
+
+/// The first instant (unix seconds) of sign-in day `day`: the smallest `t` with `day_index(t) >= day`.
+/// Used for "since the start of today" sums such as the `/transfer` daily limit.
+pub fn day_start(day: i64, tz: Tz, reset_hour: u8) -> i64 {
+    let nominal = day * DAY + i64::from(reset_hour) * 3600;
+    // Every real UTC offset lies within ±26 hours, so the answer is inside (lo, hi].
+    let (mut lo, mut hi) = (nominal - 2 * DAY, nominal + DAY);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if day_index(mid, tz, reset_hour) >= day {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
+}
+
+/// The local calendar date on which sign-in day `day` starts.
+pub fn date_of_day(day: i64) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::TimeDelta::try_days(day)?)
+}
+
+/// The sign-in day that starts on the local calendar date `date`.
+pub fn day_of_date(date: NaiveDate) -> i64 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("1970-01-01 is a date");
+    (date - epoch).num_days()
+}
+
+/// What a sign-in attempt on one day does to a member's streak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreakOutcome {
+    /// The streak after today's sign-in (or the current streak when already signed).
+    pub streak: u32,
+    /// Whether a grace card was spent to bridge one missed day.
+    pub grace_card_used: bool,
+    /// Whether the member already signed today (nothing changes then).
+    pub already_signed: bool,
+}
+
+/// The streak after signing in on `today`, given the member's last sign-in day and streak and how many
+/// grace cards they hold.
+///
+/// Signed yesterday: the streak continues. Missed exactly one day and holding a card: the card is spent and
+/// the streak continues (the missed day itself does not count). Otherwise the streak starts again at 1. A
+/// last day of today — or later, which only happens after the group moved its time zone or reset hour — means
+/// already signed.
+pub fn next_streak(
+    last_day: Option<i64>,
+    last_streak: u32,
+    today: i64,
+    grace_cards: u32,
+) -> StreakOutcome {
+    let fresh = StreakOutcome {
+        streak: 1,
+        grace_card_used: false,
+        already_signed: false,
+    };
+    let Some(last) = last_day else {
+        return fresh;
+    };
+    if last >= today {
+        return StreakOutcome {
+            streak: last_streak.max(1),
+            grace_card_used: false,
+            already_signed: true,
+        };
+    }
+    match today - last {
+        1 => StreakOutcome {
+            streak: last_streak.saturating_add(1),
+            ..fresh
+        },
+        2 if grace_cards > 0 => StreakOutcome {
+            streak: last_streak.saturating_add(1),
+            grace_card_used: true,
+            already_signed: false,
+        },
+        _ => fresh,
+    }
+}
+
+/// The streak a member holds on `today` before signing: what `/me` shows. A streak whose last day was
+/// yesterday (or the day before, with a grace card in hand) is still alive; otherwise it is 0.
+pub fn live_streak(last_day: Option<i64>, last_streak: u32, today: i64, grace_cards: u32) -> u32 {
+    match last_day.map(|last| today - last) {
+        Some(gap) if gap <= 1 => last_streak,
+        Some(2) if grace_cards > 0 => last_streak,
+        _ => 0,
+    }
+}
+
+/// Grace cards after a sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GraceUpdate {
+    /// Cards held afterwards.
+    pub cards: u32,
+    /// Whether this sign-in earned a card.
+    pub earned: bool,
+}
+
+/// Spends a card if the outcome used one, then earns one when the new streak is a multiple of `every`
+/// (never holding more than `max`). `every = 0` turns earning off.
+pub fn grace_after(cards: u32, outcome: &StreakOutcome, every: u32, max: u32) -> GraceUpdate {
+    if outcome.already_signed {
+        return GraceUpdate {
+            cards,
+            earned: false,
+        };
+    }
+    let cards = if outcome.grace_card_used {
+        cards.saturating_sub(1)
+    } else {
+        cards
+    };
+    let due = every > 0 && outcome.streak > 0 && outcome.streak.is_multiple_of(every);
+    if due && cards < max {
+        GraceUpdate {
+            cards: cards + 1,
+            earned: true,
+        }
+    } else {
+        GraceUpdate {
+            cards,
+            earned: false,
+        }
+    }
+}
+
+/// The parts of a sign-in reward, in points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RewardBreakdown {
+    /// What every sign-in pays.
+    pub base: i64,
+    /// `min(streak × step, cap)`.
+    pub streak_bonus: i64,
+    /// The random part, `0..=checkin_random_max`.
+    pub random_bonus: i64,
+    /// The sum of the three.
+    pub total: i64,
+}
+
+/// The reward of a sign-in with the given streak. `random_bonus_roll` is a number from the caller's seeded
+/// random generator; the bonus is `roll mod (checkin_random_max + 1)` (the bias of reducing a 64-bit number
+/// this way is far below anything a member could notice).
+pub fn reward(settings: &EconomySettings, streak: u32, random_bonus_roll: u64) -> RewardBreakdown {
+    let base = settings.checkin_base.max(0);
+    let streak_bonus = i64::from(streak)
+        .saturating_mul(settings.checkin_step.max(0))
+        .min(settings.checkin_cap.max(0));
+    let random_bonus = match u64::try_from(settings.checkin_random_max) {
+        Ok(max) if max > 0 => {
+            let span = max.saturating_add(1);
+            i64::try_from(random_bonus_roll % span).unwrap_or(0)
+        }
+        _ => 0,
+    };
+    let total = base
+        .saturating_add(streak_bonus)
+        .saturating_add(random_bonus);
+    RewardBreakdown {
+        base,
+        streak_bonus,
+        random_bonus,
+        total,
+    }
+}
+
+/// The next streak length (strictly above `streak`) that is a multiple of `every`, for "next milestone: 14
+/// days". Returns 0 when `every` is 0 (no milestones).
+pub fn next_milestone(streak: u32, every: u32) -> u32 {
+    if every == 0 {
+        return 0;
+    }
+    (streak / every).saturating_add(1).saturating_mul(every)
+}
+
+/// One day of a month calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CalendarCell {
+    /// Day of the month, 1–31.
+    pub day_of_month: u32,
+    /// The sign-in day index of that date.
+    pub day: i64,
+    /// Whether the member signed that day.
+    pub signed: bool,
+    /// Whether it is today.
+    pub today: bool,
+}
+
+/// A month laid out in weeks from Monday to Sunday; `None` pads the first and last week.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthGrid {
+    /// The year.
+    pub year: i32,
+    /// The month, 1–12.
+    pub month: u32,
+    /// The weeks, each Monday first.
+    pub weeks: Vec<[Option<CalendarCell>; 7]>,
+}
+
+/// Lays out `year`-`month` with the member's signed days marked. `signed` holds sign-in day indexes and
+/// `today` is today's index (see [`day_index`]); a month's dates map to day indexes without a time zone
+/// because a day index is its starting date. `None` for a month that does not exist.
+pub fn month_grid(signed: &BTreeSet<i64>, year: i32, month: u32, today: i64) -> Option<MonthGrid> {
+    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+    let next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)?
+    };
+    let days_in_month = u32::try_from((next - first).num_days()).ok()?;
+    let first_day = day_of_date(first);
+    let lead = first.weekday().num_days_from_monday() as usize;
+    let mut weeks = Vec::new();
+    let mut week: [Option<CalendarCell>; 7] = [None; 7];
+    let mut column = lead;
+    for offset in 0..days_in_month {
+        let day = first_day + i64::from(offset);
+        week[column] = Some(CalendarCell {
+            day_of_month: offset + 1,
+            day,
+            signed: signed.contains(&day),
+            today: day == today,
+        });
+        column += 1;
+        if column == 7 {
+            weeks.push(week);
+            week = [None; 7];
+            column = 0;
+        }
+    }
+    if column > 0 {
+        weeks.push(week);
+    }
+    Some(MonthGrid { year, month, weeks })
+}
+
+impl MonthGrid {
+    /// The grid as monospace text (for a `<pre>` block): a title line `2025-03`, a header of the seven
+    /// weekday labels (Monday first, each two columns wide, such as `Mo` or `一`), then one line per week.
+    /// A signed day is marked `✓`, today unsigned `›`.
+    pub fn render(&self, weekday_labels: &[&str; 7]) -> String {
+        let mut out = format!("{:04}-{:02}\n", self.year, self.month);
+        let header: Vec<String> = weekday_labels
+            .iter()
+            .map(|label| format!(" {label} "))
+            .collect();
+        out.push_str(header.join("").trim_end());
+        for week in &self.weeks {
+            out.push('\n');
+            let mut line = String::new();
+            for cell in week {
+                match cell {
+                    Some(cell) => {
+                        let mark = if cell.signed {
+                            '✓'
+                        } else if cell.today {
+                            '›'
+                        } else {
+                            ' '
+                        };
+                        line.push_str(&format!("{mark}{:>2} ", cell.day_of_month));
+                    }
+                    None => line.push_str("    "),
+                }
+            }
+            out.push_str(line.trim_end());
+        }
+        out
+    }
+
+    /// How many days of the month were signed.
+    pub fn signed_count(&self) -> usize {
+        self.weeks
+            .iter()
+            .flatten()
+            .flatten()
+            .filter(|cell| cell.signed)
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::{America::New_York, Asia::Shanghai, UTC};
+
+    fn ts(y: i32, m: u32, d: u32, h: u32, min: u32, tz: Tz) -> i64 {
+        tz.with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .unwrap()
+            .timestamp()
+    }
+
+    fn day_of(y: i32, m: u32, d: u32) -> i64 {
+        day_of_date(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    }
+
+    #[test]
+    fn day_index_in_shanghai_and_utc() {
+        // 2024-03-10 23:59 and 2024-03-11 00:00 in Shanghai are different days.
+        let before = ts(2024, 3, 10, 23, 59, Shanghai);
+        let after = ts(2024, 3, 11, 0, 0, Shanghai);
+        assert_eq!(day_index(before, Shanghai, 0), day_of(2024, 3, 10));
+        assert_eq!(day_index(after, Shanghai, 0), day_of(2024, 3, 11));
+        // The same instant is still 2024-03-10 in UTC (16:00).
+        assert_eq!(day_index(after, UTC, 0), day_of(2024, 3, 10));
+        assert_eq!(day_index(0, UTC, 0), 0);
+        assert_eq!(day_index(-1, UTC, 0), -1);
+    }
+
+    #[test]
+    fn reset_hour_moves_the_boundary() {
+        let four_59 = ts(2024, 5, 2, 4, 59, Shanghai);
+        let five = ts(2024, 5, 2, 5, 0, Shanghai);
+        assert_eq!(day_index(four_59, Shanghai, 5), day_of(2024, 5, 1));
+        assert_eq!(day_index(five, Shanghai, 5), day_of(2024, 5, 2));
+        assert_eq!(day_index(four_59, Shanghai, 0), day_of(2024, 5, 2));
+        assert_eq!(day_start(day_of(2024, 5, 2), Shanghai, 5), five);
+        assert_eq!(
+            day_start(day_of(2024, 5, 2), Shanghai, 0),
+            ts(2024, 5, 2, 0, 0, Shanghai)
+        );
+    }
+
+    #[test]
+    fn month_and_year_ends() {
+        assert_eq!(
+            day_index(ts(2024, 2, 29, 23, 0, Shanghai), Shanghai, 0),
+            day_of(2024, 2, 29)
+        );
+        assert_eq!(
+            day_index(ts(2024, 3, 1, 0, 30, Shanghai), Shanghai, 0),
+            day_of(2024, 3, 1)
+        );
+        assert_eq!(
+            day_of(2024, 3, 1) - day_of(2024, 2, 28),
+            2,
+            "leap day in between"
+        );
+        assert_eq!(
+            day_index(ts(2024, 12, 31, 23, 59, Shanghai), Shanghai, 0) + 1,
+            day_of(2025, 1, 1)
+        );
+        // With a reset hour, 2025-01-01 03:00 still belongs to the last day of 2024.
+        assert_eq!(
+            day_index(ts(2025, 1, 1, 3, 0, Shanghai), Shanghai, 4),
+            day_of(2024, 12, 31)
+        );
+    }
+
+    #[test]
+    fn new_york_across_daylight_saving_changes() {
+        // Spring forward: 2024-03-10 02:00 EST becomes 03:00 EDT. The day still changes at local midnight.
+        let sat_late = ts(2024, 3, 9, 23, 59, New_York);
+        let sun_early = ts(2024, 3, 10, 0, 1, New_York);
+        let sun_late = ts(2024, 3, 10, 23, 59, New_York);
+        let mon_early = ts(2024, 3, 11, 0, 0, New_York);
+        assert_eq!(day_index(sat_late, New_York, 0), day_of(2024, 3, 9));
+        assert_eq!(day_index(sun_early, New_York, 0), day_of(2024, 3, 10));
+        assert_eq!(day_index(sun_late, New_York, 0), day_of(2024, 3, 10));
+        assert_eq!(day_index(mon_early, New_York, 0), day_of(2024, 3, 11));
+        // That Sunday lasted 23 hours.
+        assert_eq!(
+            day_start(day_of(2024, 3, 11), New_York, 0)
+                - day_start(day_of(2024, 3, 10), New_York, 0),
+            23 * 3600
+        );
+        // Fall back: 2024-11-03 lasted 25 hours.
+        assert_eq!(
+            day_start(day_of(2024, 11, 4), New_York, 0)
+                - day_start(day_of(2024, 11, 3), New_York, 0),
+            25 * 3600
+        );
+        assert_eq!(
+            day_index(ts(2024, 11, 3, 23, 59, New_York), New_York, 0),
+            day_of(2024, 11, 3)
+        );
+        // A reset hour inside the spring-forward gap: the day starts at the first instant after the gap.
+        let start = day_start(day_of(2024, 3, 10), New_York, 2);
+        assert_eq!(start, ts(2024, 3, 10, 3, 0, New_York));
+        assert_eq!(day_index(start - 1, New_York, 2), day_of(2024, 3, 9));
+    }
+
+    #[test]
+    fn day_start_is_the_first_second_of_the_day() {
+        for tz in [Shanghai, UTC, New_York] {
+            for reset in [0u8, 5, 23] {
+                for day in [
+                    day_of(2024, 1, 1),
+                    day_of(2024, 3, 10),
+                    day_of(2024, 11, 3),
+                    day_of(2025, 6, 30),
+                ] {
+                    let start = day_start(day, tz, reset);
+                    assert_eq!(day_index(start, tz, reset), day, "{tz} {reset}");
+                    assert_eq!(day_index(start - 1, tz, reset), day - 1, "{tz} {reset}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn streak_continues_resets_and_uses_grace() {
+        assert_eq!(
+            next_streak(None, 0, 100, 0),
+            StreakOutcome {
+                streak: 1,
+                grace_card_used: false,
+                already_signed: false
+            }
+        );
+        assert_eq!(next_streak(Some(99), 4, 100, 0).streak, 5);
+        let same = next_streak(Some(100), 5, 100, 2);
+        assert!(same.already_signed);
+        assert_eq!(same.streak, 5);
+        assert!(!same.grace_card_used);
+        // A missed day without cards resets; with a card it continues and spends the card.
+        assert_eq!(next_streak(Some(98), 4, 100, 0).streak, 1);
+        let bridged = next_streak(Some(98), 4, 100, 1);
+        assert_eq!(
+            bridged,
+            StreakOutcome {
+                streak: 5,
+                grace_card_used: true,
+                already_signed: false
+            }
+        );
+        // Two missed days are too many even with cards.
+        assert_eq!(next_streak(Some(97), 4, 100, 3).streak, 1);
+        // A day index behind the last one (settings moved) counts as already signed.
+        assert!(next_streak(Some(101), 4, 100, 0).already_signed);
+    }
+
+    #[test]
+    fn live_streak_for_me() {
+        assert_eq!(live_streak(Some(100), 3, 100, 0), 3);
+        assert_eq!(live_streak(Some(99), 3, 100, 0), 3);
+        assert_eq!(live_streak(Some(98), 3, 100, 0), 0);
+        assert_eq!(live_streak(Some(98), 3, 100, 1), 3);
+        assert_eq!(live_streak(None, 0, 100, 1), 0);
+    }
+
+    #[test]
+    fn grace_cards_are_earned_every_n_days_and_capped() {
+        let on = |streak, used| StreakOutcome {
+            streak,
+            grace_card_used: used,
+            already_signed: false,
+        };
+        assert_eq!(
+            grace_after(0, &on(6, false), 7, 3),
+            GraceUpdate {
+                cards: 0,
+                earned: false
+            }
+        );
+        assert_eq!(
+            grace_after(0, &on(7, false), 7, 3),
+            GraceUpdate {
+                cards: 1,
+                earned: true
+            }
+        );
+        assert_eq!(
+            grace_after(1, &on(14, false), 7, 3),
+            GraceUpdate {
+                cards: 2,
+                earned: true
+            }
+        );
+        assert_eq!(
+            grace_after(3, &on(21, false), 7, 3),
+            GraceUpdate {
+                cards: 3,
+                earned: false
+            }
+        );
+        // Spending and earning on the same day.
+        assert_eq!(
+            grace_after(3, &on(28, true), 7, 3),
+            GraceUpdate {
+                cards: 3,
+                earned: true
+            }
+        );
+        assert_eq!(
+            grace_after(1, &on(5, true), 7, 3),
+            GraceUpdate {
+                cards: 0,
+                earned: false
+            }
+        );
+        // Off.
+        assert_eq!(
+            grace_after(0, &on(7, false), 0, 3),
+            GraceUpdate {
+                cards: 0,
+                earned: false
+            }
+        );
+        let already = StreakOutcome {
+            streak: 7,
+            grace_card_used: false,
+            already_signed: true,
+        };
+        assert_eq!(
+            grace_after(1, &already, 7, 3),
+            GraceUpdate {
+                cards: 1,
+                earned: false
+            }
+        );
+    }
+
+    #[test]
+    fn reward_is_capped_and_random_part_bounded() {
+        let settings = EconomySettings {
+            checkin_base: 10,
+            checkin_step: 2,
+            checkin_cap: 20,
+            ..Default::default()
+        };
+        assert_eq!(
+            reward(&settings, 1, 99),
+            RewardBreakdown {
+                base: 10,
+                streak_bonus: 2,
+                random_bonus: 0,
+                total: 12
+            }
+        );
+        assert_eq!(reward(&settings, 10, 0).streak_bonus, 20);
+        assert_eq!(reward(&settings, 1000, 0).total, 30);
+        assert_eq!(reward(&settings, u32::MAX, 0).total, 30);
+        let random = EconomySettings {
+            checkin_random_max: 5,
+            ..settings
+        };
+        for roll in 0..50u64 {
+            let r = reward(&random, 3, roll);
+            assert!((0..=5).contains(&r.random_bonus));
+            assert_eq!(r.total, r.base + r.streak_bonus + r.random_bonus);
+        }
+        assert_eq!(reward(&random, 3, 5).random_bonus, 5);
+        assert_eq!(reward(&random, 3, 6).random_bonus, 0);
+        assert_eq!(
+            reward(&random, 3, u64::MAX).random_bonus,
+            i64::try_from(u64::MAX % 6).unwrap()
+        );
+    }
+
+    #[test]
+    fn milestones() {
+        assert_eq!(next_milestone(0, 7), 7);
+        assert_eq!(next_milestone(6, 7), 7);
+        assert_eq!(next_milestone(7, 7), 14);
+        assert_eq!(next_milestone(5, 0), 0);
+    }
+
+    #[test]
+    fn month_grid_lays_out_weeks_and_marks() {
+        // March 2024 starts on a Friday and has 31 days.
+        let signed: BTreeSet<i64> =
+            [day_of(2024, 3, 1), day_of(2024, 3, 2), day_of(2024, 4, 1)].into();
+        let grid = month_grid(&signed, 2024, 3, day_of(2024, 3, 3)).unwrap();
+        assert_eq!(grid.weeks.len(), 5);
+        assert_eq!(grid.weeks[0][4].unwrap().day_of_month, 1);
+        assert!(grid.weeks[0][0].is_none());
+        assert_eq!(grid.signed_count(), 2);
+        let text = grid.render(&["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "2024-03");
+        assert_eq!(lines[1], " Mo  Tu  We  Th  Fr  Sa  Su");
+        assert_eq!(lines[2], "                ✓ 1 ✓ 2 › 3");
+        assert_eq!(lines[6], " 25  26  27  28  29  30  31");
+        // February of a leap year and December roll over correctly.
+        let feb = month_grid(&BTreeSet::new(), 2024, 2, 0).unwrap();
+        assert_eq!(feb.weeks.iter().flatten().flatten().count(), 29);
+        let dec = month_grid(&BTreeSet::new(), 2023, 12, 0).unwrap();
+        assert_eq!(dec.weeks.iter().flatten().flatten().count(), 31);
+        assert!(month_grid(&BTreeSet::new(), 2024, 13, 0).is_none());
+    }
+}
