@@ -167,7 +167,10 @@ impl Services {
     ) -> Result<(Option<Target>, &'a str), TargetError> {
         let (spec, rest) = crate::args::split_target(args);
         if spec.is_none() {
-            if let Some(user) = message.reply_to_message().and_then(|replied| replied.from.as_ref()) {
+            if let Some(user) = message
+                .reply_to_message()
+                .and_then(|replied| replied.from.as_ref())
+            {
                 return Ok((Some(Target::from_user(user)), rest));
             }
         }
@@ -175,7 +178,9 @@ impl Services {
         match spec {
             None => Ok((None, rest)),
             Some(crate::args::TargetSpec::Username(name)) => {
-                match crate::storage::members::find_by_username(&mut conn, message.chat.id.0, &name).await? {
+                match crate::storage::members::find_by_username(&mut conn, message.chat.id.0, &name)
+                    .await?
+                {
                     Some(user) => Ok((Some(Target::from_record(&user)), rest)),
                     None => Err(TargetError::UnknownUsername(name)),
                 }
@@ -225,7 +230,12 @@ impl Target {
     }
 
     fn from_record(user: &crate::storage::members::UserRecord) -> Self {
-        Self { user_id: user.user_id, name: user.full_name(), username: user.username.clone(), is_bot: user.is_bot }
+        Self {
+            user_id: user.user_id,
+            name: user.full_name(),
+            username: user.username.clone(),
+            is_bot: user.is_bot,
+        }
     }
 
     /// An HTML mention of the target.
