@@ -379,9 +379,13 @@ impl App {
             tokio::spawn(async move {
                 let mut interval = tokio::time::interval(ctx.config.timers.tick.get());
                 interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                let mut last_prune: Option<i64> = None;
                 loop {
                     tokio::select! {
-                        _ = interval.tick() => features::tick(&ctx).await,
+                        _ = interval.tick() => {
+                            features::tick(&ctx).await;
+                            prune_daily(&ctx, &mut last_prune).await;
+                        }
                         _ = stop.changed() => return,
                     }
                 }
@@ -404,6 +408,20 @@ impl App {
         ctx.storage.close().await;
         tracing::info!(dropped_messages = dropped, "groupops stopped");
         Ok(())
+    }
+}
+
+/// Once a day (and once at start), deletes raw activity older than `activity.retention`.
+async fn prune_daily(ctx: &Services, last: &mut Option<i64>) {
+    let now = ctx.now();
+    if last.is_some_and(|at| now - at < 86_400) {
+        return;
+    }
+    *last = Some(now);
+    let cutoff = now - ctx.config.activity.retention.get().as_secs() as i64;
+    match activity::prune(&ctx.storage, cutoff).await {
+        Ok(rows) => tracing::info!(rows, "old activity removed"),
+        Err(err) => tracing::warn!(%err, "activity clean-up failed; will try again tomorrow"),
     }
 }
 

@@ -420,6 +420,24 @@ async fn write_membership(conn: &mut SqliteConnection, events: &[ActivityEvent])
     Ok(rows)
 }
 
+/// Deletes raw activity older than `cutoff` (unix seconds): per-minute message counts and join/leave rows.
+/// Member records themselves are kept. Returns how many rows were removed.
+pub async fn prune(storage: &Storage, cutoff: i64) -> Result<u64> {
+    let mut tx = storage.write.begin().await?;
+    let minutes = sqlx::query("DELETE FROM activity_minutes WHERE minute < ?")
+        .bind(cutoff.div_euclid(60))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let events = sqlx::query("DELETE FROM member_events WHERE at < ?")
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(minutes + events)
+}
+
 /// `head` + `rows` groups of `width` placeholders + `tail`.
 fn multi_row(head: &str, width: usize, rows: usize, tail: &str) -> String {
     let group = format!("({})", vec!["?"; width].join(","));
@@ -545,6 +563,51 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(total as u64, accepted);
+    }
+
+    #[sqlx::test]
+    async fn prune_removes_only_old_activity(pool: SqlitePool) {
+        let storage = Storage::from_pool(pool.clone());
+        let (sink, writer) = spawn(storage.clone(), &settings());
+        sink.record(ActivityEvent::Message {
+            chat_id: -1,
+            user_id: 7,
+            at: 1_000,
+            chars: 1,
+        });
+        sink.record(ActivityEvent::Message {
+            chat_id: -1,
+            user_id: 7,
+            at: 100_000,
+            chars: 1,
+        });
+        sink.record(ActivityEvent::Leave {
+            chat_id: -1,
+            user_id: 8,
+            at: 1_000,
+        });
+        sink.record(ActivityEvent::Leave {
+            chat_id: -1,
+            user_id: 9,
+            at: 100_000,
+        });
+        sink.close().await;
+        writer.await.unwrap();
+        assert_eq!(prune(&storage, 50_000).await.unwrap(), 2);
+        let minutes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activity_minutes")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM member_events")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!((minutes, events), (1, 1));
+        let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(members, 3, "member records stay");
     }
 
     #[test]
