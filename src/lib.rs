@@ -9,7 +9,8 @@
 //! - [`fairness`] commit-reveal seeds, the deterministic stream, uniform(n) and shuffle shared by games
 //! - [`storage`]  SQLite pools and pragmas, migrations, shared group/member records, the activity writer
 //! - [`telegram`] the edge: polling, shard routing, outbound limits, admin cache, text helpers
-//! - [`app`]      builds everything once and runs it, for `main` and for the tests
+//! - [`services`] what every handler receives (settings, database, wording, queues, caches) and shared helpers
+//! - [`app`]      builds everything once and runs it (polling, shards, dispatch, ticker, shutdown)
 //! - [`features`] what members, moderators and owners use, one folder per capability
 
 pub mod app;
@@ -20,6 +21,7 @@ pub mod error;
 pub mod fairness;
 pub mod features;
 pub mod i18n;
+pub mod services;
 pub mod storage;
 pub mod telegram;
 

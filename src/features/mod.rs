@@ -12,34 +12,13 @@ pub mod groups;
 pub mod lottery;
 pub mod redpacket;
 
-use crate::app::{Ctx, Services};
 use crate::i18n::Lang;
+pub use crate::services::{Audience, CommandInfo};
+use crate::services::{Ctx, Services};
 use crate::telegram::Handler;
 use futures::future::BoxFuture;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope};
-
-/// Who sees a command in `/help` and in Telegram's command menu.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
-    /// Every member, in groups and in private.
-    Everyone,
-    /// Group admins.
-    Admins,
-    /// Only in a private chat with the bot.
-    Private,
-}
-
-/// One command as listed in `/help` and the command menu.
-#[derive(Debug, Clone, Copy)]
-pub struct CommandInfo {
-    /// The command without the slash.
-    pub name: &'static str,
-    /// The wording id of its one-line description.
-    pub description: &'static str,
-    /// Who it is for.
-    pub audience: Audience,
-}
 
 /// Every command of every feature, in the order `/help` lists them.
 pub fn catalog() -> Vec<CommandInfo> {

@@ -1,23 +1,15 @@
-//! The edge between Telegram and the features: long polling, routing updates onto shards, the first look
-//! at each update, running the handler tree with error containment, the outbound queue, the admin cache and
-//! text helpers.
+//! The edge between Telegram and the features: long polling, routing updates onto shards, the outbound
+//! queue, the admin cache and text helpers. (Running the handler tree on each update is `app`'s job.)
 
 pub mod admins;
-pub mod observe;
 pub mod outbound;
 pub mod polling;
 pub mod router;
 pub mod text;
 
-use crate::app::Ctx;
 use crate::error::Error;
-use futures::FutureExt;
-use std::ops::ControlFlow;
-use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use teloxide::dispatching::DpHandlerDescription;
 use teloxide::prelude::*;
-use teloxide::types::{Me, Update};
 
 /// What a handler returns.
 pub type HandlerResult = Result<(), Error>;
@@ -33,44 +25,4 @@ pub fn build_bot(token: &str, api_url: &str) -> Result<Bot, Error> {
         .build()
         .map_err(|err| Error::Config(format!("cannot build the HTTP client: {err}")))?;
     Ok(Bot::with_client(token, client).set_api_url(url))
-}
-
-/// The dependencies every handler may ask for, besides the update itself.
-pub fn dependencies(bot: Bot, me: Me, ctx: Ctx) -> DependencyMap {
-    dptree::deps![bot, me, ctx]
-}
-
-/// Panics (at start-up, not at the first update) when a handler asks for something the dependency map
-/// does not provide.
-pub fn type_check(handler: &Handler, deps: &DependencyMap) {
-    dptree::type_check(handler.sig(), deps, &[dptree::Type::of::<Update>()]);
-}
-
-/// Runs one update through the handler tree: a failing or panicking handler is logged with the update id
-/// and chat (and reported to the error hook), and never stops the shard.
-pub async fn dispatch(handler: Arc<Handler>, deps: DependencyMap, ctx: Ctx, update: Update) {
-    observe::observe(&ctx, &update).await;
-    let update_id = update.id.0;
-    let chat_id = update.chat().map(|c| c.id.0);
-    let mut deps = deps;
-    deps.insert(update);
-    let outcome = AssertUnwindSafe(handler.dispatch(deps))
-        .catch_unwind()
-        .await;
-    let failure = match outcome {
-        Ok(ControlFlow::Break(Ok(()))) | Ok(ControlFlow::Continue(_)) => return,
-        Ok(ControlFlow::Break(Err(err))) => err.to_string(),
-        Err(panic) => {
-            let text = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            format!("handler panicked: {text}")
-        }
-    };
-    tracing::error!(update_id, chat_id, error = %failure, "handler failed");
-    if let Some(hook) = &ctx.error_hook {
-        hook(format!("update {update_id} in chat {chat_id:?}: {failure}"));
-    }
 }

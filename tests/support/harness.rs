@@ -3,9 +3,10 @@
 //! ends with [`TestBot::stop`], which fails the test if any handler failed along the way.
 
 use super::fake_api::FakeApi;
-use groupops::app::{App, AppOptions, Ctx, ErrorHook};
+use groupops::app::{App, AppOptions};
 use groupops::clock::Clock;
 use groupops::config::Config;
+use groupops::services::{Ctx, ErrorHook};
 use groupops::telegram::router::RouterStats;
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -2,10 +2,9 @@
 //! marks it inactive when removed, keeps its own rights current, moves a group's data when a basic group
 //! becomes a supergroup, and answers `/start`, `/help` and `/lang`.
 
-use super::{catalog, Audience, CommandInfo};
-use crate::app::Ctx;
 use crate::fargs;
 use crate::i18n::Lang;
+use crate::services::{Audience, CommandInfo, Ctx};
 use crate::storage::{self, groups as records};
 use crate::telegram::admins::{AdminRights, Right};
 use crate::telegram::outbound::Text;
@@ -205,7 +204,7 @@ async fn help(ctx: &Ctx, message: &Message) -> HandlerResult {
         "help-title-group"
     };
     let mut text = format!("<b>{}</b>\n", escape(&ctx.t(lang, title)));
-    for command in catalog().iter().filter(|c| visible(c.audience)) {
+    for command in ctx.commands.iter().filter(|c| visible(c.audience)) {
         text.push_str(&format!(
             "/{} — {}\n",
             command.name,

@@ -2,7 +2,7 @@
 //! through the activity writer (never waiting on SQLite), and drops a group's cached admin list when
 //! someone's admin status changes.
 
-use crate::app::Services;
+use crate::services::Services;
 use crate::storage::activity::ActivityEvent;
 use crate::storage::members::UserProfile;
 use teloxide::types::{
@@ -27,7 +27,7 @@ pub async fn observe(services: &Services, update: &Update) {
 }
 
 fn real_user(user: Option<&User>) -> Option<&User> {
-    user.filter(|u| u.id.0 != super::admins::GROUP_ANONYMOUS_BOT && u.id.0 != 777_000)
+    user.filter(|u| u.id.0 != crate::telegram::admins::GROUP_ANONYMOUS_BOT && u.id.0 != 777_000)
 }
 
 /// Whether a message is something a member posted (text, media, poll…), not a service notice. teloxide

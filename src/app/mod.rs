@@ -1,0 +1,231 @@
+//! Builds everything once — database, wording, Bot API client, outbound queue, activity writer, caches,
+//! the handler tree — for `main` and for the tests, and runs the bot until asked to stop.
+//!
+//! While running, a ticker calls every feature's periodic work each `timers.tick` (deadlines are stored in
+//! the database and compared with the clock, so they survive restarts and tests can move time).
+//!
+//! Shutdown order: stop polling and the ticker, let the shards finish every update already routed, confirm the offset to
+//! Telegram, drain the outbound queue (bounded by `shutdown.drain_timeout`), write the remaining activity,
+//! close the database.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::features;
+use crate::i18n::I18n;
+use crate::services::{Ctx, ErrorHook, Services};
+use crate::storage::activity;
+use crate::storage::groups::GroupCache;
+use crate::storage::Storage;
+use crate::telegram::admins::AdminCache;
+use crate::telegram::outbound::Outbound;
+use crate::telegram::polling::Poller;
+use crate::telegram::router::{Router, RouterStats, UpdateFn};
+use crate::telegram::{self, Handler};
+use futures::FutureExt;
+use std::future::Future;
+use std::sync::Arc;
+use teloxide::prelude::*;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+mod dispatch;
+mod observe;
+
+pub use observe::is_member_post;
+
+/// Test and embedding hooks; production uses the defaults.
+#[derive(Clone, Default)]
+pub struct AppOptions {
+    /// The clock (tests keep a clone to move time).
+    pub clock: Clock,
+    /// Receives every handler failure.
+    pub error_hook: Option<ErrorHook>,
+}
+
+/// A built bot, ready to run.
+pub struct App {
+    ctx: Ctx,
+    handler: Arc<Handler>,
+    deps: DependencyMap,
+    poller: Poller,
+    outbound_task: JoinHandle<()>,
+    writer_task: JoinHandle<()>,
+}
+
+impl App {
+    /// Opens and migrates the database, loads the wording, asks Telegram who the bot is, starts the
+    /// outbound queue and the activity writer, and type-checks the handler tree.
+    pub async fn build(config: Config, token: &str, options: AppOptions) -> Result<App> {
+        let storage = Storage::open(&config.storage).await?;
+        storage.migrate().await?;
+        let i18n = Arc::new(I18n::load(&config.i18n.locales_dir)?);
+        let bot = telegram::build_bot(token, &config.telegram.api_url)?;
+        let me = bot.get_me().await.map_err(|err| {
+            tracing::error!(%err, "cannot reach the Bot API or the token was refused");
+            Error::Telegram(err)
+        })?;
+        if let Err(err) = bot.delete_webhook().await {
+            tracing::warn!(%err, "could not remove a webhook; polling may fail");
+        }
+        let (outbound, outbound_task) = Outbound::spawn(bot.clone(), &config.limits);
+        let (activity, writer_task) = activity::spawn(storage.clone(), &config.activity);
+        let admins = AdminCache::new(bot.clone(), me.id, config.admins.cache_ttl.get());
+        let poller = Poller::new(
+            &config.telegram.api_url,
+            token,
+            config.telegram.poll_timeout.get(),
+            config.telegram.poll_retry.get(),
+        );
+        let ctx = Arc::new(Services {
+            config: Arc::new(config),
+            storage,
+            i18n,
+            bot: bot.clone(),
+            me: me.clone(),
+            outbound,
+            admins,
+            activity,
+            groups: GroupCache::default(),
+            clock: options.clock,
+            error_hook: options.error_hook,
+            commands: features::catalog(),
+        });
+        let handler = Arc::new(features::handler());
+        let deps = dispatch::dependencies(bot, me, ctx.clone());
+        dispatch::type_check(&handler, &deps);
+        Ok(App {
+            ctx,
+            handler,
+            deps,
+            poller,
+            outbound_task,
+            writer_task,
+        })
+    }
+
+    /// The shared services (tests read the database and move the clock through them).
+    pub fn ctx(&self) -> Ctx {
+        self.ctx.clone()
+    }
+
+    /// Runs until `shutdown` completes, then stops in order and returns.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
+        self.run_with_stats(shutdown, |_| {}).await
+    }
+
+    /// Like [`App::run`], handing the router's counters to `on_start` (used by benchmarks).
+    pub async fn run_with_stats(
+        self,
+        shutdown: impl Future<Output = ()>,
+        on_start: impl FnOnce(Arc<RouterStats>),
+    ) -> Result<()> {
+        let App {
+            ctx,
+            handler,
+            deps,
+            poller,
+            outbound_task,
+            writer_task,
+        } = self;
+        if ctx.config.telegram.register_commands {
+            features::register_commands(&ctx).await;
+        }
+        let update_fn: UpdateFn = {
+            let ctx = ctx.clone();
+            Arc::new(move |update| {
+                dispatch::dispatch(handler.clone(), deps.clone(), ctx.clone(), update).boxed()
+            })
+        };
+        let router = Router::start(
+            ctx.config.routing.shards,
+            ctx.config.routing.max_pending,
+            update_fn,
+        );
+        on_start(router.stats());
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stop_rx_ticker = stop_rx.clone();
+        let polling = {
+            let poller = poller.clone();
+            tokio::spawn(async move {
+                let offset = poller.run(&router, stop_rx).await;
+                router.close().await;
+                offset
+            })
+        };
+        let ticker = {
+            let ctx = ctx.clone();
+            let mut stop = stop_rx_ticker;
+            tokio::spawn(async move {
+                let mut interval = tokio::time::interval(ctx.config.timers.tick.get());
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                let mut last_prune: Option<i64> = None;
+                loop {
+                    tokio::select! {
+                        _ = interval.tick() => {
+                            features::tick(&ctx).await;
+                            prune_daily(&ctx, &mut last_prune).await;
+                        }
+                        _ = stop.changed() => return,
+                    }
+                }
+            })
+        };
+        tracing::info!(bot = ?ctx.me.username, shards = ctx.config.routing.shards, "groupops is running");
+        shutdown.await;
+        tracing::info!("shutting down: polling stops, queued work is finished");
+        let _ = stop_tx.send(true);
+        let offset = polling.await.unwrap_or(0);
+        let _ = ticker.await;
+        poller.confirm(offset).await;
+        let dropped = ctx
+            .outbound
+            .drain(ctx.config.shutdown.drain_timeout.get())
+            .await;
+        ctx.activity.close().await;
+        let _ = writer_task.await;
+        outbound_task.abort();
+        ctx.storage.close().await;
+        tracing::info!(dropped_messages = dropped, "groupops stopped");
+        Ok(())
+    }
+}
+
+/// Once a day (and once at start), deletes raw activity older than `activity.retention`.
+async fn prune_daily(ctx: &Services, last: &mut Option<i64>) {
+    let now = ctx.now();
+    if last.is_some_and(|at| now - at < 86_400) {
+        return;
+    }
+    *last = Some(now);
+    let cutoff = now - ctx.config.activity.retention.get().as_secs() as i64;
+    match activity::prune(&ctx.storage, cutoff).await {
+        Ok(rows) => tracing::info!(rows, "old activity removed"),
+        Err(err) => tracing::warn!(%err, "activity clean-up failed; will try again tomorrow"),
+    }
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
