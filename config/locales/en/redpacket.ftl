@@ -10,6 +10,7 @@ redpacket-usage = Usage:
 redpacket-group-only = Red packets can only be sent in groups.
 redpacket-no-sender = Send red packets from your own account, not as a channel or an anonymous admin.
 redpacket-unknown-user = I haven't seen @{ $name } in this group; reply to their message instead.
+redpacket-unknown-id = Nobody with the id { $id } has been seen in this group.
 redpacket-not-bot = Exclusive packets can't go to bots.
 redpacket-not-self = You can't send an exclusive packet to yourself.
 redpacket-count-zero = A packet needs at least 1 share.

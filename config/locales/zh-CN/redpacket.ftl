@@ -10,6 +10,7 @@ redpacket-usage = 用法：
 redpacket-group-only = 红包只能在群里发。
 redpacket-no-sender = 请用自己的账号发红包，不能以频道或匿名管理员身份发。
 redpacket-unknown-user = 本群还没见过 @{ $name }，可以回复对方的消息再发。
+redpacket-unknown-id = 本群没有见过 id 为 { $id } 的成员。
 redpacket-not-bot = 不能给机器人发专享红包。
 redpacket-not-self = 不能给自己发专享红包。
 redpacket-count-zero = 红包至少要有 1 个。

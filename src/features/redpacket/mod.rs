@@ -254,6 +254,25 @@ async fn send(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
                 ctx.reply_html(message, ctx.t(lang, "redpacket-usage"));
                 return Ok(());
             };
+            // A bare id must belong to someone seen in this group, so points never go to a typo.
+            if let (Some(crate::args::TargetSpec::Id(id)), _) = crate::args::split_target(text) {
+                let mut conn = ctx.storage.read.acquire().await?;
+                let chat_id = message.chat.id.0;
+                if crate::storage::members::get(&mut conn, chat_id, id)
+                    .await?
+                    .is_none()
+                {
+                    ctx.reply(
+                        message,
+                        ctx.ta(
+                            lang,
+                            "redpacket-unknown-id",
+                            &fargs! {"id" => id.to_string()},
+                        ),
+                    );
+                    return Ok(());
+                }
+            }
             let (amount, wish) = first_word(rest);
             let Some(amount) = integer(amount) else {
                 ctx.reply_html(message, ctx.t(lang, "redpacket-usage"));
