@@ -2,7 +2,6 @@
 //! tree, routing, SQLite and outbound queue against the fake Bot API. Prints one JSON line with the time until
 //! every press was answered (the goal is ≤ 1 s) and until the packet's final edit.
 
-#[allow(dead_code)]
 #[path = "../tests/support/mod.rs"]
 mod support;
 
