@@ -1,0 +1,508 @@
+//! Red packets as members meet them: lucky, equal and exclusive packets, refusals, expiry refunds, restarts,
+//! `/verify`, a 1000-member grab storm, and a SIGKILL in the middle of a storm of the real binary.
+
+use crate::support::fake_api::{bot_user, Call, FakeApi};
+use crate::support::harness::{TestBot, WAIT};
+use crate::support::updates::*;
+use groupops::features::economy::ledger::{self, Account, Move};
+use groupops::features::redpacket::store::escrow;
+use sqlx::SqlitePool;
+use std::time::Duration;
+
+const GROUP: i64 = -100_888;
+const SENDER: i64 = 3_001;
+
+fn sender() -> serde_json::Value {
+    user_with(SENDER, "Sam", Some("samsender"), None)
+}
+
+/// Gives a member points straight from the group's mint.
+async fn fund(pool: &SqlitePool, chat: i64, user: i64, amount: i64) {
+    let mut conn = pool.acquire().await.unwrap();
+    ledger::transfer(
+        &mut conn,
+        &Move {
+            chat_id: chat,
+            from: Account::Mint,
+            to: Account::Wallet(user),
+            amount,
+            reason: "test",
+            actor: None,
+            reference: None,
+            at: 0,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+async fn balance(pool: &SqlitePool, chat: i64, account: Account) -> i64 {
+    let mut conn = pool.acquire().await.unwrap();
+    ledger::balance(&mut conn, chat, account).await.unwrap()
+}
+
+async fn economy_sum(pool: &SqlitePool, chat: i64) -> i64 {
+    let mut conn = pool.acquire().await.unwrap();
+    ledger::economy_sum(&mut conn, chat).await.unwrap()
+}
+
+/// The texts of the callback answers so far.
+fn answers(api: &FakeApi) -> Vec<String> {
+    api.calls("answerCallbackQuery")
+        .into_iter()
+        .map(|c| c.params["text"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The points in a success alert (`🧧 +23 积分`), or `None` for any other alert.
+fn plus_amount(text: &str) -> Option<i64> {
+    let rest = text.strip_prefix("🧧 +")?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// Waits until the packet's message id is stored; returns it.
+async fn announcement(pool: &SqlitePool, id: i64) -> i64 {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let found: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT announce_id FROM redpackets WHERE id = ?")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .unwrap();
+        if let Some(Some(message_id)) = found {
+            return message_id;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "packet {id} never got its message"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Waits for an edit of a message whose text contains `needle`.
+async fn wait_edit(api: &FakeApi, needle: &str) -> Call {
+    let calls = api
+        .wait_until(WAIT, |calls| {
+            calls.iter().any(|c| {
+                c.method == "editMessageText"
+                    && c.params["text"].as_str().unwrap_or("").contains(needle)
+            })
+        })
+        .await;
+    calls
+        .into_iter()
+        .find(|c| {
+            c.method == "editMessageText"
+                && c.params["text"].as_str().unwrap_or("").contains(needle)
+        })
+        .unwrap()
+}
+
+async fn packet_count(pool: &SqlitePool) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM redpackets")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_lucky_packet_is_grabbed_shown_and_verifiable() {
+    let bot = TestBot::start().await;
+    let pool = bot.ctx.storage.write.clone();
+    fund(&pool, GROUP, SENDER, 1000).await;
+    bot.push(group_message(GROUP, sender(), "/hongbao 100 3 恭喜发财"));
+    let texts = bot.wait_texts(GROUP, 1).await;
+    assert!(
+        texts[0].contains("P1") && texts[0].contains("恭喜发财"),
+        "{texts:?}"
+    );
+    assert!(
+        texts[0].contains("承诺"),
+        "the commitment is shown: {texts:?}"
+    );
+    let send = &bot.api.calls("sendMessage")[0];
+    assert_eq!(
+        send.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+        "rp:1"
+    );
+    assert_eq!(balance(&pool, GROUP, Account::Wallet(SENDER)).await, 900);
+    assert_eq!(balance(&pool, GROUP, escrow(1)).await, 100);
+    let message_id = announcement(&pool, 1).await;
+
+    // The seed stays secret while the packet is open.
+    bot.push(group_message(GROUP, sender(), "/verify P1"));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(texts[1].contains("种子会在结束后公开"), "{texts:?}");
+
+    for member in 1..=4 {
+        bot.push(callback(
+            GROUP,
+            user(4_000 + member, &format!("M{member}")),
+            message_id,
+            "rp:1",
+        ));
+    }
+    bot.push(callback(GROUP, user(4_001, "M1"), message_id, "rp:1"));
+    bot.api.wait_for("answerCallbackQuery", 5, WAIT).await;
+    let alerts = answers(&bot.api);
+    let won: Vec<i64> = alerts.iter().filter_map(|t| plus_amount(t)).collect();
+    assert_eq!(won.len(), 3, "{alerts:?}");
+    assert_eq!(won.iter().sum::<i64>(), 100);
+    assert!(alerts
+        .iter()
+        .all(|t| plus_amount(t).is_some() || !t.contains('+')));
+    assert!(alerts.iter().any(|t| t.contains("抢完")), "{alerts:?}");
+    assert!(alerts.iter().any(|t| t.contains("已经抢过")), "{alerts:?}");
+
+    let edit = wait_edit(&bot.api, "手气最佳").await;
+    let text = edit.params["text"].as_str().unwrap();
+    for member in 1..=3 {
+        assert!(text.contains(&format!("M{member} +")), "{text}");
+    }
+    assert!(text.contains("种子"), "the seed is revealed: {text}");
+    assert_eq!(edit.params["message_id"].as_i64(), Some(message_id));
+    assert_eq!(balance(&pool, GROUP, escrow(1)).await, 0);
+    assert_eq!(economy_sum(&pool, GROUP).await, 0);
+
+    bot.push(group_message(GROUP, sender(), "/verify P1"));
+    let texts = bot.wait_texts(GROUP, 3).await;
+    assert!(texts[2].contains("✅"), "{texts:?}");
+    let stored: Vec<i64> = sqlx::query_scalar(
+        "SELECT amount FROM redpacket_shares WHERE packet_id = 1 ORDER BY position",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let listed = stored
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    assert!(texts[2].contains(&listed), "{texts:?} vs {listed}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_equal_packet_spreads_the_remainder_and_the_text_trigger_works() {
+    let bot = TestBot::start().await;
+    let pool = bot.ctx.storage.write.clone();
+    fund(&pool, GROUP, SENDER, 50).await;
+    bot.push(group_message(GROUP, sender(), "/hongbao equal 10 3"));
+    bot.wait_texts(GROUP, 1).await;
+    for member in 1..=3 {
+        bot.push(callback(GROUP, user(5_000 + member, "E"), 1, "rp:1"));
+    }
+    bot.api.wait_for("answerCallbackQuery", 3, WAIT).await;
+    let mut won: Vec<i64> = answers(&bot.api)
+        .iter()
+        .filter_map(|t| plus_amount(t))
+        .collect();
+    won.sort();
+    assert_eq!(won, vec![3, 3, 4]);
+
+    bot.push(group_message(GROUP, sender(), "发红包 20 2"));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(
+        texts[1].contains("P2") && texts[1].contains("拼手气"),
+        "{texts:?}"
+    );
+    assert_eq!(balance(&pool, GROUP, Account::Wallet(SENDER)).await, 20);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_exclusive_packet_opens_only_for_its_member() {
+    let bot = TestBot::start().await;
+    let pool = bot.ctx.storage.write.clone();
+    fund(&pool, GROUP, SENDER, 100).await;
+    let tina = user_with(6_001, "Tina", Some("tina_t"), None);
+    bot.push(group_message(GROUP, tina.clone(), "hi all"));
+    bot.settle().await;
+    bot.push(group_message(GROUP, sender(), "/hongbao @tina_t 30 谢谢"));
+    let texts = bot.wait_texts(GROUP, 1).await;
+    assert!(
+        texts[0].contains("专享") && texts[0].contains("Tina"),
+        "{texts:?}"
+    );
+    bot.push(callback(GROUP, user(6_002, "Other"), 1, "rp:1"));
+    bot.api.wait_for("answerCallbackQuery", 1, WAIT).await;
+    bot.push(callback(GROUP, tina.clone(), 1, "rp:1"));
+    bot.api.wait_for("answerCallbackQuery", 2, WAIT).await;
+    let alerts = answers(&bot.api);
+    assert!(
+        alerts[0].contains("别人") && !alerts[0].contains('+'),
+        "{alerts:?}"
+    );
+    assert_eq!(plus_amount(&alerts[1]), Some(30));
+    assert_eq!(balance(&pool, GROUP, Account::Wallet(6_001)).await, 30);
+    assert_eq!(balance(&pool, GROUP, Account::Wallet(6_002)).await, 0);
+
+    // Not to oneself (by reply), not to a bot, not to an unknown @name; nothing is created.
+    let own = group_message(GROUP, sender(), "my message");
+    bot.push(reply_to(
+        group_message(GROUP, sender(), "/hongbao 10 hi"),
+        own,
+    ));
+    let from_bot = group_message(GROUP, bot_user(), "bot message");
+    bot.push(reply_to(
+        group_message(GROUP, sender(), "/hongbao 10"),
+        from_bot,
+    ));
+    bot.push(group_message(GROUP, sender(), "/hongbao @nobody_here 10"));
+    let texts = bot.wait_texts(GROUP, 4).await;
+    assert!(texts[1].contains("自己"), "{texts:?}");
+    assert!(texts[2].contains("机器人"), "{texts:?}");
+    assert!(texts[3].contains("nobody_here"), "{texts:?}");
+    assert_eq!(packet_count(&pool).await, 1);
+    assert_eq!(balance(&pool, GROUP, Account::Wallet(SENDER)).await, 70);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn refusals_change_nothing() {
+    let bot = TestBot::start().await;
+    let pool = bot.ctx.storage.write.clone();
+    fund(&pool, GROUP, SENDER, 30).await;
+    for text in [
+        "/hongbao 100 3",
+        "/hongbao 1000 101",
+        "/hongbao 5 10",
+        "/hongbao 10 0",
+        "/hongbao 2000000 5",
+        "/hongbao",
+        "/hongbao mint 100 5",
+    ] {
+        bot.push(group_message(GROUP, sender(), text));
+    }
+    let texts = bot.wait_texts(GROUP, 7).await;
+    assert!(
+        texts[0].contains("积分不够") && texts[0].contains("30"),
+        "{texts:?}"
+    );
+    assert!(texts[1].contains("最多 100 个"), "{texts:?}");
+    assert!(texts[2].contains("至少需要 10"), "{texts:?}");
+    assert!(texts[3].contains("至少要有 1 个"), "{texts:?}");
+    assert!(
+        texts[4].contains("2000000"),
+        "an unseen id gets nothing: {texts:?}"
+    );
+    assert!(texts[5].contains("用法"), "{texts:?}");
+    assert!(texts[6].contains("管理员"), "{texts:?}");
+    bot.settle().await;
+    assert_eq!(packet_count(&pool).await, 0);
+    assert_eq!(balance(&pool, GROUP, Account::Wallet(SENDER)).await, 30);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_admin_mint_packet_refunds_the_mint_at_expiry() {
+    let bot = TestBot::start().await;
+    let pool = bot.ctx.storage.write.clone();
+    bot.api.set_admins(
+        GROUP,
+        vec![
+            member(sender(), "creator"),
+            crate::support::fake_api::bot_admin_member(),
+        ],
+    );
+    bot.push(group_message(GROUP, sender(), "/hongbao mint 100 4"));
+    bot.wait_texts(GROUP, 1).await;
+    assert_eq!(balance(&pool, GROUP, Account::Mint).await, -100);
+    bot.push(callback(GROUP, user(7_001, "A"), 1, "rp:1"));
+    bot.api.wait_for("answerCallbackQuery", 1, WAIT).await;
+    let got = plus_amount(&answers(&bot.api)[0]).unwrap();
+    bot.clock.advance(Duration::from_secs(25 * 3600));
+    wait_edit(&bot.api, "群积分池").await;
+    assert_eq!(balance(&pool, GROUP, Account::Mint).await, -got);
+    assert_eq!(economy_sum(&pool, GROUP).await, 0);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_expired_packet_returns_the_rest_to_the_sender_even_after_a_restart() {
+    let bot = TestBot::start().await;
+    let pool = bot.ctx.storage.write.clone();
+    fund(&pool, GROUP, SENDER, 1000).await;
+    bot.push(group_message(GROUP, sender(), "/hongbao 100 5"));
+    bot.wait_texts(GROUP, 1).await;
+    let message_id = announcement(&pool, 1).await;
+
+    // After a restart the old button still works.
+    let bot = bot.restart().await;
+    let pool = bot.ctx.storage.write.clone();
+    bot.push(callback(GROUP, user(8_001, "A"), message_id, "rp:1"));
+    bot.api.wait_for("answerCallbackQuery", 1, WAIT).await;
+    let got = plus_amount(&answers(&bot.api)[0]).expect("the grab succeeds after a restart");
+
+    bot.clock.advance(Duration::from_secs(25 * 3600));
+    let edit = wait_edit(&bot.api, "已过期").await;
+    let text = edit.params["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("{} 积分已退回", 100 - got)),
+        "{text}"
+    );
+    assert!(text.contains("种子"), "{text}");
+    assert_eq!(
+        balance(&pool, GROUP, Account::Wallet(SENDER)).await,
+        1000 - got
+    );
+    assert_eq!(balance(&pool, GROUP, escrow(1)).await, 0);
+    bot.push(callback(GROUP, user(8_002, "B"), message_id, "rp:1"));
+    bot.api.wait_for("answerCallbackQuery", 2, WAIT).await;
+    let late = &answers(&bot.api)[1];
+    assert!(late.contains("过期") && !late.contains('+'), "{late}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_thousand_members_grab_at_once() {
+    let bot = TestBot::start().await;
+    let pool = bot.ctx.storage.write.clone();
+    fund(&pool, GROUP, SENDER, 10_000).await;
+    bot.push(group_message(GROUP, sender(), "/hongbao 5000 100"));
+    bot.wait_texts(GROUP, 1).await;
+    let started = std::time::Instant::now();
+    for member in 0..1000 {
+        bot.push(callback(GROUP, user(100_000 + member, "G"), 1000, "rp:1"));
+    }
+    bot.api
+        .wait_for("answerCallbackQuery", 1000, Duration::from_secs(30))
+        .await;
+    println!("1000 grabs answered in {:?}", started.elapsed());
+    let alerts = answers(&bot.api);
+    assert_eq!(alerts.len(), 1000);
+    let won: i64 = alerts.iter().filter_map(|t| plus_amount(t)).sum();
+    assert_eq!(
+        alerts.iter().filter(|t| plus_amount(t).is_some()).count(),
+        100
+    );
+    assert_eq!(won, 5000);
+    let (claims, distinct, sum): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(DISTINCT user_id), SUM(amount) FROM redpacket_claims WHERE packet_id = 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((claims, distinct, sum), (100, 100, 5000));
+    assert_eq!(balance(&pool, GROUP, escrow(1)).await, 0);
+    assert_eq!(economy_sum(&pool, GROUP).await, 0);
+    bot.stop().await;
+}
+
+/// Sums that must hold in any state of the database: the economy sums to zero, and each packet's escrow
+/// plus its claims equals its total, with no member or position claimed twice.
+async fn check_conservation(pool: &SqlitePool, chat: i64) -> (i64, i64) {
+    assert_eq!(economy_sum(pool, chat).await, 0);
+    let (total, claims, claimed, members, positions): (i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT p.total, COUNT(c.user_id), COALESCE(SUM(c.amount), 0), COUNT(DISTINCT c.user_id),
+                COUNT(DISTINCT c.position)
+         FROM redpackets p LEFT JOIN redpacket_claims c ON c.packet_id = p.id WHERE p.id = 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(claims, members, "no member claimed twice");
+    assert_eq!(claims, positions, "no position claimed twice");
+    assert_eq!(balance(pool, chat, escrow(1)).await + claimed, total);
+    let wallets: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(SUM(balance), 0) FROM economy_accounts WHERE chat_id = ? AND kind = 'wallet' AND ref <> ?",
+    )
+    .bind(chat)
+    .bind(SENDER)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(wallets, claimed, "every claim reached a wallet");
+    (claims, claimed)
+}
+
+fn spawn_binary(api: &FakeApi, database_url: &str, dir: &std::path::Path) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_groupops"))
+        .current_dir(dir)
+        .env("GROUPOPS_TOKEN", "123456:TEST-TOKEN")
+        .env("GROUPOPS_API_URL", api.url())
+        .env("GROUPOPS_DATABASE_URL", database_url)
+        .env("GROUPOPS_TELEGRAM__POLL_TIMEOUT", "1s")
+        .env("GROUPOPS_TELEGRAM__REGISTER_COMMANDS", "false")
+        .env("GROUPOPS_LIMITS__PER_GROUP", "1000/1s")
+        .env("GROUPOPS_LIMITS__PER_CHAT", "1000/1s")
+        .env("GROUPOPS_TIMERS__TICK", "100ms")
+        .env("RUST_LOG", "error")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_sigkill_in_a_grab_storm_loses_and_duplicates_nothing() {
+    let api = FakeApi::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}/groupops.db?mode=rwc", dir.path().display());
+    let mut child = spawn_binary(&api, &database_url, dir.path());
+    // The database is ready once the bot has migrated it.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let pool = loop {
+        if let Ok(pool) = SqlitePool::connect(&database_url).await {
+            if sqlx::query("SELECT 1 FROM redpackets")
+                .fetch_all(&pool)
+                .await
+                .is_ok()
+            {
+                break pool;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bot never migrated"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    fund(&pool, GROUP, SENDER, 2000).await;
+    api.push_update(group_message(GROUP, sender(), "/hongbao 1000 100"));
+    api.wait_for("sendMessage", 1, WAIT).await;
+    for member in 0..1000 {
+        api.push_update(callback(GROUP, user(200_000 + member, "K"), 1000, "rp:1"));
+    }
+    api.wait_for("answerCallbackQuery", 5, WAIT).await;
+    let pid = child.id().expect("running").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let _ = child.wait().await;
+    let (claims_at_kill, _) = check_conservation(&pool, GROUP).await;
+    assert!(
+        claims_at_kill < 100,
+        "killed mid-storm: {claims_at_kill} claims"
+    );
+
+    let mut child = spawn_binary(&api, &database_url, dir.path());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let claims: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM redpacket_claims WHERE packet_id = 1")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        if claims == 100 && api.pending_updates() == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the storm did not finish: {claims} claims"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (claims, claimed) = check_conservation(&pool, GROUP).await;
+    assert_eq!((claims, claimed), (100, 1000));
+    assert_eq!(balance(&pool, GROUP, Account::Wallet(SENDER)).await, 1000);
+    let pid = child.id().expect("running").to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let _ = tokio::time::timeout(WAIT, child.wait()).await;
+}
