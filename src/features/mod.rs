@@ -2,7 +2,7 @@
 //! `mod.rs` (the Telegram glue), a pure core, and `store.rs` (its SQL). Features never import each other;
 //! anything that moves points goes through `economy::ledger`.
 //!
-//! - [`economy`]   points ledger, sign-in rules, levels (the core and its SQL so far)
+//! - [`economy`]   points ledger, sign-in, activity points, levels, leaderboards, admin adjustments
 //! - [`groups`]    the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
 //! - [`lottery`]   lotteries and their verifiable draws (the draw core so far)
 //! - [`redpacket`] red packets: lucky and equal splits, best luck (the split core so far)
@@ -43,19 +43,25 @@ pub struct CommandInfo {
 
 /// Every command of every feature, in the order `/help` lists them.
 pub fn catalog() -> Vec<CommandInfo> {
-    groups::COMMANDS.to_vec()
+    groups::COMMANDS
+        .iter()
+        .chain(economy::COMMANDS)
+        .copied()
+        .collect()
 }
 
 /// The whole handler tree. Order matters: the first branch that handles an update ends its journey.
 pub fn handler() -> Handler {
-    dptree::entry().branch(groups::handler())
+    dptree::entry()
+        .branch(groups::handler())
+        .branch(economy::handler())
 }
 
 /// One feature's periodic work: resolve the deadlines that are due at `ctx.now()`.
 pub type Ticker = fn(Ctx) -> BoxFuture<'static, crate::Result<()>>;
 
 /// Every feature's periodic work, run in this order on each `timers.tick`.
-pub const TICKERS: &[(&str, Ticker)] = &[];
+pub const TICKERS: &[(&str, Ticker)] = &[("economy", economy::tick)];
 
 /// Runs every feature's periodic work once. A failing ticker is logged (and reported to the error hook)
 /// and does not stop the others.
