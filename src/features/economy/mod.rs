@@ -259,9 +259,13 @@ fn display_name(message: &Message) -> String {
         .unwrap_or_default()
 }
 
-/// Sign-in replies waiting to be sent as one message, per group.
-fn waves() -> &'static Mutex<HashMap<i64, wave::Wave>> {
-    static WAVES: OnceLock<Mutex<HashMap<i64, wave::Wave>>> = OnceLock::new();
+/// Which running app and group a wave belongs to: the address of the app's services and the chat id (a
+/// restarted app in the same process starts its own waves).
+type WaveKey = (usize, i64);
+
+/// Sign-in replies waiting to be sent as one message, per app and group.
+fn waves() -> &'static Mutex<HashMap<WaveKey, wave::Wave>> {
+    static WAVES: OnceLock<Mutex<HashMap<WaveKey, wave::Wave>>> = OnceLock::new();
     WAVES.get_or_init(Default::default)
 }
 
@@ -269,9 +273,10 @@ fn waves() -> &'static Mutex<HashMap<i64, wave::Wave>> {
 /// gathered and sent together when the window closes.
 fn send_checkin_reply(ctx: &Ctx, message: &Message, line: String) {
     let chat_id = message.chat.id.0;
+    let key = (std::sync::Arc::as_ptr(ctx) as usize, chat_id);
     let decision = {
         let mut waves = waves().lock().expect("waves lock");
-        waves.entry(chat_id).or_default().offer(line)
+        waves.entry(key).or_default().offer(line)
     };
     match decision {
         wave::Offer::SendNow(line) => {
@@ -282,8 +287,8 @@ fn send_checkin_reply(ctx: &Ctx, message: &Message, line: String) {
                 tokio::time::sleep(WAVE_WINDOW).await;
                 let lines = {
                     let mut waves = waves().lock().expect("waves lock");
-                    let lines = waves.get_mut(&chat_id).map(wave::Wave::close);
-                    waves.remove(&chat_id);
+                    let lines = waves.get_mut(&key).map(wave::Wave::close);
+                    waves.remove(&key);
                     lines.unwrap_or_default()
                 };
                 if !lines.is_empty() {
