@@ -415,3 +415,42 @@ async fn balances_streaks_and_levels_survive_a_restart() {
     assert_eq!(balance(&bot, GROUP, ALICE).await, 12);
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn an_anonymous_admin_can_give_and_the_group_is_the_recorded_actor() {
+    const GROUP: i64 = -100_7011;
+    let bot = TestBot::start().await;
+    admins(&bot, GROUP);
+    bot.push(group_message(GROUP, alice(), "hello everyone"));
+    bot.settle().await;
+    bot.push(anonymous_admin_message(GROUP, "/give @alice 7 thanks"));
+    let texts = bot.wait_texts(GROUP, 1).await;
+    assert!(texts[0].contains('7'), "{texts:?}");
+    assert_eq!(balance(&bot, GROUP, ALICE).await, 7);
+    let actor: Option<i64> =
+        sqlx::query_scalar("SELECT actor FROM economy_journal WHERE chat_id = ?")
+            .bind(GROUP)
+            .fetch_one(&bot.ctx.storage.read)
+            .await
+            .unwrap();
+    assert_eq!(actor, Some(GROUP));
+    // An anonymous admin has no wallet of their own to sign in with.
+    bot.push(anonymous_admin_message(GROUP, "/checkin"));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(texts[1].contains("没有积分账户"), "{texts:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_month_calendar_marks_signed_days() {
+    const GROUP: i64 = -100_7012;
+    let bot = TestBot::start().await;
+    say(&bot, GROUP, alice(), "/checkin", 1).await;
+    let calendar = say(&bot, GROUP, alice(), "/checkin month", 2).await;
+    assert!(calendar.contains("本月签到 1 天"), "{calendar}");
+    assert!(calendar.contains("一  二  三"), "{calendar}");
+    assert_eq!(calendar.matches('✓').count(), 1, "{calendar}");
+    let usage = say(&bot, GROUP, alice(), "/checkin yesterday", 3).await;
+    assert!(usage.contains("用法"), "{usage}");
+    bot.stop().await;
+}

@@ -160,12 +160,24 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
         ctx.reply(&message, ctx.t(lang, "group-only"));
         return Ok(());
     }
-    let Some(sender) = message.from.as_ref().filter(|user| !user.is_bot) else {
+    let admin_command = matches!(
+        command,
+        Command::Give(_)
+            | Command::Take(_)
+            | Command::Settz(_)
+            | Command::Setreset(_)
+            | Command::Setlevels(_)
+    );
+    let sender_id = match message.from.as_ref().filter(|user| !user.is_bot) {
+        Some(sender) => sender.id.0 as i64,
+        // An anonymous admin acts as the group (its id is recorded as the actor of give and take).
+        None if admin_command => message.sender_chat.as_ref().map_or(0, |chat| chat.id.0),
         // Anonymous admins and channels have no wallet.
-        ctx.reply(&message, ctx.t(lang, "economy-no-wallet"));
-        return Ok(());
+        None => {
+            ctx.reply(&message, ctx.t(lang, "economy-no-wallet"));
+            return Ok(());
+        }
     };
-    let sender_id = sender.id.0 as i64;
     let call = Call {
         ctx: &ctx,
         message: &message,
@@ -1076,12 +1088,15 @@ async fn pay_activity(ctx: &Ctx) -> crate::Result<()> {
     let floor = now_minute - ACTIVITY_LOOKBACK_MINUTES;
     let mut conn = ctx.storage.write.acquire().await?;
     let marks = store::activity_marks(&mut conn).await?;
-    let rows = store::recent_long_activity(&mut conn, floor).await?;
+    // Every group's mark moves forward after each pass, so the oldest mark bounds what is still unseen;
+    // a group without a mark yet has nothing unseen before that bound either.
+    let low = marks.values().min().copied().unwrap_or(floor).max(floor);
+    let rows = store::recent_long_activity(&mut conn, low).await?;
     // (chat) → the (user, day) pairs to settle.
     let mut work: HashMap<i64, BTreeSet<(i64, i64)>> = HashMap::new();
     let mut clocks: HashMap<i64, DayClock> = HashMap::new();
     for (chat_id, user_id, minute) in rows {
-        if minute < marks.get(&chat_id).copied().unwrap_or(floor) {
+        if minute < marks.get(&chat_id).copied().unwrap_or(low) {
             continue;
         }
         let clock = match clocks.get(&chat_id) {
@@ -1096,6 +1111,7 @@ async fn pay_activity(ctx: &Ctx) -> crate::Result<()> {
             .or_default()
             .insert((user_id, clock.today(minute * 60)));
     }
+    let settled = now_minute - ACTIVITY_OPEN_MINUTES;
     for (chat_id, pairs) in work {
         let clock = clocks[&chat_id];
         let mut ups = Vec::new();
@@ -1118,7 +1134,7 @@ async fn pay_activity(ctx: &Ctx) -> crate::Result<()> {
                 }
             }
         }
-        store::set_activity_mark(&mut conn, chat_id, now_minute - ACTIVITY_OPEN_MINUTES).await?;
+        store::set_activity_mark(&mut conn, chat_id, settled).await?;
         if !ups.is_empty() {
             let lang = ctx.group_lang(chat_id).await;
             let mut lines = Vec::new();
@@ -1138,5 +1154,6 @@ async fn pay_activity(ctx: &Ctx) -> crate::Result<()> {
             }
         }
     }
+    store::advance_activity_marks(&mut conn, settled).await?;
     Ok(())
 }

@@ -456,6 +456,19 @@ pub async fn set_activity_mark(
     Ok(())
 }
 
+/// Moves every group's activity mark forward to `minute` (never back): after a pass, no group has unseen
+/// activity before it.
+pub async fn advance_activity_marks(
+    conn: &mut SqliteConnection,
+    minute: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE economy_activity_marks SET minute = MAX(minute, ?)")
+        .bind(minute)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// What the activity-points pass paid one member for one day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActivityPayment {
