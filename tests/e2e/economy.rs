@@ -222,6 +222,7 @@ async fn admins_give_and_take_with_an_audit_trail_and_members_cannot() {
         ("/give @alice lots", "不是整数"),
         ("/give @alice 1000001", "最多 1000000"),
         ("/give @nobody 5", "没见过 @nobody"),
+        ("/give 424242 5", "没见过 ID 为 424242"),
         ("/give 5", "用法"),
         ("/take @alice 5", "扣不了"),
     ];
@@ -452,5 +453,33 @@ async fn the_month_calendar_marks_signed_days() {
     assert_eq!(calendar.matches('✓').count(), 1, "{calendar}");
     let usage = say(&bot, GROUP, alice(), "/checkin yesterday", 3).await;
     assert!(usage.contains("用法"), "{usage}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn level_ups_from_activity_are_announced_together() {
+    const GROUP: i64 = -100_7013;
+    let bot = TestBot::start().await;
+    admins(&bot, GROUP);
+    say(&bot, GROUP, owner(), "/setlevels 0:新人 2:熟人", 1).await;
+    for from in [alice(), bob()] {
+        bot.push(group_message(GROUP, from.clone(), "a long enough message"));
+        bot.push(group_message(GROUP, from, "and one more of them"));
+    }
+    bot.settle().await;
+    bot.wait_texts(GROUP, 2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Level-ups found in one pass share one message; each member is announced exactly once.
+    let announced = bot.texts_to(GROUP)[1..].join("\n");
+    assert_eq!(
+        announced.matches("Alice 升到 LV2 熟人").count(),
+        1,
+        "{announced}"
+    );
+    assert_eq!(
+        announced.matches("Bob 升到 LV2 熟人").count(),
+        1,
+        "{announced}"
+    );
     bot.stop().await;
 }

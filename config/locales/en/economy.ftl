@@ -66,6 +66,7 @@ economy-amount-not-positive = The amount must be a positive whole number.
 economy-amount-too-large = At most { $max } points at a time.
 economy-unknown-user = I haven't seen @{ $username } in this group; reply to their message or use their numeric id.
 economy-target-bot = Bots have no points account.
+economy-unknown-member = I haven't seen a member with id { $id } in this group; reply to one of their messages instead.
 economy-overflow = That amount is too large for the balance.
 economy-give-usage = Usage: /give @username amount [reason], or reply to someone with /give amount [reason]
 economy-take-usage = Usage: /take @username amount [reason], or reply to someone with /take amount [reason]

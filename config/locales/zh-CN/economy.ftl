@@ -66,6 +66,7 @@ economy-amount-not-positive = 积分必须是正整数。
 economy-amount-too-large = 一次最多 { $max } 积分。
 economy-unknown-user = 本群还没见过 @{ $username }，可以回复对方的消息或用数字 ID。
 economy-target-bot = 机器人没有积分账户。
+economy-unknown-member = 本群没见过 ID 为 { $id } 的成员，可以回复对方的消息。
 economy-overflow = 数额太大，余额放不下。
 economy-give-usage = 用法：/give @用户名 数量 [原因]，或回复某人 /give 数量 [原因]
 economy-take-usage = 用法：/take @用户名 数量 [原因]，或回复某人 /take 数量 [原因]

@@ -123,9 +123,9 @@ enum Command {
 const LEDGER_ENTRIES: u32 = 20;
 /// How many members `/rank` lists.
 const RANK_TOP: usize = 10;
-/// How long after an answered sign-in further sign-in replies in the same group are gathered into one
-/// message, so that a wave of sign-ins costs one send instead of one per member.
-const WAVE_WINDOW: Duration = Duration::from_secs(2);
+/// The shortest time after an answered sign-in during which further sign-in replies in the same group are
+/// gathered into one message, so that a wave of sign-ins costs one send instead of one per member.
+const MIN_WAVE_WINDOW: Duration = Duration::from_secs(2);
 /// The activity-points pass looks back this many minutes at most (today and yesterday in any zone).
 const ACTIVITY_LOOKBACK_MINUTES: i64 = 2 * 24 * 60 + 60;
 /// Minutes that may still receive messages: the pass looks at them again on the next run.
@@ -281,8 +281,16 @@ fn waves() -> &'static Mutex<HashMap<WaveKey, wave::Wave>> {
     WAVES.get_or_init(Default::default)
 }
 
-/// Sends a sign-in reply: the first of a wave at once as a reply, later ones within [`WAVE_WINDOW`]
-/// gathered and sent together when the window closes.
+/// How long a sign-in wave gathers replies: long enough that a wave (at most two sends: the first reply
+/// and the gathered rest) stays within the group's send limit, and at least [`MIN_WAVE_WINDOW`].
+fn wave_window(ctx: &Ctx) -> Duration {
+    let limit = ctx.config.limits.per_group;
+    let per_send = limit.window / limit.count.max(1);
+    (per_send * 2).max(MIN_WAVE_WINDOW)
+}
+
+/// Sends a sign-in reply: the first of a wave at once as a reply, later ones within the wave's window
+/// (see [`wave_window`]) gathered and sent together when the window closes.
 fn send_checkin_reply(ctx: &Ctx, message: &Message, line: String) {
     let chat_id = message.chat.id.0;
     let key = (std::sync::Arc::as_ptr(ctx) as usize, chat_id);
@@ -295,8 +303,9 @@ fn send_checkin_reply(ctx: &Ctx, message: &Message, line: String) {
             ctx.outbound
                 .send_text(Text::html(chat_id, line).reply_to(message));
             let ctx = ctx.clone();
+            let window = wave_window(&ctx);
             tokio::spawn(async move {
-                tokio::time::sleep(WAVE_WINDOW).await;
+                tokio::time::sleep(window).await;
                 let lines = {
                     let mut waves = waves().lock().expect("waves lock");
                     let lines = waves.get_mut(&key).map(wave::Wave::close);
@@ -458,6 +467,22 @@ impl Call<'_> {
                 if target.is_bot {
                     self.say(self.ctx.t(self.lang, "economy-target-bot"));
                     return Ok(None);
+                }
+                // A replied-to author is here; an @username or id must belong to someone seen here.
+                if self.message.reply_to_message().is_none() {
+                    let mut conn = self.ctx.storage.read.acquire().await?;
+                    let known =
+                        crate::storage::members::get(&mut conn, self.chat_id, target.user_id)
+                            .await?
+                            .is_some();
+                    if !known {
+                        self.say(self.ctx.ta(
+                            self.lang,
+                            "economy-unknown-member",
+                            &fargs! {"id" => target.user_id},
+                        ));
+                        return Ok(None);
+                    }
                 }
                 Ok(Some((target, rest)))
             }
