@@ -251,18 +251,6 @@ async fn day_clock(ctx: &Ctx, chat_id: i64) -> crate::Result<DayClock> {
     })
 }
 
-/// The random roll of a member's sign-in bonus: a fixed mix of group, member and day, so a sign-in that
-/// is retried after a crash rolls the same bonus and tests are deterministic.
-fn checkin_roll(chat_id: i64, user_id: i64, day: i64) -> u64 {
-    let mut x = (chat_id as u64)
-        ^ (user_id as u64).rotate_left(21)
-        ^ (day as u64).rotate_left(42)
-        ^ 0x9E37_79B9_7F4A_7C15;
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
 fn display_name(message: &Message) -> String {
     message
         .from
@@ -344,7 +332,7 @@ async fn checkin(ctx: &Ctx, message: &Message) -> HandlerResult {
         today,
         now,
         settings,
-        checkin_roll(chat_id, user_id, today),
+        wave::checkin_roll(chat_id, user_id, today),
     )
     .await?;
     let line = match outcome {

@@ -1,5 +1,6 @@
 //! Small pure rules of the economy's glue: gathering the sign-in replies of a wave into one message, the
-//! words of `/rank`, the first day of a ranking period, and the activity points owed for a day.
+//! words of `/rank`, the first day of a ranking period, the activity points owed for a day and the random
+//! roll of a sign-in bonus.
 
 use super::streak;
 use chrono::Datelike;
@@ -131,6 +132,18 @@ pub fn activity_owed(long_messages: i64, per_message: i64, daily_cap: i64) -> i6
         .min(daily_cap.max(0))
 }
 
+/// The random roll of a member's sign-in bonus: a fixed mix of group, member and day, so a sign-in that
+/// is retried after a crash rolls the same bonus and tests are deterministic.
+pub fn checkin_roll(chat_id: i64, user_id: i64, day: i64) -> u64 {
+    let mut x = (chat_id as u64)
+        ^ (user_id as u64).rotate_left(21)
+        ^ (day as u64).rotate_left(42)
+        ^ 0x9E37_79B9_7F4A_7C15;
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +195,15 @@ mod tests {
         assert_eq!(activity_owed(i64::MAX, 5, 50), 50);
         assert_eq!(activity_owed(-4, 1, 50), 0);
         assert_eq!(activity_owed(10, 0, 50), 0);
+    }
+
+    #[test]
+    fn the_sign_in_roll_is_fixed_per_member_and_day_and_varies_between_them() {
+        assert_eq!(checkin_roll(-100, 7, 20_000), checkin_roll(-100, 7, 20_000));
+        let rolls: std::collections::BTreeSet<u64> = (0..50)
+            .map(|day| checkin_roll(-100, 7, 20_000 + day))
+            .chain((0..50).map(|user| checkin_roll(-100, user, 20_000)))
+            .collect();
+        assert!(rolls.len() > 95, "rolls repeat too often: {}", rolls.len());
     }
 }
