@@ -113,7 +113,7 @@ async fn writer(total: u64) -> Figure {
     };
     let storage = Storage::open(&settings).await.expect("database");
     storage.migrate().await.expect("migrations");
-    let (sink, task) = activity::spawn(storage.clone(), &ActivitySettings::default());
+    let (sink, task) = activity::spawn(storage.clone(), &ActivitySettings::default(), 5);
     let chunk = 50_000u64;
     let started = Instant::now();
     let mut sent = 0;

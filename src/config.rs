@@ -124,6 +124,8 @@ pub struct Config {
     pub shutdown: ShutdownSettings,
     /// Red packets: limits, expiry, edit pacing.
     pub redpacket: crate::features::redpacket::settings::RedpacketSettings,
+    /// The points economy: ledger limits, sign-in, activity points.
+    pub economy: crate::features::economy::settings::EconomySettings,
 }
 
 /// `[telegram]`
@@ -389,6 +391,7 @@ impl Config {
         if self.timers.tick.get().is_zero() {
             return bad("timers.tick", "must be longer than zero");
         }
+        self.economy.validate().map_err(Error::Config)?;
         if crate::i18n::Lang::parse(&self.i18n.default_language).is_none() {
             return bad("i18n.default_language", "must be zh-CN or en");
         }

@@ -69,7 +69,11 @@ impl App {
             tracing::warn!(%err, "could not remove a webhook; polling may fail");
         }
         let (outbound, outbound_task) = Outbound::spawn(bot.clone(), &config.limits);
-        let (activity, writer_task) = activity::spawn(storage.clone(), &config.activity);
+        let (activity, writer_task) = activity::spawn(
+            storage.clone(),
+            &config.activity,
+            config.economy.activity_min_chars,
+        );
         let admins = AdminCache::new(bot.clone(), me.id, config.admins.cache_ttl.get());
         let poller = Poller::new(
             &config.telegram.api_url,

@@ -54,8 +54,10 @@ async fn observe_message(services: &Services, message: &Message, now: i64) {
     if let Some(user) = real_user(message.from.as_ref()) {
         profile(services, user, now);
         if is_member_post(message) && !user.is_bot && message.sender_chat.is_none() {
+            // A bot command is counted as a message but not as conversation: it has no characters.
             let chars = message
                 .text()
+                .filter(|t| !t.starts_with('/'))
                 .or(message.caption())
                 .map(|t| t.chars().count())
                 .unwrap_or(0);

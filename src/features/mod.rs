@@ -2,7 +2,7 @@
 //! `mod.rs` (the Telegram glue), a pure core, and `store.rs` (its SQL). Features never import each other;
 //! anything that moves points goes through `economy::ledger`.
 //!
-//! - [`economy`]   points ledger, sign-in rules, levels (the core and its SQL so far)
+//! - [`economy`]   points ledger, sign-in, activity points, levels, leaderboards, admin adjustments
 //! - [`groups`]    the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
 //! - [`lottery`]   lotteries and their verifiable draws (the draw core so far)
 //! - [`redpacket`] red packets: lucky, equal and exclusive packets, grabs, expiry refunds, `/verify P…`
@@ -25,6 +25,7 @@ pub fn catalog() -> Vec<CommandInfo> {
     groups::COMMANDS
         .iter()
         .chain(redpacket::COMMANDS)
+        .chain(economy::COMMANDS)
         .copied()
         .collect()
 }
@@ -34,13 +35,15 @@ pub fn handler() -> Handler {
     dptree::entry()
         .branch(groups::handler())
         .branch(redpacket::handler())
+        .branch(economy::handler())
 }
 
 /// One feature's periodic work: resolve the deadlines that are due at `ctx.now()`.
 pub type Ticker = fn(Ctx) -> BoxFuture<'static, crate::Result<()>>;
 
 /// Every feature's periodic work, run in this order on each `timers.tick`.
-pub const TICKERS: &[(&str, Ticker)] = &[("redpacket", redpacket::tick)];
+pub const TICKERS: &[(&str, Ticker)] =
+    &[("economy", economy::tick), ("redpacket", redpacket::tick)];
 
 /// Runs every feature's periodic work once. A failing ticker is logged (and reported to the error hook)
 /// and does not stop the others.

@@ -140,13 +140,22 @@ impl ActivitySink {
 }
 
 /// Starts the writer task. It ends, after writing everything, once every [`ActivitySink`] clone is dropped.
-pub fn spawn(storage: Storage, settings: &ActivitySettings) -> (ActivitySink, JoinHandle<()>) {
+/// Messages of at least `long_message_chars` characters are also counted in `activity_minutes.long_messages`
+/// (activity points count only those).
+pub fn spawn(
+    storage: Storage,
+    settings: &ActivitySettings,
+    long_message_chars: u32,
+) -> (ActivitySink, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(settings.channel_capacity);
     let counters = Arc::new(ActivityCounters::default());
     let writer = Writer {
         storage,
         counters: counters.clone(),
-        batch: Batch::default(),
+        batch: Batch {
+            long_message_chars,
+            ..Batch::default()
+        },
         flush_events: settings.flush_events,
     };
     let handle = tokio::spawn(writer.run(rx, settings.flush_interval.get()));
@@ -212,7 +221,11 @@ impl Writer {
         if self.batch.events == 0 {
             return;
         }
-        let batch = std::mem::take(&mut self.batch);
+        let fresh = Batch {
+            long_message_chars: self.batch.long_message_chars,
+            ..Batch::default()
+        };
+        let batch = std::mem::replace(&mut self.batch, fresh);
         let started = Instant::now();
         match write_batch(&self.storage, &batch).await {
             Ok(rows) => {
@@ -237,8 +250,10 @@ impl Writer {
 #[derive(Default)]
 struct Batch {
     events: usize,
-    /// (chat, minute, user) → (messages, chars)
-    minutes: HashMap<(i64, i64, i64), (i64, i64)>,
+    /// The length from which a message counts as long.
+    long_message_chars: u32,
+    /// (chat, minute, user) → (messages, chars, long messages)
+    minutes: HashMap<(i64, i64, i64), (i64, i64, i64)>,
     /// (chat, user) → (first at, last at, messages)
     seen: HashMap<(i64, i64), (i64, i64, i64)>,
     /// user → latest profile
@@ -263,6 +278,7 @@ impl Batch {
                     .or_default();
                 slot.0 += 1;
                 slot.1 += chars as i64;
+                slot.2 += i64::from(chars >= self.long_message_chars);
                 self.see(chat_id, user_id, at, 1);
             }
             ActivityEvent::Profile { profile, at } => {
@@ -310,21 +326,23 @@ async fn write_batch(storage: &Storage, batch: &Batch) -> Result<u64> {
     let minutes: Vec<_> = batch.minutes.iter().collect();
     for chunk in minutes.chunks(ROWS_PER_STATEMENT) {
         let sql = multi_row(
-            "INSERT INTO activity_minutes (chat_id, minute, user_id, messages, chars) VALUES ",
-            5,
+            "INSERT INTO activity_minutes (chat_id, minute, user_id, messages, chars, long_messages) VALUES ",
+            6,
             chunk.len(),
             " ON CONFLICT (chat_id, minute, user_id) DO UPDATE SET
               messages = activity_minutes.messages + excluded.messages,
-              chars = activity_minutes.chars + excluded.chars",
+              chars = activity_minutes.chars + excluded.chars,
+              long_messages = activity_minutes.long_messages + excluded.long_messages",
         );
         let mut query = sqlx::query::<Sqlite>(AssertSqlSafe(sql));
-        for ((chat, minute, user), (messages, chars)) in chunk {
+        for ((chat, minute, user), (messages, chars, long)) in chunk {
             query = query
                 .bind(*chat)
                 .bind(*minute)
                 .bind(*user)
                 .bind(*messages)
-                .bind(*chars);
+                .bind(*chars)
+                .bind(*long);
         }
         rows += query.execute(&mut *tx).await?.rows_affected();
     }
@@ -468,8 +486,30 @@ mod tests {
     }
 
     #[sqlx::test]
+    async fn counts_long_messages_from_the_threshold(pool: SqlitePool) {
+        let (sink, writer) = spawn(Storage::from_pool(pool.clone()), &settings(), 4);
+        for chars in [0, 3, 4, 10] {
+            sink.record(ActivityEvent::Message {
+                chat_id: -1,
+                user_id: 7,
+                at: 60,
+                chars,
+            });
+        }
+        sink.flush().await;
+        let (messages, long): (i64, i64) =
+            sqlx::query_as("SELECT messages, long_messages FROM activity_minutes")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!((messages, long), (4, 2));
+        drop(sink);
+        writer.await.unwrap();
+    }
+
+    #[sqlx::test]
     async fn aggregates_per_minute_and_member(pool: SqlitePool) {
-        let (sink, writer) = spawn(Storage::from_pool(pool.clone()), &settings());
+        let (sink, writer) = spawn(Storage::from_pool(pool.clone()), &settings(), 5);
         for i in 0..10 {
             assert!(sink.record(ActivityEvent::Message {
                 chat_id: -1,
@@ -538,7 +578,7 @@ mod tests {
             channel_capacity: 4,
             ..settings()
         };
-        let (sink, writer) = spawn(Storage::from_pool(pool.clone()), &small);
+        let (sink, writer) = spawn(Storage::from_pool(pool.clone()), &small, 5);
         let mut accepted = 0;
         for i in 0..50 {
             if sink.record(ActivityEvent::Message {
@@ -568,7 +608,7 @@ mod tests {
     #[sqlx::test]
     async fn prune_removes_only_old_activity(pool: SqlitePool) {
         let storage = Storage::from_pool(pool.clone());
-        let (sink, writer) = spawn(storage.clone(), &settings());
+        let (sink, writer) = spawn(storage.clone(), &settings(), 5);
         sink.record(ActivityEvent::Message {
             chat_id: -1,
             user_id: 7,

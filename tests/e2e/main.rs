@@ -3,6 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod economy;
 mod engine;
 mod fake_api;
 mod foundation;

@@ -143,6 +143,19 @@ pub enum LedgerError {
     Database(#[from] sqlx::Error),
 }
 
+/// A ledger error that a caller passes on as a failure (a refused move it did not expect, or SQLite).
+/// Callers handle the refusals they expect (such as [`LedgerError::Insufficient`]) before converting.
+impl From<LedgerError> for crate::Error {
+    fn from(err: LedgerError) -> Self {
+        match err {
+            LedgerError::Database(err) => crate::Error::Database(err),
+            refused => crate::Error::Database(sqlx::Error::Protocol(format!(
+                "unexpected ledger refusal: {refused}"
+            ))),
+        }
+    }
+}
+
 /// One journal row as seen from the accounts it touches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {

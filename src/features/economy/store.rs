@@ -324,6 +324,222 @@ pub async fn set_levels(
     tx.commit().await
 }
 
+/// The points a member earned from the group: everything the mint paid into the wallet (sign-in, activity,
+/// admin gifts) minus what admins took back into the mint. Levels use this number, so spending points on
+/// games or transfers never costs a level.
+pub async fn earned(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COALESCE(SUM(CASE WHEN j.to_account = w.id THEN j.amount ELSE -j.amount END), 0)
+         FROM economy_accounts w
+         JOIN economy_accounts m ON m.chat_id = w.chat_id AND m.kind = 'mint'
+         JOIN economy_journal j ON (j.to_account = w.id AND j.from_account = m.id)
+                                OR (j.from_account = w.id AND j.to_account = m.id)
+         WHERE w.chat_id = ? AND w.kind = 'wallet' AND w.ref = ?",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// Every member whose wallet gained points since `since` (unix seconds), as (user, net points gained),
+/// most first, for `/rank points day|week|month`.
+pub async fn points_gained_since(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    since: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT w.ref, SUM(CASE WHEN j.to_account = w.id THEN j.amount ELSE -j.amount END) AS gained
+         FROM economy_accounts w
+         JOIN economy_journal j ON j.to_account = w.id OR j.from_account = w.id
+         WHERE w.chat_id = ? AND w.kind = 'wallet' AND j.at >= ?
+         GROUP BY w.ref HAVING gained > 0 ORDER BY gained DESC, w.ref ASC",
+    )
+    .bind(chat_id)
+    .bind(since)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Every member's message count since `since_minute` (unix minutes), as (user, messages), most first, for
+/// `/rank messages` and `/me`.
+pub async fn messages_since(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    since_minute: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT user_id, SUM(messages) AS n FROM activity_minutes WHERE chat_id = ? AND minute >= ?
+         GROUP BY user_id ORDER BY n DESC, user_id ASC",
+    )
+    .bind(chat_id)
+    .bind(since_minute)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Every member's sign-in count on days `from..=to`, most first (see [`top_checkins`]).
+pub async fn all_checkin_counts(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    top_checkins(conn, chat_id, from, to, u32::MAX).await
+}
+
+/// (chat, user, minute) of every activity row from `since_minute` on that holds long messages: the
+/// candidates the activity-points pass looks at.
+pub async fn recent_long_activity(
+    conn: &mut SqliteConnection,
+    since_minute: i64,
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT chat_id, user_id, minute FROM activity_minutes
+         WHERE minute >= ? AND long_messages > 0 ORDER BY chat_id, user_id, minute",
+    )
+    .bind(since_minute)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// The long messages a member wrote in the minutes `from_minute..to_minute` (end excluded).
+pub async fn long_messages_between(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    from_minute: i64,
+    to_minute: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COALESCE(SUM(long_messages), 0) FROM activity_minutes
+         WHERE chat_id = ? AND user_id = ? AND minute >= ? AND minute < ?",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(from_minute)
+    .bind(to_minute)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// Per group, the first activity minute the activity-points pass still looks at.
+pub async fn activity_marks(
+    conn: &mut SqliteConnection,
+) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT chat_id, minute FROM economy_activity_marks")
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Moves a group's activity mark forward to `minute` (never back).
+pub async fn set_activity_mark(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    minute: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO economy_activity_marks (chat_id, minute) VALUES (?, ?)
+         ON CONFLICT (chat_id) DO UPDATE SET minute = MAX(minute, excluded.minute)",
+    )
+    .bind(chat_id)
+    .bind(minute)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves every group's activity mark forward to `minute` (never back): after a pass, no group has unseen
+/// activity before it.
+pub async fn advance_activity_marks(
+    conn: &mut SqliteConnection,
+    minute: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE economy_activity_marks SET minute = MAX(minute, ?)")
+        .bind(minute)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// What the activity-points pass paid one member for one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActivityPayment {
+    /// Points paid now (0 when nothing was owed).
+    pub paid_now: i64,
+    /// The member's earned points (see [`earned`]) after the payment.
+    pub earned_after: i64,
+}
+
+/// Brings a member's activity points for `day` up to `owed` (already capped by the caller): pays the
+/// difference to what was paid for that day before from the group's mint, in one transaction, and records
+/// it. Running it again with the same `owed` pays nothing.
+pub async fn settle_activity(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    day: i64,
+    owed: i64,
+    at: i64,
+) -> Result<ActivityPayment, LedgerError> {
+    let mut tx = conn.begin().await?;
+    let paid: i64 = sqlx::query_scalar(
+        "SELECT points FROM economy_activity WHERE chat_id = ? AND user_id = ? AND day = ?",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(day)
+    .fetch_optional(&mut *tx)
+    .await?
+    .unwrap_or(0);
+    let due = owed - paid;
+    if due <= 0 {
+        tx.rollback().await?;
+        return Ok(ActivityPayment {
+            paid_now: 0,
+            earned_after: earned(conn, chat_id, user_id).await?,
+        });
+    }
+    let reference = format!("activity:{day}");
+    ledger::transfer(
+        &mut tx,
+        &Move {
+            chat_id,
+            from: Account::Mint,
+            to: Account::Wallet(user_id),
+            amount: due,
+            reason: ledger::reason::ACTIVITY,
+            actor: None,
+            reference: Some(&reference),
+            at,
+        },
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO economy_activity (chat_id, user_id, day, points) VALUES (?, ?, ?, ?)
+         ON CONFLICT (chat_id, user_id, day) DO UPDATE SET points = excluded.points",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(day)
+    .bind(owed)
+    .execute(&mut *tx)
+    .await?;
+    let earned_after = earned(&mut tx, chat_id, user_id).await?;
+    tx.commit().await?;
+    Ok(ActivityPayment {
+        paid_now: due,
+        earned_after,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,5 +749,77 @@ mod tests {
         );
         set_levels(&mut conn, CHAT, None).await.unwrap();
         assert_eq!(levels(&mut conn, CHAT).await.unwrap(), Levels::default());
+    }
+
+    #[sqlx::test]
+    async fn activity_settles_once_per_owed_amount(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let first = settle_activity(&mut conn, CHAT, 7, 100, 5, 1000)
+            .await
+            .unwrap();
+        assert_eq!(first.paid_now, 5);
+        assert_eq!(first.earned_after, 5);
+        let again = settle_activity(&mut conn, CHAT, 7, 100, 5, 1001)
+            .await
+            .unwrap();
+        assert_eq!(again.paid_now, 0);
+        let more = settle_activity(&mut conn, CHAT, 7, 100, 8, 1002)
+            .await
+            .unwrap();
+        assert_eq!(more.paid_now, 3);
+        let next_day = settle_activity(&mut conn, CHAT, 7, 101, 2, 1003)
+            .await
+            .unwrap();
+        assert_eq!(next_day.paid_now, 2);
+        assert_eq!(wallet(&mut conn, 7).await, 10);
+        assert_eq!(ledger::economy_sum(&mut conn, CHAT).await.unwrap(), 0);
+    }
+
+    #[sqlx::test]
+    async fn earned_ignores_spending_but_counts_admin_takes(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let mv = |from, to, amount, reason| Move {
+            chat_id: CHAT,
+            from,
+            to,
+            amount,
+            reason,
+            actor: None,
+            reference: None,
+            at: 10,
+        };
+        ledger::transfer(
+            &mut conn,
+            &mv(Account::Mint, Account::Wallet(1), 100, "admin_give"),
+        )
+        .await
+        .unwrap();
+        ledger::transfer(
+            &mut conn,
+            &mv(Account::Wallet(1), Account::Wallet(2), 30, "transfer"),
+        )
+        .await
+        .unwrap();
+        ledger::transfer(
+            &mut conn,
+            &mv(Account::Wallet(1), Account::Mint, 20, "admin_take"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(earned(&mut conn, CHAT, 1).await.unwrap(), 80);
+        assert_eq!(earned(&mut conn, CHAT, 2).await.unwrap(), 0);
+        let gained = points_gained_since(&mut conn, CHAT, 0).await.unwrap();
+        assert_eq!(gained, vec![(1, 50), (2, 30)]);
+    }
+
+    #[sqlx::test]
+    async fn activity_marks_only_move_forward(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        set_activity_mark(&mut conn, CHAT, 50).await.unwrap();
+        set_activity_mark(&mut conn, CHAT, 40).await.unwrap();
+        assert_eq!(
+            activity_marks(&mut conn).await.unwrap().get(&CHAT),
+            Some(&50)
+        );
     }
 }

@@ -1,0 +1,485 @@
+//! The points economy as members and admins meet it: sign-in once a day (also under 100 concurrent
+//! attempts), the day boundary with a time zone and reset hour, streaks and grace cards, `/me`, `/rank`,
+//! audited admin adjustments, transfers, activity points and balances that survive a restart.
+
+use crate::support::fake_api::bot_admin_member;
+use crate::support::harness::{TestBot, WAIT};
+use crate::support::updates::*;
+use groupops::features::economy::ledger::{self, Account};
+use serde_json::Value;
+use std::time::Duration;
+
+const OWNER: i64 = 7_001;
+const ALICE: i64 = 7_002;
+const BOB: i64 = 7_003;
+
+fn owner() -> Value {
+    user_with(OWNER, "Olivia", Some("olivia"), None)
+}
+
+fn alice() -> Value {
+    user_with(ALICE, "Alice", Some("alice"), None)
+}
+
+fn bob() -> Value {
+    user_with(BOB, "Bob", Some("bob"), None)
+}
+
+fn admins(bot: &TestBot, chat: i64) {
+    bot.api
+        .set_admins(chat, vec![member(owner(), "creator"), bot_admin_member()]);
+}
+
+async fn balance(bot: &TestBot, chat: i64, user: i64) -> i64 {
+    let mut conn = bot.ctx.storage.read.acquire().await.unwrap();
+    ledger::balance(&mut conn, chat, Account::Wallet(user))
+        .await
+        .unwrap()
+}
+
+async fn economy_is_balanced(bot: &TestBot, chat: i64) {
+    let mut conn = bot.ctx.storage.read.acquire().await.unwrap();
+    assert_eq!(ledger::economy_sum(&mut conn, chat).await.unwrap(), 0);
+    assert!(ledger::audit(&mut conn, chat).await.unwrap().is_empty());
+}
+
+async fn checkins(bot: &TestBot, chat: i64, user: i64) -> Vec<(i64, i64, bool)> {
+    sqlx::query_as(
+        "SELECT day, streak, grace_used FROM checkins WHERE chat_id = ? AND user_id = ? ORDER BY day",
+    )
+    .bind(chat)
+    .bind(user)
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap()
+}
+
+/// Sends a command and waits for the `n`-th text in the chat; returns that text.
+async fn say(bot: &TestBot, chat: i64, from: Value, text: &str, nth: usize) -> String {
+    bot.push(group_message(chat, from, text));
+    let texts = bot.wait_texts(chat, nth).await;
+    assert!(texts.len() >= nth, "no reply to {text}: {texts:?}");
+    texts[nth - 1].clone()
+}
+
+/// Moves the bot's clock to the next instant that is `hour`:`minute` UTC.
+fn advance_to_utc(bot: &TestBot, hour: i64, minute: i64) {
+    let now = bot.ctx.now();
+    let target_in_day = hour * 3600 + minute * 60;
+    let mut wait = target_in_day - now.rem_euclid(86_400);
+    if wait <= 0 {
+        wait += 86_400;
+    }
+    bot.clock.advance(Duration::from_secs(wait as u64));
+}
+
+#[tokio::test]
+async fn signing_in_twice_a_day_pays_once_and_me_shows_it() {
+    const GROUP: i64 = -100_7001;
+    let bot = TestBot::start().await;
+    let first = say(&bot, GROUP, alice(), "/checkin", 1).await;
+    assert!(first.contains("+12"), "base 10 + streak 1 × 2: {first}");
+    assert!(first.contains("今日第 1 位签到"), "{first}");
+    assert!(first.contains("连签 1 天"), "{first}");
+    bot.push(group_message(GROUP, alice(), "签到"));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(texts[1].contains("今天已签过"), "{texts:?}");
+    assert_eq!(balance(&bot, GROUP, ALICE).await, 12);
+    let second = say(&bot, GROUP, bob(), "打卡", 3).await;
+    assert!(second.contains("今日第 2 位签到"), "{second}");
+    bot.settle().await;
+    let me = say(&bot, GROUP, alice(), "/me", 4).await;
+    assert!(me.contains("积分：12（第 1 名）"), "{me}");
+    assert!(me.contains("LV1 潜水"), "{me}");
+    assert!(me.contains("连签：1 天"), "{me}");
+    // Alice's two sign-ins, and the /me itself once the activity writer has stored it.
+    assert!(
+        me.contains("近 7 天发言：2 条") || me.contains("近 7 天发言：3 条"),
+        "{me}"
+    );
+    economy_is_balanced(&bot, GROUP).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_sign_ins_pay_once_and_reply_twice() {
+    const GROUP: i64 = -100_7002;
+    let bot = TestBot::start().await;
+    for _ in 0..100 {
+        bot.push(group_message(GROUP, alice(), "/checkin"));
+    }
+    bot.settle().await;
+    assert_eq!(balance(&bot, GROUP, ALICE).await, 12);
+    assert_eq!(checkins(&bot, GROUP, ALICE).await.len(), 1);
+    let journal: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM economy_journal WHERE chat_id = ?")
+        .bind(GROUP)
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert_eq!(journal, 1);
+    // One answer at once, the other 99 gathered into one message when the wave closes.
+    let texts = bot.wait_texts(GROUP, 2).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let texts_later = bot.texts_to(GROUP);
+    assert_eq!(texts_later.len(), 2, "{texts:?}");
+    economy_is_balanced(&bot, GROUP).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_day_turns_at_the_reset_hour_in_the_group_time_zone() {
+    const GROUP: i64 = -100_7003;
+    let bot = TestBot::start().await;
+    admins(&bot, GROUP);
+    let bad = say(&bot, GROUP, owner(), "/settz Mars/Base", 1).await;
+    assert!(bad.contains("不认识时区"), "{bad}");
+    let refused = say(&bot, GROUP, alice(), "/settz UTC", 2).await;
+    assert!(
+        refused.contains("管理员") || refused.contains("admin"),
+        "{refused}"
+    );
+    say(&bot, GROUP, owner(), "/settz UTC", 3).await;
+    let bad_hour = say(&bot, GROUP, owner(), "/setreset 24", 4).await;
+    assert!(bad_hour.contains("0–23"), "{bad_hour}");
+    let done = say(&bot, GROUP, owner(), "/setreset 5", 5).await;
+    assert!(done.contains('5'), "{done}");
+    let zone: Option<String> = sqlx::query_scalar("SELECT timezone FROM groups WHERE chat_id = ?")
+        .bind(GROUP)
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert_eq!(zone.as_deref(), Some("UTC"));
+
+    // 04:58 UTC belongs to the day that started at 05:00 yesterday; 05:01 starts a new one.
+    advance_to_utc(&bot, 4, 58);
+    say(&bot, GROUP, alice(), "/checkin", 6).await;
+    advance_to_utc(&bot, 4, 59);
+    bot.push(group_message(GROUP, alice(), "/checkin"));
+    bot.settle().await;
+    assert_eq!(checkins(&bot, GROUP, ALICE).await.len(), 1);
+    advance_to_utc(&bot, 5, 1);
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let next = say(&bot, GROUP, alice(), "/checkin", 8).await;
+    assert!(next.contains("连签 2 天"), "{next}");
+    let days = checkins(&bot, GROUP, ALICE).await;
+    assert_eq!(days.len(), 2);
+    assert_eq!(days[1].0, days[0].0 + 1);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_grace_card_bridges_one_missed_day_and_a_longer_gap_breaks_the_streak() {
+    const GROUP: i64 = -100_7004;
+    let bot = TestBot::start_with(&[("GROUPOPS_ECONOMY__GRACE_EVERY", "2")]).await;
+    let mut sent = 0;
+    let mut sign = |bot: &TestBot| {
+        sent += 1;
+        bot.push(group_message(GROUP, alice(), "/checkin"));
+        sent
+    };
+    for _ in 0..2 {
+        let n = sign(&bot);
+        bot.wait_texts(GROUP, n).await;
+        bot.clock.advance(Duration::from_secs(86_400));
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+    }
+    // Day 3 missed; day 4 uses the card earned on day 2.
+    bot.clock.advance(Duration::from_secs(86_400));
+    let n = sign(&bot);
+    let text = bot.wait_texts(GROUP, n).await[n - 1].clone();
+    assert!(text.contains("补签卡"), "{text}");
+    assert!(text.contains("连签 3 天"), "{text}");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Two days missed with no card left: the streak starts again.
+    bot.clock.advance(Duration::from_secs(3 * 86_400));
+    let n = sign(&bot);
+    let text = bot.wait_texts(GROUP, n).await[n - 1].clone();
+    assert!(text.contains("连签 1 天"), "{text}");
+    let streaks: Vec<(i64, bool)> = checkins(&bot, GROUP, ALICE)
+        .await
+        .into_iter()
+        .map(|(_, streak, grace)| (streak, grace))
+        .collect();
+    assert_eq!(streaks, vec![(1, false), (2, false), (3, true), (1, false)]);
+    economy_is_balanced(&bot, GROUP).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn admins_give_and_take_with_an_audit_trail_and_members_cannot() {
+    const GROUP: i64 = -100_7005;
+    let bot = TestBot::start().await;
+    admins(&bot, GROUP);
+    // Alice speaks first so that @alice is known in the group.
+    bot.push(group_message(GROUP, alice(), "hello everyone"));
+    bot.settle().await;
+    let refused = say(&bot, GROUP, alice(), "/give @alice 100", 1).await;
+    assert!(refused.contains("管理员"), "{refused}");
+    assert_eq!(balance(&bot, GROUP, ALICE).await, 0);
+    let bad_inputs = [
+        ("/give @alice -5", "正整数"),
+        ("/give @alice 0", "正整数"),
+        ("/give @alice lots", "不是整数"),
+        ("/give @alice 1000001", "最多 1000000"),
+        ("/give @nobody 5", "没见过 @nobody"),
+        ("/give 424242 5", "没见过 ID 为 424242"),
+        ("/give 5", "用法"),
+        ("/take @alice 5", "扣不了"),
+    ];
+    let mut n = 1;
+    for (command, expected) in bad_inputs {
+        n += 1;
+        let text = say(&bot, GROUP, owner(), command, n).await;
+        assert!(text.contains(expected), "{command}: {text}");
+    }
+    assert_eq!(balance(&bot, GROUP, ALICE).await, 0);
+    n += 1;
+    let given = say(&bot, GROUP, owner(), "/give @alice 300 event prize", n).await;
+    assert!(given.contains("300"), "{given}");
+    assert!(given.contains("event prize"), "{given}");
+    assert!(
+        given.contains("LV3"),
+        "300 points earned reach 吐槽: {given}"
+    );
+    let replied = reply_to(
+        group_message(GROUP, owner(), "/take 50 spam"),
+        group_message(GROUP, alice(), "buy my stuff"),
+    );
+    bot.push(replied);
+    n += 1;
+    bot.wait_texts(GROUP, n).await;
+    assert_eq!(balance(&bot, GROUP, ALICE).await, 250);
+    let audit: Vec<(String, Option<i64>, i64, Option<String>)> = sqlx::query_as(
+        "SELECT reason, actor, amount, reference FROM economy_journal WHERE chat_id = ? ORDER BY id",
+    )
+    .bind(GROUP)
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(
+        audit,
+        vec![
+            (
+                "admin_give".into(),
+                Some(OWNER),
+                300,
+                Some("note:event prize".into())
+            ),
+            (
+                "admin_take".into(),
+                Some(OWNER),
+                50,
+                Some("note:spam".into())
+            ),
+        ]
+    );
+    n += 1;
+    let own = say(&bot, GROUP, alice(), "/ledger", n).await;
+    assert!(own.contains("+300") && own.contains("-50"), "{own}");
+    n += 1;
+    let others = say(&bot, GROUP, bob(), "/ledger @alice", n).await;
+    assert!(others.contains("只能查看自己的流水"), "{others}");
+    n += 1;
+    let as_admin = say(&bot, GROUP, owner(), "/ledger @alice", n).await;
+    assert!(as_admin.contains("余额 250"), "{as_admin}");
+    economy_is_balanced(&bot, GROUP).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn transfers_are_off_by_default() {
+    const GROUP: i64 = -100_7006;
+    let bot = TestBot::start().await;
+    let text = say(&bot, GROUP, alice(), "/transfer @bob 5", 1).await;
+    assert!(text.contains("没有开启转账"), "{text}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn transfers_follow_the_rules_when_turned_on() {
+    const GROUP: i64 = -100_7007;
+    let bot = TestBot::start_with(&[
+        ("GROUPOPS_ECONOMY__TRANSFER_ENABLED", "true"),
+        ("GROUPOPS_ECONOMY__TRANSFER_DAILY_LIMIT", "20"),
+    ])
+    .await;
+    admins(&bot, GROUP);
+    bot.push(group_message(GROUP, bob(), "hi there all"));
+    bot.push(group_message(GROUP, alice(), "hi there bob"));
+    bot.settle().await;
+    say(&bot, GROUP, owner(), "/give @alice 100", 1).await;
+    let cases = [
+        ("/transfer @alice 5", "不能转给自己"),
+        ("/transfer @bob 0", "正整数"),
+        ("/transfer @bob x", "不是整数"),
+        ("/transfer @ghost 5", "没见过 @ghost"),
+        ("/transfer @bob 21", "今天还能转 20"),
+        ("/transfer @bob 15", "已转给"),
+        ("/transfer @bob 6", "今天还能转 5"),
+    ];
+    for (index, (command, expected)) in cases.into_iter().enumerate() {
+        let text = say(&bot, GROUP, alice(), command, index + 2).await;
+        assert!(text.contains(expected), "{command}: {text}");
+    }
+    assert_eq!(balance(&bot, GROUP, ALICE).await, 85);
+    assert_eq!(balance(&bot, GROUP, BOB).await, 15);
+    let over = say(&bot, GROUP, bob(), "/transfer @alice 16", 9).await;
+    assert!(over.contains("不够转"), "{over}");
+    assert_eq!(balance(&bot, GROUP, BOB).await, 15);
+    economy_is_balanced(&bot, GROUP).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn rank_lists_the_top_and_the_callers_place_per_period() {
+    const GROUP: i64 = -100_7008;
+    let bot = TestBot::start().await;
+    admins(&bot, GROUP);
+    bot.push(group_message(GROUP, bob(), "hello from bob"));
+    bot.push(group_message(GROUP, alice(), "hello from alice"));
+    bot.settle().await;
+    say(&bot, GROUP, owner(), "/give @bob 40", 1).await;
+    // A week later Alice signs in; Bob's gift is older than this week's start... or not, so use "day".
+    bot.clock.advance(Duration::from_secs(8 * 86_400));
+    say(&bot, GROUP, alice(), "/checkin", 2).await;
+    let all = say(&bot, GROUP, alice(), "/rank", 3).await;
+    let bob_at = all.find("Bob").expect("Bob ranked");
+    let alice_at = all.find("Alice").expect("Alice ranked");
+    assert!(bob_at < alice_at, "Bob (40) above Alice (12): {all}");
+    assert!(all.contains("你：第 2 名（12）"), "{all}");
+    let today = say(&bot, GROUP, alice(), "/rank points day", 4).await;
+    assert!(!today.contains("Bob"), "{today}");
+    assert!(today.contains("你：第 1 名（12）"), "{today}");
+    let checkin_week = say(&bot, GROUP, bob(), "/rank checkin week", 5).await;
+    assert!(checkin_week.contains("Alice — 1"), "{checkin_week}");
+    assert!(checkin_week.contains("你还没上榜"), "{checkin_week}");
+    let messages = say(&bot, GROUP, bob(), "/rank messages all", 6).await;
+    assert!(messages.contains("Bob"), "{messages}");
+    let bad = say(&bot, GROUP, bob(), "/rank yearly", 7).await;
+    assert!(bad.contains("用法"), "{bad}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn long_messages_earn_activity_points_up_to_the_daily_cap() {
+    const GROUP: i64 = -100_7009;
+    let bot = TestBot::start_with(&[("GROUPOPS_ECONOMY__ACTIVITY_DAILY_CAP", "3")]).await;
+    bot.push(group_message(GROUP, alice(), "hi"));
+    bot.push(group_message(GROUP, alice(), "a longer message"));
+    bot.push(group_message(GROUP, alice(), "another longer one"));
+    bot.settle().await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while balance(&bot, GROUP, ALICE).await < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "activity not paid");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for text in [
+        "one more long text",
+        "and yet another one",
+        "and the last one",
+    ] {
+        bot.push(group_message(GROUP, alice(), text));
+    }
+    bot.settle().await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while balance(&bot, GROUP, ALICE).await < 3 {
+        assert!(tokio::time::Instant::now() < deadline, "activity not paid");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Several more ticks pay nothing beyond the cap.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(balance(&bot, GROUP, ALICE).await, 3);
+    economy_is_balanced(&bot, GROUP).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn balances_streaks_and_levels_survive_a_restart() {
+    const GROUP: i64 = -100_7010;
+    let bot = TestBot::start().await;
+    admins(&bot, GROUP);
+    say(&bot, GROUP, alice(), "/checkin", 1).await;
+    let levels = say(&bot, GROUP, owner(), "/setlevels 0:新人 10:老友", 2).await;
+    assert!(levels.contains("10:老友"), "{levels}");
+    let bad = say(&bot, GROUP, owner(), "/setlevels 5:新人", 3).await;
+    assert!(bad.contains("格式不对"), "{bad}");
+    let bot = bot.restart().await;
+    admins(&bot, GROUP);
+    assert_eq!(balance(&bot, GROUP, ALICE).await, 12);
+    bot.push(group_message(GROUP, alice(), "/checkin"));
+    let texts = bot.wait_texts(GROUP, 4).await;
+    assert!(texts[3].contains("今天已签过"), "{texts:?}");
+    let me = say(&bot, GROUP, alice(), "/me", 5).await;
+    assert!(me.contains("LV2 老友"), "{me}");
+    let shown = say(&bot, GROUP, alice(), "/levels", 6).await;
+    assert!(shown.contains("LV2 老友 — 10"), "{shown}");
+    assert_eq!(balance(&bot, GROUP, ALICE).await, 12);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_anonymous_admin_can_give_and_the_group_is_the_recorded_actor() {
+    const GROUP: i64 = -100_7011;
+    let bot = TestBot::start().await;
+    admins(&bot, GROUP);
+    bot.push(group_message(GROUP, alice(), "hello everyone"));
+    bot.settle().await;
+    bot.push(anonymous_admin_message(GROUP, "/give @alice 7 thanks"));
+    let texts = bot.wait_texts(GROUP, 1).await;
+    assert!(texts[0].contains('7'), "{texts:?}");
+    assert_eq!(balance(&bot, GROUP, ALICE).await, 7);
+    let actor: Option<i64> =
+        sqlx::query_scalar("SELECT actor FROM economy_journal WHERE chat_id = ?")
+            .bind(GROUP)
+            .fetch_one(&bot.ctx.storage.read)
+            .await
+            .unwrap();
+    assert_eq!(actor, Some(GROUP));
+    // An anonymous admin has no wallet of their own to sign in with.
+    bot.push(anonymous_admin_message(GROUP, "/checkin"));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(texts[1].contains("没有积分账户"), "{texts:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_month_calendar_marks_signed_days() {
+    const GROUP: i64 = -100_7012;
+    let bot = TestBot::start().await;
+    say(&bot, GROUP, alice(), "/checkin", 1).await;
+    let calendar = say(&bot, GROUP, alice(), "/checkin month", 2).await;
+    assert!(calendar.contains("本月签到 1 天"), "{calendar}");
+    assert!(calendar.contains("一  二  三"), "{calendar}");
+    assert_eq!(calendar.matches('✓').count(), 1, "{calendar}");
+    let usage = say(&bot, GROUP, alice(), "/checkin yesterday", 3).await;
+    assert!(usage.contains("用法"), "{usage}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn level_ups_from_activity_are_announced_together() {
+    const GROUP: i64 = -100_7013;
+    let bot = TestBot::start().await;
+    admins(&bot, GROUP);
+    say(&bot, GROUP, owner(), "/setlevels 0:新人 2:熟人", 1).await;
+    for from in [alice(), bob()] {
+        bot.push(group_message(GROUP, from.clone(), "a long enough message"));
+        bot.push(group_message(GROUP, from, "and one more of them"));
+    }
+    bot.settle().await;
+    bot.wait_texts(GROUP, 2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Level-ups found in one pass share one message; each member is announced exactly once.
+    let announced = bot.texts_to(GROUP)[1..].join("\n");
+    assert_eq!(
+        announced.matches("Alice 升到 LV2 熟人").count(),
+        1,
+        "{announced}"
+    );
+    assert_eq!(
+        announced.matches("Bob 升到 LV2 熟人").count(),
+        1,
+        "{announced}"
+    );
+    bot.stop().await;
+}
