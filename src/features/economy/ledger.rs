@@ -363,6 +363,48 @@ async fn account_id(
     .await?)
 }
 
+/// Prepares a group's economy for a supergroup upgrade: accounts that already exist under the new id
+/// `to` (because members used the new supergroup before the upgrade notice was handled) are folded into the
+/// matching accounts under the old id `from` — balances added, journal rows re-pointed — so that the move
+/// of every `chat_id` row that follows keeps the economy whole and its sum at zero.
+pub async fn fold_before_move(
+    conn: &mut SqliteConnection,
+    from: i64,
+    to: i64,
+) -> Result<u64, LedgerError> {
+    let clashes: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT n.id, o.id, n.balance FROM economy_accounts n
+         JOIN economy_accounts o ON o.chat_id = ?1 AND o.kind = n.kind AND o.ref = n.ref
+         WHERE n.chat_id = ?2",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (new_id, old_id, balance) in &clashes {
+        sqlx::query("UPDATE economy_accounts SET balance = balance + ? WHERE id = ?")
+            .bind(balance)
+            .bind(old_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE economy_journal SET from_account = ?1 WHERE from_account = ?2")
+            .bind(old_id)
+            .bind(new_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE economy_journal SET to_account = ?1 WHERE to_account = ?2")
+            .bind(old_id)
+            .bind(new_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM economy_accounts WHERE id = ?")
+            .bind(new_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(clashes.len() as u64)
+}
+
 /// The balance of an account; 0 for an account never used.
 pub async fn balance(
     conn: &mut SqliteConnection,
@@ -545,6 +587,43 @@ pub async fn audit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[sqlx::test]
+    async fn a_supergroup_upgrade_keeps_both_economies_whole(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let pay = |chat_id: i64, amount: i64| Move {
+            chat_id,
+            from: Account::Mint,
+            to: Account::Wallet(7),
+            amount,
+            reason: reason::ADMIN_GIVE,
+            actor: None,
+            reference: None,
+            at: 1,
+        };
+        transfer(&mut conn, &pay(-10, 30)).await.unwrap();
+        transfer(&mut conn, &pay(-1010, 5)).await.unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        assert_eq!(
+            fold_before_move(&mut tx, -10, -1010).await.unwrap(),
+            2,
+            "mint and wallet clash"
+        );
+        crate::storage::move_chat(&mut tx, -10, -1010)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            balance(&mut conn, -1010, Account::Wallet(7)).await.unwrap(),
+            35
+        );
+        assert_eq!(economy_sum(&mut conn, -1010).await.unwrap(), 0);
+        assert!(
+            audit(&mut conn, -1010).await.unwrap().is_empty(),
+            "journal agrees with balances"
+        );
+        assert_eq!(entries_for(&mut conn, -1010, 7, 10).await.unwrap().len(), 2);
+    }
     use proptest::prelude::*;
     use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
     use sqlx::{Connection, SqlitePool};

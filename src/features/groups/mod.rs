@@ -136,6 +136,8 @@ async fn on_migrate(ctx: Ctx, message: Message) -> HandlerResult {
         return Ok(());
     };
     let mut tx = ctx.storage.write.begin().await?;
+    // Points move only through the ledger: it folds any accounts the new id already has into the old ones.
+    crate::features::economy::ledger::fold_before_move(&mut tx, from, to).await?;
     let moved = storage::move_chat(&mut tx, from, to).await?;
     sqlx::query("UPDATE groups SET kind = 'supergroup' WHERE chat_id = ?")
         .bind(to)
