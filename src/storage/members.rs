@@ -214,6 +214,42 @@ pub async fn record_leave(
     Ok(())
 }
 
+/// Records that a member passed the group's entry gate (or joined while no gate applied) at `at`. The first
+/// verification is kept.
+pub async fn mark_verified(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO members (chat_id, user_id, first_seen, last_seen, verified_at) VALUES (?1, ?2, ?3, ?3, ?3)
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET verified_at = COALESCE(members.verified_at, excluded.verified_at)",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// When a member passed the entry gate, if they did.
+pub async fn verified_at(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT verified_at FROM members WHERE chat_id = ? AND user_id = ?")
+            .bind(chat_id)
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?
+            .flatten(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +297,14 @@ mod tests {
         assert_eq!(
             (member.status.as_str(), member.joined_at, member.seen_join),
             ("member", Some(10), true)
+        );
+        assert_eq!(verified_at(&mut conn, -1, 42).await.unwrap(), None);
+        mark_verified(&mut conn, -1, 42, 11).await.unwrap();
+        mark_verified(&mut conn, -1, 42, 12).await.unwrap();
+        assert_eq!(
+            verified_at(&mut conn, -1, 42).await.unwrap(),
+            Some(11),
+            "the first verification is kept"
         );
     }
 }
