@@ -122,6 +122,8 @@ pub struct Config {
     pub timers: TimerSettings,
     /// Graceful shutdown.
     pub shutdown: ShutdownSettings,
+    /// Lotteries: sizes, draw horizon, announcement edits, default time zone.
+    pub lottery: crate::features::lottery::settings::LotterySettings,
 }
 
 /// `[telegram]`
@@ -387,6 +389,7 @@ impl Config {
         if self.timers.tick.get().is_zero() {
             return bad("timers.tick", "must be longer than zero");
         }
+        self.lottery.validate().map_err(Error::Config)?;
         if crate::i18n::Lang::parse(&self.i18n.default_language).is_none() {
             return bad("i18n.default_language", "must be zh-CN or en");
         }

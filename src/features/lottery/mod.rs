@@ -5,3 +5,5 @@
 
 pub mod draw;
 pub mod parse;
+pub mod settings;
+pub mod store;
