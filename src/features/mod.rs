@@ -4,7 +4,8 @@
 //!
 //! - [`economy`]   points ledger, sign-in rules, levels (the core and its SQL so far)
 //! - [`groups`]    the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
-//! - [`lottery`]   lotteries and their verifiable draws (the draw core so far)
+//! - [`lottery`]   lotteries: one-line creation, joining by button or keyword, timed and threshold draws
+//!   anyone can verify (`/verify L5`), points prizes through the ledger, redemption codes
 //! - [`redpacket`] red packets: lucky and equal splits, best luck (the split core so far)
 
 pub mod economy;
@@ -22,19 +23,25 @@ use teloxide::types::{BotCommand, BotCommandScope};
 
 /// Every command of every feature, in the order `/help` lists them.
 pub fn catalog() -> Vec<CommandInfo> {
-    groups::COMMANDS.to_vec()
+    groups::COMMANDS
+        .iter()
+        .chain(lottery::COMMANDS)
+        .copied()
+        .collect()
 }
 
 /// The whole handler tree. Order matters: the first branch that handles an update ends its journey.
 pub fn handler() -> Handler {
-    dptree::entry().branch(groups::handler())
+    dptree::entry()
+        .branch(groups::handler())
+        .branch(lottery::handler())
 }
 
 /// One feature's periodic work: resolve the deadlines that are due at `ctx.now()`.
 pub type Ticker = fn(Ctx) -> BoxFuture<'static, crate::Result<()>>;
 
 /// Every feature's periodic work, run in this order on each `timers.tick`.
-pub const TICKERS: &[(&str, Ticker)] = &[];
+pub const TICKERS: &[(&str, Ticker)] = &[("lottery", lottery::tick)];
 
 /// Runs every feature's periodic work once. A failing ticker is logged (and reported to the error hook)
 /// and does not stop the others.

@@ -432,6 +432,30 @@ pub async fn redeem(
     Ok(done.rows_affected() == 1)
 }
 
+/// An unredeemed code of a member, with its lottery's title.
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct OwnedCode {
+    /// The win that carries the code.
+    #[sqlx(flatten)]
+    pub win: Win,
+    /// The lottery's title.
+    pub title: String,
+}
+
+/// A member's codes not yet redeemed, with their lottery's title, newest first (at most 50).
+pub async fn open_codes_of(conn: &mut SqliteConnection, user_id: i64) -> Result<Vec<OwnedCode>> {
+    Ok(sqlx::query_as(
+        "SELECT w.lottery_id, w.chat_id, w.user_id, w.tier, w.prize, w.points, w.code, w.redeemed_at,
+                l.title
+         FROM lottery_wins w JOIN lotteries l ON l.id = w.lottery_id
+         WHERE w.user_id = ? AND w.code IS NOT NULL AND w.redeemed_at IS NULL
+         ORDER BY w.lottery_id DESC LIMIT 50",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
