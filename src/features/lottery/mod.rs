@@ -850,6 +850,8 @@ async fn run_draw(ctx: &Ctx, id: i64, now: i64, forced_late: bool) -> HandlerRes
 
     let lang = ctx.group_lang(lottery.chat_id).await;
     let tz = group_tz(ctx, lottery.chat_id).await;
+    // Names of members who joined moments ago may still be in the activity writer's batch.
+    ctx.activity.flush().await;
     let mut conn = ctx.storage.read.acquire().await?;
     let wins = store::wins(&mut conn, id).await?;
     let mut names = std::collections::HashMap::new();
