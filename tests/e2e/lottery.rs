@@ -222,6 +222,12 @@ async fn create_join_draw_redeem_and_verify() {
         })
         .await;
 
+    // In a private chat, /lottery shows the winner's unused codes (where members who missed the message look).
+    let winner = person(headphones_user, "Winner");
+    bot.push(private_message(winner.clone(), "/lottery"));
+    let mine = wait_text(&bot, headphones_user, "unused redemption codes").await;
+    assert!(mine.contains(&code) && mine.contains("L1 Party"), "{mine}");
+
     // Redeeming: members may not; an admin may, once; unknown codes are refused.
     bot.push(group_message(
         GROUP,
@@ -239,6 +245,8 @@ async fn create_join_draw_redeem_and_verify() {
     wait_text(&bot, GROUP, "was already used").await;
     bot.push(group_message(GROUP, owner(), "/redeem NOPE2345XY"));
     wait_text(&bot, GROUP, "no redemption code NOPE2345XY").await;
+    bot.push(private_message(winner, "/lottery"));
+    wait_text(&bot, headphones_user, "no unused redemption codes").await;
     let refusals = bot
         .texts_to(GROUP)
         .iter()

@@ -868,11 +868,12 @@ async fn run_draw(ctx: &Ctx, id: i64, now: i64, forced_late: bool) -> HandlerRes
     let text = result_text(
         ctx, lang, &lottery, &tiers, &wins, &names, count, late, &seed,
     );
+    let mut announced = Vec::new();
     for piece in split(&text, MAX_TEXT) {
         let mut out = Text::html(lottery.chat_id, piece);
         out.thread_id = thread;
         out.reply_to = lottery.message_id.map(|m| MessageId(m as i32));
-        ctx.outbound.send_text(out);
+        announced.push(ctx.outbound.send_text(out));
     }
     close_announcement(
         ctx,
@@ -883,7 +884,7 @@ async fn run_draw(ctx: &Ctx, id: i64, now: i64, forced_late: bool) -> HandlerRes
         count,
         "lottery-closed-drawn",
     );
-    send_codes(ctx, lang, &lottery, &wins, thread);
+    send_codes(ctx, lang, &lottery, wins, thread, announced);
     Ok(())
 }
 
@@ -976,39 +977,46 @@ fn result_text(
     text
 }
 
-/// Sends each redemption code privately. Members the bot cannot write to (they never started it, or blocked
-/// it) are named in one group message that tells them to start the bot and send `/lottery` there.
+/// Sends each redemption code privately, once the result is out in the group (`announced`). Members the bot
+/// cannot write to (they never started it, or blocked it: the Bot API refuses with an error) are named in one
+/// group message that tells them to start the bot and send `/lottery` there to see their codes.
 fn send_codes(
     ctx: &Ctx,
     lang: Lang,
     lottery: &Lottery,
-    wins: &[store::Win],
+    wins: Vec<store::Win>,
     thread: Option<ThreadId>,
+    announced: Vec<crate::telegram::outbound::Pending<Message>>,
 ) {
-    let mut pending = Vec::new();
-    for win in wins {
-        let Some(code) = &win.code else { continue };
-        let text = ctx.ta(
-            lang,
-            "lottery-code-dm",
-            &fargs! {
-                "id" => display(lottery.id),
-                "title" => escape(&lottery.title),
-                "prize" => escape(&win.prize),
-                "code" => code.clone(),
-            },
-        );
-        pending.push((
-            win.user_id,
-            ctx.outbound.send_text(Text::html(win.user_id, text)),
-        ));
-    }
-    if pending.is_empty() {
+    if wins.iter().all(|w| w.code.is_none()) {
         return;
     }
     let ctx = ctx.clone();
-    let chat_id = lottery.chat_id;
+    let (chat_id, id, title) = (lottery.chat_id, lottery.id, lottery.title.clone());
     tokio::spawn(async move {
+        for sent in announced {
+            if let Err(err) = sent.wait().await {
+                tracing::warn!(%err, lottery = id, "the draw result was not sent");
+            }
+        }
+        let mut pending = Vec::new();
+        for win in &wins {
+            let Some(code) = &win.code else { continue };
+            let text = ctx.ta(
+                lang,
+                "lottery-code-dm",
+                &fargs! {
+                    "id" => display(id),
+                    "title" => escape(&title),
+                    "prize" => escape(&win.prize),
+                    "code" => code.clone(),
+                },
+            );
+            pending.push((
+                win.user_id,
+                ctx.outbound.send_text(Text::html(win.user_id, text)),
+            ));
+        }
         let mut unreachable = Vec::new();
         for (user, sent) in pending {
             match sent.wait().await {
@@ -1188,26 +1196,34 @@ async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerResult {
         .iter()
         .map(|t| u32::try_from(t.count).unwrap_or(0))
         .collect();
-    let again = draw::draw(&people, &counts, lottery.floor_name.is_some(), &seed, id);
-    let commitment_ok = fairness::commitment(&tag, &seed) == lottery.commitment;
-    let stored_by_tier = |tier: i64| -> Vec<i64> {
-        wins.iter()
-            .filter(|w| w.tier == tier)
-            .map(|w| w.user_id)
-            .collect()
-    };
-    let winners_ok = again
-        .winners
+    let stored_winners: Vec<Vec<i64>> = tiers
         .iter()
-        .enumerate()
-        .all(|(i, tier)| *tier == stored_by_tier(i as i64 + 1))
-        && again
-            .floor
-            .iter()
-            .copied()
-            .collect::<std::collections::BTreeSet<_>>()
-            == stored_by_tier(0).into_iter().collect()
-        && lottery.list_hash.as_deref() == Some(again.list_hash.as_str());
+        .map(|tier| {
+            wins.iter()
+                .filter(|w| w.tier == tier.tier)
+                .map(|w| w.user_id)
+                .collect()
+        })
+        .collect();
+    let stored_floor: Vec<i64> = wins
+        .iter()
+        .filter(|w| w.tier == 0)
+        .map(|w| w.user_id)
+        .collect();
+    let check = draw::verify(
+        &people,
+        &counts,
+        lottery.floor_name.is_some(),
+        &seed,
+        id,
+        &draw::Published {
+            commitment: &lottery.commitment,
+            list_hash: lottery.list_hash.as_deref().unwrap_or_default(),
+            winners: &stored_winners,
+            floor: &stored_floor,
+        },
+    );
+    let again = &check.recomputed;
     let mut text = head;
     text.push('\n');
     text.push_str(&ctx.ta(
@@ -1238,7 +1254,7 @@ async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerResult {
         ));
         text.push('\n');
     }
-    let verdict = if commitment_ok && winners_ok {
+    let verdict = if check.commitment_ok && check.result_ok {
         "lottery-verify-ok"
     } else {
         "lottery-verify-mismatch"
