@@ -2,7 +2,7 @@
 //! member is told why, the timed draw credits points through the ledger and sends codes, codes are redeemed,
 //! `/verify` recomputes the draw; threshold draws; a draw that fell due while the bot was down; bad input.
 
-use crate::support::fake_api::{bot_admin_member, Call};
+use crate::support::fake_api::{bot_admin_member, Call, Failure};
 use crate::support::harness::{TestBot, WAIT};
 use crate::support::updates::*;
 use groupops::features::economy::ledger::{self, Account};
@@ -421,5 +421,73 @@ async fn admins_cancel_and_draw_early() {
     assert!(result.contains("Jon"), "{result}");
     bot.push(group_message(GROUP, owner(), "/verify L1"));
     wait_text(&bot, GROUP, "Cancelled before the draw").await;
+
+    // Level and membership-age conditions name what is missing.
+    bot.push(group_message(
+        GROUP,
+        owner(),
+        "/lottery Vets | Mug x1 | in 1h | min_level=2",
+    ));
+    wait_text(&bot, GROUP, "Lottery L3: Vets").await;
+    let level = press(&bot, GROUP, person(7_501, "Ivy"), 3).await;
+    assert!(
+        level.params["text"]
+            .as_str()
+            .unwrap()
+            .contains("needs level LV2 and you are LV1"),
+        "{:?}",
+        level.params
+    );
+    bot.push(group_message(
+        GROUP,
+        owner(),
+        "/lottery Old hands | Mug x1 | in 1h | min_days=3",
+    ));
+    wait_text(&bot, GROUP, "Lottery L4: Old hands").await;
+    let days = press(&bot, GROUP, person(7_501, "Ivy"), 4).await;
+    assert!(
+        days.params["text"]
+            .as_str()
+            .unwrap()
+            .contains("needs 3 days in the group and you have 0"),
+        "{:?}",
+        days.params
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_winner_the_bot_cannot_write_to_is_asked_in_the_group_to_start_it() {
+    const GROUP: i64 = -100_706;
+    let bot = TestBot::start().await;
+    english_group(&bot, GROUP).await;
+    bot.push(group_message(
+        GROUP,
+        owner(),
+        "/lottery Solo | Mug x1 | in 1h",
+    ));
+    wait_text(&bot, GROUP, "Lottery L1: Solo").await;
+    press(&bot, GROUP, person(7_601, "Lea"), 1).await;
+    bot.settle().await;
+    // The codes go out only after the result, so the next two sends are the result and Lea's code; both are
+    // refused here (the fake cannot refuse one chat only), and the group is then told to have Lea start the bot.
+    bot.api.fail_next(
+        "sendMessage",
+        2,
+        Failure::Forbidden("Forbidden: bot can't initiate conversation with a user".into()),
+    );
+    bot.push(group_message(GROUP, owner(), "/lottery draw L1"));
+    let notice = wait_text(&bot, GROUP, "can't write to you privately").await;
+    assert!(
+        notice.contains("Lea") && notice.contains("@groupops_bot"),
+        "{notice}"
+    );
+    let code_attempt = bot
+        .api
+        .calls("sendMessage")
+        .into_iter()
+        .find(|c| c.params["chat_id"].as_i64() == Some(7_601))
+        .expect("the code was tried privately first");
+    assert!(code_attempt.failed);
     bot.stop().await;
 }
