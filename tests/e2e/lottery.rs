@@ -491,3 +491,50 @@ async fn a_winner_the_bot_cannot_write_to_is_asked_in_the_group_to_start_it() {
     assert!(code_attempt.failed);
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_long_participant_list_is_attached_to_verify_as_a_file() {
+    const GROUP: i64 = -100_707;
+    let bot = TestBot::start().await;
+    english_group(&bot, GROUP).await;
+    bot.push(group_message(
+        GROUP,
+        owner(),
+        "/lottery Crowd | 1 points x30 | in 1h",
+    ));
+    wait_text(&bot, GROUP, "Lottery L1: Crowd").await;
+    // 800 participants, written directly: what matters here is the answer's shape, not 800 button presses.
+    let ids: Vec<i64> = (0..800).map(|i| 1_000_000 + i).collect();
+    for id in &ids {
+        sqlx::query(
+            "INSERT INTO lottery_entries (lottery_id, chat_id, user_id, joined_at) VALUES (1, ?, ?, 0)",
+        )
+        .bind(GROUP)
+        .bind(id)
+        .execute(&bot.ctx.storage.write)
+        .await
+        .unwrap();
+    }
+    bot.push(group_message(GROUP, owner(), "/lottery draw L1"));
+    let result = wait_text(&bot, GROUP, "Lottery L1 drawn").await;
+    assert!(result.contains("Participants: 800"), "{result}");
+    assert_eq!(economy_sum(&bot, GROUP).await, 0);
+    bot.push(group_message(GROUP, owner(), "/verify L1"));
+    let verify = wait_text(&bot, GROUP, "Recomputed winners").await;
+    assert!(
+        verify.contains("in the attached file lottery-L1-participants.txt"),
+        "{verify}"
+    );
+    assert!(verify.contains("✅"), "{verify}");
+    let files = bot.api.wait_for("sendDocument", 1, WAIT).await;
+    let document = &files[0].params["document"];
+    assert_eq!(document["file_name"], "lottery-L1-participants.txt");
+    let expected = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    assert_eq!(document["size"].as_u64(), Some(expected.len() as u64));
+    // Every text sent is within Telegram's limit, and the 30 winner mentions span several lines.
+    for text in bot.texts_to(GROUP) {
+        assert!(text.chars().count() <= 4096);
+    }
+    assert!(result.lines().count() > 5, "{result}");
+    bot.stop().await;
+}

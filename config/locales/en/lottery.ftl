@@ -94,9 +94,11 @@ lottery-verify-open = Not drawn yet: { $count } joined so far. The seed is revea
 lottery-verify-cancelled = Cancelled before the draw ({ $count } had joined); there is no result.
 lottery-verify-drawn =
     Seed: <code>{ $seed }</code>
-    Participants ({ $count }, ascending): <code>{ $list }</code>
+    { $participants }
     List hash: <code>{ $list_hash }</code>
     Recomputed winners:
+lottery-verify-list = Participants ({ $count }, ascending): <code>{ $list }</code>
+lottery-verify-list-file = Participants ({ $count }, ascending): in the attached file { $file }
 lottery-verify-tier = Tier { $tier }: { $winners }
 lottery-verify-floor = Everyone else: { $count } participants
 lottery-verify-ok = ✅ The seed matches the commitment and the recomputed winners match the announced ones. docs/verify.md explains how to do this yourself.

@@ -94,9 +94,11 @@ lottery-verify-open = 还没开奖：目前 { $count } 人参加。种子在开�
 lottery-verify-cancelled = 开奖前已取消（当时 { $count } 人参加），没有结果。
 lottery-verify-drawn =
     种子：<code>{ $seed }</code>
-    参与者（{ $count } 人，升序）：<code>{ $list }</code>
+    { $participants }
     名单哈希：<code>{ $list_hash }</code>
     复算的中奖者：
+lottery-verify-list = 参与者（{ $count } 人，升序）：<code>{ $list }</code>
+lottery-verify-list-file = 参与者（{ $count } 人，升序）：见附件 { $file }
 lottery-verify-tier = { $tier } 等奖：{ $winners }
 lottery-verify-floor = 人人有奖：{ $count } 人
 lottery-verify-ok = ✅ 种子与承诺哈希一致，复算的中奖者与公布的一致。自己动手复算的方法见 docs/verify.md。

@@ -34,7 +34,8 @@ use parse::{ParseError, Prize, Spec};
 use store::Lottery;
 use teloxide::prelude::*;
 use teloxide::types::{
-    InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReactionType, ThreadId,
+    InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, ReactionType,
+    ReplyParameters, ThreadId,
 };
 use teloxide::utils::command::BotCommands;
 
@@ -69,6 +70,15 @@ const BUTTON_PREFIX: &str = "lt:";
 
 /// The journal reason of points prizes.
 const LEDGER_REASON: &str = "lottery";
+
+/// `/verify` prints a participant list up to this many characters inline; a longer one is attached as a file.
+const INLINE_LIST_MAX: usize = 3_000;
+
+/// Winner mentions per line of a result message.
+const MENTIONS_PER_LINE: usize = 10;
+
+/// Winner ids per line of a `/verify` answer.
+const IDS_PER_LINE: usize = 50;
 
 /// This feature's branch of the handler tree. It takes `/lottery`, `/redeem`, `/verify L<digits>` (any other
 /// `/verify` falls through, e.g. to red packets), presses of its own Join buttons, and group messages that are
@@ -735,27 +745,31 @@ async fn keyword_lottery(ctx: Ctx, message: Message) -> Option<Lottery> {
     }
 }
 
-/// A member typed a lottery's keyword: a joined member gets a 🎉 reaction (no message, so a busy group is
-/// not flooded); a refusal is a short reply.
+/// A member typed a lottery's keyword: a joined member gets a 🎉 reaction and a member already in gets 👌
+/// (no message, so a busy group is not flooded); a refusal is a short reply that names the reason.
 async fn on_keyword(ctx: Ctx, message: Message, lottery: Lottery) -> HandlerResult {
     let Some(user) = message.from.as_ref() else {
         return Ok(());
     };
     let lang = ctx.lang_for(&message).await;
     let outcome = try_join(&ctx, lang, &lottery, user.id.0 as i64).await?;
-    if let JoinOutcome::Joined = outcome {
-        let (chat, id) = (message.chat.id, message.id);
-        ctx.outbound.immediate("setMessageReaction", move |bot| {
-            bot.set_message_reaction(chat, id)
-                .reaction(vec![ReactionType::Emoji {
-                    emoji: "🎉".to_string(),
-                }])
-                .send()
-                .boxed()
-        });
-    } else {
-        ctx.reply(&message, outcome_text(&ctx, lang, &lottery, &outcome));
-    }
+    let emoji = match outcome {
+        JoinOutcome::Joined => "🎉",
+        JoinOutcome::Already => "👌",
+        _ => {
+            ctx.reply(&message, outcome_text(&ctx, lang, &lottery, &outcome));
+            return Ok(());
+        }
+    };
+    let (chat, id) = (message.chat.id, message.id);
+    ctx.outbound.immediate("setMessageReaction", move |bot| {
+        bot.set_message_reaction(chat, id)
+            .reaction(vec![ReactionType::Emoji {
+                emoji: emoji.to_string(),
+            }])
+            .send()
+            .boxed()
+    });
     Ok(())
 }
 
@@ -942,7 +956,7 @@ fn result_text(
         let list = if winners.is_empty() {
             ctx.t(lang, "lottery-result-no-winner")
         } else {
-            winners.join(", ")
+            in_lines(&winners, MENTIONS_PER_LINE)
         };
         text.push_str(&ctx.ta(
             lang,
@@ -1224,6 +1238,21 @@ async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerResult {
         },
     );
     let again = &check.recomputed;
+    let list = fairness::participant_list(&people);
+    let file_name = format!("lottery-{}-participants.txt", display(id));
+    let participants = if list.len() <= INLINE_LIST_MAX {
+        ctx.ta(
+            lang,
+            "lottery-verify-list",
+            &fargs! {"count" => people.len(), "list" => list.clone()},
+        )
+    } else {
+        ctx.ta(
+            lang,
+            "lottery-verify-list-file",
+            &fargs! {"count" => people.len(), "file" => file_name.clone()},
+        )
+    };
     let mut text = head;
     text.push('\n');
     text.push_str(&ctx.ta(
@@ -1232,8 +1261,7 @@ async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerResult {
         &fargs! {
             "seed" => seed.to_hex(),
             "list_hash" => again.list_hash.clone(),
-            "count" => people.len(),
-            "list" => fairness::participant_list(&people),
+            "participants" => participants,
         },
     ));
     text.push('\n');
@@ -1242,7 +1270,7 @@ async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerResult {
         text.push_str(&ctx.ta(
             lang,
             "lottery-verify-tier",
-            &fargs! {"tier" => index + 1, "winners" => if ids.is_empty() { "-".to_string() } else { ids.join(", ") }},
+            &fargs! {"tier" => index + 1, "winners" => if ids.is_empty() { "-".to_string() } else { in_lines(&ids, IDS_PER_LINE) }},
         ));
         text.push('\n');
     }
@@ -1263,7 +1291,38 @@ async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerResult {
     for piece in split(&text, MAX_TEXT) {
         ctx.reply_html(&message, piece);
     }
+    if list.len() > INLINE_LIST_MAX {
+        send_list_file(&ctx, &message, file_name, list.into_bytes());
+    }
     Ok(())
+}
+
+/// Sends a long participant list as a text file in reply to `message` (budgeted like a send).
+fn send_list_file(ctx: &Ctx, message: &Message, name: String, bytes: Vec<u8>) {
+    let (chat, reply_to) = (message.chat.id, message.id);
+    let thread = message.thread_id.filter(|_| message.is_topic_message);
+    ctx.outbound.budgeted(chat.0, "sendDocument", move |bot| {
+        let mut request = bot
+            .send_document(
+                chat,
+                InputFile::memory(bytes.clone()).file_name(name.clone()),
+            )
+            .reply_parameters(ReplyParameters::new(reply_to).allow_sending_without_reply());
+        if let Some(thread) = thread {
+            request = request.message_thread_id(thread);
+        }
+        request.send().boxed()
+    });
+}
+
+/// Joins items with ", ", starting a new line after every `per_line` items, so that no line of a long list
+/// is cut in the middle of an HTML tag when the text is split into messages.
+fn in_lines(items: &[String], per_line: usize) -> String {
+    items
+        .chunks(per_line.max(1))
+        .map(|chunk| chunk.join(", "))
+        .collect::<Vec<_>>()
+        .join(",\n")
 }
 
 /// The periodic work: draws every lottery that fell due (late ones say so), then refreshes announcement
@@ -1275,8 +1334,13 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
             let mut conn = ctx.storage.read.acquire().await?;
             store::due(&mut conn, now).await?
         };
+        // One lottery that cannot be drawn (it is retried next tick) must not hold up the others.
+        let mut first_failure = None;
         for id in due {
-            run_draw(&ctx, id, now, false).await?;
+            if let Err(err) = run_draw(&ctx, id, now, false).await {
+                tracing::error!(lottery = id, %err, "draw failed; retrying next tick");
+                first_failure.get_or_insert(err);
+            }
         }
         let interval =
             i64::try_from(ctx.config.lottery.count_edit_interval.get().as_secs()).unwrap_or(10);
@@ -1307,7 +1371,10 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
                 Some(join_button(&ctx, lang, id)),
             );
         }
-        Ok(())
+        match first_failure {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
     }
     .boxed()
 }

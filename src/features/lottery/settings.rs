@@ -62,6 +62,12 @@ impl LotterySettings {
         if self.max_ahead.get().is_zero() {
             return bad("max_ahead", "must be longer than zero");
         }
+        if self.count_edit_interval.get() < Duration::from_secs(1) {
+            return bad(
+                "count_edit_interval",
+                "must be at least 1s (edits count against Telegram's limits)",
+            );
+        }
         if self.timezone.parse::<Tz>().is_err() {
             return bad(
                 "timezone",
