@@ -137,7 +137,8 @@ fn display(id: i64) -> String {
     fairness::display_id(Kind::Lottery, id)
 }
 
-/// The points prize turned into the ledger's error type for the crate error.
+/// A ledger refusal as the crate error. Prizes are credited from the mint, which never runs short, so anything
+/// but a database error (an overflowing wallet) is surfaced as a failed draw that the ticker retries.
 fn ledger_error(err: ledger::LedgerError) -> crate::Error {
     match err {
         ledger::LedgerError::Database(err) => crate::Error::Database(err),
@@ -148,15 +149,15 @@ fn ledger_error(err: ledger::LedgerError) -> crate::Error {
 async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
     let lang = ctx.lang_for(&message).await;
     match command {
-        Command::Lottery(args) if message.chat.is_private() => {
-            my_codes(&ctx, &message, lang, args.trim()).await
-        }
+        Command::Lottery(_) if message.chat.is_private() => my_codes(&ctx, &message, lang).await,
         Command::Lottery(args) => {
             let args = args.trim();
             match parse::subcommand(args) {
                 _ if args.is_empty() => help(&ctx, &message, lang),
                 Some(word) if !args.contains(['|', '｜']) => {
-                    let rest = args[word.len()..].trim();
+                    let rest = args
+                        .split_once(char::is_whitespace)
+                        .map_or("", |(_, rest)| rest.trim());
                     match word.as_str() {
                         "list" => list(&ctx, &message, lang).await,
                         "cancel" => cancel(&ctx, &message, lang, rest).await,
@@ -1070,7 +1071,7 @@ fn send_codes(
 }
 
 /// In a private chat, `/lottery` lists the member's unredeemed codes of every group.
-async fn my_codes(ctx: &Ctx, message: &Message, lang: Lang, _args: &str) -> HandlerResult {
+async fn my_codes(ctx: &Ctx, message: &Message, lang: Lang) -> HandlerResult {
     let Some(user) = message.from.as_ref() else {
         return Ok(());
     };
