@@ -538,3 +538,55 @@ async fn a_long_participant_list_is_attached_to_verify_as_a_file() {
     assert!(result.lines().count() > 5, "{result}");
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_chinese_group_gets_chinese_wording_and_points_prizes() {
+    const GROUP: i64 = -100_708;
+    let bot = TestBot::start().await;
+    let boss = user_with(7_801, "老王", None, Some("zh-hans"));
+    bot.api.set_admins(
+        GROUP,
+        vec![member(boss.clone(), "creator"), bot_admin_member()],
+    );
+    bot.push(my_chat_member(
+        group(GROUP),
+        boss.clone(),
+        "left",
+        "administrator",
+    ));
+    bot.wait_texts(GROUP, 1).await;
+    bot.push(group_message(
+        GROUP,
+        boss.clone(),
+        "/lottery 圣诞抽奖 | 一等奖 耳机 x1; 100 积分 ×2 | in 45s | join=抽奖",
+    ));
+    let announcement = wait_text(&bot, GROUP, "抽奖 L1：圣诞抽奖").await;
+    assert!(
+        announcement.contains("1 等奖：一等奖 耳机 ×1"),
+        "{announcement}"
+    );
+    assert!(
+        announcement.contains("2 等奖：100 积分 ×2"),
+        "{announcement}"
+    );
+    assert!(announcement.contains("发送“抽奖”参加"), "{announcement}");
+    for (id, name) in [(7_802, "小李"), (7_803, "小张"), (7_804, "小陈")] {
+        bot.push(group_message(
+            GROUP,
+            user_with(id, name, None, Some("zh-hans")),
+            "抽奖",
+        ));
+    }
+    bot.api.wait_for("setMessageReaction", 3, WAIT).await;
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(46));
+    let result = wait_text(&bot, GROUP, "抽奖 L1 开奖").await;
+    assert!(result.contains("种子："), "{result}");
+    let mut credited = 0;
+    for id in [7_802, 7_803, 7_804] {
+        credited += wallet(&bot, GROUP, id).await;
+    }
+    assert_eq!(credited, 200, "two winners of 100 points");
+    assert_eq!(economy_sum(&bot, GROUP).await, 0);
+    bot.stop().await;
+}
