@@ -126,6 +126,8 @@ pub struct Config {
     pub redpacket: crate::features::redpacket::settings::RedpacketSettings,
     /// The points economy: ledger limits, sign-in, activity points.
     pub economy: crate::features::economy::settings::EconomySettings,
+    /// Lotteries: sizes, draw horizon, announcement edits, default time zone.
+    pub lottery: crate::features::lottery::settings::LotterySettings,
 }
 
 /// `[telegram]`
@@ -392,6 +394,7 @@ impl Config {
             return bad("timers.tick", "must be longer than zero");
         }
         self.economy.validate().map_err(Error::Config)?;
+        self.lottery.validate().map_err(Error::Config)?;
         if crate::i18n::Lang::parse(&self.i18n.default_language).is_none() {
             return bad("i18n.default_language", "must be zh-CN or en");
         }

@@ -4,7 +4,8 @@
 //!
 //! - [`economy`]   points ledger, sign-in, activity points, levels, leaderboards, admin adjustments
 //! - [`groups`]    the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
-//! - [`lottery`]   lotteries and their verifiable draws (the draw core so far)
+//! - [`lottery`]   lotteries: one-line creation, joining by button or keyword, timed and threshold draws
+//!   anyone can verify (`/verify L5`), points prizes through the ledger, redemption codes
 //! - [`redpacket`] red packets: lucky, equal and exclusive packets, grabs, expiry refunds, `/verify P…`
 
 pub mod economy;
@@ -26,6 +27,7 @@ pub fn catalog() -> Vec<CommandInfo> {
         .iter()
         .chain(redpacket::COMMANDS)
         .chain(economy::COMMANDS)
+        .chain(lottery::COMMANDS)
         .copied()
         .collect()
 }
@@ -36,14 +38,18 @@ pub fn handler() -> Handler {
         .branch(groups::handler())
         .branch(redpacket::handler())
         .branch(economy::handler())
+        .branch(lottery::handler())
 }
 
 /// One feature's periodic work: resolve the deadlines that are due at `ctx.now()`.
 pub type Ticker = fn(Ctx) -> BoxFuture<'static, crate::Result<()>>;
 
 /// Every feature's periodic work, run in this order on each `timers.tick`.
-pub const TICKERS: &[(&str, Ticker)] =
-    &[("economy", economy::tick), ("redpacket", redpacket::tick)];
+pub const TICKERS: &[(&str, Ticker)] = &[
+    ("economy", economy::tick),
+    ("redpacket", redpacket::tick),
+    ("lottery", lottery::tick),
+];
 
 /// Runs every feature's periodic work once. A failing ticker is logged (and reported to the error hook)
 /// and does not stop the others.

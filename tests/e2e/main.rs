@@ -7,4 +7,5 @@ mod economy;
 mod engine;
 mod fake_api;
 mod foundation;
+mod lottery;
 mod redpacket;

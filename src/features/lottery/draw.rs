@@ -54,6 +54,57 @@ pub fn draw(
     }
 }
 
+/// What `/verify` finds when it redoes a finished draw from the revealed seed and the stored participants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// The draw recomputed from scratch.
+    pub recomputed: DrawResult,
+    /// Whether the revealed seed hashes to the commitment published at creation.
+    pub commitment_ok: bool,
+    /// Whether the recomputed list hash and winners equal the stored ones.
+    pub result_ok: bool,
+}
+
+/// The stored outcome of a finished lottery, as `/verify` reads it back.
+#[derive(Debug, Clone, Copy)]
+pub struct Published<'a> {
+    /// The commitment shown on the announcement.
+    pub commitment: &'a str,
+    /// The participant-list hash recorded by the draw.
+    pub list_hash: &'a str,
+    /// The recorded winners of each tier, in tier order and draw order.
+    pub winners: &'a [Vec<i64>],
+    /// The recorded floor-prize winners, in any order.
+    pub floor: &'a [i64],
+}
+
+/// Recomputes lottery `lottery_id` from its revealed seed and participants and compares it with what was
+/// published and recorded.
+pub fn verify(
+    participants: &[i64],
+    tiers: &[u32],
+    has_floor_prize: bool,
+    seed: &Seed,
+    lottery_id: i64,
+    published: &Published<'_>,
+) -> Verification {
+    let recomputed = draw(participants, tiers, has_floor_prize, seed, lottery_id);
+    let commitment_ok = fairness::commitment(&fairness::tag(Kind::Lottery, lottery_id), seed)
+        == published.commitment;
+    let mut floor = published.floor.to_vec();
+    floor.sort_unstable();
+    let mut recomputed_floor = recomputed.floor.clone();
+    recomputed_floor.sort_unstable();
+    let result_ok = recomputed.list_hash == published.list_hash
+        && recomputed.winners == published.winners
+        && recomputed_floor == floor;
+    Verification {
+        recomputed,
+        commitment_ok,
+        result_ok,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +208,53 @@ mod tests {
         let mut floor = result.floor.clone();
         floor.sort_unstable();
         assert_eq!(floor, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn verification_recomputes_and_catches_any_change() {
+        let people: Vec<i64> = (1..=12).map(|i| i * 11).collect();
+        let seed = seed(9);
+        let done = draw(&people, &[1, 2], true, &seed, 21);
+        let commitment = fairness::commitment("lottery:21", &seed);
+        let published = Published {
+            commitment: &commitment,
+            list_hash: &done.list_hash,
+            winners: &done.winners,
+            floor: &done.floor,
+        };
+        let good = verify(&people, &[1, 2], true, &seed, 21, &published);
+        assert!(good.commitment_ok && good.result_ok);
+        assert_eq!(good.recomputed, done);
+
+        // Another seed than the committed one is caught.
+        let forged = verify(
+            &people,
+            &[1, 2],
+            true,
+            &super::Seed::from_bytes([8; 32]),
+            21,
+            &published,
+        );
+        assert!(!forged.commitment_ok);
+        // Swapped winners, a member added to the list, or a dropped floor winner are caught.
+        let swapped = vec![
+            done.winners[1][..1].to_vec(),
+            vec![done.winners[0][0], done.winners[1][1]],
+        ];
+        let tampered = Published {
+            winners: &swapped,
+            ..published
+        };
+        assert!(!verify(&people, &[1, 2], true, &seed, 21, &tampered).result_ok);
+        let mut more = people.clone();
+        more.push(999);
+        assert!(!verify(&more, &[1, 2], true, &seed, 21, &published).result_ok);
+        let fewer_floor = &done.floor[1..];
+        let dropped = Published {
+            floor: fewer_floor,
+            ..published
+        };
+        assert!(!verify(&people, &[1, 2], true, &seed, 21, &dropped).result_ok);
     }
 
     /// Recomputes the worked example of `docs/verify.md` step by step and checks that the page shows every row.
