@@ -6,11 +6,13 @@
 //! - [`groups`]    the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
 //! - [`lottery`]   lotteries and their verifiable draws (the draw core so far)
 //! - [`redpacket`] red packets: lucky and equal splits, best luck (the split core so far)
+//! - [`welcome`]   welcome and goodbye, the entry gate (captcha, quiz, join requests), rules, anti-raid
 
 pub mod economy;
 pub mod groups;
 pub mod lottery;
 pub mod redpacket;
+pub mod welcome;
 
 use crate::app::{Ctx, Services};
 use crate::i18n::Lang;
@@ -43,19 +45,25 @@ pub struct CommandInfo {
 
 /// Every command of every feature, in the order `/help` lists them.
 pub fn catalog() -> Vec<CommandInfo> {
-    groups::COMMANDS.to_vec()
+    groups::COMMANDS
+        .iter()
+        .chain(welcome::COMMANDS)
+        .copied()
+        .collect()
 }
 
 /// The whole handler tree. Order matters: the first branch that handles an update ends its journey.
 pub fn handler() -> Handler {
-    dptree::entry().branch(groups::handler())
+    dptree::entry()
+        .branch(welcome::handler())
+        .branch(groups::handler())
 }
 
 /// One feature's periodic work: resolve the deadlines that are due at `ctx.now()`.
 pub type Ticker = fn(Ctx) -> BoxFuture<'static, crate::Result<()>>;
 
 /// Every feature's periodic work, run in this order on each `timers.tick`.
-pub const TICKERS: &[(&str, Ticker)] = &[];
+pub const TICKERS: &[(&str, Ticker)] = &[("welcome", welcome::tick)];
 
 /// Runs every feature's periodic work once. A failing ticker is logged (and reported to the error hook)
 /// and does not stop the others.
