@@ -45,6 +45,7 @@ CREATE TABLE welcome_joins (
     chat_id  INTEGER NOT NULL,
     user_id  INTEGER NOT NULL,
     at       INTEGER NOT NULL,
+    left     INTEGER NOT NULL DEFAULT 0,  -- 1 once they left: their next join is a new one
     PRIMARY KEY (chat_id, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX welcome_joins_at ON welcome_joins (chat_id, at);

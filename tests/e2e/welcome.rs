@@ -561,3 +561,127 @@ async fn a_basic_group_is_told_to_upgrade_and_bots_added_by_members_are_removed(
     wait_call_for(&bot, "banChatMember", 6_666).await;
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_kicked_member_who_comes_back_is_asked_again() {
+    let bot = TestBot::start().await;
+    setup(&bot).await;
+    // A short check, so the comeback falls well inside the window in which a second copy of one join
+    // is ignored.
+    bot.push(group_message(GROUP, owner(), "/captcha button 15"));
+    bot.wait_texts(GROUP, 2).await;
+    let ivy = newcomer(3_040, "Ivy");
+    bot.push(joins(&ivy));
+    gate_message(&bot, GROUP, 1).await;
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(16));
+    wait_call_for(&bot, "unbanChatMember", 3_040).await;
+    // Telegram reports the kick, then Ivy joins again a few seconds later.
+    bot.push(chat_member(
+        GROUP,
+        crate::support::fake_api::bot_user(),
+        ivy.clone(),
+        "restricted",
+        "kicked",
+        None,
+    ));
+    bot.push(joins(&ivy));
+    gate_message(&bot, GROUP, 2).await;
+    assert_eq!(restricts_of(&bot, 3_040).len(), 2, "restricted again");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_owners_quiz_is_asked_and_goodbyes_are_said_when_on() {
+    let bot = TestBot::start().await;
+    setup(&bot).await;
+    bot.push(group_message(GROUP, owner(), "/captcha quiz"));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(texts[1].contains("no quiz yet"), "{texts:?}");
+    bot.push(group_message(
+        GROUP,
+        owner(),
+        "/setquiz What do we write here? | Rust",
+    ));
+    let texts = bot.wait_texts(GROUP, 3).await;
+    assert!(texts[2].contains("at least one wrong answer"), "{texts:?}");
+    bot.push(group_message(
+        GROUP,
+        owner(),
+        "/setquiz What do we write here? | Rust | Stock tips | Casino links",
+    ));
+    bot.push(group_message(GROUP, owner(), "/captcha quiz 90"));
+    bot.push(group_message(GROUP, owner(), "/goodbye on"));
+    let texts = bot.wait_texts(GROUP, 6).await;
+    assert!(
+        texts[4].contains("owner's quiz") && texts[4].contains("90"),
+        "{texts:?}"
+    );
+    let kim = newcomer(3_050, "Kim");
+    bot.push(joins(&kim));
+    let question = gate_message(&bot, GROUP, 1).await;
+    assert!(question.params["text"]
+        .as_str()
+        .unwrap()
+        .contains("What do we write here?"));
+    let labels: Vec<String> = question.params["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap().clone())
+        .map(|b| b["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(labels.len(), 3);
+    let right = button_data(&question)[labels.iter().position(|l| l == "Rust").unwrap()].clone();
+    bot.push(callback(GROUP, kim.clone(), 0, &right));
+    bot.api
+        .wait_until(WAIT, |calls| {
+            calls.iter().any(|c| {
+                c.method == "restrictChatMember"
+                    && c.params["permissions"]["can_send_messages"] == true
+            })
+        })
+        .await;
+    bot.settle().await;
+    bot.push(chat_member(
+        GROUP,
+        kim.clone(),
+        kim.clone(),
+        "member",
+        "left",
+        None,
+    ));
+    bot.api
+        .wait_until(WAIT, |calls| {
+            calls.iter().any(|c| {
+                c.method == "sendMessage"
+                    && c.params["text"]
+                        .as_str()
+                        .unwrap_or("")
+                        .contains("Kim left the group")
+            })
+        })
+        .await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_undeliverable_join_request_check_is_declined_by_default() {
+    let bot = TestBot::start().await;
+    setup(&bot).await;
+    bot.api.fail_next(
+        "sendMessage",
+        1,
+        crate::support::fake_api::Failure::Forbidden(
+            "Forbidden: bot can't initiate conversation".into(),
+        ),
+    );
+    bot.push(join_request(GROUP, newcomer(3_060, "Lee"), None));
+    wait_call_for(&bot, "declineChatJoinRequest", 3_060).await;
+    let gates: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM welcome_gates")
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert_eq!(gates, 0);
+    bot.stop().await;
+}

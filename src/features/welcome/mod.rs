@@ -315,14 +315,37 @@ async fn on_member_change(ctx: Ctx, change: ChatMemberUpdated) -> HandlerResult 
     if change.new_chat_member.is_present() {
         on_join(&ctx, &change.chat, user, &change.from).await
     } else {
+        forget_join(&ctx, change.chat.id.0, user).await?;
         on_leave(&ctx, &change.chat, user, &change.from).await
     }
+}
+
+/// Notes that a member left: their next join is a new one (and gated again), and a check they had
+/// pending in the group ends without action, its question deleted.
+async fn forget_join(ctx: &Ctx, chat_id: i64, member: &User) -> crate::Result<()> {
+    let user_id = member.id.0 as i64;
+    let mut conn = ctx.storage.write.acquire().await?;
+    store::record_leave(&mut conn, chat_id, user_id).await?;
+    if let Some(gate) = store::gate_of(&mut conn, chat_id, user_id).await? {
+        if !gate.via_request {
+            if let Some(gate) = store::close_gate(&mut conn, gate.id).await? {
+                delete_question(ctx, &gate);
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn on_service_message(ctx: Ctx, message: Message) -> HandlerResult {
     let chat_id = message.chat.id.0;
     if ctx.config.welcome.delete_service_messages {
-        ctx.outbound.delete(chat_id, message.id);
+        let lang = ctx.group_lang(chat_id).await;
+        match ctx.bot_lacks(chat_id, &[Right::Delete], lang).await? {
+            Some(lack) => warn_rarely(&ctx, chat_id, lack).await?,
+            None => {
+                ctx.outbound.delete(chat_id, message.id);
+            }
+        }
     }
     let Some(from) = message.from.as_ref() else {
         return Ok(());
@@ -333,6 +356,7 @@ async fn on_service_message(ctx: Ctx, message: Message) -> HandlerResult {
         }
     }
     if let Some(member) = message.left_chat_member() {
+        forget_join(&ctx, chat_id, member).await?;
         // When the bot is an admin the same leave also arrives as a chat_member update; say goodbye once.
         let bot_is_admin = ctx
             .groups

@@ -337,7 +337,8 @@ pub async fn close_expired(conn: &mut SqliteConnection, now: i64) -> Result<Vec<
 }
 
 /// Records a join; `false` when the same member's join was already recorded within `dedupe` seconds
-/// (the second copy of one join: a `chat_member` update and a service message).
+/// and they have not left since (the second copy of one join: a `chat_member` update and a service
+/// message).
 pub async fn record_join(
     conn: &mut SqliteConnection,
     chat_id: i64,
@@ -347,8 +348,8 @@ pub async fn record_join(
 ) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO welcome_joins (chat_id, user_id, at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (chat_id, user_id) DO UPDATE SET at = excluded.at
-         WHERE welcome_joins.at <= excluded.at - ?4",
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET at = excluded.at, left = 0
+         WHERE welcome_joins.left = 1 OR welcome_joins.at <= excluded.at - ?4",
     )
     .bind(chat_id)
     .bind(user_id)
@@ -357,6 +358,16 @@ pub async fn record_join(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Records that a member left, so that their next join counts as a new one.
+pub async fn record_leave(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) -> Result<()> {
+    sqlx::query("UPDATE welcome_joins SET left = 1 WHERE chat_id = ? AND user_id = ?")
+        .bind(chat_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The times of the joins recorded in a group since `since`.
@@ -495,6 +506,12 @@ mod tests {
         assert!(record_join(&mut conn, -1, 7, 100, 60).await.unwrap());
         assert!(!record_join(&mut conn, -1, 7, 101, 60).await.unwrap());
         assert!(record_join(&mut conn, -1, 7, 200, 60).await.unwrap());
+        record_leave(&mut conn, -1, 7).await.unwrap();
+        assert!(
+            record_join(&mut conn, -1, 7, 200, 60).await.unwrap(),
+            "a rejoin after leaving is a new join"
+        );
+        assert!(!record_join(&mut conn, -1, 7, 200, 60).await.unwrap());
         assert_eq!(join_times(&mut conn, -1, 150).await.unwrap(), vec![200]);
         for (i, at) in [(2, 10), (1, 11)] {
             let q = Queued {
