@@ -685,3 +685,53 @@ async fn an_undeliverable_join_request_check_is_declined_by_default() {
     assert_eq!(gates, 0);
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn settings_commands_answer_and_bad_input_changes_nothing() {
+    let bot = TestBot::start().await;
+    setup(&bot).await;
+    let says = |text: &'static str| group_message(GROUP, owner(), text);
+    bot.push(says("/captcha button 5"));
+    bot.push(says("/captcha riddle"));
+    bot.push(says("/setwelcome   "));
+    bot.push(says("/antiraid auto 1 60"));
+    let texts = bot.wait_texts(GROUP, 5).await;
+    assert!(texts[1].contains("15–600"), "{texts:?}");
+    assert!(texts[2].starts_with("Usage: /captcha"), "{texts:?}");
+    assert!(texts[3].contains("empty"), "{texts:?}");
+    assert!(texts[4].contains("2–1000"), "{texts:?}");
+    bot.settle().await;
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM welcome_settings")
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "nothing changed");
+
+    bot.push(says("/captcha off"));
+    bot.push(says("/welcome off"));
+    bot.push(says("/antiraid auto 3 60"));
+    bot.push(says("/welcome"));
+    let texts = bot.wait_texts(GROUP, 9).await;
+    assert!(
+        texts[7].contains("3 people join within 60 seconds"),
+        "{texts:?}"
+    );
+    assert!(
+        texts[8].starts_with("Welcome: off") && texts[8].contains("check: off"),
+        "the preview shows the settings: {texts:?}"
+    );
+    // Welcomes are off: a join is neither gated nor greeted.
+    bot.push(joins(&newcomer(3_070, "Pat")));
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(5));
+    a_few_ticks().await;
+    assert_eq!(bot.texts_to(GROUP).len(), 9);
+    assert!(bot.api.calls("restrictChatMember").is_empty());
+    // The group's own raid rule applies: the third join within a minute switches raid mode on.
+    bot.push(joins(&newcomer(3_071, "Quinn")));
+    bot.push(joins(&newcomer(3_072, "Rae")));
+    let texts = bot.wait_texts(GROUP, 10).await;
+    assert!(texts[9].contains("raid mode is on"), "{texts:?}");
+    bot.api.wait_for("restrictChatMember", 1, WAIT).await;
+    bot.stop().await;
+}

@@ -1069,45 +1069,11 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
         Command::Rules => return show_rules(&ctx, &message, lang).await,
         Command::Welcome(arg) => match arg.trim() {
             "" => return preview(&ctx, &message, lang).await,
-            arg => {
-                toggle(
-                    &ctx,
-                    chat_id,
-                    arg,
-                    Column::WelcomeOn,
-                    lang,
-                    "welcome-on",
-                    "welcome-off",
-                    "welcome-usage",
-                )
-                .await?
-            }
+            arg => toggle(&ctx, chat_id, arg, &WELCOME_SWITCH, lang).await?,
         },
-        Command::Goodbye(arg) => {
-            toggle(
-                &ctx,
-                chat_id,
-                arg.trim(),
-                Column::GoodbyeOn,
-                lang,
-                "welcome-goodbye-on",
-                "welcome-goodbye-off",
-                "welcome-goodbye-usage",
-            )
-            .await?
-        }
+        Command::Goodbye(arg) => toggle(&ctx, chat_id, arg.trim(), &GOODBYE_SWITCH, lang).await?,
         Command::CleanWelcome(arg) => {
-            toggle(
-                &ctx,
-                chat_id,
-                arg.trim(),
-                Column::CleanWelcome,
-                lang,
-                "welcome-clean-on",
-                "welcome-clean-off",
-                "welcome-clean-usage",
-            )
-            .await?
+            toggle(&ctx, chat_id, arg.trim(), &CLEAN_SWITCH, lang).await?
         }
         Command::SetWelcome(text) => {
             set_text(
@@ -1148,22 +1114,48 @@ fn on_off(arg: &str) -> Option<bool> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An on/off choice: its column and the wording of its answers.
+struct Switch {
+    column: Column,
+    on: &'static str,
+    off: &'static str,
+    usage: &'static str,
+}
+
+const WELCOME_SWITCH: Switch = Switch {
+    column: Column::WelcomeOn,
+    on: "welcome-on",
+    off: "welcome-off",
+    usage: "welcome-usage",
+};
+
+const GOODBYE_SWITCH: Switch = Switch {
+    column: Column::GoodbyeOn,
+    on: "welcome-goodbye-on",
+    off: "welcome-goodbye-off",
+    usage: "welcome-goodbye-usage",
+};
+
+const CLEAN_SWITCH: Switch = Switch {
+    column: Column::CleanWelcome,
+    on: "welcome-clean-on",
+    off: "welcome-clean-off",
+    usage: "welcome-clean-usage",
+};
+
 async fn toggle(
     ctx: &Ctx,
     chat_id: i64,
     arg: &str,
-    column: Column,
+    switch: &Switch,
     lang: Lang,
-    on: &str,
-    off: &str,
-    usage: &str,
 ) -> crate::Result<String> {
     let Some(wanted) = on_off(arg) else {
-        return Ok(escape(&ctx.t(lang, usage)));
+        return Ok(escape(&ctx.t(lang, switch.usage)));
     };
-    save(ctx, chat_id, column, Choice::Int(wanted as i64)).await?;
-    Ok(escape(&ctx.t(lang, if wanted { on } else { off })))
+    save(ctx, chat_id, switch.column, Choice::Int(wanted as i64)).await?;
+    let id = if wanted { switch.on } else { switch.off };
+    Ok(escape(&ctx.t(lang, id)))
 }
 
 fn template_error(ctx: &Ctx, lang: Lang, err: template::TemplateError) -> String {

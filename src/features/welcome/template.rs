@@ -170,6 +170,34 @@ pub fn join_names(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever an admin writes, the rendered text carries no markup of theirs: every `<` and `&` in
+        /// it comes from the filled-in values or from escaping.
+        #[test]
+        fn admin_text_never_leaks_markup(text in "[a-z <>&{}\\[\\]()\n]{0,60}") {
+            let values = Values {
+                mention: "@m".into(),
+                ..Default::default()
+            };
+            let out = render(&text, &values);
+            prop_assert!(!out.html.contains('<'), "{:?}", out.html);
+            prop_assert!(!out.html.contains("&&"), "{:?}", out.html);
+        }
+
+        /// Every text built only from known placeholders and plain words is accepted.
+        #[test]
+        fn known_placeholders_always_validate(
+            parts in proptest::collection::vec((0..PLACEHOLDERS.len(), "[a-z ]{0,8}"), 1..8)
+        ) {
+            let text: String = parts
+                .iter()
+                .map(|(i, word)| format!("x{word}{{{}}}", PLACEHOLDERS[*i]))
+                .collect();
+            prop_assert_eq!(validate(&text), Ok(()));
+        }
+    }
 
     fn values() -> Values {
         Values {
