@@ -60,3 +60,16 @@ CREATE TABLE welcome_queue (
     queued_at  INTEGER NOT NULL,
     PRIMARY KEY (chat_id, user_id)
 ) WITHOUT ROWID;
+
+-- Newcomers restricted silently during a raid. When raid mode ends, one message with one button lets each
+-- of them in with their own press, so a raid costs the group one message instead of one per joiner.
+CREATE TABLE welcome_held (
+    chat_id    INTEGER NOT NULL,
+    user_id    INTEGER NOT NULL,
+    first_name TEXT    NOT NULL,
+    full_name  TEXT    NOT NULL,
+    username   TEXT,
+    held_at    INTEGER NOT NULL,
+    announced  INTEGER NOT NULL DEFAULT 0,  -- 1 once the release button was posted
+    PRIMARY KEY (chat_id, user_id)
+) WITHOUT ROWID;

@@ -425,6 +425,55 @@ async fn thirty_joins_in_ten_seconds_switch_raid_mode_without_flooding() {
             .await
             .unwrap();
     assert_eq!(raid_until, 0);
+    // Once the raid is over, one message lets the members held during it in, each with their own press.
+    let calls = bot
+        .api
+        .wait_until(WAIT, |calls| {
+            calls
+                .iter()
+                .any(|c| c.method == "sendMessage" && button_data(c) == ["wh"])
+        })
+        .await;
+    let release = calls
+        .iter()
+        .find(|c| c.method == "sendMessage" && button_data(c) == ["wh"])
+        .unwrap();
+    assert!(release.params["text"]
+        .as_str()
+        .unwrap()
+        .contains("16 members"));
+    bot.push(callback(GROUP, owner(), 0, "wh"));
+    let answered = bot.api.wait_for("answerCallbackQuery", 2, WAIT).await;
+    assert_eq!(answered[1].params["show_alert"], true, "not held: refused");
+    bot.push(callback(GROUP, newcomer(4_020, "Raider20"), 0, "wh"));
+    bot.api
+        .wait_until(WAIT, |calls| {
+            calls.iter().any(|c| {
+                c.method == "restrictChatMember"
+                    && c.params["user_id"] == 4_020
+                    && c.params["permissions"]["can_send_messages"] == true
+            })
+        })
+        .await;
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(5));
+    let calls = bot
+        .api
+        .wait_until(WAIT, |calls| {
+            calls.iter().any(|c| {
+                c.method == "sendMessage"
+                    && c.params["text"]
+                        .as_str()
+                        .unwrap_or("")
+                        .starts_with("Welcome to")
+            })
+        })
+        .await;
+    let sends = calls
+        .iter()
+        .filter(|c| c.method == "sendMessage" && is_to(c, GROUP))
+        .count();
+    assert!(sends <= 20, "still within the group's limit: {sends}");
     bot.stop().await;
 }
 

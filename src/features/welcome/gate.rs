@@ -220,6 +220,9 @@ pub fn parse_callback(data: &str) -> Option<(i64, usize)> {
     Some((gate.parse().ok()?, option.parse().ok()?))
 }
 
+/// The callback data of the one button that lets members held during a raid in.
+pub const RELEASE_DATA: &str = "wh";
+
 /// Whether the joins seen at `join_times` (unix seconds) reach `threshold` within the `window` seconds
 /// ending at `now`.
 pub fn is_raid(join_times: &[i64], now: i64, threshold: u32, window: i64) -> bool {

@@ -140,6 +140,11 @@ pub fn handler() -> Handler {
                 .endpoint(on_gate_press),
         )
         .branch(
+            Update::filter_callback_query()
+                .filter(|query: CallbackQuery| query.data.as_deref() == Some(gate::RELEASE_DATA))
+                .endpoint(on_release_press),
+        )
+        .branch(
             Update::filter_message()
                 .branch(
                     dptree::filter(|m: Message| {
@@ -326,6 +331,7 @@ async fn forget_join(ctx: &Ctx, chat_id: i64, member: &User) -> crate::Result<()
     let user_id = member.id.0 as i64;
     let mut conn = ctx.storage.write.acquire().await?;
     store::record_leave(&mut conn, chat_id, user_id).await?;
+    store::unhold(&mut conn, chat_id, user_id).await?;
     if let Some(gate) = store::gate_of(&mut conn, chat_id, user_id).await? {
         if !gate.via_request {
             if let Some(gate) = store::close_gate(&mut conn, gate.id).await? {
@@ -455,7 +461,11 @@ async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User) -> Handler
     }
     if choices.raid_until > now {
         match settings.raid_action {
-            RaidAction::Restrict => restrict(ctx, chat_id, user_id),
+            RaidAction::Restrict => {
+                restrict(ctx, chat_id, user_id);
+                let mut conn = ctx.storage.write.acquire().await?;
+                store::hold(&mut conn, chat_id, &queued(member), now).await?;
+            }
             RaidAction::Kick => kick(ctx, chat_id, user_id),
         }
         return Ok(());
@@ -795,6 +805,34 @@ async fn on_gate_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
     }
 }
 
+/// A press on the button posted when raid mode ended: members held during the raid get out, one press
+/// each; anyone else is told it is not for them. The group comes from the pressed message itself.
+async fn on_release_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
+    let lang = Lang::from_telegram(query.from.language_code.as_deref())
+        .unwrap_or_else(|| ctx.default_lang());
+    let Some(chat_id) = query.message.as_ref().map(|m| m.chat().id.0) else {
+        answer_press(&ctx, &query, ctx.t(lang, "welcome-held-not-held"), true);
+        return Ok(());
+    };
+    let user_id = query.from.id.0 as i64;
+    let released = {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::release(&mut conn, chat_id, user_id).await?
+    };
+    match released {
+        Some(member) => {
+            tracing::info!(chat_id, user_id, "member held during a raid let in");
+            answer_press(&ctx, &query, ctx.t(lang, "welcome-gate-passed"), false);
+            unrestrict(&ctx, chat_id, user_id);
+            enqueue_welcome(&ctx, chat_id, &member).await
+        }
+        None => {
+            answer_press(&ctx, &query, ctx.t(lang, "welcome-held-not-held"), true);
+            Ok(())
+        }
+    }
+}
+
 async fn pass(ctx: &Ctx, gate: &Gate, user: &User) -> crate::Result<()> {
     tracing::info!(
         chat_id = gate.chat_id,
@@ -849,6 +887,25 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
         };
         for chat_id in due {
             post_welcome(&ctx, chat_id).await?;
+        }
+        let releases = {
+            let mut conn = ctx.storage.write.acquire().await?;
+            store::take_releases(&mut conn, now).await?
+        };
+        for (chat_id, count) in releases {
+            let lang = ctx.group_lang(chat_id).await;
+            let markup =
+                InlineKeyboardMarkup::default().append_row(vec![InlineKeyboardButton::callback(
+                    ctx.t(lang, "welcome-button-human"),
+                    gate::RELEASE_DATA,
+                )]);
+            ctx.outbound.send_text(
+                Text::plain(
+                    chat_id,
+                    ctx.ta(lang, "welcome-held-release", &fargs! {"count" => count}),
+                )
+                .markup(markup),
+            );
         }
         Ok(())
     }

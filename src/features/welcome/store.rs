@@ -469,6 +469,77 @@ pub async fn clear_queue(conn: &mut SqliteConnection, chat_id: i64) -> Result<()
     Ok(())
 }
 
+/// Holds a member restricted during a raid until raid mode ends.
+pub async fn hold(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    member: &Queued,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO welcome_held (chat_id, user_id, first_name, full_name, username, held_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET announced = 0, held_at = excluded.held_at",
+    )
+    .bind(chat_id)
+    .bind(member.user_id)
+    .bind(&member.first_name)
+    .bind(&member.full_name)
+    .bind(&member.username)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Groups whose raid mode is over at `now` and that hold members not yet told how to get out, with how
+/// many; they are marked told.
+pub async fn take_releases(conn: &mut SqliteConnection, now: i64) -> Result<Vec<(i64, i64)>> {
+    let found: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT h.chat_id, COUNT(*) FROM welcome_held h
+         LEFT JOIN welcome_settings s ON s.chat_id = h.chat_id
+         WHERE h.announced = 0 AND COALESCE(s.raid_until, 0) <= ?
+         GROUP BY h.chat_id",
+    )
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (chat_id, _) in &found {
+        sqlx::query("UPDATE welcome_held SET announced = 1 WHERE chat_id = ?")
+            .bind(chat_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(found)
+}
+
+/// Lets a held member go once their raid mode is over; `None` when they are not held or the raid is
+/// still on.
+pub async fn release(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<Option<Queued>> {
+    Ok(sqlx::query_as(
+        "DELETE FROM welcome_held WHERE chat_id = ? AND user_id = ? AND announced = 1
+         RETURNING user_id, first_name, full_name, username",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Forgets a held member who left.
+pub async fn unhold(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM welcome_held WHERE chat_id = ? AND user_id = ?")
+        .bind(chat_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -530,6 +601,35 @@ mod tests {
             vec![2, 1]
         );
         assert!(take_queue(&mut conn, -1).await.unwrap().is_empty());
+    }
+
+    #[sqlx::test]
+    async fn held_members_are_released_only_after_the_raid(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let member = Queued {
+            user_id: 7,
+            first_name: "Ann".into(),
+            full_name: "Ann".into(),
+            username: None,
+        };
+        set(&mut conn, -1, Column::RaidUntil, Choice::Int(100))
+            .await
+            .unwrap();
+        hold(&mut conn, -1, &member, 50).await.unwrap();
+        assert!(take_releases(&mut conn, 99).await.unwrap().is_empty());
+        assert_eq!(
+            release(&mut conn, -1, 7).await.unwrap(),
+            None,
+            "raid still on"
+        );
+        assert_eq!(take_releases(&mut conn, 100).await.unwrap(), vec![(-1, 1)]);
+        assert!(
+            take_releases(&mut conn, 101).await.unwrap().is_empty(),
+            "told once"
+        );
+        assert_eq!(release(&mut conn, -1, 8).await.unwrap(), None);
+        assert_eq!(release(&mut conn, -1, 7).await.unwrap(), Some(member));
+        assert_eq!(release(&mut conn, -1, 7).await.unwrap(), None);
     }
 
     #[sqlx::test]
