@@ -784,3 +784,48 @@ async fn settings_commands_answer_and_bad_input_changes_nothing() {
     bot.api.wait_for("restrictChatMember", 1, WAIT).await;
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn an_admin_letting_a_member_in_ends_their_check() {
+    let bot = TestBot::start().await;
+    setup(&bot).await;
+    let sam = newcomer(3_080, "Sam");
+    bot.push(joins(&sam));
+    gate_message(&bot, GROUP, 1).await;
+    bot.settle().await;
+    // The question's id is stored once its send is confirmed.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while sqlx::query_scalar::<_, Option<i64>>("SELECT message_id FROM welcome_gates")
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap()
+        .is_none()
+    {
+        assert!(tokio::time::Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    bot.push(chat_member(
+        GROUP,
+        owner(),
+        sam.clone(),
+        "restricted",
+        "member",
+        None,
+    ));
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(130));
+    bot.api
+        .wait_until(WAIT, |calls| {
+            calls.iter().any(|c| {
+                c.method == "sendMessage"
+                    && c.params["text"]
+                        .as_str()
+                        .unwrap_or("")
+                        .starts_with("Welcome to")
+            })
+        })
+        .await;
+    assert!(bot.api.calls("banChatMember").is_empty(), "no timeout kick");
+    bot.stop().await;
+}

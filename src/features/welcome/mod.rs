@@ -127,6 +127,28 @@ pub fn handler() -> Handler {
                 })
                 .endpoint(on_member_change),
         )
+        .branch(
+            Update::filter_chat_member()
+                .filter(|change: ChatMemberUpdated| {
+                    is_group(&change.chat)
+                        && change.old_chat_member.kind.is_restricted()
+                        && (change.new_chat_member.kind.is_member()
+                            || change.new_chat_member.kind.is_privileged())
+                })
+                .filter_async(|ctx: Ctx, change: ChatMemberUpdated| async move {
+                    if change.from.id == ctx.me.id {
+                        return false;
+                    }
+                    let user_id = change.new_chat_member.user.id.0 as i64;
+                    match ctx.storage.write.acquire().await {
+                        Ok(mut conn) => store::is_waiting(&mut conn, change.chat.id.0, user_id)
+                            .await
+                            .unwrap_or(false),
+                        Err(_) => false,
+                    }
+                })
+                .endpoint(on_let_in_by_admin),
+        )
         .branch(Update::filter_chat_join_request().endpoint(on_join_request))
         .branch(
             Update::filter_callback_query()
@@ -323,6 +345,28 @@ async fn on_member_change(ctx: Ctx, change: ChatMemberUpdated) -> HandlerResult 
         forget_join(&ctx, change.chat.id.0, user).await?;
         on_leave(&ctx, &change.chat, user, &change.from).await
     }
+}
+
+/// An admin lifted the restriction of a member who was still being checked (or held since a raid): the
+/// check ends as passed, its question is deleted, and they join the next welcome.
+async fn on_let_in_by_admin(ctx: Ctx, change: ChatMemberUpdated) -> HandlerResult {
+    let chat_id = change.chat.id.0;
+    let user = &change.new_chat_member.user;
+    let user_id = user.id.0 as i64;
+    let gate = {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::unhold(&mut conn, chat_id, user_id).await?;
+        store::close_gate_of(&mut conn, chat_id, user_id).await?
+    };
+    if let Some(gate) = gate {
+        delete_question(&ctx, &gate);
+    }
+    tracing::info!(
+        chat_id,
+        user_id,
+        "an admin let a member in before the check ended"
+    );
+    enqueue_welcome(&ctx, chat_id, &queued(user)).await
 }
 
 /// Notes that a member left: their next join is a new one (and gated again), and a check they had

@@ -530,6 +530,19 @@ pub async fn release(
     .await?)
 }
 
+/// Whether a member waits in a group: a pending check there, or held since a raid.
+pub async fn is_waiting(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM welcome_gates WHERE chat_id = ?1 AND user_id = ?2 AND via_request = 0
+         UNION ALL SELECT 1 FROM welcome_held WHERE chat_id = ?1 AND user_id = ?2 LIMIT 1",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// Forgets a held member who left.
 pub async fn unhold(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) -> Result<()> {
     sqlx::query("DELETE FROM welcome_held WHERE chat_id = ? AND user_id = ?")
