@@ -503,7 +503,12 @@ async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User) -> Handler
     if let Some(gate) = request_gate {
         delete_question(ctx, &gate);
     }
-    if choices.raid_until > now {
+    let exempt = adder_is_admin || ctx.admins.is_admin(chat_id, user_id as u64).await?;
+    if choices.raid_until > now && !exempt {
+        if !chat.is_supergroup() {
+            // A basic group cannot restrict anyone: the raid only silences the welcomes there.
+            return Ok(());
+        }
         match settings.raid_action {
             RaidAction::Restrict => {
                 restrict(ctx, chat_id, user_id);
@@ -514,7 +519,6 @@ async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User) -> Handler
         }
         return Ok(());
     }
-    let exempt = adder_is_admin || ctx.admins.is_admin(chat_id, user_id as u64).await?;
     let mode = mode_of(ctx, &choices);
     if exempt || mode == Mode::Off {
         return enqueue_welcome(ctx, chat_id, &queued(member)).await;
