@@ -829,3 +829,37 @@ async fn an_admin_letting_a_member_in_ends_their_check() {
     assert!(bot.api.calls("banChatMember").is_empty(), "no timeout kick");
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn join_notices_can_be_deleted_and_big_groups_read_rules_in_private() {
+    let bot = TestBot::start_with(&[
+        ("GROUPOPS_WELCOME__DELETE_SERVICE_MESSAGES", "true"),
+        ("GROUPOPS_WELCOME__RULES_PRIVATE_FROM", "5"),
+    ])
+    .await;
+    setup(&bot).await;
+    let notice = new_members(GROUP, owner(), vec![newcomer(3_090, "Uma")]);
+    let notice_id = notice["message"]["message_id"].as_i64().unwrap();
+    bot.push(notice);
+    let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted[0].params["message_id"].as_i64(), Some(notice_id));
+    bot.settle().await;
+    assert!(
+        restricts_of(&bot, 3_090).is_empty(),
+        "added by the owner: no check"
+    );
+
+    bot.push(group_message(GROUP, owner(), "/setrules No ads."));
+    bot.push(group_message(GROUP, newcomer(3_090, "Uma"), "/rules"));
+    bot.wait_texts(GROUP, 3).await;
+    let answer = bot.api.calls("sendMessage").pop().unwrap();
+    assert!(answer.params["text"]
+        .as_str()
+        .unwrap()
+        .contains("private chat"));
+    assert_eq!(
+        answer.params["reply_markup"]["inline_keyboard"][0][0]["url"],
+        format!("https://t.me/groupops_bot?start=rules_{GROUP}")
+    );
+    bot.stop().await;
+}
