@@ -703,7 +703,12 @@ async fn on_leave(ctx: &Ctx, chat: &Chat, member: &User, by: &User) -> HandlerRe
         return Ok(());
     }
     let lang = ctx.group_lang(chat_id).await;
-    let values = values_for(ctx, chat, &[queued(member)], lang, false).await;
+    let needs_count = choices
+        .goodbye_text
+        .as_deref()
+        .is_some_and(template::needs_count);
+    let title = chat.title().unwrap_or_default();
+    let values = group_values(ctx, chat_id, title, &[queued(member)], lang, needs_count).await;
     let html = match &choices.goodbye_text {
         Some(text) => template::render(text, &values).html,
         None => ctx.ta(
@@ -962,24 +967,6 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
 
 // ---------------------------------------------------------------------------------------------------
 // Welcomes
-
-async fn values_for(
-    ctx: &Ctx,
-    chat: &Chat,
-    members: &[Queued],
-    lang: Lang,
-    count: bool,
-) -> template::Values {
-    group_values(
-        ctx,
-        chat.id.0,
-        chat.title().unwrap_or_default(),
-        members,
-        lang,
-        count,
-    )
-    .await
-}
 
 async fn group_values(
     ctx: &Ctx,
