@@ -128,6 +128,8 @@ pub struct Config {
     pub economy: crate::features::economy::settings::EconomySettings,
     /// Lotteries: sizes, draw horizon, announcement edits, default time zone.
     pub lottery: crate::features::lottery::settings::LotterySettings,
+    /// Welcome, entry gate, rules and anti-raid.
+    pub welcome: crate::features::welcome::settings::WelcomeSettings,
 }
 
 /// `[telegram]`
@@ -399,6 +401,7 @@ impl Config {
             return bad("i18n.default_language", "must be zh-CN or en");
         }
         self.redpacket.validate()?;
+        self.welcome.validate().map_err(Error::Config)?;
         Ok(())
     }
 }

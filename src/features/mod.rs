@@ -7,11 +7,13 @@
 //! - [`lottery`]   lotteries: one-line creation, joining by button or keyword, timed and threshold draws
 //!   anyone can verify (`/verify L5`), points prizes through the ledger, redemption codes
 //! - [`redpacket`] red packets: lucky, equal and exclusive packets, grabs, expiry refunds, `/verify P…`
+//! - [`welcome`]   welcome and goodbye, the entry gate (captcha, quiz, join requests), rules, anti-raid
 
 pub mod economy;
 pub mod groups;
 pub mod lottery;
 pub mod redpacket;
+pub mod welcome;
 
 use crate::i18n::Lang;
 pub use crate::services::{Audience, CommandInfo};
@@ -25,8 +27,9 @@ use teloxide::types::{BotCommand, BotCommandScope};
 pub fn catalog() -> Vec<CommandInfo> {
     groups::COMMANDS
         .iter()
-        .chain(redpacket::COMMANDS)
+        .chain(welcome::COMMANDS)
         .chain(economy::COMMANDS)
+        .chain(redpacket::COMMANDS)
         .chain(lottery::COMMANDS)
         .copied()
         .collect()
@@ -35,6 +38,7 @@ pub fn catalog() -> Vec<CommandInfo> {
 /// The whole handler tree. Order matters: the first branch that handles an update ends its journey.
 pub fn handler() -> Handler {
     dptree::entry()
+        .branch(welcome::handler())
         .branch(groups::handler())
         .branch(redpacket::handler())
         .branch(economy::handler())
@@ -46,6 +50,7 @@ pub type Ticker = fn(Ctx) -> BoxFuture<'static, crate::Result<()>>;
 
 /// Every feature's periodic work, run in this order on each `timers.tick`.
 pub const TICKERS: &[(&str, Ticker)] = &[
+    ("welcome", welcome::tick),
     ("economy", economy::tick),
     ("redpacket", redpacket::tick),
     ("lottery", lottery::tick),

@@ -9,3 +9,4 @@ mod fake_api;
 mod foundation;
 mod lottery;
 mod redpacket;
+mod welcome;

@@ -1,0 +1,359 @@
+//! The entry gate's pure core: the gate modes, arithmetic questions, the owner's quiz, the buttons'
+//! order, the callback data, and the raid detector. No Telegram, no database, no clock: randomness and
+//! time are passed in.
+
+use rand::Rng;
+
+/// The shortest gate timeout an admin may set, in seconds.
+pub const MIN_TIMEOUT: u64 = 15;
+/// The longest gate timeout an admin may set, in seconds.
+pub const MAX_TIMEOUT: u64 = 600;
+/// Telegram lets a bot write to a join requester for five minutes, so their gate never lasts longer.
+pub const MAX_REQUEST_TIMEOUT: u64 = 300;
+/// The most answers a quiz may offer (right one included), so the buttons fit on a phone.
+pub const MAX_QUIZ_OPTIONS: usize = 6;
+/// The longest quiz answer, in characters (a button label).
+pub const MAX_ANSWER_CHARS: usize = 40;
+/// The longest quiz question, in characters.
+pub const MAX_QUESTION_CHARS: usize = 300;
+
+/// How a group checks newcomers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// No gate.
+    Off,
+    /// One "I'm human" button.
+    Button,
+    /// A small sum with four options.
+    Math,
+    /// The owner's own question.
+    Quiz,
+}
+
+impl Mode {
+    /// Reads a mode as written in a command or a setting.
+    pub fn parse(text: &str) -> Option<Mode> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "off" | "none" => Some(Mode::Off),
+            "button" => Some(Mode::Button),
+            "math" => Some(Mode::Math),
+            "quiz" => Some(Mode::Quiz),
+            _ => None,
+        }
+    }
+
+    /// The name stored in the database and shown to admins.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Off => "off",
+            Mode::Button => "button",
+            Mode::Math => "math",
+            Mode::Quiz => "quiz",
+        }
+    }
+}
+
+/// A question with its buttons, ready to post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    /// The question text (empty for the button gate, whose wording comes from the caller).
+    pub question: String,
+    /// The button labels in the order shown.
+    pub options: Vec<String>,
+    /// The index of the right button.
+    pub answer: usize,
+}
+
+/// An arithmetic question: `a + b` or `a − b` (never negative) or `a × b` with small numbers, its right
+/// answer and three distinct wrong answers close to it, shuffled.
+pub fn math_challenge(rng: &mut impl Rng) -> Challenge {
+    let (question, right) = match rng.random_range(0..3u8) {
+        0 => {
+            let (a, b) = (rng.random_range(2..=20i64), rng.random_range(2..=20i64));
+            (format!("{a} + {b} = ?"), a + b)
+        }
+        1 => {
+            let (a, b) = (rng.random_range(10..=30i64), rng.random_range(1..=9i64));
+            (format!("{a} − {b} = ?"), a - b)
+        }
+        _ => {
+            let (a, b) = (rng.random_range(2..=9i64), rng.random_range(2..=9i64));
+            (format!("{a} × {b} = ?"), a * b)
+        }
+    };
+    let mut wrong = Vec::new();
+    while wrong.len() < 3 {
+        let offset = rng.random_range(1..=5i64) * if rng.random_bool(0.5) { 1 } else { -1 };
+        let candidate = right + offset;
+        if candidate >= 0 && candidate != right && !wrong.contains(&candidate) {
+            wrong.push(candidate);
+        }
+    }
+    let mut options = vec![right.to_string()];
+    options.extend(wrong.iter().map(|n| n.to_string()));
+    shuffled(question, options, rng)
+}
+
+/// Shuffles `options` (the right one first) and remembers where the right one went.
+pub fn shuffled(question: String, options: Vec<String>, rng: &mut impl Rng) -> Challenge {
+    let mut order: Vec<usize> = (0..options.len()).collect();
+    for i in (1..order.len()).rev() {
+        let j = rng.random_range(0..=i);
+        order.swap(i, j);
+    }
+    let answer = order.iter().position(|&i| i == 0).unwrap_or(0);
+    Challenge {
+        question,
+        options: order.into_iter().map(|i| options[i].clone()).collect(),
+        answer,
+    }
+}
+
+/// The owner's quiz.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quiz {
+    /// The question.
+    pub question: String,
+    /// The right answer.
+    pub right: String,
+    /// The wrong answers.
+    pub wrong: Vec<String>,
+}
+
+/// Why a quiz was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuizError {
+    /// No question before the first `|`.
+    NoQuestion,
+    /// No right answer after the question.
+    NoRightAnswer,
+    /// Only a right answer: nothing to choose from.
+    NoWrongAnswer,
+    /// More answers than fit as buttons.
+    TooManyAnswers,
+    /// An answer longer than a button label may be.
+    AnswerTooLong,
+    /// A question longer than allowed.
+    QuestionTooLong,
+    /// The same answer given twice.
+    DuplicateAnswer,
+}
+
+/// Reads `question | right | wrong 1 | wrong 2 …`.
+pub fn parse_quiz(text: &str) -> Result<Quiz, QuizError> {
+    let mut parts = text.split('|').map(str::trim);
+    let question = parts.next().unwrap_or_default().to_string();
+    if question.is_empty() {
+        return Err(QuizError::NoQuestion);
+    }
+    if question.chars().count() > MAX_QUESTION_CHARS {
+        return Err(QuizError::QuestionTooLong);
+    }
+    let right = match parts.next() {
+        Some(right) if !right.is_empty() => right.to_string(),
+        _ => return Err(QuizError::NoRightAnswer),
+    };
+    let wrong: Vec<String> = parts.filter(|p| !p.is_empty()).map(String::from).collect();
+    if wrong.is_empty() {
+        return Err(QuizError::NoWrongAnswer);
+    }
+    if wrong.len() + 1 > MAX_QUIZ_OPTIONS {
+        return Err(QuizError::TooManyAnswers);
+    }
+    let all: Vec<&String> = std::iter::once(&right).chain(wrong.iter()).collect();
+    if all.iter().any(|a| a.chars().count() > MAX_ANSWER_CHARS) {
+        return Err(QuizError::AnswerTooLong);
+    }
+    for (i, a) in all.iter().enumerate() {
+        if all[..i]
+            .iter()
+            .any(|b| b.to_lowercase() == a.to_lowercase())
+        {
+            return Err(QuizError::DuplicateAnswer);
+        }
+    }
+    Ok(Quiz {
+        question,
+        right,
+        wrong,
+    })
+}
+
+impl Quiz {
+    /// The quiz as a challenge with its answers shuffled.
+    pub fn challenge(&self, rng: &mut impl Rng) -> Challenge {
+        let mut options = vec![self.right.clone()];
+        options.extend(self.wrong.iter().cloned());
+        shuffled(self.question.clone(), options, rng)
+    }
+
+    /// The answers as stored: the right one first, one per line.
+    pub fn stored_answers(&self) -> String {
+        std::iter::once(self.right.as_str())
+            .chain(self.wrong.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Rebuilds a stored quiz.
+    pub fn from_stored(question: &str, answers: &str) -> Option<Quiz> {
+        let mut lines = answers.lines();
+        let right = lines.next()?.to_string();
+        let wrong: Vec<String> = lines.map(String::from).collect();
+        (!question.is_empty() && !wrong.is_empty()).then(|| Quiz {
+            question: question.to_string(),
+            right,
+            wrong,
+        })
+    }
+}
+
+/// The callback data of a gate button: `wg:<gate id>:<option index>`.
+pub fn callback_data(gate_id: i64, option: usize) -> String {
+    format!("wg:{gate_id}:{option}")
+}
+
+/// Reads gate callback data; `None` for anything else.
+pub fn parse_callback(data: &str) -> Option<(i64, usize)> {
+    let rest = data.strip_prefix("wg:")?;
+    let (gate, option) = rest.split_once(':')?;
+    Some((gate.parse().ok()?, option.parse().ok()?))
+}
+
+/// The callback data of the one button that lets members held during a raid in.
+pub const RELEASE_DATA: &str = "wh";
+
+/// Whether the joins seen at `join_times` (unix seconds) reach `threshold` within the `window` seconds
+/// ending at `now`.
+pub fn is_raid(join_times: &[i64], now: i64, threshold: u32, window: i64) -> bool {
+    let recent = join_times
+        .iter()
+        .filter(|&&at| at > now - window && at <= now)
+        .count();
+    recent >= threshold as usize
+}
+
+/// Reads a timeout in seconds as `/captcha` takes it: 15–600.
+pub fn parse_timeout(text: &str) -> Option<u64> {
+    let secs: u64 = text.trim().trim_end_matches('s').parse().ok()?;
+    (MIN_TIMEOUT..=MAX_TIMEOUT).contains(&secs).then_some(secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    fn solve(question: &str) -> i64 {
+        let words: Vec<&str> = question.split_whitespace().collect();
+        let (a, b): (i64, i64) = (words[0].parse().unwrap(), words[2].parse().unwrap());
+        match words[1] {
+            "+" => a + b,
+            "−" => a - b,
+            "×" => a * b,
+            other => panic!("unknown operator {other}"),
+        }
+    }
+
+    #[test]
+    fn math_questions_have_one_right_answer_among_four_distinct_options() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let mut answer_positions = [0usize; 4];
+        for _ in 0..500 {
+            let challenge = math_challenge(&mut rng);
+            assert_eq!(challenge.options.len(), 4);
+            let right = solve(&challenge.question);
+            assert_eq!(challenge.options[challenge.answer], right.to_string());
+            let mut sorted = challenge.options.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted.len(), 4, "distinct options: {challenge:?}");
+            assert!(challenge
+                .options
+                .iter()
+                .all(|o| o.parse::<i64>().unwrap() >= 0));
+            answer_positions[challenge.answer] += 1;
+        }
+        assert!(
+            answer_positions.iter().all(|&n| n > 60),
+            "the right answer moves around: {answer_positions:?}"
+        );
+    }
+
+    #[test]
+    fn quiz_parses_and_refuses_bad_input() {
+        let quiz = parse_quiz(" 本群讨论什么？ | Rust | Python | 炒股 ").unwrap();
+        assert_eq!(quiz.question, "本群讨论什么？");
+        assert_eq!(quiz.right, "Rust");
+        assert_eq!(quiz.wrong, vec!["Python", "炒股"]);
+        assert_eq!(parse_quiz("| a | b"), Err(QuizError::NoQuestion));
+        assert_eq!(parse_quiz("question"), Err(QuizError::NoRightAnswer));
+        assert_eq!(parse_quiz("question |  | b"), Err(QuizError::NoRightAnswer));
+        assert_eq!(parse_quiz("question | a"), Err(QuizError::NoWrongAnswer));
+        assert_eq!(
+            parse_quiz("q | a | b | c | d | e | f | g"),
+            Err(QuizError::TooManyAnswers)
+        );
+        assert_eq!(parse_quiz("q | a | A"), Err(QuizError::DuplicateAnswer));
+        let long = "x".repeat(MAX_ANSWER_CHARS + 1);
+        assert_eq!(
+            parse_quiz(&format!("q | {long} | b")),
+            Err(QuizError::AnswerTooLong)
+        );
+    }
+
+    #[test]
+    fn quiz_round_trips_through_storage_and_shuffles_with_the_answer_tracked() {
+        let quiz = parse_quiz("q | right | w1 | w2").unwrap();
+        let stored = Quiz::from_stored(&quiz.question, &quiz.stored_answers()).unwrap();
+        assert_eq!(stored, quiz);
+        let mut rng = StdRng::seed_from_u64(1);
+        for _ in 0..50 {
+            let challenge = quiz.challenge(&mut rng);
+            assert_eq!(challenge.options[challenge.answer], "right");
+            assert_eq!(challenge.options.len(), 3);
+        }
+    }
+
+    #[test]
+    fn callback_data_round_trips_and_rejects_others() {
+        let data = callback_data(123_456_789, 3);
+        assert!(data.len() <= 64);
+        assert_eq!(parse_callback(&data), Some((123_456_789, 3)));
+        assert_eq!(parse_callback("rp:1:2"), None);
+        assert_eq!(parse_callback("wg:x:1"), None);
+        assert_eq!(parse_callback("wg:1"), None);
+    }
+
+    #[test]
+    fn raid_counts_only_joins_inside_the_window() {
+        let now = 1_000;
+        let joins: Vec<i64> = (0..14).map(|i| now - i).collect();
+        assert!(!is_raid(&joins, now, 15, 60), "14 joins are not 15");
+        let mut more = joins.clone();
+        more.push(now - 59);
+        assert!(is_raid(&more, now, 15, 60));
+        let mut old = joins;
+        old.push(now - 60);
+        assert!(
+            !is_raid(&old, now, 15, 60),
+            "a join 60 s ago has left the window"
+        );
+        assert!(
+            !is_raid(&[now + 5; 20], now, 15, 60),
+            "future joins do not count"
+        );
+    }
+
+    #[test]
+    fn timeouts_and_modes_parse() {
+        assert_eq!(parse_timeout("120"), Some(120));
+        assert_eq!(parse_timeout("15s"), Some(15));
+        assert_eq!(parse_timeout("14"), None);
+        assert_eq!(parse_timeout("601"), None);
+        assert_eq!(parse_timeout("abc"), None);
+        assert_eq!(Mode::parse("MATH"), Some(Mode::Math));
+        assert_eq!(Mode::parse("riddle"), None);
+    }
+}

@@ -1,0 +1,674 @@
+//! The SQL of the welcome feature: per-group choices, pending gates, recent joins and the welcome queue.
+
+use crate::error::Result;
+use sqlx::{AssertSqlSafe, FromRow, SqliteConnection};
+
+/// A group's stored choices; `None` fields fall back to the `[welcome]` settings.
+#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq)]
+pub struct GroupChoices {
+    /// The group.
+    pub chat_id: i64,
+    /// Whether newcomers are greeted.
+    pub welcome_on: bool,
+    /// The admin's welcome, or the shipped one.
+    pub welcome_text: Option<String>,
+    /// Whether leavers get a goodbye.
+    pub goodbye_on: bool,
+    /// The admin's goodbye, or the shipped one.
+    pub goodbye_text: Option<String>,
+    /// Whether a new welcome deletes the previous one.
+    pub clean_welcome: bool,
+    /// `off`, `button`, `math` or `quiz`.
+    pub captcha_mode: Option<String>,
+    /// Seconds a newcomer has.
+    pub captcha_timeout: Option<i64>,
+    /// The owner's quiz question.
+    pub quiz_question: Option<String>,
+    /// The quiz answers, right one first, one per line.
+    pub quiz_answers: Option<String>,
+    /// The group's rules.
+    pub rules: Option<String>,
+    /// Joins that make a raid.
+    pub raid_joins: Option<i64>,
+    /// Seconds in which they must come.
+    pub raid_window: Option<i64>,
+    /// Raid mode is on until then (unix seconds).
+    pub raid_until: i64,
+    /// The last welcome posted.
+    pub last_welcome_id: Option<i64>,
+}
+
+impl GroupChoices {
+    /// The choices of a group that never changed anything.
+    pub fn fresh(chat_id: i64) -> Self {
+        Self {
+            chat_id,
+            welcome_on: true,
+            clean_welcome: true,
+            ..Default::default()
+        }
+    }
+}
+
+/// A group's choices (the fresh defaults when it never set any).
+pub async fn choices(conn: &mut SqliteConnection, chat_id: i64) -> Result<GroupChoices> {
+    let found = sqlx::query_as::<_, GroupChoices>(
+        "SELECT chat_id, welcome_on, welcome_text, goodbye_on, goodbye_text, clean_welcome, captcha_mode,
+                captcha_timeout, quiz_question, quiz_answers, rules, raid_joins, raid_window, raid_until,
+                last_welcome_id
+         FROM welcome_settings WHERE chat_id = ?",
+    )
+    .bind(chat_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.unwrap_or_else(|| GroupChoices::fresh(chat_id)))
+}
+
+/// A value for one stored choice.
+#[derive(Debug, Clone)]
+pub enum Choice {
+    /// A number or a flag.
+    Int(i64),
+    /// A text, or NULL for "back to the default".
+    Text(Option<String>),
+}
+
+/// The columns a command may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// `welcome_on`
+    WelcomeOn,
+    /// `welcome_text`
+    WelcomeText,
+    /// `goodbye_on`
+    GoodbyeOn,
+    /// `goodbye_text`
+    GoodbyeText,
+    /// `clean_welcome`
+    CleanWelcome,
+    /// `captcha_mode`
+    CaptchaMode,
+    /// `captcha_timeout`
+    CaptchaTimeout,
+    /// `quiz_question`
+    QuizQuestion,
+    /// `quiz_answers`
+    QuizAnswers,
+    /// `rules`
+    Rules,
+    /// `raid_joins`
+    RaidJoins,
+    /// `raid_window`
+    RaidWindow,
+    /// `raid_until`
+    RaidUntil,
+}
+
+impl Column {
+    fn name(self) -> &'static str {
+        match self {
+            Column::WelcomeOn => "welcome_on",
+            Column::WelcomeText => "welcome_text",
+            Column::GoodbyeOn => "goodbye_on",
+            Column::GoodbyeText => "goodbye_text",
+            Column::CleanWelcome => "clean_welcome",
+            Column::CaptchaMode => "captcha_mode",
+            Column::CaptchaTimeout => "captcha_timeout",
+            Column::QuizQuestion => "quiz_question",
+            Column::QuizAnswers => "quiz_answers",
+            Column::Rules => "rules",
+            Column::RaidJoins => "raid_joins",
+            Column::RaidWindow => "raid_window",
+            Column::RaidUntil => "raid_until",
+        }
+    }
+}
+
+/// Stores one choice of a group.
+pub async fn set(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    column: Column,
+    value: Choice,
+) -> Result<()> {
+    sqlx::query("INSERT OR IGNORE INTO welcome_settings (chat_id) VALUES (?)")
+        .bind(chat_id)
+        .execute(&mut *conn)
+        .await?;
+    // The column name comes from the fixed list above, never from users; the value stays bound.
+    let sql = format!(
+        "UPDATE welcome_settings SET {} = ? WHERE chat_id = ?",
+        column.name()
+    );
+    let query = sqlx::query(AssertSqlSafe(sql));
+    let query = match value {
+        Choice::Int(n) => query.bind(n),
+        Choice::Text(text) => query.bind(text),
+    };
+    query.bind(chat_id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Remembers the newest welcome and returns the one before it (for clean mode).
+pub async fn swap_last_welcome(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    message_id: i64,
+) -> Result<Option<i64>> {
+    let previous = choices(&mut *conn, chat_id).await?.last_welcome_id;
+    sqlx::query("INSERT OR IGNORE INTO welcome_settings (chat_id) VALUES (?)")
+        .bind(chat_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE welcome_settings SET last_welcome_id = ? WHERE chat_id = ?")
+        .bind(message_id)
+        .bind(chat_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(previous)
+}
+
+/// Whether the group may be told again that the bot cannot gate there (at most once per `gap` seconds);
+/// marks it told.
+pub async fn may_warn(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    now: i64,
+    gap: i64,
+) -> Result<bool> {
+    sqlx::query("INSERT OR IGNORE INTO welcome_settings (chat_id) VALUES (?)")
+        .bind(chat_id)
+        .execute(&mut *conn)
+        .await?;
+    let done = sqlx::query(
+        "UPDATE welcome_settings SET warned_at = ?2 WHERE chat_id = ?1 AND (warned_at = 0 OR warned_at <= ?2 - ?3)",
+    )
+    .bind(chat_id)
+    .bind(now)
+    .bind(gap)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A pending entry gate.
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct Gate {
+    /// Its id (in the buttons' callback data).
+    pub id: i64,
+    /// The group.
+    pub chat_id: i64,
+    /// The newcomer.
+    pub user_id: i64,
+    /// Their name as shown.
+    pub user_name: String,
+    /// `button`, `math` or `quiz`.
+    pub kind: String,
+    /// A join request asked in a private chat.
+    pub via_request: bool,
+    /// Where the question was posted.
+    pub message_chat: i64,
+    /// The question's message, once sent.
+    pub message_id: Option<i64>,
+    /// Button labels, one per line.
+    pub options: String,
+    /// The right button.
+    pub answer: i64,
+    /// When it times out.
+    pub deadline: i64,
+}
+
+/// A gate to open.
+#[derive(Debug, Clone)]
+pub struct NewGate<'a> {
+    /// The group.
+    pub chat_id: i64,
+    /// The newcomer.
+    pub user_id: i64,
+    /// Their name as shown.
+    pub user_name: &'a str,
+    /// `button`, `math` or `quiz`.
+    pub kind: &'a str,
+    /// A join request asked in a private chat.
+    pub via_request: bool,
+    /// Where the question goes.
+    pub message_chat: i64,
+    /// Button labels.
+    pub options: &'a [String],
+    /// The right button.
+    pub answer: usize,
+    /// When it times out.
+    pub deadline: i64,
+    /// Now.
+    pub now: i64,
+}
+
+const GATE_COLUMNS: &str =
+    "id, chat_id, user_id, user_name, kind, via_request, message_chat, message_id, options, answer, deadline";
+
+/// Opens a gate; `None` when this member already has one pending in this group.
+pub async fn open_gate(conn: &mut SqliteConnection, gate: &NewGate<'_>) -> Result<Option<i64>> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO welcome_gates
+             (chat_id, user_id, user_name, kind, via_request, message_chat, options, answer, deadline, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (chat_id, user_id) DO NOTHING RETURNING id",
+    )
+    .bind(gate.chat_id)
+    .bind(gate.user_id)
+    .bind(gate.user_name)
+    .bind(gate.kind)
+    .bind(gate.via_request)
+    .bind(gate.message_chat)
+    .bind(gate.options.join("\n"))
+    .bind(gate.answer as i64)
+    .bind(gate.deadline)
+    .bind(gate.now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Records the message that carries a gate's question.
+pub async fn set_gate_message(conn: &mut SqliteConnection, id: i64, message_id: i64) -> Result<()> {
+    sqlx::query("UPDATE welcome_gates SET message_id = ? WHERE id = ?")
+        .bind(message_id)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A pending gate by id.
+pub async fn gate(conn: &mut SqliteConnection, id: i64) -> Result<Option<Gate>> {
+    let sql = format!("SELECT {GATE_COLUMNS} FROM welcome_gates WHERE id = ?");
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Closes a gate and returns it; `None` when someone (a press, the ticker) closed it first.
+pub async fn close_gate(conn: &mut SqliteConnection, id: i64) -> Result<Option<Gate>> {
+    let sql = format!("DELETE FROM welcome_gates WHERE id = ? RETURNING {GATE_COLUMNS}");
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// A member's pending gate in a group, if any.
+pub async fn gate_of(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<Option<Gate>> {
+    let sql = format!("SELECT {GATE_COLUMNS} FROM welcome_gates WHERE chat_id = ? AND user_id = ?");
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(chat_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Closes a member's pending gate in a group, if any (an admin let them in meanwhile).
+pub async fn close_gate_of(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<Option<Gate>> {
+    let sql = format!(
+        "DELETE FROM welcome_gates WHERE chat_id = ? AND user_id = ? RETURNING {GATE_COLUMNS}"
+    );
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(chat_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Closes and returns every gate whose deadline has passed.
+pub async fn close_expired(conn: &mut SqliteConnection, now: i64) -> Result<Vec<Gate>> {
+    let sql = format!("DELETE FROM welcome_gates WHERE deadline <= ? RETURNING {GATE_COLUMNS}");
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(now)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Records a join; `false` when the same member's join was already recorded within `dedupe` seconds
+/// and they have not left since (the second copy of one join: a `chat_member` update and a service
+/// message).
+pub async fn record_join(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    now: i64,
+    dedupe: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO welcome_joins (chat_id, user_id, at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET at = excluded.at, left = 0
+         WHERE welcome_joins.left = 1 OR welcome_joins.at <= excluded.at - ?4",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(now)
+    .bind(dedupe)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records that a member left, so that their next join counts as a new one.
+pub async fn record_leave(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) -> Result<()> {
+    sqlx::query("UPDATE welcome_joins SET left = 1 WHERE chat_id = ? AND user_id = ?")
+        .bind(chat_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The times of the joins recorded in a group since `since`.
+pub async fn join_times(conn: &mut SqliteConnection, chat_id: i64, since: i64) -> Result<Vec<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT at FROM welcome_joins WHERE chat_id = ? AND at > ?")
+            .bind(chat_id)
+            .bind(since)
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+/// Forgets joins older than `before`.
+pub async fn prune_joins(conn: &mut SqliteConnection, before: i64) -> Result<()> {
+    sqlx::query("DELETE FROM welcome_joins WHERE at < ?")
+        .bind(before)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A member waiting for the next welcome.
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct Queued {
+    /// The member.
+    pub user_id: i64,
+    /// First name.
+    pub first_name: String,
+    /// Full name.
+    pub full_name: String,
+    /// @username without the @.
+    pub username: Option<String>,
+}
+
+/// Puts a member in the queue of the group's next welcome.
+pub async fn enqueue(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    member: &Queued,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO welcome_queue (chat_id, user_id, first_name, full_name, username, queued_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(chat_id)
+    .bind(member.user_id)
+    .bind(&member.first_name)
+    .bind(&member.full_name)
+    .bind(&member.username)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Groups whose oldest queued member waited since `queued_before` or earlier.
+pub async fn due_queues(conn: &mut SqliteConnection, queued_before: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT chat_id FROM welcome_queue GROUP BY chat_id HAVING MIN(queued_at) <= ?",
+    )
+    .bind(queued_before)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Takes a group's whole queue, in the order they came.
+pub async fn take_queue(conn: &mut SqliteConnection, chat_id: i64) -> Result<Vec<Queued>> {
+    let mut taken: Vec<(i64, Queued)> = Vec::new();
+    let rows: Vec<(i64, i64, String, String, Option<String>)> = sqlx::query_as(
+        "DELETE FROM welcome_queue WHERE chat_id = ?
+         RETURNING queued_at, user_id, first_name, full_name, username",
+    )
+    .bind(chat_id)
+    .fetch_all(conn)
+    .await?;
+    for (at, user_id, first_name, full_name, username) in rows {
+        taken.push((
+            at,
+            Queued {
+                user_id,
+                first_name,
+                full_name,
+                username,
+            },
+        ));
+    }
+    taken.sort_by_key(|(at, q)| (*at, q.user_id));
+    Ok(taken.into_iter().map(|(_, q)| q).collect())
+}
+
+/// Drops a group's queue (raid mode: nobody is greeted).
+pub async fn clear_queue(conn: &mut SqliteConnection, chat_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM welcome_queue WHERE chat_id = ?")
+        .bind(chat_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Holds a member restricted during a raid until raid mode ends.
+pub async fn hold(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    member: &Queued,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO welcome_held (chat_id, user_id, first_name, full_name, username, held_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET announced = 0, held_at = excluded.held_at",
+    )
+    .bind(chat_id)
+    .bind(member.user_id)
+    .bind(&member.first_name)
+    .bind(&member.full_name)
+    .bind(&member.username)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Groups whose raid mode is over at `now` and that hold members not yet told how to get out, with how
+/// many; they are marked told.
+pub async fn take_releases(conn: &mut SqliteConnection, now: i64) -> Result<Vec<(i64, i64)>> {
+    let found: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT h.chat_id, COUNT(*) FROM welcome_held h
+         LEFT JOIN welcome_settings s ON s.chat_id = h.chat_id
+         WHERE h.announced = 0 AND COALESCE(s.raid_until, 0) <= ?
+         GROUP BY h.chat_id",
+    )
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (chat_id, _) in &found {
+        sqlx::query("UPDATE welcome_held SET announced = 1 WHERE chat_id = ?")
+            .bind(chat_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(found)
+}
+
+/// Lets a held member go once their raid mode is over; `None` when they are not held or the raid is
+/// still on.
+pub async fn release(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<Option<Queued>> {
+    Ok(sqlx::query_as(
+        "DELETE FROM welcome_held WHERE chat_id = ? AND user_id = ? AND announced = 1
+         RETURNING user_id, first_name, full_name, username",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Whether a member waits in a group: a pending check there, or held since a raid.
+pub async fn is_waiting(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM welcome_gates WHERE chat_id = ?1 AND user_id = ?2 AND via_request = 0
+         UNION ALL SELECT 1 FROM welcome_held WHERE chat_id = ?1 AND user_id = ?2 LIMIT 1",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Forgets a held member who left.
+pub async fn unhold(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM welcome_held WHERE chat_id = ? AND user_id = ?")
+        .bind(chat_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::SqlitePool;
+
+    #[sqlx::test]
+    async fn a_gate_opens_once_per_member_and_closes_once(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let options = vec!["1".to_string(), "2".to_string()];
+        let new = NewGate {
+            chat_id: -1,
+            user_id: 7,
+            user_name: "Ann",
+            kind: "math",
+            via_request: false,
+            message_chat: -1,
+            options: &options,
+            answer: 1,
+            deadline: 200,
+            now: 80,
+        };
+        let id = open_gate(&mut conn, &new).await.unwrap().unwrap();
+        assert_eq!(open_gate(&mut conn, &new).await.unwrap(), None);
+        set_gate_message(&mut conn, id, 55).await.unwrap();
+        let gate = gate(&mut conn, id).await.unwrap().unwrap();
+        assert_eq!((gate.message_id, gate.answer), (Some(55), 1));
+        assert!(close_expired(&mut conn, 199).await.unwrap().is_empty());
+        assert_eq!(close_expired(&mut conn, 200).await.unwrap().len(), 1);
+        assert_eq!(close_gate(&mut conn, id).await.unwrap(), None);
+    }
+
+    #[sqlx::test]
+    async fn joins_dedupe_and_queue_drains_in_order(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        assert!(record_join(&mut conn, -1, 7, 100, 60).await.unwrap());
+        assert!(!record_join(&mut conn, -1, 7, 101, 60).await.unwrap());
+        assert!(record_join(&mut conn, -1, 7, 200, 60).await.unwrap());
+        record_leave(&mut conn, -1, 7).await.unwrap();
+        assert!(
+            record_join(&mut conn, -1, 7, 200, 60).await.unwrap(),
+            "a rejoin after leaving is a new join"
+        );
+        assert!(!record_join(&mut conn, -1, 7, 200, 60).await.unwrap());
+        assert_eq!(join_times(&mut conn, -1, 150).await.unwrap(), vec![200]);
+        for (i, at) in [(2, 10), (1, 11)] {
+            let q = Queued {
+                user_id: i,
+                first_name: format!("u{i}"),
+                full_name: format!("u{i}"),
+                username: None,
+            };
+            enqueue(&mut conn, -1, &q, at).await.unwrap();
+        }
+        assert!(due_queues(&mut conn, 9).await.unwrap().is_empty());
+        assert_eq!(due_queues(&mut conn, 10).await.unwrap(), vec![-1]);
+        let taken = take_queue(&mut conn, -1).await.unwrap();
+        assert_eq!(
+            taken.iter().map(|q| q.user_id).collect::<Vec<_>>(),
+            vec![2, 1]
+        );
+        assert!(take_queue(&mut conn, -1).await.unwrap().is_empty());
+    }
+
+    #[sqlx::test]
+    async fn held_members_are_released_only_after_the_raid(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let member = Queued {
+            user_id: 7,
+            first_name: "Ann".into(),
+            full_name: "Ann".into(),
+            username: None,
+        };
+        set(&mut conn, -1, Column::RaidUntil, Choice::Int(100))
+            .await
+            .unwrap();
+        hold(&mut conn, -1, &member, 50).await.unwrap();
+        assert!(take_releases(&mut conn, 99).await.unwrap().is_empty());
+        assert_eq!(
+            release(&mut conn, -1, 7).await.unwrap(),
+            None,
+            "raid still on"
+        );
+        assert_eq!(take_releases(&mut conn, 100).await.unwrap(), vec![(-1, 1)]);
+        assert!(
+            take_releases(&mut conn, 101).await.unwrap().is_empty(),
+            "told once"
+        );
+        assert_eq!(release(&mut conn, -1, 8).await.unwrap(), None);
+        assert_eq!(release(&mut conn, -1, 7).await.unwrap(), Some(member));
+        assert_eq!(release(&mut conn, -1, 7).await.unwrap(), None);
+    }
+
+    #[sqlx::test]
+    async fn choices_default_then_stick(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        assert_eq!(
+            choices(&mut conn, -1).await.unwrap(),
+            GroupChoices::fresh(-1)
+        );
+        set(
+            &mut conn,
+            -1,
+            Column::CaptchaMode,
+            Choice::Text(Some("math".into())),
+        )
+        .await
+        .unwrap();
+        set(&mut conn, -1, Column::WelcomeOn, Choice::Int(0))
+            .await
+            .unwrap();
+        let got = choices(&mut conn, -1).await.unwrap();
+        assert_eq!(got.captcha_mode.as_deref(), Some("math"));
+        assert!(!got.welcome_on && got.clean_welcome);
+        assert_eq!(swap_last_welcome(&mut conn, -1, 5).await.unwrap(), None);
+        assert_eq!(swap_last_welcome(&mut conn, -1, 6).await.unwrap(), Some(5));
+        assert!(may_warn(&mut conn, -1, 1000, 3600).await.unwrap());
+        assert!(!may_warn(&mut conn, -1, 1001, 3600).await.unwrap());
+    }
+}
