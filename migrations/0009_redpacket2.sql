@@ -27,7 +27,8 @@ CREATE TABLE redpacket_rules (
     max_claims_per_day  INTEGER CHECK (max_claims_per_day BETWEEN 0 AND 100000)
 );
 
--- Wrong quiz answers: the member may answer again once wrong_at + cool-down has passed.
+-- The last wrong quiz answer (or refused claim) of a member: the member may answer again, and is told
+-- again, once wrong_at + the cool-down has passed.
 CREATE TABLE redpacket_quiz_wrong (
     packet_id  INTEGER NOT NULL,
     chat_id    INTEGER NOT NULL,

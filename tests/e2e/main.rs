@@ -7,3 +7,4 @@ mod engine;
 mod fake_api;
 mod foundation;
 mod redpacket;
+mod redpacket2;

@@ -646,21 +646,27 @@ async fn on_grab(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
         let mut conn = ctx.storage.read.acquire().await?;
         let packet = store::get(&mut conn, id)
             .await?
-            .filter(|p| p.chat_id == chat && p.is_open());
+            .filter(|p| p.chat_id == chat);
         let already = store::claimed(&mut conn, id, user).await?.is_some();
         drop(conn);
-        if let Some(packet) = packet.filter(|_| !already) {
-            if let Some(reason) = ineligible(&ctx, lang, &packet, user).await? {
-                let query_id = query.id.clone();
-                ctx.outbound.immediate("answerCallbackQuery", move |bot| {
-                    bot.answer_callback_query(query_id.clone())
-                        .text(reason.clone())
-                        .show_alert(true)
-                        .send()
-                        .boxed()
-                });
-                return Ok(());
+        // Pass and quiz packets have no button: a crafted press on one is treated as an unknown packet.
+        let refusal = match &packet {
+            Some(packet) if packet.mode != "grab" => Some(ctx.t(lang, "redpacket-alert-unknown")),
+            Some(packet) if packet.is_open() && !already => {
+                ineligible(&ctx, lang, packet, user).await?
             }
+            _ => None,
+        };
+        if let Some(reason) = refusal {
+            let query_id = query.id.clone();
+            ctx.outbound.immediate("answerCallbackQuery", move |bot| {
+                bot.answer_callback_query(query_id.clone())
+                    .text(reason.clone())
+                    .show_alert(true)
+                    .send()
+                    .boxed()
+            });
+            return Ok(());
         }
     }
     let outcome = match (packet_id, chat_id) {
@@ -1094,7 +1100,12 @@ async fn on_attempt(ctx: Ctx, message: Message, attempt: Attempt) -> HandlerResu
         return Ok(());
     }
     if let Some(reason) = ineligible(&ctx, lang, &packet, user).await? {
-        ctx.reply(&message, reason);
+        // One reply per member per cool-down, so repeating the phrase does not flood the group.
+        if !cooling {
+            let mut conn = ctx.storage.write.acquire().await?;
+            store::set_quiz_wrong(&mut conn, packet.id, chat, user, now).await?;
+            ctx.reply(&message, reason);
+        }
         return Ok(());
     }
     let outcome = store::grab(

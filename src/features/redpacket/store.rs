@@ -1335,4 +1335,119 @@ mod tests {
         .await;
         assert!(dup.is_err());
     }
+
+    #[sqlx::test]
+    async fn a_relay_round_is_paid_only_by_the_asked_member(pool: SqlitePool) {
+        fund(&pool, -5, 1, 100).await;
+        fund(&pool, -5, 2, 10).await;
+        let new = NewRelay {
+            chat_id: -5,
+            starter: 1,
+            starter_name: "Sam",
+            total: 30,
+            count: 1,
+            deadline_secs: 600,
+            thread_id: None,
+            now: 100,
+            expires_at: 10_000,
+            min_share: 1,
+        };
+        let mut tx = pool.begin().await.unwrap();
+        let (relay, packet) = start_relay(&mut tx, &new, &Seed::from_bytes([3; 32]))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!((relay.round, relay.packet_id), (1, Some(packet.id)));
+        assert_eq!(packet.relay_id, Some(relay.id));
+        grab(&pool, -5, packet.id, 2, "Bo", None, 101)
+            .await
+            .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let ended = relays_with_ended_packet(&mut conn).await.unwrap();
+        assert_eq!(ended.len(), 1);
+        assert!(ask(&mut conn, relay.id, 2, "Bo", 700).await.unwrap());
+        drop(conn);
+        let seed = Seed::from_bytes([4; 32]);
+        let press = |user: i64, round: i64| {
+            let pool = pool.clone();
+            let seed = seed.clone();
+            async move {
+                press_relay(&pool, relay.id, round, user, "X", 200, 10_000, 1, &seed)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(matches!(press(3, 2).await, RelayPress::NotYou));
+        assert!(matches!(press(2, 3).await, RelayPress::Gone));
+        // Bo holds 10 + 30 = 40: enough for one round of 30.
+        let RelayPress::Sent(sent) = press(2, 2).await else {
+            panic!("the asked member's press sends the round")
+        };
+        let (relay, second) = *sent;
+        assert_eq!((relay.round, relay.status.as_str()), (2, "running"));
+        assert_eq!((second.sender, second.total), (2, 30));
+        assert!(matches!(press(2, 2).await, RelayPress::Gone));
+        grab(&pool, -5, second.id, 1, "Sam", None, 201)
+            .await
+            .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        assert!(ask(&mut conn, relay.id, 1, "Sam", 800).await.unwrap());
+        drop(conn);
+        ledger::transfer(
+            &mut pool.acquire().await.unwrap(),
+            &Move {
+                chat_id: -5,
+                from: Account::Wallet(1),
+                to: Account::Mint,
+                amount: 80,
+                reason: "test",
+                actor: None,
+                reference: None,
+                at: 0,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            press(1, 3).await,
+            RelayPress::Insufficient { balance: 20 }
+        ));
+        let mut conn = pool.acquire().await.unwrap();
+        let claims = relay_claims(&mut conn, relay.id).await.unwrap();
+        let triples: Vec<(i64, i64, i64)> = claims.iter().map(|c| (c.0, c.2, c.4)).collect();
+        assert_eq!(triples, vec![(1, 2, 30), (2, 1, 30)]);
+        assert!(end_relay(&mut conn, relay.id, "stopped", 300)
+            .await
+            .unwrap());
+        assert!(!end_relay(&mut conn, relay.id, "ended", 301).await.unwrap());
+        assert_eq!(ledger::economy_sum(&mut conn, -5).await.unwrap(), 0);
+    }
+
+    #[sqlx::test]
+    async fn rules_fall_back_to_the_defaults_per_key(pool: SqlitePool) {
+        let defaults = Rules {
+            min_member_hours: 1,
+            require_spoken: false,
+            min_level: 0,
+            sender_may_claim: true,
+            max_claims_per_day: 0,
+        };
+        let mut conn = pool.acquire().await.unwrap();
+        assert_eq!(rules(&mut conn, -5, defaults).await.unwrap(), defaults);
+        assert!(set_rule(&mut conn, -5, "require_spoken", 1).await.unwrap());
+        assert!(set_rule(&mut conn, -5, "max_claims_per_day", 3)
+            .await
+            .unwrap());
+        assert!(!set_rule(&mut conn, -5, "chat_id", 3).await.unwrap());
+        let got = rules(&mut conn, -5, defaults).await.unwrap();
+        assert_eq!(
+            got,
+            Rules {
+                require_spoken: true,
+                max_claims_per_day: 3,
+                ..defaults
+            }
+        );
+        assert_eq!(rules(&mut conn, -6, defaults).await.unwrap(), defaults);
+    }
 }
