@@ -5,7 +5,7 @@
 //! - [`economy`]   points ledger, sign-in rules, levels (the core and its SQL so far)
 //! - [`groups`]    the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
 //! - [`lottery`]   lotteries and their verifiable draws (the draw core so far)
-//! - [`redpacket`] red packets: lucky, equal and exclusive packets, grabs, expiry refunds, `/verify P…`
+//! - [`redpacket`] red packets: lucky, equal, exclusive, 口令 and 答题 packets, claim rules, relays, `/verify P…`
 
 pub mod economy;
 pub mod groups;

@@ -7,10 +7,17 @@
 //!   leading numbers make a lucky packet; a first number above `max_total` is read as a user id.
 //! - `/hongbao mint …` (admins with the "change group info" right): the same, paid from the group's mint.
 //! - `/verify P17`: the commitment, and once the packet has ended its seed and the recomputed shares.
+//! - `/hongbao pass <total> <count> <口令>`: members claim by typing the phrase; `/hongbao quiz <total>
+//!   <count> <question> | <answer>`: members claim by answering (a wrong reply starts a cool-down).
+//! - `/hongbao rules` and `/hongbao set <key> <value>` (change-info right): the group's claim rules, checked
+//!   for every packet kind except exclusive ones.
+//! - `/relay <total> <count> [deadline]`, `/relay stop`, `/relay stats`: 红包接龙.
 //!
-//! The rooms: [`split`] (the pure split), [`store`] (the SQL: create, grab, expire), [`settings`]. The
-//! ticker expires packets (refunding what is left) and edits packet messages, at most once per
-//! `edit_interval` while members grab, and at once when a packet ends.
+//! The rooms: [`split`] (the pure split), [`eligibility`] (the claim rules and answer normalizing),
+//! [`relay`] (relay decisions and sums), [`store`] (the SQL), [`settings`]. The ticker expires packets
+//! (refunding what is left), edits packet messages (at most once per `edit_interval` while members grab, and
+//! at once when a packet ends), posts the `+N` lines of 口令/答题 claims, asks each finished relay round's
+//! best luck to send the next one, and ends (or reminds once) relays whose deadline passed.
 
 pub mod eligibility;
 pub mod relay;

@@ -734,7 +734,7 @@ pub async fn claimed(
         .await
 }
 
-/// When the member last answered a quiz packet wrongly, if they did.
+/// When the member last answered a quiz packet wrongly (or was refused a claim of a typed packet), if ever.
 pub async fn quiz_wrong_at(
     conn: &mut SqliteConnection,
     packet_id: i64,
@@ -749,7 +749,7 @@ pub async fn quiz_wrong_at(
     .await
 }
 
-/// Records a wrong quiz answer at `now`, which starts the member's cool-down.
+/// Records a wrong quiz answer (or a refused typed claim) at `now`, which starts the member's cool-down.
 pub async fn set_quiz_wrong(
     conn: &mut SqliteConnection,
     packet_id: i64,
