@@ -13,8 +13,11 @@ ALTER TABLE redpackets ADD COLUMN announced_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX redpackets_typed_open ON redpackets (chat_id) WHERE status = 'open' AND mode <> 'grab';
 CREATE INDEX redpackets_relay ON redpackets (relay_id, relay_round) WHERE relay_id IS NOT NULL;
 
--- Whether the ticker has posted a claim's `+N` line (pass and quiz packets only; grabs are answered at once).
+-- Whether a claim's `+N` line was posted. Grabs are answered at once by their button alert, so their claims
+-- are written as announced; pass and quiz claims wait for the ticker, which posts them in batches.
 ALTER TABLE redpacket_claims ADD COLUMN announced INTEGER NOT NULL DEFAULT 0;
+UPDATE redpacket_claims SET announced = 1;
+CREATE INDEX redpacket_claims_unannounced ON redpacket_claims (packet_id) WHERE announced = 0;
 CREATE INDEX redpacket_claims_by_member ON redpacket_claims (chat_id, user_id, claimed_at);
 
 -- A group's own eligibility rules; a missing row or NULL value means the configured default.

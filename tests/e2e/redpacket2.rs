@@ -508,6 +508,9 @@ async fn a_poor_best_luck_is_told_and_relays_stop_by_starter_or_admin() {
         .await
         .unwrap();
     }
+    // The ask survives a restart: its button is resolved from the database.
+    let bot = bot.restart().await;
+    let pool = bot.ctx.storage.write.clone();
     let alert = press(&bot, named(6_401), 901, "rl:1:2").await;
     assert!(alert.contains("积分不够") && alert.contains('5'), "{alert}");
     assert_eq!(relay_status(&pool, 1).await, "asking");

@@ -1147,22 +1147,24 @@ async fn relay_command(ctx: &Ctx, message: &Message, args: &str) -> HandlerResul
         ctx.reply(message, ctx.t(lang, "redpacket-group-only"));
         return Ok(());
     }
-    let Some(from) = message
+    let from = message
         .from
         .as_ref()
-        .filter(|_| message.sender_chat.is_none())
-    else {
+        .filter(|_| message.sender_chat.is_none());
+    let (word, rest) = first_word(args);
+    match word.to_lowercase().as_str() {
+        "stop" | "停止" => {
+            return relay_stop(ctx, message, lang, from.map(|f| f.id.0 as i64)).await
+        }
+        "stats" | "统计" => return relay_stats(ctx, message, lang).await,
+        _ => {}
+    }
+    let Some(from) = from else {
         ctx.reply(message, ctx.t(lang, "redpacket-no-sender"));
         return Ok(());
     };
     let user = from.id.0 as i64;
     let chat = message.chat.id.0;
-    let (word, rest) = first_word(args);
-    match word.to_lowercase().as_str() {
-        "stop" | "停止" => return relay_stop(ctx, message, lang, user).await,
-        "stats" | "统计" => return relay_stats(ctx, message, lang).await,
-        _ => {}
-    }
     let settings = &ctx.config.redpacket;
     let (count_word, rest) = first_word(rest);
     let (deadline_word, _) = first_word(rest);
@@ -1277,22 +1279,25 @@ fn announce_packet(ctx: &Ctx, lang: Lang, packet: &Packet, reply_to: Option<&Mes
     });
 }
 
-async fn relay_stop(ctx: &Ctx, message: &Message, lang: Lang, user: i64) -> HandlerResult {
+/// `/relay stop`: the starter, or any admin of the group (an anonymous admin too), ends the live relay.
+async fn relay_stop(ctx: &Ctx, message: &Message, lang: Lang, user: Option<i64>) -> HandlerResult {
     let chat = message.chat.id.0;
-    let mut conn = ctx.storage.write.acquire().await?;
+    let mut conn = ctx.storage.read.acquire().await?;
     let Some(relay) = store::live_relay(&mut conn, chat).await? else {
         ctx.reply(message, ctx.t(lang, "redpacket-relay-none"));
         return Ok(());
     };
-    if relay.starter != user {
-        if let Some(refusal) = ctx.refusal(message, Right::ChangeInfo, lang).await? {
-            drop(conn);
-            ctx.reply(message, ctx.t(lang, "redpacket-relay-stop-refused"));
-            tracing::debug!(refusal, "relay stop refused");
-            return Ok(());
-        }
+    drop(conn);
+    let allowed = user == Some(relay.starter) || ctx.admins.sender_rights(message).await?.is_some();
+    if !allowed {
+        ctx.reply(message, ctx.t(lang, "redpacket-relay-stop-refused"));
+        return Ok(());
     }
-    store::end_relay(&mut conn, relay.id, "stopped", ctx.now()).await?;
+    let mut conn = ctx.storage.write.acquire().await?;
+    if !store::end_relay(&mut conn, relay.id, "stopped", ctx.now()).await? {
+        ctx.reply(message, ctx.t(lang, "redpacket-relay-none"));
+        return Ok(());
+    }
     ctx.reply(
         message,
         ctx.ta(

@@ -495,8 +495,9 @@ pub async fn grab(
     )
     .await?;
     sqlx::query(
-        "INSERT INTO redpacket_claims (packet_id, chat_id, user_id, user_name, position, amount, claimed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO redpacket_claims (packet_id, chat_id, user_id, user_name, position, amount, claimed_at,
+                                       announced)
+         VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT mode = 'grab' FROM redpackets WHERE id = ?))",
     )
     .bind(id)
     .bind(chat_id)
@@ -505,6 +506,7 @@ pub async fn grab(
     .bind(position)
     .bind(amount)
     .bind(now)
+    .bind(id)
     .execute(&mut *tx)
     .await?;
     let exhausted = position + 1 == count;
@@ -778,8 +780,8 @@ pub async fn due_announcements(
     interval: i64,
 ) -> Result<Vec<Packet>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT * FROM redpackets p WHERE mode <> 'grab'
-           AND EXISTS (SELECT 1 FROM redpacket_claims c WHERE c.packet_id = p.id AND c.announced = 0)
+        "SELECT * FROM redpackets WHERE mode <> 'grab'
+           AND id IN (SELECT packet_id FROM redpacket_claims WHERE announced = 0)
            AND (status <> 'open' OR announced_at <= ?) ORDER BY id",
     )
     .bind(now - interval)
