@@ -180,6 +180,21 @@ async fn a_pass_packet_ignores_wrong_phrases_and_pays_the_right_one() {
         texts.iter().any(|t| t.contains(&format!("An +{got}"))),
         "the claims are announced as +N: {texts:?}"
     );
+    // Incomplete requests get their usage and create nothing.
+    bot.push(group_message(GROUP, sender(), "/hongbao pass 10 2"));
+    wait_text(&bot, "/hongbao pass 总额 个数 口令").await;
+    bot.push(group_message(
+        GROUP,
+        sender(),
+        "/hongbao quiz 10 2 no answer here",
+    ));
+    wait_text(&bot, "/hongbao quiz 总额 个数 问题 | 答案").await;
+    let packets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM redpackets")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(packets, 1);
+
     // The packet is empty now: the phrase is an ordinary message again.
     bot.push(group_message(GROUP, user(6_003, "Cy"), "芝麻开门"));
     bot.settle().await;
@@ -482,6 +497,8 @@ async fn a_poor_best_luck_is_told_and_relays_stop_by_starter_or_admin() {
     bot.api
         .set_admins(GROUP, vec![member(admin(), "creator"), bot_admin_member()]);
     fund(&pool, SENDER, 100).await;
+    bot.push(group_message(GROUP, sender(), "/relay 20 1 5s"));
+    wait_text(&bot, "10 秒到 7 天").await;
     bot.push(group_message(GROUP, sender(), "/relay 20 1 1m"));
     wait_text(&bot, "R1").await;
     bot.push(group_message(GROUP, sender(), "/relay 20 1"));

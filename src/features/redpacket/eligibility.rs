@@ -247,6 +247,15 @@ mod tests {
         assert_eq!(parse_rule("colour", "1"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn normalizing_twice_changes_nothing(text in "\\PC{0,40}") {
+            let once = normalize(&text);
+            proptest::prop_assert_eq!(normalize(&once), once.clone());
+            proptest::prop_assert!(!once.starts_with(' ') && !once.ends_with(' ') && !once.contains("  "));
+        }
+    }
+
     #[test]
     fn answers_are_compared_after_normalizing() {
         assert_eq!(normalize("  Ｈｅｌｌｏ　  World "), "hello world");
