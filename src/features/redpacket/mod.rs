@@ -233,6 +233,13 @@ async fn send(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
         ctx.reply(message, ctx.t(lang, "redpacket-group-only"));
         return Ok(());
     }
+    // The rules commands need no paying sender, so anonymous admins may use them too.
+    let (word, rest) = first_word(args);
+    match word.to_lowercase().as_str() {
+        "rules" | "规则" => return show_rules(ctx, message, lang).await,
+        "set" | "设置" => return set_rule(ctx, message, lang, rest).await,
+        _ => {}
+    }
     let Some(from) = message
         .from
         .as_ref()
@@ -257,10 +264,7 @@ async fn send(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
     };
     let settings = &ctx.config.redpacket;
     let (word, rest) = first_word(args);
-    let mut mode = ClaimMode::Grab;
     let args = match word.to_lowercase().as_str() {
-        "rules" | "规则" => return show_rules(ctx, message, lang).await,
-        "set" | "设置" => return set_rule(ctx, message, lang, rest).await,
         "pass" | "口令" | "quiz" | "答题" => {
             let quiz = matches!(word.to_lowercase().as_str(), "quiz" | "答题");
             let typed = split_typed(rest)
@@ -279,7 +283,6 @@ async fn send(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
                 );
                 return Ok(());
             };
-            mode = typed;
             // The phrase or question is shown by the packet itself, so the split reads only the numbers.
             return send_packet(
                 ctx,
@@ -288,7 +291,7 @@ async fn send(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
                 &sender,
                 from_mint,
                 (PacketKind::Lucky, total, count, "", None),
-                mode,
+                typed,
             )
             .await;
         }
@@ -363,7 +366,7 @@ async fn send(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
         &sender,
         from_mint,
         (kind, total, count, wish, target),
-        mode,
+        ClaimMode::Grab,
     )
     .await
 }
