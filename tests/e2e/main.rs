@@ -9,4 +9,5 @@ mod fake_api;
 mod foundation;
 mod lottery;
 mod redpacket;
+mod redpacket2;
 mod welcome;

@@ -324,6 +324,20 @@ pub async fn set_levels(
     tx.commit().await
 }
 
+/// A member's level in a group: its number (1 = the first level) and title, from the points they earned
+/// (see [`earned`]) and the group's levels. Games that gate on a minimum level ask this, so every feature
+/// agrees with `/me`.
+pub async fn level_of(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<(i64, String), sqlx::Error> {
+    let points = earned(conn, chat_id, user_id).await?;
+    let levels = levels(conn, chat_id).await?;
+    let (index, title) = levels.level_for(points);
+    Ok((index as i64 + 1, title.to_string()))
+}
+
 /// The points a member earned from the group: everything the mint paid into the wallet (sign-in, activity,
 /// admin gifts) minus what admins took back into the mint. Levels use this number, so spending points on
 /// games or transfers never costs a level.

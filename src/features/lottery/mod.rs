@@ -635,12 +635,8 @@ async fn try_join(
     }
     let member = crate::storage::members::get(&mut conn, lottery.chat_id, user_id).await?;
     if let Some(level) = lottery.min_level {
-        let points = ledger::balance(&mut conn, lottery.chat_id, ledger::Account::Wallet(user_id))
-            .await
-            .map_err(ledger_error)?;
-        let levels = crate::features::economy::store::levels(&mut conn, lottery.chat_id).await?;
-        let (index, title) = levels.level_for(points);
-        let have = index as i64 + 1;
+        let (have, title) =
+            crate::features::economy::store::level_of(&mut conn, lottery.chat_id, user_id).await?;
         if have < level {
             return Ok(JoinOutcome::Ineligible(ctx.ta(
                 lang,

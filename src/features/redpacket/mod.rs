@@ -7,11 +7,20 @@
 //!   leading numbers make a lucky packet; a first number above `max_total` is read as a user id.
 //! - `/hongbao mint …` (admins with the "change group info" right): the same, paid from the group's mint.
 //! - `/verify P17`: the commitment, and once the packet has ended its seed and the recomputed shares.
+//! - `/hongbao pass <total> <count> <口令>`: members claim by typing the phrase; `/hongbao quiz <total>
+//!   <count> <question> | <answer>`: members claim by answering (a wrong reply starts a cool-down).
+//! - `/hongbao rules` and `/hongbao set <key> <value>` (change-info right): the group's claim rules, checked
+//!   for every packet kind except exclusive ones.
+//! - `/relay <total> <count> [deadline]`, `/relay stop`, `/relay stats`: 红包接龙.
 //!
-//! The rooms: [`split`] (the pure split), [`store`] (the SQL: create, grab, expire), [`settings`]. The
-//! ticker expires packets (refunding what is left) and edits packet messages, at most once per
-//! `edit_interval` while members grab, and at once when a packet ends.
+//! The rooms: [`split`] (the pure split), [`eligibility`] (the claim rules and answer normalizing),
+//! [`relay`] (relay decisions and sums), [`store`] (the SQL), [`settings`]. The ticker expires packets
+//! (refunding what is left), edits packet messages (at most once per `edit_interval` while members grab, and
+//! at once when a packet ends), posts the `+N` lines of 口令/答题 claims, asks each finished relay round's
+//! best luck to send the next one, and ends (or reminds once) relays whose deadline passed.
 
+pub mod eligibility;
+pub mod relay;
 pub mod settings;
 pub mod split;
 pub mod store;
@@ -19,16 +28,18 @@ pub mod store;
 use super::{Audience, CommandInfo};
 use crate::fairness::{self, Kind, Seed};
 use crate::fargs;
+use crate::features::economy::{store as economy_store, streak};
 use crate::i18n::Lang;
 use crate::services::{Ctx, TargetError};
 use crate::telegram::admins::Right;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name};
 use crate::telegram::{Handler, HandlerResult};
+use eligibility::Refusal;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use split::SplitError;
-use store::{CreateError, Grab, NewPacket, Packet, PacketKind};
+use store::{ClaimMode, CreateError, Grab, NewPacket, Packet, PacketKind};
 use teloxide::prelude::*;
 use teloxide::requests::Request as _;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
@@ -44,6 +55,11 @@ pub const COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "redpacket",
         description: "redpacket-cmd-hongbao",
+        audience: Audience::Everyone,
+    },
+    CommandInfo {
+        name: "relay",
+        description: "redpacket-cmd-relay",
         audience: Audience::Everyone,
     },
     CommandInfo {
@@ -67,6 +83,7 @@ const NAME_CHARS: usize = 16;
 enum Command {
     Hongbao(String),
     Redpacket(String),
+    Relay(String),
     Verify(String),
 }
 
@@ -82,6 +99,15 @@ pub fn handler() -> Handler {
                         .is_some_and(|d| d.starts_with(CALLBACK_PREFIX))
                 })
                 .endpoint(on_grab),
+        )
+        .branch(
+            Update::filter_callback_query()
+                .filter(|q: CallbackQuery| {
+                    q.data
+                        .as_deref()
+                        .is_some_and(|d| d.starts_with(RELAY_PREFIX))
+                })
+                .endpoint(on_relay_press),
         )
         .branch(
             Update::filter_message()
@@ -105,13 +131,15 @@ pub fn handler() -> Handler {
                             send(&ctx, &message, &args).await
                         },
                     ),
-                ),
+                )
+                .branch(dptree::filter_map_async(attempt_of).endpoint(on_attempt)),
         )
 }
 
 async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
     match command {
         Command::Hongbao(args) | Command::Redpacket(args) => send(&ctx, &message, &args).await,
+        Command::Relay(args) => relay_command(&ctx, &message, &args).await,
         Command::Verify(args) => verify(&ctx, &message, args.trim()).await,
     }
 }
@@ -204,6 +232,13 @@ async fn send(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
         ctx.reply(message, ctx.t(lang, "redpacket-group-only"));
         return Ok(());
     }
+    // The rules commands need no paying sender, so anonymous admins may use them too.
+    let (word, rest) = first_word(args);
+    match word.to_lowercase().as_str() {
+        "rules" | "规则" => return show_rules(ctx, message, lang).await,
+        "set" | "设置" => return set_rule(ctx, message, lang, rest).await,
+        _ => {}
+    }
     let Some(from) = message
         .from
         .as_ref()
@@ -227,6 +262,40 @@ async fn send(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
         (false, args)
     };
     let settings = &ctx.config.redpacket;
+    let (word, rest) = first_word(args);
+    let args = match word.to_lowercase().as_str() {
+        "pass" | "口令" | "quiz" | "答题" => {
+            let quiz = matches!(word.to_lowercase().as_str(), "quiz" | "答题");
+            let typed = split_typed(rest)
+                .and_then(|(total, count, rest)| Some((total, count, typed_mode(quiz, rest)?)));
+            let Some((total, count, typed)) = typed else {
+                ctx.reply_html(
+                    message,
+                    ctx.t(
+                        lang,
+                        if quiz {
+                            "redpacket-quiz-usage"
+                        } else {
+                            "redpacket-pass-usage"
+                        },
+                    ),
+                );
+                return Ok(());
+            };
+            // The phrase or question is shown by the packet itself, so the split reads only the numbers.
+            return send_packet(
+                ctx,
+                message,
+                lang,
+                &sender,
+                from_mint,
+                (PacketKind::Lucky, total, count, "", None),
+                typed,
+            )
+            .await;
+        }
+        _ => args,
+    };
     let (kind, total, count, wish, target) = match parse_request(args, settings.max_total) {
         Request::Usage => {
             ctx.reply_html(message, ctx.t(lang, "redpacket-usage"));
@@ -289,6 +358,38 @@ async fn send(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
             (PacketKind::Exclusive, amount, 1, wish, Some(target))
         }
     };
+    send_packet(
+        ctx,
+        message,
+        lang,
+        &sender,
+        from_mint,
+        (kind, total, count, wish, target),
+        ClaimMode::Grab,
+    )
+    .await
+}
+
+/// What a `/hongbao` request asks for once parsed: kind, total, count, wish and the exclusive target.
+type Parsed<'a> = (
+    PacketKind,
+    i64,
+    u32,
+    &'a str,
+    Option<crate::services::Target>,
+);
+
+/// Checks the split, creates the packet with its escrow, and posts its message.
+async fn send_packet(
+    ctx: &Ctx,
+    message: &Message,
+    lang: Lang,
+    sender: &Sender,
+    from_mint: bool,
+    (kind, total, count, wish, target): Parsed<'_>,
+    mode: ClaimMode,
+) -> HandlerResult {
+    let settings = &ctx.config.redpacket;
     let min_share = match kind {
         PacketKind::Lucky => settings.min_share,
         _ => 1,
@@ -320,6 +421,8 @@ async fn send(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
             .map(|t| i64::from(t.0 .0)),
         now,
         expires_at: now.saturating_add(settings.expiry.get().as_secs() as i64),
+        mode,
+        relay: None,
     };
     let mut tx = ctx.storage.write.begin().await?;
     let packet = match store::create(&mut tx, &new, &Seed::generate()).await {
@@ -353,27 +456,7 @@ async fn send(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
             "an admin sent a red packet from the group's mint"
         );
     }
-    let html = render(ctx, lang, &packet, &[]);
-    let pending = ctx.outbound.send_text(
-        Text::html(packet.chat_id, html)
-            .reply_to(message)
-            .markup(grab_button(ctx, lang, packet.id)),
-    );
-    let ctx = ctx.clone();
-    tokio::spawn(async move {
-        match pending.wait().await {
-            Ok(sent) => {
-                let stored = async {
-                    let mut conn = ctx.storage.write.acquire().await?;
-                    store::set_announcement(&mut conn, packet.id, i64::from(sent.id.0)).await
-                };
-                if let Err(err) = stored.await {
-                    tracing::warn!(%err, packet = packet.id, "could not remember the packet message");
-                }
-            }
-            Err(err) => tracing::warn!(%err, packet = packet.id, "the packet message was not sent"),
-        }
-    });
+    announce_packet(ctx, lang, &packet, Some(message));
     Ok(())
 }
 
@@ -446,6 +529,33 @@ fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Claim]) -> St
     );
     if !packet.message.is_empty() {
         html.push_str(&format!("\n<i>{}</i>", escape(&packet.message)));
+    }
+    match (packet.mode.as_str(), &packet.phrase, &packet.question) {
+        ("pass", Some(phrase), _) => {
+            html.push('\n');
+            html.push_str(&ctx.ta(
+                lang,
+                "redpacket-pass-hint",
+                &fargs! {"phrase" => escape(phrase)},
+            ));
+        }
+        ("quiz", _, Some(question)) => {
+            html.push('\n');
+            html.push_str(&ctx.ta(
+                lang,
+                "redpacket-quiz-hint",
+                &fargs! {"question" => escape(question)},
+            ));
+        }
+        _ => {}
+    }
+    if let (Some(relay), Some(round)) = (packet.relay_id, packet.relay_round) {
+        html.push('\n');
+        html.push_str(&ctx.ta(
+            lang,
+            "redpacket-relay-round",
+            &fargs! {"id" => relay.to_string(), "round" => round.to_string()},
+        ));
     }
     if let (Some(target), Some(name)) = (packet.target, &packet.target_name) {
         html.push('\n');
@@ -540,6 +650,34 @@ async fn on_grab(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
         Some(chat) => ctx.group_lang(chat).await,
         None => ctx.default_lang(),
     };
+    let user = query.from.id.0 as i64;
+    if let (Some(id), Some(chat)) = (packet_id, chat_id) {
+        let mut conn = ctx.storage.read.acquire().await?;
+        let packet = store::get(&mut conn, id)
+            .await?
+            .filter(|p| p.chat_id == chat);
+        let already = store::claimed(&mut conn, id, user).await?.is_some();
+        drop(conn);
+        // Pass and quiz packets have no button: a crafted press on one is treated as an unknown packet.
+        let refusal = match &packet {
+            Some(packet) if packet.mode != "grab" => Some(ctx.t(lang, "redpacket-alert-unknown")),
+            Some(packet) if packet.is_open() && !already => {
+                ineligible(&ctx, lang, packet, user).await?
+            }
+            _ => None,
+        };
+        if let Some(reason) = refusal {
+            let query_id = query.id.clone();
+            ctx.outbound.immediate("answerCallbackQuery", move |bot| {
+                bot.answer_callback_query(query_id.clone())
+                    .text(reason.clone())
+                    .show_alert(true)
+                    .send()
+                    .boxed()
+            });
+            return Ok(());
+        }
+    }
     let outcome = match (packet_id, chat_id) {
         (Some(id), Some(chat)) => store::grab(
             &ctx.storage.write,
@@ -674,6 +812,8 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
         store::expire_due(&ctx.storage.write, now)
             .await
             .map_err(internal)?;
+        announce_tick(&ctx, now).await?;
+        relay_tick(&ctx, now).await?;
         let interval = ctx.config.redpacket.edit_interval.get().as_secs() as i64;
         let mut conn = ctx.storage.write.acquire().await?;
         for packet in store::due_edits(&mut conn, now, interval).await? {
@@ -691,7 +831,7 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
             };
             let lang = ctx.group_lang(packet.chat_id).await;
             let html = render(&ctx, lang, &packet, &claims);
-            let markup = if packet.is_open() {
+            let markup = if packet.is_open() && packet.mode == "grab" {
                 grab_button(&ctx, lang, packet.id)
             } else {
                 InlineKeyboardMarkup::default()
@@ -707,6 +847,748 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
         Ok(())
     }
     .boxed()
+}
+
+// ---- Red packets II: eligibility, pass and quiz packets, relays ----
+
+/// The prefix of a relay button's callback data: `rl:<relay id>:<round>`.
+const RELAY_PREFIX: &str = "rl:";
+
+/// The eligibility refusal for `user` claiming a share of `packet`, as a localized sentence, or `None` when
+/// they may claim. Exclusive packets are not gated: their sender chose the member.
+async fn ineligible(
+    ctx: &Ctx,
+    lang: Lang,
+    packet: &Packet,
+    user: i64,
+) -> crate::Result<Option<String>> {
+    if packet.packet_kind() == PacketKind::Exclusive {
+        return Ok(None);
+    }
+    let now = ctx.now();
+    let mut conn = ctx.storage.read.acquire().await?;
+    let rules = store::rules(
+        &mut conn,
+        packet.chat_id,
+        ctx.config.redpacket.default_rules(),
+    )
+    .await?;
+    let member = crate::storage::members::get(&mut conn, packet.chat_id, user).await?;
+    let level = if rules.min_level > 1 {
+        economy_store::level_of(&mut conn, packet.chat_id, user)
+            .await?
+            .0
+    } else {
+        1
+    };
+    let claims_today = if rules.max_claims_per_day > 0 {
+        let record = ctx.groups.get(&ctx.storage, packet.chat_id).await?;
+        // The group's own time zone and reset hour, else the economy's defaults.
+        let economy = &ctx.config.economy;
+        let tz = record
+            .and_then(|g| g.timezone.clone())
+            .and_then(|tz| tz.parse().ok())
+            .unwrap_or_else(|| economy.tz());
+        let reset = economy_store::reset_hour(&mut conn, packet.chat_id)
+            .await?
+            .unwrap_or(economy.reset_hour);
+        let today = streak::day_index(now, tz, reset);
+        let since = streak::day_start(today, tz, reset);
+        store::claims_since(&mut conn, packet.chat_id, user, since).await?
+    } else {
+        0
+    };
+    let facts = eligibility::Facts {
+        is_sender: packet.sender == user && !packet.from_mint,
+        member_since: member.as_ref().map(|m| m.joined_at.unwrap_or(m.first_seen)),
+        messages: member.as_ref().map_or(0, |m| m.messages),
+        level,
+        claims_today,
+        now,
+    };
+    Ok(eligibility::check(&rules, &facts)
+        .err()
+        .map(|refusal| match refusal {
+            Refusal::OwnPacket => ctx.t(lang, "redpacket-gate-own"),
+            Refusal::TooNew { hours } => ctx.ta(
+                lang,
+                "redpacket-gate-new",
+                &fargs! {"hours" => hours.to_string()},
+            ),
+            Refusal::NeverSpoke => ctx.t(lang, "redpacket-gate-silent"),
+            Refusal::LevelTooLow { needed, have } => ctx.ta(
+                lang,
+                "redpacket-gate-level",
+                &fargs! {"needed" => needed.to_string(), "have" => have.to_string()},
+            ),
+            Refusal::DailyLimit { max } => ctx.ta(
+                lang,
+                "redpacket-gate-daily",
+                &fargs! {"max" => max.to_string()},
+            ),
+        }))
+}
+
+/// `/hongbao rules`: the group's eligibility rules.
+async fn show_rules(ctx: &Ctx, message: &Message, lang: Lang) -> HandlerResult {
+    let mut conn = ctx.storage.read.acquire().await?;
+    let rules = store::rules(
+        &mut conn,
+        message.chat.id.0,
+        ctx.config.redpacket.default_rules(),
+    )
+    .await?;
+    let on_off = |on: bool| ctx.t(lang, if on { "redpacket-on" } else { "redpacket-off" });
+    ctx.reply_html(
+        message,
+        ctx.ta(
+            lang,
+            "redpacket-rules",
+            &fargs! {
+                "hours" => rules.min_member_hours.to_string(),
+                "spoken" => on_off(rules.require_spoken),
+                "level" => rules.min_level.to_string(),
+                "sender" => on_off(rules.sender_may_claim),
+                "daily" => rules.max_claims_per_day.to_string(),
+            },
+        ),
+    );
+    Ok(())
+}
+
+/// `/hongbao set <key> <value>` (admins with the change-info right): changes one eligibility rule.
+async fn set_rule(ctx: &Ctx, message: &Message, lang: Lang, args: &str) -> HandlerResult {
+    if let Some(refusal) = ctx.refusal(message, Right::ChangeInfo, lang).await? {
+        ctx.reply(message, refusal);
+        return Ok(());
+    }
+    let (key, value) = first_word(args);
+    let key = key.to_lowercase();
+    if !eligibility::RULE_KEYS.contains(&key.as_str()) {
+        ctx.reply_html(
+            message,
+            ctx.ta(
+                lang,
+                "redpacket-set-usage",
+                &fargs! {"keys" => eligibility::RULE_KEYS.join(", ")},
+            ),
+        );
+        return Ok(());
+    }
+    let Some(parsed) = eligibility::parse_rule(&key, value) else {
+        ctx.reply(
+            message,
+            ctx.ta(
+                lang,
+                "redpacket-set-bad-value",
+                &fargs! {"key" => key.clone(), "value" => value.to_string()},
+            ),
+        );
+        return Ok(());
+    };
+    let mut conn = ctx.storage.write.acquire().await?;
+    store::set_rule(&mut conn, message.chat.id.0, &key, parsed).await?;
+    drop(conn);
+    show_rules(ctx, message, lang).await
+}
+
+/// The words after `/hongbao pass` or `/hongbao quiz`: total, count and the rest.
+fn split_typed(args: &str) -> Option<(i64, u32, &str)> {
+    let (total, rest) = first_word(args);
+    let (count, rest) = first_word(rest);
+    Some((integer(total)?, count_of(integer(count)?), rest.trim()))
+}
+
+/// Reads the claim mode of `/hongbao pass …` and `/hongbao quiz … | …`; `None` means the usage text.
+fn typed_mode(quiz: bool, rest: &str) -> Option<ClaimMode> {
+    if quiz {
+        let (question, answer) = rest.split_once(['|', '｜'])?;
+        let (question, answer) = (question.trim(), eligibility::normalize(answer));
+        (!question.is_empty() && !answer.is_empty()).then(|| ClaimMode::Quiz {
+            question: question.chars().take(300).collect(),
+            answer,
+        })
+    } else {
+        let phrase = rest.trim();
+        (!phrase.is_empty() && !phrase.starts_with('/') && phrase.chars().count() <= 100).then(
+            || ClaimMode::Pass {
+                phrase: phrase.to_string(),
+            },
+        )
+    }
+}
+
+/// A group text message that is an attempt at an open pass or quiz packet.
+#[derive(Debug, Clone)]
+struct Attempt {
+    packet_id: i64,
+    correct: bool,
+}
+
+/// The message filter of pass and quiz packets: a text that is exactly an open pass packet's phrase, that
+/// normalizes to an open quiz packet's answer, or that replies to an open quiz packet's message. Any other
+/// message falls through to later branches.
+async fn attempt_of(ctx: Ctx, message: Message) -> Option<Attempt> {
+    let text = message.text()?;
+    if message.chat.is_private() || text.starts_with('/') || message.from.is_none() {
+        return None;
+    }
+    let mut conn = ctx.storage.read.acquire().await.ok()?;
+    let open = store::open_typed(&mut conn, message.chat.id.0, ctx.now())
+        .await
+        .ok()?;
+    if open.is_empty() {
+        return None;
+    }
+    let replied = message.reply_to_message().map(|m| i64::from(m.id.0));
+    let normalized = eligibility::normalize(text);
+    let mut reply_hit = None;
+    for packet in &open {
+        let correct = match packet.mode.as_str() {
+            "pass" => text.trim() == packet.phrase,
+            _ => normalized == packet.phrase,
+        };
+        if correct {
+            return Some(Attempt {
+                packet_id: packet.id,
+                correct: true,
+            });
+        }
+        if packet.mode == "quiz" && replied.is_some() && packet.announce_id == replied {
+            reply_hit = Some(Attempt {
+                packet_id: packet.id,
+                correct: false,
+            });
+        }
+    }
+    reply_hit
+}
+
+/// A member typed a phrase or an answer: check the cool-down and the rules, then claim a share.
+async fn on_attempt(ctx: Ctx, message: Message, attempt: Attempt) -> HandlerResult {
+    let Some(from) = message.from.as_ref() else {
+        return Ok(());
+    };
+    let user = from.id.0 as i64;
+    let chat = message.chat.id.0;
+    let lang = ctx.group_lang(chat).await;
+    let now = ctx.now();
+    let mut conn = ctx.storage.read.acquire().await?;
+    let Some(packet) = store::get(&mut conn, attempt.packet_id).await? else {
+        return Ok(());
+    };
+    if store::claimed(&mut conn, packet.id, user).await?.is_some() {
+        // A member repeating the phrase after their claim gets nothing and no reply.
+        return Ok(());
+    }
+    let cooldown = ctx.config.redpacket.quiz_cooldown.get().as_secs() as i64;
+    let wrong_at = store::quiz_wrong_at(&mut conn, packet.id, user).await?;
+    drop(conn);
+    let cooling = wrong_at.is_some_and(|at| now < at + cooldown);
+    if packet.mode == "quiz" && cooling {
+        // The member was told about the cool-down when it started; stay quiet until it ends.
+        return Ok(());
+    }
+    if !attempt.correct {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::set_quiz_wrong(&mut conn, packet.id, chat, user, now).await?;
+        ctx.reply(
+            &message,
+            ctx.ta(
+                lang,
+                "redpacket-quiz-wrong",
+                &fargs! {"seconds" => cooldown.to_string()},
+            ),
+        );
+        return Ok(());
+    }
+    if let Some(reason) = ineligible(&ctx, lang, &packet, user).await? {
+        // One reply per member per cool-down, so repeating the phrase does not flood the group.
+        if !cooling {
+            let mut conn = ctx.storage.write.acquire().await?;
+            store::set_quiz_wrong(&mut conn, packet.id, chat, user, now).await?;
+            ctx.reply(&message, reason);
+        }
+        return Ok(());
+    }
+    let outcome = store::grab(
+        &ctx.storage.write,
+        chat,
+        packet.id,
+        user,
+        &full_name(from),
+        None,
+        now,
+    )
+    .await
+    .map_err(internal)?;
+    if let Grab::Claimed { .. } = outcome {
+        if packet.mode == "pass" && ctx.config.redpacket.delete_phrase {
+            let message_id = message.id;
+            ctx.outbound.immediate("deleteMessage", move |bot| {
+                bot.delete_message(ChatId(chat), message_id)
+                    .send()
+                    .map(|r| r.map(|_| ()))
+                    .boxed()
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `/relay <total> <count> [deadline]`, `/relay stop`, `/relay stats`.
+async fn relay_command(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
+    let lang = ctx.lang_for(message).await;
+    if message.chat.is_private() {
+        ctx.reply(message, ctx.t(lang, "redpacket-group-only"));
+        return Ok(());
+    }
+    let from = message
+        .from
+        .as_ref()
+        .filter(|_| message.sender_chat.is_none());
+    let (word, rest) = first_word(args);
+    match word.to_lowercase().as_str() {
+        "stop" | "停止" => {
+            return relay_stop(ctx, message, lang, from.map(|f| f.id.0 as i64)).await
+        }
+        "stats" | "统计" => return relay_stats(ctx, message, lang).await,
+        _ => {}
+    }
+    let Some(from) = from else {
+        ctx.reply(message, ctx.t(lang, "redpacket-no-sender"));
+        return Ok(());
+    };
+    let user = from.id.0 as i64;
+    let chat = message.chat.id.0;
+    let settings = &ctx.config.redpacket;
+    let (count_word, rest) = first_word(rest);
+    let (deadline_word, _) = first_word(rest);
+    let (Some(total), Some(count)) = (integer(word), integer(count_word)) else {
+        ctx.reply_html(message, ctx.t(lang, "redpacket-relay-usage"));
+        return Ok(());
+    };
+    let count = count_of(count);
+    let deadline = if deadline_word.is_empty() {
+        settings.relay_deadline.get().as_secs() as i64
+    } else {
+        match crate::args::parse_duration(deadline_word) {
+            Ok(d) if (10..=7 * 24 * 3600).contains(&d.as_secs()) => d.as_secs() as i64,
+            _ => {
+                ctx.reply(message, ctx.t(lang, "redpacket-relay-bad-deadline"));
+                return Ok(());
+            }
+        }
+    };
+    if let Err(err) = split::check(total, count, &settings.limits()) {
+        ctx.reply(message, split_refusal(ctx, lang, &err));
+        return Ok(());
+    }
+    let mut tx = ctx.storage.write.begin().await?;
+    if store::live_relay(&mut tx, chat).await?.is_some() {
+        drop(tx);
+        ctx.reply(message, ctx.t(lang, "redpacket-relay-running"));
+        return Ok(());
+    }
+    let now = ctx.now();
+    let name = full_name(from);
+    let new = store::NewRelay {
+        chat_id: chat,
+        starter: user,
+        starter_name: &name,
+        total,
+        count,
+        deadline_secs: deadline,
+        thread_id: message
+            .thread_id
+            .filter(|_| message.is_topic_message)
+            .map(|t| i64::from(t.0 .0)),
+        now,
+        expires_at: now.saturating_add(settings.expiry.get().as_secs() as i64),
+        min_share: settings.min_share,
+    };
+    let (relay, packet) = match store::start_relay(&mut tx, &new, &Seed::generate()).await {
+        Ok(found) => found,
+        Err(CreateError::Insufficient { balance }) => {
+            drop(tx);
+            ctx.reply(
+                message,
+                ctx.ta(
+                    lang,
+                    "redpacket-insufficient",
+                    &fargs! {"balance" => balance.to_string(), "total" => total.to_string()},
+                ),
+            );
+            return Ok(());
+        }
+        Err(CreateError::Split(err)) => {
+            drop(tx);
+            ctx.reply(message, split_refusal(ctx, lang, &err));
+            return Ok(());
+        }
+        Err(err) => return Err(internal(err)),
+    };
+    tx.commit().await?;
+    ctx.reply(
+        message,
+        ctx.ta(
+            lang,
+            "redpacket-relay-started",
+            &fargs! {
+                "id" => relay.id.to_string(),
+                "total" => total.to_string(),
+                "count" => count.to_string(),
+                "deadline" => crate::args::format_duration(std::time::Duration::from_secs(deadline as u64)),
+            },
+        ),
+    );
+    announce_packet(ctx, lang, &packet, Some(message));
+    Ok(())
+}
+
+/// Posts a packet's message (with the Grab button for grab packets) and remembers its id.
+fn announce_packet(ctx: &Ctx, lang: Lang, packet: &Packet, reply_to: Option<&Message>) {
+    let html = render(ctx, lang, packet, &[]);
+    let mut text = Text::html(packet.chat_id, html);
+    if let Some(message) = reply_to {
+        text = text.reply_to(message);
+    }
+    if packet.mode == "grab" {
+        text = text.markup(grab_button(ctx, lang, packet.id));
+    }
+    let pending = ctx.outbound.send_text(text);
+    let ctx = ctx.clone();
+    let id = packet.id;
+    tokio::spawn(async move {
+        match pending.wait().await {
+            Ok(sent) => {
+                let stored = async {
+                    let mut conn = ctx.storage.write.acquire().await?;
+                    store::set_announcement(&mut conn, id, i64::from(sent.id.0)).await
+                };
+                if let Err(err) = stored.await {
+                    tracing::warn!(%err, packet = id, "could not remember the packet message");
+                }
+            }
+            Err(err) => tracing::warn!(%err, packet = id, "the packet message was not sent"),
+        }
+    });
+}
+
+/// `/relay stop`: the starter, or any admin of the group (an anonymous admin too), ends the live relay.
+async fn relay_stop(ctx: &Ctx, message: &Message, lang: Lang, user: Option<i64>) -> HandlerResult {
+    let chat = message.chat.id.0;
+    let mut conn = ctx.storage.read.acquire().await?;
+    let Some(relay) = store::live_relay(&mut conn, chat).await? else {
+        ctx.reply(message, ctx.t(lang, "redpacket-relay-none"));
+        return Ok(());
+    };
+    drop(conn);
+    let allowed = user == Some(relay.starter) || ctx.admins.sender_rights(message).await?.is_some();
+    if !allowed {
+        ctx.reply(message, ctx.t(lang, "redpacket-relay-stop-refused"));
+        return Ok(());
+    }
+    let mut conn = ctx.storage.write.acquire().await?;
+    if !store::end_relay(&mut conn, relay.id, "stopped", ctx.now()).await? {
+        ctx.reply(message, ctx.t(lang, "redpacket-relay-none"));
+        return Ok(());
+    }
+    ctx.reply(
+        message,
+        ctx.ta(
+            lang,
+            "redpacket-relay-stopped",
+            &fargs! {"id" => relay.id.to_string(), "rounds" => relay.round.to_string()},
+        ),
+    );
+    Ok(())
+}
+
+async fn relay_stats(ctx: &Ctx, message: &Message, lang: Lang) -> HandlerResult {
+    let mut conn = ctx.storage.read.acquire().await?;
+    let Some(relay) = store::latest_relay(&mut conn, message.chat.id.0).await? else {
+        ctx.reply(message, ctx.t(lang, "redpacket-relay-none"));
+        return Ok(());
+    };
+    let rows = store::relay_claims(&mut conn, relay.id).await?;
+    let mut names = std::collections::HashMap::new();
+    for (sender, sender_name, claimer, claimer_name, _) in &rows {
+        names.entry(*sender).or_insert_with(|| sender_name.clone());
+        names.insert(*claimer, claimer_name.clone());
+    }
+    let triples: Vec<(i64, i64, i64)> = rows.iter().map(|r| (r.0, r.2, r.4)).collect();
+    let status = ctx.t(lang, &format!("redpacket-relay-status-{}", relay.status));
+    let mut html = ctx.ta(
+        lang,
+        "redpacket-relay-stats-head",
+        &fargs! {
+            "id" => relay.id.to_string(),
+            "rounds" => relay.round.to_string(),
+            "total" => relay.total.to_string(),
+            "count" => relay.count.to_string(),
+            "status" => status,
+        },
+    );
+    for line in relay::sums(&triples) {
+        let name = names
+            .get(&line.user_id)
+            .map(|n| short_name(n))
+            .unwrap_or_else(|| line.user_id.to_string());
+        html.push('\n');
+        html.push_str(&ctx.ta(
+            lang,
+            "redpacket-relay-stats-line",
+            &fargs! {
+                "name" => name,
+                "sent" => line.sent.to_string(),
+                "received" => line.received.to_string(),
+                "net" => format!("{:+}", line.net()),
+            },
+        ));
+    }
+    ctx.reply_html(message, html);
+    Ok(())
+}
+
+fn relay_button(ctx: &Ctx, lang: Lang, relay: i64, round: i64, total: i64) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
+        ctx.ta(
+            lang,
+            "redpacket-relay-button",
+            &fargs! {"total" => total.to_string()},
+        ),
+        format!("{RELAY_PREFIX}{relay}:{round}"),
+    )]])
+}
+
+/// The relay button: only the asked member's press sends the next round, from their own wallet.
+async fn on_relay_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
+    let data = query.data.as_deref().unwrap_or_default();
+    let parsed = data.strip_prefix(RELAY_PREFIX).and_then(|rest| {
+        let (id, round) = rest.split_once(':')?;
+        Some((id.parse::<i64>().ok()?, round.parse::<i64>().ok()?))
+    });
+    let chat_message = query.regular_message().cloned();
+    let chat_id = chat_message.as_ref().map(|m| m.chat.id.0);
+    let lang = match chat_id {
+        Some(chat) => ctx.group_lang(chat).await,
+        None => ctx.default_lang(),
+    };
+    let settings = &ctx.config.redpacket;
+    let now = ctx.now();
+    let outcome = match parsed {
+        Some((id, round)) => {
+            let mut conn = ctx.storage.read.acquire().await?;
+            let same_chat = store::get_relay(&mut conn, id)
+                .await?
+                .is_some_and(|r| Some(r.chat_id) == chat_id);
+            drop(conn);
+            if same_chat {
+                store::press_relay(
+                    &ctx.storage.write,
+                    id,
+                    round,
+                    query.from.id.0 as i64,
+                    &full_name(&query.from),
+                    now,
+                    now.saturating_add(settings.expiry.get().as_secs() as i64),
+                    settings.min_share,
+                    &Seed::generate(),
+                )
+                .await
+                .map_err(internal)?
+            } else {
+                store::RelayPress::Gone
+            }
+        }
+        None => store::RelayPress::Gone,
+    };
+    let (text, alert) = match &outcome {
+        store::RelayPress::Sent(..) => (ctx.t(lang, "redpacket-relay-alert-sent"), false),
+        store::RelayPress::Gone => (ctx.t(lang, "redpacket-relay-alert-gone"), true),
+        store::RelayPress::NotYou => (ctx.t(lang, "redpacket-relay-alert-not-you"), true),
+        store::RelayPress::Insufficient { balance } => (
+            ctx.ta(
+                lang,
+                "redpacket-relay-alert-poor",
+                &fargs! {"balance" => balance.to_string()},
+            ),
+            true,
+        ),
+    };
+    let id = query.id.clone();
+    ctx.outbound.immediate("answerCallbackQuery", move |bot| {
+        bot.answer_callback_query(id.clone())
+            .text(text.clone())
+            .show_alert(alert)
+            .send()
+            .boxed()
+    });
+    if let store::RelayPress::Sent(sent) = outcome {
+        let (relay, packet) = *sent;
+        if let Some(asked) = chat_message {
+            ctx.outbound.edit_text(
+                relay.chat_id,
+                asked.id,
+                ctx.ta(
+                    lang,
+                    "redpacket-relay-answered",
+                    &fargs! {"name" => escape(&packet.sender_name), "round" => relay.round.to_string()},
+                ),
+                true,
+                Some(InlineKeyboardMarkup::default()),
+            );
+        }
+        announce_packet(&ctx, lang, &packet, None);
+    }
+    Ok(())
+}
+
+/// The relay part of the ticker: ask the best luck of every ended round, then resolve missed deadlines.
+async fn relay_tick(ctx: &Ctx, now: i64) -> crate::Result<()> {
+    let mut conn = ctx.storage.write.acquire().await?;
+    for (relay, packet) in store::relays_with_ended_packet(&mut conn).await? {
+        let lang = ctx.group_lang(relay.chat_id).await;
+        let claims = store::claims(&mut conn, packet.id).await?;
+        let order: Vec<(u32, i64)> = claims
+            .iter()
+            .map(|c| (c.position as u32, c.amount))
+            .collect();
+        let best = (packet.status == "exhausted")
+            .then(|| split::best_luck(&order))
+            .flatten();
+        let Some(best) = best else {
+            if store::end_relay(&mut conn, relay.id, "ended", now).await? {
+                send_relay_text(
+                    ctx,
+                    &relay,
+                    ctx.ta(
+                        lang,
+                        "redpacket-relay-expired",
+                        &fargs! {"id" => relay.id.to_string(), "rounds" => relay.round.to_string()},
+                    ),
+                    None,
+                );
+            }
+            continue;
+        };
+        let winner = &claims[best];
+        let due = now + relay.deadline_secs;
+        if store::ask(&mut conn, relay.id, winner.user_id, &winner.user_name, due).await? {
+            send_relay_text(
+                ctx,
+                &relay,
+                ctx.ta(
+                    lang,
+                    "redpacket-relay-ask",
+                    &fargs! {
+                        "name" => crate::telegram::text::mention_html(winner.user_id, &winner.user_name),
+                        "amount" => winner.amount.to_string(),
+                        "total" => relay.total.to_string(),
+                        "count" => relay.count.to_string(),
+                        "round" => (relay.round + 1).to_string(),
+                        "deadline" => crate::args::format_duration(std::time::Duration::from_secs(relay.deadline_secs as u64)),
+                    },
+                ),
+                Some(relay_button(ctx, lang, relay.id, relay.round + 1, relay.total)),
+            );
+        }
+    }
+    let ping_once = ctx.config.redpacket.relay_ping_once;
+    for relay in store::overdue_relays(&mut conn, now).await? {
+        let lang = ctx.group_lang(relay.chat_id).await;
+        let name = relay.next_name.clone().unwrap_or_default();
+        let user = relay.next_user.unwrap_or_default();
+        match relay::overdue(ping_once, relay.pinged) {
+            relay::Overdue::Ping => {
+                store::mark_pinged(&mut conn, relay.id, now + relay.deadline_secs).await?;
+                send_relay_text(
+                    ctx,
+                    &relay,
+                    ctx.ta(
+                        lang,
+                        "redpacket-relay-ping",
+                        &fargs! {"name" => crate::telegram::text::mention_html(user, &name)},
+                    ),
+                    Some(relay_button(
+                        ctx,
+                        lang,
+                        relay.id,
+                        relay.round + 1,
+                        relay.total,
+                    )),
+                );
+            }
+            relay::Overdue::End => {
+                if store::end_relay(&mut conn, relay.id, "ended", now).await? {
+                    send_relay_text(
+                        ctx,
+                        &relay,
+                        ctx.ta(
+                            lang,
+                            "redpacket-relay-missed",
+                            &fargs! {
+                                "id" => relay.id.to_string(),
+                                "name" => escape(&name),
+                                "rounds" => relay.round.to_string(),
+                            },
+                        ),
+                        None,
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn send_relay_text(
+    ctx: &Ctx,
+    relay: &store::Relay,
+    html: String,
+    markup: Option<InlineKeyboardMarkup>,
+) {
+    let mut text = Text::html(relay.chat_id, html);
+    text.thread_id = relay
+        .thread_id
+        .map(|t| teloxide::types::ThreadId(MessageId(t as i32)));
+    if let Some(markup) = markup {
+        text = text.markup(markup);
+    }
+    ctx.outbound.send_text(text);
+}
+
+/// The announcement part of the ticker: the `+N` lines of pass and quiz claims, one message per packet per
+/// `announce_interval`.
+async fn announce_tick(ctx: &Ctx, now: i64) -> crate::Result<()> {
+    let interval = ctx.config.redpacket.announce_interval.get().as_secs() as i64;
+    let mut conn = ctx.storage.write.acquire().await?;
+    for packet in store::due_announcements(&mut conn, now, interval).await? {
+        let claims = store::take_unannounced(&mut conn, packet.id, now).await?;
+        if claims.is_empty() {
+            continue;
+        }
+        let lang = ctx.group_lang(packet.chat_id).await;
+        let mut html = ctx.ta(
+            lang,
+            "redpacket-claims-head",
+            &fargs! {"id" => fairness::display_id(Kind::Packet, packet.id)},
+        );
+        for claim in &claims {
+            html.push_str(&format!(
+                "\n{} +{}",
+                short_name(&claim.user_name),
+                claim.amount
+            ));
+        }
+        let mut text = Text::html(packet.chat_id, html);
+        text.thread_id = packet
+            .thread_id
+            .map(|t| teloxide::types::ThreadId(MessageId(t as i32)));
+        ctx.outbound.send_text(text);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -20,6 +20,26 @@ pub struct RedpacketSettings {
     /// The shortest time between two edits of one packet's message while it is being grabbed (the final
     /// edit, when the packet ends, is not held back).
     pub edit_interval: Dur,
+    /// Default eligibility rule: hours a member must have been in the group to claim (0 = off).
+    pub min_member_hours: i64,
+    /// Default eligibility rule: a member must have spoken in the group before claiming.
+    pub require_spoken: bool,
+    /// Default eligibility rule: the lowest level that may claim (0 or 1 = off).
+    pub min_level: i64,
+    /// Default eligibility rule: whether a sender may claim a share of their own packet.
+    pub sender_may_claim: bool,
+    /// Default eligibility rule: the most shares one member may claim per day (0 = no limit).
+    pub max_claims_per_day: i64,
+    /// Whether a member's phrase message is deleted after it claimed a share of a 口令 packet.
+    pub delete_phrase: bool,
+    /// How long a member waits after a wrong 答题 answer before answering again.
+    pub quiz_cooldown: Dur,
+    /// The shortest time between two `+N` announcements of one 口令 or 答题 packet.
+    pub announce_interval: Dur,
+    /// How long the best-luck member of a relay round has to send the next round, unless `/relay` names one.
+    pub relay_deadline: Dur,
+    /// Whether a missed relay deadline first reminds the member once (and waits one more deadline).
+    pub relay_ping_once: bool,
 }
 
 impl Default for RedpacketSettings {
@@ -30,6 +50,16 @@ impl Default for RedpacketSettings {
             max_total: 1_000_000,
             expiry: Dur::secs(24 * 3600),
             edit_interval: Dur::secs(5),
+            min_member_hours: 0,
+            require_spoken: false,
+            min_level: 0,
+            sender_may_claim: true,
+            max_claims_per_day: 0,
+            delete_phrase: true,
+            quiz_cooldown: Dur::secs(30),
+            announce_interval: Dur::secs(3),
+            relay_deadline: Dur::secs(600),
+            relay_ping_once: false,
         }
     }
 }
@@ -53,7 +83,33 @@ impl RedpacketSettings {
         if self.expiry.get().as_secs() < 60 {
             return bad("expiry", "must be at least 1m");
         }
+        if !(0..=100_000).contains(&self.min_member_hours) {
+            return bad("min_member_hours", "must be between 0 and 100000");
+        }
+        if !(0..=1000).contains(&self.min_level) {
+            return bad("min_level", "must be between 0 and 1000");
+        }
+        if !(0..=100_000).contains(&self.max_claims_per_day) {
+            return bad("max_claims_per_day", "must be between 0 and 100000");
+        }
+        if self.relay_deadline.get().as_secs() < 10 {
+            return bad("relay_deadline", "must be at least 10s");
+        }
+        if self.relay_deadline.get().as_secs() > 7 * 24 * 3600 {
+            return bad("relay_deadline", "must be at most 7d");
+        }
         Ok(())
+    }
+
+    /// The configured default eligibility rules (a group may override each with `/hongbao set`).
+    pub fn default_rules(&self) -> super::eligibility::Rules {
+        super::eligibility::Rules {
+            min_member_hours: self.min_member_hours,
+            require_spoken: self.require_spoken,
+            min_level: self.min_level,
+            sender_may_claim: self.sender_may_claim,
+            max_claims_per_day: self.max_claims_per_day,
+        }
     }
 
     /// The limits the split core checks.
@@ -96,5 +152,14 @@ mod tests {
             ..Default::default()
         };
         assert!(short.validate().unwrap_err().to_string().contains("expiry"));
+        let hasty = RedpacketSettings {
+            relay_deadline: Dur::secs(1),
+            ..Default::default()
+        };
+        assert!(hasty
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("relay_deadline"));
     }
 }

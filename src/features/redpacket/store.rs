@@ -4,10 +4,11 @@
 //! Every change of points goes through [`ledger::transfer`] inside the same transaction as the packet's own
 //! rows, so a packet's escrow plus its claims always equal its total, whatever moment the process dies at.
 
+use super::eligibility::{Rules, RULE_KEYS};
 use super::split::{self, SplitError};
 use crate::fairness::{self, Kind, Seed, Stream};
 use crate::features::economy::ledger::{self, Account, EscrowKind, LedgerError, Move};
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::{Connection, FromRow, SqliteConnection, SqlitePool};
 
 /// The journal reason of every packet move.
 pub const REASON: &str = "packet";
@@ -89,6 +90,16 @@ pub struct Packet {
     pub thread_id: Option<i64>,
     /// Whether the points came from the group's mint.
     pub from_mint: bool,
+    /// How it is claimed: `grab`, `pass` or `quiz`.
+    pub mode: String,
+    /// The phrase of a pass packet, or the normalized answer of a quiz packet.
+    pub phrase: Option<String>,
+    /// The question of a quiz packet.
+    pub question: Option<String>,
+    /// The relay this packet is a round of.
+    pub relay_id: Option<i64>,
+    /// Its round in that relay.
+    pub relay_round: Option<i64>,
 }
 
 impl Packet {
@@ -169,6 +180,55 @@ pub struct NewPacket<'a> {
     pub now: i64,
     /// Unix seconds.
     pub expires_at: i64,
+    /// How it is claimed.
+    pub mode: ClaimMode,
+    /// The relay and round it belongs to.
+    pub relay: Option<(i64, i64)>,
+}
+
+/// How members claim a packet's shares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimMode {
+    /// The Grab button.
+    Grab,
+    /// Typing the phrase exactly (口令).
+    Pass {
+        /// The phrase.
+        phrase: String,
+    },
+    /// Answering the question (答题).
+    Quiz {
+        /// The question shown.
+        question: String,
+        /// The answer, already normalized.
+        answer: String,
+    },
+}
+
+impl ClaimMode {
+    /// The word stored in the `mode` column.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ClaimMode::Grab => "grab",
+            ClaimMode::Pass { .. } => "pass",
+            ClaimMode::Quiz { .. } => "quiz",
+        }
+    }
+
+    fn phrase(&self) -> Option<&str> {
+        match self {
+            ClaimMode::Grab => None,
+            ClaimMode::Pass { phrase } => Some(phrase),
+            ClaimMode::Quiz { answer, .. } => Some(answer),
+        }
+    }
+
+    fn question(&self) -> Option<&str> {
+        match self {
+            ClaimMode::Quiz { question, .. } => Some(question),
+            _ => None,
+        }
+    }
 }
 
 /// Why a packet was not created. Nothing was changed.
@@ -244,8 +304,8 @@ pub async fn create(
     sqlx::query(
         "INSERT INTO redpackets (id, chat_id, sender, sender_name, kind, total, count, min_share, target,
                                  target_name, message, seed, commitment, created_at, expires_at, thread_id,
-                                 from_mint)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 from_mint, mode, phrase, question, relay_id, relay_round)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(new.chat_id)
@@ -264,6 +324,11 @@ pub async fn create(
     .bind(new.expires_at)
     .bind(new.thread_id)
     .bind(new.from_mint)
+    .bind(new.mode.as_str())
+    .bind(new.mode.phrase())
+    .bind(new.mode.question())
+    .bind(new.relay.map(|r| r.0))
+    .bind(new.relay.map(|r| r.1))
     .execute(&mut *conn)
     .await?;
     // One multi-row insert for the whole vector (at most max_count rows).
@@ -430,8 +495,9 @@ pub async fn grab(
     )
     .await?;
     sqlx::query(
-        "INSERT INTO redpacket_claims (packet_id, chat_id, user_id, user_name, position, amount, claimed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO redpacket_claims (packet_id, chat_id, user_id, user_name, position, amount, claimed_at,
+                                       announced)
+         VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT mode = 'grab' FROM redpackets WHERE id = ?))",
     )
     .bind(id)
     .bind(chat_id)
@@ -440,6 +506,7 @@ pub async fn grab(
     .bind(position)
     .bind(amount)
     .bind(now)
+    .bind(id)
     .execute(&mut *tx)
     .await?;
     let exhausted = position + 1 == count;
@@ -552,6 +619,550 @@ pub async fn mark_edited(
     Ok(())
 }
 
+/// An open pass or quiz packet of a group, as the message filter needs it.
+#[derive(Debug, Clone, FromRow)]
+pub struct TypedPacket {
+    /// The packet id.
+    pub id: i64,
+    /// `pass` or `quiz`.
+    pub mode: String,
+    /// The phrase, or the normalized answer.
+    pub phrase: String,
+    /// The packet message, once known.
+    pub announce_id: Option<i64>,
+}
+
+/// The open pass and quiz packets of a group that have not expired at `now`, oldest first.
+pub async fn open_typed(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    now: i64,
+) -> Result<Vec<TypedPacket>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, mode, phrase, announce_id FROM redpackets
+         WHERE chat_id = ? AND status = 'open' AND mode <> 'grab' AND phrase IS NOT NULL AND expires_at > ?
+         ORDER BY id",
+    )
+    .bind(chat_id)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// A group's stored rule overrides, one `Option` per rule.
+type RuleRow = (
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// A group's eligibility rules: its own values where it set them, `defaults` elsewhere.
+pub async fn rules(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    defaults: Rules,
+) -> Result<Rules, sqlx::Error> {
+    let row: Option<RuleRow> = sqlx::query_as(
+        "SELECT min_member_hours, require_spoken, min_level, sender_may_claim, max_claims_per_day
+         FROM redpacket_rules WHERE chat_id = ?",
+    )
+    .bind(chat_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((hours, spoken, level, sender, per_day)) = row else {
+        return Ok(defaults);
+    };
+    Ok(Rules {
+        min_member_hours: hours.unwrap_or(defaults.min_member_hours),
+        require_spoken: spoken.map_or(defaults.require_spoken, |v| v != 0),
+        min_level: level.unwrap_or(defaults.min_level),
+        sender_may_claim: sender.map_or(defaults.sender_may_claim, |v| v != 0),
+        max_claims_per_day: per_day.unwrap_or(defaults.max_claims_per_day),
+    })
+}
+
+/// Stores one rule of a group. `key` must be one of [`RULE_KEYS`] (anything else changes nothing).
+pub async fn set_rule(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    key: &str,
+    value: i64,
+) -> Result<bool, sqlx::Error> {
+    let Some(column) = RULE_KEYS.iter().find(|k| **k == key) else {
+        return Ok(false);
+    };
+    // The column name comes from the fixed list above, never from the member's text.
+    let sql = format!(
+        "INSERT INTO redpacket_rules (chat_id, {column}) VALUES (?, ?)
+         ON CONFLICT (chat_id) DO UPDATE SET {column} = excluded.{column}"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(chat_id)
+        .bind(value)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
+/// How many shares a member claimed in a group since `since` (unix seconds).
+pub async fn claims_since(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM redpacket_claims WHERE chat_id = ? AND user_id = ? AND claimed_at >= ?",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(since)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// The member's share of a packet, if they claimed one.
+pub async fn claimed(
+    conn: &mut SqliteConnection,
+    packet_id: i64,
+    user_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT amount FROM redpacket_claims WHERE packet_id = ? AND user_id = ?")
+        .bind(packet_id)
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// When the member last answered a quiz packet wrongly (or was refused a claim of a typed packet), if ever.
+pub async fn quiz_wrong_at(
+    conn: &mut SqliteConnection,
+    packet_id: i64,
+    user_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT wrong_at FROM redpacket_quiz_wrong WHERE packet_id = ? AND user_id = ?",
+    )
+    .bind(packet_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Records a wrong quiz answer (or a refused typed claim) at `now`, which starts the member's cool-down.
+pub async fn set_quiz_wrong(
+    conn: &mut SqliteConnection,
+    packet_id: i64,
+    chat_id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO redpacket_quiz_wrong (packet_id, chat_id, user_id, wrong_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (packet_id, user_id) DO UPDATE SET wrong_at = excluded.wrong_at",
+    )
+    .bind(packet_id)
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Pass and quiz packets with claims not yet announced, whose last announcement is at least `interval`
+/// seconds old (or which have ended).
+pub async fn due_announcements(
+    conn: &mut SqliteConnection,
+    now: i64,
+    interval: i64,
+) -> Result<Vec<Packet>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT * FROM redpackets WHERE mode <> 'grab'
+           AND id IN (SELECT packet_id FROM redpacket_claims WHERE announced = 0)
+           AND (status <> 'open' OR announced_at <= ?) ORDER BY id",
+    )
+    .bind(now - interval)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Takes the claims of a packet not yet announced, marking them announced at `now`.
+pub async fn take_unannounced(
+    conn: &mut SqliteConnection,
+    packet_id: i64,
+    now: i64,
+) -> Result<Vec<Claim>, sqlx::Error> {
+    let mut tx = conn.begin().await?;
+    let claims: Vec<Claim> = sqlx::query_as(
+        "SELECT user_id, user_name, position, amount, claimed_at FROM redpacket_claims
+         WHERE packet_id = ? AND announced = 0 ORDER BY position",
+    )
+    .bind(packet_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE redpacket_claims SET announced = 1 WHERE packet_id = ? AND announced = 0")
+        .bind(packet_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE redpackets SET announced_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(packet_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(claims)
+}
+
+/// One relay as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct Relay {
+    /// The relay id (shown as `R<id>`).
+    pub id: i64,
+    /// The group.
+    pub chat_id: i64,
+    /// Who started it.
+    pub starter: i64,
+    /// Their display name.
+    pub starter_name: String,
+    /// Points of every round's packet.
+    pub total: i64,
+    /// Shares of every round's packet.
+    pub count: i64,
+    /// Seconds the asked member has to send the next round.
+    pub deadline_secs: i64,
+    /// The current round (1 = the starter's packet).
+    pub round: i64,
+    /// The current round's packet.
+    pub packet_id: Option<i64>,
+    /// `running`, `asking`, `ended` or `stopped`.
+    pub status: String,
+    /// Who is asked to send the next round.
+    pub next_user: Option<i64>,
+    /// Their display name.
+    pub next_name: Option<String>,
+    /// When the ask runs out.
+    pub due_at: Option<i64>,
+    /// Whether the asked member was reminded once.
+    pub pinged: bool,
+    /// The forum topic of the relay.
+    pub thread_id: Option<i64>,
+}
+
+impl Relay {
+    /// Whether it still goes on.
+    pub fn is_live(&self) -> bool {
+        matches!(self.status.as_str(), "running" | "asking")
+    }
+}
+
+/// A relay to start.
+#[derive(Debug, Clone)]
+pub struct NewRelay<'a> {
+    /// The group.
+    pub chat_id: i64,
+    /// The starter.
+    pub starter: i64,
+    /// Their display name.
+    pub starter_name: &'a str,
+    /// Points per round.
+    pub total: i64,
+    /// Shares per round.
+    pub count: u32,
+    /// Seconds for each ask.
+    pub deadline_secs: i64,
+    /// The forum topic.
+    pub thread_id: Option<i64>,
+    /// Unix seconds.
+    pub now: i64,
+    /// When the first packet expires.
+    pub expires_at: i64,
+    /// The smallest share.
+    pub min_share: i64,
+}
+
+/// Starts a relay with its first packet, paid by the starter, inside the caller's transaction.
+pub async fn start_relay(
+    conn: &mut SqliteConnection,
+    new: &NewRelay<'_>,
+    seed: &Seed,
+) -> Result<(Relay, Packet), CreateError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO redpacket_relays (chat_id, starter, starter_name, total, count, deadline_secs,
+                                       thread_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(new.chat_id)
+    .bind(new.starter)
+    .bind(new.starter_name)
+    .bind(new.total)
+    .bind(i64::from(new.count))
+    .bind(new.deadline_secs)
+    .bind(new.thread_id)
+    .bind(new.now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let packet = create(
+        conn,
+        &relay_packet(new.chat_id, new.starter, new.starter_name, new, id, 1),
+        seed,
+    )
+    .await?;
+    sqlx::query("UPDATE redpacket_relays SET packet_id = ? WHERE id = ?")
+        .bind(packet.id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let relay = get_relay(conn, id)
+        .await?
+        .expect("the relay was just inserted");
+    Ok((relay, packet))
+}
+
+fn relay_packet<'a>(
+    chat_id: i64,
+    sender: i64,
+    sender_name: &'a str,
+    new: &NewRelay<'_>,
+    relay_id: i64,
+    round: i64,
+) -> NewPacket<'a> {
+    NewPacket {
+        chat_id,
+        sender,
+        sender_name,
+        kind: PacketKind::Lucky,
+        total: new.total,
+        count: new.count,
+        min_share: new.min_share,
+        target: None,
+        message: "",
+        from_mint: false,
+        thread_id: new.thread_id,
+        now: new.now,
+        expires_at: new.expires_at,
+        mode: ClaimMode::Grab,
+        relay: Some((relay_id, round)),
+    }
+}
+
+/// A relay by id.
+pub async fn get_relay(conn: &mut SqliteConnection, id: i64) -> Result<Option<Relay>, sqlx::Error> {
+    sqlx::query_as("SELECT * FROM redpacket_relays WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// The group's most recent relay.
+pub async fn latest_relay(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+) -> Result<Option<Relay>, sqlx::Error> {
+    sqlx::query_as("SELECT * FROM redpacket_relays WHERE chat_id = ? ORDER BY id DESC LIMIT 1")
+        .bind(chat_id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// The group's relay that still goes on, if any.
+pub async fn live_relay(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+) -> Result<Option<Relay>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT * FROM redpacket_relays WHERE chat_id = ? AND status IN ('running', 'asking')
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(chat_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Running relays whose current packet has ended (exhausted or expired), with that packet.
+pub async fn relays_with_ended_packet(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<(Relay, Packet)>, sqlx::Error> {
+    let relays: Vec<Relay> = sqlx::query_as(
+        "SELECT r.* FROM redpacket_relays r JOIN redpackets p ON p.id = r.packet_id
+         WHERE r.status = 'running' AND p.status <> 'open' ORDER BY r.id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut found = Vec::new();
+    for relay in relays {
+        if let Some(packet) = get(conn, relay.packet_id.unwrap_or_default()).await? {
+            found.push((relay, packet));
+        }
+    }
+    Ok(found)
+}
+
+/// Asks `user` to send round `round + 1` before `due_at`. Only a running relay is changed.
+pub async fn ask(
+    conn: &mut SqliteConnection,
+    id: i64,
+    user: i64,
+    name: &str,
+    due_at: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE redpacket_relays SET status = 'asking', next_user = ?, next_name = ?, due_at = ?, pinged = 0
+         WHERE id = ? AND status = 'running'",
+    )
+    .bind(user)
+    .bind(name)
+    .bind(due_at)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends a live relay with `status` (`ended` or `stopped`). Returns whether it was live.
+pub async fn end_relay(
+    conn: &mut SqliteConnection,
+    id: i64,
+    status: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE redpacket_relays SET status = ?, ended_at = ?
+         WHERE id = ? AND status IN ('running', 'asking')",
+    )
+    .bind(status)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Asking relays whose deadline has passed at `now`.
+pub async fn overdue_relays(
+    conn: &mut SqliteConnection,
+    now: i64,
+) -> Result<Vec<Relay>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT * FROM redpacket_relays WHERE status = 'asking' AND due_at <= ? ORDER BY id",
+    )
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Notes the one reminder and moves the deadline to `due_at`.
+pub async fn mark_pinged(
+    conn: &mut SqliteConnection,
+    id: i64,
+    due_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE redpacket_relays SET pinged = 1, due_at = ? WHERE id = ? AND status = 'asking'",
+    )
+    .bind(due_at)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// What a press on a relay's button did.
+#[derive(Debug)]
+pub enum RelayPress {
+    /// The next round's packet was created.
+    Sent(Box<(Relay, Packet)>),
+    /// The relay is not waiting for this round any more.
+    Gone,
+    /// Someone else was asked.
+    NotYou,
+    /// The asked member's wallet holds too little.
+    Insufficient {
+        /// Their balance.
+        balance: i64,
+    },
+}
+
+/// The asked member presses the relay button for `round`: in one transaction their wallet pays the next
+/// packet of the same total and count, and the relay moves on to that round.
+#[allow(clippy::too_many_arguments)]
+pub async fn press_relay(
+    pool: &SqlitePool,
+    id: i64,
+    round: i64,
+    user: i64,
+    name: &str,
+    now: i64,
+    expires_at: i64,
+    min_share: i64,
+    seed: &Seed,
+) -> Result<RelayPress, CreateError> {
+    let mut tx = pool.begin().await?;
+    let Some(relay) = get_relay(&mut tx, id).await? else {
+        return Ok(RelayPress::Gone);
+    };
+    if relay.status != "asking" || relay.round + 1 != round {
+        return Ok(RelayPress::Gone);
+    }
+    if relay.next_user != Some(user) {
+        return Ok(RelayPress::NotYou);
+    }
+    let new = NewRelay {
+        chat_id: relay.chat_id,
+        starter: relay.starter,
+        starter_name: &relay.starter_name,
+        total: relay.total,
+        count: u32::try_from(relay.count).unwrap_or(1),
+        deadline_secs: relay.deadline_secs,
+        thread_id: relay.thread_id,
+        now,
+        expires_at,
+        min_share,
+    };
+    let packet = match create(
+        &mut tx,
+        &relay_packet(relay.chat_id, user, name, &new, id, round),
+        seed,
+    )
+    .await
+    {
+        Ok(packet) => packet,
+        Err(CreateError::Insufficient { balance }) => {
+            return Ok(RelayPress::Insufficient { balance })
+        }
+        Err(err) => return Err(err),
+    };
+    sqlx::query(
+        "UPDATE redpacket_relays SET status = 'running', round = ?, packet_id = ?, next_user = NULL,
+             next_name = NULL, due_at = NULL, pinged = 0 WHERE id = ?",
+    )
+    .bind(round)
+    .bind(packet.id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let relay = get_relay(&mut tx, id).await?.expect("the relay exists");
+    tx.commit().await?;
+    Ok(RelayPress::Sent(Box::new((relay, packet))))
+}
+
+/// Every claim of a relay's packets as (packet sender, claimer, amount), with the names last used.
+pub async fn relay_claims(
+    conn: &mut SqliteConnection,
+    relay_id: i64,
+) -> Result<Vec<(i64, String, i64, String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT p.sender, p.sender_name, c.user_id, c.user_name, c.amount
+         FROM redpacket_claims c JOIN redpackets p ON p.id = c.packet_id
+         WHERE p.relay_id = ? ORDER BY p.relay_round, c.position",
+    )
+    .bind(relay_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -590,6 +1201,8 @@ mod tests {
             thread_id: None,
             now: 100,
             expires_at: 200,
+            mode: ClaimMode::Grab,
+            relay: None,
         }
     }
 
@@ -723,5 +1336,120 @@ mod tests {
         .execute(&mut *conn)
         .await;
         assert!(dup.is_err());
+    }
+
+    #[sqlx::test]
+    async fn a_relay_round_is_paid_only_by_the_asked_member(pool: SqlitePool) {
+        fund(&pool, -5, 1, 100).await;
+        fund(&pool, -5, 2, 10).await;
+        let new = NewRelay {
+            chat_id: -5,
+            starter: 1,
+            starter_name: "Sam",
+            total: 30,
+            count: 1,
+            deadline_secs: 600,
+            thread_id: None,
+            now: 100,
+            expires_at: 10_000,
+            min_share: 1,
+        };
+        let mut tx = pool.begin().await.unwrap();
+        let (relay, packet) = start_relay(&mut tx, &new, &Seed::from_bytes([3; 32]))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!((relay.round, relay.packet_id), (1, Some(packet.id)));
+        assert_eq!(packet.relay_id, Some(relay.id));
+        grab(&pool, -5, packet.id, 2, "Bo", None, 101)
+            .await
+            .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let ended = relays_with_ended_packet(&mut conn).await.unwrap();
+        assert_eq!(ended.len(), 1);
+        assert!(ask(&mut conn, relay.id, 2, "Bo", 700).await.unwrap());
+        drop(conn);
+        let seed = Seed::from_bytes([4; 32]);
+        let press = |user: i64, round: i64| {
+            let pool = pool.clone();
+            let seed = seed.clone();
+            async move {
+                press_relay(&pool, relay.id, round, user, "X", 200, 10_000, 1, &seed)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(matches!(press(3, 2).await, RelayPress::NotYou));
+        assert!(matches!(press(2, 3).await, RelayPress::Gone));
+        // Bo holds 10 + 30 = 40: enough for one round of 30.
+        let RelayPress::Sent(sent) = press(2, 2).await else {
+            panic!("the asked member's press sends the round")
+        };
+        let (relay, second) = *sent;
+        assert_eq!((relay.round, relay.status.as_str()), (2, "running"));
+        assert_eq!((second.sender, second.total), (2, 30));
+        assert!(matches!(press(2, 2).await, RelayPress::Gone));
+        grab(&pool, -5, second.id, 1, "Sam", None, 201)
+            .await
+            .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        assert!(ask(&mut conn, relay.id, 1, "Sam", 800).await.unwrap());
+        drop(conn);
+        ledger::transfer(
+            &mut pool.acquire().await.unwrap(),
+            &Move {
+                chat_id: -5,
+                from: Account::Wallet(1),
+                to: Account::Mint,
+                amount: 80,
+                reason: "test",
+                actor: None,
+                reference: None,
+                at: 0,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            press(1, 3).await,
+            RelayPress::Insufficient { balance: 20 }
+        ));
+        let mut conn = pool.acquire().await.unwrap();
+        let claims = relay_claims(&mut conn, relay.id).await.unwrap();
+        let triples: Vec<(i64, i64, i64)> = claims.iter().map(|c| (c.0, c.2, c.4)).collect();
+        assert_eq!(triples, vec![(1, 2, 30), (2, 1, 30)]);
+        assert!(end_relay(&mut conn, relay.id, "stopped", 300)
+            .await
+            .unwrap());
+        assert!(!end_relay(&mut conn, relay.id, "ended", 301).await.unwrap());
+        assert_eq!(ledger::economy_sum(&mut conn, -5).await.unwrap(), 0);
+    }
+
+    #[sqlx::test]
+    async fn rules_fall_back_to_the_defaults_per_key(pool: SqlitePool) {
+        let defaults = Rules {
+            min_member_hours: 1,
+            require_spoken: false,
+            min_level: 0,
+            sender_may_claim: true,
+            max_claims_per_day: 0,
+        };
+        let mut conn = pool.acquire().await.unwrap();
+        assert_eq!(rules(&mut conn, -5, defaults).await.unwrap(), defaults);
+        assert!(set_rule(&mut conn, -5, "require_spoken", 1).await.unwrap());
+        assert!(set_rule(&mut conn, -5, "max_claims_per_day", 3)
+            .await
+            .unwrap());
+        assert!(!set_rule(&mut conn, -5, "chat_id", 3).await.unwrap());
+        let got = rules(&mut conn, -5, defaults).await.unwrap();
+        assert_eq!(
+            got,
+            Rules {
+                require_spoken: true,
+                max_claims_per_day: 3,
+                ..defaults
+            }
+        );
+        assert_eq!(rules(&mut conn, -6, defaults).await.unwrap(), defaults);
     }
 }
