@@ -26,3 +26,16 @@ pub fn build_bot(token: &str, api_url: &str) -> Result<Bot, Error> {
         .map_err(|err| Error::Config(format!("cannot build the HTTP client: {err}")))?;
     Ok(Bot::with_client(token, client).set_api_url(url))
 }
+
+/// A branch for button presses whose callback data starts with `prefix` (each feature owns its prefix,
+/// e.g. `rp:` for red packets). Other presses fall through to the next branch.
+pub fn callbacks_with_prefix(prefix: &'static str) -> Handler {
+    teloxide::types::Update::filter_callback_query().filter(
+        move |query: teloxide::types::CallbackQuery| {
+            query
+                .data
+                .as_deref()
+                .is_some_and(|data| data.starts_with(prefix))
+        },
+    )
+}

@@ -80,15 +80,7 @@ const IDS_PER_LINE: usize = 50;
 /// exactly the join keyword of an open lottery there.
 pub fn handler() -> Handler {
     dptree::entry()
-        .branch(
-            Update::filter_callback_query()
-                .filter(|q: CallbackQuery| {
-                    q.data
-                        .as_deref()
-                        .is_some_and(|d| d.starts_with(BUTTON_PREFIX))
-                })
-                .endpoint(on_button),
-        )
+        .branch(crate::telegram::callbacks_with_prefix(BUTTON_PREFIX).endpoint(on_button))
         .branch(
             Update::filter_message()
                 .branch(

@@ -91,24 +91,8 @@ enum Command {
 /// `/verify L…` (a lottery id) is left to other branches.
 pub fn handler() -> Handler {
     dptree::entry()
-        .branch(
-            Update::filter_callback_query()
-                .filter(|q: CallbackQuery| {
-                    q.data
-                        .as_deref()
-                        .is_some_and(|d| d.starts_with(CALLBACK_PREFIX))
-                })
-                .endpoint(on_grab),
-        )
-        .branch(
-            Update::filter_callback_query()
-                .filter(|q: CallbackQuery| {
-                    q.data
-                        .as_deref()
-                        .is_some_and(|d| d.starts_with(RELAY_PREFIX))
-                })
-                .endpoint(on_relay_press),
-        )
+        .branch(crate::telegram::callbacks_with_prefix(CALLBACK_PREFIX).endpoint(on_grab))
+        .branch(crate::telegram::callbacks_with_prefix(RELAY_PREFIX).endpoint(on_relay_press))
         .branch(
             Update::filter_message()
                 .branch(
