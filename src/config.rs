@@ -122,6 +122,8 @@ pub struct Config {
     pub timers: TimerSettings,
     /// Graceful shutdown.
     pub shutdown: ShutdownSettings,
+    /// The rules engine that removes ad posters.
+    pub moderation: crate::features::moderation::settings::ModerationSettings,
 }
 
 /// `[telegram]`
@@ -390,6 +392,7 @@ impl Config {
         if crate::i18n::Lang::parse(&self.i18n.default_language).is_none() {
             return bad("i18n.default_language", "must be zh-CN or en");
         }
+        self.moderation.validate().map_err(Error::Config)?;
         Ok(())
     }
 }

@@ -5,11 +5,13 @@
 //! - [`economy`]   points ledger, sign-in rules, levels (the core and its SQL so far)
 //! - [`groups`]    the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
 //! - [`lottery`]   lotteries and their verifiable draws (the draw core so far)
+//! - [`moderation`] the rules engine that removes ad posters: filters, locks, flood, escalation, explanations
 //! - [`redpacket`] red packets: lucky and equal splits, best luck (the split core so far)
 
 pub mod economy;
 pub mod groups;
 pub mod lottery;
+pub mod moderation;
 pub mod redpacket;
 
 use crate::app::{Ctx, Services};
@@ -43,19 +45,25 @@ pub struct CommandInfo {
 
 /// Every command of every feature, in the order `/help` lists them.
 pub fn catalog() -> Vec<CommandInfo> {
-    groups::COMMANDS.to_vec()
+    groups::COMMANDS
+        .iter()
+        .chain(moderation::COMMANDS)
+        .copied()
+        .collect()
 }
 
 /// The whole handler tree. Order matters: the first branch that handles an update ends its journey.
 pub fn handler() -> Handler {
-    dptree::entry().branch(groups::handler())
+    dptree::entry()
+        .branch(moderation::handler())
+        .branch(groups::handler())
 }
 
 /// One feature's periodic work: resolve the deadlines that are due at `ctx.now()`.
 pub type Ticker = fn(Ctx) -> BoxFuture<'static, crate::Result<()>>;
 
 /// Every feature's periodic work, run in this order on each `timers.tick`.
-pub const TICKERS: &[(&str, Ticker)] = &[];
+pub const TICKERS: &[(&str, Ticker)] = &[("moderation", moderation::tick)];
 
 /// Runs every feature's periodic work once. A failing ticker is logged (and reported to the error hook)
 /// and does not stop the others.
