@@ -206,6 +206,14 @@ fn content(message: &Message) -> Content {
     }
 }
 
+fn is_command(message: &Message) -> bool {
+    message.entities().is_some_and(|entities| {
+        entities
+            .iter()
+            .any(|e| e.offset == 0 && e.kind == MessageEntityKind::BotCommand)
+    })
+}
+
 fn text_hash(squashed: &str) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     squashed.hash(&mut hasher);
@@ -235,7 +243,9 @@ async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Resu
     let found = content(message);
     let normalized = normalize(&found.text);
     let mut flood = Vec::new();
-    if !edited {
+    // Commands to bots are not counted as flood: each feature answers its own commands within the send
+    // budget. Their text is still checked like any other message.
+    if !edited && !is_command(message) {
         let state = cache::state(ctx);
         let mut tracker = state.flood.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((count, seconds)) = compiled.rules.flood {
