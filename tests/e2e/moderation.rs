@@ -451,3 +451,53 @@ fn groupops_check_prints_one_verdict_per_line() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(2), "unreadable input");
 }
+
+#[tokio::test]
+async fn a_group_sets_its_own_ladder() {
+    let bot = group_with_newcomer().await;
+    bot.push(group_message(GROUP, owner(), "/ladder warn, explode"));
+    bot.push(group_message(GROUP, owner(), "/ladder ban"));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(
+        texts[0].contains("explode"),
+        "the bad step is named: {}",
+        texts[0]
+    );
+    assert!(texts[1].contains("封禁"), "{}", texts[1]);
+    bot.push(group_message(GROUP, settled(), AD));
+    let banned = bot.api.wait_for("banChatMember", 1, WAIT).await;
+    assert_eq!(banned[0].params["user_id"], SETTLED);
+    bot.push(group_message(GROUP, owner(), "/ladder reset"));
+    bot.wait_texts(GROUP, 4).await;
+    bot.push(group_message(GROUP, newbie(), AD));
+    bot.api.wait_for("deleteMessage", 2, WAIT).await;
+    bot.settle().await;
+    assert_eq!(
+        bot.api.calls("banChatMember").len(),
+        1,
+        "back to warnings first"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_text_in_several_groups_is_flood() {
+    let bot = group_with_newcomer().await;
+    let text = "Check out my new channel for daily deals, everyone";
+    bot.push(group_message(GROUP, settled(), text));
+    bot.push(group_message(GROUP - 1, settled(), text));
+    bot.settle().await;
+    assert!(
+        bot.api.calls("deleteMessage").is_empty(),
+        "two groups are fine"
+    );
+    let third = group_message(GROUP - 2, settled(), text);
+    let third_id = message_id(&third);
+    bot.push(third);
+    let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted[0].params["chat_id"], GROUP - 2);
+    assert_eq!(deleted[0].params["message_id"], third_id);
+    let restricted = bot.api.wait_for("restrictChatMember", 1, WAIT).await;
+    assert_eq!(restricted[0].params["chat_id"], GROUP - 2);
+    bot.stop().await;
+}

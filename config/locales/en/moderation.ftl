@@ -76,3 +76,9 @@ moderation-flood-set = Flood limit set: {$count} messages in {$seconds} s → {$
 moderation-rulemode-usage = Use: /rulemode <rule> <on|off|shadow> [action]. Rules: {$rules}
 moderation-rulemode-title = Rules (mode · action)
 moderation-rulemode-set = Rule {$rule} is now {$mode}.
+
+moderation-cmd-ladder = The escalation ladder: /ladder warn, mute 1h, ban
+moderation-ladder-current = Escalation ladder: {$ladder}. Warnings expire after a while.
+moderation-ladder-set = New escalation ladder: {$ladder}.
+moderation-ladder-bad = "{$step}" is not a ladder step. Steps: delete, warn, mute 1h, kick, ban.
+moderation-ladder-usage = Use: /ladder warn, warn, mute 1h, mute 1d, ban (1 to 10 steps, separated by commas), or /ladder reset.

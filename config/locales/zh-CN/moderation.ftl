@@ -76,3 +76,9 @@ moderation-flood-set = 已设置刷屏限制：{$seconds} 秒内 {$count} 条 �
 moderation-rulemode-usage = 用法：/rulemode 规则 on|off|shadow [处理]。规则：{$rules}
 moderation-rulemode-title = 规则（模式 · 处理）
 moderation-rulemode-set = 规则 {$rule} 现在是 {$mode}。
+
+moderation-cmd-ladder = 警告阶梯：/ladder warn, mute 1h, ban
+moderation-ladder-current = 警告阶梯：{$ladder}。警告过一段时间会失效。
+moderation-ladder-set = 新的警告阶梯：{$ladder}。
+moderation-ladder-bad = 「{$step}」不是有效的阶梯步骤。可用：delete、warn、mute 1h、kick、ban。
+moderation-ladder-usage = 用法：/ladder warn, warn, mute 1h, mute 1d, ban（1 到 10 步，用逗号分隔），或 /ladder reset。

@@ -6,7 +6,8 @@
 //! admin undoes a false positive with one press. Messages the rules do not act on continue to the other
 //! features.
 //!
-//! Admin commands: `/filter`, `/allowdomain`, `/lock`, `/unlock`, `/locks`, `/flood`, `/rulemode`.
+//! Admin commands: `/filter`, `/allowdomain`, `/lock`, `/unlock`, `/locks`, `/flood`, `/rulemode`,
+//! `/ladder`.
 
 pub mod cache;
 pub mod check_cli;
@@ -72,6 +73,11 @@ pub const COMMANDS: &[CommandInfo] = &[
         description: "moderation-cmd-rulemode",
         audience: Audience::Admins,
     },
+    CommandInfo {
+        name: "ladder",
+        description: "moderation-cmd-ladder",
+        audience: Audience::Admins,
+    },
 ];
 
 #[derive(BotCommands, Clone, Debug)]
@@ -84,6 +90,7 @@ enum Command {
     Locks,
     Flood(String),
     Rulemode(String),
+    Ladder(String),
 }
 
 /// The prefix of this feature's button data.
@@ -728,7 +735,7 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
         return Ok(());
     }
     let right = match command {
-        Command::Flood(_) => Right::Restrict,
+        Command::Flood(_) | Command::Ladder(_) => Right::Restrict,
         _ => Right::Delete,
     };
     if let Some(refusal) = ctx.refusal(&message, right, lang).await? {
@@ -745,6 +752,7 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
         Command::Locks => locks(&ctx, chat_id, lang).await?,
         Command::Flood(args) => flood(&ctx, chat_id, args.trim(), lang).await?,
         Command::Rulemode(args) => rule_mode(&ctx, chat_id, args.trim(), lang).await?,
+        Command::Ladder(args) => ladder(&ctx, chat_id, args.trim(), lang).await?,
     };
     let mut html = reply.text;
     if reply.changed {
@@ -1143,5 +1151,56 @@ async fn rule_mode(ctx: &Ctx, chat_id: i64, args: &str, lang: Lang) -> crate::Re
         lang,
         "moderation-rulemode-set",
         &fargs! {"rule" => kind.name(), "mode" => mode.name()},
+    ))))
+}
+
+fn ladder_words(ctx: &Ctx, lang: Lang, ladder: &[Action]) -> String {
+    ladder
+        .iter()
+        .map(|step| action_words(ctx, lang, *step))
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+async fn ladder(ctx: &Ctx, chat_id: i64, args: &str, lang: Lang) -> crate::Result<Reply> {
+    let settings = &ctx.config.moderation;
+    if args.is_empty() {
+        let compiled = cache::rules_for(ctx, chat_id).await?;
+        return Ok(Reply::said(escape(&ctx.ta(
+            lang,
+            "moderation-ladder-current",
+            &fargs! {"ladder" => ladder_words(ctx, lang, &compiled.ladder)},
+        ))));
+    }
+    let steps = if args.eq_ignore_ascii_case("reset") {
+        None
+    } else {
+        let mut steps = Vec::new();
+        for step in args.split([',', '，']).map(str::trim) {
+            match Action::parse(step) {
+                Some(action) if action != Action::Escalate => steps.push(action),
+                _ => {
+                    return Ok(Reply::said(escape(&ctx.ta(
+                        lang,
+                        "moderation-ladder-bad",
+                        &fargs! {"step" => step.to_string()},
+                    ))))
+                }
+            }
+        }
+        if steps.is_empty() || steps.len() > 10 {
+            return Ok(Reply::said(escape(&ctx.t(lang, "moderation-ladder-usage"))));
+        }
+        Some(steps)
+    };
+    {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::set_ladder(&mut conn, chat_id, settings, steps.as_deref(), ctx.now()).await?;
+    }
+    let compiled = cache::reload(ctx, chat_id).await?;
+    Ok(Reply::changed(escape(&ctx.ta(
+        lang,
+        "moderation-ladder-set",
+        &fargs! {"ladder" => ladder_words(ctx, lang, &compiled.ladder)},
     ))))
 }

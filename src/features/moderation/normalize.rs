@@ -10,7 +10,7 @@
 //!   remembers whether something was removed there, so that word boundaries of Latin/Cyrillic keywords
 //!   can still be checked ("earn" does not match inside "learn", but does match "e a r n").
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// A message's text in both normalized forms.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -104,15 +104,20 @@ pub fn is_wordy(ch: char) -> bool {
 /// Normalizes a message's text into both forms.
 pub fn normalize(text: &str) -> Normalized {
     let mut folded = String::with_capacity(text.len());
-    for ch in text.nfkc() {
+    let mut fold = |ch: char| {
         if is_invisible(ch) {
-            continue;
-        }
-        if ch.is_ascii() {
+        } else if ch.is_ascii() {
             folded.push(ch.to_ascii_lowercase());
         } else {
             folded.extend(ch.to_lowercase());
         }
+    };
+    // Most messages are already in NFKC (plain ASCII, ordinary Chinese or Russian): the quick check
+    // spares them the normalizing iterator.
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        text.chars().for_each(&mut fold);
+    } else {
+        text.nfkc().for_each(&mut fold);
     }
     let mut squashed = String::with_capacity(folded.len());
     let mut gap = Vec::with_capacity(folded.len() + 1);

@@ -373,7 +373,7 @@ impl Verdict {
 pub struct RuleSpec {
     /// Keywords with an optional action each (written like `/filter add`: `"加微信"`, `"刷单 ban"`).
     pub keywords: Vec<String>,
-    /// Regexes with an optional action each, as `pattern` or `[pattern, action]` pairs in the file.
+    /// Regex patterns (their action is the `regex` rule's action).
     pub regexes: Vec<String>,
     /// Domains whose links are allowed.
     pub allow_domains: Vec<String>,
@@ -516,7 +516,10 @@ struct RegexMeta {
 pub struct RuleSet {
     keywords: Option<AhoCorasick>,
     keyword_meta: Vec<KeywordMeta>,
-    regexes: Option<RegexSet>,
+    /// The regexes in two sets: those the fast engines can run on any text, and those with Unicode word
+    /// boundaries (`\b`, `\B`), which need a slower engine on non-ASCII text; each with the indices of
+    /// their patterns in `regex_meta`.
+    regexes: Vec<(RegexSet, Vec<usize>)>,
     regex_meta: Vec<RegexMeta>,
     allow_domains: Vec<String>,
     locks: u16,
@@ -715,23 +718,25 @@ impl RuleSet {
                 Err(err) => warnings.push(format!("regex `{pattern}`: {err}")),
             }
         }
-        let regexes = if patterns.is_empty() {
-            None
-        } else {
-            let size = limits.regex_size.saturating_mul(patterns.len().max(1));
-            match RegexSetBuilder::new(&patterns)
+        let mut regexes = Vec::new();
+        let (bounded, plain): (Vec<usize>, Vec<usize>) =
+            (0..patterns.len()).partition(|i| has_word_boundary(&patterns[*i]));
+        for indices in [plain, bounded] {
+            if indices.is_empty() {
+                continue;
+            }
+            let size = limits.regex_size.saturating_mul(indices.len());
+            let group: Vec<&String> = indices.iter().map(|i| &patterns[*i]).collect();
+            match RegexSetBuilder::new(group)
                 .case_insensitive(true)
                 .size_limit(size)
                 .dfa_size_limit(size)
                 .build()
             {
-                Ok(set) => Some(set),
-                Err(err) => {
-                    warnings.push(format!("regexes: {err}"));
-                    None
-                }
+                Ok(set) => regexes.push((set, indices)),
+                Err(err) => warnings.push(format!("regexes: {err}")),
             }
-        };
+        }
         let mut modes = [Mode::On; RuleKind::ALL.len()];
         for (kind, mode) in &rules.modes {
             modes[kind.index()] = *mode;
@@ -886,13 +891,13 @@ impl RuleSet {
     }
 
     fn match_regexes(&self, text: &Normalized, hits: &mut Vec<Hit>) {
-        let Some(set) = &self.regexes else {
-            return;
-        };
-        let matches = set.matches(&text.folded);
+        let matched = self
+            .regexes
+            .iter()
+            .flat_map(|(set, indices)| set.matches(&text.folded).into_iter().map(|i| indices[i]));
         let mut found_own = false;
         let mut found_pack = false;
-        for index in matches.iter() {
+        for index in matched {
             let meta = &self.regex_meta[index];
             let (kind, seen) = if meta.from_pack {
                 (RuleKind::Adpack, &mut found_pack)
@@ -916,6 +921,19 @@ impl RuleSet {
             keep
         });
     }
+}
+
+/// Whether a pattern uses a word boundary (`\b`, `\B`), which keeps the fast regex engines from running
+/// on non-ASCII text.
+fn has_word_boundary(pattern: &str) -> bool {
+    let mut escaped = false;
+    for ch in pattern.chars() {
+        if escaped && (ch == 'b' || ch == 'B') {
+            return true;
+        }
+        escaped = !escaped && ch == '\\';
+    }
+    false
 }
 
 /// A link found in a message.

@@ -298,6 +298,31 @@ pub async fn set_flood(
     Ok(())
 }
 
+/// Sets a group's own ladder (`None`: back to the configured one).
+pub async fn set_ladder(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    settings: &ModerationSettings,
+    ladder: Option<&[Action]>,
+    now: i64,
+) -> Result<()> {
+    ensure_group(conn, chat_id, settings, now).await?;
+    let text = ladder.map(|steps| {
+        steps
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    sqlx::query("UPDATE moderation_groups SET ladder = ?, updated_at = ? WHERE chat_id = ?")
+        .bind(text)
+        .bind(now)
+        .bind(chat_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Sets a rule's mode (and optionally its action) in a group.
 pub async fn set_mode(
     conn: &mut SqliteConnection,
