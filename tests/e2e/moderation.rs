@@ -369,6 +369,32 @@ async fn admin_commands_change_rules_at_once_and_refuse_bad_input() {
     .await
     .unwrap();
     assert_eq!((kind, locks), (0, 1), "refused input changed nothing");
+    bot.push(group_message(GROUP, owner(), "/filter add 暗号"));
+    bot.push(group_message(
+        GROUP,
+        owner(),
+        "/filter add re:bonus\\s*\\d+ mute 2h",
+    ));
+    bot.push(group_message(GROUP, owner(), "/filter list"));
+    bot.push(group_message(GROUP, owner(), "/filter del 暗号"));
+    bot.push(group_message(GROUP, owner(), "/filter del 暗号"));
+    // texts[7] is the explanation of the removed link.
+    let texts = bot.wait_texts(GROUP, 13).await;
+    assert!(
+        texts[10].contains("暗号") && texts[10].contains("re:bonus"),
+        "{}",
+        texts[10]
+    );
+    assert!(texts[10].contains("mute 2h"), "{}", texts[10]);
+    assert!(texts[11].contains("已删除"), "{}", texts[11]);
+    assert!(texts[12].contains("没有"), "{}", texts[12]);
+    bot.push(group_message(GROUP, settled(), "暗号"));
+    bot.settle().await;
+    assert_eq!(
+        bot.api.calls("deleteMessage").len(),
+        1,
+        "a removed keyword no longer matches"
+    );
     bot.stop().await;
 }
 

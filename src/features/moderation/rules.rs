@@ -1244,6 +1244,20 @@ mod tests {
     }
 
     #[test]
+    fn regexes_with_and_without_word_boundaries_both_match() {
+        assert!(has_word_boundary(r"\bfree\b"));
+        assert!(
+            !has_word_boundary(r"free\\b"),
+            "an escaped backslash before b"
+        );
+        assert!(!has_word_boundary(r"\d+ bonus"));
+        let set = rules_with(&[], &[r"\bfree\s+spins\b", r"bonus\s*\d+"]);
+        assert_eq!(check(&set, "免费 free spins 今天", false), vec!["regex"]);
+        assert_eq!(check(&set, "get bonus 100", false), vec!["regex"]);
+        assert!(check(&set, "carefree spinster", false).is_empty());
+    }
+
+    #[test]
     fn links_hit_newcomers_unless_allowlisted_and_everyone_when_locked() {
         let mut rules = GroupRules {
             allow_domains: vec!["github.com".into()],
