@@ -527,3 +527,46 @@ async fn the_same_text_in_several_groups_is_flood() {
     assert_eq!(restricted[0].params["chat_id"], GROUP - 2);
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn approved_members_are_exempt_and_shadow_rules_only_record() {
+    let bot = group_with_newcomer().await;
+    {
+        let mut conn = bot.ctx.storage.write.acquire().await.unwrap();
+        groupops::features::moderation::store::approve(&mut conn, GROUP, NEWBIE, OWNER, 0)
+            .await
+            .unwrap();
+    }
+    bot.push(group_message(GROUP, newbie(), AD));
+    bot.settle().await;
+    assert!(
+        bot.api.calls("deleteMessage").is_empty(),
+        "an approved member"
+    );
+    bot.push(group_message(GROUP, owner(), "/rulemode adpack shadow"));
+    let texts = bot.wait_texts(GROUP, 1).await;
+    assert!(texts[0].contains("shadow"), "{}", texts[0]);
+    bot.push(group_message(GROUP, settled(), AD));
+    bot.push(group_message(GROUP, owner(), "/rulemode nonsense on"));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(
+        texts[1].contains("adpack"),
+        "usage lists the rules: {}",
+        texts[1]
+    );
+    bot.settle().await;
+    assert!(
+        bot.api.calls("deleteMessage").is_empty(),
+        "shadow mode leaves the message"
+    );
+    let shadow: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT rule, shadow FROM moderation_violations WHERE chat_id = ? AND user_id = ?",
+    )
+    .bind(GROUP)
+    .bind(SETTLED)
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(shadow, vec![("adpack".to_string(), true)]);
+    bot.stop().await;
+}
