@@ -130,6 +130,8 @@ pub struct Config {
     pub lottery: crate::features::lottery::settings::LotterySettings,
     /// Welcome, entry gate, rules and anti-raid.
     pub welcome: crate::features::welcome::settings::WelcomeSettings,
+    /// The rules engine that removes ad posters.
+    pub moderation: crate::features::moderation::settings::ModerationSettings,
 }
 
 /// `[telegram]`
@@ -402,6 +404,7 @@ impl Config {
         }
         self.redpacket.validate()?;
         self.welcome.validate().map_err(Error::Config)?;
+        self.moderation.validate().map_err(Error::Config)?;
         Ok(())
     }
 }

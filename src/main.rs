@@ -1,4 +1,5 @@
-//! The `groupops` command line: `run` (the default) starts the bot, `migrate` prepares the database.
+//! The `groupops` command line: `run` (the default) starts the bot, `migrate` prepares the database,
+//! `check` runs messages from stdin through the moderation rules.
 //! All logic lives in the library; this file only reads arguments, sets up logging and exits with a status.
 
 use clap::{Parser, Subcommand};
@@ -27,11 +28,21 @@ enum Command {
     Run,
     /// Create the database if needed, apply pending migrations, and exit.
     Migrate,
+    /// Read messages from stdin (plain lines, or JSON lines {"text": "…", "newcomer": true|false}) and
+    /// print one JSON verdict per non-blank line, using the bot's own rules engine and default ad pack.
+    Check {
+        /// A TOML file with one group's rules (keywords, regexes, allow_domains, locks, modes, …).
+        #[arg(long, value_name = "FILE")]
+        group_settings: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
+    if let Some(Command::Check { group_settings }) = &cli.command {
+        return check(cli.config.as_deref(), group_settings.as_deref());
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -66,11 +77,41 @@ async fn run(cli: Cli) -> groupops::Result<()> {
             println!("database ready: {}", config.storage.database_url);
             Ok(())
         }
+        Command::Check { .. } => Ok(()),
         Command::Run => {
             let token = token_from_env(&env)?;
             let app = App::build(config, &token, AppOptions::default()).await?;
             app.run(shutdown_signal()).await
         }
+    }
+}
+
+/// `groupops check`: exit 0 on success, 2 on unreadable input or settings.
+fn check(config: Option<&std::path::Path>, group_settings: Option<&std::path::Path>) -> ExitCode {
+    use groupops::features::moderation::check_cli;
+    let failed = |message: String| {
+        eprintln!("groupops check: {message}");
+        ExitCode::from(2)
+    };
+    let config = match Config::load(config, &Config::process_env()) {
+        Ok(config) => config,
+        Err(err) => return failed(err.to_string()),
+    };
+    let spec = match group_settings {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => match check_cli::read_group_settings(&text) {
+                Ok(spec) => Some(spec),
+                Err(err) => return failed(format!("{}: {err}", path.display())),
+            },
+            Err(err) => return failed(format!("cannot read {}: {err}", path.display())),
+        },
+        None => None,
+    };
+    let stdin = std::io::stdin().lock();
+    let stdout = std::io::stdout().lock();
+    match check_cli::run(stdin, stdout, &config.moderation, spec.as_ref()) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(err) => failed(err.to_string()),
     }
 }
 

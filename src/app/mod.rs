@@ -32,8 +32,6 @@ use tokio::task::JoinHandle;
 mod dispatch;
 mod observe;
 
-pub use observe::is_member_post;
-
 /// Test and embedding hooks; production uses the defaults.
 #[derive(Clone, Default)]
 pub struct AppOptions {

@@ -5,9 +5,7 @@
 use crate::services::Services;
 use crate::storage::activity::ActivityEvent;
 use crate::storage::members::UserProfile;
-use teloxide::types::{
-    ChatMemberUpdated, MediaKind, Message, MessageKind, Update, UpdateKind, User,
-};
+use teloxide::types::{ChatMemberUpdated, Message, Update, UpdateKind, User};
 
 /// Records what an update tells about members. Never fails: a missed record is logged, not fatal.
 pub async fn observe(services: &Services, update: &Update) {
@@ -30,12 +28,6 @@ fn real_user(user: Option<&User>) -> Option<&User> {
     user.filter(|u| u.id.0 != crate::telegram::admins::GROUP_ANONYMOUS_BOT && u.id.0 != 777_000)
 }
 
-/// Whether a message is something a member posted (text, media, poll…), not a service notice. teloxide
-/// files the supergroup-upgrade notice under ordinary messages, so it is excluded by its media kind.
-pub fn is_member_post(message: &Message) -> bool {
-    matches!(&message.kind, MessageKind::Common(common) if !matches!(common.media_kind, MediaKind::Migration(_)))
-}
-
 fn profile(services: &Services, user: &User, now: i64) {
     services.activity.record(ActivityEvent::Profile {
         profile: UserProfile::from(user),
@@ -53,7 +45,8 @@ async fn observe_message(services: &Services, message: &Message, now: i64) {
     }
     if let Some(user) = real_user(message.from.as_ref()) {
         profile(services, user, now);
-        if is_member_post(message) && !user.is_bot && message.sender_chat.is_none() {
+        if crate::telegram::is_member_post(message) && !user.is_bot && message.sender_chat.is_none()
+        {
             // A bot command is counted as a message but not as conversation: it has no characters.
             let chars = message
                 .text()

@@ -6,12 +6,14 @@
 //! - [`groups`]    the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
 //! - [`lottery`]   lotteries: one-line creation, joining by button or keyword, timed and threshold draws
 //!   anyone can verify (`/verify L5`), points prizes through the ledger, redemption codes
+//! - [`moderation`] the rules engine that removes ad posters: filters, locks, flood, escalation, explanations
 //! - [`redpacket`] red packets: lucky, equal, exclusive, 口令 and 答题 packets, claim rules, relays, `/verify P…`
 //! - [`welcome`]   welcome and goodbye, the entry gate (captcha, quiz, join requests), rules, anti-raid
 
 pub mod economy;
 pub mod groups;
 pub mod lottery;
+pub mod moderation;
 pub mod redpacket;
 pub mod welcome;
 
@@ -27,6 +29,7 @@ use teloxide::types::{BotCommand, BotCommandScope};
 pub fn catalog() -> Vec<CommandInfo> {
     groups::COMMANDS
         .iter()
+        .chain(moderation::COMMANDS)
         .chain(welcome::COMMANDS)
         .chain(economy::COMMANDS)
         .chain(redpacket::COMMANDS)
@@ -38,6 +41,7 @@ pub fn catalog() -> Vec<CommandInfo> {
 /// The whole handler tree. Order matters: the first branch that handles an update ends its journey.
 pub fn handler() -> Handler {
     dptree::entry()
+        .branch(moderation::handler())
         .branch(welcome::handler())
         .branch(groups::handler())
         .branch(redpacket::handler())
@@ -50,6 +54,7 @@ pub type Ticker = fn(Ctx) -> BoxFuture<'static, crate::Result<()>>;
 
 /// Every feature's periodic work, run in this order on each `timers.tick`.
 pub const TICKERS: &[(&str, Ticker)] = &[
+    ("moderation", moderation::tick),
     ("welcome", welcome::tick),
     ("economy", economy::tick),
     ("redpacket", redpacket::tick),

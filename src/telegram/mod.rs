@@ -39,3 +39,9 @@ pub fn callbacks_with_prefix(prefix: &'static str) -> Handler {
         },
     )
 }
+
+/// Whether a message is something a member posted (text, media, poll…), not a service notice. teloxide
+/// files the supergroup-upgrade notice under ordinary messages, so it is excluded by its media kind.
+pub fn is_member_post(message: &teloxide::types::Message) -> bool {
+    matches!(&message.kind, teloxide::types::MessageKind::Common(common) if !matches!(common.media_kind, teloxide::types::MediaKind::Migration(_)))
+}

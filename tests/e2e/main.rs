@@ -8,6 +8,7 @@ mod engine;
 mod fake_api;
 mod foundation;
 mod lottery;
+mod moderation;
 mod redpacket;
 mod redpacket2;
 mod welcome;

@@ -259,6 +259,11 @@ impl FakeApi {
         self.inner.lock().calls.clone()
     }
 
+    /// Forgets every call recorded so far (a test's set-up can then start counting from zero).
+    pub fn clear_calls(&self) {
+        self.inner.lock().calls.clear();
+    }
+
     /// Waits until at least `count` calls of `method` were recorded and returns them all.
     /// Panics on timeout with the method, the number that arrived and the latest calls.
     pub async fn wait_for(&self, method: &str, count: usize, timeout: Duration) -> Vec<Call> {

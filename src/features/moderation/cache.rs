@@ -1,0 +1,128 @@
+//! Moderation's in-memory state per running bot: each group's compiled rules (built off the message path
+//! and swapped in when an admin changes them), the flood tracker, and the explanation budget per group.
+//! Nothing here must survive a restart: compiled rules are rebuilt from the database on first use.
+
+use super::rules::{Action, FloodTracker, Limits, Pack, RuleSet};
+use super::store;
+use crate::error::{Error, Result};
+use crate::services::{Ctx, Services};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, Weak};
+
+/// A group's rules ready for matching, with its escalation ladder.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The compiled rules.
+    pub rules: RuleSet,
+    /// The group's ladder (its own or the configured one).
+    pub ladder: Vec<Action>,
+}
+
+/// The state of one running bot.
+#[derive(Debug, Default)]
+pub struct State {
+    rules: Mutex<HashMap<i64, Arc<Compiled>>>,
+    /// Recent messages per member and per text, for flood.
+    pub flood: Mutex<FloodTracker>,
+    explained: Mutex<HashMap<i64, VecDeque<i64>>>,
+}
+
+type Registry = Mutex<Vec<(Weak<Services>, Arc<State>)>>;
+
+static REGISTRY: Registry = Mutex::new(Vec::new());
+
+/// The moderation state of the bot that owns `ctx` (several bots may run in one process, as in tests).
+pub fn state(ctx: &Ctx) -> Arc<State> {
+    let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
+    registry.retain(|(owner, _)| owner.strong_count() > 0);
+    if let Some((_, state)) = registry
+        .iter()
+        .find(|(owner, _)| std::ptr::eq(owner.as_ptr(), Arc::as_ptr(ctx)))
+    {
+        return state.clone();
+    }
+    let state = Arc::new(State {
+        flood: Mutex::new(FloodTracker::new(ctx.config.moderation.tracker_capacity)),
+        ..State::default()
+    });
+    registry.push((Arc::downgrade(ctx), state.clone()));
+    state
+}
+
+/// The limits admins' rules are compiled with.
+pub fn limits(ctx: &Ctx) -> Limits {
+    Limits {
+        regex_size: ctx.config.moderation.regex_size_limit,
+    }
+}
+
+/// A group's compiled rules: from memory, or loaded and compiled (on a blocking thread) on first use.
+pub async fn rules_for(ctx: &Ctx, chat_id: i64) -> Result<Arc<Compiled>> {
+    let state = state(ctx);
+    if let Some(found) = state
+        .rules
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&chat_id)
+    {
+        return Ok(found.clone());
+    }
+    reload(ctx, chat_id).await
+}
+
+/// Loads a group's rules from the database, compiles them on a blocking thread and swaps them in; the next
+/// message of the group uses them.
+pub async fn reload(ctx: &Ctx, chat_id: i64) -> Result<Arc<Compiled>> {
+    let settings = &ctx.config.moderation;
+    let (rules, ladder) = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        let rules = store::load_rules(&mut conn, chat_id, settings).await?;
+        let ladder = store::group_ladder(&mut conn, chat_id)
+            .await?
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| settings.ladder_actions());
+        (rules, ladder)
+    };
+    let limits = limits(ctx);
+    let (set, warnings) =
+        tokio::task::spawn_blocking(move || RuleSet::compile(&rules, Pack::shipped(), limits))
+            .await
+            .map_err(|err| Error::Config(format!("compiling rules failed: {err}")))?;
+    for warning in warnings {
+        tracing::warn!(chat_id, %warning, "a stored rule was skipped");
+    }
+    let compiled = Arc::new(Compiled { rules: set, ladder });
+    state(ctx)
+        .rules
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(chat_id, compiled.clone());
+    Ok(compiled)
+}
+
+/// Forgets a group's compiled rules (after a supergroup upgrade moved them).
+pub fn forget(ctx: &Ctx, chat_id: i64) {
+    state(ctx)
+        .rules
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&chat_id);
+}
+
+/// Takes one explanation from a group's budget of `per_minute` at `now`; `false` when it is spent.
+pub fn take_explanation(ctx: &Ctx, chat_id: i64, now: i64, per_minute: u32) -> bool {
+    let state = state(ctx);
+    let mut explained = state.explained.lock().unwrap_or_else(|e| e.into_inner());
+    if explained.len() > 10_000 {
+        explained.retain(|_, times| times.back().is_some_and(|t| *t > now - 60));
+    }
+    let times = explained.entry(chat_id).or_default();
+    while times.front().is_some_and(|t| *t <= now - 60) {
+        times.pop_front();
+    }
+    if times.len() >= per_minute as usize {
+        return false;
+    }
+    times.push_back(now);
+    true
+}

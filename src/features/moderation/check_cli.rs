@@ -1,0 +1,184 @@
+//! `groupops check`: runs messages from a reader through exactly the engine and default pack the bot uses
+//! and writes one JSON line per message:
+//! `{"index": n, "verdict": "remove"|"allow", "rules": [...], "score": null}`.
+//!
+//! Input lines are either plain text (a newcomer's message) or JSON objects
+//! `{"text": "…", "newcomer": true|false}` (`newcomer` defaults to true). Blank lines are skipped; `index`
+//! counts the non-blank lines from 0. Input that is not UTF-8 (or cannot be read) is an error.
+
+use super::rules::{Facts, GroupRules, Limits, Pack, RuleSet, RuleSpec};
+use super::settings::ModerationSettings;
+use serde::Deserialize;
+use serde_json::json;
+use std::io::{BufRead, Write};
+
+/// Why `check` stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The input could not be read (or was not UTF-8).
+    #[error("unreadable input at line {line}: {reason}")]
+    Unreadable {
+        /// The 1-based line number.
+        line: usize,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The group settings file is wrong.
+    #[error("group settings: {0}")]
+    GroupSettings(String),
+    /// The output could not be written.
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+#[derive(Deserialize)]
+struct JsonLine {
+    text: String,
+    #[serde(default = "newcomer_by_default")]
+    newcomer: bool,
+}
+
+fn newcomer_by_default() -> bool {
+    true
+}
+
+/// Reads a group settings file (TOML with the keys of [`RuleSpec`]).
+pub fn read_group_settings(text: &str) -> Result<RuleSpec, CheckError> {
+    toml::from_str(text).map_err(|err| CheckError::GroupSettings(err.to_string()))
+}
+
+/// The rules `check` uses: the group settings when given, else a new group's defaults.
+pub fn rules_for(
+    settings: &ModerationSettings,
+    spec: Option<&RuleSpec>,
+) -> Result<RuleSet, CheckError> {
+    let spec = match spec {
+        Some(spec) => spec.clone(),
+        None => RuleSpec {
+            default_pack: settings.default_pack,
+            ..RuleSpec::default()
+        },
+    };
+    let rules = GroupRules::from_spec(&spec).map_err(CheckError::GroupSettings)?;
+    let limits = Limits {
+        regex_size: settings.regex_size_limit,
+    };
+    let (set, warnings) = RuleSet::compile(&rules, Pack::shipped(), limits);
+    if let Some(first) = warnings.first() {
+        return Err(CheckError::GroupSettings(first.clone()));
+    }
+    Ok(set)
+}
+
+/// Checks every non-blank line of `input` and writes the verdicts to `output`.
+pub fn run(
+    input: impl BufRead,
+    mut output: impl Write,
+    settings: &ModerationSettings,
+    spec: Option<&RuleSpec>,
+) -> Result<usize, CheckError> {
+    let rules = rules_for(settings, spec)?;
+    let mut index = 0;
+    let mut input = input;
+    let mut raw = Vec::new();
+    let mut line_number = 0;
+    loop {
+        raw.clear();
+        let read = input
+            .read_until(b'\n', &mut raw)
+            .map_err(|err| CheckError::Unreadable {
+                line: line_number + 1,
+                reason: err.to_string(),
+            })?;
+        if read == 0 {
+            break;
+        }
+        line_number += 1;
+        let line = std::str::from_utf8(&raw).map_err(|err| CheckError::Unreadable {
+            line: line_number,
+            reason: err.to_string(),
+        })?;
+        let line = line.trim_end_matches(['\n', '\r']);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (text, newcomer) = match line
+            .trim_start()
+            .starts_with('{')
+            .then(|| serde_json::from_str::<JsonLine>(line).ok())
+            .flatten()
+        {
+            Some(parsed) => (parsed.text, parsed.newcomer),
+            None => (line.to_string(), true),
+        };
+        let facts = Facts {
+            text: &text,
+            newcomer,
+            ..Facts::default()
+        };
+        let verdict = rules.evaluate(&facts, &[]);
+        let answer = json!({
+            "index": index,
+            "verdict": if verdict.removes() { "remove" } else { "allow" },
+            "rules": verdict.rule_ids(),
+            "score": null,
+        });
+        writeln!(output, "{answer}")?;
+        index += 1;
+    }
+    output.flush()?;
+    Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &[u8], spec: Option<&RuleSpec>) -> Result<Vec<serde_json::Value>, CheckError> {
+        let mut out = Vec::new();
+        run(input, &mut out, &ModerationSettings::default(), spec)?;
+        Ok(String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect())
+    }
+
+    #[test]
+    fn plain_and_json_lines_get_one_verdict_each() {
+        let input = "兼职刷单日结\n\n今天吃什么\n{\"text\": \"see spam.xyz\", \"newcomer\": false}\n{\"text\": \"see spam.xyz\"}\n";
+        let out = check(input.as_bytes(), None).unwrap();
+        assert_eq!(out.len(), 4);
+        assert_eq!(out[0]["index"], 0);
+        assert_eq!(out[0]["verdict"], "remove");
+        assert_eq!(out[0]["rules"], json!(["adpack"]));
+        assert_eq!(out[1]["verdict"], "allow");
+        assert_eq!(out[1]["score"], serde_json::Value::Null);
+        assert_eq!(out[2]["verdict"], "allow", "an established member's link");
+        assert_eq!(out[3]["rules"], json!(["link"]));
+        assert_eq!(out[3]["index"], 3);
+    }
+
+    #[test]
+    fn group_settings_add_rules_and_shadow_modes_allow() {
+        let spec = read_group_settings(
+            "keywords = [\"秘密暗号\"]\ndefault_pack = false\n[modes]\nlink = \"shadow\"\n",
+        )
+        .unwrap();
+        let out = check("秘密 暗号\n兼职刷单\nspam.xyz\n".as_bytes(), Some(&spec)).unwrap();
+        assert_eq!(out[0]["rules"], json!(["keyword"]));
+        assert_eq!(out[1]["verdict"], "allow", "pack off");
+        assert_eq!(out[2]["verdict"], "allow", "shadow only records");
+        assert_eq!(out[2]["rules"], json!(["link"]));
+        assert!(read_group_settings("nonsense = 1").is_err());
+    }
+
+    #[test]
+    fn invalid_utf8_is_unreadable() {
+        let err = check(b"fine\n\xff\xfe\n", None).unwrap_err();
+        assert!(
+            matches!(err, CheckError::Unreadable { line: 2, .. }),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,1206 @@
+//! Moderation I: the rules engine that removes ad posters. Every group message (and every edit) from a
+//! member who is not exempt is checked against the group's compiled rules — keywords, regexes, links,
+//! invite links, contact ads, mentions, forwards, locked media, flood, the default ad pack — with stricter
+//! defaults for newcomers. A hit deletes the message and takes an action (warn, mute, kick, ban, or the
+//! next step of the group's escalation ladder), explained once to the member with an appeal button; an
+//! admin undoes a false positive with one press. Messages the rules do not act on continue to the other
+//! features.
+//!
+//! Admin commands: `/filter`, `/allowdomain`, `/lock`, `/unlock`, `/locks`, `/flood`, `/rulemode`,
+//! `/ladder`.
+
+pub mod cache;
+pub mod check_cli;
+pub mod normalize;
+pub mod rules;
+pub mod settings;
+pub mod store;
+
+use super::{Audience, CommandInfo};
+use crate::fargs;
+use crate::i18n::Lang;
+use crate::services::Ctx;
+use crate::telegram::admins::{Right, GROUP_ANONYMOUS_BOT};
+use crate::telegram::outbound::Text;
+use crate::telegram::text::{escape, full_name, mention_html};
+use crate::telegram::{Handler, HandlerResult};
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use normalize::normalize;
+use rules::{Action, Facts, Lock, Mode, RuleKind, Verdict};
+use std::hash::{Hash, Hasher};
+use teloxide::prelude::*;
+use teloxide::types::{
+    CallbackQuery, ChatPermissions, InlineKeyboardButton, InlineKeyboardButtonKind,
+    InlineKeyboardMarkup, MessageEntityKind,
+};
+use teloxide::utils::command::BotCommands;
+
+/// The commands of this feature.
+pub const COMMANDS: &[CommandInfo] = &[
+    CommandInfo {
+        name: "filter",
+        description: "moderation-cmd-filter",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "allowdomain",
+        description: "moderation-cmd-allowdomain",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "lock",
+        description: "moderation-cmd-lock",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "unlock",
+        description: "moderation-cmd-unlock",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "locks",
+        description: "moderation-cmd-locks",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "flood",
+        description: "moderation-cmd-flood",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "rulemode",
+        description: "moderation-cmd-rulemode",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "ladder",
+        description: "moderation-cmd-ladder",
+        audience: Audience::Admins,
+    },
+];
+
+#[derive(BotCommands, Clone, Debug)]
+#[command(rename_rule = "lowercase")]
+enum Command {
+    Filter(String),
+    Allowdomain(String),
+    Lock(String),
+    Unlock(String),
+    Locks,
+    Flood(String),
+    Rulemode(String),
+    Ladder(String),
+}
+
+/// The prefix of this feature's button data.
+const CALLBACK_PREFIX: &str = "mod:";
+
+/// This feature's branch of the handler tree. It goes first: a message it removes ends there, every other
+/// message continues to the later branches.
+pub fn handler() -> Handler {
+    dptree::entry()
+        .branch(
+            Update::filter_message()
+                .filter_command::<Command>()
+                .endpoint(on_command),
+        )
+        .branch(
+            Update::filter_callback_query()
+                .filter(|q: CallbackQuery| {
+                    q.data
+                        .as_deref()
+                        .is_some_and(|d| d.starts_with(CALLBACK_PREFIX))
+                })
+                .endpoint(on_button),
+        )
+        .branch(
+            Update::filter_message()
+                .filter_async(|ctx: Ctx, message: Message| async move {
+                    screen(&ctx, &message, false).await
+                })
+                .endpoint(|| async { Ok(()) }),
+        )
+        .branch(
+            Update::filter_edited_message()
+                .filter_async(|ctx: Ctx, message: Message| async move {
+                    screen(&ctx, &message, true).await
+                })
+                .endpoint(|| async { Ok(()) }),
+        )
+}
+
+/// Checks a message; returns `true` when it was removed (its journey ends here). Failures are logged and
+/// let the message through: moderation must never make the bot deaf.
+async fn screen(ctx: &Ctx, message: &Message, edited: bool) -> bool {
+    match screen_inner(ctx, message, edited).await {
+        Ok(removed) => removed,
+        Err(err) => {
+            tracing::error!(%err, chat_id = message.chat.id.0, "moderation check failed");
+            if let Some(hook) = &ctx.error_hook {
+                hook(format!("moderation: {err}"));
+            }
+            false
+        }
+    }
+}
+
+/// The content facts of a message that do not need the database.
+struct Content {
+    text: String,
+    urls: Vec<String>,
+    mentions: Vec<String>,
+    media: Option<Lock>,
+    foreign_forward: bool,
+}
+
+fn content(message: &Message) -> Content {
+    let text = message
+        .text()
+        .or(message.caption())
+        .unwrap_or_default()
+        .to_string();
+    let mut urls = Vec::new();
+    let mut mentions = Vec::new();
+    let entities = message
+        .parse_entities()
+        .or_else(|| message.parse_caption_entities())
+        .unwrap_or_default();
+    for entity in &entities {
+        match entity.kind() {
+            MessageEntityKind::Url => urls.push(entity.text().to_string()),
+            MessageEntityKind::TextLink { url } => urls.push(url.to_string()),
+            MessageEntityKind::Mention => {
+                mentions.push(entity.text().trim_start_matches('@').to_string())
+            }
+            _ => {}
+        }
+    }
+    if let Some(markup) = message.reply_markup() {
+        for button in markup.inline_keyboard.iter().flatten() {
+            if let InlineKeyboardButtonKind::Url(url) = &button.kind {
+                urls.push(url.to_string());
+            }
+        }
+    }
+    let media = if message.photo().is_some() {
+        Some(Lock::Photo)
+    } else if message.video().is_some() || message.video_note().is_some() {
+        Some(Lock::Video)
+    } else if message.sticker().is_some() {
+        Some(Lock::Sticker)
+    } else if message.animation().is_some() {
+        Some(Lock::Gif)
+    } else if message.document().is_some() {
+        Some(Lock::Document)
+    } else if message.voice().is_some() || message.audio().is_some() {
+        Some(Lock::Voice)
+    } else if message.poll().is_some() {
+        Some(Lock::Poll)
+    } else if message.contact().is_some() {
+        Some(Lock::Contact)
+    } else if message.location().is_some() || message.venue().is_some() {
+        Some(Lock::Location)
+    } else {
+        None
+    };
+    Content {
+        text,
+        urls,
+        mentions,
+        media,
+        foreign_forward: message.forward_origin().is_some() && !message.is_automatic_forward(),
+    }
+}
+
+fn is_command(message: &Message) -> bool {
+    message.entities().is_some_and(|entities| {
+        entities
+            .iter()
+            .any(|e| e.offset == 0 && e.kind == MessageEntityKind::BotCommand)
+    })
+}
+
+fn text_hash(squashed: &str) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    squashed.hash(&mut hasher);
+    hasher.finish()
+}
+
+async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Result<bool> {
+    let settings = &ctx.config.moderation;
+    if !settings.enabled
+        || !(message.chat.is_group() || message.chat.is_supergroup())
+        || !crate::telegram::is_member_post(message)
+        || message.is_automatic_forward()
+        || message.sender_chat.is_some()
+    {
+        return Ok(false);
+    }
+    let Some(author) = message.from.as_ref() else {
+        return Ok(false);
+    };
+    if author.id == ctx.me.id || author.id.0 == GROUP_ANONYMOUS_BOT || author.id.0 == 777_000 {
+        return Ok(false);
+    }
+    let chat_id = message.chat.id.0;
+    let user_id = author.id.0 as i64;
+    let now = ctx.now();
+    let compiled = cache::rules_for(ctx, chat_id).await?;
+    let found = content(message);
+    let normalized = normalize(&found.text);
+    let mut flood = Vec::new();
+    // Commands to bots are not counted as flood: each feature answers its own commands within the send
+    // budget. Their text is still checked like any other message.
+    if !edited && !is_command(message) {
+        let state = cache::state(ctx);
+        let mut tracker = state.flood.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((count, seconds)) = compiled.rules.flood {
+            if tracker.message(chat_id, user_id, now, count, seconds) {
+                flood.push(RuleKind::Flood);
+            }
+        }
+        if settings.cross_group_count > 1
+            && normalized.squashed.chars().count() >= settings.cross_group_min_chars
+            && tracker.text(
+                chat_id,
+                user_id,
+                text_hash(&normalized.squashed),
+                now,
+                settings.cross_group_count as usize,
+                settings.cross_group_window.get().as_secs() as i64,
+            )
+        {
+            flood.push(RuleKind::FloodGroups);
+        }
+    }
+    // First the strictest reading (as if a newcomer mentioned only strangers): most messages hit nothing
+    // and never touch the database.
+    let strictest = Facts {
+        text: &found.text,
+        urls: &found.urls,
+        media: found.media,
+        foreign_forward: found.foreign_forward,
+        unknown_mentions: found.mentions.clone(),
+        newcomer: true,
+    };
+    if compiled
+        .rules
+        .evaluate_normalized(&strictest, &normalized, &flood)
+        .hits
+        .is_empty()
+    {
+        return Ok(false);
+    }
+    if settings.exempt_admins && ctx.admins.is_admin(chat_id, author.id.0).await? {
+        return Ok(false);
+    }
+    let mut conn = ctx.storage.read.acquire().await?;
+    if settings.exempt_approved && store::is_approved(&mut conn, chat_id, user_id).await? {
+        return Ok(false);
+    }
+    let newcomer = is_newcomer(ctx, &mut conn, chat_id, user_id, now).await?;
+    let mut unknown_mentions = Vec::new();
+    if newcomer {
+        for name in &found.mentions {
+            let known = crate::storage::members::find_by_username(&mut conn, chat_id, name)
+                .await?
+                .is_some();
+            if !known {
+                unknown_mentions.push(name.clone());
+            }
+        }
+    }
+    drop(conn);
+    let facts = Facts {
+        unknown_mentions,
+        newcomer,
+        ..strictest
+    };
+    let verdict = compiled
+        .rules
+        .evaluate_normalized(&facts, &normalized, &flood);
+    if verdict.hits.is_empty() {
+        return Ok(false);
+    }
+    act(
+        ctx,
+        message,
+        author,
+        &verdict,
+        &compiled.ladder,
+        &found.text,
+    )
+    .await?;
+    Ok(verdict.removes())
+}
+
+/// A member is a newcomer when the bot saw them join (after the bot itself arrived) and they joined less
+/// than `newcomer_period` ago or have sent fewer than `newcomer_messages` messages since. Members whose
+/// join the bot did not see were there before it (or joined unseen) and are not newcomers.
+async fn is_newcomer(
+    ctx: &Ctx,
+    conn: &mut sqlx::SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    now: i64,
+) -> crate::Result<bool> {
+    let settings = &ctx.config.moderation;
+    let Some(member) = crate::storage::members::get(conn, chat_id, user_id).await? else {
+        return Ok(false);
+    };
+    let Some(joined_at) = member.joined_at.filter(|_| member.seen_join) else {
+        return Ok(false);
+    };
+    let bot_arrived = ctx
+        .groups
+        .get(&ctx.storage, chat_id)
+        .await?
+        .map_or(i64::MIN, |g| g.added_at);
+    if joined_at < bot_arrived {
+        return Ok(false);
+    }
+    let recent = now - joined_at < settings.newcomer_period.get().as_secs() as i64;
+    Ok(recent || member.messages < settings.newcomer_messages)
+}
+
+/// Deletes the message, takes the action, records the violation and explains it (once per window).
+async fn act(
+    ctx: &Ctx,
+    message: &Message,
+    author: &teloxide::types::User,
+    verdict: &Verdict,
+    ladder: &[Action],
+    text: &str,
+) -> crate::Result<()> {
+    let settings = &ctx.config.moderation;
+    let chat_id = message.chat.id.0;
+    let user_id = author.id.0 as i64;
+    let now = ctx.now();
+    let excerpt: String = text.chars().take(200).collect();
+    let mut conn = ctx.storage.write.acquire().await?;
+    if !verdict.removes() {
+        for hit in &verdict.hits {
+            store::record_violation(
+                &mut conn,
+                &store::NewViolation {
+                    chat_id,
+                    user_id,
+                    rule: &hit.rule,
+                    detail: &hit.detail,
+                    action: hit.action,
+                    shadow: true,
+                    excerpt: &excerpt,
+                    at: now,
+                    expires_at: now,
+                },
+            )
+            .await?;
+        }
+        tracing::info!(chat_id, user_id, rules = ?verdict.rule_ids(), "shadow rules matched");
+        return Ok(());
+    }
+    let live = store::live_violations(&mut conn, chat_id, user_id, now).await?;
+    let step = rules::ladder_step(ladder, live as usize);
+    let Some((hit, action)) = verdict.decisive(step) else {
+        return Ok(());
+    };
+    let expires_at = now + settings.violation_ttl.get().as_secs() as i64;
+    let violation_id = store::record_violation(
+        &mut conn,
+        &store::NewViolation {
+            chat_id,
+            user_id,
+            rule: &hit.rule,
+            detail: &hit.detail,
+            action,
+            shadow: false,
+            excerpt: &excerpt,
+            at: now,
+            expires_at,
+        },
+    )
+    .await?;
+    ctx.outbound.delete(chat_id, message.id);
+    apply(ctx, chat_id, author.id, action, now);
+    if matches!(hit.kind, RuleKind::Flood) {
+        cache::state(ctx)
+            .flood
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .reset(chat_id, user_id);
+    }
+    tracing::info!(chat_id, user_id, rule = %hit.rule, %action, "message removed");
+    let window = settings.explain_window.get().as_secs() as i64;
+    if store::explained_since(&mut conn, chat_id, user_id, now - window).await?
+        || !cache::take_explanation(ctx, chat_id, now, settings.explain_per_minute)
+    {
+        return Ok(());
+    }
+    let delete_at = now + settings.explain_ttl.get().as_secs() as i64;
+    let explanation_id =
+        store::add_explanation(&mut conn, chat_id, user_id, violation_id, now, delete_at).await?;
+    drop(conn);
+    let lang = ctx.group_lang(chat_id).await;
+    let next = rules::ladder_step(ladder, live as usize + 1);
+    let html = ctx.ta(
+        lang,
+        "moderation-explain",
+        &fargs! {
+            "member" => mention_html(user_id, &full_name(author)),
+            "rule" => ctx.t(lang, &format!("moderation-rule-{}", hit.kind.name())),
+            "action" => action_words(ctx, lang, action),
+            "next" => action_words(ctx, lang, next),
+        },
+    );
+    let markup = InlineKeyboardMarkup::new(vec![vec![
+        InlineKeyboardButton::callback(
+            ctx.t(lang, "moderation-button-appeal"),
+            format!("{CALLBACK_PREFIX}appeal:{violation_id}"),
+        ),
+        InlineKeyboardButton::callback(
+            ctx.t(lang, "moderation-button-undo"),
+            format!("{CALLBACK_PREFIX}undo:{violation_id}"),
+        ),
+    ]]);
+    let pending = ctx
+        .outbound
+        .send_text(Text::html(chat_id, html).reply_to(message).markup(markup));
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        let sent = match pending.wait().await {
+            Ok(sent) => sent,
+            Err(err) => {
+                tracing::warn!(%err, chat_id, "explanation not sent");
+                return;
+            }
+        };
+        let stored = async {
+            let mut conn = ctx.storage.write.acquire().await?;
+            store::set_explanation_message(&mut conn, explanation_id, sent.id.0).await
+        };
+        if let Err(err) = stored.await {
+            tracing::warn!(%err, chat_id, "explanation id not stored; it will stay");
+        }
+    });
+    Ok(())
+}
+
+/// Takes an action on a member through the immediate queue (deleting was done already).
+fn apply(ctx: &Ctx, chat_id: i64, user: UserId, action: Action, now: i64) {
+    let chat = ChatId(chat_id);
+    match action {
+        Action::Delete | Action::Warn | Action::Escalate => {}
+        Action::Mute(secs) => {
+            let until = chrono::DateTime::from_timestamp(now + secs as i64, 0).unwrap_or_default();
+            ctx.outbound.immediate("restrictChatMember", move |bot| {
+                bot.restrict_chat_member(chat, user, ChatPermissions::empty())
+                    .until_date(until)
+                    .send()
+                    .boxed()
+            });
+        }
+        Action::Kick => {
+            let outbound = ctx.outbound.clone();
+            let banned = ctx.outbound.immediate("banChatMember", move |bot| {
+                bot.ban_chat_member(chat, user).send().boxed()
+            });
+            tokio::spawn(async move {
+                if banned.wait().await.is_ok() {
+                    outbound.immediate("unbanChatMember", move |bot| {
+                        bot.unban_chat_member(chat, user)
+                            .only_if_banned(true)
+                            .send()
+                            .boxed()
+                    });
+                }
+            });
+        }
+        Action::Ban => {
+            ctx.outbound.immediate("banChatMember", move |bot| {
+                bot.ban_chat_member(chat, user).send().boxed()
+            });
+        }
+    }
+}
+
+fn action_words(ctx: &Ctx, lang: Lang, action: Action) -> String {
+    match action {
+        Action::Mute(secs) => ctx.ta(
+            lang,
+            "moderation-action-mute",
+            &fargs! {"duration" => crate::args::format_duration(std::time::Duration::from_secs(secs))},
+        ),
+        Action::Delete => ctx.t(lang, "moderation-action-delete"),
+        Action::Warn => ctx.t(lang, "moderation-action-warn"),
+        Action::Kick => ctx.t(lang, "moderation-action-kick"),
+        Action::Ban => ctx.t(lang, "moderation-action-ban"),
+        Action::Escalate => ctx.t(lang, "moderation-action-ladder"),
+    }
+}
+
+/// Answers a button press (immediate, never waits for the send budget).
+fn answer(ctx: &Ctx, query: &CallbackQuery, text: String) {
+    let id = query.id.clone();
+    ctx.outbound.immediate("answerCallbackQuery", move |bot| {
+        bot.answer_callback_query(id.clone())
+            .text(text.clone())
+            .send()
+            .boxed()
+    });
+}
+
+async fn on_button(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
+    let data = query.data.clone().unwrap_or_default();
+    let rest = data.trim_start_matches(CALLBACK_PREFIX);
+    let (verb, id) = rest.split_once(':').unwrap_or((rest, ""));
+    let lang = match query.message.as_ref() {
+        Some(message) => ctx.group_lang(message.chat().id.0).await,
+        None => ctx.default_lang(),
+    };
+    let violation = match id.parse::<i64>() {
+        Ok(id) => {
+            let mut conn = ctx.storage.read.acquire().await?;
+            store::get_violation(&mut conn, id).await?
+        }
+        Err(_) => None,
+    };
+    let Some(violation) = violation.filter(|v| {
+        query
+            .message
+            .as_ref()
+            .is_none_or(|m| m.chat().id.0 == v.chat_id)
+    }) else {
+        answer(&ctx, &query, ctx.t(lang, "moderation-button-unknown"));
+        return Ok(());
+    };
+    match verb {
+        "appeal" => appeal(&ctx, &query, &violation, lang).await,
+        "undo" => undo(&ctx, &query, &violation, lang).await,
+        _ => {
+            answer(&ctx, &query, ctx.t(lang, "moderation-button-unknown"));
+            Ok(())
+        }
+    }
+}
+
+async fn appeal(
+    ctx: &Ctx,
+    query: &CallbackQuery,
+    violation: &store::Violation,
+    lang: Lang,
+) -> HandlerResult {
+    if query.from.id.0 as i64 != violation.user_id {
+        answer(ctx, query, ctx.t(lang, "moderation-appeal-not-yours"));
+        return Ok(());
+    }
+    if violation.undone_by.is_some() {
+        answer(ctx, query, ctx.t(lang, "moderation-undo-already"));
+        return Ok(());
+    }
+    let first = {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::mark_appealed(&mut conn, violation.id, ctx.now()).await?
+    };
+    if !first {
+        answer(ctx, query, ctx.t(lang, "moderation-appeal-already"));
+        return Ok(());
+    }
+    answer(ctx, query, ctx.t(lang, "moderation-appeal-sent"));
+    let html = ctx.ta(
+        lang,
+        "moderation-appeal-posted",
+        &fargs! {
+            "member" => mention_html(violation.user_id, &full_name(&query.from)),
+            "rule" => ctx.t(lang, &format!("moderation-rule-{}", rule_kind_name(&violation.rule))),
+            "detail" => escape(&violation.detail),
+            "action" => escape(&violation.action),
+        },
+    );
+    let markup = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
+        ctx.t(lang, "moderation-button-undo"),
+        format!("{CALLBACK_PREFIX}undo:{}", violation.id),
+    )]]);
+    let mut text = Text::html(violation.chat_id, html).markup(markup);
+    if let Some(message) = query.message.as_ref().and_then(|m| m.regular_message()) {
+        text = text.reply_to(message);
+    }
+    ctx.outbound.send_text(text);
+    Ok(())
+}
+
+/// The rule kind of a stored rule id (`lock:photo` belongs to `media`).
+fn rule_kind_name(rule: &str) -> &'static str {
+    if rule.starts_with("lock:") {
+        return RuleKind::Media.name();
+    }
+    RuleKind::parse(rule).unwrap_or(RuleKind::Keyword).name()
+}
+
+async fn undo(
+    ctx: &Ctx,
+    query: &CallbackQuery,
+    violation: &store::Violation,
+    lang: Lang,
+) -> HandlerResult {
+    let rights = ctx
+        .admins
+        .rights(violation.chat_id, query.from.id.0)
+        .await?;
+    if !rights.is_some_and(|r| r.has(Right::Restrict)) {
+        answer(ctx, query, ctx.t(lang, "moderation-undo-admins-only"));
+        return Ok(());
+    }
+    let first = {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::undo_violation(&mut conn, violation.id, query.from.id.0 as i64, ctx.now()).await?
+    };
+    if !first {
+        answer(ctx, query, ctx.t(lang, "moderation-undo-already"));
+        return Ok(());
+    }
+    let chat = ChatId(violation.chat_id);
+    let user = UserId(violation.user_id as u64);
+    match Action::parse(&violation.action) {
+        Some(Action::Mute(_)) => {
+            ctx.outbound.immediate("restrictChatMember", move |bot| {
+                bot.restrict_chat_member(chat, user, ChatPermissions::all())
+                    .send()
+                    .boxed()
+            });
+        }
+        Some(Action::Ban | Action::Kick) => {
+            ctx.outbound.immediate("unbanChatMember", move |bot| {
+                bot.unban_chat_member(chat, user)
+                    .only_if_banned(true)
+                    .send()
+                    .boxed()
+            });
+        }
+        _ => {}
+    }
+    tracing::info!(
+        chat_id = violation.chat_id,
+        user_id = violation.user_id,
+        rule = %violation.rule,
+        "an admin undid an automatic action (false positive)"
+    );
+    answer(ctx, query, ctx.t(lang, "moderation-undo-done"));
+    let name = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        crate::storage::members::get_user(&mut conn, violation.user_id)
+            .await?
+            .map(|u| u.full_name())
+            .unwrap_or_else(|| violation.user_id.to_string())
+    };
+    ctx.outbound.send_text(Text::html(
+        violation.chat_id,
+        ctx.ta(
+            lang,
+            "moderation-undo-posted",
+            &fargs! {
+                "member" => mention_html(violation.user_id, &name),
+                "admin" => mention_html(query.from.id.0 as i64, &full_name(&query.from)),
+            },
+        ),
+    ));
+    Ok(())
+}
+
+/// Deletes the explanations whose time is up.
+pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
+    async move {
+        let due = {
+            let mut conn = ctx.storage.read.acquire().await?;
+            store::due_explanations(&mut conn, ctx.now()).await?
+        };
+        if due.is_empty() {
+            return Ok(());
+        }
+        let mut conn = ctx.storage.write.acquire().await?;
+        for (id, chat_id, message_id) in due {
+            ctx.outbound
+                .delete(chat_id, teloxide::types::MessageId(message_id));
+            store::mark_explanation_deleted(&mut conn, id).await?;
+        }
+        Ok(())
+    }
+    .boxed()
+}
+
+async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
+    let lang = ctx.lang_for(&message).await;
+    if message.chat.is_private() {
+        ctx.reply(&message, ctx.t(lang, "group-only"));
+        return Ok(());
+    }
+    let right = match command {
+        Command::Flood(_) | Command::Ladder(_) => Right::Restrict,
+        _ => Right::Delete,
+    };
+    if let Some(refusal) = ctx.refusal(&message, right, lang).await? {
+        ctx.reply(&message, refusal);
+        return Ok(());
+    }
+    let chat_id = message.chat.id.0;
+    let by = message.from.as_ref().map_or(0, |u| u.id.0 as i64);
+    let reply = match command {
+        Command::Filter(args) => filter(&ctx, chat_id, by, args.trim(), lang).await?,
+        Command::Allowdomain(args) => allow_domain(&ctx, chat_id, by, args.trim(), lang).await?,
+        Command::Lock(args) => lock(&ctx, chat_id, args.trim(), true, lang).await?,
+        Command::Unlock(args) => lock(&ctx, chat_id, args.trim(), false, lang).await?,
+        Command::Locks => locks(&ctx, chat_id, lang).await?,
+        Command::Flood(args) => flood(&ctx, chat_id, args.trim(), lang).await?,
+        Command::Rulemode(args) => rule_mode(&ctx, chat_id, args.trim(), lang).await?,
+        Command::Ladder(args) => ladder(&ctx, chat_id, args.trim(), lang).await?,
+    };
+    let mut html = reply.text;
+    if reply.changed {
+        cache::reload(&ctx, chat_id).await?;
+        if let Some(lacks) = ctx
+            .bot_lacks(chat_id, &[Right::Delete, Right::Restrict], lang)
+            .await?
+        {
+            html.push('\n');
+            html.push_str(&escape(&lacks));
+        }
+    }
+    for piece in crate::telegram::text::split(&html, crate::telegram::text::MAX_TEXT) {
+        ctx.reply_html(&message, piece);
+    }
+    Ok(())
+}
+
+/// A command's answer (HTML) and whether the group's rules changed.
+struct Reply {
+    text: String,
+    changed: bool,
+}
+
+impl Reply {
+    fn said(text: String) -> Self {
+        Reply {
+            text,
+            changed: false,
+        }
+    }
+    fn changed(text: String) -> Self {
+        Reply {
+            text,
+            changed: true,
+        }
+    }
+}
+
+async fn filter(ctx: &Ctx, chat_id: i64, by: i64, args: &str, lang: Lang) -> crate::Result<Reply> {
+    let words = crate::args::split_words(args);
+    let usage = || Reply::said(escape(&ctx.t(lang, "moderation-filter-usage")));
+    let Some(verb) = words.first().map(|w| w.to_ascii_lowercase()) else {
+        return Ok(usage());
+    };
+    let settings = &ctx.config.moderation;
+    match verb.as_str() {
+        "list" => {
+            let mut conn = ctx.storage.read.acquire().await?;
+            let filters = store::list_filters(&mut conn, chat_id).await?;
+            if filters.is_empty() {
+                return Ok(Reply::said(escape(&ctx.t(lang, "moderation-filter-none"))));
+            }
+            let mut text = format!(
+                "<b>{}</b>\n",
+                escape(&ctx.t(lang, "moderation-filter-title"))
+            );
+            for (kind, pattern, action) in filters {
+                let shown = if kind == "regex" {
+                    format!("re:{pattern}")
+                } else {
+                    pattern
+                };
+                text.push_str(&format!("• <code>{}</code>", escape(&shown)));
+                if let Some(action) = action {
+                    text.push_str(&format!(" → {}", escape(&action)));
+                }
+                text.push('\n');
+            }
+            Ok(Reply::said(text))
+        }
+        "add" | "del" | "remove" | "rm" => {
+            let Some(raw) = words.get(1) else {
+                return Ok(usage());
+            };
+            let (kind, pattern) = match raw.strip_prefix("re:") {
+                Some(pattern) => ("regex", pattern.trim().to_string()),
+                None => ("keyword", raw.trim().to_string()),
+            };
+            if pattern.is_empty() {
+                return Ok(usage());
+            }
+            let mut conn = ctx.storage.write.acquire().await?;
+            if verb != "add" {
+                let removed = store::del_filter(&mut conn, chat_id, kind, &pattern).await?;
+                let id = if removed {
+                    "moderation-filter-removed"
+                } else {
+                    "moderation-filter-missing"
+                };
+                let text = escape(&ctx.ta(lang, id, &fargs! {"pattern" => pattern}));
+                return Ok(if removed {
+                    Reply::changed(text)
+                } else {
+                    Reply::said(text)
+                });
+            }
+            let rest: Vec<&str> = words[2..].iter().map(String::as_str).collect();
+            let action = if rest.is_empty() {
+                None
+            } else {
+                match Action::parse_words(&rest) {
+                    Some((action, used)) if used == rest.len() => Some(action),
+                    _ => {
+                        return Ok(Reply::said(escape(&ctx.ta(
+                            lang,
+                            "moderation-bad-action",
+                            &fargs! {"action" => rest.join(" ")},
+                        ))))
+                    }
+                }
+            };
+            let (checked, limit) = if kind == "regex" {
+                (
+                    rules::check_regex(&pattern, cache::limits(ctx)).map(|_| ()),
+                    settings.max_regexes,
+                )
+            } else {
+                (
+                    rules::check_keyword(&pattern).map(|_| ()),
+                    settings.max_keywords,
+                )
+            };
+            if let Err(err) = checked {
+                let text = match err {
+                    rules::PatternError::EmptyPhrase => ctx.t(lang, "moderation-filter-empty"),
+                    rules::PatternError::BadRegex(reason) => ctx.ta(
+                        lang,
+                        "moderation-filter-bad-regex",
+                        &fargs! {"reason" => reason},
+                    ),
+                };
+                return Ok(Reply::said(escape(&text)));
+            }
+            if store::count_filters(&mut conn, chat_id, kind).await? >= limit as i64 {
+                return Ok(Reply::said(escape(&ctx.ta(
+                    lang,
+                    "moderation-filter-full",
+                    &fargs! {"max" => limit},
+                ))));
+            }
+            let added =
+                store::add_filter(&mut conn, chat_id, kind, &pattern, action, by, ctx.now())
+                    .await?;
+            if !added {
+                return Ok(Reply::said(escape(&ctx.ta(
+                    lang,
+                    "moderation-filter-exists",
+                    &fargs! {"pattern" => pattern},
+                ))));
+            }
+            let action_text = action.map_or_else(
+                || ctx.t(lang, "moderation-action-ladder"),
+                |a| action_words(ctx, lang, a),
+            );
+            Ok(Reply::changed(escape(&ctx.ta(
+                lang,
+                "moderation-filter-added",
+                &fargs! {"pattern" => pattern, "action" => action_text},
+            ))))
+        }
+        _ => Ok(usage()),
+    }
+}
+
+async fn allow_domain(
+    ctx: &Ctx,
+    chat_id: i64,
+    by: i64,
+    args: &str,
+    lang: Lang,
+) -> crate::Result<Reply> {
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let (remove, raw) = match words.as_slice() {
+        [] => {
+            let mut conn = ctx.storage.read.acquire().await?;
+            let domains = store::list_domains(&mut conn, chat_id).await?;
+            let text = if domains.is_empty() {
+                ctx.t(lang, "moderation-domains-none")
+            } else {
+                ctx.ta(
+                    lang,
+                    "moderation-domains-list",
+                    &fargs! {"domains" => domains.join(", ")},
+                )
+            };
+            return Ok(Reply::said(escape(&text)));
+        }
+        [domain] => (false, *domain),
+        ["del" | "remove" | "rm", domain] => (true, *domain),
+        _ => {
+            return Ok(Reply::said(escape(
+                &ctx.t(lang, "moderation-domains-usage"),
+            )))
+        }
+    };
+    let domain = rules::clean_domain(raw);
+    if !rules::is_domain(&domain) {
+        return Ok(Reply::said(escape(&ctx.ta(
+            lang,
+            "moderation-domains-bad",
+            &fargs! {"domain" => raw.to_string()},
+        ))));
+    }
+    let mut conn = ctx.storage.write.acquire().await?;
+    let changed = if remove {
+        store::del_domain(&mut conn, chat_id, &domain).await?
+    } else {
+        store::add_domain(&mut conn, chat_id, &domain, by, ctx.now()).await?
+    };
+    let id = match (remove, changed) {
+        (false, true) => "moderation-domains-added",
+        (false, false) => "moderation-domains-already",
+        (true, true) => "moderation-domains-removed",
+        (true, false) => "moderation-domains-missing",
+    };
+    let text = escape(&ctx.ta(lang, id, &fargs! {"domain" => domain}));
+    Ok(if changed {
+        Reply::changed(text)
+    } else {
+        Reply::said(text)
+    })
+}
+
+fn lock_names() -> String {
+    Lock::ALL.map(Lock::name).join(", ")
+}
+
+async fn lock(
+    ctx: &Ctx,
+    chat_id: i64,
+    args: &str,
+    locked: bool,
+    lang: Lang,
+) -> crate::Result<Reply> {
+    let Some(kind) = Lock::parse(args).filter(|_| !args.is_empty()) else {
+        return Ok(Reply::said(escape(&ctx.ta(
+            lang,
+            "moderation-lock-usage",
+            &fargs! {"types" => lock_names()},
+        ))));
+    };
+    let mut conn = ctx.storage.write.acquire().await?;
+    let changed = store::set_lock(&mut conn, chat_id, kind, locked).await?;
+    let id = match (locked, changed) {
+        (true, true) => "moderation-locked",
+        (true, false) => "moderation-locked-already",
+        (false, true) => "moderation-unlocked",
+        (false, false) => "moderation-unlocked-already",
+    };
+    let text = escape(&ctx.ta(lang, id, &fargs! {"type" => kind.name()}));
+    Ok(if changed {
+        Reply::changed(text)
+    } else {
+        Reply::said(text)
+    })
+}
+
+async fn locks(ctx: &Ctx, chat_id: i64, lang: Lang) -> crate::Result<Reply> {
+    let mut conn = ctx.storage.read.acquire().await?;
+    let locked = store::list_locks(&mut conn, chat_id).await?;
+    let text = if locked.is_empty() {
+        ctx.t(lang, "moderation-locks-none")
+    } else {
+        ctx.ta(
+            lang,
+            "moderation-locks-list",
+            &fargs! {"types" => locked.iter().map(|l| l.name()).collect::<Vec<_>>().join(", ")},
+        )
+    };
+    Ok(Reply::said(escape(&format!(
+        "{text}\n{}",
+        ctx.t(lang, "moderation-locks-newcomers")
+    ))))
+}
+
+async fn flood(ctx: &Ctx, chat_id: i64, args: &str, lang: Lang) -> crate::Result<Reply> {
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let settings = &ctx.config.moderation;
+    let usage = || Reply::said(escape(&ctx.t(lang, "moderation-flood-usage")));
+    if words.is_empty() {
+        let compiled = cache::rules_for(ctx, chat_id).await?;
+        let text = match compiled.rules.flood {
+            Some((count, seconds)) => ctx.ta(
+                lang,
+                "moderation-flood-current",
+                &fargs! {
+                    "count" => count,
+                    "seconds" => seconds,
+                    "action" => action_words(ctx, lang, compiled.rules.action(RuleKind::Flood)),
+                },
+            ),
+            None => ctx.t(lang, "moderation-flood-off"),
+        };
+        return Ok(Reply::said(escape(&text)));
+    }
+    let mut conn = ctx.storage.write.acquire().await?;
+    if words == ["off"] {
+        store::set_flood(&mut conn, chat_id, settings, (0, 0), None, ctx.now()).await?;
+        return Ok(Reply::changed(escape(&ctx.t(lang, "moderation-flood-off"))));
+    }
+    let (Some(count), Some(seconds)) = (
+        words.first().and_then(|w| w.parse::<u32>().ok()),
+        words.get(1).and_then(|w| w.parse::<u32>().ok()),
+    ) else {
+        return Ok(usage());
+    };
+    if !(2..=100).contains(&count) || !(1..=3600).contains(&seconds) {
+        return Ok(usage());
+    }
+    let action = if words.len() > 2 {
+        match Action::parse_words(&words[2..]) {
+            Some((action, used)) if used == words.len() - 2 => Some(action),
+            _ => {
+                return Ok(Reply::said(escape(&ctx.ta(
+                    lang,
+                    "moderation-bad-action",
+                    &fargs! {"action" => words[2..].join(" ")},
+                ))))
+            }
+        }
+    } else {
+        None
+    };
+    store::set_flood(
+        &mut conn,
+        chat_id,
+        settings,
+        (count, seconds),
+        action,
+        ctx.now(),
+    )
+    .await?;
+    drop(conn);
+    let compiled = cache::reload(ctx, chat_id).await?;
+    Ok(Reply::changed(escape(&ctx.ta(
+        lang,
+        "moderation-flood-set",
+        &fargs! {
+            "count" => count,
+            "seconds" => seconds,
+            "action" => action_words(ctx, lang, compiled.rules.action(RuleKind::Flood)),
+        },
+    ))))
+}
+
+async fn rule_mode(ctx: &Ctx, chat_id: i64, args: &str, lang: Lang) -> crate::Result<Reply> {
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let names = RuleKind::ALL.map(RuleKind::name).join(", ");
+    let usage = || {
+        Reply::said(escape(&ctx.ta(
+            lang,
+            "moderation-rulemode-usage",
+            &fargs! {"rules" => names.clone()},
+        )))
+    };
+    if words.is_empty() {
+        let compiled = cache::rules_for(ctx, chat_id).await?;
+        let mut text = format!(
+            "<b>{}</b>\n",
+            escape(&ctx.t(lang, "moderation-rulemode-title"))
+        );
+        for kind in RuleKind::ALL {
+            text.push_str(&format!(
+                "{} — {} · {}\n",
+                kind.name(),
+                compiled.rules.mode(kind).name(),
+                escape(&action_words(ctx, lang, compiled.rules.action(kind)))
+            ));
+        }
+        return Ok(Reply::said(text));
+    }
+    let (Some(kind), Some(mode)) = (
+        words.first().and_then(|w| RuleKind::parse(w)),
+        words.get(1).and_then(|w| Mode::parse(w)),
+    ) else {
+        return Ok(usage());
+    };
+    let action = if words.len() > 2 {
+        match Action::parse_words(&words[2..]) {
+            Some((action, used)) if used == words.len() - 2 => Some(action),
+            _ => {
+                return Ok(Reply::said(escape(&ctx.ta(
+                    lang,
+                    "moderation-bad-action",
+                    &fargs! {"action" => words[2..].join(" ")},
+                ))))
+            }
+        }
+    } else {
+        None
+    };
+    let mut conn = ctx.storage.write.acquire().await?;
+    store::set_mode(&mut conn, chat_id, kind, mode, action).await?;
+    Ok(Reply::changed(escape(&ctx.ta(
+        lang,
+        "moderation-rulemode-set",
+        &fargs! {"rule" => kind.name(), "mode" => mode.name()},
+    ))))
+}
+
+fn ladder_words(ctx: &Ctx, lang: Lang, ladder: &[Action]) -> String {
+    ladder
+        .iter()
+        .map(|step| action_words(ctx, lang, *step))
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+async fn ladder(ctx: &Ctx, chat_id: i64, args: &str, lang: Lang) -> crate::Result<Reply> {
+    let settings = &ctx.config.moderation;
+    if args.is_empty() {
+        let compiled = cache::rules_for(ctx, chat_id).await?;
+        return Ok(Reply::said(escape(&ctx.ta(
+            lang,
+            "moderation-ladder-current",
+            &fargs! {"ladder" => ladder_words(ctx, lang, &compiled.ladder)},
+        ))));
+    }
+    let steps = if args.eq_ignore_ascii_case("reset") {
+        None
+    } else {
+        let mut steps = Vec::new();
+        for step in args.split([',', '，']).map(str::trim) {
+            match Action::parse(step) {
+                Some(action) if action != Action::Escalate => steps.push(action),
+                _ => {
+                    return Ok(Reply::said(escape(&ctx.ta(
+                        lang,
+                        "moderation-ladder-bad",
+                        &fargs! {"step" => step.to_string()},
+                    ))))
+                }
+            }
+        }
+        if steps.is_empty() || steps.len() > 10 {
+            return Ok(Reply::said(escape(&ctx.t(lang, "moderation-ladder-usage"))));
+        }
+        Some(steps)
+    };
+    {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::set_ladder(&mut conn, chat_id, settings, steps.as_deref(), ctx.now()).await?;
+    }
+    let compiled = cache::reload(ctx, chat_id).await?;
+    Ok(Reply::changed(escape(&ctx.ta(
+        lang,
+        "moderation-ladder-set",
+        &fargs! {"ladder" => ladder_words(ctx, lang, &compiled.ladder)},
+    ))))
+}

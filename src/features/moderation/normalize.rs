@@ -1,0 +1,235 @@
+//! Text normalization before matching, so that common evasions match the same rules as plain text.
+//!
+//! Two forms are produced from one message:
+//! - `folded`: NFKC (full-width letters and digits become half-width, circled and styled letters become
+//!   plain), lower case, zero-width and other invisible characters removed. Spaces and punctuation stay.
+//!   Regexes, links and phone numbers are matched here.
+//! - `squashed`: the folded text with common look-alike letters (Cyrillic and Greek) mapped to Latin, and
+//!   everything that is not a letter or digit removed, so `加.微.信`, `v x` and `c r y p t o` become `加微信`,
+//!   `vx` and `crypto`. Keywords and contact ads are matched here. For each position the squashed form
+//!   remembers whether something was removed there, so that word boundaries of Latin/Cyrillic keywords
+//!   can still be checked ("earn" does not match inside "learn", but does match "e a r n").
+
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+
+/// A message's text in both normalized forms.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Normalized {
+    /// NFKC, lower case, invisible characters removed.
+    pub folded: String,
+    /// Letters and digits only, look-alikes mapped to Latin.
+    pub squashed: String,
+    /// `gap[i]` for every byte offset `i` of `squashed` (and its end): whether characters were removed
+    /// between the character ending at `i` and the one starting at `i`. True at the start and the end.
+    gap: Vec<bool>,
+}
+
+/// Whether a character is invisible formatting used to split words without a visible trace.
+fn is_invisible(ch: char) -> bool {
+    matches!(
+        ch,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+    )
+}
+
+/// Maps letters that look like Latin letters to those letters (applied after lower-casing).
+pub fn unconfuse(ch: char) -> char {
+    match ch {
+        // Cyrillic
+        'а' => 'a',
+        'е' | 'ё' => 'e',
+        'о' => 'o',
+        'р' => 'p',
+        'с' => 'c',
+        'у' => 'y',
+        'х' => 'x',
+        'к' => 'k',
+        'і' => 'i',
+        'ј' => 'j',
+        'ѕ' => 's',
+        'ԁ' => 'd',
+        'ԛ' => 'q',
+        'ԝ' => 'w',
+        // Greek
+        'α' => 'a',
+        'ο' => 'o',
+        'ρ' => 'p',
+        'ν' => 'v',
+        'ι' => 'i',
+        'κ' => 'k',
+        'τ' => 't',
+        'υ' => 'u',
+        'χ' => 'x',
+        // Latin variants NFKC keeps apart
+        'ı' => 'i',
+        'ɡ' => 'g',
+        'ℓ' => 'l',
+        other => other,
+    }
+}
+
+/// Whether a character belongs to a script written without spaces between words (Chinese, Japanese,
+/// Korean), where keywords need no word-boundary check.
+pub fn is_cjk(ch: char) -> bool {
+    matches!(ch,
+        '\u{2E80}'..='\u{2FDF}'
+        | '\u{3040}'..='\u{30FF}'
+        | '\u{3100}'..='\u{31FF}'
+        | '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{AC00}'..='\u{D7AF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{20000}'..='\u{3134F}')
+}
+
+/// A letter or digit of a script that separates words with spaces.
+pub fn is_wordy(ch: char) -> bool {
+    ch.is_alphanumeric() && !is_cjk(ch)
+}
+
+/// Normalizes a message's text into both forms.
+pub fn normalize(text: &str) -> Normalized {
+    let mut folded = String::with_capacity(text.len());
+    let mut fold = |ch: char| {
+        if is_invisible(ch) {
+        } else if ch.is_ascii() {
+            folded.push(ch.to_ascii_lowercase());
+        } else {
+            folded.extend(ch.to_lowercase());
+        }
+    };
+    // Most messages are already in NFKC (plain ASCII, ordinary Chinese or Russian): the quick check
+    // spares them the normalizing iterator.
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        text.chars().for_each(&mut fold);
+    } else {
+        text.nfkc().for_each(&mut fold);
+    }
+    let mut squashed = String::with_capacity(folded.len());
+    let mut gap = Vec::with_capacity(folded.len() + 1);
+    let mut removed = true;
+    for ch in folded.chars() {
+        let ch = unconfuse(ch);
+        if ch.is_alphanumeric() {
+            gap.push(removed);
+            gap.extend(std::iter::repeat_n(false, ch.len_utf8() - 1));
+            squashed.push(ch);
+            removed = false;
+        } else {
+            removed = true;
+        }
+    }
+    gap.push(true);
+    Normalized {
+        folded,
+        squashed,
+        gap,
+    }
+}
+
+/// Normalizes a keyword the way message text is squashed.
+pub fn squash(text: &str) -> String {
+    normalize(text).squashed
+}
+
+impl Normalized {
+    /// Whether a match of `squashed[start..end]` stands as whole words: a match that begins (ends) with
+    /// a Latin/Cyrillic letter or digit must not continue a word of the text on that side, unless the
+    /// text had a space or separator there.
+    pub fn is_whole_word(&self, start: usize, end: usize) -> bool {
+        let text = &self.squashed;
+        let first = text[start..end].chars().next();
+        let last = text[start..end].chars().next_back();
+        let before = text[..start].chars().next_back();
+        let after = text[end..].chars().next();
+        let start_ok = match (before, first) {
+            (Some(b), Some(f)) if is_wordy(f) && is_wordy(b) => self.gap[start],
+            _ => true,
+        };
+        let end_ok = match (last, after) {
+            (Some(l), Some(a)) if is_wordy(l) && is_wordy(a) => self.gap[end],
+            _ => true,
+        };
+        start_ok && end_ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn full_width_letters_and_digits_become_half_width() {
+        let n = normalize("ＶＸ：ａｂｃ１２３");
+        assert_eq!(n.folded, "vx:abc123");
+        assert_eq!(n.squashed, "vxabc123");
+    }
+
+    #[test]
+    fn separators_and_zero_width_characters_are_removed() {
+        assert_eq!(squash("加.微.信"), "加微信");
+        assert_eq!(squash("加\u{200B}微\u{200D}信"), "加微信");
+        assert_eq!(squash("v x"), "vx");
+        assert_eq!(squash("加 V：abc123"), "加vabc123");
+        assert_eq!(squash("c r y p t o"), "crypto");
+        assert_eq!(squash("C-R-Y-P-T-O"), "crypto");
+    }
+
+    #[test]
+    fn look_alike_letters_map_to_latin() {
+        // Cyrillic "с", "о" and "р" inside a Latin word.
+        assert_eq!(squash("\u{0441}rypt\u{043E}"), "crypto");
+        // Russian text is lower-cased and mapped the same way on both sides of a match.
+        assert_eq!(squash("ЗАРАБОТОК"), squash("заработок"));
+    }
+
+    #[test]
+    fn styled_and_circled_letters_are_plain() {
+        assert_eq!(squash("ⓒⓡⓨⓟⓣⓞ"), "crypto");
+        assert_eq!(squash("𝐜𝐫𝐲𝐩𝐭𝐨"), "crypto");
+    }
+
+    #[test]
+    fn word_boundaries_respect_removed_separators() {
+        let n = normalize("I learn every day");
+        let at = n.squashed.find("earn").unwrap();
+        assert!(!n.is_whole_word(at, at + 4), "earn inside learn");
+        let n = normalize("e a r n money");
+        let at = n.squashed.find("earn").unwrap();
+        assert!(n.is_whole_word(at, at + 4));
+        let n = normalize("赚钱earn快");
+        let at = n.squashed.find("earn").unwrap();
+        assert!(
+            n.is_whole_word(at, at + 4),
+            "CJK neighbours do not join words"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn normalization_never_panics_and_keeps_its_shape(text in any::<String>()) {
+            let n = normalize(&text);
+            prop_assert_eq!(n.gap.len(), n.squashed.len() + 1);
+            prop_assert!(n.squashed.chars().all(char::is_alphanumeric));
+            for (i, _) in n.squashed.char_indices() {
+                let _ = n.is_whole_word(i, n.squashed.len());
+                let _ = n.is_whole_word(0, i);
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! `[moderation]` settings: who is exempt, who counts as a newcomer, the escalation ladder and its decay,
+//! how explanations are paced, flood defaults, and limits on admin-supplied rules.
+
+use super::rules::Action;
+use crate::config::Dur;
+use serde::Deserialize;
+
+/// `[moderation]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModerationSettings {
+    /// Whether the rules engine checks messages at all.
+    pub enabled: bool,
+    /// Whether group admins are exempt from every rule.
+    pub exempt_admins: bool,
+    /// Whether approved members are exempt from every rule.
+    pub exempt_approved: bool,
+    /// A member whose join the bot saw is a newcomer for this long after joining…
+    pub newcomer_period: Dur,
+    /// …or until they have sent this many messages.
+    pub newcomer_messages: i64,
+    /// The default escalation ladder, one action per step (`warn`, `mute 1h`, `kick`, `ban`).
+    pub ladder: Vec<String>,
+    /// How long a violation counts on the ladder.
+    pub violation_ttl: Dur,
+    /// At most one explanation per member per this window.
+    pub explain_window: Dur,
+    /// How long an explanation stays before the bot deletes it.
+    pub explain_ttl: Dur,
+    /// At most this many explanations per group per minute; beyond it, actions happen silently.
+    pub explain_per_minute: u32,
+    /// Whether new groups start with the default ad pack on.
+    pub default_pack: bool,
+    /// The default flood limit: this many messages…
+    pub flood_count: u32,
+    /// …within this window.
+    pub flood_window: Dur,
+    /// What flood does by default.
+    pub flood_action: String,
+    /// The same text from one member in this many groups of this instance…
+    pub cross_group_count: u32,
+    /// …within this window counts as flood (0 groups turns it off).
+    pub cross_group_window: Dur,
+    /// Texts shorter than this (normalized characters) are not compared across groups.
+    pub cross_group_min_chars: usize,
+    /// The compiled size limit of one admin regex, in bytes.
+    pub regex_size_limit: usize,
+    /// The most keywords one group may have.
+    pub max_keywords: usize,
+    /// The most regexes one group may have.
+    pub max_regexes: usize,
+    /// How many members and texts the in-memory flood tracker remembers.
+    pub tracker_capacity: usize,
+}
+
+impl Default for ModerationSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            exempt_admins: true,
+            exempt_approved: true,
+            newcomer_period: Dur::secs(24 * 3600),
+            newcomer_messages: 3,
+            ladder: vec![
+                "warn".into(),
+                "warn".into(),
+                "mute 1h".into(),
+                "mute 1d".into(),
+                "ban".into(),
+            ],
+            violation_ttl: Dur::secs(7 * 86_400),
+            explain_window: Dur::secs(600),
+            explain_ttl: Dur::secs(120),
+            explain_per_minute: 6,
+            default_pack: true,
+            flood_count: 6,
+            flood_window: Dur::secs(10),
+            flood_action: "mute 10m".into(),
+            cross_group_count: 3,
+            cross_group_window: Dur::secs(600),
+            cross_group_min_chars: 12,
+            regex_size_limit: 256 * 1024,
+            max_keywords: 5_000,
+            max_regexes: 50,
+            tracker_capacity: 100_000,
+        }
+    }
+}
+
+impl ModerationSettings {
+    /// The ladder as actions (validated at start-up).
+    pub fn ladder_actions(&self) -> Vec<Action> {
+        self.ladder
+            .iter()
+            .filter_map(|s| Action::parse(s))
+            .collect()
+    }
+
+    /// Checks the values; the error names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.ladder.is_empty() {
+            return Err("`moderation.ladder`: needs at least one step".into());
+        }
+        for step in &self.ladder {
+            match Action::parse(step) {
+                Some(Action::Escalate) | None => {
+                    return Err(format!(
+                        "`moderation.ladder`: `{step}` is not one of delete, warn, mute <duration>, kick, ban"
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        if Action::parse(&self.flood_action).is_none() {
+            return Err(format!(
+                "`moderation.flood_action`: `{}` is not an action",
+                self.flood_action
+            ));
+        }
+        if self.flood_window.get().as_secs() == 0 || self.flood_window.get().as_secs() > 3600 {
+            return Err("`moderation.flood_window`: must be between 1s and 1h".into());
+        }
+        if self.newcomer_messages < 0 {
+            return Err("`moderation.newcomer_messages`: must not be negative".into());
+        }
+        if self.regex_size_limit < 1024 {
+            return Err("`moderation.regex_size_limit`: must be at least 1024".into());
+        }
+        if self.violation_ttl.get().is_zero() {
+            return Err("`moderation.violation_ttl`: must be longer than zero".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_bad_ladders_are_named() {
+        let settings = ModerationSettings::default();
+        assert!(settings.validate().is_ok());
+        assert_eq!(settings.ladder_actions().len(), 5);
+        let bad = ModerationSettings {
+            ladder: vec!["warn".into(), "explode".into()],
+            ..ModerationSettings::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("moderation.ladder"));
+    }
+}

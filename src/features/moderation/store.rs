@@ -1,0 +1,683 @@
+//! The SQL of moderation: each group's rules, approved members, violations (the ladder's memory, with undo
+//! for false positives) and the explanations waiting to be deleted.
+
+use super::rules::{Action, Entry, GroupRules, Lock, Mode, RuleKind};
+use super::settings::ModerationSettings;
+use crate::error::Result;
+use sqlx::{FromRow, SqliteConnection};
+
+/// Makes sure a group has its rules row (created with the configured defaults).
+async fn ensure_group(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    settings: &ModerationSettings,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO moderation_groups (chat_id, default_pack, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (chat_id) DO NOTHING",
+    )
+    .bind(chat_id)
+    .bind(settings.default_pack)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct GroupRow {
+    default_pack: bool,
+    flood_count: Option<i64>,
+    flood_seconds: Option<i64>,
+    flood_action: Option<String>,
+}
+
+/// A group's rules as stored, with the configured defaults where the group chose nothing.
+pub async fn load_rules(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    settings: &ModerationSettings,
+) -> Result<GroupRules> {
+    let group: Option<GroupRow> = sqlx::query_as(
+        "SELECT default_pack, flood_count, flood_seconds, flood_action FROM moderation_groups
+         WHERE chat_id = ?",
+    )
+    .bind(chat_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let mut rules = GroupRules {
+        default_pack: group
+            .as_ref()
+            .map_or(settings.default_pack, |g| g.default_pack),
+        ..GroupRules::default()
+    };
+    let count = group
+        .as_ref()
+        .and_then(|g| g.flood_count)
+        .unwrap_or(i64::from(settings.flood_count));
+    let seconds = group
+        .as_ref()
+        .and_then(|g| g.flood_seconds)
+        .unwrap_or(settings.flood_window.get().as_secs() as i64);
+    if count > 0 && seconds > 0 {
+        rules.flood = Some((count as u32, seconds as u32));
+    }
+    let flood_action = group
+        .as_ref()
+        .and_then(|g| g.flood_action.as_deref())
+        .and_then(Action::parse)
+        .or_else(|| Action::parse(&settings.flood_action));
+    if let Some(action) = flood_action {
+        rules.actions.push((RuleKind::Flood, action));
+    }
+    let filters: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT kind, pattern, action FROM moderation_filters WHERE chat_id = ? ORDER BY id",
+    )
+    .bind(chat_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (kind, pattern, action) in filters {
+        let entry = Entry {
+            pattern,
+            action: action.as_deref().and_then(Action::parse),
+        };
+        if kind == "regex" {
+            rules.regexes.push(entry);
+        } else {
+            rules.keywords.push(entry);
+        }
+    }
+    rules.allow_domains = list_domains(conn, chat_id).await?;
+    rules.locks = list_locks(conn, chat_id).await?;
+    let modes: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT rule, mode, action FROM moderation_modes WHERE chat_id = ?")
+            .bind(chat_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (rule, mode, action) in modes {
+        let Some(kind) = RuleKind::parse(&rule) else {
+            continue;
+        };
+        if let Some(mode) = Mode::parse(&mode) {
+            rules.modes.push((kind, mode));
+        }
+        if let Some(action) = action.as_deref().and_then(Action::parse) {
+            rules.actions.push((kind, action));
+        }
+    }
+    Ok(rules)
+}
+
+/// A group's own ladder, if it chose one (`warn,warn,mute 1h,…`).
+pub async fn group_ladder(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+) -> Result<Option<Vec<Action>>> {
+    let ladder: Option<Option<String>> =
+        sqlx::query_scalar("SELECT ladder FROM moderation_groups WHERE chat_id = ?")
+            .bind(chat_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(ladder.flatten().map(|text| {
+        text.split(',')
+            .filter_map(|step| Action::parse(step.trim()))
+            .collect()
+    }))
+}
+
+/// Adds a keyword or regex; `false` when the group already has it.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_filter(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    kind: &str,
+    pattern: &str,
+    action: Option<Action>,
+    by: i64,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO moderation_filters (chat_id, kind, pattern, action, created_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, kind, pattern) DO NOTHING",
+    )
+    .bind(chat_id)
+    .bind(kind)
+    .bind(pattern)
+    .bind(action.map(|a| a.to_string()))
+    .bind(by)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Removes a keyword or regex; `false` when the group had none like it.
+pub async fn del_filter(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    kind: &str,
+    pattern: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "DELETE FROM moderation_filters WHERE chat_id = ? AND kind = ? AND pattern = ?",
+    )
+    .bind(chat_id)
+    .bind(kind)
+    .bind(pattern)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// A group's keywords and regexes: (kind, pattern, action).
+pub async fn list_filters(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+) -> Result<Vec<(String, String, Option<String>)>> {
+    Ok(sqlx::query_as(
+        "SELECT kind, pattern, action FROM moderation_filters WHERE chat_id = ? ORDER BY kind, id",
+    )
+    .bind(chat_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// How many filters of one kind a group has.
+pub async fn count_filters(conn: &mut SqliteConnection, chat_id: i64, kind: &str) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM moderation_filters WHERE chat_id = ? AND kind = ?",
+        )
+        .bind(chat_id)
+        .bind(kind)
+        .fetch_one(conn)
+        .await?,
+    )
+}
+
+/// Allows a domain; `false` when it already was.
+pub async fn add_domain(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    domain: &str,
+    by: i64,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO moderation_domains (chat_id, domain, added_by, added_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (chat_id, domain) DO NOTHING",
+    )
+    .bind(chat_id)
+    .bind(domain)
+    .bind(by)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Stops allowing a domain; `false` when it was not allowed.
+pub async fn del_domain(conn: &mut SqliteConnection, chat_id: i64, domain: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM moderation_domains WHERE chat_id = ? AND domain = ?")
+        .bind(chat_id)
+        .bind(domain)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// A group's allowed domains, sorted.
+pub async fn list_domains(conn: &mut SqliteConnection, chat_id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT domain FROM moderation_domains WHERE chat_id = ? ORDER BY domain",
+    )
+    .bind(chat_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Locks or unlocks a content type; `false` when nothing changed.
+pub async fn set_lock(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    lock: Lock,
+    locked: bool,
+) -> Result<bool> {
+    let done = if locked {
+        sqlx::query(
+            "INSERT INTO moderation_locks (chat_id, lock) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(chat_id)
+        .bind(lock.name())
+        .execute(conn)
+        .await?
+    } else {
+        sqlx::query("DELETE FROM moderation_locks WHERE chat_id = ? AND lock = ?")
+            .bind(chat_id)
+            .bind(lock.name())
+            .execute(conn)
+            .await?
+    };
+    Ok(done.rows_affected() > 0)
+}
+
+/// A group's locks, in display order.
+pub async fn list_locks(conn: &mut SqliteConnection, chat_id: i64) -> Result<Vec<Lock>> {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT lock FROM moderation_locks WHERE chat_id = ?")
+            .bind(chat_id)
+            .fetch_all(conn)
+            .await?;
+    let mut locks: Vec<Lock> = names.iter().filter_map(|n| Lock::parse(n)).collect();
+    locks.sort();
+    Ok(locks)
+}
+
+/// Sets a group's flood limit (a count of 0 turns it off).
+pub async fn set_flood(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    settings: &ModerationSettings,
+    limit: (u32, u32),
+    action: Option<Action>,
+    now: i64,
+) -> Result<()> {
+    ensure_group(conn, chat_id, settings, now).await?;
+    sqlx::query(
+        "UPDATE moderation_groups SET flood_count = ?, flood_seconds = ?,
+             flood_action = COALESCE(?, flood_action), updated_at = ? WHERE chat_id = ?",
+    )
+    .bind(i64::from(limit.0))
+    .bind(i64::from(limit.1))
+    .bind(action.map(|a| a.to_string()))
+    .bind(now)
+    .bind(chat_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets a group's own ladder (`None`: back to the configured one).
+pub async fn set_ladder(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    settings: &ModerationSettings,
+    ladder: Option<&[Action]>,
+    now: i64,
+) -> Result<()> {
+    ensure_group(conn, chat_id, settings, now).await?;
+    let text = ladder.map(|steps| {
+        steps
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    sqlx::query("UPDATE moderation_groups SET ladder = ?, updated_at = ? WHERE chat_id = ?")
+        .bind(text)
+        .bind(now)
+        .bind(chat_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets a rule's mode (and optionally its action) in a group.
+pub async fn set_mode(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    rule: RuleKind,
+    mode: Mode,
+    action: Option<Action>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO moderation_modes (chat_id, rule, mode, action) VALUES (?, ?, ?, ?)
+         ON CONFLICT (chat_id, rule) DO UPDATE SET mode = excluded.mode,
+             action = COALESCE(excluded.action, moderation_modes.action)",
+    )
+    .bind(chat_id)
+    .bind(rule.name())
+    .bind(mode.name())
+    .bind(action.map(|a| a.to_string()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether a member is approved (exempt) in a group.
+pub async fn is_approved(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) -> Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM moderation_approved WHERE chat_id = ? AND user_id = ?")
+            .bind(chat_id)
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(found.is_some())
+}
+
+/// Approves a member (exempt from every rule).
+pub async fn approve(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    by: i64,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO moderation_approved (chat_id, user_id, approved_by, approved_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(by)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// How many of a member's violations still count on the ladder at `now` (unexpired, not undone, not
+/// shadow).
+pub async fn live_violations(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM moderation_violations WHERE chat_id = ? AND user_id = ? AND expires_at > ?
+         AND shadow = 0 AND undone_by IS NULL",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// A violation about to be recorded.
+#[derive(Debug, Clone)]
+pub struct NewViolation<'a> {
+    /// The group.
+    pub chat_id: i64,
+    /// The member.
+    pub user_id: i64,
+    /// The rule id.
+    pub rule: &'a str,
+    /// What matched.
+    pub detail: &'a str,
+    /// What was done.
+    pub action: Action,
+    /// Whether it was only recorded.
+    pub shadow: bool,
+    /// The start of the message.
+    pub excerpt: &'a str,
+    /// When.
+    pub at: i64,
+    /// Until when it counts on the ladder.
+    pub expires_at: i64,
+}
+
+/// Records a violation; returns its id.
+pub async fn record_violation(conn: &mut SqliteConnection, v: &NewViolation<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO moderation_violations (chat_id, user_id, rule, detail, action, shadow, excerpt, at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(v.chat_id)
+    .bind(v.user_id)
+    .bind(v.rule)
+    .bind(v.detail)
+    .bind(v.action.to_string())
+    .bind(v.shadow)
+    .bind(v.excerpt)
+    .bind(v.at)
+    .bind(v.expires_at)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// A recorded violation.
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct Violation {
+    /// Its id.
+    pub id: i64,
+    /// The group.
+    pub chat_id: i64,
+    /// The member.
+    pub user_id: i64,
+    /// The rule id.
+    pub rule: String,
+    /// What matched.
+    pub detail: String,
+    /// What was done (`mute 1h`…).
+    pub action: String,
+    /// When the member appealed, if they did.
+    pub appealed_at: Option<i64>,
+    /// The admin who undid it, if one did.
+    pub undone_by: Option<i64>,
+}
+
+/// A violation by id.
+pub async fn get_violation(conn: &mut SqliteConnection, id: i64) -> Result<Option<Violation>> {
+    Ok(sqlx::query_as(
+        "SELECT id, chat_id, user_id, rule, detail, action, appealed_at, undone_by
+         FROM moderation_violations WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Marks a violation appealed; `false` when it already was.
+pub async fn mark_appealed(conn: &mut SqliteConnection, id: i64, now: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE moderation_violations SET appealed_at = ? WHERE id = ? AND appealed_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Undoes a violation (a false positive): it stops counting on the ladder. `false` when it already was.
+pub async fn undo_violation(
+    conn: &mut SqliteConnection,
+    id: i64,
+    by: i64,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE moderation_violations SET undone_by = ?, undone_at = ? WHERE id = ? AND undone_by IS NULL",
+    )
+    .bind(by)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether the bot explained something to this member since `since`.
+pub async fn explained_since(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    since: i64,
+) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM moderation_explanations WHERE chat_id = ? AND user_id = ? AND posted_at > ? LIMIT 1",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(since)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Records an explanation about to be posted; returns its id.
+pub async fn add_explanation(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    violation_id: i64,
+    now: i64,
+    delete_at: i64,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO moderation_explanations (chat_id, user_id, violation_id, posted_at, delete_at)
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(violation_id)
+    .bind(now)
+    .bind(delete_at)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Remembers the message id of a posted explanation (so the ticker can delete it).
+pub async fn set_explanation_message(
+    conn: &mut SqliteConnection,
+    id: i64,
+    message_id: i32,
+) -> Result<()> {
+    sqlx::query("UPDATE moderation_explanations SET message_id = ? WHERE id = ?")
+        .bind(message_id)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Explanations due for deletion at `now`: (id, chat, message id).
+pub async fn due_explanations(
+    conn: &mut SqliteConnection,
+    now: i64,
+) -> Result<Vec<(i64, i64, i32)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, chat_id, message_id FROM moderation_explanations
+         WHERE deleted = 0 AND delete_at <= ? AND message_id IS NOT NULL ORDER BY delete_at LIMIT 100",
+    )
+    .bind(now)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Marks an explanation deleted.
+pub async fn mark_explanation_deleted(conn: &mut SqliteConnection, id: i64) -> Result<()> {
+    sqlx::query("UPDATE moderation_explanations SET deleted = 1 WHERE id = ?")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::SqlitePool;
+
+    #[sqlx::test]
+    async fn rules_round_trip_with_defaults(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let settings = ModerationSettings::default();
+        let empty = load_rules(&mut conn, -1, &settings).await.unwrap();
+        assert!(empty.default_pack);
+        assert_eq!(empty.flood, Some((6, 10)));
+        assert!(add_filter(
+            &mut conn,
+            -1,
+            "keyword",
+            "加微信",
+            Some(Action::Ban),
+            9,
+            100
+        )
+        .await
+        .unwrap());
+        assert!(
+            !add_filter(&mut conn, -1, "keyword", "加微信", None, 9, 100)
+                .await
+                .unwrap()
+        );
+        add_filter(&mut conn, -1, "regex", "a+b", None, 9, 100)
+            .await
+            .unwrap();
+        add_domain(&mut conn, -1, "github.com", 9, 100)
+            .await
+            .unwrap();
+        set_lock(&mut conn, -1, Lock::Sticker, true).await.unwrap();
+        set_flood(&mut conn, -1, &settings, (3, 5), Some(Action::Kick), 100)
+            .await
+            .unwrap();
+        set_mode(&mut conn, -1, RuleKind::Adpack, Mode::Shadow, None)
+            .await
+            .unwrap();
+        let rules = load_rules(&mut conn, -1, &settings).await.unwrap();
+        assert_eq!(rules.keywords[0].action, Some(Action::Ban));
+        assert_eq!(rules.regexes[0].pattern, "a+b");
+        assert_eq!(rules.allow_domains, vec!["github.com"]);
+        assert_eq!(rules.locks, vec![Lock::Sticker]);
+        assert_eq!(rules.flood, Some((3, 5)));
+        assert!(rules.actions.contains(&(RuleKind::Flood, Action::Kick)));
+        assert_eq!(rules.modes, vec![(RuleKind::Adpack, Mode::Shadow)]);
+        assert!(del_filter(&mut conn, -1, "keyword", "加微信")
+            .await
+            .unwrap());
+        assert!(!del_filter(&mut conn, -1, "keyword", "加微信")
+            .await
+            .unwrap());
+        let other = load_rules(&mut conn, -2, &settings).await.unwrap();
+        assert!(other.keywords.is_empty() && other.locks.is_empty());
+    }
+
+    #[sqlx::test]
+    async fn violations_decay_and_undo_stops_them_counting(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let violation = |at: i64| NewViolation {
+            chat_id: -1,
+            user_id: 5,
+            rule: "keyword",
+            detail: "刷单",
+            action: Action::Warn,
+            shadow: false,
+            excerpt: "",
+            at,
+            expires_at: at + 100,
+        };
+        let first = record_violation(&mut conn, &violation(0)).await.unwrap();
+        record_violation(&mut conn, &violation(50)).await.unwrap();
+        assert_eq!(live_violations(&mut conn, -1, 5, 60).await.unwrap(), 2);
+        assert_eq!(live_violations(&mut conn, -1, 5, 120).await.unwrap(), 1);
+        assert!(undo_violation(&mut conn, first, 9, 60).await.unwrap());
+        assert!(!undo_violation(&mut conn, first, 9, 61).await.unwrap());
+        assert_eq!(live_violations(&mut conn, -1, 5, 60).await.unwrap(), 1);
+        assert!(mark_appealed(&mut conn, first, 70).await.unwrap());
+        assert!(!mark_appealed(&mut conn, first, 71).await.unwrap());
+        let explanation = add_explanation(&mut conn, -1, 5, first, 10, 20)
+            .await
+            .unwrap();
+        assert!(explained_since(&mut conn, -1, 5, 5).await.unwrap());
+        assert!(
+            due_explanations(&mut conn, 30).await.unwrap().is_empty(),
+            "no message id yet"
+        );
+        set_explanation_message(&mut conn, explanation, 77)
+            .await
+            .unwrap();
+        assert_eq!(due_explanations(&mut conn, 19).await.unwrap(), vec![]);
+        assert_eq!(
+            due_explanations(&mut conn, 20).await.unwrap(),
+            vec![(explanation, -1, 77)]
+        );
+        mark_explanation_deleted(&mut conn, explanation)
+            .await
+            .unwrap();
+        assert!(due_explanations(&mut conn, 30).await.unwrap().is_empty());
+    }
+}

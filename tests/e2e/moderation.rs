@@ -1,0 +1,576 @@
+//! Moderation as a group meets it: ads from newcomers removed and explained, admins and settled members
+//! left alone, edits checked, flood muted, the escalation ladder and its decay, appeal and undo, admin
+//! commands taking effect at once, and `groupops check` on a small file.
+
+use crate::support::fake_api::{bot_admin_member, Call};
+use crate::support::harness::{TestBot, WAIT};
+use crate::support::updates::*;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const GROUP: i64 = -100_777;
+const OWNER: i64 = 1_001;
+const SETTLED: i64 = 2_002;
+const NEWBIE: i64 = 3_003;
+
+const AD: &str = "兼职刷单，日结300，名额有限";
+
+fn owner() -> Value {
+    user_with(OWNER, "Olivia", Some("olivia"), Some("en"))
+}
+
+fn settled() -> Value {
+    user(SETTLED, "Mia")
+}
+
+fn newbie() -> Value {
+    user(NEWBIE, "Ned")
+}
+
+/// A bot in a group whose admins are the owner and the bot, where the newbie has just joined (the bot
+/// saw the join) and the settled member was there before. The entry check and welcomes are off, so the
+/// bot's messages here are moderation's alone.
+async fn group_with_newcomer() -> TestBot {
+    let bot = TestBot::start_with(&[("GROUPOPS_WELCOME__CAPTCHA", "off")]).await;
+    bot.push(group_message(GROUP, owner(), "/welcome off"));
+    bot.api
+        .set_admins(GROUP, vec![member(owner(), "creator"), bot_admin_member()]);
+    bot.push(new_members(GROUP, newbie(), vec![newbie()]));
+    bot.wait_texts(GROUP, 1).await;
+    bot.settle().await;
+    bot.api.clear_calls();
+    bot
+}
+
+fn message_id(update: &Value) -> i64 {
+    update["message"]["message_id"].as_i64().unwrap()
+}
+
+fn deleted_ids(bot: &TestBot) -> Vec<i64> {
+    bot.api
+        .calls("deleteMessage")
+        .iter()
+        .map(|c| c.params["message_id"].as_i64().unwrap())
+        .collect()
+}
+
+fn callback_data(call: &Call) -> Vec<String> {
+    call.params["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+        .filter_map(|button| button["callback_data"].as_str().map(str::to_string))
+        .collect()
+}
+
+async fn violations(bot: &TestBot, user_id: i64) -> Vec<(String, String, Option<i64>)> {
+    sqlx::query_as(
+        "SELECT rule, action, undone_by FROM moderation_violations WHERE chat_id = ? AND user_id = ? ORDER BY id",
+    )
+    .bind(GROUP)
+    .bind(user_id)
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_ad_from_a_newcomer_is_deleted_explained_and_the_explanation_goes_away() {
+    let bot = group_with_newcomer().await;
+    let ad = group_message(GROUP, newbie(), AD);
+    let ad_id = message_id(&ad);
+    bot.push(ad);
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted_ids(&bot), vec![ad_id]);
+    let sends = bot.api.wait_for("sendMessage", 1, WAIT).await;
+    let explanation = &sends[0];
+    let text = explanation.params["text"].as_str().unwrap();
+    assert!(text.contains("疑似广告"), "the rule is named: {text}");
+    assert!(text.contains("警告"), "the action is named: {text}");
+    assert!(
+        callback_data(explanation)
+            .iter()
+            .any(|d| d.starts_with("mod:appeal:")),
+        "an appeal button"
+    );
+    assert!(
+        bot.api.calls("restrictChatMember").is_empty(),
+        "a first offence is a warning"
+    );
+    assert_eq!(violations(&bot, NEWBIE).await.len(), 1);
+    // The explanation is deleted once its time is up.
+    let explanation_id = wait_for_explanation_id(&bot).await;
+    bot.clock.advance(Duration::from_secs(121));
+    bot.api.wait_for("deleteMessage", 2, WAIT).await;
+    assert_eq!(deleted_ids(&bot), vec![ad_id, explanation_id]);
+    bot.stop().await;
+}
+
+async fn wait_for_explanation_id(bot: &TestBot) -> i64 {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let id: Option<Option<i64>> = sqlx::query_scalar(
+            "SELECT message_id FROM moderation_explanations ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+        if let Some(Some(id)) = id {
+            return id;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "explanation id never stored"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_same_ad_from_an_admin_is_untouched_and_reaches_other_features() {
+    let bot = group_with_newcomer().await;
+    bot.push(group_message(GROUP, owner(), AD));
+    // A command after it still reaches the other features.
+    bot.push(group_message(GROUP, owner(), "/help"));
+    bot.wait_texts(GROUP, 1).await;
+    bot.settle().await;
+    assert!(bot.api.calls("deleteMessage").is_empty());
+    assert!(violations(&bot, OWNER).await.is_empty());
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_settled_members_link_is_allowed_and_a_newcomers_is_not() {
+    let bot = group_with_newcomer().await;
+    bot.push(group_message(
+        GROUP,
+        settled(),
+        "docs: https://example.org/guide",
+    ));
+    bot.settle().await;
+    assert!(
+        bot.api.calls("deleteMessage").is_empty(),
+        "a settled member's link stays"
+    );
+    let link = group_message(GROUP, newbie(), "docs: https://example.org/guide");
+    let link_id = message_id(&link);
+    bot.push(link);
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted_ids(&bot), vec![link_id]);
+    assert_eq!(violations(&bot, NEWBIE).await[0].0, "link");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn spam_edited_into_a_message_is_deleted() {
+    let bot = group_with_newcomer().await;
+    let original = group_message(GROUP, settled(), "hello everyone");
+    let original_id = message_id(&original);
+    bot.push(original.clone());
+    bot.settle().await;
+    assert!(bot.api.calls("deleteMessage").is_empty());
+    let mut changed = edited(original);
+    changed["edited_message"]["text"] = json!("Earn $500 per day from home, DM me");
+    bot.push(changed);
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted_ids(&bot), vec![original_id]);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn flood_mutes_the_member() {
+    let bot = group_with_newcomer().await;
+    for i in 0..6 {
+        bot.push(group_message(
+            GROUP,
+            settled(),
+            &format!("message number {i}"),
+        ));
+    }
+    let restricted = bot.api.wait_for("restrictChatMember", 1, WAIT).await;
+    assert_eq!(restricted[0].params["user_id"], SETTLED);
+    let until = restricted[0].params["until_date"].as_i64().unwrap();
+    let expected = bot.ctx.now() + 600;
+    assert!(
+        (until - expected).abs() <= 5,
+        "muted for 10 minutes: {until} vs {expected}"
+    );
+    assert_eq!(
+        bot.api.calls("deleteMessage").len(),
+        1,
+        "only the message over the limit"
+    );
+    assert_eq!(violations(&bot, SETTLED).await[0].0, "flood");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn repeated_offences_climb_the_ladder_and_old_ones_decay() {
+    let bot = group_with_newcomer().await;
+    let mut deleted = 0;
+    let mut offend = |bot: &TestBot| {
+        bot.push(group_message(GROUP, settled(), AD));
+        deleted += 1;
+        deleted
+    };
+    for _ in 0..2 {
+        let n = offend(&bot);
+        bot.api.wait_for("deleteMessage", n, WAIT).await;
+        bot.settle().await;
+    }
+    assert!(
+        bot.api.calls("restrictChatMember").is_empty(),
+        "two warnings first"
+    );
+    let n = offend(&bot);
+    bot.api.wait_for("deleteMessage", n, WAIT).await;
+    let restricted = bot.api.wait_for("restrictChatMember", 1, WAIT).await;
+    let until = restricted[0].params["until_date"].as_i64().unwrap();
+    assert!(
+        (until - (bot.ctx.now() + 3600)).abs() <= 5,
+        "the third offence mutes for an hour"
+    );
+    bot.clock.advance(Duration::from_secs(8 * 86_400));
+    let n = offend(&bot);
+    bot.api.wait_for("deleteMessage", n, WAIT).await;
+    bot.settle().await;
+    let actions: Vec<String> = violations(&bot, SETTLED)
+        .await
+        .into_iter()
+        .map(|(_, action, _)| action)
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["warn", "warn", "mute 1h", "warn"],
+        "warnings expired after 7 days"
+    );
+    assert_eq!(bot.api.calls("restrictChatMember").len(), 1);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_appeal_reaches_the_admins_and_one_press_undoes_the_mute() {
+    let bot = group_with_newcomer().await;
+    bot.push(group_message(
+        GROUP,
+        owner(),
+        "/filter add \"秘密 暗号\" mute 1h",
+    ));
+    let replies = bot.wait_texts(GROUP, 1).await;
+    assert!(replies[0].contains("已添加"), "{replies:?}");
+    bot.push(group_message(GROUP, settled(), "秘密的暗号是什么"));
+    bot.settle().await;
+    assert!(
+        bot.api.calls("deleteMessage").is_empty(),
+        "no match across other words"
+    );
+    bot.push(group_message(GROUP, settled(), "秘 密 暗 号"));
+    bot.api.wait_for("restrictChatMember", 1, WAIT).await;
+    let sends = bot.api.wait_for("sendMessage", 2, WAIT).await;
+    let data = callback_data(&sends[1]);
+    let appeal_data = data
+        .iter()
+        .find(|d| d.starts_with("mod:appeal:"))
+        .unwrap()
+        .clone();
+    let undo_data = data
+        .iter()
+        .find(|d| d.starts_with("mod:undo:"))
+        .unwrap()
+        .clone();
+    // Someone else cannot appeal; the member can, once.
+    bot.push(callback(GROUP, newbie(), 900, &appeal_data));
+    bot.push(callback(GROUP, settled(), 900, &appeal_data));
+    bot.push(callback(GROUP, settled(), 900, &appeal_data));
+    let sends = bot.api.wait_for("sendMessage", 3, WAIT).await;
+    assert!(
+        sends[2].params["text"].as_str().unwrap().contains("申诉"),
+        "posted for the admins"
+    );
+    assert!(callback_data(&sends[2]).contains(&undo_data));
+    bot.settle().await;
+    assert_eq!(
+        bot.api.calls("sendMessage").len(),
+        3,
+        "one appeal message only"
+    );
+    // A member cannot undo; the owner can with one press.
+    bot.push(callback(GROUP, newbie(), 901, &undo_data));
+    bot.settle().await;
+    assert_eq!(bot.api.calls("restrictChatMember").len(), 1);
+    bot.push(callback(GROUP, owner(), 901, &undo_data));
+    let restricted = bot.api.wait_for("restrictChatMember", 2, WAIT).await;
+    assert_eq!(restricted[1].params["user_id"], SETTLED);
+    assert_eq!(
+        restricted[1].params["permissions"]["can_send_messages"],
+        true
+    );
+    assert_eq!(
+        violations(&bot, SETTLED).await[0].2,
+        Some(OWNER),
+        "recorded as a false positive"
+    );
+    let answers = bot.api.wait_for("answerCallbackQuery", 5, WAIT).await;
+    assert_eq!(answers.len(), 5);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn admin_commands_change_rules_at_once_and_refuse_bad_input() {
+    let bot = group_with_newcomer().await;
+    bot.push(group_message(GROUP, settled(), "/lock sticker"));
+    bot.push(group_message(GROUP, owner(), "/filter add re:(unclosed"));
+    bot.push(group_message(GROUP, owner(), "/lock nonsense"));
+    bot.push(group_message(GROUP, owner(), "/allowdomain not_a_domain"));
+    bot.push(group_message(GROUP, owner(), "/lock link"));
+    bot.push(group_message(GROUP, owner(), "/allowdomain github.com"));
+    bot.push(group_message(GROUP, owner(), "/locks"));
+    let texts = bot.wait_texts(GROUP, 7).await;
+    assert!(
+        !texts[0].contains("已禁止"),
+        "a member is refused: {}",
+        texts[0]
+    );
+    assert!(
+        texts[1].contains("unclosed"),
+        "the regex error says why: {}",
+        texts[1]
+    );
+    assert!(
+        texts[2].contains("photo"),
+        "lock usage lists the types: {}",
+        texts[2]
+    );
+    assert!(texts[3].contains("not_a_domain"), "{}", texts[3]);
+    assert!(texts[4].contains("已禁止"), "{}", texts[4]);
+    assert!(texts[6].contains("link"), "{}", texts[6]);
+    bot.push(group_message(
+        GROUP,
+        settled(),
+        "see https://github.com/rust-lang/rust",
+    ));
+    bot.settle().await;
+    assert!(
+        bot.api.calls("deleteMessage").is_empty(),
+        "an allowed domain"
+    );
+    let link = group_message(GROUP, settled(), "see spam-site.xyz");
+    let link_id = message_id(&link);
+    bot.push(link);
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(
+        deleted_ids(&bot),
+        vec![link_id],
+        "links are locked for everyone now"
+    );
+    let (kind, locks): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM moderation_filters), (SELECT COUNT(*) FROM moderation_locks)",
+    )
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!((kind, locks), (0, 1), "refused input changed nothing");
+    bot.push(group_message(GROUP, owner(), "/filter add 暗号"));
+    bot.push(group_message(
+        GROUP,
+        owner(),
+        "/filter add re:bonus\\s*\\d+ mute 2h",
+    ));
+    bot.push(group_message(GROUP, owner(), "/filter list"));
+    bot.push(group_message(GROUP, owner(), "/filter del 暗号"));
+    bot.push(group_message(GROUP, owner(), "/filter del 暗号"));
+    // texts[7] is the explanation of the removed link.
+    let texts = bot.wait_texts(GROUP, 13).await;
+    assert!(
+        texts[10].contains("暗号") && texts[10].contains("re:bonus"),
+        "{}",
+        texts[10]
+    );
+    assert!(texts[10].contains("mute 2h"), "{}", texts[10]);
+    assert!(texts[11].contains("已删除"), "{}", texts[11]);
+    assert!(texts[12].contains("没有"), "{}", texts[12]);
+    bot.push(group_message(GROUP, settled(), "暗号"));
+    bot.settle().await;
+    assert_eq!(
+        bot.api.calls("deleteMessage").len(),
+        1,
+        "a removed keyword no longer matches"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn rules_survive_a_restart() {
+    let bot = group_with_newcomer().await;
+    bot.push(group_message(GROUP, owner(), "/filter add 暗号 ban"));
+    bot.wait_texts(GROUP, 1).await;
+    let bot = bot.restart().await;
+    bot.push(group_message(GROUP, settled(), "暗号来了"));
+    let banned = bot.api.wait_for("banChatMember", 1, WAIT).await;
+    assert_eq!(banned[0].params["user_id"], SETTLED);
+    bot.stop().await;
+}
+
+#[test]
+fn groupops_check_prints_one_verdict_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("group.toml");
+    std::fs::write(
+        &rules,
+        "keywords = [\"暗号\"]\nallow_domains = [\"github.com\"]\n",
+    )
+    .unwrap();
+    let input = "兼职刷单日结\n\n今天天气不错\n{\"text\": \"see spam-site.xyz\", \"newcomer\": false}\n{\"text\": \"see spam-site.xyz\"}\nhttps://github.com/x\n暗 号\n";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_groupops"))
+        .args(["check", "--group-settings"])
+        .arg(&rules)
+        .env_remove("GROUPOPS_CONFIG")
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            json!({"index": 0, "verdict": "remove", "rules": ["adpack"], "score": null}),
+            json!({"index": 1, "verdict": "allow", "rules": [], "score": null}),
+            json!({"index": 2, "verdict": "allow", "rules": [], "score": null}),
+            json!({"index": 3, "verdict": "remove", "rules": ["link"], "score": null}),
+            json!({"index": 4, "verdict": "allow", "rules": [], "score": null}),
+            json!({"index": 5, "verdict": "remove", "rules": ["keyword"], "score": null}),
+        ]
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_groupops"))
+        .arg("check")
+        .env_remove("GROUPOPS_CONFIG")
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"ok\n\xff\xfe\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "unreadable input");
+}
+
+#[tokio::test]
+async fn a_group_sets_its_own_ladder() {
+    let bot = group_with_newcomer().await;
+    bot.push(group_message(GROUP, owner(), "/ladder warn, explode"));
+    bot.push(group_message(GROUP, owner(), "/ladder ban"));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(
+        texts[0].contains("explode"),
+        "the bad step is named: {}",
+        texts[0]
+    );
+    assert!(texts[1].contains("封禁"), "{}", texts[1]);
+    bot.push(group_message(GROUP, settled(), AD));
+    let banned = bot.api.wait_for("banChatMember", 1, WAIT).await;
+    assert_eq!(banned[0].params["user_id"], SETTLED);
+    bot.push(group_message(GROUP, owner(), "/ladder reset"));
+    bot.wait_texts(GROUP, 4).await;
+    bot.push(group_message(GROUP, newbie(), AD));
+    bot.api.wait_for("deleteMessage", 2, WAIT).await;
+    bot.settle().await;
+    assert_eq!(
+        bot.api.calls("banChatMember").len(),
+        1,
+        "back to warnings first"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_text_in_several_groups_is_flood() {
+    let bot = group_with_newcomer().await;
+    let text = "Check out my new channel for daily deals, everyone";
+    bot.push(group_message(GROUP, settled(), text));
+    bot.push(group_message(GROUP - 1, settled(), text));
+    bot.settle().await;
+    assert!(
+        bot.api.calls("deleteMessage").is_empty(),
+        "two groups are fine"
+    );
+    let third = group_message(GROUP - 2, settled(), text);
+    let third_id = message_id(&third);
+    bot.push(third);
+    let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted[0].params["chat_id"], GROUP - 2);
+    assert_eq!(deleted[0].params["message_id"], third_id);
+    let restricted = bot.api.wait_for("restrictChatMember", 1, WAIT).await;
+    assert_eq!(restricted[0].params["chat_id"], GROUP - 2);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn approved_members_are_exempt_and_shadow_rules_only_record() {
+    let bot = group_with_newcomer().await;
+    {
+        let mut conn = bot.ctx.storage.write.acquire().await.unwrap();
+        groupops::features::moderation::store::approve(&mut conn, GROUP, NEWBIE, OWNER, 0)
+            .await
+            .unwrap();
+    }
+    bot.push(group_message(GROUP, newbie(), AD));
+    bot.settle().await;
+    assert!(
+        bot.api.calls("deleteMessage").is_empty(),
+        "an approved member"
+    );
+    bot.push(group_message(GROUP, owner(), "/rulemode adpack shadow"));
+    let texts = bot.wait_texts(GROUP, 1).await;
+    assert!(texts[0].contains("shadow"), "{}", texts[0]);
+    bot.push(group_message(GROUP, settled(), AD));
+    bot.push(group_message(GROUP, owner(), "/rulemode nonsense on"));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(
+        texts[1].contains("adpack"),
+        "usage lists the rules: {}",
+        texts[1]
+    );
+    bot.settle().await;
+    assert!(
+        bot.api.calls("deleteMessage").is_empty(),
+        "shadow mode leaves the message"
+    );
+    let shadow: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT rule, shadow FROM moderation_violations WHERE chat_id = ? AND user_id = ?",
+    )
+    .bind(GROUP)
+    .bind(SETTLED)
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(shadow, vec![("adpack".to_string(), true)]);
+    bot.stop().await;
+}
