@@ -126,6 +126,8 @@ pub struct Config {
     pub redpacket: crate::features::redpacket::settings::RedpacketSettings,
     /// The points economy: ledger limits, sign-in, activity points.
     pub economy: crate::features::economy::settings::EconomySettings,
+    /// Referral and channel links: when a referral counts, its reward, how long a posted link stays.
+    pub referral: crate::features::referral::settings::ReferralSettings,
 }
 
 /// `[telegram]`
@@ -396,6 +398,7 @@ impl Config {
             return bad("i18n.default_language", "must be zh-CN or en");
         }
         self.redpacket.validate()?;
+        self.referral.validate()?;
         Ok(())
     }
 }

@@ -5,12 +5,14 @@
 //! - [`economy`]   points ledger, sign-in, activity points, levels, leaderboards, admin adjustments
 //! - [`groups`]    the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
 //! - [`lottery`]   lotteries and their verifiable draws (the draw core so far)
+//! - [`referral`]  referral and channel invite links, their validity and rewards, `/stats` and `/export`
 //! - [`redpacket`] red packets: lucky, equal and exclusive packets, grabs, expiry refunds, `/verify P…`
 
 pub mod economy;
 pub mod groups;
 pub mod lottery;
 pub mod redpacket;
+pub mod referral;
 
 use crate::i18n::Lang;
 pub use crate::services::{Audience, CommandInfo};
@@ -26,6 +28,7 @@ pub fn catalog() -> Vec<CommandInfo> {
         .iter()
         .chain(redpacket::COMMANDS)
         .chain(economy::COMMANDS)
+        .chain(referral::COMMANDS)
         .copied()
         .collect()
 }
@@ -36,14 +39,18 @@ pub fn handler() -> Handler {
         .branch(groups::handler())
         .branch(redpacket::handler())
         .branch(economy::handler())
+        .branch(referral::handler())
 }
 
 /// One feature's periodic work: resolve the deadlines that are due at `ctx.now()`.
 pub type Ticker = fn(Ctx) -> BoxFuture<'static, crate::Result<()>>;
 
 /// Every feature's periodic work, run in this order on each `timers.tick`.
-pub const TICKERS: &[(&str, Ticker)] =
-    &[("economy", economy::tick), ("redpacket", redpacket::tick)];
+pub const TICKERS: &[(&str, Ticker)] = &[
+    ("economy", economy::tick),
+    ("redpacket", redpacket::tick),
+    ("referral", referral::tick),
+];
 
 /// Runs every feature's periodic work once. A failing ticker is logged (and reported to the error hook)
 /// and does not stop the others.
