@@ -8,3 +8,4 @@ mod engine;
 mod fake_api;
 mod foundation;
 mod redpacket;
+mod referral;

@@ -437,6 +437,9 @@ impl Call<'_> {
             return Ok(());
         }
         let ctx = self.ctx;
+        // Joins the ticker has not read yet are counted too.
+        ctx.activity.flush().await;
+        attribute_joins(ctx).await?;
         let mut conn = ctx.storage.read.acquire().await?;
         let rows = store::channel_funnel(&mut conn, self.chat_id, ctx.now()).await?;
         if rows.is_empty() {
@@ -667,9 +670,14 @@ pub async fn compute(
     window: &stats::Window,
     members_now: i64,
 ) -> crate::Result<stats::Summary> {
+    // Admin commands are rare: writing what the activity writer holds first makes the numbers include
+    // everything up to now (the command itself too).
+    ctx.activity.flush().await;
     let now = ctx.now();
     let from = window.start();
     let mut conn = ctx.storage.read.acquire().await?;
+    let (packet_grabbers, packet_grabs) =
+        store::packet_grabs(&mut conn, chat_id, from, now).await?;
     let input = stats::StatsInput {
         now,
         members_now,
@@ -677,8 +685,8 @@ pub async fn compute(
         events: store::member_events(&mut conn, chat_id, from, now).await?,
         valid_referrals: store::valid_referrals(&mut conn, chat_id, from, now).await?,
         signed_in: store::signed_in(&mut conn, chat_id, from, now).await?,
-        packet_grabbers: store::packet_grabs(&mut conn, chat_id, from, now).await?.0,
-        packet_grabs: store::packet_grabs(&mut conn, chat_id, from, now).await?.1,
+        packet_grabbers,
+        packet_grabs,
     };
     Ok(stats::summarize(window, &input, TOP_TALKERS))
 }
