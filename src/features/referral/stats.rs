@@ -214,6 +214,10 @@ pub fn summarize(window: &Window, input: &StatsInput, top: usize) -> Summary {
     let joins = events.iter().filter(|e| e.join).count() as i64;
     let leaves = events.len() as i64 - joins;
     // 7-day retention: joins at least 7 days old, and whether a leave followed within 7 days.
+    let mut leaves_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    for leave in events.iter().filter(|e| !e.join) {
+        leaves_of.entry(leave.user_id).or_default().push(leave.at);
+    }
     let mut cohort = 0;
     let mut stayed = 0;
     for join in events
@@ -221,8 +225,10 @@ pub fn summarize(window: &Window, input: &StatsInput, top: usize) -> Summary {
         .filter(|e| e.join && e.at + 7 * DAY <= input.now)
     {
         cohort += 1;
-        let left = events.iter().any(|e| {
-            !e.join && e.user_id == join.user_id && e.at >= join.at && e.at <= join.at + 7 * DAY
+        let left = leaves_of.get(&join.user_id).is_some_and(|leaves| {
+            leaves
+                .iter()
+                .any(|&at| at >= join.at && at <= join.at + 7 * DAY)
         });
         if !left {
             stayed += 1;

@@ -592,3 +592,144 @@ pub async fn export_members(conn: &mut SqliteConnection, chat_id: i64) -> Result
         )
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::referral::stats::{summarize, StatsInput, Window};
+    use sqlx::SqlitePool;
+    use std::time::Instant;
+
+    async fn event(pool: &SqlitePool, user: i64, at: i64, kind: &str, link: Option<&str>) -> i64 {
+        sqlx::query_scalar(
+            "INSERT INTO member_events (chat_id, user_id, at, kind, invite_link) VALUES (-1, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(user)
+        .bind(at)
+        .bind(kind)
+        .bind(link)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    }
+
+    #[sqlx::test]
+    async fn joins_through_bot_links_are_found_and_earlier_presence_is_known(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let link = insert_link(&mut conn, -1, "https://t.me/+a", "member", 7, "ref:7", 10)
+            .await
+            .unwrap();
+        let first = event(&pool, 8, 100, "join", Some("https://t.me/+a")).await;
+        event(&pool, 9, 100, "join", Some("https://t.me/+other")).await;
+        event(&pool, 9, 150, "leave", None).await;
+        let again = event(&pool, 9, 200, "join", Some("https://t.me/+a")).await;
+        let joins = link_joins(&mut conn, 0, again).await.unwrap();
+        assert_eq!(
+            joins
+                .iter()
+                .map(|j| (j.event_id, j.user_id, j.link_id))
+                .collect::<Vec<_>>(),
+            vec![(first, 8, link), (again, 9, link)],
+            "only links the bot stored are attributed"
+        );
+        assert!(link_joins(&mut conn, again, again)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(!known_before(&mut conn, -1, 8, first, 100).await.unwrap());
+        assert!(known_before(&mut conn, -1, 9, again, 200).await.unwrap());
+        crate::storage::members::record_seen(&mut conn, -1, 8, 50, 1)
+            .await
+            .unwrap();
+        assert!(
+            known_before(&mut conn, -1, 8, first, 100).await.unwrap(),
+            "a message before the join makes the member known"
+        );
+        insert_referral(&mut conn, &joins[0], None).await.unwrap();
+        insert_referral(&mut conn, &joins[0], Some("known"))
+            .await
+            .unwrap();
+        assert!(invited_by(&mut conn, -1, 8, 7).await.unwrap());
+        assert!(!invited_by(&mut conn, -1, 7, 8).await.unwrap());
+        let counts = invite_counts(&mut conn, -1, 7).await.unwrap();
+        assert_eq!(
+            (counts.pending, counts.void),
+            (1, 0),
+            "one referral per invitee"
+        );
+        let pending = pending(&mut conn).await.unwrap();
+        assert_eq!(pending.len(), 1);
+        assert!(!pending[0].left && !pending[0].verified);
+        assert!(settle(&mut conn, pending[0].id, "valid", None, 20, 500)
+            .await
+            .unwrap());
+        assert!(
+            !settle(&mut conn, pending[0].id, "valid", None, 20, 600)
+                .await
+                .unwrap(),
+            "a referral settles once"
+        );
+        assert_eq!(
+            top_inviters(&mut conn, -1, 0, 10).await.unwrap(),
+            vec![(7, 1)]
+        );
+    }
+
+    /// 30 days of a 10,000-member group: 3,000 members active a day, 5 active minutes each (450,000
+    /// activity rows) and 10,000 joins. Prints how long the reads and the summary take.
+    #[sqlx::test]
+    async fn thirty_days_of_a_ten_thousand_member_group(pool: SqlitePool) {
+        let day0: i64 = 20_000;
+        sqlx::query(
+            "WITH RECURSIVE d(day) AS (SELECT 0 UNION ALL SELECT day + 1 FROM d WHERE day < 29),
+                 u(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM u WHERE n < 2999),
+                 m(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM m WHERE k < 4)
+             INSERT INTO activity_minutes (chat_id, minute, user_id, messages, chars, long_messages)
+             SELECT -1, (?1 + day) * 1440 + 60 * k + (n % 60), (n * 7 + day * 331) % 10000, 2, 40, 1
+             FROM d, u, m",
+        )
+        .bind(day0)
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "WITH RECURSIVE u(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM u WHERE n < 9999)
+             INSERT INTO member_events (chat_id, user_id, at, kind) SELECT -1, n, (?1 + n % 30) * 86400 + n, 'join' FROM u",
+        )
+        .bind(day0)
+        .execute(&pool)
+        .await
+        .unwrap();
+        let now = (day0 + 30) * 86_400 - 1;
+        let window = Window::ending_at(now, 0, 30);
+        let started = Instant::now();
+        let mut conn = pool.acquire().await.unwrap();
+        let activity = activity_by_day(&mut conn, -1, window.start(), now, 0)
+            .await
+            .unwrap();
+        let events = member_events(&mut conn, -1, window.start(), now)
+            .await
+            .unwrap();
+        let read = started.elapsed();
+        let summary = summarize(
+            &window,
+            &StatsInput {
+                now,
+                members_now: 10_000,
+                activity,
+                events,
+                ..StatsInput::default()
+            },
+            5,
+        );
+        println!(
+            "30 days, 10k members: reads {read:?}, total {:?} ({} active, {} messages)",
+            started.elapsed(),
+            summary.active,
+            summary.messages
+        );
+        assert_eq!(summary.joins, 10_000);
+        assert_eq!(summary.messages, 30 * 3000 * 5 * 2);
+        assert_eq!(summary.daily.iter().map(|d| d.active).max(), Some(3000));
+    }
+}
