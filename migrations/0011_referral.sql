@@ -63,3 +63,4 @@ CREATE TABLE referral_cleanup (
     delete_at   INTEGER NOT NULL,
     PRIMARY KEY (chat_id, message_id)
 ) WITHOUT ROWID;
+CREATE INDEX referral_cleanup_due ON referral_cleanup (delete_at);

@@ -427,3 +427,26 @@ async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
     assert!(by_name("members.csv") > header.len() as i64 + 4 * 20);
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_who_never_started_the_bot_sees_the_link_briefly_in_the_group() {
+    let bot = TestBot::start().await;
+    let chat = -100_120_007;
+    admins(&bot, chat);
+    bot.api.fail_next(
+        "sendMessage",
+        1,
+        crate::support::fake_api::Failure::Forbidden(
+            "Forbidden: bot can't initiate conversation with a user".into(),
+        ),
+    );
+    let posted = say(&bot, chat, BOB, "/invite", 1).await;
+    let url = link_of(&bot, chat, BOB).await;
+    assert!(posted.contains(&url), "{posted}");
+    assert!(bot.texts_to(BOB).is_empty());
+    assert!(bot.api.calls("deleteMessage").is_empty());
+    bot.clock.advance(Duration::from_secs(61));
+    let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted[0].params["chat_id"], json!(chat));
+    bot.stop().await;
+}

@@ -259,6 +259,7 @@ impl Call<'_> {
         let ctx = self.ctx.clone();
         let message = self.message.clone();
         let chat_id = self.chat_id;
+        let delete_at = ctx.now() + ctx.config.referral.group_link_lifetime.get().as_secs() as i64;
         // The member gets the link in private when they have started the bot; otherwise it is posted in
         // the group and deleted after a while. Waiting for the private send happens off the shard.
         tokio::spawn(async move {
@@ -278,8 +279,6 @@ impl Call<'_> {
                 .await
             {
                 Ok(sent) => {
-                    let delete_at =
-                        ctx.now() + ctx.config.referral.group_link_lifetime.get().as_secs() as i64;
                     let stored = async {
                         let mut conn = ctx.storage.write.acquire().await?;
                         store::schedule_delete(&mut conn, chat_id, sent.id.0, delete_at).await
@@ -705,6 +704,13 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
 /// links: every one for the channel funnel, and a referral (pending or void from the start) for member
 /// links.
 async fn attribute_joins(ctx: &Ctx) -> crate::Result<()> {
+    {
+        // Most passes find nothing new: look on a read connection before taking the writer.
+        let mut conn = ctx.storage.read.acquire().await?;
+        if store::last_event_id(&mut conn).await? <= store::cursor(&mut conn).await? {
+            return Ok(());
+        }
+    }
     let mut tx = ctx.storage.write.begin().await?;
     let after = store::cursor(&mut tx).await?;
     let upto = store::last_event_id(&mut tx).await?;
@@ -801,6 +807,11 @@ async fn settle_pending(ctx: &Ctx) -> crate::Result<()> {
 /// Deletes the `/invite` notices whose time in the group is over.
 async fn delete_notices(ctx: &Ctx) -> crate::Result<()> {
     let due = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        if !store::any_delete_due(&mut conn, ctx.now()).await? {
+            return Ok(());
+        }
+        drop(conn);
         let mut conn = ctx.storage.write.acquire().await?;
         store::take_due_deletes(&mut conn, ctx.now()).await?
     };

@@ -413,6 +413,16 @@ pub async fn schedule_delete(
     Ok(())
 }
 
+/// Whether any message is due for deletion at `now`.
+pub async fn any_delete_due(conn: &mut SqliteConnection, now: i64) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM referral_cleanup WHERE delete_at <= ?)")
+            .bind(now)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
 /// Takes the messages due for deletion at `now` off the schedule and returns them.
 pub async fn take_due_deletes(conn: &mut SqliteConnection, now: i64) -> Result<Vec<(i64, i32)>> {
     Ok(sqlx::query_as(
