@@ -450,3 +450,26 @@ async fn a_member_who_never_started_the_bot_sees_the_link_briefly_in_the_group()
     assert_eq!(deleted[0].params["chat_id"], json!(chat));
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_through_an_approved_request_is_attributed_to_the_link() {
+    let bot = TestBot::start().await;
+    let chat = -100_120_008;
+    admins(&bot, chat);
+    say(&bot, chat, ALICE, "/invite", 1).await;
+    let url = link_of(&bot, chat, ALICE).await;
+    bot.push(join_request(chat, person(CAROL), Some(&url)));
+    let mut approved = chat_member(
+        chat,
+        person(OWNER),
+        person(CAROL),
+        "left",
+        "member",
+        Some(&url),
+    );
+    approved["chat_member"]["via_join_request"] = json!(true);
+    bot.push(approved);
+    bot.settle().await;
+    assert_eq!(wait_referral(&bot, chat, CAROL, "pending").await, None);
+    bot.stop().await;
+}
