@@ -132,6 +132,8 @@ pub struct Config {
     pub welcome: crate::features::welcome::settings::WelcomeSettings,
     /// The rules engine that removes ad posters.
     pub moderation: crate::features::moderation::settings::ModerationSettings,
+    /// Referral and channel links: when a referral counts, its reward, how long a posted link stays.
+    pub referral: crate::features::referral::settings::ReferralSettings,
 }
 
 /// `[telegram]`
@@ -405,6 +407,7 @@ impl Config {
         self.redpacket.validate()?;
         self.welcome.validate().map_err(Error::Config)?;
         self.moderation.validate().map_err(Error::Config)?;
+        self.referral.validate()?;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@
 //! - [`lottery`]   lotteries: one-line creation, joining by button or keyword, timed and threshold draws
 //!   anyone can verify (`/verify L5`), points prizes through the ledger, redemption codes
 //! - [`moderation`] the rules engine that removes ad posters: filters, locks, flood, escalation, explanations
+//! - [`referral`]  referral and channel invite links, their validity and rewards, `/stats` and `/export`
 //! - [`redpacket`] red packets: lucky, equal, exclusive, 口令 and 答题 packets, claim rules, relays, `/verify P…`
 //! - [`welcome`]   welcome and goodbye, the entry gate (captcha, quiz, join requests), rules, anti-raid
 
@@ -15,6 +16,7 @@ pub mod groups;
 pub mod lottery;
 pub mod moderation;
 pub mod redpacket;
+pub mod referral;
 pub mod welcome;
 
 use crate::i18n::Lang;
@@ -34,6 +36,7 @@ pub fn catalog() -> Vec<CommandInfo> {
         .chain(economy::COMMANDS)
         .chain(redpacket::COMMANDS)
         .chain(lottery::COMMANDS)
+        .chain(referral::COMMANDS)
         .copied()
         .collect()
 }
@@ -47,6 +50,7 @@ pub fn handler() -> Handler {
         .branch(redpacket::handler())
         .branch(economy::handler())
         .branch(lottery::handler())
+        .branch(referral::handler())
 }
 
 /// One feature's periodic work: resolve the deadlines that are due at `ctx.now()`.
@@ -59,6 +63,7 @@ pub const TICKERS: &[(&str, Ticker)] = &[
     ("economy", economy::tick),
     ("redpacket", redpacket::tick),
     ("lottery", lottery::tick),
+    ("referral", referral::tick),
 ];
 
 /// Runs every feature's periodic work once. A failing ticker is logged (and reported to the error hook)

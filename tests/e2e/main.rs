@@ -11,4 +11,5 @@ mod lottery;
 mod moderation;
 mod redpacket;
 mod redpacket2;
+mod referral;
 mod welcome;

@@ -1,0 +1,49 @@
+# Referral links, channel links and the review numbers (/invite, /invites, /channel, /stats, /export).
+
+referral-cmd-invite = get your personal invite link for this group
+referral-cmd-invites = your invites; /invites top [week|month|all] for the leaderboard
+referral-cmd-channel = channel links: /channel new name, /channel list
+referral-cmd-stats = review numbers and chart: /stats [7d|30d|90d]
+referral-cmd-export = CSV files of daily numbers and members: /export [7d|30d|90d]
+referral-not-a-member = Use this from your own account, not as a channel or an anonymous admin.
+referral-invite-private = Your invite link for <b>{ $group }</b>:
+    { $link }
+    A friend counts once they are new here, pass the entry check and stay a few days.
+referral-invite-public = { $member }, your invite link: { $link }
+    (Start a private chat with me to get it privately next time. This message will be deleted soon.)
+referral-invite-sent-private = I sent you your invite link in private.
+referral-invites-own = Your invites: { $valid } valid, { $pending } pending, { $void } not counted. Points earned: { $reward }.
+    An invite counts once the friend is new to the group, passes the entry check and stays { $days }.
+referral-invites-usage = Usage: /invites — your own counts; /invites top [week|month|all] — the leaderboard.
+referral-top-title-week = Top inviters, last 7 days
+referral-top-title-month = Top inviters, last 30 days
+referral-top-title-all = Top inviters of all time
+referral-top-line = { $place }. { $member } — { $count } valid
+referral-top-empty = No valid invites yet.
+referral-channel-usage = Usage: /channel new name (e.g. /channel new poster) or /channel list.
+referral-channel-bad-name = A channel name needs 1 to 32 characters on one line.
+referral-channel-taken = There is already a channel link named “{ $name }”.
+referral-channel-created = Channel link <b>{ $name }</b>: { $link }
+    /channel list shows how many joined through it, passed the entry check, stayed 7 days and spoke.
+referral-channel-none = No channel links yet. Create one with /channel new name.
+referral-channel-title = Channel links: joined → passed check → stayed 7 days → spoke
+referral-channel-line = <b>{ $name }</b> { $link }
+    { $joins } → { $verified } → { $stayed } → { $spoke }
+referral-stats-usage = Usage: /stats [7d|30d|90d] or /export [7d|30d|90d] (7d when left out).
+referral-stats-talker = { $member } ({ $messages })
+referral-stats-retention = { $rate }% ({ $stayed } of { $cohort })
+referral-stats-retention-none = no new members a week old yet
+referral-stats-summary = <b>Last { $days } days</b>
+    Members: { $start } → { $end } (joined { $joins }, left { $leaves }, net { $net })
+    Active: { $dau } a day on average, { $wau } in the last 7 days, { $active } in the period
+    Messages: { $messages }
+    7-day retention of new members: { $retention }
+    Top talkers: { $talkers }
+    Valid referrals: { $referrals } (multiplier { $multiplier } per active member)
+    Signed in: { $signed } ({ $signrate }% of active members)
+    Red packets: { $grabbers } members grabbed ({ $grabrate }% of active), { $grabs } grabs
+referral-chart-title = Last { $days } days
+referral-chart-joins = Joins
+referral-chart-leaves = Leaves
+referral-chart-active = Active members
+referral-export-sent = Sending the last { $days } days of daily numbers and the list of { $members } members as CSV files.

@@ -1,0 +1,490 @@
+//! The review numbers (复盘) as pure computations: from the rows the store reads (activity per day and
+//! member, joins and leaves, and a few counts) to the summary `/stats` prints, the daily series the chart
+//! draws, and the CSV files `/export` sends. No I/O and no clock reads; percentages are kept as integers
+//! (tenths of a percent) so nothing here depends on float rounding.
+//!
+//! Definitions (the README repeats them):
+//! - the window is the last `days` local days of the group, today included; a local day starts at midnight
+//!   in the group's time zone (`day = floor((unix + offset) / 86400)`);
+//! - a member is **active** on a day when they sent at least one message that day;
+//! - **members at end** is the member count Telegram reports now; **members at start** is that count minus
+//!   the joins plus the leaves seen in the window;
+//! - **daily active** is the mean of the daily active counts over the window's days; **weekly active** is the
+//!   number of distinct members active in the window's last 7 days;
+//! - **7-day retention** counts the members who joined in the window at least 7 days ago, and of those the
+//!   ones who did not leave within 7 days of joining;
+//! - the **referral multiplier** (裂变倍增率) is valid referrals in the window divided by the members active
+//!   in the window;
+//! - the **sign-in rate** is the members who signed in during the window divided by the members active in
+//!   it; **red-packet participation** likewise for members who grabbed at least one packet.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Seconds in a day.
+const DAY: i64 = 86_400;
+
+/// The days a summary covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// The group's offset from UTC in seconds (positive east).
+    pub offset: i64,
+    /// The first local day index.
+    pub first_day: i64,
+    /// How many days, today included.
+    pub days: i64,
+}
+
+impl Window {
+    /// The window of `days` local days ending with the day of `now`.
+    pub fn ending_at(now: i64, offset: i64, days: i64) -> Window {
+        let today = (now + offset).div_euclid(DAY);
+        Window {
+            offset,
+            first_day: today - days + 1,
+            days,
+        }
+    }
+
+    /// The local day of a unix time.
+    pub fn day_of(&self, at: i64) -> i64 {
+        (at + self.offset).div_euclid(DAY)
+    }
+
+    /// The unix time at which the window starts.
+    pub fn start(&self) -> i64 {
+        self.first_day * DAY - self.offset
+    }
+
+    /// The local day as `YYYY-MM-DD`.
+    pub fn date(day: i64) -> String {
+        chrono::DateTime::from_timestamp(day * DAY, 0)
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// A join or leave inside the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberEvent {
+    /// Unix seconds.
+    pub at: i64,
+    /// The member.
+    pub user_id: i64,
+    /// True for a join, false for a leave.
+    pub join: bool,
+}
+
+/// Everything the summary is computed from.
+#[derive(Debug, Clone, Default)]
+pub struct StatsInput {
+    /// Now, unix seconds.
+    pub now: i64,
+    /// The member count Telegram reports now.
+    pub members_now: i64,
+    /// (local day, member, messages that day), one row per member active that day.
+    pub activity: Vec<(i64, i64, i64)>,
+    /// Joins and leaves from the window's start until now.
+    pub events: Vec<MemberEvent>,
+    /// Referrals that became valid in the window.
+    pub valid_referrals: i64,
+    /// Members who signed in at least once in the window.
+    pub signed_in: i64,
+    /// Members who grabbed at least one red packet in the window.
+    pub packet_grabbers: i64,
+    /// Red-packet grabs in the window.
+    pub packet_grabs: i64,
+}
+
+/// One day of the series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DayRow {
+    /// Local day index.
+    pub day: i64,
+    /// Joins that day.
+    pub joins: i64,
+    /// Leaves that day.
+    pub leaves: i64,
+    /// Members active that day.
+    pub active: i64,
+    /// Messages that day.
+    pub messages: i64,
+}
+
+/// The review numbers of a window.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Summary {
+    /// Members at the window's start.
+    pub members_start: i64,
+    /// Members now.
+    pub members_end: i64,
+    /// Joins in the window.
+    pub joins: i64,
+    /// Leaves in the window.
+    pub leaves: i64,
+    /// Joins minus leaves.
+    pub net: i64,
+    /// Mean daily active members, in tenths.
+    pub daily_active_tenths: i64,
+    /// Distinct members active in the window's last 7 days.
+    pub weekly_active: i64,
+    /// Distinct members active in the window.
+    pub active: i64,
+    /// Messages in the window.
+    pub messages: i64,
+    /// New members old enough to measure 7-day retention, and how many of them stayed.
+    pub retention: (i64, i64),
+    /// The most talkative members: (member, messages), most first, ties by lower id.
+    pub top_talkers: Vec<(i64, i64)>,
+    /// Valid referrals in the window.
+    pub valid_referrals: i64,
+    /// Valid referrals per active member, in hundredths.
+    pub multiplier_hundredths: i64,
+    /// Members who signed in, and the rate in tenths of a percent of active members.
+    pub signed_in: (i64, i64),
+    /// Members who grabbed a red packet, and the rate in tenths of a percent of active members.
+    pub packet_grabbers: (i64, i64),
+    /// Red-packet grabs.
+    pub packet_grabs: i64,
+    /// One row per day of the window.
+    pub daily: Vec<DayRow>,
+}
+
+/// `part / whole` in tenths of a percent (0 when `whole` is 0).
+pub fn per_mille(part: i64, whole: i64) -> i64 {
+    if whole <= 0 {
+        0
+    } else {
+        part * 1000 / whole
+    }
+}
+
+/// Tenths (e.g. per mille as a percentage, or a mean in tenths) as text: `123` → `12.3`.
+pub fn tenths(value: i64) -> String {
+    format!("{}.{}", value / 10, (value % 10).abs())
+}
+
+/// Hundredths as text: `5` → `0.05`.
+pub fn hundredths(value: i64) -> String {
+    format!("{}.{:02}", value / 100, (value % 100).abs())
+}
+
+/// Computes the summary of `window` with `top` talkers.
+pub fn summarize(window: &Window, input: &StatsInput, top: usize) -> Summary {
+    let last_day = window.first_day + window.days - 1;
+    let in_window = |day: i64| day >= window.first_day && day <= last_day;
+    let mut daily: BTreeMap<i64, DayRow> = (window.first_day..=last_day)
+        .map(|day| {
+            (
+                day,
+                DayRow {
+                    day,
+                    ..DayRow::default()
+                },
+            )
+        })
+        .collect();
+    let mut active: HashSet<i64> = HashSet::new();
+    let mut weekly: HashSet<i64> = HashSet::new();
+    let mut talk: HashMap<i64, i64> = HashMap::new();
+    for &(day, user, messages) in input.activity.iter().filter(|row| in_window(row.0)) {
+        let row = daily.get_mut(&day).expect("every window day has a row");
+        row.active += 1;
+        row.messages += messages;
+        active.insert(user);
+        if day > last_day - 7 {
+            weekly.insert(user);
+        }
+        *talk.entry(user).or_default() += messages;
+    }
+    let start = window.start();
+    let events: Vec<&MemberEvent> = input
+        .events
+        .iter()
+        .filter(|e| e.at >= start && e.at <= input.now)
+        .collect();
+    for event in &events {
+        if let Some(row) = daily.get_mut(&window.day_of(event.at)) {
+            if event.join {
+                row.joins += 1;
+            } else {
+                row.leaves += 1;
+            }
+        }
+    }
+    let joins = events.iter().filter(|e| e.join).count() as i64;
+    let leaves = events.len() as i64 - joins;
+    // 7-day retention: joins at least 7 days old, and whether a leave followed within 7 days.
+    let mut leaves_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    for leave in events.iter().filter(|e| !e.join) {
+        leaves_of.entry(leave.user_id).or_default().push(leave.at);
+    }
+    let mut cohort = 0;
+    let mut stayed = 0;
+    for join in events
+        .iter()
+        .filter(|e| e.join && e.at + 7 * DAY <= input.now)
+    {
+        cohort += 1;
+        let left = leaves_of.get(&join.user_id).is_some_and(|leaves| {
+            leaves
+                .iter()
+                .any(|&at| at >= join.at && at <= join.at + 7 * DAY)
+        });
+        if !left {
+            stayed += 1;
+        }
+    }
+    let mut top_talkers: Vec<(i64, i64)> = talk.into_iter().collect();
+    top_talkers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    top_talkers.truncate(top);
+    let daily: Vec<DayRow> = daily.into_values().collect();
+    let active_days: i64 = daily.iter().map(|d| d.active).sum();
+    let active_count = active.len() as i64;
+    Summary {
+        members_start: input.members_now - joins + leaves,
+        members_end: input.members_now,
+        joins,
+        leaves,
+        net: joins - leaves,
+        daily_active_tenths: if window.days > 0 {
+            active_days * 10 / window.days
+        } else {
+            0
+        },
+        weekly_active: weekly.len() as i64,
+        active: active_count,
+        messages: daily.iter().map(|d| d.messages).sum(),
+        retention: (cohort, stayed),
+        top_talkers,
+        valid_referrals: input.valid_referrals,
+        multiplier_hundredths: if active_count > 0 {
+            input.valid_referrals * 100 / active_count
+        } else {
+            0
+        },
+        signed_in: (input.signed_in, per_mille(input.signed_in, active_count)),
+        packet_grabbers: (
+            input.packet_grabbers,
+            per_mille(input.packet_grabbers, active_count),
+        ),
+        packet_grabs: input.packet_grabs,
+        daily,
+    }
+}
+
+/// One member's line in the members CSV.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    /// The user id.
+    pub user_id: i64,
+    /// Display name.
+    pub name: String,
+    /// @username without the @, or empty.
+    pub username: String,
+    /// When they joined (or were first seen), unix seconds.
+    pub joined_at: i64,
+    /// The bot link they came through (`invite:<member id>` or `channel:<name>`), or empty.
+    pub source: String,
+    /// Messages ever seen from them.
+    pub messages: i64,
+    /// Their points balance.
+    pub points: i64,
+}
+
+/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180). A leading `=`, `+`, `-` or
+/// `@` gets a `'` in front so spreadsheets do not run member names as formulas.
+pub fn csv_field(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+/// Formats a unix time as `YYYY-MM-DD HH:MM` in the group's offset.
+fn local_time(at: i64, offset: i64) -> String {
+    chrono::DateTime::from_timestamp(at + offset, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// The daily metrics CSV: a header and one line per day.
+pub fn daily_csv(daily: &[DayRow]) -> String {
+    let mut out = String::from("date,joins,leaves,net,active_members,messages\n");
+    for row in daily {
+        out.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            Window::date(row.day),
+            row.joins,
+            row.leaves,
+            row.joins - row.leaves,
+            row.active,
+            row.messages
+        ));
+    }
+    out
+}
+
+/// The members CSV: a header and one line per member.
+pub fn members_csv(rows: &[MemberRow], offset: i64) -> String {
+    let mut out = String::from("user_id,name,username,joined_at,source,messages,points\n");
+    for row in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            row.user_id,
+            csv_field(&row.name),
+            csv_field(&row.username),
+            local_time(row.joined_at, offset),
+            csv_field(&row.source),
+            row.messages,
+            row.points
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_700_006_400; // 2023-11-15 00:00 UTC, a day boundary (1_700_006_400 / 86400 = 19676)
+
+    fn ev(at: i64, user_id: i64, join: bool) -> MemberEvent {
+        MemberEvent { at, user_id, join }
+    }
+
+    #[test]
+    fn the_window_covers_whole_local_days_ending_today() {
+        let w = Window::ending_at(T0 + 3600, 8 * 3600, 7);
+        assert_eq!(w.day_of(T0 + 3600), 19676);
+        assert_eq!(w.first_day, 19670);
+        assert_eq!(w.start(), 19670 * DAY - 8 * 3600);
+        assert_eq!(Window::date(19676), "2023-11-15");
+    }
+
+    #[test]
+    fn a_hand_computed_week() {
+        // A UTC group, 7 days ending on day 19676 (days 19670..=19676), now = noon of the last day.
+        let now = T0 + 12 * 3600;
+        let w = Window::ending_at(now, 0, 7);
+        let d0 = w.first_day;
+        let input = StatsInput {
+            now,
+            members_now: 50,
+            activity: vec![
+                (d0, 1, 10),
+                (d0, 2, 3),
+                (d0 + 1, 1, 4),
+                (d0 + 6, 3, 7),
+                (d0 - 1, 9, 100), // before the window: ignored
+            ],
+            events: vec![
+                ev(w.start() + 10, 5, true), // day 0, 6.5 days before now: not in the cohort
+                ev(w.start() - 10, 6, true), // before the window: ignored
+                ev(w.start() + DAY + 5, 7, true), // day 1
+                ev(w.start() + 2 * DAY, 7, false), // day 2: left within a week
+                ev(w.start() + 3 * DAY, 8, false), // day 3
+            ],
+            valid_referrals: 1,
+            signed_in: 2,
+            packet_grabbers: 1,
+            packet_grabs: 4,
+        };
+        let s = summarize(&w, &input, 2);
+        assert_eq!((s.joins, s.leaves, s.net), (2, 2, 0));
+        assert_eq!((s.members_start, s.members_end), (50, 50));
+        assert_eq!(s.active, 3);
+        assert_eq!(s.weekly_active, 3);
+        assert_eq!(s.messages, 24);
+        assert_eq!(
+            s.daily_active_tenths, 5,
+            "(2 + 1 + 1) / 7 days = 0.57 → 0.5"
+        );
+        assert_eq!(s.retention, (0, 0), "no join is 7 days old yet");
+        assert_eq!(s.top_talkers, vec![(1, 14), (3, 7)]);
+        assert_eq!(s.multiplier_hundredths, 33);
+        assert_eq!(s.signed_in, (2, 666));
+        assert_eq!(s.packet_grabbers, (1, 333));
+        assert_eq!(s.daily.len(), 7);
+        assert_eq!(
+            s.daily[1],
+            DayRow {
+                day: d0 + 1,
+                joins: 1,
+                leaves: 0,
+                active: 1,
+                messages: 4
+            }
+        );
+        assert_eq!(s.daily[2].leaves, 1);
+    }
+
+    #[test]
+    fn retention_counts_joins_a_week_old_and_who_stayed() {
+        let now = T0 + 20 * DAY;
+        let w = Window::ending_at(now, 0, 30);
+        let input = StatsInput {
+            now,
+            members_now: 10,
+            events: vec![
+                ev(T0, 1, true),
+                ev(T0 + 3 * DAY, 1, false), // left within 7 days
+                ev(T0, 2, true),
+                ev(T0 + 8 * DAY, 2, false), // left after 7 days: retained
+                ev(T0, 3, true),
+                ev(now - DAY, 4, true), // too recent
+            ],
+            ..StatsInput::default()
+        };
+        let s = summarize(&w, &input, 5);
+        assert_eq!(s.retention, (3, 2));
+        assert_eq!((s.joins, s.leaves, s.members_start), (4, 2, 8));
+    }
+
+    #[test]
+    fn empty_groups_do_not_divide_by_zero() {
+        let s = summarize(&Window::ending_at(T0, 0, 7), &StatsInput::default(), 5);
+        assert_eq!((s.multiplier_hundredths, s.signed_in.1), (0, 0));
+        assert_eq!(tenths(666), "66.6");
+        assert_eq!(hundredths(5), "0.05");
+    }
+
+    #[test]
+    fn csv_files_have_their_columns_and_quote_what_needs_it() {
+        let daily = vec![
+            DayRow {
+                day: 19676,
+                joins: 3,
+                leaves: 1,
+                active: 5,
+                messages: 40,
+            },
+            DayRow {
+                day: 19677,
+                ..DayRow::default()
+            },
+        ];
+        assert_eq!(
+            daily_csv(&daily),
+            "date,joins,leaves,net,active_members,messages\n2023-11-15,3,1,2,5,40\n2023-11-16,0,0,0,0,0\n"
+        );
+        let members = vec![MemberRow {
+            user_id: 7,
+            name: "Li, \"Lei\"".into(),
+            username: String::new(),
+            joined_at: T0,
+            source: "=cmd".into(),
+            messages: 3,
+            points: 20,
+        }];
+        assert_eq!(
+            members_csv(&members, 8 * 3600),
+            "user_id,name,username,joined_at,source,messages,points\n7,\"Li, \"\"Lei\"\"\",,2023-11-15 08:00,'=cmd,3,20\n"
+        );
+    }
+}

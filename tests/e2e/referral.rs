@@ -1,0 +1,529 @@
+//! Referral links, channel links and the review numbers as members and admins meet them: a personal link,
+//! a new member joining through it, the wait for validity and the one reward; early leavers and known
+//! members voided; a revoked link replaced; the channel funnel; `/stats` for a scripted week checked
+//! against numbers counted by hand; `/export` files.
+
+use crate::support::fake_api::bot_admin_member;
+use crate::support::harness::{TestBot, WAIT};
+use crate::support::updates::*;
+use groupops::features::economy::ledger::{self, Account};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const OWNER: i64 = 12_001;
+const ALICE: i64 = 12_002;
+const BOB: i64 = 12_003;
+const CAROL: i64 = 12_004;
+const DAVE: i64 = 12_005;
+const ERIN: i64 = 12_006;
+const DAY: u64 = 86_400;
+
+fn person(id: i64) -> Value {
+    let name = match id {
+        OWNER => "Olivia",
+        ALICE => "Alice",
+        BOB => "Bob",
+        CAROL => "Carol",
+        DAVE => "Dave",
+        ERIN => "Erin",
+        _ => "Someone",
+    };
+    user(id, name)
+}
+
+fn admins(bot: &TestBot, chat: i64) {
+    bot.api.set_admins(
+        chat,
+        vec![member(person(OWNER), "creator"), bot_admin_member()],
+    );
+}
+
+/// A member joins (through `link` when given).
+fn join(bot: &TestBot, chat: i64, id: i64, link: Option<&str>) {
+    bot.push(chat_member(
+        chat,
+        person(id),
+        person(id),
+        "left",
+        "member",
+        link,
+    ));
+}
+
+/// A member leaves.
+fn leave(bot: &TestBot, chat: i64, id: i64) {
+    bot.push(chat_member(
+        chat,
+        person(id),
+        person(id),
+        "member",
+        "left",
+        None,
+    ));
+}
+
+async fn balance(bot: &TestBot, chat: i64, user: i64) -> i64 {
+    let mut conn = bot.ctx.storage.read.acquire().await.unwrap();
+    ledger::balance(&mut conn, chat, Account::Wallet(user))
+        .await
+        .unwrap()
+}
+
+async fn verify(bot: &TestBot, chat: i64, user: i64) {
+    // The member presses the button of the entry check the welcome feature posted for them.
+    let mention = format!("tg://user?id={user}");
+    let calls = bot
+        .api
+        .wait_until(WAIT, |calls| {
+            calls.iter().any(|c| {
+                c.method == "sendMessage"
+                    && c.params["text"].as_str().unwrap_or("").contains(&mention)
+                    && c.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+                        .is_string()
+            })
+        })
+        .await;
+    let question = calls
+        .iter()
+        .find(|c| {
+            c.method == "sendMessage"
+                && c.params["text"].as_str().unwrap_or("").contains(&mention)
+                && c.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"].is_string()
+        })
+        .unwrap();
+    let data = question.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    bot.push(callback(chat, person(user), 0, &data));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let mut conn = bot.ctx.storage.read.acquire().await.unwrap();
+        if groupops::storage::members::verified_at(&mut conn, chat, user)
+            .await
+            .unwrap()
+            .is_some()
+        {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{user} never passed the entry check"
+        );
+        drop(conn);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn referral(bot: &TestBot, chat: i64, invitee: i64) -> Option<(String, Option<String>)> {
+    sqlx::query_as("SELECT status, reason FROM referrals WHERE chat_id = ? AND invitee_id = ?")
+        .bind(chat)
+        .bind(invitee)
+        .fetch_optional(&bot.ctx.storage.read)
+        .await
+        .unwrap()
+}
+
+/// Waits until the referral of `invitee` has `status`; returns its reason.
+async fn wait_referral(bot: &TestBot, chat: i64, invitee: i64, status: &str) -> Option<String> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some((now, reason)) = referral(bot, chat, invitee).await {
+            if now == status {
+                return reason;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "referral of {invitee} never became {status}: {:?}",
+            referral(bot, chat, invitee).await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The live personal link of a member, as stored.
+async fn link_of(bot: &TestBot, chat: i64, owner: i64) -> String {
+    sqlx::query_scalar(
+        "SELECT url FROM referral_links WHERE chat_id = ? AND owner_id = ? AND revoked_at IS NULL",
+    )
+    .bind(chat)
+    .bind(owner)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap()
+}
+
+/// Sends a command and waits for the bot's reply to it; returns the reply's text. Replies are matched to the
+/// command by the message they answer, so other messages of the bot (the entry check, welcomes) do not count.
+async fn say(bot: &TestBot, chat: i64, from: i64, text: &str) -> String {
+    let update = group_message(chat, person(from), text);
+    let id = update["message"]["message_id"].as_i64().unwrap();
+    bot.push(update);
+    let is_reply = |c: &crate::support::fake_api::Call| {
+        c.method == "sendMessage"
+            && !c.failed
+            && c.params["chat_id"].as_i64() == Some(chat)
+            && c.params["reply_parameters"]["message_id"].as_i64() == Some(id)
+    };
+    let calls = bot
+        .api
+        .wait_until(WAIT, |calls| calls.iter().any(is_reply))
+        .await;
+    let reply = calls.iter().find(|c| is_reply(c)).unwrap();
+    reply.params["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_member_through_a_personal_link_counts_once_after_the_wait() {
+    let bot = TestBot::start().await;
+    let chat = -100_120_001;
+    admins(&bot, chat);
+
+    let notice = say(&bot, chat, ALICE, "/invite").await;
+    assert!(notice.contains("私信"), "{notice}");
+    let url = link_of(&bot, chat, ALICE).await;
+    assert!(url.starts_with("https://t.me/+fake"), "{url}");
+    let private = bot.wait_texts(ALICE, 1).await;
+    assert!(private[0].contains(&url), "{private:?}");
+    let created = bot.api.calls("createChatInviteLink");
+    assert_eq!(created[0].params["name"], json!(format!("ref:{ALICE}")));
+
+    // A second /invite reuses the link after checking it was not revoked.
+    say(&bot, chat, ALICE, "/invite").await;
+    bot.api.wait_for("editChatInviteLink", 1, WAIT).await;
+    assert_eq!(bot.api.calls("createChatInviteLink").len(), 1);
+    assert_eq!(link_of(&bot, chat, ALICE).await, url);
+
+    join(&bot, chat, BOB, Some(&url));
+    bot.settle().await;
+    assert_eq!(wait_referral(&bot, chat, BOB, "pending").await, None);
+    verify(&bot, chat, BOB).await;
+    let own = say(&bot, chat, ALICE, "/invites").await;
+    assert!(own.contains("有效 0，待定 1，无效 0"), "{own}");
+
+    bot.clock.advance(Duration::from_secs(3 * DAY + 60));
+    wait_referral(&bot, chat, BOB, "valid").await;
+    assert_eq!(balance(&bot, chat, ALICE).await, 20);
+    // Later passes pay nothing more.
+    bot.clock.advance(Duration::from_secs(DAY));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(balance(&bot, chat, ALICE).await, 20);
+
+    let own = say(&bot, chat, ALICE, "/invites").await;
+    assert!(
+        own.contains("有效 1，待定 0，无效 0。已获得 20 积分"),
+        "{own}"
+    );
+    let top = say(&bot, chat, BOB, "/invites top week").await;
+    assert!(top.contains("Alice") && top.contains("有效 1 人"), "{top}");
+    let bad = say(&bot, chat, BOB, "/invites top year").await;
+    assert!(bad.contains("用法"), "{bad}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn early_leavers_known_members_and_self_invites_do_not_count() {
+    let bot = TestBot::start().await;
+    let chat = -100_120_002;
+    admins(&bot, chat);
+    say(&bot, chat, ALICE, "/invite").await;
+    let url = link_of(&bot, chat, ALICE).await;
+
+    // Carol joins and leaves before the wait is over.
+    join(&bot, chat, CAROL, Some(&url));
+    bot.settle().await;
+    wait_referral(&bot, chat, CAROL, "pending").await;
+    verify(&bot, chat, CAROL).await;
+    bot.clock.advance(Duration::from_secs(60));
+    leave(&bot, chat, CAROL);
+    bot.settle().await;
+    assert_eq!(
+        wait_referral(&bot, chat, CAROL, "void").await.as_deref(),
+        Some("left")
+    );
+
+    // Dave was here before: leaving and rejoining through the link does not make him new.
+    bot.push(group_message(chat, person(DAVE), "hello everyone"));
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(120));
+    leave(&bot, chat, DAVE);
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(120));
+    join(&bot, chat, DAVE, Some(&url));
+    bot.settle().await;
+    assert_eq!(
+        wait_referral(&bot, chat, DAVE, "void").await.as_deref(),
+        Some("known")
+    );
+
+    // A member joining through their own link.
+    bot.clock.advance(Duration::from_secs(60));
+    say(&bot, chat, ERIN, "/invite").await;
+    let erins = link_of(&bot, chat, ERIN).await;
+    leave(&bot, chat, ERIN);
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(60));
+    join(&bot, chat, ERIN, Some(&erins));
+    bot.settle().await;
+    assert_eq!(
+        wait_referral(&bot, chat, ERIN, "void").await.as_deref(),
+        Some("self")
+    );
+
+    bot.clock.advance(Duration::from_secs(4 * DAY));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(balance(&bot, chat, ALICE).await, 0);
+    let own = say(&bot, chat, ALICE, "/invites").await;
+    assert!(own.contains("有效 0，待定 0，无效 2"), "{own}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_link_is_replaced_and_a_bot_without_the_right_says_so() {
+    let bot = TestBot::start().await;
+    let chat = -100_120_003;
+    admins(&bot, chat);
+    say(&bot, chat, ALICE, "/invite").await;
+    let first = link_of(&bot, chat, ALICE).await;
+    bot.api.set_result(
+        "editChatInviteLink",
+        json!({"invite_link": first, "creator": crate::support::fake_api::bot_user(),
+               "creates_join_request": false, "is_primary": false, "is_revoked": true}),
+    );
+    say(&bot, chat, ALICE, "/invite").await;
+    bot.api.wait_for("createChatInviteLink", 2, WAIT).await;
+    let second = link_of(&bot, chat, ALICE).await;
+    assert_ne!(first, second, "a new link replaces the revoked one");
+
+    // A group where the bot is no admin.
+    let plain = -100_120_004;
+    bot.api
+        .set_admins(plain, vec![member(person(OWNER), "creator")]);
+    let refused = say(&bot, plain, ALICE, "/invite").await;
+    assert!(refused.contains("通过链接邀请成员"), "{refused}");
+    let refused = say(&bot, plain, OWNER, "/channel new 海报").await;
+    assert!(refused.contains("通过链接邀请成员"), "{refused}");
+    assert_eq!(bot.api.calls("createChatInviteLink").len(), 2);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_link_shows_its_funnel() {
+    let bot = TestBot::start().await;
+    let chat = -100_120_005;
+    admins(&bot, chat);
+    let refused = say(&bot, chat, BOB, "/channel new 海报").await;
+    assert!(refused.contains("只有群管理员"), "{refused}");
+    let usage = say(&bot, chat, OWNER, "/channel").await;
+    assert!(usage.contains("用法"), "{usage}");
+    let created = say(&bot, chat, OWNER, "/channel new 海报").await;
+    assert!(created.contains("https://t.me/+fake1"), "{created}");
+    let taken = say(&bot, chat, OWNER, "/channel new 海报").await;
+    assert!(taken.contains("已有"), "{taken}");
+    assert_eq!(bot.api.calls("createChatInviteLink").len(), 1);
+
+    for id in [CAROL, DAVE, ERIN] {
+        join(&bot, chat, id, Some("https://t.me/+fake1"));
+    }
+    bot.settle().await;
+    verify(&bot, chat, CAROL).await;
+    verify(&bot, chat, DAVE).await;
+    bot.clock.advance(Duration::from_secs(60));
+    bot.push(group_message(chat, person(CAROL), "hi, I saw the poster"));
+    bot.clock.advance(Duration::from_secs(DAY));
+    leave(&bot, chat, ERIN);
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(7 * DAY));
+    // Joined 3 → passed the gate 2 (Carol, Dave) → stayed 7 days 2 (Erin left) → spoke 1 (Carol).
+    let list = say(&bot, chat, OWNER, "/channel list").await;
+    assert!(
+        list.contains("海报") && list.contains("3 → 2 → 2 → 1"),
+        "{list}"
+    );
+    let refused = say(&bot, chat, BOB, "/channel list").await;
+    assert!(refused.contains("只有群管理员"), "{refused}");
+    bot.stop().await;
+}
+
+/// `YYYY-MM-DD` of a local day index.
+fn date(day: i64) -> String {
+    chrono::DateTime::from_timestamp(day * 86_400, 0)
+        .unwrap()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
+    let bot = TestBot::start_with(&[("GROUPOPS_REFERRAL__VALID_AFTER", "1d")]).await;
+    let chat = -100_120_006;
+    admins(&bot, chat);
+    // The group's day is Asia/Shanghai (UTC+8, the default): move to 01:00 of the next local day.
+    let offset = 8 * 3600;
+    let now = bot.ctx.now();
+    let d0 = (now + offset).div_euclid(86_400) + 1;
+    bot.clock.advance(Duration::from_secs(
+        (d0 * 86_400 - offset + 3600 - now) as u64,
+    ));
+    let post = |from: i64, text: &str| {
+        bot.push(group_message(chat, person(from), text));
+    };
+
+    // Day 0: Alice 3 messages, Bob 1; Carol joins.
+    for _ in 0..3 {
+        post(ALICE, "good morning all");
+    }
+    post(BOB, "hi");
+    join(&bot, chat, CAROL, None);
+    bot.settle().await;
+    // Day 1: Alice asks for her link and signs in (2 messages); Dave joins through it, passes the gate and
+    // says 2 things.
+    bot.clock.advance(Duration::from_secs(DAY));
+    bot.push(group_message(chat, person(ALICE), "/invite"));
+    bot.settle().await;
+    bot.api.wait_for("createChatInviteLink", 1, WAIT).await;
+    let mut url = String::new();
+    for _ in 0..100 {
+        if let Some(found) = sqlx::query_scalar::<_, String>(
+            "SELECT url FROM referral_links WHERE chat_id = ? AND owner_id = ?",
+        )
+        .bind(chat)
+        .bind(ALICE)
+        .fetch_optional(&bot.ctx.storage.read)
+        .await
+        .unwrap()
+        {
+            url = found;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    bot.push(group_message(chat, person(ALICE), "/checkin"));
+    join(&bot, chat, DAVE, Some(&url));
+    bot.settle().await;
+    verify(&bot, chat, DAVE).await;
+    bot.push(group_message(chat, person(DAVE), "hello there"));
+    bot.push(group_message(chat, person(DAVE), "thanks Alice"));
+    bot.settle().await;
+    wait_referral(&bot, chat, DAVE, "pending").await;
+    // Day 2: Carol leaves; Dave's referral becomes valid (valid_after = 1d).
+    bot.clock.advance(Duration::from_secs(DAY));
+    leave(&bot, chat, CAROL);
+    bot.settle().await;
+    wait_referral(&bot, chat, DAVE, "valid").await;
+    // Day 4: Bob says one thing. Day 6: the owner asks for the numbers.
+    bot.clock.advance(Duration::from_secs(2 * DAY));
+    bot.push(group_message(chat, person(BOB), "anyone here?"));
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(2 * DAY));
+
+    let text = say(&bot, chat, OWNER, "/stats 7d").await;
+    // Counted by hand from the script above:
+    // messages: day 0 Alice 3 + Bob 1, day 1 Alice 2 + Dave 2, day 4 Bob 1, day 6 the owner's /stats = 10;
+    // active: Alice, Bob, Dave, Olivia = 4; daily active (2 + 2 + 0 + 0 + 1 + 0 + 1) / 7 = 0.857 → 0.8;
+    // joins Carol and Dave = 2, leaves Carol = 1; the fake reports 10 members, so 10 - 2 + 1 = 9 at start;
+    // no join is a week old; 1 valid referral / 4 active = 0.25; 1 of 4 active signed in = 25.0%.
+    for expected in [
+        "成员：9 → 10（入群 2，退群 1，净增 +1）",
+        "活跃：日均 0.8 人，近 7 天 4 人，期间共 4 人",
+        "消息：10 条",
+        "新成员 7 日留存：暂无入群满一周的新成员",
+        "话痨榜：Alice（5）, Bob（2）, Dave（2）, Olivia（1）",
+        "有效邀请：1（裂变倍增率 0.25）",
+        "签到：1 人（占活跃 25.0%）",
+        "红包：0 人抢过（占活跃 0.0%），共 0 次",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    let photo = bot.api.wait_for("sendPhoto", 1, WAIT).await;
+    assert_eq!(photo[0].params["photo"]["file_name"], json!("stats.png"));
+    assert!(photo[0].params["photo"]["size"].as_i64().unwrap() > 1000);
+
+    let usage = say(&bot, chat, OWNER, "/stats 12d").await;
+    assert!(usage.contains("用法"), "{usage}");
+    let refused = say(&bot, chat, BOB, "/export").await;
+    assert!(refused.contains("只有群管理员"), "{refused}");
+
+    let sent = say(&bot, chat, OWNER, "/export 7d").await;
+    // Present members: Alice, Bob, Dave and Olivia (Carol left).
+    assert!(sent.contains("4 名成员"), "{sent}");
+    let documents = bot.api.wait_for("sendDocument", 2, WAIT).await;
+    let by_name = |name: &str| {
+        documents
+            .iter()
+            .find(|call| call.params["document"]["file_name"] == json!(name))
+            .unwrap_or_else(|| panic!("no {name} sent"))
+            .params["document"]["size"]
+            .as_i64()
+            .unwrap()
+    };
+    // The daily file written by hand: the day-6 messages now include /stats 12d, /export by Bob (a
+    // refused command is still a message) and /export 7d.
+    let rows = [
+        (0, "1,0,1,2,4"),
+        (1, "1,0,1,2,4"),
+        (2, "0,1,-1,0,0"),
+        (3, "0,0,0,0,0"),
+        (4, "0,0,0,1,1"),
+        (5, "0,0,0,0,0"),
+        (6, "0,0,0,2,4"),
+    ];
+    let mut daily = String::from("date,joins,leaves,net,active_members,messages\n");
+    for (day, rest) in rows {
+        daily.push_str(&format!("{},{rest}\n", date(d0 + day)));
+    }
+    assert_eq!(by_name("daily.csv"), daily.len() as i64);
+    let header = "user_id,name,username,joined_at,source,messages,points\n";
+    assert!(by_name("members.csv") > header.len() as i64 + 4 * 20);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_who_never_started_the_bot_sees_the_link_briefly_in_the_group() {
+    let bot = TestBot::start().await;
+    let chat = -100_120_007;
+    admins(&bot, chat);
+    bot.api.fail_next(
+        "sendMessage",
+        1,
+        crate::support::fake_api::Failure::Forbidden(
+            "Forbidden: bot can't initiate conversation with a user".into(),
+        ),
+    );
+    let posted = say(&bot, chat, BOB, "/invite").await;
+    let url = link_of(&bot, chat, BOB).await;
+    assert!(posted.contains(&url), "{posted}");
+    assert!(bot.texts_to(BOB).is_empty());
+    assert!(bot.api.calls("deleteMessage").is_empty());
+    bot.clock.advance(Duration::from_secs(61));
+    let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted[0].params["chat_id"], json!(chat));
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_through_an_approved_request_is_attributed_to_the_link() {
+    let bot = TestBot::start().await;
+    let chat = -100_120_008;
+    admins(&bot, chat);
+    say(&bot, chat, ALICE, "/invite").await;
+    let url = link_of(&bot, chat, ALICE).await;
+    bot.push(join_request(chat, person(CAROL), Some(&url)));
+    let mut approved = chat_member(
+        chat,
+        person(OWNER),
+        person(CAROL),
+        "left",
+        "member",
+        Some(&url),
+    );
+    approved["chat_member"]["via_join_request"] = json!(true);
+    bot.push(approved);
+    bot.settle().await;
+    assert_eq!(wait_referral(&bot, chat, CAROL, "pending").await, None);
+    bot.stop().await;
+}
