@@ -436,6 +436,7 @@ async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
         "有效邀请：1（裂变倍增率 0.25）",
         "签到：1 人（占活跃 25.0%）",
         "红包：0 人抢过（占活跃 0.0%），共 0 次",
+        "抽奖：0 人参与（占活跃 0.0%），共 0 次",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

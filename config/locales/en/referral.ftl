@@ -42,6 +42,7 @@ referral-stats-summary = <b>Last { $days } days</b>
     Valid referrals: { $referrals } (multiplier { $multiplier } per active member)
     Signed in: { $signed } ({ $signrate }% of active members)
     Red packets: { $grabbers } members grabbed ({ $grabrate }% of active), { $grabs } grabs
+    Lotteries: { $entrants } members joined ({ $entrantrate }% of active), { $entries } entries
 referral-chart-title = Last { $days } days
 referral-chart-joins = Joins
 referral-chart-leaves = Leaves

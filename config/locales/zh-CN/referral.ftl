@@ -42,6 +42,7 @@ referral-stats-summary = <b>近 { $days } 天复盘</b>
     有效邀请：{ $referrals }（裂变倍增率 { $multiplier }）
     签到：{ $signed } 人（占活跃 { $signrate }%）
     红包：{ $grabbers } 人抢过（占活跃 { $grabrate }%），共 { $grabs } 次
+    抽奖：{ $entrants } 人参与（占活跃 { $entrantrate }%），共 { $entries } 次
 referral-chart-title = 近 { $days } 天
 referral-chart-joins = 入群
 referral-chart-leaves = 退群

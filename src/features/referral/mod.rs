@@ -550,7 +550,9 @@ impl Call<'_> {
                 "multiplier" => stats::hundredths(summary.multiplier_hundredths),
                 "signed" => summary.signed_in.0, "signrate" => stats::tenths(summary.signed_in.1),
                 "grabbers" => summary.packet_grabbers.0, "grabrate" => stats::tenths(summary.packet_grabbers.1),
-                "grabs" => summary.packet_grabs
+                "grabs" => summary.packet_grabs,
+                "entrants" => summary.lottery_entrants.0, "entrantrate" => stats::tenths(summary.lottery_entrants.1),
+                "entries" => summary.lottery_entries
             },
         );
         self.say_html(text);
@@ -677,6 +679,8 @@ pub async fn compute(
     let mut conn = ctx.storage.read.acquire().await?;
     let (packet_grabbers, packet_grabs) =
         store::packet_grabs(&mut conn, chat_id, from, now).await?;
+    let (lottery_entrants, lottery_entries) =
+        store::lottery_entries(&mut conn, chat_id, from, now).await?;
     let input = stats::StatsInput {
         now,
         members_now,
@@ -686,6 +690,8 @@ pub async fn compute(
         signed_in: store::signed_in(&mut conn, chat_id, from, now).await?,
         packet_grabbers,
         packet_grabs,
+        lottery_entrants,
+        lottery_entries,
     };
     Ok(stats::summarize(window, &input, TOP_TALKERS))
 }

@@ -16,7 +16,8 @@
 //! - the **referral multiplier** (裂变倍增率) is valid referrals in the window divided by the members active
 //!   in the window;
 //! - the **sign-in rate** is the members who signed in during the window divided by the members active in
-//!   it; **red-packet participation** likewise for members who grabbed at least one packet.
+//!   it; **red-packet participation** and **lottery participation** likewise for members who grabbed at least
+//!   one packet or joined at least one lottery.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -93,6 +94,10 @@ pub struct StatsInput {
     pub packet_grabbers: i64,
     /// Red-packet grabs in the window.
     pub packet_grabs: i64,
+    /// Members who joined at least one lottery in the window.
+    pub lottery_entrants: i64,
+    /// Lottery entries in the window.
+    pub lottery_entries: i64,
 }
 
 /// One day of the series.
@@ -145,6 +150,10 @@ pub struct Summary {
     pub packet_grabbers: (i64, i64),
     /// Red-packet grabs.
     pub packet_grabs: i64,
+    /// Members who joined a lottery, and the rate in tenths of a percent of active members.
+    pub lottery_entrants: (i64, i64),
+    /// Lottery entries.
+    pub lottery_entries: i64,
     /// One row per day of the window.
     pub daily: Vec<DayRow>,
 }
@@ -268,6 +277,11 @@ pub fn summarize(window: &Window, input: &StatsInput, top: usize) -> Summary {
             per_mille(input.packet_grabbers, active_count),
         ),
         packet_grabs: input.packet_grabs,
+        lottery_entrants: (
+            input.lottery_entrants,
+            per_mille(input.lottery_entrants, active_count),
+        ),
+        lottery_entries: input.lottery_entries,
         daily,
     }
 }
@@ -394,6 +408,8 @@ mod tests {
             signed_in: 2,
             packet_grabbers: 1,
             packet_grabs: 4,
+            lottery_entrants: 3,
+            lottery_entries: 5,
         };
         let s = summarize(&w, &input, 2);
         assert_eq!((s.joins, s.leaves, s.net), (2, 2, 0));
@@ -410,6 +426,7 @@ mod tests {
         assert_eq!(s.multiplier_hundredths, 33);
         assert_eq!(s.signed_in, (2, 666));
         assert_eq!(s.packet_grabbers, (1, 333));
+        assert_eq!((s.lottery_entrants, s.lottery_entries), ((3, 1000), 5));
         assert_eq!(s.daily.len(), 7);
         assert_eq!(
             s.daily[1],

@@ -532,6 +532,24 @@ pub async fn packet_grabs(
     .await?)
 }
 
+/// Distinct members who joined a lottery during `[from, to]`, and the number of entries.
+pub async fn lottery_entries(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT COUNT(DISTINCT user_id), COUNT(*) FROM lottery_entries
+         WHERE chat_id = ? AND joined_at >= ? AND joined_at <= ?",
+    )
+    .bind(chat_id)
+    .bind(from)
+    .bind(to)
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Members the bot counts as present in a group (used when Telegram's count is unavailable).
 pub async fn present_members(conn: &mut SqliteConnection, chat_id: i64) -> Result<i64> {
     Ok(
