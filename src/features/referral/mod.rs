@@ -635,7 +635,20 @@ impl Call<'_> {
         let summary = compute(ctx, self.chat_id, &window, 0).await?;
         let members = {
             let mut conn = ctx.storage.read.acquire().await?;
-            store::export_members(&mut conn, self.chat_id).await?
+            let mut members = store::export_members(&mut conn, self.chat_id).await?;
+            // Levels come from the economy, the points authority, so the file agrees with /me.
+            let levels = crate::features::economy::store::levels(&mut conn, self.chat_id).await?;
+            for member in &mut members {
+                let earned = crate::features::economy::store::earned(
+                    &mut conn,
+                    self.chat_id,
+                    member.user_id,
+                )
+                .await?;
+                let (index, title) = levels.level_for(earned);
+                member.level = format!("LV{} {}", index + 1, title);
+            }
+            members
         };
         self.say(ctx.ta(
             self.lang,

@@ -303,6 +303,8 @@ pub struct MemberRow {
     pub messages: i64,
     /// Their points balance.
     pub points: i64,
+    /// Their level as `/me` shows it, e.g. `LV2 冒泡` (from the points they earned in the group).
+    pub level: String,
 }
 
 /// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180). A leading `=`, `+`, `-` or
@@ -346,17 +348,18 @@ pub fn daily_csv(daily: &[DayRow]) -> String {
 
 /// The members CSV: a header and one line per member.
 pub fn members_csv(rows: &[MemberRow], offset: i64) -> String {
-    let mut out = String::from("user_id,name,username,joined_at,source,messages,points\n");
+    let mut out = String::from("user_id,name,username,joined_at,source,messages,points,level\n");
     for row in rows {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{}\n",
             row.user_id,
             csv_field(&row.name),
             csv_field(&row.username),
             local_time(row.joined_at, offset),
             csv_field(&row.source),
             row.messages,
-            row.points
+            row.points,
+            csv_field(&row.level)
         ));
     }
     out
@@ -498,10 +501,11 @@ mod tests {
             source: "=cmd".into(),
             messages: 3,
             points: 20,
+            level: "LV1 潜水".into(),
         }];
         assert_eq!(
             members_csv(&members, 8 * 3600),
-            "user_id,name,username,joined_at,source,messages,points\n7,\"Li, \"\"Lei\"\"\",,2023-11-15 08:00,'=cmd,3,20\n"
+            "user_id,name,username,joined_at,source,messages,points,level\n7,\"Li, \"\"Lei\"\"\",,2023-11-15 08:00,'=cmd,3,20,LV1 潜水\n"
         );
     }
 }

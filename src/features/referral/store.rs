@@ -615,6 +615,7 @@ pub async fn export_members(conn: &mut SqliteConnection, chat_id: i64) -> Result
                     source,
                     messages,
                     points,
+                    level: String::new(),
                 }
             },
         )
