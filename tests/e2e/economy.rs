@@ -363,7 +363,11 @@ async fn rank_lists_the_top_and_the_callers_place_per_period() {
 #[tokio::test]
 async fn long_messages_earn_activity_points_up_to_the_daily_cap() {
     const GROUP: i64 = -100_7009;
-    let bot = TestBot::start_with(&[("GROUPOPS_ECONOMY__ACTIVITY_DAILY_CAP", "3")]).await;
+    let bot = TestBot::start_with(&[
+        ("GROUPOPS_ECONOMY__ACTIVITY_DAILY_CAP", "3"),
+        ("GROUPOPS_ECONOMY__ACTIVITY_POINTS_PER_MESSAGE", "1"),
+    ])
+    .await;
     bot.push(group_message(GROUP, alice(), "hi"));
     bot.push(group_message(GROUP, alice(), "a longer message"));
     bot.push(group_message(GROUP, alice(), "another longer one"));
@@ -459,7 +463,7 @@ async fn the_month_calendar_marks_signed_days() {
 #[tokio::test]
 async fn level_ups_from_activity_are_announced_together() {
     const GROUP: i64 = -100_7013;
-    let bot = TestBot::start().await;
+    let bot = TestBot::start_with(&[("GROUPOPS_ECONOMY__ACTIVITY_POINTS_PER_MESSAGE", "1")]).await;
     admins(&bot, GROUP);
     say(&bot, GROUP, owner(), "/setlevels 0:新人 2:熟人", 1).await;
     for from in [alice(), bob()] {

@@ -34,6 +34,9 @@ flush_interval = "20ms"
 locales_dir = "/nonexistent-test-locales"
 [timers]
 tick = "50ms"
+# Activity points would change balances at the ticker's pace; tests that need them turn them on.
+[economy]
+activity_points_per_message = 0
 [shutdown]
 drain_timeout = "3s"
 "#;
