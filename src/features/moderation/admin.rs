@@ -15,7 +15,8 @@ use crate::telegram::HandlerResult;
 use futures::FutureExt;
 use teloxide::prelude::*;
 use teloxide::types::{
-    CallbackQuery, ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, Recipient,
+    CallbackQuery, ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, MessageId,
+    Recipient,
 };
 use teloxide::utils::command::BotCommands;
 
@@ -221,7 +222,12 @@ async fn subject<'a>(
 }
 
 /// Refuses acting on the bot itself or on an admin.
-async fn protected(ctx: &Ctx, chat_id: i64, subject: &Subject, lang: Lang) -> crate::Result<Option<String>> {
+async fn protected(
+    ctx: &Ctx,
+    chat_id: i64,
+    subject: &Subject,
+    lang: Lang,
+) -> crate::Result<Option<String>> {
     if subject.channel {
         return Ok(None);
     }
@@ -235,7 +241,10 @@ async fn protected(ctx: &Ctx, chat_id: i64, subject: &Subject, lang: Lang) -> cr
 }
 
 fn excerpt_of_reply(message: &Message) -> String {
-    message.reply_to_message().map(message_text).unwrap_or_default()
+    message
+        .reply_to_message()
+        .map(message_text)
+        .unwrap_or_default()
 }
 
 fn entry<'a>(
@@ -266,7 +275,13 @@ fn until(now: i64, duration: Option<std::time::Duration>) -> Option<chrono::Date
 }
 
 /// Bans a member (until a time, or for good) or a channel; the call is watched for its outcome.
-fn ban(ctx: &Ctx, chat_id: i64, subject: &Subject, until_date: Option<chrono::DateTime<chrono::Utc>>, log_id: i64) {
+fn ban(
+    ctx: &Ctx,
+    chat_id: i64,
+    subject: &Subject,
+    until_date: Option<chrono::DateTime<chrono::Utc>>,
+    log_id: i64,
+) {
     let chat = ChatId(chat_id);
     if subject.channel {
         let channel = ChatId(subject.id);
@@ -288,7 +303,12 @@ fn ban(ctx: &Ctx, chat_id: i64, subject: &Subject, until_date: Option<chrono::Da
 }
 
 /// Lifts a ban on a member (only if banned, so a present member is never removed) or a channel.
-pub(super) fn unban(ctx: &Ctx, chat_id: i64, user_id: i64, channel: bool) -> crate::telegram::outbound::Pending<teloxide::types::True> {
+pub(super) fn unban(
+    ctx: &Ctx,
+    chat_id: i64,
+    user_id: i64,
+    channel: bool,
+) -> crate::telegram::outbound::Pending<teloxide::types::True> {
     let chat = ChatId(chat_id);
     if channel {
         let channel = ChatId(user_id);
@@ -334,7 +354,9 @@ pub(super) async fn on_command(ctx: Ctx, message: Message, command: AdminCommand
         AdminCommand::Unmute(args) => unmute_command(&ctx, &message, &args, lang, name).await?,
         AdminCommand::Unwarn(args) => unwarn_command(&ctx, &message, &args, lang, name).await?,
         AdminCommand::Warns(args) => warns_command(&ctx, &message, &args, lang, name).await?,
-        AdminCommand::Approve(args) => approve_command(&ctx, &message, &args, lang, name, true).await?,
+        AdminCommand::Approve(args) => {
+            approve_command(&ctx, &message, &args, lang, name, true).await?
+        }
         AdminCommand::Unapprove(args) => {
             approve_command(&ctx, &message, &args, lang, name, false).await?
         }
@@ -384,8 +406,18 @@ async fn ban_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, name:
         None => "ban".to_string(),
     };
     let excerpt = excerpt_of_reply(message);
-    let id = log::record(ctx, &entry(message, &subject, &action, reason, &excerpt, now)).await?;
-    ban(ctx, message.chat.id.0, &subject, until(now, duration.filter(|_| !subject.channel)), id);
+    let id = log::record(
+        ctx,
+        &entry(message, &subject, &action, reason, &excerpt, now),
+    )
+    .await?;
+    ban(
+        ctx,
+        message.chat.id.0,
+        &subject,
+        until(now, duration.filter(|_| !subject.channel)),
+        id,
+    );
     let mut html = ctx.ta(
         lang,
         "moderation-banned",
@@ -410,7 +442,11 @@ async fn kick_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, name
         return Ok(Some(escape(&ctx.t(lang, "moderation-channel-ban-only"))));
     }
     let excerpt = excerpt_of_reply(message);
-    let id = log::record(ctx, &entry(message, &subject, "kick", reason, &excerpt, ctx.now())).await?;
+    let id = log::record(
+        ctx,
+        &entry(message, &subject, "kick", reason, &excerpt, ctx.now()),
+    )
+    .await?;
     let chat = ChatId(message.chat.id.0);
     let user = UserId(subject.id as u64);
     let banned = ctx.outbound.immediate("banChatMember", move |bot| {
@@ -425,7 +461,11 @@ async fn kick_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, name
             let _ = store::mark_failed(&mut conn, id).await;
         }
     });
-    let mut html = ctx.ta(lang, "moderation-kicked", &fargs! {"target" => subject.mention()});
+    let mut html = ctx.ta(
+        lang,
+        "moderation-kicked",
+        &fargs! {"target" => subject.mention()},
+    );
     push_reason(&mut html, reason);
     Ok(Some(html))
 }
@@ -445,7 +485,11 @@ async fn mute_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, name
         None => "mute".to_string(),
     };
     let excerpt = excerpt_of_reply(message);
-    let id = log::record(ctx, &entry(message, &subject, &action, reason, &excerpt, now)).await?;
+    let id = log::record(
+        ctx,
+        &entry(message, &subject, &action, reason, &excerpt, now),
+    )
+    .await?;
     let chat = ChatId(message.chat.id.0);
     let user = UserId(subject.id as u64);
     let until_date = until(now, duration);
@@ -495,15 +539,26 @@ async fn warn_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, name
     );
     push_reason(&mut html, reason);
     if settings.warn_limit > 0 && live >= settings.warn_limit {
-        if let Some(lacks) = ctx.bot_lacks(message.chat.id.0, &[Right::Restrict], lang).await? {
+        if let Some(lacks) = ctx
+            .bot_lacks(message.chat.id.0, &[Right::Restrict], lang)
+            .await?
+        {
             html.push('\n');
             html.push_str(&escape(&lacks));
             return Ok(Some(html));
         }
-        let id = log::record(ctx, &entry(message, &subject, "ban", "warn limit", &excerpt, now)).await?;
+        let id = log::record(
+            ctx,
+            &entry(message, &subject, "ban", "warn limit", &excerpt, now),
+        )
+        .await?;
         ban(ctx, message.chat.id.0, &subject, None, id);
         html.push('\n');
-        html.push_str(&ctx.ta(lang, "moderation-warn-limit", &fargs! {"target" => subject.mention()}));
+        html.push_str(&ctx.ta(
+            lang,
+            "moderation-warn-limit",
+            &fargs! {"target" => subject.mention()},
+        ));
     }
     Ok(Some(html))
 }
@@ -518,11 +573,19 @@ async fn spam_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, name
     };
     let text = message_text(replied);
     ctx.outbound.delete(message.chat.id.0, replied.id);
-    let id = log::record(ctx, &entry(message, &subject, "ban", "spam", &text, ctx.now())).await?;
+    let id = log::record(
+        ctx,
+        &entry(message, &subject, "ban", "spam", &text, ctx.now()),
+    )
+    .await?;
     ban(ctx, message.chat.id.0, &subject, None, id);
     let by = message.from.as_ref().map(|u| u.id.0 as i64);
     log::learn(ctx, message.chat.id.0, &text, Label::Spam, "spam", by).await?;
-    Ok(Some(ctx.ta(lang, "moderation-spammed", &fargs! {"target" => subject.mention()})))
+    Ok(Some(ctx.ta(
+        lang,
+        "moderation-spammed",
+        &fargs! {"target" => subject.mention()},
+    )))
 }
 
 /// Records a reversal of `original` (if there is one) and marks the original undone; an automatic action
@@ -544,7 +607,15 @@ async fn reverse(
     reversal.reverses_id = original.as_ref().map(|o| o.id);
     log::record(ctx, &reversal).await?;
     if let Some(original) = original.filter(|o| o.actor_id.is_none()) {
-        log::learn(ctx, message.chat.id.0, &original.excerpt, Label::Ham, action, Some(by)).await?;
+        log::learn(
+            ctx,
+            message.chat.id.0,
+            &original.excerpt,
+            Label::Ham,
+            action,
+            Some(by),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -560,10 +631,20 @@ async fn unban_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, nam
     };
     unban(ctx, message.chat.id.0, subject.id, subject.channel);
     reverse(ctx, message, &subject, "unban", original).await?;
-    Ok(Some(ctx.ta(lang, "moderation-unbanned", &fargs! {"target" => subject.mention()})))
+    Ok(Some(ctx.ta(
+        lang,
+        "moderation-unbanned",
+        &fargs! {"target" => subject.mention()},
+    )))
 }
 
-async fn unmute_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, name: &str) -> Answer {
+async fn unmute_command(
+    ctx: &Ctx,
+    message: &Message,
+    args: &str,
+    lang: Lang,
+    name: &str,
+) -> Answer {
     let (subject, _) = match subject(ctx, message, args, lang, name).await? {
         Ok(found) => found,
         Err(refusal) => return Ok(Some(escape(&refusal))),
@@ -583,10 +664,20 @@ async fn unmute_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, na
             .boxed()
     });
     reverse(ctx, message, &subject, "unmute", original).await?;
-    Ok(Some(ctx.ta(lang, "moderation-unmuted", &fargs! {"target" => subject.mention()})))
+    Ok(Some(ctx.ta(
+        lang,
+        "moderation-unmuted",
+        &fargs! {"target" => subject.mention()},
+    )))
 }
 
-async fn unwarn_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, name: &str) -> Answer {
+async fn unwarn_command(
+    ctx: &Ctx,
+    message: &Message,
+    args: &str,
+    lang: Lang,
+    name: &str,
+) -> Answer {
     let (subject, _) = match subject(ctx, message, args, lang, name).await? {
         Ok(found) => found,
         Err(refusal) => return Ok(Some(escape(&refusal))),
@@ -603,7 +694,11 @@ async fn unwarn_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, na
         }
     };
     if latest.is_none() {
-        return Ok(Some(ctx.ta(lang, "moderation-warns-none", &fargs! {"target" => subject.mention()})));
+        return Ok(Some(ctx.ta(
+            lang,
+            "moderation-warns-none",
+            &fargs! {"target" => subject.mention()},
+        )));
     }
     reverse(ctx, message, &subject, "unwarn", latest).await?;
     let live = {
@@ -669,7 +764,11 @@ async fn approve_command(
         let action = if approve { "approve" } else { "unapprove" };
         log::record(ctx, &entry(message, &subject, action, "", "", now)).await?;
     }
-    Ok(Some(ctx.ta(lang, id, &fargs! {"target" => subject.mention()})))
+    Ok(Some(ctx.ta(
+        lang,
+        id,
+        &fargs! {"target" => subject.mention()},
+    )))
 }
 
 async fn del_command(ctx: &Ctx, message: &Message, reason: &str, lang: Lang) -> Answer {
@@ -688,7 +787,11 @@ async fn del_command(ctx: &Ctx, message: &Message, reason: &str, lang: Lang) -> 
         },
     };
     let excerpt = message_text(replied);
-    log::record(ctx, &entry(message, &subject, "delete", reason, &excerpt, ctx.now())).await?;
+    log::record(
+        ctx,
+        &entry(message, &subject, "delete", reason, &excerpt, ctx.now()),
+    )
+    .await?;
     Ok(None)
 }
 
@@ -735,7 +838,9 @@ async fn report_command(ctx: &Ctx, message: &Message, reason: &str, lang: Lang) 
         return Ok(Some(escape(&ctx.t(lang, "moderation-report-usage"))));
     };
     let chat_id = message.chat.id.0;
-    let reported = replied_channel(message).map(|c| c.id).or(replied.from.as_ref().map(|u| u.id.0 as i64));
+    let reported = replied_channel(message)
+        .map(|c| c.id)
+        .or(replied.from.as_ref().map(|u| u.id.0 as i64));
     let Some(reported) = reported else {
         return Ok(Some(escape(&ctx.t(lang, "moderation-report-usage"))));
     };
@@ -748,7 +853,16 @@ async fn report_command(ctx: &Ctx, message: &Message, reason: &str, lang: Lang) 
     let excerpt = message_text(replied);
     let report_id = {
         let mut conn = ctx.storage.write.acquire().await?;
-        store::add_report(&mut conn, chat_id, replied.id.0, reported, reporter, &excerpt, ctx.now()).await?
+        store::add_report(
+            &mut conn,
+            chat_id,
+            replied.id.0,
+            reported,
+            reporter,
+            &excerpt,
+            ctx.now(),
+        )
+        .await?
     };
     let Some(report_id) = report_id else {
         return Ok(Some(escape(&ctx.t(lang, "moderation-report-already"))));
@@ -775,11 +889,21 @@ async fn report_command(ctx: &Ctx, message: &Message, reason: &str, lang: Lang) 
         format!("{html}\n{}", escape(reason))
     };
     let markup = InlineKeyboardMarkup::new(vec![vec![
-        InlineKeyboardButton::callback(ctx.t(lang, "moderation-button-report-delete"), format!("{CALLBACK_PREFIX}rdel:{report_id}")),
-        InlineKeyboardButton::callback(ctx.t(lang, "moderation-button-report-ban"), format!("{CALLBACK_PREFIX}rban:{report_id}")),
-        InlineKeyboardButton::callback(ctx.t(lang, "moderation-button-report-dismiss"), format!("{CALLBACK_PREFIX}rok:{report_id}")),
+        InlineKeyboardButton::callback(
+            ctx.t(lang, "moderation-button-report-delete"),
+            format!("{CALLBACK_PREFIX}rdel:{report_id}"),
+        ),
+        InlineKeyboardButton::callback(
+            ctx.t(lang, "moderation-button-report-ban"),
+            format!("{CALLBACK_PREFIX}rban:{report_id}"),
+        ),
+        InlineKeyboardButton::callback(
+            ctx.t(lang, "moderation-button-report-dismiss"),
+            format!("{CALLBACK_PREFIX}rok:{report_id}"),
+        ),
     ]]);
-    ctx.outbound.send_text(Text::html(chat_id, html).reply_to(replied).markup(markup));
+    ctx.outbound
+        .send_text(Text::html(chat_id, html).reply_to(replied).markup(markup));
     Ok(None)
 }
 
@@ -790,7 +914,13 @@ pub(super) fn is_report_button(verb: &str) -> bool {
 
 /// An admin's decision on a report: delete the message, ban its author (both teach the classifier spam),
 /// or dismiss it.
-pub(super) async fn on_report_button(ctx: &Ctx, query: &CallbackQuery, verb: &str, id: &str, lang: Lang) -> HandlerResult {
+pub(super) async fn on_report_button(
+    ctx: &Ctx,
+    query: &CallbackQuery,
+    verb: &str,
+    id: &str,
+    lang: Lang,
+) -> HandlerResult {
     let report = match id.parse::<i64>() {
         Ok(id) => {
             let mut conn = ctx.storage.read.acquire().await?;
@@ -798,11 +928,20 @@ pub(super) async fn on_report_button(ctx: &Ctx, query: &CallbackQuery, verb: &st
         }
         Err(_) => None,
     };
-    let Some(report) = report.filter(|r| query.message.as_ref().is_none_or(|m| m.chat().id.0 == r.chat_id)) else {
+    let Some(report) = report.filter(|r| {
+        query
+            .message
+            .as_ref()
+            .is_none_or(|m| m.chat().id.0 == r.chat_id)
+    }) else {
         super::answer(ctx, query, ctx.t(lang, "moderation-button-unknown"));
         return Ok(());
     };
-    let needed = if verb == "rdel" { Right::Delete } else { Right::Restrict };
+    let needed = if verb == "rdel" {
+        Right::Delete
+    } else {
+        Right::Restrict
+    };
     let rights = ctx.admins.rights(report.chat_id, query.from.id.0).await?;
     if !rights.is_some_and(|r| r.has(needed)) {
         super::answer(ctx, query, ctx.t(lang, "moderation-report-admins-only"));
@@ -824,9 +963,14 @@ pub(super) async fn on_report_button(ctx: &Ctx, query: &CallbackQuery, verb: &st
         return Ok(());
     }
     let channel = report.reported_user_id < 0;
-    let subject = Subject { id: report.reported_user_id, name: String::new(), channel };
+    let subject = Subject {
+        id: report.reported_user_id,
+        name: String::new(),
+        channel,
+    };
     if status != "dismissed" {
-        ctx.outbound.delete(report.chat_id, MessageId(report.message_id as i32));
+        ctx.outbound
+            .delete(report.chat_id, MessageId(report.message_id as i32));
         let action = if status == "banned" { "ban" } else { "delete" };
         let log_id = log::record(
             ctx,
@@ -848,7 +992,15 @@ pub(super) async fn on_report_button(ctx: &Ctx, query: &CallbackQuery, verb: &st
         if status == "banned" {
             ban(ctx, report.chat_id, &subject, None, log_id);
         }
-        log::learn(ctx, report.chat_id, &report.excerpt, Label::Spam, "report", Some(by)).await?;
+        log::learn(
+            ctx,
+            report.chat_id,
+            &report.excerpt,
+            Label::Spam,
+            "report",
+            Some(by),
+        )
+        .await?;
     }
     super::answer(ctx, query, ctx.t(lang, "moderation-report-done"));
     if let Some(message) = &query.message {
@@ -857,7 +1009,8 @@ pub(super) async fn on_report_button(ctx: &Ctx, query: &CallbackQuery, verb: &st
             &format!("moderation-report-{status}"),
             &fargs! {"admin" => mention_html(by, &full_name(&query.from))},
         );
-        ctx.outbound.edit_text(report.chat_id, message.id(), text, true, None);
+        ctx.outbound
+            .edit_text(report.chat_id, message.id(), text, true, None);
     }
     Ok(())
 }
@@ -881,7 +1034,10 @@ async fn modlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) ->
             store::rule_stats(&mut conn, chat_id, now - STATS_WINDOW_SECS).await?,
         )
     };
-    let mut html = format!("<b>{}</b>\n", escape(&ctx.t(lang, "moderation-modlog-title")));
+    let mut html = format!(
+        "<b>{}</b>\n",
+        escape(&ctx.t(lang, "moderation-modlog-title"))
+    );
     if rows.is_empty() {
         html.push_str(&escape(&ctx.t(lang, "moderation-modlog-empty")));
         html.push('\n');
@@ -891,7 +1047,10 @@ async fn modlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) ->
             Some(admin) => admin.to_string(),
             None => ctx.t(lang, "moderation-log-automatic"),
         };
-        let mut line = format!("#{} {} · {} · {} · {}", row.id, row.action, row.user_id, actor, row.rule);
+        let mut line = format!(
+            "#{} {} · {} · {} · {}",
+            row.id, row.action, row.user_id, actor, row.rule
+        );
         if !row.detail.is_empty() {
             line.push_str(&format!(" ({})", row.detail));
         }
@@ -905,12 +1064,18 @@ async fn modlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) ->
             line.push_str(&format!(" · {}", row.outcome));
         }
         if !row.excerpt.is_empty() {
-            line.push_str(&format!(" — {}", row.excerpt.chars().take(40).collect::<String>()));
+            line.push_str(&format!(
+                " — {}",
+                row.excerpt.chars().take(40).collect::<String>()
+            ));
         }
         html.push_str(&escape(&line));
         html.push('\n');
     }
-    html.push_str(&format!("\n<b>{}</b>\n", escape(&ctx.t(lang, "moderation-modlog-rules"))));
+    html.push_str(&format!(
+        "\n<b>{}</b>\n",
+        escape(&ctx.t(lang, "moderation-modlog-rules"))
+    ));
     if stats.is_empty() {
         html.push_str(&escape(&ctx.t(lang, "moderation-modlog-empty")));
     }
@@ -942,7 +1107,9 @@ async fn setlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) ->
             let found = ctx
                 .outbound
                 .immediate("getChat", move |bot| {
-                    bot.get_chat(Recipient::ChannelUsername(format!("@{name}"))).send().boxed()
+                    bot.get_chat(Recipient::ChannelUsername(format!("@{name}")))
+                        .send()
+                        .boxed()
                 })
                 .wait()
                 .await;
@@ -956,14 +1123,24 @@ async fn setlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) ->
         return Ok(Some(escape(&ctx.t(lang, "moderation-setlog-usage"))));
     }
     let test_line = ctx.ta(lang, "moderation-setlog-test", &fargs! {"group" => chat_id});
-    if ctx.outbound.send_text(Text::plain(channel_id, test_line)).wait().await.is_err() {
+    if ctx
+        .outbound
+        .send_text(Text::plain(channel_id, test_line))
+        .wait()
+        .await
+        .is_err()
+    {
         return Ok(Some(escape(&ctx.t(lang, "moderation-setlog-cannot-post"))));
     }
     {
         let mut conn = ctx.storage.write.acquire().await?;
         store::set_log_channel(&mut conn, chat_id, Some(channel_id), by, ctx.now()).await?;
     }
-    Ok(Some(escape(&ctx.ta(lang, "moderation-setlog-done", &fargs! {"channel" => channel_id}))))
+    Ok(Some(escape(&ctx.ta(
+        lang,
+        "moderation-setlog-done",
+        &fargs! {"channel" => channel_id},
+    ))))
 }
 
 #[cfg(test)]
@@ -973,8 +1150,14 @@ mod tests {
 
     #[test]
     fn durations_lead_and_reasons_follow() {
-        assert_eq!(split_duration("2h spamming links"), (Some(Duration::from_secs(7200)), "spamming links"));
-        assert_eq!(split_duration("3d"), (Some(Duration::from_secs(3 * 86_400)), ""));
+        assert_eq!(
+            split_duration("2h spamming links"),
+            (Some(Duration::from_secs(7200)), "spamming links")
+        );
+        assert_eq!(
+            split_duration("3d"),
+            (Some(Duration::from_secs(3 * 86_400)), "")
+        );
         assert_eq!(split_duration("spamming links"), (None, "spamming links"));
         assert_eq!(split_duration(""), (None, ""));
     }
@@ -982,7 +1165,10 @@ mod tests {
     #[test]
     fn log_channels_parse_ids_names_and_off() {
         assert_eq!(parse_channel("-1001234"), Some(ChannelSpec::Id(-1001234)));
-        assert_eq!(parse_channel("@mod_log"), Some(ChannelSpec::Name("mod_log".into())));
+        assert_eq!(
+            parse_channel("@mod_log"),
+            Some(ChannelSpec::Name("mod_log".into()))
+        );
         assert_eq!(parse_channel("OFF"), Some(ChannelSpec::Off));
         assert_eq!(parse_channel("1234"), None, "users are not channels");
         assert_eq!(parse_channel("@x"), None);

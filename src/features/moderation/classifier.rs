@@ -68,7 +68,15 @@ impl Hasher for GramHasher {
     }
 }
 
-type GramMap = HashMap<u64, [u32; 2], BuildHasherDefault<GramHasher>>;
+/// Per n-gram: its counts in spam and ham, and `ln(spam + 1) - ln(ham + 1)`, kept up to date on learning
+/// so scoring needs no logarithm per n-gram.
+#[derive(Debug, Clone, Copy, Default)]
+struct GramStats {
+    counts: [u32; 2],
+    weight: f64,
+}
+
+type GramMap = HashMap<u64, GramStats, BuildHasherDefault<GramHasher>>;
 
 /// Calls `each` with the key of every 1-, 2- and 3-character n-gram of `text` (at most [`MAX_CHARS`]
 /// characters). A key packs the characters 21 bits each plus the length, so different n-grams never
@@ -115,7 +123,10 @@ impl Model {
         let class = label.index();
         let mut added = 0u64;
         for_each_gram(squashed, |key| {
-            self.grams.entry(key).or_default()[class] += 1;
+            let stats = self.grams.entry(key).or_default();
+            stats.counts[class] += 1;
+            stats.weight =
+                (f64::from(stats.counts[0]) + 1.0).ln() - (f64::from(stats.counts[1]) + 1.0).ln();
             added += 1;
         });
         self.totals[class] += added;
@@ -136,18 +147,22 @@ impl Model {
         let spam_denominator = self.totals[0] as f64 + vocabulary;
         let ham_denominator = self.totals[1] as f64 + vocabulary;
         let all = (self.documents[0] + self.documents[1]) as f64;
+        // Each n-gram adds ln((spam + 1) / spam_denominator) - ln((ham + 1) / ham_denominator): its
+        // stored weight plus the same denominator term for every n-gram.
+        let per_gram = ham_denominator.ln() - spam_denominator.ln();
         let mut log_odds =
             (self.documents[0] as f64 / all).ln() - (self.documents[1] as f64 / all).ln();
         let mut grams = 0usize;
         for_each_gram(squashed, |key| {
-            let [spam, ham] = self.grams.get(&key).copied().unwrap_or_default();
-            log_odds += ((f64::from(spam) + 1.0) / spam_denominator).ln()
-                - ((f64::from(ham) + 1.0) / ham_denominator).ln();
+            if let Some(stats) = self.grams.get(&key) {
+                log_odds += stats.weight;
+            }
             grams += 1;
         });
         if grams == 0 {
             return 0.0;
         }
+        log_odds += per_gram * grams as f64;
         1.0 / (1.0 + (-log_odds).exp())
     }
 }
@@ -230,7 +245,8 @@ mod tests {
 
     #[test]
     fn samples_parse_and_skip_bad_lines() {
-        let parsed = parse_samples("# comment\nspam\tBuy NOW\nnonsense line\nham\t  \nham\tHello\n");
+        let parsed =
+            parse_samples("# comment\nspam\tBuy NOW\nnonsense line\nham\t  \nham\tHello\n");
         assert_eq!(
             parsed,
             vec![

@@ -97,6 +97,11 @@ pub async fn learn(
         .await?;
     }
     cache::classifier_learn(ctx, &squashed, label).await?;
-    tracing::info!(chat_id, label = label.name(), source, "the classifier learned a sample");
+    tracing::info!(
+        chat_id,
+        label = label.name(),
+        source,
+        "the classifier learned a sample"
+    );
     Ok(())
 }

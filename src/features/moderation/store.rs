@@ -681,7 +681,11 @@ const LOG_COLUMNS: &str =
     "id, user_id, rule, detail, action, excerpt, actor_id, outcome, reverses_id, undone_by, at";
 
 /// The latest `limit` log entries of a group, newest first (shadow-only records excluded).
-pub async fn recent_log(conn: &mut SqliteConnection, chat_id: i64, limit: i64) -> Result<Vec<LogRow>> {
+pub async fn recent_log(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    limit: i64,
+) -> Result<Vec<LogRow>> {
     let sql = format!(
         "SELECT {LOG_COLUMNS} FROM moderation_violations WHERE chat_id = ? AND shadow = 0
          ORDER BY at DESC, id DESC LIMIT ?"
