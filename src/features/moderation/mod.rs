@@ -7,7 +7,9 @@
 //! features.
 //!
 //! Admin commands: `/filter`, `/allowdomain`, `/lock`, `/unlock`, `/locks`, `/flood`, `/rulemode`,
-//! `/ladder`.
+//! `/ladder`; Moderation II's `/ban`, `/kick`, `/mute`, `/warn`, `/spam`, `/report`, `/modlog`, `/setlog`…
+//! live in [`admin`]. Every action is one row of the moderation log ([`log`]); the learning classifier
+//! ([`classifier`]) adds the `classifier` rule, which by default acts only on newcomers and channels.
 
 pub mod admin;
 pub mod cache;
