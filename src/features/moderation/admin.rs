@@ -686,10 +686,7 @@ async fn unwarn_command(
     let latest = {
         let mut conn = ctx.storage.read.acquire().await?;
         match store::latest_live(&mut conn, message.chat.id.0, subject.id, now).await? {
-            Some(id) => {
-                let row = store::recent_log(&mut conn, message.chat.id.0, i64::MAX).await?;
-                row.into_iter().find(|r| r.id == id)
-            }
+            Some(id) => store::log_row(&mut conn, id).await?,
             None => None,
         }
     };

@@ -719,6 +719,15 @@ pub async fn latest_reversible(
         .await?)
 }
 
+/// One log entry by id.
+pub async fn log_row(conn: &mut SqliteConnection, id: i64) -> Result<Option<LogRow>> {
+    let sql = format!("SELECT {LOG_COLUMNS} FROM moderation_violations WHERE id = ?");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
 /// The latest entry that still counts on a member's ladder (their newest live warning), if any.
 pub async fn latest_live(
     conn: &mut SqliteConnection,
@@ -1004,5 +1013,118 @@ mod tests {
             .await
             .unwrap();
         assert!(due_explanations(&mut conn, 30).await.unwrap().is_empty());
+    }
+
+    fn logged<'a>(rule: &'a str, action: &'a str, actor: Option<i64>, at: i64) -> LogEntry<'a> {
+        LogEntry {
+            chat_id: -1,
+            user_id: 7,
+            is_channel: false,
+            rule,
+            detail: "",
+            action,
+            excerpt: "buy now",
+            actor_id: actor,
+            reverses_id: None,
+            at,
+            expires_at: at,
+        }
+    }
+
+    #[sqlx::test]
+    async fn the_log_links_reversals_and_counts_hits_and_undos_per_rule(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let auto_ban = record_action(&mut conn, &logged("adpack", "ban", None, 100))
+            .await
+            .unwrap();
+        record_action(&mut conn, &logged("adpack", "warn", None, 110))
+            .await
+            .unwrap();
+        record_action(&mut conn, &logged("link", "mute 1h", None, 120))
+            .await
+            .unwrap();
+        record_action(&mut conn, &logged("manual", "ban 2h", Some(9), 130))
+            .await
+            .unwrap();
+        record_action(&mut conn, &logged("link", "warn", None, 5))
+            .await
+            .unwrap();
+        // The newest ban (a manual `ban 2h`) is the one /unban reverses first.
+        let latest = latest_reversible(&mut conn, -1, 7, "ban")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(latest.action, "ban 2h");
+        assert!(latest_reversible(&mut conn, -1, 7, "kick")
+            .await
+            .unwrap()
+            .is_none());
+        undo_violation(&mut conn, latest.id, 9, 140).await.unwrap();
+        assert_eq!(
+            latest_reversible(&mut conn, -1, 7, "ban")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            auto_ban
+        );
+        undo_violation(&mut conn, auto_ban, 9, 150).await.unwrap();
+        let mut reversal = logged("adpack", "unban", Some(9), 150);
+        reversal.reverses_id = Some(auto_ban);
+        let reversal_id = record_action(&mut conn, &reversal).await.unwrap();
+        assert_eq!(
+            log_row(&mut conn, reversal_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .reverses_id,
+            Some(auto_ban)
+        );
+        mark_failed(&mut conn, reversal_id).await.unwrap();
+        let rows = recent_log(&mut conn, -1, 2).await.unwrap();
+        assert_eq!(rows[0].id, reversal_id);
+        assert_eq!(rows[0].outcome, "failed");
+        // Automatic entries only, since `since`; reversals and admins' actions are not hits.
+        let stats = rule_stats(&mut conn, -1, 50).await.unwrap();
+        assert_eq!(
+            stats,
+            vec![("adpack".to_string(), 2, 1), ("link".to_string(), 1, 0)]
+        );
+    }
+
+    #[sqlx::test]
+    async fn a_message_is_reported_once_and_decided_once(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let id = add_report(&mut conn, -1, 42, 7, 8, "ad", 100)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(add_report(&mut conn, -1, 42, 7, 9, "ad", 101)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(decide_report(&mut conn, id, "banned", 1, 102)
+            .await
+            .unwrap());
+        assert!(!decide_report(&mut conn, id, "dismissed", 1, 103)
+            .await
+            .unwrap());
+        assert_eq!(
+            get_report(&mut conn, id).await.unwrap().unwrap().status,
+            "banned"
+        );
+        set_log_channel(&mut conn, -1, Some(-1_009), 1, 100)
+            .await
+            .unwrap();
+        assert_eq!(log_channel(&mut conn, -1).await.unwrap(), Some(-1_009));
+        set_log_channel(&mut conn, -1, None, 1, 101).await.unwrap();
+        assert_eq!(log_channel(&mut conn, -1).await.unwrap(), None);
+        add_sample(&mut conn, -1, "spam", "buynow", "spam", Some(1), 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            samples(&mut conn).await.unwrap(),
+            vec![("spam".to_string(), "buynow".to_string())]
+        );
     }
 }
