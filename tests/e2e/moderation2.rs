@@ -463,3 +463,33 @@ async fn members_posting_as_a_channel_are_banned_with_ban_chat_sender_chat() {
     assert_eq!(banned[1].params["sender_chat_id"], CHANNEL);
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn unbanning_an_automatic_ban_teaches_ham_and_reverses_it() {
+    let bot = group().await;
+    say(&bot, owner(), "/ladder ban").await;
+    bot.push(group_message(
+        GROUP,
+        newbie(),
+        "兼职刷单，日结300，名额有限",
+    ));
+    bot.api.wait_for("banChatMember", 1, WAIT).await;
+    bot.settle().await;
+    let text = say(&bot, owner(), &format!("/unban {NEWBIE}")).await;
+    assert!(text.contains("重新加入"), "{text}");
+    let unbans = bot.api.wait_for("unbanChatMember", 1, WAIT).await;
+    assert_eq!(unbans[0].params["user_id"], NEWBIE);
+    assert_eq!(unbans[0].params["only_if_banned"], true);
+    let (ham, reversed, undone): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM moderation_classifier_samples WHERE label = 'ham' AND source = 'unban'),
+                (SELECT COUNT(*) FROM moderation_violations r JOIN moderation_violations o
+                   ON r.reverses_id = o.id WHERE r.action = 'unban' AND o.actor_id IS NULL),
+                (SELECT COUNT(*) FROM moderation_violations WHERE undone_by = ?)",
+    )
+    .bind(OWNER)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!((ham, reversed, undone), (1, 1, 1));
+    bot.stop().await;
+}
