@@ -1,11 +1,15 @@
 //! The moderation engine's speed: one message checked against a group with 5,000 keywords and 50 regexes
 //! (plus the default ad pack), and how long compiling such a group takes (what a rule change costs before
-//! it is in effect). Prints one JSON object.
+//! it is in effect). The measured check is what the bot does per message: normalize once, score with the
+//! learning classifier (shipped samples), evaluate the rules. Prints one JSON object.
 //!
 //! Run with `cargo bench --bench moderation`.
 
+use groupops::features::moderation::classifier::Model;
 use groupops::features::moderation::normalize::normalize;
-use groupops::features::moderation::rules::{Entry, Facts, GroupRules, Limits, Pack, RuleSet};
+use groupops::features::moderation::rules::{
+    Entry, Facts, GroupRules, Limits, Pack, RuleKind, RuleSet,
+};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -64,7 +68,7 @@ fn regexes(count: usize) -> Vec<Entry> {
 }
 
 /// The p50 and p99 of checking every message against `set`, in nanoseconds.
-fn measure(set: &RuleSet, messages: &[&str], rounds: usize) -> (Vec<u128>, usize) {
+fn measure(set: &RuleSet, model: &Model, messages: &[&str], rounds: usize) -> (Vec<u128>, usize) {
     let mut samples = Vec::with_capacity(rounds * messages.len());
     let mut removed = 0usize;
     for round in 0..rounds + 1_000 {
@@ -75,7 +79,14 @@ fn measure(set: &RuleSet, messages: &[&str], rounds: usize) -> (Vec<u128>, usize
                 ..Facts::default()
             };
             let start = Instant::now();
-            let verdict = black_box(set.evaluate(black_box(&facts), &[]));
+            let normalized = normalize(black_box(text));
+            let classified = model.score(&normalized.squashed) >= 0.9;
+            let extra: &[RuleKind] = if classified {
+                &[RuleKind::Classifier]
+            } else {
+                &[]
+            };
+            let verdict = black_box(set.evaluate_normalized(black_box(&facts), &normalized, extra));
             let took = start.elapsed().as_nanos();
             if round >= 1_000 {
                 samples.push(took);
@@ -114,7 +125,18 @@ fn main() {
         "ｃｒｙｐｔｏ ｐｕｍｐ signals every day, join t.me/+AbCdEf now",
     ];
     let rounds = 20_000;
-    let (samples, removed) = measure(&set, &messages, rounds);
+    let model = Model::shipped();
+    let (samples, removed) = measure(&set, &model, &messages, rounds);
+    let mut classifier_ns = Vec::new();
+    let squashed: Vec<String> = messages.iter().map(|t| normalize(t).squashed).collect();
+    for _ in 0..rounds {
+        for text in &squashed {
+            let start = Instant::now();
+            black_box(model.score(black_box(text)));
+            classifier_ns.push(start.elapsed().as_nanos());
+        }
+    }
+    classifier_ns.sort_unstable();
     // Where the time goes: normalization alone, the built-in checks alone (links, contacts: an empty rule
     // set), the keywords alone and the regexes alone.
     let mut normalize_ns = Vec::new();
@@ -128,7 +150,7 @@ fn main() {
     normalize_ns.sort_unstable();
     let part = |rules: GroupRules| {
         let (set, _) = RuleSet::compile(&rules, &Pack::default(), limits);
-        measure(&set, &messages, rounds / 4).0
+        measure(&set, &Model::default(), &messages, rounds / 4).0
     };
     let builtin = part(GroupRules::default());
     let keywords_only = part(GroupRules {
@@ -151,6 +173,7 @@ fn main() {
         "max_ns": samples.last().copied().unwrap_or_default(),
         "compile_ms": (compile_ms * 10.0).round() / 10.0,
         "p99_ns_normalize": percentile(&normalize_ns, 0.99),
+        "p99_ns_classifier": percentile(&classifier_ns, 0.99),
         "p99_ns_builtin_checks": percentile(&builtin, 0.99),
         "p99_ns_keywords_only": percentile(&keywords_only, 0.99),
         "p99_ns_regexes_only": percentile(&regexes_only, 0.99),

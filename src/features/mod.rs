@@ -6,7 +6,8 @@
 //! - [`groups`]    the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
 //! - [`lottery`]   lotteries: one-line creation, joining by button or keyword, timed and threshold draws
 //!   anyone can verify (`/verify L5`), points prizes through the ledger, redemption codes
-//! - [`moderation`] the rules engine that removes ad posters: filters, locks, flood, escalation, explanations
+//! - [`moderation`] the rules engine that removes ad posters: filters, locks, flood, escalation, explanations,
+//!   admin commands, reports, the moderation log and log channel, a learning classifier
 //! - [`referral`]  referral and channel invite links, their validity and rewards, `/stats` and `/export`
 //! - [`redpacket`] red packets: lucky, equal, exclusive, 口令 and 答题 packets, claim rules, relays, `/verify P…`
 //! - [`welcome`]   welcome and goodbye, the entry gate (captcha, quiz, join requests), rules, anti-raid

@@ -9,6 +9,7 @@ mod fake_api;
 mod foundation;
 mod lottery;
 mod moderation;
+mod moderation2;
 mod redpacket;
 mod redpacket2;
 mod referral;

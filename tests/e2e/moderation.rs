@@ -447,20 +447,33 @@ fn groupops_check_prints_one_verdict_per_line() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let lines: Vec<Value> = String::from_utf8(out.stdout)
+    let mut lines: Vec<Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    // The classifier's score: high for the ad, low for small talk, a number on every line.
+    let scores: Vec<f64> = lines
+        .iter_mut()
+        .map(|line| {
+            line.as_object_mut()
+                .unwrap()
+                .remove("score")
+                .unwrap()
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    assert!(scores[0] > 0.9 && scores[1] < 0.1, "{scores:?}");
     assert_eq!(
         lines,
         vec![
-            json!({"index": 0, "verdict": "remove", "rules": ["adpack"], "score": null}),
-            json!({"index": 1, "verdict": "allow", "rules": [], "score": null}),
-            json!({"index": 2, "verdict": "allow", "rules": [], "score": null}),
-            json!({"index": 3, "verdict": "remove", "rules": ["link"], "score": null}),
-            json!({"index": 4, "verdict": "allow", "rules": [], "score": null}),
-            json!({"index": 5, "verdict": "remove", "rules": ["keyword"], "score": null}),
+            json!({"index": 0, "verdict": "remove", "rules": ["adpack", "classifier"]}),
+            json!({"index": 1, "verdict": "allow", "rules": []}),
+            json!({"index": 2, "verdict": "allow", "rules": []}),
+            json!({"index": 3, "verdict": "remove", "rules": ["link"]}),
+            json!({"index": 4, "verdict": "allow", "rules": []}),
+            json!({"index": 5, "verdict": "remove", "rules": ["keyword"]}),
         ]
     );
     let mut child = Command::new(env!("CARGO_BIN_EXE_groupops"))

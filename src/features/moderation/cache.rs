@@ -2,6 +2,7 @@
 //! and swapped in when an admin changes them), the flood tracker, and the explanation budget per group.
 //! Nothing here must survive a restart: compiled rules are rebuilt from the database on first use.
 
+use super::classifier::{Label, Model};
 use super::rules::{Action, FloodTracker, Limits, Pack, RuleSet};
 use super::store;
 use crate::error::{Error, Result};
@@ -25,6 +26,8 @@ pub struct State {
     /// Recent messages per member and per text, for flood.
     pub flood: Mutex<FloodTracker>,
     explained: Mutex<HashMap<i64, VecDeque<i64>>>,
+    /// The classifier: the shipped samples plus what moderators taught, loaded on first use.
+    classifier: std::sync::RwLock<Option<Model>>,
 }
 
 type Registry = Mutex<Vec<(Weak<Services>, Arc<State>)>>;
@@ -125,4 +128,57 @@ pub fn take_explanation(ctx: &Ctx, chat_id: i64, now: i64, per_minute: u32) -> b
     }
     times.push_back(now);
     true
+}
+
+/// Loads the classifier (shipped samples, then every learned sample) unless it is loaded already.
+async fn ensure_classifier(ctx: &Ctx) -> Result<()> {
+    if state(ctx)
+        .classifier
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_some()
+    {
+        return Ok(());
+    }
+    let learned = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::samples(&mut conn).await?
+    };
+    let mut model = Model::shipped();
+    for (label, text) in learned {
+        if let Some(label) = Label::parse(&label) {
+            model.learn(&text, label);
+        }
+    }
+    let state = state(ctx);
+    let mut slot = state.classifier.write().unwrap_or_else(|e| e.into_inner());
+    if slot.is_none() {
+        *slot = Some(model);
+    }
+    Ok(())
+}
+
+/// The classifier's spam score of a squashed normalized text.
+pub async fn classifier_score(ctx: &Ctx, squashed: &str) -> Result<f64> {
+    ensure_classifier(ctx).await?;
+    Ok(state(ctx)
+        .classifier
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .map_or(0.0, |model| model.score(squashed)))
+}
+
+/// Teaches the loaded classifier one sample (the caller stores it first, so a restart keeps it).
+pub async fn classifier_learn(ctx: &Ctx, squashed: &str, label: Label) -> Result<()> {
+    ensure_classifier(ctx).await?;
+    if let Some(model) = state(ctx)
+        .classifier
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_mut()
+    {
+        model.learn(squashed, label);
+    }
+    Ok(())
 }

@@ -1,12 +1,15 @@
 //! `groupops check`: runs messages from a reader through exactly the engine and default pack the bot uses
 //! and writes one JSON line per message:
-//! `{"index": n, "verdict": "remove"|"allow", "rules": [...], "score": null}`.
+//! `{"index": n, "verdict": "remove"|"allow", "rules": [...], "score": 0.97}`, where `score` is the
+//! learning classifier's spam probability from the shipped samples (`null` when the classifier is off).
 //!
 //! Input lines are either plain text (a newcomer's message) or JSON objects
 //! `{"text": "…", "newcomer": true|false}` (`newcomer` defaults to true). Blank lines are skipped; `index`
 //! counts the non-blank lines from 0. Input that is not UTF-8 (or cannot be read) is an error.
 
-use super::rules::{Facts, GroupRules, Limits, Pack, RuleSet, RuleSpec};
+use super::classifier::Model;
+use super::normalize::normalize;
+use super::rules::{Facts, GroupRules, Limits, Pack, RuleKind, RuleSet, RuleSpec};
 use super::settings::ModerationSettings;
 use serde::Deserialize;
 use serde_json::json;
@@ -78,6 +81,7 @@ pub fn run(
     spec: Option<&RuleSpec>,
 ) -> Result<usize, CheckError> {
     let rules = rules_for(settings, spec)?;
+    let model = settings.classifier_enabled.then(Model::shipped);
     let mut index = 0;
     let mut input = input;
     let mut raw = Vec::new();
@@ -116,12 +120,21 @@ pub fn run(
             newcomer,
             ..Facts::default()
         };
-        let verdict = rules.evaluate(&facts, &[]);
+        let normalized = normalize(&text);
+        let score = model.as_ref().map(|m| m.score(&normalized.squashed));
+        let classified = score.is_some_and(|s| s >= settings.classifier_threshold)
+            && (newcomer || !settings.classifier_newcomers_only);
+        let extra: &[RuleKind] = if classified {
+            &[RuleKind::Classifier]
+        } else {
+            &[]
+        };
+        let verdict = rules.evaluate_normalized(&facts, &normalized, extra);
         let answer = json!({
             "index": index,
             "verdict": if verdict.removes() { "remove" } else { "allow" },
             "rules": verdict.rule_ids(),
-            "score": null,
+            "score": score.map(|s| (s * 1000.0).round() / 1000.0),
         });
         writeln!(output, "{answer}")?;
         index += 1;
@@ -151,9 +164,18 @@ mod tests {
         assert_eq!(out.len(), 4);
         assert_eq!(out[0]["index"], 0);
         assert_eq!(out[0]["verdict"], "remove");
-        assert_eq!(out[0]["rules"], json!(["adpack"]));
+        assert_eq!(out[0]["rules"], json!(["adpack", "classifier"]));
         assert_eq!(out[1]["verdict"], "allow");
-        assert_eq!(out[1]["score"], serde_json::Value::Null);
+        assert!(
+            out[1]["score"].as_f64().unwrap() < 0.5,
+            "{}",
+            out[1]["score"]
+        );
+        assert!(
+            out[0]["score"].as_f64().unwrap() > 0.9,
+            "{}",
+            out[0]["score"]
+        );
         assert_eq!(out[2]["verdict"], "allow", "an established member's link");
         assert_eq!(out[3]["rules"], json!(["link"]));
         assert_eq!(out[3]["index"], 3);
@@ -167,7 +189,11 @@ mod tests {
         .unwrap();
         let out = check("秘密 暗号\n兼职刷单\nspam.xyz\n".as_bytes(), Some(&spec)).unwrap();
         assert_eq!(out[0]["rules"], json!(["keyword"]));
-        assert_eq!(out[1]["verdict"], "allow", "pack off");
+        assert_eq!(
+            out[1]["rules"],
+            json!(["classifier"]),
+            "pack off, the classifier still knows the ad"
+        );
         assert_eq!(out[2]["verdict"], "allow", "shadow only records");
         assert_eq!(out[2]["rules"], json!(["link"]));
         assert!(read_group_settings("nonsense = 1").is_err());

@@ -7,10 +7,15 @@
 //! features.
 //!
 //! Admin commands: `/filter`, `/allowdomain`, `/lock`, `/unlock`, `/locks`, `/flood`, `/rulemode`,
-//! `/ladder`.
+//! `/ladder`; Moderation II's `/ban`, `/kick`, `/mute`, `/warn`, `/spam`, `/report`, `/modlog`, `/setlog`…
+//! live in [`admin`]. Every action is one row of the moderation log ([`log`]); the learning classifier
+//! ([`classifier`]) adds the `classifier` rule, which by default acts only on newcomers and channels.
 
+pub mod admin;
 pub mod cache;
 pub mod check_cli;
+pub mod classifier;
+pub mod log;
 pub mod normalize;
 pub mod rules;
 pub mod settings;
@@ -78,6 +83,86 @@ pub const COMMANDS: &[CommandInfo] = &[
         description: "moderation-cmd-ladder",
         audience: Audience::Admins,
     },
+    CommandInfo {
+        name: "ban",
+        description: "moderation-cmd-ban",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "unban",
+        description: "moderation-cmd-unban",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "kick",
+        description: "moderation-cmd-kick",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "mute",
+        description: "moderation-cmd-mute",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "unmute",
+        description: "moderation-cmd-unmute",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "warn",
+        description: "moderation-cmd-warn",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "unwarn",
+        description: "moderation-cmd-unwarn",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "warns",
+        description: "moderation-cmd-warns",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "del",
+        description: "moderation-cmd-del",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "purge",
+        description: "moderation-cmd-purge",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "approve",
+        description: "moderation-cmd-approve",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "unapprove",
+        description: "moderation-cmd-unapprove",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "report",
+        description: "moderation-cmd-report",
+        audience: Audience::Everyone,
+    },
+    CommandInfo {
+        name: "spam",
+        description: "moderation-cmd-spam",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "modlog",
+        description: "moderation-cmd-modlog",
+        audience: Audience::Admins,
+    },
+    CommandInfo {
+        name: "setlog",
+        description: "moderation-cmd-setlog",
+        audience: Audience::Admins,
+    },
 ];
 
 #[derive(BotCommands, Clone, Debug)]
@@ -94,7 +179,7 @@ enum Command {
 }
 
 /// The prefix of this feature's button data.
-const CALLBACK_PREFIX: &str = "mod:";
+pub(crate) const CALLBACK_PREFIX: &str = "mod:";
 
 /// This feature's branch of the handler tree. It goes first: a message it removes ends there, every other
 /// message continues to the later branches.
@@ -104,6 +189,11 @@ pub fn handler() -> Handler {
             Update::filter_message()
                 .filter_command::<Command>()
                 .endpoint(on_command),
+        )
+        .branch(
+            Update::filter_message()
+                .filter_command::<admin::AdminCommand>()
+                .endpoint(admin::on_command),
         )
         .branch(
             Update::filter_callback_query()
@@ -233,22 +323,32 @@ async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Resu
         || !(message.chat.is_group() || message.chat.is_supergroup())
         || !crate::telegram::is_member_post(message)
         || message.is_automatic_forward()
-        || message.sender_chat.is_some()
     {
         return Ok(false);
     }
-    let Some(author) = message.from.as_ref() else {
+    let Some(author) = Author::of(message) else {
         return Ok(false);
     };
-    if author.id == ctx.me.id || author.id.0 == GROUP_ANONYMOUS_BOT || author.id.0 == 777_000 {
+    if author.id == ctx.me.id.0 as i64
+        || author.id == GROUP_ANONYMOUS_BOT as i64
+        || author.id == 777_000
+    {
         return Ok(false);
     }
     let chat_id = message.chat.id.0;
-    let user_id = author.id.0 as i64;
+    let user_id = author.id;
     let now = ctx.now();
     let compiled = cache::rules_for(ctx, chat_id).await?;
     let found = content(message);
     let normalized = normalize(&found.text);
+    // A command to the bot is not conversation: the classifier learned from ads and chat, not from
+    // `/invites top week`, so it does not judge commands (the explicit rules still check their text).
+    let score = if settings.classifier_enabled && !is_command(message) {
+        cache::classifier_score(ctx, &normalized.squashed).await?
+    } else {
+        0.0
+    };
+    let classified = score >= settings.classifier_threshold;
     let mut flood = Vec::new();
     // Commands to bots are not counted as flood: each feature answers its own commands within the send
     // budget. Their text is still checked like any other message.
@@ -274,6 +374,9 @@ async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Resu
             flood.push(RuleKind::FloodGroups);
         }
     }
+    if classified {
+        flood.push(RuleKind::Classifier);
+    }
     // First the strictest reading (as if a newcomer mentioned only strangers): most messages hit nothing
     // and never touch the database.
     let strictest = Facts {
@@ -292,14 +395,21 @@ async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Resu
     {
         return Ok(false);
     }
-    if settings.exempt_admins && ctx.admins.is_admin(chat_id, author.id.0).await? {
+    if settings.exempt_admins
+        && !author.channel
+        && ctx.admins.is_admin(chat_id, author.id as u64).await?
+    {
         return Ok(false);
     }
     let mut conn = ctx.storage.read.acquire().await?;
     if settings.exempt_approved && store::is_approved(&mut conn, chat_id, user_id).await? {
         return Ok(false);
     }
-    let newcomer = is_newcomer(ctx, &mut conn, chat_id, user_id, now).await?;
+    // A channel posting in the group has no membership to go by: it counts as a newcomer.
+    let newcomer = author.channel || is_newcomer(ctx, &mut conn, chat_id, user_id, now).await?;
+    if classified && settings.classifier_newcomers_only && !newcomer {
+        flood.retain(|kind| *kind != RuleKind::Classifier);
+    }
     let mut unknown_mentions = Vec::new();
     if newcomer {
         for name in &found.mentions {
@@ -317,22 +427,67 @@ async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Resu
         newcomer,
         ..strictest
     };
-    let verdict = compiled
+    let mut verdict = compiled
         .rules
         .evaluate_normalized(&facts, &normalized, &flood);
     if verdict.hits.is_empty() {
         return Ok(false);
     }
+    for hit in &mut verdict.hits {
+        if hit.kind == RuleKind::Classifier {
+            hit.detail = format!("{score:.2}");
+        }
+    }
+    // The classifier goes first so that, at equal severity, an explicit rule is the one explained.
+    verdict
+        .hits
+        .sort_by_key(|hit| hit.kind != RuleKind::Classifier);
     act(
         ctx,
         message,
-        author,
+        &author,
         &verdict,
         &compiled.ladder,
         &found.text,
     )
     .await?;
     Ok(verdict.removes())
+}
+
+/// Who posted a message: a member, or a channel a member posts as.
+struct Author {
+    id: i64,
+    name: String,
+    channel: bool,
+}
+
+impl Author {
+    fn of(message: &Message) -> Option<Author> {
+        if let Some(chat) = &message.sender_chat {
+            // The group itself is an anonymous admin; anything else is a channel posting here.
+            if chat.id == message.chat.id {
+                return None;
+            }
+            return Some(Author {
+                id: chat.id.0,
+                name: chat.title().unwrap_or_default().to_string(),
+                channel: true,
+            });
+        }
+        message.from.as_ref().map(|user| Author {
+            id: user.id.0 as i64,
+            name: full_name(user),
+            channel: false,
+        })
+    }
+
+    fn mention(&self) -> String {
+        if self.channel {
+            format!("<b>{}</b>", escape(&self.name))
+        } else {
+            mention_html(self.id, &self.name)
+        }
+    }
 }
 
 /// A member is a newcomer when the bot saw them join (after the bot itself arrived) and they joined less
@@ -368,14 +523,14 @@ async fn is_newcomer(
 async fn act(
     ctx: &Ctx,
     message: &Message,
-    author: &teloxide::types::User,
+    author: &Author,
     verdict: &Verdict,
     ladder: &[Action],
     text: &str,
 ) -> crate::Result<()> {
     let settings = &ctx.config.moderation;
     let chat_id = message.chat.id.0;
-    let user_id = author.id.0 as i64;
+    let user_id = author.id;
     let now = ctx.now();
     let excerpt: String = text.chars().take(200).collect();
     let mut conn = ctx.storage.write.acquire().await?;
@@ -406,23 +561,24 @@ async fn act(
         return Ok(());
     };
     let expires_at = now + settings.violation_ttl.get().as_secs() as i64;
-    let violation_id = store::record_violation(
-        &mut conn,
-        &store::NewViolation {
-            chat_id,
-            user_id,
-            rule: &hit.rule,
-            detail: &hit.detail,
-            action,
-            shadow: false,
-            excerpt: &excerpt,
-            at: now,
-            expires_at,
-        },
-    )
-    .await?;
+    let action_text = action.to_string();
+    let entry = store::LogEntry {
+        chat_id,
+        user_id,
+        is_channel: author.channel,
+        rule: &hit.rule,
+        detail: &hit.detail,
+        action: &action_text,
+        excerpt: &excerpt,
+        actor_id: None,
+        reverses_id: None,
+        at: now,
+        expires_at,
+    };
+    let violation_id = store::record_action(&mut conn, &entry).await?;
     ctx.outbound.delete(chat_id, message.id);
-    apply(ctx, chat_id, author.id, action, now);
+    apply(ctx, chat_id, author, action, now, violation_id);
+    log::mirror(ctx, violation_id, &entry).await?;
     if matches!(hit.kind, RuleKind::Flood) {
         cache::state(ctx)
             .flood
@@ -447,7 +603,7 @@ async fn act(
         lang,
         "moderation-explain",
         &fargs! {
-            "member" => mention_html(user_id, &full_name(author)),
+            "member" => author.mention(),
             "rule" => ctx.t(lang, &format!("moderation-rule-{}", hit.kind.name())),
             "action" => action_words(ctx, lang, action),
             "next" => action_words(ctx, lang, next),
@@ -486,9 +642,22 @@ async fn act(
     Ok(())
 }
 
-/// Takes an action on a member through the immediate queue (deleting was done already).
-fn apply(ctx: &Ctx, chat_id: i64, user: UserId, action: Action, now: i64) {
+/// Takes an action on a member (or a channel posting in the group) through the immediate queue
+/// (deleting was done already); a failed call marks the log entry failed.
+fn apply(ctx: &Ctx, chat_id: i64, author: &Author, action: Action, now: i64, log_id: i64) {
     let chat = ChatId(chat_id);
+    if author.channel {
+        // A channel cannot be muted or warned; removing the post is all, unless it is banned.
+        if matches!(action, Action::Kick | Action::Ban) {
+            let channel = ChatId(author.id);
+            let pending = ctx.outbound.immediate("banChatSenderChat", move |bot| {
+                bot.ban_chat_sender_chat(chat, channel).send().boxed()
+            });
+            log::watch(ctx, log_id, pending);
+        }
+        return;
+    }
+    let user = UserId(author.id as u64);
     match action {
         Action::Delete | Action::Warn | Action::Escalate => {}
         Action::Mute(secs) => {
@@ -517,9 +686,10 @@ fn apply(ctx: &Ctx, chat_id: i64, user: UserId, action: Action, now: i64) {
             });
         }
         Action::Ban => {
-            ctx.outbound.immediate("banChatMember", move |bot| {
+            let pending = ctx.outbound.immediate("banChatMember", move |bot| {
                 bot.ban_chat_member(chat, user).send().boxed()
             });
+            log::watch(ctx, log_id, pending);
         }
     }
 }
@@ -540,7 +710,7 @@ fn action_words(ctx: &Ctx, lang: Lang, action: Action) -> String {
 }
 
 /// Answers a button press (immediate, never waits for the send budget).
-fn answer(ctx: &Ctx, query: &CallbackQuery, text: String) {
+pub(crate) fn answer(ctx: &Ctx, query: &CallbackQuery, text: String) {
     let id = query.id.clone();
     ctx.outbound.immediate("answerCallbackQuery", move |bot| {
         bot.answer_callback_query(id.clone())
@@ -558,6 +728,9 @@ async fn on_button(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
         Some(message) => ctx.group_lang(message.chat().id.0).await,
         None => ctx.default_lang(),
     };
+    if admin::is_report_button(verb) {
+        return admin::on_report_button(&ctx, &query, verb, id, lang).await;
+    }
     let violation = match id.parse::<i64>() {
         Ok(id) => {
             let mut conn = ctx.storage.read.acquire().await?;
@@ -661,8 +834,41 @@ async fn undo(
     }
     let chat = ChatId(violation.chat_id);
     let user = UserId(violation.user_id as u64);
+    let now = ctx.now();
+    let by = query.from.id.0 as i64;
+    log::record(
+        ctx,
+        &store::LogEntry {
+            chat_id: violation.chat_id,
+            user_id: violation.user_id,
+            is_channel: violation.is_channel,
+            rule: &violation.rule,
+            detail: "",
+            action: "undo",
+            excerpt: "",
+            actor_id: Some(by),
+            reverses_id: Some(violation.id),
+            at: now,
+            expires_at: now,
+        },
+    )
+    .await?;
+    if violation.actor_id.is_none() {
+        log::learn(
+            ctx,
+            violation.chat_id,
+            &violation.excerpt,
+            classifier::Label::Ham,
+            "undo",
+            Some(by),
+        )
+        .await?;
+    }
     match Action::parse(&violation.action) {
-        Some(Action::Mute(_)) => {
+        Some(Action::Ban | Action::Kick) if violation.is_channel => {
+            admin::unban(ctx, violation.chat_id, violation.user_id, true);
+        }
+        Some(Action::Mute(_)) if !violation.is_channel => {
             ctx.outbound.immediate("restrictChatMember", move |bot| {
                 bot.restrict_chat_member(chat, user, ChatPermissions::all())
                     .send()

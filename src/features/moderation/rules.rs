@@ -247,11 +247,13 @@ pub enum RuleKind {
     Flood,
     /// The same text in several groups.
     FloodGroups,
+    /// The learning classifier's spam score reached the threshold.
+    Classifier,
 }
 
 impl RuleKind {
     /// Every rule kind.
-    pub const ALL: [RuleKind; 11] = [
+    pub const ALL: [RuleKind; 12] = [
         RuleKind::Keyword,
         RuleKind::Regex,
         RuleKind::Adpack,
@@ -263,6 +265,7 @@ impl RuleKind {
         RuleKind::Media,
         RuleKind::Flood,
         RuleKind::FloodGroups,
+        RuleKind::Classifier,
     ];
 
     /// The name used in modes and explanations.
@@ -279,6 +282,7 @@ impl RuleKind {
             RuleKind::Media => "media",
             RuleKind::Flood => "flood",
             RuleKind::FloodGroups => "flood-groups",
+            RuleKind::Classifier => "classifier",
         }
     }
 

@@ -51,6 +51,14 @@ pub struct ModerationSettings {
     pub max_regexes: usize,
     /// How many members and texts the in-memory flood tracker remembers.
     pub tracker_capacity: usize,
+    /// Whether the learning classifier scores messages.
+    pub classifier_enabled: bool,
+    /// The spam score (0 to 1) at which the classifier counts as a hit.
+    pub classifier_threshold: f64,
+    /// Whether the classifier acts only on newcomers' messages (the default keeps false positives low).
+    pub classifier_newcomers_only: bool,
+    /// After this many live warnings from `/warn`, the member is banned (0: never).
+    pub warn_limit: i64,
 }
 
 impl Default for ModerationSettings {
@@ -83,6 +91,10 @@ impl Default for ModerationSettings {
             max_keywords: 5_000,
             max_regexes: 50,
             tracker_capacity: 100_000,
+            classifier_enabled: true,
+            classifier_threshold: 0.9,
+            classifier_newcomers_only: true,
+            warn_limit: 3,
         }
     }
 }
@@ -125,6 +137,12 @@ impl ModerationSettings {
         }
         if self.regex_size_limit < 1024 {
             return Err("`moderation.regex_size_limit`: must be at least 1024".into());
+        }
+        if !(self.classifier_threshold > 0.0 && self.classifier_threshold <= 1.0) {
+            return Err("`moderation.classifier_threshold`: must be above 0 and at most 1".into());
+        }
+        if self.warn_limit < 0 {
+            return Err("`moderation.warn_limit`: must not be negative".into());
         }
         if self.violation_ttl.get().is_zero() {
             return Err("`moderation.violation_ttl`: must be longer than zero".into());

@@ -356,15 +356,15 @@ pub async fn is_approved(conn: &mut SqliteConnection, chat_id: i64, user_id: i64
     Ok(found.is_some())
 }
 
-/// Approves a member (exempt from every rule).
+/// Approves a member (exempt from every rule); `false` when they were approved already.
 pub async fn approve(
     conn: &mut SqliteConnection,
     chat_id: i64,
     user_id: i64,
     by: i64,
     now: i64,
-) -> Result<()> {
-    sqlx::query(
+) -> Result<bool> {
+    let done = sqlx::query(
         "INSERT INTO moderation_approved (chat_id, user_id, approved_by, approved_at) VALUES (?, ?, ?, ?)
          ON CONFLICT DO NOTHING",
     )
@@ -374,7 +374,7 @@ pub async fn approve(
     .bind(now)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// How many of a member's violations still count on the ladder at `now` (unexpired, not undone, not
@@ -457,13 +457,19 @@ pub struct Violation {
     pub appealed_at: Option<i64>,
     /// The admin who undid it, if one did.
     pub undone_by: Option<i64>,
+    /// The start of the message.
+    pub excerpt: String,
+    /// The admin who acted, `None` for automatic actions.
+    pub actor_id: Option<i64>,
+    /// Whether the target is a channel.
+    pub is_channel: bool,
 }
 
 /// A violation by id.
 pub async fn get_violation(conn: &mut SqliteConnection, id: i64) -> Result<Option<Violation>> {
     Ok(sqlx::query_as(
-        "SELECT id, chat_id, user_id, rule, detail, action, appealed_at, undone_by
-         FROM moderation_violations WHERE id = ?",
+        "SELECT id, chat_id, user_id, rule, detail, action, appealed_at, undone_by, excerpt, actor_id,
+         is_channel FROM moderation_violations WHERE id = ?",
     )
     .bind(id)
     .fetch_optional(conn)
@@ -577,6 +583,334 @@ pub async fn mark_explanation_deleted(conn: &mut SqliteConnection, id: i64) -> R
     Ok(())
 }
 
+/// Withdraws a member's approval; `false` when they were not approved.
+pub async fn unapprove(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM moderation_approved WHERE chat_id = ? AND user_id = ?")
+        .bind(chat_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One entry of the moderation log about to be recorded: any action, automatic or manual.
+#[derive(Debug, Clone)]
+pub struct LogEntry<'a> {
+    /// The group.
+    pub chat_id: i64,
+    /// The member (or channel) acted on.
+    pub user_id: i64,
+    /// Whether `user_id` is a channel that posted in the group.
+    pub is_channel: bool,
+    /// The rule id for automatic actions, `manual` for admin commands.
+    pub rule: &'a str,
+    /// What matched, or the admin's reason.
+    pub detail: &'a str,
+    /// What was done (`ban`, `mute 1h`, `unban`, `undo`…).
+    pub action: &'a str,
+    /// The start of the message concerned.
+    pub excerpt: &'a str,
+    /// The admin who acted; `None` for the bot's own decisions.
+    pub actor_id: Option<i64>,
+    /// The action this entry reverses (undo, unban, unmute, unwarn).
+    pub reverses_id: Option<i64>,
+    /// When.
+    pub at: i64,
+    /// Until when it counts on the ladder (`at` for entries that never count).
+    pub expires_at: i64,
+}
+
+/// Records a log entry; returns its id.
+pub async fn record_action(conn: &mut SqliteConnection, e: &LogEntry<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO moderation_violations (chat_id, user_id, is_channel, rule, detail, action, excerpt,
+         actor_id, reverses_id, at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(e.chat_id)
+    .bind(e.user_id)
+    .bind(e.is_channel)
+    .bind(e.rule)
+    .bind(e.detail)
+    .bind(e.action)
+    .bind(e.excerpt)
+    .bind(e.actor_id)
+    .bind(e.reverses_id)
+    .bind(e.at)
+    .bind(e.expires_at)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Marks an entry's outcome as failed (Telegram refused to carry it out).
+pub async fn mark_failed(conn: &mut SqliteConnection, id: i64) -> Result<()> {
+    sqlx::query("UPDATE moderation_violations SET outcome = 'failed' WHERE id = ?")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A log entry as `/modlog` and the reversing commands read it.
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct LogRow {
+    /// Its id.
+    pub id: i64,
+    /// The member or channel.
+    pub user_id: i64,
+    /// The rule id or `manual`.
+    pub rule: String,
+    /// What matched, or the reason.
+    pub detail: String,
+    /// What was done.
+    pub action: String,
+    /// The start of the message.
+    pub excerpt: String,
+    /// The admin, `None` for automatic actions.
+    pub actor_id: Option<i64>,
+    /// `done` or `failed`.
+    pub outcome: String,
+    /// The entry it reverses.
+    pub reverses_id: Option<i64>,
+    /// Who undid it, if someone did.
+    pub undone_by: Option<i64>,
+    /// When.
+    pub at: i64,
+}
+
+const LOG_COLUMNS: &str =
+    "id, user_id, rule, detail, action, excerpt, actor_id, outcome, reverses_id, undone_by, at";
+
+/// The latest `limit` log entries of a group, newest first (shadow-only records excluded).
+pub async fn recent_log(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    limit: i64,
+) -> Result<Vec<LogRow>> {
+    let sql = format!(
+        "SELECT {LOG_COLUMNS} FROM moderation_violations WHERE chat_id = ? AND shadow = 0
+         ORDER BY at DESC, id DESC LIMIT ?"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(chat_id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// The latest entry against a member whose action starts with `action` (`ban`, `mute`, `warn`…), that is
+/// not a reversal and has not been undone.
+pub async fn latest_reversible(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    action: &str,
+) -> Result<Option<LogRow>> {
+    let sql = format!(
+        "SELECT {LOG_COLUMNS} FROM moderation_violations WHERE chat_id = ? AND user_id = ? AND shadow = 0
+         AND reverses_id IS NULL AND undone_by IS NULL AND (action = ? OR action LIKE ? || ' %')
+         ORDER BY at DESC, id DESC LIMIT 1"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(chat_id)
+        .bind(user_id)
+        .bind(action)
+        .bind(action)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// One log entry by id.
+pub async fn log_row(conn: &mut SqliteConnection, id: i64) -> Result<Option<LogRow>> {
+    let sql = format!("SELECT {LOG_COLUMNS} FROM moderation_violations WHERE id = ?");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// The latest entry that still counts on a member's ladder (their newest live warning), if any.
+pub async fn latest_live(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM moderation_violations WHERE chat_id = ? AND user_id = ? AND expires_at > ?
+         AND shadow = 0 AND undone_by IS NULL ORDER BY at DESC, id DESC LIMIT 1",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Per automatic rule since `since`: (rule, hits, hits an admin undid), most hits first.
+pub async fn rule_stats(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    since: i64,
+) -> Result<Vec<(String, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT rule, COUNT(*), COUNT(undone_by) FROM moderation_violations
+         WHERE chat_id = ? AND at >= ? AND actor_id IS NULL AND reverses_id IS NULL AND shadow = 0
+         GROUP BY rule ORDER BY COUNT(*) DESC, rule",
+    )
+    .bind(chat_id)
+    .bind(since)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Records a report; returns its id, or `None` when this message was reported already.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_report(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    message_id: i32,
+    reported_user_id: i64,
+    reporter_id: i64,
+    excerpt: &str,
+    now: i64,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO moderation_reports (chat_id, message_id, reported_user_id, reporter_id, excerpt, at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO NOTHING RETURNING id",
+    )
+    .bind(chat_id)
+    .bind(message_id)
+    .bind(reported_user_id)
+    .bind(reporter_id)
+    .bind(excerpt)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A stored report.
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct Report {
+    /// Its id.
+    pub id: i64,
+    /// The group.
+    pub chat_id: i64,
+    /// The reported message.
+    pub message_id: i64,
+    /// Its author.
+    pub reported_user_id: i64,
+    /// The start of its text.
+    pub excerpt: String,
+    /// `open`, `deleted`, `banned` or `dismissed`.
+    pub status: String,
+}
+
+/// A report by id.
+pub async fn get_report(conn: &mut SqliteConnection, id: i64) -> Result<Option<Report>> {
+    Ok(sqlx::query_as(
+        "SELECT id, chat_id, message_id, reported_user_id, excerpt, status FROM moderation_reports WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Decides an open report; `false` when it was decided already.
+pub async fn decide_report(
+    conn: &mut SqliteConnection,
+    id: i64,
+    status: &str,
+    by: i64,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE moderation_reports SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'open'",
+    )
+    .bind(status)
+    .bind(by)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The channel a group's actions are mirrored into.
+pub async fn log_channel(conn: &mut SqliteConnection, chat_id: i64) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT channel_id FROM moderation_log_channels WHERE chat_id = ?")
+            .bind(chat_id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// Sets (or with `None` clears) a group's log channel.
+pub async fn set_log_channel(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    channel_id: Option<i64>,
+    by: i64,
+    now: i64,
+) -> Result<()> {
+    match channel_id {
+        Some(channel_id) => {
+            sqlx::query(
+                "INSERT INTO moderation_log_channels (chat_id, channel_id, set_by, set_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (chat_id) DO UPDATE SET channel_id = excluded.channel_id,
+                 set_by = excluded.set_by, set_at = excluded.set_at",
+            )
+            .bind(chat_id)
+            .bind(channel_id)
+            .bind(by)
+            .bind(now)
+            .execute(conn)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM moderation_log_channels WHERE chat_id = ?")
+                .bind(chat_id)
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Stores a sample a moderator taught the classifier.
+pub async fn add_sample(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    label: &str,
+    text: &str,
+    source: &str,
+    by: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO moderation_classifier_samples (chat_id, label, text, source, added_by, at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(chat_id)
+    .bind(label)
+    .bind(text)
+    .bind(source)
+    .bind(by)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every learned sample, oldest first: (label, normalized text).
+pub async fn samples(conn: &mut SqliteConnection) -> Result<Vec<(String, String)>> {
+    Ok(
+        sqlx::query_as("SELECT label, text FROM moderation_classifier_samples ORDER BY id")
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -679,5 +1013,118 @@ mod tests {
             .await
             .unwrap();
         assert!(due_explanations(&mut conn, 30).await.unwrap().is_empty());
+    }
+
+    fn logged<'a>(rule: &'a str, action: &'a str, actor: Option<i64>, at: i64) -> LogEntry<'a> {
+        LogEntry {
+            chat_id: -1,
+            user_id: 7,
+            is_channel: false,
+            rule,
+            detail: "",
+            action,
+            excerpt: "buy now",
+            actor_id: actor,
+            reverses_id: None,
+            at,
+            expires_at: at,
+        }
+    }
+
+    #[sqlx::test]
+    async fn the_log_links_reversals_and_counts_hits_and_undos_per_rule(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let auto_ban = record_action(&mut conn, &logged("adpack", "ban", None, 100))
+            .await
+            .unwrap();
+        record_action(&mut conn, &logged("adpack", "warn", None, 110))
+            .await
+            .unwrap();
+        record_action(&mut conn, &logged("link", "mute 1h", None, 120))
+            .await
+            .unwrap();
+        record_action(&mut conn, &logged("manual", "ban 2h", Some(9), 130))
+            .await
+            .unwrap();
+        record_action(&mut conn, &logged("link", "warn", None, 5))
+            .await
+            .unwrap();
+        // The newest ban (a manual `ban 2h`) is the one /unban reverses first.
+        let latest = latest_reversible(&mut conn, -1, 7, "ban")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(latest.action, "ban 2h");
+        assert!(latest_reversible(&mut conn, -1, 7, "kick")
+            .await
+            .unwrap()
+            .is_none());
+        undo_violation(&mut conn, latest.id, 9, 140).await.unwrap();
+        assert_eq!(
+            latest_reversible(&mut conn, -1, 7, "ban")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            auto_ban
+        );
+        undo_violation(&mut conn, auto_ban, 9, 150).await.unwrap();
+        let mut reversal = logged("adpack", "unban", Some(9), 150);
+        reversal.reverses_id = Some(auto_ban);
+        let reversal_id = record_action(&mut conn, &reversal).await.unwrap();
+        assert_eq!(
+            log_row(&mut conn, reversal_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .reverses_id,
+            Some(auto_ban)
+        );
+        mark_failed(&mut conn, reversal_id).await.unwrap();
+        let rows = recent_log(&mut conn, -1, 2).await.unwrap();
+        assert_eq!(rows[0].id, reversal_id);
+        assert_eq!(rows[0].outcome, "failed");
+        // Automatic entries only, since `since`; reversals and admins' actions are not hits.
+        let stats = rule_stats(&mut conn, -1, 50).await.unwrap();
+        assert_eq!(
+            stats,
+            vec![("adpack".to_string(), 2, 1), ("link".to_string(), 1, 0)]
+        );
+    }
+
+    #[sqlx::test]
+    async fn a_message_is_reported_once_and_decided_once(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let id = add_report(&mut conn, -1, 42, 7, 8, "ad", 100)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(add_report(&mut conn, -1, 42, 7, 9, "ad", 101)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(decide_report(&mut conn, id, "banned", 1, 102)
+            .await
+            .unwrap());
+        assert!(!decide_report(&mut conn, id, "dismissed", 1, 103)
+            .await
+            .unwrap());
+        assert_eq!(
+            get_report(&mut conn, id).await.unwrap().unwrap().status,
+            "banned"
+        );
+        set_log_channel(&mut conn, -1, Some(-1_009), 1, 100)
+            .await
+            .unwrap();
+        assert_eq!(log_channel(&mut conn, -1).await.unwrap(), Some(-1_009));
+        set_log_channel(&mut conn, -1, None, 1, 101).await.unwrap();
+        assert_eq!(log_channel(&mut conn, -1).await.unwrap(), None);
+        add_sample(&mut conn, -1, "spam", "buynow", "spam", Some(1), 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            samples(&mut conn).await.unwrap(),
+            vec![("spam".to_string(), "buynow".to_string())]
+        );
     }
 }

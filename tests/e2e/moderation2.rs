@@ -1,0 +1,495 @@
+//! Moderation II as admins use it: commands by reply, @username and id with every refusal, `/purge` in
+//! batches, reports once per message, `/spam` teaching the classifier, undo teaching ham, `/modlog` per-rule
+//! counts, the log channel mirror, and banning members who post as a channel.
+
+use crate::support::fake_api::{bot_admin_member, bot_user, Failure};
+use crate::support::harness::{TestBot, WAIT};
+use crate::support::updates::*;
+use groupops::features::moderation::classifier::Model;
+use groupops::features::moderation::normalize::normalize;
+use serde_json::{json, Value};
+
+const GROUP: i64 = -100_888;
+const OWNER: i64 = 1_101;
+const HELPER: i64 = 1_202;
+const MIA: i64 = 2_303;
+const NEWBIE: i64 = 3_404;
+const CHANNEL: i64 = -100_555;
+
+fn owner() -> Value {
+    user_with(OWNER, "Olivia", Some("olivia"), Some("en"))
+}
+
+fn helper() -> Value {
+    user_with(HELPER, "Hank", Some("hank"), None)
+}
+
+fn mia() -> Value {
+    user_with(MIA, "Mia", Some("mia_here"), None)
+}
+
+fn newbie() -> Value {
+    user(NEWBIE, "Ned")
+}
+
+/// An admin who may delete messages but not restrict members.
+fn helper_without_restrict() -> Value {
+    json!({
+        "status": "administrator",
+        "user": helper(),
+        "can_be_edited": false,
+        "is_anonymous": false,
+        "can_manage_chat": true,
+        "can_delete_messages": true,
+        "can_manage_video_chats": false,
+        "can_restrict_members": false,
+        "can_promote_members": false,
+        "can_change_info": false,
+        "can_invite_users": true,
+        "can_post_stories": false,
+        "can_edit_stories": false,
+        "can_delete_stories": false,
+        "can_pin_messages": false,
+        "can_manage_topics": false,
+    })
+}
+
+/// A group whose admins are the owner, a helper without the restrict right and the bot; Mia has posted
+/// (so @mia_here is known) and the newbie has just joined. The entry gate and welcomes are off.
+async fn group() -> TestBot {
+    group_with(&[]).await
+}
+
+async fn group_with(env: &[(&str, &str)]) -> TestBot {
+    let mut env = env.to_vec();
+    env.push(("GROUPOPS_WELCOME__CAPTCHA", "off"));
+    let bot = TestBot::start_with(&env).await;
+    bot.api.set_admins(
+        GROUP,
+        vec![
+            member(owner(), "creator"),
+            helper_without_restrict(),
+            bot_admin_member(),
+        ],
+    );
+    bot.push(group_message(GROUP, owner(), "/welcome off"));
+    bot.push(group_message(GROUP, mia(), "hi all"));
+    bot.push(new_members(GROUP, newbie(), vec![newbie()]));
+    bot.wait_texts(GROUP, 1).await;
+    bot.settle().await;
+    bot.api.clear_calls();
+    bot
+}
+
+/// Sends `text` from `from` and returns the texts the bot sent to the group in answer.
+async fn say(bot: &TestBot, from: Value, text: &str) -> String {
+    command(bot, group_message(GROUP, from, text)).await
+}
+
+async fn command(bot: &TestBot, update: Value) -> String {
+    let before = bot.texts_to(GROUP).len();
+    bot.push(update);
+    let texts = bot.wait_texts(GROUP, before + 1).await;
+    bot.settle().await;
+    texts[before..].join("\n")
+}
+
+fn mias_post() -> Value {
+    group_message(GROUP, mia(), "look at this")
+}
+
+#[tokio::test]
+async fn ban_works_by_reply_username_and_id_and_refuses_every_rule() {
+    let bot = group().await;
+    // Non-admins and admins without the right are refused; nothing happens.
+    let text = say(&bot, mia(), "/ban @olivia").await;
+    assert!(text.contains("只有群管理员"), "{text}");
+    let text = say(&bot, helper(), "/ban @mia_here").await;
+    assert!(text.contains("管理权限"), "the missing right: {text}");
+    // Admins and the bot are not targets; unknown names and missing targets are explained.
+    let text = say(&bot, owner(), "/ban @hank").await;
+    assert!(text.contains("管理员"), "{text}");
+    let bots_message = group_message(GROUP, bot_user(), "I am the bot");
+    let text = command(
+        &bot,
+        reply_to(group_message(GROUP, owner(), "/ban"), bots_message),
+    )
+    .await;
+    assert!(text.contains("自己"), "{text}");
+    let text = say(&bot, owner(), "/ban @nobody_here").await;
+    assert!(text.contains("nobody_here"), "{text}");
+    let text = say(&bot, owner(), "/ban").await;
+    assert!(text.contains("/ban"), "usage: {text}");
+    assert!(bot.api.calls("banChatMember").is_empty());
+    // By reply, by @username with a duration and reason, by id.
+    let text = command(
+        &bot,
+        reply_to(group_message(GROUP, owner(), "/ban ads"), mias_post()),
+    )
+    .await;
+    assert!(text.contains("Mia") && text.contains("ads"), "{text}");
+    let text = say(&bot, owner(), "/ban @mia_here 2h flooding").await;
+    assert!(text.contains("flooding"), "{text}");
+    let text = say(&bot, owner(), &format!("/ban {NEWBIE}")).await;
+    assert!(
+        text.contains(&NEWBIE.to_string()) || text.contains("Ned"),
+        "{text}"
+    );
+    let bans = bot.api.wait_for("banChatMember", 3, WAIT).await;
+    assert_eq!(bans[0].params["user_id"], MIA);
+    assert_eq!(bans[1].params["user_id"], MIA);
+    assert!(bans[1].params["until_date"].as_i64().unwrap() > 0, "2h ban");
+    assert_eq!(bans[2].params["user_id"], NEWBIE);
+    // Unban lifts only a ban and is linked to the ban it reverses.
+    say(&bot, owner(), "/unban @mia_here").await;
+    let unbans = bot.api.wait_for("unbanChatMember", 1, WAIT).await;
+    assert_eq!(unbans[0].params["user_id"], MIA);
+    assert_eq!(unbans[0].params["only_if_banned"], true);
+    let reversed: Option<i64> = sqlx::query_scalar(
+        "SELECT reverses_id FROM moderation_violations WHERE chat_id = ? AND action = 'unban'",
+    )
+    .bind(GROUP)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert!(reversed.is_some(), "the unban names the ban it reverses");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_bot_names_the_right_it_lacks() {
+    let bot = TestBot::start_with(&[("GROUPOPS_WELCOME__CAPTCHA", "off")]).await;
+    let weak_bot = json!({
+        "status": "administrator",
+        "user": bot_user(),
+        "can_be_edited": false,
+        "is_anonymous": false,
+        "can_manage_chat": true,
+        "can_delete_messages": true,
+        "can_manage_video_chats": false,
+        "can_restrict_members": false,
+        "can_promote_members": false,
+        "can_change_info": false,
+        "can_invite_users": false,
+        "can_post_stories": false,
+        "can_edit_stories": false,
+        "can_delete_stories": false,
+        "can_pin_messages": false,
+        "can_manage_topics": false,
+    });
+    bot.api
+        .set_admins(GROUP, vec![member(owner(), "creator"), weak_bot]);
+    bot.push(group_message(GROUP, mia(), "hi"));
+    bot.settle().await;
+    let text = say(&bot, owner(), "/mute @mia_here 1h").await;
+    assert!(text.contains("请授予我"), "{text}");
+    assert!(bot.api.calls("restrictChatMember").is_empty());
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn mute_kick_warn_and_approve_work_by_reply_username_and_id() {
+    let bot = group_with(&[("GROUPOPS_MODERATION__WARN_LIMIT", "2")]).await;
+    let text = say(&bot, helper(), "/mute @mia_here").await;
+    assert!(text.contains("管理权限"), "{text}");
+    command(
+        &bot,
+        reply_to(group_message(GROUP, owner(), "/mute 30m"), mias_post()),
+    )
+    .await;
+    let mutes = bot.api.wait_for("restrictChatMember", 1, WAIT).await;
+    assert_eq!(mutes[0].params["user_id"], MIA);
+    assert!(mutes[0].params["until_date"].as_i64().unwrap() > 0);
+    say(&bot, owner(), "/unmute @mia_here").await;
+    let unmutes = bot.api.wait_for("restrictChatMember", 2, WAIT).await;
+    assert_eq!(unmutes[1].params["permissions"]["can_send_messages"], true);
+    say(&bot, owner(), &format!("/kick {NEWBIE}")).await;
+    let kicked = bot.api.wait_for("unbanChatMember", 1, WAIT).await;
+    assert_eq!(kicked[0].params["user_id"], NEWBIE);
+    assert_eq!(kicked[0].params["only_if_banned"], true);
+    // Warnings count, can be taken back, and the limit bans.
+    let text = say(&bot, owner(), "/warn @mia_here rude").await;
+    assert!(text.contains("1/2"), "{text}");
+    let text = say(&bot, owner(), "/unwarn @mia_here").await;
+    assert!(text.contains('0'), "{text}");
+    let text = say(&bot, owner(), "/warns @mia_here").await;
+    assert!(text.contains('0'), "{text}");
+    say(&bot, owner(), "/warn @mia_here").await;
+    assert!(
+        bot.api.calls("banChatMember").len() == 1,
+        "only the kick so far"
+    );
+    let text = say(&bot, owner(), &format!("/warn {MIA}")).await;
+    assert!(text.contains("封禁"), "{text}");
+    let bans = bot.api.wait_for("banChatMember", 2, WAIT).await;
+    assert_eq!(bans[1].params["user_id"], MIA);
+    // Approval by username and id, and its refusals.
+    let text = say(&bot, mia(), "/approve @mia_here").await;
+    assert!(text.contains("只有群管理员"), "{text}");
+    let text = say(&bot, owner(), "/approve @mia_here").await;
+    assert!(text.contains("认证"), "{text}");
+    let text = say(&bot, owner(), &format!("/approve {MIA}")).await;
+    assert!(text.contains("已经"), "{text}");
+    let text = say(&bot, owner(), "/unapprove @mia_here").await;
+    assert!(text.contains("取消"), "{text}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn purge_deletes_in_batches_of_a_hundred_within_48_hours() {
+    let bot = group().await;
+    let mut first = mias_post();
+    let mut cmd = group_message(GROUP, owner(), "/purge");
+    let last_id = cmd["message"]["message_id"].as_i64().unwrap() + 1_000;
+    cmd["message"]["message_id"] = json!(last_id);
+    first["message"]["message_id"] = json!(last_id - 250);
+    // Only admins with the delete right.
+    let text = command(
+        &bot,
+        reply_to(group_message(GROUP, mia(), "/purge"), first.clone()),
+    )
+    .await;
+    assert!(text.contains("只有群管理员"), "{text}");
+    let before = bot.texts_to(GROUP).len();
+    bot.push(reply_to(cmd, first));
+    let calls = bot.api.wait_for("deleteMessages", 3, WAIT).await;
+    let sizes: Vec<usize> = calls
+        .iter()
+        .map(|c| c.params["message_ids"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes, vec![100, 100, 51]);
+    let texts = bot.wait_texts(GROUP, before + 1).await;
+    assert!(texts.last().unwrap().contains("251"), "{texts:?}");
+    // Older than 48 hours: refused.
+    let mut old = mias_post();
+    old["message"]["date"] = json!(now() - 3 * 86_400);
+    let text = command(&bot, reply_to(group_message(GROUP, owner(), "/purge"), old)).await;
+    assert!(text.contains("48"), "{text}");
+    assert_eq!(bot.api.calls("deleteMessages").len(), 3);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_is_reported_once_and_a_confirmed_report_bans_and_teaches_spam() {
+    let bot = group().await;
+    let post = group_message(GROUP, newbie(), "私人订制旅游线路，低价出游");
+    let post_id = post["message"]["message_id"].as_i64().unwrap();
+    let text = command(
+        &bot,
+        reply_to(group_message(GROUP, mia(), "/report"), post.clone()),
+    )
+    .await;
+    assert!(text.contains("举报"), "{text}");
+    let sends = bot.api.calls("sendMessage");
+    let report = sends.last().unwrap();
+    let buttons: Vec<String> = report.params["reply_markup"]["inline_keyboard"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["callback_data"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(buttons.len(), 3);
+    let again = command(
+        &bot,
+        reply_to(group_message(GROUP, owner(), "/report"), post.clone()),
+    )
+    .await;
+    assert!(again.contains("已经被举报"), "{again}");
+    let ban = buttons.iter().find(|b| b.starts_with("mod:rban:")).unwrap();
+    // A member cannot decide; the owner bans.
+    bot.push(callback(GROUP, mia(), 1, ban));
+    bot.settle().await;
+    assert!(bot.api.calls("banChatMember").is_empty());
+    bot.push(callback(GROUP, owner(), 1, ban));
+    let bans = bot.api.wait_for("banChatMember", 1, WAIT).await;
+    assert_eq!(bans[0].params["user_id"], NEWBIE);
+    let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted[0].params["message_id"], post_id);
+    bot.settle().await;
+    let learned: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM moderation_classifier_samples WHERE label = 'spam' AND source = 'report'",
+    )
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(learned, 1);
+    bot.push(callback(GROUP, owner(), 1, ban));
+    bot.settle().await;
+    assert_eq!(bot.api.calls("banChatMember").len(), 1, "decided once");
+    bot.stop().await;
+}
+
+const NOVEL_SPAM: &str = "高仿名牌手表批发，一件代发，支持验货";
+const SIMILAR_SPAM: &str = "名牌手表高仿批发，一件代发支持验货";
+
+#[tokio::test]
+async fn spam_teaches_the_classifier_undo_teaches_ham_and_modlog_counts_per_rule() {
+    assert!(
+        Model::shipped().score(&normalize(SIMILAR_SPAM).squashed) < 0.9,
+        "the shipped samples alone do not catch it"
+    );
+    let bot = group().await;
+    // A newcomer's first copy stays: no rule and the classifier does not know it yet.
+    bot.push(group_message(GROUP, newbie(), SIMILAR_SPAM));
+    bot.settle().await;
+    assert!(bot.api.calls("deleteMessage").is_empty());
+    // /spam by reply: deleted, banned, learned.
+    let spam = group_message(GROUP, mia(), NOVEL_SPAM);
+    let spam_id = spam["message"]["message_id"].as_i64().unwrap();
+    let text = say(&bot, helper(), "/spam").await;
+    assert!(text.contains("管理权限"), "{text}");
+    let text = command(&bot, reply_to(group_message(GROUP, owner(), "/spam"), spam)).await;
+    assert!(text.contains("学习"), "{text}");
+    let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted[0].params["message_id"], spam_id);
+    bot.api.wait_for("banChatMember", 1, WAIT).await;
+    // Now the newcomer's similar message is removed by the classifier.
+    let again = group_message(GROUP, newbie(), SIMILAR_SPAM);
+    let again_id = again["message"]["message_id"].as_i64().unwrap();
+    bot.push(again);
+    let deleted = bot.api.wait_for("deleteMessage", 2, WAIT).await;
+    assert_eq!(deleted[1].params["message_id"], again_id);
+    let (violation, rule): (i64, String) = sqlx::query_as(
+        "SELECT id, rule FROM moderation_violations WHERE user_id = ? AND actor_id IS NULL",
+    )
+    .bind(NEWBIE)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(rule, "classifier");
+    // An admin's undo teaches ham and is linked to the action.
+    bot.push(callback(
+        GROUP,
+        owner(),
+        1,
+        &format!("mod:undo:{violation}"),
+    ));
+    bot.settle().await;
+    let (ham, linked): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM moderation_classifier_samples WHERE label = 'ham' AND source = 'undo'),
+                (SELECT COUNT(*) FROM moderation_violations WHERE action = 'undo' AND reverses_id = ?)",
+    )
+    .bind(violation)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!((ham, linked), (1, 1));
+    // /modlog: the latest actions and per rule hits and undos.
+    let text = say(&bot, mia(), "/modlog").await;
+    assert!(text.contains("只有群管理员"), "{text}");
+    let text = say(&bot, owner(), "/modlog 5").await;
+    assert!(
+        text.contains("classifier：命中 1 次，撤销 1 次（误判率 100%）"),
+        "{text}"
+    );
+    assert!(text.contains("undo"), "{text}");
+    let text = say(&bot, owner(), "/modlog many").await;
+    assert!(text.contains("/modlog"), "{text}");
+    // What was learned survives a restart.
+    let bot = bot.restart().await;
+    let samples: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM moderation_classifier_samples")
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert_eq!(samples, 2);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn setlog_checks_the_channel_and_mirrors_every_action() {
+    let bot = group().await;
+    let text = say(&bot, helper(), "/setlog -100999").await;
+    assert!(text.contains("管理权限"), "change info is needed: {text}");
+    let text = say(&bot, owner(), "/setlog nowhere").await;
+    assert!(text.contains("/setlog"), "{text}");
+    bot.api.fail_next(
+        "sendMessage",
+        1,
+        Failure::Forbidden("Forbidden: bot is not a member".into()),
+    );
+    let text = say(&bot, owner(), "/setlog -100999").await;
+    assert!(text.contains("无法"), "{text}");
+    let text = say(&bot, owner(), "/setlog -100999").await;
+    assert!(text.contains("-100999"), "{text}");
+    say(&bot, owner(), "/ban @mia_here").await;
+    let mirrored = bot.texts_to(-100_999);
+    assert_eq!(mirrored.len(), 2, "{mirrored:?}");
+    assert!(
+        mirrored[1].contains("ban") && mirrored[1].contains(&MIA.to_string()),
+        "{mirrored:?}"
+    );
+    // Automatic actions are mirrored too.
+    bot.push(group_message(
+        GROUP,
+        newbie(),
+        "兼职刷单，日结300，名额有限",
+    ));
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    bot.settle().await;
+    assert_eq!(bot.texts_to(-100_999).len(), 3);
+    let text = say(&bot, owner(), "/setlog off").await;
+    assert!(text.contains("停止"), "{text}");
+    bot.stop().await;
+}
+
+fn channel_post(text: &str) -> Value {
+    let from = json!({"id": 136_817_688, "is_bot": true, "first_name": "Channel", "username": "Channel_Bot"});
+    let mut update = group_message(GROUP, from, text);
+    update["message"]["sender_chat"] =
+        json!({"id": CHANNEL, "type": "channel", "title": "Ads Channel"});
+    update
+}
+
+#[tokio::test]
+async fn members_posting_as_a_channel_are_banned_with_ban_chat_sender_chat() {
+    let bot = group().await;
+    let text = command(
+        &bot,
+        reply_to(group_message(GROUP, owner(), "/ban"), channel_post("hello")),
+    )
+    .await;
+    assert!(text.contains("Ads Channel"), "{text}");
+    let banned = bot.api.wait_for("banChatSenderChat", 1, WAIT).await;
+    assert_eq!(banned[0].params["sender_chat_id"], CHANNEL);
+    assert!(bot.api.calls("banChatMember").is_empty());
+    // An automatic ban of a channel's ad uses the same call.
+    say(&bot, owner(), "/ladder ban").await;
+    let ad = channel_post("兼职刷单，日结300，名额有限");
+    let ad_id = ad["message"]["message_id"].as_i64().unwrap();
+    bot.push(ad);
+    let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted[0].params["message_id"], ad_id);
+    let banned = bot.api.wait_for("banChatSenderChat", 2, WAIT).await;
+    assert_eq!(banned[1].params["sender_chat_id"], CHANNEL);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn unbanning_an_automatic_ban_teaches_ham_and_reverses_it() {
+    let bot = group().await;
+    say(&bot, owner(), "/ladder ban").await;
+    bot.push(group_message(
+        GROUP,
+        newbie(),
+        "兼职刷单，日结300，名额有限",
+    ));
+    bot.api.wait_for("banChatMember", 1, WAIT).await;
+    bot.settle().await;
+    let text = say(&bot, owner(), &format!("/unban {NEWBIE}")).await;
+    assert!(text.contains("重新加入"), "{text}");
+    let unbans = bot.api.wait_for("unbanChatMember", 1, WAIT).await;
+    assert_eq!(unbans[0].params["user_id"], NEWBIE);
+    assert_eq!(unbans[0].params["only_if_banned"], true);
+    let (ham, reversed, undone): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM moderation_classifier_samples WHERE label = 'ham' AND source = 'unban'),
+                (SELECT COUNT(*) FROM moderation_violations r JOIN moderation_violations o
+                   ON r.reverses_id = o.id WHERE r.action = 'unban' AND o.actor_id IS NULL),
+                (SELECT COUNT(*) FROM moderation_violations WHERE undone_by = ?)",
+    )
+    .bind(OWNER)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!((ham, reversed, undone), (1, 1, 1));
+    bot.stop().await;
+}
