@@ -5,12 +5,14 @@
 //!
 //! Memory is bounded by `routing.max_pending`: every routed update holds a permit until its handler is
 //! done, and when all permits are out, [`Router::route`] waits, which pauses polling (Telegram keeps the
-//! updates meanwhile). Below that bound a flooded chat only lengthens its own shard's queue; the other shards
-//! keep running.
+//! updates meanwhile). One chat may hold at most `routing.max_pending_per_chat` of those permits: beyond
+//! that, the flooded chat's further updates are dropped and counted (logged once per flood), so a single
+//! group can lengthen only its own shard's queue and can never pause polling for every other group.
 
 use futures::future::BoxFuture;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use teloxide::types::Update;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
@@ -21,6 +23,42 @@ pub type UpdateFn = Arc<dyn Fn(Update) -> BoxFuture<'static, ()> + Send + Sync>;
 struct Routed {
     update: Update,
     _permit: OwnedSemaphorePermit,
+    _slot: ChatSlot,
+}
+
+/// What the router knows about one chat with updates waiting or in progress.
+#[derive(Default)]
+struct ChatBacklog {
+    pending: usize,
+    dropped: u64,
+}
+
+/// The chats with updates waiting or in progress; a chat leaves the map when its last update is done.
+type Backlogs = Arc<Mutex<HashMap<i64, ChatBacklog>>>;
+
+/// One update's place in its chat's backlog, given back when the update has been handled.
+struct ChatSlot {
+    chat: i64,
+    backlogs: Backlogs,
+}
+
+impl Drop for ChatSlot {
+    fn drop(&mut self) {
+        let mut backlogs = self.backlogs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(backlog) = backlogs.get_mut(&self.chat) {
+            backlog.pending -= 1;
+            if backlog.pending == 0 {
+                if backlog.dropped > 0 {
+                    tracing::info!(
+                        chat = self.chat,
+                        dropped = backlog.dropped,
+                        "flooded chat caught up; its dropped updates were not handled"
+                    );
+                }
+                backlogs.remove(&self.chat);
+            }
+        }
+    }
 }
 
 /// Counters of the router.
@@ -30,20 +68,29 @@ pub struct RouterStats {
     pub routed: AtomicU64,
     /// Updates whose handling finished.
     pub handled: AtomicU64,
+    /// Updates dropped because their chat already had `max_pending_per_chat` updates waiting.
+    pub dropped: AtomicU64,
 }
 
 /// The fixed pool of shard tasks.
 pub struct Router {
     shards: Vec<mpsc::UnboundedSender<Routed>>,
     permits: Arc<Semaphore>,
+    backlogs: Backlogs,
+    max_per_chat: usize,
     tasks: Vec<JoinHandle<()>>,
     stats: Arc<RouterStats>,
 }
 
 impl Router {
     /// Starts `shards` tasks that run `handle` for each update, with at most `max_pending` updates waiting
-    /// or in progress over all of them.
-    pub fn start(shards: usize, max_pending: usize, handle: UpdateFn) -> Router {
+    /// or in progress over all of them and at most `max_per_chat` of one chat.
+    pub fn start(
+        shards: usize,
+        max_pending: usize,
+        max_per_chat: usize,
+        handle: UpdateFn,
+    ) -> Router {
         let stats = Arc::new(RouterStats::default());
         let mut senders = Vec::with_capacity(shards);
         let mut tasks = Vec::with_capacity(shards);
@@ -62,30 +109,61 @@ impl Router {
         Router {
             shards: senders,
             permits: Arc::new(Semaphore::new(max_pending)),
+            backlogs: Backlogs::default(),
+            max_per_chat,
             tasks,
             stats,
         }
     }
 
     /// Hands an update to its chat's shard, waiting first if `max_pending` updates are already in the pool.
+    /// An update of a chat that already has `max_per_chat` updates in the pool is dropped and counted.
     pub async fn route(&self, update: Update) {
+        let chat = routing_key(&update);
+        let Some(slot) = self.take_slot(chat) else {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
         let permit = self
             .permits
             .clone()
             .acquire_owned()
             .await
             .expect("router semaphore is never closed");
-        let shard = shard_of(routing_key(&update), self.shards.len());
+        let shard = shard_of(chat, self.shards.len());
         self.stats.routed.fetch_add(1, Ordering::Relaxed);
         if self.shards[shard]
             .send(Routed {
                 update,
                 _permit: permit,
+                _slot: slot,
             })
             .is_err()
         {
             tracing::error!(shard, "shard task is gone; update dropped");
         }
+    }
+
+    /// Takes a place in `chat`'s backlog, or `None` when the chat is at its cap.
+    fn take_slot(&self, chat: i64) -> Option<ChatSlot> {
+        let mut backlogs = self.backlogs.lock().unwrap_or_else(|e| e.into_inner());
+        let backlog = backlogs.entry(chat).or_default();
+        if backlog.pending >= self.max_per_chat {
+            if backlog.dropped == 0 {
+                tracing::warn!(
+                    chat,
+                    waiting = backlog.pending,
+                    "chat is flooding faster than it is handled; dropping its updates until it catches up"
+                );
+            }
+            backlog.dropped += 1;
+            return None;
+        }
+        backlog.pending += 1;
+        Some(ChatSlot {
+            chat,
+            backlogs: self.backlogs.clone(),
+        })
     }
 
     /// The router's counters.
@@ -136,5 +214,84 @@ mod tests {
         let (min, max) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
         assert!(*min > 100 && *max < 220, "uneven spread: {min}..{max}");
         assert_eq!(shard_of(-42, shards), shard_of(-42, shards));
+    }
+
+    fn update(chat: i64, id: u32) -> Update {
+        let text = format!(
+            r#"{{"update_id": {id}, "message": {{"message_id": {id}, "date": 0,
+                "chat": {{"id": {chat}, "type": "supergroup", "title": "G"}},
+                "from": {{"id": 5, "is_bot": false, "first_name": "A"}}, "text": "hi"}}}}"#
+        );
+        serde_json::from_str(&text).expect("a valid update")
+    }
+
+    #[tokio::test]
+    async fn a_flooded_chat_is_capped_while_other_chats_go_on() {
+        let shards = 4;
+        let flooded = -100i64;
+        let quiet = (1..1_000i64)
+            .map(|n| flooded - n)
+            .find(|&c| shard_of(c, shards) != shard_of(flooded, shards))
+            .expect("another shard");
+        // The flooded chat's handler waits for a permit per update, so its backlog stays put.
+        let release = Arc::new(Semaphore::new(0));
+        let handled = Arc::new(Mutex::new(Vec::new()));
+        let handle: UpdateFn = {
+            let release = release.clone();
+            let handled = handled.clone();
+            Arc::new(move |update: Update| {
+                let release = release.clone();
+                let handled = handled.clone();
+                Box::pin(async move {
+                    let chat = update.chat().map(|c| c.id.0).unwrap_or_default();
+                    if chat == flooded {
+                        release.acquire().await.expect("open").forget();
+                    }
+                    handled.lock().unwrap().push((chat, update.id.0));
+                })
+            })
+        };
+        let router = Router::start(shards, 100, 3, handle);
+        for id in 0..10 {
+            router.route(update(flooded, id)).await;
+        }
+        router.route(update(quiet, 100)).await;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !handled.lock().unwrap().contains(&(quiet, 100)) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the quiet chat waited behind the flooded one"
+            );
+            tokio::task::yield_now().await;
+        }
+        let stats = router.stats();
+        assert_eq!(
+            stats.dropped.load(Ordering::Relaxed),
+            7,
+            "three kept, seven dropped"
+        );
+        release.add_permits(3);
+        while handled.lock().unwrap().len() < 4 {
+            assert!(tokio::time::Instant::now() < deadline, "the backlog drains");
+            tokio::task::yield_now().await;
+        }
+        // Once its backlog has been handled, the chat's updates are taken again.
+        release.add_permits(1);
+        router.route(update(flooded, 20)).await;
+        router.close().await;
+        let flooded_ids: Vec<u32> = handled
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(chat, _)| *chat == flooded)
+            .map(|(_, id)| *id)
+            .collect();
+        assert_eq!(
+            flooded_ids,
+            vec![0, 1, 2, 20],
+            "the first three in order, then the new one"
+        );
+        assert_eq!(stats.dropped.load(Ordering::Relaxed), 7);
+        assert_eq!(stats.handled.load(Ordering::Relaxed), 5);
     }
 }
