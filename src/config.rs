@@ -191,6 +191,9 @@ pub struct RoutingSettings {
     pub shards: usize,
     /// Updates received but not yet handled, over all shards. When reached, polling waits.
     pub max_pending: usize,
+    /// Updates of one chat waiting or in progress. Beyond it that chat's further updates are dropped and
+    /// counted, so one flooded group can never take every pending slot and pause polling for all groups.
+    pub max_pending_per_chat: usize,
 }
 
 impl Default for RoutingSettings {
@@ -198,6 +201,7 @@ impl Default for RoutingSettings {
         Self {
             shards: 128,
             max_pending: 10_000,
+            max_pending_per_chat: 1_000,
         }
     }
 }
@@ -218,6 +222,14 @@ pub struct LimitSettings {
     pub max_retries: u32,
     /// Largest `retry_after` obeyed; longer waits are clamped to this.
     pub max_retry_after: Dur,
+    /// Extra time added to every window, so a send that reaches Telegram a little later than it left still
+    /// falls outside the window Telegram counts for the oldest send.
+    pub window_margin: Dur,
+    /// Sends and edits that may wait for one chat's budget; further ones are refused and counted.
+    pub max_queued_per_chat: usize,
+    /// Immediate requests (deletes, bans, restricts, button answers) waiting or on the wire; further ones
+    /// are refused and counted.
+    pub max_immediate_pending: usize,
 }
 
 impl Default for LimitSettings {
@@ -238,6 +250,9 @@ impl Default for LimitSettings {
             concurrency: 32,
             max_retries: 5,
             max_retry_after: Dur::secs(300),
+            window_margin: Dur::millis(100),
+            max_queued_per_chat: 200,
+            max_immediate_pending: 20_000,
         }
     }
 }
@@ -387,8 +402,17 @@ impl Config {
         if self.routing.max_pending < self.routing.shards {
             return bad("routing.max_pending", "must be at least routing.shards");
         }
+        if self.routing.max_pending_per_chat == 0 {
+            return bad("routing.max_pending_per_chat", "must be at least 1");
+        }
         if self.limits.concurrency == 0 {
             return bad("limits.concurrency", "must be at least 1");
+        }
+        if self.limits.max_queued_per_chat == 0 || self.limits.max_immediate_pending == 0 {
+            return bad(
+                "limits.max_queued_per_chat",
+                "max_queued_per_chat and max_immediate_pending must be at least 1",
+            );
         }
         if self.activity.flush_events == 0 || self.activity.channel_capacity == 0 {
             return bad(

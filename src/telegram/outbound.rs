@@ -6,7 +6,13 @@
 //!   (`limits.global`) all have room. A scheduler task decides; the HTTP calls run in their own tasks, so a
 //!   slow call never holds up other chats and no shard ever waits for a send.
 //! - Deletes, bans, restricts and callback answers ("immediate" requests) are not budgeted by Telegram and
-//!   go out at once.
+//!   go out at once, at most `limits.concurrency` on the wire. A 429 on one of them pauses every immediate
+//!   request of the same chat until `retry_after` has passed, so a burst of deletes does not spend its
+//!   retries hammering a chat Telegram has asked us to leave alone. At most `limits.max_immediate_pending`
+//!   wait or run at once; beyond that they are refused and counted.
+//! - Every window is lengthened by `limits.window_margin`, so a send that reaches Telegram a little later
+//!   than it left cannot land inside the window Telegram counts. A chat holds at most
+//!   `limits.max_queued_per_chat` waiting sends; further ones are refused, counted and logged once.
 //! - One chat has at most one budgeted request on the wire at a time, so its messages arrive in the order
 //!   they were queued.
 //! - A 429 answer puts the request back at the head of its chat's queue and pauses that chat for
@@ -147,8 +153,10 @@ pub struct OutboundStats {
     pub sent: AtomicU64,
     /// 429 answers received.
     pub rate_limited: AtomicU64,
-    /// Requests refused because their chat's queue was full.
+    /// Requests refused because their chat's queue (or the immediate pool) was full.
     pub refused: AtomicU64,
+    /// Immediate requests waiting or on the wire.
+    pub immediate_pending: AtomicUsize,
     /// Longest wait in the queue so far, in milliseconds.
     pub max_wait_ms: AtomicU64,
 }
@@ -160,7 +168,58 @@ pub struct Outbound {
     tx: mpsc::UnboundedSender<Command>,
     settings: Arc<LimitSettings>,
     stats: Arc<OutboundStats>,
-    immediate: Arc<Semaphore>,
+    immediate: Arc<Immediate>,
+}
+
+/// The shared state of immediate requests: how many may be on the wire, and which chats Telegram has asked
+/// us to pause.
+struct Immediate {
+    permits: Semaphore,
+    paused: std::sync::Mutex<HashMap<i64, Instant>>,
+    idle: tokio::sync::Notify,
+}
+
+impl Immediate {
+    /// When `chat`'s pause ends, if it is paused now.
+    fn paused_until(&self, chat: i64, now: Instant) -> Option<Instant> {
+        let mut paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        match paused.get(&chat) {
+            Some(&until) if until > now => Some(until),
+            Some(_) => {
+                paused.remove(&chat);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Pauses `chat` until `until` (a later pause already set is kept).
+    fn pause(&self, chat: i64, until: Instant) {
+        let mut paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = paused.entry(chat).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+
+    /// Waits until `chat` is not paused.
+    async fn wait_unpaused(&self, chat: i64) {
+        while let Some(until) = self.paused_until(chat, Instant::now()) {
+            tokio::time::sleep_until(until).await;
+        }
+    }
+}
+
+/// Counts one immediate request as pending until it is dropped.
+struct ImmediateGuard {
+    stats: Arc<OutboundStats>,
+    immediate: Arc<Immediate>,
+}
+
+impl Drop for ImmediateGuard {
+    fn drop(&mut self) {
+        if self.stats.immediate_pending.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.immediate.idle.notify_waiters();
+        }
+    }
 }
 
 /// A text message to send.
@@ -222,6 +281,7 @@ impl Outbound {
         let settings = Arc::new(settings.clone());
         let scheduler = Scheduler {
             bot: bot.clone(),
+            rates: Rates::with_margin(&settings),
             settings: settings.clone(),
             stats: stats.clone(),
             chats: HashMap::new(),
@@ -231,7 +291,11 @@ impl Outbound {
             retry_tx: tx.clone(),
         };
         let handle = tokio::spawn(scheduler.run(rx));
-        let immediate = Arc::new(Semaphore::new(settings.concurrency));
+        let immediate = Arc::new(Immediate {
+            permits: Semaphore::new(settings.concurrency),
+            paused: Default::default(),
+            idle: Default::default(),
+        });
         (
             Outbound {
                 bot,
@@ -266,26 +330,72 @@ impl Outbound {
         pending
     }
 
-    /// Sends an immediate request (delete, ban, restrict, answer a button) at once; a 429 is waited out in
-    /// the request's own task.
+    /// Sends an immediate request (delete, ban, restrict, answer a button) at once. It is not tied to a
+    /// chat, so a 429 pauses only this request; prefer [`Outbound::immediate_in`] when the chat is known.
     pub fn immediate<T, F>(&self, what: &'static str, make: F) -> Pending<T>
     where
         T: Send + 'static,
         F: Fn(&Bot) -> BoxFuture<'static, Result<T, RequestError>> + Send + Sync + 'static,
     {
+        self.immediate_with(None, what, make)
+    }
+
+    /// Sends an immediate request about `chat_id` at once. After a 429, every immediate request of that
+    /// chat waits out the `retry_after` before it is tried (again).
+    pub fn immediate_in<T, F>(&self, chat_id: i64, what: &'static str, make: F) -> Pending<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Bot) -> BoxFuture<'static, Result<T, RequestError>> + Send + Sync + 'static,
+    {
+        self.immediate_with(Some(chat_id), what, make)
+    }
+
+    fn immediate_with<T, F>(&self, chat: Option<i64>, what: &'static str, make: F) -> Pending<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Bot) -> BoxFuture<'static, Result<T, RequestError>> + Send + Sync + 'static,
+    {
         let (job, pending) = self.job(what, make);
+        let waiting = self.stats.immediate_pending.fetch_add(1, Ordering::AcqRel);
+        let guard = ImmediateGuard {
+            stats: self.stats.clone(),
+            immediate: self.immediate.clone(),
+        };
+        if waiting >= self.settings.max_immediate_pending {
+            drop(guard);
+            let refused = self.stats.refused.fetch_add(1, Ordering::Relaxed);
+            if refused.is_power_of_two() {
+                tracing::warn!(
+                    what,
+                    refused = refused + 1,
+                    "too many immediate requests waiting; refused"
+                );
+            }
+            job.give_up(full_error());
+            return pending;
+        }
         let bot = self.bot.clone();
-        let permits = self.immediate.clone();
+        let immediate = self.immediate.clone();
         let stats = self.stats.clone();
         tokio::spawn(async move {
-            let _permit = permits.acquire_owned().await;
+            let _guard = guard;
             let mut job = job;
             loop {
-                match job.attempt(bot.clone()).await {
+                if let Some(chat) = chat {
+                    immediate.wait_unpaused(chat).await;
+                }
+                let outcome = {
+                    let _permit = immediate.permits.acquire().await;
+                    job.attempt(bot.clone()).await
+                };
+                match outcome {
                     Attempt::Done => return,
                     Attempt::RetryAfter(wait, again) => {
                         stats.rate_limited.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(wait).await;
+                        match chat {
+                            Some(chat) => immediate.pause(chat, Instant::now() + wait),
+                            None => tokio::time::sleep(wait).await,
+                        }
                         job = again;
                     }
                 }
@@ -361,25 +471,38 @@ impl Outbound {
 
     /// Deletes one message (immediate).
     pub fn delete(&self, chat_id: i64, message_id: MessageId) -> Pending<teloxide::types::True> {
-        self.immediate("deleteMessage", move |bot| {
+        self.immediate_in(chat_id, "deleteMessage", move |bot| {
             bot.delete_message(ChatId(chat_id), message_id)
                 .send()
                 .boxed()
         })
     }
 
-    /// Waits until the queue is empty or `deadline` passes, then stops taking requests. Returns how many
-    /// queued requests were given up.
+    /// Waits until the queue is empty and every immediate request is done, or `timeout` has passed, then
+    /// stops taking budgeted requests. Returns how many requests were given up or left unfinished.
     pub async fn drain(&self, timeout: Duration) -> usize {
+        let deadline = Instant::now() + timeout;
         let (done, result) = oneshot::channel();
-        if self
-            .tx
-            .send(Command::Drain(Instant::now() + timeout, done))
-            .is_err()
-        {
-            return 0;
+        let given_up = if self.tx.send(Command::Drain(deadline, done)).is_err() {
+            0
+        } else {
+            result.await.unwrap_or(0)
+        };
+        let immediate_done = async {
+            loop {
+                let idle = self.immediate.idle.notified();
+                if self.stats.immediate_pending.load(Ordering::Acquire) == 0 {
+                    return;
+                }
+                idle.await;
+            }
+        };
+        let _ = tokio::time::timeout_at(deadline, immediate_done).await;
+        let unfinished = self.stats.immediate_pending.load(Ordering::Acquire);
+        if unfinished > 0 {
+            tracing::warn!(unfinished, "shutdown: immediate requests still unfinished");
         }
-        result.await.unwrap_or(0)
+        given_up + unfinished
     }
 }
 
@@ -395,6 +518,35 @@ fn no_preview() -> LinkPreviewOptions {
 
 fn closed_error() -> RequestError {
     RequestError::Io(Arc::new(std::io::Error::other("outbound queue closed")))
+}
+
+fn full_error() -> RequestError {
+    RequestError::Io(Arc::new(std::io::Error::other(
+        "outbound queue full; request refused",
+    )))
+}
+
+/// The configured limits with `limits.window_margin` added to each window.
+#[derive(Clone, Copy)]
+struct Rates {
+    per_chat: Rate,
+    per_group: Rate,
+    global: Rate,
+}
+
+impl Rates {
+    fn with_margin(settings: &LimitSettings) -> Rates {
+        let margin = settings.window_margin.get();
+        let widen = |rate: Rate| Rate {
+            count: rate.count,
+            window: rate.window + margin,
+        };
+        Rates {
+            per_chat: widen(settings.per_chat),
+            per_group: widen(settings.per_group),
+            global: widen(settings.global),
+        }
+    }
 }
 
 /// The send times within one sliding window.
@@ -434,10 +586,13 @@ struct ChatQueue {
     scheduled: bool,
     /// A request of this chat is on the wire; the next waits for it, so a chat's messages keep their order.
     busy: bool,
+    /// Requests were refused since the queue was last empty (logged once).
+    overflowed: bool,
 }
 
 struct Scheduler {
     bot: Bot,
+    rates: Rates,
     settings: Arc<LimitSettings>,
     stats: Arc<OutboundStats>,
     chats: HashMap<i64, ChatQueue>,
@@ -457,13 +612,16 @@ impl Scheduler {
             if let Some((deadline, _)) = &draining {
                 let queued = self.stats.queued.load(Ordering::Relaxed);
                 if queued == 0 || now >= *deadline {
-                    let (_, done) = draining.take().expect("checked above");
+                    let (deadline, done) = draining.take().expect("checked above");
                     let dropped = self.give_up_all();
-                    // Wait for requests already on the wire.
-                    let _ = self
-                        .in_flight
-                        .acquire_many(self.settings.concurrency as u32)
-                        .await;
+                    // Wait for requests already on the wire, until the deadline (at least one more second,
+                    // so a request that just left is not cut off).
+                    let _ = tokio::time::timeout_at(
+                        deadline.max(now + Duration::from_secs(1)),
+                        self.in_flight
+                            .acquire_many(self.settings.concurrency as u32),
+                    )
+                    .await;
                     if dropped > 0 {
                         tracing::warn!(dropped, "shutdown: queued messages given up");
                     }
@@ -523,6 +681,23 @@ impl Scheduler {
 
     fn enqueue(&mut self, chat: i64, job: Box<dyn Job>, front: bool) {
         let queue = self.chats.entry(chat).or_default();
+        if !front && queue.jobs.len() >= self.settings.max_queued_per_chat {
+            self.stats.queued.fetch_sub(1, Ordering::Relaxed);
+            self.stats.refused.fetch_add(1, Ordering::Relaxed);
+            if !queue.overflowed {
+                queue.overflowed = true;
+                tracing::warn!(
+                    chat,
+                    waiting = queue.jobs.len(),
+                    "chat's send queue is full; further messages are refused until it drains"
+                );
+            }
+            job.give_up(full_error());
+            return;
+        }
+        if queue.jobs.is_empty() {
+            queue.overflowed = false;
+        }
         if front {
             queue.jobs.push_front(job);
         } else {
@@ -536,7 +711,7 @@ impl Scheduler {
 
     /// Sends every request whose chat, group and global windows have room now; reschedules the rest.
     fn dispatch_ready(&mut self, now: Instant) {
-        let limits = self.settings.clone();
+        let limits = self.rates;
         while let Some(&Reverse((at, chat))) = self.ready.peek() {
             if at > now {
                 break;
@@ -622,15 +797,12 @@ impl Scheduler {
     /// Drops the bookkeeping of chats with nothing queued and no recent sends, so memory follows the
     /// number of recently active chats, not of all chats ever seen.
     fn forget_idle_chats(&mut self, now: Instant) {
-        let longest = self
-            .settings
-            .per_chat
-            .window
-            .max(self.settings.per_group.window);
+        let longest = self.rates.per_chat.window.max(self.rates.per_group.window);
         self.chats.retain(|_, queue| {
             !queue.jobs.is_empty()
                 || queue.scheduled
                 || queue.busy
+                || queue.paused_until.is_some_and(|until| until > now)
                 || !queue.chat_window.idle_since(now, longest)
                 || !queue.group_window.idle_since(now, longest)
         });

@@ -329,3 +329,99 @@ async fn the_binary_stops_cleanly_on_sigterm() {
         "handled updates were confirmed so a restart does not repeat them"
     );
 }
+
+#[tokio::test]
+async fn a_full_chat_queue_refuses_and_counts_instead_of_growing() {
+    let bot = TestBot::start_with(&[
+        ("GROUPOPS_LIMITS__PER_CHAT", "1/1m"),
+        ("GROUPOPS_LIMITS__MAX_QUEUED_PER_CHAT", "5"),
+    ])
+    .await;
+    let pending: Vec<_> = (0..10)
+        .map(|i| {
+            bot.ctx
+                .outbound
+                .send_text(Text::plain(GROUP, format!("queued {i}")))
+        })
+        .collect();
+    // The first goes out at once and five wait for the chat's budget; the last four are refused at once.
+    let mut refused = 0;
+    for message in pending.into_iter().skip(6) {
+        let outcome = tokio::time::timeout(WAIT, message.wait())
+            .await
+            .expect("a refusal does not wait for the budget");
+        assert!(outcome.is_err(), "refused, not sent");
+        refused += 1;
+    }
+    assert_eq!(refused, 4);
+    bot.api.wait_for("sendMessage", 1, WAIT).await;
+    let stats = bot.ctx.outbound.stats();
+    assert_eq!(stats.refused.load(std::sync::atomic::Ordering::Relaxed), 4);
+    assert_eq!(stats.queued.load(std::sync::atomic::Ordering::Relaxed), 5);
+    assert_eq!(sends_to(&bot.api, GROUP).len(), 1);
+    // Another chat is not affected by the full one.
+    bot.ctx
+        .outbound
+        .send_text(Text::plain(-100_778, "elsewhere"))
+        .wait()
+        .await
+        .expect("sent at once");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_429_on_a_delete_pauses_that_chats_deletes_only() {
+    let bot = TestBot::start().await;
+    bot.api
+        .fail_next("deleteMessage", 1, Failure::RetryAfter(1));
+    let first = bot
+        .ctx
+        .outbound
+        .delete(GROUP, teloxide::types::MessageId(1));
+    let stats = bot.ctx.outbound.stats();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while stats
+        .rate_limited
+        .load(std::sync::atomic::Ordering::Relaxed)
+        == 0
+    {
+        assert!(tokio::time::Instant::now() < deadline, "the 429 arrives");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Telegram asked for a pause in this chat: a second delete there waits it out; one elsewhere does not.
+    let second = bot
+        .ctx
+        .outbound
+        .delete(GROUP, teloxide::types::MessageId(2));
+    let elsewhere = bot
+        .ctx
+        .outbound
+        .delete(-100_778, teloxide::types::MessageId(3));
+    elsewhere.wait().await.expect("deleted at once");
+    first.wait().await.expect("deleted after the pause");
+    second.wait().await.expect("deleted after the pause");
+    let calls = bot.api.calls("deleteMessage");
+    assert_eq!(
+        calls.len(),
+        4,
+        "one refused attempt and three deletes: {calls:?}"
+    );
+    let refused_at = calls[0].at;
+    assert!(calls[0].failed);
+    for call in &calls[1..] {
+        assert!(!call.failed);
+        let waited = call.at.duration_since(refused_at);
+        if call.params["chat_id"].as_i64() == Some(GROUP) {
+            assert!(
+                waited >= Duration::from_millis(950),
+                "a delete in the paused chat went out after {waited:?}"
+            );
+        } else {
+            assert!(
+                waited < Duration::from_millis(900),
+                "another chat's delete waited {waited:?}"
+            );
+        }
+    }
+    bot.stop().await;
+}

@@ -28,6 +28,7 @@ max_pending = 1000
 per_chat = "1000/1s"
 per_group = "1000/1s"
 global = "5000/1s"
+max_queued_per_chat = 1000
 [activity]
 flush_interval = "20ms"
 [i18n]
@@ -104,6 +105,7 @@ impl TestBot {
         let options = AppOptions {
             clock: clock.clone(),
             error_hook: Some(hook),
+            handled_hook: None,
         };
         let app = App::build(config, "123456:TEST-TOKEN", options)
             .await
