@@ -81,7 +81,7 @@ async fn router(total: u64) -> Figure {
         counter.fetch_add(1, Ordering::Relaxed);
         Box::pin(async {})
     });
-    let router = Router::start(128, 10_000, handle);
+    let router = Router::start(128, 10_000, 10_000, handle);
     let started = Instant::now();
     for i in 0..total {
         router

@@ -26,11 +26,15 @@ use futures::FutureExt;
 use std::future::Future;
 use std::sync::Arc;
 use teloxide::prelude::*;
+use teloxide::types::{AllowedUpdate, Update};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 mod dispatch;
 mod observe;
+
+/// Called with an update's id once its handling has finished (successfully or not).
+pub type HandledHook = Arc<dyn Fn(u32) + Send + Sync>;
 
 /// Test and embedding hooks; production uses the defaults.
 #[derive(Clone, Default)]
@@ -39,6 +43,8 @@ pub struct AppOptions {
     pub clock: Clock,
     /// Receives every handler failure.
     pub error_hook: Option<ErrorHook>,
+    /// Told about every finished update (the benchmark measures latency with it).
+    pub handled_hook: Option<HandledHook>,
 }
 
 /// A built bot, ready to run.
@@ -49,6 +55,7 @@ pub struct App {
     poller: Poller,
     outbound_task: JoinHandle<()>,
     writer_task: JoinHandle<()>,
+    handled_hook: Option<HandledHook>,
 }
 
 impl App {
@@ -103,6 +110,7 @@ impl App {
             poller,
             outbound_task,
             writer_task,
+            handled_hook: options.handled_hook,
         })
     }
 
@@ -122,6 +130,92 @@ impl App {
         shutdown: impl Future<Output = ()>,
         on_start: impl FnOnce(Arc<RouterStats>),
     ) -> Result<()> {
+        let (parts, update_fn) = self.start().await;
+        let ctx = parts.ctx.clone();
+        let router = Router::start(
+            ctx.config.routing.shards,
+            ctx.config.routing.max_pending,
+            ctx.config.routing.max_pending_per_chat,
+            update_fn,
+        );
+        on_start(router.stats());
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let polling = {
+            let poller = parts.poller.clone();
+            let stop_rx = stop_rx.clone();
+            tokio::spawn(async move {
+                let offset = poller.run(&router, stop_rx).await;
+                router.close().await;
+                offset
+            })
+        };
+        let ticker = spawn_ticker(ctx.clone(), stop_rx);
+        tracing::info!(bot = ?ctx.me.username, shards = ctx.config.routing.shards, "groupops is running");
+        shutdown.await;
+        tracing::info!("shutting down: polling stops, queued work is finished");
+        let _ = stop_tx.send(true);
+        let offset = polling.await.unwrap_or(0);
+        let _ = ticker.await;
+        parts.poller.confirm(offset).await;
+        parts.finish().await;
+        Ok(())
+    }
+
+    /// Runs the same services, handler tree and ticker under teloxide's own `Dispatcher` with its default
+    /// per-chat workers and its polling listener, instead of the shard router and our poller. The pipeline
+    /// benchmark runs this as the baseline the shard router is compared with; the bot itself never does.
+    pub async fn run_on_teloxide_dispatcher(
+        self,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<()> {
+        let (parts, update_fn) = self.start().await;
+        let ctx = parts.ctx.clone();
+        let tree: Handler = dptree::endpoint(move |update: Update| {
+            let handle = update_fn.clone();
+            async move {
+                handle(update).await;
+                Ok(())
+            }
+        });
+        let mut dispatcher = Dispatcher::builder(ctx.bot.clone(), tree)
+            .default_handler(|_| async {})
+            .build();
+        let token = dispatcher.shutdown_token();
+        let listener = teloxide::update_listeners::Polling::builder(ctx.bot.clone())
+            .timeout(ctx.config.telegram.poll_timeout.get())
+            .allowed_updates(vec![
+                AllowedUpdate::Message,
+                AllowedUpdate::EditedMessage,
+                AllowedUpdate::CallbackQuery,
+                AllowedUpdate::ChatMember,
+                AllowedUpdate::MyChatMember,
+                AllowedUpdate::ChatJoinRequest,
+            ])
+            .build();
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let ticker = spawn_ticker(ctx.clone(), stop_rx);
+        let running = tokio::spawn(async move {
+            dispatcher
+                .dispatch_with_listener(
+                    listener,
+                    teloxide::error_handlers::LoggingErrorHandler::new(),
+                )
+                .await;
+        });
+        shutdown.await;
+        if let Ok(stopped) = token.shutdown() {
+            stopped.await;
+        }
+        let _ = running.await;
+        let _ = stop_tx.send(true);
+        let _ = ticker.await;
+        parts.finish().await;
+        Ok(())
+    }
+
+    /// Registers the command menu and builds the function a shard (or a teloxide worker) runs per update:
+    /// the first look, the handler tree, then the handled hook.
+    async fn start(self) -> (Running, UpdateFn) {
         let App {
             ctx,
             handler,
@@ -129,6 +223,7 @@ impl App {
             poller,
             outbound_task,
             writer_task,
+            handled_hook,
         } = self;
         if ctx.config.telegram.register_commands {
             features::register_commands(&ctx).await;
@@ -136,50 +231,47 @@ impl App {
         let update_fn: UpdateFn = {
             let ctx = ctx.clone();
             Arc::new(move |update| {
-                dispatch::dispatch(handler.clone(), deps.clone(), ctx.clone(), update).boxed()
-            })
-        };
-        let router = Router::start(
-            ctx.config.routing.shards,
-            ctx.config.routing.max_pending,
-            update_fn,
-        );
-        on_start(router.stats());
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let stop_rx_ticker = stop_rx.clone();
-        let polling = {
-            let poller = poller.clone();
-            tokio::spawn(async move {
-                let offset = poller.run(&router, stop_rx).await;
-                router.close().await;
-                offset
-            })
-        };
-        let ticker = {
-            let ctx = ctx.clone();
-            let mut stop = stop_rx_ticker;
-            tokio::spawn(async move {
-                let mut interval = tokio::time::interval(ctx.config.timers.tick.get());
-                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                let mut last_prune: Option<i64> = None;
-                loop {
-                    tokio::select! {
-                        _ = interval.tick() => {
-                            features::tick(&ctx).await;
-                            prune_daily(&ctx, &mut last_prune).await;
-                        }
-                        _ = stop.changed() => return,
+                let id = update.id.0;
+                let handled =
+                    dispatch::dispatch(handler.clone(), deps.clone(), ctx.clone(), update);
+                let hook = handled_hook.clone();
+                async move {
+                    handled.await;
+                    if let Some(hook) = hook {
+                        hook(id);
                     }
                 }
+                .boxed()
             })
         };
-        tracing::info!(bot = ?ctx.me.username, shards = ctx.config.routing.shards, "groupops is running");
-        shutdown.await;
-        tracing::info!("shutting down: polling stops, queued work is finished");
-        let _ = stop_tx.send(true);
-        let offset = polling.await.unwrap_or(0);
-        let _ = ticker.await;
-        poller.confirm(offset).await;
+        let running = Running {
+            ctx,
+            poller,
+            outbound_task,
+            writer_task,
+        };
+        (running, update_fn)
+    }
+}
+
+/// What is left to stop once updates no longer arrive.
+struct Running {
+    ctx: Ctx,
+    poller: Poller,
+    outbound_task: JoinHandle<()>,
+    writer_task: JoinHandle<()>,
+}
+
+impl Running {
+    /// Drains the outbound queue (bounded by `shutdown.drain_timeout`), writes the remaining activity and
+    /// closes the database.
+    async fn finish(self) {
+        let Running {
+            ctx,
+            outbound_task,
+            writer_task,
+            ..
+        } = self;
         let dropped = ctx
             .outbound
             .drain(ctx.config.shutdown.drain_timeout.get())
@@ -189,8 +281,26 @@ impl App {
         outbound_task.abort();
         ctx.storage.close().await;
         tracing::info!(dropped_messages = dropped, "groupops stopped");
-        Ok(())
     }
+}
+
+/// Starts the ticker: every `timers.tick` each feature resolves its due deadlines, and once a day old raw
+/// activity is removed. It stops when `stop` turns true.
+fn spawn_ticker(ctx: Ctx, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(ctx.config.timers.tick.get());
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_prune: Option<i64> = None;
+        loop {
+            tokio::select! {
+                _ = interval.tick() => {
+                    features::tick(&ctx).await;
+                    prune_daily(&ctx, &mut last_prune).await;
+                }
+                _ = stop.changed() => return,
+            }
+        }
+    })
 }
 
 /// Once a day (and once at start), deletes raw activity older than `activity.retention`.
