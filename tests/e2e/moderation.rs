@@ -587,3 +587,30 @@ async fn approved_members_are_exempt_and_shadow_rules_only_record() {
     assert_eq!(shadow, vec![("adpack".to_string(), true)]);
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn groups_with_the_same_rules_share_them_until_one_changes_its_own() {
+    let bot = group_with_newcomer().await;
+    let other = -100_778;
+    bot.api
+        .set_admins(other, vec![member(owner(), "creator"), bot_admin_member()]);
+    // Both groups start on the defaults (and so on one compiled set); a keyword added in one group must
+    // not reach the other.
+    bot.push(group_message(other, settled(), "暗号来了"));
+    bot.settle().await;
+    bot.push(group_message(GROUP, owner(), "/filter add 暗号"));
+    bot.wait_texts(GROUP, 1).await;
+    let in_other = group_message(other, settled(), "暗号来了");
+    let in_group = group_message(GROUP, settled(), "暗号来了");
+    let removed = message_id(&in_group);
+    bot.push(in_other);
+    bot.push(in_group);
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    bot.settle().await;
+    assert_eq!(
+        deleted_ids(&bot),
+        vec![removed],
+        "only the group with the keyword removes it"
+    );
+    bot.stop().await;
+}

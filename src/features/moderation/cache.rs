@@ -1,6 +1,10 @@
 //! Moderation's in-memory state per running bot: each group's compiled rules (built off the message path
 //! and swapped in when an admin changes them), the flood tracker, and the explanation budget per group.
 //! Nothing here must survive a restart: compiled rules are rebuilt from the database on first use.
+//!
+//! Groups whose stored rules are the same share one compiled set: most groups keep the defaults (the ad
+//! pack, the default ladder), and a compiled set with its automaton, regexes and their caches is far larger
+//! than one group's entry in a map, so thousands of default groups cost the memory of one.
 
 use super::classifier::{Label, Model};
 use super::rules::{Action, FloodTracker, Limits, Pack, RuleSet};
@@ -23,6 +27,8 @@ pub struct Compiled {
 #[derive(Debug, Default)]
 pub struct State {
     rules: Mutex<HashMap<i64, Arc<Compiled>>>,
+    /// Compiled sets by what they were compiled from, so groups with the same rules share one.
+    shared: Mutex<HashMap<String, Weak<Compiled>>>,
     /// Recent messages per member and per text, for flood.
     pub flood: Mutex<FloodTracker>,
     explained: Mutex<HashMap<i64, VecDeque<i64>>>,
@@ -86,16 +92,34 @@ pub async fn reload(ctx: &Ctx, chat_id: i64) -> Result<Arc<Compiled>> {
             .unwrap_or_else(|| settings.ladder_actions());
         (rules, ladder)
     };
-    let limits = limits(ctx);
-    let (set, warnings) =
-        tokio::task::spawn_blocking(move || RuleSet::compile(&rules, Pack::shipped(), limits))
+    let state = state(ctx);
+    let key = format!("{rules:?}|{ladder:?}");
+    let same = state
+        .shared
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .and_then(Weak::upgrade);
+    let compiled = match same {
+        Some(compiled) => compiled,
+        None => {
+            let limits = limits(ctx);
+            let (set, warnings) = tokio::task::spawn_blocking(move || {
+                RuleSet::compile(&rules, Pack::shipped(), limits)
+            })
             .await
             .map_err(|err| Error::Config(format!("compiling rules failed: {err}")))?;
-    for warning in warnings {
-        tracing::warn!(chat_id, %warning, "a stored rule was skipped");
-    }
-    let compiled = Arc::new(Compiled { rules: set, ladder });
-    state(ctx)
+            for warning in warnings {
+                tracing::warn!(chat_id, %warning, "a stored rule was skipped");
+            }
+            let compiled = Arc::new(Compiled { rules: set, ladder });
+            let mut shared = state.shared.lock().unwrap_or_else(|e| e.into_inner());
+            shared.retain(|_, set| set.strong_count() > 0);
+            shared.insert(key, Arc::downgrade(&compiled));
+            compiled
+        }
+    };
+    state
         .rules
         .lock()
         .unwrap_or_else(|e| e.into_inner())
