@@ -1,0 +1,661 @@
+//! The pipeline benchmark. It builds the real application — the shipped settings, the same polling,
+//! routing, handler tree, SQLite storage (a WAL file on disk) and outbound component — against an
+//! in-process fake Bot API, feeds it a seeded workload through the same getUpdates path production uses,
+//! and prints one JSON line per figure on stdout, then a readable table on stderr:
+//!
+//! - P1: the most updates/s the pipeline sustains (closed loop), and the same workload through teloxide's
+//!   default Dispatcher (a worker per chat) in the same run → the ratio.
+//! - P2: p50 / p99 / p99.9 handling latency at 5,000 updates/s offered open-loop, measured from each
+//!   update's intended arrival.
+//! - P3: the other groups' p99 while one group is flooded at 200 messages/s, against P2's.
+//! - P4: resident memory and heap after 10,000 groups have been active (and, with `--soak`, their growth
+//!   over ten minutes at the P2 rate).
+//! - P5: activity events/s the batched writer stores, and events dropped at the P2 rate.
+//! - P6: p99 of checking one message against 5,000 keywords and 50 regexes (plus the ad pack).
+//! - P7: a 1,000-join raid against a fake that enforces Telegram's limits with real 429 answers.
+//! - P8: 1,000 members pressing Grab on one packet at once.
+//!
+//! Run `cargo bench --bench pipeline` for the full figures, `-- --quick` for a short run (under a
+//! minute), `-- --soak` to add the ten-minute memory soak. Every figure comes with its correctness check
+//! (every update handled, no event dropped, every ad removed, exact sums); a failed check panics.
+
+#[path = "../../tests/support/mod.rs"]
+#[allow(dead_code, unused_imports)]
+mod support;
+
+mod bot;
+mod grabs;
+mod moderation;
+mod raid;
+mod workload;
+
+use bot::{copy_database, heap_bytes, percentile, rss_bytes, BenchBot, Done, Engine};
+use groupops::features::economy::ledger::{self, reason, Account, Move};
+use serde_json::json;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::fake_api::{bot_admin_member, FakeApi};
+use support::updates;
+use workload::{group_id, member_id, owner_id, Kind, Workload};
+
+#[global_allocator]
+static ALLOCATOR: bot::Counting = bot::Counting;
+
+/// The seed of every workload, so runs are comparable.
+const SEED: u64 = 20_261_201;
+/// Groups in the workload.
+const GROUPS: usize = 10_000;
+/// The extra group P3 floods (not part of the Zipf mix).
+const FLOOD_GROUP: usize = GROUPS;
+/// Groups (by activity rank) whose first members hold points and that have an open packet to grab.
+const FUNDED_GROUPS: usize = 1_000;
+/// Ad messages carry ids from here, so the fake's observer can tell their deletion apart.
+const AD_MESSAGE_IDS: i64 = 1_000_000_000;
+
+/// One printed figure.
+pub struct Figure {
+    pub name: &'static str,
+    pub value: f64,
+    pub unit: &'static str,
+    pub goal: &'static str,
+    pub note: String,
+}
+
+struct Plan {
+    quick: bool,
+    soak: bool,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let plan = Plan {
+        quick: args.iter().any(|a| a == "--quick"),
+        soak: args.iter().any(|a| a == "--soak"),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let figures = runtime.block_on(run(&plan));
+    for f in &figures {
+        println!(
+            "{}",
+            json!({"figure": f.name, "value": (f.value * 100.0).round() / 100.0, "unit": f.unit, "goal": f.goal, "note": f.note})
+        );
+    }
+    eprintln!(
+        "\n{:<10} {:>14}  {:<12} {:<14} note",
+        "figure", "value", "unit", "goal"
+    );
+    for f in &figures {
+        eprintln!(
+            "{:<10} {:>14.2}  {:<12} {:<14} {}",
+            f.name, f.value, f.unit, f.goal, f.note
+        );
+    }
+}
+
+async fn run(plan: &Plan) -> Vec<Figure> {
+    let mut figures = Vec::new();
+    let started = Instant::now();
+    let warm = warm_up().await;
+    eprintln!(
+        "warm-up: {GROUPS} groups registered, {FUNDED_GROUPS} funded with an open packet, {:.1?}",
+        started.elapsed()
+    );
+    let total = if plan.quick { 60_000 } else { 300_000 };
+    figures.extend(throughput(&warm, total).await);
+    let seconds = if plan.quick { 4 } else { 20 };
+    let (p2, p2_p99) = latency(&warm, 5_000.0, seconds, None).await;
+    figures.extend(p2);
+    let (p3, _) = latency(&warm, 5_000.0, seconds, Some((200.0, p2_p99))).await;
+    figures.extend(p3);
+    if plan.soak {
+        figures.extend(soak(&warm, 5_000.0, Duration::from_secs(600)).await);
+    }
+    figures.push(writer(if plan.quick { 200_000 } else { 1_000_000 }).await);
+    figures.push(moderation::figure(plan.quick));
+    figures.push(raid::figure(plan.quick).await);
+    figures.push(grabs::figure().await);
+    figures
+}
+
+/// A warmed database: every group registered with the bot as admin, funded members and open packets.
+pub struct Warm {
+    dir: tempfile::TempDir,
+    packets: Vec<(usize, i64)>,
+}
+
+impl Warm {
+    /// A fresh copy of the warmed database in its own folder.
+    fn copy(&self) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_database(self.dir.path(), dir.path());
+        dir
+    }
+
+    fn workload(&self, members_scale: f64) -> Workload {
+        let mut w = Workload::new(SEED, GROUPS, members_scale, 1);
+        for (g, packet) in &self.packets {
+            w.set_packet(*g, *packet);
+        }
+        w
+    }
+}
+
+/// A fake Bot API that counts instead of recording, knows each group's owner and the bot as admins, and
+/// counts the deletions of ad messages.
+fn fake_api_for_groups(api: &FakeApi) -> Arc<AtomicU64> {
+    api.set_recording(false);
+    for g in 0..=GROUPS {
+        api.set_admins(
+            group_id(g),
+            vec![
+                updates::member(updates::user(owner_id(g), "Owner"), "creator"),
+                bot_admin_member(),
+            ],
+        );
+    }
+    let ads_removed = Arc::new(AtomicU64::new(0));
+    let counter = ads_removed.clone();
+    api.set_observer(Arc::new(move |method, params| {
+        let ids: Vec<i64> = match method {
+            "deleteMessage" => params["message_id"].as_i64().into_iter().collect(),
+            "deleteMessages" => params["message_ids"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_i64()).collect())
+                .unwrap_or_default(),
+            _ => return,
+        };
+        let ads = ids.iter().filter(|id| **id >= AD_MESSAGE_IDS).count();
+        counter.fetch_add(ads as u64, Ordering::Relaxed);
+    }));
+    ads_removed
+}
+
+async fn warm_up() -> Warm {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let api = FakeApi::start().await;
+    fake_api_for_groups(&api);
+    let done = Done::new(0);
+    let bot = BenchBot::start(
+        Engine::Shards,
+        api.clone(),
+        dir.path(),
+        bot::UNLIMITED_SENDS,
+        done.clone(),
+    )
+    .await;
+    let mut id = 0i64;
+    let mut batch = Vec::new();
+    for g in 0..=GROUPS {
+        id += 1;
+        let mut update = updates::my_chat_member(
+            updates::group(group_id(g)),
+            updates::user(owner_id(g), "Owner"),
+            "left",
+            "administrator",
+        );
+        update["update_id"] = json!(id);
+        batch.push((id, update.to_string()));
+    }
+    api.push_raw_batch(batch);
+    done.wait(id as u64, Duration::from_secs(300)).await;
+    {
+        let mut tx = bot.ctx.storage.write.begin().await.expect("transaction");
+        for g in 0..FUNDED_GROUPS {
+            for m in 0..workload::FUNDED {
+                ledger::transfer(
+                    &mut tx,
+                    &Move {
+                        chat_id: group_id(g),
+                        from: Account::Mint,
+                        to: Account::Wallet(member_id(g, m)),
+                        amount: 1_000_000,
+                        reason: reason::ADMIN_GIVE,
+                        actor: Some(owner_id(g)),
+                        reference: None,
+                        at: 0,
+                    },
+                )
+                .await
+                .expect("funding");
+            }
+        }
+        tx.commit().await.expect("commit");
+    }
+    let mut batch = Vec::new();
+    for g in 0..FUNDED_GROUPS {
+        id += 1;
+        let mut update = workload::message(
+            group_id(g),
+            workload::user(member_id(g, 0), "Member"),
+            id,
+            updates::now(),
+            "/hongbao 1000 100",
+        );
+        update["update_id"] = json!(id);
+        batch.push((id, update.to_string()));
+    }
+    api.push_raw_batch(batch);
+    done.wait(id as u64, Duration::from_secs(300)).await;
+    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT id, chat_id FROM redpackets")
+        .fetch_all(&bot.ctx.storage.read)
+        .await
+        .expect("packets");
+    assert_eq!(
+        rows.len(),
+        FUNDED_GROUPS,
+        "one open packet per funded group"
+    );
+    let packets = rows
+        .into_iter()
+        .map(|(packet, chat)| ((-1_000_000_000_000 - chat) as usize, packet))
+        .collect();
+    bot.stop().await;
+    Warm { dir, packets }
+}
+
+/// P1: the same closed-loop workload through the shard router and through teloxide's default Dispatcher.
+async fn throughput(warm: &Warm, total: usize) -> Vec<Figure> {
+    let mut w = warm.workload(total as f64 / 4.0);
+    let updates: Vec<(i64, String)> = (0..total).map(|_| mark_ads(w.next())).collect();
+    let ads = w.counts.get(&Kind::Ad).copied().unwrap_or(0);
+    let mix = mix_note(&w);
+    let mut rates = Vec::new();
+    for engine in [Engine::Shards, Engine::TeloxideDefault] {
+        let dir = warm.copy();
+        let api = FakeApi::start().await;
+        let ads_removed = fake_api_for_groups(&api);
+        let done = Done::new(0);
+        let bot = BenchBot::start(
+            engine,
+            api.clone(),
+            dir.path(),
+            bot::UNLIMITED_SENDS,
+            done.clone(),
+        )
+        .await;
+        let started = Instant::now();
+        feed_closed_loop(&api, &done, &updates).await;
+        let elapsed = started.elapsed();
+        assert_eq!(bot.router_dropped(), 0, "{engine:?}: updates dropped");
+        let (accepted, dropped, written) = bot.activity().await;
+        assert_eq!(dropped, 0, "{engine:?}: activity events dropped");
+        assert_eq!(
+            accepted, written,
+            "{engine:?}: every accepted event written"
+        );
+        wait_for_count(&ads_removed, ads, "ads removed").await;
+        bot.stop().await;
+        rates.push(total as f64 / elapsed.as_secs_f64());
+        eprintln!(
+            "P1 {engine:?}: {total} updates in {elapsed:.2?} ({:.0}/s), {ads} ads removed",
+            rates.last().unwrap()
+        );
+    }
+    vec![
+        Figure {
+            name: "P1",
+            value: rates[0],
+            unit: "updates/s",
+            goal: ">= 50000",
+            note: format!("closed loop, {total} updates over {GROUPS} groups ({mix})"),
+        },
+        Figure {
+            name: "P1-base",
+            value: rates[1],
+            unit: "updates/s",
+            goal: "",
+            note: "the same workload through teloxide's default Dispatcher".into(),
+        },
+        Figure {
+            name: "P1-ratio",
+            value: rates[0] / rates[1],
+            unit: "x",
+            goal: ">= 2.5",
+            note: "shard router / teloxide default".into(),
+        },
+    ]
+}
+
+/// Updates offered but not yet handled in the closed loop.
+const IN_FLIGHT: u64 = 4_096;
+
+/// Feeds `updates` in a closed loop: new updates are queued at the fake as handled ones leave, so about
+/// `IN_FLIGHT` are always waiting or in progress, and returns once all have been handled.
+async fn feed_closed_loop(api: &FakeApi, done: &Done, updates: &[(i64, String)]) {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let mut pushed = 0usize;
+    let base = done.count.load(Ordering::Acquire);
+    loop {
+        let finished = done.count.load(Ordering::Acquire) - base;
+        if finished as usize == updates.len() {
+            return;
+        }
+        let room = (finished + IN_FLIGHT).saturating_sub(pushed as u64) as usize;
+        if room >= 256 || (room > 0 && pushed + room >= updates.len()) {
+            let end = (pushed + room).min(updates.len());
+            api.push_raw_batch(updates[pushed..end].to_vec());
+            pushed = end;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {finished} of {} updates handled",
+            updates.len()
+        );
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+}
+
+/// Gives ad messages ids the fake's observer recognises.
+fn mark_ads((id, text, kind): (i64, String, Kind)) -> (i64, String) {
+    if kind != Kind::Ad {
+        return (id, text);
+    }
+    let mut value: serde_json::Value = serde_json::from_str(&text).expect("own JSON");
+    value["message"]["message_id"] = json!(AD_MESSAGE_IDS + id);
+    (id, value.to_string())
+}
+
+fn mix_note(w: &Workload) -> String {
+    let total: u64 = w.counts.values().sum();
+    Kind::ALL
+        .iter()
+        .map(|k| {
+            let n = w.counts.get(k).copied().unwrap_or(0);
+            format!(
+                "{} {:.1}%",
+                k.name(),
+                n as f64 * 100.0 / total.max(1) as f64
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn wait_for_count(counter: &AtomicU64, expected: u64, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while counter.load(Ordering::Relaxed) < expected {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: {} of {expected}",
+            counter.load(Ordering::Relaxed)
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Offers updates open-loop from a thread of its own: update `i` is due at `start + i / rate`, whether
+/// or not the bot has kept up, and its latency counts from then. `flood` adds a second stream into one
+/// group. Returns each update's due time (nanoseconds after `done.origin`) and whether it was flood.
+fn offer(
+    api: FakeApi,
+    mut w: Workload,
+    rate: f64,
+    duration: Duration,
+    flood: Option<f64>,
+    origin: Instant,
+) -> std::thread::JoinHandle<(Vec<(i64, u64, bool)>, Workload)> {
+    std::thread::spawn(move || {
+        let start = origin.elapsed() + Duration::from_millis(20);
+        let end = start + duration;
+        let main_step = Duration::from_secs_f64(1.0 / rate);
+        let flood_step = flood.map(|r| Duration::from_secs_f64(1.0 / r));
+        let (mut next_main, mut next_flood) = (start, start);
+        let flood_chat = group_id(FLOOD_GROUP);
+        let mut offered = Vec::new();
+        loop {
+            let (due, is_flood) = match flood_step {
+                Some(_) if next_flood < next_main => (next_flood, true),
+                _ => (next_main, false),
+            };
+            if due >= end {
+                break;
+            }
+            let now = origin.elapsed();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+            let (id, text) = if is_flood {
+                next_flood += flood_step.expect("flooding");
+                w.flood_message(flood_chat)
+            } else {
+                next_main += main_step;
+                mark_ads(w.next())
+            };
+            api.push_raw_batch(vec![(id, text)]);
+            offered.push((id, due.as_nanos() as u64, is_flood));
+        }
+        (offered, w)
+    })
+}
+
+/// P2 (and P3 with `flood = Some((rate, p99 without))`): handling latency at `rate` updates/s offered.
+async fn latency(
+    warm: &Warm,
+    rate: f64,
+    seconds: u64,
+    flood: Option<(f64, u64)>,
+) -> (Vec<Figure>, u64) {
+    let dir = warm.copy();
+    let api = FakeApi::start().await;
+    let ads_removed = fake_api_for_groups(&api);
+    let capacity = (rate * seconds as f64 * 1.2) as usize + 100_000;
+    let done = Done::new(capacity);
+    let bot = BenchBot::start(
+        Engine::Shards,
+        api.clone(),
+        dir.path(),
+        bot::UNLIMITED_SENDS,
+        done.clone(),
+    )
+    .await;
+    let w = warm.workload(rate * 10.0 / 4.0);
+    let offered = offer(
+        api.clone(),
+        w,
+        rate,
+        Duration::from_secs(seconds),
+        flood.map(|(r, _)| r),
+        done.origin,
+    );
+    let (offered, w) = tokio::task::spawn_blocking(move || offered.join().expect("offer"))
+        .await
+        .expect("offer thread");
+    // Every update is handled, except what the router dropped of a flooded chat's backlog.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while done.count.load(Ordering::Acquire) + bot.router_dropped() < offered.len() as u64 {
+        assert!(Instant::now() < deadline, "updates not handled in time");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let ads = w.counts.get(&Kind::Ad).copied().unwrap_or(0);
+    wait_for_count(&ads_removed, ads, "ads removed").await;
+    let (accepted, dropped, written) = bot.activity().await;
+    assert_eq!(accepted, written, "every accepted activity event written");
+    let rss = rss_bytes();
+    let heap = heap_bytes();
+    let mut others: Vec<u64> = offered
+        .iter()
+        .filter(|(_, _, is_flood)| !is_flood)
+        .map(|(id, due, _)| {
+            done.finished_at(*id)
+                .expect("every other group's update finished")
+                .saturating_sub(*due)
+        })
+        .collect();
+    others.sort_unstable();
+    let flooded = offered.iter().filter(|(_, _, f)| *f).count();
+    let router_dropped = bot.router_dropped();
+    bot.stop().await;
+    let p99 = percentile(&others, 0.99);
+    let ms = |ns: u64| ns as f64 / 1e6;
+    let figures = match flood {
+        None => vec![
+            Figure {
+                name: "P2-p50",
+                value: ms(percentile(&others, 0.50)),
+                unit: "ms",
+                goal: "",
+                note: format!("{} updates offered at {rate:.0}/s for {seconds} s", others.len()),
+            },
+            Figure {
+                name: "P2-p99",
+                value: ms(p99),
+                unit: "ms",
+                goal: "<= 2",
+                note: "handling latency from each update's intended arrival".into(),
+            },
+            Figure {
+                name: "P2-p99.9",
+                value: ms(percentile(&others, 0.999)),
+                unit: "ms",
+                goal: "",
+                note: format!("max {:.2} ms", ms(*others.last().unwrap_or(&0))),
+            },
+            Figure {
+                name: "P4-rss",
+                value: rss as f64 / 1048576.0,
+                unit: "MiB",
+                goal: "<= 64",
+                note: format!(
+                    "after {GROUPS} groups were active (whole process: bot, fake API, workload)"
+                ),
+            },
+            Figure {
+                name: "P4-heap",
+                value: heap as f64 / 1048576.0,
+                unit: "MiB",
+                goal: "",
+                note: "bytes allocated at the same moment, whole process".into(),
+            },
+            Figure {
+                name: "P5-dropped",
+                value: dropped as f64,
+                unit: "events",
+                goal: "0",
+                note: format!("activity events dropped at {rate:.0}/s ({accepted} accepted)"),
+            },
+        ],
+        Some((flood_rate, without)) => vec![Figure {
+            name: "P3-p99",
+            value: ms(p99),
+            unit: "ms",
+            goal: "<= +20%",
+            note: format!(
+                "other groups while one is flooded at {flood_rate:.0}/s ({flooded} flood messages, {router_dropped} dropped); without: {:.2} ms → {:+.0}%",
+                ms(without),
+                (p99 as f64 / without.max(1) as f64 - 1.0) * 100.0
+            ),
+        }],
+    };
+    (figures, p99)
+}
+
+/// P4 with `--soak`: memory while the P2 rate runs for `duration`, sampled every 30 s.
+async fn soak(warm: &Warm, rate: f64, duration: Duration) -> Vec<Figure> {
+    let dir = warm.copy();
+    let api = FakeApi::start().await;
+    fake_api_for_groups(&api);
+    let done = Done::new(0);
+    let bot = BenchBot::start(
+        Engine::Shards,
+        api.clone(),
+        dir.path(),
+        bot::UNLIMITED_SENDS,
+        done.clone(),
+    )
+    .await;
+    let w = warm.workload(rate * 10.0 / 4.0);
+    let offered = offer(api.clone(), w, rate, duration, None, done.origin);
+    let mut samples = Vec::new();
+    let started = Instant::now();
+    while started.elapsed() < duration {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        samples.push((started.elapsed().as_secs(), rss_bytes(), heap_bytes()));
+        eprintln!("soak: {:?}", samples.last().unwrap());
+    }
+    let (offered, _) = tokio::task::spawn_blocking(move || offered.join().expect("offer"))
+        .await
+        .expect("offer thread");
+    done.wait(offered.len() as u64, Duration::from_secs(120))
+        .await;
+    bot.stop().await;
+    let first = samples
+        .get(1)
+        .or(samples.first())
+        .copied()
+        .unwrap_or_default();
+    let last = samples.last().copied().unwrap_or_default();
+    let mib = |b: u64| b as f64 / 1048576.0;
+    vec![Figure {
+        name: "P4-soak",
+        value: mib(last.1) - mib(first.1),
+        unit: "MiB",
+        goal: "no growth",
+        note: format!(
+            "RSS {:.1} → {:.1} MiB, heap {:.1} → {:.1} MiB from minute 1 to {} s, {} updates",
+            mib(first.1),
+            mib(last.1),
+            mib(first.2),
+            mib(last.2),
+            last.0,
+            offered.len()
+        ),
+    }]
+}
+
+/// P5: activity events/s the batched writer stores in SQLite (a WAL file on disk).
+async fn writer(total: u64) -> Figure {
+    use groupops::storage::activity::{self, ActivityEvent};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = groupops::config::StorageSettings {
+        database_url: format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
+        ..Default::default()
+    };
+    let storage = groupops::storage::Storage::open(&settings)
+        .await
+        .expect("database");
+    storage.migrate().await.expect("migrations");
+    let (sink, task) = activity::spawn(
+        storage.clone(),
+        &groupops::config::ActivitySettings::default(),
+        5,
+    );
+    let chunk = 50_000u64;
+    let started = Instant::now();
+    let mut sent = 0;
+    while sent < total {
+        for i in sent..(sent + chunk).min(total) {
+            let accepted = sink.record(ActivityEvent::Message {
+                chat_id: group_id((i % GROUPS as u64) as usize),
+                user_id: 1_000 + (i % 97) as i64,
+                at: 1_790_000_000 + (i / 2_000) as i64,
+                chars: 12,
+            });
+            assert!(accepted, "the channel holds one chunk");
+        }
+        sent = (sent + chunk).min(total);
+        sink.flush().await;
+    }
+    let elapsed = started.elapsed();
+    let counters = sink.counters();
+    assert_eq!(
+        counters.written.load(Ordering::Relaxed),
+        total,
+        "every event written"
+    );
+    assert_eq!(counters.dropped.load(Ordering::Relaxed), 0);
+    let rows = counters.rows.load(Ordering::Relaxed);
+    let flushes = counters.flushes.load(Ordering::Relaxed);
+    sink.close().await;
+    let _ = task.await;
+    Figure {
+        name: "P5",
+        value: total as f64 / elapsed.as_secs_f64(),
+        unit: "events/s",
+        goal: ">= 150000",
+        note: format!("{total} message events → {rows} rows in {flushes} flushes, {elapsed:.2?}"),
+    }
+}
