@@ -4,6 +4,10 @@
 //! `getUpdates`, records every other call, answers them with canned results that teloxide can
 //! parse, and can inject 429/403/400 failures. It never answers HTTP 5xx, because teloxide waits
 //! a long time before it retries those.
+//!
+//! For benchmarks it can also count calls without keeping them ([`FakeApi::set_recording`]), show
+//! every call to an observer, and enforce Telegram's sending limits with real 429 answers
+//! ([`FakeApi::enforce_limits`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -131,6 +135,101 @@ pub enum Failure {
     BadRequest(String),
 }
 
+/// Telegram's sending limits as the fake enforces them: at most `count` sends or edits per
+/// `window`, per chat, per group (negative chat ids) and over all chats.
+#[derive(Clone, Copy, Debug)]
+pub struct SendLimits {
+    /// Sends and edits to one chat.
+    pub per_chat: (usize, Duration),
+    /// Sends and edits to one group.
+    pub per_group: (usize, Duration),
+    /// Sends and edits over all chats.
+    pub global: (usize, Duration),
+}
+
+impl SendLimits {
+    /// The limits Telegram documents: about 1 per second per chat, 20 per minute per group and 30
+    /// per second overall.
+    pub fn telegram() -> SendLimits {
+        SendLimits {
+            per_chat: (1, Duration::from_secs(1)),
+            per_group: (20, Duration::from_secs(60)),
+            global: (30, Duration::from_secs(1)),
+        }
+    }
+}
+
+/// The methods Telegram counts against the sending limits.
+const BUDGETED_METHODS: &[&str] = &[
+    "sendmessage",
+    "sendphoto",
+    "senddocument",
+    "editmessagetext",
+    "editmessagereplymarkup",
+    "editmessagecaption",
+    "copymessage",
+    "forwardmessage",
+];
+
+/// The arrival times of accepted sends within the enforced windows.
+#[derive(Default)]
+struct Enforcer {
+    limits: Option<SendLimits>,
+    per_chat: HashMap<i64, VecDeque<Instant>>,
+    global: VecDeque<Instant>,
+    /// Sends refused with 429.
+    refused: u64,
+}
+
+impl Enforcer {
+    /// Admits a send to `chat_id` at `now`, or says how long until one would fit.
+    fn admit(&mut self, chat_id: i64, now: Instant) -> Result<(), Duration> {
+        let Some(limits) = self.limits else {
+            return Ok(());
+        };
+        let longest = limits.per_chat.1.max(limits.per_group.1);
+        let sent = self.per_chat.entry(chat_id).or_default();
+        while sent
+            .front()
+            .is_some_and(|at| now.duration_since(*at) >= longest)
+        {
+            sent.pop_front();
+        }
+        while self
+            .global
+            .front()
+            .is_some_and(|at| now.duration_since(*at) >= limits.global.1)
+        {
+            self.global.pop_front();
+        }
+        let mut checks = vec![(limits.per_chat, &*sent), (limits.global, &self.global)];
+        if chat_id < 0 {
+            checks.push((limits.per_group, &*sent));
+        }
+        let mut wait = Duration::ZERO;
+        for ((count, window), times) in checks {
+            let inside: Vec<&Instant> = times
+                .iter()
+                .filter(|at| now.duration_since(**at) < window)
+                .collect();
+            if inside.len() >= count {
+                let oldest = inside[inside.len() - count];
+                wait = wait.max(window - now.duration_since(*oldest));
+            }
+        }
+        if !wait.is_zero() {
+            self.refused += 1;
+            return Err(wait);
+        }
+        sent.push_back(now);
+        self.global.push_back(now);
+        Ok(())
+    }
+}
+
+/// Sees every call the fake answers: the method (canonical spelling) and its parameters.
+pub type Observer = Arc<dyn Fn(&str, &Value) + Send + Sync>;
+
 /// A queued update: its id (used for offset confirmation) and the JSON text that is served.
 struct QueuedUpdate {
     id: i64,
@@ -150,6 +249,14 @@ struct FakeState {
     results: HashMap<String, Value>,
     next_message_id: HashMap<i64, i64>,
     next_invite_link: i64,
+    /// Whether an update was ever queued behind one with a higher id.
+    out_of_order: bool,
+    /// Whether calls are kept in `calls` (otherwise only counted).
+    not_recording: bool,
+    /// Calls per lower-case method name: (answered, failed).
+    counts: HashMap<String, (u64, u64)>,
+    observer: Option<Observer>,
+    enforcer: Enforcer,
 }
 
 /// The shared part of the fake: state plus wake-ups for pollers and waiters.
@@ -215,15 +322,55 @@ impl FakeApi {
                     id
                 }
             };
-            state.next_update_id = state.next_update_id.max(id + 1);
-            state.updates.push_back(QueuedUpdate {
-                id,
-                text: update.to_string(),
-            });
+            state.enqueue(id, update.to_string());
             id
         };
         self.inner.updates_changed.notify_waiters();
         id
+    }
+
+    /// Queues many raw JSON texts, each with its `update_id`, under one lock and one wake-up (the
+    /// benchmark queues whole workloads this way).
+    pub fn push_raw_batch(&self, updates: Vec<(i64, String)>) {
+        {
+            let mut state = self.inner.lock();
+            for (id, text) in updates {
+                state.enqueue(id, text);
+            }
+        }
+        self.inner.updates_changed.notify_waiters();
+    }
+
+    /// Keeps (`true`, the default) or only counts (`false`) the calls from now on; see
+    /// [`FakeApi::count`].
+    pub fn set_recording(&self, on: bool) {
+        self.inner.lock().not_recording = !on;
+    }
+
+    /// How many calls of `method` (case-insensitive) were answered, and how many of those failed,
+    /// whether or not they were recorded.
+    pub fn count(&self, method: &str) -> (u64, u64) {
+        self.inner
+            .lock()
+            .counts
+            .get(&method.to_ascii_lowercase())
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Shows every later call (except getUpdates) to `observer` as it is answered.
+    pub fn set_observer(&self, observer: Observer) {
+        self.inner.lock().observer = Some(observer);
+    }
+
+    /// Answers sends and edits beyond `limits` with HTTP 429 and a `retry_after`, as Telegram does.
+    pub fn enforce_limits(&self, limits: SendLimits) {
+        self.inner.lock().enforcer.limits = Some(limits);
+    }
+
+    /// How many sends and edits were refused with 429 by [`FakeApi::enforce_limits`].
+    pub fn rate_limited(&self) -> u64 {
+        self.inner.lock().enforcer.refused
     }
 
     /// Queues a raw JSON text exactly as given; it is served verbatim inside the result array.
@@ -237,8 +384,7 @@ impl FakeApi {
                 .ok()
                 .and_then(|v| v.get("update_id").and_then(Value::as_i64));
             let id = given.unwrap_or(state.next_update_id);
-            state.next_update_id = state.next_update_id.max(id + 1);
-            state.updates.push_back(QueuedUpdate { id, text: raw });
+            state.enqueue(id, raw);
         }
         self.inner.updates_changed.notify_waiters();
     }
@@ -404,6 +550,17 @@ pub fn bot_admin_member() -> Value {
     })
 }
 
+impl FakeState {
+    /// Queues one update, noting when it arrives out of id order.
+    fn enqueue(&mut self, id: i64, text: String) {
+        if self.updates.back().is_some_and(|last| last.id > id) {
+            self.out_of_order = true;
+        }
+        self.next_update_id = self.next_update_id.max(id + 1);
+        self.updates.push_back(QueuedUpdate { id, text });
+    }
+}
+
 impl Inner {
     /// Locks the state, ignoring poisoning so one panicking test thread cannot hide the data.
     fn lock(&self) -> MutexGuard<'_, FakeState> {
@@ -419,14 +576,29 @@ impl Inner {
         id
     }
 
-    /// Records a call and wakes everyone waiting for calls.
+    /// Records (or only counts) a call, shows it to the observer and wakes everyone waiting for calls.
     fn record(&self, method: &str, params: Value, failed: bool) {
-        self.lock().calls.push(Call {
-            method: method.to_string(),
-            params,
-            at: Instant::now(),
-            failed,
-        });
+        let observer = {
+            let mut state = self.lock();
+            let count = state.counts.entry(method.to_ascii_lowercase()).or_default();
+            count.0 += 1;
+            count.1 += u64::from(failed);
+            state.observer.clone()
+        };
+        if let Some(observer) = observer {
+            observer(method, &params);
+        }
+        {
+            let mut state = self.lock();
+            if !state.not_recording {
+                state.calls.push(Call {
+                    method: method.to_string(),
+                    params,
+                    at: Instant::now(),
+                    failed,
+                });
+            }
+        }
         self.calls_changed.notify_waiters();
     }
 }
@@ -463,6 +635,17 @@ async fn handle(
     if let Some(failure) = failure {
         inner.record(&method, params, true);
         return failure_response(failure);
+    }
+    if BUDGETED_METHODS.contains(&lower.as_str()) {
+        let admitted = inner
+            .lock()
+            .enforcer
+            .admit(chat_id_of(&params), Instant::now());
+        if let Err(wait) = admitted {
+            inner.record(&method, params, true);
+            let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+            return failure_response(Failure::RetryAfter(secs));
+        }
     }
 
     match lower.as_str() {
@@ -583,11 +766,18 @@ async fn get_updates(inner: &Inner, params: &Value) -> Response {
     let deadline = tokio::time::Instant::now() + wait;
 
     {
-        // A positive offset confirms every update below it, so those are dropped for good.
+        // A positive offset confirms every update below it, so those are dropped for good. Updates are
+        // queued in id order as a rule, so they leave from the front; a full pass is only needed once
+        // one was queued out of order.
         let mut state = inner.lock();
         if offset > 0 {
             state.served_offset = state.served_offset.max(offset);
-            state.updates.retain(|u| u.id >= offset);
+            while state.updates.front().is_some_and(|u| u.id < offset) {
+                state.updates.pop_front();
+            }
+            if state.out_of_order {
+                state.updates.retain(|u| u.id >= offset);
+            }
         }
     }
     loop {
