@@ -1,11 +1,13 @@
 //! The foundation as a group owner meets it: adding the bot, /start, /help, /lang, restarts, supergroup
 //! upgrades, malformed updates, and the command line's answers to bad settings and a missing token.
 
-use crate::support::fake_api::{bot_admin_member, BOT_ID};
+use crate::support::fake_api::{bot_admin_member, Call, Failure, BOT_ID};
 use crate::support::harness::{TestBot, WAIT};
 use crate::support::updates::*;
-use serde_json::json;
+use groupops::i18n::Lang;
+use serde_json::{json, Value};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 const GROUP: i64 = -100_555;
 const OWNER: i64 = 1_001;
@@ -250,6 +252,57 @@ async fn a_supergroup_upgrade_moves_the_groups_data() {
             .await
             .unwrap();
     assert_eq!(messages, 1);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_supergroup_upgrade_adds_to_what_the_supergroup_already_has() {
+    // The activity writer flushes only when asked, so the basic group's last message is still waiting in
+    // it when the upgrade arrives.
+    let bot = TestBot::start_with(&[("GROUPOPS_ACTIVITY__FLUSH_INTERVAL", "1h")]).await;
+    let old = -4_343;
+    let new = -1_004_343;
+    admins_are_owner_and_bot(&bot, old);
+    bot.push(my_chat_member(basic_group(old), owner(), "left", "member"));
+    bot.push(group_message(old, owner(), "hello everyone"));
+    bot.wait_texts(old, 1).await;
+    bot.settle().await;
+    // The supergroup's first message was handled before the upgrade message.
+    bot.push(group_message(new, owner(), "first in the supergroup"));
+    bot.settle().await;
+    bot.push(group_message(old, owner(), "one more before the upgrade"));
+    bot.push(migrate_to(old, new, owner()));
+    bot.settle().await;
+    let pool = &bot.ctx.storage.read;
+    let messages: i64 =
+        sqlx::query_scalar("SELECT messages FROM members WHERE chat_id = ? AND user_id = ?")
+            .bind(new)
+            .bind(OWNER)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(messages, 3, "both groups' messages add up");
+    let minutes: i64 = sqlx::query_scalar(
+        "SELECT SUM(messages) FROM activity_minutes WHERE chat_id = ? AND user_id = ?",
+    )
+    .bind(new)
+    .bind(OWNER)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(minutes, 3);
+    let old_rows: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM groups WHERE chat_id = ?1) + (SELECT COUNT(*) FROM members WHERE chat_id = ?1)
+              + (SELECT COUNT(*) FROM activity_minutes WHERE chat_id = ?1)",
+    )
+    .bind(old)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        old_rows, 0,
+        "nothing is written under the old id after the move"
+    );
     bot.stop().await;
 }
 

@@ -135,6 +135,8 @@ async fn on_migrate(ctx: Ctx, message: Message) -> HandlerResult {
     let Some(to) = message.migrate_to_chat_id().map(|id| id.0) else {
         return Ok(());
     };
+    // Events of the old id still waiting in the activity writer are written first, so they move too.
+    ctx.activity.flush().await;
     let mut tx = ctx.storage.write.begin().await?;
     // Points move only through the ledger: it folds any accounts the new id already has into the old ones.
     crate::features::economy::ledger::fold_before_move(&mut tx, from, to).await?;
