@@ -35,6 +35,32 @@ async fn production_dispatcher_builds_and_registers_commands() {
 }
 
 #[tokio::test]
+async fn help_in_a_group_shows_the_member_view_when_the_admin_list_cannot_be_read() {
+    let bot = TestBot::start().await;
+    bot.api.fail_next(
+        "getChatAdministrators",
+        1,
+        Failure::BadRequest("Bad Request: chat not found".into()),
+    );
+    bot.push(group_message(GROUP, owner(), "/help"));
+    let texts = bot.wait_texts(GROUP, 1).await;
+    assert!(
+        texts[0].contains("/help") && !texts[0].contains("/lang"),
+        "member view: {}",
+        texts[0]
+    );
+    let fetches = bot.api.calls("getChatAdministrators");
+    assert_eq!(fetches.len(), 1);
+    assert!(fetches[0].failed);
+    // Once Telegram answers again the owner gets the admin view: the failure was not cached.
+    admins_are_owner_and_bot(&bot, GROUP);
+    bot.push(group_message(GROUP, owner(), "/help"));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(texts[1].contains("/lang"), "admin view: {}", texts[1]);
+    bot.stop().await;
+}
+
+#[tokio::test]
 async fn added_to_a_group_records_it_and_greets_in_the_adders_language() {
     let bot = TestBot::start().await;
     bot.push(my_chat_member(
