@@ -298,7 +298,7 @@ async fn the_binary_stops_cleanly_on_sigterm() {
         .env("RUST_LOG", "warn")
         .spawn()
         .unwrap();
-    api.wait_for("setMyCommands", 6, WAIT).await;
+    api.wait_for("setMyCommands", 9, WAIT).await;
     api.push_update(group_message(GROUP, user(MEMBER, "Mia"), "hello"));
     api.push_update(private_message(user(MEMBER, "Mia"), "/help"));
     api.wait_for("sendMessage", 1, WAIT).await;

@@ -22,15 +22,81 @@ fn admins_are_owner_and_bot(bot: &TestBot, chat: i64) {
         .set_admins(chat, vec![member(owner(), "creator"), bot_admin_member()]);
 }
 
+/// The description a registered menu gives a command.
+fn menu_description(call: &Call, command: &str) -> Option<String> {
+    let commands = match &call.params["commands"] {
+        Value::String(text) => serde_json::from_str(text).expect("commands as JSON"),
+        other => other.clone(),
+    };
+    commands
+        .as_array()?
+        .iter()
+        .find(|c| c["command"] == command)
+        .map(|c| c["description"].as_str().unwrap_or_default().to_string())
+}
+
 #[tokio::test]
 async fn production_dispatcher_builds_and_registers_commands() {
     let bot = TestBot::start().await;
-    let calls = bot.api.wait_for("setMyCommands", 6, WAIT).await;
-    let zh = calls
+    let calls = bot.api.wait_for("setMyCommands", 9, WAIT).await;
+    assert_eq!(calls.len(), 9, "three scopes, three menus each");
+    let zh_help = bot.ctx.t(Lang::Zh, "cmd-help");
+    let en_help = bot.ctx.t(Lang::En, "cmd-help");
+    assert_ne!(zh_help, en_help);
+    let mut seen = Vec::new();
+    for call in &calls {
+        let scope = call.params["scope"]["type"].as_str().unwrap().to_string();
+        let code = call.params["language_code"].as_str().map(str::to_string);
+        // Without a language code the menu is in the configured default language (shipped: zh-CN).
+        let expected = match code.as_deref() {
+            None | Some("zh") => &zh_help,
+            Some("en") => &en_help,
+            Some(other) => panic!("unexpected language code {other}"),
+        };
+        assert_eq!(
+            menu_description(call, "help").as_ref(),
+            Some(expected),
+            "{scope} {code:?}"
+        );
+        seen.push((scope, code));
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 9, "every scope and language once: {seen:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_menu_without_a_language_code_follows_the_default_language() {
+    let bot = TestBot::start_with(&[("GROUPOPS_I18N__DEFAULT_LANGUAGE", "en")]).await;
+    let calls = bot.api.wait_for("setMyCommands", 9, WAIT).await;
+    let en_help = bot.ctx.t(Lang::En, "cmd-help");
+    let defaults: Vec<_> = calls
         .iter()
-        .find(|c| c.params["language_code"] == "zh")
-        .expect("a Chinese menu");
-    assert!(zh.params["commands"].to_string().contains("help"));
+        .filter(|c| c.params["language_code"].is_null())
+        .collect();
+    assert_eq!(defaults.len(), 3);
+    for call in defaults {
+        assert_eq!(menu_description(call, "help"), Some(en_help.clone()));
+    }
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_menu_does_not_stop_the_others() {
+    let bot = TestBot::start().await;
+    bot.api.wait_for("setMyCommands", 9, WAIT).await;
+    bot.api.clear_calls();
+    bot.api.fail_next(
+        "setMyCommands",
+        1,
+        Failure::BadRequest("Bad Request: BOT_COMMAND_INVALID".into()),
+    );
+    groupops::features::register_commands(&bot.ctx).await;
+    let calls = bot.api.calls("setMyCommands");
+    assert_eq!(calls.len(), 9, "every menu was still tried");
+    assert!(calls[0].failed);
+    assert!(calls[1..].iter().all(|c| !c.failed));
     bot.stop().await;
 }
 
