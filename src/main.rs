@@ -79,9 +79,18 @@ async fn run(cli: Cli) -> groupops::Result<()> {
         }
         Command::Check { .. } => Ok(()),
         Command::Run => {
+            // Signals are caught from here on: one that arrives while the bot is still starting stops
+            // it cleanly instead of killing the process.
+            let mut shutdown = std::pin::pin!(shutdown_signal());
             let token = token_from_env(&env)?;
-            let app = App::build(config, &token, AppOptions::default()).await?;
-            app.run(shutdown_signal()).await
+            let app = tokio::select! {
+                app = App::build(config, &token, AppOptions::default()) => app?,
+                _ = &mut shutdown => {
+                    tracing::info!("stop requested while starting; groupops did not start");
+                    return Ok(());
+                }
+            };
+            app.run(shutdown).await
         }
     }
 }

@@ -329,3 +329,38 @@ async fn the_binary_stops_cleanly_on_sigterm() {
         "handled updates were confirmed so a restart does not repeat them"
     );
 }
+
+#[tokio::test]
+async fn a_sigterm_while_starting_stops_the_binary_cleanly() {
+    // A Bot API that accepts the connection and never answers: the bot is still starting (in getMe).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_groupops"))
+        .current_dir(dir.path())
+        .env("GROUPOPS_TOKEN", "123456:TEST-TOKEN")
+        .env("GROUPOPS_API_URL", &url)
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let (_held_open, _) = tokio::time::timeout(WAIT, listener.accept())
+        .await
+        .expect("the bot asks who it is")
+        .unwrap();
+    let pid = child.id().expect("running").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(WAIT, child.wait())
+        .await
+        .expect("exits in time")
+        .unwrap();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "stopped by its own hand, not by the signal: {status:?}"
+    );
+}
