@@ -126,11 +126,18 @@ fn check(config: Option<&std::path::Path>, group_settings: Option<&std::path::Pa
 
 /// Logs through `tracing`, filtered by `RUST_LOG` (default `info`), with teloxide's `log` lines bridged in.
 fn init_logging() {
-    let _ = tracing_log::LogTracer::init();
+    use tracing_log::AsLog;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .try_init();
+        .finish();
+    if tracing::subscriber::set_global_default(subscriber).is_ok() {
+        // teloxide logs through the `log` crate: its records become tracing events, and `log` skips what
+        // the filter would drop anyway.
+        let _ = tracing_log::LogTracer::builder()
+            .with_max_level(tracing::level_filters::LevelFilter::current().as_log())
+            .init();
+    }
 }

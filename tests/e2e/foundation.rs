@@ -398,6 +398,41 @@ async fn a_supergroup_upgrade_adds_to_what_the_supergroup_already_has() {
     bot.stop().await;
 }
 
+#[test]
+fn log_lines_are_bridged_into_the_test_log() {
+    crate::support::harness::init_logging();
+    let captured = Arc::new(Mutex::new(Vec::new()));
+    let writer = {
+        let captured = captured.clone();
+        move || Capture(captured.clone())
+    };
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        log::error!(target: "teloxide::error_handlers", "an error teloxide logs");
+    });
+    let text = String::from_utf8(captured.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("an error teloxide logs"),
+        "captured: {text:?}"
+    );
+}
+
+/// Collects what a test subscriber writes.
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[tokio::test]
 async fn a_malformed_update_is_skipped_and_the_next_is_answered() {
     let bot = TestBot::start().await;
