@@ -127,6 +127,39 @@ async fn help_in_a_group_shows_the_member_view_when_the_admin_list_cannot_be_rea
 }
 
 #[tokio::test]
+async fn a_join_is_counted_once_where_the_bot_is_an_admin_without_a_group_record() {
+    let bot = TestBot::start_with(&[("GROUPOPS_WELCOME__CAPTCHA", "off")]).await;
+    // The bot was made an admin while it was not running: no group record, but Telegram reports each
+    // join twice, as a chat_member update and as a service message.
+    admins_are_owner_and_bot(&bot, GROUP);
+    let ann = user(3_001, "Ann");
+    bot.push(chat_member(
+        GROUP,
+        ann.clone(),
+        ann.clone(),
+        "left",
+        "member",
+        None,
+    ));
+    bot.push(new_members(GROUP, ann.clone(), vec![ann.clone()]));
+    // Where the bot is no admin, only the service message arrives, and it counts.
+    let elsewhere = -100_558;
+    bot.api
+        .set_admins(elsewhere, vec![member(owner(), "creator")]);
+    let bob = user(3_002, "Bob");
+    bot.push(new_members(elsewhere, bob.clone(), vec![bob]));
+    bot.settle().await;
+    let joins: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT chat_id, user_id FROM member_events WHERE kind = 'join' ORDER BY id",
+    )
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(joins, vec![(GROUP, 3_001), (elsewhere, 3_002)]);
+    bot.stop().await;
+}
+
+#[tokio::test]
 async fn added_to_a_group_records_it_and_greets_in_the_adders_language() {
     let bot = TestBot::start().await;
     bot.push(my_chat_member(
