@@ -373,9 +373,34 @@ impl Config {
         let mut table: toml::Table = text
             .parse()
             .map_err(|err: toml::de::Error| Error::Config(err.to_string()))?;
-        apply_env(&mut table, env)?;
-        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
-            .map_err(|err| Error::Config(format!("`{}`: {}", err.path(), err.inner())))?;
+        let overrides = apply_env(&mut table, env)?;
+        let config: Config = loop {
+            match serde_path_to_error::deserialize(toml::Value::Table(table.clone())) {
+                Ok(config) => break config,
+                Err(err) => {
+                    // An environment value that reads as a number, boolean, date or array may be meant as
+                    // text (a string setting given `123`): the setting is tried again with the raw text.
+                    let path = err.path().to_string();
+                    let retry = overrides.iter().find(|o| o.path.join(".") == path);
+                    match retry {
+                        Some(o)
+                            if !matches!(
+                                value_at(&table, &o.path),
+                                Some(toml::Value::String(_))
+                            ) =>
+                        {
+                            insert_at(
+                                &mut table,
+                                &o.path,
+                                toml::Value::String(o.raw.clone()),
+                                &o.name,
+                            )?;
+                        }
+                        _ => return Err(Error::Config(format!("`{path}`: {}", err.inner()))),
+                    }
+                }
+            }
+        };
         config.validate()?;
         Ok(config)
     }
@@ -447,7 +472,20 @@ pub fn token_from_env(env: &BTreeMap<String, String>) -> Result<String> {
 /// Environment variables with the `GROUPOPS_` prefix that are not settings.
 const NON_SETTING_ENV: &[&str] = &["GROUPOPS_TOKEN", "GROUPOPS_CONFIG"];
 
-fn apply_env(table: &mut toml::Table, env: &BTreeMap<String, String>) -> Result<()> {
+/// One `GROUPOPS_*` setting taken from the environment.
+struct EnvOverride {
+    /// The variable's name.
+    name: String,
+    /// The setting's keys, section first.
+    path: Vec<String>,
+    /// The value as written.
+    raw: String,
+}
+
+/// Writes the environment's settings into `table`, each read as a TOML value when it is one (see
+/// [`env_value`]); returns what it wrote, so a setting that fails its type can be tried again as text.
+fn apply_env(table: &mut toml::Table, env: &BTreeMap<String, String>) -> Result<Vec<EnvOverride>> {
+    let mut applied = Vec::new();
     for (name, raw) in env {
         let Some(rest) = name.strip_prefix("GROUPOPS_") else {
             continue;
@@ -465,23 +503,50 @@ fn apply_env(table: &mut toml::Table, env: &BTreeMap<String, String>) -> Result<
                 )))
             }
         };
-        let value = env_value(raw);
-        let mut node = &mut *table;
-        for key in &path[..path.len() - 1] {
-            let entry = node
-                .entry(key.clone())
-                .or_insert_with(|| toml::Value::Table(Default::default()));
-            node = match entry {
-                toml::Value::Table(inner) => inner,
-                _ => return Err(Error::Config(format!("`{name}`: `{key}` is not a section"))),
-            };
-        }
-        node.insert(path[path.len() - 1].clone(), value);
+        insert_at(table, &path, env_value(raw), name)?;
+        applied.push(EnvOverride {
+            name: name.clone(),
+            path,
+            raw: raw.clone(),
+        });
     }
+    Ok(applied)
+}
+
+/// Sets the value at `path` (section keys, then the setting), creating sections as needed.
+fn insert_at(
+    table: &mut toml::Table,
+    path: &[String],
+    value: toml::Value,
+    name: &str,
+) -> Result<()> {
+    let mut node = table;
+    for key in &path[..path.len() - 1] {
+        let entry = node
+            .entry(key.clone())
+            .or_insert_with(|| toml::Value::Table(Default::default()));
+        node = match entry {
+            toml::Value::Table(inner) => inner,
+            _ => return Err(Error::Config(format!("`{name}`: `{key}` is not a section"))),
+        };
+    }
+    node.insert(path[path.len() - 1].clone(), value);
     Ok(())
 }
 
+/// The value at `path`, if there is one.
+fn value_at<'a>(table: &'a toml::Table, path: &[String]) -> Option<&'a toml::Value> {
+    let (last, sections) = path.split_last()?;
+    let mut node = table;
+    for key in sections {
+        node = node.get(key)?.as_table()?;
+    }
+    node.get(last)
+}
+
 /// An environment value is read as a TOML value when it is one (numbers, booleans, arrays), else as a string.
+/// A string setting whose value happens to read as something else is tried again as text by
+/// [`Config::from_toml`].
 fn env_value(raw: &str) -> toml::Value {
     let probe = format!("v = {raw}");
     match probe.parse::<toml::Table>() {
@@ -555,6 +620,37 @@ mod tests {
         assert_eq!(config.storage.database_url, "sqlite://x.db");
         assert_eq!(config.limits.per_group.count, 1000);
         assert_eq!(config.routing.shards, 16);
+    }
+
+    #[test]
+    fn a_string_setting_takes_any_text_from_the_environment() {
+        for raw in ["123", "true", "1979-05-27", "[1, 2]", "3.5"] {
+            let config = Config::from_toml(
+                "",
+                &env(&[
+                    ("GROUPOPS_I18N__LOCALES_DIR", raw),
+                    ("GROUPOPS_ROUTING__SHARDS", "16"),
+                ]),
+            )
+            .unwrap_or_else(|err| panic!("{raw}: {err}"));
+            assert_eq!(config.i18n.locales_dir, PathBuf::from(raw));
+            assert_eq!(config.routing.shards, 16, "numbers still read as numbers");
+        }
+        // The same text in the settings file is a type error, as TOML says it is a number.
+        let err = Config::from_toml("[i18n]\nlocales_dir = 123\n", &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("i18n.locales_dir"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_environment_value_is_still_named() {
+        let err = Config::from_toml("", &env(&[("GROUPOPS_ROUTING__SHARDS", "many")])).unwrap_err();
+        assert!(err.to_string().contains("routing.shards"), "{err}");
+        let err = Config::from_toml("", &env(&[("GROUPOPS_TELEGRAM__REGISTER_COMMANDS", "7")]))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("telegram.register_commands"),
+            "{err}"
+        );
     }
 
     #[test]

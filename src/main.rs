@@ -79,9 +79,18 @@ async fn run(cli: Cli) -> groupops::Result<()> {
         }
         Command::Check { .. } => Ok(()),
         Command::Run => {
+            // Signals are caught from here on: one that arrives while the bot is still starting stops
+            // it cleanly instead of killing the process.
+            let mut shutdown = std::pin::pin!(shutdown_signal());
             let token = token_from_env(&env)?;
-            let app = App::build(config, &token, AppOptions::default()).await?;
-            app.run(shutdown_signal()).await
+            let app = tokio::select! {
+                app = App::build(config, &token, AppOptions::default()) => app?,
+                _ = &mut shutdown => {
+                    tracing::info!("stop requested while starting; groupops did not start");
+                    return Ok(());
+                }
+            };
+            app.run(shutdown).await
         }
     }
 }
@@ -117,11 +126,18 @@ fn check(config: Option<&std::path::Path>, group_settings: Option<&std::path::Pa
 
 /// Logs through `tracing`, filtered by `RUST_LOG` (default `info`), with teloxide's `log` lines bridged in.
 fn init_logging() {
-    let _ = tracing_log::LogTracer::init();
+    use tracing_log::AsLog;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .try_init();
+        .finish();
+    if tracing::subscriber::set_global_default(subscriber).is_ok() {
+        // teloxide logs through the `log` crate: its records become tracing events, and `log` skips what
+        // the filter would drop anyway.
+        let _ = tracing_log::LogTracer::builder()
+            .with_max_level(tracing::level_filters::LevelFilter::current().as_log())
+            .init();
+    }
 }

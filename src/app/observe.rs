@@ -68,13 +68,7 @@ async fn observe_message(services: &Services, message: &Message, now: i64) {
         .new_chat_members()
         .or(message.left_chat_member().map(std::slice::from_ref))
     {
-        Some(_) => match services.groups.get(&services.storage, chat_id).await {
-            Ok(group) => group.is_none_or(|g| g.bot_status != "administrator"),
-            Err(err) => {
-                tracing::warn!(%err, chat_id, "group record unreadable");
-                true
-            }
-        },
+        Some(_) => !bot_is_admin(services, chat_id).await,
         None => false,
     };
     if !service_counts {
@@ -104,6 +98,24 @@ async fn observe_message(services: &Services, message: &Message, now: i64) {
             user_id: member.id.0 as i64,
             at: now,
         });
+    }
+}
+
+/// Whether the bot is an admin of a group: its group record says so, or, for a group it has no record of
+/// (added while it was not running), the admin list does. When neither can be read it counts as no admin,
+/// so a join is rather counted twice than not at all.
+async fn bot_is_admin(services: &Services, chat_id: i64) -> bool {
+    match services.groups.get(&services.storage, chat_id).await {
+        Ok(Some(group)) => return group.bot_status == "administrator",
+        Ok(None) => {}
+        Err(err) => tracing::warn!(%err, chat_id, "group record unreadable"),
+    }
+    match services.admins.is_admin(chat_id, services.me.id.0).await {
+        Ok(admin) => admin,
+        Err(err) => {
+            tracing::warn!(%err, chat_id, "admin list unavailable; counting the service message");
+            false
+        }
     }
 }
 

@@ -80,10 +80,18 @@ pub async fn tick(ctx: &Ctx) {
     }
 }
 
-/// Registers the command menu in both languages: members see their commands, admins see all.
+/// Registers the command menu: members see their commands, admins see all. Each scope gets three menus:
+/// one without a language code (what clients in any other language see) in `i18n.default_language`, one
+/// for `zh` in Chinese and one for `en` in English. A menu Telegram refuses is logged and the others are
+/// still registered.
 pub async fn register_commands(services: &Services) {
     let catalog = catalog();
-    for lang in Lang::ALL {
+    let menus = [
+        (None, services.default_lang()),
+        (Some("zh"), Lang::Zh),
+        (Some("en"), Lang::En),
+    ];
+    for (language_code, lang) in menus {
         let list = |filter: &dyn Fn(Audience) -> bool| -> Vec<BotCommand> {
             catalog
                 .iter()
@@ -106,13 +114,17 @@ pub async fn register_commands(services: &Services) {
             ),
         ];
         for (scope, commands) in scopes {
-            let mut request = services.bot.set_my_commands(commands).scope(scope);
-            if lang == Lang::Zh {
-                request = request.language_code("zh");
+            let mut request = services.bot.set_my_commands(commands).scope(scope.clone());
+            if let Some(code) = language_code {
+                request = request.language_code(code);
             }
             if let Err(err) = request.await {
-                tracing::warn!(%err, "could not register the command menu");
-                return;
+                tracing::warn!(
+                    %err,
+                    ?scope,
+                    language_code = language_code.unwrap_or("(none)"),
+                    "could not register this command menu; registering the others"
+                );
             }
         }
     }

@@ -3,6 +3,8 @@
 
 use crate::error::Result;
 use sqlx::{FromRow, SqliteConnection};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// A group as stored.
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
@@ -243,11 +245,22 @@ mod tests {
 
 /// Group records kept in memory, so replies can find a group's language without a query. Every write
 /// to a group record goes through the group lifecycle handlers, which refresh the cache.
+///
+/// A read that misses loads the record from the database; if a `put` or `forget` for that group lands
+/// while the read is loading, what the read loaded may be older than that write, so it is handed to its
+/// caller but not cached (the write wins).
 #[derive(Clone, Default)]
 pub struct GroupCache {
-    map: std::sync::Arc<
-        std::sync::Mutex<std::collections::HashMap<i64, Option<std::sync::Arc<GroupRecord>>>>,
-    >,
+    slots: Arc<Mutex<HashMap<i64, CacheSlot>>>,
+}
+
+/// What the cache holds for one group.
+#[derive(Default)]
+struct CacheSlot {
+    /// The cached record: `Some(None)` means "no such group", `None` means "not cached".
+    record: Option<Option<Arc<GroupRecord>>>,
+    /// How many `put`s and `forget`s this group has seen; a read caches only if none landed meanwhile.
+    writes: u64,
 }
 
 impl GroupCache {
@@ -256,29 +269,137 @@ impl GroupCache {
         &self,
         storage: &super::Storage,
         chat_id: i64,
-    ) -> Result<Option<std::sync::Arc<GroupRecord>>> {
-        if let Some(known) = self.map.lock().expect("group cache lock").get(&chat_id) {
-            return Ok(known.clone());
+    ) -> Result<Option<Arc<GroupRecord>>> {
+        self.get_with(chat_id, || async {
+            let mut conn = storage.read.acquire().await?;
+            get(&mut conn, chat_id).await
+        })
+        .await
+    }
+
+    /// Like [`GroupCache::get`], loading a missing record with `load`.
+    async fn get_with<F, Fut>(&self, chat_id: i64, load: F) -> Result<Option<Arc<GroupRecord>>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<GroupRecord>>>,
+    {
+        let writes_before = {
+            let slots = self.slots.lock().expect("group cache lock");
+            match slots.get(&chat_id) {
+                Some(CacheSlot {
+                    record: Some(known),
+                    ..
+                }) => return Ok(known.clone()),
+                Some(slot) => slot.writes,
+                None => 0,
+            }
+        };
+        let record = load().await?.map(Arc::new);
+        let mut slots = self.slots.lock().expect("group cache lock");
+        let slot = slots.entry(chat_id).or_default();
+        if slot.writes == writes_before {
+            slot.record = Some(record.clone());
+        } else if let Some(newer) = &slot.record {
+            // A put landed while the database was read: it is at least as new as what was read.
+            return Ok(newer.clone());
         }
-        let mut conn = storage.read.acquire().await?;
-        let record = get(&mut conn, chat_id).await?.map(std::sync::Arc::new);
-        self.map
-            .lock()
-            .expect("group cache lock")
-            .insert(chat_id, record.clone());
         Ok(record)
     }
 
     /// Replaces the cached record after a write.
     pub fn put(&self, record: GroupRecord) {
-        self.map
-            .lock()
-            .expect("group cache lock")
-            .insert(record.chat_id, Some(std::sync::Arc::new(record)));
+        let mut slots = self.slots.lock().expect("group cache lock");
+        let slot = slots.entry(record.chat_id).or_default();
+        slot.writes += 1;
+        slot.record = Some(Some(Arc::new(record)));
     }
 
     /// Forgets a group; the next read goes to the database.
     pub fn forget(&self, chat_id: i64) {
-        self.map.lock().expect("group cache lock").remove(&chat_id);
+        let mut slots = self.slots.lock().expect("group cache lock");
+        let slot = slots.entry(chat_id).or_default();
+        slot.writes += 1;
+        slot.record = None;
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::sync::Notify;
+
+    fn record(language: &str) -> GroupRecord {
+        GroupRecord {
+            chat_id: -5,
+            kind: "supergroup".into(),
+            title: "T".into(),
+            username: None,
+            language: language.into(),
+            timezone: None,
+            active: true,
+            added_by: None,
+            added_at: 0,
+            bot_status: "member".into(),
+            bot_rights: String::new(),
+            greeted: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_put_during_a_read_wins_over_what_the_read_loaded() {
+        let cache = GroupCache::default();
+        let release = &Notify::new();
+        // The read loads the record as it was before `/lang en` was written.
+        let mut read = Box::pin(cache.get_with(-5, || async move {
+            release.notified().await;
+            Ok(Some(record("zh-CN")))
+        }));
+        assert!(futures::poll!(&mut read).is_pending());
+        cache.put(record("en"));
+        release.notify_one();
+        let seen = read.await.unwrap().unwrap();
+        assert_eq!(seen.language, "en");
+        let cached = cache
+            .get_with(-5, || async { panic!("served from the cache") })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(cached.language, "en", "the stale read was not cached");
+    }
+
+    #[tokio::test]
+    async fn a_forget_during_a_read_keeps_the_read_out_of_the_cache() {
+        let cache = GroupCache::default();
+        let release = &Notify::new();
+        let loads = &AtomicUsize::new(0);
+        // The read loads the basic group's record just before its data moves away.
+        let mut read = Box::pin(cache.get_with(-5, || async move {
+            loads.fetch_add(1, Ordering::SeqCst);
+            release.notified().await;
+            Ok(Some(record("en")))
+        }));
+        assert!(futures::poll!(&mut read).is_pending());
+        cache.forget(-5);
+        release.notify_one();
+        assert!(
+            read.await.unwrap().is_some(),
+            "its caller gets what it read"
+        );
+        let after = cache
+            .get_with(-5, || async move {
+                loads.fetch_add(1, Ordering::SeqCst);
+                Ok(None)
+            })
+            .await
+            .unwrap();
+        assert!(after.is_none(), "the next read went to the database");
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
+        // That answer ("no record") is cached.
+        assert!(cache
+            .get_with(-5, || async { panic!("served from the cache") })
+            .await
+            .unwrap()
+            .is_none());
     }
 }

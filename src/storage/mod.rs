@@ -79,10 +79,70 @@ impl Storage {
     }
 }
 
+/// How the rows of one table that exist under both ids are combined when a group moves: for tables whose
+/// rows count things, the counts of the two rows are added up instead of one row replacing the other.
+struct Merge {
+    /// The table.
+    table: &'static str,
+    /// The columns that, with `chat_id`, identify a row.
+    key: &'static [&'static str],
+    /// Assignments that fold the old row (`o`) into the new one (`n`).
+    set: &'static str,
+}
+
+/// The tables whose rows add up. Counts are summed; for members the first sighting is the earlier one and
+/// the latest state (last seen, status, the latest join) is the newer one.
+const MERGES: &[Merge] = &[
+    Merge {
+        table: "members",
+        key: &["user_id"],
+        set: "messages = n.messages + o.messages,
+              first_seen = MIN(n.first_seen, o.first_seen),
+              last_seen = MAX(n.last_seen, o.last_seen),
+              joined_at = COALESCE(n.joined_at, o.joined_at),
+              seen_join = MAX(n.seen_join, o.seen_join),
+              verified_at = COALESCE(MIN(n.verified_at, o.verified_at), n.verified_at, o.verified_at)",
+    },
+    Merge {
+        table: "activity_minutes",
+        key: &["minute", "user_id"],
+        set: "messages = n.messages + o.messages, chars = n.chars + o.chars,
+              long_messages = n.long_messages + o.long_messages",
+    },
+    Merge {
+        table: "economy_activity",
+        key: &["user_id", "day"],
+        set: "points = n.points + o.points",
+    },
+    Merge {
+        table: "economy_members",
+        key: &["user_id"],
+        set: "grace_cards = n.grace_cards + o.grace_cards",
+    },
+    // The activity-points pass looks again at every minute from the earlier mark; what it pays is the
+    // difference to what was already paid, so looking twice never pays twice.
+    Merge {
+        table: "economy_activity_marks",
+        key: &[],
+        set: "minute = MIN(n.minute, o.minute)",
+    },
+];
+
 /// Moves every row of a group to its new id after a basic group became a supergroup. Every table with a
-/// `chat_id` column is moved, so features that add tables need no code here. Rows already present under
-/// the new id (from updates that arrived for the supergroup first) are replaced by the group's history,
-/// except in `groups`, where the old record wins outright. Runs inside the caller's transaction.
+/// `chat_id` column is moved, so features that add tables need no code here. Runs inside the caller's
+/// transaction; the caller first folds the ledger's accounts (`economy::ledger::fold_before_move`) and
+/// flushes the activity writer, so no event of the old id is written after the move.
+///
+/// Rows already present under the new id (from updates that arrived for the supergroup first) are combined
+/// with the group's history: in the tables whose rows count things (`MERGES`) the counts are added up; a
+/// member's live referral link under the new id supersedes the basic group's (which is marked revoked), and
+/// a basic group's channel link whose name is already used under the new id is renamed `<name> #<id>`; in
+/// every other table the group's history replaces the newer row, and in `groups` the old record wins
+/// outright.
+///
+/// Columns that name the chat a message was posted in (`welcome_gates.message_chat`) keep the old id: the
+/// message stays in the deactivated basic group, and the supergroup numbers its messages afresh, so the
+/// same message id under the new id would be some other message.
 pub async fn move_chat(conn: &mut SqliteConnection, from: i64, to: i64) -> Result<u64> {
     let tables: Vec<String> = sqlx::query(
         "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
@@ -99,6 +159,47 @@ pub async fn move_chat(conn: &mut SqliteConnection, from: i64, to: i64) -> Resul
         .execute(&mut *conn)
         .await?;
     let mut moved = 0;
+    for merge in MERGES
+        .iter()
+        .filter(|m| tables.iter().any(|t| t == m.table))
+    {
+        let matching: String = merge
+            .key
+            .iter()
+            .map(|column| format!(" AND o.\"{column}\" = n.\"{column}\""))
+            .collect();
+        // Table and column names are constants of this file; values stay bound.
+        let fold = format!(
+            "UPDATE \"{table}\" AS n SET {set} FROM \"{table}\" AS o
+             WHERE n.chat_id = ?1 AND o.chat_id = ?2{matching}",
+            table = merge.table,
+            set = merge.set,
+        );
+        moved += sqlx::query(AssertSqlSafe(fold))
+            .bind(to)
+            .bind(from)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        let matching: String = merge
+            .key
+            .iter()
+            .map(|column| format!(" AND n.\"{column}\" = \"{}\".\"{column}\"", merge.table))
+            .collect();
+        let folded = format!(
+            "DELETE FROM \"{table}\" WHERE chat_id = ?2
+             AND EXISTS (SELECT 1 FROM \"{table}\" AS n WHERE n.chat_id = ?1{matching})",
+            table = merge.table,
+        );
+        sqlx::query(AssertSqlSafe(folded))
+            .bind(to)
+            .bind(from)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if tables.iter().any(|t| t == "referral_links") {
+        make_room_for_referral_links(conn, from, to).await?;
+    }
     for table in tables {
         // Table names come from sqlite_master, not from users; values stay bound.
         let sql = format!("UPDATE OR REPLACE \"{table}\" SET chat_id = ? WHERE chat_id = ?");
@@ -112,9 +213,42 @@ pub async fn move_chat(conn: &mut SqliteConnection, from: i64, to: i64) -> Resul
     Ok(moved)
 }
 
+/// Referral links are referenced by the joins they brought, so a clash must not replace (delete) one: a
+/// member's live link of the basic group is marked revoked when the member already has a live link under
+/// the new id, and a channel link whose name is taken under the new id gets its id appended to its name.
+async fn make_room_for_referral_links(
+    conn: &mut SqliteConnection,
+    from: i64,
+    to: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE referral_links SET revoked_at = n.created_at FROM referral_links AS n
+         WHERE referral_links.chat_id = ?2 AND referral_links.kind = 'member'
+         AND referral_links.revoked_at IS NULL
+         AND n.chat_id = ?1 AND n.kind = 'member' AND n.revoked_at IS NULL
+         AND n.owner_id = referral_links.owner_id",
+    )
+    .bind(to)
+    .bind(from)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE referral_links SET name = name || ' #' || id
+         WHERE chat_id = ?2 AND kind = 'channel'
+         AND EXISTS (SELECT 1 FROM referral_links AS n
+                     WHERE n.chat_id = ?1 AND n.kind = 'channel' AND n.name = referral_links.name)",
+    )
+    .bind(to)
+    .bind(from)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlx::Connection;
 
     #[sqlx::test]
     async fn move_chat_moves_every_table(pool: SqlitePool) {
@@ -141,6 +275,164 @@ mod tests {
         assert!(groups::get(&mut conn, -10).await.unwrap().is_none());
         let member = members::get(&mut conn, -1001, 7).await.unwrap().unwrap();
         assert_eq!(member.joined_at, Some(100));
+    }
+
+    /// Runs statements that take no values (test fixtures).
+    async fn exec(conn: &mut SqliteConnection, statements: &[&str]) {
+        for sql in statements {
+            sqlx::query(AssertSqlSafe(sql.to_string()))
+                .execute(&mut *conn)
+                .await
+                .unwrap_or_else(|err| panic!("{sql}: {err}"));
+        }
+    }
+
+    #[sqlx::test]
+    async fn move_chat_adds_up_counts_already_under_the_new_id(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        for (chat_id, title) in [(-10, "old"), (-1001, "new")] {
+            groups::upsert_on_join(
+                &mut conn,
+                &groups::NewGroup {
+                    chat_id,
+                    kind: "group",
+                    title,
+                    username: None,
+                    language: "en",
+                    added_by: Some(7),
+                    now: 100,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        exec(
+            &mut conn,
+            &[
+                // Member 7 was seen in both; member 8 only in the basic group.
+                "INSERT INTO members (chat_id, user_id, first_seen, last_seen, joined_at, seen_join, status, messages, verified_at)
+                 VALUES (-10, 7, 100, 200, 100, 1, 'member', 5, 150),
+                        (-1001, 7, 300, 400, NULL, 0, 'member', 2, NULL),
+                        (-10, 8, 100, 100, NULL, 0, 'member', 1, NULL)",
+                "INSERT INTO activity_minutes (chat_id, minute, user_id, messages, chars, long_messages)
+                 VALUES (-10, 1000, 7, 3, 30, 1), (-1001, 1000, 7, 2, 10, 0), (-10, 999, 7, 1, 4, 0)",
+                "INSERT INTO economy_activity (chat_id, user_id, day, points) VALUES (-10, 7, 5, 10), (-1001, 7, 5, 4)",
+                "INSERT INTO economy_members (chat_id, user_id, grace_cards) VALUES (-10, 7, 1), (-1001, 7, 2)",
+                "INSERT INTO economy_activity_marks (chat_id, minute) VALUES (-10, 500), (-1001, 900)",
+                "INSERT INTO welcome_settings (chat_id, welcome_text) VALUES (-10, 'old welcome'), (-1001, 'new welcome')",
+                "INSERT INTO welcome_gates (chat_id, user_id, user_name, kind, message_chat, message_id, options, answer, deadline, created_at)
+                 VALUES (-10, 9, 'Nine', 'button', -10, 55, 'ok', 0, 1000, 100)",
+                // Member 7 has a live personal link in both; both links brought a join. Both groups have a
+                // channel link named 'ads'.
+                "INSERT INTO referral_links (id, chat_id, url, kind, owner_id, name, created_at)
+                 VALUES (1, -10, 'https://t.me/+old7', 'member', 7, 'Seven', 100),
+                        (2, -1001, 'https://t.me/+new7', 'member', 7, 'Seven', 300),
+                        (3, -10, 'https://t.me/+oldads', 'channel', 1, 'ads', 100),
+                        (4, -1001, 'https://t.me/+newads', 'channel', 1, 'ads', 300)",
+                "INSERT INTO referral_joins (event_id, chat_id, link_id, user_id, joined_at)
+                 VALUES (1, -10, 1, 20, 150), (2, -1001, 2, 21, 350)",
+            ],
+        )
+        .await;
+
+        let mut tx = conn.begin().await.unwrap();
+        move_chat(&mut tx, -10, -1001).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let member: (i64, i64, i64, Option<i64>, i64, Option<i64>) = sqlx::query_as(
+            "SELECT messages, first_seen, last_seen, joined_at, seen_join, verified_at
+             FROM members WHERE chat_id = -1001 AND user_id = 7",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(member, (7, 100, 400, Some(100), 1, Some(150)));
+        let only_old: i64 = sqlx::query_scalar(
+            "SELECT messages FROM members WHERE chat_id = -1001 AND user_id = 8",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(only_old, 1);
+        let minutes: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT minute, messages, chars, long_messages FROM activity_minutes
+             WHERE chat_id = -1001 ORDER BY minute",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(minutes, vec![(999, 1, 4, 0), (1000, 5, 40, 1)]);
+        let scalars: Vec<i64> = sqlx::query_scalar(
+            "SELECT points FROM economy_activity WHERE chat_id = -1001
+             UNION ALL SELECT grace_cards FROM economy_members WHERE chat_id = -1001
+             UNION ALL SELECT minute FROM economy_activity_marks WHERE chat_id = -1001",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            scalars,
+            vec![14, 3, 500],
+            "points, grace cards, the earlier mark"
+        );
+        let welcome: String =
+            sqlx::query_scalar("SELECT welcome_text FROM welcome_settings WHERE chat_id = -1001")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(welcome, "old welcome", "the group's own settings win");
+        let group = groups::get(&mut conn, -1001).await.unwrap().unwrap();
+        assert_eq!(group.title, "old");
+        let gate: (i64, i64) =
+            sqlx::query_as("SELECT chat_id, message_chat FROM welcome_gates WHERE user_id = 9")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            gate,
+            (-1001, -10),
+            "the gate belongs to the supergroup; its question stays where it was posted"
+        );
+        let links: Vec<(i64, i64, String, Option<i64>)> =
+            sqlx::query_as("SELECT id, chat_id, name, revoked_at FROM referral_links ORDER BY id")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            links,
+            vec![
+                (1, -1001, "Seven".to_string(), Some(300)),
+                (2, -1001, "Seven".to_string(), None),
+                (3, -1001, "ads #3".to_string(), None),
+                (4, -1001, "ads".to_string(), None),
+            ],
+            "no link is lost: the joins still point at them"
+        );
+        let joins: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM referral_joins WHERE chat_id = -1001")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(joins, 2);
+
+        // Nothing is left under the old id, in any table with a chat_id column.
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
+             WHERE m.type = 'table' AND p.name = 'chat_id'",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        assert!(tables.len() > 30, "found the tables: {tables:?}");
+        for table in tables {
+            let left: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM \"{table}\" WHERE chat_id = -10"
+            )))
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+            assert_eq!(left, 0, "{table} still has rows of the old id");
+        }
     }
 
     #[tokio::test]

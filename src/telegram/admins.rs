@@ -1,8 +1,10 @@
 //! The admin cache: who may run admin commands in a group, with which rights, and which rights the bot
 //! itself has there. Backed by `getChatAdministrators`, cached per group for `admins.cache_ttl`, and
 //! dropped for a group whenever a `chat_member` update shows someone's admin status change, so promotions
-//! and demotions take effect at once. A message sent on behalf of the group itself (an anonymous admin)
-//! counts as an admin with every right.
+//! and demotions take effect at once. One fetch per group runs at a time (callers that miss meanwhile share
+//! its answer), and a fetch that overlapped an invalidation does not store its list, so a change is never
+//! undone by an older answer. A message sent on behalf of the group itself (an anonymous admin) counts as
+//! an admin with every right.
 
 use crate::error::Result;
 use std::collections::HashMap;
@@ -126,9 +128,34 @@ pub enum Permission {
     Missing(Right),
 }
 
+/// A group's admins: user id → rights.
+pub type AdminList = Arc<HashMap<u64, AdminRights>>;
+
 struct Entry {
     fetched: Instant,
-    admins: Arc<HashMap<u64, AdminRights>>,
+    admins: AdminList,
+}
+
+/// What the cache knows about one group. Kept for the life of the cache (one small entry per group ever
+/// asked about), so a group's generation never starts over while a fetch is in flight.
+#[derive(Default)]
+struct Slot {
+    /// Bumped by every invalidation. A fetch stores its list only when the generation it started under is
+    /// still current, so a list fetched before a change never overwrites the invalidation that followed.
+    generation: u64,
+    /// The last list stored, if any.
+    cached: Option<Entry>,
+    /// Held while a fetch for this group is in flight: concurrent misses wait for that fetch and use its
+    /// list instead of each asking Telegram.
+    fetching: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// The answer of a look into the cache.
+enum Lookup {
+    /// A list that is fresh enough.
+    Hit(AdminList),
+    /// Nothing usable: the current generation and the group's fetch lock.
+    Miss(u64, Arc<tokio::sync::Mutex<()>>),
 }
 
 /// Cached admin lists per group. Cheap to clone.
@@ -137,7 +164,7 @@ pub struct AdminCache {
     bot: Bot,
     me: UserId,
     ttl: Duration,
-    entries: Arc<Mutex<HashMap<i64, Entry>>>,
+    slots: Arc<Mutex<HashMap<i64, Slot>>>,
 }
 
 /// The id Telegram uses for messages of anonymous admins.
@@ -150,44 +177,79 @@ impl AdminCache {
             bot,
             me,
             ttl,
-            entries: Arc::default(),
+            slots: Arc::default(),
         }
     }
 
-    /// The group's admins, from cache or fetched.
-    pub async fn admins(&self, chat_id: i64) -> Result<Arc<HashMap<u64, AdminRights>>> {
+    /// The group's admins, from cache or fetched with `getChatAdministrators`.
+    pub async fn admins(&self, chat_id: i64) -> Result<AdminList> {
         if chat_id > 0 {
             return Ok(Arc::default());
         }
-        if let Some(entry) = self.entries.lock().expect("admin cache lock").get(&chat_id) {
-            if entry.fetched.elapsed() < self.ttl {
-                return Ok(entry.admins.clone());
-            }
-        }
-        let members = self.bot.get_chat_administrators(ChatId(chat_id)).await?;
-        let admins: HashMap<u64, AdminRights> = members
-            .iter()
-            .filter_map(|member| {
-                AdminRights::from_member(member).map(|rights| (member.user.id.0, rights))
-            })
-            .collect();
-        let admins = Arc::new(admins);
-        self.entries.lock().expect("admin cache lock").insert(
-            chat_id,
-            Entry {
+        let bot = self.bot.clone();
+        self.admins_with(chat_id, || async move {
+            let members = bot.get_chat_administrators(ChatId(chat_id)).await?;
+            Ok(members
+                .iter()
+                .filter_map(|member| {
+                    AdminRights::from_member(member).map(|rights| (member.user.id.0, rights))
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// The group's admins, from cache or from `fetch`. One fetch per group runs at a time; callers that
+    /// miss meanwhile wait for it and take its list. A list whose fetch overlapped an invalidation is handed
+    /// to its caller but not stored.
+    async fn admins_with<F, Fut>(&self, chat_id: i64, fetch: F) -> Result<AdminList>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<HashMap<u64, AdminRights>>>,
+    {
+        let fetching = match self.lookup(chat_id) {
+            Lookup::Hit(admins) => return Ok(admins),
+            Lookup::Miss(_, fetching) => fetching,
+        };
+        let _turn = fetching.lock().await;
+        let generation = match self.lookup(chat_id) {
+            Lookup::Hit(admins) => return Ok(admins),
+            Lookup::Miss(generation, _) => generation,
+        };
+        let admins: AdminList = Arc::new(fetch().await?);
+        let mut slots = self.slots.lock().expect("admin cache lock");
+        let slot = slots.entry(chat_id).or_default();
+        if slot.generation == generation {
+            slot.cached = Some(Entry {
                 fetched: Instant::now(),
                 admins: admins.clone(),
-            },
-        );
+            });
+        } else {
+            tracing::debug!(
+                chat_id,
+                "admin list changed while it was fetched; not cached"
+            );
+        }
         Ok(admins)
     }
 
-    /// Forgets a group's admin list; the next question fetches it again.
+    fn lookup(&self, chat_id: i64) -> Lookup {
+        let mut slots = self.slots.lock().expect("admin cache lock");
+        let slot = slots.entry(chat_id).or_default();
+        match &slot.cached {
+            Some(entry) if entry.fetched.elapsed() < self.ttl => Lookup::Hit(entry.admins.clone()),
+            _ => Lookup::Miss(slot.generation, slot.fetching.clone()),
+        }
+    }
+
+    /// Forgets a group's admin list; the next question fetches it again, and a fetch already in flight
+    /// does not store what it brings back.
     pub fn invalidate(&self, chat_id: i64) {
-        self.entries
-            .lock()
-            .expect("admin cache lock")
-            .remove(&chat_id);
+        let mut slots = self.slots.lock().expect("admin cache lock");
+        if let Some(slot) = slots.get_mut(&chat_id) {
+            slot.generation += 1;
+            slot.cached = None;
+        }
     }
 
     /// The rights of a user in a group, `None` when not an admin.
@@ -243,5 +305,113 @@ impl AdminCache {
     /// The bot's own user id.
     pub fn me(&self) -> UserId {
         self.me
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::sync::Notify;
+
+    const CHAT: i64 = -100;
+
+    fn cache() -> AdminCache {
+        AdminCache::new(Bot::new("0:unused"), UserId(1), Duration::from_secs(600))
+    }
+
+    fn list(user_id: u64) -> HashMap<u64, AdminRights> {
+        HashMap::from([(user_id, AdminRights::everything())])
+    }
+
+    #[tokio::test]
+    async fn an_invalidation_during_a_fetch_is_not_overwritten_by_it() {
+        let cache = cache();
+        let (release, fetches) = (&Notify::new(), &AtomicUsize::new(0));
+        // The first fetch starts before the promotion of user 3 and returns the old list.
+        let mut stale = Box::pin(cache.admins_with(CHAT, || async move {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            release.notified().await;
+            Ok(list(2))
+        }));
+        assert!(futures::poll!(&mut stale).is_pending());
+        cache.invalidate(CHAT);
+        release.notify_one();
+        let old = stale.await.unwrap();
+        assert!(old.contains_key(&2), "the caller still gets its answer");
+        // The next question fetches again and sees the promotion.
+        let fresh = cache
+            .admins_with(CHAT, || async move {
+                fetches.fetch_add(1, Ordering::SeqCst);
+                Ok(list(3))
+            })
+            .await
+            .unwrap();
+        assert!(fresh.contains_key(&3), "the stale list was not cached");
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+        // That one is stored.
+        let cached = cache
+            .admins_with(CHAT, || async move { panic!("served from the cache") })
+            .await
+            .unwrap();
+        assert!(Arc::ptr_eq(&cached, &fresh));
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_share_one_fetch() {
+        let cache = cache();
+        let (release, fetches) = (&Notify::new(), &AtomicUsize::new(0));
+        let mut first = Box::pin(cache.admins_with(CHAT, || async move {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            release.notified().await;
+            Ok(list(2))
+        }));
+        assert!(futures::poll!(&mut first).is_pending());
+        let mut second = Box::pin(cache.admins_with(CHAT, || async move {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            Ok(list(9))
+        }));
+        assert!(
+            futures::poll!(&mut second).is_pending(),
+            "the second miss waits for the fetch in flight"
+        );
+        release.notify_one();
+        let (first, second) = (first.await.unwrap(), second.await.unwrap());
+        assert!(Arc::ptr_eq(&first, &second));
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_miss_after_an_invalidation_waits_and_then_fetches_anew() {
+        let cache = cache();
+        let release = &Notify::new();
+        let mut stale = Box::pin(cache.admins_with(CHAT, || async move {
+            release.notified().await;
+            Ok(list(2))
+        }));
+        assert!(futures::poll!(&mut stale).is_pending());
+        cache.invalidate(CHAT);
+        // Asked after the invalidation: the list in flight is too old for this caller.
+        let mut after = Box::pin(cache.admins_with(CHAT, || async move { Ok(list(3)) }));
+        assert!(futures::poll!(&mut after).is_pending());
+        release.notify_one();
+        assert!(stale.await.unwrap().contains_key(&2));
+        assert!(after.await.unwrap().contains_key(&3));
+    }
+
+    #[tokio::test]
+    async fn a_failed_fetch_stores_nothing_and_the_next_caller_tries_again() {
+        let cache = cache();
+        let failed = cache
+            .admins_with(CHAT, || async move {
+                Err(crate::error::Error::Config("unreachable".into()))
+            })
+            .await;
+        assert!(failed.is_err());
+        let admins = cache
+            .admins_with(CHAT, || async move { Ok(list(2)) })
+            .await
+            .unwrap();
+        assert!(admins.contains_key(&2));
     }
 }

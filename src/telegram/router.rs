@@ -295,3 +295,123 @@ mod tests {
         assert_eq!(stats.handled.load(Ordering::Relaxed), 5);
     }
 }
+
+#[cfg(test)]
+mod ordering_tests {
+    use super::*;
+    use std::time::Duration;
+    use tokio::sync::Notify;
+
+    const BUSY: i64 = -1_001;
+
+    /// A message update in `chat`; its message id says which one it is.
+    fn update(update_id: i64, chat: i64, message_id: i64) -> Update {
+        let json = serde_json::json!({
+            "update_id": update_id,
+            "message": {
+                "message_id": message_id,
+                "date": 0,
+                "chat": {"id": chat, "type": "supergroup", "title": "T"},
+                "from": {"id": 7, "is_bot": false, "first_name": "A"},
+                "text": "hello",
+            }
+        });
+        // Parsed from text, as updates arrive from Telegram.
+        serde_json::from_str(&json.to_string()).expect("a valid update")
+    }
+
+    /// A chat that lands on another shard than [`BUSY`] when there are `shards` of them.
+    fn quiet_chat(shards: usize) -> i64 {
+        (2..)
+            .map(|n: i64| -1_000 - n)
+            .find(|chat| shards == 1 || shard_of(*chat, shards) != shard_of(BUSY, shards))
+            .expect("some chat lands elsewhere")
+    }
+
+    /// The first update of [`BUSY`] blocks until `release` is notified; every handled update is reported
+    /// as (chat, message id) on `done` when its handler finishes.
+    fn blocking_handler(release: Arc<Notify>, done: mpsc::UnboundedSender<(i64, i64)>) -> UpdateFn {
+        Arc::new(move |update: Update| {
+            let (release, done) = (release.clone(), done.clone());
+            Box::pin(async move {
+                let chat = update.chat().expect("a message has a chat").id.0;
+                let message_id = match &update.kind {
+                    teloxide::types::UpdateKind::Message(message) => message.id.0 as i64,
+                    _ => unreachable!("only messages are routed here"),
+                };
+                if chat == BUSY && message_id == 1 {
+                    release.notified().await;
+                }
+                let _ = done.send((chat, message_id));
+            })
+        })
+    }
+
+    /// Routes three updates of the busy chat (the first blocks) and five of a quiet chat, interleaved.
+    async fn route_scenario(router: &Router, quiet: i64) {
+        let mut update_id = 0;
+        for message_id in 1..=5 {
+            if message_id <= 3 {
+                update_id += 1;
+                router.route(update(update_id, BUSY, message_id)).await;
+            }
+            update_id += 1;
+            router.route(update(update_id, quiet, message_id)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_chat_stuck_in_its_handler_does_not_hold_up_another_chat() {
+        let shards = 8;
+        let quiet = quiet_chat(shards);
+        let release = Arc::new(Notify::new());
+        let (done_tx, mut done) = mpsc::unbounded_channel();
+        let router = Router::start(shards, 100, 100, blocking_handler(release.clone(), done_tx));
+        route_scenario(&router, quiet).await;
+        // Every update of the quiet chat is handled, in order, while the busy chat's first is still stuck.
+        let mut handled = Vec::new();
+        while handled.len() < 5 {
+            let next = tokio::time::timeout(Duration::from_secs(10), done.recv())
+                .await
+                .expect("the quiet chat was held up by the busy one")
+                .expect("the router is running");
+            handled.push(next);
+        }
+        assert_eq!(handled, (1..=5).map(|id| (quiet, id)).collect::<Vec<_>>());
+        assert_eq!(
+            router.pending(),
+            3,
+            "the busy chat's three updates still wait"
+        );
+        // Released, the busy chat's updates follow in their own order.
+        release.notify_one();
+        for id in 1..=3 {
+            assert_eq!(done.recv().await, Some((BUSY, id)));
+        }
+        router.close().await;
+    }
+
+    /// The same scenario on one shard, where every chat shares one queue: the quiet chat cannot get past
+    /// the stuck update. This shows the test above would fail if chats were handled one after another.
+    #[tokio::test]
+    async fn on_a_single_queue_the_stuck_chat_holds_up_the_other() {
+        let quiet = quiet_chat(1);
+        let release = Arc::new(Notify::new());
+        let (done_tx, mut done) = mpsc::unbounded_channel();
+        let router = Router::start(1, 100, 100, blocking_handler(release.clone(), done_tx));
+        route_scenario(&router, quiet).await;
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), done.recv())
+                .await
+                .is_err(),
+            "nothing finishes while the first update is stuck"
+        );
+        release.notify_one();
+        let mut handled = Vec::new();
+        while handled.len() < 8 {
+            handled.push(done.recv().await.expect("the router is running"));
+        }
+        assert_eq!(handled[0], (BUSY, 1));
+        router.close().await;
+    }
+}

@@ -1,11 +1,13 @@
 //! The foundation as a group owner meets it: adding the bot, /start, /help, /lang, restarts, supergroup
 //! upgrades, malformed updates, and the command line's answers to bad settings and a missing token.
 
-use crate::support::fake_api::{bot_admin_member, BOT_ID};
+use crate::support::fake_api::{bot_admin_member, Call, Failure, BOT_ID};
 use crate::support::harness::{TestBot, WAIT};
 use crate::support::updates::*;
-use serde_json::json;
+use groupops::i18n::Lang;
+use serde_json::{json, Value};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 const GROUP: i64 = -100_555;
 const OWNER: i64 = 1_001;
@@ -20,15 +22,140 @@ fn admins_are_owner_and_bot(bot: &TestBot, chat: i64) {
         .set_admins(chat, vec![member(owner(), "creator"), bot_admin_member()]);
 }
 
+/// The description a registered menu gives a command.
+fn menu_description(call: &Call, command: &str) -> Option<String> {
+    let commands = match &call.params["commands"] {
+        Value::String(text) => serde_json::from_str(text).expect("commands as JSON"),
+        other => other.clone(),
+    };
+    commands
+        .as_array()?
+        .iter()
+        .find(|c| c["command"] == command)
+        .map(|c| c["description"].as_str().unwrap_or_default().to_string())
+}
+
 #[tokio::test]
 async fn production_dispatcher_builds_and_registers_commands() {
     let bot = TestBot::start().await;
-    let calls = bot.api.wait_for("setMyCommands", 6, WAIT).await;
-    let zh = calls
+    let calls = bot.api.wait_for("setMyCommands", 9, WAIT).await;
+    assert_eq!(calls.len(), 9, "three scopes, three menus each");
+    let zh_help = bot.ctx.t(Lang::Zh, "cmd-help");
+    let en_help = bot.ctx.t(Lang::En, "cmd-help");
+    assert_ne!(zh_help, en_help);
+    let mut seen = Vec::new();
+    for call in &calls {
+        let scope = call.params["scope"]["type"].as_str().unwrap().to_string();
+        let code = call.params["language_code"].as_str().map(str::to_string);
+        // Without a language code the menu is in the configured default language (shipped: zh-CN).
+        let expected = match code.as_deref() {
+            None | Some("zh") => &zh_help,
+            Some("en") => &en_help,
+            Some(other) => panic!("unexpected language code {other}"),
+        };
+        assert_eq!(
+            menu_description(call, "help").as_ref(),
+            Some(expected),
+            "{scope} {code:?}"
+        );
+        seen.push((scope, code));
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 9, "every scope and language once: {seen:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_menu_without_a_language_code_follows_the_default_language() {
+    let bot = TestBot::start_with(&[("GROUPOPS_I18N__DEFAULT_LANGUAGE", "en")]).await;
+    let calls = bot.api.wait_for("setMyCommands", 9, WAIT).await;
+    let en_help = bot.ctx.t(Lang::En, "cmd-help");
+    let defaults: Vec<_> = calls
         .iter()
-        .find(|c| c.params["language_code"] == "zh")
-        .expect("a Chinese menu");
-    assert!(zh.params["commands"].to_string().contains("help"));
+        .filter(|c| c.params["language_code"].is_null())
+        .collect();
+    assert_eq!(defaults.len(), 3);
+    for call in defaults {
+        assert_eq!(menu_description(call, "help"), Some(en_help.clone()));
+    }
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_menu_does_not_stop_the_others() {
+    let bot = TestBot::start().await;
+    bot.api.wait_for("setMyCommands", 9, WAIT).await;
+    bot.api.clear_calls();
+    bot.api.fail_next(
+        "setMyCommands",
+        1,
+        Failure::BadRequest("Bad Request: BOT_COMMAND_INVALID".into()),
+    );
+    groupops::features::register_commands(&bot.ctx).await;
+    let calls = bot.api.calls("setMyCommands");
+    assert_eq!(calls.len(), 9, "every menu was still tried");
+    assert!(calls[0].failed);
+    assert!(calls[1..].iter().all(|c| !c.failed));
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn help_in_a_group_shows_the_member_view_when_the_admin_list_cannot_be_read() {
+    let bot = TestBot::start().await;
+    bot.api.fail_next(
+        "getChatAdministrators",
+        1,
+        Failure::BadRequest("Bad Request: chat not found".into()),
+    );
+    bot.push(group_message(GROUP, owner(), "/help"));
+    let texts = bot.wait_texts(GROUP, 1).await;
+    assert!(
+        texts[0].contains("/help") && !texts[0].contains("/lang"),
+        "member view: {}",
+        texts[0]
+    );
+    let fetches = bot.api.calls("getChatAdministrators");
+    assert_eq!(fetches.len(), 1);
+    assert!(fetches[0].failed);
+    // Once Telegram answers again the owner gets the admin view: the failure was not cached.
+    admins_are_owner_and_bot(&bot, GROUP);
+    bot.push(group_message(GROUP, owner(), "/help"));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(texts[1].contains("/lang"), "admin view: {}", texts[1]);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_join_is_counted_once_where_the_bot_is_an_admin_without_a_group_record() {
+    let bot = TestBot::start_with(&[("GROUPOPS_WELCOME__CAPTCHA", "off")]).await;
+    // The bot was made an admin while it was not running: no group record, but Telegram reports each
+    // join twice, as a chat_member update and as a service message.
+    admins_are_owner_and_bot(&bot, GROUP);
+    let ann = user(3_001, "Ann");
+    bot.push(chat_member(
+        GROUP,
+        ann.clone(),
+        ann.clone(),
+        "left",
+        "member",
+        None,
+    ));
+    bot.push(new_members(GROUP, ann.clone(), vec![ann.clone()]));
+    // Where the bot is no admin, only the service message arrives, and it counts.
+    let elsewhere = -100_558;
+    bot.api
+        .set_admins(elsewhere, vec![member(owner(), "creator")]);
+    let bob = user(3_002, "Bob");
+    bot.push(new_members(elsewhere, bob.clone(), vec![bob]));
+    bot.settle().await;
+    let joins: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT chat_id, user_id FROM member_events WHERE kind = 'join' ORDER BY id",
+    )
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(joins, vec![(GROUP, 3_001), (elsewhere, 3_002)]);
     bot.stop().await;
 }
 
@@ -251,6 +378,92 @@ async fn a_supergroup_upgrade_moves_the_groups_data() {
             .unwrap();
     assert_eq!(messages, 1);
     bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_supergroup_upgrade_adds_to_what_the_supergroup_already_has() {
+    // The activity writer flushes only when asked, so the basic group's last message is still waiting in
+    // it when the upgrade arrives.
+    let bot = TestBot::start_with(&[("GROUPOPS_ACTIVITY__FLUSH_INTERVAL", "1h")]).await;
+    let old = -4_343;
+    let new = -1_004_343;
+    admins_are_owner_and_bot(&bot, old);
+    bot.push(my_chat_member(basic_group(old), owner(), "left", "member"));
+    bot.push(group_message(old, owner(), "hello everyone"));
+    bot.wait_texts(old, 1).await;
+    bot.settle().await;
+    // The supergroup's first message was handled before the upgrade message.
+    bot.push(group_message(new, owner(), "first in the supergroup"));
+    bot.settle().await;
+    bot.push(group_message(old, owner(), "one more before the upgrade"));
+    bot.push(migrate_to(old, new, owner()));
+    bot.settle().await;
+    let pool = &bot.ctx.storage.read;
+    let messages: i64 =
+        sqlx::query_scalar("SELECT messages FROM members WHERE chat_id = ? AND user_id = ?")
+            .bind(new)
+            .bind(OWNER)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(messages, 3, "both groups' messages add up");
+    let minutes: i64 = sqlx::query_scalar(
+        "SELECT SUM(messages) FROM activity_minutes WHERE chat_id = ? AND user_id = ?",
+    )
+    .bind(new)
+    .bind(OWNER)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(minutes, 3);
+    let old_rows: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM groups WHERE chat_id = ?1) + (SELECT COUNT(*) FROM members WHERE chat_id = ?1)
+              + (SELECT COUNT(*) FROM activity_minutes WHERE chat_id = ?1)",
+    )
+    .bind(old)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        old_rows, 0,
+        "nothing is written under the old id after the move"
+    );
+    bot.stop().await;
+}
+
+#[test]
+fn log_lines_are_bridged_into_the_test_log() {
+    crate::support::harness::init_logging();
+    let captured = Arc::new(Mutex::new(Vec::new()));
+    let writer = {
+        let captured = captured.clone();
+        move || Capture(captured.clone())
+    };
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        log::error!(target: "teloxide::error_handlers", "an error teloxide logs");
+    });
+    let text = String::from_utf8(captured.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("an error teloxide logs"),
+        "captured: {text:?}"
+    );
+}
+
+/// Collects what a test subscriber writes.
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[tokio::test]

@@ -42,6 +42,22 @@ activity_points_per_message = 0
 drain_timeout = "3s"
 "#;
 
+/// Sends the tests' logs to the test output, filtered by `RUST_LOG` (errors only when it is unset; e.g.
+/// `RUST_LOG=groupops=debug` for more), with teloxide's `log` lines bridged in. The first call in the test
+/// process installs both; later calls change nothing.
+pub fn init_logging() {
+    use tracing_log::AsLog;
+    let subscriber = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .finish();
+    if tracing::subscriber::set_global_default(subscriber).is_ok() {
+        let _ = tracing_log::LogTracer::builder()
+            .with_max_level(tracing::level_filters::LevelFilter::current().as_log())
+            .init();
+    }
+}
+
 /// How long waits in tests may take before they fail.
 pub const WAIT: Duration = Duration::from_secs(10);
 
@@ -85,11 +101,7 @@ impl TestBot {
         clock: Clock,
         overrides: Vec<(String, String)>,
     ) -> TestBot {
-        // Logs show up in a failing test's output when RUST_LOG is set (e.g. RUST_LOG=groupops=debug).
-        let _ = tracing_subscriber::fmt()
-            .with_test_writer()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .try_init();
+        init_logging();
         let mut env: BTreeMap<String, String> = overrides.iter().cloned().collect();
         env.insert("GROUPOPS_API_URL".into(), api.url());
         env.insert(

@@ -135,6 +135,8 @@ async fn on_migrate(ctx: Ctx, message: Message) -> HandlerResult {
     let Some(to) = message.migrate_to_chat_id().map(|id| id.0) else {
         return Ok(());
     };
+    // Events of the old id still waiting in the activity writer are written first, so they move too.
+    ctx.activity.flush().await;
     let mut tx = ctx.storage.write.begin().await?;
     // Points move only through the ledger: it folds any accounts the new id already has into the old ones.
     crate::features::economy::ledger::fold_before_move(&mut tx, from, to).await?;
@@ -194,7 +196,15 @@ async fn start(ctx: &Ctx, message: &Message) -> HandlerResult {
 async fn help(ctx: &Ctx, message: &Message) -> HandlerResult {
     let lang = ctx.lang_for(message).await;
     let private = message.chat.is_private();
-    let is_admin = !private && ctx.admins.sender_rights(message).await?.is_some();
+    // When Telegram cannot say who the admins are, the member's view is shown rather than nothing.
+    let is_admin = !private
+        && match ctx.admins.sender_rights(message).await {
+            Ok(rights) => rights.is_some(),
+            Err(err) => {
+                tracing::warn!(%err, chat_id = message.chat.id.0, "admin list unavailable; /help shows the member view");
+                false
+            }
+        };
     let visible = |audience: Audience| match audience {
         Audience::Everyone => true,
         Audience::Admins => is_admin,
