@@ -96,9 +96,20 @@ pub fn parse_amount(text: &str, max: i64) -> Result<i64, ArgError> {
             _ => c,
         })
         .collect();
-    let value: i128 = normalized
-        .parse()
-        .map_err(|_| ArgError::NotANumber(text.trim().to_string()))?;
+    let value: i128 = match normalized.parse() {
+        Ok(value) => value,
+        Err(_) => {
+            // More digits than any integer holds is still a whole number, just out of range.
+            let digits = normalized.strip_prefix(['-', '+']).unwrap_or(&normalized);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ArgError::NotANumber(text.trim().to_string()));
+            }
+            if normalized.starts_with('-') {
+                return Err(ArgError::NotPositive);
+            }
+            return Err(ArgError::TooLarge { max });
+        }
+    };
     if value <= 0 {
         return Err(ArgError::NotPositive);
     }
@@ -221,6 +232,20 @@ mod tests {
             parse_amount("99999999999999999999999", 1000),
             Err(ArgError::TooLarge { max: 1000 })
         );
+        // Beyond what i128 holds: still a number, just too large (or not positive).
+        let huge = "9".repeat(60);
+        assert_eq!(
+            parse_amount(&huge, 1000),
+            Err(ArgError::TooLarge { max: 1000 })
+        );
+        assert_eq!(
+            parse_amount(&format!("-{huge}"), 1000),
+            Err(ArgError::NotPositive)
+        );
+        assert!(matches!(
+            parse_amount("-", 1000),
+            Err(ArgError::NotANumber(_))
+        ));
     }
 
     #[test]

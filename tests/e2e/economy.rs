@@ -377,6 +377,9 @@ async fn long_messages_earn_activity_points_up_to_the_daily_cap() {
         assert!(tokio::time::Instant::now() < deadline, "activity not paid");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // Several more ticks: exactly the two long messages were paid, "hi" (shorter than 5 characters) not.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(balance(&bot, GROUP, ALICE).await, 2);
     for text in [
         "one more long text",
         "and yet another one",
@@ -407,6 +410,10 @@ async fn balances_streaks_and_levels_survive_a_restart() {
     assert!(levels.contains("10:老友"), "{levels}");
     let bad = say(&bot, GROUP, owner(), "/setlevels 5:新人", 3).await;
     assert!(bad.contains("格式不对"), "{bad}");
+    assert!(
+        bad.contains("第一个等级要从 0 分开始，而不是 5 分") && !bad.contains("must"),
+        "the reason is worded in the group's language: {bad}"
+    );
     let bot = bot.restart().await;
     admins(&bot, GROUP);
     assert_eq!(balance(&bot, GROUP, ALICE).await, 12);
@@ -485,5 +492,81 @@ async fn level_ups_from_activity_are_announced_together() {
         1,
         "{announced}"
     );
+    bot.stop().await;
+}
+
+/// Waits until a member's balance is at least `at_least`, then lets several more ticks pass.
+async fn balance_settles(bot: &TestBot, chat: i64, user: i64, at_least: i64) -> i64 {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while balance(bot, chat, user).await < at_least {
+        assert!(tokio::time::Instant::now() < deadline, "activity not paid");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    balance(bot, chat, user).await
+}
+
+#[tokio::test]
+async fn moving_the_day_cut_pays_no_message_twice() {
+    const GROUP: i64 = -100_7014;
+    let bot = TestBot::start_with(&[
+        ("GROUPOPS_ECONOMY__ACTIVITY_DAILY_CAP", "3"),
+        ("GROUPOPS_ECONOMY__ACTIVITY_POINTS_PER_MESSAGE", "1"),
+    ])
+    .await;
+    admins(&bot, GROUP);
+    // UTC−11 and UTC+14 are 25 hours apart: their local dates always differ, so the day index changes.
+    say(&bot, GROUP, owner(), "/settz Pacific/Pago_Pago", 1).await;
+    bot.push(group_message(GROUP, alice(), "a longer message"));
+    bot.push(group_message(GROUP, alice(), "another longer one"));
+    bot.settle().await;
+    assert_eq!(balance_settles(&bot, GROUP, ALICE, 2).await, 2);
+    say(&bot, GROUP, owner(), "/settz Pacific/Kiritimati", 2).await;
+    say(&bot, GROUP, owner(), "/setreset 5", 3).await;
+    bot.push(group_message(GROUP, alice(), "one more long text"));
+    bot.push(group_message(GROUP, alice(), "and yet another one"));
+    bot.settle().await;
+    // The two messages already paid count against the new day's cap of 3: one more point, not three.
+    assert_eq!(balance_settles(&bot, GROUP, ALICE, 3).await, 3);
+    economy_is_balanced(&bot, GROUP).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_stored_minutes_late_still_earns_its_points() {
+    const GROUP: i64 = -100_7015;
+    let bot = TestBot::start_with(&[("GROUPOPS_ECONOMY__ACTIVITY_POINTS_PER_MESSAGE", "1")]).await;
+    bot.push(group_message(GROUP, alice(), "a longer message"));
+    bot.settle().await;
+    assert_eq!(balance_settles(&bot, GROUP, ALICE, 1).await, 1);
+    // A message written ten minutes ago reaches the bot only now (say, after a restart).
+    let mut late = group_message(GROUP, alice(), "written a while ago");
+    late["message"]["date"] = serde_json::json!(now() - 600);
+    bot.push(late);
+    bot.settle().await;
+    assert_eq!(balance_settles(&bot, GROUP, ALICE, 2).await, 2);
+    economy_is_balanced(&bot, GROUP).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_sign_in_bonus_is_keyed_by_the_deployment_secret() {
+    use groupops::features::economy::{streak, wave};
+    const GROUP: i64 = -100_7016;
+    let bot = TestBot::start_with(&[("GROUPOPS_ECONOMY__CHECKIN_RANDOM_MAX", "9")]).await;
+    // Tests fix the secret; a deployment draws its own on the first sign-in.
+    let secret = [42u8; 32];
+    sqlx::query("INSERT INTO economy_secrets (name, value) VALUES ('checkin', ?)")
+        .bind(secret.as_slice())
+        .execute(&bot.ctx.storage.write)
+        .await
+        .unwrap();
+    let now = bot.ctx.now();
+    say(&bot, GROUP, alice(), "/checkin", 1).await;
+    let settings = &bot.ctx.config.economy;
+    let day = streak::day_index(now, settings.tz(), settings.reset_hour);
+    let roll = wave::checkin_roll(&secret, GROUP, ALICE, day);
+    let expected = streak::reward(settings, 1, roll).total;
+    assert_eq!(balance(&bot, GROUP, ALICE).await, expected);
     bot.stop().await;
 }

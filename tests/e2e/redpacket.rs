@@ -131,10 +131,16 @@ async fn a_lucky_packet_is_grabbed_shown_and_verifiable() {
     assert_eq!(balance(&pool, GROUP, escrow(1)).await, 100);
     let message_id = announcement(&pool, 1).await;
 
-    // The seed stays secret while the packet is open.
+    // The seed stays secret while the packet is open; the list_hash (of the empty list) is shown.
     bot.push(group_message(GROUP, sender(), "/verify P1"));
     let texts = bot.wait_texts(GROUP, 2).await;
     assert!(texts[1].contains("种子会在结束后公开"), "{texts:?}");
+    assert!(
+        texts[1].contains(
+            "list_hash（参与名单的哈希，红包的名单为空）：<code>e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855</code>"
+        ),
+        "{texts:?}"
+    );
 
     for member in 1..=4 {
         bot.push(callback(
@@ -169,6 +175,10 @@ async fn a_lucky_packet_is_grabbed_shown_and_verifiable() {
     bot.push(group_message(GROUP, sender(), "/verify P1"));
     let texts = bot.wait_texts(GROUP, 3).await;
     assert!(texts[2].contains("✅"), "{texts:?}");
+    assert!(
+        texts[2].contains("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        "{texts:?}"
+    );
     let stored: Vec<i64> = sqlx::query_scalar(
         "SELECT amount FROM redpacket_shares WHERE packet_id = 1 ORDER BY position",
     )
@@ -284,9 +294,9 @@ async fn refusals_change_nothing() {
     assert!(texts[1].contains("最多 100 个"), "{texts:?}");
     assert!(texts[2].contains("至少需要 10"), "{texts:?}");
     assert!(texts[3].contains("至少要有 1 个"), "{texts:?}");
-    assert!(
-        texts[4].contains("2000000"),
-        "an unseen id gets nothing: {texts:?}"
+    assert_eq!(
+        texts[4], "一个红包最多 1000000 积分。",
+        "a first number above the maximum that is nobody here is a total: {texts:?}"
     );
     assert!(texts[5].contains("用法"), "{texts:?}");
     assert!(texts[6].contains("管理员"), "{texts:?}");
@@ -370,7 +380,31 @@ async fn a_thousand_members_grab_at_once() {
     bot.api
         .wait_for("answerCallbackQuery", 1000, Duration::from_secs(30))
         .await;
-    println!("1000 grabs answered in {:?}", started.elapsed());
+    let storm = started.elapsed();
+    println!("1000 grabs answered in {storm:?}");
+    // The message is edited sparingly: once when the first grabs came in, then once per edit interval
+    // (15 s) at most, and the final edit when the packet is exhausted, never two queued at once.
+    let last = wait_edit(&bot.api, "手气最佳").await;
+    let edits = bot.api.calls("editMessageText");
+    assert!(
+        edits
+            .iter()
+            .all(|e| e.params["message_id"] == last.params["message_id"]),
+        "only the packet message is edited"
+    );
+    let allowed = 2 + (storm.as_secs() / 15) as usize;
+    assert!(
+        (1..=allowed).contains(&edits.len()),
+        "{} edits in {storm:?}",
+        edits.len()
+    );
+    assert!(
+        edits.last().unwrap().params["text"]
+            .as_str()
+            .unwrap()
+            .contains("手气最佳"),
+        "the last edit shows the final state"
+    );
     let alerts = answers(&bot.api);
     assert_eq!(alerts.len(), 1000);
     let won: i64 = alerts.iter().filter_map(|t| plus_amount(t)).sum();
@@ -429,6 +463,7 @@ fn spawn_binary(api: &FakeApi, database_url: &str, dir: &std::path::Path) -> tok
         .env("GROUPOPS_LIMITS__PER_GROUP", "1000/1s")
         .env("GROUPOPS_LIMITS__PER_CHAT", "1000/1s")
         .env("GROUPOPS_TIMERS__TICK", "100ms")
+        .env("GROUPOPS_REDPACKET__MAX_COUNT", "500")
         .env("RUST_LOG", "error")
         .kill_on_drop(true)
         .spawn()
@@ -460,28 +495,26 @@ async fn a_sigkill_in_a_grab_storm_loses_and_duplicates_nothing() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     fund(&pool, GROUP, SENDER, 2000).await;
-    api.push_update(group_message(GROUP, sender(), "/hongbao 1000 100"));
+    api.push_update(group_message(GROUP, sender(), "/hongbao 1000 500"));
     api.wait_for("sendMessage", 1, WAIT).await;
-    // The first wave is smaller than the packet, so the kill always lands before the packet is exhausted,
-    // however fast the machine; the rest of the storm arrives while the bot is down.
-    for member in 0..60 {
+    // A storm of 500 presses for 500 shares is queued at once, and the bot is killed as soon as five of
+    // them were answered. Nearly 500 grabs (each its own transaction) are still to come then, so the kill
+    // lands mid-storm even on a fast machine; on a slow one it is only more certainly mid-way.
+    for member in 0..500 {
         api.push_update(callback(GROUP, user(200_000 + member, "K"), 1000, "rp:1"));
     }
     api.wait_for("answerCallbackQuery", 5, WAIT).await;
-    let pid = child.id().expect("running").to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-KILL", &pid])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    child.start_kill().expect("SIGKILL sent");
     let _ = child.wait().await;
     let (claims_at_kill, _) = check_conservation(&pool, GROUP).await;
     assert!(
-        claims_at_kill <= 60,
-        "killed mid-storm: {claims_at_kill} claims"
+        (5..500).contains(&claims_at_kill),
+        "the kill landed mid-storm: {claims_at_kill} of 500 shares claimed"
     );
 
-    for member in 60..1000 {
+    // 500 more members press while the bot is down, enough to take every share left even if none of the
+    // presses the killed bot had fetched comes back (those it never confirmed are delivered again).
+    for member in 500..1000 {
         api.push_update(callback(GROUP, user(200_000 + member, "K"), 1000, "rp:1"));
     }
     // The restarted bot recovers the killed process's write-ahead log; the test's own connections stay
@@ -499,17 +532,18 @@ async fn a_sigkill_in_a_grab_storm_loses_and_duplicates_nothing() {
                 .fetch_one(&pool)
                 .await
                 .unwrap();
-        if claims == 100 && api.pending_updates() == 0 {
+        if claims == 500 && api.pending_updates() == 0 {
             break;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "the storm did not finish: {claims} claims"
+            "the storm did not finish: {claims} claims, {} updates pending",
+            api.pending_updates()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let (claims, claimed) = check_conservation(&pool, GROUP).await;
-    assert_eq!((claims, claimed), (100, 1000));
+    assert_eq!((claims, claimed), (500, 1000));
     assert_eq!(balance(&pool, GROUP, Account::Wallet(SENDER)).await, 1000);
     let pid = child.id().expect("running").to_string();
     std::process::Command::new("kill")
@@ -517,4 +551,122 @@ async fn a_sigkill_in_a_grab_storm_loses_and_duplicates_nothing() {
         .status()
         .unwrap();
     let _ = tokio::time::timeout(WAIT, child.wait()).await;
+}
+
+#[tokio::test]
+async fn an_equal_packet_keeps_the_configured_minimum_share() {
+    let bot = TestBot::start_with(&[("GROUPOPS_REDPACKET__MIN_SHARE", "5")]).await;
+    let pool = bot.ctx.storage.write.clone();
+    fund(&pool, GROUP, SENDER, 100).await;
+    bot.push(group_message(GROUP, sender(), "/hongbao equal 12 3"));
+    let texts = bot.wait_texts(GROUP, 1).await;
+    assert!(
+        texts[0].contains("每个至少 5 积分") && texts[0].contains("至少需要 15"),
+        "{texts:?}"
+    );
+    assert_eq!(packet_count(&pool).await, 0);
+    bot.push(group_message(GROUP, sender(), "/hongbao equal 16 3"));
+    bot.wait_texts(GROUP, 2).await;
+    let (min_share,): (i64,) = sqlx::query_as("SELECT min_share FROM redpackets WHERE id = 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(min_share, 5);
+    let mut shares: Vec<i64> =
+        sqlx::query_scalar("SELECT amount FROM redpacket_shares WHERE packet_id = 1")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    shares.sort();
+    assert_eq!(shares, vec![5, 5, 6]);
+    assert_eq!(balance(&pool, GROUP, Account::Wallet(SENDER)).await, 84);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_final_message_of_a_large_packet_fits_telegram_and_keeps_the_best_luck() {
+    let bot = TestBot::start_with(&[("GROUPOPS_REDPACKET__MAX_COUNT", "300")]).await;
+    let pool = bot.ctx.storage.write.clone();
+    fund(&pool, GROUP, SENDER, 10_000).await;
+    bot.push(group_message(GROUP, sender(), "/hongbao 6000 300"));
+    bot.wait_texts(GROUP, 1).await;
+    let message_id = announcement(&pool, 1).await;
+    for member in 0..300 {
+        let name = format!("Member with a long name {member:03}");
+        bot.push(callback(
+            GROUP,
+            user(300_000 + member, &name),
+            message_id,
+            "rp:1",
+        ));
+    }
+    bot.api
+        .wait_for("answerCallbackQuery", 300, Duration::from_secs(30))
+        .await;
+    let edit = wait_edit(&bot.api, "手气最佳").await;
+    let text = edit.params["text"].as_str().unwrap();
+    assert!(
+        text.encode_utf16().count() <= 4096,
+        "{} units",
+        text.encode_utf16().count()
+    );
+    assert!(text.contains("共 6000 积分，300 个，已领 300 个"), "{text}");
+    assert!(text.contains("种子"), "{text}");
+    let shown = text
+        .lines()
+        .filter(|l| l.starts_with("Member with a l"))
+        .count();
+    let more = text
+        .lines()
+        .find_map(|l| l.strip_prefix("……还有 ")?.strip_suffix(" 人"))
+        .expect("the hidden claims are counted")
+        .parse::<usize>()
+        .unwrap();
+    assert!(shown > 50, "as many claims as fit are listed: {shown}");
+    assert_eq!(shown + more, 300, "{text}");
+    // The best luck is named with the largest share.
+    let best: i64 =
+        sqlx::query_scalar("SELECT MAX(amount) FROM redpacket_claims WHERE packet_id = 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(text.contains(&format!("（{best} 积分）")), "{text}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_packet_past_its_expiry_answers_expired_before_the_ticker_sweeps_it() {
+    // The ticker runs once at start-up and then not for an hour, so the packet stays open in the database.
+    let bot = TestBot::start_with(&[("GROUPOPS_TIMERS__TICK", "1h")]).await;
+    let pool = bot.ctx.storage.write.clone();
+    bot.api.set_admins(
+        GROUP,
+        vec![
+            member(sender(), "creator"),
+            crate::support::fake_api::bot_admin_member(),
+        ],
+    );
+    fund(&pool, GROUP, SENDER, 100).await;
+    bot.push(group_message(GROUP, sender(), "/hongbao 50 5"));
+    bot.wait_texts(GROUP, 1).await;
+    let message_id = announcement(&pool, 1).await;
+    // A claim rule the late member misses: before the fix they were told about it instead.
+    bot.push(group_message(
+        GROUP,
+        sender(),
+        "/hongbao set min_member_hours 1000",
+    ));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(texts[1].contains("1000 小时"), "{texts:?}");
+    bot.clock.advance(Duration::from_secs(25 * 3600));
+    bot.push(callback(GROUP, user(9_001, "Late"), message_id, "rp:1"));
+    bot.api.wait_for("answerCallbackQuery", 1, WAIT).await;
+    let alert = &answers(&bot.api)[0];
+    assert_eq!(alert, "这个红包已经过期了。");
+    let status: String = sqlx::query_scalar("SELECT status FROM redpackets WHERE id = 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "open", "the ticker has not swept it yet");
+    bot.stop().await;
 }

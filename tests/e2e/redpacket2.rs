@@ -205,7 +205,7 @@ async fn a_pass_packet_ignores_wrong_phrases_and_pays_the_right_one() {
 }
 
 #[tokio::test]
-async fn a_quiz_packet_cools_down_wrong_answers_and_normalizes_right_ones() {
+async fn a_quiz_packet_takes_only_replies_as_answers_and_cools_down_wrong_ones() {
     let bot = TestBot::start_with(&[("GROUPOPS_REDPACKET__QUIZ_COOLDOWN", "30s")]).await;
     let pool = bot.ctx.storage.write.clone();
     fund(&pool, SENDER, 1000).await;
@@ -216,39 +216,104 @@ async fn a_quiz_packet_cools_down_wrong_answers_and_normalizes_right_ones() {
     ));
     let texts = bot.wait_texts(GROUP, 1).await;
     assert!(texts[0].contains("法国的首都是？"), "{texts:?}");
+    assert!(texts[0].contains("回复这条消息作答"), "{texts:?}");
     assert!(!texts[0].contains("Paris"), "the answer stays secret");
     let quiz_id = announcement(&pool, 1).await;
+    let answer =
+        |from: Value, text: &str| reply_to(group_message(GROUP, from, text), bot_message(quiz_id));
 
-    // A wrong reply gets one hint; more wrong replies during the cool-down get no reply at all.
-    bot.push(reply_to(
-        group_message(GROUP, user(6_101, "An"), "London"),
-        bot_message(quiz_id),
-    ));
+    // Guessing in plain messages gets nothing, not even the right answer, and no reply: only replies to
+    // the packet are answers, so nobody can try guesses until one pays without a cool-down.
+    for guess in ["London", "Rome", "Paris", "paris"] {
+        bot.push(group_message(GROUP, user(6_103, "Cy"), guess));
+    }
+    bot.settle().await;
+    assert_eq!(balance(&pool, 6_103).await, 0);
+    assert_eq!(bot.texts_to(GROUP).len(), 1);
+
+    // A wrong answer gets one hint; more answers during the cool-down get no reply at all.
+    bot.push(answer(user(6_101, "An"), "London"));
     let texts = bot.wait_texts(GROUP, 2).await;
     assert!(
         texts[1].contains("答错了") && texts[1].contains("30"),
         "{texts:?}"
     );
-    bot.push(reply_to(
-        group_message(GROUP, user(6_101, "An"), "Rome"),
-        bot_message(quiz_id),
-    ));
+    bot.push(answer(user(6_101, "An"), "Rome"));
     // Even the right answer waits for the cool-down.
-    bot.push(group_message(GROUP, user(6_101, "An"), "paris"));
+    bot.push(answer(user(6_101, "An"), "paris"));
     bot.settle().await;
     assert_eq!(bot.texts_to(GROUP).len(), 2);
     assert_eq!(balance(&pool, 6_101).await, 0);
 
     bot.clock.advance(Duration::from_secs(31));
-    bot.push(group_message(GROUP, user(6_101, "An"), "  PARIS "));
-    bot.push(group_message(GROUP, user(6_102, "Bo"), "ｐａｒｉｓ"));
+    bot.push(answer(user(6_101, "An"), "  PARIS "));
+    bot.push(answer(user(6_102, "Bo"), "ｐａｒｉｓ"));
     bot.settle().await;
     let a = balance(&pool, 6_101).await;
     let b = balance(&pool, 6_102).await;
     assert!(a >= 1 && b >= 1, "both right answers pay: {a} {b}");
     assert_eq!(a + b, 40);
+    assert_eq!(balance(&pool, 6_103).await, 0);
     // Quiz answers are not deleted: the question stays answerable for everyone.
     assert!(bot.api.calls("deleteMessage").is_empty());
+    assert_eq!(economy_sum(&pool).await, 0);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_open_pass_packet_still_claims_after_a_restart() {
+    let bot = TestBot::start().await;
+    let pool = bot.ctx.storage.write.clone();
+    fund(&pool, SENDER, 1000).await;
+    // Messages before the packet: the group is known to have no typed packet.
+    bot.push(group_message(GROUP, user(6_501, "An"), "hello there"));
+    bot.push(group_message(
+        GROUP,
+        sender(),
+        "/hongbao pass 30 2 open sesame",
+    ));
+    bot.wait_texts(GROUP, 1).await;
+    bot.push(group_message(GROUP, user(6_501, "An"), "open sesame"));
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    let first = balance(&pool, 6_501).await;
+    assert!(first >= 1, "the phrase claims before the restart");
+
+    let bot = bot.restart().await;
+    let pool = bot.ctx.storage.write.clone();
+    bot.push(group_message(GROUP, user(6_502, "Bo"), "hello again"));
+    bot.push(group_message(GROUP, user(6_502, "Bo"), "open sesame"));
+    bot.api.wait_for("deleteMessage", 2, WAIT).await;
+    bot.settle().await;
+    assert_eq!(balance(&pool, 6_502).await, 30 - first);
+    // Claimed out: the phrase is an ordinary message again, also for the index in memory.
+    bot.push(group_message(GROUP, user(6_503, "Cy"), "open sesame"));
+    bot.settle().await;
+    assert_eq!(balance(&pool, 6_503).await, 0);
+    assert_eq!(bot.api.calls("deleteMessage").len(), 2);
+    assert_eq!(economy_sum(&pool).await, 0);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_mint_packet_refuses_its_own_sender_when_senders_may_not_claim() {
+    let bot = TestBot::start().await;
+    let pool = bot.ctx.storage.write.clone();
+    bot.api
+        .set_admins(GROUP, vec![member(admin(), "creator"), bot_admin_member()]);
+    bot.push(group_message(
+        GROUP,
+        admin(),
+        "/hongbao set sender_may_claim off",
+    ));
+    bot.wait_texts(GROUP, 1).await;
+    bot.push(group_message(GROUP, admin(), "/hongbao mint 20 2"));
+    bot.wait_texts(GROUP, 2).await;
+    let packet = announcement(&pool, 1).await;
+    let alert = press(&bot, admin(), packet, "rp:1").await;
+    assert_eq!(alert, "不能领自己发的红包。");
+    assert_eq!(balance(&pool, ADMIN).await, 0);
+    let alert = press(&bot, user(6_601, "Other"), packet, "rp:1").await;
+    assert!(alert.starts_with("🧧 +"), "{alert}");
     assert_eq!(economy_sum(&pool).await, 0);
     bot.stop().await;
 }
@@ -415,7 +480,13 @@ async fn a_relay_goes_two_rounds_then_ends_at_a_missed_deadline() {
     fund(&pool, a, 100).await;
     fund(&pool, b, 100).await;
     bot.push(group_message(GROUP, sender(), "/relay 30 2"));
-    wait_text(&bot, "R1").await;
+    let texts = wait_text(&bot, "R1").await;
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("手气最佳的人在 10 分钟内接着发")),
+        "the deadline is written in words: {texts:?}"
+    );
     assert_eq!(balance(&pool, SENDER).await, 70);
     let first = announcement(&pool, 1).await;
     press(&bot, named(a), first, "rp:1").await;
@@ -425,6 +496,10 @@ async fn a_relay_goes_two_rounds_then_ends_at_a_missed_deadline() {
     let best = asked(&pool, 1).await.expect("someone is asked");
     let other = if best == a { b } else { a };
     let texts = wait_text(&bot, "点按钮").await;
+    assert!(
+        texts.iter().any(|t| t.contains("请在 10 分钟内点按钮")),
+        "{texts:?}"
+    );
     assert!(
         texts
             .iter()

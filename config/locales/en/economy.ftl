@@ -48,6 +48,14 @@ economy-levels-basis = Levels follow the points you earned in total; spending po
 economy-setlevels-usage = Usage: /setlevels 0:Lurker 50:Newbie 200:Regular (/setlevels default restores the defaults). Now: { $current }
 economy-setlevels-bad = Those levels don't work: { $why }. Write them like 0:Lurker 50:Newbie 200:Regular, starting at 0 and rising.
 economy-setlevels-done = Levels updated: { $levels }
+economy-levels-error-empty = no levels were given
+economy-levels-error-bad-entry = `{ $entry }` is not points:title
+economy-levels-error-not-from-zero = the first level must start at 0 points, not { $points }
+economy-levels-error-unsorted = levels must rise: { $next } comes after { $previous }
+economy-levels-error-duplicate = { $points } points appears twice
+economy-levels-error-empty-title = the level at { $points } points has no title
+economy-levels-error-title-too-long = the title at { $points } points is longer than { $max } characters
+economy-levels-error-too-many = at most { $max } levels
 
 economy-ledger-usage = Usage: /ledger for your own entries; admins may use /ledger @username or reply to someone.
 economy-ledger-own-only = You can only see your own entries; admins can see everyone's.
@@ -60,6 +68,8 @@ economy-reason-admin_take = taken by an admin
 economy-reason-transfer = transfer
 economy-reason-packet = red packet
 economy-reason-lottery = lottery
+economy-reason-packet_refund = red packet refund
+economy-reason-referral = referral reward
 
 economy-amount-not-number = “{ $text }” is not a whole number; write a positive number of points.
 economy-amount-not-positive = The amount must be a positive whole number.

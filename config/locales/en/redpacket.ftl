@@ -44,6 +44,7 @@ redpacket-verify-usage = Usage: /verify P17 (the packet's id)
 redpacket-verify-unknown = There is no packet { $id } in this group.
 redpacket-verify-head = <b>{ $id }</b> · { $kind } · { $total } points · { $count } shares · minimum { $min }
     Commitment: <code>{ $commitment }</code>
+    list_hash (the hash of the participant list, empty for packets): <code>{ $list_hash }</code>
 redpacket-verify-secret = The packet is still open; its seed is revealed when it ends.
 redpacket-verify-revealed = Seed: <code>{ $seed }</code>
     Recomputed shares, in grab order: { $shares }
@@ -56,9 +57,10 @@ redpacket-cmd-relay = red packet relay: /relay total count [deadline]
 redpacket-pass-usage = Usage: <code>/hongbao pass total count phrase</code>
 redpacket-quiz-usage = Usage: <code>/hongbao quiz total count question | answer</code>
 redpacket-pass-hint = 🔑 Type this phrase in the group to claim: <code>{ $phrase }</code>
-redpacket-quiz-hint = ❓ Answer to claim: { $question }
+redpacket-quiz-hint = ❓ Reply to this message with your answer to claim: { $question }
 redpacket-quiz-wrong = Wrong answer; try again in { $seconds } seconds.
 redpacket-claims-head = 🧧 { $id } claimed:
+redpacket-more-claims = … and { $count } more
 redpacket-gate-own = You can't claim your own packet.
 redpacket-gate-new = Members can claim after { $hours } hours in the group.
 redpacket-gate-silent = Say something in the group first, then you can claim.
@@ -102,3 +104,21 @@ redpacket-relay-alert-sent = Sent, the relay goes on!
 redpacket-relay-alert-gone = This round needs no sender any more.
 redpacket-relay-alert-not-you = Only the best luck of the last round can send this one.
 redpacket-relay-alert-poor = Not enough points: you have { $balance }. Press again before the deadline once you have enough.
+
+# Durations (relay deadlines and the like), largest units first, e.g. "1 hour 30 minutes".
+redpacket-duration-days = { $n ->
+    [one] { $n } day
+   *[other] { $n } days
+}
+redpacket-duration-hours = { $n ->
+    [one] { $n } hour
+   *[other] { $n } hours
+}
+redpacket-duration-minutes = { $n ->
+    [one] { $n } minute
+   *[other] { $n } minutes
+}
+redpacket-duration-seconds = { $n ->
+    [one] { $n } second
+   *[other] { $n } seconds
+}

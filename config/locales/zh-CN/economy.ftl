@@ -48,6 +48,14 @@ economy-levels-basis = 等级按累计获得的积分算，花掉的积分不掉
 economy-setlevels-usage = 用法：/setlevels 0:潜水 50:冒泡 200:吐槽（/setlevels default 恢复默认）。当前：{ $current }
 economy-setlevels-bad = 等级格式不对：{ $why }。写法如 0:潜水 50:冒泡 200:吐槽，第一个从 0 开始，依次增大。
 economy-setlevels-done = 等级已更新：{ $levels }
+economy-levels-error-empty = 没有写任何等级
+economy-levels-error-bad-entry = “{ $entry }”不是“积分:头衔”的写法
+economy-levels-error-not-from-zero = 第一个等级要从 0 分开始，而不是 { $points } 分
+economy-levels-error-unsorted = 等级要从小到大排列：{ $next } 写在了 { $previous } 后面
+economy-levels-error-duplicate = { $points } 分出现了两次
+economy-levels-error-empty-title = { $points } 分的等级没有头衔
+economy-levels-error-title-too-long = { $points } 分的头衔超过 { $max } 个字
+economy-levels-error-too-many = 最多 { $max } 个等级
 
 economy-ledger-usage = 用法：/ledger 看自己的流水；管理员可 /ledger @用户名 或回复某人。
 economy-ledger-own-only = 只能查看自己的流水，别人的流水只有管理员能看。
@@ -60,6 +68,8 @@ economy-reason-admin_take = 管理员扣除
 economy-reason-transfer = 转账
 economy-reason-packet = 红包
 economy-reason-lottery = 抽奖
+economy-reason-packet_refund = 红包过期退回
+economy-reason-referral = 邀请奖励
 
 economy-amount-not-number = “{ $text }”不是整数，请写正整数积分。
 economy-amount-not-positive = 积分必须是正整数。

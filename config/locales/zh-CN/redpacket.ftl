@@ -44,6 +44,7 @@ redpacket-verify-usage = 用法：/verify P17（红包编号）
 redpacket-verify-unknown = 本群没有红包 { $id }。
 redpacket-verify-head = <b>{ $id }</b> · { $kind } · { $total } 积分 · { $count } 个 · 最小 { $min }
     承诺：<code>{ $commitment }</code>
+    list_hash（参与名单的哈希，红包的名单为空）：<code>{ $list_hash }</code>
 redpacket-verify-secret = 红包还没结束，种子会在结束后公开。
 redpacket-verify-revealed = 种子：<code>{ $seed }</code>
     重新计算的分配（按领取顺序）：{ $shares }
@@ -56,9 +57,10 @@ redpacket-cmd-relay = 红包接龙：/relay 总额 个数 [时限]
 redpacket-pass-usage = 用法：<code>/hongbao pass 总额 个数 口令</code>
 redpacket-quiz-usage = 用法：<code>/hongbao quiz 总额 个数 问题 | 答案</code>
 redpacket-pass-hint = 🔑 在群里发送口令领取：<code>{ $phrase }</code>
-redpacket-quiz-hint = ❓ 答对领取：{ $question }
+redpacket-quiz-hint = ❓ 回复这条消息作答，答对领取：{ $question }
 redpacket-quiz-wrong = 答错了，{ $seconds } 秒后再试。
 redpacket-claims-head = 🧧 { $id } 领取：
+redpacket-more-claims = ……还有 { $count } 人
 redpacket-gate-own = 不能领自己发的红包。
 redpacket-gate-new = 入群满 { $hours } 小时才能领红包。
 redpacket-gate-silent = 先在群里说句话，才能领红包。
@@ -80,7 +82,7 @@ redpacket-relay-usage = 用法：
     <code>/relay stats</code> 接龙统计
 redpacket-relay-bad-deadline = 时限要在 10 秒到 7 天之间，例如 10m。
 redpacket-relay-running = 本群已有接龙在进行，先 /relay stop。
-redpacket-relay-started = 🐉 红包接龙 R{ $id } 开始：每轮 { $total } 积分 { $count } 个，手气最佳的人在 { $deadline } 内接着发。
+redpacket-relay-started = 🐉 红包接龙 R{ $id } 开始：每轮 { $total } 积分 { $count } 个，手气最佳的人在 { $deadline }内接着发。
 redpacket-relay-round = 🐉 接龙 R{ $id } 第 { $round } 轮
 redpacket-relay-none = 本群没有进行中的红包接龙。
 redpacket-relay-stop-refused = 只有发起人或管理员能结束接龙。
@@ -93,7 +95,7 @@ redpacket-relay-stats-head = <b>红包接龙 R{ $id }</b>（{ $status }）：{ $
     成员：发出 / 领到 / 净得
 redpacket-relay-stats-line = { $name }：{ $sent } / { $received } / { $net }
 redpacket-relay-button = 🧧 接龙发 { $total } 积分
-redpacket-relay-ask = 👑 { $name } 手气最佳（{ $amount } 积分）！请在 { $deadline } 内点按钮发第 { $round } 轮：{ $total } 积分 { $count } 个，从你的积分里扣。
+redpacket-relay-ask = 👑 { $name } 手气最佳（{ $amount } 积分）！请在 { $deadline }内点按钮发第 { $round } 轮：{ $total } 积分 { $count } 个，从你的积分里扣。
 redpacket-relay-ping = ⏰ { $name }，接龙还在等你，再给你一次时间。
 redpacket-relay-missed = 接龙 R{ $id } 结束：{ $name } 没有按时接上，共 { $rounds } 轮。
 redpacket-relay-expired = 接龙 R{ $id } 结束：这一轮红包没被抢完，共 { $rounds } 轮。
@@ -102,3 +104,9 @@ redpacket-relay-alert-sent = 已发出，接龙继续！
 redpacket-relay-alert-gone = 这一轮已经不用接了。
 redpacket-relay-alert-not-you = 只有手气最佳的人能接这一轮。
 redpacket-relay-alert-poor = 积分不够：你只有 { $balance }。时限内攒够再点。
+
+# 时长（接龙时限等），大单位在前，例如“1 小时 30 分钟”。
+redpacket-duration-days = { $n } 天
+redpacket-duration-hours = { $n } 小时
+redpacket-duration-minutes = { $n } 分钟
+redpacket-duration-seconds = { $n } 秒

@@ -12,7 +12,9 @@
 //!
 //! This file is the Telegram glue: `/checkin` (and the plain words 签到 / 打卡), `/me`, `/rank`, `/levels`,
 //! `/ledger`, `/transfer`, and the admin commands `/give`, `/take`, `/settz`, `/setreset`, `/setlevels`;
-//! plus the ticker that pays activity points from the activity the batched writer stored.
+//! plus the ticker that pays activity points for the long messages the batched writer stored (a trigger
+//! queues each write's long messages, and the ticker settles the queue, so no wall-clock mark decides
+//! what counts).
 
 pub mod ledger;
 pub mod levels;
@@ -35,7 +37,7 @@ use chrono_tz::Tz;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use ledger::{Account, LedgerError, Move};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 use store::CheckinOutcome;
@@ -123,13 +125,12 @@ enum Command {
 const LEDGER_ENTRIES: u32 = 20;
 /// How many members `/rank` lists.
 const RANK_TOP: usize = 10;
-/// The shortest time after an answered sign-in during which further sign-in replies in the same group are
-/// gathered into one message, so that a wave of sign-ins costs one send instead of one per member.
-const MIN_WAVE_WINDOW: Duration = Duration::from_secs(2);
-/// The activity-points pass looks back this many minutes at most (today and yesterday in any zone).
-const ACTIVITY_LOOKBACK_MINUTES: i64 = 2 * 24 * 60 + 60;
-/// Minutes that may still receive messages: the pass looks at them again on the next run.
-const ACTIVITY_OPEN_MINUTES: i64 = 2;
+/// The most pending activity rows one pass of the ticker settles; the rest waits for the next pass.
+const ACTIVITY_BATCH: u32 = 10_000;
+/// How long what was paid per message minute is kept. Telegram keeps undelivered updates for a day, so no
+/// message older than this can still arrive; pending messages older than this are not paid (their day's
+/// cap could no longer be checked).
+const ACTIVITY_HISTORY_MINUTES: i64 = 7 * 24 * 60;
 
 /// This feature's branch of the handler tree: its commands, and the plain words 签到 / 打卡 in groups.
 pub fn handler() -> Handler {
@@ -269,12 +270,11 @@ fn waves() -> &'static Mutex<HashMap<WaveKey, wave::Wave>> {
     WAVES.get_or_init(Default::default)
 }
 
-/// How long a sign-in wave gathers replies: long enough that a wave (at most two sends: the first reply
-/// and the gathered rest) stays within the group's send limit, and at least [`MIN_WAVE_WINDOW`].
+/// How long a sign-in wave gathers replies in this deployment (see [`wave::wave_window`]: a wave uses at
+/// most half of the group's send limit).
 fn wave_window(ctx: &Ctx) -> Duration {
     let limit = ctx.config.limits.per_group;
-    let per_send = limit.window / limit.count.max(1);
-    (per_send * 2).max(MIN_WAVE_WINDOW)
+    wave::wave_window(limit.window / limit.count.max(1))
 }
 
 /// Sends a sign-in reply: the first of a wave at once as a reply, later ones within the wave's window
@@ -325,16 +325,15 @@ async fn checkin(ctx: &Ctx, message: &Message) -> HandlerResult {
     let name = escape(&display_name(message));
     let mut conn = ctx.storage.write.acquire().await?;
     let earned_before = store::earned(&mut conn, chat_id, user_id).await?;
-    let outcome = store::check_in(
-        &mut conn,
-        chat_id,
-        user_id,
-        today,
-        now,
-        settings,
-        wave::checkin_roll(chat_id, user_id, today),
-    )
-    .await?;
+    // The bonus roll needs the deployment's secret only when there is a random bonus at all.
+    let roll = if settings.checkin_random_max > 0 {
+        let fresh = *crate::fairness::Seed::generate().as_bytes();
+        let secret = store::checkin_secret(&mut conn, fresh).await?;
+        wave::checkin_roll(&secret, chat_id, user_id, today)
+    } else {
+        0
+    };
+    let outcome = store::check_in(&mut conn, chat_id, user_id, today, now, settings, roll).await?;
     let line = match outcome {
         CheckinOutcome::Signed {
             record,
@@ -705,7 +704,7 @@ impl Call<'_> {
                     self.say(self.ctx.ta(
                         self.lang,
                         "economy-setlevels-bad",
-                        &fargs! {"why" => err.to_string()},
+                        &fargs! {"why" => levels_error_text(&self.ctx.i18n, self.lang, &err)},
                     ));
                     return Ok(());
                 }
@@ -1085,88 +1084,256 @@ impl Call<'_> {
     }
 }
 
+/// Why a `/setlevels` text was refused, in the group's language (each [`levels::LevelsError`] has its own
+/// message; the English `Display` is for logs).
+fn levels_error_text(i18n: &crate::i18n::I18n, lang: Lang, err: &levels::LevelsError) -> String {
+    use levels::LevelsError as E;
+    match err {
+        E::Empty => i18n.t(lang, "economy-levels-error-empty"),
+        E::BadEntry(entry) => i18n.ta(
+            lang,
+            "economy-levels-error-bad-entry",
+            &fargs! {"entry" => entry.clone()},
+        ),
+        E::NotFromZero(points) => i18n.ta(
+            lang,
+            "economy-levels-error-not-from-zero",
+            &fargs! {"points" => *points},
+        ),
+        E::Unsorted { previous, next } => i18n.ta(
+            lang,
+            "economy-levels-error-unsorted",
+            &fargs! {"previous" => *previous, "next" => *next},
+        ),
+        E::Duplicate(points) => i18n.ta(
+            lang,
+            "economy-levels-error-duplicate",
+            &fargs! {"points" => *points},
+        ),
+        E::EmptyTitle(points) => i18n.ta(
+            lang,
+            "economy-levels-error-empty-title",
+            &fargs! {"points" => *points},
+        ),
+        E::TitleTooLong(points) => i18n.ta(
+            lang,
+            "economy-levels-error-title-too-long",
+            &fargs! {"points" => *points, "max" => levels::MAX_TITLE_CHARS},
+        ),
+        E::TooMany => i18n.ta(
+            lang,
+            "economy-levels-error-too-many",
+            &fargs! {"max" => levels::MAX_LEVELS},
+        ),
+    }
+}
+
 /// The economy's periodic work: pays activity points for the long messages the activity writer stored
 /// since the last run, and announces level-ups, one message per group.
 pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
     async move { pay_activity(&ctx).await }.boxed()
 }
 
+/// A group's new long messages: (member, day) → (minute → messages).
+type GroupActivity = BTreeMap<(i64, i64), BTreeMap<i64, i64>>;
+
+/// Settles the queue of stored long messages (see `store::PendingActivity`): per group and member, each
+/// message's minute falls in a day as the group cuts its days now, and each day pays up to its cap.
 async fn pay_activity(ctx: &Ctx) -> crate::Result<()> {
     let settings = &ctx.config.economy;
-    if settings.activity_points_per_message == 0 || settings.activity_daily_cap == 0 {
-        return Ok(());
-    }
     let now = ctx.now();
-    let now_minute = now.div_euclid(60);
-    let floor = now_minute - ACTIVITY_LOOKBACK_MINUTES;
-    let mut conn = ctx.storage.write.acquire().await?;
-    let marks = store::activity_marks(&mut conn).await?;
-    // Every group's mark moves forward after each pass, so the oldest mark bounds what is still unseen;
-    // a group without a mark yet has nothing unseen before that bound either.
-    let low = marks.values().min().copied().unwrap_or(floor).max(floor);
-    let rows = store::recent_long_activity(&mut conn, low).await?;
-    // (chat) → the (user, day) pairs to settle.
-    let mut work: HashMap<i64, BTreeSet<(i64, i64)>> = HashMap::new();
+    let oldest = now.div_euclid(60) - ACTIVITY_HISTORY_MINUTES;
+    let pending = {
+        let mut conn = ctx.storage.write.acquire().await?;
+        let pending = store::pending_activity(&mut conn, ACTIVITY_BATCH).await?;
+        let Some(through) = pending.iter().map(|row| row.id).max() else {
+            return Ok(());
+        };
+        if settings.activity_points_per_message == 0 || settings.activity_daily_cap == 0 {
+            // Activity points are off: nothing stored now is owed later either.
+            store::clear_pending_activity(&mut conn, None, through).await?;
+            return Ok(());
+        }
+        store::prune_activity_paid(&mut conn, oldest).await?;
+        pending
+    };
+    let through = pending.iter().map(|row| row.id).max().unwrap_or_default();
+    let mut work: BTreeMap<i64, GroupActivity> = BTreeMap::new();
     let mut clocks: HashMap<i64, DayClock> = HashMap::new();
-    for (chat_id, user_id, minute) in rows {
-        if minute < marks.get(&chat_id).copied().unwrap_or(low) {
+    for row in &pending {
+        let days = work.entry(row.chat_id).or_default();
+        if row.minute < oldest {
             continue;
         }
-        let clock = match clocks.get(&chat_id) {
+        let clock = match clocks.get(&row.chat_id) {
             Some(clock) => *clock,
             None => {
-                let clock = day_clock(ctx, chat_id).await?;
-                clocks.insert(chat_id, clock);
+                let clock = day_clock(ctx, row.chat_id).await?;
+                clocks.insert(row.chat_id, clock);
                 clock
             }
         };
-        work.entry(chat_id)
+        *days
+            .entry((row.user_id, clock.today(row.minute * 60)))
             .or_default()
-            .insert((user_id, clock.today(minute * 60)));
+            .entry(row.minute)
+            .or_default() += row.messages;
     }
-    let settled = now_minute - ACTIVITY_OPEN_MINUTES;
-    for (chat_id, pairs) in work {
-        let clock = clocks[&chat_id];
-        let mut ups = Vec::new();
-        for (user_id, day) in pairs {
-            let from = clock.start(day).div_euclid(60);
-            let to = clock.start(day + 1).div_euclid(60);
-            let long = store::long_messages_between(&mut conn, chat_id, user_id, from, to).await?;
-            let owed = wave::activity_owed(
-                long,
-                settings.activity_points_per_message,
-                settings.activity_daily_cap,
-            );
-            let payment =
-                store::settle_activity(&mut conn, chat_id, user_id, day, owed, now).await?;
-            if payment.paid_now > 0 {
-                let before = payment.earned_after - payment.paid_now;
-                if let Some(up) = level_up(&mut conn, chat_id, before, payment.earned_after).await?
-                {
-                    ups.push((user_id, up));
+    let mut conn = ctx.storage.write.acquire().await?;
+    for (chat_id, days) in work {
+        let days: Vec<store::ActivityDay> = days
+            .into_iter()
+            .map(|((user_id, day), minutes)| {
+                let clock = clocks[&chat_id];
+                store::ActivityDay {
+                    user_id,
+                    day,
+                    from_minute: clock.start(day).div_euclid(60),
+                    to_minute: clock.start(day + 1).div_euclid(60),
+                    new: minutes.into_iter().collect(),
+                }
+            })
+            .collect();
+        let payments = store::settle_activity(
+            &mut conn,
+            chat_id,
+            &days,
+            settings.activity_points_per_message,
+            settings.activity_daily_cap,
+            through,
+            now,
+        )
+        .await?;
+        let mut lines = Vec::new();
+        for payment in payments {
+            let up = level_up(
+                &mut conn,
+                chat_id,
+                payment.earned_before,
+                payment.earned_after,
+            )
+            .await?;
+            let Some((level, title)) = up else {
+                continue;
+            };
+            let lang = ctx.group_lang(chat_id).await;
+            let name = crate::storage::members::get_user(&mut conn, payment.user_id)
+                .await?
+                .map(|u| u.full_name())
+                .unwrap_or_else(|| payment.user_id.to_string());
+            lines.push(ctx.ta(
+                lang,
+                "economy-levelup",
+                &fargs! {"name" => escape(&name), "level" => level, "title" => escape(&title)},
+            ));
+        }
+        for piece in split(&lines.join("\n"), MAX_TEXT) {
+            ctx.outbound.send_text(Text::html(chat_id, piece));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::I18n;
+
+    /// Every journal reason written anywhere in the features, found in the sources: `reason: "…"` fields
+    /// and `…REASON…: &str = "…"` constants outside test modules, plus the economy's own constants.
+    fn journal_reasons() -> BTreeSet<String> {
+        let mut reasons: BTreeSet<String> = [
+            ledger::reason::CHECKIN,
+            ledger::reason::ADMIN_GIVE,
+            ledger::reason::ADMIN_TAKE,
+            ledger::reason::TRANSFER,
+            ledger::reason::ACTIVITY,
+        ]
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+        let field = regex::Regex::new(r#"reason: "([a-z_]+)""#).unwrap();
+        let constant = regex::Regex::new(r#"REASON[A-Z_]*: &str = "([a-z_]+)""#).unwrap();
+        let mut folders =
+            vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/features")];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let source = std::fs::read_to_string(&path).unwrap();
+                let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+                for pattern in [&field, &constant] {
+                    for found in pattern.captures_iter(code) {
+                        reasons.insert(found[1].to_string());
+                    }
                 }
             }
         }
-        store::set_activity_mark(&mut conn, chat_id, settled).await?;
-        if !ups.is_empty() {
-            let lang = ctx.group_lang(chat_id).await;
-            let mut lines = Vec::new();
-            for (user_id, (level, title)) in ups {
-                let name = crate::storage::members::get_user(&mut conn, user_id)
-                    .await?
-                    .map(|u| u.full_name())
-                    .unwrap_or_else(|| user_id.to_string());
-                lines.push(ctx.ta(
-                    lang,
-                    "economy-levelup",
-                    &fargs! {"name" => escape(&name), "level" => level, "title" => escape(&title)},
-                ));
-            }
-            for piece in split(&lines.join("\n"), MAX_TEXT) {
-                ctx.outbound.send_text(Text::html(chat_id, piece));
+        reasons
+    }
+
+    #[test]
+    fn every_journal_reason_has_wording_in_every_language() {
+        let reasons = journal_reasons();
+        for expected in ["packet", "packet_refund", "lottery", "referral"] {
+            assert!(
+                reasons.contains(expected),
+                "{expected} not found: {reasons:?}"
+            );
+        }
+        let i18n = I18n::shipped();
+        for lang in Lang::ALL {
+            for reason in &reasons {
+                let id = format!("economy-reason-{reason}");
+                assert!(i18n.has(lang, &id), "{id} is missing in {}", lang.code());
             }
         }
     }
-    store::advance_activity_marks(&mut conn, settled).await?;
-    Ok(())
+
+    #[test]
+    fn every_levels_error_is_worded_in_every_language() {
+        use levels::LevelsError as E;
+        let i18n = I18n::shipped();
+        let errors = [
+            E::Empty,
+            E::BadEntry("x".into()),
+            E::NotFromZero(5),
+            E::Unsorted {
+                previous: 50,
+                next: 20,
+            },
+            E::Duplicate(50),
+            E::EmptyTitle(50),
+            E::TitleTooLong(50),
+            E::TooMany,
+        ];
+        for lang in Lang::ALL {
+            let texts: BTreeSet<String> = errors
+                .iter()
+                .map(|err| levels_error_text(&i18n, lang, err))
+                .collect();
+            assert_eq!(texts.len(), errors.len(), "{texts:?}");
+            for text in &texts {
+                assert!(!text.contains("economy-"), "{text}");
+            }
+        }
+        let zh = levels_error_text(
+            &i18n,
+            Lang::Zh,
+            &E::Unsorted {
+                previous: 50,
+                next: 20,
+            },
+        );
+        assert!(
+            zh.contains("50") && zh.contains("20") && !zh.contains("rising"),
+            "{zh}"
+        );
+    }
 }

@@ -1,5 +1,5 @@
-//! The economy's SQL besides the ledger: sign-ins, per-member economy state (grace cards), per-group reset
-//! hour and custom levels.
+//! The economy's SQL besides the ledger: sign-ins and the secret of their random bonus, per-member economy
+//! state (grace cards), per-group reset hour and custom levels, and activity points.
 
 use super::ledger::{self, Account, EntryId, LedgerError, Move};
 use super::levels::{Level, Levels};
@@ -407,23 +407,62 @@ pub async fn all_checkin_counts(
     top_checkins(conn, chat_id, from, to, u32::MAX).await
 }
 
-/// (chat, user, minute) of every activity row from `since_minute` on that holds long messages: the
-/// candidates the activity-points pass looks at.
-pub async fn recent_long_activity(
+/// Long messages the activity writer stored that the activity-points pass has not settled yet: a trigger on
+/// `activity_minutes` adds one row whenever a minute gains long messages.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct PendingActivity {
+    /// The row id; rows are settled in id order.
+    pub id: i64,
+    /// The group.
+    pub chat_id: i64,
+    /// The member.
+    pub user_id: i64,
+    /// The unix minute the messages were written in.
+    pub minute: i64,
+    /// How many long messages the writer added to that minute.
+    pub messages: i64,
+}
+
+/// The oldest `limit` pending activity rows, in id order.
+pub async fn pending_activity(
     conn: &mut SqliteConnection,
-    since_minute: i64,
-) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    limit: u32,
+) -> Result<Vec<PendingActivity>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT chat_id, user_id, minute FROM activity_minutes
-         WHERE minute >= ? AND long_messages > 0 ORDER BY chat_id, user_id, minute",
+        "SELECT id, chat_id, user_id, minute, messages FROM economy_activity_pending ORDER BY id LIMIT ?",
     )
-    .bind(since_minute)
+    .bind(i64::from(limit))
     .fetch_all(&mut *conn)
     .await
 }
 
-/// The long messages a member wrote in the minutes `from_minute..to_minute` (end excluded).
-pub async fn long_messages_between(
+/// Forgets the pending activity rows up to id `through` (of one group, or of all with `None`).
+pub async fn clear_pending_activity(
+    conn: &mut SqliteConnection,
+    chat_id: Option<i64>,
+    through: i64,
+) -> Result<(), sqlx::Error> {
+    match chat_id {
+        Some(chat_id) => {
+            sqlx::query("DELETE FROM economy_activity_pending WHERE chat_id = ? AND id <= ?")
+                .bind(chat_id)
+                .bind(through)
+                .execute(&mut *conn)
+                .await?
+        }
+        None => {
+            sqlx::query("DELETE FROM economy_activity_pending WHERE id <= ?")
+                .bind(through)
+                .execute(&mut *conn)
+                .await?
+        }
+    };
+    Ok(())
+}
+
+/// Activity points paid to a member for the messages of the minutes `from_minute..to_minute` (end
+/// excluded), whenever they were paid.
+pub async fn activity_paid_between(
     conn: &mut SqliteConnection,
     chat_id: i64,
     user_id: i64,
@@ -431,7 +470,7 @@ pub async fn long_messages_between(
     to_minute: i64,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT COALESCE(SUM(long_messages), 0) FROM activity_minutes
+        "SELECT COALESCE(SUM(points), 0) FROM economy_activity_paid
          WHERE chat_id = ? AND user_id = ? AND minute >= ? AND minute < ?",
     )
     .bind(chat_id)
@@ -442,116 +481,143 @@ pub async fn long_messages_between(
     .await
 }
 
-/// Per group, the first activity minute the activity-points pass still looks at.
-pub async fn activity_marks(
-    conn: &mut SqliteConnection,
-) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
-    let rows: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT chat_id, minute FROM economy_activity_marks")
-            .fetch_all(&mut *conn)
-            .await?;
-    Ok(rows.into_iter().collect())
-}
-
-/// Moves a group's activity mark forward to `minute` (never back).
-pub async fn set_activity_mark(
-    conn: &mut SqliteConnection,
-    chat_id: i64,
-    minute: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO economy_activity_marks (chat_id, minute) VALUES (?, ?)
-         ON CONFLICT (chat_id) DO UPDATE SET minute = MAX(minute, excluded.minute)",
-    )
-    .bind(chat_id)
-    .bind(minute)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// Moves every group's activity mark forward to `minute` (never back): after a pass, no group has unseen
-/// activity before it.
-pub async fn advance_activity_marks(
+/// Forgets what was paid for minutes before `minute`: no message that old can still arrive, so no cap
+/// needs it.
+pub async fn prune_activity_paid(
     conn: &mut SqliteConnection,
     minute: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE economy_activity_marks SET minute = MAX(minute, ?)")
+    sqlx::query("DELETE FROM economy_activity_paid WHERE minute < ?")
         .bind(minute)
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-/// What the activity-points pass paid one member for one day.
+/// One member's new long messages of one local day, as the group cuts its days now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityDay {
+    /// The member.
+    pub user_id: i64,
+    /// The day index (the journal reference names it).
+    pub day: i64,
+    /// The day's first unix minute.
+    pub from_minute: i64,
+    /// The next day's first unix minute.
+    pub to_minute: i64,
+    /// The new long messages as (minute, messages), in minute order.
+    pub new: Vec<(i64, i64)>,
+}
+
+/// What the activity-points pass paid one member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActivityPayment {
-    /// Points paid now (0 when nothing was owed).
-    pub paid_now: i64,
-    /// The member's earned points (see [`earned`]) after the payment.
+    /// The member.
+    pub user_id: i64,
+    /// Their earned points (see [`earned`]) before the payment.
+    pub earned_before: i64,
+    /// Their earned points after it.
     pub earned_after: i64,
 }
 
-/// Brings a member's activity points for `day` up to `owed` (already capped by the caller): pays the
-/// difference to what was paid for that day before from the group's mint, in one transaction, and records
-/// it. Running it again with the same `owed` pays nothing.
+/// Settles a group's pending activity in one transaction: for each member and day, pays `per_message` for
+/// each new long message from the group's mint until the day holds `daily_cap` points (counting what was
+/// paid for that day's minutes before, under any earlier day cut), records the points per minute, and
+/// forgets the group's pending rows up to id `through`. Every stored long message is settled exactly once:
+/// its pending row leaves in the transaction that pays it.
 pub async fn settle_activity(
     conn: &mut SqliteConnection,
     chat_id: i64,
-    user_id: i64,
-    day: i64,
-    owed: i64,
+    days: &[ActivityDay],
+    per_message: i64,
+    daily_cap: i64,
+    through: i64,
     at: i64,
-) -> Result<ActivityPayment, LedgerError> {
+) -> Result<Vec<ActivityPayment>, LedgerError> {
     let mut tx = conn.begin().await?;
-    let paid: i64 = sqlx::query_scalar(
-        "SELECT points FROM economy_activity WHERE chat_id = ? AND user_id = ? AND day = ?",
-    )
-    .bind(chat_id)
-    .bind(user_id)
-    .bind(day)
-    .fetch_optional(&mut *tx)
-    .await?
-    .unwrap_or(0);
-    let due = owed - paid;
-    if due <= 0 {
-        tx.rollback().await?;
-        return Ok(ActivityPayment {
-            paid_now: 0,
-            earned_after: earned(conn, chat_id, user_id).await?,
-        });
-    }
-    let reference = format!("activity:{day}");
-    ledger::transfer(
-        &mut tx,
-        &Move {
+    let mut payments: Vec<ActivityPayment> = Vec::new();
+    for day in days {
+        let paid = activity_paid_between(
+            &mut tx,
             chat_id,
-            from: Account::Mint,
-            to: Account::Wallet(user_id),
-            amount: due,
-            reason: ledger::reason::ACTIVITY,
-            actor: None,
-            reference: Some(&reference),
-            at,
-        },
-    )
-    .await?;
-    sqlx::query(
-        "INSERT INTO economy_activity (chat_id, user_id, day, points) VALUES (?, ?, ?, ?)
-         ON CONFLICT (chat_id, user_id, day) DO UPDATE SET points = excluded.points",
-    )
-    .bind(chat_id)
-    .bind(user_id)
-    .bind(day)
-    .bind(owed)
-    .execute(&mut *tx)
-    .await?;
-    let earned_after = earned(&mut tx, chat_id, user_id).await?;
+            day.user_id,
+            day.from_minute,
+            day.to_minute,
+        )
+        .await?;
+        let allotted = super::wave::allot_activity(&day.new, per_message, daily_cap - paid);
+        if allotted.is_empty() {
+            continue;
+        }
+        if !payments.iter().any(|p| p.user_id == day.user_id) {
+            let earned_before = earned(&mut tx, chat_id, day.user_id).await?;
+            payments.push(ActivityPayment {
+                user_id: day.user_id,
+                earned_before,
+                earned_after: earned_before,
+            });
+        }
+        let mut total = 0i64;
+        for (minute, points) in &allotted {
+            sqlx::query(
+                "INSERT INTO economy_activity_paid (chat_id, user_id, minute, points) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (chat_id, user_id, minute) DO UPDATE SET points = points + excluded.points",
+            )
+            .bind(chat_id)
+            .bind(day.user_id)
+            .bind(minute)
+            .bind(points)
+            .execute(&mut *tx)
+            .await?;
+            total = total.saturating_add(*points);
+        }
+        let reference = format!("activity:{}", day.day);
+        ledger::transfer(
+            &mut tx,
+            &Move {
+                chat_id,
+                from: Account::Mint,
+                to: Account::Wallet(day.user_id),
+                amount: total,
+                reason: ledger::reason::ACTIVITY,
+                actor: None,
+                reference: Some(&reference),
+                at,
+            },
+        )
+        .await?;
+    }
+    for payment in &mut payments {
+        payment.earned_after = earned(&mut tx, chat_id, payment.user_id).await?;
+    }
+    clear_pending_activity(&mut tx, Some(chat_id), through).await?;
     tx.commit().await?;
-    Ok(ActivityPayment {
-        paid_now: due,
-        earned_after,
-    })
+    Ok(payments)
+}
+
+/// The secret that keys the random sign-in bonus (see [`super::wave::checkin_roll`]): 32 random bytes
+/// drawn once per deployment and kept in the database. `fresh` is stored when there is none yet.
+pub async fn checkin_secret(
+    conn: &mut SqliteConnection,
+    fresh: [u8; 32],
+) -> Result<[u8; 32], sqlx::Error> {
+    let read = |value: Vec<u8>| <[u8; 32]>::try_from(value.as_slice()).ok();
+    let stored: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT value FROM economy_secrets WHERE name = 'checkin'")
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some(secret) = stored.and_then(read) {
+        return Ok(secret);
+    }
+    sqlx::query("INSERT OR IGNORE INTO economy_secrets (name, value) VALUES ('checkin', ?)")
+        .bind(fresh.as_slice())
+        .execute(&mut *conn)
+        .await?;
+    let stored: Vec<u8> =
+        sqlx::query_scalar("SELECT value FROM economy_secrets WHERE name = 'checkin'")
+            .fetch_one(&mut *conn)
+            .await?;
+    read(stored).ok_or_else(|| sqlx::Error::Protocol("the sign-in secret is not 32 bytes".into()))
 }
 
 #[cfg(test)]
@@ -765,28 +831,104 @@ mod tests {
         assert_eq!(levels(&mut conn, CHAT).await.unwrap(), Levels::default());
     }
 
+    /// Stores long messages the way the activity writer does (a multi-row UPSERT in the real one).
+    async fn write_long(conn: &mut SqliteConnection, user: i64, minute: i64, long: i64) {
+        sqlx::query(
+            "INSERT INTO activity_minutes (chat_id, minute, user_id, messages, chars, long_messages)
+             VALUES (?, ?, ?, ?, 100, ?)
+             ON CONFLICT (chat_id, minute, user_id) DO UPDATE SET
+               messages = activity_minutes.messages + excluded.messages,
+               chars = activity_minutes.chars + excluded.chars,
+               long_messages = activity_minutes.long_messages + excluded.long_messages",
+        )
+        .bind(CHAT)
+        .bind(minute)
+        .bind(user)
+        .bind(long.max(1))
+        .bind(long)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+
+    /// Settles everything pending for one member as one day `from..to`.
+    async fn settle_all(conn: &mut SqliteConnection, day: i64, from: i64, to: i64, cap: i64) {
+        let pending = pending_activity(conn, 1000).await.unwrap();
+        let Some(through) = pending.iter().map(|p| p.id).max() else {
+            return;
+        };
+        let new = pending.iter().map(|p| (p.minute, p.messages)).collect();
+        let days = [ActivityDay {
+            user_id: 7,
+            day,
+            from_minute: from,
+            to_minute: to,
+            new,
+        }];
+        settle_activity(conn, CHAT, &days, 1, cap, through, 1000)
+            .await
+            .unwrap();
+    }
+
     #[sqlx::test]
-    async fn activity_settles_once_per_owed_amount(pool: SqlitePool) {
+    async fn the_writer_queues_exactly_the_long_messages_it_adds(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();
-        let first = settle_activity(&mut conn, CHAT, 7, 100, 5, 1000)
+        write_long(&mut conn, 7, 100, 2).await;
+        write_long(&mut conn, 7, 100, 0).await;
+        write_long(&mut conn, 7, 100, 1).await;
+        write_long(&mut conn, 8, 101, 0).await;
+        let pending: Vec<(i64, i64, i64)> = pending_activity(&mut conn, 10)
             .await
-            .unwrap();
-        assert_eq!(first.paid_now, 5);
-        assert_eq!(first.earned_after, 5);
-        let again = settle_activity(&mut conn, CHAT, 7, 100, 5, 1001)
-            .await
-            .unwrap();
-        assert_eq!(again.paid_now, 0);
-        let more = settle_activity(&mut conn, CHAT, 7, 100, 8, 1002)
-            .await
-            .unwrap();
-        assert_eq!(more.paid_now, 3);
-        let next_day = settle_activity(&mut conn, CHAT, 7, 101, 2, 1003)
-            .await
-            .unwrap();
-        assert_eq!(next_day.paid_now, 2);
-        assert_eq!(wallet(&mut conn, 7).await, 10);
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.user_id, p.minute, p.messages))
+            .collect();
+        assert_eq!(pending, vec![(7, 100, 2), (7, 100, 1)]);
+    }
+
+    #[sqlx::test]
+    async fn each_stored_message_is_paid_once_whatever_the_day_cut(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        // Day 1 is minutes 0..1440; the cap is 3.
+        write_long(&mut conn, 7, 100, 2).await;
+        settle_all(&mut conn, 1, 0, 1440, 3).await;
+        assert_eq!(wallet(&mut conn, 7).await, 2);
+        // Settling again pays nothing: the pending rows left with the payment.
+        settle_all(&mut conn, 1, 0, 1440, 3).await;
+        assert_eq!(wallet(&mut conn, 7).await, 2);
+        // A message stored late into an already paid minute is paid; the cap stops the rest.
+        write_long(&mut conn, 7, 100, 1).await;
+        write_long(&mut conn, 7, 200, 5).await;
+        settle_all(&mut conn, 1, 0, 1440, 3).await;
+        assert_eq!(wallet(&mut conn, 7).await, 3);
+        // The group moves its day cut so that minutes 60..1500 are one day: what was paid for minutes 100
+        // and 200 counts against that day's cap too, so nothing is paid twice.
+        write_long(&mut conn, 7, 300, 4).await;
+        settle_all(&mut conn, 2, 60, 1500, 3).await;
+        assert_eq!(wallet(&mut conn, 7).await, 3);
+        // A day cut that leaves the paid minutes out has its own cap.
+        write_long(&mut conn, 7, 1600, 4).await;
+        settle_all(&mut conn, 3, 1500, 2940, 3).await;
+        assert_eq!(wallet(&mut conn, 7).await, 6);
+        assert!(pending_activity(&mut conn, 10).await.unwrap().is_empty());
+        let entries = ledger::entries_for(&mut conn, CHAT, 7, 10).await.unwrap();
+        assert!(entries.iter().all(|e| e.reason == ledger::reason::ACTIVITY));
         assert_eq!(ledger::economy_sum(&mut conn, CHAT).await.unwrap(), 0);
+        prune_activity_paid(&mut conn, 1500).await.unwrap();
+        assert_eq!(
+            activity_paid_between(&mut conn, CHAT, 7, 0, 3000)
+                .await
+                .unwrap(),
+            3
+        );
+    }
+
+    #[sqlx::test]
+    async fn the_sign_in_secret_is_drawn_once(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let first = checkin_secret(&mut conn, [1; 32]).await.unwrap();
+        assert_eq!(first, [1; 32]);
+        assert_eq!(checkin_secret(&mut conn, [2; 32]).await.unwrap(), [1; 32]);
     }
 
     #[sqlx::test]
@@ -824,16 +966,5 @@ mod tests {
         assert_eq!(earned(&mut conn, CHAT, 2).await.unwrap(), 0);
         let gained = points_gained_since(&mut conn, CHAT, 0).await.unwrap();
         assert_eq!(gained, vec![(1, 50), (2, 30)]);
-    }
-
-    #[sqlx::test]
-    async fn activity_marks_only_move_forward(pool: SqlitePool) {
-        let mut conn = pool.acquire().await.unwrap();
-        set_activity_mark(&mut conn, CHAT, 50).await.unwrap();
-        set_activity_mark(&mut conn, CHAT, 40).await.unwrap();
-        assert_eq!(
-            activity_marks(&mut conn).await.unwrap().get(&CHAT),
-            Some(&50)
-        );
     }
 }

@@ -1,9 +1,26 @@
-//! Small pure rules of the economy's glue: gathering the sign-in replies of a wave into one message, the
-//! words of `/rank`, the first day of a ranking period, the activity points owed for a day and the random
-//! roll of a sign-in bonus.
+//! Small pure rules of the economy's glue: gathering the sign-in replies of a wave into one message and how
+//! long a wave gathers, the words of `/rank`, the first day of a ranking period, the activity points paid
+//! for new messages and the random roll of a sign-in bonus.
 
 use super::streak;
 use chrono::Datelike;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::time::Duration;
+
+/// The shortest time a sign-in wave gathers replies.
+pub const MIN_WAVE_WINDOW: Duration = Duration::from_secs(2);
+
+/// A wave sends at most two messages (the first reply, then the gathered rest) per this many of the group's
+/// per-send intervals, so sign-in waves use at most half of the group's send budget and other features
+/// keep the other half.
+pub const WAVE_WINDOW_SENDS: u32 = 4;
+
+/// How long a sign-in wave gathers replies when the group may get one send per `per_send`:
+/// [`WAVE_WINDOW_SENDS`] intervals, and at least [`MIN_WAVE_WINDOW`].
+pub fn wave_window(per_send: Duration) -> Duration {
+    (per_send * WAVE_WINDOW_SENDS).max(MIN_WAVE_WINDOW)
+}
 
 /// The sign-in replies of one group while a wave is open.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -123,25 +140,40 @@ pub fn period_first_day(period: Period, today: i64) -> Option<i64> {
     }
 }
 
-/// Activity points owed for a day with `long_messages` counted messages: `per_message` each, at most
-/// `daily_cap`.
-pub fn activity_owed(long_messages: i64, per_message: i64, daily_cap: i64) -> i64 {
+/// Activity points owed for `long_messages` counted messages: `per_message` each, at most `room`.
+pub fn activity_owed(long_messages: i64, per_message: i64, room: i64) -> i64 {
     long_messages
         .max(0)
         .saturating_mul(per_message.max(0))
-        .min(daily_cap.max(0))
+        .min(room.max(0))
 }
 
-/// The random roll of a member's sign-in bonus: a fixed mix of group, member and day, so a sign-in that
-/// is retried after a crash rolls the same bonus and tests are deterministic.
-pub fn checkin_roll(chat_id: i64, user_id: i64, day: i64) -> u64 {
-    let mut x = (chat_id as u64)
-        ^ (user_id as u64).rotate_left(21)
-        ^ (day as u64).rotate_left(42)
-        ^ 0x9E37_79B9_7F4A_7C15;
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
+/// Activity points for a member's new long messages of one day, as (minute, messages) in minute order:
+/// `per_message` each, in that order, until `room` (what the daily cap leaves) is used up. Returns
+/// (minute, points) for the minutes that get anything.
+pub fn allot_activity(new: &[(i64, i64)], per_message: i64, room: i64) -> Vec<(i64, i64)> {
+    let mut room = room.max(0);
+    let mut paid = Vec::new();
+    for &(minute, messages) in new {
+        let points = activity_owed(messages, per_message, room);
+        if points > 0 {
+            paid.push((minute, points));
+            room -= points;
+        }
+    }
+    paid
+}
+
+/// The random roll of a member's sign-in bonus: HMAC-SHA-256 of group, member and day under the
+/// deployment's secret, so a sign-in retried after a crash rolls the same bonus and tests that fix the
+/// secret are deterministic, while members, who do not know the secret, cannot predict it.
+pub fn checkin_roll(secret: &[u8; 32], chat_id: i64, user_id: i64, day: i64) -> u64 {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(format!("groupops-checkin|{chat_id}|{user_id}|{day}").as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(word)
 }
 
 #[cfg(test)]
@@ -198,12 +230,52 @@ mod tests {
     }
 
     #[test]
-    fn the_sign_in_roll_is_fixed_per_member_and_day_and_varies_between_them() {
-        assert_eq!(checkin_roll(-100, 7, 20_000), checkin_roll(-100, 7, 20_000));
+    fn activity_is_allotted_in_minute_order_until_the_cap_is_used() {
+        assert_eq!(
+            allot_activity(&[(10, 2), (11, 1), (12, 4)], 1, 50),
+            vec![(10, 2), (11, 1), (12, 4)]
+        );
+        assert_eq!(
+            allot_activity(&[(10, 2), (11, 1), (12, 4)], 2, 7),
+            vec![(10, 4), (11, 2), (12, 1)]
+        );
+        assert_eq!(allot_activity(&[(10, 2)], 1, 0), vec![]);
+        assert_eq!(allot_activity(&[(10, 2)], 1, -3), vec![]);
+        assert_eq!(allot_activity(&[(10, i64::MAX)], 5, 50), vec![(10, 50)]);
+    }
+
+    #[test]
+    fn sign_in_waves_leave_half_the_group_budget_to_others() {
+        // Telegram's 20 sends a minute: one send per 3 s, so a wave gathers for 12 s and sends at most two
+        // messages in that time, 10 a minute.
+        let per_send = Duration::from_secs(60) / 20;
+        let window = wave_window(per_send);
+        assert_eq!(window, Duration::from_secs(12));
+        let wave_sends_per_minute = 2.0 * 60.0 / window.as_secs_f64();
+        assert!(wave_sends_per_minute <= 20.0 / 2.0);
+        assert_eq!(wave_window(Duration::from_millis(1)), MIN_WAVE_WINDOW);
+    }
+
+    #[test]
+    fn the_sign_in_roll_is_fixed_per_member_and_day_and_keyed_by_the_secret() {
+        let secret = [7u8; 32];
+        assert_eq!(
+            checkin_roll(&secret, -100, 7, 20_000),
+            checkin_roll(&secret, -100, 7, 20_000)
+        );
         let rolls: std::collections::BTreeSet<u64> = (0..50)
-            .map(|day| checkin_roll(-100, 7, 20_000 + day))
-            .chain((0..50).map(|user| checkin_roll(-100, user, 20_000)))
+            .map(|day| checkin_roll(&secret, -100, 7, 20_000 + day))
+            .chain((0..50).map(|user| checkin_roll(&secret, -100, user, 20_000)))
             .collect();
         assert!(rolls.len() > 95, "rolls repeat too often: {}", rolls.len());
+        // Another deployment's secret gives other rolls for the same member and day.
+        let other = [8u8; 32];
+        let differ = (0..50)
+            .filter(|day| {
+                checkin_roll(&secret, -100, 7, 20_000 + day)
+                    != checkin_roll(&other, -100, 7, 20_000 + day)
+            })
+            .count();
+        assert!(differ > 45, "{differ}");
     }
 }

@@ -8,19 +8,23 @@
 //! - `/hongbao mint …` (admins with the "change group info" right): the same, paid from the group's mint.
 //! - `/verify P17`: the commitment, and once the packet has ended its seed and the recomputed shares.
 //! - `/hongbao pass <total> <count> <口令>`: members claim by typing the phrase; `/hongbao quiz <total>
-//!   <count> <question> | <answer>`: members claim by answering (a wrong reply starts a cool-down).
+//!   <count> <question> | <answer>`: members claim by replying to the packet's message with the answer (a
+//!   wrong answer starts a cool-down; plain messages are never taken as answers).
 //! - `/hongbao rules` and `/hongbao set <key> <value>` (change-info right): the group's claim rules, checked
 //!   for every packet kind except exclusive ones.
 //! - `/relay <total> <count> [deadline]`, `/relay stop`, `/relay stats`: 红包接龙.
 //!
 //! The rooms: [`split`] (the pure split), [`eligibility`] (the claim rules and answer normalizing),
-//! [`relay`] (relay decisions and sums), [`store`] (the SQL), [`settings`]. The ticker expires packets
-//! (refunding what is left), edits packet messages (at most once per `edit_interval` while members grab, and
-//! at once when a packet ends), posts the `+N` lines of 口令/答题 claims, asks each finished relay round's
+//! [`relay`] (relay decisions and sums), [`store`] (the SQL), [`runtime`] (in-memory guards rebuilt from
+//! SQL: which groups have open typed packets, which packet messages have an edit on its way), [`settings`].
+//! The ticker expires packets (refunding what is left), edits packet messages (at most once per
+//! `edit_interval` while members grab, at once when a packet ends, and never while an earlier edit of the
+//! same message is still queued), posts the `+N` lines of 口令/答题 claims, asks each finished relay round's
 //! best luck to send the next one, and ends (or reminds once) relays whose deadline passed.
 
 pub mod eligibility;
 pub mod relay;
+pub mod runtime;
 pub mod settings;
 pub mod split;
 pub mod store;
@@ -29,11 +33,11 @@ use super::{Audience, CommandInfo};
 use crate::fairness::{self, Kind, Seed};
 use crate::fargs;
 use crate::features::economy::{store as economy_store, streak};
-use crate::i18n::Lang;
+use crate::i18n::{I18n, Lang};
 use crate::services::{Ctx, TargetError};
 use crate::telegram::admins::Right;
 use crate::telegram::outbound::Text;
-use crate::telegram::text::{escape, full_name};
+use crate::telegram::text::{escape, full_name, MAX_TEXT};
 use crate::telegram::{Handler, HandlerResult};
 use eligibility::Refusal;
 use futures::future::BoxFuture;
@@ -163,8 +167,18 @@ fn integer(word: &str) -> Option<i64> {
             _ => c,
         })
         .collect();
-    let value: i128 = normalized.parse().ok()?;
-    Some(value.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
+    match normalized.parse::<i128>() {
+        Ok(value) => Some(value.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64),
+        // More digits than any integer holds is still a number, just far too large (or small).
+        Err(_) => {
+            let (negative, digits) = match normalized.strip_prefix('-') {
+                Some(digits) => (true, digits),
+                None => (false, normalized.strip_prefix('+').unwrap_or(&normalized)),
+            };
+            (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+                .then_some(if negative { i64::MIN } else { i64::MAX })
+        }
+    }
 }
 
 /// A share count as typed, clamped into `u32` (the split check reports a zero or too large count).
@@ -173,7 +187,7 @@ fn count_of(value: i64) -> u32 {
 }
 
 /// Reads `/hongbao` arguments (without `mint`). A first number above `max_total` cannot be a total, so it is
-/// read as a user id.
+/// read as a user id (and answered as a total above the maximum when nobody with that id was seen here).
 fn parse_request(args: &str, max_total: i64) -> Request<'_> {
     let (first, rest) = first_word(args);
     if first.is_empty() {
@@ -307,7 +321,8 @@ async fn send(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
                 ctx.reply_html(message, ctx.t(lang, "redpacket-usage"));
                 return Ok(());
             };
-            // A bare id must belong to someone seen in this group, so points never go to a typo.
+            // A bare id must belong to someone seen in this group, so points never go to a typo. A number
+            // above the largest total that is nobody here was a total, too large: say that.
             if let (Some(crate::args::TargetSpec::Id(id)), _) = crate::args::split_target(text) {
                 let mut conn = ctx.storage.read.acquire().await?;
                 let chat_id = message.chat.id.0;
@@ -315,14 +330,20 @@ async fn send(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
                     .await?
                     .is_none()
                 {
-                    ctx.reply(
-                        message,
+                    let refusal = if id > settings.max_total {
+                        ctx.ta(
+                            lang,
+                            "redpacket-total-above-max",
+                            &fargs! {"max" => settings.max_total.to_string()},
+                        )
+                    } else {
                         ctx.ta(
                             lang,
                             "redpacket-unknown-id",
                             &fargs! {"id" => id.to_string()},
-                        ),
-                    );
+                        )
+                    };
+                    ctx.reply(message, refusal);
                     return Ok(());
                 }
             }
@@ -374,9 +395,10 @@ async fn send_packet(
     mode: ClaimMode,
 ) -> HandlerResult {
     let settings = &ctx.config.redpacket;
+    // Lucky and equal shares respect the group's minimum; an exclusive packet is one chosen amount.
     let min_share = match kind {
-        PacketKind::Lucky => settings.min_share,
-        _ => 1,
+        PacketKind::Lucky | PacketKind::Equal => settings.min_share,
+        PacketKind::Exclusive => 1,
     };
     let limits = split::SplitLimits {
         min_share,
@@ -431,6 +453,9 @@ async fn send_packet(
         Err(err) => return Err(internal(err)),
     };
     tx.commit().await?;
+    if packet.mode != "grab" {
+        runtime::of(ctx).typed_created(packet.chat_id, packet.id, packet.expires_at);
+    }
     if from_mint {
         tracing::info!(
             chat_id = packet.chat_id,
@@ -498,8 +523,59 @@ fn short_name(name: &str) -> String {
     escape(&short)
 }
 
+/// A text's length as Telegram limits it, in UTF-16 code units. For HTML this is an upper bound: tags and
+/// escapes do not count once Telegram has parsed them.
+fn text_units(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
+/// As many of `lines` (each starting with its line break) as fit in `budget` units, in order; when some had
+/// to be left out, `more(n)` (also starting with a line break) says how many. The result never exceeds
+/// `budget`: when not even the `more` line fits, it is empty.
+fn fit_lines(lines: &[String], budget: usize, more: impl Fn(usize) -> String) -> String {
+    if lines.iter().map(|line| text_units(line)).sum::<usize>() <= budget {
+        return lines.concat();
+    }
+    // The `more` line with the largest count it could show is the longest one.
+    let reserve = text_units(&more(lines.len()));
+    let mut out = String::new();
+    let mut used = 0;
+    let mut shown = 0;
+    for line in lines {
+        let units = text_units(line);
+        if used + units + reserve > budget {
+            break;
+        }
+        out.push_str(line);
+        used += units;
+        shown += 1;
+    }
+    if used + reserve <= budget {
+        out.push_str(&more(lines.len() - shown));
+    }
+    out
+}
+
+/// The `+N` line of one claim.
+fn claim_line(claim: &store::Claim) -> String {
+    format!("\n{} +{}", short_name(&claim.user_name), claim.amount)
+}
+
+/// The line that stands for the claims a message had no room for.
+fn more_claims(ctx: &Ctx, lang: Lang, hidden: usize) -> String {
+    format!(
+        "\n{}",
+        ctx.ta(
+            lang,
+            "redpacket-more-claims",
+            &fargs! {"count" => hidden.to_string()}
+        )
+    )
+}
+
 /// The packet message: who sent what, the progress or the final list, and the commitment (and the seed
-/// once the packet has ended).
+/// once the packet has ended). The list of claims is cut short ("… and N more") so the message stays within
+/// Telegram's 4096 characters; the total, the best luck and the commitment are always shown.
 fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Claim]) -> String {
     let kind = ctx.t(lang, &format!("redpacket-kind-{}", packet.kind));
     let mut html = ctx.ta(
@@ -559,6 +635,8 @@ fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Claim]) -> St
             "claimed" => claims.len().to_string(),
         },
     ));
+    let mut lines = Vec::new();
+    let mut tail = String::new();
     match packet.status.as_str() {
         "open" => {}
         status => {
@@ -577,21 +655,15 @@ fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Claim]) -> St
             } else {
                 html.push_str(&ctx.t(lang, "redpacket-exhausted"));
             }
-            for claim in claims {
-                html.push_str(&format!(
-                    "\n{} +{}",
-                    short_name(&claim.user_name),
-                    claim.amount
-                ));
-            }
+            lines = claims.iter().map(claim_line).collect();
             let order: Vec<(u32, i64)> = claims
                 .iter()
                 .map(|c| (c.position as u32, c.amount))
                 .collect();
             if status == "exhausted" && packet.count > 1 {
                 if let Some(best) = split::best_luck(&order) {
-                    html.push('\n');
-                    html.push_str(&ctx.ta(
+                    tail.push('\n');
+                    tail.push_str(&ctx.ta(
                         lang,
                         "redpacket-best-luck",
                         &fargs! {
@@ -603,15 +675,15 @@ fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Claim]) -> St
             }
         }
     }
-    html.push('\n');
-    html.push_str(&ctx.ta(
+    tail.push('\n');
+    tail.push_str(&ctx.ta(
         lang,
         "redpacket-commitment",
         &fargs! {"commitment" => packet.commitment.clone()},
     ));
     if !packet.is_open() {
-        html.push('\n');
-        html.push_str(&ctx.ta(
+        tail.push('\n');
+        tail.push_str(&ctx.ta(
             lang,
             "redpacket-seed",
             &fargs! {
@@ -620,6 +692,11 @@ fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Claim]) -> St
             },
         ));
     }
+    let budget = MAX_TEXT.saturating_sub(text_units(&html) + text_units(&tail));
+    html.push_str(&fit_lines(&lines, budget, |hidden| {
+        more_claims(ctx, lang, hidden)
+    }));
+    html.push_str(&tail);
     html
 }
 
@@ -643,9 +720,12 @@ async fn on_grab(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
         let already = store::claimed(&mut conn, id, user).await?.is_some();
         drop(conn);
         // Pass and quiz packets have no button: a crafted press on one is treated as an unknown packet.
+        // The claim rules apply only to a packet that can still be grabbed: a packet past its expiry (even
+        // before the ticker swept it) is answered as expired by the grab below.
+        let now = ctx.now();
         let refusal = match &packet {
             Some(packet) if packet.mode != "grab" => Some(ctx.t(lang, "redpacket-alert-unknown")),
-            Some(packet) if packet.is_open() && !already => {
+            Some(packet) if packet.is_open() && now < packet.expires_at && !already => {
                 ineligible(&ctx, lang, packet, user).await?
             }
             _ => None,
@@ -742,6 +822,8 @@ async fn verify(ctx: &Ctx, message: &Message, arg: &str) -> HandlerResult {
             "count" => packet.count.to_string(),
             "min" => packet.min_share.to_string(),
             "commitment" => packet.commitment.clone(),
+            // A packet has no participant list: its list is empty, and so is the list the stream is keyed by.
+            "list_hash" => fairness::list_hash(""),
         },
     );
     html.push('\n');
@@ -789,30 +871,31 @@ async fn verify(ctx: &Ctx, message: &Message, arg: &str) -> HandlerResult {
 }
 
 /// The ticker's work: expire due packets (refunding their remainder), then edit the messages of packets
-/// whose claims moved on, paced by `edit_interval` (ended packets at once).
+/// whose claims moved on, paced by `edit_interval` (ended packets at once). A packet whose previous edit is
+/// still queued at the outbound component is left for a later tick, so edits of one message never pile up
+/// in the group's send budget; the edit is noted as done once it went out (or failed for good).
 pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
     async move {
         let now = ctx.now();
-        store::expire_due(&ctx.storage.write, now)
+        let runtime = runtime::of(&ctx);
+        for id in store::expire_due(&ctx.storage.write, now)
             .await
-            .map_err(internal)?;
+            .map_err(internal)?
+        {
+            runtime.packet_ended(None, id);
+        }
         announce_tick(&ctx, now).await?;
         relay_tick(&ctx, now).await?;
         let interval = ctx.config.redpacket.edit_interval.get().as_secs() as i64;
         let mut conn = ctx.storage.write.acquire().await?;
         for packet in store::due_edits(&mut conn, now, interval).await? {
-            let claims = store::claims(&mut conn, packet.id).await?;
-            store::mark_edited(
-                &mut conn,
-                packet.id,
-                claims.len() as i64,
-                &packet.status,
-                now,
-            )
-            .await?;
             let Some(message_id) = packet.announce_id else {
                 continue;
             };
+            if !runtime.start_edit(packet.id) {
+                continue;
+            }
+            let claims = store::claims(&mut conn, packet.id).await?;
             let lang = ctx.group_lang(packet.chat_id).await;
             let html = render(&ctx, lang, &packet, &claims);
             let markup = if packet.is_open() && packet.mode == "grab" {
@@ -820,13 +903,31 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
             } else {
                 InlineKeyboardMarkup::default()
             };
-            ctx.outbound.edit_text(
+            let pending = ctx.outbound.edit_text(
                 packet.chat_id,
                 MessageId(message_id as i32),
                 html,
                 true,
                 Some(markup),
             );
+            let (ctx, runtime) = (ctx.clone(), runtime.clone());
+            let (id, shown, status) = (packet.id, claims.len() as i64, packet.status.clone());
+            tokio::spawn(async move {
+                if let Err(err) = pending.wait().await {
+                    tracing::warn!(%err, packet = id, "the packet message could not be edited");
+                }
+                // Shown, or given up on: either way this state needs no other edit, and a newer claim
+                // marks the packet again.
+                let marked = async {
+                    let mut conn = ctx.storage.write.acquire().await?;
+                    store::mark_edited(&mut conn, id, shown, &status, ctx.now()).await?;
+                    Ok::<(), crate::Error>(())
+                };
+                if let Err(err) = marked.await {
+                    tracing::warn!(%err, packet = id, "could not note the packet's edit");
+                }
+                runtime.edit_done(id);
+            });
         }
         Ok(())
     }
@@ -883,7 +984,8 @@ async fn ineligible(
         0
     };
     let facts = eligibility::Facts {
-        is_sender: packet.sender == user && !packet.from_mint,
+        // A mint packet's sender is the admin who sent it: `sender_may_claim` applies to them too.
+        is_sender: packet.sender == user,
         member_since: member.as_ref().map(|m| m.joined_at.unwrap_or(m.first_seen)),
         messages: member.as_ref().map_or(0, |m| m.messages),
         level,
@@ -1009,43 +1111,39 @@ struct Attempt {
     correct: bool,
 }
 
-/// The message filter of pass and quiz packets: a text that is exactly an open pass packet's phrase, that
-/// normalizes to an open quiz packet's answer, or that replies to an open quiz packet's message. Any other
-/// message falls through to later branches.
+/// The message filter of pass and quiz packets: a text that is exactly an open pass packet's phrase, or a
+/// reply to an open quiz packet's message (its answer, right or wrong). Only replies are answers, so every
+/// guess at a quiz is judged and a wrong one starts the cool-down; a plain message is never an answer. Any
+/// other message falls through to later branches.
+///
+/// This runs for every group text message, so SQLite is asked only in groups that have (or may have, before
+/// their first read since start-up) an open typed packet; see [`runtime`].
 async fn attempt_of(ctx: Ctx, message: Message) -> Option<Attempt> {
     let text = message.text()?;
     if message.chat.is_private() || text.starts_with('/') || message.from.is_none() {
         return None;
     }
-    let mut conn = ctx.storage.read.acquire().await.ok()?;
-    let open = store::open_typed(&mut conn, message.chat.id.0, ctx.now())
-        .await
-        .ok()?;
-    if open.is_empty() {
+    let chat = message.chat.id.0;
+    let now = ctx.now();
+    let runtime = runtime::of(&ctx);
+    if runtime.typed_open(chat, now) == Some(false) {
         return None;
     }
+    let mut conn = ctx.storage.read.acquire().await.ok()?;
+    let open = store::open_typed(&mut conn, chat, now).await.ok()?;
+    drop(conn);
+    runtime.set_typed(chat, open.iter().map(|p| (p.id, p.expires_at)));
     let replied = message.reply_to_message().map(|m| i64::from(m.id.0));
-    let normalized = eligibility::normalize(text);
-    let mut reply_hit = None;
-    for packet in &open {
-        let correct = match packet.mode.as_str() {
-            "pass" => text.trim() == packet.phrase,
-            _ => normalized == packet.phrase,
-        };
-        if correct {
-            return Some(Attempt {
-                packet_id: packet.id,
-                correct: true,
-            });
-        }
-        if packet.mode == "quiz" && replied.is_some() && packet.announce_id == replied {
-            reply_hit = Some(Attempt {
-                packet_id: packet.id,
-                correct: false,
-            });
-        }
-    }
-    reply_hit
+    open.iter().find_map(|packet| match packet.mode.as_str() {
+        "pass" => (text.trim() == packet.phrase).then_some(Attempt {
+            packet_id: packet.id,
+            correct: true,
+        }),
+        _ => (replied.is_some() && packet.announce_id == replied).then(|| Attempt {
+            packet_id: packet.id,
+            correct: eligibility::normalize(text) == packet.phrase,
+        }),
+    })
 }
 
 /// A member typed a phrase or an answer: check the cool-down and the rules, then claim a share.
@@ -1106,6 +1204,16 @@ async fn on_attempt(ctx: Ctx, message: Message, attempt: Attempt) -> HandlerResu
     )
     .await
     .map_err(internal)?;
+    if matches!(
+        outcome,
+        Grab::Claimed {
+            exhausted: true,
+            ..
+        } | Grab::Finished
+            | Grab::Expired
+    ) {
+        runtime::of(&ctx).packet_ended(Some(chat), packet.id);
+    }
     if let Grab::Claimed { .. } = outcome {
         if packet.mode == "pass" && ctx.config.redpacket.delete_phrase {
             let message_id = message.id;
@@ -1222,12 +1330,33 @@ async fn relay_command(ctx: &Ctx, message: &Message, args: &str) -> HandlerResul
                 "id" => relay.id.to_string(),
                 "total" => total.to_string(),
                 "count" => count.to_string(),
-                "deadline" => crate::args::format_duration(std::time::Duration::from_secs(deadline as u64)),
+                "deadline" => duration_words(&ctx.i18n, lang, deadline),
             },
         ),
     );
     announce_packet(ctx, lang, &packet, Some(message));
     Ok(())
+}
+
+/// A duration in words of the group's language, largest units first ("1 小时 30 分钟", "10 minutes").
+fn duration_words(i18n: &I18n, lang: Lang, secs: i64) -> String {
+    let mut rest = secs.max(0);
+    let mut parts = Vec::new();
+    for (id, size) in [
+        ("redpacket-duration-days", 86_400),
+        ("redpacket-duration-hours", 3_600),
+        ("redpacket-duration-minutes", 60),
+        ("redpacket-duration-seconds", 1),
+    ] {
+        if rest >= size {
+            parts.push(i18n.ta(lang, id, &fargs! {"n" => rest / size}));
+            rest %= size;
+        }
+    }
+    if parts.is_empty() {
+        parts.push(i18n.ta(lang, "redpacket-duration-seconds", &fargs! {"n" => 0}));
+    }
+    parts.join(" ")
 }
 
 /// Posts a packet's message (with the Grab button for grab packets) and remembers its id.
@@ -1472,7 +1601,7 @@ async fn relay_tick(ctx: &Ctx, now: i64) -> crate::Result<()> {
                         "total" => relay.total.to_string(),
                         "count" => relay.count.to_string(),
                         "round" => (relay.round + 1).to_string(),
-                        "deadline" => crate::args::format_duration(std::time::Duration::from_secs(relay.deadline_secs as u64)),
+                        "deadline" => duration_words(&ctx.i18n, lang, relay.deadline_secs),
                     },
                 ),
                 Some(relay_button(ctx, lang, relay.id, relay.round + 1, relay.total)),
@@ -1559,13 +1688,11 @@ async fn announce_tick(ctx: &Ctx, now: i64) -> crate::Result<()> {
             "redpacket-claims-head",
             &fargs! {"id" => fairness::display_id(Kind::Packet, packet.id)},
         );
-        for claim in &claims {
-            html.push_str(&format!(
-                "\n{} +{}",
-                short_name(&claim.user_name),
-                claim.amount
-            ));
-        }
+        let lines: Vec<String> = claims.iter().map(claim_line).collect();
+        let budget = MAX_TEXT.saturating_sub(text_units(&html));
+        html.push_str(&fit_lines(&lines, budget, |hidden| {
+            more_claims(ctx, lang, hidden)
+        }));
         let mut text = Text::html(packet.chat_id, html);
         text.thread_id = packet
             .thread_id
@@ -1620,6 +1747,19 @@ mod tests {
                 wish: ""
             }
         );
+        assert_eq!(
+            parse_request("2000000 5", 1_000_000),
+            Request::Exclusive("2000000 5")
+        );
+        assert_eq!(
+            parse_request("99999999999999999999999999999999999999999 5", i64::MAX),
+            Request::Split {
+                kind: PacketKind::Lucky,
+                total: i64::MAX,
+                count: 5,
+                wish: ""
+            }
+        );
         assert_eq!(parse_request("", 1000), Request::Usage);
         assert_eq!(parse_request("equal 5", 1000), Request::Usage);
         assert_eq!(
@@ -1631,5 +1771,51 @@ mod tests {
                 wish: ""
             }
         );
+    }
+
+    #[test]
+    fn numbers_too_long_for_any_integer_are_still_numbers() {
+        assert_eq!(integer("123"), Some(123));
+        assert_eq!(
+            integer("99999999999999999999999999999999999999999"),
+            Some(i64::MAX)
+        );
+        assert_eq!(
+            integer("-99999999999999999999999999999999999999999"),
+            Some(i64::MIN)
+        );
+        assert_eq!(integer("12a"), None);
+        assert_eq!(integer("-"), None);
+    }
+
+    #[test]
+    fn long_lists_are_cut_with_a_count_and_fit_the_budget() {
+        let lines: Vec<String> = (0..10).map(|i| format!("\nline {i}")).collect();
+        let more = |n: usize| format!("\n… {n} more");
+        assert_eq!(fit_lines(&lines, 1000, more), lines.concat());
+        let cut = fit_lines(&lines, 40, more);
+        assert!(text_units(&cut) <= 40, "{cut}");
+        let shown = cut.matches("\nline ").count();
+        assert!(shown >= 1, "{cut}");
+        assert!(cut.ends_with(&format!("\n… {} more", 10 - shown)), "{cut}");
+        assert!(cut.starts_with("\nline 0\nline 1"), "{cut}");
+        assert_eq!(fit_lines(&lines, 3, more), "");
+        // Every budget gives a result within it.
+        for budget in 0..100 {
+            assert!(text_units(&fit_lines(&lines, budget, more)) <= budget);
+        }
+    }
+
+    #[test]
+    fn durations_are_written_in_words_of_the_language() {
+        let i18n = I18n::shipped();
+        assert_eq!(duration_words(&i18n, Lang::Zh, 600), "10 分钟");
+        assert_eq!(duration_words(&i18n, Lang::Zh, 5400), "1 小时 30 分钟");
+        assert_eq!(duration_words(&i18n, Lang::En, 600), "10 minutes");
+        assert_eq!(
+            duration_words(&i18n, Lang::En, 86_400 + 1),
+            "1 day 1 second"
+        );
+        assert_eq!(duration_words(&i18n, Lang::En, 0), "0 seconds");
     }
 }

@@ -11,14 +11,15 @@ use serde::Deserialize;
 pub struct RedpacketSettings {
     /// The most shares one packet may have.
     pub max_count: u32,
-    /// The smallest share of a lucky packet, in points (at least 1: nobody grabs an empty share).
+    /// The smallest share of a lucky or equal packet, in points (at least 1: nobody grabs an empty share).
     pub min_share: i64,
     /// The most points one packet may hold.
     pub max_total: i64,
     /// How long a packet stays open; what is left then goes back to the sender.
     pub expiry: Dur,
     /// The shortest time between two edits of one packet's message while it is being grabbed (the final
-    /// edit, when the packet ends, is not held back).
+    /// edit, when the packet ends, is not held back). Edits share the group's 20 sends a minute, so the
+    /// default lets one packet use at most 4 of them.
     pub edit_interval: Dur,
     /// Default eligibility rule: hours a member must have been in the group to claim (0 = off).
     pub min_member_hours: i64,
@@ -49,7 +50,7 @@ impl Default for RedpacketSettings {
             min_share: 1,
             max_total: 1_000_000,
             expiry: Dur::secs(24 * 3600),
-            edit_interval: Dur::secs(5),
+            edit_interval: Dur::secs(15),
             min_member_hours: 0,
             require_spoken: false,
             min_level: 0,

@@ -10,8 +10,10 @@ use crate::fairness::{self, Kind, Seed, Stream};
 use crate::features::economy::ledger::{self, Account, EscrowKind, LedgerError, Move};
 use sqlx::{Connection, FromRow, SqliteConnection, SqlitePool};
 
-/// The journal reason of every packet move.
+/// The journal reason of the moves into a packet and out of it to a member.
 pub const REASON: &str = "packet";
+/// The journal reason of what an expired packet returns to its sender (or the mint).
+pub const REFUND_REASON: &str = "packet_refund";
 
 /// The kinds of packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -556,7 +558,7 @@ pub async fn expire_due(pool: &SqlitePool, now: i64) -> Result<Vec<i64>, CreateE
                     from: packet.escrow(),
                     to: packet.refund_account(),
                     amount: rest,
-                    reason: "packet_refund",
+                    reason: REFUND_REASON,
                     actor: None,
                     reference: Some(&reference),
                     at: now,
@@ -630,6 +632,8 @@ pub struct TypedPacket {
     pub phrase: String,
     /// The packet message, once known.
     pub announce_id: Option<i64>,
+    /// Unix seconds.
+    pub expires_at: i64,
 }
 
 /// The open pass and quiz packets of a group that have not expired at `now`, oldest first.
@@ -639,7 +643,7 @@ pub async fn open_typed(
     now: i64,
 ) -> Result<Vec<TypedPacket>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, mode, phrase, announce_id FROM redpackets
+        "SELECT id, mode, phrase, announce_id, expires_at FROM redpackets
          WHERE chat_id = ? AND status = 'open' AND mode <> 'grab' AND phrase IS NOT NULL AND expires_at > ?
          ORDER BY id",
     )
