@@ -1,11 +1,11 @@
-//! The first look at every update, before any feature: it records who was seen, messages, joins and leaves
-//! through the activity writer (never waiting on SQLite), and drops a group's cached admin list when
-//! someone's admin status changes.
+//! The first look at every update, before any feature: it records who was seen, messages, joins, leaves and
+//! the invite links of join requests through the activity writer (never waiting on SQLite), and drops a
+//! group's cached admin list when someone's admin status changes.
 
 use crate::services::Services;
 use crate::storage::activity::ActivityEvent;
 use crate::storage::members::UserProfile;
-use teloxide::types::{ChatMemberUpdated, Message, Update, UpdateKind, User};
+use teloxide::types::{ChatJoinRequest, ChatMemberUpdated, Message, Update, UpdateKind, User};
 
 /// Records what an update tells about members. Never fails: a missed record is logged, not fatal.
 pub async fn observe(services: &Services, update: &Update) {
@@ -19,7 +19,7 @@ pub async fn observe(services: &Services, update: &Update) {
         }
         UpdateKind::ChatMember(change) => observe_member_change(services, change, now),
         UpdateKind::CallbackQuery(query) => profile(services, &query.from, now),
-        UpdateKind::ChatJoinRequest(request) => profile(services, &request.from, now),
+        UpdateKind::ChatJoinRequest(request) => observe_join_request(services, request, now),
         _ => {}
     }
 }
@@ -157,4 +157,22 @@ fn observe_member_change(services: &Services, change: &ChatMemberUpdated, now: i
         }
         _ => {}
     }
+}
+
+/// A join request: the requester's profile, and the request's invite link when the bot created it (links of
+/// other admins come back masked). The approved join that follows takes this link when Telegram reports it
+/// without one.
+fn observe_join_request(services: &Services, request: &ChatJoinRequest, now: i64) {
+    profile(services, &request.from, now);
+    let invite_link = request
+        .invite_link
+        .as_ref()
+        .filter(|link| link.creator.id == services.me.id)
+        .map(|link| link.invite_link.clone());
+    services.activity.record(ActivityEvent::JoinRequest {
+        chat_id: request.chat.id.0,
+        user_id: request.from.id.0 as i64,
+        at: now,
+        invite_link,
+    });
 }

@@ -56,6 +56,18 @@ pub enum ActivityEvent {
         /// Whether the join came from an approved join request.
         via_request: bool,
     },
+    /// A member asked to join a group that approves join requests. The link is kept until the approved
+    /// join arrives, which Telegram may report without it.
+    JoinRequest {
+        /// The group.
+        chat_id: i64,
+        /// The member who asked.
+        user_id: i64,
+        /// Unix seconds.
+        at: i64,
+        /// The invite link of the request, when the bot created it.
+        invite_link: Option<String>,
+    },
     /// A member left or was removed.
     Leave {
         /// The group.
@@ -258,7 +270,7 @@ struct Batch {
     seen: HashMap<(i64, i64), (i64, i64, i64)>,
     /// user → latest profile
     profiles: HashMap<i64, (UserProfile, i64)>,
-    /// joins and leaves in arrival order
+    /// joins, join requests and leaves in arrival order
     membership: Vec<ActivityEvent>,
 }
 
@@ -284,7 +296,9 @@ impl Batch {
             ActivityEvent::Profile { profile, at } => {
                 self.profiles.insert(profile.user_id, (profile, at));
             }
-            ActivityEvent::Join { .. } | ActivityEvent::Leave { .. } => self.membership.push(event),
+            ActivityEvent::Join { .. }
+            | ActivityEvent::JoinRequest { .. }
+            | ActivityEvent::Leave { .. } => self.membership.push(event),
         }
     }
 
@@ -353,7 +367,9 @@ async fn write_batch(storage: &Storage, batch: &Batch) -> Result<u64> {
             5,
             chunk.len(),
             " ON CONFLICT (chat_id, user_id) DO UPDATE SET
-              first_seen = MIN(members.first_seen, excluded.first_seen),
+              first_seen = CASE WHEN members.sighted THEN MIN(members.first_seen, excluded.first_seen)
+                           ELSE excluded.first_seen END,
+              sighted = 1,
               last_seen = MAX(members.last_seen, excluded.last_seen),
               messages = members.messages + excluded.messages,
               status = CASE WHEN excluded.messages > 0 THEN 'member' ELSE members.status END",
@@ -374,9 +390,55 @@ async fn write_batch(storage: &Storage, batch: &Batch) -> Result<u64> {
     Ok(rows)
 }
 
+/// Writes joins, join requests and leaves in arrival order. A join request stores (or, without a bot link,
+/// forgets) the request's link; an approved join that arrives without a link takes the stored one.
 async fn write_membership(conn: &mut SqliteConnection, events: &[ActivityEvent]) -> Result<u64> {
     let mut rows = 0;
-    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+    let mut joins_and_leaves = Vec::with_capacity(events.len());
+    for event in events {
+        match event {
+            ActivityEvent::JoinRequest {
+                chat_id,
+                user_id,
+                at,
+                invite_link,
+            } => {
+                rows +=
+                    remember_request_link(conn, *chat_id, *user_id, *at, invite_link.as_deref())
+                        .await?;
+            }
+            ActivityEvent::Join {
+                chat_id,
+                user_id,
+                at,
+                invite_link: None,
+                added_by,
+                via_request: true,
+            } => {
+                let invite_link = take_request_link(conn, *chat_id, *user_id).await?;
+                joins_and_leaves.push(std::borrow::Cow::Owned(ActivityEvent::Join {
+                    chat_id: *chat_id,
+                    user_id: *user_id,
+                    at: *at,
+                    invite_link,
+                    added_by: *added_by,
+                    via_request: true,
+                }));
+            }
+            ActivityEvent::Join {
+                chat_id,
+                user_id,
+                via_request: true,
+                ..
+            } => {
+                // The join carries its link itself; the request's is no longer needed.
+                take_request_link(conn, *chat_id, *user_id).await?;
+                joins_and_leaves.push(std::borrow::Cow::Borrowed(event));
+            }
+            _ => joins_and_leaves.push(std::borrow::Cow::Borrowed(event)),
+        }
+    }
+    for chunk in joins_and_leaves.chunks(ROWS_PER_STATEMENT) {
         let sql = multi_row(
             "INSERT INTO member_events (chat_id, user_id, at, kind, invite_link, added_by, via_request) VALUES ",
             7,
@@ -385,7 +447,7 @@ async fn write_membership(conn: &mut SqliteConnection, events: &[ActivityEvent])
         );
         let mut query = sqlx::query::<Sqlite>(AssertSqlSafe(sql));
         for event in chunk {
-            query = match event {
+            query = match event.as_ref() {
                 ActivityEvent::Join {
                     chat_id,
                     user_id,
@@ -413,13 +475,13 @@ async fn write_membership(conn: &mut SqliteConnection, events: &[ActivityEvent])
                     .bind(None::<String>)
                     .bind(None::<i64>)
                     .bind(false),
-                _ => unreachable!("only joins and leaves are queued as membership"),
+                _ => unreachable!("only joins and leaves are written as member events"),
             };
         }
         rows += query.execute(&mut *conn).await?.rows_affected();
     }
-    for event in events {
-        match event {
+    for event in &joins_and_leaves {
+        match event.as_ref() {
             ActivityEvent::Join {
                 chat_id,
                 user_id,
@@ -438,22 +500,118 @@ async fn write_membership(conn: &mut SqliteConnection, events: &[ActivityEvent])
     Ok(rows)
 }
 
-/// Deletes raw activity older than `cutoff` (unix seconds): per-minute message counts and join/leave rows.
-/// Member records themselves are kept. Returns how many rows were removed.
+/// Stores the bot link of a member's join request, or forgets an earlier one when this request came
+/// without a bot link.
+async fn remember_request_link(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    at: i64,
+    invite_link: Option<&str>,
+) -> Result<u64> {
+    let done = match invite_link {
+        Some(link) => sqlx::query(
+            "INSERT INTO join_request_links (chat_id, user_id, invite_link, at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (chat_id, user_id) DO UPDATE SET invite_link = excluded.invite_link,
+                     at = excluded.at",
+        )
+        .bind(chat_id)
+        .bind(user_id)
+        .bind(link)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?,
+        None => {
+            sqlx::query("DELETE FROM join_request_links WHERE chat_id = ? AND user_id = ?")
+                .bind(chat_id)
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await?
+        }
+    };
+    Ok(done.rows_affected())
+}
+
+/// Takes (reads and removes) the stored link of a member's join request.
+async fn take_request_link(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "DELETE FROM join_request_links WHERE chat_id = ? AND user_id = ? RETURNING invite_link",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Rows one clean-up statement deletes at most, so the writer is never held long.
+const PRUNE_CHUNK: i64 = 5_000;
+
+/// Deletes raw activity older than `cutoff` (unix seconds): per-minute message counts, join/leave rows and
+/// join-request links never used. Member records themselves are kept. The work is cut into statements of
+/// at most [`PRUNE_CHUNK`] rows, each its own short transaction on the writer, so that other writes
+/// (sign-ins, grabs, the activity writer's flushes) get their turn between chunks. Message counts are
+/// deleted group by group along the primary key, so no chunk scans rows it does not delete. Returns how
+/// many rows were removed.
 pub async fn prune(storage: &Storage, cutoff: i64) -> Result<u64> {
-    let mut tx = storage.write.begin().await?;
-    let minutes = sqlx::query("DELETE FROM activity_minutes WHERE minute < ?")
-        .bind(cutoff.div_euclid(60))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    let events = sqlx::query("DELETE FROM member_events WHERE at < ?")
+    let cutoff_minute = cutoff.div_euclid(60);
+    let mut removed = 0;
+    let mut chat: Option<i64> = None;
+    loop {
+        // The next group with activity (an index seek each, on a read connection).
+        let next: Option<i64> = {
+            let mut conn = storage.read.acquire().await?;
+            sqlx::query_scalar("SELECT MIN(chat_id) FROM activity_minutes WHERE chat_id > ?")
+                .bind(chat.unwrap_or(i64::MIN))
+                .fetch_one(&mut *conn)
+                .await?
+        };
+        let Some(chat_id) = next else { break };
+        chat = Some(chat_id);
+        loop {
+            let mut conn = storage.write.acquire().await?;
+            let deleted = sqlx::query(
+                "DELETE FROM activity_minutes WHERE chat_id = ?1 AND minute < ?2 AND (minute, user_id) IN (
+                     SELECT minute, user_id FROM activity_minutes WHERE chat_id = ?1 AND minute < ?2 LIMIT ?3)",
+            )
+            .bind(chat_id)
+            .bind(cutoff_minute)
+            .bind(PRUNE_CHUNK)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            removed += deleted;
+            if (deleted as i64) < PRUNE_CHUNK {
+                break;
+            }
+        }
+    }
+    loop {
+        let mut conn = storage.write.acquire().await?;
+        let deleted = sqlx::query(
+            "DELETE FROM member_events WHERE id IN (
+                 SELECT id FROM member_events WHERE at < ? ORDER BY id LIMIT ?)",
+        )
         .bind(cutoff)
-        .execute(&mut *tx)
+        .bind(PRUNE_CHUNK)
+        .execute(&mut *conn)
         .await?
         .rows_affected();
-    tx.commit().await?;
-    Ok(minutes + events)
+        removed += deleted;
+        if (deleted as i64) < PRUNE_CHUNK {
+            break;
+        }
+    }
+    let mut conn = storage.write.acquire().await?;
+    removed += sqlx::query("DELETE FROM join_request_links WHERE at < ?")
+        .bind(cutoff)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(removed)
 }
 
 /// `head` + `rows` groups of `width` placeholders + `tail`.
@@ -648,6 +806,121 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(members, 3, "member records stay");
+    }
+
+    #[sqlx::test]
+    async fn prune_works_through_more_rows_than_one_chunk(pool: SqlitePool) {
+        let storage = Storage::from_pool(pool.clone());
+        // 2.5 chunks of old minutes in one group, a few in another, and recent minutes that stay.
+        let old = PRUNE_CHUNK * 5 / 2;
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
+             INSERT INTO activity_minutes (chat_id, minute, user_id, messages, chars, long_messages)
+             SELECT -1, i / 10, i % 10, 1, 1, 0 FROM n",
+        )
+        .bind(old)
+        .execute(&pool)
+        .await
+        .unwrap();
+        for (chat, minute) in [(-2, 5), (-2, 6), (-1, 100_000), (-3, 100_000)] {
+            sqlx::query(
+                "INSERT INTO activity_minutes (chat_id, minute, user_id, messages, chars, long_messages)
+                 VALUES (?, ?, 1, 1, 1, 0)",
+            )
+            .bind(chat)
+            .bind(minute)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
+             INSERT INTO member_events (chat_id, user_id, at, kind) SELECT -1, i, i % 1000, 'leave' FROM n",
+        )
+        .bind(PRUNE_CHUNK + 7)
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO join_request_links (chat_id, user_id, invite_link, at) VALUES (-1, 1, 'a', 10), (-1, 2, 'b', 9000000)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let cutoff = 60 * 10_000;
+        assert_eq!(
+            prune(&storage, cutoff).await.unwrap() as i64,
+            old + 2 + PRUNE_CHUNK + 7 + 1
+        );
+        let left: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT chat_id, minute FROM activity_minutes ORDER BY chat_id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(left, vec![(-3, 100_000), (-1, 100_000)]);
+        let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM member_events")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let links: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM join_request_links")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!((events, links), (0, 1));
+    }
+
+    #[sqlx::test]
+    async fn an_approved_join_without_a_link_takes_the_requests_link(pool: SqlitePool) {
+        let (sink, writer) = spawn(Storage::from_pool(pool.clone()), &settings(), 5);
+        let join = |user_id, invite_link: Option<&str>, via_request| ActivityEvent::Join {
+            chat_id: -1,
+            user_id,
+            at: 20,
+            invite_link: invite_link.map(str::to_string),
+            added_by: None,
+            via_request,
+        };
+        let request = |user_id, invite_link: Option<&str>| ActivityEvent::JoinRequest {
+            chat_id: -1,
+            user_id,
+            at: 10,
+            invite_link: invite_link.map(str::to_string),
+        };
+        sink.record(request(1, Some("https://t.me/+one")));
+        sink.record(request(2, Some("https://t.me/+two")));
+        sink.record(request(2, None)); // a later request without a bot link replaces it
+        sink.record(request(3, Some("https://t.me/+three")));
+        sink.flush().await;
+        // One approved join in a later batch, one in the same batch as its request.
+        sink.record(join(1, None, true));
+        sink.record(join(2, None, true));
+        sink.record(join(3, None, false)); // not through the request: the link is not its
+        sink.record(request(4, Some("https://t.me/+four")));
+        sink.record(join(4, Some("https://t.me/+own"), true));
+        sink.flush().await;
+        let events: Vec<(i64, Option<String>)> =
+            sqlx::query_as("SELECT user_id, invite_link FROM member_events ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            events,
+            vec![
+                (1, Some("https://t.me/+one".into())),
+                (2, None),
+                (3, None),
+                (4, Some("https://t.me/+own".into())),
+            ]
+        );
+        let kept: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM join_request_links")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            kept,
+            vec![3],
+            "used links are removed; 3's request is still open"
+        );
+        drop(sink);
+        writer.await.unwrap();
     }
 
     #[test]

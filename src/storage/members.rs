@@ -158,7 +158,9 @@ pub async fn record_seen(
     sqlx::query(
         "INSERT INTO members (chat_id, user_id, first_seen, last_seen, messages) VALUES (?1, ?2, ?3, ?3, ?4)
          ON CONFLICT (chat_id, user_id) DO UPDATE SET
-             first_seen = MIN(members.first_seen, excluded.first_seen),
+             first_seen = CASE WHEN members.sighted THEN MIN(members.first_seen, excluded.first_seen)
+                          ELSE excluded.first_seen END,
+             sighted = 1,
              last_seen = MAX(members.last_seen, excluded.last_seen),
              messages = members.messages + excluded.messages,
              status = CASE WHEN excluded.messages > 0 THEN 'member' ELSE members.status END",
@@ -183,6 +185,8 @@ pub async fn record_join(
         "INSERT INTO members (chat_id, user_id, first_seen, last_seen, joined_at, seen_join, status)
          VALUES (?1, ?2, ?3, ?3, ?3, 1, 'member')
          ON CONFLICT (chat_id, user_id) DO UPDATE SET
+             first_seen = CASE WHEN members.sighted THEN members.first_seen ELSE excluded.first_seen END,
+             sighted = 1,
              last_seen = MAX(members.last_seen, excluded.last_seen),
              joined_at = excluded.joined_at, seen_join = 1, status = 'member'",
     )
@@ -204,6 +208,8 @@ pub async fn record_leave(
     sqlx::query(
         "INSERT INTO members (chat_id, user_id, first_seen, last_seen, status) VALUES (?1, ?2, ?3, ?3, 'left')
          ON CONFLICT (chat_id, user_id) DO UPDATE SET status = 'left',
+             first_seen = CASE WHEN members.sighted THEN members.first_seen ELSE excluded.first_seen END,
+             sighted = 1,
              last_seen = MAX(members.last_seen, excluded.last_seen)",
     )
     .bind(chat_id)
@@ -216,6 +222,11 @@ pub async fn record_leave(
 
 /// Records that a member passed the group's entry gate (or joined while no gate applied) at `at`. The first
 /// verification is kept.
+///
+/// The gate of a join request is passed in a private chat, before the member is in the group. When no record
+/// exists yet, the one made here is not a sighting: it is marked `sighted = 0` and `left` (the approved join
+/// makes it `member`), and its `first_seen` holds the verification time only until the first real sighting
+/// replaces it, so the member does not count as seen in the group before their join.
 pub async fn mark_verified(
     conn: &mut SqliteConnection,
     chat_id: i64,
@@ -223,7 +234,8 @@ pub async fn mark_verified(
     at: i64,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO members (chat_id, user_id, first_seen, last_seen, verified_at) VALUES (?1, ?2, ?3, ?3, ?3)
+        "INSERT INTO members (chat_id, user_id, first_seen, last_seen, verified_at, status, sighted)
+         VALUES (?1, ?2, ?3, ?3, ?3, 'left', 0)
          ON CONFLICT (chat_id, user_id) DO UPDATE SET verified_at = COALESCE(members.verified_at, excluded.verified_at)",
     )
     .bind(chat_id)

@@ -1,6 +1,8 @@
 //! Lotteries as a group meets them: an admin creates one, members join by button and keyword, an ineligible
 //! member is told why, the timed draw credits points through the ledger and sends codes, codes are redeemed,
-//! `/verify` recomputes the draw; threshold draws; a draw that fell due while the bot was down; bad input.
+//! `/verify` recomputes the draw (in the group, or privately for participants and admins only); threshold
+//! draws; draws that fell due while the bot was down (by time or by threshold); no joining after the draw
+//! time; keywords after a restart; bad input.
 
 use crate::support::fake_api::{bot_admin_member, Call, Failure};
 use crate::support::harness::{TestBot, WAIT};
@@ -270,6 +272,25 @@ async fn create_join_draw_redeem_and_verify() {
         verify.contains(&format!("Tier 1: {headphones_user}")),
         "{verify}"
     );
+    // Another group does not get the participant list: there is no L1 there.
+    const OTHER: i64 = -100_799;
+    bot.push(group_message(OTHER, cat.clone(), "/verify L1"));
+    let elsewhere = bot.wait_texts(OTHER, 1).await;
+    assert_eq!(elsewhere, vec!["本群没有抽奖 L1。".to_string()]);
+    // In private, a participant and an admin may check it; someone who did not take part may not.
+    bot.push(private_message(cat.clone(), "/verify L1"));
+    let refused = wait_text(&bot, 7_103, "can be checked here only by").await;
+    assert!(!refused.contains("7101"), "{refused}");
+    bot.push(private_message(ann.clone(), "/verify L1"));
+    let own = wait_text(&bot, 7_101, "Recomputed winners").await;
+    assert!(
+        own.contains("7101,7102,7104") && own.contains("✅"),
+        "{own}"
+    );
+    bot.push(private_message(owner(), "/verify L1"));
+    let admin = wait_text(&bot, OWNER, "Recomputed winners").await;
+    assert!(admin.contains("7101,7102,7104"), "{admin}");
+
     // `/verify P17` is the red packets' to answer; the lottery stays silent.
     let before = bot.texts_to(GROUP).len();
     bot.push(group_message(GROUP, cat.clone(), "/verify P17"));
@@ -570,7 +591,7 @@ async fn a_chinese_group_gets_chinese_wording_and_points_prizes() {
     bot.push(group_message(
         GROUP,
         boss.clone(),
-        "/lottery 圣诞抽奖 | 一等奖 耳机 x1; 100 积分 ×2 | in 45s | join=抽奖",
+        "/lottery 圣诞抽奖 | 一等奖 耳机 x1; 二等奖 100 积分 ×2 | in 45s | join=抽奖",
     ));
     let announcement = wait_text(&bot, GROUP, "抽奖 L1：圣诞抽奖").await;
     assert!(
@@ -578,8 +599,8 @@ async fn a_chinese_group_gets_chinese_wording_and_points_prizes() {
         "{announcement}"
     );
     assert!(
-        announcement.contains("2 等奖：100 积分 ×2"),
-        "{announcement}"
+        announcement.contains("2 等奖：二等奖 100 积分 ×2"),
+        "a label before the points keeps the prize a points prize: {announcement}"
     );
     assert!(announcement.contains("发送“抽奖”参加"), "{announcement}");
     for (id, name) in [(7_802, "小李"), (7_803, "小张"), (7_804, "小陈")] {
@@ -600,5 +621,128 @@ async fn a_chinese_group_gets_chinese_wording_and_points_prizes() {
     }
     assert_eq!(credited, 200, "two winners of 100 points");
     assert_eq!(economy_sum(&bot, GROUP).await, 0);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_threshold_reached_while_the_bot_was_down_is_drawn_at_start_and_says_it_is_late() {
+    const GROUP: i64 = -100_709;
+    // A ticker that runs at start and then only hourly, so the draw cannot happen before the restart.
+    let bot = TestBot::start_with(&[("GROUPOPS_TIMERS__TICK", "1h")]).await;
+    english_group(&bot, GROUP).await;
+    bot.push(group_message(
+        GROUP,
+        owner(),
+        "/lottery Pair | Mug x1 | when 2",
+    ));
+    wait_text(&bot, GROUP, "Lottery L1: Pair").await;
+    press(&bot, GROUP, person(7_901, "Ola"), 1).await;
+    press(&bot, GROUP, person(7_902, "Pia"), 1).await;
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(2 * 3600));
+    let bot = bot.restart().await;
+    let result = wait_text(&bot, GROUP, "Lottery L1 drawn").await;
+    assert!(result.contains("offline"), "{result}");
+    assert!(result.contains("Participants: 2"), "{result}");
+    let late: bool = sqlx::query_scalar("SELECT late FROM lotteries WHERE id = 1")
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert!(late);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn nobody_joins_after_the_draw_time_even_when_the_draw_comes_late() {
+    const GROUP: i64 = -100_710;
+    let bot = TestBot::start_with(&[("GROUPOPS_TIMERS__TICK", "1h")]).await;
+    english_group(&bot, GROUP).await;
+    bot.push(group_message(
+        GROUP,
+        owner(),
+        "/lottery Late | Mug x1 | in 1m | join=mug",
+    ));
+    wait_text(&bot, GROUP, "Lottery L1: Late").await;
+    press(&bot, GROUP, person(7_911, "Ann"), 1).await;
+    bot.settle().await;
+    // The draw time passes while the ticker sleeps.
+    bot.clock.advance(Duration::from_secs(120));
+    let pressed = press(&bot, GROUP, person(7_912, "Ben"), 1).await;
+    assert!(
+        pressed.params["text"]
+            .as_str()
+            .unwrap()
+            .contains("reached its draw time"),
+        "{:?}",
+        pressed.params
+    );
+    // A keyword sent after the draw time is refused…
+    let mut late = group_message(GROUP, person(7_913, "Cat"), "mug");
+    late["message"]["date"] = serde_json::json!(bot.ctx.now());
+    bot.push(late);
+    wait_text(&bot, GROUP, "Lottery L1 has reached its draw time").await;
+    // …one sent before it (its message date), though handled only now, joins.
+    let mut early = group_message(GROUP, person(7_914, "Dan"), "mug");
+    early["message"]["date"] = serde_json::json!(bot.ctx.now() - 90);
+    bot.push(early);
+    bot.api.wait_for("setMessageReaction", 1, WAIT).await;
+    bot.settle().await;
+    let joined: Vec<i64> = sqlx::query_scalar(
+        "SELECT user_id FROM lottery_entries WHERE lottery_id = 1 ORDER BY user_id",
+    )
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(joined, vec![7_911, 7_914]);
+    let bot = bot.restart().await;
+    let result = wait_text(&bot, GROUP, "Lottery L1 drawn").await;
+    assert!(
+        result.contains("offline") && result.contains("Participants: 2"),
+        "{result}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn keywords_work_after_a_restart_and_stop_with_the_lottery() {
+    const GROUP: i64 = -100_711;
+    let bot = TestBot::start().await;
+    english_group(&bot, GROUP).await;
+    // Ordinary chatter before any lottery: the group's (empty) keywords are now in memory.
+    bot.push(group_message(GROUP, person(7_921, "Eve"), "lucky"));
+    bot.push(group_message(GROUP, person(7_922, "Fay"), "hi"));
+    bot.settle().await;
+    bot.push(group_message(
+        GROUP,
+        owner(),
+        "/lottery Kw | Mug x1 | in 1h | join=lucky",
+    ));
+    wait_text(&bot, GROUP, "Lottery L1: Kw").await;
+    // The new keyword works at once, although the group's keywords were loaded before it existed.
+    bot.push(group_message(GROUP, person(7_921, "Eve"), "lucky"));
+    bot.api.wait_for("setMessageReaction", 1, WAIT).await;
+
+    let bot = bot.restart().await;
+    bot.push(group_message(GROUP, person(7_922, "Fay"), "hello"));
+    bot.push(group_message(GROUP, person(7_922, "Fay"), "lucky"));
+    bot.api.wait_for("setMessageReaction", 2, WAIT).await;
+    bot.settle().await;
+    let joined: Vec<i64> = sqlx::query_scalar(
+        "SELECT user_id FROM lottery_entries WHERE lottery_id = 1 ORDER BY user_id",
+    )
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(joined, vec![7_921, 7_922]);
+
+    // Once cancelled, the word is ordinary chatter again: no reaction, no reply.
+    bot.push(group_message(GROUP, owner(), "/lottery cancel L1"));
+    wait_text(&bot, GROUP, "is cancelled").await;
+    let texts_before = bot.texts_to(GROUP).len();
+    bot.push(group_message(GROUP, person(7_923, "Gus"), "lucky"));
+    bot.settle().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(bot.api.calls("setMessageReaction").len(), 2);
+    assert_eq!(bot.texts_to(GROUP).len(), texts_before);
     bot.stop().await;
 }

@@ -1,7 +1,9 @@
 //! Referral links, channel links and the review numbers as members and admins meet them: a personal link,
 //! a new member joining through it, the wait for validity and the one reward; early leavers and known
-//! members voided; a revoked link replaced; the channel funnel; `/stats` for a scripted week checked
-//! against numbers counted by hand; `/export` files.
+//! members voided; invite rings voided both ways with the paid reward taken back; join requests (the link
+//! only on the request, the gate passed in private before the join); the `/rank invites` leaderboard over
+//! calendar weeks and months; a revoked link replaced; the channel funnel; `/stats` for a scripted week
+//! checked against numbers counted by hand; `/export` files checked byte for byte.
 
 use crate::support::fake_api::bot_admin_member;
 use crate::support::harness::{TestBot, WAIT};
@@ -218,8 +220,10 @@ async fn a_new_member_through_a_personal_link_counts_once_after_the_wait() {
         own.contains("有效 1，待定 0，无效 0。已获得 20 积分"),
         "{own}"
     );
-    let top = say(&bot, chat, BOB, "/invites top week").await;
+    let top = say(&bot, chat, BOB, "/rank invites").await;
     assert!(top.contains("Alice") && top.contains("有效 1 人"), "{top}");
+    let alias = say(&bot, chat, BOB, "/invites top").await;
+    assert_eq!(alias, top, "/invites top is the same leaderboard");
     let bad = say(&bot, chat, BOB, "/invites top year").await;
     assert!(bad.contains("用法"), "{bad}");
     bot.stop().await;
@@ -431,7 +435,7 @@ async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
         "成员：9 → 10（入群 2，退群 1，净增 +1）",
         "活跃：日均 0.8 人，近 7 天 4 人，期间共 4 人",
         "消息：10 条",
-        "新成员 7 日留存：暂无入群满一周的新成员",
+        "新成员 7 日留存：期初前 7 天至 7 天前没有新成员入群",
         "话痨榜：Alice（5）, Bob（2）, Dave（2）, Olivia（1）",
         "有效邀请：1（裂变倍增率 0.25）",
         "签到：1 人（占活跃 25.0%）",
@@ -478,8 +482,46 @@ async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
         daily.push_str(&format!("{},{rest}\n", date(d0 + day)));
     }
     assert_eq!(by_name("daily.csv"), daily.len() as i64);
-    let header = "user_id,name,username,joined_at,source,messages,points\n";
-    assert!(by_name("members.csv") > header.len() as i64 + 4 * 20);
+    // The members file written by hand, present members by id: Olivia (the owner), Alice, Bob, Dave. Join
+    // dates are when the bot first saw them (they are the clock's, read back); everything else is counted
+    // from the script: messages ever (commands included: Alice /invite and /checkin, Bob's refused
+    // /export, the owner's /stats 7d, /stats 12d and /export 7d), points (Alice: sign-in 10 + streak 2,
+    // and the referral reward 20), the level from the points earned (all below 50: LV1 潜水), and Dave's
+    // source, Alice's link.
+    let seen: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT user_id, COALESCE(joined_at, first_seen) FROM members
+         WHERE chat_id = ? AND status = 'member' ORDER BY user_id",
+    )
+    .bind(chat)
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    let local = |at: i64| {
+        chrono::DateTime::from_timestamp(at + offset, 0)
+            .unwrap()
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let expected_rows = [
+        (OWNER, "Olivia", "", 3, 0),
+        (ALICE, "Alice", "", 5, 32),
+        (BOB, "Bob", "", 3, 0),
+        (DAVE, "Dave", "invite:12002", 2, 0),
+    ];
+    assert_eq!(
+        seen.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        expected_rows.iter().map(|row| row.0).collect::<Vec<_>>()
+    );
+    let mut members =
+        String::from("user_id,name,username,joined_at,source,messages,points,level\n");
+    for ((id, name, source, messages, points), (_, at)) in expected_rows.iter().zip(&seen) {
+        members.push_str(&format!(
+            "{id},{name},,{},{source},{messages},{points},LV1 潜水\n",
+            local(*at)
+        ));
+    }
+    assert_eq!(balance(&bot, chat, ALICE).await, 32);
+    assert_eq!(by_name("members.csv"), members.len() as i64, "{members}");
     bot.stop().await;
 }
 
@@ -526,5 +568,241 @@ async fn a_join_through_an_approved_request_is_attributed_to_the_link() {
     bot.push(approved);
     bot.settle().await;
     assert_eq!(wait_referral(&bot, chat, CAROL, "pending").await, None);
+    bot.stop().await;
+}
+
+/// The requester presses the entry check the bot sent them in private; waits until the request is approved.
+async fn pass_request_gate(bot: &TestBot, user: i64) {
+    let has_gate = |c: &crate::support::fake_api::Call| {
+        c.method == "sendMessage"
+            && c.params["chat_id"].as_i64() == Some(user)
+            && c.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("wg:"))
+    };
+    let calls = bot
+        .api
+        .wait_until(WAIT, |calls| calls.iter().any(has_gate))
+        .await;
+    let question = calls.iter().find(|c| has_gate(c)).unwrap();
+    let data = question.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    bot.push(callback(user, person(user), 0, &data));
+    bot.api
+        .wait_until(WAIT, |calls| {
+            calls.iter().any(|c| {
+                c.method == "approveChatJoinRequest" && c.params["user_id"].as_i64() == Some(user)
+            })
+        })
+        .await;
+    bot.settle().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_request_with_the_link_only_on_the_request_counts_after_the_gate_in_private() {
+    let bot = TestBot::start().await;
+    let chat = -100_120_009;
+    admins(&bot, chat);
+    say(&bot, chat, ALICE, "/invite").await;
+    let url = link_of(&bot, chat, ALICE).await;
+
+    // Carol asks to join through Alice's link and passes the check in private; Telegram reports the
+    // approved join a while later, without the link.
+    bot.push(join_request(chat, person(CAROL), Some(&url)));
+    pass_request_gate(&bot, CAROL).await;
+    bot.clock.advance(Duration::from_secs(5));
+    let mut approved = chat_member(
+        chat,
+        crate::support::fake_api::bot_user(),
+        person(CAROL),
+        "left",
+        "member",
+        None,
+    );
+    approved["chat_member"]["via_join_request"] = json!(true);
+    bot.push(approved);
+    bot.settle().await;
+    assert_eq!(
+        wait_referral(&bot, chat, CAROL, "pending").await,
+        None,
+        "passing the check before the join does not make Carol known"
+    );
+    let stored: (Option<String>, bool) = sqlx::query_as(
+        "SELECT invite_link, via_request FROM member_events WHERE chat_id = ? AND user_id = ? AND kind = 'join'",
+    )
+    .bind(chat)
+    .bind(CAROL)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(stored, (Some(url.clone()), true), "the request's link");
+
+    // Dave's request has no bot link: his join is not attributed to anyone.
+    bot.push(join_request(chat, person(DAVE), None));
+    pass_request_gate(&bot, DAVE).await;
+    let mut approved = chat_member(
+        chat,
+        crate::support::fake_api::bot_user(),
+        person(DAVE),
+        "left",
+        "member",
+        None,
+    );
+    approved["chat_member"]["via_join_request"] = json!(true);
+    bot.push(approved);
+    bot.settle().await;
+
+    bot.clock.advance(Duration::from_secs(3 * DAY + 60));
+    wait_referral(&bot, chat, CAROL, "valid").await;
+    assert_eq!(balance(&bot, chat, ALICE).await, 20);
+    assert_eq!(referral(&bot, chat, DAVE).await, None);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_ring_voids_both_referrals_and_takes_the_paid_reward_back() {
+    let bot = TestBot::start().await;
+    let chat = -100_120_010;
+    admins(&bot, chat);
+    // Alice brings Bob in; his referral becomes valid and pays Alice.
+    say(&bot, chat, ALICE, "/invite").await;
+    let alices = link_of(&bot, chat, ALICE).await;
+    join(&bot, chat, BOB, Some(&alices));
+    bot.settle().await;
+    verify(&bot, chat, BOB).await;
+    bot.clock.advance(Duration::from_secs(3 * DAY + 60));
+    wait_referral(&bot, chat, BOB, "valid").await;
+    assert_eq!(balance(&bot, chat, ALICE).await, 20);
+
+    // Bob's link then brings Alice back in: the two accounts invite each other.
+    say(&bot, chat, BOB, "/invite").await;
+    let bobs = link_of(&bot, chat, BOB).await;
+    leave(&bot, chat, ALICE);
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(60));
+    join(&bot, chat, ALICE, Some(&bobs));
+    bot.settle().await;
+    assert_eq!(
+        wait_referral(&bot, chat, ALICE, "void").await.as_deref(),
+        Some("ring")
+    );
+    assert_eq!(
+        wait_referral(&bot, chat, BOB, "void").await.as_deref(),
+        Some("ring"),
+        "the earlier leg is void too"
+    );
+    assert_eq!(balance(&bot, chat, ALICE).await, 0, "the reward went back");
+    let journal: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT j.reason, j.amount, j.reference FROM economy_journal j WHERE j.chat_id = ? ORDER BY j.id",
+    )
+    .bind(chat)
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    let reference = Some(format!("referral:{BOB}"));
+    assert_eq!(
+        journal,
+        vec![
+            ("referral".to_string(), 20, reference.clone()),
+            ("referral_reversal".to_string(), 20, reference),
+        ]
+    );
+    let mut conn = bot.ctx.storage.read.acquire().await.unwrap();
+    assert_eq!(ledger::economy_sum(&mut conn, chat).await.unwrap(), 0);
+    drop(conn);
+    let own = say(&bot, chat, ALICE, "/invites").await;
+    assert!(
+        own.contains("有效 0，待定 0，无效 1。已获得 0 积分"),
+        "{own}"
+    );
+    let ledger_text = say(&bot, chat, ALICE, "/ledger").await;
+    assert!(
+        ledger_text.contains("邀请奖励") && ledger_text.contains("收回邀请奖励"),
+        "{ledger_text}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rank_invites_counts_this_calendar_week_and_month_and_leaves_other_ranks_to_the_economy() {
+    use chrono::{Datelike, TimeZone};
+    let bot = TestBot::start_with(&[("GROUPOPS_REFERRAL__VALID_AFTER", "1h")]).await;
+    let chat = -100_120_011;
+    admins(&bot, chat);
+    // Move to a Wednesday noon in the group's zone (Asia/Shanghai) whose next Monday is in the same month.
+    let zone = chrono_tz::Asia::Shanghai;
+    let today = chrono::DateTime::from_timestamp(bot.ctx.now(), 0)
+        .unwrap()
+        .with_timezone(&zone)
+        .date_naive();
+    let mut wednesday = today + chrono::Duration::days(1);
+    while wednesday.weekday() != chrono::Weekday::Wed
+        || (wednesday + chrono::Duration::days(5)).month() != wednesday.month()
+    {
+        wednesday += chrono::Duration::days(1);
+    }
+    let local = |date: chrono::NaiveDate, hour: u32| {
+        zone.from_local_datetime(&date.and_hms_opt(hour, 0, 0).unwrap())
+            .single()
+            .unwrap()
+            .timestamp()
+    };
+    let move_to = |at: i64| {
+        let now = bot.ctx.now();
+        assert!(at > now);
+        bot.clock.advance(Duration::from_secs((at - now) as u64));
+    };
+    move_to(local(wednesday, 12));
+
+    say(&bot, chat, ALICE, "/invite").await;
+    let url = link_of(&bot, chat, ALICE).await;
+    join(&bot, chat, BOB, Some(&url));
+    bot.settle().await;
+    verify(&bot, chat, BOB).await;
+    bot.clock.advance(Duration::from_secs(2 * 3600));
+    wait_referral(&bot, chat, BOB, "valid").await;
+
+    for (command, title) in [
+        ("/rank invites week", "本周邀请排行"),
+        ("/rank invites month", "本月邀请排行"),
+        ("/rank 邀请", "邀请总排行"),
+    ] {
+        let text = say(&bot, chat, CAROL, command).await;
+        assert!(
+            text.contains(title) && text.contains("Alice") && text.contains("有效 1 人"),
+            "{command}: {text}"
+        );
+    }
+    // Next Monday: a new week, the same month.
+    move_to(local(wednesday + chrono::Duration::days(5), 1));
+    let week = say(&bot, chat, CAROL, "/rank invites week").await;
+    assert!(week.contains("还没有有效邀请"), "{week}");
+    let month = say(&bot, chat, CAROL, "/rank invites 本月").await;
+    assert!(month.contains("Alice"), "{month}");
+    // The first of the next month: a new month; all time still counts it.
+    let next_month = if wednesday.month() == 12 {
+        chrono::NaiveDate::from_ymd_opt(wednesday.year() + 1, 1, 1)
+    } else {
+        chrono::NaiveDate::from_ymd_opt(wednesday.year(), wednesday.month() + 1, 1)
+    }
+    .unwrap();
+    move_to(local(next_month, 1));
+    let month = say(&bot, chat, CAROL, "/rank invites month").await;
+    assert!(month.contains("还没有有效邀请"), "{month}");
+    let all = say(&bot, chat, CAROL, "/invites top all").await;
+    assert!(all.contains("Alice"), "{all}");
+
+    let bad = say(&bot, chat, CAROL, "/rank invites year").await;
+    assert!(bad.contains("/rank invites"), "{bad}");
+    // Every other /rank is still the economy's.
+    let points = say(&bot, chat, CAROL, "/rank points week").await;
+    assert!(
+        points.contains("排行 ·") && !points.contains("邀请"),
+        "{points}"
+    );
+    let unknown = say(&bot, chat, CAROL, "/rank yearly").await;
+    assert!(unknown.contains("/rank [points"), "{unknown}");
     bot.stop().await;
 }

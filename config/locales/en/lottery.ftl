@@ -6,7 +6,7 @@ lottery-help =
     <b>Lotteries</b>
     Create (admins with the “change group info” right), on one line:
     <code>/lottery title | prize x count; prize x count | draw rule | options</code>
-    • Prizes come in tier order, top prize first. The count is written <code>x5</code>, <code>x 5</code> or <code>×5</code> (default 1). <code>100 points</code> is credited as points; anything else gets a redemption code.
+    • Prizes come in tier order, top prize first. The count is written <code>x5</code>, <code>x 5</code> or <code>×5</code> (default 1). <code>100 points</code> is credited as points, also after a label (<code>Second prize 100 points x5</code>); anything else gets a redemption code.
     • Draw rule: <code>at 2026-12-24 20:00</code> (group time zone), <code>in 30m</code>, <code>when 100</code> (once 100 members joined), or <code>when 100 at 2026-12-24 20:00</code> (whichever comes first).
     • Options: <code>join=keyword</code> (join by typing it), <code>min_level=2</code>, <code>min_days=7</code>, <code>spoke=yes</code>, <code>everyone=prize</code> (everyone without a tier prize gets it).
     Example: <code>/lottery Christmas | Headphones x1; 100 points x5 | at 2026-12-24 20:00 | join=lucky everyone=10 points</code>
@@ -29,6 +29,7 @@ lottery-unknown-option = Unknown option “{ $part }”. Options: join=, min_lev
 lottery-bad-option = The option “{ $part }” has a value I can't use (join= takes one word, min_level= and min_days= a number from 1, spoke= yes or no, everyone= one prize).
 lottery-keyword-taken = Another open lottery here already uses the keyword “{ $keyword }”.
 lottery-points = { $points } points
+lottery-points-labelled = { $label } { $points } points
 lottery-join-button = 🎁 Join
 lottery-announce-title = 🎁 <b>Lottery { $id }: { $title }</b>
 lottery-announce-tier = Tier { $tier }: { $prize } ×{ $count }
@@ -55,6 +56,7 @@ lottery-list-row = { $id } { $title } — { $count } joined — draw { $rule }
 lottery-need-id = Which lottery? Give its id, e.g. L5 (see /lottery list).
 lottery-unknown = There is no lottery { $id } here.
 lottery-not-open = Lottery { $id } is already drawn or cancelled.
+lottery-too-late = Lottery { $id } has reached its draw time: joining is closed.
 lottery-cancelled = Lottery { $id } “{ $title }” is cancelled; nothing is paid.
 lottery-joined = You're in lottery { $id } “{ $title }”. Good luck!
 lottery-already-in = You have already joined lottery { $id }.
@@ -89,6 +91,7 @@ lottery-verify-head =
     <b>Lottery { $id }: { $title }</b>
     Tag: <code>{ $tag }</code>
     Commitment: <code>{ $commitment }</code>
+lottery-verify-not-yours = Lottery { $id } can be checked here only by its participants and its group's admins; anyone can send /verify { $id } in that group.
 lottery-verify-open = Not drawn yet: { $count } joined so far. The seed is revealed at the draw.
 lottery-verify-cancelled = Cancelled before the draw ({ $count } had joined); there is no result.
 lottery-verify-drawn =

@@ -1,7 +1,7 @@
 # Referral links, channel links and the review numbers (/invite, /invites, /channel, /stats, /export).
 
 referral-cmd-invite = get your personal invite link for this group
-referral-cmd-invites = your invites; /invites top [week|month|all] for the leaderboard
+referral-cmd-invites = your invites; /rank invites [week|month|all] for the leaderboard
 referral-cmd-channel = channel links: /channel new name, /channel list
 referral-cmd-stats = review numbers and chart: /stats [7d|30d|90d]
 referral-cmd-export = CSV files of daily numbers and members: /export [7d|30d|90d]
@@ -14,9 +14,9 @@ referral-invite-public = { $member }, your invite link: { $link }
 referral-invite-sent-private = I sent you your invite link in private.
 referral-invites-own = Your invites: { $valid } valid, { $pending } pending, { $void } not counted. Points earned: { $reward }.
     An invite counts once the friend is new to the group, passes the entry check and stays { $days }.
-referral-invites-usage = Usage: /invites — your own counts; /invites top [week|month|all] — the leaderboard.
-referral-top-title-week = Top inviters, last 7 days
-referral-top-title-month = Top inviters, last 30 days
+referral-invites-usage = Usage: /invites — your own counts; /rank invites [week|month|all] (or /invites top …) — the leaderboard of valid invites.
+referral-top-title-week = Top inviters this week (since Monday)
+referral-top-title-month = Top inviters this month
 referral-top-title-all = Top inviters of all time
 referral-top-line = { $place }. { $member } — { $count } valid
 referral-top-empty = No valid invites yet.
@@ -32,7 +32,7 @@ referral-channel-line = <b>{ $name }</b> { $link }
 referral-stats-usage = Usage: /stats [7d|30d|90d] or /export [7d|30d|90d] (7d when left out).
 referral-stats-talker = { $member } ({ $messages })
 referral-stats-retention = { $rate }% ({ $stayed } of { $cohort })
-referral-stats-retention-none = no new members a week old yet
+referral-stats-retention-none = no new members joined between 7 days before the period and 7 days ago
 referral-stats-summary = <b>Last { $days } days</b>
     Members: { $start } → { $end } (joined { $joins }, left { $leaves }, net { $net })
     Active: { $dau } a day on average, { $wau } in the last 7 days, { $active } in the period
@@ -48,3 +48,6 @@ referral-chart-joins = Joins
 referral-chart-leaves = Leaves
 referral-chart-active = Active members
 referral-export-sent = Sending the last { $days } days of daily numbers and the list of { $members } members as CSV files.
+# How /ledger names the journal rows of referral rewards.
+economy-reason-referral = invite reward
+economy-reason-referral_reversal = invite reward taken back (invite ring)

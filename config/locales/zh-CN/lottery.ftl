@@ -6,7 +6,7 @@ lottery-help =
     <b>抽奖</b>
     创建（需要“修改群信息”权限的管理员），一行写完：
     <code>/lottery 标题 | 奖品 x数量; 奖品 x数量 | 开奖规则 | 选项</code>
-    • 奖品按等级顺序写，第一个是一等奖。数量写成 <code>x5</code>、<code>x 5</code> 或 <code>×5</code>（默认 1）。<code>100 积分</code> 会直接发积分，其他奖品发核销码。
+    • 奖品按等级顺序写，第一个是一等奖。数量写成 <code>x5</code>、<code>x 5</code> 或 <code>×5</code>（默认 1）。<code>100 积分</code> 会直接发积分，前面带名称也可以（<code>二等奖 100 积分 x5</code>）；其他奖品发核销码。
     • 开奖规则：<code>at 2026-12-24 20:00</code>（本群时区）、<code>in 30m</code>、<code>when 100</code>（满 100 人开奖），或 <code>when 100 at 2026-12-24 20:00</code>（先到为准）。
     • 选项：<code>join=口令</code>（发口令即可参加）、<code>min_level=2</code>、<code>min_days=7</code>、<code>spoke=yes</code>、<code>everyone=奖品</code>（人人有奖：没中等级奖的都能拿到）。
     例：<code>/lottery 圣诞抽奖 | 一等奖 耳机 x1; 100 积分 x5 | at 2026-12-24 20:00 | join=抽奖 everyone=10 积分</code>
@@ -29,6 +29,7 @@ lottery-unknown-option = 不认识的选项“{ $part }”。可用选项：join
 lottery-bad-option = 选项“{ $part }”的值不对（join= 只能一个词，min_level= 和 min_days= 是不小于 1 的数字，spoke= 写 yes 或 no，everyone= 写一个奖品）。
 lottery-keyword-taken = 本群已有进行中的抽奖在用口令“{ $keyword }”。
 lottery-points = { $points } 积分
+lottery-points-labelled = { $label } { $points } 积分
 lottery-join-button = 🎁 参加抽奖
 lottery-announce-title = 🎁 <b>抽奖 { $id }：{ $title }</b>
 lottery-announce-tier = { $tier } 等奖：{ $prize } ×{ $count }
@@ -55,6 +56,7 @@ lottery-list-row = { $id } { $title } — 已参加 { $count } 人 — 开奖：
 lottery-need-id = 哪个抽奖？请写编号，如 L5（见 /lottery list）。
 lottery-unknown = 本群没有抽奖 { $id }。
 lottery-not-open = 抽奖 { $id } 已经开奖或取消了。
+lottery-too-late = 抽奖 { $id } 已到开奖时间，不能再参加了。
 lottery-cancelled = 抽奖 { $id }“{ $title }”已取消，奖品不发放。
 lottery-joined = 你已参加抽奖 { $id }“{ $title }”，祝你好运！
 lottery-already-in = 你已经参加过抽奖 { $id } 了。
@@ -89,6 +91,7 @@ lottery-verify-head =
     <b>抽奖 { $id }：{ $title }</b>
     标签：<code>{ $tag }</code>
     承诺哈希：<code>{ $commitment }</code>
+lottery-verify-not-yours = 抽奖 { $id } 只有参与者和所在群的管理员能私聊查看验证；任何人都可以在那个群里发 /verify { $id }。
 lottery-verify-open = 还没开奖：目前 { $count } 人参加。种子在开奖时公布。
 lottery-verify-cancelled = 开奖前已取消（当时 { $count } 人参加），没有结果。
 lottery-verify-drawn =

@@ -1,7 +1,7 @@
 # 邀请链接、渠道码和复盘数据（/invite、/invites、/channel、/stats、/export）。
 
 referral-cmd-invite = 获取你在本群的专属邀请链接
-referral-cmd-invites = 我的邀请；/invites top [week|month|all] 看排行榜
+referral-cmd-invites = 我的邀请；/rank invites [week|month|all] 看排行榜
 referral-cmd-channel = 渠道码：/channel new 名称，/channel list
 referral-cmd-stats = 复盘数据和图表：/stats [7d|30d|90d]
 referral-cmd-export = 导出每日数据和成员 CSV：/export [7d|30d|90d]
@@ -14,9 +14,9 @@ referral-invite-public = { $member }，你的邀请链接：{ $link }
 referral-invite-sent-private = 邀请链接已私信发给你。
 referral-invites-own = 你的邀请：有效 { $valid }，待定 { $pending }，无效 { $void }。已获得 { $reward } 积分。
     好友是新成员、通过入群验证并留满 { $days } 才算有效。
-referral-invites-usage = 用法：/invites 查看自己的邀请；/invites top [week|month|all] 查看排行榜。
-referral-top-title-week = 邀请排行（近 7 天）
-referral-top-title-month = 邀请排行（近 30 天）
+referral-invites-usage = 用法：/invites 查看自己的邀请；/rank invites [week|month|all]（或 /invites top …）查看有效邀请排行榜。
+referral-top-title-week = 本周邀请排行（从周一起）
+referral-top-title-month = 本月邀请排行
 referral-top-title-all = 邀请总排行
 referral-top-line = { $place }. { $member } — 有效 { $count } 人
 referral-top-empty = 还没有有效邀请。
@@ -32,7 +32,7 @@ referral-channel-line = <b>{ $name }</b> { $link }
 referral-stats-usage = 用法：/stats [7d|30d|90d] 或 /export [7d|30d|90d]（不写默认 7d）。
 referral-stats-talker = { $member }（{ $messages }）
 referral-stats-retention = { $rate }%（{ $cohort } 人中留下 { $stayed } 人）
-referral-stats-retention-none = 暂无入群满一周的新成员
+referral-stats-retention-none = 期初前 7 天至 7 天前没有新成员入群
 referral-stats-summary = <b>近 { $days } 天复盘</b>
     成员：{ $start } → { $end }（入群 { $joins }，退群 { $leaves }，净增 { $net }）
     活跃：日均 { $dau } 人，近 7 天 { $wau } 人，期间共 { $active } 人
@@ -48,3 +48,6 @@ referral-chart-joins = 入群
 referral-chart-leaves = 退群
 referral-chart-active = 活跃成员
 referral-export-sent = 正在发送近 { $days } 天的每日数据和 { $members } 名成员的 CSV 文件。
+# /ledger 中邀请奖励的流水名称。
+economy-reason-referral = 邀请奖励
+economy-reason-referral_reversal = 收回邀请奖励（互邀）

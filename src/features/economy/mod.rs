@@ -133,14 +133,23 @@ const ACTIVITY_BATCH: u32 = 10_000;
 const ACTIVITY_HISTORY_MINUTES: i64 = 7 * 24 * 60;
 
 /// This feature's branch of the handler tree: its commands, and the plain words 签到 / 打卡 in groups.
+/// `/rank invites …` is left to the referral feature (the update goes on to the branches after this one).
 pub fn handler() -> Handler {
     Update::filter_message()
         .branch(
             dptree::entry()
                 .filter_command::<Command>()
+                .filter(|command: Command| !matches!(&command, Command::Rank(args) if ranks_invites(args)))
                 .endpoint(on_command),
         )
         .branch(dptree::filter(|m: Message| is_checkin_word(&m)).endpoint(on_checkin_word))
+}
+
+/// Whether `/rank` arguments ask for the invite leaderboard (`invites` or 邀请 first), which is not ours.
+fn ranks_invites(args: &str) -> bool {
+    args.split_whitespace()
+        .next()
+        .is_some_and(|word| matches!(word.to_lowercase().as_str(), "invites" | "invite" | "邀请"))
 }
 
 fn is_checkin_word(message: &Message) -> bool {

@@ -6,13 +6,18 @@
 //! The rooms:
 //! - [`parse`]    the pure parser of the one-line definition, and redemption-code spelling
 //! - [`draw`]     the pure draw: (participants, tiers, seed, id) → winners, reproducibly
+//! - [`keywords`] the open lotteries' join keywords per group, in memory (no SQL for ordinary messages)
 //! - [`store`]    the SQL
 //! - [`settings`] the `[lottery]` settings
 //!
 //! Draws and the announcement's participant count are resolved by [`tick`], so a draw that fell due while the
-//! bot was down happens right after start (and says it came late).
+//! bot was down — its time passed, or its threshold was reached — happens right after start and says it came
+//! late. Nobody joins once the draw time has passed, so a late draw has the participants an on-time draw
+//! would have had. `/verify L<id>` answers in the lottery's own group, and in private to its participants
+//! and the group's admins.
 
 pub mod draw;
+pub mod keywords;
 pub mod parse;
 pub mod settings;
 pub mod store;
@@ -300,6 +305,7 @@ async fn create(ctx: &Ctx, message: &Message, lang: Lang, line: &str) -> Handler
         .ok_or(crate::Error::Database(sqlx::Error::RowNotFound))?;
     let tiers = store::prizes(&mut tx, id).await?;
     tx.commit().await?;
+    keywords::forget(ctx, chat_id);
 
     let text = announcement(ctx, lang, tz, &lottery, &tiers, 0, None);
     let pending = ctx.outbound.send_text(
@@ -329,7 +335,18 @@ async fn create(ctx: &Ctx, message: &Message, lang: Lang, line: &str) -> Handler
 /// How a prize is shown and stored: points prizes in the group's wording, items as written.
 fn prize_name(prize: &Prize, lang: Lang, ctx: &Ctx) -> String {
     match prize {
-        Prize::Points(points) => ctx.ta(lang, "lottery-points", &fargs! {"points" => *points}),
+        Prize::Points {
+            points,
+            label: None,
+        } => ctx.ta(lang, "lottery-points", &fargs! {"points" => *points}),
+        Prize::Points {
+            points,
+            label: Some(label),
+        } => ctx.ta(
+            lang,
+            "lottery-points-labelled",
+            &fargs! {"label" => label.clone(), "points" => *points},
+        ),
         Prize::Item(name) => name.clone(),
     }
 }
@@ -536,6 +553,7 @@ async fn cancel(ctx: &Ctx, message: &Message, lang: Lang, arg: &str) -> HandlerR
         );
         return Ok(());
     }
+    keywords::forget(ctx, lottery.chat_id);
     let count = store::entry_count(&mut conn, lottery.id).await?;
     let tiers = store::prizes(&mut conn, lottery.id).await?;
     drop(conn);
@@ -598,19 +616,31 @@ enum JoinOutcome {
     Joined,
     Already,
     Closed,
+    TooLate,
     Full,
     Ineligible(String),
 }
 
-/// Checks eligibility and adds the member to the lottery.
+/// Whether a join made at `at` (unix seconds) comes too late: the lottery's draw time has come. The draw
+/// takes exactly the members who joined before it, whenever the ticker gets to it.
+fn past_draw_time(lottery: &Lottery, at: i64) -> bool {
+    lottery.draw_at.is_some_and(|draw_at| at >= draw_at)
+}
+
+/// Checks eligibility and adds the member to the lottery. `at` is when the member asked: the message's
+/// date for a keyword, the time of the press for the button.
 async fn try_join(
     ctx: &Ctx,
     lang: Lang,
     lottery: &Lottery,
     user_id: i64,
+    at: i64,
 ) -> crate::Result<JoinOutcome> {
     if lottery.status != "open" {
         return Ok(JoinOutcome::Closed);
+    }
+    if past_draw_time(lottery, at) {
+        return Ok(JoinOutcome::TooLate);
     }
     let now = ctx.now();
     let mut conn = ctx.storage.write.acquire().await?;
@@ -656,8 +686,11 @@ async fn try_join(
     }
     Ok(if store::join(&mut conn, lottery, user_id, now).await? {
         JoinOutcome::Joined
-    } else {
+    } else if store::has_joined(&mut conn, lottery.id, user_id).await? {
         JoinOutcome::Already
+    } else {
+        // Drawn or cancelled between the look-up and now.
+        JoinOutcome::Closed
     })
 }
 
@@ -667,6 +700,7 @@ fn outcome_text(ctx: &Ctx, lang: Lang, lottery: &Lottery, outcome: &JoinOutcome)
         JoinOutcome::Joined => ctx.ta(lang, "lottery-joined", &args),
         JoinOutcome::Already => ctx.ta(lang, "lottery-already-in", &args),
         JoinOutcome::Closed => ctx.ta(lang, "lottery-not-open", &args),
+        JoinOutcome::TooLate => ctx.ta(lang, "lottery-too-late", &args),
         JoinOutcome::Full => ctx.ta(lang, "lottery-full", &args),
         JoinOutcome::Ineligible(why) => ctx.ta(
             lang,
@@ -692,7 +726,7 @@ async fn on_button(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
     };
     let (text, alert) = match found {
         Some(lottery) if Some(lottery.chat_id) == chat_id => {
-            let outcome = try_join(&ctx, lang, &lottery, query.from.id.0 as i64).await?;
+            let outcome = try_join(&ctx, lang, &lottery, query.from.id.0 as i64, ctx.now()).await?;
             let alert = !matches!(outcome, JoinOutcome::Joined);
             (outcome_text(&ctx, lang, &lottery, &outcome), alert)
         }
@@ -719,8 +753,18 @@ async fn keyword_lottery(ctx: Ctx, message: Message) -> Option<Lottery> {
         return None;
     }
     message.from.as_ref().filter(|u| !u.is_bot)?;
+    let chat_id = message.chat.id.0;
+    // Most messages are no keyword: they are answered from memory, and only a match reads the database.
+    match keywords::is_keyword(&ctx, chat_id, text).await {
+        Ok(true) => {}
+        Ok(false) => return None,
+        Err(err) => {
+            tracing::warn!(%err, "could not load the lottery keywords");
+            return None;
+        }
+    }
     let mut conn = ctx.storage.read.acquire().await.ok()?;
-    match store::open_by_keyword(&mut conn, message.chat.id.0, text).await {
+    match store::open_by_keyword(&mut conn, chat_id, text).await {
         Ok(found) => found,
         Err(err) => {
             tracing::warn!(%err, "could not look up a lottery keyword");
@@ -736,7 +780,8 @@ async fn on_keyword(ctx: Ctx, message: Message, lottery: Lottery) -> HandlerResu
         return Ok(());
     };
     let lang = ctx.lang_for(&message).await;
-    let outcome = try_join(&ctx, lang, &lottery, user.id.0 as i64).await?;
+    let asked_at = message.date.timestamp();
+    let outcome = try_join(&ctx, lang, &lottery, user.id.0 as i64, asked_at).await?;
     let emoji = match outcome {
         JoinOutcome::Joined => "🎉",
         JoinOutcome::Already => "👌",
@@ -782,8 +827,14 @@ async fn run_draw(ctx: &Ctx, id: i64, now: i64, forced_late: bool) -> HandlerRes
         .map(|t| u32::try_from(t.count).unwrap_or(0))
         .collect();
     let result = draw::draw(&people, &counts, lottery.floor_name.is_some(), &seed, id);
+    // The moment it fell due: its time, or when its threshold-th member joined, whichever came first.
+    let reached = match lottery.threshold {
+        Some(threshold) => store::threshold_reached_at(&mut tx, id, threshold).await?,
+        None => None,
+    };
+    let fell_due = [lottery.draw_at, reached].into_iter().flatten().min();
     let late_after = i64::try_from(ctx.config.lottery.late_after.get().as_secs()).unwrap_or(60);
-    let late = forced_late || lottery.draw_at.is_some_and(|at| now - at >= late_after);
+    let late = forced_late || fell_due.is_some_and(|at| now - at >= late_after);
     if !store::mark_drawn(&mut tx, id, now, late, &result.list_hash).await? {
         return Ok(());
     }
@@ -845,6 +896,7 @@ async fn run_draw(ctx: &Ctx, id: i64, now: i64, forced_late: bool) -> HandlerRes
     }
     let count = people.len() as i64;
     tx.commit().await?;
+    keywords::forget(ctx, lottery.chat_id);
 
     let lang = ctx.group_lang(lottery.chat_id).await;
     let tz = group_tz(ctx, lottery.chat_id).await;
@@ -1147,18 +1199,71 @@ async fn redeem(ctx: &Ctx, message: &Message, lang: Lang, arg: &str) -> HandlerR
     Ok(())
 }
 
+/// Who may see `/verify` of a lottery where the command was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VerifyAccess {
+    /// In the lottery's own group, or in private by a participant or an admin of its group.
+    Granted,
+    /// In private by someone who is neither.
+    NotYours,
+    /// In another group: as if the lottery did not exist there.
+    Elsewhere,
+}
+
+/// `/verify` shows participant ids: it answers in the lottery's group, and in private to the lottery's
+/// participants and its group's admins, never in another group.
+async fn verify_access(
+    ctx: &Ctx,
+    conn: &mut sqlx::SqliteConnection,
+    message: &Message,
+    lottery: &Lottery,
+) -> crate::Result<VerifyAccess> {
+    if message.chat.id.0 == lottery.chat_id {
+        return Ok(VerifyAccess::Granted);
+    }
+    if !message.chat.is_private() {
+        return Ok(VerifyAccess::Elsewhere);
+    }
+    let Some(user) = message.from.as_ref() else {
+        return Ok(VerifyAccess::NotYours);
+    };
+    if store::has_joined(conn, lottery.id, user.id.0 as i64).await?
+        || ctx.admins.is_admin(lottery.chat_id, user.id.0).await?
+    {
+        Ok(VerifyAccess::Granted)
+    } else {
+        Ok(VerifyAccess::NotYours)
+    }
+}
+
 /// `/verify L<id>`: the commitment, the revealed seed, the participant list and its hash, and the winners
 /// recomputed from them, compared with the stored result.
 async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerResult {
     let lang = ctx.lang_for(&message).await;
     let mut conn = ctx.storage.read.acquire().await?;
+    let unknown = || ctx.ta(lang, "lottery-unknown", &fargs! {"id" => display(id)});
     let Some(lottery) = store::get(&mut conn, id).await? else {
-        ctx.reply(
-            &message,
-            ctx.ta(lang, "lottery-unknown", &fargs! {"id" => display(id)}),
-        );
+        ctx.reply(&message, unknown());
         return Ok(());
     };
+    match verify_access(&ctx, &mut conn, &message, &lottery).await? {
+        VerifyAccess::Granted => {}
+        VerifyAccess::Elsewhere => {
+            ctx.reply(&message, unknown());
+            return Ok(());
+        }
+        VerifyAccess::NotYours => {
+            ctx.reply(
+                &message,
+                ctx.ta(
+                    lang,
+                    "lottery-verify-not-yours",
+                    &fargs! {"id" => display(id)},
+                ),
+            );
+            return Ok(());
+        }
+    }
     let people = store::participants(&mut conn, id).await?;
     let tag = fairness::tag(Kind::Lottery, id);
     let head = ctx.ta(

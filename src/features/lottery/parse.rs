@@ -3,7 +3,8 @@
 //! `<title> | <prize> x<count>; <prize> x<count>; … | <draw rule> [| <options>]`
 //!
 //! Prizes come in tier order (the first is the top prize). A count is written `x5`, `x 5` or `×5` and defaults
-//! to 1. A prize is points (`100 points`, `100 积分`) or any text. The draw rule is `at 2026-12-24 20:00` (in the
+//! to 1. A prize is points (`100 points`, `100 积分`, or with a label in front: `二等奖 100 积分`) or any text.
+//! The draw rule is `at 2026-12-24 20:00` (in the
 //! group's time zone), `in 30m`, `when 100` (once 100 members joined) or `when 100 at …` (whichever comes
 //! first). Options are space-separated `key=value` pairs: `join=<keyword>`, `min_level=<n>`, `min_days=<n>`,
 //! `spoke=yes` and `everyone=<prize>` (the floor prize; its value may hold spaces).
@@ -21,16 +22,29 @@ pub const SUBCOMMANDS: &[&str] = &["list", "cancel", "draw", "help"];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prize {
     /// Points credited to the winner from the group's mint when drawn.
-    Points(i64),
+    Points {
+        /// How many.
+        points: i64,
+        /// The words written before the points (`二等奖` in `二等奖 100 积分`), if any.
+        label: Option<String>,
+    },
     /// Anything else (a thing, a coupon); the winner gets a redemption code.
     Item(String),
 }
 
 impl Prize {
+    /// A points prize without a label.
+    pub fn points_only(points: i64) -> Prize {
+        Prize::Points {
+            points,
+            label: None,
+        }
+    }
+
     /// The points of a points prize, `None` for an item.
     pub fn points(&self) -> Option<i64> {
         match self {
-            Prize::Points(points) => Some(*points),
+            Prize::Points { points, .. } => Some(*points),
             Prize::Item(_) => None,
         }
     }
@@ -241,23 +255,55 @@ fn looks_numeric(text: &str) -> bool {
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// A prize name: points when it is a number followed by `points`/`point`/`pts`/`积分`/`分`, else an item.
+/// The words that make a number a points prize.
+const POINT_UNITS: &[&str] = &["points", "point", "pts", "积分", "分"];
+
+/// A prize name: points when it ends with a number followed by `points`/`point`/`pts`/`积分`/`分`, either
+/// alone (`100 积分`) or after a label (`二等奖 100 积分`, `二等奖100积分`: the label is kept for the name);
+/// anything else is an item. A label must be set apart from the number by a space or end in a character
+/// that is not an ASCII letter or digit, so `MP3 player` or `Top10 points` are not read as labels.
 fn parse_prize(name: &str, limits: &Limits) -> Result<Prize, ParseError> {
     if name.is_empty() {
         return Err(ParseError::EmptyPrize);
     }
-    let digits_end = name
-        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
-        .unwrap_or(name.len());
-    let (number, unit) = name.split_at(digits_end);
-    let unit = unit.trim().to_lowercase();
-    if !number.is_empty() && ["points", "point", "pts", "积分", "分"].contains(&unit.as_str()) {
-        return match number.parse::<i64>() {
-            Ok(points) if points >= 1 && points <= limits.max_points => Ok(Prize::Points(points)),
-            _ => Err(ParseError::BadPoints(name.to_string())),
-        };
+    let Some((label, number)) = split_points(name) else {
+        return Ok(Prize::Item(name.to_string()));
+    };
+    match number.parse::<i64>() {
+        Ok(points) if points >= 1 && points <= limits.max_points => Ok(Prize::Points {
+            points,
+            label: (!label.is_empty()).then(|| label.to_string()),
+        }),
+        _ => Err(ParseError::BadPoints(name.to_string())),
     }
-    Ok(Prize::Item(name.to_string()))
+}
+
+/// Splits `<label> <number> <unit>` into the label (possibly empty) and the number (digits, perhaps with a
+/// leading `-` so that negative points are refused rather than read as an item).
+fn split_points(name: &str) -> Option<(&str, &str)> {
+    let unit_len = POINT_UNITS.iter().find_map(|unit| {
+        let cut = name.len().checked_sub(unit.len())?;
+        (name.is_char_boundary(cut) && name[cut..].eq_ignore_ascii_case(unit)).then_some(unit.len())
+    })?;
+    let before = name[..name.len() - unit_len].trim_end();
+    let digits_at = before.rfind(|c: char| !c.is_ascii_digit()).map_or(0, |at| {
+        at + before[at..].chars().next().map_or(1, char::len_utf8)
+    });
+    if digits_at == before.len() {
+        return None;
+    }
+    let number_at = match before[..digits_at].strip_suffix('-') {
+        Some(rest) => rest.len(),
+        None => digits_at,
+    };
+    let label = &before[..number_at];
+    let set_apart = label.is_empty()
+        || label.ends_with(char::is_whitespace)
+        || label
+            .chars()
+            .next_back()
+            .is_some_and(|c| !c.is_ascii_alphanumeric());
+    set_apart.then(|| (label.trim(), &before[number_at..]))
 }
 
 /// The draw rule: a time, a threshold, or a threshold and a time.
@@ -437,7 +483,10 @@ mod tests {
                     count: 1
                 },
                 Tier {
-                    prize: Prize::Item("二等奖 100 积分".into()),
+                    prize: Prize::Points {
+                        points: 100,
+                        label: Some("二等奖".into())
+                    },
                     count: 5
                 },
                 Tier {
@@ -464,7 +513,7 @@ mod tests {
                 spoke: true
             }
         );
-        assert_eq!(spec.floor, Some(Prize::Points(10)));
+        assert_eq!(spec.floor, Some(Prize::points_only(10)));
         assert_eq!(spec.prize_count(), 26);
     }
 
@@ -477,8 +526,8 @@ mod tests {
             got,
             vec![
                 (Prize::Item("Headphones".into()), 5),
-                (Prize::Points(100), 2),
-                (Prize::Points(50), 3),
+                (Prize::points_only(100), 2),
+                (Prize::points_only(50), 3),
                 (Prize::Item("Xbox".into()), 1),
                 (Prize::Item("Mug".into()), 4),
             ]
@@ -491,10 +540,42 @@ mod tests {
     #[test]
     fn chinese_points_are_points() {
         let spec = ok("签到抽奖 | 500 积分 x1; 100积分 ×2 | in 45s");
-        assert_eq!(spec.tiers[0].prize, Prize::Points(500));
-        assert_eq!(spec.tiers[1].prize, Prize::Points(100));
+        assert_eq!(spec.tiers[0].prize, Prize::points_only(500));
+        assert_eq!(spec.tiers[1].prize, Prize::points_only(100));
         assert_eq!(spec.tiers[1].count, 2);
         assert_eq!(spec.draw_at, Some(NOW + 45));
+    }
+
+    #[test]
+    fn a_label_before_the_points_is_kept_and_the_prize_is_points() {
+        let spec = ok("T | 一等奖 耳机 x1; 二等奖 100 积分 x5; 三等奖50积分×3; Bonus 20 points; MP3 player; Top10 points; 5分钟 体验 | in 1h");
+        let got: Vec<(Prize, u32)> = spec.tiers.into_iter().map(|t| (t.prize, t.count)).collect();
+        let labelled = |label: &str, points| Prize::Points {
+            points,
+            label: Some(label.to_string()),
+        };
+        assert_eq!(
+            got,
+            vec![
+                (Prize::Item("一等奖 耳机".into()), 1),
+                (labelled("二等奖", 100), 5),
+                (labelled("三等奖", 50), 3),
+                (labelled("Bonus", 20), 1),
+                (Prize::Item("MP3 player".into()), 1),
+                (Prize::Item("Top10 points".into()), 1),
+                (Prize::Item("5分钟 体验".into()), 1),
+            ]
+        );
+        assert_eq!(
+            err("T | 二等奖 0 积分 | in 1h"),
+            ParseError::BadPoints("二等奖 0 积分".into())
+        );
+        assert_eq!(
+            err("T | 二等奖 -5 积分 | in 1h"),
+            ParseError::BadPoints("二等奖 -5 积分".into())
+        );
+        let floor = ok("T | A | in 1h | everyone=纪念 10 积分").floor;
+        assert_eq!(floor, Some(labelled("纪念", 10)));
     }
 
     #[test]

@@ -194,6 +194,34 @@ pub async fn open_by_keyword(
         .await?)
 }
 
+/// The join keywords of a group's open lotteries.
+pub async fn open_keywords(conn: &mut SqliteConnection, chat_id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT join_keyword FROM lotteries
+         WHERE chat_id = ? AND status = 'open' AND join_keyword IS NOT NULL",
+    )
+    .bind(chat_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// When a lottery's `threshold`-th member joined (the moment a threshold lottery fell due), if that many
+/// joined.
+pub async fn threshold_reached_at(
+    conn: &mut SqliteConnection,
+    id: i64,
+    threshold: i64,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT joined_at FROM lottery_entries WHERE lottery_id = ?
+         ORDER BY joined_at, user_id LIMIT 1 OFFSET ?",
+    )
+    .bind(id)
+    .bind(threshold.saturating_sub(1).max(0))
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// The open lotteries of a group, oldest first.
 pub async fn open_in_chat(conn: &mut SqliteConnection, chat_id: i64) -> Result<Vec<Lottery>> {
     let sql = format!(
@@ -215,7 +243,8 @@ pub async fn prizes(conn: &mut SqliteConnection, id: i64) -> Result<Vec<PrizeRow
     .await?)
 }
 
-/// Adds a member to a lottery; false when they were already in.
+/// Adds a member to a lottery while it is still open; false when they were already in or it was drawn or
+/// cancelled meanwhile (so no entry ever lands after the draw read the participant list).
 pub async fn join(
     conn: &mut SqliteConnection,
     lottery: &Lottery,
@@ -223,7 +252,8 @@ pub async fn join(
     now: i64,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "INSERT OR IGNORE INTO lottery_entries (lottery_id, chat_id, user_id, joined_at) VALUES (?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO lottery_entries (lottery_id, chat_id, user_id, joined_at)
+         SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM lotteries WHERE id = ?1 AND status = 'open')",
     )
     .bind(lottery.id)
     .bind(lottery.chat_id)
@@ -518,6 +548,17 @@ mod tests {
             "threshold reached"
         );
         assert_eq!(participants(&mut conn, id).await.unwrap(), vec![10, 11, 12]);
+        assert_eq!(
+            threshold_reached_at(&mut conn, id, 3).await.unwrap(),
+            Some(1_102),
+            "the third member joined at 1102"
+        );
+        assert_eq!(threshold_reached_at(&mut conn, id, 4).await.unwrap(), None);
+        assert_eq!(
+            open_keywords(&mut conn, -1).await.unwrap(),
+            vec!["go".to_string()]
+        );
+        assert!(open_keywords(&mut conn, -2).await.unwrap().is_empty());
 
         set_message(&mut conn, id, 55).await.unwrap();
         assert_eq!(stale_counts(&mut conn, 1_500).await.unwrap(), vec![(id, 3)]);
@@ -526,10 +567,19 @@ mod tests {
 
         assert!(mark_drawn(&mut conn, id, 1_600, false, "h").await.unwrap());
         assert!(
+            open_keywords(&mut conn, -1).await.unwrap().is_empty(),
+            "a drawn lottery's keyword is free"
+        );
+        assert!(
             !mark_drawn(&mut conn, id, 1_601, false, "h").await.unwrap(),
             "drawn once"
         );
         assert!(!cancel(&mut conn, id, 1_602).await.unwrap());
+        assert!(
+            !join(&mut conn, &lottery, 13, 1_603).await.unwrap(),
+            "no entry after the draw"
+        );
+        assert_eq!(participants(&mut conn, id).await.unwrap(), vec![10, 11, 12]);
         let win = Win {
             lottery_id: id,
             chat_id: -1,

@@ -7,11 +7,13 @@
 //! - [`settings`] the `[referral]` settings
 //! - [`store`]    the SQL of links, joins, referrals and the reads behind the review numbers
 //!
-//! This file is the Telegram glue: `/invite` (a member's personal link), `/invites` (own counts) and
-//! `/invites top [week|month|all]`, the admin commands `/channel new <name>`, `/channel list`,
-//! `/stats [7d|30d|90d]` and `/export [7d|30d|90d]`; plus the ticker that attributes joins through the
-//! bot's links (read from the activity writer's member_events), settles pending referrals, pays the
-//! inviter through the ledger once, and deletes links it posted in the group.
+//! This file is the Telegram glue: `/invite` (a member's personal link), `/invites` (own counts),
+//! `/rank invites [week|month|all]` (the leaderboard of valid referrals; `/invites top …` is the same), the
+//! admin commands `/channel new <name>`, `/channel list`, `/stats [7d|30d|90d]` and
+//! `/export [7d|30d|90d]`; plus the ticker that attributes joins through the bot's links (read from the
+//! activity writer's member_events), voids both legs of an invite ring (taking a paid reward back through the
+//! ledger), settles the pending referrals that are due, pays the inviter through the ledger once, and
+//! deletes links it posted in the group.
 
 pub mod chart;
 pub mod rules;
@@ -78,16 +80,54 @@ enum Command {
     Export(String),
 }
 
+/// `/rank`: the economy answers every `/rank` but `/rank invites …`, which comes here.
+#[derive(BotCommands, Clone, Debug)]
+#[command(rename_rule = "lowercase")]
+enum RankCommand {
+    Rank(String),
+}
+
 /// How many top talkers `/stats` lists.
 const TOP_TALKERS: usize = 5;
 
-/// This feature's branch of the handler tree: its commands only.
+/// This feature's branch of the handler tree: its commands, and `/rank invites …`.
 pub fn handler() -> Handler {
-    Update::filter_message().branch(
-        dptree::entry()
-            .filter_command::<Command>()
-            .endpoint(on_command),
-    )
+    Update::filter_message()
+        .branch(
+            dptree::entry()
+                .filter_command::<Command>()
+                .endpoint(on_command),
+        )
+        .branch(
+            dptree::entry()
+                .filter_command::<RankCommand>()
+                .filter_map(|command: RankCommand| match command {
+                    RankCommand::Rank(args) => rules::parse_rank_invites(&args),
+                })
+                .endpoint(on_rank_invites),
+        )
+}
+
+/// `/rank invites [week|month|all]`; `board` is `None` when the period was not understood.
+async fn on_rank_invites(ctx: Ctx, message: Message, board: Option<Board>) -> HandlerResult {
+    let lang = ctx.lang_for(&message).await;
+    if message.chat.id.0 >= 0 {
+        ctx.reply(&message, ctx.t(lang, "group-only"));
+        return Ok(());
+    }
+    let call = Call {
+        ctx: &ctx,
+        message: &message,
+        lang,
+        chat_id: message.chat.id.0,
+    };
+    match board {
+        Some(board) => call.top_invites(board).await,
+        None => {
+            call.say(ctx.t(lang, "referral-invites-usage"));
+            Ok(())
+        }
+    }
 }
 
 async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
@@ -333,13 +373,19 @@ impl Call<'_> {
         Ok(())
     }
 
+    /// The leaderboard of valid referrals that became valid in `board`'s period (weeks and months as the
+    /// economy's `/rank` cuts them: in the group's time zone, from its sign-in reset hour).
     async fn top_invites(&self, board: Board) -> HandlerResult {
         let ctx = self.ctx;
+        let zone = self.zone().await?;
         let mut conn = ctx.storage.read.acquire().await?;
+        let reset_hour = store::day_reset_hour(&mut conn, self.chat_id)
+            .await?
+            .unwrap_or(ctx.config.economy.reset_hour);
         let rows = store::top_inviters(
             &mut conn,
             self.chat_id,
-            board.since(ctx.now()),
+            board.since(ctx.now(), zone, reset_hour),
             ctx.config.referral.top as i64,
         )
         .await?;
@@ -466,16 +512,21 @@ impl Call<'_> {
         Ok(())
     }
 
-    /// The group's offset from UTC now, in seconds.
-    async fn offset(&self) -> crate::Result<i64> {
-        let zone = self
+    /// The group's time zone (`/settz`), else the configured one.
+    async fn zone(&self) -> crate::Result<Tz> {
+        Ok(self
             .ctx
             .groups
             .get(&self.ctx.storage, self.chat_id)
             .await?
             .and_then(|group| group.timezone.clone())
             .and_then(|zone| zone.parse::<Tz>().ok())
-            .unwrap_or_else(|| self.ctx.config.economy.tz());
+            .unwrap_or_else(|| self.ctx.config.economy.tz()))
+    }
+
+    /// The group's offset from UTC now, in seconds.
+    async fn offset(&self) -> crate::Result<i64> {
+        let zone = self.zone().await?;
         let now = chrono::DateTime::from_timestamp(self.ctx.now(), 0).unwrap_or_default();
         Ok(zone
             .offset_from_utc_datetime(&now.naive_utc())
@@ -636,16 +687,13 @@ impl Call<'_> {
         let members = {
             let mut conn = ctx.storage.read.acquire().await?;
             let mut members = store::export_members(&mut conn, self.chat_id).await?;
-            // Levels come from the economy, the points authority, so the file agrees with /me.
+            // Levels are the economy's (its level table, over the points earned from the mint), so the
+            // file agrees with /me; what every member earned is read in one grouped query.
             let levels = crate::features::economy::store::levels(&mut conn, self.chat_id).await?;
+            let earned = store::earned_by_member(&mut conn, self.chat_id).await?;
             for member in &mut members {
-                let earned = crate::features::economy::store::earned(
-                    &mut conn,
-                    self.chat_id,
-                    member.user_id,
-                )
-                .await?;
-                let (index, title) = levels.level_for(earned);
+                let points = earned.get(&member.user_id).copied().unwrap_or(0);
+                let (index, title) = levels.level_for(points);
                 member.level = format!("LV{} {}", index + 1, title);
             }
             members
@@ -689,6 +737,9 @@ pub async fn compute(
     ctx.activity.flush().await;
     let now = ctx.now();
     let from = window.start();
+    // The retention cohort joined in the week before the window's start at the earliest; its leaves are
+    // read from then on.
+    let cohort_from = from - 7 * 86_400;
     let mut conn = ctx.storage.read.acquire().await?;
     let (packet_grabbers, packet_grabs) =
         store::packet_grabs(&mut conn, chat_id, from, now).await?;
@@ -698,7 +749,9 @@ pub async fn compute(
         now,
         members_now,
         activity: store::activity_by_day(&mut conn, chat_id, from, now, window.offset).await?,
-        events: store::member_events(&mut conn, chat_id, from, now).await?,
+        events: store::member_events(&mut conn, chat_id, cohort_from, now).await?,
+        new_members: store::new_member_joins(&mut conn, chat_id, cohort_from, now - 7 * 86_400)
+            .await?,
         valid_referrals: store::valid_referrals(&mut conn, chat_id, from, now).await?,
         signed_in: store::signed_in(&mut conn, chat_id, from, now).await?,
         packet_grabbers,
@@ -762,65 +815,166 @@ async fn attribute_joins(ctx: &Ctx) -> crate::Result<()> {
         };
         let void = rules::at_join(&facts);
         store::insert_referral(&mut tx, &join, void.map(|reason| reason.as_str())).await?;
+        if void == Some(rules::VoidReason::Ring) {
+            undo_reverse_leg(&mut tx, &join).await?;
+        }
     }
     store::set_cursor(&mut tx, upto).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Settles pending referrals; a valid one pays the inviter once, in the same transaction that marks it.
-async fn settle_pending(ctx: &Ctx) -> crate::Result<()> {
-    let now = ctx.now();
-    let settings = &ctx.config.referral;
-    let rows = {
-        let mut conn = ctx.storage.read.acquire().await?;
-        store::pending(&mut conn).await?
+/// The journal reason of a referral reward taken back because the referral turned out to be one leg of a
+/// ring.
+const REVERSAL_REASON: &str = "referral_reversal";
+
+/// A join through `join.owner_id`'s link closed a ring: the new invitee had brought the link's owner in
+/// earlier. That earlier referral is voided too (`ring`); when it was already valid and paid, its reward goes
+/// back from the inviter's wallet to the mint through the ledger (journal reason `referral_reversal`,
+/// reference `referral:<invitee>`), as much of it as the wallet still holds.
+async fn undo_reverse_leg(
+    conn: &mut sqlx::SqliteConnection,
+    join: &store::LinkJoin,
+) -> crate::Result<()> {
+    let (inviter, invitee) = (join.user_id, join.owner_id);
+    let Some((id, status, reward)) =
+        store::referral_between(conn, join.chat_id, inviter, invitee).await?
+    else {
+        return Ok(());
     };
+    let balance = ledger::balance(conn, join.chat_id, Account::Wallet(inviter)).await?;
+    let Some(undo) = rules::undo_ring(&status, reward, balance) else {
+        return Ok(());
+    };
+    let taken = match undo {
+        rules::RingUndo::VoidPending => 0,
+        rules::RingUndo::VoidValid { take_back: 0 } => 0,
+        rules::RingUndo::VoidValid { take_back } => {
+            let reference = format!("referral:{invitee}");
+            ledger::transfer(
+                conn,
+                &Move {
+                    chat_id: join.chat_id,
+                    from: Account::Wallet(inviter),
+                    to: Account::Mint,
+                    amount: take_back,
+                    reason: REVERSAL_REASON,
+                    actor: None,
+                    reference: Some(&reference),
+                    at: join.at,
+                },
+            )
+            .await?;
+            take_back
+        }
+    };
+    store::void_for_ring(conn, id, reward - taken, join.at).await?;
+    tracing::info!(
+        chat_id = join.chat_id,
+        inviter,
+        invitee,
+        taken,
+        "invite ring: the earlier referral is void too"
+    );
+    Ok(())
+}
+
+/// Settles the pending referrals that are due.
+async fn settle_pending(ctx: &Ctx) -> crate::Result<()> {
+    settle_due(&ctx.storage, &ctx.config.referral, ctx.now())
+        .await
+        .map(|_| ())
+}
+
+/// Settles the pending referrals that can be decided at `now` (the waiting time is over, or the invitee
+/// left); the others are not even read. Each is settled in its own short transaction, and a valid one pays
+/// the inviter once, in the transaction that marks it. A referral that fails (say its ledger move is refused)
+/// stays pending for the next pass and does not hold up the others; the first failure is returned after
+/// the pass. Returns how many referrals were settled.
+async fn settle_due(
+    storage: &crate::storage::Storage,
+    settings: &settings::ReferralSettings,
+    now: i64,
+) -> crate::Result<usize> {
+    let valid_after = settings.valid_after.get().as_secs() as i64;
+    let rows = {
+        let mut conn = storage.read.acquire().await?;
+        store::due_pending(&mut conn, now, valid_after).await?
+    };
+    let mut settled = 0;
+    let mut first_failure = None;
     for row in rows {
-        let resolution = rules::resolve(&rules::PendingFacts {
-            joined_at: row.joined_at,
-            left_since_join: row.left,
-            verified: row.verified,
-            now,
-            valid_after: settings.valid_after.get().as_secs() as i64,
-        });
-        let mut tx = ctx.storage.write.begin().await?;
-        match resolution {
-            Resolution::StillPending => continue,
-            Resolution::Void(reason) => {
-                store::settle(&mut tx, row.id, "void", Some(reason.as_str()), 0, now).await?;
-            }
-            Resolution::Valid => {
-                if store::settle(&mut tx, row.id, "valid", None, settings.reward, now).await?
-                    && settings.reward > 0
-                {
-                    let reference = format!("referral:{}", row.invitee_id);
-                    ledger::transfer(
-                        &mut tx,
-                        &Move {
-                            chat_id: row.chat_id,
-                            from: Account::Mint,
-                            to: Account::Wallet(row.inviter_id),
-                            amount: settings.reward,
-                            reason: "referral",
-                            actor: None,
-                            reference: Some(&reference),
-                            at: now,
-                        },
-                    )
-                    .await?;
-                }
-                tracing::info!(
+        match settle_one(storage, settings, &row, now, valid_after).await {
+            Ok(true) => settled += 1,
+            Ok(false) => {}
+            Err(err) => {
+                tracing::error!(
+                    referral = row.id,
                     chat_id = row.chat_id,
-                    inviter = row.inviter_id,
-                    invitee = row.invitee_id,
-                    "referral valid"
+                    %err,
+                    "could not settle a referral; retrying next pass"
                 );
+                first_failure.get_or_insert(err);
             }
         }
-        tx.commit().await?;
     }
-    Ok(())
+    match first_failure {
+        Some(err) => Err(err),
+        None => Ok(settled),
+    }
+}
+
+/// Settles one due referral; false when it was still pending after all (or settled meanwhile).
+async fn settle_one(
+    storage: &crate::storage::Storage,
+    settings: &settings::ReferralSettings,
+    row: &store::PendingRow,
+    now: i64,
+    valid_after: i64,
+) -> crate::Result<bool> {
+    let resolution = rules::resolve(&rules::PendingFacts {
+        joined_at: row.joined_at,
+        left_since_join: row.left,
+        verified: row.verified,
+        now,
+        valid_after,
+    });
+    let (status, reason, reward) = match resolution {
+        Resolution::StillPending => return Ok(false),
+        Resolution::Void(reason) => ("void", Some(reason.as_str()), 0),
+        Resolution::Valid => ("valid", None, settings.reward),
+    };
+    let mut tx = storage.write.begin().await?;
+    let settled = store::settle(&mut tx, row.id, status, reason, reward, now).await?;
+    if settled && reward > 0 {
+        let reference = format!("referral:{}", row.invitee_id);
+        ledger::transfer(
+            &mut tx,
+            &Move {
+                chat_id: row.chat_id,
+                from: Account::Mint,
+                to: Account::Wallet(row.inviter_id),
+                amount: reward,
+                reason: "referral",
+                actor: None,
+                reference: Some(&reference),
+                at: now,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    if settled {
+        tracing::info!(
+            chat_id = row.chat_id,
+            inviter = row.inviter_id,
+            invitee = row.invitee_id,
+            status,
+            reason,
+            "referral settled"
+        );
+    }
+    Ok(settled)
 }
 
 /// Deletes the `/invite` notices whose time in the group is over.
@@ -838,4 +992,138 @@ async fn delete_notices(ctx: &Ctx) -> crate::Result<()> {
         ctx.outbound.delete(chat_id, MessageId(message_id));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::SqlitePool;
+
+    /// A verified member `invitee` who joined group -1 at 100 through a link of `inviter`.
+    async fn referred(conn: &mut sqlx::SqliteConnection, inviter: i64, invitee: i64) {
+        let url = format!("https://t.me/+{inviter}");
+        let link = match store::member_link(conn, -1, inviter).await.unwrap() {
+            Some(link) => link.id,
+            None => store::insert_link(conn, -1, &url, "member", inviter, "ref", 10)
+                .await
+                .unwrap(),
+        };
+        let event_id: i64 = sqlx::query_scalar(
+            "INSERT INTO member_events (chat_id, user_id, at, kind, invite_link) VALUES (-1, ?, 100, 'join', ?)
+             RETURNING id",
+        )
+        .bind(invitee)
+        .bind(&url)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        crate::storage::members::record_join(conn, -1, invitee, 100)
+            .await
+            .unwrap();
+        crate::storage::members::mark_verified(conn, -1, invitee, 101)
+            .await
+            .unwrap();
+        let join = store::LinkJoin {
+            event_id,
+            chat_id: -1,
+            user_id: invitee,
+            at: 100,
+            link_id: link,
+            kind: "member".into(),
+            owner_id: inviter,
+        };
+        store::insert_referral(conn, &join, None).await.unwrap();
+    }
+
+    async fn status_of(pool: &SqlitePool, invitee: i64) -> String {
+        sqlx::query_scalar("SELECT status FROM referrals WHERE invitee_id = ?")
+            .bind(invitee)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    #[sqlx::test]
+    async fn one_refused_reward_does_not_stop_the_pass(pool: SqlitePool) {
+        let storage = crate::storage::Storage::from_pool(pool.clone());
+        let settings = settings::ReferralSettings::default();
+        let mut conn = pool.acquire().await.unwrap();
+        referred(&mut conn, 7, 8).await;
+        referred(&mut conn, 9, 10).await;
+        // Inviter 7's wallet is so full that the reward would overflow it: the ledger refuses that move.
+        sqlx::query(
+            "INSERT INTO economy_accounts (chat_id, kind, ref, balance) VALUES (-1, 'wallet', 7, ?)",
+        )
+        .bind(i64::MAX - 5)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        drop(conn);
+        let wait = settings.valid_after.get().as_secs() as i64;
+
+        // Nothing is due before the waiting time is over.
+        assert_eq!(
+            settle_due(&storage, &settings, 100 + wait - 1)
+                .await
+                .unwrap(),
+            0
+        );
+        let failed = settle_due(&storage, &settings, 100 + wait).await;
+        assert!(failed.is_err(), "the refused move is reported");
+        assert_eq!(status_of(&pool, 8).await, "pending", "retried next pass");
+        assert_eq!(status_of(&pool, 10).await, "valid", "the other one settled");
+        let mut conn = pool.acquire().await.unwrap();
+        assert_eq!(
+            ledger::balance(&mut conn, -1, Account::Wallet(9))
+                .await
+                .unwrap(),
+            settings.reward
+        );
+        assert_eq!(
+            ledger::economy_sum(&mut conn, -1).await.unwrap(),
+            i64::MAX - 5
+        );
+        // Once the wallet has room, the next pass pays it, once.
+        sqlx::query("UPDATE economy_accounts SET balance = 0 WHERE kind = 'wallet' AND ref = 7")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        assert_eq!(
+            settle_due(&storage, &settings, 100 + wait + 1)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(status_of(&pool, 8).await, "valid");
+        assert_eq!(
+            settle_due(&storage, &settings, 100 + wait + 2)
+                .await
+                .unwrap(),
+            0
+        );
+        let mut conn = pool.acquire().await.unwrap();
+        assert_eq!(
+            ledger::balance(&mut conn, -1, Account::Wallet(7))
+                .await
+                .unwrap(),
+            settings.reward
+        );
+    }
+
+    #[sqlx::test]
+    async fn a_leaver_is_settled_before_the_wait_is_over(pool: SqlitePool) {
+        let storage = crate::storage::Storage::from_pool(pool.clone());
+        let settings = settings::ReferralSettings::default();
+        let mut conn = pool.acquire().await.unwrap();
+        referred(&mut conn, 7, 8).await;
+        referred(&mut conn, 7, 9).await;
+        crate::storage::members::record_leave(&mut conn, -1, 9, 150)
+            .await
+            .unwrap();
+        drop(conn);
+        assert_eq!(settle_due(&storage, &settings, 200).await.unwrap(), 1);
+        assert_eq!(status_of(&pool, 8).await, "pending");
+        assert_eq!(status_of(&pool, 9).await, "void");
+    }
 }

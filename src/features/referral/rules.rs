@@ -1,5 +1,6 @@
 //! The pure rules of referrals: what a join through a member's link starts as, when a pending referral
-//! becomes valid or void, and the words of the periods members type. No I/O, no clock reads: every fact is
+//! becomes valid or void, how a ring undoes the referral in the other direction, the periods of the
+//! leaderboard, and the words of the periods members type. No I/O, no clock reads: every fact is
 //! passed in.
 
 /// Why a referral was voided.
@@ -98,12 +99,38 @@ pub fn resolve(facts: &PendingFacts) -> Resolution {
     }
 }
 
-/// The window of a leaderboard: the last 7 days, the last 30 days, or all time.
+/// What a ring found at a join does to the referral that went the other way (the new invitee had invited
+/// the new inviter earlier).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RingUndo {
+    /// The earlier referral is still pending: it is voided too, nothing was paid.
+    VoidPending,
+    /// The earlier referral was valid and paid: it is voided and `take_back` points return from the
+    /// inviter's wallet to the mint (the reward, or what is left of it when the inviter spent points since).
+    VoidValid {
+        /// Points to move back to the mint (0 when the wallet is empty).
+        take_back: i64,
+    },
+}
+
+/// Decides how an earlier referral in the other direction of a ring is undone: `status` is its state,
+/// `reward` what it paid, `balance` the inviter's wallet now. `None` for a referral that is already void.
+pub fn undo_ring(status: &str, reward: i64, balance: i64) -> Option<RingUndo> {
+    match status {
+        "pending" => Some(RingUndo::VoidPending),
+        "valid" => Some(RingUndo::VoidValid {
+            take_back: reward.max(0).min(balance.max(0)),
+        }),
+        _ => None,
+    }
+}
+
+/// The window of a leaderboard: this calendar week, this calendar month, or all time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Board {
-    /// The last 7 days.
+    /// Since Monday of this week.
     Week,
-    /// The last 30 days.
+    /// Since the first of this month.
     Month,
     /// Since the beginning.
     All,
@@ -120,12 +147,33 @@ impl Board {
         }
     }
 
-    /// The earliest counted time for `now`, unix seconds.
-    pub fn since(self, now: i64) -> i64 {
-        match self {
-            Board::Week => now - 7 * 86_400,
-            Board::Month => now - 30 * 86_400,
-            Board::All => i64::MIN,
+    /// The earliest counted time for `now`, unix seconds. Periods are those of the economy's `/rank`: the
+    /// group's day starts at `reset_hour` in its time zone `tz` (the sign-in day), a week starts on the
+    /// Monday of the current day and a month on its first.
+    pub fn since(self, now: i64, tz: chrono_tz::Tz, reset_hour: u8) -> i64 {
+        use chrono::{Datelike, Duration, TimeZone};
+        let Some(utc) = chrono::DateTime::from_timestamp(now, 0) else {
+            return i64::MIN;
+        };
+        let reset = Duration::hours(i64::from(reset_hour.min(23)));
+        let today = (utc.with_timezone(&tz).naive_local() - reset).date();
+        let first = match self {
+            Board::Week => {
+                today - Duration::days(i64::from(today.weekday().num_days_from_monday()))
+            }
+            Board::Month => today.with_day(1).unwrap_or(today),
+            Board::All => return i64::MIN,
+        };
+        let start = first.and_hms_opt(0, 0, 0).unwrap_or_default() + reset;
+        // A day start inside a daylight-saving gap begins at the first instant that exists.
+        match tz.from_local_datetime(&start) {
+            chrono::LocalResult::Single(at) | chrono::LocalResult::Ambiguous(at, _) => {
+                at.timestamp()
+            }
+            chrono::LocalResult::None => tz
+                .from_local_datetime(&(start + Duration::hours(1)))
+                .earliest()
+                .map_or(now, |at| at.timestamp()),
         }
     }
 
@@ -137,6 +185,19 @@ impl Board {
             Board::All => "all",
         }
     }
+}
+
+/// Reads the arguments of `/rank` when they ask for the invite leaderboard: `invites` (or 邀请) first,
+/// then an optional period. `None` when the `/rank` is about something else (the economy's points,
+/// sign-ins or messages); `Some(None)` when the period is not understood.
+pub fn parse_rank_invites(args: &str) -> Option<Option<Board>> {
+    let mut words = args.split_whitespace();
+    let first = words.next()?.to_lowercase();
+    if !matches!(first.as_str(), "invites" | "invite" | "邀请") {
+        return None;
+    }
+    let rest: Vec<&str> = words.collect();
+    Some(Board::parse(&rest.join(" ")))
 }
 
 /// Reads the period of `/stats` and `/export`: `7d`, `30d` or `90d` (empty means 7 days). Returns days.
@@ -240,7 +301,86 @@ mod tests {
         assert_eq!(Board::parse("week"), Some(Board::Week));
         assert_eq!(Board::parse("月"), Some(Board::Month));
         assert_eq!(Board::parse("year"), None);
-        assert_eq!(Board::Week.since(10 * 86_400), 3 * 86_400);
+    }
+
+    fn at(tz: chrono_tz::Tz, y: i32, mo: u32, d: u32, h: u32, mi: u32) -> i64 {
+        use chrono::TimeZone;
+        tz.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap().timestamp()
+    }
+
+    #[test]
+    fn boards_are_calendar_weeks_and_months_in_the_group_zone() {
+        let shanghai: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
+        // 2025-03-13 is a Thursday.
+        let now = at(shanghai, 2025, 3, 13, 15, 30);
+        assert_eq!(
+            Board::Week.since(now, shanghai, 0),
+            at(shanghai, 2025, 3, 10, 0, 0)
+        );
+        assert_eq!(
+            Board::Month.since(now, shanghai, 0),
+            at(shanghai, 2025, 3, 1, 0, 0)
+        );
+        assert_eq!(Board::All.since(now, shanghai, 0), i64::MIN);
+        // With the sign-in day starting at 04:00, Monday 03:00 still belongs to the week before.
+        let monday_night = at(shanghai, 2025, 3, 17, 3, 0);
+        assert_eq!(
+            Board::Week.since(monday_night, shanghai, 4),
+            at(shanghai, 2025, 3, 10, 4, 0)
+        );
+        assert_eq!(
+            Board::Week.since(monday_night + 3600, shanghai, 4),
+            at(shanghai, 2025, 3, 17, 4, 0)
+        );
+        // The first of the month before the reset hour belongs to the month before.
+        let first_early = at(shanghai, 2025, 4, 1, 2, 0);
+        assert_eq!(
+            Board::Month.since(first_early, shanghai, 4),
+            at(shanghai, 2025, 3, 1, 4, 0)
+        );
+        // The same instant is a different day in New York.
+        let new_york: chrono_tz::Tz = "America/New_York".parse().unwrap();
+        let sunday_evening_ny = at(new_york, 2025, 3, 16, 20, 0);
+        assert_eq!(
+            Board::Week.since(sunday_evening_ny, new_york, 0),
+            at(new_york, 2025, 3, 10, 0, 0)
+        );
+        assert_eq!(
+            Board::Week.since(sunday_evening_ny, shanghai, 0),
+            at(shanghai, 2025, 3, 17, 0, 0),
+            "already Monday in Shanghai"
+        );
+    }
+
+    #[test]
+    fn rank_invites_takes_only_its_own_word() {
+        assert_eq!(parse_rank_invites("invites"), Some(Some(Board::All)));
+        assert_eq!(parse_rank_invites("Invites week"), Some(Some(Board::Week)));
+        assert_eq!(parse_rank_invites("邀请 本月"), Some(Some(Board::Month)));
+        assert_eq!(parse_rank_invites("invites year"), Some(None));
+        assert_eq!(parse_rank_invites(""), None);
+        assert_eq!(parse_rank_invites("points week"), None);
+        assert_eq!(parse_rank_invites("week invites"), None);
+    }
+
+    #[test]
+    fn a_ring_voids_the_other_direction_and_takes_back_what_is_there() {
+        assert_eq!(undo_ring("pending", 0, 100), Some(RingUndo::VoidPending));
+        assert_eq!(
+            undo_ring("valid", 20, 100),
+            Some(RingUndo::VoidValid { take_back: 20 })
+        );
+        assert_eq!(
+            undo_ring("valid", 20, 7),
+            Some(RingUndo::VoidValid { take_back: 7 }),
+            "a wallet never goes below zero"
+        );
+        assert_eq!(
+            undo_ring("valid", 0, 50),
+            Some(RingUndo::VoidValid { take_back: 0 }),
+            "rewards were off"
+        );
+        assert_eq!(undo_ring("void", 20, 100), None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub struct ReferralSettings {
     /// How long an `/invite` link posted in the group (for members who have not started the bot) stays
     /// before the bot deletes it.
     pub group_link_lifetime: Dur,
-    /// How many inviters `/invites top` lists.
+    /// How many inviters `/rank invites` (and its alias `/invites top`) lists.
     pub top: usize,
 }
 

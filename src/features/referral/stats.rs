@@ -11,8 +11,10 @@
 //!   the joins plus the leaves seen in the window;
 //! - **daily active** is the mean of the daily active counts over the window's days; **weekly active** is the
 //!   number of distinct members active in the window's last 7 days;
-//! - **7-day retention** counts the members who joined in the window at least 7 days ago, and of those the
-//!   ones who did not leave within 7 days of joining;
+//! - **7-day retention** looks at the cohort of *new* members (first join the group ever saw of them, not
+//!   seen there before: the referral's "known" test) whose join fell between 7 days before the window's
+//!   start and 7 days before now — the window shifted back a week, so every member of it has had a whole
+//!   week — and counts each of them once; retained are those with no leave within 7 days of that join;
 //! - the **referral multiplier** (裂变倍增率) is valid referrals in the window divided by the members active
 //!   in the window;
 //! - the **sign-in rate** is the members who signed in during the window divided by the members active in
@@ -84,8 +86,12 @@ pub struct StatsInput {
     pub members_now: i64,
     /// (local day, member, messages that day), one row per member active that day.
     pub activity: Vec<(i64, i64, i64)>,
-    /// Joins and leaves from the window's start until now.
+    /// Joins and leaves from 7 days before the window's start until now (the earlier week is read for the
+    /// retention cohort's leaves only).
     pub events: Vec<MemberEvent>,
+    /// New members' first joins (member, unix seconds) from 7 days before the window's start until 7 days
+    /// before now: the retention cohort.
+    pub new_members: Vec<(i64, i64)>,
     /// Referrals that became valid in the window.
     pub valid_referrals: i64,
     /// Members who signed in at least once in the window.
@@ -136,7 +142,8 @@ pub struct Summary {
     pub active: i64,
     /// Messages in the window.
     pub messages: i64,
-    /// New members old enough to measure 7-day retention, and how many of them stayed.
+    /// The retention cohort (new members who joined from 7 days before the window's start until 7 days
+    /// before now), and how many of them did not leave within 7 days.
     pub retention: (i64, i64),
     /// The most talkative members: (member, messages), most first, ties by lower id.
     pub top_talkers: Vec<(i64, i64)>,
@@ -222,22 +229,24 @@ pub fn summarize(window: &Window, input: &StatsInput, top: usize) -> Summary {
     }
     let joins = events.iter().filter(|e| e.join).count() as i64;
     let leaves = events.len() as i64 - joins;
-    // 7-day retention: joins at least 7 days old, and whether a leave followed within 7 days.
+    // 7-day retention: the cohort of new members a whole week old, each once; leaves may fall before the
+    // window's start, so every event read counts here.
     let mut leaves_of: HashMap<i64, Vec<i64>> = HashMap::new();
-    for leave in events.iter().filter(|e| !e.join) {
+    for leave in input.events.iter().filter(|e| !e.join) {
         leaves_of.entry(leave.user_id).or_default().push(leave.at);
     }
+    let mut counted: HashSet<i64> = HashSet::new();
     let mut cohort = 0;
     let mut stayed = 0;
-    for join in events
-        .iter()
-        .filter(|e| e.join && e.at + 7 * DAY <= input.now)
-    {
+    for &(user, joined) in &input.new_members {
+        if joined < start - 7 * DAY || joined > input.now - 7 * DAY || !counted.insert(user) {
+            continue;
+        }
         cohort += 1;
-        let left = leaves_of.get(&join.user_id).is_some_and(|leaves| {
+        let left = leaves_of.get(&user).is_some_and(|leaves| {
             leaves
                 .iter()
-                .any(|&at| at >= join.at && at <= join.at + 7 * DAY)
+                .any(|&at| at >= joined && at <= joined + 7 * DAY)
         });
         if !left {
             stayed += 1;
@@ -413,6 +422,7 @@ mod tests {
             packet_grabs: 4,
             lottery_entrants: 3,
             lottery_entries: 5,
+            new_members: vec![],
         };
         let s = summarize(&w, &input, 2);
         assert_eq!((s.joins, s.leaves, s.net), (2, 2, 0));
@@ -445,7 +455,54 @@ mod tests {
     }
 
     #[test]
-    fn retention_counts_joins_a_week_old_and_who_stayed() {
+    fn retention_is_the_new_members_of_the_week_shifted_window_each_once() {
+        // A UTC group; /stats 7d at noon of day 19676: the window is days 19670..=19676, starting at
+        // T0 - 6 days; the cohort is new members who joined in [T0 - 13 days, now - 7 days].
+        let now = T0 + 12 * 3600;
+        let w = Window::ending_at(now, 0, 7);
+        let start = w.start();
+        assert_eq!(start, T0 - 6 * DAY);
+        let input = StatsInput {
+            now,
+            members_now: 10,
+            events: vec![
+                ev(start - 8 * DAY, 5, true), // too early for the cohort
+                ev(start - 7 * DAY, 8, true), // the cohort's first instant; stays
+                ev(start - 6 * DAY, 1, true),
+                ev(start - 5 * DAY, 2, true),
+                ev(start - 4 * DAY, 1, false), // 2 days after joining: not retained
+                ev(start - 4 * DAY, 3, true),
+                ev(start - 3 * DAY, 7, true), // a known member's rejoin: not a new member
+                ev(start - DAY, 4, true),     // stays
+                ev(now - 7 * DAY, 9, true),   // the cohort's last instant; stays
+                ev(start + DAY / 2, 6, true), // too recent for the cohort; a join of the window
+                ev(start + DAY, 3, false),    // 5 days after joining: not retained
+                ev(start + 2 * DAY, 3, true), // member 3 rejoins: still counted once
+                ev(start + 3 * DAY, 2, false), // 8 days after joining: retained
+            ],
+            new_members: vec![
+                (5, start - 8 * DAY),
+                (8, start - 7 * DAY),
+                (1, start - 6 * DAY),
+                (2, start - 5 * DAY),
+                (3, start - 4 * DAY),
+                (3, start - 4 * DAY),
+                (4, start - DAY),
+                (9, now - 7 * DAY),
+                (6, start + DAY / 2),
+            ],
+            ..StatsInput::default()
+        };
+        let s = summarize(&w, &input, 5);
+        // Cohort [start - 7d, now - 7d]: members 8, 1, 2, 3, 4, 9 → 6 (5 too early, 6 too recent, 7 not
+        // new, 3 once); retained: 8, 2, 4, 9 → 4.
+        assert_eq!(s.retention, (6, 4));
+        // Only the window's own events are its joins and leaves: joins 6 and 3, leaves 3 and 2.
+        assert_eq!((s.joins, s.leaves, s.members_start), (2, 2, 10));
+    }
+
+    #[test]
+    fn a_thirty_day_window_shifts_its_cohort_back_a_week_too() {
         let now = T0 + 20 * DAY;
         let w = Window::ending_at(now, 0, 30);
         let input = StatsInput {
@@ -459,6 +516,7 @@ mod tests {
                 ev(T0, 3, true),
                 ev(now - DAY, 4, true), // too recent
             ],
+            new_members: vec![(1, T0), (2, T0), (3, T0), (4, now - DAY)],
             ..StatsInput::default()
         };
         let s = summarize(&w, &input, 5);
@@ -472,6 +530,79 @@ mod tests {
         assert_eq!((s.multiplier_hundredths, s.signed_in.1), (0, 0));
         assert_eq!(tenths(666), "66.6");
         assert_eq!(hundredths(5), "0.05");
+    }
+
+    /// Splits a CSV text of unquoted fields into rows of fields (enough for the files below).
+    fn rows_of(csv: &str) -> Vec<Vec<&str>> {
+        assert!(csv.ends_with('\n'), "every line ends with a line break");
+        csv.lines().map(|line| line.split(',').collect()).collect()
+    }
+
+    #[test]
+    fn csv_files_have_a_header_and_one_line_per_day_or_member() {
+        let w = Window::ending_at(T0 + 3600, 0, 7);
+        let summary = summarize(
+            &w,
+            &StatsInput {
+                now: T0 + 3600,
+                activity: vec![(w.first_day + 2, 1, 4), (w.first_day + 2, 2, 1)],
+                events: vec![ev(w.start() + 2 * DAY, 2, true)],
+                ..StatsInput::default()
+            },
+            5,
+        );
+        let daily = daily_csv(&summary.daily);
+        let rows = rows_of(&daily);
+        assert_eq!(
+            rows[0],
+            vec![
+                "date",
+                "joins",
+                "leaves",
+                "net",
+                "active_members",
+                "messages"
+            ]
+        );
+        assert_eq!(rows.len(), 1 + 7, "a header and the window's 7 days");
+        assert!(rows.iter().all(|row| row.len() == 6));
+        assert_eq!(rows[1][0], "2023-11-09");
+        assert_eq!(rows[3], vec!["2023-11-11", "1", "0", "1", "2", "5"]);
+        assert_eq!(rows[7][0], "2023-11-15");
+
+        let members: Vec<MemberRow> = (1..=3)
+            .map(|i| MemberRow {
+                user_id: 100 + i,
+                name: format!("M{i}"),
+                username: if i == 2 {
+                    "m_two".into()
+                } else {
+                    String::new()
+                },
+                joined_at: T0 + i * 60,
+                source: if i == 3 {
+                    "invite:101".into()
+                } else {
+                    String::new()
+                },
+                messages: i * 10,
+                points: i * 7,
+                level: "LV1 潜水".into(),
+            })
+            .collect();
+        let text = members_csv(&members, 0);
+        assert_eq!(
+            text,
+            "user_id,name,username,joined_at,source,messages,points,level\n\
+             101,M1,,2023-11-15 00:01,,10,7,LV1 潜水\n\
+             102,M2,m_two,2023-11-15 00:02,,20,14,LV1 潜水\n\
+             103,M3,,2023-11-15 00:03,invite:101,30,21,LV1 潜水\n"
+        );
+        let rows = rows_of(&text);
+        assert_eq!(rows.len(), 1 + 3, "a header and one line per member");
+        assert!(rows.iter().all(|row| row.len() == 8));
+        assert_eq!(rows[0][7], "level");
+        assert_eq!(members_csv(&[], 0).lines().count(), 1, "a header alone");
     }
 
     #[test]
