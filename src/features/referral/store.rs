@@ -982,7 +982,7 @@ mod tests {
         let mut conn = pool.acquire().await.unwrap();
         let (before, rebuild): (Vec<_>, Vec<_>) = crate::storage::MIGRATOR
             .iter()
-            .partition(|migration| migration.version < 13);
+            .partition(|migration| migration.version < 14);
         for migration in before {
             sqlx::raw_sql(migration.sql.clone())
                 .execute(&mut *conn)
