@@ -580,7 +580,11 @@ async fn repeated_commands_from_a_member_are_refused_once_and_count_as_flood() {
     assert_eq!(muted[0].params["user_id"], MIA);
     bot.settle().await;
     let texts = bot.texts_to(GROUP);
-    assert_eq!(texts.len(), 2, "one refusal and the flood's explanation: {texts:?}");
+    assert_eq!(
+        texts.len(),
+        2,
+        "one refusal and the flood's explanation: {texts:?}"
+    );
     assert!(texts[1].contains("短时间内发言太多"), "{texts:?}");
     assert_eq!(outcomes(&bot, MIA).await[0].0, "flood");
     bot.stop().await;
@@ -634,10 +638,7 @@ async fn group_settings_need_the_change_info_right() {
         "/antiraid on",
     ] {
         let text = say(&bot, helper(), setting).await;
-        assert_eq!(
-            text, "你需要“修改群资料”管理权限才能这样做。",
-            "{setting}"
-        );
+        assert_eq!(text, "你需要“修改群资料”管理权限才能这样做。", "{setting}");
     }
     let rows: (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM moderation_locks) + (SELECT COUNT(*) FROM moderation_filters),
@@ -660,14 +661,21 @@ async fn group_settings_need_the_change_info_right() {
         reply_to(group_message(GROUP, owner(), "/purge"), mias_post()),
     )
     .await;
-    assert!(text.contains("已删除"), "the owner may do everything: {text}");
+    assert!(
+        text.contains("已删除"),
+        "the owner may do everything: {text}"
+    );
     bot.stop().await;
 }
 
 #[tokio::test]
 async fn restrictions_telegram_would_make_forever_are_refused() {
     let bot = group().await;
-    for line in ["/mute @mia_here 10", "/ban @mia_here 10 spam", "/mute @mia_here 400d"] {
+    for line in [
+        "/mute @mia_here 10",
+        "/ban @mia_here 10 spam",
+        "/mute @mia_here 400d",
+    ] {
         let text = say(&bot, owner(), line).await;
         assert!(text.contains("30 秒到 366 天"), "{line}: {text}");
     }
@@ -700,7 +708,11 @@ async fn refused_automatic_actions_are_logged_failed_and_missing_rights_are_name
         1,
         Failure::BadRequest("Bad Request: not enough rights".into()),
     );
-    bot.push(group_message(GROUP, newbie(), "兼职刷单，日结300，名额有限"));
+    bot.push(group_message(
+        GROUP,
+        newbie(),
+        "兼职刷单，日结300，名额有限",
+    ));
     bot.api.wait_for("restrictChatMember", 1, WAIT).await;
     let deadline = tokio::time::Instant::now() + WAIT;
     while outcomes(&bot, NEWBIE).await.first().map(|o| o.2.as_str()) != Some("failed") {
@@ -733,7 +745,11 @@ async fn refused_automatic_actions_are_logged_failed_and_missing_rights_are_name
     });
     bot.api.set_admins(
         GROUP,
-        vec![member(owner(), "creator"), helper_without_restrict(), weak_bot],
+        vec![
+            member(owner(), "creator"),
+            helper_without_restrict(),
+            weak_bot,
+        ],
     );
     bot.ctx.admins.invalidate(GROUP);
     let before = bot.texts_to(GROUP).len();
@@ -824,7 +840,11 @@ async fn only_mentions_of_outside_bots_and_channels_are_removed() {
     let deleted = bot.api.wait_for("deleteMessage", 2, WAIT).await;
     assert_eq!(deleted[1].params["message_id"], to_channel_id);
     bot.settle().await;
-    let rules: Vec<String> = outcomes(&bot, NEWBIE).await.into_iter().map(|o| o.0).collect();
+    let rules: Vec<String> = outcomes(&bot, NEWBIE)
+        .await
+        .into_iter()
+        .map(|o| o.0)
+        .collect();
     assert_eq!(rules, vec!["mention", "mention"]);
     // A settled member may name anyone.
     bot.push(mentioning(mia(), "ask @schedule_helper_bot for the times"));
@@ -857,7 +877,11 @@ async fn the_contact_lock_removes_contact_ads_from_settled_members() {
 #[tokio::test]
 async fn explanations_appeals_and_undo_notices_keep_to_the_budget_and_raids() {
     let bot = group_with(&[("GROUPOPS_MODERATION__EXPLAIN_PER_MINUTE", "1")]).await;
-    bot.push(group_message(GROUP, newbie(), "兼职刷单，日结300，名额有限"));
+    bot.push(group_message(
+        GROUP,
+        newbie(),
+        "兼职刷单，日结300，名额有限",
+    ));
     let sends = bot.api.wait_for("sendMessage", 1, WAIT).await;
     let appeal = sends[0].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
         .as_str()
@@ -871,7 +895,10 @@ async fn explanations_appeals_and_undo_notices_keep_to_the_budget_and_raids() {
     bot.push(callback(GROUP, newbie(), 1, &appeal));
     let answered = bot.api.wait_for("answerCallbackQuery", 1, WAIT).await;
     assert!(
-        answered[0].params["text"].as_str().unwrap().contains("一分钟"),
+        answered[0].params["text"]
+            .as_str()
+            .unwrap()
+            .contains("一分钟"),
         "{answered:?}"
     );
     bot.push(callback(GROUP, owner(), 1, &undo));
@@ -885,7 +912,11 @@ async fn explanations_appeals_and_undo_notices_keep_to_the_budget_and_raids() {
     bot.push(group_message(GROUP, newbie(), "加我微信 abc12345 兼职刷单"));
     bot.api.wait_for("deleteMessage", 2, WAIT).await;
     bot.settle().await;
-    assert_eq!(bot.texts_to(GROUP).len(), before, "no explanation during a raid");
+    assert_eq!(
+        bot.texts_to(GROUP).len(),
+        before,
+        "no explanation during a raid"
+    );
     bot.stop().await;
 }
 

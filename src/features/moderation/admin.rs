@@ -1071,7 +1071,10 @@ async fn modlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) ->
             line.push_str(&format!(" · {}", ctx.t(lang, "moderation-modlog-undone")));
         }
         if row.outcome != "done" {
-            line.push_str(&format!(" · {}", log::outcome_name(ctx, lang, &row.outcome)));
+            line.push_str(&format!(
+                " · {}",
+                log::outcome_name(ctx, lang, &row.outcome)
+            ));
         }
         if !row.excerpt.is_empty() {
             line.push_str(&format!(

@@ -163,7 +163,10 @@ pub fn first_refusal(ctx: &Ctx, chat_id: i64, user_id: i64, now: i64, window: i6
 /// `gap` seconds; the call counts as telling it.
 pub fn may_warn_rights(ctx: &Ctx, chat_id: i64, now: i64, gap: i64) -> bool {
     let state = state(ctx);
-    let mut warned = state.rights_warned.lock().unwrap_or_else(|e| e.into_inner());
+    let mut warned = state
+        .rights_warned
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     if warned.len() >= MEMORY_CAP {
         warned.retain(|_, at| *at > now - gap);
     }

@@ -301,7 +301,11 @@ mod tests {
         .unwrap();
         assert_eq!(out[0]["rules"], json!(["mention"]));
         assert_eq!(out[1]["rules"], json!([]), "a person is not an outside bot");
-        assert_eq!(out[2]["rules"], json!([]), "settled members may mention bots");
+        assert_eq!(
+            out[2]["rules"],
+            json!([]),
+            "settled members may mention bots"
+        );
     }
 
     #[test]

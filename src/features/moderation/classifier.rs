@@ -90,7 +90,11 @@ const HIGHEST_KEPT: u32 = 0x7_FFFF;
 pub fn for_each_gram(text: &str, mut each: impl FnMut(u64)) {
     let mut window = [0u64; 3];
     for (seen, ch) in text.chars().take(MAX_CHARS).enumerate() {
-        window = [window[1], window[2], u64::from((ch as u32).min(HIGHEST_KEPT))];
+        window = [
+            window[1],
+            window[2],
+            u64::from((ch as u32).min(HIGHEST_KEPT)),
+        ];
         each((1 << 63) | window[2]);
         if seen >= 1 {
             each((2 << 61) | (window[1] << 21) | window[2]);
@@ -219,7 +223,11 @@ mod tests {
             keys[5]
         };
         assert_ne!(trigram("\u{80041}ab"), trigram("Aab"));
-        assert_eq!(trigram("\u{10FFFD}ab") >> 61, 3, "the trigram keeps its tag");
+        assert_eq!(
+            trigram("\u{10FFFD}ab") >> 61,
+            3,
+            "the trigram keeps its tag"
+        );
     }
 
     #[test]

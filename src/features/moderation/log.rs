@@ -98,7 +98,11 @@ const OTHER_RULES: &[&str] = &["manual", "report"];
 /// A stored rule id (`adpack`, `lock:photo`, `manual`…) as a short name in a language.
 pub fn rule_name(ctx: &Ctx, lang: Lang, rule: &str) -> String {
     if let Some(kind) = rule.strip_prefix("lock:") {
-        return ctx.ta(lang, "moderation-log-rule-lock", &fargs! {"type" => kind.to_string()});
+        return ctx.ta(
+            lang,
+            "moderation-log-rule-lock",
+            &fargs! {"type" => kind.to_string()},
+        );
     }
     if RuleKind::parse(rule).is_some() || OTHER_RULES.contains(&rule) {
         return ctx.t(lang, &format!("moderation-log-rule-{rule}"));

@@ -273,7 +273,8 @@ async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Resu
         if !judged.unresolved.is_empty() {
             let (ctx, message) = (ctx.clone(), message.clone());
             tokio::spawn(async move {
-                if let Err(err) = resolve_and_recheck(&ctx, &message, edited, judged.unresolved).await
+                if let Err(err) =
+                    resolve_and_recheck(&ctx, &message, edited, judged.unresolved).await
                 {
                     tracing::warn!(%err, chat_id = message.chat.id.0, "mention lookup failed");
                 }
@@ -421,6 +422,24 @@ fn is_command(message: &Message) -> bool {
     })
 }
 
+/// The text after a command word must have at least this many letters and digits for the classifier to
+/// judge it.
+const MIN_COMMAND_TEXT_CHARS: usize = 10;
+
+/// Whether a command (`/warn@groupops_bot x`) is one of the commands meant for admins.
+fn is_admin_command(ctx: &Ctx, text: &str) -> bool {
+    let word = text.split_whitespace().next().unwrap_or_default();
+    let name = word
+        .trim_start_matches('/')
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    ctx.commands
+        .iter()
+        .any(|c| c.name == name && c.audience == super::Audience::Admins)
+}
+
 fn text_hash(squashed: &str) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     squashed.hash(&mut hasher);
@@ -458,7 +477,7 @@ async fn judge(
     let command = is_command(message);
     // An admin's command configures the bot (`/filter add 兼职`) and is never checked. Everyone else's
     // commands are checked like any message before a feature answers them, so an ad hidden behind a
-    // command is removed and repeated commands count as flood.
+    // command is removed.
     if command && !author.channel && ctx.admins.is_admin(chat_id, author.id as u64).await? {
         return Ok(None);
     }
@@ -468,6 +487,7 @@ async fn judge(
     let normalized = normalize(&found.text);
     // The classifier learned from ads and chat, not from bot commands: of a command it scores the text
     // after the command word (`/ban 兼职刷单 加V` is judged by `兼职刷单 加V`).
+    // A few words of arguments (`/invites top week`) say too little to judge.
     let score = if !settings.classifier_enabled {
         0.0
     } else if command {
@@ -475,13 +495,22 @@ async fn judge(
             .text
             .split_once(char::is_whitespace)
             .map_or("", |(_, rest)| rest);
-        cache::classifier_score(ctx, &normalize(rest).squashed).await?
+        let rest = normalize(rest).squashed;
+        if rest.chars().count() >= MIN_COMMAND_TEXT_CHARS {
+            cache::classifier_score(ctx, &rest).await?
+        } else {
+            0.0
+        }
     } else {
         cache::classifier_score(ctx, &normalized.squashed).await?
     };
     let classified = score >= settings.classifier_threshold;
     let mut flood = Vec::new();
-    if count_flood && !edited {
+    // Members' own commands (`/checkin`, `/hongbao`) are answered by their features within the send
+    // budget, and a sign-in wave is not a flood; a member repeating a command meant for admins only
+    // spends the group's budget on refusals, so those count as flood like any message.
+    let counts_as_flood = !command || is_admin_command(ctx, &found.text);
+    if count_flood && !edited && counts_as_flood {
         let state = cache::state(ctx);
         let mut tracker = state.flood.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((count, seconds)) = compiled.rules.flood {
@@ -751,7 +780,12 @@ async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate::Result<()>
         } else {
             Right::Restrict
         };
-        tracing::warn!(chat_id, user_id, right = missing.name(), "an automatic action lacks a right");
+        tracing::warn!(
+            chat_id,
+            user_id,
+            right = missing.name(),
+            "an automatic action lacks a right"
+        );
         {
             let mut conn = ctx.storage.write.acquire().await?;
             store::mark_failed(&mut conn, violation_id).await?;

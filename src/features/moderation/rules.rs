@@ -959,7 +959,8 @@ pub fn looks_like_bot(username: &str) -> bool {
 }
 
 static MENTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^A-Za-z0-9_@])@([A-Za-z][A-Za-z0-9_]{4,31})").expect("the mention pattern compiles")
+    Regex::new(r"(?:^|[^A-Za-z0-9_@])@([A-Za-z][A-Za-z0-9_]{4,31})")
+        .expect("the mention pattern compiles")
 });
 
 /// The @usernames written in a text (without the `@`), as Telegram would mark them, for callers that
@@ -1416,7 +1417,10 @@ mod tests {
             .rule_ids()
         };
         let (open, _) = RuleSet::compile(&GroupRules::default(), &Pack::default(), LIMITS);
-        assert!(settled(&open).is_empty(), "settled members may share contacts");
+        assert!(
+            settled(&open).is_empty(),
+            "settled members may share contacts"
+        );
         let locked = GroupRules {
             locks: vec![Lock::Contact],
             ..GroupRules::default()

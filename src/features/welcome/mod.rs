@@ -320,6 +320,11 @@ fn release_link(ctx: &Ctx, chat_id: i64) -> Option<reqwest::Url> {
     .ok()
 }
 
+/// How long joins are collected before one captcha message (or one welcome) names them together.
+fn window_of(ctx: &Ctx) -> i64 {
+    ctx.config.welcome.coalesce_window.get().as_secs() as i64
+}
+
 /// The shortest time in seconds between two captcha messages, and between two welcomes, of one group.
 fn gap_of(ctx: &Ctx) -> i64 {
     let budget = ctx.config.limits.per_group;
@@ -590,21 +595,15 @@ async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User) -> Handler
             Some(gate) if gate.via_request => store::close_gate(&mut conn, gate.id).await?,
             _ => None,
         };
-        let passed = store::take_request_pass(
-            &mut conn,
-            chat_id,
-            user_id,
-            now - REQUEST_PASS_SECS,
-        )
-        .await?;
+        let passed =
+            store::take_request_pass(&mut conn, chat_id, user_id, now - REQUEST_PASS_SECS).await?;
         (gate, passed)
     };
     if let Some(gate) = request_gate {
         finish_question(ctx, &gate).await?;
     }
-    let exempt = adder_is_admin
-        || passed_request
-        || ctx.admins.is_admin(chat_id, user_id as u64).await?;
+    let exempt =
+        adder_is_admin || passed_request || ctx.admins.is_admin(chat_id, user_id as u64).await?;
     if choices.raid_until > now && !exempt {
         if !chat.is_supergroup() {
             // A basic group cannot restrict anyone: the raid only silences the welcomes there.
@@ -632,7 +631,8 @@ async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User) -> Handler
         warn_rarely(ctx, chat_id, lack).await?;
         return enqueue_welcome(ctx, chat_id, &queued(member)).await;
     }
-    // The gate waits for its question: the next captcha message of the group asks everyone waiting.
+    // The gate waits for its question: the group's next captcha message asks everyone who joined within
+    // the same collection window (and those who waited for the captcha gap).
     let name = full_name(member);
     let id = {
         let mut conn = ctx.storage.write.acquire().await?;
@@ -660,9 +660,10 @@ async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User) -> Handler
     ask_waiting(ctx, chat_id).await
 }
 
-/// Asks the group's newcomers who wait for their question, all in one message, when the group's captcha
-/// gap allows it; otherwise they keep waiting and a later tick asks them (with those who join
-/// meanwhile). Nothing is asked while raid mode is on.
+/// Asks the group's newcomers who wait for their question, all in one message, once the first of them
+/// has waited `coalesce_window` (joins in that window are asked together) and the group's captcha gap
+/// allows it; otherwise they keep waiting and a later tick asks them (with those who join meanwhile).
+/// Nothing is asked while raid mode is on.
 async fn ask_waiting(ctx: &Ctx, chat_id: i64) -> crate::Result<()> {
     let now = ctx.now();
     let choices = load_choices(ctx, chat_id).await?;
@@ -683,7 +684,7 @@ async fn ask_waiting(ctx: &Ctx, chat_id: i64) -> crate::Result<()> {
     };
     let formed = {
         let mut tx = ctx.storage.write.begin().await?;
-        if !store::has_unasked(&mut tx, chat_id).await?
+        if !store::has_unasked(&mut tx, chat_id, now - window_of(ctx)).await?
             || !store::claim_slot(&mut tx, chat_id, Slot::Captcha, now, gap_of(ctx)).await?
         {
             return Ok(());
@@ -1374,7 +1375,7 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
         }
         let waiting = {
             let mut conn = ctx.storage.read.acquire().await?;
-            store::groups_with_unasked(&mut conn).await?
+            store::groups_with_unasked(&mut conn, now - window_of(&ctx)).await?
         };
         for chat_id in waiting {
             ask_waiting(&ctx, chat_id).await?;

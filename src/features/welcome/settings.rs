@@ -40,7 +40,8 @@ pub enum Undeliverable {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WelcomeSettings {
-    /// How long joins are collected before one welcome names them together.
+    /// How long joins are collected before one captcha message asks them, or one welcome names them,
+    /// together.
     pub coalesce_window: Dur,
     /// The shortest time between two captcha messages, and between two welcomes, in one group; joins in
     /// between are asked (and greeted) together. A quarter of `limits.per_group` is used when that is

@@ -434,23 +434,34 @@ impl Slot {
     }
 }
 
-/// Groups with gates waiting to be asked.
-pub async fn groups_with_unasked(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
+/// Groups with a gate waiting to be asked since `opened_before` or earlier.
+pub async fn groups_with_unasked(
+    conn: &mut SqliteConnection,
+    opened_before: i64,
+) -> Result<Vec<i64>> {
     Ok(sqlx::query_scalar(
-        "SELECT DISTINCT chat_id FROM welcome_gates WHERE batch_id IS NULL AND deadline = ?",
+        "SELECT DISTINCT chat_id FROM welcome_gates
+         WHERE batch_id IS NULL AND deadline = ? AND created_at <= ?",
     )
     .bind(UNASKED)
+    .bind(opened_before)
     .fetch_all(conn)
     .await?)
 }
 
-/// Whether a group has gates waiting to be asked.
-pub async fn has_unasked(conn: &mut SqliteConnection, chat_id: i64) -> Result<bool> {
+/// Whether a group has a gate waiting to be asked since `opened_before` or earlier.
+pub async fn has_unasked(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    opened_before: i64,
+) -> Result<bool> {
     let found: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM welcome_gates WHERE chat_id = ? AND batch_id IS NULL AND deadline = ? LIMIT 1",
+        "SELECT 1 FROM welcome_gates
+         WHERE chat_id = ? AND batch_id IS NULL AND deadline = ? AND created_at <= ? LIMIT 1",
     )
     .bind(chat_id)
     .bind(UNASKED)
+    .bind(opened_before)
     .fetch_optional(conn)
     .await?;
     Ok(found.is_some())
@@ -524,7 +535,8 @@ pub async fn batch(conn: &mut SqliteConnection, id: i64) -> Result<Option<Batch>
 
 /// Batches whose message was never confirmed sent (after a restart they are sent again).
 pub async fn unsent_batches(conn: &mut SqliteConnection) -> Result<Vec<Batch>> {
-    let sql = format!("SELECT {BATCH_COLUMNS} FROM welcome_batches WHERE sent_at IS NULL ORDER BY id");
+    let sql =
+        format!("SELECT {BATCH_COLUMNS} FROM welcome_batches WHERE sent_at IS NULL ORDER BY id");
     Ok(sqlx::query_as(AssertSqlSafe(sql)).fetch_all(conn).await?)
 }
 
@@ -578,7 +590,8 @@ pub async fn gate_in_batch(
     batch_id: i64,
     user_id: i64,
 ) -> Result<Option<Gate>> {
-    let sql = format!("SELECT {GATE_COLUMNS} FROM welcome_gates WHERE batch_id = ? AND user_id = ?");
+    let sql =
+        format!("SELECT {GATE_COLUMNS} FROM welcome_gates WHERE batch_id = ? AND user_id = ?");
     Ok(sqlx::query_as(AssertSqlSafe(sql))
         .bind(batch_id)
         .bind(user_id)
@@ -1045,16 +1058,28 @@ mod tests {
     async fn waiting_gates_are_asked_together_and_time_out_only_once_sent(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();
         for user in [7, 8, 9] {
-            open_gate(&mut conn, &waiting_gate(user, 100)).await.unwrap();
+            open_gate(&mut conn, &waiting_gate(user, 100))
+                .await
+                .unwrap();
         }
-        assert_eq!(groups_with_unasked(&mut conn).await.unwrap(), vec![-1]);
-        assert!(claim_slot(&mut conn, -1, Slot::Captcha, 100, 12).await.unwrap());
         assert!(
-            !claim_slot(&mut conn, -1, Slot::Captcha, 111, 12).await.unwrap(),
+            groups_with_unasked(&mut conn, 99).await.unwrap().is_empty(),
+            "still collecting joins"
+        );
+        assert_eq!(groups_with_unasked(&mut conn, 100).await.unwrap(), vec![-1]);
+        assert!(claim_slot(&mut conn, -1, Slot::Captcha, 100, 12)
+            .await
+            .unwrap());
+        assert!(
+            !claim_slot(&mut conn, -1, Slot::Captcha, 111, 12)
+                .await
+                .unwrap(),
             "the gap has not passed"
         );
         assert!(
-            claim_slot(&mut conn, -1, Slot::Welcome, 111, 12).await.unwrap(),
+            claim_slot(&mut conn, -1, Slot::Welcome, 111, 12)
+                .await
+                .unwrap(),
             "welcomes keep their own gap"
         );
         let options = vec!["1".to_string(), "2".to_string()];
@@ -1069,17 +1094,35 @@ mod tests {
             now: 100,
         };
         let (batch, gates) = form_batch(&mut conn, &new).await.unwrap().unwrap();
-        assert_eq!(gates.iter().map(|g| g.user_id).collect::<Vec<_>>(), vec![7, 8]);
+        assert_eq!(
+            gates.iter().map(|g| g.user_id).collect::<Vec<_>>(),
+            vec![7, 8]
+        );
         assert!(gates.iter().all(|g| g.answer == 1 && g.kind == "math"));
-        assert!(has_unasked(&mut conn, -1).await.unwrap(), "9 waits for the next one");
+        assert!(
+            has_unasked(&mut conn, -1, 100).await.unwrap(),
+            "9 waits for the next one"
+        );
         // Not sent yet: nobody times out, however late it is.
         assert!(close_expired(&mut conn, 10_000).await.unwrap().is_empty());
         assert_eq!(unsent_batches(&mut conn).await.unwrap().len(), 1);
-        assert_eq!(batch_sent(&mut conn, batch.id, 55, 500).await.unwrap(), Some(2));
-        assert_eq!(batch_sent(&mut conn, batch.id, 55, 600).await.unwrap(), None);
-        let ann = gate_in_batch(&mut conn, batch.id, 7).await.unwrap().unwrap();
+        assert_eq!(
+            batch_sent(&mut conn, batch.id, 55, 500).await.unwrap(),
+            Some(2)
+        );
+        assert_eq!(
+            batch_sent(&mut conn, batch.id, 55, 600).await.unwrap(),
+            None
+        );
+        let ann = gate_in_batch(&mut conn, batch.id, 7)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((ann.deadline, ann.message_id), (560, Some(55)));
-        assert!(gate_in_batch(&mut conn, batch.id, 9).await.unwrap().is_none());
+        assert!(gate_in_batch(&mut conn, batch.id, 9)
+            .await
+            .unwrap()
+            .is_none());
         assert_eq!(close_expired(&mut conn, 560).await.unwrap().len(), 2);
         assert_eq!(open_in_batch(&mut conn, batch.id).await.unwrap(), 0);
         let held = take_unasked(&mut conn, -1).await.unwrap();
