@@ -383,6 +383,11 @@ async fn admin_commands_change_rules_at_once_and_refuse_bad_input() {
     // texts[7] is the explanation of the removed link.
     let texts = bot.wait_texts(GROUP, 13).await;
     assert!(
+        texts[7].contains("本群禁止发链接") && !texts[7].contains("新成员"),
+        "a settled member's link is explained by the lock: {}",
+        texts[7]
+    );
+    assert!(
         texts[10].contains("暗号") && texts[10].contains("re:bonus"),
         "{}",
         texts[10]
