@@ -26,10 +26,29 @@ pub enum ArgError {
     /// No target was given: no reply, no `@username`, no id.
     #[error("no target")]
     NoTarget,
+    /// A mute or ban length Telegram would read as "forever": under 30 seconds or over 366 days.
+    #[error("a restriction must last 30s to 366d")]
+    RestrictionRange,
+}
+
+/// The shortest mute or ban Telegram honours: an `until_date` closer than this means "forever".
+pub const MIN_RESTRICTION: Duration = Duration::from_secs(30);
+/// The longest mute or ban Telegram honours: an `until_date` further than this means "forever".
+pub const MAX_RESTRICTION: Duration = Duration::from_secs(366 * 86_400);
+
+/// Accepts a mute or ban length only when Telegram would honour it as written (30 s to 366 days); a
+/// shorter or longer one would silently become a restriction forever, so it is refused.
+pub fn check_restriction(duration: Duration) -> Result<Duration, ArgError> {
+    if (MIN_RESTRICTION..=MAX_RESTRICTION).contains(&duration) {
+        Ok(duration)
+    } else {
+        Err(ArgError::RestrictionRange)
+    }
 }
 
 /// Parses `45s`, `30m`, `2h`, `3d` or `1w` (a bare number means seconds). Combined forms like `1h30m`
-/// are accepted too.
+/// are accepted too. Callers that turn the result into a mute or ban check it with
+/// [`check_restriction`], because Telegram reads restrictions under 30 s as forever.
 pub fn parse_duration(text: &str) -> Result<Duration, ArgError> {
     let text = text.trim();
     let bad = || ArgError::BadDuration(text.to_string());
@@ -201,6 +220,24 @@ mod tests {
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("5m3").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn restrictions_must_be_honoured_by_telegram() {
+        assert_eq!(
+            check_restriction(Duration::from_secs(30)),
+            Ok(Duration::from_secs(30))
+        );
+        assert_eq!(
+            check_restriction(parse_duration("10").unwrap()),
+            Err(ArgError::RestrictionRange),
+            "a bare 10 is ten seconds, which Telegram would make forever"
+        );
+        assert_eq!(
+            check_restriction(parse_duration("367d").unwrap()),
+            Err(ArgError::RestrictionRange)
+        );
+        assert!(check_restriction(parse_duration("366d").unwrap()).is_ok());
     }
 
     #[test]

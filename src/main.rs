@@ -116,9 +116,19 @@ fn check(config: Option<&std::path::Path>, group_settings: Option<&std::path::Pa
         },
         None => None,
     };
+    let model = match check_cli::classifier_for(&config.moderation, &config.storage) {
+        Ok(model) => model,
+        Err(err) => return failed(err.to_string()),
+    };
     let stdin = std::io::stdin().lock();
     let stdout = std::io::stdout().lock();
-    match check_cli::run(stdin, stdout, &config.moderation, spec.as_ref()) {
+    match check_cli::run(
+        stdin,
+        stdout,
+        &config.moderation,
+        spec.as_ref(),
+        model.as_ref(),
+    ) {
         Ok(_) => ExitCode::SUCCESS,
         Err(err) => failed(err.to_string()),
     }

@@ -8,6 +8,7 @@
 pub mod activity;
 pub mod groups;
 pub mod members;
+pub mod raid;
 
 use crate::config::StorageSettings;
 use crate::error::Result;

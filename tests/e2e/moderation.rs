@@ -5,6 +5,8 @@
 use crate::support::fake_api::{bot_admin_member, Call};
 use crate::support::harness::{TestBot, WAIT};
 use crate::support::updates::*;
+use groupops::features::moderation::classifier::Model;
+use groupops::features::moderation::normalize::normalize;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -339,11 +341,7 @@ async fn admin_commands_change_rules_at_once_and_refuse_bad_input() {
     bot.push(group_message(GROUP, owner(), "/allowdomain github.com"));
     bot.push(group_message(GROUP, owner(), "/locks"));
     let texts = bot.wait_texts(GROUP, 7).await;
-    assert!(
-        !texts[0].contains("已禁止"),
-        "a member is refused: {}",
-        texts[0]
-    );
+    assert_eq!(texts[0], "只有群管理员才能这样做。", "a member is refused");
     assert!(
         texts[1].contains("unclosed"),
         "the regex error says why: {}",
@@ -395,6 +393,11 @@ async fn admin_commands_change_rules_at_once_and_refuse_bad_input() {
     // texts[7] is the explanation of the removed link.
     let texts = bot.wait_texts(GROUP, 13).await;
     assert!(
+        texts[7].contains("本群禁止发链接") && !texts[7].contains("新成员"),
+        "a settled member's link is explained by the lock: {}",
+        texts[7]
+    );
+    assert!(
         texts[10].contains("暗号") && texts[10].contains("re:bonus"),
         "{}",
         texts[10]
@@ -433,7 +436,7 @@ fn groupops_check_prints_one_verdict_per_line() {
         "keywords = [\"暗号\"]\nallow_domains = [\"github.com\"]\n",
     )
     .unwrap();
-    let input = "兼职刷单日结\n\n今天天气不错\n{\"text\": \"see spam-site.xyz\", \"newcomer\": false}\n{\"text\": \"see spam-site.xyz\"}\nhttps://github.com/x\n暗 号\n";
+    let input = "兼职刷单日结\n\n今天天气不错\n{\"text\": \"see spam-site.xyz\", \"newcomer\": false}\n{\"text\": \"see spam-site.xyz\"}\nhttps://github.com/x\n暗 号\nask @schedule_helper_bot for the times\nask @quiet_anna about it\n";
     let mut child = Command::new(env!("CARGO_BIN_EXE_groupops"))
         .args(["check", "--group-settings"])
         .arg(&rules)
@@ -457,8 +460,23 @@ fn groupops_check_prints_one_verdict_per_line() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut lines: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    // The keys come in the documented order, and the score is the shipped classifier's (no database
+    // exists here, and none is created).
+    let score = Model::shipped().score(&normalize("兼职刷单日结").squashed);
+    let rounded = (score * 1000.0).round() / 1000.0;
+    assert_eq!(
+        stdout.lines().next().unwrap(),
+        format!(
+            "{{\"index\":0,\"verdict\":\"remove\",\"rules\":[\"adpack\",\"classifier\"],\"score\":{}}}",
+            serde_json::to_string(&rounded).unwrap()
+        )
+    );
+    assert!(
+        !dir.path().join("data").exists(),
+        "check does not create the database"
+    );
+    let mut lines: Vec<Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
@@ -484,6 +502,8 @@ fn groupops_check_prints_one_verdict_per_line() {
             json!({"index": 3, "verdict": "remove", "rules": ["link"]}),
             json!({"index": 4, "verdict": "allow", "rules": []}),
             json!({"index": 5, "verdict": "remove", "rules": ["keyword"]}),
+            json!({"index": 6, "verdict": "remove", "rules": ["mention"]}),
+            json!({"index": 7, "verdict": "allow", "rules": []}),
         ]
     );
     let mut child = Command::new(env!("CARGO_BIN_EXE_groupops"))
@@ -536,6 +556,10 @@ async fn a_group_sets_its_own_ladder() {
 #[tokio::test]
 async fn the_same_text_in_several_groups_is_flood() {
     let bot = group_with_newcomer().await;
+    for other in [GROUP - 1, GROUP - 2] {
+        bot.api
+            .set_admins(other, vec![member(owner(), "creator"), bot_admin_member()]);
+    }
     let text = "Check out my new channel for daily deals, everyone";
     bot.push(group_message(GROUP, settled(), text));
     bot.push(group_message(GROUP - 1, settled(), text));

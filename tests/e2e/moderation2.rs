@@ -220,10 +220,11 @@ async fn mute_kick_warn_and_approve_work_by_reply_username_and_id() {
     // Warnings count, can be taken back, and the limit bans.
     let text = say(&bot, owner(), "/warn @mia_here rude").await;
     assert!(text.contains("1/2"), "{text}");
+    let mention = format!("<a href=\"tg://user?id={MIA}\">Mia</a>");
     let text = say(&bot, owner(), "/unwarn @mia_here").await;
-    assert!(text.contains('0'), "{text}");
+    assert_eq!(text, format!("已撤回 {mention} 的一次警告（剩余 0 次）。"));
     let text = say(&bot, owner(), "/warns @mia_here").await;
-    assert!(text.contains('0'), "{text}");
+    assert_eq!(text, format!("{mention} 有 0 次警告（上限 2）。"));
     say(&bot, owner(), "/warn @mia_here").await;
     assert!(
         bot.api.calls("banChatMember").len() == 1,
@@ -389,10 +390,26 @@ async fn spam_teaches_the_classifier_undo_teaches_ham_and_modlog_counts_per_rule
     assert!(text.contains("只有群管理员"), "{text}");
     let text = say(&bot, owner(), "/modlog 5").await;
     assert!(
-        text.contains("classifier：命中 1 次，撤销 1 次（误判率 100%）"),
+        text.contains("智能过滤：命中 1 次，撤销 1 次（误判率 100%）"),
+        "rules are named in the group's language: {text}"
+    );
+    let undo_id: i64 = sqlx::query_scalar(
+        "SELECT id FROM moderation_violations WHERE action = 'undo' AND reverses_id = ?",
+    )
+    .bind(violation)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert!(
+        text.contains(&format!(
+            "#{undo_id} 撤销 · {NEWBIE} · {OWNER} · 智能过滤 ↩ #{violation}"
+        )),
+        "actions are named in the group's language: {text}"
+    );
+    assert!(
+        text.contains(&format!("#{violation} 警告 · {NEWBIE} · 自动 · 智能过滤")),
         "{text}"
     );
-    assert!(text.contains("undo"), "{text}");
     let text = say(&bot, owner(), "/modlog many").await;
     assert!(text.contains("/modlog"), "{text}");
     // What was learned survives a restart.
@@ -425,8 +442,8 @@ async fn setlog_checks_the_channel_and_mirrors_every_action() {
     let mirrored = bot.texts_to(-100_999);
     assert_eq!(mirrored.len(), 2, "{mirrored:?}");
     assert!(
-        mirrored[1].contains("ban") && mirrored[1].contains(&MIA.to_string()),
-        "{mirrored:?}"
+        mirrored[1].contains("封禁 · 2303 · 操作者 1101 · 管理员操作"),
+        "the mirrored line is in the group's language: {mirrored:?}"
     );
     // Automatic actions are mirrored too.
     bot.push(group_message(
@@ -502,4 +519,467 @@ async fn unbanning_an_automatic_ban_teaches_ham_and_reverses_it() {
     .unwrap();
     assert_eq!((ham, reversed, undone), (1, 1, 1));
     bot.stop().await;
+}
+
+/// The violations recorded for a member: rule, action and outcome, oldest first.
+async fn outcomes(bot: &TestBot, user_id: i64) -> Vec<(String, String, String)> {
+    sqlx::query_as(
+        "SELECT rule, action, outcome FROM moderation_violations WHERE chat_id = ? AND user_id = ? ORDER BY id",
+    )
+    .bind(GROUP)
+    .bind(user_id)
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_ad_behind_a_command_is_removed_before_the_command_is_refused() {
+    let bot = group().await;
+    let ad = group_message(GROUP, newbie(), "/ban 兼职刷单 加V:abc123");
+    let ad_id = ad["message"]["message_id"].as_i64().unwrap();
+    let texts = command(&bot, ad).await;
+    let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted[0].params["message_id"], ad_id);
+    assert!(
+        texts.contains("你的消息已被删除") && !texts.contains("只有群管理员"),
+        "explained, not refused: {texts}"
+    );
+    assert_eq!(outcomes(&bot, NEWBIE).await.len(), 1);
+    // An admin's command with the same words configures the bot and is left alone.
+    let text = say(&bot, owner(), "/filter add 兼职刷单").await;
+    assert!(text.contains("已添加"), "{text}");
+    assert_eq!(bot.api.calls("deleteMessage").len(), 1);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_classifier_judges_the_text_after_a_command_word() {
+    let bot = group().await;
+    command(
+        &bot,
+        reply_to(
+            group_message(GROUP, owner(), "/spam"),
+            group_message(GROUP, mia(), NOVEL_SPAM),
+        ),
+    )
+    .await;
+    bot.api.wait_for("banChatMember", 1, WAIT).await;
+    // A newcomer hides the ad behind a command: the classifier scores what follows the command word.
+    let hidden = group_message(GROUP, newbie(), &format!("/hongbao {SIMILAR_SPAM}"));
+    let hidden_id = hidden["message"]["message_id"].as_i64().unwrap();
+    bot.push(hidden);
+    let deleted = bot.api.wait_for("deleteMessage", 2, WAIT).await;
+    assert_eq!(deleted[1].params["message_id"], hidden_id);
+    bot.settle().await;
+    assert_eq!(outcomes(&bot, NEWBIE).await[0].0, "classifier");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn repeated_commands_from_a_member_are_refused_once_and_count_as_flood() {
+    let bot = group().await;
+    let text = say(&bot, mia(), "/warn @olivia").await;
+    assert_eq!(text, "只有群管理员才能这样做。");
+    // The same member again and again: no more refusals (the group's send budget is not theirs to
+    // spend), and the sixth message within ten seconds is flood.
+    for _ in 0..5 {
+        bot.push(group_message(GROUP, mia(), "/warn @olivia"));
+    }
+    let muted = bot.api.wait_for("restrictChatMember", 1, WAIT).await;
+    assert_eq!(muted[0].params["user_id"], MIA);
+    bot.settle().await;
+    let texts = bot.texts_to(GROUP);
+    assert_eq!(
+        texts.len(),
+        2,
+        "one refusal and the flood's explanation: {texts:?}"
+    );
+    assert!(texts[1].contains("短时间内发言太多"), "{texts:?}");
+    assert_eq!(outcomes(&bot, MIA).await[0].0, "flood");
+    bot.stop().await;
+}
+
+/// An admin who may change the group's info but not delete messages or ban.
+fn info_admin() -> Value {
+    json!({
+        "status": "administrator",
+        "user": user_with(1_303, "Cara", Some("cara"), None),
+        "can_be_edited": false,
+        "is_anonymous": false,
+        "can_manage_chat": true,
+        "can_delete_messages": false,
+        "can_manage_video_chats": false,
+        "can_restrict_members": false,
+        "can_promote_members": false,
+        "can_change_info": true,
+        "can_invite_users": false,
+        "can_post_stories": false,
+        "can_edit_stories": false,
+        "can_delete_stories": false,
+        "can_pin_messages": false,
+        "can_manage_topics": false,
+    })
+}
+
+#[tokio::test]
+async fn group_settings_need_the_change_info_right() {
+    let bot = group().await;
+    bot.api.set_admins(
+        GROUP,
+        vec![
+            member(owner(), "creator"),
+            helper_without_restrict(),
+            info_admin(),
+            bot_admin_member(),
+        ],
+    );
+    bot.ctx.admins.invalidate(GROUP);
+    let cara = user_with(1_303, "Cara", Some("cara"), None);
+    // Hank may delete messages, but settings are not his.
+    for setting in [
+        "/lock sticker",
+        "/filter add 暗号",
+        "/allowdomain github.com",
+        "/rulemode adpack shadow",
+        "/flood 5 10",
+        "/ladder ban",
+        "/captcha off",
+        "/antiraid on",
+    ] {
+        let text = say(&bot, helper(), setting).await;
+        assert_eq!(text, "你需要“修改群资料”管理权限才能这样做。", "{setting}");
+    }
+    let rows: (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM moderation_locks) + (SELECT COUNT(*) FROM moderation_filters),
+                (SELECT COUNT(*) FROM welcome_settings WHERE captcha_mode IS NOT NULL OR raid_until > 0)",
+    )
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(rows, (0, 0), "nothing changed");
+    // Cara may change the group's info: she sets them, though she may not ban or delete.
+    let text = say(&bot, cara.clone(), "/lock sticker").await;
+    assert!(text.contains("已禁止"), "{text}");
+    let text = say(&bot, cara.clone(), "/captcha math").await;
+    assert!(text.contains("算术"), "{text}");
+    let text = say(&bot, cara, "/ban @mia_here").await;
+    assert_eq!(text, "你需要“封禁成员”管理权限才能这样做。");
+    // Deleting stays with the delete right.
+    let text = command(
+        &bot,
+        reply_to(group_message(GROUP, owner(), "/purge"), mias_post()),
+    )
+    .await;
+    assert!(
+        text.contains("已删除"),
+        "the owner may do everything: {text}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn restrictions_telegram_would_make_forever_are_refused() {
+    let bot = group().await;
+    for line in [
+        "/mute @mia_here 10",
+        "/ban @mia_here 10 spam",
+        "/mute @mia_here 400d",
+    ] {
+        let text = say(&bot, owner(), line).await;
+        assert!(text.contains("30 秒到 366 天"), "{line}: {text}");
+    }
+    let text = say(&bot, owner(), "/filter add 暗号 mute 10").await;
+    assert!(text.contains("不是有效的处理方式"), "{text}");
+    let text = say(&bot, owner(), "/flood 5 10 mute 5").await;
+    assert!(text.contains("不是有效的处理方式"), "{text}");
+    bot.settle().await;
+    assert!(bot.api.calls("restrictChatMember").is_empty());
+    assert!(bot.api.calls("banChatMember").is_empty());
+    let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM moderation_violations")
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert_eq!(logged, 0, "nothing happened");
+    // A proper length still works.
+    say(&bot, owner(), "/mute @mia_here 30s").await;
+    let muted = bot.api.wait_for("restrictChatMember", 1, WAIT).await;
+    let until = muted[0].params["until_date"].as_i64().unwrap();
+    assert!((until - (bot.ctx.now() + 30)).abs() <= 5);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn refused_automatic_actions_are_logged_failed_and_missing_rights_are_named_once() {
+    let bot = group().await;
+    say(&bot, owner(), "/ladder mute 1h").await;
+    bot.api.fail_next(
+        "restrictChatMember",
+        1,
+        Failure::BadRequest("Bad Request: not enough rights".into()),
+    );
+    bot.push(group_message(
+        GROUP,
+        newbie(),
+        "兼职刷单，日结300，名额有限",
+    ));
+    bot.api.wait_for("restrictChatMember", 1, WAIT).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while outcomes(&bot, NEWBIE).await.first().map(|o| o.2.as_str()) != Some("failed") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the refused mute is recorded failed: {:?}",
+            outcomes(&bot, NEWBIE).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Now the bot loses the right to ban users: automatic mutes are not tried, the admins hear which
+    // right is missing, once.
+    let weak_bot = json!({
+        "status": "administrator",
+        "user": bot_user(),
+        "can_be_edited": false,
+        "is_anonymous": false,
+        "can_manage_chat": true,
+        "can_delete_messages": true,
+        "can_manage_video_chats": false,
+        "can_restrict_members": false,
+        "can_promote_members": false,
+        "can_change_info": false,
+        "can_invite_users": false,
+        "can_post_stories": false,
+        "can_edit_stories": false,
+        "can_delete_stories": false,
+        "can_pin_messages": false,
+        "can_manage_topics": false,
+    });
+    bot.api.set_admins(
+        GROUP,
+        vec![
+            member(owner(), "creator"),
+            helper_without_restrict(),
+            weak_bot,
+        ],
+    );
+    bot.ctx.admins.invalidate(GROUP);
+    let before = bot.texts_to(GROUP).len();
+    for _ in 0..2 {
+        bot.push(group_message(GROUP, mia(), "兼职刷单，日结300，名额有限"));
+    }
+    bot.api.wait_for("deleteMessage", 3, WAIT).await;
+    bot.settle().await;
+    let texts = bot.texts_to(GROUP);
+    let warnings: Vec<&String> = texts[before..]
+        .iter()
+        .filter(|t| t.contains("请授予我“封禁成员”管理权限"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{texts:?}");
+    assert_eq!(
+        bot.api.calls("restrictChatMember").len(),
+        1,
+        "no mute is tried without the right"
+    );
+    let mias: Vec<String> = outcomes(&bot, MIA).await.into_iter().map(|o| o.2).collect();
+    assert_eq!(mias, vec!["failed", "failed"]);
+    let text = say(&bot, owner(), "/modlog 3").await;
+    assert!(text.contains("禁言 1h · 2303 · 自动 · 广告词库"), "{text}");
+    assert!(text.contains(" · 失败"), "outcomes are localized: {text}");
+    bot.stop().await;
+}
+
+/// A group message with a `mention` entity for every @name in it, as Telegram marks them.
+fn mentioning(from: Value, text: &str) -> Value {
+    let mut update = group_message(GROUP, from, text);
+    let mut entities = Vec::new();
+    let mut offset = 0;
+    for word in text.split(' ') {
+        let length = word.encode_utf16().count();
+        if word.starts_with('@') {
+            entities.push(json!({"type": "mention", "offset": offset, "length": length}));
+        }
+        offset += length + 1;
+    }
+    update["message"]["entities"] = json!(entities);
+    update
+}
+
+#[tokio::test]
+async fn only_mentions_of_outside_bots_and_channels_are_removed() {
+    for text in [
+        "ask @schedule_helper_bot for the times",
+        "see you at @weekly_notes later",
+    ] {
+        assert!(
+            Model::shipped().score(&normalize(text).squashed) < 0.9,
+            "only the mention rule can remove {text}"
+        );
+    }
+    let bot = group().await;
+    // A quiet member nobody has heard from: the lookup says it is no channel, so the message stays.
+    bot.push(mentioning(newbie(), "hi, ask @quiet_anna about it"));
+    bot.api.wait_for("getChat", 1, WAIT).await;
+    bot.settle().await;
+    assert!(bot.api.calls("deleteMessage").is_empty());
+    // A bot is known by its name.
+    let to_bot = mentioning(newbie(), "ask @schedule_helper_bot for the times");
+    let to_bot_id = to_bot["message"]["message_id"].as_i64().unwrap();
+    bot.push(to_bot);
+    let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted[0].params["message_id"], to_bot_id);
+    // A public channel is found by a lookup, and the message is then removed.
+    bot.api.set_result(
+        "getChat",
+        json!({
+            "id": -100_424_242,
+            "type": "channel",
+            "title": "Weekly notes",
+            "username": "weekly_notes",
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": false,
+                "limited_gifts": false,
+                "unique_gifts": false,
+                "premium_subscription": false,
+            },
+        }),
+    );
+    let to_channel = mentioning(newbie(), "see you at @weekly_notes later");
+    let to_channel_id = to_channel["message"]["message_id"].as_i64().unwrap();
+    bot.push(to_channel);
+    let deleted = bot.api.wait_for("deleteMessage", 2, WAIT).await;
+    assert_eq!(deleted[1].params["message_id"], to_channel_id);
+    bot.settle().await;
+    let rules: Vec<String> = outcomes(&bot, NEWBIE)
+        .await
+        .into_iter()
+        .map(|o| o.0)
+        .collect();
+    assert_eq!(rules, vec!["mention", "mention"]);
+    // A settled member may name anyone.
+    bot.push(mentioning(mia(), "ask @schedule_helper_bot for the times"));
+    bot.settle().await;
+    assert_eq!(bot.api.calls("deleteMessage").len(), 2);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_contact_lock_removes_contact_ads_from_settled_members() {
+    let bot = group().await;
+    bot.push(group_message(GROUP, mia(), "有事打 13812345678 找我"));
+    bot.settle().await;
+    assert!(
+        bot.api.calls("deleteMessage").is_empty(),
+        "settled members may leave contact details"
+    );
+    let text = say(&bot, owner(), "/lock contact").await;
+    assert!(text.contains("contact"), "{text}");
+    let ad = group_message(GROUP, mia(), "有事打 13812345678 找我");
+    let ad_id = ad["message"]["message_id"].as_i64().unwrap();
+    bot.push(ad);
+    let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted[0].params["message_id"], ad_id);
+    bot.settle().await;
+    assert_eq!(outcomes(&bot, MIA).await[0].0, "contact");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn explanations_appeals_and_undo_notices_keep_to_the_budget_and_raids() {
+    let bot = group_with(&[("GROUPOPS_MODERATION__EXPLAIN_PER_MINUTE", "1")]).await;
+    bot.push(group_message(
+        GROUP,
+        newbie(),
+        "兼职刷单，日结300，名额有限",
+    ));
+    let sends = bot.api.wait_for("sendMessage", 1, WAIT).await;
+    let appeal = sends[0].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let undo = sends[0].params["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The minute's one explanation is spent: the appeal waits, and the admin's undo is not announced.
+    bot.push(callback(GROUP, newbie(), 1, &appeal));
+    let answered = bot.api.wait_for("answerCallbackQuery", 1, WAIT).await;
+    assert!(
+        answered[0].params["text"]
+            .as_str()
+            .unwrap()
+            .contains("一分钟"),
+        "{answered:?}"
+    );
+    bot.push(callback(GROUP, owner(), 1, &undo));
+    bot.api.wait_for("answerCallbackQuery", 2, WAIT).await;
+    bot.settle().await;
+    assert_eq!(bot.texts_to(GROUP).len(), 1, "{:?}", bot.texts_to(GROUP));
+    // During a raid nothing is explained at all.
+    bot.clock.advance(std::time::Duration::from_secs(61));
+    say(&bot, owner(), "/antiraid on 5").await;
+    let before = bot.texts_to(GROUP).len();
+    bot.push(group_message(GROUP, newbie(), "加我微信 abc12345 兼职刷单"));
+    bot.api.wait_for("deleteMessage", 2, WAIT).await;
+    bot.settle().await;
+    assert_eq!(
+        bot.texts_to(GROUP).len(),
+        before,
+        "no explanation during a raid"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn groupops_check_scores_with_what_the_bot_learned() {
+    let bot = group().await;
+    command(
+        &bot,
+        reply_to(
+            group_message(GROUP, owner(), "/spam"),
+            group_message(GROUP, mia(), NOVEL_SPAM),
+        ),
+    )
+    .await;
+    bot.settle().await;
+    let database = bot.database_path();
+    let dir = bot.data_dir();
+    bot.stop().await;
+    let check = |url: Option<String>| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_groupops"));
+        child
+            .arg("check")
+            .env_remove("GROUPOPS_CONFIG")
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if let Some(url) = url {
+            child.env("GROUPOPS_DATABASE_URL", url);
+        }
+        let mut child = child.spawn().unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{SIMILAR_SPAM}\n").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line: Value = serde_json::from_slice(&out.stdout).unwrap();
+        line
+    };
+    let learned = check(Some(format!("sqlite://{}?mode=rwc", database.display())));
+    assert_eq!(learned["rules"], json!(["classifier"]), "{learned}");
+    assert!(learned["score"].as_f64().unwrap() >= 0.9, "{learned}");
+    let missing = dir.path().join("elsewhere.db");
+    let shipped = check(Some(format!("sqlite://{}?mode=rwc", missing.display())));
+    assert_eq!(shipped["rules"], json!([]), "{shipped}");
+    assert!(!missing.exists(), "a missing database is not created");
 }

@@ -115,16 +115,22 @@ impl Subject {
     }
 }
 
-/// A duration at the start of `text`, if its first word is one, and the rest.
-pub fn split_duration(text: &str) -> (Option<std::time::Duration>, &str) {
+/// A mute or ban length at the start of `text`, if its first word is a duration, and the rest. A length
+/// Telegram would read as forever (under 30 s, over 366 days; a bare number counts seconds) is
+/// [`crate::args::ArgError::RestrictionRange`].
+pub fn split_duration(
+    text: &str,
+) -> Result<(Option<std::time::Duration>, &str), crate::args::ArgError> {
     let text = text.trim();
     let (word, rest) = match text.find(char::is_whitespace) {
         Some(at) => (&text[..at], text[at..].trim_start()),
         None => (text, ""),
     };
     match crate::args::parse_duration(word) {
-        Ok(duration) if !word.is_empty() && !duration.is_zero() => (Some(duration), rest),
-        _ => (None, text),
+        Ok(duration) if !word.is_empty() => {
+            crate::args::check_restriction(duration).map(|d| (Some(d), rest))
+        }
+        _ => Ok((None, text)),
     }
 }
 
@@ -333,8 +339,7 @@ pub(super) async fn on_command(ctx: Ctx, message: Message, command: AdminCommand
         return Ok(());
     }
     if let Some(right) = command.right() {
-        if let Some(refusal) = ctx.refusal(&message, right, lang).await? {
-            ctx.reply(&message, refusal);
+        if !super::permitted(&ctx, &message, right, lang).await? {
             return Ok(());
         }
     }
@@ -399,7 +404,9 @@ async fn ban_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, name:
         Ok(found) => found,
         Err(refusal) => return Ok(Some(refusal)),
     };
-    let (duration, reason) = split_duration(rest);
+    let Ok((duration, reason)) = split_duration(rest) else {
+        return Ok(Some(escape(&ctx.t(lang, "moderation-duration-range"))));
+    };
     let now = ctx.now();
     let action = match duration.filter(|_| !subject.channel) {
         Some(d) => format!("ban {}", crate::args::format_duration(d)),
@@ -478,7 +485,9 @@ async fn mute_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, name
     if subject.channel {
         return Ok(Some(escape(&ctx.t(lang, "moderation-channel-ban-only"))));
     }
-    let (duration, reason) = split_duration(rest);
+    let Ok((duration, reason)) = split_duration(rest) else {
+        return Ok(Some(escape(&ctx.t(lang, "moderation-duration-range"))));
+    };
     let now = ctx.now();
     let action = match duration {
         Some(d) => format!("mute {}", crate::args::format_duration(d)),
@@ -1046,7 +1055,11 @@ async fn modlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) ->
         };
         let mut line = format!(
             "#{} {} · {} · {} · {}",
-            row.id, row.action, row.user_id, actor, row.rule
+            row.id,
+            log::action_name(ctx, lang, &row.action),
+            row.user_id,
+            actor,
+            log::rule_name(ctx, lang, &row.rule)
         );
         if !row.detail.is_empty() {
             line.push_str(&format!(" ({})", row.detail));
@@ -1058,7 +1071,10 @@ async fn modlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) ->
             line.push_str(&format!(" · {}", ctx.t(lang, "moderation-modlog-undone")));
         }
         if row.outcome != "done" {
-            line.push_str(&format!(" · {}", row.outcome));
+            line.push_str(&format!(
+                " · {}",
+                log::outcome_name(ctx, lang, &row.outcome)
+            ));
         }
         if !row.excerpt.is_empty() {
             line.push_str(&format!(
@@ -1080,7 +1096,7 @@ async fn modlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) ->
         html.push_str(&escape(&ctx.ta(
             lang,
             "moderation-modlog-rule",
-            &fargs! {"rule" => rule, "hits" => hits, "undos" => undos, "percent" => undos * 100 / hits.max(1)},
+            &fargs! {"rule" => log::rule_name(ctx, lang, &rule), "hits" => hits, "undos" => undos, "percent" => undos * 100 / hits.max(1)},
         )));
         html.push('\n');
     }
@@ -1093,12 +1109,41 @@ async fn setlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) ->
     let Some(spec) = parse_channel(args) else {
         return Ok(Some(escape(&ctx.t(lang, "moderation-setlog-usage"))));
     };
-    let channel_id = match spec {
-        ChannelSpec::Off => {
-            let mut conn = ctx.storage.write.acquire().await?;
-            store::set_log_channel(&mut conn, chat_id, None, by, ctx.now()).await?;
-            return Ok(Some(escape(&ctx.t(lang, "moderation-setlog-off"))));
+    if spec == ChannelSpec::Id(chat_id) {
+        return Ok(Some(escape(&ctx.t(lang, "moderation-setlog-usage"))));
+    }
+    if spec == ChannelSpec::Off {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::set_log_channel(&mut conn, chat_id, None, by, ctx.now()).await?;
+        return Ok(Some(escape(&ctx.t(lang, "moderation-setlog-off"))));
+    }
+    // Finding the channel and posting a test line wait on Telegram (the post on the send budget): that
+    // happens beside the shard, which goes on with the group's next update; the answer follows.
+    let (ctx, message) = (ctx.clone(), message.clone());
+    tokio::spawn(async move {
+        let answer = confirm_log_channel(&ctx, chat_id, by, spec, lang).await;
+        match answer {
+            Ok(html) => {
+                ctx.reply_html(&message, html);
+            }
+            Err(err) => tracing::warn!(%err, chat_id, "could not set the log channel"),
         }
+    });
+    Ok(None)
+}
+
+/// Finds a log channel, checks that the bot can post there with a test line, and stores it; returns the
+/// answer for the admin.
+async fn confirm_log_channel(
+    ctx: &Ctx,
+    chat_id: i64,
+    by: i64,
+    spec: ChannelSpec,
+    lang: Lang,
+) -> crate::Result<String> {
+    let cannot_post = || escape(&ctx.t(lang, "moderation-setlog-cannot-post"));
+    let channel_id = match spec {
+        ChannelSpec::Off => return Ok(escape(&ctx.t(lang, "moderation-setlog-off"))),
         ChannelSpec::Id(id) => id,
         ChannelSpec::Name(name) => {
             let found = ctx
@@ -1111,14 +1156,12 @@ async fn setlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) ->
                 .wait()
                 .await;
             match found {
-                Ok(chat) => chat.id.0,
-                Err(_) => return Ok(Some(escape(&ctx.t(lang, "moderation-setlog-cannot-post")))),
+                Ok(chat) if chat.id.0 != chat_id => chat.id.0,
+                Ok(_) => return Ok(escape(&ctx.t(lang, "moderation-setlog-usage"))),
+                Err(_) => return Ok(cannot_post()),
             }
         }
     };
-    if channel_id == chat_id {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-setlog-usage"))));
-    }
     let test_line = ctx.ta(lang, "moderation-setlog-test", &fargs! {"group" => chat_id});
     if ctx
         .outbound
@@ -1127,17 +1170,15 @@ async fn setlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) ->
         .await
         .is_err()
     {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-setlog-cannot-post"))));
+        return Ok(cannot_post());
     }
-    {
-        let mut conn = ctx.storage.write.acquire().await?;
-        store::set_log_channel(&mut conn, chat_id, Some(channel_id), by, ctx.now()).await?;
-    }
-    Ok(Some(escape(&ctx.ta(
+    let mut conn = ctx.storage.write.acquire().await?;
+    store::set_log_channel(&mut conn, chat_id, Some(channel_id), by, ctx.now()).await?;
+    Ok(escape(&ctx.ta(
         lang,
         "moderation-setlog-done",
         &fargs! {"channel" => channel_id},
-    ))))
+    )))
 }
 
 #[cfg(test)]
@@ -1149,14 +1190,30 @@ mod tests {
     fn durations_lead_and_reasons_follow() {
         assert_eq!(
             split_duration("2h spamming links"),
-            (Some(Duration::from_secs(7200)), "spamming links")
+            Ok((Some(Duration::from_secs(7200)), "spamming links"))
         );
         assert_eq!(
             split_duration("3d"),
-            (Some(Duration::from_secs(3 * 86_400)), "")
+            Ok((Some(Duration::from_secs(3 * 86_400)), ""))
         );
-        assert_eq!(split_duration("spamming links"), (None, "spamming links"));
-        assert_eq!(split_duration(""), (None, ""));
+        assert_eq!(
+            split_duration("spamming links"),
+            Ok((None, "spamming links"))
+        );
+        assert_eq!(split_duration(""), Ok((None, "")));
+        assert_eq!(
+            split_duration("10 flooding"),
+            Err(crate::args::ArgError::RestrictionRange),
+            "ten seconds would be forever"
+        );
+        assert_eq!(
+            split_duration("0"),
+            Err(crate::args::ArgError::RestrictionRange)
+        );
+        assert_eq!(
+            split_duration("400d"),
+            Err(crate::args::ArgError::RestrictionRange)
+        );
     }
 
     #[test]

@@ -32,6 +32,12 @@ pub struct State {
     /// Recent messages per member and per text, for flood.
     pub flood: Mutex<FloodTracker>,
     explained: Mutex<HashMap<i64, VecDeque<i64>>>,
+    /// When each member who is not an admin was last refused a command, per group.
+    refused: Mutex<HashMap<(i64, i64), i64>>,
+    /// When each group was last told the bot lacks a right for an automatic action.
+    rights_warned: Mutex<HashMap<i64, i64>>,
+    /// @usernames looked up with `getChat`: whether each is a public channel or group, and when.
+    chats: Mutex<HashMap<String, (bool, i64)>>,
     /// The classifier: the shipped samples plus what moderators taught, loaded on first use.
     classifier: std::sync::RwLock<Option<Model>>,
 }
@@ -152,6 +158,70 @@ pub fn take_explanation(ctx: &Ctx, chat_id: i64, now: i64, per_minute: u32) -> b
     }
     times.push_back(now);
     true
+}
+
+/// The most entries each of the small memories above keeps before it forgets the old ones.
+const MEMORY_CAP: usize = 10_000;
+
+/// Whether a member who is not an admin may be told (again) that a command is not theirs: once per
+/// `window` seconds; the call counts as telling them.
+pub fn first_refusal(ctx: &Ctx, chat_id: i64, user_id: i64, now: i64, window: i64) -> bool {
+    let state = state(ctx);
+    let mut refused = state.refused.lock().unwrap_or_else(|e| e.into_inner());
+    if refused.len() >= MEMORY_CAP {
+        refused.retain(|_, at| *at > now - window);
+        if refused.len() >= MEMORY_CAP {
+            refused.clear();
+        }
+    }
+    match refused.get(&(chat_id, user_id)) {
+        Some(at) if *at > now - window => false,
+        _ => {
+            refused.insert((chat_id, user_id), now);
+            true
+        }
+    }
+}
+
+/// Whether a group may be told (again) that the bot lacks a right for an automatic action: once per
+/// `gap` seconds; the call counts as telling it.
+pub fn may_warn_rights(ctx: &Ctx, chat_id: i64, now: i64, gap: i64) -> bool {
+    let state = state(ctx);
+    let mut warned = state
+        .rights_warned
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if warned.len() >= MEMORY_CAP {
+        warned.retain(|_, at| *at > now - gap);
+    }
+    match warned.get(&chat_id) {
+        Some(at) if *at > now - gap => false,
+        _ => {
+            warned.insert(chat_id, now);
+            true
+        }
+    }
+}
+
+/// What a `getChat` lookup found about an @username within the last `ttl` seconds: `Some(true)` for a
+/// public channel or group, `Some(false)` for anything else (a person, nothing), `None` when unknown.
+pub fn known_chat(ctx: &Ctx, username: &str, now: i64, ttl: i64) -> Option<bool> {
+    let state = state(ctx);
+    let chats = state.chats.lock().unwrap_or_else(|e| e.into_inner());
+    chats
+        .get(&username.to_ascii_lowercase())
+        .filter(|(_, at)| *at > now - ttl)
+        .map(|(is_chat, _)| *is_chat)
+}
+
+/// Remembers what a `getChat` lookup found about an @username.
+pub fn remember_chat(ctx: &Ctx, username: &str, is_chat: bool, now: i64) {
+    let state = state(ctx);
+    let mut chats = state.chats.lock().unwrap_or_else(|e| e.into_inner());
+    if chats.len() >= MEMORY_CAP {
+        chats.clear();
+    }
+    chats.insert(username.to_ascii_lowercase(), (is_chat, now));
 }
 
 /// Loads the classifier (shipped samples, then every learned sample) unless it is loaded already.

@@ -1,19 +1,25 @@
 //! `groupops check`: runs messages from a reader through exactly the engine and default pack the bot uses
-//! and writes one JSON line per message:
+//! and writes one JSON line per message, its keys in this order:
 //! `{"index": n, "verdict": "remove"|"allow", "rules": [...], "score": 0.97}`, where `score` is the
-//! learning classifier's spam probability from the shipped samples (`null` when the classifier is off).
+//! learning classifier's spam probability (`null` when the classifier is off). The classifier is the
+//! bot's own: the shipped samples plus what moderators taught it, read from the configured database when
+//! that exists (read-only; a missing database is not created).
 //!
 //! Input lines are either plain text (a newcomer's message) or JSON objects
 //! `{"text": "…", "newcomer": true|false}` (`newcomer` defaults to true). Blank lines are skipped; `index`
-//! counts the non-blank lines from 0. Input that is not UTF-8 (or cannot be read) is an error.
+//! counts the non-blank lines from 0. A newcomer's @mentions count as unknown, as in the bot's first
+//! look at a message (the mention rule then removes those that name bots; the bot itself also looks
+//! names up on Telegram, which `check` does not). Input that is not UTF-8 (or cannot be read) is an
+//! error.
 
-use super::classifier::Model;
+use super::classifier::{Label, Model};
 use super::normalize::normalize;
-use super::rules::{Facts, GroupRules, Limits, Pack, RuleKind, RuleSet, RuleSpec};
+use super::rules::{mentions_in, Facts, GroupRules, Limits, Pack, RuleKind, RuleSet, RuleSpec};
 use super::settings::ModerationSettings;
-use serde::Deserialize;
-use serde_json::json;
+use crate::config::StorageSettings;
+use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
+use std::str::FromStr;
 
 /// Why `check` stopped.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +38,64 @@ pub enum CheckError {
     /// The output could not be written.
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
+    /// The configured database exists but its learned samples could not be read.
+    #[error("cannot read the learned samples from {url}: {reason}")]
+    Database {
+        /// The database URL from the settings.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// One printed verdict; the fields are written in this order.
+#[derive(Serialize)]
+struct Verdict<'a> {
+    index: usize,
+    verdict: &'a str,
+    rules: Vec<String>,
+    score: Option<f64>,
+}
+
+/// The classifier `check` scores with, as the bot has it: the shipped samples plus every sample
+/// moderators taught, from the database of `storage` when the file exists. The database is opened
+/// read-only and never created. `None` when the classifier is off.
+pub fn classifier_for(
+    settings: &ModerationSettings,
+    storage: &StorageSettings,
+) -> Result<Option<Model>, CheckError> {
+    if !settings.classifier_enabled {
+        return Ok(None);
+    }
+    let mut model = Model::shipped();
+    let failed = |reason: String| CheckError::Database {
+        url: storage.database_url.clone(),
+        reason,
+    };
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(&storage.database_url)
+        .map_err(|err| failed(err.to_string()))?;
+    let path = options.get_filename();
+    if path.as_os_str().is_empty() || path == std::path::Path::new(":memory:") || !path.exists() {
+        return Ok(Some(model));
+    }
+    let options = options.read_only(true).create_if_missing(false);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| failed(err.to_string()))?;
+    let learned = runtime
+        .block_on(async {
+            use sqlx::ConnectOptions;
+            let mut conn = options.connect().await?;
+            super::store::samples(&mut conn).await
+        })
+        .map_err(|err| failed(err.to_string()))?;
+    for (label, text) in learned {
+        if let Some(label) = Label::parse(&label) {
+            model.learn(&text, label);
+        }
+    }
+    Ok(Some(model))
 }
 
 #[derive(Deserialize)]
@@ -79,9 +143,9 @@ pub fn run(
     mut output: impl Write,
     settings: &ModerationSettings,
     spec: Option<&RuleSpec>,
+    model: Option<&Model>,
 ) -> Result<usize, CheckError> {
     let rules = rules_for(settings, spec)?;
-    let model = settings.classifier_enabled.then(Model::shipped);
     let mut index = 0;
     let mut input = input;
     let mut raw = Vec::new();
@@ -118,10 +182,15 @@ pub fn run(
         let facts = Facts {
             text: &text,
             newcomer,
+            unknown_mentions: if newcomer {
+                mentions_in(&text)
+            } else {
+                Vec::new()
+            },
             ..Facts::default()
         };
         let normalized = normalize(&text);
-        let score = model.as_ref().map(|m| m.score(&normalized.squashed));
+        let score = model.map(|m| m.score(&normalized.squashed));
         let classified = score.is_some_and(|s| s >= settings.classifier_threshold)
             && (newcomer || !settings.classifier_newcomers_only);
         let extra: &[RuleKind] = if classified {
@@ -130,13 +199,14 @@ pub fn run(
             &[]
         };
         let verdict = rules.evaluate_normalized(&facts, &normalized, extra);
-        let answer = json!({
-            "index": index,
-            "verdict": if verdict.removes() { "remove" } else { "allow" },
-            "rules": verdict.rule_ids(),
-            "score": score.map(|s| (s * 1000.0).round() / 1000.0),
-        });
-        writeln!(output, "{answer}")?;
+        let answer = Verdict {
+            index,
+            verdict: if verdict.removes() { "remove" } else { "allow" },
+            rules: verdict.rule_ids(),
+            score: score.map(|s| (s * 1000.0).round() / 1000.0),
+        };
+        let line = serde_json::to_string(&answer).map_err(std::io::Error::other)?;
+        writeln!(output, "{line}")?;
         index += 1;
     }
     output.flush()?;
@@ -147,9 +217,18 @@ pub fn run(
 mod tests {
     use super::*;
 
+    use serde_json::json;
+
     fn check(input: &[u8], spec: Option<&RuleSpec>) -> Result<Vec<serde_json::Value>, CheckError> {
         let mut out = Vec::new();
-        run(input, &mut out, &ModerationSettings::default(), spec)?;
+        let model = Model::shipped();
+        run(
+            input,
+            &mut out,
+            &ModerationSettings::default(),
+            spec,
+            Some(&model),
+        )?;
         Ok(String::from_utf8(out)
             .unwrap()
             .lines()
@@ -197,6 +276,56 @@ mod tests {
         assert_eq!(out[2]["verdict"], "allow", "shadow only records");
         assert_eq!(out[2]["rules"], json!(["link"]));
         assert!(read_group_settings("nonsense = 1").is_err());
+    }
+
+    #[test]
+    fn lines_keep_the_documented_key_order_and_mentions_count() {
+        let mut out = Vec::new();
+        run(
+            "今天天气不错\n".as_bytes(),
+            &mut out,
+            &ModerationSettings::default(),
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"index\":0,\"verdict\":\"allow\",\"rules\":[],\"score\":null}\n"
+        );
+        let out = check(
+            "try @free_money_bot now\nask @quiet_anna\n{\"text\": \"try @free_money_bot\", \"newcomer\": false}\n"
+                .as_bytes(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(out[0]["rules"], json!(["mention"]));
+        assert_eq!(out[1]["rules"], json!([]), "a person is not an outside bot");
+        assert_eq!(
+            out[2]["rules"],
+            json!([]),
+            "settled members may mention bots"
+        );
+    }
+
+    #[test]
+    fn a_missing_database_is_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("none.db");
+        let storage = StorageSettings {
+            database_url: format!("sqlite://{}?mode=rwc", path.display()),
+            ..StorageSettings::default()
+        };
+        let model = classifier_for(&ModerationSettings::default(), &storage)
+            .unwrap()
+            .unwrap();
+        assert_eq!(model.documents(), Model::shipped().documents());
+        assert!(!path.exists(), "check never creates a database");
+        let off = ModerationSettings {
+            classifier_enabled: false,
+            ..ModerationSettings::default()
+        };
+        assert!(classifier_for(&off, &storage).unwrap().is_none());
     }
 
     #[test]

@@ -78,13 +78,23 @@ struct GramStats {
 
 type GramMap = HashMap<u64, GramStats, BuildHasherDefault<GramHasher>>;
 
+/// The highest code point an n-gram key keeps apart; every character above it (planes 8 to 16: no
+/// script lives there, only private use and tags) counts as this one.
+const HIGHEST_KEPT: u32 = 0x7_FFFF;
+
 /// Calls `each` with the key of every 1-, 2- and 3-character n-gram of `text` (at most [`MAX_CHARS`]
-/// characters). A key packs the characters 21 bits each plus the length, so different n-grams never
-/// share a key.
+/// characters). A key packs the characters (19 bits each for the first of three, 21 bits otherwise)
+/// below a tag of the n-gram's length in the top bits, so different n-grams never share a key.
+/// Characters above U+7FFFF are folded into one so that the first character of a trigram can never reach
+/// the tag bits.
 pub fn for_each_gram(text: &str, mut each: impl FnMut(u64)) {
     let mut window = [0u64; 3];
     for (seen, ch) in text.chars().take(MAX_CHARS).enumerate() {
-        window = [window[1], window[2], ch as u64];
+        window = [
+            window[1],
+            window[2],
+            u64::from((ch as u32).min(HIGHEST_KEPT)),
+        ];
         each((1 << 63) | window[2]);
         if seen >= 1 {
             each((2 << 61) | (window[1] << 21) | window[2]);
@@ -205,6 +215,19 @@ mod tests {
         let mut ba = Vec::new();
         for_each_gram("ba", |k| ba.push(k));
         assert_ne!(ab[2], ba[2], "order matters in a bigram");
+        // A character from the highest planes must not spill into a trigram's length tag, where it
+        // would make the trigram share a key with one starting with a plain letter.
+        let trigram = |text: &str| {
+            let mut keys = Vec::new();
+            for_each_gram(text, |k| keys.push(k));
+            keys[5]
+        };
+        assert_ne!(trigram("\u{80041}ab"), trigram("Aab"));
+        assert_eq!(
+            trigram("\u{10FFFD}ab") >> 61,
+            3,
+            "the trigram keeps its tag"
+        );
     }
 
     #[test]

@@ -4,8 +4,10 @@
 
 use super::classifier::Label;
 use super::normalize::normalize;
+use super::rules::RuleKind;
 use super::{cache, store};
 use crate::fargs;
+use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::outbound::{Pending, Text};
 use crate::telegram::text::escape;
@@ -40,16 +42,80 @@ pub async fn mirror(ctx: &Ctx, id: i64, entry: &store::LogEntry<'_>) -> crate::R
         &fargs! {
             "id" => id,
             "group" => entry.chat_id,
-            "action" => entry.action.to_string(),
+            "action" => action_name(ctx, lang, entry.action),
             "target" => entry.user_id,
             "actor" => actor,
-            "rule" => entry.rule.to_string(),
+            "rule" => rule_name(ctx, lang, entry.rule),
             "detail" => entry.detail.to_string(),
             "excerpt" => entry.excerpt.chars().take(80).collect::<String>(),
         },
     );
     ctx.outbound.send_text(Text::html(channel, escape(&line)));
     Ok(())
+}
+
+/// The actions the log stores, each with its wording id `moderation-log-action-<name>` (and
+/// `…-for` with `$arg` when it carries a length or a count, like `mute 1h` or `purge 251`).
+const ACTIONS: &[&str] = &[
+    "delete",
+    "warn",
+    "mute",
+    "kick",
+    "ban",
+    "ladder",
+    "unban",
+    "unmute",
+    "unwarn",
+    "undo",
+    "approve",
+    "unapprove",
+    "purge",
+];
+
+/// A stored action (`mute 1h`, `ban`, `purge 251`, `undo`…) in words of a language; an action the
+/// wording does not know is shown as stored.
+pub fn action_name(ctx: &Ctx, lang: Lang, action: &str) -> String {
+    let mut words = action.split_whitespace();
+    let verb = words.next().unwrap_or_default();
+    let arg: Vec<&str> = words.collect();
+    if !ACTIONS.contains(&verb) {
+        return action.to_string();
+    }
+    if arg.is_empty() {
+        ctx.t(lang, &format!("moderation-log-action-{verb}"))
+    } else {
+        ctx.ta(
+            lang,
+            &format!("moderation-log-action-{verb}-for"),
+            &fargs! {"arg" => arg.join(" ")},
+        )
+    }
+}
+
+/// The rules the log stores besides the engine's rule kinds.
+const OTHER_RULES: &[&str] = &["manual", "report"];
+
+/// A stored rule id (`adpack`, `lock:photo`, `manual`…) as a short name in a language.
+pub fn rule_name(ctx: &Ctx, lang: Lang, rule: &str) -> String {
+    if let Some(kind) = rule.strip_prefix("lock:") {
+        return ctx.ta(
+            lang,
+            "moderation-log-rule-lock",
+            &fargs! {"type" => kind.to_string()},
+        );
+    }
+    if RuleKind::parse(rule).is_some() || OTHER_RULES.contains(&rule) {
+        return ctx.t(lang, &format!("moderation-log-rule-{rule}"));
+    }
+    rule.to_string()
+}
+
+/// A stored outcome (`done`, `failed`) in words of a language.
+pub fn outcome_name(ctx: &Ctx, lang: Lang, outcome: &str) -> String {
+    match outcome {
+        "done" | "failed" => ctx.t(lang, &format!("moderation-log-outcome-{outcome}")),
+        other => other.to_string(),
+    }
 }
 
 /// Marks the entry failed when the Telegram call behind it fails (checked in the background).

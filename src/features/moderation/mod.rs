@@ -25,7 +25,7 @@ use super::{Audience, CommandInfo};
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
-use crate::telegram::admins::{Right, GROUP_ANONYMOUS_BOT};
+use crate::telegram::admins::{Permission, Right, GROUP_ANONYMOUS_BOT};
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name, mention_html};
 use crate::telegram::{Handler, HandlerResult};
@@ -181,20 +181,11 @@ enum Command {
 /// The prefix of this feature's button data.
 pub(crate) const CALLBACK_PREFIX: &str = "mod:";
 
-/// This feature's branch of the handler tree. It goes first: a message it removes ends there, every other
-/// message continues to the later branches.
+/// This feature's branch of the handler tree. It goes first, and its screen goes before its own commands:
+/// every message of a member who is not an admin (commands included) is checked, and a message it removes
+/// ends there; every other message continues to the commands and the later branches.
 pub fn handler() -> Handler {
     dptree::entry()
-        .branch(
-            Update::filter_message()
-                .filter_command::<Command>()
-                .endpoint(on_command),
-        )
-        .branch(
-            Update::filter_message()
-                .filter_command::<admin::AdminCommand>()
-                .endpoint(admin::on_command),
-        )
         .branch(
             Update::filter_callback_query()
                 .filter(|q: CallbackQuery| {
@@ -218,6 +209,45 @@ pub fn handler() -> Handler {
                 })
                 .endpoint(|| async { Ok(()) }),
         )
+        .branch(
+            Update::filter_message()
+                .filter_command::<Command>()
+                .endpoint(on_command),
+        )
+        .branch(
+            Update::filter_message()
+                .filter_command::<admin::AdminCommand>()
+                .endpoint(admin::on_command),
+        )
+}
+
+/// Whether the sender of `message` may run a command that needs `right`; when not, they are told why.
+/// Admins who lack the right hear it every time; members who are not admins hear it once per
+/// `refusal_window` and their repeats are ignored silently, so refusals never spend the group's send
+/// budget.
+pub(crate) async fn permitted(
+    ctx: &Ctx,
+    message: &Message,
+    right: Right,
+    lang: Lang,
+) -> crate::Result<bool> {
+    match ctx.admins.check_sender(message, right).await? {
+        Permission::Granted => Ok(true),
+        Permission::NotAdmin => {
+            let user_id = message.from.as_ref().map_or(0, |u| u.id.0 as i64);
+            let window = ctx.config.moderation.refusal_window.get().as_secs() as i64;
+            if cache::first_refusal(ctx, message.chat.id.0, user_id, ctx.now(), window) {
+                ctx.reply(message, ctx.t(lang, "refuse-not-admin"));
+            }
+            Ok(false)
+        }
+        Permission::Missing(_) => {
+            if let Some(refusal) = ctx.refusal(message, right, lang).await? {
+                ctx.reply(message, refusal);
+            }
+            Ok(false)
+        }
+    }
 }
 
 /// Checks a message; returns `true` when it was removed (its journey ends here). Failures are logged and
@@ -233,6 +263,87 @@ async fn screen(ctx: &Ctx, message: &Message, edited: bool) -> bool {
             false
         }
     }
+}
+
+async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Result<bool> {
+    let Some(judged) = judge(ctx, message, edited, true).await? else {
+        return Ok(false);
+    };
+    if judged.verdict.hits.is_empty() {
+        if !judged.unresolved.is_empty() {
+            let (ctx, message) = (ctx.clone(), message.clone());
+            tokio::spawn(async move {
+                if let Err(err) =
+                    resolve_and_recheck(&ctx, &message, edited, judged.unresolved).await
+                {
+                    tracing::warn!(%err, chat_id = message.chat.id.0, "mention lookup failed");
+                }
+            });
+        }
+        return Ok(false);
+    }
+    let judged_removes = judged.verdict.removes();
+    act(ctx, message, &judged).await?;
+    Ok(judged_removes)
+}
+
+/// How long a `getChat` lookup of an @username is trusted.
+const CHAT_LOOKUP_TTL: i64 = 86_400;
+/// At most this many unknown @usernames of one message are looked up.
+const MAX_LOOKUPS: usize = 3;
+
+/// Looks up @usernames a newcomer mentioned that the bot knows nothing about (a quiet member, or a public
+/// channel or group); when one turns out to be a channel or group, the message is checked again, now
+/// with that fact, and acted on. This runs beside the shard, so the message has already gone on.
+async fn resolve_and_recheck(
+    ctx: &Ctx,
+    message: &Message,
+    edited: bool,
+    names: Vec<String>,
+) -> crate::Result<()> {
+    let mut found_chat = false;
+    for name in names.into_iter().take(MAX_LOOKUPS) {
+        let username = format!("@{name}");
+        let looked_up = ctx
+            .outbound
+            .immediate("getChat", move |bot| {
+                bot.get_chat(teloxide::types::Recipient::ChannelUsername(
+                    username.clone(),
+                ))
+                .send()
+                .boxed()
+            })
+            .wait()
+            .await;
+        // A person's @username cannot be looked up by a bot: the lookup fails, which means "not a chat".
+        let is_chat = looked_up.is_ok_and(|chat| {
+            chat.id != message.chat.id
+                && (chat.is_channel() || chat.is_group() || chat.is_supergroup())
+        });
+        cache::remember_chat(ctx, &name, is_chat, ctx.now());
+        found_chat |= is_chat;
+    }
+    if !found_chat {
+        return Ok(());
+    }
+    if let Some(judged) = judge(ctx, message, edited, false).await? {
+        if !judged.verdict.hits.is_empty() {
+            act(ctx, message, &judged).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A message the rules looked at closely: the verdict (possibly empty), who wrote it, and what the
+/// action and explanation need.
+struct Judged {
+    verdict: Verdict,
+    author: Author,
+    ladder: Vec<Action>,
+    text: String,
+    newcomer: bool,
+    /// Unknown @usernames that may be outside channels or groups, to look up.
+    unresolved: Vec<String>,
 }
 
 /// The content facts of a message that do not need the database.
@@ -311,48 +422,95 @@ fn is_command(message: &Message) -> bool {
     })
 }
 
+/// The text after a command word must have at least this many letters and digits for the classifier to
+/// judge it.
+const MIN_COMMAND_TEXT_CHARS: usize = 10;
+
+/// Whether a command (`/warn@groupops_bot x`) is one of the commands meant for admins.
+fn is_admin_command(ctx: &Ctx, text: &str) -> bool {
+    let word = text.split_whitespace().next().unwrap_or_default();
+    let name = word
+        .trim_start_matches('/')
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    ctx.commands
+        .iter()
+        .any(|c| c.name == name && c.audience == super::Audience::Admins)
+}
+
 fn text_hash(squashed: &str) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     squashed.hash(&mut hasher);
     hasher.finish()
 }
 
-async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Result<bool> {
+/// Looks at one message: `None` when nothing is to be done (moderation off, an exempt author, no rule
+/// could hit), else the verdict with what acting on it needs. `count_flood` records the message for the
+/// flood rules (a second look at the same message must not count it again).
+async fn judge(
+    ctx: &Ctx,
+    message: &Message,
+    edited: bool,
+    count_flood: bool,
+) -> crate::Result<Option<Judged>> {
     let settings = &ctx.config.moderation;
     if !settings.enabled
         || !(message.chat.is_group() || message.chat.is_supergroup())
         || !crate::telegram::is_member_post(message)
         || message.is_automatic_forward()
     {
-        return Ok(false);
+        return Ok(None);
     }
     let Some(author) = Author::of(message) else {
-        return Ok(false);
+        return Ok(None);
     };
     if author.id == ctx.me.id.0 as i64
         || author.id == GROUP_ANONYMOUS_BOT as i64
         || author.id == 777_000
     {
-        return Ok(false);
+        return Ok(None);
     }
     let chat_id = message.chat.id.0;
     let user_id = author.id;
+    let command = is_command(message);
+    // An admin's command configures the bot (`/filter add 兼职`) and is never checked. Everyone else's
+    // commands are checked like any message before a feature answers them, so an ad hidden behind a
+    // command is removed.
+    if command && !author.channel && ctx.admins.is_admin(chat_id, author.id as u64).await? {
+        return Ok(None);
+    }
     let now = ctx.now();
     let compiled = cache::rules_for(ctx, chat_id).await?;
     let found = content(message);
     let normalized = normalize(&found.text);
-    // A command to the bot is not conversation: the classifier learned from ads and chat, not from
-    // `/invites top week`, so it does not judge commands (the explicit rules still check their text).
-    let score = if settings.classifier_enabled && !is_command(message) {
-        cache::classifier_score(ctx, &normalized.squashed).await?
-    } else {
+    // The classifier learned from ads and chat, not from bot commands: of a command it scores the text
+    // after the command word (`/ban 兼职刷单 加V` is judged by `兼职刷单 加V`).
+    // A few words of arguments (`/invites top week`) say too little to judge.
+    let score = if !settings.classifier_enabled {
         0.0
+    } else if command {
+        let rest = found
+            .text
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, rest)| rest);
+        let rest = normalize(rest).squashed;
+        if rest.chars().count() >= MIN_COMMAND_TEXT_CHARS {
+            cache::classifier_score(ctx, &rest).await?
+        } else {
+            0.0
+        }
+    } else {
+        cache::classifier_score(ctx, &normalized.squashed).await?
     };
     let classified = score >= settings.classifier_threshold;
     let mut flood = Vec::new();
-    // Commands to bots are not counted as flood: each feature answers its own commands within the send
-    // budget. Their text is still checked like any other message.
-    if !edited && !is_command(message) {
+    // Members' own commands (`/checkin`, `/hongbao`) are answered by their features within the send
+    // budget, and a sign-in wave is not a flood; a member repeating a command meant for admins only
+    // spends the group's budget on refusals, so those count as flood like any message.
+    let counts_as_flood = !command || is_admin_command(ctx, &found.text);
+    if count_flood && !edited && counts_as_flood {
         let state = cache::state(ctx);
         let mut tracker = state.flood.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((count, seconds)) = compiled.rules.flood {
@@ -360,7 +518,9 @@ async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Resu
                 flood.push(RuleKind::Flood);
             }
         }
-        if settings.cross_group_count > 1
+        // A command repeated in several groups (`/checkin` everywhere) is not a cross-group flood.
+        if !command
+            && settings.cross_group_count > 1
             && normalized.squashed.chars().count() >= settings.cross_group_min_chars
             && tracker.text(
                 chat_id,
@@ -377,14 +537,15 @@ async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Resu
     if classified {
         flood.push(RuleKind::Classifier);
     }
-    // First the strictest reading (as if a newcomer mentioned only strangers): most messages hit nothing
-    // and never touch the database.
+    // First the strictest reading (as if a newcomer mentioned only outside channels): most messages hit
+    // nothing and never touch the database.
     let strictest = Facts {
         text: &found.text,
         urls: &found.urls,
         media: found.media,
         foreign_forward: found.foreign_forward,
         unknown_mentions: found.mentions.clone(),
+        chat_mentions: found.mentions.clone(),
         newcomer: true,
     };
     if compiled
@@ -393,17 +554,17 @@ async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Resu
         .hits
         .is_empty()
     {
-        return Ok(false);
+        return Ok(None);
     }
     if settings.exempt_admins
         && !author.channel
         && ctx.admins.is_admin(chat_id, author.id as u64).await?
     {
-        return Ok(false);
+        return Ok(None);
     }
     let mut conn = ctx.storage.read.acquire().await?;
     if settings.exempt_approved && store::is_approved(&mut conn, chat_id, user_id).await? {
-        return Ok(false);
+        return Ok(None);
     }
     // A channel posting in the group has no membership to go by: it counts as a newcomer.
     let newcomer = author.channel || is_newcomer(ctx, &mut conn, chat_id, user_id, now).await?;
@@ -422,17 +583,33 @@ async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Resu
         }
     }
     drop(conn);
+    // Unknown names are outside chats only when a lookup said so; bots are known by their names.
+    let chat_mentions: Vec<String> = unknown_mentions
+        .iter()
+        .filter(|name| cache::known_chat(ctx, name, now, CHAT_LOOKUP_TTL) == Some(true))
+        .cloned()
+        .collect();
+    let unresolved: Vec<String> = if compiled.rules.mode(RuleKind::Mention) == Mode::Off {
+        Vec::new()
+    } else {
+        unknown_mentions
+            .iter()
+            .filter(|name| {
+                !rules::looks_like_bot(name)
+                    && cache::known_chat(ctx, name, now, CHAT_LOOKUP_TTL).is_none()
+            })
+            .cloned()
+            .collect()
+    };
     let facts = Facts {
         unknown_mentions,
+        chat_mentions,
         newcomer,
         ..strictest
     };
     let mut verdict = compiled
         .rules
         .evaluate_normalized(&facts, &normalized, &flood);
-    if verdict.hits.is_empty() {
-        return Ok(false);
-    }
     for hit in &mut verdict.hits {
         if hit.kind == RuleKind::Classifier {
             hit.detail = format!("{score:.2}");
@@ -442,16 +619,14 @@ async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Resu
     verdict
         .hits
         .sort_by_key(|hit| hit.kind != RuleKind::Classifier);
-    act(
-        ctx,
-        message,
-        &author,
-        &verdict,
-        &compiled.ladder,
-        &found.text,
-    )
-    .await?;
-    Ok(verdict.removes())
+    Ok(Some(Judged {
+        verdict,
+        author,
+        ladder: compiled.ladder.clone(),
+        text: found.text,
+        newcomer,
+        unresolved,
+    }))
 }
 
 /// Who posted a message: a member, or a channel a member posts as.
@@ -519,20 +694,20 @@ async fn is_newcomer(
     Ok(recent || member.messages < settings.newcomer_messages)
 }
 
-/// Deletes the message, takes the action, records the violation and explains it (once per window).
-async fn act(
-    ctx: &Ctx,
-    message: &Message,
-    author: &Author,
-    verdict: &Verdict,
-    ladder: &[Action],
-    text: &str,
-) -> crate::Result<()> {
+/// How often a group is told that the bot lacks a right for its automatic actions.
+const RIGHTS_WARNING_GAP_SECS: i64 = 3600;
+
+/// Deletes the message, takes the action, records the violation and explains it (once per window, within
+/// the group's explanation budget, and never while raid mode is on). When the bot lacks the right an
+/// action needs, the log entry is marked failed and the admins are told which right (at most once an
+/// hour).
+async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate::Result<()> {
     let settings = &ctx.config.moderation;
+    let (author, verdict, ladder) = (&judged.author, &judged.verdict, &judged.ladder);
     let chat_id = message.chat.id.0;
     let user_id = author.id;
     let now = ctx.now();
-    let excerpt: String = text.chars().take(200).collect();
+    let excerpt: String = judged.text.chars().take(200).collect();
     let mut conn = ctx.storage.write.acquire().await?;
     if !verdict.removes() {
         for hit in &verdict.hits {
@@ -576,8 +751,56 @@ async fn act(
         expires_at,
     };
     let violation_id = store::record_action(&mut conn, &entry).await?;
-    ctx.outbound.delete(chat_id, message.id);
-    apply(ctx, chat_id, author, action, now, violation_id);
+    drop(conn);
+    let restricts = if author.channel {
+        matches!(action, Action::Kick | Action::Ban)
+    } else {
+        matches!(action, Action::Mute(_) | Action::Kick | Action::Ban)
+    };
+    // When the admin list cannot be read, the calls are tried anyway (a refusal is recorded by watch).
+    let lacks = |right: Right| async move {
+        ctx.admins
+            .bot_missing(chat_id, &[right])
+            .await
+            .unwrap_or(None)
+            .is_some()
+    };
+    let lacks_delete = lacks(Right::Delete).await;
+    let lacks_restrict = restricts && lacks(Right::Restrict).await;
+    if !lacks_delete {
+        ctx.outbound.delete(chat_id, message.id);
+    }
+    if !lacks_restrict {
+        apply(ctx, chat_id, author, action, now, violation_id);
+    }
+    let lang = ctx.group_lang(chat_id).await;
+    if lacks_delete || lacks_restrict {
+        let missing = if lacks_delete {
+            Right::Delete
+        } else {
+            Right::Restrict
+        };
+        tracing::warn!(
+            chat_id,
+            user_id,
+            right = missing.name(),
+            "an automatic action lacks a right"
+        );
+        {
+            let mut conn = ctx.storage.write.acquire().await?;
+            store::mark_failed(&mut conn, violation_id).await?;
+        }
+        if cache::may_warn_rights(ctx, chat_id, now, RIGHTS_WARNING_GAP_SECS) {
+            ctx.outbound.send_text(Text::plain(
+                chat_id,
+                ctx.ta(
+                    lang,
+                    "moderation-bot-lacks-right",
+                    &fargs! {"right" => ctx.t(lang, &format!("right-{}", missing.name()))},
+                ),
+            ));
+        }
+    }
     log::mirror(ctx, violation_id, &entry).await?;
     if matches!(hit.kind, RuleKind::Flood) {
         cache::state(ctx)
@@ -587,8 +810,15 @@ async fn act(
             .reset(chat_id, user_id);
     }
     tracing::info!(chat_id, user_id, rule = %hit.rule, %action, "message removed");
+    if lacks_delete || lacks_restrict {
+        // The action did not (fully) happen: the admins were told why, the member hears nothing.
+        return Ok(());
+    }
     let window = settings.explain_window.get().as_secs() as i64;
-    if store::explained_since(&mut conn, chat_id, user_id, now - window).await?
+    let mut conn = ctx.storage.write.acquire().await?;
+    // While raid mode is on, explanations are left out: the bot must not add to the flood.
+    if crate::storage::raid::is_on(&mut conn, chat_id, now).await?
+        || store::explained_since(&mut conn, chat_id, user_id, now - window).await?
         || !cache::take_explanation(ctx, chat_id, now, settings.explain_per_minute)
     {
         return Ok(());
@@ -597,14 +827,19 @@ async fn act(
     let explanation_id =
         store::add_explanation(&mut conn, chat_id, user_id, violation_id, now, delete_at).await?;
     drop(conn);
-    let lang = ctx.group_lang(chat_id).await;
     let next = rules::ladder_step(ladder, live as usize + 1);
+    // A link lock applies to everyone: a settled member's link is not "a newcomer's".
+    let rule_wording = if hit.kind == RuleKind::Link && !judged.newcomer {
+        "moderation-rule-link-locked".to_string()
+    } else {
+        format!("moderation-rule-{}", hit.kind.name())
+    };
     let html = ctx.ta(
         lang,
         "moderation-explain",
         &fargs! {
             "member" => author.mention(),
-            "rule" => ctx.t(lang, &format!("moderation-rule-{}", hit.kind.name())),
+            "rule" => ctx.t(lang, &rule_wording),
             "action" => action_words(ctx, lang, action),
             "next" => action_words(ctx, lang, next),
         },
@@ -643,7 +878,8 @@ async fn act(
 }
 
 /// Takes an action on a member (or a channel posting in the group) through the immediate queue
-/// (deleting was done already); a failed call marks the log entry failed.
+/// (deleting was done already); every call is watched, and one Telegram refuses marks the log entry
+/// failed.
 fn apply(ctx: &Ctx, chat_id: i64, author: &Author, action: Action, now: i64, log_id: i64) {
     let chat = ChatId(chat_id);
     if author.channel {
@@ -662,26 +898,36 @@ fn apply(ctx: &Ctx, chat_id: i64, author: &Author, action: Action, now: i64, log
         Action::Delete | Action::Warn | Action::Escalate => {}
         Action::Mute(secs) => {
             let until = chrono::DateTime::from_timestamp(now + secs as i64, 0).unwrap_or_default();
-            ctx.outbound.immediate("restrictChatMember", move |bot| {
+            let pending = ctx.outbound.immediate("restrictChatMember", move |bot| {
                 bot.restrict_chat_member(chat, user, ChatPermissions::empty())
                     .until_date(until)
                     .send()
                     .boxed()
             });
+            log::watch(ctx, log_id, pending);
         }
         Action::Kick => {
-            let outbound = ctx.outbound.clone();
             let banned = ctx.outbound.immediate("banChatMember", move |bot| {
                 bot.ban_chat_member(chat, user).send().boxed()
             });
+            let ctx = ctx.clone();
             tokio::spawn(async move {
-                if banned.wait().await.is_ok() {
-                    outbound.immediate("unbanChatMember", move |bot| {
-                        bot.unban_chat_member(chat, user)
-                            .only_if_banned(true)
-                            .send()
-                            .boxed()
-                    });
+                match banned.wait().await {
+                    Ok(_) => {
+                        let lifted = ctx.outbound.immediate("unbanChatMember", move |bot| {
+                            bot.unban_chat_member(chat, user)
+                                .only_if_banned(true)
+                                .send()
+                                .boxed()
+                        });
+                        log::watch(&ctx, log_id, lifted);
+                    }
+                    Err(err) => {
+                        tracing::warn!(%err, log_id, "an automatic kick failed");
+                        if let Ok(mut conn) = ctx.storage.write.acquire().await {
+                            let _ = store::mark_failed(&mut conn, log_id).await;
+                        }
+                    }
                 }
             });
         }
@@ -771,9 +1017,25 @@ async fn appeal(
         answer(ctx, query, ctx.t(lang, "moderation-undo-already"));
         return Ok(());
     }
+    // An appeal is a group message: it comes out of the group's explanation budget, and waits while
+    // raid mode is on.
+    let now = ctx.now();
+    let busy = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        crate::storage::raid::is_on(&mut conn, violation.chat_id, now).await?
+    } || !cache::take_explanation(
+        ctx,
+        violation.chat_id,
+        now,
+        ctx.config.moderation.explain_per_minute,
+    );
+    if busy {
+        answer(ctx, query, ctx.t(lang, "moderation-appeal-busy"));
+        return Ok(());
+    }
     let first = {
         let mut conn = ctx.storage.write.acquire().await?;
-        store::mark_appealed(&mut conn, violation.id, ctx.now()).await?
+        store::mark_appealed(&mut conn, violation.id, now).await?
     };
     if !first {
         answer(ctx, query, ctx.t(lang, "moderation-appeal-already"));
@@ -892,6 +1154,20 @@ async fn undo(
         "an admin undid an automatic action (false positive)"
     );
     answer(ctx, query, ctx.t(lang, "moderation-undo-done"));
+    // The notice in the group comes out of the explanation budget and is left out during a raid; the
+    // admin who pressed already has the answer above.
+    let quiet = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        crate::storage::raid::is_on(&mut conn, violation.chat_id, now).await?
+    } || !cache::take_explanation(
+        ctx,
+        violation.chat_id,
+        now,
+        ctx.config.moderation.explain_per_minute,
+    );
+    if quiet {
+        return Ok(());
+    }
     let name = {
         let mut conn = ctx.storage.read.acquire().await?;
         crate::storage::members::get_user(&mut conn, violation.user_id)
@@ -940,12 +1216,9 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
         ctx.reply(&message, ctx.t(lang, "group-only"));
         return Ok(());
     }
-    let right = match command {
-        Command::Flood(_) | Command::Ladder(_) => Right::Restrict,
-        _ => Right::Delete,
-    };
-    if let Some(refusal) = ctx.refusal(&message, right, lang).await? {
-        ctx.reply(&message, refusal);
+    // Every command here changes (or shows) the group's settings: the change-info right (the creator
+    // has every right).
+    if !permitted(&ctx, &message, Right::ChangeInfo, lang).await? {
         return Ok(());
     }
     let chat_id = message.chat.id.0;

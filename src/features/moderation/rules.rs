@@ -46,9 +46,10 @@ impl Action {
             "mute" | "禁言" => {
                 if let Some(length) = words.get(1) {
                     if let Ok(duration) = crate::args::parse_duration(length) {
-                        if duration.as_secs() > 0 {
-                            return Some((Action::Mute(duration.as_secs()), 2));
-                        }
+                        // Telegram reads a mute under 30 s (or over 366 days) as forever: refused.
+                        return crate::args::check_restriction(duration)
+                            .ok()
+                            .map(|d| (Action::Mute(d.as_secs()), 2));
                     }
                 }
                 Action::Mute(DEFAULT_MUTE_SECS)
@@ -308,8 +309,12 @@ pub struct Facts<'a> {
     pub media: Option<Lock>,
     /// Whether the message is forwarded from another chat (not the group's linked channel).
     pub foreign_forward: bool,
-    /// @mentions of accounts the bot has never seen in this group.
+    /// @mentions of accounts the bot has never seen in this group. Only those that look like bots
+    /// (Telegram bot usernames end in `bot`) count for the mention rule, so a newcomer naming a quiet
+    /// member is not punished.
     pub unknown_mentions: Vec<String>,
+    /// @mentions known to be public channels or groups that are not this group (resolved by the caller).
+    pub chat_mentions: Vec<String>,
     /// Whether the author is a newcomer (stricter defaults).
     pub newcomer: bool,
 }
@@ -840,11 +845,19 @@ impl RuleSet {
                 hits.extend(self.hit(RuleKind::Link, "link", link.host.clone(), None));
             }
         }
-        if strict {
+        // `/lock contact` removes contact ads (and shared contacts, below) from everyone.
+        if strict || self.is_locked(Lock::Contact) {
             if let Some(contact) = find_contact(text) {
                 hits.extend(self.hit(RuleKind::Contact, "contact", contact, None));
             }
-            if let Some(name) = facts.unknown_mentions.first() {
+        }
+        if strict {
+            let outside = facts
+                .unknown_mentions
+                .iter()
+                .find(|name| looks_like_bot(name))
+                .or(facts.chat_mentions.first());
+            if let Some(name) = outside {
                 hits.extend(self.hit(RuleKind::Mention, "mention", format!("@{name}"), None));
             }
         }
@@ -938,6 +951,25 @@ fn has_word_boundary(pattern: &str) -> bool {
         escaped = !escaped && ch == '\\';
     }
     false
+}
+
+/// Whether a username is a bot's: Telegram requires bot usernames to end in `bot`.
+pub fn looks_like_bot(username: &str) -> bool {
+    username.len() >= 5 && username.to_ascii_lowercase().ends_with("bot")
+}
+
+static MENTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^A-Za-z0-9_@])@([A-Za-z][A-Za-z0-9_]{4,31})")
+        .expect("the mention pattern compiles")
+});
+
+/// The @usernames written in a text (without the `@`), as Telegram would mark them, for callers that
+/// have no message entities (such as `groupops check`).
+pub fn mentions_in(text: &str) -> Vec<String> {
+    MENTION
+        .captures_iter(text)
+        .map(|c| c[1].to_string())
+        .collect()
 }
 
 /// A link found in a message.
@@ -1343,10 +1375,58 @@ mod tests {
         let mentions = Facts {
             text: "join @spam_channel",
             unknown_mentions: vec!["spam_channel".into()],
+            chat_mentions: vec!["spam_channel".into()],
             newcomer: true,
             ..Facts::default()
         };
         assert_eq!(set.evaluate(&mentions, &[]).rule_ids(), vec!["mention"]);
+        let bot = Facts {
+            text: "try @free_money_bot",
+            unknown_mentions: vec!["free_money_bot".into()],
+            newcomer: true,
+            ..Facts::default()
+        };
+        assert_eq!(set.evaluate(&bot, &[]).rule_ids(), vec!["mention"]);
+        let quiet_member = Facts {
+            text: "ask @quiet_anna",
+            unknown_mentions: vec!["quiet_anna".into()],
+            newcomer: true,
+            ..Facts::default()
+        };
+        assert!(
+            set.evaluate(&quiet_member, &[]).hits.is_empty(),
+            "a person nobody heard from yet is not an outside channel or bot"
+        );
+        assert_eq!(
+            mentions_in("hi @Anna_b, see @x and mail@example.com or @spam_bot!"),
+            vec!["Anna_b", "spam_bot"]
+        );
+    }
+
+    #[test]
+    fn the_contact_lock_removes_contact_ads_from_everyone() {
+        let settled = |set: &RuleSet| {
+            set.evaluate(
+                &Facts {
+                    text: "有事加微信 abc12345",
+                    newcomer: false,
+                    ..Facts::default()
+                },
+                &[],
+            )
+            .rule_ids()
+        };
+        let (open, _) = RuleSet::compile(&GroupRules::default(), &Pack::default(), LIMITS);
+        assert!(
+            settled(&open).is_empty(),
+            "settled members may share contacts"
+        );
+        let locked = GroupRules {
+            locks: vec![Lock::Contact],
+            ..GroupRules::default()
+        };
+        let (locked, _) = RuleSet::compile(&locked, &Pack::default(), LIMITS);
+        assert_eq!(settled(&locked), vec!["contact"]);
     }
 
     #[test]
@@ -1419,6 +1499,12 @@ mod tests {
         assert_eq!(Action::parse("ban"), Some(Action::Ban));
         assert_eq!(Action::parse("explode"), None);
         assert_eq!(Action::parse("mute 1h extra"), None);
+        assert_eq!(
+            Action::parse("mute 10"),
+            None,
+            "ten seconds would be a mute forever"
+        );
+        assert_eq!(Action::parse("mute 400d"), None);
         let spec = RuleSpec {
             keywords: vec!["加 微信 mute 1d".into(), "刷单".into()],
             ..RuleSpec::default()

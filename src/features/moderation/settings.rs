@@ -59,6 +59,9 @@ pub struct ModerationSettings {
     pub classifier_newcomers_only: bool,
     /// After this many live warnings from `/warn`, the member is banned (0: never).
     pub warn_limit: i64,
+    /// A member who is not an admin is told a command is not theirs once per this window; their repeats
+    /// are ignored silently, so refusals never spend the group's send budget.
+    pub refusal_window: Dur,
 }
 
 impl Default for ModerationSettings {
@@ -95,6 +98,7 @@ impl Default for ModerationSettings {
             classifier_threshold: 0.9,
             classifier_newcomers_only: true,
             warn_limit: 3,
+            refusal_window: Dur::secs(600),
         }
     }
 }

@@ -220,8 +220,37 @@ pub fn parse_callback(data: &str) -> Option<(i64, usize)> {
     Some((gate.parse().ok()?, option.parse().ok()?))
 }
 
-/// The callback data of the one button that lets members held during a raid in.
+/// The callback data of a button under a captcha message that asks several members at once:
+/// `wb:<batch id>:<option index>`. A press counts only for the members the message lists.
+pub fn batch_callback_data(batch_id: i64, option: usize) -> String {
+    format!("wb:{batch_id}:{option}")
+}
+
+/// Reads batch callback data; `None` for anything else.
+pub fn parse_batch_callback(data: &str) -> Option<(i64, usize)> {
+    let rest = data.strip_prefix("wb:")?;
+    let (batch, option) = rest.split_once(':')?;
+    Some((batch.parse().ok()?, option.parse().ok()?))
+}
+
+/// The most members one captcha message asks (their mentions must fit one message).
+pub const MAX_PER_BATCH: usize = 30;
+
+/// The shortest time, in seconds, between two captcha messages (and between two welcomes) of one group:
+/// each kind may use at most a quarter of the group's send budget of `count` messages per `window_secs`,
+/// and never less than `floor` seconds apart. Joins in between wait and are asked (or greeted) together.
+pub fn message_gap(count: u32, window_secs: u64, floor: u64) -> u64 {
+    let share = (window_secs.saturating_mul(4)).div_ceil(u64::from(count.max(1)));
+    share.max(floor)
+}
+
+/// The callback data of the one button that lets members held during a raid answer the group's check
+/// (in a private chat with the bot).
 pub const RELEASE_DATA: &str = "wh";
+
+/// The deep-link payload prefix (`/start gate_<group id>`) that asks a member held during a raid the
+/// group's check in a private chat.
+pub const RELEASE_PAYLOAD: &str = "gate_";
 
 /// Whether the joins seen at `join_times` (unix seconds) reach `threshold` within the `window` seconds
 /// ending at `now`.
@@ -324,6 +353,22 @@ mod tests {
         assert_eq!(parse_callback("rp:1:2"), None);
         assert_eq!(parse_callback("wg:x:1"), None);
         assert_eq!(parse_callback("wg:1"), None);
+    }
+
+    #[test]
+    fn batch_data_round_trips_and_gaps_follow_the_budget() {
+        let data = batch_callback_data(987_654_321, 2);
+        assert!(data.len() <= 64);
+        assert_eq!(parse_batch_callback(&data), Some((987_654_321, 2)));
+        assert_eq!(parse_batch_callback("wg:1:2"), None);
+        assert_eq!(parse_callback(&data), None, "not a single gate's data");
+        assert_eq!(message_gap(20, 60, 0), 12, "a quarter of 20 a minute");
+        assert_eq!(message_gap(10, 60, 0), 24, "a smaller budget, a longer gap");
+        assert_eq!(
+            message_gap(1000, 1, 12),
+            12,
+            "a generous limiter does not shorten the floor"
+        );
     }
 
     #[test]

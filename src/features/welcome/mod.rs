@@ -3,12 +3,16 @@
 //!
 //! A join arrives as a `chat_member` update (when the bot is an admin) and/or a "X joined" service
 //! message; the first copy is handled and the second is recognized by the recent-joins table. A newcomer
-//! who is not exempt (an admin, or added by an admin) is restricted and asked a question; the gate lives
-//! in SQL with its deadline, so a press after a restart and a timeout during one still resolve. Passing
-//! lifts the restriction and queues the member for the next welcome; the ticker posts one welcome per
-//! `coalesce_window` naming everyone queued, and in clean mode deletes the previous one. Too many joins
-//! at once switch raid mode on: newcomers are restricted (or removed) silently, welcomes stop, and one
-//! notice tells the admins.
+//! who is not exempt (an admin, added by an admin, or a join requester who passed in private) is
+//! restricted and waits for a question. One captcha message asks everyone waiting in the group the same
+//! question, and at most one such message goes out per message gap (a quarter of the group's send
+//! budget), so a wave of joins costs a few messages; each member's time limit starts when the message was
+//! actually sent. Gates live in SQL, so a press after a restart and a timeout during one still resolve.
+//! Passing lifts the restriction and queues the member for the next welcome; the ticker posts one
+//! welcome naming everyone queued, at most one per message gap, and in clean mode deletes the previous
+//! one. Too many joins at once switch raid mode on: newcomers (and those still waiting for their question)
+//! are restricted (or removed) silently, welcomes stop, and one notice tells the admins. When it ends, one
+//! message lists the held members; each answers the group's own check in a private chat with the bot.
 
 pub mod gate;
 pub mod settings;
@@ -27,7 +31,9 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use gate::{Challenge, Mode, Quiz};
 use settings::{FailAction, RaidAction, Undeliverable};
-use store::{Choice, Column, Gate, GroupChoices, Queued};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, Weak};
+use store::{Batch, Choice, Column, Gate, GroupChoices, NewBatch, Queued, Slot, UNASKED};
 use teloxide::prelude::*;
 use teloxide::types::{
     CallbackQuery, Chat, ChatJoinRequest, ChatMemberUpdated, ChatPermissions, InlineKeyboardButton,
@@ -107,6 +113,8 @@ enum Command {
 /// A second copy of the same join (service message after `chat_member`) within this many seconds is
 /// ignored.
 const JOIN_DEDUPE_SECS: i64 = 60;
+/// A join request's passed check exempts the member's join for this long after it was passed.
+const REQUEST_PASS_SECS: i64 = 86_400;
 /// The "I cannot gate here" notice is repeated at most this often.
 const WARN_GAP_SECS: i64 = 3600;
 /// The longest rules text, in characters.
@@ -153,11 +161,10 @@ pub fn handler() -> Handler {
         .branch(
             Update::filter_callback_query()
                 .filter(|query: CallbackQuery| {
-                    query
-                        .data
-                        .as_deref()
-                        .and_then(gate::parse_callback)
-                        .is_some()
+                    query.data.as_deref().is_some_and(|data| {
+                        gate::parse_callback(data).is_some()
+                            || gate::parse_batch_callback(data).is_some()
+                    })
                 })
                 .endpoint(on_gate_press),
         )
@@ -184,6 +191,16 @@ pub fn handler() -> Handler {
                             })
                     })
                     .endpoint(on_rules_deep_link),
+                )
+                .branch(
+                    dptree::filter(|m: Message| {
+                        m.chat.is_private()
+                            && m.text().is_some_and(|t| {
+                                t.strip_prefix("/start ")
+                                    .is_some_and(|p| p.trim().starts_with(gate::RELEASE_PAYLOAD))
+                            })
+                    })
+                    .endpoint(on_release_deep_link),
                 )
                 .branch(
                     dptree::entry()
@@ -281,6 +298,63 @@ fn answer_press(ctx: &Ctx, query: &CallbackQuery, text: String, alert: bool) {
     });
 }
 
+/// Answers a press by opening a link in the member's app (a deep link into a private chat with the bot).
+fn answer_press_url(ctx: &Ctx, query: &CallbackQuery, url: reqwest::Url) {
+    let id = query.id.clone();
+    ctx.outbound.immediate("answerCallbackQuery", move |bot| {
+        bot.answer_callback_query(id.clone())
+            .url(url.clone())
+            .send()
+            .boxed()
+    });
+}
+
+/// The deep link that asks a member held during a raid the group's check in a private chat.
+fn release_link(ctx: &Ctx, chat_id: i64) -> Option<reqwest::Url> {
+    let username = ctx.me.username.as_deref()?;
+    format!(
+        "https://t.me/{username}?start={}{chat_id}",
+        gate::RELEASE_PAYLOAD
+    )
+    .parse()
+    .ok()
+}
+
+/// How long joins are collected before one captcha message (or one welcome) names them together.
+fn window_of(ctx: &Ctx) -> i64 {
+    ctx.config.welcome.coalesce_window.get().as_secs() as i64
+}
+
+/// The shortest time in seconds between two captcha messages, and between two welcomes, of one group.
+fn gap_of(ctx: &Ctx) -> i64 {
+    let budget = ctx.config.limits.per_group;
+    gate::message_gap(
+        budget.count,
+        budget.window.as_secs().max(1),
+        ctx.config.welcome.message_gap.get().as_secs(),
+    ) as i64
+}
+
+type Registry = Mutex<Vec<(Weak<crate::services::Services>, Arc<Mutex<HashSet<i64>>>)>>;
+
+static QUEUED_BATCHES: Registry = Mutex::new(Vec::new());
+
+/// The batches this running bot has handed to the outbound queue. It starts empty, so after a restart
+/// the batches whose message was never confirmed sent are sent again.
+fn queued_batches(ctx: &Ctx) -> Arc<Mutex<HashSet<i64>>> {
+    let mut registry = QUEUED_BATCHES.lock().unwrap_or_else(|e| e.into_inner());
+    registry.retain(|(owner, _)| owner.strong_count() > 0);
+    if let Some((_, set)) = registry
+        .iter()
+        .find(|(owner, _)| std::ptr::eq(owner.as_ptr(), Arc::as_ptr(ctx)))
+    {
+        return set.clone();
+    }
+    let set = Arc::new(Mutex::new(HashSet::new()));
+    registry.push((Arc::downgrade(ctx), set.clone()));
+    set
+}
+
 fn rules_link(ctx: &Ctx, chat_id: i64) -> Option<reqwest::Url> {
     let username = ctx.me.username.as_deref()?;
     format!("https://t.me/{username}?start={RULES_PAYLOAD}{chat_id}")
@@ -359,7 +433,7 @@ async fn on_let_in_by_admin(ctx: Ctx, change: ChatMemberUpdated) -> HandlerResul
         store::close_gate_of(&mut conn, chat_id, user_id).await?
     };
     if let Some(gate) = gate {
-        delete_question(&ctx, &gate);
+        finish_question(&ctx, &gate).await?;
     }
     tracing::info!(
         chat_id,
@@ -373,15 +447,17 @@ async fn on_let_in_by_admin(ctx: Ctx, change: ChatMemberUpdated) -> HandlerResul
 /// pending in the group ends without action, its question deleted.
 async fn forget_join(ctx: &Ctx, chat_id: i64, member: &User) -> crate::Result<()> {
     let user_id = member.id.0 as i64;
-    let mut conn = ctx.storage.write.acquire().await?;
-    store::record_leave(&mut conn, chat_id, user_id).await?;
-    store::unhold(&mut conn, chat_id, user_id).await?;
-    if let Some(gate) = store::gate_of(&mut conn, chat_id, user_id).await? {
-        if !gate.via_request {
-            if let Some(gate) = store::close_gate(&mut conn, gate.id).await? {
-                delete_question(ctx, &gate);
-            }
+    let closed = {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::record_leave(&mut conn, chat_id, user_id).await?;
+        store::unhold(&mut conn, chat_id, user_id).await?;
+        match store::gate_of(&mut conn, chat_id, user_id).await? {
+            Some(gate) if !gate.via_request => store::close_gate(&mut conn, gate.id).await?,
+            _ => None,
         }
+    };
+    if let Some(gate) = closed {
+        finish_question(ctx, &gate).await?;
     }
     Ok(())
 }
@@ -465,6 +541,17 @@ async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User) -> Handler
                 )
                 .await?;
                 store::clear_queue(&mut tx, chat_id).await?;
+                // Newcomers still waiting for their question are held like the raid's joiners: their
+                // question would only add to the flood.
+                for waiting in store::take_unasked(&mut tx, chat_id).await? {
+                    let member = Queued {
+                        user_id: waiting.user_id,
+                        first_name: waiting.user_name.clone(),
+                        full_name: waiting.user_name,
+                        username: None,
+                    };
+                    store::hold(&mut tx, chat_id, &member, now).await?;
+                }
                 raid_started = true;
             }
         }
@@ -490,23 +577,33 @@ async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User) -> Handler
         && (adder.id == ctx.me.id || ctx.admins.is_admin(chat_id, adder.id.0).await?);
     if member.is_bot {
         if settings.remove_bots_added_by_members && !adder_is_admin {
+            if let Some(lack) = ctx.bot_lacks(chat_id, &[Right::Restrict], lang).await? {
+                warn_rarely(ctx, chat_id, lack).await?;
+                return Ok(());
+            }
             tracing::info!(chat_id, user_id, "removing a bot a member added");
             kick(ctx, chat_id, user_id);
         }
         return Ok(());
     }
-    // A join request answered in a private chat ends here: whoever approved it, they are in now.
-    let request_gate = {
+    // A join request answered in a private chat ends here: whoever approved it, they are in now. A
+    // requester who passed the check in private is not checked again, whichever copy of the join
+    // (service message or chat_member update) comes first.
+    let (request_gate, passed_request) = {
         let mut conn = ctx.storage.write.acquire().await?;
-        match store::gate_of(&mut conn, chat_id, user_id).await? {
+        let gate = match store::gate_of(&mut conn, chat_id, user_id).await? {
             Some(gate) if gate.via_request => store::close_gate(&mut conn, gate.id).await?,
             _ => None,
-        }
+        };
+        let passed =
+            store::take_request_pass(&mut conn, chat_id, user_id, now - REQUEST_PASS_SECS).await?;
+        (gate, passed)
     };
     if let Some(gate) = request_gate {
-        delete_question(ctx, &gate);
+        finish_question(ctx, &gate).await?;
     }
-    let exempt = adder_is_admin || ctx.admins.is_admin(chat_id, user_id as u64).await?;
+    let exempt =
+        adder_is_admin || passed_request || ctx.admins.is_admin(chat_id, user_id as u64).await?;
     if choices.raid_until > now && !exempt {
         if !chat.is_supergroup() {
             // A basic group cannot restrict anyone: the raid only silences the welcomes there.
@@ -534,8 +631,8 @@ async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User) -> Handler
         warn_rarely(ctx, chat_id, lack).await?;
         return enqueue_welcome(ctx, chat_id, &queued(member)).await;
     }
-    let challenge = challenge_for(mode, &choices, lang, ctx);
-    let timeout = timeout_of(ctx, &choices);
+    // The gate waits for its question: the group's next captcha message asks everyone who joined within
+    // the same collection window (and those who waited for the captcha gap).
     let name = full_name(member);
     let id = {
         let mut conn = ctx.storage.write.acquire().await?;
@@ -548,32 +645,185 @@ async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User) -> Handler
                 kind: mode.name(),
                 via_request: false,
                 message_chat: chat_id,
-                options: &challenge.options,
-                answer: challenge.answer,
-                deadline: now + timeout,
+                options: &[],
+                answer: 0,
+                deadline: UNASKED,
                 now,
             },
         )
         .await?
     };
-    let Some(id) = id else {
+    if id.is_none() {
         return Ok(());
-    };
+    }
     restrict(ctx, chat_id, user_id);
+    ask_waiting(ctx, chat_id).await
+}
+
+/// Asks the group's newcomers who wait for their question, all in one message, once the first of them
+/// has waited `coalesce_window` (joins in that window are asked together) and the group's captcha gap
+/// allows it; otherwise they keep waiting and a later tick asks them (with those who join meanwhile).
+/// Nothing is asked while raid mode is on.
+async fn ask_waiting(ctx: &Ctx, chat_id: i64) -> crate::Result<()> {
+    let now = ctx.now();
+    let choices = load_choices(ctx, chat_id).await?;
+    if choices.raid_until > now {
+        return Ok(());
+    }
+    let lang = ctx.group_lang(chat_id).await;
+    // A group that switched its check off while members waited still asks them the plain button.
+    let mode = match mode_of(ctx, &choices) {
+        Mode::Off => Mode::Button,
+        mode => mode,
+    };
+    let challenge = challenge_for(mode, &choices, lang, ctx);
+    let kind = if challenge.question.is_empty() {
+        Mode::Button
+    } else {
+        mode
+    };
+    let formed = {
+        let mut tx = ctx.storage.write.begin().await?;
+        if !store::has_unasked(&mut tx, chat_id, now - window_of(ctx)).await?
+            || !store::claim_slot(&mut tx, chat_id, Slot::Captcha, now, gap_of(ctx)).await?
+        {
+            return Ok(());
+        }
+        let formed = store::form_batch(
+            &mut tx,
+            &NewBatch {
+                chat_id,
+                kind: kind.name(),
+                question: &challenge.question,
+                options: &challenge.options,
+                answer: challenge.answer,
+                timeout: timeout_of(ctx, &choices),
+                limit: gate::MAX_PER_BATCH,
+                now,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        formed
+    };
+    if let Some((batch, gates)) = formed {
+        send_batch(ctx, &batch, &gates, lang);
+    }
+    Ok(())
+}
+
+/// Sends a batch's captcha message without holding up the shard. Once Telegram confirms it, the listed
+/// members' time limits start; when every listed member was resolved before that, the message is
+/// deleted again. When Telegram refuses the message for good, the bot cannot ask, so the members are let
+/// in rather than punished for a question they never saw.
+fn send_batch(ctx: &Ctx, batch: &Batch, gates: &[Gate], lang: Lang) {
+    let separator = match lang {
+        Lang::Zh => "、",
+        Lang::En => ", ",
+    };
+    let mentions: Vec<String> = gates
+        .iter()
+        .map(|g| mention_html(g.user_id, &g.user_name))
+        .collect();
+    let challenge = Challenge {
+        question: batch.question.clone(),
+        options: batch.options.lines().map(String::from).collect(),
+        answer: batch.answer as usize,
+    };
+    let mode = Mode::parse(&batch.kind).unwrap_or(Mode::Button);
     let text = gate_text(
         ctx,
         lang,
         mode,
-        &mention_html(user_id, &name),
+        &mentions.join(separator),
         &challenge,
-        timeout,
+        batch.timeout,
     );
-    post_question(
-        ctx,
-        id,
-        Text::html(chat_id, text).markup(gate_keyboard(id, &challenge)),
-        None,
-    );
+    let mut markup = InlineKeyboardMarkup::default();
+    let buttons: Vec<InlineKeyboardButton> = challenge
+        .options
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            InlineKeyboardButton::callback(label.clone(), gate::batch_callback_data(batch.id, i))
+        })
+        .collect();
+    for row in buttons.chunks(2) {
+        markup = markup.append_row(row.to_vec());
+    }
+    queued_batches(ctx)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(batch.id);
+    let pending = ctx
+        .outbound
+        .send_text(Text::html(batch.chat_id, text).markup(markup));
+    let (ctx, id, chat_id) = (ctx.clone(), batch.id, batch.chat_id);
+    tokio::spawn(async move {
+        let result = async {
+            match pending.wait().await {
+                Ok(sent) => {
+                    let mut conn = ctx.storage.write.acquire().await?;
+                    let open =
+                        store::batch_sent(&mut conn, id, sent.id.0 as i64, ctx.now()).await?;
+                    if open.unwrap_or(0) == 0 {
+                        store::drop_batch(&mut conn, id).await?;
+                        ctx.outbound.delete(chat_id, sent.id);
+                    }
+                }
+                // Shutting down: the next start sends the batch again.
+                Err(crate::Error::OutboundClosed) => {}
+                Err(err) => {
+                    tracing::warn!(%err, chat_id, batch = id, "a captcha message could not be sent; letting its members in");
+                    let closed = {
+                        let mut conn = ctx.storage.write.acquire().await?;
+                        let closed = store::close_batch(&mut conn, id).await?;
+                        store::drop_batch(&mut conn, id).await?;
+                        closed
+                    };
+                    for gate in closed {
+                        unrestrict(&ctx, gate.chat_id, gate.user_id);
+                    }
+                }
+            }
+            Ok::<(), crate::Error>(())
+        }
+        .await;
+        if let Err(err) = result {
+            tracing::error!(%err, chat_id, batch = id, "captcha message bookkeeping failed");
+        }
+    });
+}
+
+/// Sends again the batches whose message a previous run queued but never saw sent.
+async fn resend_unsent(ctx: &Ctx) -> crate::Result<()> {
+    let unsent = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::unsent_batches(&mut conn).await?
+    };
+    let queued = queued_batches(ctx);
+    for batch in unsent {
+        if queued
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&batch.id)
+        {
+            continue;
+        }
+        let gates = {
+            let mut conn = ctx.storage.write.acquire().await?;
+            let gates = store::gates_of_batch(&mut conn, batch.id).await?;
+            if gates.is_empty() {
+                store::drop_batch(&mut conn, batch.id).await?;
+            }
+            gates
+        };
+        if gates.is_empty() {
+            continue;
+        }
+        let lang = ctx.group_lang(batch.chat_id).await;
+        send_batch(ctx, &batch, &gates, lang);
+    }
     Ok(())
 }
 
@@ -689,11 +939,29 @@ fn post_question(
     });
 }
 
-fn delete_question(ctx: &Ctx, gate: &Gate) {
-    if let Some(message_id) = gate.message_id {
-        ctx.outbound
-            .delete(gate.message_chat, MessageId(message_id as i32));
+/// Takes a closed gate's question away: its own message, or the batch's message once every member the
+/// batch asked is resolved (the others still need its buttons). Call it with no connection held.
+async fn finish_question(ctx: &Ctx, gate: &Gate) -> crate::Result<()> {
+    let Some(batch_id) = gate.batch_id else {
+        if let Some(message_id) = gate.message_id {
+            ctx.outbound
+                .delete(gate.message_chat, MessageId(message_id as i32));
+        }
+        return Ok(());
+    };
+    let mut conn = ctx.storage.write.acquire().await?;
+    if store::open_in_batch(&mut conn, batch_id).await? > 0 {
+        return Ok(());
     }
+    if let Some(batch) = store::batch(&mut conn, batch_id).await? {
+        // A batch not sent yet is dropped now; its confirmation then finds it gone and deletes the message.
+        store::drop_batch(&mut conn, batch_id).await?;
+        if let Some(message_id) = batch.message_id {
+            ctx.outbound
+                .delete(batch.chat_id, MessageId(message_id as i32));
+        }
+    }
+    Ok(())
 }
 
 async fn on_leave(ctx: &Ctx, chat: &Chat, member: &User, by: &User) -> HandlerResult {
@@ -712,16 +980,39 @@ async fn on_leave(ctx: &Ctx, chat: &Chat, member: &User, by: &User) -> HandlerRe
         .is_some_and(template::needs_count);
     let title = chat.title().unwrap_or_default();
     let values = group_values(ctx, chat_id, title, &[queued(member)], lang, needs_count).await;
-    let html = match &choices.goodbye_text {
-        Some(text) => template::render(text, &values).html,
-        None => ctx.ta(
-            lang,
-            "welcome-goodbye-default",
-            &fargs! {"name" => values.name.clone()},
+    let (html, buttons) = match &choices.goodbye_text {
+        Some(text) => {
+            let rendered = template::render(text, &values);
+            (rendered.html, rendered.buttons)
+        }
+        None => (
+            ctx.ta(
+                lang,
+                "welcome-goodbye-default",
+                &fargs! {"name" => values.name.clone()},
+            ),
+            Vec::new(),
         ),
     };
-    ctx.outbound.send_text(Text::html(chat_id, html));
+    let mut text = Text::html(chat_id, html);
+    if let Some(markup) = url_buttons(buttons) {
+        text = text.markup(markup);
+    }
+    ctx.outbound.send_text(text);
     Ok(())
+}
+
+/// The `[label](https://…)` lines of a text as URL buttons, one per row; `None` when there are none.
+fn url_buttons(buttons: Vec<(String, String)>) -> Option<InlineKeyboardMarkup> {
+    let mut markup = InlineKeyboardMarkup::default();
+    let mut any = false;
+    for (label, url) in buttons {
+        if let Ok(url) = url.parse() {
+            markup = markup.append_row(vec![InlineKeyboardButton::url(label, url)]);
+            any = true;
+        }
+    }
+    any.then_some(markup)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -830,23 +1121,43 @@ fn answer_request(ctx: &Ctx, gate: &Gate, approve: bool) {
 // Gate presses and outcomes
 
 async fn on_gate_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
-    let Some((id, choice)) = query.data.as_deref().and_then(gate::parse_callback) else {
-        return Ok(());
-    };
+    let data = query.data.as_deref().unwrap_or_default();
     let lang = Lang::from_telegram(query.from.language_code.as_deref())
         .unwrap_or_else(|| ctx.default_lang());
     let presser = query.from.id.0 as i64;
     let mut conn = ctx.storage.write.acquire().await?;
-    let found = store::gate(&mut conn, id).await?;
-    let Some(found) = found else {
-        answer_press(&ctx, &query, ctx.t(lang, "welcome-gate-expired"), false);
-        return Ok(());
+    // A press under a message that asks several members counts for the presser's own gate in it.
+    let (found, choice) = if let Some((batch_id, choice)) = gate::parse_batch_callback(data) {
+        match store::gate_in_batch(&mut conn, batch_id, presser).await? {
+            Some(found) => (found, choice),
+            None => {
+                let listed_others = store::open_in_batch(&mut conn, batch_id).await? > 0;
+                let (text, alert) = if listed_others {
+                    ("welcome-gate-not-yours", true)
+                } else {
+                    ("welcome-gate-expired", false)
+                };
+                answer_press(&ctx, &query, ctx.t(lang, text), alert);
+                return Ok(());
+            }
+        }
+    } else {
+        let Some((id, choice)) = gate::parse_callback(data) else {
+            return Ok(());
+        };
+        match store::gate(&mut conn, id).await? {
+            Some(found) if found.user_id == presser => (found, choice),
+            Some(_) => {
+                answer_press(&ctx, &query, ctx.t(lang, "welcome-gate-not-yours"), true);
+                return Ok(());
+            }
+            None => {
+                answer_press(&ctx, &query, ctx.t(lang, "welcome-gate-expired"), false);
+                return Ok(());
+            }
+        }
     };
-    if found.user_id != presser {
-        answer_press(&ctx, &query, ctx.t(lang, "welcome-gate-not-yours"), true);
-        return Ok(());
-    }
-    let Some(closed) = store::close_gate(&mut conn, id).await? else {
+    let Some(closed) = store::close_gate(&mut conn, found.id).await? else {
         answer_press(&ctx, &query, ctx.t(lang, "welcome-gate-expired"), false);
         return Ok(());
     };
@@ -856,13 +1167,13 @@ async fn on_gate_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
         pass(&ctx, &closed, &query.from).await
     } else {
         answer_press(&ctx, &query, ctx.t(lang, "welcome-gate-wrong"), true);
-        fail(&ctx, &closed);
-        Ok(())
+        fail(&ctx, &closed).await
     }
 }
 
-/// A press on the button posted when raid mode ended: members held during the raid get out, one press
-/// each; anyone else is told it is not for them. The group comes from the pressed message itself.
+/// A press on the button posted when raid mode ended: a member held during the raid is sent into a
+/// private chat with the bot, where the group's own check asks them (so a raid never lets anyone in
+/// with one press); anyone else is told it is not for them. The group comes from the pressed message.
 async fn on_release_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
     let lang = Lang::from_telegram(query.from.language_code.as_deref())
         .unwrap_or_else(|| ctx.default_lang());
@@ -871,22 +1182,142 @@ async fn on_release_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
         return Ok(());
     };
     let user_id = query.from.id.0 as i64;
-    let released = {
+    let held = {
         let mut conn = ctx.storage.write.acquire().await?;
-        store::release(&mut conn, chat_id, user_id).await?
+        store::is_released(&mut conn, chat_id, user_id).await?
     };
-    match released {
-        Some(member) => {
-            tracing::info!(chat_id, user_id, "member held during a raid let in");
-            answer_press(&ctx, &query, ctx.t(lang, "welcome-gate-passed"), false);
-            unrestrict(&ctx, chat_id, user_id);
-            enqueue_welcome(&ctx, chat_id, &member).await
-        }
+    if !held {
+        answer_press(&ctx, &query, ctx.t(lang, "welcome-held-not-held"), true);
+        return Ok(());
+    }
+    match release_link(&ctx, chat_id) {
+        Some(url) => answer_press_url(&ctx, &query, url),
         None => {
-            answer_press(&ctx, &query, ctx.t(lang, "welcome-held-not-held"), true);
-            Ok(())
+            // Without a username the bot cannot be opened by link: the member waits for the group's
+            // next captcha message instead.
+            let member = {
+                let mut conn = ctx.storage.write.acquire().await?;
+                store::release(&mut conn, chat_id, user_id).await?
+            };
+            if let Some(member) = member {
+                answer_press(&ctx, &query, ctx.t(lang, "welcome-held-asked"), false);
+                let mut conn = ctx.storage.write.acquire().await?;
+                let opened = store::open_gate(
+                    &mut conn,
+                    &store::NewGate {
+                        chat_id,
+                        user_id,
+                        user_name: &member.full_name,
+                        kind: "button",
+                        via_request: false,
+                        message_chat: chat_id,
+                        options: &[],
+                        answer: 0,
+                        deadline: UNASKED,
+                        now: ctx.now(),
+                    },
+                )
+                .await?;
+                drop(conn);
+                if opened.is_some() {
+                    ask_waiting(&ctx, chat_id).await?;
+                }
+            }
         }
     }
+    Ok(())
+}
+
+/// `/start gate_<group>` in a private chat: a member held during the group's raid gets the group's own
+/// check here; passing lets them in, failing or timing out applies the group's fail action.
+async fn on_release_deep_link(ctx: Ctx, message: Message) -> HandlerResult {
+    let lang = ctx.lang_for(&message).await;
+    let Some(user) = message.from.as_ref() else {
+        return Ok(());
+    };
+    let chat_id = message
+        .text()
+        .and_then(|t| t.strip_prefix("/start "))
+        .map(str::trim)
+        .and_then(|p| p.strip_prefix(gate::RELEASE_PAYLOAD))
+        .and_then(|id| id.parse::<i64>().ok());
+    let user_id = user.id.0 as i64;
+    let released = match chat_id {
+        Some(chat_id) => {
+            let mut conn = ctx.storage.write.acquire().await?;
+            store::release(&mut conn, chat_id, user_id)
+                .await?
+                .map(|member| (chat_id, member))
+        }
+        None => None,
+    };
+    let Some((chat_id, member)) = released else {
+        ctx.reply(&message, ctx.t(lang, "welcome-held-not-held"));
+        return Ok(());
+    };
+    let now = ctx.now();
+    let choices = load_choices(&ctx, chat_id).await?;
+    let mode = mode_of(&ctx, &choices);
+    if mode == Mode::Off {
+        tracing::info!(chat_id, user_id, "member held during a raid let in");
+        ctx.reply(&message, ctx.t(lang, "welcome-gate-passed"));
+        unrestrict(&ctx, chat_id, user_id);
+        return enqueue_welcome(&ctx, chat_id, &member).await;
+    }
+    let challenge = challenge_for(mode, &choices, lang, &ctx);
+    let timeout = timeout_of(&ctx, &choices);
+    let dm = message.chat.id.0;
+    let id = {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::open_gate(
+            &mut conn,
+            &store::NewGate {
+                chat_id,
+                user_id,
+                user_name: &member.full_name,
+                kind: mode.name(),
+                via_request: false,
+                message_chat: dm,
+                options: &challenge.options,
+                answer: challenge.answer,
+                deadline: now + timeout,
+                now,
+            },
+        )
+        .await?
+    };
+    let Some(id) = id else {
+        return Ok(());
+    };
+    let title = ctx
+        .groups
+        .get(&ctx.storage, chat_id)
+        .await?
+        .map(|g| g.title.clone())
+        .unwrap_or_default();
+    let text = format!(
+        "{}\n\n{}",
+        ctx.ta(
+            lang,
+            "welcome-release-intro",
+            &fargs! {"group" => escape(&title)}
+        ),
+        gate_text(
+            &ctx,
+            lang,
+            mode,
+            &mention_html(user_id, &member.full_name),
+            &challenge,
+            timeout
+        )
+    );
+    post_question(
+        &ctx,
+        id,
+        Text::html(dm, text).markup(gate_keyboard(id, &challenge)),
+        None,
+    );
+    Ok(())
 }
 
 async fn pass(ctx: &Ctx, gate: &Gate, user: &User) -> crate::Result<()> {
@@ -895,12 +1326,13 @@ async fn pass(ctx: &Ctx, gate: &Gate, user: &User) -> crate::Result<()> {
         user_id = gate.user_id,
         "entry gate passed"
     );
-    delete_question(ctx, gate);
+    finish_question(ctx, gate).await?;
     if gate.via_request {
-        // The welcome follows when the approved member's join arrives.
+        // The welcome follows when the approved member's join arrives; that join is not checked again.
         let mut conn = ctx.storage.write.acquire().await?;
-        crate::storage::members::mark_verified(&mut conn, gate.chat_id, gate.user_id, ctx.now())
-            .await?;
+        let now = ctx.now();
+        crate::storage::members::mark_verified(&mut conn, gate.chat_id, gate.user_id, now).await?;
+        store::record_request_pass(&mut conn, gate.chat_id, gate.user_id, now).await?;
         answer_request(ctx, gate, true);
         return Ok(());
     }
@@ -908,26 +1340,29 @@ async fn pass(ctx: &Ctx, gate: &Gate, user: &User) -> crate::Result<()> {
     enqueue_welcome(ctx, gate.chat_id, &queued(user)).await
 }
 
-fn fail(ctx: &Ctx, gate: &Gate) {
+async fn fail(ctx: &Ctx, gate: &Gate) -> crate::Result<()> {
     tracing::info!(
         chat_id = gate.chat_id,
         user_id = gate.user_id,
         "entry gate failed or timed out"
     );
-    delete_question(ctx, gate);
+    finish_question(ctx, gate).await?;
     if gate.via_request {
         answer_request(ctx, gate, false);
-        return;
+        return Ok(());
     }
     match ctx.config.welcome.fail_action {
         FailAction::Kick => kick(ctx, gate.chat_id, gate.user_id),
         FailAction::Ban => ban(ctx, gate.chat_id, gate.user_id),
         FailAction::Mute => {}
     }
+    Ok(())
 }
 
-/// The ticker: resolves gates whose time is up (also those that expired while the bot was down), posts
-/// the welcomes whose collection window has closed, and forgets old joins.
+/// The ticker: resolves gates whose time is up (also those that expired while the bot was down), asks
+/// the newcomers waiting for their question when their group's captcha gap allows, sends again the
+/// captcha messages a previous run never saw sent, posts the welcomes whose collection window has closed
+/// (one per message gap), lets members held during a raid answer once it is over, and forgets old joins.
 pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
     async move {
         let now = ctx.now();
@@ -936,12 +1371,21 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
             store::close_expired(&mut conn, now).await?
         };
         for gate in &expired {
-            fail(&ctx, gate);
+            fail(&ctx, gate).await?;
         }
+        let waiting = {
+            let mut conn = ctx.storage.read.acquire().await?;
+            store::groups_with_unasked(&mut conn, now - window_of(&ctx)).await?
+        };
+        for chat_id in waiting {
+            ask_waiting(&ctx, chat_id).await?;
+        }
+        resend_unsent(&ctx).await?;
         let window = ctx.config.welcome.coalesce_window.get().as_secs() as i64;
         let due = {
             let mut conn = ctx.storage.write.acquire().await?;
             store::prune_joins(&mut conn, now - 86_400).await?;
+            store::prune_request_passes(&mut conn, now - REQUEST_PASS_SECS).await?;
             store::due_queues(&mut conn, now - window).await?
         };
         for chat_id in due {
@@ -951,24 +1395,67 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
             let mut conn = ctx.storage.write.acquire().await?;
             store::take_releases(&mut conn, now).await?
         };
-        for (chat_id, count) in releases {
-            let lang = ctx.group_lang(chat_id).await;
-            let markup =
-                InlineKeyboardMarkup::default().append_row(vec![InlineKeyboardButton::callback(
-                    ctx.t(lang, "welcome-button-human"),
-                    gate::RELEASE_DATA,
-                )]);
-            ctx.outbound.send_text(
-                Text::plain(
-                    chat_id,
-                    ctx.ta(lang, "welcome-held-release", &fargs! {"count" => count}),
-                )
-                .markup(markup),
-            );
+        for (chat_id, _) in releases {
+            release_held(&ctx, chat_id).await?;
         }
         Ok(())
     }
     .boxed()
+}
+
+/// Raid mode is over in a group that holds members: without an entry check they are simply let in (and
+/// greeted together); otherwise one message names them, and its button sends each of them into a
+/// private chat with the bot to answer the group's own check.
+async fn release_held(ctx: &Ctx, chat_id: i64) -> crate::Result<()> {
+    let choices = load_choices(ctx, chat_id).await?;
+    if mode_of(ctx, &choices) == Mode::Off {
+        let members = {
+            let mut conn = ctx.storage.write.acquire().await?;
+            store::release_all(&mut conn, chat_id).await?
+        };
+        for member in &members {
+            unrestrict(ctx, chat_id, member.user_id);
+            enqueue_welcome(ctx, chat_id, member).await?;
+        }
+        return Ok(());
+    }
+    let lang = ctx.group_lang(chat_id).await;
+    let (shown, count) = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::held_members(&mut conn, chat_id, ctx.config.welcome.names_per_welcome).await?
+    };
+    if count == 0 {
+        return Ok(());
+    }
+    let separator = match lang {
+        Lang::Zh => "、",
+        Lang::En => ", ",
+    };
+    let listed: Vec<String> = shown
+        .iter()
+        .map(|m| mention_html(m.user_id, &m.full_name))
+        .collect();
+    let mut names = listed.join(separator);
+    if count as usize > shown.len() {
+        names.push(' ');
+        names.push_str(&ctx.ta(lang, "welcome-names-more", &fargs! {"count" => count}));
+    }
+    let markup = InlineKeyboardMarkup::default().append_row(vec![InlineKeyboardButton::callback(
+        ctx.t(lang, "welcome-button-check"),
+        gate::RELEASE_DATA,
+    )]);
+    ctx.outbound.send_text(
+        Text::html(
+            chat_id,
+            ctx.ta(
+                lang,
+                "welcome-held-release",
+                &fargs! {"count" => count, "members" => names},
+            ),
+        )
+        .markup(markup),
+    );
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1070,15 +1557,25 @@ async fn welcome_message(
     Ok((rendered.html, markup))
 }
 
+/// Posts the group's next welcome, naming everyone queued, when its welcome gap allows (otherwise they
+/// stay queued and more may join them). With welcomes off, or during a raid, the queue is dropped.
 async fn post_welcome(ctx: &Ctx, chat_id: i64) -> crate::Result<()> {
+    let now = ctx.now();
     let (members, choices) = {
-        let mut conn = ctx.storage.write.acquire().await?;
-        (
-            store::take_queue(&mut conn, chat_id).await?,
-            store::choices(&mut conn, chat_id).await?,
-        )
+        let mut tx = ctx.storage.write.begin().await?;
+        let choices = store::choices(&mut tx, chat_id).await?;
+        let silent = !choices.welcome_on || choices.raid_until > now;
+        if !silent && !store::claim_slot(&mut tx, chat_id, Slot::Welcome, now, gap_of(ctx)).await? {
+            return Ok(());
+        }
+        let members = store::take_queue(&mut tx, chat_id).await?;
+        tx.commit().await?;
+        if silent {
+            return Ok(());
+        }
+        (members, choices)
     };
-    if members.is_empty() || !choices.welcome_on || choices.raid_until > ctx.now() {
+    if members.is_empty() {
         return Ok(());
     }
     let lang = ctx.group_lang(chat_id).await;
@@ -1091,10 +1588,18 @@ async fn post_welcome(ctx: &Ctx, chat_id: i64) -> crate::Result<()> {
     tokio::spawn(async move {
         let result = async {
             let sent = pending.wait().await?;
-            let mut conn = ctx.storage.write.acquire().await?;
-            let previous = store::swap_last_welcome(&mut conn, chat_id, sent.id.0 as i64).await?;
+            let previous = {
+                let mut conn = ctx.storage.write.acquire().await?;
+                store::swap_last_welcome(&mut conn, chat_id, sent.id.0 as i64).await?
+            };
             if let (true, Some(previous)) = (clean, previous) {
-                ctx.outbound.delete(chat_id, MessageId(previous as i32));
+                // Clean mode needs the delete right; without it the admins hear so once in a while.
+                match ctx.bot_lacks(chat_id, &[Right::Delete], lang).await? {
+                    Some(lack) => warn_rarely(&ctx, chat_id, lack).await?,
+                    None => {
+                        ctx.outbound.delete(chat_id, MessageId(previous as i32));
+                    }
+                }
             }
             Ok::<(), crate::Error>(())
         }
@@ -1151,9 +1656,9 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
         ctx.reply(&message, ctx.t(lang, "group-only"));
         return Ok(());
     }
+    // Every setting of the group needs the change-info right (the creator has every right).
     let right = match &command {
         Command::Rules => None,
-        Command::Captcha(_) | Command::SetQuiz(_) | Command::AntiRaid(_) => Some(Right::Restrict),
         _ => Some(Right::ChangeInfo),
     };
     if let Some(right) = right {

@@ -40,8 +40,13 @@ pub enum Undeliverable {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WelcomeSettings {
-    /// How long joins are collected before one welcome names them together.
+    /// How long joins are collected before one captcha message asks them, or one welcome names them,
+    /// together.
     pub coalesce_window: Dur,
+    /// The shortest time between two captcha messages, and between two welcomes, in one group; joins in
+    /// between are asked (and greeted) together. A quarter of `limits.per_group` is used when that is
+    /// longer.
+    pub message_gap: Dur,
     /// How many members one welcome names before it says "and N more".
     pub names_per_welcome: usize,
     /// The gate a group starts with: `off`, `button`, `math` or `quiz`.
@@ -72,6 +77,7 @@ impl Default for WelcomeSettings {
     fn default() -> Self {
         Self {
             coalesce_window: Dur::secs(3),
+            message_gap: Dur::secs(12),
             names_per_welcome: 5,
             captcha: "button".into(),
             captcha_timeout: Dur::secs(120),

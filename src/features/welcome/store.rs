@@ -214,9 +214,15 @@ pub struct Gate {
     pub options: String,
     /// The right button.
     pub answer: i64,
-    /// When it times out.
+    /// When it times out ([`UNASKED`] while its question waits to be sent).
     pub deadline: i64,
+    /// The captcha message (batch) it was asked in, for group gates asked together.
+    pub batch_id: Option<i64>,
 }
+
+/// The deadline of a group gate whose question has not been sent yet: it cannot time out before the
+/// member saw the question.
+pub const UNASKED: i64 = i64::MAX;
 
 /// A gate to open.
 #[derive(Debug, Clone)]
@@ -244,7 +250,7 @@ pub struct NewGate<'a> {
 }
 
 const GATE_COLUMNS: &str =
-    "id, chat_id, user_id, user_name, kind, via_request, message_chat, message_id, options, answer, deadline";
+    "id, chat_id, user_id, user_name, kind, via_request, message_chat, message_id, options, answer, deadline, batch_id";
 
 /// Opens a gate; `None` when this member already has one pending in this group.
 pub async fn open_gate(conn: &mut SqliteConnection, gate: &NewGate<'_>) -> Result<Option<i64>> {
@@ -334,6 +340,351 @@ pub async fn close_expired(conn: &mut SqliteConnection, now: i64) -> Result<Vec<
         .bind(now)
         .fetch_all(conn)
         .await?)
+}
+
+/// A captcha message that asks several newcomers of one group the same question.
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct Batch {
+    /// Its id (in the buttons' callback data).
+    pub id: i64,
+    /// The group.
+    pub chat_id: i64,
+    /// `button`, `math` or `quiz`.
+    pub kind: String,
+    /// The question (empty for the button check).
+    pub question: String,
+    /// Button labels, one per line.
+    pub options: String,
+    /// The right button.
+    pub answer: i64,
+    /// Seconds each member has once the message is sent.
+    pub timeout: i64,
+    /// The message, once sent.
+    pub message_id: Option<i64>,
+    /// When the message was sent.
+    pub sent_at: Option<i64>,
+}
+
+const BATCH_COLUMNS: &str =
+    "id, chat_id, kind, question, options, answer, timeout, message_id, sent_at";
+
+/// A batch to form from a group's gates that wait to be asked.
+#[derive(Debug, Clone)]
+pub struct NewBatch<'a> {
+    /// The group.
+    pub chat_id: i64,
+    /// `button`, `math` or `quiz`.
+    pub kind: &'a str,
+    /// The question (empty for the button check).
+    pub question: &'a str,
+    /// Button labels.
+    pub options: &'a [String],
+    /// The right button.
+    pub answer: usize,
+    /// Seconds each member has once the message is sent.
+    pub timeout: i64,
+    /// The most members one message asks.
+    pub limit: usize,
+    /// Now.
+    pub now: i64,
+}
+
+/// Claims a group's next slot for a message of one kind (`captcha` or `welcome`): `true` (and the slot
+/// is taken) when the previous one was posted at least `gap` seconds before `now`.
+pub async fn claim_slot(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    slot: Slot,
+    now: i64,
+    gap: i64,
+) -> Result<bool> {
+    sqlx::query("INSERT OR IGNORE INTO welcome_settings (chat_id) VALUES (?)")
+        .bind(chat_id)
+        .execute(&mut *conn)
+        .await?;
+    // The column name comes from the fixed list of slots, never from users; the values stay bound.
+    let column = slot.column();
+    let sql = format!(
+        "UPDATE welcome_settings SET {column} = ?2 WHERE chat_id = ?1 AND ({column} = 0 OR {column} <= ?2 - ?3)"
+    );
+    let done = sqlx::query(AssertSqlSafe(sql))
+        .bind(chat_id)
+        .bind(now)
+        .bind(gap)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The kinds of group message that keep a minimum gap between two of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// A captcha message.
+    Captcha,
+    /// A welcome.
+    Welcome,
+}
+
+impl Slot {
+    fn column(self) -> &'static str {
+        match self {
+            Slot::Captcha => "last_captcha_at",
+            Slot::Welcome => "last_welcome_at",
+        }
+    }
+}
+
+/// Groups with a gate waiting to be asked since `opened_before` or earlier.
+pub async fn groups_with_unasked(
+    conn: &mut SqliteConnection,
+    opened_before: i64,
+) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT chat_id FROM welcome_gates
+         WHERE batch_id IS NULL AND deadline = ? AND created_at <= ?",
+    )
+    .bind(UNASKED)
+    .bind(opened_before)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Whether a group has a gate waiting to be asked since `opened_before` or earlier.
+pub async fn has_unasked(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    opened_before: i64,
+) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM welcome_gates
+         WHERE chat_id = ? AND batch_id IS NULL AND deadline = ? AND created_at <= ? LIMIT 1",
+    )
+    .bind(chat_id)
+    .bind(UNASKED)
+    .bind(opened_before)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Puts the oldest gates of a group that wait to be asked (at most `limit`) into a new batch with the
+/// batch's question, and returns it with its gates; `None` when no gate waits.
+pub async fn form_batch(
+    conn: &mut SqliteConnection,
+    new: &NewBatch<'_>,
+) -> Result<Option<(Batch, Vec<Gate>)>> {
+    let waiting: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM welcome_gates WHERE chat_id = ? AND batch_id IS NULL AND deadline = ?
+         ORDER BY created_at, id LIMIT ?",
+    )
+    .bind(new.chat_id)
+    .bind(UNASKED)
+    .bind(new.limit as i64)
+    .fetch_all(&mut *conn)
+    .await?;
+    if waiting.is_empty() {
+        return Ok(None);
+    }
+    let options = new.options.join("\n");
+    let batch_id: i64 = sqlx::query_scalar(
+        "INSERT INTO welcome_batches (chat_id, kind, question, options, answer, timeout, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(new.chat_id)
+    .bind(new.kind)
+    .bind(new.question)
+    .bind(&options)
+    .bind(new.answer as i64)
+    .bind(new.timeout)
+    .bind(new.now)
+    .fetch_one(&mut *conn)
+    .await?;
+    for id in &waiting {
+        sqlx::query(
+            "UPDATE welcome_gates SET batch_id = ?, kind = ?, options = ?, answer = ? WHERE id = ?",
+        )
+        .bind(batch_id)
+        .bind(new.kind)
+        .bind(&options)
+        .bind(new.answer as i64)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let sql = format!(
+        "SELECT {GATE_COLUMNS} FROM welcome_gates WHERE batch_id = ? ORDER BY created_at, id"
+    );
+    let gates = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(batch_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let batch = batch(&mut *conn, batch_id)
+        .await?
+        .expect("the batch was just inserted");
+    Ok(Some((batch, gates)))
+}
+
+/// A batch by id.
+pub async fn batch(conn: &mut SqliteConnection, id: i64) -> Result<Option<Batch>> {
+    let sql = format!("SELECT {BATCH_COLUMNS} FROM welcome_batches WHERE id = ?");
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Batches whose message was never confirmed sent (after a restart they are sent again).
+pub async fn unsent_batches(conn: &mut SqliteConnection) -> Result<Vec<Batch>> {
+    let sql =
+        format!("SELECT {BATCH_COLUMNS} FROM welcome_batches WHERE sent_at IS NULL ORDER BY id");
+    Ok(sqlx::query_as(AssertSqlSafe(sql)).fetch_all(conn).await?)
+}
+
+/// Records that a batch's message was sent at `sent_at`: its gates' time limits start now. Returns how
+/// many of its gates are still open, or `None` when the batch was closed meanwhile (every member it
+/// asked was resolved before the message went out).
+pub async fn batch_sent(
+    conn: &mut SqliteConnection,
+    id: i64,
+    message_id: i64,
+    sent_at: i64,
+) -> Result<Option<i64>> {
+    let updated = sqlx::query(
+        "UPDATE welcome_batches SET message_id = ?, sent_at = ? WHERE id = ? AND sent_at IS NULL",
+    )
+    .bind(message_id)
+    .bind(sent_at)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(None);
+    }
+    sqlx::query(
+        "UPDATE welcome_gates SET message_id = ?1,
+             deadline = ?2 + (SELECT timeout FROM welcome_batches WHERE id = ?3)
+         WHERE batch_id = ?3 AND deadline = ?4",
+    )
+    .bind(message_id)
+    .bind(sent_at)
+    .bind(id)
+    .bind(UNASKED)
+    .execute(&mut *conn)
+    .await?;
+    Ok(Some(open_in_batch(conn, id).await?))
+}
+
+/// How many gates of a batch are still open.
+pub async fn open_in_batch(conn: &mut SqliteConnection, id: i64) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM welcome_gates WHERE batch_id = ?")
+            .bind(id)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// The open gate of a member in a batch.
+pub async fn gate_in_batch(
+    conn: &mut SqliteConnection,
+    batch_id: i64,
+    user_id: i64,
+) -> Result<Option<Gate>> {
+    let sql =
+        format!("SELECT {GATE_COLUMNS} FROM welcome_gates WHERE batch_id = ? AND user_id = ?");
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(batch_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// The open gates of a batch, in the order their members came.
+pub async fn gates_of_batch(conn: &mut SqliteConnection, batch_id: i64) -> Result<Vec<Gate>> {
+    let sql = format!(
+        "SELECT {GATE_COLUMNS} FROM welcome_gates WHERE batch_id = ? ORDER BY created_at, id"
+    );
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(batch_id)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Closes every open gate of a batch and returns them.
+pub async fn close_batch(conn: &mut SqliteConnection, batch_id: i64) -> Result<Vec<Gate>> {
+    let sql = format!("DELETE FROM welcome_gates WHERE batch_id = ? RETURNING {GATE_COLUMNS}");
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(batch_id)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Forgets a batch whose members are all resolved.
+pub async fn drop_batch(conn: &mut SqliteConnection, id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM welcome_batches WHERE id = ?")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Closes every gate of a group that still waits to be asked (raid mode began) and returns them.
+pub async fn take_unasked(conn: &mut SqliteConnection, chat_id: i64) -> Result<Vec<Gate>> {
+    let sql = format!(
+        "DELETE FROM welcome_gates WHERE chat_id = ? AND batch_id IS NULL AND deadline = ?
+         RETURNING {GATE_COLUMNS}"
+    );
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(chat_id)
+        .bind(UNASKED)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Remembers that a join requester passed the check in private.
+pub async fn record_request_pass(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO welcome_request_passes (chat_id, user_id, passed_at) VALUES (?, ?, ?)
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET passed_at = excluded.passed_at",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes the mark that a member passed their join request's check at `since` or later; `true` when
+/// there was one (their join needs no second check).
+pub async fn take_request_pass(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    since: i64,
+) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "DELETE FROM welcome_request_passes WHERE chat_id = ? AND user_id = ? RETURNING passed_at",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some_and(|at| at >= since))
+}
+
+/// Forgets request passes older than `before` (the member never joined).
+pub async fn prune_request_passes(conn: &mut SqliteConnection, before: i64) -> Result<()> {
+    sqlx::query("DELETE FROM welcome_request_passes WHERE passed_at < ?")
+        .bind(before)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Records a join; `false` when the same member's join was already recorded within `dedupe` seconds
@@ -513,6 +864,37 @@ pub async fn take_releases(conn: &mut SqliteConnection, now: i64) -> Result<Vec<
     Ok(found)
 }
 
+/// Up to `limit` members a group holds since a raid, in the order they came, and how many it holds.
+pub async fn held_members(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    limit: usize,
+) -> Result<(Vec<Queued>, i64)> {
+    let shown = sqlx::query_as(
+        "SELECT user_id, first_name, full_name, username FROM welcome_held WHERE chat_id = ?
+         ORDER BY held_at, user_id LIMIT ?",
+    )
+    .bind(chat_id)
+    .bind(limit as i64)
+    .fetch_all(&mut *conn)
+    .await?;
+    let count = sqlx::query_scalar("SELECT COUNT(*) FROM welcome_held WHERE chat_id = ?")
+        .bind(chat_id)
+        .fetch_one(conn)
+        .await?;
+    Ok((shown, count))
+}
+
+/// Lets every member a group holds go (its raid is over and it has no entry check).
+pub async fn release_all(conn: &mut SqliteConnection, chat_id: i64) -> Result<Vec<Queued>> {
+    Ok(sqlx::query_as(
+        "DELETE FROM welcome_held WHERE chat_id = ? RETURNING user_id, first_name, full_name, username",
+    )
+    .bind(chat_id)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Lets a held member go once their raid mode is over; `None` when they are not held or the raid is
 /// still on.
 pub async fn release(
@@ -528,6 +910,18 @@ pub async fn release(
     .bind(user_id)
     .fetch_optional(conn)
     .await?)
+}
+
+/// Whether a member is held since a raid that is over (the release message went out).
+pub async fn is_released(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM welcome_held WHERE chat_id = ? AND user_id = ? AND announced = 1",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// Whether a member waits in a group: a pending check there, or held since a raid.
@@ -643,6 +1037,111 @@ mod tests {
         assert_eq!(release(&mut conn, -1, 8).await.unwrap(), None);
         assert_eq!(release(&mut conn, -1, 7).await.unwrap(), Some(member));
         assert_eq!(release(&mut conn, -1, 7).await.unwrap(), None);
+    }
+
+    fn waiting_gate(user_id: i64, now: i64) -> NewGate<'static> {
+        NewGate {
+            chat_id: -1,
+            user_id,
+            user_name: "Ann",
+            kind: "button",
+            via_request: false,
+            message_chat: -1,
+            options: &[],
+            answer: 0,
+            deadline: UNASKED,
+            now,
+        }
+    }
+
+    #[sqlx::test]
+    async fn waiting_gates_are_asked_together_and_time_out_only_once_sent(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        for user in [7, 8, 9] {
+            open_gate(&mut conn, &waiting_gate(user, 100))
+                .await
+                .unwrap();
+        }
+        assert!(
+            groups_with_unasked(&mut conn, 99).await.unwrap().is_empty(),
+            "still collecting joins"
+        );
+        assert_eq!(groups_with_unasked(&mut conn, 100).await.unwrap(), vec![-1]);
+        assert!(claim_slot(&mut conn, -1, Slot::Captcha, 100, 12)
+            .await
+            .unwrap());
+        assert!(
+            !claim_slot(&mut conn, -1, Slot::Captcha, 111, 12)
+                .await
+                .unwrap(),
+            "the gap has not passed"
+        );
+        assert!(
+            claim_slot(&mut conn, -1, Slot::Welcome, 111, 12)
+                .await
+                .unwrap(),
+            "welcomes keep their own gap"
+        );
+        let options = vec!["1".to_string(), "2".to_string()];
+        let new = NewBatch {
+            chat_id: -1,
+            kind: "math",
+            question: "1 + 1 = ?",
+            options: &options,
+            answer: 1,
+            timeout: 60,
+            limit: 2,
+            now: 100,
+        };
+        let (batch, gates) = form_batch(&mut conn, &new).await.unwrap().unwrap();
+        assert_eq!(
+            gates.iter().map(|g| g.user_id).collect::<Vec<_>>(),
+            vec![7, 8]
+        );
+        assert!(gates.iter().all(|g| g.answer == 1 && g.kind == "math"));
+        assert!(
+            has_unasked(&mut conn, -1, 100).await.unwrap(),
+            "9 waits for the next one"
+        );
+        // Not sent yet: nobody times out, however late it is.
+        assert!(close_expired(&mut conn, 10_000).await.unwrap().is_empty());
+        assert_eq!(unsent_batches(&mut conn).await.unwrap().len(), 1);
+        assert_eq!(
+            batch_sent(&mut conn, batch.id, 55, 500).await.unwrap(),
+            Some(2)
+        );
+        assert_eq!(
+            batch_sent(&mut conn, batch.id, 55, 600).await.unwrap(),
+            None
+        );
+        let ann = gate_in_batch(&mut conn, batch.id, 7)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((ann.deadline, ann.message_id), (560, Some(55)));
+        assert!(gate_in_batch(&mut conn, batch.id, 9)
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(close_expired(&mut conn, 560).await.unwrap().len(), 2);
+        assert_eq!(open_in_batch(&mut conn, batch.id).await.unwrap(), 0);
+        let held = take_unasked(&mut conn, -1).await.unwrap();
+        assert_eq!(held.iter().map(|g| g.user_id).collect::<Vec<_>>(), vec![9]);
+        assert!(form_batch(&mut conn, &new).await.unwrap().is_none());
+    }
+
+    #[sqlx::test]
+    async fn a_request_pass_is_taken_once(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        record_request_pass(&mut conn, -1, 7, 100).await.unwrap();
+        assert!(!take_request_pass(&mut conn, -1, 8, 0).await.unwrap());
+        assert!(take_request_pass(&mut conn, -1, 7, 50).await.unwrap());
+        assert!(!take_request_pass(&mut conn, -1, 7, 50).await.unwrap());
+        record_request_pass(&mut conn, -1, 7, 100).await.unwrap();
+        assert!(
+            !take_request_pass(&mut conn, -1, 7, 150).await.unwrap(),
+            "too old"
+        );
     }
 
     #[sqlx::test]
