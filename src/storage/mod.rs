@@ -111,21 +111,14 @@ const MERGES: &[Merge] = &[
               long_messages = n.long_messages + o.long_messages",
     },
     Merge {
-        table: "economy_activity",
-        key: &["user_id", "day"],
+        table: "economy_activity_paid",
+        key: &["user_id", "minute"],
         set: "points = n.points + o.points",
     },
     Merge {
         table: "economy_members",
         key: &["user_id"],
         set: "grace_cards = n.grace_cards + o.grace_cards",
-    },
-    // The activity-points pass looks again at every minute from the earlier mark; what it pays is the
-    // difference to what was already paid, so looking twice never pays twice.
-    Merge {
-        table: "economy_activity_marks",
-        key: &[],
-        set: "minute = MIN(n.minute, o.minute)",
     },
 ];
 
@@ -159,6 +152,18 @@ pub async fn move_chat(conn: &mut SqliteConnection, from: i64, to: i64) -> Resul
         .bind(to)
         .execute(&mut *conn)
         .await?;
+    // Folding a minute's long messages into the supergroup's row fires the trigger that queues them for
+    // activity points; they were queued (or paid) under the old id already, and those rows move below, so
+    // what the fold queues is taken back.
+    let queued_before: Option<i64> = if tables.iter().any(|t| t == "economy_activity_pending") {
+        Some(
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM economy_activity_pending")
+                .fetch_one(&mut *conn)
+                .await?,
+        )
+    } else {
+        None
+    };
     let mut moved = 0;
     for merge in MERGES
         .iter()
@@ -195,6 +200,12 @@ pub async fn move_chat(conn: &mut SqliteConnection, from: i64, to: i64) -> Resul
         sqlx::query(AssertSqlSafe(folded))
             .bind(to)
             .bind(from)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if let Some(before) = queued_before {
+        sqlx::query("DELETE FROM economy_activity_pending WHERE id > ?")
+            .bind(before)
             .execute(&mut *conn)
             .await?;
     }
@@ -317,9 +328,8 @@ mod tests {
                         (-10, 8, 100, 100, NULL, 0, 'member', 1, NULL)",
                 "INSERT INTO activity_minutes (chat_id, minute, user_id, messages, chars, long_messages)
                  VALUES (-10, 1000, 7, 3, 30, 1), (-1001, 1000, 7, 2, 10, 0), (-10, 999, 7, 1, 4, 0)",
-                "INSERT INTO economy_activity (chat_id, user_id, day, points) VALUES (-10, 7, 5, 10), (-1001, 7, 5, 4)",
+                "INSERT INTO economy_activity_paid (chat_id, user_id, minute, points) VALUES (-10, 7, 1000, 10), (-1001, 7, 1000, 4)",
                 "INSERT INTO economy_members (chat_id, user_id, grace_cards) VALUES (-10, 7, 1), (-1001, 7, 2)",
-                "INSERT INTO economy_activity_marks (chat_id, minute) VALUES (-10, 500), (-1001, 900)",
                 "INSERT INTO welcome_settings (chat_id, welcome_text) VALUES (-10, 'old welcome'), (-1001, 'new welcome')",
                 "INSERT INTO welcome_gates (chat_id, user_id, user_name, kind, message_chat, message_id, options, answer, deadline, created_at)
                  VALUES (-10, 9, 'Nine', 'button', -10, 55, 'ok', 0, 1000, 100)",
@@ -364,18 +374,22 @@ mod tests {
         .unwrap();
         assert_eq!(minutes, vec![(999, 1, 4, 0), (1000, 5, 40, 1)]);
         let scalars: Vec<i64> = sqlx::query_scalar(
-            "SELECT points FROM economy_activity WHERE chat_id = -1001
-             UNION ALL SELECT grace_cards FROM economy_members WHERE chat_id = -1001
-             UNION ALL SELECT minute FROM economy_activity_marks WHERE chat_id = -1001",
+            "SELECT points FROM economy_activity_paid WHERE chat_id = -1001
+             UNION ALL SELECT grace_cards FROM economy_members WHERE chat_id = -1001",
         )
         .fetch_all(&mut *conn)
         .await
         .unwrap();
-        assert_eq!(
-            scalars,
-            vec![14, 3, 500],
-            "points, grace cards, the earlier mark"
-        );
+        assert_eq!(scalars, vec![14, 3], "points paid per minute, grace cards");
+        // The basic group's long message was queued for activity points when it was stored; folding its
+        // minute into the supergroup's row queues nothing more.
+        let queued: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT chat_id, minute, messages FROM economy_activity_pending ORDER BY id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(queued, vec![(-1001, 1000, 1)]);
         let welcome: String =
             sqlx::query_scalar("SELECT welcome_text FROM welcome_settings WHERE chat_id = -1001")
                 .fetch_one(&mut *conn)
