@@ -478,8 +478,16 @@ async fn judge(
     // An admin's command configures the bot (`/filter add 兼职`) and is never checked. Everyone else's
     // commands are checked like any message before a feature answers them, so an ad hidden behind a
     // command is removed.
-    if command && !author.channel && ctx.admins.is_admin(chat_id, author.id as u64).await? {
-        return Ok(None);
+    // When the admin list cannot be read, the command is checked like a member's: the strictest reading
+    // below removes nothing that is not an ad.
+    if command && !author.channel {
+        match ctx.admins.is_admin(chat_id, author.id as u64).await {
+            Ok(true) => return Ok(None),
+            Ok(false) => {}
+            Err(err) => {
+                tracing::warn!(%err, chat_id, "admin list unreadable; the command is checked like a member's")
+            }
+        }
     }
     let now = ctx.now();
     let compiled = cache::rules_for(ctx, chat_id).await?;
