@@ -2,7 +2,8 @@
 //! the handler tree — for `main` and for the tests, and runs the bot until asked to stop.
 //!
 //! While running, a ticker calls every feature's periodic work each `timers.tick` (deadlines are stored in
-//! the database and compared with the clock, so they survive restarts and tests can move time).
+//! the database and compared with the clock, so they survive restarts and tests can move time). Its first
+//! pass runs before polling starts, so what fell due while the bot was down is resolved first.
 //!
 //! Shutdown order: stop polling and the ticker, let the shards finish every update already routed, confirm the offset to
 //! Telegram, drain the outbound queue (bounded by `shutdown.drain_timeout`), write the remaining activity,
@@ -140,6 +141,7 @@ impl App {
         );
         on_start(router.stats());
         let (stop_tx, stop_rx) = watch::channel(false);
+        let ticker = start_ticker(ctx.clone(), stop_rx.clone()).await;
         let polling = {
             let poller = parts.poller.clone();
             let stop_rx = stop_rx.clone();
@@ -149,7 +151,6 @@ impl App {
                 offset
             })
         };
-        let ticker = spawn_ticker(ctx.clone(), stop_rx);
         tracing::info!(bot = ?ctx.me.username, shards = ctx.config.routing.shards, "groupops is running");
         shutdown.await;
         tracing::info!("shutting down: polling stops, queued work is finished");
@@ -193,7 +194,7 @@ impl App {
             ])
             .build();
         let (stop_tx, stop_rx) = watch::channel(false);
-        let ticker = spawn_ticker(ctx.clone(), stop_rx);
+        let ticker = start_ticker(ctx.clone(), stop_rx).await;
         let running = tokio::spawn(async move {
             dispatcher
                 .dispatch_with_listener(
@@ -285,12 +286,17 @@ impl Running {
 }
 
 /// Starts the ticker: every `timers.tick` each feature resolves its due deadlines, and once a day old raw
-/// activity is removed. It stops when `stop` turns true.
-fn spawn_ticker(ctx: Ctx, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+/// activity is removed. The first pass runs before this returns (so before polling starts): deadlines that
+/// fell due while the bot was down are resolved before any new update is handled. It stops when `stop`
+/// turns true.
+async fn start_ticker(ctx: Ctx, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    let mut last_prune: Option<i64> = None;
+    features::tick(&ctx).await;
+    prune_daily(&ctx, &mut last_prune).await;
     tokio::spawn(async move {
-        let mut interval = tokio::time::interval(ctx.config.timers.tick.get());
+        let every = ctx.config.timers.tick.get();
+        let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last_prune: Option<i64> = None;
         loop {
             tokio::select! {
                 _ = interval.tick() => {
