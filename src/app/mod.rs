@@ -291,7 +291,8 @@ impl Running {
 /// turns true.
 async fn start_ticker(ctx: Ctx, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
     let mut last_prune: Option<i64> = None;
-    features::tick(&ctx).await;
+    let mut last_runs = features::LastRuns::new();
+    features::tick(&ctx, &mut last_runs).await;
     prune_daily(&ctx, &mut last_prune).await;
     tokio::spawn(async move {
         let every = ctx.config.timers.tick.get();
@@ -300,7 +301,7 @@ async fn start_ticker(ctx: Ctx, mut stop: watch::Receiver<bool>) -> JoinHandle<(
         loop {
             tokio::select! {
                 _ = interval.tick() => {
-                    features::tick(&ctx).await;
+                    features::tick(&ctx, &mut last_runs).await;
                     prune_daily(&ctx, &mut last_prune).await;
                 }
                 _ = stop.changed() => return,

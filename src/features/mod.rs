@@ -57,20 +57,36 @@ pub fn handler() -> Handler {
 /// One feature's periodic work: resolve the deadlines that are due at `ctx.now()`.
 pub type Ticker = fn(Ctx) -> BoxFuture<'static, crate::Result<()>>;
 
-/// Every feature's periodic work, run in this order on each `timers.tick`.
-pub const TICKERS: &[(&str, Ticker)] = &[
-    ("moderation", moderation::tick),
-    ("welcome", welcome::tick),
-    ("economy", economy::tick),
-    ("redpacket", redpacket::tick),
-    ("lottery", lottery::tick),
-    ("referral", referral::tick),
+/// How long a feature's periodic work may wait between two runs; zero runs it on every tick.
+pub type Every = fn(&crate::config::Config) -> std::time::Duration;
+
+fn every_tick(_: &crate::config::Config) -> std::time::Duration {
+    std::time::Duration::ZERO
+}
+
+/// Every feature's periodic work, run in this order on each `timers.tick` (or less often, by its `Every`).
+pub const TICKERS: &[(&str, Ticker, Every)] = &[
+    ("moderation", moderation::tick, every_tick),
+    ("welcome", welcome::tick, every_tick),
+    ("economy", economy::tick, economy::tick_every),
+    ("redpacket", redpacket::tick, every_tick),
+    ("lottery", lottery::tick, every_tick),
+    ("referral", referral::tick, every_tick),
 ];
 
-/// Runs every feature's periodic work once. A failing ticker is logged (and reported to the error hook)
-/// and does not stop the others.
-pub async fn tick(ctx: &Ctx) {
-    for (name, ticker) in TICKERS {
+/// When each ticker last ran, by its name (in `ctx.now()` seconds); kept by the ticker loop.
+pub type LastRuns = std::collections::HashMap<&'static str, i64>;
+
+/// Runs every feature's periodic work that is due. A failing ticker is logged (and reported to the error
+/// hook) and does not stop the others.
+pub async fn tick(ctx: &Ctx, last_runs: &mut LastRuns) {
+    let now = ctx.now();
+    for (name, ticker, every) in TICKERS {
+        let every = every(&ctx.config).as_secs() as i64;
+        if last_runs.get(name).is_some_and(|at| now - at < every) {
+            continue;
+        }
+        last_runs.insert(name, now);
         if let Err(err) = ticker(ctx.clone()).await {
             tracing::error!(ticker = name, %err, "periodic work failed");
             if let Some(hook) = &ctx.error_hook {

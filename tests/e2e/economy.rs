@@ -570,3 +570,38 @@ async fn the_sign_in_bonus_is_keyed_by_the_deployment_secret() {
     assert_eq!(balance(&bot, GROUP, ALICE).await, expected);
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn activity_points_are_credited_once_per_interval_in_one_entry() {
+    const GROUP: i64 = -100_7020;
+    let bot = TestBot::start_with(&[
+        ("GROUPOPS_ECONOMY__ACTIVITY_POINTS_PER_MESSAGE", "1"),
+        ("GROUPOPS_ECONOMY__ACTIVITY_INTERVAL", "1m"),
+    ])
+    .await;
+    bot.push(group_message(GROUP, alice(), "a longer message"));
+    bot.push(group_message(GROUP, alice(), "another longer one"));
+    bot.settle().await;
+    // The first pass ran at start, before these messages; the next is a minute later on the bot's clock.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        balance(&bot, GROUP, ALICE).await,
+        0,
+        "not before the interval"
+    );
+    bot.clock.advance(Duration::from_secs(61));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while balance(&bot, GROUP, ALICE).await < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "activity not paid");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let entries: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM economy_journal WHERE chat_id = ? AND reason = 'activity'",
+    )
+    .bind(GROUP)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(entries, 1, "both messages are credited in one ledger entry");
+    bot.stop().await;
+}

@@ -38,6 +38,8 @@ tick = "50ms"
 # Activity points would change balances at the ticker's pace; tests that need them turn them on.
 [economy]
 activity_points_per_message = 0
+# Pay on every tick, so tests that turn activity points on need not move the clock.
+activity_interval = "0s"
 [shutdown]
 drain_timeout = "3s"
 "#;

@@ -1137,6 +1137,11 @@ fn levels_error_text(i18n: &crate::i18n::I18n, lang: Lang, err: &levels::LevelsE
     }
 }
 
+/// How often the economy's periodic work runs: every `economy.activity_interval`.
+pub fn tick_every(config: &crate::config::Config) -> std::time::Duration {
+    config.economy.activity_interval.get()
+}
+
 /// The economy's periodic work: pays activity points for the long messages the activity writer stored
 /// since the last run, and announces level-ups, one message per group.
 pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
@@ -1214,17 +1219,21 @@ async fn pay_activity(ctx: &Ctx) -> crate::Result<()> {
         )
         .await?;
         let mut lines = Vec::new();
+        let mut levels = None;
         for payment in payments {
-            let up = level_up(
-                &mut conn,
-                chat_id,
-                payment.earned_before,
-                payment.earned_after,
-            )
-            .await?;
-            let Some((level, title)) = up else {
+            if payment.earned_after <= payment.earned_before {
                 continue;
+            }
+            let levels = match &levels {
+                Some(levels) => levels,
+                None => levels.insert(store::levels(&mut conn, chat_id).await?),
             };
+            let (old, _) = levels.level_for(payment.earned_before);
+            let (new, title) = levels.level_for(payment.earned_after);
+            if new <= old {
+                continue;
+            }
+            let (level, title) = (new + 1, title.to_owned());
             let lang = ctx.group_lang(chat_id).await;
             let name = crate::storage::members::get_user(&mut conn, payment.user_id)
                 .await?

@@ -2,6 +2,7 @@
 //! points. Every amount is a whole number of points. The integrator adds `pub economy: EconomySettings` to
 //! [`crate::config::Config`] and calls [`EconomySettings::validate`] from the config check.
 
+use crate::config::Dur;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
@@ -40,6 +41,9 @@ pub struct EconomySettings {
     pub activity_daily_cap: i64,
     /// Messages shorter than this many characters earn nothing.
     pub activity_min_chars: u32,
+    /// How often earned activity points are credited: each member active since the last run gets one
+    /// ledger entry per day, however many messages they sent.
+    pub activity_interval: Dur,
 }
 
 impl Default for EconomySettings {
@@ -59,6 +63,7 @@ impl Default for EconomySettings {
             activity_points_per_message: 1,
             activity_daily_cap: 50,
             activity_min_chars: 5,
+            activity_interval: Dur::secs(60),
         }
     }
 }

@@ -643,7 +643,9 @@ pub async fn open_typed(
     now: i64,
 ) -> Result<Vec<TypedPacket>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, mode, phrase, announce_id, expires_at FROM redpackets
+        // Without statistics SQLite prefers the index of every open packet; this group's typed packets are
+        // found directly through their own index.
+        "SELECT id, mode, phrase, announce_id, expires_at FROM redpackets INDEXED BY redpackets_typed_open
          WHERE chat_id = ? AND status = 'open' AND mode <> 'grab' AND phrase IS NOT NULL AND expires_at > ?
          ORDER BY id",
     )
