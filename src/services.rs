@@ -67,6 +67,9 @@ pub struct Services {
     pub error_hook: Option<ErrorHook>,
     /// Every feature's commands, in the order `/help` lists them.
     pub commands: Vec<CommandInfo>,
+    /// Work a handler left running beside its shard (waiting for a send, then noting its message id).
+    /// Shutdown waits for it, within `shutdown.drain_timeout`, before the database closes.
+    pub tasks: tokio_util::task::TaskTracker,
 }
 
 /// The shared handle handlers receive.

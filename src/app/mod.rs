@@ -6,8 +6,8 @@
 //! pass runs before polling starts, so what fell due while the bot was down is resolved first.
 //!
 //! Shutdown order: stop polling and the ticker, let the shards finish every update already routed, confirm the offset to
-//! Telegram, drain the outbound queue (bounded by `shutdown.drain_timeout`), write the remaining activity,
-//! close the database.
+//! Telegram, drain the outbound queue and wait for the work handlers left running (both bounded by
+//! `shutdown.drain_timeout`), write the remaining activity, close the database.
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -100,6 +100,7 @@ impl App {
             clock: options.clock,
             error_hook: options.error_hook,
             commands: features::catalog(),
+            tasks: tokio_util::task::TaskTracker::new(),
         });
         let handler = Arc::new(features::handler());
         let deps = dispatch::dependencies(bot, me, ctx.clone());
@@ -264,8 +265,8 @@ struct Running {
 }
 
 impl Running {
-    /// Drains the outbound queue (bounded by `shutdown.drain_timeout`), writes the remaining activity and
-    /// closes the database.
+    /// Drains the outbound queue and waits for the work handlers left running (both within
+    /// `shutdown.drain_timeout`), writes the remaining activity and closes the database.
     async fn finish(self) {
         let Running {
             ctx,
@@ -273,10 +274,21 @@ impl Running {
             writer_task,
             ..
         } = self;
+        let deadline = tokio::time::Instant::now() + ctx.config.shutdown.drain_timeout.get();
         let dropped = ctx
             .outbound
             .drain(ctx.config.shutdown.drain_timeout.get())
             .await;
+        ctx.tasks.close();
+        if tokio::time::timeout_at(deadline, ctx.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                unfinished = ctx.tasks.len(),
+                "shutdown: work left running by handlers did not finish in time"
+            );
+        }
         ctx.activity.close().await;
         let _ = writer_task.await;
         outbound_task.abort();

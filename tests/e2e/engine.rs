@@ -469,3 +469,39 @@ async fn a_sigterm_while_starting_stops_the_binary_cleanly() {
         "stopped by its own hand, not by the signal: {status:?}"
     );
 }
+
+#[tokio::test]
+async fn shutdown_waits_for_work_a_handler_left_running_before_closing_the_database() {
+    let bot = TestBot::start().await;
+    // A send whose answer comes late (a 429 first), and work that notes the result a little after it
+    // arrives, as features do when they keep a sent message's id.
+    bot.api.fail_next("sendMessage", 1, Failure::RetryAfter(1));
+    let pending = bot
+        .ctx
+        .outbound
+        .send_text(Text::plain(GROUP, "noted later"));
+    let ctx = bot.ctx.clone();
+    bot.ctx.tasks.clone().spawn(async move {
+        let sent = pending.wait().await.expect("sent after the pause");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sqlx::query(
+            "INSERT INTO groups (chat_id, kind, title, language, added_at, updated_at)
+             VALUES (?, 'supergroup', 'noted', 'en', 0, 0)",
+        )
+        .bind(sent.chat.id.0)
+        .execute(&ctx.storage.write)
+        .await
+        .expect("the database is still open");
+    });
+    let path = bot.database_path();
+    let _keep = bot.data_dir();
+    bot.stop().await;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let noted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM groups WHERE title = 'noted'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(noted, 1, "the work finished before the database closed");
+}

@@ -301,7 +301,7 @@ fn send_checkin_reply(ctx: &Ctx, message: &Message, line: String) {
                 .send_text(Text::html(chat_id, line).reply_to(message));
             let ctx = ctx.clone();
             let window = wave_window(&ctx);
-            tokio::spawn(async move {
+            ctx.tasks.clone().spawn(async move {
                 tokio::time::sleep(window).await;
                 let lines = {
                     let mut waves = waves().lock().expect("waves lock");

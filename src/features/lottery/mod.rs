@@ -314,7 +314,7 @@ async fn create(ctx: &Ctx, message: &Message, lang: Lang, line: &str) -> Handler
             .markup(join_button(ctx, lang, id)),
     );
     let ctx = ctx.clone();
-    tokio::spawn(async move {
+    ctx.tasks.clone().spawn(async move {
         match pending.wait().await {
             Ok(sent) => {
                 let result = async {
@@ -1043,7 +1043,7 @@ fn send_codes(
     }
     let ctx = ctx.clone();
     let (chat_id, id, title) = (lottery.chat_id, lottery.id, lottery.title.clone());
-    tokio::spawn(async move {
+    ctx.tasks.clone().spawn(async move {
         for sent in announced {
             if let Err(err) = sent.wait().await {
                 tracing::warn!(%err, lottery = id, "the draw result was not sent");

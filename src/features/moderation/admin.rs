@@ -460,7 +460,7 @@ async fn kick_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, name
         bot.ban_chat_member(chat, user).send().boxed()
     });
     let task_ctx = ctx.clone();
-    tokio::spawn(async move {
+    ctx.tasks.clone().spawn(async move {
         if banned.wait().await.is_ok() {
             let lifted = unban(&task_ctx, chat.0, user.0 as i64, false);
             log::watch(&task_ctx, id, lifted);
@@ -1120,7 +1120,7 @@ async fn setlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) ->
     // Finding the channel and posting a test line wait on Telegram (the post on the send budget): that
     // happens beside the shard, which goes on with the group's next update; the answer follows.
     let (ctx, message) = (ctx.clone(), message.clone());
-    tokio::spawn(async move {
+    ctx.tasks.clone().spawn(async move {
         let answer = confirm_log_channel(&ctx, chat_id, by, spec, lang).await;
         match answer {
             Ok(html) => {

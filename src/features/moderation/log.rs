@@ -121,7 +121,7 @@ pub fn outcome_name(ctx: &Ctx, lang: Lang, outcome: &str) -> String {
 /// Marks the entry failed when the Telegram call behind it fails (checked in the background).
 pub fn watch<T: Send + 'static>(ctx: &Ctx, id: i64, pending: Pending<T>) {
     let ctx = ctx.clone();
-    tokio::spawn(async move {
+    ctx.tasks.clone().spawn(async move {
         if let Err(err) = pending.wait().await {
             tracing::warn!(%err, id, "a moderation action failed");
             let marked = async {

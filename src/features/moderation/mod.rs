@@ -272,7 +272,7 @@ async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Resu
     if judged.verdict.hits.is_empty() {
         if !judged.unresolved.is_empty() {
             let (ctx, message) = (ctx.clone(), message.clone());
-            tokio::spawn(async move {
+            ctx.tasks.clone().spawn(async move {
                 if let Err(err) =
                     resolve_and_recheck(&ctx, &message, edited, judged.unresolved).await
                 {
@@ -866,7 +866,7 @@ async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate::Result<()>
         .outbound
         .send_text(Text::html(chat_id, html).reply_to(message).markup(markup));
     let ctx = ctx.clone();
-    tokio::spawn(async move {
+    ctx.tasks.clone().spawn(async move {
         let sent = match pending.wait().await {
             Ok(sent) => sent,
             Err(err) => {
@@ -919,7 +919,7 @@ fn apply(ctx: &Ctx, chat_id: i64, author: &Author, action: Action, now: i64, log
                 bot.ban_chat_member(chat, user).send().boxed()
             });
             let ctx = ctx.clone();
-            tokio::spawn(async move {
+            ctx.tasks.clone().spawn(async move {
                 match banned.wait().await {
                     Ok(_) => {
                         let lifted = ctx.outbound.immediate("unbanChatMember", move |bot| {

@@ -912,7 +912,7 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
             );
             let (ctx, runtime) = (ctx.clone(), runtime.clone());
             let (id, shown, status) = (packet.id, claims.len() as i64, packet.status.clone());
-            tokio::spawn(async move {
+            ctx.tasks.clone().spawn(async move {
                 if let Err(err) = pending.wait().await {
                     tracing::warn!(%err, packet = id, "the packet message could not be edited");
                 }
@@ -1372,7 +1372,7 @@ fn announce_packet(ctx: &Ctx, lang: Lang, packet: &Packet, reply_to: Option<&Mes
     let pending = ctx.outbound.send_text(text);
     let ctx = ctx.clone();
     let id = packet.id;
-    tokio::spawn(async move {
+    ctx.tasks.clone().spawn(async move {
         match pending.wait().await {
             Ok(sent) => {
                 let stored = async {

@@ -302,7 +302,7 @@ impl Call<'_> {
         let delete_at = ctx.now() + ctx.config.referral.group_link_lifetime.get().as_secs() as i64;
         // The member gets the link in private when they have started the bot; otherwise it is posted in
         // the group and deleted after a while. Waiting for the private send happens off the shard.
-        tokio::spawn(async move {
+        ctx.tasks.clone().spawn(async move {
             let direct = ctx
                 .outbound
                 .send_text(Text::html(user_id, private))

@@ -262,7 +262,7 @@ fn kick(ctx: &Ctx, chat_id: i64, user_id: i64) {
             .boxed()
     });
     let ctx = ctx.clone();
-    tokio::spawn(async move {
+    ctx.tasks.clone().spawn(async move {
         if let Err(err) = ban.wait().await {
             tracing::warn!(%err, chat_id, user_id, "could not remove a member");
             return;
@@ -759,7 +759,7 @@ fn send_batch(ctx: &Ctx, batch: &Batch, gates: &[Gate], lang: Lang) {
         .outbound
         .send_text(Text::html(batch.chat_id, text).markup(markup));
     let (ctx, id, chat_id) = (ctx.clone(), batch.id, batch.chat_id);
-    tokio::spawn(async move {
+    ctx.tasks.clone().spawn(async move {
         let result = async {
             match pending.wait().await {
                 Ok(sent) => {
@@ -909,7 +909,7 @@ fn post_question(
 ) {
     let pending = ctx.outbound.send_text(text);
     let ctx = ctx.clone();
-    tokio::spawn(async move {
+    ctx.tasks.clone().spawn(async move {
         let result = async {
             match pending.wait().await {
                 Ok(sent) => {
@@ -1585,7 +1585,7 @@ async fn post_welcome(ctx: &Ctx, chat_id: i64) -> crate::Result<()> {
         .send_text(Text::html(chat_id, html).markup(markup));
     let clean = choices.clean_welcome;
     let ctx = ctx.clone();
-    tokio::spawn(async move {
+    ctx.tasks.clone().spawn(async move {
         let result = async {
             let sent = pending.wait().await?;
             let previous = {
