@@ -1,17 +1,16 @@
 //! Starting the real application for a measurement: the shipped settings (`config/groupops.toml`) with only
 //! the API address, the database file and the named overrides changed, on a SQLite file in a temporary
 //! folder, against an in-process fake Bot API — under either the shard router (the bot's engine) or
-//! teloxide's default Dispatcher (the baseline). Also the process's memory figures.
+//! teloxide's default Dispatcher (the baseline).
 
 use crate::support::fake_api::FakeApi;
 use groupops::app::{App, AppOptions, HandledHook};
 use groupops::config::Config;
 use groupops::services::{Ctx, ErrorHook};
 use groupops::telegram::router::RouterStats;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -213,63 +212,6 @@ pub fn copy_database(from: &Path, to: &Path) {
         if source.exists() {
             std::fs::copy(&source, to.join(name)).expect("copy the database");
         }
-    }
-}
-
-/// The process's resident memory in bytes, from /proc/self/status.
-pub fn rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map(|kb| kb * 1024)
-        .unwrap_or(0)
-}
-
-/// Bytes currently allocated on the heap by the whole process.
-pub fn heap_bytes() -> u64 {
-    ALLOCATED.load(Ordering::Relaxed) as u64
-}
-
-static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
-
-/// The system allocator, counting the bytes currently allocated.
-pub struct Counting;
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let ptr = unsafe { System.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() {
-            ALLOCATED.fetch_add(new_size, Ordering::Relaxed);
-            ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
-        }
-        new
     }
 }
 

@@ -8,8 +8,8 @@
 //! - P2: p50 / p99 / p99.9 handling latency at 5,000 updates/s offered open-loop, measured from each
 //!   update's intended arrival.
 //! - P3: the other groups' p99 while one group is flooded at 200 messages/s, against P2's.
-//! - P4: resident memory and heap after 10,000 groups have been active (and, with `--soak`, their growth
-//!   over ten minutes at the P2 rate).
+//! - P4: resident and anonymous (heap) memory of the real `groupops` binary, run as a child process,
+//!   after 10,000 groups have been active at the P2 rate (and, with `--soak`, the growth over ten minutes).
 //! - P5: activity events/s the batched writer stores, and events dropped at the P2 rate.
 //! - P6: p99 of checking one message against 5,000 keywords and 50 regexes (plus the ad pack).
 //! - P7: a 1,000-join raid against a fake that enforces Telegram's limits with real 429 answers.
@@ -20,7 +20,7 @@
 //! (every update handled, no event dropped, every ad removed, exact sums); a failed check panics.
 
 #[path = "../../tests/support/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod support;
 
 mod bot;
@@ -29,7 +29,7 @@ mod moderation;
 mod raid;
 mod workload;
 
-use bot::{copy_database, heap_bytes, percentile, rss_bytes, BenchBot, Done, Engine};
+use bot::{copy_database, percentile, BenchBot, Done, Engine};
 use groupops::features::economy::ledger::{self, reason, Account, Move};
 use serde_json::json;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,9 +38,6 @@ use std::time::{Duration, Instant};
 use support::fake_api::{bot_admin_member, FakeApi};
 use support::updates;
 use workload::{group_id, member_id, owner_id, Kind, Workload};
-
-#[global_allocator]
-static ALLOCATOR: bot::Counting = bot::Counting;
 
 /// The seed of every workload, so runs are comparable.
 const SEED: u64 = 20_261_201;
@@ -137,7 +134,7 @@ async fn run(plan: &Plan) -> Vec<Figure> {
         figures.extend(throughput(warm.as_ref().expect("warm"), total).await);
     }
     let seconds = if plan.quick { 4 } else { 20 };
-    if plan.wants("P2") || plan.wants("P3") || plan.wants("P4") {
+    if plan.wants("P2") || plan.wants("P3") {
         let warm = warm.as_ref().expect("warm");
         let (p2, p2_p99) = latency(warm, 5_000.0, seconds, None).await;
         figures.extend(p2);
@@ -145,12 +142,31 @@ async fn run(plan: &Plan) -> Vec<Figure> {
             let (p3, _) = latency(warm, 5_000.0, seconds, Some((200.0, p2_p99))).await;
             figures.extend(p3);
         }
-        if plan.soak {
-            figures.extend(soak(warm, 5_000.0, Duration::from_secs(600)).await);
-        }
+    }
+    if plan.wants("P4") {
+        let warm = warm.as_ref().expect("warm");
+        let figures_p4 = if plan.soak {
+            memory(
+                warm,
+                5_000.0,
+                Duration::from_secs(600),
+                Duration::from_secs(30),
+            )
+            .await
+        } else {
+            let seconds = if plan.quick { 5 } else { 30 };
+            memory(
+                warm,
+                5_000.0,
+                Duration::from_secs(seconds),
+                Duration::from_secs(5),
+            )
+            .await
+        };
+        figures.extend(figures_p4);
     }
     if plan.wants("P5") {
-        figures.push(writer(if plan.quick { 200_000 } else { 1_000_000 }).await);
+        figures.extend(writer(if plan.quick { 200_000 } else { 1_000_000 }).await);
     }
     if plan.wants("P6") {
         figures.push(moderation::figure(plan.quick));
@@ -332,6 +348,12 @@ async fn throughput(warm: &Warm, total: usize) -> Vec<Figure> {
             "P1 {engine:?}: {}",
             top_group_costs(&done, &updates, &kinds)
         );
+        let calls: Vec<String> = api
+            .counts()
+            .iter()
+            .map(|(method, (n, _))| format!("{method} {n}"))
+            .collect();
+        eprintln!("P1 {engine:?}: Bot API calls: {}", calls.join(", "));
         let (accepted, dropped, written) = bot.activity().await;
         assert_eq!(dropped, 0, "{engine:?}: activity events dropped");
         assert_eq!(
@@ -505,6 +527,14 @@ async fn wait_for_count(counter: &AtomicU64, expected: u64, what: &str) {
     }
 }
 
+/// One update offered open-loop: its id, when it was due (nanoseconds after the origin) and its kind
+/// (`None` for the flood).
+struct Offered {
+    id: i64,
+    due: u64,
+    kind: Option<Kind>,
+}
+
 /// Offers updates open-loop from a thread of its own: update `i` is due at `start + i / rate`, whether
 /// or not the bot has kept up, and its latency counts from then. `flood` adds a second stream into one
 /// group. Returns each update's due time (nanoseconds after `done.origin`) and whether it was flood.
@@ -515,7 +545,7 @@ fn offer(
     duration: Duration,
     flood: Option<f64>,
     origin: Instant,
-) -> std::thread::JoinHandle<(Vec<(i64, u64, bool)>, Workload)> {
+) -> std::thread::JoinHandle<(Vec<Offered>, Workload)> {
     std::thread::spawn(move || {
         let start = origin.elapsed() + Duration::from_millis(20);
         let end = start + duration;
@@ -536,15 +566,23 @@ fn offer(
             if due > now {
                 std::thread::sleep(due - now);
             }
-            let (id, text) = if is_flood {
+            let (id, text, kind) = if is_flood {
                 next_flood += flood_step.expect("flooding");
-                w.flood_message(flood_chat)
+                let (id, text) = w.flood_message(flood_chat);
+                (id, text, None)
             } else {
                 next_main += main_step;
-                mark_ads(w.next())
+                let next = w.next();
+                let kind = next.2;
+                let (id, text) = mark_ads(next);
+                (id, text, Some(kind))
             };
             api.push_raw_batch(vec![(id, text)]);
-            offered.push((id, due.as_nanos() as u64, is_flood));
+            offered.push(Offered {
+                id,
+                due: due.as_nanos() as u64,
+                kind,
+            });
         }
         (offered, w)
     })
@@ -579,7 +617,7 @@ async fn latency(
         flood.map(|(r, _)| r),
         done.origin,
     );
-    let (offered, w) = tokio::task::spawn_blocking(move || offered.join().expect("offer"))
+    let (offered, _) = tokio::task::spawn_blocking(move || offered.join().expect("offer"))
         .await
         .expect("offer thread");
     // Every update is handled, except what the router dropped of a flooded chat's backlog.
@@ -588,24 +626,24 @@ async fn latency(
         assert!(Instant::now() < deadline, "updates not handled in time");
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    let ads = w.counts.get(&Kind::Ad).copied().unwrap_or(0);
+    // Every ad that was handled is removed (an update the router dropped was never handled).
+    let ads = offered
+        .iter()
+        .filter(|o| o.kind == Some(Kind::Ad) && done.finished_at(o.id).is_some())
+        .count() as u64;
     wait_for_count(&ads_removed, ads, "ads removed").await;
     let (accepted, dropped, written) = bot.activity().await;
     assert_eq!(accepted, written, "every accepted activity event written");
-    let rss = rss_bytes();
-    let heap = heap_bytes();
+    let router_dropped = bot.router_dropped();
+    let others_offered = offered.iter().filter(|o| o.kind.is_some()).count();
     let mut others: Vec<u64> = offered
         .iter()
-        .filter(|(_, _, is_flood)| !is_flood)
-        .map(|(id, due, _)| {
-            done.finished_at(*id)
-                .expect("every other group's update finished")
-                .saturating_sub(*due)
-        })
+        .filter(|o| o.kind.is_some())
+        .filter_map(|o| done.finished_at(o.id).map(|at| at.saturating_sub(o.due)))
         .collect();
     others.sort_unstable();
-    let flooded = offered.iter().filter(|(_, _, f)| *f).count();
-    let router_dropped = bot.router_dropped();
+    let others_dropped = others_offered - others.len();
+    let flooded = offered.iter().filter(|o| o.kind.is_none()).count();
     bot.stop().await;
     let p99 = percentile(&others, 0.99);
     let ms = |ns: u64| ns as f64 / 1e6;
@@ -616,7 +654,9 @@ async fn latency(
                 value: ms(percentile(&others, 0.50)),
                 unit: "ms",
                 goal: "",
-                note: format!("{} updates offered at {rate:.0}/s for {seconds} s", others.len()),
+                note: format!(
+                    "{others_offered} updates offered at {rate:.0}/s for {seconds} s; {others_dropped} dropped by the flood guard of a group that fell behind"
+                ),
             },
             Figure {
                 name: "P2-p99",
@@ -633,22 +673,6 @@ async fn latency(
                 note: format!("max {:.2} ms", ms(*others.last().unwrap_or(&0))),
             },
             Figure {
-                name: "P4-rss",
-                value: rss as f64 / 1048576.0,
-                unit: "MiB",
-                goal: "<= 64",
-                note: format!(
-                    "after {GROUPS} groups were active (whole process: bot, fake API, workload)"
-                ),
-            },
-            Figure {
-                name: "P4-heap",
-                value: heap as f64 / 1048576.0,
-                unit: "MiB",
-                goal: "",
-                note: "bytes allocated at the same moment, whole process".into(),
-            },
-            Figure {
                 name: "P5-dropped",
                 value: dropped as f64,
                 unit: "events",
@@ -662,7 +686,7 @@ async fn latency(
             unit: "ms",
             goal: "<= +20%",
             note: format!(
-                "other groups while one is flooded at {flood_rate:.0}/s ({flooded} flood messages, {router_dropped} dropped); without: {:.2} ms → {:+.0}%",
+                "other groups while one is flooded at {flood_rate:.0}/s ({flooded} flood messages; {router_dropped} updates dropped, {others_dropped} of them other groups'); without: {:.2} ms → {:+.0}%",
                 ms(without),
                 (p99 as f64 / without.max(1) as f64 - 1.0) * 100.0
             ),
@@ -671,61 +695,185 @@ async fn latency(
     (figures, p99)
 }
 
-/// P4 with `--soak`: memory while the P2 rate runs for `duration`, sampled every 30 s.
-async fn soak(warm: &Warm, rate: f64, duration: Duration) -> Vec<Figure> {
+/// P4: the memory of the bot itself — the real `groupops` binary in a child process, on a copy of the warmed
+/// database and the shipped settings (sends unlimited) — while the P2 workload runs at `rate` for
+/// `duration` against this process's fake Bot API. Samples its resident and anonymous (heap and stacks)
+/// memory every `every`; the first sample after a minute is the baseline growth is measured from.
+async fn memory(warm: &Warm, rate: f64, duration: Duration, every: Duration) -> Vec<Figure> {
     let dir = warm.copy();
     let api = FakeApi::start().await;
     fake_api_for_groups(&api);
-    let done = Done::new(0);
-    let bot = BenchBot::start(
-        Engine::Shards,
-        api.clone(),
-        dir.path(),
-        bot::UNLIMITED_SENDS,
-        done.clone(),
-    )
-    .await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_groupops"))
+        .env("GROUPOPS_TOKEN", "123456:BENCH")
+        .env("GROUPOPS_API_URL", api.url())
+        .env(
+            "GROUPOPS_DATABASE_URL",
+            format!("sqlite://{}/groupops.db?mode=rwc", dir.path().display()),
+        )
+        .envs(bot::UNLIMITED_SENDS.iter().copied())
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the groupops binary starts");
+    let pid = child.id().expect("a running child");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while api.count("setMyCommands").0 < 9 {
+        assert!(Instant::now() < deadline, "the bot did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let started_rss = process_memory(pid);
     let w = warm.workload(rate * 10.0 / 4.0);
-    let offered = offer(api.clone(), w, rate, duration, None, done.origin);
+    let origin = Instant::now();
+    let offered = offer(api.clone(), w, rate, duration, None, origin);
     let mut samples = Vec::new();
-    let started = Instant::now();
-    while started.elapsed() < duration {
-        tokio::time::sleep(Duration::from_secs(30)).await;
-        samples.push((started.elapsed().as_secs(), rss_bytes(), heap_bytes()));
-        eprintln!("soak: {:?}", samples.last().unwrap());
+    while origin.elapsed() < duration {
+        tokio::time::sleep(every.min(duration)).await;
+        samples.push((origin.elapsed().as_secs(), process_memory(pid)));
     }
     let (offered, _) = tokio::task::spawn_blocking(move || offered.join().expect("offer"))
         .await
         .expect("offer thread");
-    done.wait(offered.len() as u64, Duration::from_secs(120))
-        .await;
-    bot.stop().await;
-    let first = samples
-        .get(1)
-        .or(samples.first())
-        .copied()
-        .unwrap_or_default();
-    let last = samples.last().copied().unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while api.pending_updates() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the bot did not take every update"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = process_memory(pid);
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .expect("the bot stops in time")
+        .expect("exit status");
+    assert!(status.success(), "the bot exits cleanly: {status:?}");
+    let last_id = offered.last().map_or(0, |o| o.id);
+    assert_eq!(
+        api.served_offset(),
+        last_id + 1,
+        "every update was handled and confirmed before the bot stopped"
+    );
     let mib = |b: u64| b as f64 / 1048576.0;
-    vec![Figure {
-        name: "P4-soak",
-        value: mib(last.1) - mib(first.1),
-        unit: "MiB",
-        goal: "no growth",
-        note: format!(
-            "RSS {:.1} → {:.1} MiB, heap {:.1} → {:.1} MiB from minute 1 to {} s, {} updates",
-            mib(first.1),
-            mib(last.1),
-            mib(first.2),
-            mib(last.2),
-            last.0,
-            offered.len()
-        ),
-    }]
+    let mut figures = vec![
+        Figure {
+            name: "P4-rss",
+            value: mib(after.rss),
+            unit: "MiB",
+            goal: "<= 64",
+            note: format!(
+                "the groupops process after {} updates over {GROUPS} groups at {rate:.0}/s (at start {:.1} MiB; peak {:.1} MiB)",
+                offered.len(),
+                mib(started_rss.rss),
+                mib(after.peak)
+            ),
+        },
+        Figure {
+            name: "P4-heap",
+            value: mib(after.anon),
+            unit: "MiB",
+            goal: "",
+            note: format!(
+                "its anonymous memory (heap and stacks) at the same moment (at start {:.1} MiB)",
+                mib(started_rss.anon)
+            ),
+        },
+    ];
+    if duration >= Duration::from_secs(120) {
+        let first = samples
+            .iter()
+            .find(|(at, _)| *at >= 60)
+            .copied()
+            .unwrap_or_default();
+        let last = samples.last().copied().unwrap_or_default();
+        figures.push(Figure {
+            name: "P4-soak",
+            value: mib(last.1.rss) - mib(first.1.rss),
+            unit: "MiB",
+            goal: "no growth",
+            note: format!(
+                "RSS {:.1} → {:.1} MiB, anonymous {:.1} → {:.1} MiB from {} s to {} s at {rate:.0}/s",
+                mib(first.1.rss),
+                mib(last.1.rss),
+                mib(first.1.anon),
+                mib(last.1.anon),
+                first.0,
+                last.0
+            ),
+        });
+    }
+    figures
 }
 
-/// P5: activity events/s the batched writer stores in SQLite (a WAL file on disk).
-async fn writer(total: u64) -> Figure {
+/// A process's memory from /proc: resident, peak resident, and anonymous resident.
+#[derive(Clone, Copy, Debug, Default)]
+struct Memory {
+    rss: u64,
+    peak: u64,
+    anon: u64,
+}
+
+fn process_memory(pid: u32) -> Memory {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    Memory {
+        rss: field("VmRSS:"),
+        peak: field("VmHWM:"),
+        anon: field("RssAnon:"),
+    }
+}
+
+/// P5: activity events/s the batched writer stores in SQLite (a WAL file on disk), for message events
+/// drawn as the workload draws them (Zipf over groups, members taking turns, 5,000 events per second of
+/// message time), and for events of members in id order, group after group (no two share a row either,
+/// but they land next to each other in the tables).
+async fn writer(total: u64) -> Vec<Figure> {
+    let mut w = Workload::new(SEED, GROUPS, 5_000.0 * 10.0 / 4.0, 1);
+    let mix: Vec<(i64, i64)> = (0..total)
+        .map(|_| {
+            let g = w.pick_group();
+            (group_id(g), w.poster_id(g))
+        })
+        .collect();
+    let (mix_rate, mix_note) = write_events(&mix, 5_000).await;
+    let distinct: Vec<(i64, i64)> = (0..total)
+        .map(|i| (group_id((i % GROUPS as u64) as usize), 1_000 + i as i64))
+        .collect();
+    let (distinct_rate, distinct_note) = write_events(&distinct, 5_000).await;
+    vec![
+        Figure {
+            name: "P5",
+            value: mix_rate,
+            unit: "events/s",
+            goal: ">= 150000",
+            note: format!("the workload's message events: {mix_note}"),
+        },
+        Figure {
+            name: "P5-ordered",
+            value: distinct_rate,
+            unit: "events/s",
+            goal: "",
+            note: format!("members in id order: {distinct_note}"),
+        },
+    ]
+}
+
+/// Feeds message events of (chat, user) to a fresh writer, `per_second` of them per second of message
+/// time, as fast as it takes them; returns events/s and a note.
+async fn write_events(events: &[(i64, i64)], per_second: u64) -> (f64, String) {
     use groupops::storage::activity::{self, ActivityEvent};
     let dir = tempfile::tempdir().expect("temp dir");
     let settings = groupops::config::StorageSettings {
@@ -741,20 +889,20 @@ async fn writer(total: u64) -> Figure {
         &groupops::config::ActivitySettings::default(),
         5,
     );
-    let chunk = 50_000u64;
+    let total = events.len() as u64;
+    let chunk = 50_000usize;
     let started = Instant::now();
-    let mut sent = 0;
-    while sent < total {
-        for i in sent..(sent + chunk).min(total) {
+    for (n, part) in events.chunks(chunk).enumerate() {
+        for (i, (chat_id, user_id)) in part.iter().enumerate() {
+            let index = (n * chunk + i) as u64;
             let accepted = sink.record(ActivityEvent::Message {
-                chat_id: group_id((i % GROUPS as u64) as usize),
-                user_id: 1_000 + (i % 97) as i64,
-                at: 1_790_000_000 + (i / 2_000) as i64,
+                chat_id: *chat_id,
+                user_id: *user_id,
+                at: 1_790_000_000 + (index / per_second) as i64,
                 chars: 12,
             });
             assert!(accepted, "the channel holds one chunk");
         }
-        sent = (sent + chunk).min(total);
         sink.flush().await;
     }
     let elapsed = started.elapsed();
@@ -769,11 +917,8 @@ async fn writer(total: u64) -> Figure {
     let flushes = counters.flushes.load(Ordering::Relaxed);
     sink.close().await;
     let _ = task.await;
-    Figure {
-        name: "P5",
-        value: total as f64 / elapsed.as_secs_f64(),
-        unit: "events/s",
-        goal: ">= 150000",
-        note: format!("{total} message events → {rows} rows in {flushes} flushes, {elapsed:.2?}"),
-    }
+    (
+        total as f64 / elapsed.as_secs_f64(),
+        format!("{total} events → {rows} rows in {flushes} flushes, {elapsed:.2?}"),
+    )
 }

@@ -271,9 +271,14 @@ impl Workload {
     }
 
     fn poster(&mut self, g: usize) -> Value {
+        user(self.poster_id(g), "Member")
+    }
+
+    /// The member of group `g` whose turn it is to post.
+    pub fn poster_id(&mut self, g: usize) -> i64 {
         let m = FUNDED + self.turn[g] % self.members[g];
         self.turn[g] += 1;
-        member(g, m)
+        member_id(g, m)
     }
 
     fn stranger(&mut self) -> Value {

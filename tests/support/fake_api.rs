@@ -358,6 +358,19 @@ impl FakeApi {
             .unwrap_or_default()
     }
 
+    /// Every method called so far (lower-case) with (answered, failed), most called first.
+    pub fn counts(&self) -> Vec<(String, (u64, u64))> {
+        let mut counts: Vec<_> = self
+            .inner
+            .lock()
+            .counts
+            .iter()
+            .map(|(method, count)| (method.clone(), *count))
+            .collect();
+        counts.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+        counts
+    }
+
     /// Shows every later call (except getUpdates) to `observer` as it is answered.
     pub fn set_observer(&self, observer: Observer) {
         self.inner.lock().observer = Some(observer);
