@@ -87,7 +87,13 @@ pub async fn tick(ctx: &Ctx, last_runs: &mut LastRuns) {
             continue;
         }
         last_runs.insert(name, now);
-        if let Err(err) = ticker(ctx.clone()).await {
+        let started = std::time::Instant::now();
+        let outcome = ticker(ctx.clone()).await;
+        let took = started.elapsed();
+        if took > std::time::Duration::from_millis(100) {
+            tracing::info!(ticker = name, ?took, "periodic work took long");
+        }
+        if let Err(err) = outcome {
             tracing::error!(ticker = name, %err, "periodic work failed");
             if let Some(hook) = &ctx.error_hook {
                 hook(format!("ticker {name}: {err}"));

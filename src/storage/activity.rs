@@ -4,6 +4,11 @@
 //! (chat, user, minute) and member sightings per (chat, user) in memory and writes them every
 //! `flush_interval` or `flush_events` events as multi-row UPSERTs in one transaction on the write connection.
 //! On shutdown ([`ActivitySink::close`], or every sink dropped) it drains the channel and writes what is left.
+//!
+//! The long messages a flush adds are queued for activity points (`economy_activity_pending`) in the same
+//! transaction, so the economy pays exactly what was stored, however late. A user's profile is written
+//! when it is new or changed, and otherwise at most once per `PROFILE_REFRESH_SECS`, so the thousands of
+//! messages of unchanged members do not each rewrite their `users` row.
 
 use super::members::UserProfile;
 use super::Storage;
@@ -19,6 +24,12 @@ use tokio::task::JoinHandle;
 
 /// Rows per multi-row statement (kept well under SQLite's variable limit).
 const ROWS_PER_STATEMENT: usize = 100;
+
+/// An unchanged profile is written again at most this often (its `updated_at` stays this fresh).
+const PROFILE_REFRESH_SECS: i64 = 3_600;
+
+/// Profiles the writer remembers having written; beyond this it forgets them all and starts over.
+const PROFILES_REMEMBERED: usize = 200_000;
 
 /// Something a member did that the review numbers count.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,6 +180,7 @@ pub fn spawn(
             ..Batch::default()
         },
         flush_events: settings.flush_events,
+        written_profiles: HashMap::new(),
     };
     let handle = tokio::spawn(writer.run(rx, settings.flush_interval.get()));
     (ActivitySink { tx, counters }, handle)
@@ -179,6 +191,8 @@ struct Writer {
     counters: Arc<ActivityCounters>,
     batch: Batch,
     flush_events: usize,
+    /// user → (the profile last written, when)
+    written_profiles: HashMap<i64, (UserProfile, i64)>,
 }
 
 impl Writer {
@@ -237,10 +251,20 @@ impl Writer {
             long_message_chars: self.batch.long_message_chars,
             ..Batch::default()
         };
-        let batch = std::mem::replace(&mut self.batch, fresh);
+        let mut batch = std::mem::replace(&mut self.batch, fresh);
+        let remembered = &self.written_profiles;
+        batch.profiles.retain(|user_id, (profile, at)| {
+            remembered.get(user_id).is_none_or(|(written, written_at)| {
+                written != profile || *at - *written_at >= PROFILE_REFRESH_SECS
+            })
+        });
         let started = Instant::now();
         match write_batch(&self.storage, &batch).await {
             Ok(rows) => {
+                if self.written_profiles.len() + batch.profiles.len() > PROFILES_REMEMBERED {
+                    self.written_profiles.clear();
+                }
+                self.written_profiles.extend(batch.profiles.drain());
                 self.counters
                     .written
                     .fetch_add(batch.events as u64, Ordering::Relaxed);
@@ -359,6 +383,24 @@ async fn write_batch(storage: &Storage, batch: &Batch) -> Result<u64> {
                 .bind(*long);
         }
         rows += query.execute(&mut *tx).await?.rows_affected();
+    }
+    // The long messages just stored wait for the economy's activity-points pass.
+    let long: Vec<_> = minutes
+        .iter()
+        .filter(|(_, (_, _, long))| *long > 0)
+        .collect();
+    for chunk in long.chunks(ROWS_PER_STATEMENT) {
+        let sql = multi_row(
+            "INSERT INTO economy_activity_pending (chat_id, minute, user_id, messages) VALUES ",
+            4,
+            chunk.len(),
+            "",
+        );
+        let mut query = sqlx::query::<Sqlite>(AssertSqlSafe(sql));
+        for ((chat, minute, user), (_, _, long)) in chunk {
+            query = query.bind(*chat).bind(*minute).bind(*user).bind(*long);
+        }
+        query.execute(&mut *tx).await?;
     }
     let seen: Vec<_> = batch.seen.iter().collect();
     for chunk in seen.chunks(ROWS_PER_STATEMENT) {
@@ -661,6 +703,87 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!((messages, long), (4, 2));
+        drop(sink);
+        writer.await.unwrap();
+    }
+
+    #[sqlx::test]
+    async fn queues_the_long_messages_each_flush_adds(pool: SqlitePool) {
+        let (sink, writer) = spawn(Storage::from_pool(pool.clone()), &settings(), 4);
+        let message = |user_id, at, chars| ActivityEvent::Message {
+            chat_id: -1,
+            user_id,
+            at,
+            chars,
+        };
+        sink.record(message(7, 60, 10));
+        sink.record(message(7, 61, 10));
+        sink.record(message(8, 60, 2));
+        sink.flush().await;
+        // A later flush adds one more long message to the same minute: it is queued on its own.
+        sink.record(message(7, 62, 10));
+        sink.record(message(8, 62, 3));
+        sink.flush().await;
+        let queued: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT user_id, minute, messages FROM economy_activity_pending ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(queued, vec![(7, 1, 2), (7, 1, 1)]);
+        drop(sink);
+        writer.await.unwrap();
+    }
+
+    #[sqlx::test]
+    async fn an_unchanged_profile_is_not_rewritten_until_its_refresh(pool: SqlitePool) {
+        let (sink, writer) = spawn(Storage::from_pool(pool.clone()), &settings(), 4);
+        let profile = |first_name: &str| UserProfile {
+            user_id: 7,
+            first_name: first_name.into(),
+            last_name: None,
+            username: Some("seven".into()),
+            is_bot: false,
+            language_code: None,
+        };
+        let written = || async {
+            sqlx::query_as::<_, (String, i64)>("SELECT first_name, updated_at FROM users")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        };
+        for (name, at) in [("Sam", 100), ("Sam", 200)] {
+            sink.record(ActivityEvent::Profile {
+                profile: profile(name),
+                at,
+            });
+            sink.flush().await;
+        }
+        assert_eq!(
+            written().await,
+            ("Sam".into(), 100),
+            "the same profile again"
+        );
+        sink.record(ActivityEvent::Profile {
+            profile: profile("Samuel"),
+            at: 300,
+        });
+        sink.flush().await;
+        assert_eq!(
+            written().await,
+            ("Samuel".into(), 300),
+            "a changed name at once"
+        );
+        sink.record(ActivityEvent::Profile {
+            profile: profile("Samuel"),
+            at: 300 + PROFILE_REFRESH_SECS,
+        });
+        sink.flush().await;
+        assert_eq!(
+            written().await,
+            ("Samuel".into(), 300 + PROFILE_REFRESH_SECS),
+            "an unchanged profile after its refresh time"
+        );
         drop(sink);
         writer.await.unwrap();
     }

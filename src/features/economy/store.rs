@@ -831,7 +831,8 @@ mod tests {
         assert_eq!(levels(&mut conn, CHAT).await.unwrap(), Levels::default());
     }
 
-    /// Stores long messages the way the activity writer does (a multi-row UPSERT in the real one).
+    /// Stores long messages the way the activity writer does (multi-row statements in the real one): the
+    /// minute's counts, and the long messages it added queued for activity points.
     async fn write_long(conn: &mut SqliteConnection, user: i64, minute: i64, long: i64) {
         sqlx::query(
             "INSERT INTO activity_minutes (chat_id, minute, user_id, messages, chars, long_messages)
@@ -849,6 +850,18 @@ mod tests {
         .execute(&mut *conn)
         .await
         .unwrap();
+        if long > 0 {
+            sqlx::query(
+                "INSERT INTO economy_activity_pending (chat_id, minute, user_id, messages) VALUES (?, ?, ?, ?)",
+            )
+            .bind(CHAT)
+            .bind(minute)
+            .bind(user)
+            .bind(long)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        }
     }
 
     /// Settles everything pending for one member as one day `from..to`.
