@@ -58,7 +58,7 @@ impl Done {
         })
     }
 
-    fn record(&self, id: u32) {
+    pub fn record(&self, id: u32) {
         if let Some(slot) = self.at.get(id as usize) {
             slot.store(
                 self.origin.elapsed().as_nanos() as u64 + 1,

@@ -94,7 +94,7 @@ pub async fn figure() -> Figure {
     drop(conn);
     bot.stop().await;
     Figure {
-        name: "P8",
+        name: "P8".into(),
         value: answered.as_secs_f64() * 1000.0,
         unit: "ms",
         goal: "<= 1000",

@@ -144,7 +144,7 @@ pub fn figure(quick: bool) -> Figure {
     });
     let p = |q| crate::bot::percentile(&samples, q) as f64 / 1000.0;
     Figure {
-        name: "P6-p99",
+        name: "P6-p99".into(),
         value: p(0.99),
         unit: "µs",
         goal: "<= 10",

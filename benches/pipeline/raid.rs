@@ -67,7 +67,7 @@ pub async fn figure(quick: bool) -> Figure {
     let queued = stats.queued.load(Ordering::Relaxed);
     bot.stop().await;
     Figure {
-        name: "P7-429s",
+        name: "P7-429s".into(),
         value: refused as f64,
         unit: "429s",
         goal: "0",
