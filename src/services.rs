@@ -12,6 +12,7 @@ use crate::storage::Storage;
 use crate::telegram::admins::{AdminCache, Permission, Right};
 use crate::telegram::outbound::{Outbound, Pending, Text};
 use fluent_bundle::FluentArgs;
+use std::collections::HashMap;
 use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::Me;
@@ -70,6 +71,48 @@ pub struct Services {
     /// Work a handler left running beside its shard (waiting for a send, then noting its message id).
     /// Shutdown waits for it, within `shutdown.drain_timeout`, before the database closes.
     pub tasks: tokio_util::task::TaskTracker,
+    /// Features' in-memory state for this running bot, one value per type (see [`Services::local`]).
+    pub locals: Locals,
+}
+
+/// Values that live as long as one running bot, one per type: a feature's caches and indexes, rebuilt
+/// from the database after a restart. Several bots in one process (as in tests) each have their own.
+#[derive(Default)]
+pub struct Locals(
+    std::sync::RwLock<HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>>,
+);
+
+impl Locals {
+    /// The value of type `T`, made by `init` on first use.
+    pub fn get<T: Send + Sync + 'static>(&self, init: impl FnOnce() -> T) -> Arc<T> {
+        let key = std::any::TypeId::of::<T>();
+        let found = self
+            .0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        let value = match found {
+            Some(value) => value,
+            None => self
+                .0
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(key)
+                .or_insert_with(|| Arc::new(init()))
+                .clone(),
+        };
+        value
+            .downcast::<T>()
+            .unwrap_or_else(|_| unreachable!("a local is stored under its own type"))
+    }
+}
+
+impl Services {
+    /// This bot's value of type `T`, made by `init` on first use (see [`Locals`]).
+    pub fn local<T: Send + Sync + 'static>(&self, init: impl FnOnce() -> T) -> Arc<T> {
+        self.locals.get(init)
+    }
 }
 
 /// The shared handle handlers receive.
@@ -266,4 +309,36 @@ pub enum TargetError {
     /// The database could not be read.
     #[error(transparent)]
     Storage(#[from] Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Default)]
+    struct Counter(AtomicUsize);
+
+    #[test]
+    fn a_local_is_made_once_per_type_and_per_bot() {
+        let (one, other) = (Locals::default(), Locals::default());
+        let made = AtomicUsize::new(0);
+        let make = || {
+            made.fetch_add(1, Ordering::Relaxed);
+            Counter::default()
+        };
+        one.get(make).0.fetch_add(5, Ordering::Relaxed);
+        assert_eq!(one.get(Counter::default).0.load(Ordering::Relaxed), 5);
+        assert_eq!(made.load(Ordering::Relaxed), 1, "made on first use only");
+        assert_eq!(
+            other.get(Counter::default).0.load(Ordering::Relaxed),
+            0,
+            "each bot its own"
+        );
+        assert_eq!(
+            *one.get(|| String::from("text")),
+            "text",
+            "one value per type"
+        );
+    }
 }

@@ -101,6 +101,7 @@ impl App {
             error_hook: options.error_hook,
             commands: features::catalog(),
             tasks: tokio_util::task::TaskTracker::new(),
+            locals: Default::default(),
         });
         let handler = Arc::new(features::handler());
         let deps = dispatch::dependencies(bot, me, ctx.clone());

@@ -9,9 +9,9 @@
 
 use super::store;
 use crate::error::Result;
-use crate::services::{Ctx, Services};
+use crate::services::Ctx;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 
 /// The keywords of every group looked at so far.
 #[derive(Debug, Default)]
@@ -61,23 +61,9 @@ impl Keywords {
     }
 }
 
-type Registry = Mutex<Vec<(Weak<Services>, Arc<Keywords>)>>;
-
-static REGISTRY: Registry = Mutex::new(Vec::new());
-
 /// The keywords of the bot that owns `ctx` (several bots may run in one process, as in tests).
 fn state(ctx: &Ctx) -> Arc<Keywords> {
-    let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
-    registry.retain(|(owner, _)| owner.strong_count() > 0);
-    if let Some((_, state)) = registry
-        .iter()
-        .find(|(owner, _)| std::ptr::eq(owner.as_ptr(), Arc::as_ptr(ctx)))
-    {
-        return state.clone();
-    }
-    let state = Arc::new(Keywords::default());
-    registry.push((Arc::downgrade(ctx), state.clone()));
-    state
+    ctx.local(Keywords::default)
 }
 
 /// Whether `text` is the join keyword of an open lottery of the group (from memory; loaded on first use).

@@ -10,7 +10,7 @@ use super::classifier::{Label, Model};
 use super::rules::{Action, FloodTracker, Limits, Pack, RuleSet};
 use super::store;
 use crate::error::{Error, Result};
-use crate::services::{Ctx, Services};
+use crate::services::Ctx;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, Weak};
 
@@ -42,26 +42,12 @@ pub struct State {
     classifier: std::sync::RwLock<Option<Model>>,
 }
 
-type Registry = Mutex<Vec<(Weak<Services>, Arc<State>)>>;
-
-static REGISTRY: Registry = Mutex::new(Vec::new());
-
 /// The moderation state of the bot that owns `ctx` (several bots may run in one process, as in tests).
 pub fn state(ctx: &Ctx) -> Arc<State> {
-    let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
-    registry.retain(|(owner, _)| owner.strong_count() > 0);
-    if let Some((_, state)) = registry
-        .iter()
-        .find(|(owner, _)| std::ptr::eq(owner.as_ptr(), Arc::as_ptr(ctx)))
-    {
-        return state.clone();
-    }
-    let state = Arc::new(State {
+    ctx.local(|| State {
         flood: Mutex::new(FloodTracker::new(ctx.config.moderation.tracker_capacity)),
         ..State::default()
-    });
-    registry.push((Arc::downgrade(ctx), state.clone()));
-    state
+    })
 }
 
 /// The limits admins' rules are compiled with.

@@ -8,9 +8,9 @@
 //! - Which packets have an edit of their message queued at the outbound component, so the ticker never
 //!   queues a second edit of the same message before the first one went out.
 
-use crate::services::{Ctx, Services};
+use crate::services::Ctx;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// The in-memory state of the red-packet feature of one app.
 #[derive(Debug, Default)]
@@ -22,35 +22,9 @@ pub struct Runtime {
     editing: Mutex<HashSet<i64>>,
 }
 
-/// One app's services (held weakly, so the address cannot be reused by another app while listed) and its
-/// state.
-type Entry = (Weak<Services>, Arc<Runtime>);
-
-fn registry() -> &'static RwLock<Vec<Entry>> {
-    static REGISTRY: std::sync::OnceLock<RwLock<Vec<Entry>>> = std::sync::OnceLock::new();
-    REGISTRY.get_or_init(Default::default)
-}
-
 /// The state of the app that `ctx` belongs to, created empty on first use.
 pub fn of(ctx: &Ctx) -> Arc<Runtime> {
-    let address = Arc::as_ptr(ctx);
-    let found = |list: &[Entry]| {
-        list.iter()
-            .find(|(services, _)| services.as_ptr() == address)
-            .map(|(_, runtime)| runtime.clone())
-    };
-    if let Some(runtime) = found(&registry().read().expect("runtime registry")) {
-        return runtime;
-    }
-    let mut list = registry().write().expect("runtime registry");
-    if let Some(runtime) = found(&list) {
-        return runtime;
-    }
-    // Apps that stopped (tests start many in one process) give their place up here.
-    list.retain(|(services, _)| services.strong_count() > 0);
-    let runtime = Arc::new(Runtime::default());
-    list.push((Arc::downgrade(ctx), runtime.clone()));
-    runtime
+    ctx.local(Runtime::default)
 }
 
 impl Runtime {

@@ -32,7 +32,7 @@ use futures::FutureExt;
 use gate::{Challenge, Mode, Quiz};
 use settings::{FailAction, RaidAction, Undeliverable};
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use store::{Batch, Choice, Column, Gate, GroupChoices, NewBatch, Queued, Slot, UNASKED};
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -335,24 +335,14 @@ fn gap_of(ctx: &Ctx) -> i64 {
     ) as i64
 }
 
-type Registry = Mutex<Vec<(Weak<crate::services::Services>, Arc<Mutex<HashSet<i64>>>)>>;
-
-static QUEUED_BATCHES: Registry = Mutex::new(Vec::new());
+/// The batches this running bot has handed to the outbound queue.
+#[derive(Default)]
+struct QueuedBatches(Mutex<HashSet<i64>>);
 
 /// The batches this running bot has handed to the outbound queue. It starts empty, so after a restart
 /// the batches whose message was never confirmed sent are sent again.
-fn queued_batches(ctx: &Ctx) -> Arc<Mutex<HashSet<i64>>> {
-    let mut registry = QUEUED_BATCHES.lock().unwrap_or_else(|e| e.into_inner());
-    registry.retain(|(owner, _)| owner.strong_count() > 0);
-    if let Some((_, set)) = registry
-        .iter()
-        .find(|(owner, _)| std::ptr::eq(owner.as_ptr(), Arc::as_ptr(ctx)))
-    {
-        return set.clone();
-    }
-    let set = Arc::new(Mutex::new(HashSet::new()));
-    registry.push((Arc::downgrade(ctx), set.clone()));
-    set
+fn queued_batches(ctx: &Ctx) -> Arc<QueuedBatches> {
+    ctx.local(QueuedBatches::default)
 }
 
 fn rules_link(ctx: &Ctx, chat_id: i64) -> Option<reqwest::Url> {
@@ -752,6 +742,7 @@ fn send_batch(ctx: &Ctx, batch: &Batch, gates: &[Gate], lang: Lang) {
         markup = markup.append_row(row.to_vec());
     }
     queued_batches(ctx)
+        .0
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .insert(batch.id);
@@ -804,6 +795,7 @@ async fn resend_unsent(ctx: &Ctx) -> crate::Result<()> {
     let queued = queued_batches(ctx);
     for batch in unsent {
         if queued
+            .0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .contains(&batch.id)
