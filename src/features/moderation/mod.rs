@@ -702,6 +702,17 @@ async fn is_newcomer(
     Ok(recent || member.messages < settings.newcomer_messages)
 }
 
+/// Whether moderation may post one more notice (an appeal, an undo) in a group now: not while raid mode
+/// is on, and only from the group's explanation budget (which it then takes from).
+async fn may_notice(ctx: &Ctx, chat_id: i64, now: i64) -> crate::Result<bool> {
+    let raid = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        crate::storage::raid::is_on(&mut conn, chat_id, now).await?
+    };
+    Ok(!raid
+        && cache::take_explanation(ctx, chat_id, now, ctx.config.moderation.explain_per_minute))
+}
+
 /// How often a group is told that the bot lacks a right for its automatic actions.
 const RIGHTS_WARNING_GAP_SECS: i64 = 3600;
 
@@ -1028,16 +1039,7 @@ async fn appeal(
     // An appeal is a group message: it comes out of the group's explanation budget, and waits while
     // raid mode is on.
     let now = ctx.now();
-    let busy = {
-        let mut conn = ctx.storage.read.acquire().await?;
-        crate::storage::raid::is_on(&mut conn, violation.chat_id, now).await?
-    } || !cache::take_explanation(
-        ctx,
-        violation.chat_id,
-        now,
-        ctx.config.moderation.explain_per_minute,
-    );
-    if busy {
+    if !may_notice(ctx, violation.chat_id, now).await? {
         answer(ctx, query, ctx.t(lang, "moderation-appeal-busy"));
         return Ok(());
     }
@@ -1164,16 +1166,7 @@ async fn undo(
     answer(ctx, query, ctx.t(lang, "moderation-undo-done"));
     // The notice in the group comes out of the explanation budget and is left out during a raid; the
     // admin who pressed already has the answer above.
-    let quiet = {
-        let mut conn = ctx.storage.read.acquire().await?;
-        crate::storage::raid::is_on(&mut conn, violation.chat_id, now).await?
-    } || !cache::take_explanation(
-        ctx,
-        violation.chat_id,
-        now,
-        ctx.config.moderation.explain_per_minute,
-    );
-    if quiet {
+    if !may_notice(ctx, violation.chat_id, now).await? {
         return Ok(());
     }
     let name = {
