@@ -191,8 +191,8 @@ struct Writer {
     counters: Arc<ActivityCounters>,
     batch: Batch,
     flush_events: usize,
-    /// user → (the profile last written, when)
-    written_profiles: HashMap<i64, (UserProfile, i64)>,
+    /// user → (a hash of the profile last written, when); a hash keeps this map small
+    written_profiles: HashMap<i64, (u64, i64)>,
 }
 
 impl Writer {
@@ -255,7 +255,7 @@ impl Writer {
         let remembered = &self.written_profiles;
         batch.profiles.retain(|user_id, (profile, at)| {
             remembered.get(user_id).is_none_or(|(written, written_at)| {
-                written != profile || *at - *written_at >= PROFILE_REFRESH_SECS
+                *written != profile_hash(profile) || *at - *written_at >= PROFILE_REFRESH_SECS
             })
         });
         let started = Instant::now();
@@ -264,7 +264,12 @@ impl Writer {
                 if self.written_profiles.len() + batch.profiles.len() > PROFILES_REMEMBERED {
                     self.written_profiles.clear();
                 }
-                self.written_profiles.extend(batch.profiles.drain());
+                self.written_profiles.extend(
+                    batch
+                        .profiles
+                        .drain()
+                        .map(|(user_id, (profile, at))| (user_id, (profile_hash(&profile), at))),
+                );
                 self.counters
                     .written
                     .fetch_add(batch.events as u64, Ordering::Relaxed);
@@ -280,6 +285,21 @@ impl Writer {
             }
         }
     }
+}
+
+/// A hash of the profile fields the `users` row holds.
+fn profile_hash(profile: &UserProfile) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (
+        &profile.first_name,
+        &profile.last_name,
+        &profile.username,
+        profile.is_bot,
+        &profile.language_code,
+    )
+        .hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Events aggregated since the last flush.
