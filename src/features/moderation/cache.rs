@@ -77,9 +77,8 @@ pub async fn reload(ctx: &Ctx, chat_id: i64) -> Result<Arc<Compiled>> {
     let settings = &ctx.config.moderation;
     let (rules, ladder) = {
         let mut conn = ctx.storage.read.acquire().await?;
-        let rules = store::load_rules(&mut conn, chat_id, settings).await?;
-        let ladder = store::group_ladder(&mut conn, chat_id)
-            .await?
+        let (rules, ladder) = store::load_rules(&mut conn, chat_id, settings).await?;
+        let ladder = ladder
             .filter(|l| !l.is_empty())
             .unwrap_or_else(|| settings.ladder_actions());
         (rules, ladder)

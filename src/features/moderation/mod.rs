@@ -727,8 +727,8 @@ async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate::Result<()>
     let user_id = author.id;
     let now = ctx.now();
     let excerpt: String = judged.text.chars().take(200).collect();
-    let mut conn = ctx.storage.write.acquire().await?;
     if !verdict.removes() {
+        let mut conn = ctx.storage.write.acquire().await?;
         for hit in &verdict.hits {
             store::record_violation(
                 &mut conn,
@@ -749,7 +749,17 @@ async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate::Result<()>
         tracing::info!(chat_id, user_id, rules = ?verdict.rule_ids(), "shadow rules matched");
         return Ok(());
     }
-    let live = store::live_violations(&mut conn, chat_id, user_id, now).await?;
+    // What decides the step and whether to explain is read beside the writer: this group's earlier
+    // messages were handled (and written) before this one, so the read pool already sees them.
+    let window = settings.explain_window.get().as_secs() as i64;
+    let (live, raid_on, explained_lately) = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        (
+            store::live_violations(&mut conn, chat_id, user_id, now).await?,
+            crate::storage::raid::is_on(&mut conn, chat_id, now).await?,
+            store::explained_since(&mut conn, chat_id, user_id, now - window).await?,
+        )
+    };
     let step = rules::ladder_step(ladder, live as usize);
     let Some((hit, action)) = verdict.decisive(step) else {
         return Ok(());
@@ -769,8 +779,6 @@ async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate::Result<()>
         at: now,
         expires_at,
     };
-    let violation_id = store::record_action(&mut conn, &entry).await?;
-    drop(conn);
     let restricts = if author.channel {
         matches!(action, Action::Kick | Action::Ban)
     } else {
@@ -786,6 +794,31 @@ async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate::Result<()>
     };
     let lacks_delete = lacks(Right::Delete).await;
     let lacks_restrict = restricts && lacks(Right::Restrict).await;
+    let lacks_right = lacks_delete || lacks_restrict;
+    // A member hears why only when the action happened, not during a raid (the bot must not add to the
+    // flood), once per window and within the group's explanation budget.
+    let explains = !lacks_right
+        && !raid_on
+        && !explained_lately
+        && cache::take_explanation(ctx, chat_id, now, settings.explain_per_minute);
+    let delete_at = now + settings.explain_ttl.get().as_secs() as i64;
+    // The log entry, its failure and the explanation's row are written in one turn at the writer.
+    let (violation_id, explanation_id) = {
+        let mut conn = ctx.storage.write.acquire().await?;
+        let violation_id = store::record_action(&mut conn, &entry).await?;
+        if lacks_right {
+            store::mark_failed(&mut conn, violation_id).await?;
+        }
+        let explanation_id = if explains {
+            Some(
+                store::add_explanation(&mut conn, chat_id, user_id, violation_id, now, delete_at)
+                    .await?,
+            )
+        } else {
+            None
+        };
+        (violation_id, explanation_id)
+    };
     if !lacks_delete {
         ctx.outbound.delete(chat_id, message.id);
     }
@@ -793,7 +826,7 @@ async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate::Result<()>
         apply(ctx, chat_id, author, action, now, violation_id);
     }
     let lang = ctx.group_lang(chat_id).await;
-    if lacks_delete || lacks_restrict {
+    if lacks_right {
         let missing = if lacks_delete {
             Right::Delete
         } else {
@@ -805,10 +838,6 @@ async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate::Result<()>
             right = missing.name(),
             "an automatic action lacks a right"
         );
-        {
-            let mut conn = ctx.storage.write.acquire().await?;
-            store::mark_failed(&mut conn, violation_id).await?;
-        }
         if cache::may_warn_rights(ctx, chat_id, now, RIGHTS_WARNING_GAP_SECS) {
             ctx.outbound.send_text(Text::plain(
                 chat_id,
@@ -829,23 +858,10 @@ async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate::Result<()>
             .reset(chat_id, user_id);
     }
     tracing::info!(chat_id, user_id, rule = %hit.rule, %action, "message removed");
-    if lacks_delete || lacks_restrict {
-        // The action did not (fully) happen: the admins were told why, the member hears nothing.
+    // When the action did not (fully) happen the admins were told why and the member hears nothing.
+    let Some(explanation_id) = explanation_id else {
         return Ok(());
-    }
-    let window = settings.explain_window.get().as_secs() as i64;
-    let mut conn = ctx.storage.write.acquire().await?;
-    // While raid mode is on, explanations are left out: the bot must not add to the flood.
-    if crate::storage::raid::is_on(&mut conn, chat_id, now).await?
-        || store::explained_since(&mut conn, chat_id, user_id, now - window).await?
-        || !cache::take_explanation(ctx, chat_id, now, settings.explain_per_minute)
-    {
-        return Ok(());
-    }
-    let delete_at = now + settings.explain_ttl.get().as_secs() as i64;
-    let explanation_id =
-        store::add_explanation(&mut conn, chat_id, user_id, violation_id, now, delete_at).await?;
-    drop(conn);
+    };
     let next = rules::ladder_step(ladder, live as usize + 1);
     // A link lock applies to everyone: a settled member's link is not "a newcomer's".
     let rule_wording = if hit.kind == RuleKind::Link && !judged.newcomer {

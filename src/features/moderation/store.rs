@@ -25,27 +25,68 @@ async fn ensure_group(
     Ok(())
 }
 
+/// Everything moderation keeps about one group, gathered by [`load_rules`] in one statement: the group's
+/// row (as a JSON object, absent when the group never changed a rule) and its filters, allowed domains,
+/// locks and per-rule modes (as JSON arrays).
 #[derive(FromRow)]
+struct StoredRules {
+    group_row: Option<String>,
+    filters: String,
+    domains: String,
+    locks: String,
+    modes: String,
+}
+
+/// The `moderation_groups` row inside [`StoredRules`].
+#[derive(serde::Deserialize)]
 struct GroupRow {
     default_pack: bool,
     flood_count: Option<i64>,
     flood_seconds: Option<i64>,
     flood_action: Option<String>,
+    ladder: Option<String>,
 }
 
-/// A group's rules as stored, with the configured defaults where the group chose nothing.
+/// Reads one of [`StoredRules`]' JSON columns. SQLite wrote the JSON, so a failure is reported as a value
+/// the database handed back that could not be decoded.
+fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|err| {
+        sqlx::Error::Decode(format!("moderation rules, {column}: {err}").into()).into()
+    })
+}
+
+/// A group's rules as stored, with the configured defaults where the group chose nothing, and the group's
+/// own ladder if it chose one (`warn,warn,mute 1h,…`). One statement reads it all: a group's rules are
+/// loaded when its first message after a start arrives, so a restart with thousands of busy groups costs
+/// one round trip per group, not six.
 pub async fn load_rules(
     conn: &mut SqliteConnection,
     chat_id: i64,
     settings: &ModerationSettings,
-) -> Result<GroupRules> {
-    let group: Option<GroupRow> = sqlx::query_as(
-        "SELECT default_pack, flood_count, flood_seconds, flood_action FROM moderation_groups
-         WHERE chat_id = ?",
+) -> Result<(GroupRules, Option<Vec<Action>>)> {
+    let stored: StoredRules = sqlx::query_as(
+        "SELECT
+           (SELECT json_object('default_pack', json(CASE WHEN default_pack THEN 'true' ELSE 'false' END),
+                               'flood_count', flood_count, 'flood_seconds', flood_seconds,
+                               'flood_action', flood_action, 'ladder', ladder)
+              FROM moderation_groups WHERE chat_id = ?1) AS group_row,
+           (SELECT json_group_array(json_array(kind, pattern, action))
+              FROM (SELECT kind, pattern, action FROM moderation_filters WHERE chat_id = ?1 ORDER BY id))
+              AS filters,
+           (SELECT json_group_array(domain)
+              FROM (SELECT domain FROM moderation_domains WHERE chat_id = ?1 ORDER BY domain)) AS domains,
+           (SELECT json_group_array(lock) FROM moderation_locks WHERE chat_id = ?1) AS locks,
+           (SELECT json_group_array(json_array(rule, mode, action))
+              FROM moderation_modes WHERE chat_id = ?1) AS modes",
     )
     .bind(chat_id)
-    .fetch_optional(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
+    let group: Option<GroupRow> = stored
+        .group_row
+        .as_deref()
+        .map(|text| from_json("group row", text))
+        .transpose()?;
     let mut rules = GroupRules {
         default_pack: group
             .as_ref()
@@ -71,12 +112,7 @@ pub async fn load_rules(
     if let Some(action) = flood_action {
         rules.actions.push((RuleKind::Flood, action));
     }
-    let filters: Vec<(String, String, Option<String>)> = sqlx::query_as(
-        "SELECT kind, pattern, action FROM moderation_filters WHERE chat_id = ? ORDER BY id",
-    )
-    .bind(chat_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let filters: Vec<(String, String, Option<String>)> = from_json("filters", &stored.filters)?;
     for (kind, pattern, action) in filters {
         let entry = Entry {
             pattern,
@@ -88,13 +124,11 @@ pub async fn load_rules(
             rules.keywords.push(entry);
         }
     }
-    rules.allow_domains = list_domains(conn, chat_id).await?;
-    rules.locks = list_locks(conn, chat_id).await?;
-    let modes: Vec<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT rule, mode, action FROM moderation_modes WHERE chat_id = ?")
-            .bind(chat_id)
-            .fetch_all(&mut *conn)
-            .await?;
+    rules.allow_domains = from_json("domains", &stored.domains)?;
+    let lock_names: Vec<String> = from_json("locks", &stored.locks)?;
+    rules.locks = lock_names.iter().filter_map(|n| Lock::parse(n)).collect();
+    rules.locks.sort();
+    let modes: Vec<(String, String, Option<String>)> = from_json("modes", &stored.modes)?;
     for (rule, mode, action) in modes {
         let Some(kind) = RuleKind::parse(&rule) else {
             continue;
@@ -106,24 +140,12 @@ pub async fn load_rules(
             rules.actions.push((kind, action));
         }
     }
-    Ok(rules)
-}
-
-/// A group's own ladder, if it chose one (`warn,warn,mute 1h,…`).
-pub async fn group_ladder(
-    conn: &mut SqliteConnection,
-    chat_id: i64,
-) -> Result<Option<Vec<Action>>> {
-    let ladder: Option<Option<String>> =
-        sqlx::query_scalar("SELECT ladder FROM moderation_groups WHERE chat_id = ?")
-            .bind(chat_id)
-            .fetch_optional(conn)
-            .await?;
-    Ok(ladder.flatten().map(|text| {
+    let ladder = group.and_then(|g| g.ladder).map(|text| {
         text.split(',')
             .filter_map(|step| Action::parse(step.trim()))
             .collect()
-    }))
+    });
+    Ok((rules, ladder))
 }
 
 /// Adds a keyword or regex; `false` when the group already has it.
@@ -920,7 +942,8 @@ mod tests {
     async fn rules_round_trip_with_defaults(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();
         let settings = ModerationSettings::default();
-        let empty = load_rules(&mut conn, -1, &settings).await.unwrap();
+        let (empty, no_ladder) = load_rules(&mut conn, -1, &settings).await.unwrap();
+        assert_eq!(no_ladder, None);
         assert!(empty.default_pack);
         assert_eq!(empty.flood, Some((6, 10)));
         assert!(add_filter(
@@ -942,6 +965,19 @@ mod tests {
         add_filter(&mut conn, -1, "regex", "a+b", None, 9, 100)
             .await
             .unwrap();
+        // Quotes, backslashes and line breaks come back as they went in.
+        add_filter(&mut conn, -1, "regex", "\"q\"\\d+\n", None, 9, 100)
+            .await
+            .unwrap();
+        set_ladder(
+            &mut conn,
+            -1,
+            &settings,
+            Some(&[Action::Warn, Action::Ban]),
+            100,
+        )
+        .await
+        .unwrap();
         add_domain(&mut conn, -1, "github.com", 9, 100)
             .await
             .unwrap();
@@ -952,9 +988,12 @@ mod tests {
         set_mode(&mut conn, -1, RuleKind::Adpack, Mode::Shadow, None)
             .await
             .unwrap();
-        let rules = load_rules(&mut conn, -1, &settings).await.unwrap();
+        let (rules, ladder) = load_rules(&mut conn, -1, &settings).await.unwrap();
+        assert_eq!(ladder, Some(vec![Action::Warn, Action::Ban]));
+        assert!(rules.default_pack);
         assert_eq!(rules.keywords[0].action, Some(Action::Ban));
         assert_eq!(rules.regexes[0].pattern, "a+b");
+        assert_eq!(rules.regexes[1].pattern, "\"q\"\\d+\n");
         assert_eq!(rules.allow_domains, vec!["github.com"]);
         assert_eq!(rules.locks, vec![Lock::Sticker]);
         assert_eq!(rules.flood, Some((3, 5)));
@@ -966,7 +1005,18 @@ mod tests {
         assert!(!del_filter(&mut conn, -1, "keyword", "加微信")
             .await
             .unwrap());
-        let other = load_rules(&mut conn, -2, &settings).await.unwrap();
+        sqlx::query("UPDATE moderation_groups SET default_pack = 0 WHERE chat_id = -1")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        assert!(
+            !load_rules(&mut conn, -1, &settings)
+                .await
+                .unwrap()
+                .0
+                .default_pack
+        );
+        let (other, _) = load_rules(&mut conn, -2, &settings).await.unwrap();
         assert!(other.keywords.is_empty() && other.locks.is_empty());
     }
 
