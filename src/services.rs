@@ -73,6 +73,9 @@ pub struct Services {
     pub tasks: tokio_util::task::TaskTracker,
     /// Features' in-memory state for this running bot, one value per type (see [`Services::local`]).
     pub locals: Locals,
+    /// How many passes of the ticker (every feature's periodic work) have finished; tests wait on it to
+    /// know that the periodic work has seen a moved clock.
+    pub ticks: tokio::sync::watch::Sender<u64>,
 }
 
 /// Values that live as long as one running bot, one per type: a feature's caches and indexes, rebuilt

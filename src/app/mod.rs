@@ -102,6 +102,7 @@ impl App {
             commands: features::catalog(),
             tasks: tokio_util::task::TaskTracker::new(),
             locals: Default::default(),
+            ticks: watch::channel(0).0,
         });
         let handler = Arc::new(features::handler());
         let deps = dispatch::dependencies(bot, me, ctx.clone());
@@ -300,13 +301,14 @@ impl Running {
 
 /// Starts the ticker: every `timers.tick` each feature resolves its due deadlines, and once a day old raw
 /// activity is removed. The first pass runs before this returns (so before polling starts): deadlines that
-/// fell due while the bot was down are resolved before any new update is handled. It stops when `stop`
-/// turns true.
+/// fell due while the bot was down are resolved before any new update is handled. Every finished pass is
+/// counted in `ctx.ticks`. It stops when `stop` turns true.
 async fn start_ticker(ctx: Ctx, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
     let mut last_prune: Option<i64> = None;
     let mut last_runs = features::LastRuns::new();
     features::tick(&ctx, &mut last_runs).await;
     prune_daily(&ctx, &mut last_prune).await;
+    ctx.ticks.send_modify(|passes| *passes += 1);
     tokio::spawn(async move {
         let every = ctx.config.timers.tick.get();
         let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
@@ -316,6 +318,7 @@ async fn start_ticker(ctx: Ctx, mut stop: watch::Receiver<bool>) -> JoinHandle<(
                 _ = interval.tick() => {
                     features::tick(&ctx, &mut last_runs).await;
                     prune_daily(&ctx, &mut last_prune).await;
+                    ctx.ticks.send_modify(|passes| *passes += 1);
                 }
                 _ = stop.changed() => return,
             }

@@ -104,7 +104,9 @@ async fn signing_in_twice_a_day_pays_once_and_me_shows_it() {
 #[tokio::test]
 async fn a_hundred_concurrent_sign_ins_pay_once_and_reply_twice() {
     const GROUP: i64 = -100_7002;
-    let bot = TestBot::start().await;
+    // The production minimum of a wave: all 100 sign-ins are handled (one after another, as one chat's
+    // updates are) within the first reply's wave, even on a slow machine.
+    let bot = TestBot::start_with(&[("GROUPOPS_ECONOMY__MIN_WAVE_WINDOW", "2s")]).await;
     for _ in 0..100 {
         bot.push(group_message(GROUP, alice(), "/checkin"));
     }
@@ -119,11 +121,17 @@ async fn a_hundred_concurrent_sign_ins_pay_once_and_reply_twice() {
     assert_eq!(journal, 1);
     // One answer at once, the other 99 gathered into one message when the wave closes.
     let texts = bot.wait_texts(GROUP, 2).await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    let texts_later = bot.texts_to(GROUP);
-    assert_eq!(texts_later.len(), 2, "{texts:?}");
+    bot.wave_closed(GROUP).await;
     economy_is_balanced(&bot, GROUP).await;
+    // Stopping sends everything still queued: nothing else was said.
+    let api = bot.api.clone();
     bot.stop().await;
+    let texts_later: Vec<_> = api
+        .calls("sendMessage")
+        .into_iter()
+        .filter(|call| !call.failed && call.params["chat_id"].as_i64() == Some(GROUP))
+        .collect();
+    assert_eq!(texts_later.len(), 2, "{texts:?}");
 }
 
 #[tokio::test]
@@ -158,7 +166,9 @@ async fn the_day_turns_at_the_reset_hour_in_the_group_time_zone() {
     bot.settle().await;
     assert_eq!(checkins(&bot, GROUP, ALICE).await.len(), 1);
     advance_to_utc(&bot, 5, 1);
-    tokio::time::sleep(Duration::from_millis(2200)).await;
+    // The answer to the second sign-in of 04:59 has gone out, and the next sign-in opens a new wave.
+    bot.wait_texts(GROUP, 7).await;
+    bot.wave_closed(GROUP).await;
     let next = say(&bot, GROUP, alice(), "/checkin", 8).await;
     assert!(next.contains("连签 2 天"), "{next}");
     let days = checkins(&bot, GROUP, ALICE).await;
@@ -181,7 +191,7 @@ async fn a_grace_card_bridges_one_missed_day_and_a_longer_gap_breaks_the_streak(
         let n = sign(&bot);
         bot.wait_texts(GROUP, n).await;
         bot.clock.advance(Duration::from_secs(86_400));
-        tokio::time::sleep(Duration::from_millis(2100)).await;
+        bot.wave_closed(GROUP).await;
     }
     // Day 3 missed; day 4 uses the card earned on day 2.
     bot.clock.advance(Duration::from_secs(86_400));
@@ -189,7 +199,7 @@ async fn a_grace_card_bridges_one_missed_day_and_a_longer_gap_breaks_the_streak(
     let text = bot.wait_texts(GROUP, n).await[n - 1].clone();
     assert!(text.contains("补签卡"), "{text}");
     assert!(text.contains("连签 3 天"), "{text}");
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    bot.wave_closed(GROUP).await;
     // Two days missed with no card left: the streak starts again.
     bot.clock.advance(Duration::from_secs(3 * 86_400));
     let n = sign(&bot);
@@ -378,7 +388,7 @@ async fn long_messages_earn_activity_points_up_to_the_daily_cap() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // Several more ticks: exactly the two long messages were paid, "hi" (shorter than 5 characters) not.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    bot.ticks(3).await;
     assert_eq!(balance(&bot, GROUP, ALICE).await, 2);
     for text in [
         "one more long text",
@@ -394,7 +404,7 @@ async fn long_messages_earn_activity_points_up_to_the_daily_cap() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // Several more ticks pay nothing beyond the cap.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    bot.ticks(3).await;
     assert_eq!(balance(&bot, GROUP, ALICE).await, 3);
     economy_is_balanced(&bot, GROUP).await;
     bot.stop().await;
@@ -479,7 +489,7 @@ async fn level_ups_from_activity_are_announced_together() {
     }
     bot.settle().await;
     bot.wait_texts(GROUP, 2).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    bot.ticks(3).await;
     // Level-ups found in one pass share one message; each member is announced exactly once.
     let announced = bot.texts_to(GROUP)[1..].join("\n");
     assert_eq!(
@@ -502,7 +512,7 @@ async fn balance_settles(bot: &TestBot, chat: i64, user: i64, at_least: i64) -> 
         assert!(tokio::time::Instant::now() < deadline, "activity not paid");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    bot.ticks(3).await;
     balance(bot, chat, user).await
 }
 
@@ -583,7 +593,7 @@ async fn activity_points_are_credited_once_per_interval_in_one_entry() {
     bot.push(group_message(GROUP, alice(), "another longer one"));
     bot.settle().await;
     // The first pass ran at start, before these messages; the next is a minute later on the bot's clock.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    bot.ticks(3).await;
     assert_eq!(
         balance(&bot, GROUP, ALICE).await,
         0,

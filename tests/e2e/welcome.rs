@@ -11,6 +11,10 @@ use std::time::Duration;
 const GROUP: i64 = -100_777;
 const OWNER: i64 = 1_001;
 
+/// The production collection window of joins (the test settings ask each join at once), for the tests
+/// about joins being asked and greeted together; they move the clock past it.
+const COLLECT_JOINS: (&str, &str) = ("GROUPOPS_WELCOME__COALESCE_WINDOW", "3s");
+
 fn owner() -> Value {
     user_with(OWNER, "Olivia", Some("olivia"), Some("en"))
 }
@@ -143,7 +147,6 @@ async fn stored_welcome_id(bot: &TestBot) -> i64 {
     }
 }
 
-/// Lets a few ticker rounds pass (used only to check that something did NOT happen).
 /// When the member record says the member passed the gate.
 async fn verified_at(bot: &TestBot, user_id: i64) -> Option<i64> {
     let mut conn = bot.ctx.storage.read.acquire().await.unwrap();
@@ -174,8 +177,10 @@ async fn wait_asked(bot: &TestBot, user_id: i64) {
     }
 }
 
-async fn a_few_ticks() {
-    tokio::time::sleep(Duration::from_millis(300)).await;
+/// Lets a few ticker rounds pass, each started after the call (used to let the periodic work see a moved
+/// clock, and to check that something did NOT happen).
+async fn a_few_ticks(bot: &TestBot) {
+    bot.ticks(3).await;
 }
 
 #[tokio::test]
@@ -351,7 +356,7 @@ async fn pending_gates_survive_a_restart_and_resolve_on_time() {
         .await;
     // Eve's gate keeps its deadline: not yet at 100 s, resolved after 120 s.
     bot.clock.advance(Duration::from_secs(100));
-    a_few_ticks().await;
+    a_few_ticks(&bot).await;
     assert!(bot.api.calls("banChatMember").is_empty());
     let bot = bot.restart().await;
     bot.clock.advance(Duration::from_secs(25));
@@ -447,8 +452,8 @@ async fn wait_let_in(bot: &TestBot, user_id: i64) {
 #[tokio::test]
 async fn thirty_joins_in_ten_seconds_switch_raid_mode_without_flooding() {
     // The test's send limits are generous: what keeps the group quiet here is the bot's own restraint,
-    // so every message it generates is counted.
-    let bot = TestBot::start().await;
+    // so every message it generates is counted. Joins are collected for 3 s, as in production.
+    let bot = TestBot::start_with(&[COLLECT_JOINS]).await;
     setup(&bot).await;
     for i in 0..30 {
         bot.push(joins(&newcomer(4_000 + i, &format!("Raider{i}"))));
@@ -467,7 +472,7 @@ async fn thirty_joins_in_ten_seconds_switch_raid_mode_without_flooding() {
     );
     assert_eq!(held_count(&bot).await, 30);
     bot.clock.advance(Duration::from_secs(10));
-    a_few_ticks().await;
+    a_few_ticks(&bot).await;
     let sent = bot.texts_to(GROUP);
     assert_eq!(sent.len(), 2, "the bot's hello and one notice: {sent:?}");
     assert!(sent[1].contains("raid mode is on"), "{sent:?}");
@@ -540,7 +545,7 @@ async fn thirty_joins_in_ten_seconds_switch_raid_mode_without_flooding() {
     bot.settle().await;
     bot.clock.advance(Duration::from_secs(5));
     bot.wait_texts(GROUP, 5).await;
-    a_few_ticks().await;
+    a_few_ticks(&bot).await;
     let sent = bot.texts_to(GROUP);
     assert_eq!(
         sent.len(),
@@ -558,17 +563,18 @@ async fn thirty_joins_in_ten_seconds_switch_raid_mode_without_flooding() {
 #[tokio::test]
 async fn fourteen_joins_in_a_minute_cost_a_handful_of_messages() {
     // Generous send limits: the count below is what the bot generates, not what a limiter let through.
-    let bot = TestBot::start().await;
+    let bot = TestBot::start_with(&[COLLECT_JOINS]).await;
     setup(&bot).await;
     // One join every 4 seconds, 14 in 52 seconds: just under the raid rule of 15 in 60 s.
     for i in 0..14 {
         bot.push(joins(&newcomer(5_100 + i, &format!("Wave{i}"))));
         bot.settle().await;
         bot.clock.advance(Duration::from_secs(4));
-        a_few_ticks().await;
+        // One whole pass of the periodic work at this time, so whoever is due is asked before the next join.
+        bot.ticks(1).await;
     }
     bot.clock.advance(Duration::from_secs(13));
-    a_few_ticks().await;
+    a_few_ticks(&bot).await;
     bot.api.wait_for("restrictChatMember", 14, WAIT).await;
     // Joins are collected for 3 s, and a group gets at most one captcha message per 12 s (a quarter of
     // 20 a minute): the first joiner is asked at 4 s, then three at 16 s, 28 s, 40 s and 52 s, and the
@@ -634,7 +640,7 @@ async fn fourteen_joins_in_a_minute_cost_a_handful_of_messages() {
     bot.settle().await;
     bot.clock.advance(Duration::from_secs(13));
     bot.wait_texts(GROUP, 8).await;
-    a_few_ticks().await;
+    a_few_ticks(&bot).await;
     let sent = bot.texts_to(GROUP);
     assert_eq!(
         sent.len(),
@@ -648,8 +654,13 @@ async fn fourteen_joins_in_a_minute_cost_a_handful_of_messages() {
 #[tokio::test]
 async fn a_question_stuck_in_the_send_queue_does_not_time_out_unseen() {
     // Two messages a minute: the hello and the answer below spend the group's budget, so the question
-    // waits in the send queue far longer than its time limit.
-    let bot = TestBot::start_with(&[("GROUPOPS_LIMITS__PER_GROUP", "2/1m")]).await;
+    // waits in the send queue far longer than its time limit (and stopping gives up on it after a short
+    // drain).
+    let bot = TestBot::start_with(&[
+        ("GROUPOPS_LIMITS__PER_GROUP", "2/1m"),
+        ("GROUPOPS_SHUTDOWN__DRAIN_TIMEOUT", "200ms"),
+    ])
+    .await;
     setup(&bot).await;
     bot.push(group_message(GROUP, owner(), "/captcha button 15"));
     bot.wait_texts(GROUP, 2).await;
@@ -657,7 +668,7 @@ async fn a_question_stuck_in_the_send_queue_does_not_time_out_unseen() {
     wait_call_for(&bot, "restrictChatMember", 3_300).await;
     bot.settle().await;
     bot.clock.advance(Duration::from_secs(60));
-    a_few_ticks().await;
+    a_few_ticks(&bot).await;
     assert!(
         bot.api.calls("banChatMember").is_empty(),
         "not removed for a question never seen"
@@ -705,7 +716,7 @@ async fn a_passed_join_request_is_not_checked_again_whichever_copy_of_the_join_c
             bot.push(service);
         }
         bot.settle().await;
-        a_few_ticks().await;
+        a_few_ticks(&bot).await;
         assert!(
             restricts_of(&bot, id).is_empty(),
             "{name} passed in private already (service message first: {service_first})"
@@ -865,7 +876,7 @@ async fn placeholders_render_and_clean_mode_deletes_the_previous_welcome() {
 
 #[tokio::test]
 async fn joins_within_the_window_share_one_welcome() {
-    let bot = TestBot::start().await;
+    let bot = TestBot::start_with(&[COLLECT_JOINS]).await;
     setup(&bot).await;
     bot.push(group_message(GROUP, owner(), "/captcha off"));
     bot.wait_texts(GROUP, 2).await;
@@ -875,7 +886,7 @@ async fn joins_within_the_window_share_one_welcome() {
     bot.settle().await;
     bot.clock.advance(Duration::from_secs(5));
     let texts = bot.wait_texts(GROUP, 3).await;
-    a_few_ticks().await;
+    a_few_ticks(&bot).await;
     assert_eq!(bot.texts_to(GROUP).len(), 3, "one welcome for eight joins");
     assert!(texts[2].contains("and 8 new members in all"), "{texts:?}");
     bot.stop().await;
@@ -1112,7 +1123,7 @@ async fn settings_commands_answer_and_bad_input_changes_nothing() {
     bot.push(joins(&newcomer(3_070, "Pat")));
     bot.settle().await;
     bot.clock.advance(Duration::from_secs(5));
-    a_few_ticks().await;
+    a_few_ticks(&bot).await;
     assert_eq!(bot.texts_to(GROUP).len(), 9);
     assert!(bot.api.calls("restrictChatMember").is_empty());
     // The group's own raid rule applies: the third join within a minute switches raid mode on.
@@ -1228,7 +1239,7 @@ async fn the_ban_fail_action_bans_for_good() {
     answer_wrong(&bot, &zed, 3_500).await;
     let ban = wait_call_for(&bot, "banChatMember", 3_500).await;
     assert!(ban.params.get("until_date").is_none(), "for good: {ban:?}");
-    a_few_ticks().await;
+    a_few_ticks(&bot).await;
     assert!(
         bot.api.calls("unbanChatMember").is_empty(),
         "a ban is not lifted"
@@ -1245,7 +1256,7 @@ async fn the_mute_fail_action_leaves_the_member_restricted() {
     let yan = newcomer(3_501, "Yan");
     bot.push(joins(&yan));
     answer_wrong(&bot, &yan, 3_501).await;
-    a_few_ticks().await;
+    a_few_ticks(&bot).await;
     assert!(bot.api.calls("banChatMember").is_empty(), "not removed");
     let restricts = restricts_of(&bot, 3_501);
     assert_eq!(restricts.len(), 1, "still restricted, never let in");

@@ -16,7 +16,8 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// Settings for tests: short polls, generous send limits, a fast activity writer.
+/// Settings for tests: short polls, generous send limits, a fast activity writer, short sign-in waves and
+/// no collection window for joins (tests about gathering set their own windows).
 pub const TEST_CONFIG: &str = r#"
 [telegram]
 poll_timeout = "1s"
@@ -40,6 +41,12 @@ tick = "50ms"
 activity_points_per_message = 0
 # Pay on every tick, so tests that turn activity points on need not move the clock.
 activity_interval = "0s"
+# Sign-in waves gather later replies this long, so a test waits a moment, not 2 s, for the gathered message.
+min_wave_window = "150ms"
+[welcome]
+# Joins are asked (and greeted) as soon as the message gap allows; tests about collecting joins together
+# set the production window and move the clock past it.
+coalesce_window = "0s"
 [shutdown]
 drain_timeout = "3s"
 "#;
@@ -172,6 +179,31 @@ impl TestBot {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         self.ctx.activity.flush().await;
+    }
+
+    /// Waits until `passes` whole passes of the ticker have run, each started after this call, so every
+    /// feature's periodic work has seen the clock as it is now that many times.
+    pub async fn ticks(&self, passes: u64) {
+        let mut finished = self.ctx.ticks.subscribe();
+        // A pass running now may have read the clock before this call: it does not count.
+        let target = *finished.borrow_and_update() + passes + 1;
+        tokio::time::timeout(WAIT, finished.wait_for(|&done| done >= target))
+            .await
+            .expect("the ticker keeps running")
+            .expect("the ticker's counter lives as long as the bot");
+    }
+
+    /// Waits until no sign-in wave is open in `chat_id`: the gathered replies, if any, are queued to be
+    /// sent, and the next sign-in is answered at once.
+    pub async fn wave_closed(&self, chat_id: i64) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while groupops::features::economy::wave_is_open(&self.ctx, chat_id) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the sign-in wave of {chat_id} never closed"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// The texts the bot sent (successfully) to a chat, in order.

@@ -280,10 +280,20 @@ fn waves() -> &'static Mutex<HashMap<WaveKey, wave::Wave>> {
 }
 
 /// How long a sign-in wave gathers replies in this deployment (see [`wave::wave_window`]: a wave uses at
-/// most half of the group's send limit).
+/// most half of the group's send limit, and gathers at least `economy.min_wave_window`).
 fn wave_window(ctx: &Ctx) -> Duration {
     let limit = ctx.config.limits.per_group;
-    wave::wave_window(limit.window / limit.count.max(1))
+    wave::wave_window(
+        limit.window / limit.count.max(1),
+        ctx.config.economy.min_wave_window.get(),
+    )
+}
+
+/// Whether a sign-in wave is open in a group of this running bot: its first reply went out and later
+/// ones are being gathered. Once it is closed, the gathered replies have been handed to the send queue.
+pub fn wave_is_open(ctx: &Ctx, chat_id: i64) -> bool {
+    let key = (std::sync::Arc::as_ptr(ctx) as usize, chat_id);
+    waves().lock().expect("waves lock").contains_key(&key)
 }
 
 /// Sends a sign-in reply: the first of a wave at once as a reply, later ones within the wave's window
@@ -303,12 +313,12 @@ fn send_checkin_reply(ctx: &Ctx, message: &Message, line: String) {
             let window = wave_window(&ctx);
             ctx.tasks.clone().spawn(async move {
                 tokio::time::sleep(window).await;
-                let lines = {
-                    let mut waves = waves().lock().expect("waves lock");
-                    let lines = waves.get_mut(&key).map(wave::Wave::close);
-                    waves.remove(&key);
-                    lines.unwrap_or_default()
-                };
+                // The gathered lines are queued before the lock is released, so whoever sees the wave
+                // closed (see [`wave_is_open`]) knows its message is already on its way.
+                let mut waves = waves().lock().expect("waves lock");
+                let lines = waves.get_mut(&key).map(wave::Wave::close);
+                waves.remove(&key);
+                let lines = lines.unwrap_or_default();
                 if !lines.is_empty() {
                     for piece in split(&lines.join("\n"), MAX_TEXT) {
                         ctx.outbound.send_text(Text::html(chat_id, piece));

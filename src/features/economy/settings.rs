@@ -1,5 +1,5 @@
-//! `[economy]` settings: limits of the ledger commands, the sign-in day and reward, grace cards and activity
-//! points. Every amount is a whole number of points. The integrator adds `pub economy: EconomySettings` to
+//! `[economy]` settings: limits of the ledger commands, the sign-in day and reward, grace cards, activity
+//! points and how long sign-in replies are gathered. Every amount is a whole number of points. The integrator adds `pub economy: EconomySettings` to
 //! [`crate::config::Config`] and calls [`EconomySettings::validate`] from the config check.
 
 use crate::config::Dur;
@@ -44,6 +44,9 @@ pub struct EconomySettings {
     /// How often earned activity points are credited: each member active since the last run gets one
     /// ledger entry per day, however many messages they sent.
     pub activity_interval: Dur,
+    /// The shortest time a sign-in wave gathers the replies after its first one (longer when the group's
+    /// send limit asks for it, see [`super::wave::wave_window`]).
+    pub min_wave_window: Dur,
 }
 
 impl Default for EconomySettings {
@@ -64,6 +67,7 @@ impl Default for EconomySettings {
             activity_daily_cap: 50,
             activity_min_chars: 5,
             activity_interval: Dur::secs(60),
+            min_wave_window: Dur::secs(2),
         }
     }
 }
@@ -105,6 +109,10 @@ impl EconomySettings {
             if !(0..=SETTING_MAX).contains(&value) {
                 return bad(key, "must be between 0 and 1000000000");
             }
+        }
+        let wave = self.min_wave_window.get();
+        if wave.is_zero() || wave > std::time::Duration::from_secs(60) {
+            return bad("min_wave_window", "must be longer than zero and at most 1m");
         }
         if self.grace_every > 0 && self.grace_max == 0 {
             return bad("grace_max", "must be at least 1 while grace_every is on (set grace_every = 0 to turn grace cards off)");
@@ -165,6 +173,21 @@ mod tests {
             .validate()
             .unwrap_err()
             .contains("economy.max_amount"));
+        for wave in [Dur::millis(0), Dur::secs(61)] {
+            let settings = EconomySettings {
+                min_wave_window: wave,
+                ..Default::default()
+            };
+            assert!(settings
+                .validate()
+                .unwrap_err()
+                .contains("economy.min_wave_window"));
+        }
+        let settings = EconomySettings {
+            min_wave_window: Dur::millis(150),
+            ..Default::default()
+        };
+        assert_eq!(settings.validate(), Ok(()));
     }
 
     #[test]

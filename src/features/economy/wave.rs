@@ -8,18 +8,15 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::time::Duration;
 
-/// The shortest time a sign-in wave gathers replies.
-pub const MIN_WAVE_WINDOW: Duration = Duration::from_secs(2);
-
 /// A wave sends at most two messages (the first reply, then the gathered rest) per this many of the group's
 /// per-send intervals, so sign-in waves use at most half of the group's send budget and other features
 /// keep the other half.
 pub const WAVE_WINDOW_SENDS: u32 = 4;
 
 /// How long a sign-in wave gathers replies when the group may get one send per `per_send`:
-/// [`WAVE_WINDOW_SENDS`] intervals, and at least [`MIN_WAVE_WINDOW`].
-pub fn wave_window(per_send: Duration) -> Duration {
-    (per_send * WAVE_WINDOW_SENDS).max(MIN_WAVE_WINDOW)
+/// [`WAVE_WINDOW_SENDS`] intervals, and at least `minimum` (the setting `economy.min_wave_window`).
+pub fn wave_window(per_send: Duration, minimum: Duration) -> Duration {
+    (per_send * WAVE_WINDOW_SENDS).max(minimum)
 }
 
 /// The sign-in replies of one group while a wave is open.
@@ -249,11 +246,22 @@ mod tests {
         // Telegram's 20 sends a minute: one send per 3 s, so a wave gathers for 12 s and sends at most two
         // messages in that time, 10 a minute.
         let per_send = Duration::from_secs(60) / 20;
-        let window = wave_window(per_send);
+        let minimum = Duration::from_secs(2);
+        let window = wave_window(per_send, minimum);
         assert_eq!(window, Duration::from_secs(12));
         let wave_sends_per_minute = 2.0 * 60.0 / window.as_secs_f64();
         assert!(wave_sends_per_minute <= 20.0 / 2.0);
-        assert_eq!(wave_window(Duration::from_millis(1)), MIN_WAVE_WINDOW);
+        // A generous limit gathers for the minimum, whatever the minimum is set to.
+        assert_eq!(wave_window(Duration::from_millis(1), minimum), minimum);
+        assert_eq!(
+            wave_window(Duration::from_millis(1), Duration::from_millis(150)),
+            Duration::from_millis(150)
+        );
+        // The minimum never shortens the window the group's budget asks for.
+        assert_eq!(
+            wave_window(per_send, Duration::from_millis(150)),
+            Duration::from_secs(12)
+        );
     }
 
     #[test]
