@@ -4,8 +4,11 @@
 use crate::support::fake_api::{bot_admin_member, Failure, FakeApi};
 use crate::support::harness::{TestBot, WAIT};
 use crate::support::updates::*;
+use futures::FutureExt;
 use groupops::telegram::outbound::Text;
 use std::time::Duration;
+use teloxide::prelude::Requester;
+use teloxide::requests::Request;
 
 const GROUP: i64 = -100_777;
 const OWNER: i64 = 1_001;
@@ -383,7 +386,7 @@ async fn a_full_chat_queue_refuses_and_counts_instead_of_growing() {
 }
 
 #[tokio::test]
-async fn a_429_on_a_delete_pauses_that_chats_deletes_only() {
+async fn a_429_on_a_delete_pauses_that_chats_immediate_requests_only() {
     let bot = TestBot::start().await;
     bot.api
         .fail_next("deleteMessage", 1, Failure::RetryAfter(1));
@@ -410,9 +413,32 @@ async fn a_429_on_a_delete_pauses_that_chats_deletes_only() {
         .ctx
         .outbound
         .delete(-100_778, teloxide::types::MessageId(3));
+    // A restrict in the paused chat waits too: the pause is the chat's, not the method's.
+    let restrict = bot
+        .ctx
+        .outbound
+        .immediate_in(GROUP, "restrictChatMember", |bot| {
+            bot.restrict_chat_member(
+                teloxide::types::ChatId(GROUP),
+                teloxide::types::UserId(7),
+                teloxide::types::ChatPermissions::empty(),
+            )
+            .send()
+            .boxed()
+        });
     elsewhere.wait().await.expect("deleted at once");
     first.wait().await.expect("deleted after the pause");
     second.wait().await.expect("deleted after the pause");
+    restrict.wait().await.expect("restricted after the pause");
+    let restricted = bot.api.calls("restrictChatMember");
+    assert_eq!(restricted.len(), 1, "{restricted:?}");
+    let waited = restricted[0]
+        .at
+        .duration_since(bot.api.calls("deleteMessage")[0].at);
+    assert!(
+        waited >= Duration::from_millis(950),
+        "a restrict in the paused chat went out after {waited:?}"
+    );
     let calls = bot.api.calls("deleteMessage");
     assert_eq!(
         calls.len(),

@@ -1,6 +1,7 @@
 //! `[economy]` settings: limits of the ledger commands, the sign-in day and reward, grace cards, activity
-//! points and how long sign-in replies are gathered. Every amount is a whole number of points. The integrator adds `pub economy: EconomySettings` to
-//! [`crate::config::Config`] and calls [`EconomySettings::validate`] from the config check.
+//! points and how long sign-in replies are gathered. Every amount is a whole number of points. They live
+//! in [`crate::config::Config`]'s `economy` field and are checked by [`EconomySettings::validate`] when
+//! the configuration is loaded.
 
 use crate::config::Dur;
 use chrono_tz::Tz;

@@ -791,14 +791,15 @@ async fn on_keyword(ctx: Ctx, message: Message, lottery: Lottery) -> HandlerResu
         }
     };
     let (chat, id) = (message.chat.id, message.id);
-    ctx.outbound.immediate("setMessageReaction", move |bot| {
-        bot.set_message_reaction(chat, id)
-            .reaction(vec![ReactionType::Emoji {
-                emoji: emoji.to_string(),
-            }])
-            .send()
-            .boxed()
-    });
+    ctx.outbound
+        .immediate_in(chat.0, "setMessageReaction", move |bot| {
+            bot.set_message_reaction(chat, id)
+                .reaction(vec![ReactionType::Emoji {
+                    emoji: emoji.to_string(),
+                }])
+                .send()
+                .boxed()
+        });
     Ok(())
 }
 

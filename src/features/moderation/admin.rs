@@ -291,20 +291,24 @@ fn ban(
     let chat = ChatId(chat_id);
     if subject.channel {
         let channel = ChatId(subject.id);
-        let pending = ctx.outbound.immediate("banChatSenderChat", move |bot| {
-            bot.ban_chat_sender_chat(chat, channel).send().boxed()
-        });
+        let pending = ctx
+            .outbound
+            .immediate_in(chat.0, "banChatSenderChat", move |bot| {
+                bot.ban_chat_sender_chat(chat, channel).send().boxed()
+            });
         log::watch(ctx, log_id, pending);
         return;
     }
     let user = UserId(subject.id as u64);
-    let pending = ctx.outbound.immediate("banChatMember", move |bot| {
-        let mut request = bot.ban_chat_member(chat, user);
-        if let Some(date) = until_date {
-            request = request.until_date(date);
-        }
-        request.send().boxed()
-    });
+    let pending = ctx
+        .outbound
+        .immediate_in(chat.0, "banChatMember", move |bot| {
+            let mut request = bot.ban_chat_member(chat, user);
+            if let Some(date) = until_date {
+                request = request.until_date(date);
+            }
+            request.send().boxed()
+        });
     log::watch(ctx, log_id, pending);
 }
 
@@ -318,17 +322,20 @@ pub(super) fn unban(
     let chat = ChatId(chat_id);
     if channel {
         let channel = ChatId(user_id);
-        return ctx.outbound.immediate("unbanChatSenderChat", move |bot| {
-            bot.unban_chat_sender_chat(chat, channel).send().boxed()
-        });
+        return ctx
+            .outbound
+            .immediate_in(chat.0, "unbanChatSenderChat", move |bot| {
+                bot.unban_chat_sender_chat(chat, channel).send().boxed()
+            });
     }
     let user = UserId(user_id as u64);
-    ctx.outbound.immediate("unbanChatMember", move |bot| {
-        bot.unban_chat_member(chat, user)
-            .only_if_banned(true)
-            .send()
-            .boxed()
-    })
+    ctx.outbound
+        .immediate_in(chat.0, "unbanChatMember", move |bot| {
+            bot.unban_chat_member(chat, user)
+                .only_if_banned(true)
+                .send()
+                .boxed()
+        })
 }
 
 /// Handles one of this file's commands.
@@ -456,9 +463,11 @@ async fn kick_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, name
     .await?;
     let chat = ChatId(message.chat.id.0);
     let user = UserId(subject.id as u64);
-    let banned = ctx.outbound.immediate("banChatMember", move |bot| {
-        bot.ban_chat_member(chat, user).send().boxed()
-    });
+    let banned = ctx
+        .outbound
+        .immediate_in(chat.0, "banChatMember", move |bot| {
+            bot.ban_chat_member(chat, user).send().boxed()
+        });
     let task_ctx = ctx.clone();
     ctx.tasks.clone().spawn(async move {
         if banned.wait().await.is_ok() {
@@ -502,13 +511,15 @@ async fn mute_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang, name
     let chat = ChatId(message.chat.id.0);
     let user = UserId(subject.id as u64);
     let until_date = until(now, duration);
-    let pending = ctx.outbound.immediate("restrictChatMember", move |bot| {
-        let mut request = bot.restrict_chat_member(chat, user, ChatPermissions::empty());
-        if let Some(date) = until_date {
-            request = request.until_date(date);
-        }
-        request.send().boxed()
-    });
+    let pending = ctx
+        .outbound
+        .immediate_in(chat.0, "restrictChatMember", move |bot| {
+            let mut request = bot.restrict_chat_member(chat, user, ChatPermissions::empty());
+            if let Some(date) = until_date {
+                request = request.until_date(date);
+            }
+            request.send().boxed()
+        });
     log::watch(ctx, id, pending);
     let shown = match duration {
         Some(d) => crate::args::format_duration(d),
@@ -667,11 +678,12 @@ async fn unmute_command(
     };
     let chat = ChatId(message.chat.id.0);
     let user = UserId(subject.id as u64);
-    ctx.outbound.immediate("restrictChatMember", move |bot| {
-        bot.restrict_chat_member(chat, user, ChatPermissions::all())
-            .send()
-            .boxed()
-    });
+    ctx.outbound
+        .immediate_in(chat.0, "restrictChatMember", move |bot| {
+            bot.restrict_chat_member(chat, user, ChatPermissions::all())
+                .send()
+                .boxed()
+        });
     reverse(ctx, message, &subject, "unmute", original).await?;
     Ok(Some(ctx.ta(
         lang,
@@ -821,9 +833,10 @@ async fn purge_command(ctx: &Ctx, message: &Message, reason: &str, lang: Lang) -
     let count: usize = batches.iter().map(Vec::len).sum();
     for batch in batches {
         let ids: Vec<MessageId> = batch.into_iter().map(MessageId).collect();
-        ctx.outbound.immediate("deleteMessages", move |bot| {
-            bot.delete_messages(chat, ids.clone()).send().boxed()
-        });
+        ctx.outbound
+            .immediate_in(chat.0, "deleteMessages", move |bot| {
+                bot.delete_messages(chat, ids.clone()).send().boxed()
+            });
     }
     let subject = Subject {
         id: message.chat.id.0,

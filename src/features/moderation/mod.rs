@@ -921,9 +921,11 @@ fn apply(ctx: &Ctx, chat_id: i64, author: &Author, action: Action, now: i64, log
         // A channel cannot be muted or warned; removing the post is all, unless it is banned.
         if matches!(action, Action::Kick | Action::Ban) {
             let channel = ChatId(author.id);
-            let pending = ctx.outbound.immediate("banChatSenderChat", move |bot| {
-                bot.ban_chat_sender_chat(chat, channel).send().boxed()
-            });
+            let pending = ctx
+                .outbound
+                .immediate_in(chat.0, "banChatSenderChat", move |bot| {
+                    bot.ban_chat_sender_chat(chat, channel).send().boxed()
+                });
             log::watch(ctx, log_id, pending);
         }
         return;
@@ -933,28 +935,34 @@ fn apply(ctx: &Ctx, chat_id: i64, author: &Author, action: Action, now: i64, log
         Action::Delete | Action::Warn | Action::Escalate => {}
         Action::Mute(secs) => {
             let until = chrono::DateTime::from_timestamp(now + secs as i64, 0).unwrap_or_default();
-            let pending = ctx.outbound.immediate("restrictChatMember", move |bot| {
-                bot.restrict_chat_member(chat, user, ChatPermissions::empty())
-                    .until_date(until)
-                    .send()
-                    .boxed()
-            });
+            let pending = ctx
+                .outbound
+                .immediate_in(chat.0, "restrictChatMember", move |bot| {
+                    bot.restrict_chat_member(chat, user, ChatPermissions::empty())
+                        .until_date(until)
+                        .send()
+                        .boxed()
+                });
             log::watch(ctx, log_id, pending);
         }
         Action::Kick => {
-            let banned = ctx.outbound.immediate("banChatMember", move |bot| {
-                bot.ban_chat_member(chat, user).send().boxed()
-            });
+            let banned = ctx
+                .outbound
+                .immediate_in(chat.0, "banChatMember", move |bot| {
+                    bot.ban_chat_member(chat, user).send().boxed()
+                });
             let ctx = ctx.clone();
             ctx.tasks.clone().spawn(async move {
                 match banned.wait().await {
                     Ok(_) => {
-                        let lifted = ctx.outbound.immediate("unbanChatMember", move |bot| {
-                            bot.unban_chat_member(chat, user)
-                                .only_if_banned(true)
-                                .send()
-                                .boxed()
-                        });
+                        let lifted =
+                            ctx.outbound
+                                .immediate_in(chat.0, "unbanChatMember", move |bot| {
+                                    bot.unban_chat_member(chat, user)
+                                        .only_if_banned(true)
+                                        .send()
+                                        .boxed()
+                                });
                         log::watch(&ctx, log_id, lifted);
                     }
                     Err(err) => {
@@ -967,9 +975,11 @@ fn apply(ctx: &Ctx, chat_id: i64, author: &Author, action: Action, now: i64, log
             });
         }
         Action::Ban => {
-            let pending = ctx.outbound.immediate("banChatMember", move |bot| {
-                bot.ban_chat_member(chat, user).send().boxed()
-            });
+            let pending = ctx
+                .outbound
+                .immediate_in(chat.0, "banChatMember", move |bot| {
+                    bot.ban_chat_member(chat, user).send().boxed()
+                });
             log::watch(ctx, log_id, pending);
         }
     }
@@ -1157,19 +1167,21 @@ async fn undo(
             admin::unban(ctx, violation.chat_id, violation.user_id, true);
         }
         Some(Action::Mute(_)) if !violation.is_channel => {
-            ctx.outbound.immediate("restrictChatMember", move |bot| {
-                bot.restrict_chat_member(chat, user, ChatPermissions::all())
-                    .send()
-                    .boxed()
-            });
+            ctx.outbound
+                .immediate_in(chat.0, "restrictChatMember", move |bot| {
+                    bot.restrict_chat_member(chat, user, ChatPermissions::all())
+                        .send()
+                        .boxed()
+                });
         }
         Some(Action::Ban | Action::Kick) => {
-            ctx.outbound.immediate("unbanChatMember", move |bot| {
-                bot.unban_chat_member(chat, user)
-                    .only_if_banned(true)
-                    .send()
-                    .boxed()
-            });
+            ctx.outbound
+                .immediate_in(chat.0, "unbanChatMember", move |bot| {
+                    bot.unban_chat_member(chat, user)
+                        .only_if_banned(true)
+                        .send()
+                        .boxed()
+                });
         }
         _ => {}
     }

@@ -1217,12 +1217,13 @@ async fn on_attempt(ctx: Ctx, message: Message, attempt: Attempt) -> HandlerResu
     if let Grab::Claimed { .. } = outcome {
         if packet.mode == "pass" && ctx.config.redpacket.delete_phrase {
             let message_id = message.id;
-            ctx.outbound.immediate("deleteMessage", move |bot| {
-                bot.delete_message(ChatId(chat), message_id)
-                    .send()
-                    .map(|r| r.map(|_| ()))
-                    .boxed()
-            });
+            ctx.outbound
+                .immediate_in(chat, "deleteMessage", move |bot| {
+                    bot.delete_message(ChatId(chat), message_id)
+                        .send()
+                        .map(|r| r.map(|_| ()))
+                        .boxed()
+                });
         }
     }
     Ok(())

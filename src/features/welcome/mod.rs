@@ -218,15 +218,16 @@ fn is_group(chat: &Chat) -> bool {
 // Telegram calls
 
 fn restrict(ctx: &Ctx, chat_id: i64, user_id: i64) {
-    ctx.outbound.immediate("restrictChatMember", move |bot| {
-        bot.restrict_chat_member(
-            ChatId(chat_id),
-            UserId(user_id as u64),
-            ChatPermissions::empty(),
-        )
-        .send()
-        .boxed()
-    });
+    ctx.outbound
+        .immediate_in(chat_id, "restrictChatMember", move |bot| {
+            bot.restrict_chat_member(
+                ChatId(chat_id),
+                UserId(user_id as u64),
+                ChatPermissions::empty(),
+            )
+            .send()
+            .boxed()
+        });
 }
 
 /// What a member may do once let in: every kind of message and media (the group's own defaults still
@@ -240,39 +241,44 @@ fn member_permissions() -> ChatPermissions {
 }
 
 fn unrestrict(ctx: &Ctx, chat_id: i64, user_id: i64) {
-    ctx.outbound.immediate("restrictChatMember", move |bot| {
-        bot.restrict_chat_member(
-            ChatId(chat_id),
-            UserId(user_id as u64),
-            member_permissions(),
-        )
-        .send()
-        .boxed()
-    });
+    ctx.outbound
+        .immediate_in(chat_id, "restrictChatMember", move |bot| {
+            bot.restrict_chat_member(
+                ChatId(chat_id),
+                UserId(user_id as u64),
+                member_permissions(),
+            )
+            .send()
+            .boxed()
+        });
 }
 
 /// Removes a member who may come back: a ban that ends in a minute (an `until_date` under 30 s would be
 /// forever), then an unban that only lifts bans.
 fn kick(ctx: &Ctx, chat_id: i64, user_id: i64) {
     let until = ctx.clock.now() + chrono::Duration::seconds(60);
-    let ban = ctx.outbound.immediate("banChatMember", move |bot| {
-        bot.ban_chat_member(ChatId(chat_id), UserId(user_id as u64))
-            .until_date(until)
-            .send()
-            .boxed()
-    });
+    let ban = ctx
+        .outbound
+        .immediate_in(chat_id, "banChatMember", move |bot| {
+            bot.ban_chat_member(ChatId(chat_id), UserId(user_id as u64))
+                .until_date(until)
+                .send()
+                .boxed()
+        });
     let ctx = ctx.clone();
     ctx.tasks.clone().spawn(async move {
         if let Err(err) = ban.wait().await {
             tracing::warn!(%err, chat_id, user_id, "could not remove a member");
             return;
         }
-        let unban = ctx.outbound.immediate("unbanChatMember", move |bot| {
-            bot.unban_chat_member(ChatId(chat_id), UserId(user_id as u64))
-                .only_if_banned(true)
-                .send()
-                .boxed()
-        });
+        let unban = ctx
+            .outbound
+            .immediate_in(chat_id, "unbanChatMember", move |bot| {
+                bot.unban_chat_member(ChatId(chat_id), UserId(user_id as u64))
+                    .only_if_banned(true)
+                    .send()
+                    .boxed()
+            });
         if let Err(err) = unban.wait().await {
             tracing::warn!(%err, chat_id, user_id, "could not lift a kick's ban");
         }
@@ -280,11 +286,12 @@ fn kick(ctx: &Ctx, chat_id: i64, user_id: i64) {
 }
 
 fn ban(ctx: &Ctx, chat_id: i64, user_id: i64) {
-    ctx.outbound.immediate("banChatMember", move |bot| {
-        bot.ban_chat_member(ChatId(chat_id), UserId(user_id as u64))
-            .send()
-            .boxed()
-    });
+    ctx.outbound
+        .immediate_in(chat_id, "banChatMember", move |bot| {
+            bot.ban_chat_member(ChatId(chat_id), UserId(user_id as u64))
+                .send()
+                .boxed()
+        });
 }
 
 fn answer_press(ctx: &Ctx, query: &CallbackQuery, text: String, alert: bool) {
