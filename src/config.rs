@@ -281,6 +281,9 @@ pub struct ActivitySettings {
     pub flush_interval: Dur,
     /// The writer flushes as soon as this many events are waiting.
     pub flush_events: usize,
+    /// The most events one flush takes: when more wait (a backlog), the writer takes up to this many at
+    /// once, so a backlog is written in larger transactions, which cost less per event.
+    pub max_batch_events: usize,
     /// Events that may wait in the channel; beyond it events are dropped and counted.
     pub channel_capacity: usize,
     /// Raw activity older than this is deleted by the daily clean-up.
@@ -292,6 +295,7 @@ impl Default for ActivitySettings {
         Self {
             flush_interval: Dur::millis(100),
             flush_events: 1000,
+            max_batch_events: 16000,
             channel_capacity: 65_536,
             retention: Dur::secs(180 * 86_400),
         }
@@ -445,6 +449,12 @@ impl Config {
                 "flush_events and channel_capacity must be at least 1",
             );
         }
+        if self.activity.max_batch_events < self.activity.flush_events {
+            return bad(
+                "activity.max_batch_events",
+                "must be at least activity.flush_events",
+            );
+        }
         if self.timers.tick.get().is_zero() {
             return bad("timers.tick", "must be longer than zero");
         }
@@ -596,6 +606,15 @@ mod tests {
     fn bad_value_is_named() {
         let err = Config::from_toml("[limits]\nper_group = \"fast\"\n", &env(&[])).unwrap_err();
         assert!(err.to_string().contains("limits.per_group"), "{err}");
+        let err = Config::from_toml(
+            "[activity]\nflush_events = 500\nmax_batch_events = 100\n",
+            &env(&[]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("activity.max_batch_events"),
+            "{err}"
+        );
         let err = Config::from_toml("[routing]\nshards = 0\n", &env(&[])).unwrap_err();
         assert!(err.to_string().contains("routing.shards"), "{err}");
         let err = Config::from_toml("[admins]\ncache_ttl = \"soon\"\n", &env(&[])).unwrap_err();

@@ -3,6 +3,9 @@
 //! is full the event is dropped and counted (never silently). One writer task aggregates messages per
 //! (chat, user, minute) and member sightings per (chat, user) in memory and writes them every
 //! `flush_interval` or `flush_events` events as multi-row UPSERTs in one transaction on the write connection.
+//! When a backlog waits in the channel, one flush takes up to `max_batch_events` of it at once: a larger
+//! transaction touches each page of the activity tables once for more rows, so the writer catches up
+//! faster the further it falls behind.
 //! On shutdown ([`ActivitySink::close`], or every sink dropped) it drains the channel and writes what is left.
 //!
 //! The long messages a flush adds are queued for activity points (`economy_activity_pending`) in the same
@@ -180,6 +183,7 @@ pub fn spawn(
             ..Batch::default()
         },
         flush_events: settings.flush_events,
+        max_batch_events: settings.max_batch_events.max(settings.flush_events).max(1),
         written_profiles: HashMap::new(),
     };
     let handle = tokio::spawn(writer.run(rx, settings.flush_interval.get()));
@@ -191,6 +195,8 @@ struct Writer {
     counters: Arc<ActivityCounters>,
     batch: Batch,
     flush_events: usize,
+    /// The most events one flush takes from a backlog (at least `flush_events`).
+    max_batch_events: usize,
     /// user → (a hash of the profile last written, when); a hash keeps this map small
     written_profiles: HashMap<i64, (u64, i64)>,
 }
@@ -201,8 +207,14 @@ impl Writer {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut buffer = Vec::with_capacity(self.flush_events);
         loop {
+            // Everything already waiting is taken at once (up to what one flush may take), so a backlog
+            // makes the next flush larger rather than the flushes more frequent.
+            let room = self
+                .max_batch_events
+                .saturating_sub(self.batch.events)
+                .max(1);
             tokio::select! {
-                received = rx.recv_many(&mut buffer, self.flush_events) => {
+                received = rx.recv_many(&mut buffer, room) => {
                     if received == 0 {
                         self.flush().await;
                         tracing::debug!("activity writer drained and stopped");
@@ -210,12 +222,7 @@ impl Writer {
                     }
                     for command in buffer.drain(..) {
                         match command {
-                            Command::Event(event) => {
-                                self.batch.add(event);
-                                if self.batch.events >= self.flush_events {
-                                    self.flush().await;
-                                }
-                            }
+                            Command::Event(event) => self.batch.add(event),
                             Command::Flush(ack) => {
                                 self.flush().await;
                                 let _ = ack.send(());
@@ -232,6 +239,9 @@ impl Writer {
                                 return;
                             }
                         }
+                    }
+                    if self.batch.events >= self.flush_events {
+                        self.flush().await;
                     }
                 }
                 _ = ticker.tick() => {
@@ -357,7 +367,10 @@ impl Batch {
 async fn write_batch(storage: &Storage, batch: &Batch) -> Result<u64> {
     let mut tx = storage.write.begin().await?;
     let mut rows = 0u64;
-    let profiles: Vec<_> = batch.profiles.values().collect();
+    // Rows go in in key order, so each statement walks its tables' B-trees forward, page by page, instead
+    // of jumping about as the in-memory maps' order would.
+    let mut profiles: Vec<_> = batch.profiles.values().collect();
+    profiles.sort_unstable_by_key(|(profile, _)| profile.user_id);
     for chunk in profiles.chunks(ROWS_PER_STATEMENT) {
         let sql = multi_row(
             "INSERT INTO users (user_id, first_name, last_name, username, is_bot, language_code, updated_at) VALUES ",
@@ -381,7 +394,8 @@ async fn write_batch(storage: &Storage, batch: &Batch) -> Result<u64> {
         }
         rows += query.execute(&mut *tx).await?.rows_affected();
     }
-    let minutes: Vec<_> = batch.minutes.iter().collect();
+    let mut minutes: Vec<_> = batch.minutes.iter().collect();
+    minutes.sort_unstable_by_key(|(key, _)| **key);
     for chunk in minutes.chunks(ROWS_PER_STATEMENT) {
         let sql = multi_row(
             "INSERT INTO activity_minutes (chat_id, minute, user_id, messages, chars, long_messages) VALUES ",
@@ -422,7 +436,8 @@ async fn write_batch(storage: &Storage, batch: &Batch) -> Result<u64> {
         }
         query.execute(&mut *tx).await?;
     }
-    let seen: Vec<_> = batch.seen.iter().collect();
+    let mut seen: Vec<_> = batch.seen.iter().collect();
+    seen.sort_unstable_by_key(|(key, _)| **key);
     for chunk in seen.chunks(ROWS_PER_STATEMENT) {
         let sql = multi_row(
             "INSERT INTO members (chat_id, user_id, first_seen, last_seen, messages) VALUES ",
@@ -723,6 +738,38 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!((messages, long), (4, 2));
+        drop(sink);
+        writer.await.unwrap();
+    }
+
+    #[sqlx::test]
+    async fn a_backlog_is_written_in_flushes_of_up_to_max_batch_events(pool: SqlitePool) {
+        let settings = ActivitySettings {
+            flush_interval: Dur::secs(3600),
+            flush_events: 10,
+            max_batch_events: 100,
+            ..Default::default()
+        };
+        let (sink, writer) = spawn(Storage::from_pool(pool.clone()), &settings, 4);
+        // The test runtime runs the writer only when this task waits: all 1000 events are a backlog.
+        for i in 0..1000 {
+            assert!(sink.record(ActivityEvent::Message {
+                chat_id: -1 - (i % 7),
+                user_id: 1000 - i,
+                at: 60,
+                chars: 1,
+            }));
+        }
+        sink.flush().await;
+        let counters = sink.counters();
+        assert_eq!(counters.written.load(Ordering::Relaxed), 1000);
+        assert_eq!(counters.flushes.load(Ordering::Relaxed), 10);
+        let (rows, messages): (i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), SUM(messages) FROM activity_minutes")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!((rows, messages), (1000, 1000));
         drop(sink);
         writer.await.unwrap();
     }
