@@ -478,6 +478,17 @@ impl Outbound {
         })
     }
 
+    /// Lifts a member's ban (immediate) without removing anyone: `only_if_banned` is always set, since
+    /// without it Telegram removes a current member. A kick is a ban followed by this.
+    pub fn unban(&self, chat_id: i64, user_id: u64) -> Pending<teloxide::types::True> {
+        self.immediate_in(chat_id, "unbanChatMember", move |bot| {
+            bot.unban_chat_member(ChatId(chat_id), teloxide::types::UserId(user_id))
+                .only_if_banned(true)
+                .send()
+                .boxed()
+        })
+    }
+
     /// Waits until the queue is empty and every immediate request is done, or `timeout` has passed, then
     /// stops taking budgeted requests. Returns how many requests were given up or left unfinished.
     pub async fn drain(&self, timeout: Duration) -> usize {

@@ -329,13 +329,7 @@ pub(super) fn unban(
             });
     }
     let user = UserId(user_id as u64);
-    ctx.outbound
-        .immediate_in(chat.0, "unbanChatMember", move |bot| {
-            bot.unban_chat_member(chat, user)
-                .only_if_banned(true)
-                .send()
-                .boxed()
-        })
+    ctx.outbound.unban(chat.0, user.0)
 }
 
 /// Handles one of this file's commands.

@@ -955,14 +955,7 @@ fn apply(ctx: &Ctx, chat_id: i64, author: &Author, action: Action, now: i64, log
             ctx.tasks.clone().spawn(async move {
                 match banned.wait().await {
                     Ok(_) => {
-                        let lifted =
-                            ctx.outbound
-                                .immediate_in(chat.0, "unbanChatMember", move |bot| {
-                                    bot.unban_chat_member(chat, user)
-                                        .only_if_banned(true)
-                                        .send()
-                                        .boxed()
-                                });
+                        let lifted = ctx.outbound.unban(chat.0, user.0);
                         log::watch(&ctx, log_id, lifted);
                     }
                     Err(err) => {
@@ -1175,13 +1168,7 @@ async fn undo(
                 });
         }
         Some(Action::Ban | Action::Kick) => {
-            ctx.outbound
-                .immediate_in(chat.0, "unbanChatMember", move |bot| {
-                    bot.unban_chat_member(chat, user)
-                        .only_if_banned(true)
-                        .send()
-                        .boxed()
-                });
+            ctx.outbound.unban(chat.0, user.0);
         }
         _ => {}
     }

@@ -271,14 +271,7 @@ fn kick(ctx: &Ctx, chat_id: i64, user_id: i64) {
             tracing::warn!(%err, chat_id, user_id, "could not remove a member");
             return;
         }
-        let unban = ctx
-            .outbound
-            .immediate_in(chat_id, "unbanChatMember", move |bot| {
-                bot.unban_chat_member(ChatId(chat_id), UserId(user_id as u64))
-                    .only_if_banned(true)
-                    .send()
-                    .boxed()
-            });
+        let unban = ctx.outbound.unban(chat_id, user_id as u64);
         if let Err(err) = unban.wait().await {
             tracing::warn!(%err, chat_id, user_id, "could not lift a kick's ban");
         }
