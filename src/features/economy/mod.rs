@@ -38,7 +38,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use ledger::{Account, LedgerError, Move};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::Duration;
 use store::CheckinOutcome;
 use teloxide::prelude::*;
@@ -269,14 +269,14 @@ fn display_name(message: &Message) -> String {
         .unwrap_or_default()
 }
 
-/// Which running app and group a wave belongs to: the address of the app's services and the chat id (a
-/// restarted app in the same process starts its own waves).
-type WaveKey = (usize, i64);
+/// Sign-in replies waiting to be sent as one message, per group, for one running bot (a restarted bot
+/// in the same process starts its own waves).
+#[derive(Default)]
+struct Waves(Mutex<HashMap<i64, wave::Wave>>);
 
-/// Sign-in replies waiting to be sent as one message, per app and group.
-fn waves() -> &'static Mutex<HashMap<WaveKey, wave::Wave>> {
-    static WAVES: OnceLock<Mutex<HashMap<WaveKey, wave::Wave>>> = OnceLock::new();
-    WAVES.get_or_init(Default::default)
+/// This bot's open sign-in waves.
+fn waves(ctx: &Ctx) -> std::sync::Arc<Waves> {
+    ctx.local(Waves::default)
 }
 
 /// How long a sign-in wave gathers replies in this deployment (see [`wave::wave_window`]: a wave uses at
@@ -292,19 +292,25 @@ fn wave_window(ctx: &Ctx) -> Duration {
 /// Whether a sign-in wave is open in a group of this running bot: its first reply went out and later
 /// ones are being gathered. Once it is closed, the gathered replies have been handed to the send queue.
 pub fn wave_is_open(ctx: &Ctx, chat_id: i64) -> bool {
-    let key = (std::sync::Arc::as_ptr(ctx) as usize, chat_id);
-    waves().lock().expect("waves lock").contains_key(&key)
+    waves(ctx)
+        .0
+        .lock()
+        .expect("waves lock")
+        .contains_key(&chat_id)
 }
 
 /// Sends a sign-in reply: the first of a wave at once as a reply, later ones within the wave's window
 /// (see [`wave_window`]) gathered and sent together when the window closes.
 fn send_checkin_reply(ctx: &Ctx, message: &Message, line: String) {
     let chat_id = message.chat.id.0;
-    let key = (std::sync::Arc::as_ptr(ctx) as usize, chat_id);
-    let decision = {
-        let mut waves = waves().lock().expect("waves lock");
-        waves.entry(key).or_default().offer(line)
-    };
+    let waves = waves(ctx);
+    let decision = waves
+        .0
+        .lock()
+        .expect("waves lock")
+        .entry(chat_id)
+        .or_default()
+        .offer(line);
     match decision {
         wave::Offer::SendNow(line) => {
             ctx.outbound
@@ -315,10 +321,11 @@ fn send_checkin_reply(ctx: &Ctx, message: &Message, line: String) {
                 tokio::time::sleep(window).await;
                 // The gathered lines are queued before the lock is released, so whoever sees the wave
                 // closed (see [`wave_is_open`]) knows its message is already on its way.
-                let mut waves = waves().lock().expect("waves lock");
-                let lines = waves.get_mut(&key).map(wave::Wave::close);
-                waves.remove(&key);
-                let lines = lines.unwrap_or_default();
+                let mut open = waves.0.lock().expect("waves lock");
+                let lines = open
+                    .remove(&chat_id)
+                    .map(|mut wave| wave.close())
+                    .unwrap_or_default();
                 if !lines.is_empty() {
                     for piece in split(&lines.join("\n"), MAX_TEXT) {
                         ctx.outbound.send_text(Text::html(chat_id, piece));
