@@ -306,24 +306,26 @@ impl Running {
 async fn start_ticker(ctx: Ctx, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
     let mut last_prune: Option<i64> = None;
     let mut last_runs = features::LastRuns::new();
-    features::tick(&ctx, &mut last_runs).await;
-    prune_daily(&ctx, &mut last_prune).await;
-    ctx.ticks.send_modify(|passes| *passes += 1);
+    ticker_pass(&ctx, &mut last_runs, &mut last_prune).await;
     tokio::spawn(async move {
         let every = ctx.config.timers.tick.get();
         let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = interval.tick() => {
-                    features::tick(&ctx, &mut last_runs).await;
-                    prune_daily(&ctx, &mut last_prune).await;
-                    ctx.ticks.send_modify(|passes| *passes += 1);
-                }
+                _ = interval.tick() => ticker_pass(&ctx, &mut last_runs, &mut last_prune).await,
                 _ = stop.changed() => return,
             }
         }
     })
+}
+
+/// One pass of the ticker: every feature's due work, the daily clean-up when it is due, and the pass
+/// counted in `ctx.ticks`.
+async fn ticker_pass(ctx: &Ctx, last_runs: &mut features::LastRuns, last_prune: &mut Option<i64>) {
+    features::tick(ctx, last_runs).await;
+    prune_daily(ctx, last_prune).await;
+    ctx.ticks.send_modify(|passes| *passes += 1);
 }
 
 /// Once a day (and once at start), deletes raw activity older than `activity.retention`.
