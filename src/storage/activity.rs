@@ -709,7 +709,7 @@ fn multi_row(head: &str, width: usize, rows: usize, tail: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Dur;
+    use crate::units::Dur;
     use sqlx::SqlitePool;
 
     fn settings() -> ActivitySettings {

@@ -3,7 +3,7 @@
 //! in [`crate::config::Config`]'s `economy` field and are checked by [`EconomySettings::validate`] when
 //! the configuration is loaded.
 
-use crate::config::Dur;
+use crate::units::Dur;
 use chrono_tz::Tz;
 use serde::Deserialize;
 

@@ -1,7 +1,7 @@
 //! `[lottery]` settings: how big a lottery may be, how far ahead it may draw, how often the announcement's
 //! participant count is edited, and when a draw counts as late.
 
-use crate::config::Dur;
+use crate::units::Dur;
 use serde::Deserialize;
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! how explanations are paced, flood defaults, and limits on admin-supplied rules.
 
 use super::rules::Action;
-use crate::config::Dur;
+use crate::units::Dur;
 use serde::Deserialize;
 
 /// `[moderation]`

@@ -1,8 +1,8 @@
 //! `[redpacket]` settings: the limits of one packet, how long it stays open, and how often its message is
 //! edited while members grab.
 
-use crate::config::Dur;
 use crate::error::{Error, Result};
+use crate::units::Dur;
 use serde::Deserialize;
 
 /// `[redpacket]`

@@ -1,7 +1,7 @@
 //! `[referral]` settings: when a referral counts, what it earns, and how long a link shown in the group stays.
 
-use crate::config::Dur;
 use crate::error::{Error, Result};
+use crate::units::Dur;
 use serde::Deserialize;
 
 /// `[referral]`

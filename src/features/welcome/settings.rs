@@ -1,7 +1,7 @@
 //! `[welcome]`: the defaults of the greeting, the entry gate and anti-raid. Groups change most of them with
 //! commands; these are what a group starts with.
 
-use crate::config::Dur;
+use crate::units::Dur;
 use serde::Deserialize;
 
 /// What happens to a member who fails the entry gate or lets it time out.
