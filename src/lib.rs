@@ -3,12 +3,14 @@
 //! The map of the modules:
 //! - [`config`]   typed settings from `config/groupops.toml` and `GROUPOPS_*` environment variables
 //! - [`error`]    the crate error type
+//! - [`units`]    the units settings are written in: durations and rates
 //! - [`clock`]    the one reader of the wall clock (tests move it forward)
 //! - [`args`]     shared argument parsing: targets, durations, amounts, quoted words
 //! - [`i18n`]     Fluent wording by group language (zh-CN, en)
 //! - [`fairness`] commit-reveal seeds, the deterministic stream, uniform(n) and shuffle shared by games
 //! - [`storage`]  SQLite pools and pragmas, migrations, shared group/member records, the activity writer
 //! - [`telegram`] the edge: polling, shard routing, outbound limits, admin cache, text helpers
+//! - [`facts`]    facts several features need: a group's time zone and day, a member's level
 //! - [`services`] what every handler receives (settings, database, wording, queues, caches) and shared helpers
 //! - [`app`]      builds everything once and runs it (polling, shards, dispatch, ticker, shutdown)
 //! - [`features`] what members, moderators and owners use, one folder per capability
@@ -18,11 +20,13 @@ pub mod args;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod facts;
 pub mod fairness;
 pub mod features;
 pub mod i18n;
 pub mod services;
 pub mod storage;
 pub mod telegram;
+pub mod units;
 
 pub use error::{Error, Result};

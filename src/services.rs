@@ -1,6 +1,11 @@
 //! The services every handler receives, built once by `app`: settings, database, wording, the Bot API
 //! client, the outbound queue, the admin cache, the activity writer's intake, group records and the clock —
-//! plus the small helpers features share (language of a chat, localized refusals, resolving a target).
+//! plus the small helpers features share (language of a chat, localized refusals, resolving a target) and
+//! [`Call`], the one way commands answer.
+
+pub mod call;
+
+pub use call::Call;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -10,34 +15,13 @@ use crate::storage::activity::ActivitySink;
 use crate::storage::groups::GroupCache;
 use crate::storage::Storage;
 use crate::telegram::admins::{AdminCache, Permission, Right};
+use crate::telegram::commands::CommandInfo;
 use crate::telegram::outbound::{Outbound, Pending, Text};
 use fluent_bundle::FluentArgs;
 use std::collections::HashMap;
 use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::Me;
-
-/// Who sees a command in `/help` and in Telegram's command menu.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
-    /// Every member, in groups and in private.
-    Everyone,
-    /// Group admins.
-    Admins,
-    /// Only in a private chat with the bot.
-    Private,
-}
-
-/// One command as listed in `/help` and the command menu.
-#[derive(Debug, Clone, Copy)]
-pub struct CommandInfo {
-    /// The command without the slash.
-    pub name: &'static str,
-    /// The wording id of its one-line description.
-    pub description: &'static str,
-    /// Who it is for.
-    pub audience: Audience,
-}
 
 /// Called with a description of every handler failure (tests use it to fail loudly).
 pub type ErrorHook = Arc<dyn Fn(String) + Send + Sync>;

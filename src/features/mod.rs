@@ -21,8 +21,8 @@ pub mod referral;
 pub mod welcome;
 
 use crate::i18n::Lang;
-pub use crate::services::{Audience, CommandInfo};
 use crate::services::{Ctx, Services};
+use crate::telegram::commands::{Audience, CommandInfo};
 use crate::telegram::Handler;
 use futures::future::BoxFuture;
 use teloxide::prelude::*;
@@ -117,7 +117,7 @@ pub async fn register_commands(services: &Services) {
         let list = |filter: &dyn Fn(Audience) -> bool| -> Vec<BotCommand> {
             catalog
                 .iter()
-                .filter(|c| filter(c.audience))
+                .filter(|c| c.audience != Audience::Unlisted && filter(c.audience))
                 .map(|c| BotCommand::new(c.name, services.t(lang, c.description)))
                 .collect()
         };

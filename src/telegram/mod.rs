@@ -1,7 +1,8 @@
 //! The edge between Telegram and the features: long polling, routing updates onto shards, the outbound
-//! queue, the admin cache and text helpers. (Running the handler tree on each update is `app`'s job.)
+//! queue, the admin cache, command declarations and text helpers. (Running the handler tree on each update is `app`'s job.)
 
 pub mod admins;
+pub mod commands;
 pub mod outbound;
 pub mod polling;
 pub mod router;

@@ -22,8 +22,11 @@
 //! - Callers that need the result (for example the sent welcome, to delete it later) keep the returned
 //!   [`Pending`]; everyone else drops it.
 
-use crate::config::{LimitSettings, Rate};
+mod verbs;
+
+use crate::config::LimitSettings;
 use crate::error::{Error, Result};
+use crate::units::Rate;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use std::cmp::Reverse;
@@ -45,6 +48,22 @@ type MakeRequest<T> =
 
 /// The result of a queued request, for callers that want it.
 pub struct Pending<T>(oneshot::Receiver<Result<T, RequestError>>);
+
+impl<T: Send + 'static> Pending<T> {
+    /// The result of several requests made one after the other: `chain` resolves with the last one's
+    /// result, or with the error of the first that failed (`Err(())` when the queue closed).
+    fn chained(
+        chain: impl std::future::Future<Output = Result<Result<T, RequestError>, ()>> + Send + 'static,
+    ) -> Self {
+        let (reply, receiver) = oneshot::channel();
+        tokio::spawn(async move {
+            if let Ok(outcome) = chain.await {
+                let _ = reply.send(outcome);
+            }
+        });
+        Pending(receiver)
+    }
+}
 
 impl<T> Pending<T> {
     /// Waits for the request to be sent (or to fail for good).

@@ -561,6 +561,7 @@ async fn a_message_stored_minutes_late_still_earns_its_points() {
 
 #[tokio::test]
 async fn the_sign_in_bonus_is_keyed_by_the_deployment_secret() {
+    use groupops::facts::day;
     use groupops::features::economy::{streak, wave};
     const GROUP: i64 = -100_7016;
     let bot = TestBot::start_with(&[("GROUPOPS_ECONOMY__CHECKIN_RANDOM_MAX", "9")]).await;
@@ -574,7 +575,7 @@ async fn the_sign_in_bonus_is_keyed_by_the_deployment_secret() {
     let now = bot.ctx.now();
     say(&bot, GROUP, alice(), "/checkin", 1).await;
     let settings = &bot.ctx.config.economy;
-    let day = streak::day_index(now, settings.tz(), settings.reset_hour);
+    let day = day::day_index(now, settings.tz(), settings.reset_hour);
     let roll = wave::checkin_roll(&secret, GROUP, ALICE, day);
     let expected = streak::reward(settings, 1, roll).total;
     assert_eq!(balance(&bot, GROUP, ALICE).await, expected);

@@ -17,19 +17,18 @@
 //! what counts).
 
 pub mod ledger;
-pub mod levels;
 pub mod settings;
 pub mod store;
 pub mod streak;
 pub mod wave;
 
-use super::{Audience, CommandInfo};
 use crate::args::ArgError;
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::{Ctx, Target, TargetError};
 use crate::storage::groups as records;
 use crate::telegram::admins::Right;
+use crate::telegram::commands::{Audience, CommandInfo};
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, split, MAX_TEXT};
 use crate::telegram::{Handler, HandlerResult};
@@ -227,38 +226,10 @@ struct Call<'a> {
 }
 
 /// A group's sign-in day: its time zone and reset hour.
-#[derive(Debug, Clone, Copy)]
-struct DayClock {
-    tz: Tz,
-    reset_hour: u8,
-}
-
-impl DayClock {
-    fn today(&self, now: i64) -> i64 {
-        streak::day_index(now, self.tz, self.reset_hour)
-    }
-
-    fn start(&self, day: i64) -> i64 {
-        streak::day_start(day, self.tz, self.reset_hour)
-    }
-}
+type DayClock = crate::facts::GroupDay;
 
 async fn day_clock(ctx: &Ctx, chat_id: i64) -> crate::Result<DayClock> {
-    let zone = ctx
-        .groups
-        .get(&ctx.storage, chat_id)
-        .await?
-        .and_then(|group| group.timezone.clone())
-        .and_then(|zone| zone.parse::<Tz>().ok())
-        .unwrap_or_else(|| ctx.config.economy.tz());
-    let mut conn = ctx.storage.read.acquire().await?;
-    let reset_hour = store::reset_hour(&mut conn, chat_id)
-        .await?
-        .unwrap_or(ctx.config.economy.reset_hour);
-    Ok(DayClock {
-        tz: zone,
-        reset_hour,
-    })
+    crate::facts::group_day(ctx, chat_id).await
 }
 
 fn display_name(message: &Message) -> String {
@@ -350,7 +321,7 @@ async fn checkin(ctx: &Ctx, message: &Message) -> HandlerResult {
     let settings = &ctx.config.economy;
     let name = escape(&display_name(message));
     let mut conn = ctx.storage.write.acquire().await?;
-    let earned_before = store::earned(&mut conn, chat_id, user_id).await?;
+    let earned_before = crate::facts::earned(&mut conn, chat_id, user_id).await?;
     // The bonus roll needs the deployment's secret only when there is a random bonus at all.
     let roll = if settings.checkin_random_max > 0 {
         let fresh = *crate::fairness::Seed::generate().as_bytes();
@@ -403,7 +374,7 @@ async fn checkin(ctx: &Ctx, message: &Message) -> HandlerResult {
                     &fargs! {"days" => milestone, "left" => milestone - streak_now},
                 ));
             }
-            let earned_after = store::earned(&mut conn, chat_id, user_id).await?;
+            let earned_after = crate::facts::earned(&mut conn, chat_id, user_id).await?;
             if let Some(up) = level_up(&mut conn, chat_id, earned_before, earned_after).await? {
                 line.push(' ');
                 line.push_str(&ctx.ta(
@@ -435,7 +406,7 @@ async fn level_up(
     if after <= before {
         return Ok(None);
     }
-    let levels = store::levels(conn, chat_id).await?;
+    let levels = crate::facts::levels(conn, chat_id).await?;
     let (old, _) = levels.level_for(before);
     let (new, title) = levels.level_for(after);
     Ok((new > old).then(|| (new + 1, title.to_owned())))
@@ -518,11 +489,11 @@ impl Call<'_> {
     async fn month(&self) -> HandlerResult {
         let clock = day_clock(self.ctx, self.chat_id).await?;
         let today = clock.today(self.ctx.now());
-        let Some(date) = streak::date_of_day(today) else {
+        let Some(date) = crate::facts::day::date_of_day(today) else {
             return Ok(());
         };
         use chrono::Datelike;
-        let first = streak::day_of_date(date.with_day(1).unwrap_or(date));
+        let first = crate::facts::day::day_of_date(date.with_day(1).unwrap_or(date));
         let mut conn = self.ctx.storage.read.acquire().await?;
         let days =
             store::signed_days(&mut conn, self.chat_id, self.sender_id, first, first + 31).await?;
@@ -554,8 +525,8 @@ impl Call<'_> {
         let mut conn = self.ctx.storage.read.acquire().await?;
         let balance =
             ledger::balance(&mut conn, self.chat_id, Account::Wallet(self.sender_id)).await?;
-        let earned = store::earned(&mut conn, self.chat_id, self.sender_id).await?;
-        let levels = store::levels(&mut conn, self.chat_id).await?;
+        let earned = crate::facts::earned(&mut conn, self.chat_id, self.sender_id).await?;
+        let levels = crate::facts::levels(&mut conn, self.chat_id).await?;
         let (level, title) = levels.level_for(earned);
         let last = store::last_checkin(&mut conn, self.chat_id, self.sender_id).await?;
         let cards = store::grace_cards(&mut conn, self.chat_id, self.sender_id).await?;
@@ -684,7 +655,7 @@ impl Call<'_> {
 
     async fn levels(&self) -> HandlerResult {
         let mut conn = self.ctx.storage.read.acquire().await?;
-        let levels = store::levels(&mut conn, self.chat_id).await?;
+        let levels = crate::facts::levels(&mut conn, self.chat_id).await?;
         let mut text = format!(
             "<b>{}</b>\n",
             escape(&self.ctx.t(self.lang, "economy-levels-title"))
@@ -713,7 +684,7 @@ impl Call<'_> {
         }
         if arg.is_empty() {
             let mut conn = self.ctx.storage.read.acquire().await?;
-            let current = store::levels(&mut conn, self.chat_id).await?;
+            let current = crate::facts::levels(&mut conn, self.chat_id).await?;
             self.say(self.ctx.ta(
                 self.lang,
                 "economy-setlevels-usage",
@@ -724,7 +695,7 @@ impl Call<'_> {
         let chosen = if matches!(arg, "default" | "reset" | "默认") {
             None
         } else {
-            match levels::Levels::parse(arg) {
+            match crate::facts::levels::Levels::parse(arg) {
                 Ok(levels) => Some(levels),
                 Err(err) => {
                     self.say(self.ctx.ta(
@@ -738,7 +709,7 @@ impl Call<'_> {
         };
         let mut conn = self.ctx.storage.write.acquire().await?;
         store::set_levels(&mut conn, self.chat_id, chosen.as_ref()).await?;
-        let now = store::levels(&mut conn, self.chat_id).await?;
+        let now = crate::facts::levels(&mut conn, self.chat_id).await?;
         self.say(self.ctx.ta(
             self.lang,
             "economy-setlevels-done",
@@ -854,7 +825,7 @@ impl Call<'_> {
             )
         };
         let mut tx = self.ctx.storage.write.begin().await?;
-        let earned_before = store::earned(&mut tx, self.chat_id, target.user_id).await?;
+        let earned_before = crate::facts::earned(&mut tx, self.chat_id, target.user_id).await?;
         let moved = ledger::transfer(
             &mut tx,
             &Move {
@@ -889,7 +860,7 @@ impl Call<'_> {
         }
         let balance =
             ledger::balance(&mut tx, self.chat_id, Account::Wallet(target.user_id)).await?;
-        let earned_after = store::earned(&mut tx, self.chat_id, target.user_id).await?;
+        let earned_after = crate::facts::earned(&mut tx, self.chat_id, target.user_id).await?;
         let up = level_up(&mut tx, self.chat_id, earned_before, earned_after).await?;
         tx.commit().await?;
         let mut text = self.ctx.ta(
@@ -1110,10 +1081,14 @@ impl Call<'_> {
     }
 }
 
-/// Why a `/setlevels` text was refused, in the group's language (each [`levels::LevelsError`] has its own
+/// Why a `/setlevels` text was refused, in the group's language (each [`crate::facts::levels::LevelsError`] has its own
 /// message; the English `Display` is for logs).
-fn levels_error_text(i18n: &crate::i18n::I18n, lang: Lang, err: &levels::LevelsError) -> String {
-    use levels::LevelsError as E;
+fn levels_error_text(
+    i18n: &crate::i18n::I18n,
+    lang: Lang,
+    err: &crate::facts::levels::LevelsError,
+) -> String {
+    use crate::facts::levels::LevelsError as E;
     match err {
         E::Empty => i18n.t(lang, "economy-levels-error-empty"),
         E::BadEntry(entry) => i18n.ta(
@@ -1144,12 +1119,12 @@ fn levels_error_text(i18n: &crate::i18n::I18n, lang: Lang, err: &levels::LevelsE
         E::TitleTooLong(points) => i18n.ta(
             lang,
             "economy-levels-error-title-too-long",
-            &fargs! {"points" => *points, "max" => levels::MAX_TITLE_CHARS},
+            &fargs! {"points" => *points, "max" => crate::facts::levels::MAX_TITLE_CHARS},
         ),
         E::TooMany => i18n.ta(
             lang,
             "economy-levels-error-too-many",
-            &fargs! {"max" => levels::MAX_LEVELS},
+            &fargs! {"max" => crate::facts::levels::MAX_LEVELS},
         ),
     }
 }
@@ -1243,7 +1218,7 @@ async fn pay_activity(ctx: &Ctx) -> crate::Result<()> {
             }
             let levels = match &levels {
                 Some(levels) => levels,
-                None => levels.insert(store::levels(&mut conn, chat_id).await?),
+                None => levels.insert(crate::facts::levels(&mut conn, chat_id).await?),
             };
             let (old, _) = levels.level_for(payment.earned_before);
             let (new, title) = levels.level_for(payment.earned_after);
@@ -1333,7 +1308,7 @@ mod tests {
 
     #[test]
     fn every_levels_error_is_worded_in_every_language() {
-        use levels::LevelsError as E;
+        use crate::facts::levels::LevelsError as E;
         let i18n = I18n::shipped();
         let errors = [
             E::Empty,

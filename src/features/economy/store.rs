@@ -2,9 +2,10 @@
 //! state (grace cards), per-group reset hour and custom levels, and activity points.
 
 use super::ledger::{self, Account, EntryId, LedgerError, Move};
-use super::levels::{Level, Levels};
 use super::settings::EconomySettings;
 use super::streak::{self, RewardBreakdown};
+use crate::facts::earned;
+use crate::facts::levels::Levels;
 use sqlx::{Connection, FromRow, SqliteConnection};
 
 /// One sign-in as stored.
@@ -256,19 +257,6 @@ async fn set_grace_cards(
     Ok(())
 }
 
-/// The group's own reset hour, if it set one (`/setreset`); `None` means the configured default.
-pub async fn reset_hour(
-    conn: &mut SqliteConnection,
-    chat_id: i64,
-) -> Result<Option<u8>, sqlx::Error> {
-    let hour: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT reset_hour FROM economy_groups WHERE chat_id = ?")
-            .bind(chat_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(hour.flatten().and_then(|hour| u8::try_from(hour).ok()))
-}
-
 /// Sets (or with `None` clears) the group's reset hour. The schema refuses hours outside 0–23.
 pub async fn set_reset_hour(
     conn: &mut SqliteConnection,
@@ -284,22 +272,6 @@ pub async fn set_reset_hour(
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-/// The group's levels: its own if it set them with `/setlevels`, otherwise the defaults.
-pub async fn levels(conn: &mut SqliteConnection, chat_id: i64) -> Result<Levels, sqlx::Error> {
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT threshold, title FROM economy_levels WHERE chat_id = ? ORDER BY threshold",
-    )
-    .bind(chat_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let levels = rows
-        .into_iter()
-        .map(|(threshold, title)| Level { threshold, title })
-        .collect();
-    // Rows were written from a valid list; anything else (hand-edited rows) falls back to the defaults.
-    Ok(Levels::new(levels).unwrap_or_default())
 }
 
 /// Replaces the group's levels (inside the caller's transaction, if any). `None` returns to the defaults.
@@ -322,42 +294,6 @@ pub async fn set_levels(
             .await?;
     }
     tx.commit().await
-}
-
-/// A member's level in a group: its number (1 = the first level) and title, from the points they earned
-/// (see [`earned`]) and the group's levels. Games that gate on a minimum level ask this, so every feature
-/// agrees with `/me`.
-pub async fn level_of(
-    conn: &mut SqliteConnection,
-    chat_id: i64,
-    user_id: i64,
-) -> Result<(i64, String), sqlx::Error> {
-    let points = earned(conn, chat_id, user_id).await?;
-    let levels = levels(conn, chat_id).await?;
-    let (index, title) = levels.level_for(points);
-    Ok((index as i64 + 1, title.to_string()))
-}
-
-/// The points a member earned from the group: everything the mint paid into the wallet (sign-in, activity,
-/// admin gifts) minus what admins took back into the mint. Levels use this number, so spending points on
-/// games or transfers never costs a level.
-pub async fn earned(
-    conn: &mut SqliteConnection,
-    chat_id: i64,
-    user_id: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT COALESCE(SUM(CASE WHEN j.to_account = w.id THEN j.amount ELSE -j.amount END), 0)
-         FROM economy_accounts w
-         JOIN economy_accounts m ON m.chat_id = w.chat_id AND m.kind = 'mint'
-         JOIN economy_journal j ON (j.to_account = w.id AND j.from_account = m.id)
-                                OR (j.from_account = w.id AND j.to_account = m.id)
-         WHERE w.chat_id = ? AND w.kind = 'wallet' AND w.ref = ?",
-    )
-    .bind(chat_id)
-    .bind(user_id)
-    .fetch_one(&mut *conn)
-    .await
 }
 
 /// Every member whose wallet gained points since `since` (unix seconds), as (user, net points gained),
@@ -623,6 +559,7 @@ pub async fn checkin_secret(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::{levels, reset_hour};
     use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
     use sqlx::SqlitePool;
     use std::str::FromStr;

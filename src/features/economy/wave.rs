@@ -2,7 +2,6 @@
 //! long a wave gathers, the words of `/rank`, the first day of a ranking period, the activity points paid
 //! for new messages and the random roll of a sign-in bonus.
 
-use super::streak;
 use chrono::Datelike;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -128,7 +127,7 @@ pub fn parse_rank_args(args: &str) -> Option<(RankKind, Period)> {
 /// The first sign-in day of `period` when today is day `today`; `None` for all time. Weeks start on
 /// Monday.
 pub fn period_first_day(period: Period, today: i64) -> Option<i64> {
-    let date = streak::date_of_day(today)?;
+    let date = crate::facts::day::date_of_day(today)?;
     match period {
         Period::Day => Some(today),
         Period::Week => Some(today - i64::from(date.weekday().num_days_from_monday())),
@@ -208,11 +207,11 @@ mod tests {
     #[test]
     fn periods_start_on_monday_and_the_first_of_the_month() {
         // 2025-03-13 is a Thursday.
-        let today = streak::day_of_date(NaiveDate::from_ymd_opt(2025, 3, 13).unwrap());
+        let today = crate::facts::day::day_of_date(NaiveDate::from_ymd_opt(2025, 3, 13).unwrap());
         assert_eq!(period_first_day(Period::Day, today), Some(today));
-        let monday = streak::day_of_date(NaiveDate::from_ymd_opt(2025, 3, 10).unwrap());
+        let monday = crate::facts::day::day_of_date(NaiveDate::from_ymd_opt(2025, 3, 10).unwrap());
         assert_eq!(period_first_day(Period::Week, today), Some(monday));
-        let first = streak::day_of_date(NaiveDate::from_ymd_opt(2025, 3, 1).unwrap());
+        let first = crate::facts::day::day_of_date(NaiveDate::from_ymd_opt(2025, 3, 1).unwrap());
         assert_eq!(period_first_day(Period::Month, today), Some(first));
         assert_eq!(period_first_day(Period::All, today), None);
     }

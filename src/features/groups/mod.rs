@@ -4,9 +4,10 @@
 
 use crate::fargs;
 use crate::i18n::Lang;
-use crate::services::{Audience, CommandInfo, Ctx};
+use crate::services::Ctx;
 use crate::storage::{self, groups as records};
 use crate::telegram::admins::{AdminRights, Right};
+use crate::telegram::commands::{Audience, CommandInfo};
 use crate::telegram::outbound::Text;
 use crate::telegram::text::escape;
 use crate::telegram::{Handler, HandlerResult};
@@ -209,6 +210,7 @@ async fn help(ctx: &Ctx, message: &Message) -> HandlerResult {
         Audience::Everyone => true,
         Audience::Admins => is_admin,
         Audience::Private => private,
+        Audience::Unlisted => false,
     };
     let title = if private {
         "help-title-private"

@@ -26,8 +26,9 @@ use crate::fairness::{self, Kind, Seed};
 use crate::fargs;
 use crate::features::economy::ledger;
 use crate::i18n::Lang;
-use crate::services::{Audience, CommandInfo, Ctx};
+use crate::services::Ctx;
 use crate::telegram::admins::Right;
+use crate::telegram::commands::{Audience, CommandInfo};
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, mention_html, split, MAX_TEXT};
 use crate::telegram::{Handler, HandlerResult};
@@ -175,12 +176,9 @@ fn help(ctx: &Ctx, message: &Message, lang: Lang) -> HandlerResult {
 
 /// The group's time zone, else the configured one.
 async fn group_tz(ctx: &Ctx, chat_id: i64) -> Tz {
-    let own = match ctx.groups.get(&ctx.storage, chat_id).await {
-        Ok(Some(group)) => group.timezone.as_deref().and_then(|z| z.parse::<Tz>().ok()),
-        _ => None,
-    };
-    own.or_else(|| ctx.config.economy.timezone.parse().ok())
-        .unwrap_or(chrono_tz::Asia::Shanghai)
+    crate::facts::group_zone(ctx, chat_id)
+        .await
+        .unwrap_or_else(|_| ctx.config.economy.tz())
 }
 
 /// The localized refusal of a definition line: what is wrong, and an example.
@@ -657,8 +655,7 @@ async fn try_join(
     }
     let member = crate::storage::members::get(&mut conn, lottery.chat_id, user_id).await?;
     if let Some(level) = lottery.min_level {
-        let (have, title) =
-            crate::features::economy::store::level_of(&mut conn, lottery.chat_id, user_id).await?;
+        let (have, title) = crate::facts::member_level(&mut conn, lottery.chat_id, user_id).await?;
         if have < level {
             return Ok(JoinOutcome::Ineligible(ctx.ta(
                 lang,

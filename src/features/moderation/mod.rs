@@ -21,11 +21,11 @@ pub mod rules;
 pub mod settings;
 pub mod store;
 
-use super::{Audience, CommandInfo};
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::admins::{Permission, Right, GROUP_ANONYMOUS_BOT};
+use crate::telegram::commands::{Audience, CommandInfo};
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name, mention_html};
 use crate::telegram::{Handler, HandlerResult};
@@ -437,7 +437,7 @@ fn is_admin_command(ctx: &Ctx, text: &str) -> bool {
         .to_ascii_lowercase();
     ctx.commands
         .iter()
-        .any(|c| c.name == name && c.audience == super::Audience::Admins)
+        .any(|c| c.name == name && c.audience == Audience::Admins)
 }
 
 fn text_hash(squashed: &str) -> u64 {

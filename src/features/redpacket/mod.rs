@@ -29,13 +29,12 @@ pub mod settings;
 pub mod split;
 pub mod store;
 
-use super::{Audience, CommandInfo};
 use crate::fairness::{self, Kind, Seed};
 use crate::fargs;
-use crate::features::economy::{store as economy_store, streak};
 use crate::i18n::{I18n, Lang};
 use crate::services::{Ctx, TargetError};
 use crate::telegram::admins::Right;
+use crate::telegram::commands::{Audience, CommandInfo};
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name, MAX_TEXT};
 use crate::telegram::{Handler, HandlerResult};
@@ -960,25 +959,15 @@ async fn ineligible(
     .await?;
     let member = crate::storage::members::get(&mut conn, packet.chat_id, user).await?;
     let level = if rules.min_level > 1 {
-        economy_store::level_of(&mut conn, packet.chat_id, user)
+        crate::facts::member_level(&mut conn, packet.chat_id, user)
             .await?
             .0
     } else {
         1
     };
     let claims_today = if rules.max_claims_per_day > 0 {
-        let record = ctx.groups.get(&ctx.storage, packet.chat_id).await?;
-        // The group's own time zone and reset hour, else the economy's defaults.
-        let economy = &ctx.config.economy;
-        let tz = record
-            .and_then(|g| g.timezone.clone())
-            .and_then(|tz| tz.parse().ok())
-            .unwrap_or_else(|| economy.tz());
-        let reset = economy_store::reset_hour(&mut conn, packet.chat_id)
-            .await?
-            .unwrap_or(economy.reset_hour);
-        let today = streak::day_index(now, tz, reset);
-        let since = streak::day_start(today, tz, reset);
+        let day = crate::facts::group_day_in(ctx, &mut conn, packet.chat_id).await?;
+        let since = day.start(day.today(now));
         store::claims_since(&mut conn, packet.chat_id, user, since).await?
     } else {
         0

@@ -21,12 +21,12 @@ pub mod settings;
 pub mod stats;
 pub mod store;
 
-use super::{Audience, CommandInfo};
 use crate::fargs;
 use crate::features::economy::ledger;
 use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::admins::Right;
+use crate::telegram::commands::{Audience, CommandInfo};
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, mention_html};
 use crate::telegram::{Handler, HandlerResult};
@@ -377,15 +377,12 @@ impl Call<'_> {
     /// economy's `/rank` cuts them: in the group's time zone, from its sign-in reset hour).
     async fn top_invites(&self, board: Board) -> HandlerResult {
         let ctx = self.ctx;
-        let zone = self.zone().await?;
+        let day = crate::facts::group_day(ctx, self.chat_id).await?;
         let mut conn = ctx.storage.read.acquire().await?;
-        let reset_hour = store::day_reset_hour(&mut conn, self.chat_id)
-            .await?
-            .unwrap_or(ctx.config.economy.reset_hour);
         let rows = store::top_inviters(
             &mut conn,
             self.chat_id,
-            board.since(ctx.now(), zone, reset_hour),
+            board.since(ctx.now(), day.tz, day.reset_hour),
             ctx.config.referral.top as i64,
         )
         .await?;
@@ -514,14 +511,7 @@ impl Call<'_> {
 
     /// The group's time zone (`/settz`), else the configured one.
     async fn zone(&self) -> crate::Result<Tz> {
-        Ok(self
-            .ctx
-            .groups
-            .get(&self.ctx.storage, self.chat_id)
-            .await?
-            .and_then(|group| group.timezone.clone())
-            .and_then(|zone| zone.parse::<Tz>().ok())
-            .unwrap_or_else(|| self.ctx.config.economy.tz()))
+        crate::facts::group_zone(self.ctx, self.chat_id).await
     }
 
     /// The group's offset from UTC now, in seconds.
@@ -689,8 +679,8 @@ impl Call<'_> {
             let mut members = store::export_members(&mut conn, self.chat_id).await?;
             // Levels are the economy's (its level table, over the points earned from the mint), so the
             // file agrees with /me; what every member earned is read in one grouped query.
-            let levels = crate::features::economy::store::levels(&mut conn, self.chat_id).await?;
-            let earned = store::earned_by_member(&mut conn, self.chat_id).await?;
+            let levels = crate::facts::levels(&mut conn, self.chat_id).await?;
+            let earned = crate::facts::earned_by_member(&mut conn, self.chat_id).await?;
             for member in &mut members {
                 let points = earned.get(&member.user_id).copied().unwrap_or(0);
                 let (index, title) = levels.level_for(points);

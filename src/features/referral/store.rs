@@ -625,39 +625,6 @@ pub async fn lottery_entries(
     .await?)
 }
 
-/// The group's sign-in reset hour when it set its own (`/setreset`, stored by the economy); `None` means the
-/// configured default. The invite leaderboard cuts its weeks and months where the economy's `/rank` does.
-pub async fn day_reset_hour(conn: &mut SqliteConnection, chat_id: i64) -> Result<Option<u8>> {
-    let hour: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT reset_hour FROM economy_groups WHERE chat_id = ?")
-            .bind(chat_id)
-            .fetch_optional(conn)
-            .await?;
-    Ok(hour.flatten().and_then(|hour| u8::try_from(hour).ok()))
-}
-
-/// The points every member of a group earned from the mint (what the mint paid into the wallet minus what
-/// went back to the mint), the number the economy's levels are computed from — one grouped query for the
-/// members CSV. Members without journal rows are absent (they earned 0).
-pub async fn earned_by_member(
-    conn: &mut SqliteConnection,
-    chat_id: i64,
-) -> Result<std::collections::HashMap<i64, i64>> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT w.ref, SUM(CASE WHEN j.to_account = w.id THEN j.amount ELSE -j.amount END)
-         FROM economy_accounts w
-         JOIN economy_accounts m ON m.chat_id = w.chat_id AND m.kind = 'mint'
-         JOIN economy_journal j ON (j.to_account = w.id AND j.from_account = m.id)
-                                OR (j.from_account = w.id AND j.to_account = m.id)
-         WHERE w.chat_id = ? AND w.kind = 'wallet'
-         GROUP BY w.ref",
-    )
-    .bind(chat_id)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().collect())
-}
-
 /// Members the bot counts as present in a group (used when Telegram's count is unavailable).
 pub async fn present_members(conn: &mut SqliteConnection, chat_id: i64) -> Result<i64> {
     Ok(

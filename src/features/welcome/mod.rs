@@ -19,11 +19,11 @@ pub mod settings;
 pub mod store;
 pub mod template;
 
-use super::{Audience, CommandInfo};
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::admins::Right;
+use crate::telegram::commands::{Audience, CommandInfo};
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name, mention_html};
 use crate::telegram::{Handler, HandlerResult};

@@ -1,0 +1,154 @@
+//! Facts about a group or a member that several features need, answered in one place so that every
+//! feature reads them the same way and no feature reaches into another's tables:
+//!
+//! - [`group_day`]: the group's time zone and the hour its day starts, to count "today", "this week" and
+//!   "this month" (sign-in, transfer limits, packet claim limits, ranks, invite boards, lottery times);
+//! - [`group_zone`]: the group's time zone alone;
+//! - [`member_level`] and [`levels`]: a member's level from the points they earned, and the group's levels;
+//! - [`day`] and [`levels`](mod@levels): the pure rules behind them.
+//!
+//! The group's time zone is the one set with `/settz`, else `economy.timezone`. The day starts at the hour
+//! set with `/setreset`, else `economy.reset_hour`.
+
+pub mod day;
+pub mod levels;
+
+use crate::services::Services;
+use chrono_tz::Tz;
+use levels::{Level, Levels};
+use sqlx::SqliteConnection;
+
+/// A group's day: its time zone and the local hour its day starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupDay {
+    /// The group's time zone.
+    pub tz: Tz,
+    /// The local hour (0–23) a new day starts.
+    pub reset_hour: u8,
+}
+
+impl GroupDay {
+    /// The index of the day the instant `now` (unix seconds) belongs to.
+    pub fn today(&self, now: i64) -> i64 {
+        day::day_index(now, self.tz, self.reset_hour)
+    }
+
+    /// The first instant (unix seconds) of day `day`.
+    pub fn start(&self, day: i64) -> i64 {
+        day::day_start(day, self.tz, self.reset_hour)
+    }
+}
+
+/// The group's time zone: its own (`/settz`), else the configured default.
+pub async fn group_zone(services: &Services, chat_id: i64) -> crate::Result<Tz> {
+    Ok(services
+        .groups
+        .get(&services.storage, chat_id)
+        .await?
+        .and_then(|group| group.timezone.clone())
+        .and_then(|zone| zone.parse::<Tz>().ok())
+        .unwrap_or_else(|| services.config.economy.tz()))
+}
+
+/// The group's day: its time zone and reset hour, each falling back to the configured default.
+pub async fn group_day(services: &Services, chat_id: i64) -> crate::Result<GroupDay> {
+    let mut conn = services.storage.read.acquire().await?;
+    group_day_in(services, &mut conn, chat_id).await
+}
+
+/// [`group_day`], read on a connection the caller already holds.
+pub async fn group_day_in(
+    services: &Services,
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+) -> crate::Result<GroupDay> {
+    let tz = group_zone(services, chat_id).await?;
+    let reset_hour = reset_hour(conn, chat_id)
+        .await?
+        .unwrap_or(services.config.economy.reset_hour);
+    Ok(GroupDay { tz, reset_hour })
+}
+
+/// The group's own reset hour (`/setreset`), if it set one.
+pub async fn reset_hour(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+) -> Result<Option<u8>, sqlx::Error> {
+    let hour: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT reset_hour FROM economy_groups WHERE chat_id = ?")
+            .bind(chat_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(hour.flatten().and_then(|hour| u8::try_from(hour).ok()))
+}
+
+/// The group's levels, or the defaults when it set none.
+pub async fn levels(conn: &mut SqliteConnection, chat_id: i64) -> Result<Levels, sqlx::Error> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT threshold, title FROM economy_levels WHERE chat_id = ? ORDER BY threshold",
+    )
+    .bind(chat_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let levels = rows
+        .into_iter()
+        .map(|(threshold, title)| Level { threshold, title })
+        .collect();
+    // Rows were written from a valid list; anything else (hand-edited rows) falls back to the defaults.
+    Ok(Levels::new(levels).unwrap_or_default())
+}
+
+/// A member's level in a group, numbered from 1, and its title.
+pub async fn member_level(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<(i64, String), sqlx::Error> {
+    let points = earned(conn, chat_id, user_id).await?;
+    let levels = levels(conn, chat_id).await?;
+    let (index, title) = levels.level_for(points);
+    Ok((index as i64 + 1, title.to_string()))
+}
+
+/// The points a member earned from the group: everything the mint paid into the wallet (sign-in, activity,
+/// admin gifts) minus what admins took back into the mint. Levels use this number, so spending points on
+/// games or transfers never costs a level.
+pub async fn earned(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COALESCE(SUM(CASE WHEN j.to_account = w.id THEN j.amount ELSE -j.amount END), 0)
+         FROM economy_accounts w
+         JOIN economy_accounts m ON m.chat_id = w.chat_id AND m.kind = 'mint'
+         JOIN economy_journal j ON (j.to_account = w.id AND j.from_account = m.id)
+                                OR (j.from_account = w.id AND j.to_account = m.id)
+         WHERE w.chat_id = ? AND w.kind = 'wallet' AND w.ref = ?",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// What each member of a group earned from it (see [`earned`]), by user id; members who earned nothing
+/// are absent.
+pub async fn earned_by_member(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT w.ref, SUM(CASE WHEN j.to_account = w.id THEN j.amount ELSE -j.amount END)
+         FROM economy_accounts w
+         JOIN economy_accounts m ON m.chat_id = w.chat_id AND m.kind = 'mint'
+         JOIN economy_journal j ON (j.to_account = w.id AND j.from_account = m.id)
+                                OR (j.from_account = w.id AND j.to_account = m.id)
+         WHERE w.chat_id = ? AND w.kind = 'wallet'
+         GROUP BY w.ref",
+    )
+    .bind(chat_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}

@@ -1,0 +1,164 @@
+//! The Telegram verbs features use, as typed methods of [`Outbound`]: restrict, mute, unrestrict, ban, kick,
+//! unban, the same for channels, deleting several messages, reacting, answering a join request and answering
+//! a button press. Each is an immediate request about its chat (see the module above), so a 429 in a chat
+//! pauses all of that chat's immediate requests together.
+
+use super::{Outbound, Pending};
+use chrono::{DateTime, Utc};
+use futures::FutureExt;
+use teloxide::prelude::*;
+use teloxide::types::{ChatPermissions, MessageId, ReactionType, True};
+
+/// How long a kick's ban lasts before it is lifted. An `until_date` under 30 s would make it forever.
+const KICK_BAN_SECS: i64 = 60;
+
+impl Outbound {
+    /// Sets a member's permissions in a group until `until` (or until changed, with `None`).
+    pub fn restrict(
+        &self,
+        chat_id: i64,
+        user_id: i64,
+        permissions: ChatPermissions,
+        until: Option<DateTime<Utc>>,
+    ) -> Pending<True> {
+        self.immediate_in(chat_id, "restrictChatMember", move |bot| {
+            let mut request = bot.restrict_chat_member(
+                ChatId(chat_id),
+                UserId(user_id as u64),
+                permissions.clone(),
+            );
+            if let Some(date) = until {
+                request = request.until_date(date);
+            }
+            request.send().boxed()
+        })
+    }
+
+    /// Takes every right to send from a member until `until` (or until lifted, with `None`).
+    pub fn mute(&self, chat_id: i64, user_id: i64, until: Option<DateTime<Utc>>) -> Pending<True> {
+        self.restrict(chat_id, user_id, ChatPermissions::empty(), until)
+    }
+
+    /// Gives a member back `permissions` (the group's own defaults still apply on top).
+    pub fn unrestrict(
+        &self,
+        chat_id: i64,
+        user_id: i64,
+        permissions: ChatPermissions,
+    ) -> Pending<True> {
+        self.restrict(chat_id, user_id, permissions, None)
+    }
+
+    /// Bans a member until `until` (or for good, with `None`).
+    pub fn ban(&self, chat_id: i64, user_id: i64, until: Option<DateTime<Utc>>) -> Pending<True> {
+        self.immediate_in(chat_id, "banChatMember", move |bot| {
+            let mut request = bot.ban_chat_member(ChatId(chat_id), UserId(user_id as u64));
+            if let Some(date) = until {
+                request = request.until_date(date);
+            }
+            request.send().boxed()
+        })
+    }
+
+    /// Removes a member who may come back: a ban that ends a minute after `now`, then an unban that only
+    /// lifts bans. The result is the ban's, or the unban's when the ban went through.
+    pub fn kick(&self, chat_id: i64, user_id: i64, now: DateTime<Utc>) -> Pending<True> {
+        let ban = self.ban(
+            chat_id,
+            user_id,
+            Some(now + chrono::Duration::seconds(KICK_BAN_SECS)),
+        );
+        let outbound = self.clone();
+        Pending::chained(async move {
+            match ban.0.await.map_err(|_| ())? {
+                Ok(_) => outbound
+                    .unban(chat_id, user_id as u64)
+                    .0
+                    .await
+                    .map_err(|_| ()),
+                Err(err) => Ok(Err(err)),
+            }
+        })
+    }
+
+    /// Bans a channel from posting in a group (members may post as a channel).
+    pub fn ban_sender_chat(&self, chat_id: i64, channel_id: i64) -> Pending<True> {
+        self.immediate_in(chat_id, "banChatSenderChat", move |bot| {
+            bot.ban_chat_sender_chat(ChatId(chat_id), ChatId(channel_id))
+                .send()
+                .boxed()
+        })
+    }
+
+    /// Lets a banned channel post in a group again.
+    pub fn unban_sender_chat(&self, chat_id: i64, channel_id: i64) -> Pending<True> {
+        self.immediate_in(chat_id, "unbanChatSenderChat", move |bot| {
+            bot.unban_chat_sender_chat(ChatId(chat_id), ChatId(channel_id))
+                .send()
+                .boxed()
+        })
+    }
+
+    /// Deletes up to 100 messages of one chat in one call.
+    pub fn delete_many(&self, chat_id: i64, ids: Vec<MessageId>) -> Pending<True> {
+        self.immediate_in(chat_id, "deleteMessages", move |bot| {
+            bot.delete_messages(ChatId(chat_id), ids.clone())
+                .send()
+                .boxed()
+        })
+    }
+
+    /// Puts an emoji reaction on a message.
+    pub fn react(&self, chat_id: i64, message_id: MessageId, emoji: &str) -> Pending<True> {
+        let emoji = emoji.to_string();
+        self.immediate_in(chat_id, "setMessageReaction", move |bot| {
+            bot.set_message_reaction(ChatId(chat_id), message_id)
+                .reaction(vec![ReactionType::Emoji {
+                    emoji: emoji.clone(),
+                }])
+                .send()
+                .boxed()
+        })
+    }
+
+    /// Approves (or declines) a member's request to join a group.
+    pub fn answer_join_request(&self, chat_id: i64, user_id: i64, approve: bool) -> Pending<True> {
+        let user = UserId(user_id as u64);
+        if approve {
+            self.immediate_in(chat_id, "approveChatJoinRequest", move |bot| {
+                bot.approve_chat_join_request(ChatId(chat_id), user)
+                    .send()
+                    .boxed()
+            })
+        } else {
+            self.immediate_in(chat_id, "declineChatJoinRequest", move |bot| {
+                bot.decline_chat_join_request(ChatId(chat_id), user)
+                    .send()
+                    .boxed()
+            })
+        }
+    }
+
+    /// Answers a button press with a short notice, or with an alert the member must close when `alert`.
+    pub fn answer_press(&self, query: &CallbackQuery, text: String, alert: bool) -> Pending<True> {
+        let id = query.id.clone();
+        self.immediate("answerCallbackQuery", move |bot| {
+            bot.answer_callback_query(id.clone())
+                .text(text.clone())
+                .show_alert(alert)
+                .send()
+                .boxed()
+        })
+    }
+
+    /// Answers a button press by opening a link in the member's app (a deep link into the bot's chat).
+    pub fn answer_press_url(&self, query: &CallbackQuery, url: reqwest::Url) -> Pending<True> {
+        let id = query.id.clone();
+        self.immediate("answerCallbackQuery", move |bot| {
+            bot.answer_callback_query(id.clone())
+                .url(url.clone())
+                .send()
+                .boxed()
+        })
+    }
+}
