@@ -5,7 +5,7 @@ use super::{Ctx, Services};
 use crate::i18n::Lang;
 use crate::telegram::admins::Right;
 use crate::telegram::outbound::Pending;
-use crate::telegram::text::{escape, split, MAX_TEXT};
+use crate::telegram::text::{escape, split_html, MAX_TEXT};
 use fluent_bundle::FluentArgs;
 use teloxide::types::Message;
 
@@ -67,9 +67,10 @@ impl<'a> Call<'a> {
         self.ctx.reply(self.message, text)
     }
 
-    /// Answers in HTML; a text longer than one message is split at line ends into several.
+    /// Answers in HTML; a text longer than one message is split into several, at line ends where it can
+    /// and never inside a tag (see [`split_html`]).
     pub fn say_html(&self, html: String) {
-        for piece in split(&html, MAX_TEXT) {
+        for piece in split_html(&html, MAX_TEXT) {
             self.ctx.reply_html(self.message, piece);
         }
     }

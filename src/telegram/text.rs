@@ -1,5 +1,6 @@
 //! Text helpers for what the bot writes: HTML escaping of names, mentions, and splitting long texts
-//! past Telegram's 4096-character limit.
+//! past Telegram's 4096-character limit (plain text with [`split`], HTML with [`split_html`], which never
+//! cuts inside a tag or an entity and keeps every piece's tags balanced).
 
 use teloxide::types::User;
 
@@ -73,6 +74,133 @@ pub fn split(text: &str, limit: usize) -> Vec<String> {
     pieces
 }
 
+/// One piece of Telegram HTML: a tag, an entity such as `&amp;`, or a character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HtmlToken<'a> {
+    /// An opening tag, with the tag's name.
+    Open(&'a str, &'a str),
+    /// A closing tag, with the tag's name.
+    Close(&'a str, &'a str),
+    /// Text that shows as one character: an entity or a character.
+    Visible(&'a str),
+}
+
+impl<'a> HtmlToken<'a> {
+    fn text(self) -> &'a str {
+        match self {
+            HtmlToken::Open(text, _) | HtmlToken::Close(text, _) | HtmlToken::Visible(text) => text,
+        }
+    }
+}
+
+/// Cuts Telegram HTML into tags, entities and characters. A `<` without a closing `>` and a `&` without a
+/// `;` within a few characters are ordinary characters.
+fn html_tokens(html: &str) -> Vec<HtmlToken<'_>> {
+    let mut tokens = Vec::new();
+    let mut rest = html;
+    while let Some(ch) = rest.chars().next() {
+        let token_len = match ch {
+            '<' => rest.find('>').map(|end| end + 1),
+            '&' => rest
+                .char_indices()
+                .take(12)
+                .find(|&(_, c)| c == ';')
+                .map(|(end, _)| end + 1),
+            _ => None,
+        };
+        let (token, after) = rest.split_at(token_len.unwrap_or(ch.len_utf8()));
+        tokens.push(match (ch, token_len) {
+            ('<', Some(_)) => {
+                let inner = &token[1..token.len() - 1];
+                let closing = inner.starts_with('/');
+                let name_start = usize::from(closing);
+                let name_end = inner[name_start..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                    .map_or(inner.len(), |end| end + name_start);
+                let name = &inner[name_start..name_end];
+                if closing {
+                    HtmlToken::Close(token, name)
+                } else {
+                    HtmlToken::Open(token, name)
+                }
+            }
+            _ => HtmlToken::Visible(token),
+        });
+        rest = after;
+    }
+    tokens
+}
+
+/// The tags still open after `tokens`, starting from the open tags `stack`.
+fn open_after<'a>(stack: &mut Vec<HtmlToken<'a>>, tokens: &[HtmlToken<'a>]) {
+    for token in tokens {
+        match token {
+            HtmlToken::Open(..) => stack.push(*token),
+            HtmlToken::Close(_, name) => {
+                if let Some(at) = stack
+                    .iter()
+                    .rposition(|open| matches!(open, HtmlToken::Open(_, n) if n == name))
+                {
+                    stack.truncate(at);
+                }
+            }
+            HtmlToken::Visible(_) => {}
+        }
+    }
+}
+
+/// Splits Telegram HTML into pieces of at most `limit` visible characters (tags count for nothing, an
+/// entity for one character), preferring to cut at line ends. A cut never falls inside a tag or an
+/// entity; the tags open at a cut are closed at the end of the piece and opened again at the start of
+/// the next one, so every piece is valid HTML on its own.
+pub fn split_html(html: &str, limit: usize) -> Vec<String> {
+    let limit = limit.max(1);
+    let tokens = html_tokens(html);
+    let mut pieces = Vec::new();
+    let mut stack: Vec<HtmlToken<'_>> = Vec::new();
+    let mut start = 0;
+    while start < tokens.len() {
+        let (mut end, mut visible, mut after_newline) = (start, 0, None);
+        while end < tokens.len() {
+            if let HtmlToken::Visible(text) = tokens[end] {
+                if visible == limit {
+                    break;
+                }
+                visible += 1;
+                if text == "\n" {
+                    after_newline = Some(end + 1);
+                }
+            }
+            end += 1;
+        }
+        if end < tokens.len() {
+            if let Some(cut) = after_newline {
+                end = cut;
+            }
+            // A tag opened right before the cut belongs to the next piece.
+            while end > start + 1 && matches!(tokens[end - 1], HtmlToken::Open(..)) {
+                end -= 1;
+            }
+        }
+        let mut piece: String = stack.iter().map(|open| open.text()).collect();
+        piece.extend(tokens[start..end].iter().map(|token| token.text()));
+        open_after(&mut stack, &tokens[start..end]);
+        for open in stack.iter().rev() {
+            if let HtmlToken::Open(_, name) = open {
+                piece.push_str(&format!("</{name}>"));
+            }
+        }
+        if tokens[start..end]
+            .iter()
+            .any(|token| matches!(token, HtmlToken::Visible(_)))
+        {
+            pieces.push(piece);
+        }
+        start = end;
+    }
+    pieces
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,7 +225,77 @@ mod tests {
         assert!(split("", 10).is_empty());
     }
 
+    /// The visible text of Telegram HTML (entities left as written), and whether its tags are balanced.
+    fn visible(html: &str) -> (String, bool) {
+        let tokens = html_tokens(html);
+        let mut stack = Vec::new();
+        let mut balanced = true;
+        for token in &tokens {
+            match token {
+                HtmlToken::Open(..) => stack.push(*token),
+                HtmlToken::Close(_, name) => {
+                    balanced &= matches!(stack.pop(), Some(HtmlToken::Open(_, n)) if n == *name)
+                }
+                HtmlToken::Visible(_) => {}
+            }
+        }
+        let text = tokens
+            .iter()
+            .filter_map(|t| match t {
+                HtmlToken::Visible(text) => Some(*text),
+                _ => None,
+            })
+            .collect();
+        (text, balanced && stack.is_empty())
+    }
+
+    #[test]
+    fn html_is_cut_between_tags_and_reopened() {
+        let html = "<b>bold text</b> &amp; <a href=\"tg://user?id=1\">name</a>";
+        let pieces = split_html(html, 6);
+        assert_eq!(
+            pieces,
+            vec![
+                "<b>bold t</b>",
+                "<b>ext</b> &amp; ",
+                "<a href=\"tg://user?id=1\">name</a>",
+            ]
+        );
+        assert_eq!(
+            split_html("<i>aa\nbb\ncc</i>", 5),
+            vec!["<i>aa\n</i>", "<i>bb\ncc</i>"]
+        );
+        assert!(split_html("<b></b>", 10).is_empty());
+        assert_eq!(split_html("a < b & c", 100), vec!["a < b & c"]);
+    }
+
     proptest! {
+        #[test]
+        fn html_pieces_are_balanced_within_the_limit_and_lose_nothing(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    "[a-z 一二\n]{0,12}".prop_map(|t| t),
+                    "[a-z]{1,8}".prop_map(|t| format!("<b>{t}</b>")),
+                    "[a-z]{1,8}".prop_map(|t| format!("<i>x<code>{t}</code>y</i>")),
+                    Just("&amp;".to_string()),
+                    Just("<a href=\"tg://user?id=7\">名字</a>".to_string()),
+                ],
+                0..30,
+            ),
+            limit in 1usize..40,
+        ) {
+            let html = parts.concat();
+            let pieces = split_html(&html, limit);
+            let mut text = String::new();
+            for piece in &pieces {
+                let (shown, balanced) = visible(piece);
+                prop_assert!(balanced, "unbalanced piece {piece:?}");
+                prop_assert!(html_tokens(piece).iter().filter(|t| matches!(t, HtmlToken::Visible(_))).count() <= limit);
+                text.push_str(&shown);
+            }
+            prop_assert_eq!(text, visible(&html).0);
+        }
+
         #[test]
         fn split_keeps_everything_within_the_limit(text in "(\\PC{0,30}\n?){0,40}", limit in 1usize..50) {
             let pieces = split(&text, limit);
