@@ -328,9 +328,28 @@ impl Config {
         Ok(config)
     }
 
-    /// The process environment as a sorted map (what [`Config::load`] expects).
-    pub fn process_env() -> BTreeMap<String, String> {
-        std::env::vars().collect()
+    /// The process environment as a sorted map (what [`Config::load`] expects). A `GROUPOPS_*` variable
+    /// that is not UTF-8 is an error that names it; any other variable that is not UTF-8 is left out.
+    pub fn process_env() -> Result<BTreeMap<String, String>> {
+        let mut env = BTreeMap::new();
+        for (key, value) in std::env::vars_os() {
+            let Some(key) = key.to_str().map(str::to_owned) else {
+                continue;
+            };
+            match value.into_string() {
+                Ok(value) => {
+                    env.insert(key, value);
+                }
+                Err(_) if key.starts_with("GROUPOPS_") => {
+                    return Err(Error::Config(format!(
+                        "the environment variable {key} is not valid UTF-8"
+                    )));
+                }
+                // Variables that are not ours are not read; one that is not UTF-8 is left out.
+                Err(_) => {}
+            }
+        }
+        Ok(env)
     }
 
     fn validate(&self) -> Result<()> {

@@ -67,7 +67,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> groupops::Result<()> {
-    let env = Config::process_env();
+    let env = Config::process_env()?;
     let config = Config::load(cli.config.as_deref(), &env)?;
     match cli.command.unwrap_or(Command::Run) {
         Command::Migrate => {
@@ -102,7 +102,7 @@ fn check(config: Option<&std::path::Path>, group_settings: Option<&std::path::Pa
         eprintln!("groupops check: {message}");
         ExitCode::from(2)
     };
-    let config = match Config::load(config, &Config::process_env()) {
+    let config = match Config::process_env().and_then(|env| Config::load(config, &env)) {
         Ok(config) => config,
         Err(err) => return failed(err.to_string()),
     };

@@ -109,6 +109,7 @@ impl BenchBot {
         // Settings given to the benchmark's own process as GROUPOPS_* variables apply too, as they would
         // to the bot; the run's overrides and the API address and database come last.
         let mut env: BTreeMap<String, String> = Config::process_env()
+            .expect("the environment is readable")
             .into_iter()
             .filter(|(k, _)| k.starts_with("GROUPOPS_") && k != "GROUPOPS_TOKEN")
             .collect();

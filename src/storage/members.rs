@@ -22,11 +22,13 @@ pub struct UserRecord {
 }
 
 impl UserRecord {
-    /// "First Last", or just "First".
+    /// "First Last", or just "First", cleaned for showing (see [`crate::telegram::text::clean_name`]).
     pub fn full_name(&self) -> String {
         match &self.last_name {
-            Some(last) if !last.is_empty() => format!("{} {}", self.first_name, last),
-            _ => self.first_name.clone(),
+            Some(last) if !last.is_empty() => {
+                crate::telegram::text::clean_name(&format!("{} {}", self.first_name, last))
+            }
+            _ => crate::telegram::text::clean_name(&self.first_name),
         }
     }
 }

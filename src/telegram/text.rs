@@ -22,17 +22,56 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A user's display name: "First Last".
+/// The most characters of a name the bot shows; longer names are cut and end with "…".
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// A name as the bot shows it: without the characters that reorder or hide text (bidi overrides and
+/// isolates, zero-width characters, other control characters), with its runs of spaces folded, and cut
+/// at [`MAX_NAME_CHARS`] characters.
+pub fn clean_name(name: &str) -> String {
+    let hidden = |ch: char| {
+        matches!(ch, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{061C}' | '\u{FEFF}' | '\u{180E}')
+            || ch.is_control()
+    };
+    let visible: String = name
+        .chars()
+        .map(|ch| if ch == '\n' || ch == '\t' { ' ' } else { ch })
+        .filter(|&ch| !hidden(ch))
+        .collect();
+    let mut shown = String::with_capacity(visible.len());
+    let mut count = 0;
+    for word in visible.split_whitespace() {
+        if count > 0 {
+            shown.push(' ');
+            count += 1;
+        }
+        for ch in word.chars() {
+            if count == MAX_NAME_CHARS {
+                shown.pop();
+                shown.push('…');
+                return shown;
+            }
+            shown.push(ch);
+            count += 1;
+        }
+    }
+    shown
+}
+
+/// A user's display name: "First Last", cleaned for showing (see [`clean_name`]).
 pub fn full_name(user: &User) -> String {
     match &user.last_name {
-        Some(last) if !last.is_empty() => format!("{} {}", user.first_name, last),
-        _ => user.first_name.clone(),
+        Some(last) if !last.is_empty() => clean_name(&format!("{} {}", user.first_name, last)),
+        _ => clean_name(&user.first_name),
     }
 }
 
-/// An HTML mention that links the escaped name to the user, whether or not they have a username.
+/// An HTML mention that links the cleaned, escaped name to the user, whether or not they have a username.
 pub fn mention_html(user_id: i64, name: &str) -> String {
-    format!("<a href=\"tg://user?id={user_id}\">{}</a>", escape(name))
+    format!(
+        "<a href=\"tg://user?id={user_id}\">{}</a>",
+        escape(&clean_name(name))
+    )
 }
 
 /// Splits a text into pieces of at most `limit` characters, preferring to cut at line ends.
@@ -215,6 +254,25 @@ mod tests {
         assert_eq!(
             mention_html(5, "<x>"),
             "<a href=\"tg://user?id=5\">&lt;x&gt;</a>"
+        );
+    }
+
+    #[test]
+    fn names_lose_hidden_characters_and_are_capped() {
+        assert_eq!(clean_name("Ali\u{202E}ce\u{200B}"), "Alice");
+        assert_eq!(clean_name("  \u{2066}Bob\u{2069}   Smith \n"), "Bob Smith");
+        assert_eq!(clean_name("\u{200B}\u{200D}"), "");
+        let long = "名".repeat(100);
+        let shown = clean_name(&long);
+        assert_eq!(shown.chars().count(), MAX_NAME_CHARS);
+        assert!(shown.ends_with('…'));
+        assert_eq!(
+            clean_name(&"a".repeat(MAX_NAME_CHARS)),
+            "a".repeat(MAX_NAME_CHARS)
+        );
+        assert_eq!(
+            mention_html(3, "<b>\u{202E}x"),
+            "<a href=\"tg://user?id=3\">&lt;b&gt;x</a>"
         );
     }
 

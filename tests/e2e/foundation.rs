@@ -568,6 +568,45 @@ fn config_errors_name_the_key() {
 }
 
 #[test]
+fn a_setting_that_is_not_utf8_is_named_not_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let not_utf8 = std::ffi::OsStr::from_bytes(b"sqlite://\xff\xfe.db");
+    for command in ["migrate", "check"] {
+        let output = groupops()
+            .current_dir(dir.path())
+            .env("GROUPOPS_DATABASE_URL", not_utf8)
+            .env("SOMEONE_ELSES_VARIABLE", not_utf8)
+            .arg(command)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("GROUPOPS_DATABASE_URL") && stderr.contains("UTF-8"),
+            "{command}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{command}: {stderr}");
+    }
+    let output = groupops()
+        .current_dir(dir.path())
+        .env("SOMEONE_ELSES_VARIABLE", not_utf8)
+        .env(
+            "GROUPOPS_DATABASE_URL",
+            format!("sqlite://{}/x.db?mode=rwc", dir.path().display()),
+        )
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "another program's variable is not read: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
 fn migrate_creates_the_database_and_its_folder() {
     let dir = tempfile::tempdir().unwrap();
     let output = groupops()
