@@ -1,5 +1,5 @@
-//! Running one update: the first look (`observe`), then the handler tree, with every failure or panic
-//! contained, logged with the update id and chat, and reported to the error hook.
+//! Running one update: the first look (`observe`), then the handler tree, with every failure or panic of
+//! either contained, logged with the update id and chat, and reported to the error hook.
 
 use super::observe;
 use crate::services::Ctx;
@@ -25,25 +25,19 @@ pub fn type_check(handler: &Handler, deps: &DependencyMap) {
 /// Runs one update through the handler tree: a failing or panicking handler is logged with the update id
 /// and chat (and reported to the error hook), and never stops the shard.
 pub async fn dispatch(handler: Arc<Handler>, deps: DependencyMap, ctx: Ctx, update: Update) {
-    observe::observe(&ctx, &update).await;
     let update_id = update.id.0;
     let chat_id = update.chat().map(|c| c.id.0);
-    let mut deps = deps;
-    deps.insert(update);
-    let outcome = AssertUnwindSafe(handler.dispatch(deps))
-        .catch_unwind()
-        .await;
+    let run = async {
+        observe::observe(&ctx, &update).await;
+        let mut deps = deps;
+        deps.insert(update);
+        handler.dispatch(deps).await
+    };
+    let outcome = AssertUnwindSafe(run).catch_unwind().await;
     let failure = match outcome {
         Ok(ControlFlow::Break(Ok(()))) | Ok(ControlFlow::Continue(_)) => return,
         Ok(ControlFlow::Break(Err(err))) => err.to_string(),
-        Err(panic) => {
-            let text = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            format!("handler panicked: {text}")
-        }
+        Err(panic) => format!("handler panicked: {}", super::panic_text(&*panic)),
     };
     tracing::error!(update_id, chat_id, error = %failure, "handler failed");
     if let Some(hook) = &ctx.error_hook {

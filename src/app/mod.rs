@@ -324,22 +324,35 @@ async fn start_ticker(ctx: Ctx, mut stop: watch::Receiver<bool>) -> JoinHandle<(
 /// counted in `ctx.ticks`.
 async fn ticker_pass(ctx: &Ctx, last_runs: &mut features::LastRuns, last_prune: &mut Option<i64>) {
     features::tick(ctx, last_runs).await;
-    prune_daily(ctx, last_prune).await;
+    prune_daily(ctx, last_prune);
     ctx.ticks.send_modify(|passes| *passes += 1);
 }
 
-/// Once a day (and once at start), deletes raw activity older than `activity.retention`.
-async fn prune_daily(ctx: &Services, last: &mut Option<i64>) {
+/// Once a day (and once at start), starts deleting raw activity older than `activity.retention`, beside
+/// the ticker rather than on its path, so a long clean-up never delays deadlines.
+fn prune_daily(ctx: &Ctx, last: &mut Option<i64>) {
     let now = ctx.now();
     if last.is_some_and(|at| now - at < 86_400) {
         return;
     }
     *last = Some(now);
     let cutoff = now - ctx.config.activity.retention.get().as_secs() as i64;
-    match activity::prune(&ctx.storage, cutoff).await {
-        Ok(rows) => tracing::info!(rows, "old activity removed"),
-        Err(err) => tracing::warn!(%err, "activity clean-up failed; will try again tomorrow"),
-    }
+    let storage = ctx.storage.clone();
+    ctx.tasks.spawn(async move {
+        match activity::prune(&storage, cutoff).await {
+            Ok(rows) => tracing::info!(rows, "old activity removed"),
+            Err(err) => tracing::warn!(%err, "activity clean-up failed; will try again tomorrow"),
+        }
+    });
+}
+
+/// The message a panic carried, for the log.
+pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// Listens for Ctrl-C and SIGTERM from the moment it is called (inside a tokio runtime) and returns a

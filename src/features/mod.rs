@@ -77,27 +77,43 @@ pub const TICKERS: &[(&str, Ticker, Every)] = &[
 /// When each ticker last ran, by its name (in `ctx.now()` seconds); kept by the ticker loop.
 pub type LastRuns = std::collections::HashMap<&'static str, i64>;
 
-/// Runs every feature's periodic work that is due. A failing ticker is logged (and reported to the error
-/// hook) and does not stop the others.
+/// Runs every feature's periodic work that is due (see [`run_tickers`]).
 pub async fn tick(ctx: &Ctx, last_runs: &mut LastRuns) {
+    run_tickers(ctx, TICKERS, last_runs).await;
+}
+
+/// Runs each of `tickers` that is due, one after the other, each in its own error scope: a ticker that
+/// fails or panics is logged (and reported to the error hook), and the others still run, now and on
+/// every later pass.
+pub async fn run_tickers(
+    ctx: &Ctx,
+    tickers: &[(&'static str, Ticker, Every)],
+    last_runs: &mut LastRuns,
+) {
+    use futures::FutureExt;
     let now = ctx.now();
-    for (name, ticker, every) in TICKERS {
+    for (name, ticker, every) in tickers {
         let every = every(&ctx.config).as_secs() as i64;
         if last_runs.get(name).is_some_and(|at| now - at < every) {
             continue;
         }
         last_runs.insert(name, now);
         let started = std::time::Instant::now();
-        let outcome = ticker(ctx.clone()).await;
+        let outcome = std::panic::AssertUnwindSafe(ticker(ctx.clone()))
+            .catch_unwind()
+            .await;
         let took = started.elapsed();
         if took > std::time::Duration::from_millis(100) {
             tracing::info!(ticker = name, ?took, "periodic work took long");
         }
-        if let Err(err) = outcome {
-            tracing::error!(ticker = name, %err, "periodic work failed");
-            if let Some(hook) = &ctx.error_hook {
-                hook(format!("ticker {name}: {err}"));
-            }
+        let failure = match outcome {
+            Ok(Ok(())) => continue,
+            Ok(Err(err)) => err.to_string(),
+            Err(panic) => format!("panicked: {}", crate::app::panic_text(&*panic)),
+        };
+        tracing::error!(ticker = name, error = %failure, "periodic work failed");
+        if let Some(hook) = &ctx.error_hook {
+            hook(format!("ticker {name}: {failure}"));
         }
     }
 }

@@ -535,3 +535,65 @@ async fn shutdown_waits_for_work_a_handler_left_running_before_closing_the_datab
         .unwrap();
     assert_eq!(noted, 1, "the work finished before the database closed");
 }
+
+mod periodic_work {
+    use super::*;
+    use futures::future::BoxFuture;
+    use groupops::features::{run_tickers, Every, LastRuns, Ticker};
+    use groupops::services::Ctx;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static COUNTED: AtomicUsize = AtomicUsize::new(0);
+
+    fn panics(_: Ctx) -> BoxFuture<'static, groupops::Result<()>> {
+        async { panic!("a bug in one feature's periodic work") }.boxed()
+    }
+
+    fn fails(_: Ctx) -> BoxFuture<'static, groupops::Result<()>> {
+        async { Err(groupops::Error::Config("a failing periodic job".into())) }.boxed()
+    }
+
+    fn counts(_: Ctx) -> BoxFuture<'static, groupops::Result<()>> {
+        async {
+            COUNTED.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn always(_: &groupops::config::Config) -> Duration {
+        Duration::ZERO
+    }
+
+    #[tokio::test]
+    async fn a_panicking_or_failing_ticker_does_not_stop_the_others() {
+        let bot = TestBot::start().await;
+        let tickers: &[(&str, Ticker, Every)] = &[
+            ("panics", panics, always),
+            ("fails", fails, always),
+            ("counts", counts, always),
+        ];
+        let mut last_runs = LastRuns::new();
+        for _ in 0..3 {
+            run_tickers(&bot.ctx, tickers, &mut last_runs).await;
+        }
+        assert_eq!(
+            COUNTED.load(Ordering::SeqCst),
+            3,
+            "the healthy ticker ran on every pass"
+        );
+        let errors = bot.take_errors();
+        let panicked = errors
+            .iter()
+            .filter(|e| e.contains("ticker panics: panicked: a bug in one feature"))
+            .count();
+        let failed = errors
+            .iter()
+            .filter(|e| e.contains("ticker fails: ") && e.contains("a failing periodic job"))
+            .count();
+        assert_eq!((panicked, failed, errors.len()), (3, 3, 6), "{errors:#?}");
+        // The bot's own ticker still runs after the panics above.
+        bot.ticks(2).await;
+        bot.stop().await;
+    }
+}

@@ -246,6 +246,11 @@ impl TestBot {
         self.errors.lock().expect("errors lock").clone()
     }
 
+    /// Handler failures seen so far, forgotten afterwards (for tests that cause failures on purpose).
+    pub fn take_errors(&self) -> Vec<String> {
+        std::mem::take(&mut *self.errors.lock().expect("errors lock"))
+    }
+
     /// Stops the bot the way a signal would, and fails the test if any handler failed.
     pub async fn stop(mut self) {
         self.shutdown().await;
