@@ -123,9 +123,9 @@ fn observe_member_change(services: &Services, change: &ChatMemberUpdated, now: i
     let chat_id = change.chat.id.0;
     let user = &change.new_chat_member.user;
     let (was, is) = (&change.old_chat_member.kind, &change.new_chat_member.kind);
-    if was.is_privileged() != is.is_privileged()
-        || (was.is_administrator() && is.is_administrator())
-    {
+    // Any change that touches an owner or an admin (promotion, demotion, new rights, an ownership
+    // transfer) makes the cached admin list stale.
+    if was.is_privileged() || is.is_privileged() {
         services.admins.invalidate(chat_id);
     }
     profile(services, user, now);

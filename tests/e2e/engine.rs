@@ -597,3 +597,46 @@ mod periodic_work {
         bot.stop().await;
     }
 }
+
+#[tokio::test]
+async fn an_ownership_transfer_refreshes_the_admin_list_at_once() {
+    let bot = TestBot::start().await;
+    let (old_owner, new_owner) = (user(OWNER, "Olga"), user(MEMBER, "Nina"));
+    bot.api.set_admins(
+        GROUP,
+        vec![member(old_owner.clone(), "creator"), bot_admin_member()],
+    );
+    bot.push(group_message(GROUP, old_owner.clone(), "/lang en"));
+    bot.wait_texts(GROUP, 1).await;
+    assert_eq!(bot.ctx.group_lang(GROUP).await, groupops::i18n::Lang::En);
+
+    // Olga hands the group to Nina and stays an admin who may not change the group's info.
+    let mut demoted = member(old_owner.clone(), "administrator");
+    demoted["can_change_info"] = serde_json::json!(false);
+    bot.api.set_admins(
+        GROUP,
+        vec![
+            member(new_owner, "creator"),
+            demoted.clone(),
+            bot_admin_member(),
+        ],
+    );
+    let mut transfer = chat_member(
+        GROUP,
+        old_owner.clone(),
+        old_owner.clone(),
+        "creator",
+        "administrator",
+        None,
+    );
+    transfer["chat_member"]["new_chat_member"] = demoted;
+    bot.push(transfer);
+    bot.push(group_message(GROUP, old_owner, "/lang zh-CN"));
+    bot.wait_texts(GROUP, 2).await;
+    assert_eq!(
+        bot.ctx.group_lang(GROUP).await,
+        groupops::i18n::Lang::En,
+        "the former owner's rights are read anew: they may no longer change the language"
+    );
+    bot.stop().await;
+}
