@@ -144,8 +144,12 @@ pub struct LimitSettings {
     /// Extra time added to every window, so a send that reaches Telegram a little later than it left still
     /// falls outside the window Telegram counts for the oldest send.
     pub window_margin: Dur,
-    /// Sends and edits that may wait for one chat's budget; further ones are refused and counted.
+    /// Sends and edits that may wait for one chat's budget; further ones are refused and counted (a gate
+    /// question or moderation notice then takes the place of the newest waiting send of lower priority).
     pub max_queued_per_chat: usize,
+    /// The share of each group's budget (`per_group`) kept for gate questions and moderation notices:
+    /// replies, games and bulk sends use at most the rest.
+    pub priority_share: f64,
     /// Immediate requests (deletes, bans, restricts, button answers) waiting or on the wire; further ones
     /// are refused and counted.
     pub max_immediate_pending: usize,
@@ -171,6 +175,7 @@ impl Default for LimitSettings {
             max_retry_after: Dur::secs(300),
             window_margin: Dur::millis(100),
             max_queued_per_chat: 200,
+            priority_share: 0.25,
             max_immediate_pending: 20_000,
         }
     }
@@ -374,6 +379,9 @@ impl Config {
         }
         if self.limits.concurrency == 0 {
             return bad("limits.concurrency", "must be at least 1");
+        }
+        if !(0.0..=0.9).contains(&self.limits.priority_share) {
+            return bad("limits.priority_share", "must be between 0 and 0.9");
         }
         if self.limits.max_queued_per_chat == 0 || self.limits.max_immediate_pending == 0 {
             return bad(

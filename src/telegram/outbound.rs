@@ -10,6 +10,13 @@
 //!   request of the same chat until `retry_after` has passed, so a burst of deletes does not spend its
 //!   retries hammering a chat Telegram has asked us to leave alone. At most `limits.max_immediate_pending`
 //!   wait or run at once; beyond that they are refused and counted.
+//! - Every budgeted request has a [`Priority`]: gate questions, then moderation notices, then replies, then
+//!   games, then bulk sends. A chat's waiting requests go out highest priority first (in the order they
+//!   were queued within one priority). Gate questions and moderation notices may use a group's whole
+//!   budget; everything else only what is left of it after `limits.priority_share` (rounded up), so replies
+//!   to a flood of member commands can never starve the entry gate or a moderation notice. When a chat's
+//!   queue is full, a gate question or moderation notice takes the place of the newest waiting request of
+//!   lower priority, which is refused instead.
 //! - Every window is lengthened by `limits.window_margin`, so a send that reaches Telegram a little later
 //!   than it left cannot land inside the window Telegram counts. A chat holds at most
 //!   `limits.max_queued_per_chat` waiting sends; further ones are refused, counted and logged once.
@@ -41,6 +48,29 @@ use teloxide::types::{
 use teloxide::{ApiError, RequestError};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio::time::Instant;
+
+/// How urgent a budgeted request is; the first variants go first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Priority {
+    /// A question of the entry gate (captcha): a newcomer waits restricted until it is sent.
+    Gate,
+    /// An explanation, warning or other notice of moderation.
+    Moderation,
+    /// A reply to a member's or admin's command.
+    #[default]
+    Reply,
+    /// A game's message or its edits (packets, lotteries, sign-in waves).
+    Game,
+    /// Scheduled posts and broadcasts.
+    Bulk,
+}
+
+impl Priority {
+    /// Whether this priority may use the share of a group's budget kept in reserve.
+    fn reserved(self) -> bool {
+        self <= Priority::Moderation
+    }
+}
 
 /// A request ready to be sent: given the bot, it produces the call.
 type MakeRequest<T> =
@@ -157,8 +187,8 @@ fn log_final_error(what: &str, err: &RequestError) {
 }
 
 enum Command {
-    Budgeted(i64, Box<dyn Job>),
-    Retry(i64, Duration, Box<dyn Job>),
+    Budgeted(i64, Priority, Box<dyn Job>),
+    Retry(i64, Duration, Priority, Box<dyn Job>),
     Finished(i64),
     Drain(Instant, oneshot::Sender<usize>),
 }
@@ -256,6 +286,8 @@ pub struct Text {
     pub reply_to: Option<MessageId>,
     /// Buttons under the message.
     pub markup: Option<InlineKeyboardMarkup>,
+    /// How urgent the message is (a reply unless set).
+    pub priority: Priority,
 }
 
 impl Text {
@@ -281,6 +313,12 @@ impl Text {
     /// Adds buttons.
     pub fn markup(mut self, markup: InlineKeyboardMarkup) -> Self {
         self.markup = Some(markup);
+        self
+    }
+
+    /// Sets how urgent the message is.
+    pub fn priority(mut self, priority: Priority) -> Self {
+        self.priority = priority;
         self
     }
 
@@ -332,16 +370,31 @@ impl Outbound {
         &self.stats
     }
 
-    /// Queues a budgeted request (a send or an edit) to `chat_id`.
+    /// Queues a budgeted request (a send or an edit) to `chat_id`, as a reply.
     pub fn budgeted<T, F>(&self, chat_id: i64, what: &'static str, make: F) -> Pending<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Bot) -> BoxFuture<'static, Result<T, RequestError>> + Send + Sync + 'static,
+    {
+        self.budgeted_as(chat_id, Priority::Reply, what, make)
+    }
+
+    /// Queues a budgeted request (a send or an edit) to `chat_id` with a priority.
+    pub fn budgeted_as<T, F>(
+        &self,
+        chat_id: i64,
+        priority: Priority,
+        what: &'static str,
+        make: F,
+    ) -> Pending<T>
     where
         T: Send + 'static,
         F: Fn(&Bot) -> BoxFuture<'static, Result<T, RequestError>> + Send + Sync + 'static,
     {
         let (job, pending) = self.job(what, make);
         self.stats.queued.fetch_add(1, Ordering::Relaxed);
-        if let Err(mpsc::error::SendError(Command::Budgeted(_, job))) =
-            self.tx.send(Command::Budgeted(chat_id, job))
+        if let Err(mpsc::error::SendError(Command::Budgeted(_, _, job))) =
+            self.tx.send(Command::Budgeted(chat_id, priority, job))
         {
             self.stats.queued.fetch_sub(1, Ordering::Relaxed);
             job.give_up(closed_error());
@@ -443,8 +496,8 @@ impl Outbound {
 
     /// Sends a text message (budgeted).
     pub fn send_text(&self, message: Text) -> Pending<Message> {
-        let chat_id = message.chat_id;
-        self.budgeted(chat_id, "sendMessage", move |bot| {
+        let (chat_id, priority) = (message.chat_id, message.priority);
+        self.budgeted_as(chat_id, priority, "sendMessage", move |bot| {
             let mut request = bot
                 .send_message(ChatId(message.chat_id), message.text.clone())
                 .link_preview_options(no_preview());
@@ -465,7 +518,8 @@ impl Outbound {
         })
     }
 
-    /// Replaces the text (and buttons) of a message the bot sent (budgeted: edits share the send limits).
+    /// Replaces the text (and buttons) of a message the bot sent (budgeted: edits share the send limits),
+    /// as a reply.
     pub fn edit_text(
         &self,
         chat_id: i64,
@@ -474,7 +528,20 @@ impl Outbound {
         html: bool,
         markup: Option<InlineKeyboardMarkup>,
     ) -> Pending<Message> {
-        self.budgeted(chat_id, "editMessageText", move |bot| {
+        self.edit_text_as(Priority::Reply, chat_id, message_id, text, html, markup)
+    }
+
+    /// [`Outbound::edit_text`] with a priority.
+    pub fn edit_text_as(
+        &self,
+        priority: Priority,
+        chat_id: i64,
+        message_id: MessageId,
+        text: String,
+        html: bool,
+        markup: Option<InlineKeyboardMarkup>,
+    ) -> Pending<Message> {
+        self.budgeted_as(chat_id, priority, "editMessageText", move |bot| {
             let mut request = bot
                 .edit_message_text(ChatId(chat_id), message_id, text.clone())
                 .link_preview_options(no_preview());
@@ -561,6 +628,8 @@ fn full_error() -> RequestError {
 struct Rates {
     per_chat: Rate,
     per_group: Rate,
+    /// What of `per_group` requests below [`Priority::Moderation`] may use.
+    unreserved_group: Rate,
     global: Rate,
 }
 
@@ -571,9 +640,15 @@ impl Rates {
             count: rate.count,
             window: rate.window + margin,
         };
+        let per_group = widen(settings.per_group);
+        let reserved = (f64::from(per_group.count) * settings.priority_share).ceil() as u32;
         Rates {
             per_chat: widen(settings.per_chat),
-            per_group: widen(settings.per_group),
+            per_group,
+            unreserved_group: Rate {
+                count: per_group.count.saturating_sub(reserved).max(1),
+                window: per_group.window,
+            },
             global: widen(settings.global),
         }
     }
@@ -609,7 +684,8 @@ impl Window {
 
 #[derive(Default)]
 struct ChatQueue {
-    jobs: VecDeque<Box<dyn Job>>,
+    /// Waiting requests, highest priority first, in the order they came within one priority.
+    jobs: VecDeque<(Priority, Box<dyn Job>)>,
     chat_window: Window,
     group_window: Window,
     paused_until: Option<Instant>,
@@ -683,14 +759,16 @@ impl Scheduler {
             };
             tokio::select! {
                 command = rx.recv() => match command {
-                    Some(Command::Budgeted(chat, job)) => self.enqueue(chat, job, false),
-                    Some(Command::Retry(chat, wait, job)) => {
+                    Some(Command::Budgeted(chat, priority, job)) => {
+                        self.enqueue(chat, priority, job, false)
+                    }
+                    Some(Command::Retry(chat, wait, priority, job)) => {
                         self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
                         self.stats.queued.fetch_add(1, Ordering::Relaxed);
                         let queue = self.chats.entry(chat).or_default();
                         queue.paused_until = Some(Instant::now() + wait);
                         queue.busy = false;
-                        self.enqueue(chat, job, true);
+                        self.enqueue(chat, priority, job, true);
                     }
                     Some(Command::Finished(chat)) => {
                         if let Some(queue) = self.chats.get_mut(&chat) {
@@ -709,9 +787,19 @@ impl Scheduler {
         }
     }
 
-    fn enqueue(&mut self, chat: i64, job: Box<dyn Job>, front: bool) {
+    /// Queues a request of `chat` behind the waiting ones of the same or higher priority (in front of all
+    /// of them when `front`, for a request Telegram asked to retry).
+    fn enqueue(&mut self, chat: i64, priority: Priority, job: Box<dyn Job>, front: bool) {
         let queue = self.chats.entry(chat).or_default();
         if !front && queue.jobs.len() >= self.settings.max_queued_per_chat {
+            // A gate question or moderation notice takes the place of the newest request of lower priority.
+            let (refused, kept) = match queue.jobs.back() {
+                Some((last, _)) if priority.reserved() && *last > priority => {
+                    let (_, displaced) = queue.jobs.pop_back().expect("checked non-empty");
+                    (displaced, Some(job))
+                }
+                _ => (job, None),
+            };
             self.stats.queued.fetch_sub(1, Ordering::Relaxed);
             self.stats.refused.fetch_add(1, Ordering::Relaxed);
             if !queue.overflowed {
@@ -722,18 +810,27 @@ impl Scheduler {
                     "chat's send queue is full; further messages are refused until it drains"
                 );
             }
-            job.give_up(full_error());
-            return;
+            refused.give_up(full_error());
+            match kept {
+                Some(job) => return self.enqueue(chat, priority, job, false),
+                None => return,
+            }
         }
         if queue.jobs.is_empty() {
             queue.overflowed = false;
         }
-        if front {
-            queue.jobs.push_front(job);
+        let at = if front {
+            0
         } else {
-            queue.jobs.push_back(job);
-        }
-        if !queue.scheduled && !queue.busy {
+            queue
+                .jobs
+                .iter()
+                .rposition(|(waiting, _)| *waiting <= priority)
+                .map_or(0, |last| last + 1)
+        };
+        queue.jobs.insert(at, (priority, job));
+        // A request that is now first may go sooner than the one the chat was scheduled for.
+        if !queue.busy && (!queue.scheduled || at == 0) {
             queue.scheduled = true;
             self.ready.push(Reverse((Instant::now(), chat)));
         }
@@ -755,9 +852,15 @@ impl Scheduler {
                 queue.scheduled = false;
                 continue;
             }
+            let priority = queue.jobs.front().map(|(p, _)| *p).unwrap_or_default();
             let mut free = queue.chat_window.free_at(limits.per_chat, now);
             if chat < 0 {
-                free = free.max(queue.group_window.free_at(limits.per_group, now));
+                let group = if priority.reserved() {
+                    limits.per_group
+                } else {
+                    limits.unreserved_group
+                };
+                free = free.max(queue.group_window.free_at(group, now));
             }
             if let Some(paused) = queue.paused_until {
                 free = free.max(paused);
@@ -773,14 +876,14 @@ impl Scheduler {
                 queue.group_window.record(now);
             }
             self.global.record(now);
-            let job = queue.jobs.pop_front().expect("checked non-empty");
+            let (priority, job) = queue.jobs.pop_front().expect("checked non-empty");
             queue.scheduled = false;
             queue.busy = true;
-            self.start(chat, job, now);
+            self.start(chat, priority, job, now);
         }
     }
 
-    fn start(&self, chat: i64, job: Box<dyn Job>, now: Instant) {
+    fn start(&self, chat: i64, priority: Priority, job: Box<dyn Job>, now: Instant) {
         self.stats.queued.fetch_sub(1, Ordering::Relaxed);
         self.stats.sent.fetch_add(1, Ordering::Relaxed);
         let waited = now.duration_since(job.queued_at()).as_millis() as u64;
@@ -802,8 +905,8 @@ impl Scheduler {
                     let _ = retry.send(Command::Finished(chat));
                 }
                 Attempt::RetryAfter(wait, job) => {
-                    if let Err(mpsc::error::SendError(Command::Retry(_, _, job))) =
-                        retry.send(Command::Retry(chat, wait, job))
+                    if let Err(mpsc::error::SendError(Command::Retry(_, _, _, job))) =
+                        retry.send(Command::Retry(chat, wait, priority, job))
                     {
                         job.give_up(closed_error());
                     }
@@ -815,7 +918,7 @@ impl Scheduler {
     fn give_up_all(&mut self) -> usize {
         let mut dropped = 0;
         for (_, queue) in self.chats.drain() {
-            for job in queue.jobs {
+            for (_, job) in queue.jobs {
                 job.give_up(closed_error());
                 dropped += 1;
             }

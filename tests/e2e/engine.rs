@@ -640,3 +640,47 @@ async fn an_ownership_transfer_refreshes_the_admin_list_at_once() {
     );
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn gate_questions_keep_their_share_of_a_group_budget_and_a_place_in_a_full_queue() {
+    use groupops::telegram::outbound::Priority;
+    let bot = TestBot::start_with(&[
+        ("GROUPOPS_LIMITS__PER_CHAT", "100/1s"),
+        ("GROUPOPS_LIMITS__PER_GROUP", "2/2s"),
+        ("GROUPOPS_LIMITS__PRIORITY_SHARE", "0.5"),
+        ("GROUPOPS_LIMITS__MAX_QUEUED_PER_CHAT", "3"),
+    ])
+    .await;
+    bot.api.wait_for("setMyCommands", 9, WAIT).await;
+    let replies: Vec<_> = (0..5)
+        .map(|i| {
+            bot.ctx
+                .outbound
+                .send_text(Text::plain(GROUP, format!("reply {i}")))
+        })
+        .collect();
+    let first = bot.api.wait_for("sendMessage", 1, WAIT).await;
+    assert_eq!(first[0].params["text"], "reply 0");
+    // Replies may use half of the group's budget of 2: the second reply waits for the window, and the
+    // queue (3 waiting) is full, so the fifth reply was refused.
+    let gate = bot
+        .ctx
+        .outbound
+        .send_text(Text::plain(GROUP, "captcha question").priority(Priority::Gate));
+    let sent = bot.api.wait_for("sendMessage", 2, WAIT).await;
+    assert_eq!(
+        sent[1].params["text"], "captcha question",
+        "the gate question goes within the reserved share, before the waiting replies"
+    );
+    gate.wait().await.expect("the gate question was sent");
+    let mut outcomes = Vec::new();
+    for pending in replies.into_iter().skip(3) {
+        outcomes.push(pending.wait().await.is_ok());
+    }
+    assert_eq!(
+        outcomes,
+        [false, false],
+        "the newest waiting reply gave its place to the gate question, and the fifth found the queue full"
+    );
+    bot.stop().await;
+}
