@@ -210,9 +210,8 @@ impl Services {
     ) -> Result<(Option<Target>, &'a str), TargetError> {
         let (spec, rest) = crate::args::split_target(args);
         if spec.is_none() {
-            if let Some(user) = message
-                .reply_to_message()
-                .and_then(|replied| replied.from.as_ref())
+            if let Some(user) =
+                crate::telegram::replied_message(message).and_then(|replied| replied.from.as_ref())
             {
                 return Ok((Some(Target::from_user(user)), rest));
             }

@@ -46,3 +46,18 @@ pub fn callbacks_with_prefix(prefix: &'static str) -> Handler {
 pub fn is_member_post(message: &teloxide::types::Message) -> bool {
     matches!(&message.kind, teloxide::types::MessageKind::Common(common) if !matches!(common.media_kind, teloxide::types::MediaKind::Migration(_)))
 }
+
+/// The message `message` really replies to. In a forum topic Telegram makes every message a reply to the
+/// topic's creation message; that is not a reply a member chose, so it counts as none.
+pub fn replied_message(message: &teloxide::types::Message) -> Option<&teloxide::types::Message> {
+    let replied = message.reply_to_message()?;
+    let topic_start = message.is_topic_message
+        && (message
+            .thread_id
+            .is_some_and(|thread| thread.0 == replied.id)
+            || matches!(
+                replied.kind,
+                teloxide::types::MessageKind::ForumTopicCreated(_)
+            ));
+    (!topic_start).then_some(replied)
+}

@@ -627,3 +627,42 @@ fn migrate_creates_the_database_and_its_folder() {
         .unwrap();
     assert!(again.status.success());
 }
+
+/// A message in forum topic `thread` of `GROUP`: Telegram makes it a reply to the topic's creation message
+/// (sent by `creator`) although the member replied to nothing.
+fn topic_message(thread: i64, from: Value, creator: Value, text: &str) -> Value {
+    let mut update = group_message(GROUP, from, text);
+    let message = &mut update["message"];
+    message["message_thread_id"] = json!(thread);
+    message["is_topic_message"] = json!(true);
+    message["chat"]["is_forum"] = json!(true);
+    message["reply_to_message"] = json!({
+        "message_id": thread,
+        "date": now(),
+        "chat": message["chat"].clone(),
+        "from": creator,
+        "message_thread_id": thread,
+        "forum_topic_created": {"name": "跑步路线", "icon_color": 7322096},
+    });
+    update
+}
+
+#[tokio::test]
+async fn in_a_forum_topic_the_topic_start_is_not_a_reply_and_answers_stay_in_the_topic() {
+    let bot = TestBot::start().await;
+    let creator = user(MEMBER, "Tina");
+    bot.api
+        .set_admins(GROUP, vec![member(owner(), "creator"), bot_admin_member()]);
+    bot.push(topic_message(77, owner(), creator, "/ban"));
+    let answer = bot.api.wait_for("sendMessage", 1, WAIT).await;
+    bot.settle().await;
+    assert!(
+        bot.api.calls("banChatMember").is_empty(),
+        "the topic's creator was not banned for a command that replied to nothing"
+    );
+    assert_eq!(
+        answer[0].params["message_thread_id"], 77,
+        "the usage is answered in the topic the command came from"
+    );
+    bot.stop().await;
+}
