@@ -1,4 +1,4 @@
-# 欢迎、入群验证、群规与防刷屏。
+# 欢迎、入群验证、群规与防炸群。
 
 welcome-cmd-rules = 查看本群群规
 welcome-cmd-welcome = 预览欢迎语，或 on|off 开关
@@ -9,7 +9,7 @@ welcome-cmd-cleanwelcome = 新欢迎发出时删除旧欢迎 on|off
 welcome-cmd-captcha = 入群验证 off|button|math|quiz [秒数]
 welcome-cmd-setquiz = 设置入群问答：问题 | 正确答案 | 错误答案…
 welcome-cmd-setrules = 设置群规
-welcome-cmd-antiraid = 防刷屏 on [分钟]|off|auto 人数 秒数
+welcome-cmd-antiraid = 防炸群 on [分钟]|off|auto 人数 秒数
 
 welcome-default = 欢迎 { $mention } 加入 { $group }！请先看看群规，友好交流。
 welcome-goodbye-default = { $name } 离开了群组，再见。
@@ -23,11 +23,11 @@ welcome-gate-wrong = 回答错误，验证未通过。
 welcome-gate-not-yours = 这不是你的验证按钮。
 welcome-gate-expired = 这个验证已经结束了。
 welcome-needs-supergroup = 普通群无法限制新成员发言，入群验证不能生效。请先把本群升级为超级群（例如开启“新成员可见历史消息”或设置公开链接）。
-welcome-raid-on = ⚠️ 管理员请注意：{ $seconds } 秒内至少有 { $joins } 人加入，已开启防刷屏模式 { $minutes } 分钟。期间新成员将被静默限制、不发欢迎语；结束后会发一条消息，请他们各自在与我的私聊中完成本群的验证。用 /antiraid off 可提前关闭。
-welcome-raid-manual-on = 防刷屏模式已开启 { $minutes } 分钟：新成员将被静默限制，不发欢迎语。
-welcome-raid-off = 防刷屏模式已关闭。
-welcome-raid-status-on = 防刷屏模式：开启中，还剩约 { $minutes } 分钟。
-welcome-raid-status-off = 防刷屏模式：未开启。
+welcome-raid-on = ⚠️ 管理员请注意：{ $seconds } 秒内至少有 { $joins } 人加入，已开启防炸群模式 { $minutes } 分钟。期间新成员将被静默限制、不发欢迎语；结束后会发一条消息，请他们各自在与我的私聊中完成本群的验证。用 /antiraid off 可提前关闭。
+welcome-raid-manual-on = 防炸群模式已开启 { $minutes } 分钟：新成员将被静默限制，不发欢迎语。
+welcome-raid-off = 防炸群模式已关闭。
+welcome-raid-status-on = 防炸群模式：开启中，还剩约 { $minutes } 分钟。
+welcome-raid-status-off = 防炸群模式：未开启。
 welcome-raid-rule = 自动触发条件：{ $seconds } 秒内加入 { $joins } 人。
 welcome-raid-auto-range = 人数需在 2–1000 之间，秒数需在 5–3600 之间。例如：/antiraid auto 15 60
 welcome-raid-minutes-range = 时长需在 1–1440 分钟之间。例如：/antiraid on 30
@@ -74,8 +74,8 @@ welcome-rules-none = 本群还没有设置群规。
 welcome-rules-title = 「{ $group }」群规
 welcome-rules-button = 📜 查看群规
 welcome-rules-in-private = 点击下面的按钮，在私聊中查看群规。
-welcome-held-release = 防刷屏模式已结束。{ $members } 在此期间加入，仍不能发言：请各自点击下面的按钮，在与我的私聊中完成本群的验证。
-welcome-held-not-held = 这个按钮只给防刷屏期间被限制的新成员使用。
+welcome-held-release = 防炸群模式已结束。{ $members } 在此期间加入，仍不能发言：请各自点击下面的按钮，在与我的私聊中完成本群的验证。
+welcome-held-not-held = 这个按钮只给防炸群期间被限制的新成员使用。
 welcome-button-check = ✅ 去完成验证
 welcome-held-asked = 群里的下一条验证消息会问你。
-welcome-release-intro = 你在防刷屏期间加入了「{ $group }」。请完成本群的验证，通过后即可发言：
+welcome-release-intro = 你在防炸群期间加入了「{ $group }」。请完成本群的验证，通过后即可发言：
