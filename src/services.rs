@@ -55,6 +55,9 @@ pub struct Services {
     /// Work a handler left running beside its shard (waiting for a send, then noting its message id).
     /// Shutdown waits for it, within `shutdown.drain_timeout`, before the database closes.
     pub tasks: tokio_util::task::TaskTracker,
+    /// Runs a message through the handler tree again (set by `app` once the tree is built): a command an
+    /// anonymous admin sent runs this way, in the name of the admin who confirmed it.
+    pub redispatch: std::sync::OnceLock<Redispatch>,
     /// Features' in-memory state for this running bot, one value per type (see [`Services::local`]).
     pub locals: Locals,
     /// How many passes of the ticker (every feature's periodic work) have finished; tests wait on it to
@@ -104,6 +107,10 @@ impl Services {
 
 /// The shared handle handlers receive.
 pub type Ctx = Arc<Services>;
+
+/// Runs one update through the handler tree (without recording it as activity again).
+pub type Redispatch =
+    Arc<dyn Fn(teloxide::types::Update) -> futures::future::BoxFuture<'static, ()> + Send + Sync>;
 
 impl Services {
     /// The language to answer a message in: the group's language in groups, the member's own (when we
@@ -160,8 +167,63 @@ impl Services {
             .send_text(Text::html(message.chat.id.0, html).reply_to(message))
     }
 
+    /// Whether the sender of `message` may use a command that needs `right` now. When not, it says why; a
+    /// command sent as the group (by an anonymous admin) is kept, and an admin who holds `right` is asked
+    /// to confirm it with a button, which runs it in their name.
+    pub async fn permit(&self, message: &Message, right: Right, lang: Lang) -> Result<bool> {
+        match self.admins.check_sender(message, right).await? {
+            Permission::Granted => Ok(true),
+            Permission::Anonymous(right) => {
+                self.ask_anonymous_admin(message, right, lang).await?;
+                Ok(false)
+            }
+            _ => {
+                if let Some(refusal) = self.refusal(message, right, lang).await? {
+                    self.reply(message, refusal);
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// Keeps a command an anonymous admin sent, and asks under it for an admin who holds `right` to confirm.
+    async fn ask_anonymous_admin(&self, message: &Message, right: Right, lang: Lang) -> Result<()> {
+        let stored = serde_json::to_string(message)
+            .map_err(|err| Error::Config(format!("cannot keep the command's message: {err}")))?;
+        let mut conn = self.storage.write.acquire().await?;
+        let id = crate::storage::confirmations::insert(
+            &mut conn,
+            message.chat.id.0,
+            right.name(),
+            &stored,
+            self.now(),
+        )
+        .await?;
+        drop(conn);
+        let right_name = self.t(lang, &format!("right-{}", right.name()));
+        let button = teloxide::types::InlineKeyboardButton::callback(
+            self.t(lang, "anonymous-admin-button"),
+            format!("{}{id}", crate::telegram::admins::CONFIRM_PREFIX),
+        );
+        self.outbound.send_text(
+            Text::plain(
+                message.chat.id.0,
+                self.ta(
+                    lang,
+                    "anonymous-admin-ask",
+                    &crate::fargs! {"right" => right_name},
+                ),
+            )
+            .reply_to(message)
+            .markup(teloxide::types::InlineKeyboardMarkup::new([[button]]))
+            .priority(crate::telegram::outbound::Priority::Moderation),
+        );
+        Ok(())
+    }
+
     /// The localized refusal when the sender of `message` may not use a command that needs `right`
-    /// (not an admin, or an admin without that right), or `None` when they may.
+    /// (not an admin, or an admin without that right), or `None` when they may. A command sent as the group
+    /// counts as allowed here; [`Services::permit`] asks who sent it.
     pub async fn refusal(
         &self,
         message: &Message,
@@ -169,7 +231,7 @@ impl Services {
         lang: Lang,
     ) -> Result<Option<String>> {
         Ok(match self.admins.check_sender(message, right).await? {
-            Permission::Granted => None,
+            Permission::Granted | Permission::Anonymous(_) => None,
             Permission::NotAdmin => Some(self.t(lang, "refuse-not-admin")),
             Permission::Missing(right) => Some(self.ta(
                 lang,

@@ -25,10 +25,23 @@ pub fn type_check(handler: &Handler, deps: &DependencyMap) {
 /// Runs one update through the handler tree: a failing or panicking handler is logged with the update id
 /// and chat (and reported to the error hook), and never stops the shard.
 pub async fn dispatch(handler: Arc<Handler>, deps: DependencyMap, ctx: Ctx, update: Update) {
+    run(handler, deps, ctx, update, true).await
+}
+
+/// Runs one update through the handler tree only, without the first look (for an update the bot makes
+/// itself from one it already saw, such as a confirmed command of an anonymous admin), with failures and
+/// panics contained as in [`dispatch`].
+pub async fn run_handlers(handler: Arc<Handler>, deps: DependencyMap, ctx: Ctx, update: Update) {
+    run(handler, deps, ctx, update, false).await
+}
+
+async fn run(handler: Arc<Handler>, deps: DependencyMap, ctx: Ctx, update: Update, observe: bool) {
     let update_id = update.id.0;
     let chat_id = update.chat().map(|c| c.id.0);
     let run = async {
-        observe::observe(&ctx, &update).await;
+        if observe {
+            observe::observe(&ctx, &update).await;
+        }
         let mut deps = deps;
         deps.insert(update);
         handler.dispatch(deps).await

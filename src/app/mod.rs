@@ -101,12 +101,25 @@ impl App {
             error_hook: options.error_hook,
             commands: features::catalog(),
             tasks: tokio_util::task::TaskTracker::new(),
+            redispatch: Default::default(),
             locals: Default::default(),
             ticks: watch::channel(0).0,
         });
         let handler = Arc::new(features::handler());
-        let deps = dispatch::dependencies(bot, me, ctx.clone());
+        let deps = dispatch::dependencies(bot.clone(), me.clone(), ctx.clone());
         dispatch::type_check(&handler, &deps);
+        // The services hold this, so it holds them weakly.
+        let (tree, services) = (handler.clone(), Arc::downgrade(&ctx));
+        let _ = ctx.redispatch.set(Arc::new(move |update| {
+            let (tree, services) = (tree.clone(), services.clone());
+            let (bot, me) = (bot.clone(), me.clone());
+            Box::pin(async move {
+                if let Some(ctx) = services.upgrade() {
+                    let deps = dispatch::dependencies(bot, me, ctx.clone());
+                    dispatch::run_handlers(tree, deps, ctx, update).await;
+                }
+            })
+        }));
         Ok(App {
             ctx,
             handler,
@@ -328,8 +341,9 @@ async fn ticker_pass(ctx: &Ctx, last_runs: &mut features::LastRuns, last_prune: 
     ctx.ticks.send_modify(|passes| *passes += 1);
 }
 
-/// Once a day (and once at start), starts deleting raw activity older than `activity.retention`, beside
-/// the ticker rather than on its path, so a long clean-up never delays deadlines.
+/// Once a day (and once at start), starts deleting raw activity older than `activity.retention` and
+/// anonymous admins' commands nobody confirmed within a day, beside the ticker rather than on its path, so
+/// a long clean-up never delays deadlines.
 fn prune_daily(ctx: &Ctx, last: &mut Option<i64>) {
     let now = ctx.now();
     if last.is_some_and(|at| now - at < 86_400) {
@@ -342,6 +356,13 @@ fn prune_daily(ctx: &Ctx, last: &mut Option<i64>) {
         match activity::prune(&storage, cutoff).await {
             Ok(rows) => tracing::info!(rows, "old activity removed"),
             Err(err) => tracing::warn!(%err, "activity clean-up failed; will try again tomorrow"),
+        }
+        let unconfirmed = async {
+            let mut conn = storage.write.acquire().await?;
+            crate::storage::confirmations::prune(&mut conn, now - 86_400).await
+        };
+        if let Err(err) = unconfirmed.await {
+            tracing::warn!(%err, "clean-up of unconfirmed commands failed; will try again tomorrow");
         }
     });
 }

@@ -2,6 +2,8 @@
 //! `mod.rs` (the Telegram glue), a pure core, and `store.rs` (its SQL). Features never import each other;
 //! anything that moves points goes through `economy::ledger`.
 //!
+//! - [`admin_confirm`] commands anonymous admins send: an admin with the needed right confirms, and they run
+//!   in that admin's name
 //! - [`economy`]   points ledger, sign-in, activity points, levels, leaderboards, admin adjustments
 //! - [`groups`]    the group record (bot added, removed, rights, supergroup upgrade), `/start`, `/help`, `/lang`
 //! - [`lottery`]   lotteries: one-line creation, joining by button or keyword, timed and threshold draws
@@ -12,6 +14,7 @@
 //! - [`redpacket`] red packets: lucky, equal, exclusive, 口令 and 答题 packets, claim rules, relays, `/verify P…`
 //! - [`welcome`]   welcome and goodbye, the entry gate (captcha, quiz, join requests), rules, anti-raid
 
+pub mod admin_confirm;
 pub mod economy;
 pub mod groups;
 pub mod lottery;
@@ -45,6 +48,7 @@ pub fn catalog() -> Vec<CommandInfo> {
 /// The whole handler tree. Order matters: the first branch that handles an update ends its journey.
 pub fn handler() -> Handler {
     dptree::entry()
+        .branch(admin_confirm::handler())
         .branch(moderation::handler())
         .branch(welcome::handler())
         .branch(groups::handler())

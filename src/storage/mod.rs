@@ -6,6 +6,7 @@
 //! small read pool. WAL lets readers run while the writer writes.
 
 pub mod activity;
+pub mod confirmations;
 pub mod groups;
 pub mod members;
 pub mod raid;

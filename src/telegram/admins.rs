@@ -44,6 +44,11 @@ impl Right {
         }
     }
 
+    /// The right with a stored name.
+    pub fn from_name(name: &str) -> Option<Right> {
+        Right::ALL.into_iter().find(|right| right.name() == name)
+    }
+
     /// Every right, in display order.
     pub const ALL: [Right; 6] = [
         Right::Restrict,
@@ -126,6 +131,21 @@ pub enum Permission {
     NotAdmin,
     /// An admin, but without this right.
     Missing(Right),
+    /// Sent as the group itself: it came from one of the anonymous admins, and which one (and whether they
+    /// hold this right) must be confirmed first.
+    Anonymous(Right),
+}
+
+/// The callback data prefix of the button that asks an admin to confirm an anonymous admin's command.
+pub const CONFIRM_PREFIX: &str = "ac:";
+
+/// Whether a group message was sent as the group itself, which only its anonymous admins can do.
+pub fn sent_as_group(message: &Message) -> bool {
+    message.chat.id.0 < 0
+        && message
+            .sender_chat
+            .as_ref()
+            .is_some_and(|chat| chat.id == message.chat.id)
 }
 
 /// A group's admins: user id → rights.
@@ -263,16 +283,13 @@ impl AdminCache {
     }
 
     /// The rights of whoever sent `message`: an anonymous admin (the message is sent as the group itself)
-    /// has every right.
+    /// counts as an admin with every right here; for an action that needs a specific right, use
+    /// [`AdminCache::check_sender`], which asks who it is.
     pub async fn sender_rights(&self, message: &Message) -> Result<Option<AdminRights>> {
         if message.chat.id.0 > 0 {
             return Ok(None);
         }
-        if message
-            .sender_chat
-            .as_ref()
-            .is_some_and(|chat| chat.id == message.chat.id)
-        {
+        if sent_as_group(message) {
             return Ok(Some(AdminRights::everything()));
         }
         match message.from.as_ref() {
@@ -283,8 +300,12 @@ impl AdminCache {
         }
     }
 
-    /// Checks whether the sender of `message` may do something that needs `right`.
+    /// Checks whether the sender of `message` may do something that needs `right`. A message sent as the
+    /// group is [`Permission::Anonymous`]: any anonymous admin could have sent it.
     pub async fn check_sender(&self, message: &Message, right: Right) -> Result<Permission> {
+        if sent_as_group(message) {
+            return Ok(Permission::Anonymous(right));
+        }
         Ok(match self.sender_rights(message).await? {
             None => Permission::NotAdmin,
             Some(rights) if rights.has(right) => Permission::Granted,

@@ -3,6 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod anonymous_admins;
 mod economy;
 mod engine;
 mod fake_api;

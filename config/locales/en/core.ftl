@@ -23,3 +23,7 @@ right-change_info = change group info
 right-invite = invite users via link
 right-pin = pin messages
 right-promote = add new admins
+anonymous-admin-ask = This was sent anonymously. An admin with the “{ $right }” right: tap the button to confirm it is yours, and it runs in your name.
+anonymous-admin-button = ✅ It’s me, run it
+anonymous-admin-done = Done: the command ran in your name.
+anonymous-admin-gone = This command is no longer waiting for a confirmation.

@@ -23,3 +23,7 @@ right-change_info = 修改群资料
 right-invite = 通过链接邀请成员
 right-pin = 置顶消息
 right-promote = 添加管理员
+anonymous-admin-ask = 这条命令是以匿名管理员身份发送的。请拥有“{ $right }”权限的管理员点击下面的按钮，确认是你发的，命令将以你的名义执行。
+anonymous-admin-button = ✅ 是我，执行
+anonymous-admin-done = 已确认：命令已以你的名义执行。
+anonymous-admin-gone = 这条命令已不再等待确认。

@@ -233,6 +233,7 @@ pub(crate) async fn permitted(
 ) -> crate::Result<bool> {
     match ctx.admins.check_sender(message, right).await? {
         Permission::Granted => Ok(true),
+        Permission::Anonymous(_) => ctx.permit(message, right, lang).await,
         Permission::NotAdmin => {
             let user_id = message.from.as_ref().map_or(0, |u| u.id.0 as i64);
             let window = ctx.config.moderation.refusal_window.get().as_secs() as i64;
