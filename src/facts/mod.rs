@@ -5,6 +5,8 @@
 //!   "this month" (sign-in, transfer limits, packet claim limits, ranks, invite boards, lottery times);
 //! - [`group_zone`]: the group's time zone alone;
 //! - [`member_level`] and [`levels`]: a member's level from the points they earned, and the group's levels;
+//! - [`earned`], [`earned_by_member`], [`wallet_balances`] and [`signed_in`]: points earned and held, and
+//!   sign-ins, for the review numbers and the members file;
 //! - [`day`] and [`levels`](mod@levels): the pure rules behind them.
 //!
 //! The group's time zone is the one set with `/settz`, else `economy.timezone`. The day starts at the hour
@@ -146,6 +148,37 @@ pub async fn earned_by_member(
                                 OR (j.from_account = w.id AND j.to_account = m.id)
          WHERE w.chat_id = ? AND w.kind = 'wallet'
          GROUP BY w.ref",
+    )
+    .bind(chat_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// How many distinct members signed in to a group (`/checkin`) during `[from, to]`.
+pub async fn signed_in(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT user_id) FROM checkins WHERE chat_id = ? AND at >= ? AND at <= ?",
+    )
+    .bind(chat_id)
+    .bind(from)
+    .bind(to)
+    .fetch_one(conn)
+    .await
+}
+
+/// The points in each member's wallet in a group now, by user id; members without a wallet are absent.
+pub async fn wallet_balances(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT ref, balance FROM economy_accounts WHERE chat_id = ? AND kind = 'wallet'",
     )
     .bind(chat_id)
     .fetch_all(conn)

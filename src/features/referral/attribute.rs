@@ -1,6 +1,11 @@
-//! Attributing joins through the bot's links: the channel funnel and the referrals.
+//! Attributing joins through the bot's links: every join counts for the channel funnel, and a join through
+//! a member's link starts a referral (pending, or void from the start). A join that closes an invite ring
+//! voids the referral that went the other way too, taking its paid reward back through the ledger.
 
-use super::*;
+use super::rules::{self, RingUndo, VoidReason};
+use super::store::{self, LinkKind};
+use crate::features::economy::ledger::{self, Account, Move};
+use crate::services::Ctx;
 
 /// Reads the joins the activity writer stored since the last pass and records those through the bot's
 /// links: every one for the channel funnel, and a referral (pending or void from the start) for member
@@ -21,7 +26,7 @@ pub(super) async fn attribute_joins(ctx: &Ctx) -> crate::Result<()> {
     }
     for join in store::link_joins(&mut tx, after, upto).await? {
         store::insert_join(&mut tx, &join).await?;
-        if join.kind != "member" {
+        if join.kind != LinkKind::Member {
             continue;
         }
         let facts = rules::JoinFacts {
@@ -44,8 +49,8 @@ pub(super) async fn attribute_joins(ctx: &Ctx) -> crate::Result<()> {
             .await?,
         };
         let void = rules::at_join(&facts);
-        store::insert_referral(&mut tx, &join, void.map(|reason| reason.as_str())).await?;
-        if void == Some(rules::VoidReason::Ring) {
+        store::insert_referral(&mut tx, &join, void).await?;
+        if void == Some(VoidReason::Ring) {
             undo_reverse_leg(&mut tx, &join).await?;
         }
     }
@@ -56,13 +61,13 @@ pub(super) async fn attribute_joins(ctx: &Ctx) -> crate::Result<()> {
 
 /// The journal reason of a referral reward taken back because the referral turned out to be one leg of a
 /// ring.
-pub(super) const REVERSAL_REASON: &str = "referral_reversal";
+const REVERSAL_REASON: &str = "referral_reversal";
 
 /// A join through `join.owner_id`'s link closed a ring: the new invitee had brought the link's owner in
 /// earlier. That earlier referral is voided too (`ring`); when it was already valid and paid, its reward goes
 /// back from the inviter's wallet to the mint through the ledger (journal reason `referral_reversal`,
 /// reference `referral:<invitee>`), as much of it as the wallet still holds.
-pub(super) async fn undo_reverse_leg(
+async fn undo_reverse_leg(
     conn: &mut sqlx::SqliteConnection,
     join: &store::LinkJoin,
 ) -> crate::Result<()> {
@@ -73,13 +78,13 @@ pub(super) async fn undo_reverse_leg(
         return Ok(());
     };
     let balance = ledger::balance(conn, join.chat_id, Account::Wallet(inviter)).await?;
-    let Some(undo) = rules::undo_ring(&status, reward, balance) else {
+    let Some(undo) = rules::undo_ring(status, reward, balance) else {
         return Ok(());
     };
     let taken = match undo {
-        rules::RingUndo::VoidPending => 0,
-        rules::RingUndo::VoidValid { take_back: 0 } => 0,
-        rules::RingUndo::VoidValid { take_back } => {
+        RingUndo::VoidPending => 0,
+        RingUndo::VoidValid { take_back: 0 } => 0,
+        RingUndo::VoidValid { take_back } => {
             let reference = format!("referral:{invitee}");
             ledger::transfer(
                 conn,

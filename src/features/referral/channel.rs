@@ -1,106 +1,106 @@
-//! `/channel new <name>` and `/channel list`: channel links and their funnel.
+//! `/channel new <name>` and `/channel list`: the channel links admins make, and how many joined, passed
+//! the gate, stayed and spoke through each.
 
-use super::*;
+use super::links::{bot_cannot_invite, create_link};
+use super::store::{self, LinkKind};
+use super::{attribute, require_admin, rules};
+use crate::fargs;
+use crate::services::Call;
+use crate::telegram::admins::Right;
+use crate::telegram::text::escape;
+use crate::telegram::HandlerResult;
 
-impl Call<'_> {
-    pub(super) async fn channel(&self, args: &str) -> HandlerResult {
-        let (word, rest) = match args.split_once(char::is_whitespace) {
-            Some((word, rest)) => (word, rest.trim()),
-            None => (args, ""),
-        };
-        match word {
-            "new" | "add" | "新建" => self.channel_new(rest).await,
-            "list" | "列表" if rest.is_empty() => self.channel_list().await,
-            _ => {
-                self.say(self.ctx.t(self.lang, "referral-channel-usage"));
-                Ok(())
-            }
+/// `/channel new <name>` or `/channel list`.
+pub(super) async fn channel(call: &Call<'_>, args: &str) -> HandlerResult {
+    let (word, rest) = match args.split_once(char::is_whitespace) {
+        Some((word, rest)) => (word, rest.trim()),
+        None => (args, ""),
+    };
+    match word {
+        "new" | "add" | "新建" => channel_new(call, rest).await,
+        "list" | "列表" if rest.is_empty() => channel_list(call).await,
+        _ => {
+            call.say(call.t("referral-channel-usage"));
+            Ok(())
         }
     }
+}
 
-    pub(super) async fn channel_new(&self, name: &str) -> HandlerResult {
-        let ctx = self.ctx;
-        if let Some(refusal) = ctx.refusal(self.message, Right::Invite, self.lang).await? {
-            self.say(refusal);
-            return Ok(());
-        }
-        if !rules::valid_channel_name(name) {
-            self.say(ctx.t(self.lang, "referral-channel-bad-name"));
-            return Ok(());
-        }
-        {
-            let mut conn = ctx.storage.read.acquire().await?;
-            if store::channel_name_taken(&mut conn, self.chat_id, name).await? {
-                self.say(ctx.ta(
-                    self.lang,
-                    "referral-channel-taken",
-                    &fargs! {"name" => name.to_string()},
-                ));
-                return Ok(());
-            }
-        }
-        if self.bot_cannot_invite().await? {
-            return Ok(());
-        }
-        let Some(url) = self.create_link(name).await? else {
-            return Ok(());
-        };
-        let creator = self
-            .message
-            .from
-            .as_ref()
-            .map_or(self.chat_id, |user| user.id.0 as i64);
-        let mut conn = ctx.storage.write.acquire().await?;
-        store::insert_link(
-            &mut conn,
-            self.chat_id,
-            &url,
-            "channel",
-            creator,
-            name,
-            ctx.now(),
-        )
-        .await?;
-        self.say_html(ctx.ta(
-            self.lang,
-            "referral-channel-created",
-            &fargs! {"name" => escape(name), "link" => escape(&url)},
-        ));
-        Ok(())
+/// Makes a channel link named `name` for an admin who may invite.
+async fn channel_new(call: &Call<'_>, name: &str) -> HandlerResult {
+    let ctx = call.ctx;
+    if !call.allowed(Right::Invite).await? {
+        return Ok(());
     }
-
-    pub(super) async fn channel_list(&self) -> HandlerResult {
-        if !self.require_admin().await? {
-            return Ok(());
-        }
-        let ctx = self.ctx;
-        // Joins the ticker has not read yet are counted too.
-        ctx.activity.flush().await;
-        super::attribute::attribute_joins(ctx).await?;
+    if !rules::valid_channel_name(name) {
+        call.say(call.t("referral-channel-bad-name"));
+        return Ok(());
+    }
+    {
         let mut conn = ctx.storage.read.acquire().await?;
-        let rows = store::channel_funnel(&mut conn, self.chat_id, ctx.now()).await?;
-        if rows.is_empty() {
-            self.say(ctx.t(self.lang, "referral-channel-none"));
+        if store::channel_name_taken(&mut conn, call.chat_id, name).await? {
+            call.say(call.ta(
+                "referral-channel-taken",
+                &fargs! {"name" => name.to_string()},
+            ));
             return Ok(());
         }
-        let mut text = format!(
-            "<b>{}</b>\n",
-            escape(&ctx.t(self.lang, "referral-channel-title"))
-        );
-        for row in rows {
-            text.push_str(&ctx.ta(
-                self.lang,
-                "referral-channel-line",
-                &fargs! {
-                    "name" => escape(&row.name), "link" => escape(&row.url), "joins" => row.joins,
-                    "verified" => row.verified, "stayed" => row.stayed, "spoke" => row.spoke
-                },
-            ));
-            text.push('\n');
-        }
-        for piece in crate::telegram::text::split(&text, crate::telegram::text::MAX_TEXT) {
-            self.say_html(piece);
-        }
-        Ok(())
     }
+    if bot_cannot_invite(call).await? {
+        return Ok(());
+    }
+    let Some(url) = create_link(call, name).await? else {
+        return Ok(());
+    };
+    let creator = call
+        .message
+        .from
+        .as_ref()
+        .map_or(call.chat_id, |user| user.id.0 as i64);
+    let mut conn = ctx.storage.write.acquire().await?;
+    store::insert_link(
+        &mut conn,
+        call.chat_id,
+        &url,
+        LinkKind::Channel,
+        creator,
+        name,
+        ctx.now(),
+    )
+    .await?;
+    call.say_html(call.ta(
+        "referral-channel-created",
+        &fargs! {"name" => escape(name), "link" => escape(&url)},
+    ));
+    Ok(())
+}
+
+/// The funnel of every channel link of the group.
+async fn channel_list(call: &Call<'_>) -> HandlerResult {
+    if !require_admin(call).await? {
+        return Ok(());
+    }
+    let ctx = call.ctx;
+    // Joins the ticker has not read yet are counted too.
+    ctx.activity.flush().await;
+    attribute::attribute_joins(ctx).await?;
+    let mut conn = ctx.storage.read.acquire().await?;
+    let rows = store::channel_funnel(&mut conn, call.chat_id, ctx.now()).await?;
+    if rows.is_empty() {
+        call.say(call.t("referral-channel-none"));
+        return Ok(());
+    }
+    let mut text = format!("<b>{}</b>\n", call.t_html("referral-channel-title"));
+    for row in rows {
+        text.push_str(&call.ta(
+            "referral-channel-line",
+            &fargs! {
+                "name" => escape(&row.name), "link" => escape(&row.url), "joins" => row.joins,
+                "verified" => row.verified, "stayed" => row.stayed, "spoke" => row.spoke
+            },
+        ));
+        text.push('\n');
+    }
+    call.say_html(text);
+    Ok(())
 }

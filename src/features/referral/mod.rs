@@ -7,13 +7,18 @@
 //! - [`settings`] the `[referral]` settings
 //! - [`store`]    the SQL of links, joins, referrals and the reads behind the review numbers
 //!
-//! This file is the Telegram glue: `/invite` (a member's personal link), `/invites` (own counts),
-//! `/rank invites [week|month|all]` (the leaderboard of valid referrals; `/invites top …` is the same), the
-//! admin commands `/channel new <name>`, `/channel list`, `/stats [7d|30d|90d]` and
-//! `/export [7d|30d|90d]`; plus the ticker that attributes joins through the bot's links (read from the
-//! activity writer's member_events), voids both legs of an invite ring (taking a paid reward back through the
-//! ledger), settles the pending referrals that are due, pays the inviter through the ledger once, and
-//! deletes links it posted in the group.
+//! One file per flow:
+//! - `invite`    `/invite` (a member's personal link), `/invites` (own counts) and deleting the link notices
+//! - `rank`      `/rank invites [week|month|all]` (the leaderboard of valid referrals; `/invites top …` too)
+//! - `channel`   `/channel new <name>` and `/channel list` (admins)
+//! - `review`    `/stats [7d|30d|90d]` and its chart (admins)
+//! - `export`    `/export [7d|30d|90d]`, the CSV files (admins)
+//! - `attribute` the ticker's reading of joins through the bot's links, and voiding both legs of an invite
+//!   ring (taking a paid reward back through the ledger)
+//! - `settle`    the ticker's settling of the pending referrals that are due, paying the inviter once
+//! - `links`     making invite links through Telegram, for `invite` and `channel`
+//!
+//! This file routes the commands to them and runs the tick hook.
 
 mod attribute;
 mod channel;
@@ -29,70 +34,30 @@ mod settle;
 pub mod stats;
 pub mod store;
 
-use crate::fargs;
-use crate::features::economy::ledger;
-use crate::i18n::Lang;
-use crate::services::Ctx;
-use crate::telegram::admins::Right;
-use crate::telegram::commands::{Audience, CommandInfo};
-use crate::telegram::outbound::Text;
-use crate::telegram::text::{escape, mention_html};
+use crate::services::{Call, Ctx};
 use crate::telegram::{Handler, HandlerResult};
-use chrono::{Offset, TimeZone};
-use chrono_tz::Tz;
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use ledger::{Account, Move};
-use rules::{Board, Resolution};
+use rules::Board;
 use teloxide::prelude::*;
-use teloxide::types::{InputFile, MessageId};
-use teloxide::utils::command::BotCommands;
-use teloxide::RequestError;
 
-/// The commands of this feature.
-pub const COMMANDS: &[CommandInfo] = &[
-    CommandInfo {
-        name: "invite",
-        description: "referral-cmd-invite",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "invites",
-        description: "referral-cmd-invites",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "channel",
-        description: "referral-cmd-channel",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "stats",
-        description: "referral-cmd-stats",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "export",
-        description: "referral-cmd-export",
-        audience: Audience::Admins,
-    },
-];
-
-#[derive(BotCommands, Clone, Debug)]
-#[command(rename_rule = "lowercase")]
-enum Command {
-    Invite,
-    Invites(String),
-    Channel(String),
-    Stats(String),
-    Export(String),
+crate::feature_commands! {
+    /// The referral commands.
+    enum Command in COMMANDS {
+        Invite = "invite", "referral-cmd-invite", Everyone;
+        Invites(String) = "invites", "referral-cmd-invites", Everyone;
+        Channel(String) = "channel", "referral-cmd-channel", Admins;
+        Stats(String) = "stats", "referral-cmd-stats", Admins;
+        Export(String) = "export", "referral-cmd-export", Admins;
+    }
 }
 
-/// `/rank`: the economy answers every `/rank` but `/rank invites …`, which comes here.
-#[derive(BotCommands, Clone, Debug)]
-#[command(rename_rule = "lowercase")]
-enum RankCommand {
-    Rank(String),
+crate::feature_commands! {
+    /// `/rank`: the economy answers every `/rank` but `/rank invites …`, which comes here. The economy lists
+    /// `/rank` in `/help`, so this list stays out of it.
+    enum RankCommand in RANK_COMMANDS {
+        Rank(String) = "rank", "referral-cmd-invites", Unlisted;
+    }
 }
 
 /// This feature's branch of the handler tree: its commands, and `/rank invites …`.
@@ -115,80 +80,50 @@ pub fn handler() -> Handler {
 
 /// `/rank invites [week|month|all]`; `board` is `None` when the period was not understood.
 async fn on_rank_invites(ctx: Ctx, message: Message, board: Option<Board>) -> HandlerResult {
-    let lang = ctx.lang_for(&message).await;
-    if message.chat.id.0 >= 0 {
-        ctx.reply(&message, ctx.t(lang, "group-only"));
+    let call = Call::new(&ctx, &message).await;
+    if call.chat_id >= 0 {
+        call.say(call.t("group-only"));
         return Ok(());
     }
-    let call = Call {
-        ctx: &ctx,
-        message: &message,
-        lang,
-        chat_id: message.chat.id.0,
-    };
     match board {
-        Some(board) => call.top_invites(board).await,
+        Some(board) => rank::top_invites(&call, board).await,
         None => {
-            call.say(ctx.t(lang, "referral-invites-usage"));
+            call.say(call.t("referral-invites-usage"));
             Ok(())
         }
     }
 }
 
 async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
-    let lang = ctx.lang_for(&message).await;
-    if message.chat.id.0 >= 0 {
-        ctx.reply(&message, ctx.t(lang, "group-only"));
+    let call = Call::new(&ctx, &message).await;
+    if call.chat_id >= 0 {
+        call.say(call.t("group-only"));
         return Ok(());
     }
-    let call = Call {
-        ctx: &ctx,
-        message: &message,
-        lang,
-        chat_id: message.chat.id.0,
-    };
     match command {
-        Command::Invite => call.invite().await,
-        Command::Invites(args) => call.invites(args.trim()).await,
-        Command::Channel(args) => call.channel(args.trim()).await,
-        Command::Stats(args) => call.stats(args.trim()).await,
-        Command::Export(args) => call.export(args.trim()).await,
+        Command::Invite => invite::invite(&call).await,
+        Command::Invites(args) => invite::invites(&call, args.trim()).await,
+        Command::Channel(args) => channel::channel(&call, args.trim()).await,
+        Command::Stats(args) => review::stats(&call, args.trim()).await,
+        Command::Export(args) => export::export(&call, args.trim()).await,
     }
 }
 
-/// One command call: where, by whom, in which language.
-struct Call<'a> {
-    ctx: &'a Ctx,
-    message: &'a Message,
-    lang: Lang,
-    chat_id: i64,
+/// The sender as a member (not an anonymous admin, channel or bot).
+fn member<'a>(call: &Call<'a>) -> Option<&'a teloxide::types::User> {
+    call.message
+        .from
+        .as_ref()
+        .filter(|user| !user.is_bot && call.message.sender_chat.is_none())
 }
 
-impl Call<'_> {
-    fn say(&self, text: String) {
-        self.ctx.reply(self.message, text);
+/// Whether the sender is an admin of the group; says so when not.
+async fn require_admin(call: &Call<'_>) -> crate::Result<bool> {
+    if call.ctx.admins.sender_rights(call.message).await?.is_some() {
+        return Ok(true);
     }
-
-    fn say_html(&self, html: String) {
-        self.ctx.reply_html(self.message, html);
-    }
-
-    /// The sender as a member (not an anonymous admin, channel or bot).
-    fn member(&self) -> Option<&teloxide::types::User> {
-        self.message
-            .from
-            .as_ref()
-            .filter(|user| !user.is_bot && self.message.sender_chat.is_none())
-    }
-
-    /// Whether the sender is an admin of the group; says so when not.
-    async fn require_admin(&self) -> crate::Result<bool> {
-        if self.ctx.admins.sender_rights(self.message).await?.is_some() {
-            return Ok(true);
-        }
-        self.say(self.ctx.t(self.lang, "refuse-not-admin"));
-        Ok(false)
-    }
+    call.say(call.t("refuse-not-admin"));
+    Ok(false)
 }
 
 /// A member's display name, or their id when the bot never saw them.

@@ -1,6 +1,13 @@
-//! Settling the pending referrals that are due, and paying the inviter.
+//! Settling the pending referrals that are due (the waiting time is over, or the invitee left): each is
+//! decided by [`rules::resolve`], marked valid or void, and a valid one pays the inviter once through the
+//! ledger.
 
-use super::*;
+use super::rules::{self, Resolution};
+use super::settings::ReferralSettings;
+use super::store::{self, ReferralStatus};
+use crate::features::economy::ledger::{self, Account, Move};
+use crate::services::Ctx;
+use crate::storage::Storage;
 
 /// Settles the pending referrals that are due.
 pub(super) async fn settle_pending(ctx: &Ctx) -> crate::Result<()> {
@@ -14,9 +21,9 @@ pub(super) async fn settle_pending(ctx: &Ctx) -> crate::Result<()> {
 /// the inviter once, in the transaction that marks it. A referral that fails (say its ledger move is refused)
 /// stays pending for the next pass and does not hold up the others; the first failure is returned after
 /// the pass. Returns how many referrals were settled.
-pub(super) async fn settle_due(
-    storage: &crate::storage::Storage,
-    settings: &settings::ReferralSettings,
+async fn settle_due(
+    storage: &Storage,
+    settings: &ReferralSettings,
     now: i64,
 ) -> crate::Result<usize> {
     let valid_after = settings.valid_after.get().as_secs() as i64;
@@ -48,9 +55,9 @@ pub(super) async fn settle_due(
 }
 
 /// Settles one due referral; false when it was still pending after all (or settled meanwhile).
-pub(super) async fn settle_one(
-    storage: &crate::storage::Storage,
-    settings: &settings::ReferralSettings,
+async fn settle_one(
+    storage: &Storage,
+    settings: &ReferralSettings,
     row: &store::PendingRow,
     now: i64,
     valid_after: i64,
@@ -64,8 +71,8 @@ pub(super) async fn settle_one(
     });
     let (status, reason, reward) = match resolution {
         Resolution::StillPending => return Ok(false),
-        Resolution::Void(reason) => ("void", Some(reason.as_str()), 0),
-        Resolution::Valid => ("valid", None, settings.reward),
+        Resolution::Void(reason) => (ReferralStatus::Void, Some(reason), 0),
+        Resolution::Valid => (ReferralStatus::Valid, None, settings.reward),
     };
     let mut tx = storage.write.begin().await?;
     let settled = store::settle(&mut tx, row.id, status, reason, reward, now).await?;
@@ -92,8 +99,8 @@ pub(super) async fn settle_one(
             chat_id = row.chat_id,
             inviter = row.inviter_id,
             invitee = row.invitee_id,
-            status,
-            reason,
+            status = status.as_str(),
+            reason = reason.map(|reason| reason.as_str()),
             "referral settled"
         );
     }
@@ -103,6 +110,7 @@ pub(super) async fn settle_one(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::referral::settings;
     use sqlx::SqlitePool;
 
     /// A verified member `invitee` who joined group -1 at 100 through a link of `inviter`.
@@ -110,7 +118,7 @@ mod tests {
         let url = format!("https://t.me/+{inviter}");
         let link = match store::member_link(conn, -1, inviter).await.unwrap() {
             Some(link) => link.id,
-            None => store::insert_link(conn, -1, &url, "member", inviter, "ref", 10)
+            None => store::insert_link(conn, -1, &url, store::LinkKind::Member, inviter, "ref", 10)
                 .await
                 .unwrap(),
         };
@@ -135,7 +143,7 @@ mod tests {
             user_id: invitee,
             at: 100,
             link_id: link,
-            kind: "member".into(),
+            kind: store::LinkKind::Member,
             owner_id: inviter,
         };
         store::insert_referral(conn, &join, None).await.unwrap();
