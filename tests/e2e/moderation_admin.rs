@@ -1,4 +1,4 @@
-//! Moderation II as admins use it: commands by reply, @username and id with every refusal, `/purge` in
+//! Moderation as admins use it: commands by reply, @username and id with every refusal, `/purge` in
 //! batches, reports once per message, `/spam` teaching the classifier, undo teaching ham, `/modlog` per-rule
 //! counts, the log channel mirror, and banning members who post as a channel.
 

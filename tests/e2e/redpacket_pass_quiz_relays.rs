@@ -1,6 +1,6 @@
-//! Red packets II as members meet them: 口令 (pass) packets, 答题 (quiz) packets with their cool-down, every
-//! eligibility rule refusing with its reason, and 红包接龙 relays through rounds, a missed deadline, a stop and
-//! the stats.
+//! Red packets with conditions, as members meet them: 口令 (pass) packets, 答题 (quiz) packets with their
+//! cool-down, every eligibility rule refusing with its reason, and 红包接龙 relays through rounds, a missed
+//! deadline, a stop and the stats.
 
 use crate::support::fake_api::bot_admin_member;
 use crate::support::harness::{TestBot, WAIT};
