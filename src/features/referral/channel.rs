@@ -2,8 +2,9 @@
 //! the gate, stayed and spoke through each.
 
 use super::links::{bot_cannot_invite, create_link};
+use super::rules::{self, ChannelAsk};
 use super::store::{self, LinkKind};
-use super::{attribute, require_admin, rules};
+use super::{attribute, require_admin};
 use crate::fargs;
 use crate::services::Call;
 use crate::telegram::admins::Right;
@@ -12,14 +13,10 @@ use crate::telegram::HandlerResult;
 
 /// `/channel new <name>` or `/channel list`.
 pub(super) async fn channel(call: &Call<'_>, args: &str) -> HandlerResult {
-    let (word, rest) = match args.split_once(char::is_whitespace) {
-        Some((word, rest)) => (word, rest.trim()),
-        None => (args, ""),
-    };
-    match word {
-        "new" | "add" | "新建" => channel_new(call, rest).await,
-        "list" | "列表" if rest.is_empty() => channel_list(call).await,
-        _ => {
+    match rules::parse_channel(args) {
+        Some(ChannelAsk::New(name)) => channel_new(call, name).await,
+        Some(ChannelAsk::List) => channel_list(call).await,
+        None => {
             call.say(call.t("referral-channel-usage"));
             Ok(())
         }

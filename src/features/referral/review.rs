@@ -155,9 +155,9 @@ pub(super) async fn compute(
     let cohort_from = from - 7 * 86_400;
     let mut conn = ctx.storage.read.acquire().await?;
     let (packet_grabbers, packet_grabs) =
-        store::packet_grabs(&mut conn, chat_id, from, now).await?;
+        crate::facts::packet_grabs(&mut conn, chat_id, from, now).await?;
     let (lottery_entrants, lottery_entries) =
-        store::lottery_entries(&mut conn, chat_id, from, now).await?;
+        crate::facts::lottery_entries(&mut conn, chat_id, from, now).await?;
     let input = stats::StatsInput {
         now,
         members_now,

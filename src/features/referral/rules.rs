@@ -224,6 +224,29 @@ pub fn parse_invites(args: &str) -> Option<InvitesAsk> {
     }
 }
 
+/// What `/channel` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelAsk<'a> {
+    /// A new channel link with this name (`new`, `add` or 新建, then the name; the name is checked later).
+    New(&'a str),
+    /// The funnel of every channel link (`list` or 列表, alone).
+    List,
+}
+
+/// Reads the arguments of `/channel`; `None` when they are not understood.
+pub fn parse_channel(args: &str) -> Option<ChannelAsk<'_>> {
+    let args = args.trim();
+    let (word, rest) = match args.split_once(char::is_whitespace) {
+        Some((word, rest)) => (word, rest.trim()),
+        None => (args, ""),
+    };
+    match word {
+        "new" | "add" | "新建" => Some(ChannelAsk::New(rest)),
+        "list" | "列表" if rest.is_empty() => Some(ChannelAsk::List),
+        _ => None,
+    }
+}
+
 /// Reads the period of `/stats` and `/export`: `7d`, `30d` or `90d` (empty means 7 days). Returns days.
 pub fn parse_stats_period(word: &str) -> Option<u32> {
     match word.trim().to_lowercase().as_str() {
@@ -424,6 +447,21 @@ mod tests {
         );
         assert_eq!(parse_invites("top year"), None);
         assert_eq!(parse_invites("mine"), None);
+    }
+
+    #[test]
+    fn channel_asks_for_a_new_link_or_the_list() {
+        assert_eq!(parse_channel("new 海报 A"), Some(ChannelAsk::New("海报 A")));
+        assert_eq!(
+            parse_channel("add  poster "),
+            Some(ChannelAsk::New("poster"))
+        );
+        assert_eq!(parse_channel("new"), Some(ChannelAsk::New("")));
+        assert_eq!(parse_channel("list"), Some(ChannelAsk::List));
+        assert_eq!(parse_channel("列表"), Some(ChannelAsk::List));
+        assert_eq!(parse_channel("list all"), None);
+        assert_eq!(parse_channel(""), None);
+        assert_eq!(parse_channel("delete poster"), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The SQL of referrals, channel links and the review numbers. Review numbers only read: activity and
-//! membership from the activity writer's tables, red-packet grabs and lottery entries from theirs; sign-ins
-//! and balances come from [`crate::facts`]. Link kinds and referral statuses are enums here and words in
+//! membership from the activity writer's tables; sign-ins, red packet grabs, lottery entries and balances
+//! come from [`crate::facts`]. Link kinds and referral statuses are enums here and words in
 //! the tables.
 
 use super::rules::VoidReason;
@@ -95,7 +95,6 @@ pub struct LinkRow {
     pub kind: LinkKind,
     /// The member (member links) or the admin who made it (channel links).
     pub owner_id: i64,
-    /// Its name.
     pub name: String,
 }
 
@@ -420,13 +419,9 @@ pub async fn insert_referral(
 /// A pending referral with the facts that decide it.
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
 pub struct PendingRow {
-    /// Its id.
     pub id: i64,
-    /// The group.
     pub chat_id: i64,
-    /// The inviter.
     pub inviter_id: i64,
-    /// The invitee.
     pub invitee_id: i64,
     /// When the invitee joined.
     pub joined_at: i64,
@@ -644,42 +639,6 @@ pub async fn valid_referrals(
 ) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM referrals WHERE chat_id = ? AND status = 'valid' AND resolved_at >= ? AND resolved_at <= ?",
-    )
-    .bind(chat_id)
-    .bind(from)
-    .bind(to)
-    .fetch_one(conn)
-    .await?)
-}
-
-/// Distinct members who grabbed a red packet during `[from, to]`, and the number of grabs.
-pub async fn packet_grabs(
-    conn: &mut SqliteConnection,
-    chat_id: i64,
-    from: i64,
-    to: i64,
-) -> Result<(i64, i64)> {
-    Ok(sqlx::query_as(
-        "SELECT COUNT(DISTINCT user_id), COUNT(*) FROM redpacket_claims
-         WHERE chat_id = ? AND claimed_at >= ? AND claimed_at <= ?",
-    )
-    .bind(chat_id)
-    .bind(from)
-    .bind(to)
-    .fetch_one(conn)
-    .await?)
-}
-
-/// Distinct members who joined a lottery during `[from, to]`, and the number of entries.
-pub async fn lottery_entries(
-    conn: &mut SqliteConnection,
-    chat_id: i64,
-    from: i64,
-    to: i64,
-) -> Result<(i64, i64)> {
-    Ok(sqlx::query_as(
-        "SELECT COUNT(DISTINCT user_id), COUNT(*) FROM lottery_entries
-         WHERE chat_id = ? AND joined_at >= ? AND joined_at <= ?",
     )
     .bind(chat_id)
     .bind(from)
