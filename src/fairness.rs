@@ -554,4 +554,75 @@ mod tests {
             );
         }
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn seed_from(bytes: [u8; 32]) -> Seed {
+            Seed::from_bytes(bytes)
+        }
+
+        proptest! {
+            /// Whatever the seed, tag and bound, `uniform(n)` stays below `n`.
+            #[test]
+            fn uniform_stays_below_its_bound(
+                bytes in any::<[u8; 32]>(),
+                tag in "[a-z]{1,8}:[0-9]{1,6}",
+                bounds in proptest::collection::vec(1u64..=u64::MAX, 1..40),
+            ) {
+                let mut stream = Stream::new(&seed_from(bytes), &tag, "");
+                for n in bounds {
+                    prop_assert!(stream.uniform(n) < n);
+                }
+            }
+
+            /// The same seed, tag and list give the same numbers, draw after draw.
+            #[test]
+            fn the_same_key_gives_the_same_stream(
+                bytes in any::<[u8; 32]>(),
+                tag in "[a-z]{1,8}:[0-9]{1,6}",
+                list in "[0-9,]{0,40}",
+                bounds in proptest::collection::vec(1u64..1_000_000, 1..40),
+            ) {
+                let seed = seed_from(bytes);
+                let hash = list_hash(&list);
+                let mut first = Stream::new(&seed, &tag, &hash);
+                let mut second = Stream::new(&seed, &tag, &hash);
+                for n in bounds {
+                    prop_assert_eq!(first.uniform(n), second.uniform(n));
+                }
+                prop_assert_eq!(first.next_u64(), second.next_u64());
+            }
+
+            /// A shuffle only reorders: the result holds exactly the items it was given.
+            #[test]
+            fn shuffle_is_a_permutation(
+                bytes in any::<[u8; 32]>(),
+                items in proptest::collection::vec(any::<i64>(), 0..200),
+            ) {
+                let mut shuffled = items.clone();
+                Stream::new(&seed_from(bytes), "lottery:1", "").shuffle(&mut shuffled);
+                let mut sorted_in = items;
+                sorted_in.sort_unstable();
+                shuffled.sort_unstable();
+                prop_assert_eq!(sorted_in, shuffled);
+            }
+
+            /// Over 300 draws of `uniform(3)` every value comes up; with an even stream, one value missing
+            /// has a chance of about 3 × (2/3)^300, far below anything a test run would meet.
+            #[test]
+            fn every_value_of_a_small_bound_comes_up(
+                bytes in any::<[u8; 32]>(),
+                tag in "[a-z]{1,8}:[0-9]{1,6}",
+            ) {
+                let mut stream = Stream::new(&seed_from(bytes), &tag, "");
+                let mut seen = [0u32; 3];
+                for _ in 0..300 {
+                    seen[stream.uniform(3) as usize] += 1;
+                }
+                prop_assert!(seen.iter().all(|&count| count > 0), "{:?}", seen);
+            }
+        }
+    }
 }

@@ -5,6 +5,9 @@
 //!   "this month" (sign-in, transfer limits, packet claim limits, ranks, invite boards, lottery times);
 //! - [`group_zone`]: the group's time zone alone;
 //! - [`member_level`] and [`levels`]: a member's level from the points they earned, and the group's levels;
+//! - [`earned`], [`earned_by_member`], [`wallet_balances`], [`signed_in`], [`packet_grabs`] and
+//!   [`lottery_entries`]: points earned and held, sign-ins, red packet grabs and lottery entries, for the
+//!   review numbers and the members file;
 //! - [`day`] and [`levels`](mod@levels): the pure rules behind them.
 //!
 //! The group's time zone is the one set with `/settz`, else `economy.timezone`. The day starts at the hour
@@ -151,4 +154,73 @@ pub async fn earned_by_member(
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// How many distinct members signed in to a group (`/checkin`) during `[from, to]`.
+pub async fn signed_in(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT user_id) FROM checkins WHERE chat_id = ? AND at >= ? AND at <= ?",
+    )
+    .bind(chat_id)
+    .bind(from)
+    .bind(to)
+    .fetch_one(conn)
+    .await
+}
+
+/// The points in each member's wallet in a group now, by user id; members without a wallet are absent.
+pub async fn wallet_balances(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT ref, balance FROM economy_accounts WHERE chat_id = ? AND kind = 'wallet'",
+    )
+    .bind(chat_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// How many distinct members grabbed a red packet in a group during `[from, to]`, and how many grabs there
+/// were.
+pub async fn packet_grabs(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COUNT(DISTINCT user_id), COUNT(*) FROM redpacket_claims
+         WHERE chat_id = ? AND claimed_at >= ? AND claimed_at <= ?",
+    )
+    .bind(chat_id)
+    .bind(from)
+    .bind(to)
+    .fetch_one(conn)
+    .await
+}
+
+/// How many distinct members joined a lottery in a group during `[from, to]`, and how many entries there
+/// were.
+pub async fn lottery_entries(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COUNT(DISTINCT user_id), COUNT(*) FROM lottery_entries
+         WHERE chat_id = ? AND joined_at >= ? AND joined_at <= ?",
+    )
+    .bind(chat_id)
+    .bind(from)
+    .bind(to)
+    .fetch_one(conn)
+    .await
 }

@@ -4,6 +4,7 @@
 
 use crate::support::fake_api::bot_admin_member;
 use crate::support::harness::{TestBot, WAIT};
+use crate::support::members::owner_without_language;
 use crate::support::updates::*;
 use groupops::features::economy::ledger::{self, Account};
 use serde_json::Value;
@@ -12,10 +13,6 @@ use std::time::Duration;
 const OWNER: i64 = 7_001;
 const ALICE: i64 = 7_002;
 const BOB: i64 = 7_003;
-
-fn owner() -> Value {
-    user_with(OWNER, "Olivia", Some("olivia"), None)
-}
 
 fn alice() -> Value {
     user_with(ALICE, "Alice", Some("alice"), None)
@@ -26,8 +23,13 @@ fn bob() -> Value {
 }
 
 fn admins(bot: &TestBot, chat: i64) {
-    bot.api
-        .set_admins(chat, vec![member(owner(), "creator"), bot_admin_member()]);
+    bot.api.set_admins(
+        chat,
+        vec![
+            member(owner_without_language(OWNER), "creator"),
+            bot_admin_member(),
+        ],
+    );
 }
 
 async fn balance(bot: &TestBot, chat: i64, user: i64) -> i64 {
@@ -139,17 +141,31 @@ async fn the_day_turns_at_the_reset_hour_in_the_group_time_zone() {
     const GROUP: i64 = -100_7003;
     let bot = TestBot::start().await;
     admins(&bot, GROUP);
-    let bad = say(&bot, GROUP, owner(), "/settz Mars/Base", 1).await;
+    let bad = say(
+        &bot,
+        GROUP,
+        owner_without_language(OWNER),
+        "/settz Mars/Base",
+        1,
+    )
+    .await;
     assert!(bad.contains("不认识时区"), "{bad}");
     let refused = say(&bot, GROUP, alice(), "/settz UTC", 2).await;
     assert!(
         refused.contains("管理员") || refused.contains("admin"),
         "{refused}"
     );
-    say(&bot, GROUP, owner(), "/settz UTC", 3).await;
-    let bad_hour = say(&bot, GROUP, owner(), "/setreset 24", 4).await;
+    say(&bot, GROUP, owner_without_language(OWNER), "/settz UTC", 3).await;
+    let bad_hour = say(
+        &bot,
+        GROUP,
+        owner_without_language(OWNER),
+        "/setreset 24",
+        4,
+    )
+    .await;
     assert!(bad_hour.contains("0–23"), "{bad_hour}");
-    let done = say(&bot, GROUP, owner(), "/setreset 5", 5).await;
+    let done = say(&bot, GROUP, owner_without_language(OWNER), "/setreset 5", 5).await;
     assert!(done.contains('5'), "{done}");
     let zone: Option<String> = sqlx::query_scalar("SELECT timezone FROM groups WHERE chat_id = ?")
         .bind(GROUP)
@@ -239,12 +255,19 @@ async fn admins_give_and_take_with_an_audit_trail_and_members_cannot() {
     let mut n = 1;
     for (command, expected) in bad_inputs {
         n += 1;
-        let text = say(&bot, GROUP, owner(), command, n).await;
+        let text = say(&bot, GROUP, owner_without_language(OWNER), command, n).await;
         assert!(text.contains(expected), "{command}: {text}");
     }
     assert_eq!(balance(&bot, GROUP, ALICE).await, 0);
     n += 1;
-    let given = say(&bot, GROUP, owner(), "/give @alice 300 event prize", n).await;
+    let given = say(
+        &bot,
+        GROUP,
+        owner_without_language(OWNER),
+        "/give @alice 300 event prize",
+        n,
+    )
+    .await;
     assert!(given.contains("300"), "{given}");
     assert!(given.contains("event prize"), "{given}");
     assert!(
@@ -252,7 +275,7 @@ async fn admins_give_and_take_with_an_audit_trail_and_members_cannot() {
         "300 points earned reach 吐槽: {given}"
     );
     let replied = reply_to(
-        group_message(GROUP, owner(), "/take 50 spam"),
+        group_message(GROUP, owner_without_language(OWNER), "/take 50 spam"),
         group_message(GROUP, alice(), "buy my stuff"),
     );
     bot.push(replied);
@@ -290,7 +313,14 @@ async fn admins_give_and_take_with_an_audit_trail_and_members_cannot() {
     let others = say(&bot, GROUP, bob(), "/ledger @alice", n).await;
     assert!(others.contains("只能查看自己的流水"), "{others}");
     n += 1;
-    let as_admin = say(&bot, GROUP, owner(), "/ledger @alice", n).await;
+    let as_admin = say(
+        &bot,
+        GROUP,
+        owner_without_language(OWNER),
+        "/ledger @alice",
+        n,
+    )
+    .await;
     assert!(as_admin.contains("余额 250"), "{as_admin}");
     economy_is_balanced(&bot, GROUP).await;
     bot.stop().await;
@@ -317,7 +347,14 @@ async fn transfers_follow_the_rules_when_turned_on() {
     bot.push(group_message(GROUP, bob(), "hi there all"));
     bot.push(group_message(GROUP, alice(), "hi there bob"));
     bot.settle().await;
-    say(&bot, GROUP, owner(), "/give @alice 100", 1).await;
+    say(
+        &bot,
+        GROUP,
+        owner_without_language(OWNER),
+        "/give @alice 100",
+        1,
+    )
+    .await;
     let cases = [
         ("/transfer @alice 5", "不能转给自己"),
         ("/transfer @bob 0", "正整数"),
@@ -348,7 +385,14 @@ async fn rank_lists_the_top_and_the_callers_place_per_period() {
     bot.push(group_message(GROUP, bob(), "hello from bob"));
     bot.push(group_message(GROUP, alice(), "hello from alice"));
     bot.settle().await;
-    say(&bot, GROUP, owner(), "/give @bob 40", 1).await;
+    say(
+        &bot,
+        GROUP,
+        owner_without_language(OWNER),
+        "/give @bob 40",
+        1,
+    )
+    .await;
     // A week later Alice signs in; Bob's gift is older than this week's start... or not, so use "day".
     bot.clock.advance(Duration::from_secs(8 * 86_400));
     say(&bot, GROUP, alice(), "/checkin", 2).await;
@@ -416,9 +460,23 @@ async fn balances_streaks_and_levels_survive_a_restart() {
     let bot = TestBot::start().await;
     admins(&bot, GROUP);
     say(&bot, GROUP, alice(), "/checkin", 1).await;
-    let levels = say(&bot, GROUP, owner(), "/setlevels 0:新人 10:老友", 2).await;
+    let levels = say(
+        &bot,
+        GROUP,
+        owner_without_language(OWNER),
+        "/setlevels 0:新人 10:老友",
+        2,
+    )
+    .await;
     assert!(levels.contains("10:老友"), "{levels}");
-    let bad = say(&bot, GROUP, owner(), "/setlevels 5:新人", 3).await;
+    let bad = say(
+        &bot,
+        GROUP,
+        owner_without_language(OWNER),
+        "/setlevels 5:新人",
+        3,
+    )
+    .await;
     assert!(bad.contains("格式不对"), "{bad}");
     assert!(
         bad.contains("第一个等级要从 0 分开始，而不是 5 分") && !bad.contains("must"),
@@ -482,7 +540,14 @@ async fn level_ups_from_activity_are_announced_together() {
     const GROUP: i64 = -100_7013;
     let bot = TestBot::start_with(&[("GROUPOPS_ECONOMY__ACTIVITY_POINTS_PER_MESSAGE", "1")]).await;
     admins(&bot, GROUP);
-    say(&bot, GROUP, owner(), "/setlevels 0:新人 2:熟人", 1).await;
+    say(
+        &bot,
+        GROUP,
+        owner_without_language(OWNER),
+        "/setlevels 0:新人 2:熟人",
+        1,
+    )
+    .await;
     for from in [alice(), bob()] {
         bot.push(group_message(GROUP, from.clone(), "a long enough message"));
         bot.push(group_message(GROUP, from, "and one more of them"));
@@ -526,13 +591,27 @@ async fn moving_the_day_cut_pays_no_message_twice() {
     .await;
     admins(&bot, GROUP);
     // UTC−11 and UTC+14 are 25 hours apart: their local dates always differ, so the day index changes.
-    say(&bot, GROUP, owner(), "/settz Pacific/Pago_Pago", 1).await;
+    say(
+        &bot,
+        GROUP,
+        owner_without_language(OWNER),
+        "/settz Pacific/Pago_Pago",
+        1,
+    )
+    .await;
     bot.push(group_message(GROUP, alice(), "a longer message"));
     bot.push(group_message(GROUP, alice(), "another longer one"));
     bot.settle().await;
     assert_eq!(balance_settles(&bot, GROUP, ALICE, 2).await, 2);
-    say(&bot, GROUP, owner(), "/settz Pacific/Kiritimati", 2).await;
-    say(&bot, GROUP, owner(), "/setreset 5", 3).await;
+    say(
+        &bot,
+        GROUP,
+        owner_without_language(OWNER),
+        "/settz Pacific/Kiritimati",
+        2,
+    )
+    .await;
+    say(&bot, GROUP, owner_without_language(OWNER), "/setreset 5", 3).await;
     bot.push(group_message(GROUP, alice(), "one more long text"));
     bot.push(group_message(GROUP, alice(), "and yet another one"));
     bot.settle().await;

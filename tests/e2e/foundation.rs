@@ -3,6 +3,7 @@
 
 use crate::support::fake_api::{bot_admin_member, Call, Failure, BOT_ID};
 use crate::support::harness::{TestBot, WAIT};
+use crate::support::members::owner;
 use crate::support::updates::*;
 use groupops::i18n::Lang;
 use serde_json::{json, Value};
@@ -13,13 +14,11 @@ const GROUP: i64 = -100_555;
 const OWNER: i64 = 1_001;
 const MEMBER: i64 = 2_002;
 
-fn owner() -> serde_json::Value {
-    user_with(OWNER, "Olivia", Some("olivia"), Some("en"))
-}
-
 fn admins_are_owner_and_bot(bot: &TestBot, chat: i64) {
-    bot.api
-        .set_admins(chat, vec![member(owner(), "creator"), bot_admin_member()]);
+    bot.api.set_admins(
+        chat,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
 }
 
 /// The description a registered menu gives a command.
@@ -109,7 +108,7 @@ async fn help_in_a_group_shows_the_member_view_when_the_admin_list_cannot_be_rea
         2,
         Failure::BadRequest("Bad Request: chat not found".into()),
     );
-    bot.push(group_message(GROUP, owner(), "/help"));
+    bot.push(group_message(GROUP, owner(OWNER), "/help"));
     let texts = bot.wait_texts(GROUP, 1).await;
     assert!(
         texts[0].contains("/help") && !texts[0].contains("/lang"),
@@ -121,7 +120,7 @@ async fn help_in_a_group_shows_the_member_view_when_the_admin_list_cannot_be_rea
     assert!(fetches.iter().all(|f| f.failed));
     // Once Telegram answers again the owner gets the admin view: the failure was not cached.
     admins_are_owner_and_bot(&bot, GROUP);
-    bot.push(group_message(GROUP, owner(), "/help"));
+    bot.push(group_message(GROUP, owner(OWNER), "/help"));
     let texts = bot.wait_texts(GROUP, 2).await;
     assert!(texts[1].contains("/lang"), "admin view: {}", texts[1]);
     bot.stop().await;
@@ -146,7 +145,7 @@ async fn a_join_is_counted_once_where_the_bot_is_an_admin_without_a_group_record
     // Where the bot is no admin, only the service message arrives, and it counts.
     let elsewhere = -100_558;
     bot.api
-        .set_admins(elsewhere, vec![member(owner(), "creator")]);
+        .set_admins(elsewhere, vec![member(owner(OWNER), "creator")]);
     let bob = user(3_002, "Bob");
     bot.push(new_members(elsewhere, bob.clone(), vec![bob]));
     bot.settle().await;
@@ -165,7 +164,7 @@ async fn added_to_a_group_records_it_and_greets_in_the_adders_language() {
     let bot = TestBot::start().await;
     bot.push(my_chat_member(
         group(GROUP),
-        owner(),
+        owner(OWNER),
         "left",
         "administrator",
     ));
@@ -190,7 +189,7 @@ async fn added_to_a_group_records_it_and_greets_in_the_adders_language() {
     // A second update about the same addition (a promotion) does not greet again.
     bot.push(my_chat_member(
         group(GROUP),
-        owner(),
+        owner(OWNER),
         "member",
         "administrator",
     ));
@@ -221,7 +220,7 @@ async fn added_to_a_group_records_it_and_greets_in_the_adders_language() {
     // Removed: the group is marked inactive.
     bot.push(my_chat_member(
         group(GROUP),
-        owner(),
+        owner(OWNER),
         "administrator",
         "kicked",
     ));
@@ -270,7 +269,7 @@ async fn help_lists_what_the_caller_may_use_and_lang_is_for_admins() {
     );
     assert!(texts[1].contains("本群可用命令"));
 
-    bot.push(group_message(GROUP, owner(), "/help"));
+    bot.push(group_message(GROUP, owner(OWNER), "/help"));
     let texts = bot.wait_texts(GROUP, 3).await;
     assert!(
         texts[2].contains("/lang"),
@@ -282,11 +281,11 @@ async fn help_lists_what_the_caller_may_use_and_lang_is_for_admins() {
     let texts = bot.wait_texts(GROUP, 4).await;
     assert_eq!(texts[3], "只有群管理员才能这样做。");
 
-    bot.push(group_message(GROUP, owner(), "/lang klingon"));
+    bot.push(group_message(GROUP, owner(OWNER), "/lang klingon"));
     let texts = bot.wait_texts(GROUP, 5).await;
     assert!(texts[4].contains("/lang zh"), "usage shown: {}", texts[4]);
 
-    bot.push(group_message(GROUP, owner(), "/lang en"));
+    bot.push(group_message(GROUP, owner(OWNER), "/lang en"));
     let texts = bot.wait_texts(GROUP, 6).await;
     assert_eq!(texts[5], "This group now speaks English.");
 
@@ -325,11 +324,11 @@ async fn restart_keeps_the_groups_settings() {
     admins_are_owner_and_bot(&bot, GROUP);
     bot.push(my_chat_member(
         group(GROUP),
-        owner(),
+        owner(OWNER),
         "left",
         "administrator",
     ));
-    bot.push(group_message(GROUP, owner(), "/lang zh"));
+    bot.push(group_message(GROUP, owner(OWNER), "/lang zh"));
     bot.wait_texts(GROUP, 2).await;
     let bot = bot.restart().await;
     bot.push(group_message(GROUP, user(MEMBER, "Mia"), "/help"));
@@ -348,11 +347,16 @@ async fn a_supergroup_upgrade_moves_the_groups_data() {
     let old = -4_242;
     let new = -1_004_242;
     admins_are_owner_and_bot(&bot, old);
-    bot.push(my_chat_member(basic_group(old), owner(), "left", "member"));
-    bot.push(group_message(old, owner(), "hello everyone"));
+    bot.push(my_chat_member(
+        basic_group(old),
+        owner(OWNER),
+        "left",
+        "member",
+    ));
+    bot.push(group_message(old, owner(OWNER), "hello everyone"));
     bot.wait_texts(old, 1).await;
     bot.settle().await;
-    bot.push(migrate_to(old, new, owner()));
+    bot.push(migrate_to(old, new, owner(OWNER)));
     bot.settle().await;
     let (kind, language): (String, String) =
         sqlx::query_as("SELECT kind, language FROM groups WHERE chat_id = ?")
@@ -389,15 +393,24 @@ async fn a_supergroup_upgrade_adds_to_what_the_supergroup_already_has() {
     let old = -4_343;
     let new = -1_004_343;
     admins_are_owner_and_bot(&bot, old);
-    bot.push(my_chat_member(basic_group(old), owner(), "left", "member"));
-    bot.push(group_message(old, owner(), "hello everyone"));
+    bot.push(my_chat_member(
+        basic_group(old),
+        owner(OWNER),
+        "left",
+        "member",
+    ));
+    bot.push(group_message(old, owner(OWNER), "hello everyone"));
     bot.wait_texts(old, 1).await;
     bot.settle().await;
     // The supergroup's first message was handled before the upgrade message.
-    bot.push(group_message(new, owner(), "first in the supergroup"));
+    bot.push(group_message(new, owner(OWNER), "first in the supergroup"));
     bot.settle().await;
-    bot.push(group_message(old, owner(), "one more before the upgrade"));
-    bot.push(migrate_to(old, new, owner()));
+    bot.push(group_message(
+        old,
+        owner(OWNER),
+        "one more before the upgrade",
+    ));
+    bot.push(migrate_to(old, new, owner(OWNER)));
     bot.settle().await;
     let pool = &bot.ctx.storage.read;
     let messages: i64 =
@@ -486,7 +499,11 @@ async fn a_malformed_update_is_skipped_and_the_next_is_answered() {
 async fn the_bot_never_answers_for_itself() {
     let bot = TestBot::start().await;
     // The bot's own join service message must not count it as a member.
-    bot.push(new_members(GROUP, owner(), vec![user(BOT_ID, "GroupOps")]));
+    bot.push(new_members(
+        GROUP,
+        owner(OWNER),
+        vec![user(BOT_ID, "GroupOps")],
+    ));
     bot.settle().await;
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM member_events WHERE user_id = ?")
         .bind(BOT_ID)

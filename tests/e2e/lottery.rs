@@ -6,6 +6,7 @@
 
 use crate::support::fake_api::{bot_admin_member, Call, Failure};
 use crate::support::harness::{TestBot, WAIT};
+use crate::support::members::owner;
 use crate::support::updates::*;
 use groupops::features::economy::ledger;
 use serde_json::Value;
@@ -13,21 +14,19 @@ use std::time::Duration;
 
 const OWNER: i64 = 7_001;
 
-fn owner() -> Value {
-    user_with(OWNER, "Olivia", Some("olivia"), Some("en"))
-}
-
 fn person(id: i64, name: &str) -> Value {
     user_with(id, name, None, Some("en"))
 }
 
 /// Adds the bot to an English-speaking group whose creator is the owner, and waits for the hello.
 async fn english_group(bot: &TestBot, chat: i64) {
-    bot.api
-        .set_admins(chat, vec![member(owner(), "creator"), bot_admin_member()]);
+    bot.api.set_admins(
+        chat,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
     bot.push(my_chat_member(
         group(chat),
-        owner(),
+        owner(OWNER),
         "left",
         "administrator",
     ));
@@ -116,7 +115,7 @@ async fn create_join_draw_redeem_and_verify() {
 
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/lottery Party | Headphones x1; 100 points x 1 | in 30s | join=lucky spoke=yes everyone=5 points",
     ));
     let announcement = wait_text(&bot, GROUP, "Lottery L1: Party").await;
@@ -246,13 +245,17 @@ async fn create_join_draw_redeem_and_verify() {
     bot.settle().await;
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         &format!("/redeem {}", code.to_lowercase()),
     ));
     wait_text(&bot, GROUP, "redeemed: Headphones").await;
-    bot.push(group_message(GROUP, owner(), &format!("/redeem {code}")));
+    bot.push(group_message(
+        GROUP,
+        owner(OWNER),
+        &format!("/redeem {code}"),
+    ));
     wait_text(&bot, GROUP, "was already used").await;
-    bot.push(group_message(GROUP, owner(), "/redeem NOPE2345XY"));
+    bot.push(group_message(GROUP, owner(OWNER), "/redeem NOPE2345XY"));
     wait_text(&bot, GROUP, "no redemption code NOPE2345XY").await;
     bot.push(private_message(winner, "/lottery"));
     wait_text(&bot, headphones_user, "no unused redemption codes").await;
@@ -287,7 +290,7 @@ async fn create_join_draw_redeem_and_verify() {
         own.contains("7101,7102,7104") && own.contains("✅"),
         "{own}"
     );
-    bot.push(private_message(owner(), "/verify L1"));
+    bot.push(private_message(owner(OWNER), "/verify L1"));
     let admin = wait_text(&bot, OWNER, "Recomputed winners").await;
     assert!(admin.contains("7101,7102,7104"), "{admin}");
 
@@ -311,7 +314,7 @@ async fn a_threshold_draw_happens_when_enough_members_joined() {
     english_group(&bot, GROUP).await;
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/lottery Quick | 10 points x2 | when 2",
     ));
     wait_text(&bot, GROUP, "Lottery L1: Quick").await;
@@ -343,7 +346,7 @@ async fn a_draw_due_while_the_bot_was_down_happens_at_start_and_says_it_is_late(
     english_group(&bot, GROUP).await;
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/lottery Offline | Mug x1 | in 1m",
     ));
     wait_text(&bot, GROUP, "Lottery L1: Offline").await;
@@ -387,15 +390,15 @@ async fn bad_lines_are_refused_with_the_wrong_part_and_nothing_is_created() {
         ("/lottery T | Mug | whenever", "the draw rule “whenever”"),
     ];
     for (line, needle) in cases {
-        bot.push(group_message(GROUP, owner(), line));
+        bot.push(group_message(GROUP, owner(OWNER), line));
         let text = wait_text(&bot, GROUP, needle).await;
         assert!(text.contains("Example:"), "{line}: {text}");
     }
-    bot.push(group_message(GROUP, owner(), "/lottery"));
+    bot.push(group_message(GROUP, owner(OWNER), "/lottery"));
     wait_text(&bot, GROUP, "Draw rule:").await;
-    bot.push(group_message(GROUP, owner(), "/lottery cancel L9"));
+    bot.push(group_message(GROUP, owner(OWNER), "/lottery cancel L9"));
     wait_text(&bot, GROUP, "no lottery L9").await;
-    bot.push(group_message(GROUP, owner(), "/lottery list"));
+    bot.push(group_message(GROUP, owner(OWNER), "/lottery list"));
     wait_text(&bot, GROUP, "No open lotteries").await;
     let created: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lotteries")
         .fetch_one(&bot.ctx.storage.read)
@@ -412,20 +415,20 @@ async fn admins_cancel_and_draw_early() {
     english_group(&bot, GROUP).await;
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/lottery First | 50 points x1 | in 1h",
     ));
     wait_text(&bot, GROUP, "Lottery L1: First").await;
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/lottery Second | Mug x1 | in 1h | join=mug",
     ));
     wait_text(&bot, GROUP, "Lottery L2: Second").await;
     press(&bot, GROUP, person(7_501, "Ivy"), 1).await;
     bot.push(group_message(GROUP, person(7_502, "Jon"), "mug"));
     bot.api.wait_for("setMessageReaction", 1, WAIT).await;
-    bot.push(group_message(GROUP, owner(), "/lottery list"));
+    bot.push(group_message(GROUP, owner(OWNER), "/lottery list"));
     let list = wait_text(&bot, GROUP, "Open lotteries").await;
     assert!(
         list.contains("L1 First") && list.contains("L2 Second"),
@@ -439,7 +442,7 @@ async fn admins_cancel_and_draw_early() {
         "/lottery cancel L1",
     ));
     wait_text(&bot, GROUP, "Only group admins").await;
-    bot.push(group_message(GROUP, owner(), "/lottery cancel L1"));
+    bot.push(group_message(GROUP, owner(OWNER), "/lottery cancel L1"));
     wait_text(&bot, GROUP, "Lottery L1 “First” is cancelled").await;
     assert_eq!(lottery_credit(&bot, GROUP, 7_501).await, 0);
     let again = press(&bot, GROUP, person(7_503, "Kim"), 1).await;
@@ -449,16 +452,16 @@ async fn admins_cancel_and_draw_early() {
         .contains("already drawn or cancelled"));
 
     // The owner draws L2 early.
-    bot.push(group_message(GROUP, owner(), "/lottery draw L2"));
+    bot.push(group_message(GROUP, owner(OWNER), "/lottery draw L2"));
     let result = wait_text(&bot, GROUP, "Lottery L2 drawn").await;
     assert!(result.contains("Jon"), "{result}");
-    bot.push(group_message(GROUP, owner(), "/verify L1"));
+    bot.push(group_message(GROUP, owner(OWNER), "/verify L1"));
     wait_text(&bot, GROUP, "Cancelled before the draw").await;
 
     // Level and membership-age conditions name what is missing.
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/lottery Vets | Mug x1 | in 1h | min_level=2",
     ));
     wait_text(&bot, GROUP, "Lottery L3: Vets").await;
@@ -473,7 +476,7 @@ async fn admins_cancel_and_draw_early() {
     );
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/lottery Old hands | Mug x1 | in 1h | min_days=3",
     ));
     wait_text(&bot, GROUP, "Lottery L4: Old hands").await;
@@ -496,7 +499,7 @@ async fn a_winner_the_bot_cannot_write_to_is_asked_in_the_group_to_start_it() {
     english_group(&bot, GROUP).await;
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/lottery Solo | Mug x1 | in 1h",
     ));
     wait_text(&bot, GROUP, "Lottery L1: Solo").await;
@@ -509,7 +512,7 @@ async fn a_winner_the_bot_cannot_write_to_is_asked_in_the_group_to_start_it() {
         2,
         Failure::Forbidden("Forbidden: bot can't initiate conversation with a user".into()),
     );
-    bot.push(group_message(GROUP, owner(), "/lottery draw L1"));
+    bot.push(group_message(GROUP, owner(OWNER), "/lottery draw L1"));
     let notice = wait_text(&bot, GROUP, "can't write to you privately").await;
     assert!(
         notice.contains("Lea") && notice.contains("@groupops_bot"),
@@ -532,7 +535,7 @@ async fn a_long_participant_list_is_attached_to_verify_as_a_file() {
     english_group(&bot, GROUP).await;
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/lottery Crowd | 1 points x30 | in 1h",
     ));
     wait_text(&bot, GROUP, "Lottery L1: Crowd").await;
@@ -548,11 +551,11 @@ async fn a_long_participant_list_is_attached_to_verify_as_a_file() {
         .await
         .unwrap();
     }
-    bot.push(group_message(GROUP, owner(), "/lottery draw L1"));
+    bot.push(group_message(GROUP, owner(OWNER), "/lottery draw L1"));
     let result = wait_text(&bot, GROUP, "Lottery L1 drawn").await;
     assert!(result.contains("Participants: 800"), "{result}");
     assert_eq!(economy_sum(&bot, GROUP).await, 0);
-    bot.push(group_message(GROUP, owner(), "/verify L1"));
+    bot.push(group_message(GROUP, owner(OWNER), "/verify L1"));
     let verify = wait_text(&bot, GROUP, "Recomputed winners").await;
     assert!(
         verify.contains("in the attached file lottery-L1-participants.txt"),
@@ -632,7 +635,7 @@ async fn a_threshold_reached_while_the_bot_was_down_is_drawn_at_start_and_says_i
     english_group(&bot, GROUP).await;
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/lottery Pair | Mug x1 | when 2",
     ));
     wait_text(&bot, GROUP, "Lottery L1: Pair").await;
@@ -659,7 +662,7 @@ async fn nobody_joins_after_the_draw_time_even_when_the_draw_comes_late() {
     english_group(&bot, GROUP).await;
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/lottery Late | Mug x1 | in 1m | join=mug",
     ));
     wait_text(&bot, GROUP, "Lottery L1: Late").await;
@@ -714,7 +717,7 @@ async fn keywords_work_after_a_restart_and_stop_with_the_lottery() {
     bot.settle().await;
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/lottery Kw | Mug x1 | in 1h | join=lucky",
     ));
     wait_text(&bot, GROUP, "Lottery L1: Kw").await;
@@ -736,7 +739,7 @@ async fn keywords_work_after_a_restart_and_stop_with_the_lottery() {
     assert_eq!(joined, vec![7_921, 7_922]);
 
     // Once cancelled, the word is ordinary chatter again: no reaction, no reply.
-    bot.push(group_message(GROUP, owner(), "/lottery cancel L1"));
+    bot.push(group_message(GROUP, owner(OWNER), "/lottery cancel L1"));
     wait_text(&bot, GROUP, "is cancelled").await;
     let texts_before = bot.texts_to(GROUP).len();
     bot.push(group_message(GROUP, person(7_923, "Gus"), "lucky"));

@@ -4,6 +4,7 @@
 
 use crate::support::fake_api::{bot_admin_member, Call};
 use crate::support::harness::{TestBot, WAIT};
+use crate::support::members::owner;
 use crate::support::updates::*;
 use groupops::features::moderation::classifier::Model;
 use groupops::features::moderation::normalize::normalize;
@@ -19,10 +20,6 @@ const NEWBIE: i64 = 3_003;
 
 const AD: &str = "兼职刷单，日结300，名额有限";
 
-fn owner() -> Value {
-    user_with(OWNER, "Olivia", Some("olivia"), Some("en"))
-}
-
 fn settled() -> Value {
     user(SETTLED, "Mia")
 }
@@ -36,9 +33,11 @@ fn newbie() -> Value {
 /// bot's messages here are moderation's alone.
 async fn group_with_newcomer() -> TestBot {
     let bot = TestBot::start_with(&[("GROUPOPS_WELCOME__CAPTCHA", "off")]).await;
-    bot.push(group_message(GROUP, owner(), "/welcome off"));
-    bot.api
-        .set_admins(GROUP, vec![member(owner(), "creator"), bot_admin_member()]);
+    bot.push(group_message(GROUP, owner(OWNER), "/welcome off"));
+    bot.api.set_admins(
+        GROUP,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
     // Where the bot is an admin, Telegram reports the join twice: as a chat_member update and as a service
     // message.
     bot.push(chat_member(
@@ -144,9 +143,9 @@ async fn wait_for_explanation_id(bot: &TestBot) -> i64 {
 #[tokio::test]
 async fn the_same_ad_from_an_admin_is_untouched_and_reaches_other_features() {
     let bot = group_with_newcomer().await;
-    bot.push(group_message(GROUP, owner(), AD));
+    bot.push(group_message(GROUP, owner(OWNER), AD));
     // A command after it still reaches the other features.
-    bot.push(group_message(GROUP, owner(), "/help"));
+    bot.push(group_message(GROUP, owner(OWNER), "/help"));
     bot.wait_texts(GROUP, 1).await;
     bot.settle().await;
     assert!(bot.api.calls("deleteMessage").is_empty());
@@ -268,7 +267,7 @@ async fn an_appeal_reaches_the_admins_and_one_press_undoes_the_mute() {
     let bot = group_with_newcomer().await;
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/filter add \"秘密 暗号\" mute 1h",
     ));
     let replies = bot.wait_texts(GROUP, 1).await;
@@ -313,7 +312,7 @@ async fn an_appeal_reaches_the_admins_and_one_press_undoes_the_mute() {
     bot.push(callback(GROUP, newbie(), 901, &undo_data));
     bot.settle().await;
     assert_eq!(bot.api.calls("restrictChatMember").len(), 1);
-    bot.push(callback(GROUP, owner(), 901, &undo_data));
+    bot.push(callback(GROUP, owner(OWNER), 901, &undo_data));
     let restricted = bot.api.wait_for("restrictChatMember", 2, WAIT).await;
     assert_eq!(restricted[1].params["user_id"], SETTLED);
     assert_eq!(
@@ -334,12 +333,24 @@ async fn an_appeal_reaches_the_admins_and_one_press_undoes_the_mute() {
 async fn admin_commands_change_rules_at_once_and_refuse_bad_input() {
     let bot = group_with_newcomer().await;
     bot.push(group_message(GROUP, settled(), "/lock sticker"));
-    bot.push(group_message(GROUP, owner(), "/filter add re:(unclosed"));
-    bot.push(group_message(GROUP, owner(), "/lock nonsense"));
-    bot.push(group_message(GROUP, owner(), "/allowdomain not_a_domain"));
-    bot.push(group_message(GROUP, owner(), "/lock link"));
-    bot.push(group_message(GROUP, owner(), "/allowdomain github.com"));
-    bot.push(group_message(GROUP, owner(), "/locks"));
+    bot.push(group_message(
+        GROUP,
+        owner(OWNER),
+        "/filter add re:(unclosed",
+    ));
+    bot.push(group_message(GROUP, owner(OWNER), "/lock nonsense"));
+    bot.push(group_message(
+        GROUP,
+        owner(OWNER),
+        "/allowdomain not_a_domain",
+    ));
+    bot.push(group_message(GROUP, owner(OWNER), "/lock link"));
+    bot.push(group_message(
+        GROUP,
+        owner(OWNER),
+        "/allowdomain github.com",
+    ));
+    bot.push(group_message(GROUP, owner(OWNER), "/locks"));
     let texts = bot.wait_texts(GROUP, 7).await;
     assert_eq!(texts[0], "只有群管理员才能这样做。", "a member is refused");
     assert!(
@@ -381,15 +392,15 @@ async fn admin_commands_change_rules_at_once_and_refuse_bad_input() {
     .await
     .unwrap();
     assert_eq!((kind, locks), (0, 1), "refused input changed nothing");
-    bot.push(group_message(GROUP, owner(), "/filter add 暗号"));
+    bot.push(group_message(GROUP, owner(OWNER), "/filter add 暗号"));
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/filter add re:bonus\\s*\\d+ mute 2h",
     ));
-    bot.push(group_message(GROUP, owner(), "/filter list"));
-    bot.push(group_message(GROUP, owner(), "/filter del 暗号"));
-    bot.push(group_message(GROUP, owner(), "/filter del 暗号"));
+    bot.push(group_message(GROUP, owner(OWNER), "/filter list"));
+    bot.push(group_message(GROUP, owner(OWNER), "/filter del 暗号"));
+    bot.push(group_message(GROUP, owner(OWNER), "/filter del 暗号"));
     // texts[7] is the explanation of the removed link.
     let texts = bot.wait_texts(GROUP, 13).await;
     assert!(
@@ -418,7 +429,7 @@ async fn admin_commands_change_rules_at_once_and_refuse_bad_input() {
 #[tokio::test]
 async fn rules_survive_a_restart() {
     let bot = group_with_newcomer().await;
-    bot.push(group_message(GROUP, owner(), "/filter add 暗号 ban"));
+    bot.push(group_message(GROUP, owner(OWNER), "/filter add 暗号 ban"));
     bot.wait_texts(GROUP, 1).await;
     let bot = bot.restart().await;
     bot.push(group_message(GROUP, settled(), "暗号来了"));
@@ -528,8 +539,8 @@ fn groupops_check_prints_one_verdict_per_line() {
 #[tokio::test]
 async fn a_group_sets_its_own_ladder() {
     let bot = group_with_newcomer().await;
-    bot.push(group_message(GROUP, owner(), "/ladder warn, explode"));
-    bot.push(group_message(GROUP, owner(), "/ladder ban"));
+    bot.push(group_message(GROUP, owner(OWNER), "/ladder warn, explode"));
+    bot.push(group_message(GROUP, owner(OWNER), "/ladder ban"));
     let texts = bot.wait_texts(GROUP, 2).await;
     assert!(
         texts[0].contains("explode"),
@@ -540,7 +551,7 @@ async fn a_group_sets_its_own_ladder() {
     bot.push(group_message(GROUP, settled(), AD));
     let banned = bot.api.wait_for("banChatMember", 1, WAIT).await;
     assert_eq!(banned[0].params["user_id"], SETTLED);
-    bot.push(group_message(GROUP, owner(), "/ladder reset"));
+    bot.push(group_message(GROUP, owner(OWNER), "/ladder reset"));
     bot.wait_texts(GROUP, 4).await;
     bot.push(group_message(GROUP, newbie(), AD));
     bot.api.wait_for("deleteMessage", 2, WAIT).await;
@@ -557,8 +568,10 @@ async fn a_group_sets_its_own_ladder() {
 async fn the_same_text_in_several_groups_is_flood() {
     let bot = group_with_newcomer().await;
     for other in [GROUP - 1, GROUP - 2] {
-        bot.api
-            .set_admins(other, vec![member(owner(), "creator"), bot_admin_member()]);
+        bot.api.set_admins(
+            other,
+            vec![member(owner(OWNER), "creator"), bot_admin_member()],
+        );
     }
     let text = "Check out my new channel for daily deals, everyone";
     bot.push(group_message(GROUP, settled(), text));
@@ -594,11 +607,15 @@ async fn approved_members_are_exempt_and_shadow_rules_only_record() {
         bot.api.calls("deleteMessage").is_empty(),
         "an approved member"
     );
-    bot.push(group_message(GROUP, owner(), "/rulemode adpack shadow"));
+    bot.push(group_message(
+        GROUP,
+        owner(OWNER),
+        "/rulemode adpack shadow",
+    ));
     let texts = bot.wait_texts(GROUP, 1).await;
     assert!(texts[0].contains("shadow"), "{}", texts[0]);
     bot.push(group_message(GROUP, settled(), AD));
-    bot.push(group_message(GROUP, owner(), "/rulemode nonsense on"));
+    bot.push(group_message(GROUP, owner(OWNER), "/rulemode nonsense on"));
     let texts = bot.wait_texts(GROUP, 2).await;
     assert!(
         texts[1].contains("adpack"),
@@ -626,13 +643,15 @@ async fn approved_members_are_exempt_and_shadow_rules_only_record() {
 async fn groups_with_the_same_rules_share_them_until_one_changes_its_own() {
     let bot = group_with_newcomer().await;
     let other = -100_778;
-    bot.api
-        .set_admins(other, vec![member(owner(), "creator"), bot_admin_member()]);
+    bot.api.set_admins(
+        other,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
     // Both groups start on the defaults (and so on one compiled set); a keyword added in one group must
     // not reach the other.
     bot.push(group_message(other, settled(), "暗号来了"));
     bot.settle().await;
-    bot.push(group_message(GROUP, owner(), "/filter add 暗号"));
+    bot.push(group_message(GROUP, owner(OWNER), "/filter add 暗号"));
     bot.wait_texts(GROUP, 1).await;
     let in_other = group_message(other, settled(), "暗号来了");
     let in_group = group_message(GROUP, settled(), "暗号来了");

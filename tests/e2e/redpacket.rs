@@ -3,6 +3,7 @@
 
 use crate::support::fake_api::{bot_user, Call, FakeApi};
 use crate::support::harness::{TestBot, WAIT};
+use crate::support::redpackets::{announcement, answers};
 use crate::support::updates::*;
 use groupops::features::economy::ledger::{self, Account, Move};
 use groupops::features::redpacket::store::escrow;
@@ -46,39 +47,10 @@ async fn economy_sum(pool: &SqlitePool, chat: i64) -> i64 {
     ledger::economy_sum(&mut conn, chat).await.unwrap()
 }
 
-/// The texts of the callback answers so far.
-fn answers(api: &FakeApi) -> Vec<String> {
-    api.calls("answerCallbackQuery")
-        .into_iter()
-        .map(|c| c.params["text"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
 /// The points in a success alert (`🧧 +23 积分`), or `None` for any other alert.
 fn plus_amount(text: &str) -> Option<i64> {
     let rest = text.strip_prefix("🧧 +")?;
     rest.split_whitespace().next()?.parse().ok()
-}
-
-/// Waits until the packet's message id is stored; returns it.
-async fn announcement(pool: &SqlitePool, id: i64) -> i64 {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let found: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT announce_id FROM redpackets WHERE id = ?")
-                .bind(id)
-                .fetch_optional(pool)
-                .await
-                .unwrap();
-        if let Some(Some(message_id)) = found {
-            return message_id;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "packet {id} never got its message"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 /// Waits for an edit of a message whose text contains `needle`.

@@ -4,6 +4,7 @@
 
 use crate::support::fake_api::{bot_admin_member, Call};
 use crate::support::harness::{TestBot, WAIT};
+use crate::support::members::owner;
 use crate::support::updates::*;
 use serde_json::Value;
 use std::time::Duration;
@@ -15,21 +16,19 @@ const OWNER: i64 = 1_001;
 /// about joins being asked and greeted together; they move the clock past it.
 const COLLECT_JOINS: (&str, &str) = ("GROUPOPS_WELCOME__COALESCE_WINDOW", "3s");
 
-fn owner() -> Value {
-    user_with(OWNER, "Olivia", Some("olivia"), Some("en"))
-}
-
 fn newcomer(id: i64, name: &str) -> Value {
     user_with(id, name, Some(&name.to_lowercase()), Some("en"))
 }
 
 /// The owner adds the bot as an admin in an English-speaking supergroup.
 async fn setup(bot: &TestBot) {
-    bot.api
-        .set_admins(GROUP, vec![member(owner(), "creator"), bot_admin_member()]);
+    bot.api.set_admins(
+        GROUP,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
     bot.push(my_chat_member(
         group(GROUP),
-        owner(),
+        owner(OWNER),
         "left",
         "administrator",
     ));
@@ -258,7 +257,7 @@ async fn a_join_is_restricted_and_the_right_press_lets_them_in_with_one_welcome(
 async fn a_wrong_math_answer_kicks_and_deletes_the_question() {
     let bot = TestBot::start().await;
     setup(&bot).await;
-    bot.push(group_message(GROUP, owner(), "/captcha math 60"));
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha math 60"));
     let texts = bot.wait_texts(GROUP, 2).await;
     assert!(texts[1].contains("arithmetic"), "{texts:?}");
     let bob = newcomer(3_002, "Bob");
@@ -377,7 +376,7 @@ async fn join_requests_are_asked_in_private_then_approved_or_declined() {
     let bot = TestBot::start().await;
     setup(&bot).await;
     // A timeout above five minutes is capped for join requests.
-    bot.push(group_message(GROUP, owner(), "/captcha button 600"));
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha button 600"));
     bot.wait_texts(GROUP, 2).await;
     let (fay, gus) = (newcomer(3_006, "Fay"), newcomer(3_007, "Gus"));
     bot.push(join_request(GROUP, fay.clone(), None));
@@ -480,7 +479,7 @@ async fn thirty_joins_in_ten_seconds_switch_raid_mode_without_flooding() {
         sent[1].contains("at least 15 people"),
         "the notice says what triggers it: {sent:?}"
     );
-    bot.push(group_message(GROUP, owner(), "/antiraid off"));
+    bot.push(group_message(GROUP, owner(OWNER), "/antiraid off"));
     bot.settle().await;
     assert_eq!(raid_until(&bot).await, 0);
     // Once the raid is over, one message names the members held during it; its button sends each of
@@ -505,7 +504,7 @@ async fn thirty_joins_in_ten_seconds_switch_raid_mode_without_flooding() {
             && text.contains("and 30 new members in all"),
         "five are named: {text}"
     );
-    bot.push(callback(GROUP, owner(), 0, "wh"));
+    bot.push(callback(GROUP, owner(OWNER), 0, "wh"));
     let answered = bot.api.wait_for("answerCallbackQuery", 1, WAIT).await;
     assert_eq!(answered[0].params["show_alert"], true, "not held: refused");
     let raider = newcomer(4_020, "Raider20");
@@ -662,7 +661,7 @@ async fn a_question_stuck_in_the_send_queue_does_not_time_out_unseen() {
     ])
     .await;
     setup(&bot).await;
-    bot.push(group_message(GROUP, owner(), "/captcha button 15"));
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha button 15"));
     bot.wait_texts(GROUP, 2).await;
     bot.push(joins(&newcomer(3_300, "Slow")));
     wait_call_for(&bot, "restrictChatMember", 3_300).await;
@@ -756,11 +755,11 @@ async fn members_held_in_a_raid_answer_the_groups_own_quiz_in_private() {
     setup(&bot).await;
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/setquiz What do we write here? | Rust | Stock tips | Casino links",
     ));
-    bot.push(group_message(GROUP, owner(), "/captcha quiz"));
-    bot.push(group_message(GROUP, owner(), "/antiraid on 1"));
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha quiz"));
+    bot.push(group_message(GROUP, owner(OWNER), "/antiraid on 1"));
     bot.wait_texts(GROUP, 4).await;
     let (ana, bo) = (newcomer(6_001, "Ana"), newcomer(6_002, "Bo"));
     bot.push(joins(&ana));
@@ -829,8 +828,8 @@ async fn members_held_in_a_raid_answer_the_groups_own_quiz_in_private() {
 async fn placeholders_render_and_clean_mode_deletes_the_previous_welcome() {
     let bot = TestBot::start().await;
     setup(&bot).await;
-    bot.push(group_message(GROUP, owner(), "/captcha off"));
-    bot.push(group_message(GROUP, owner(), "/setwelcome Hi {nmae}"));
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha off"));
+    bot.push(group_message(GROUP, owner(OWNER), "/setwelcome Hi {nmae}"));
     let texts = bot.wait_texts(GROUP, 3).await;
     assert!(
         texts[2].contains("{nmae}"),
@@ -838,7 +837,7 @@ async fn placeholders_render_and_clean_mode_deletes_the_previous_welcome() {
     );
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/setwelcome Hi {mention} ({first}, {username}, {id}) <3 {group}: we are {count}\n[Site](https://example.org/about)",
     ));
     let texts = bot.wait_texts(GROUP, 4).await;
@@ -878,7 +877,7 @@ async fn placeholders_render_and_clean_mode_deletes_the_previous_welcome() {
 async fn joins_within_the_window_share_one_welcome() {
     let bot = TestBot::start_with(&[COLLECT_JOINS]).await;
     setup(&bot).await;
-    bot.push(group_message(GROUP, owner(), "/captcha off"));
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha off"));
     bot.wait_texts(GROUP, 2).await;
     for i in 0..8 {
         bot.push(joins(&newcomer(5_000 + i, &format!("N{i}"))));
@@ -915,7 +914,11 @@ async fn non_admins_cannot_change_settings_and_rules_open_in_private() {
     bot.push(group_message(GROUP, member_user.clone(), "/rules"));
     let texts = bot.wait_texts(GROUP, 4).await;
     assert!(texts[3].contains("no rules"), "{texts:?}");
-    bot.push(group_message(GROUP, owner(), "/setrules Be kind. <No ads>"));
+    bot.push(group_message(
+        GROUP,
+        owner(OWNER),
+        "/setrules Be kind. <No ads>",
+    ));
     bot.push(group_message(GROUP, member_user.clone(), "/rules"));
     let texts = bot.wait_texts(GROUP, 6).await;
     assert!(
@@ -942,8 +945,10 @@ async fn non_admins_cannot_change_settings_and_rules_open_in_private() {
 async fn a_basic_group_is_told_to_upgrade_and_bots_added_by_members_are_removed() {
     let bot = TestBot::start().await;
     let basic = -4_242;
-    bot.api
-        .set_admins(basic, vec![member(owner(), "creator"), bot_admin_member()]);
+    bot.api.set_admins(
+        basic,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
     let ann = newcomer(3_030, "Ann");
     let mut join = chat_member(basic, ann.clone(), ann.clone(), "left", "member", None);
     join["chat_member"]["chat"] = basic_group(basic);
@@ -966,7 +971,7 @@ async fn a_kicked_member_who_comes_back_is_asked_again() {
     setup(&bot).await;
     // A short check, so the comeback falls well inside the window in which a second copy of one join
     // is ignored.
-    bot.push(group_message(GROUP, owner(), "/captcha button 15"));
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha button 15"));
     bot.wait_texts(GROUP, 2).await;
     let ivy = newcomer(3_040, "Ivy");
     bot.push(joins(&ivy));
@@ -994,23 +999,23 @@ async fn a_kicked_member_who_comes_back_is_asked_again() {
 async fn the_owners_quiz_is_asked_and_goodbyes_are_said_when_on() {
     let bot = TestBot::start().await;
     setup(&bot).await;
-    bot.push(group_message(GROUP, owner(), "/captcha quiz"));
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha quiz"));
     let texts = bot.wait_texts(GROUP, 2).await;
     assert!(texts[1].contains("no quiz yet"), "{texts:?}");
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/setquiz What do we write here? | Rust",
     ));
     let texts = bot.wait_texts(GROUP, 3).await;
     assert!(texts[2].contains("at least one wrong answer"), "{texts:?}");
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/setquiz What do we write here? | Rust | Stock tips | Casino links",
     ));
-    bot.push(group_message(GROUP, owner(), "/captcha quiz 90"));
-    bot.push(group_message(GROUP, owner(), "/goodbye on"));
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha quiz 90"));
+    bot.push(group_message(GROUP, owner(OWNER), "/goodbye on"));
     let texts = bot.wait_texts(GROUP, 6).await;
     assert!(
         texts[4].contains("owner's quiz") && texts[4].contains("90"),
@@ -1089,7 +1094,7 @@ async fn an_undeliverable_join_request_check_is_declined_by_default() {
 async fn settings_commands_answer_and_bad_input_changes_nothing() {
     let bot = TestBot::start().await;
     setup(&bot).await;
-    let says = |text: &'static str| group_message(GROUP, owner(), text);
+    let says = |text: &'static str| group_message(GROUP, owner(OWNER), text);
     bot.push(says("/captcha button 5"));
     bot.push(says("/captcha riddle"));
     bot.push(says("/setwelcome   "));
@@ -1156,7 +1161,7 @@ async fn an_admin_letting_a_member_in_ends_their_check() {
     }
     bot.push(chat_member(
         GROUP,
-        owner(),
+        owner(OWNER),
         sam.clone(),
         "restricted",
         "member",
@@ -1188,7 +1193,7 @@ async fn join_notices_can_be_deleted_and_big_groups_read_rules_in_private() {
     ])
     .await;
     setup(&bot).await;
-    let notice = new_members(GROUP, owner(), vec![newcomer(3_090, "Uma")]);
+    let notice = new_members(GROUP, owner(OWNER), vec![newcomer(3_090, "Uma")]);
     let notice_id = notice["message"]["message_id"].as_i64().unwrap();
     bot.push(notice);
     let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
@@ -1199,7 +1204,7 @@ async fn join_notices_can_be_deleted_and_big_groups_read_rules_in_private() {
         "added by the owner: no check"
     );
 
-    bot.push(group_message(GROUP, owner(), "/setrules No ads."));
+    bot.push(group_message(GROUP, owner(OWNER), "/setrules No ads."));
     bot.push(group_message(GROUP, newcomer(3_090, "Uma"), "/rules"));
     bot.wait_texts(GROUP, 3).await;
     let answer = bot.api.calls("sendMessage").pop().unwrap();
@@ -1232,7 +1237,7 @@ async fn answer_wrong(bot: &TestBot, member: &Value, user_id: i64) {
 async fn the_ban_fail_action_bans_for_good() {
     let bot = TestBot::start_with(&[("GROUPOPS_WELCOME__FAIL_ACTION", "ban")]).await;
     setup(&bot).await;
-    bot.push(group_message(GROUP, owner(), "/captcha math"));
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha math"));
     bot.wait_texts(GROUP, 2).await;
     let zed = newcomer(3_500, "Zed");
     bot.push(joins(&zed));
@@ -1251,7 +1256,7 @@ async fn the_ban_fail_action_bans_for_good() {
 async fn the_mute_fail_action_leaves_the_member_restricted() {
     let bot = TestBot::start_with(&[("GROUPOPS_WELCOME__FAIL_ACTION", "mute")]).await;
     setup(&bot).await;
-    bot.push(group_message(GROUP, owner(), "/captcha math"));
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha math"));
     bot.wait_texts(GROUP, 2).await;
     let yan = newcomer(3_501, "Yan");
     bot.push(joins(&yan));
@@ -1273,10 +1278,10 @@ async fn goodbyes_keep_their_link_buttons() {
     setup(&bot).await;
     bot.push(group_message(
         GROUP,
-        owner(),
+        owner(OWNER),
         "/setgoodbye Bye {name}!\n[Come back](https://example.org/back)",
     ));
-    bot.push(group_message(GROUP, owner(), "/goodbye on"));
+    bot.push(group_message(GROUP, owner(OWNER), "/goodbye on"));
     bot.wait_texts(GROUP, 3).await;
     let kim = newcomer(3_502, "Kim");
     bot.push(chat_member(
@@ -1304,14 +1309,14 @@ async fn clean_mode_and_bot_removal_say_which_right_is_missing() {
     weak_bot["can_delete_messages"] = serde_json::json!(false);
     weak_bot["can_restrict_members"] = serde_json::json!(false);
     bot.api
-        .set_admins(GROUP, vec![member(owner(), "creator"), weak_bot]);
+        .set_admins(GROUP, vec![member(owner(OWNER), "creator"), weak_bot]);
     bot.push(my_chat_member(
         group(GROUP),
-        owner(),
+        owner(OWNER),
         "left",
         "administrator",
     ));
-    bot.push(group_message(GROUP, owner(), "/captcha off"));
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha off"));
     bot.wait_texts(GROUP, 2).await;
     bot.push(joins(&newcomer(3_510, "Ann")));
     bot.settle().await;

@@ -23,6 +23,8 @@ use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 use tokio::sync::Notify;
 
+use super::members::{admin_with, ALL_RIGHTS};
+
 /// The user id of the fake bot, as reported by `getMe`.
 pub const BOT_ID: i64 = 100000;
 /// The username of the fake bot, as reported by `getMe`.
@@ -543,24 +545,7 @@ pub fn bot_user() -> Value {
 /// A ChatMember object for the bot as an administrator with every right, used when a test has
 /// not configured the bot's own membership.
 pub fn bot_admin_member() -> Value {
-    json!({
-        "status": "administrator",
-        "user": bot_user(),
-        "can_be_edited": false,
-        "is_anonymous": false,
-        "can_manage_chat": true,
-        "can_delete_messages": true,
-        "can_manage_video_chats": true,
-        "can_restrict_members": true,
-        "can_promote_members": true,
-        "can_change_info": true,
-        "can_invite_users": true,
-        "can_post_stories": true,
-        "can_edit_stories": true,
-        "can_delete_stories": true,
-        "can_pin_messages": true,
-        "can_manage_topics": true,
-    })
+    admin_with(bot_user(), ALL_RIGHTS)
 }
 
 impl FakeState {

@@ -4,4 +4,6 @@
 
 pub mod fake_api;
 pub mod harness;
+pub mod members;
+pub mod redpackets;
 pub mod updates;

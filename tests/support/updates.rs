@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{json, Value};
 
 use super::fake_api::bot_user;
+use super::members::{admin_with, ALL_RIGHTS};
 
 /// The user id Telegram uses for messages that anonymous group admins send.
 pub const GROUP_ANONYMOUS_BOT_ID: i64 = 1087968824;
@@ -151,24 +152,7 @@ pub fn member(user: Value, status: &str) -> Value {
         "member" | "left" => json!({"status": status, "user": user}),
         "kicked" => json!({"status": "kicked", "user": user, "until_date": 0}),
         "creator" => json!({"status": "creator", "user": user, "is_anonymous": false}),
-        "administrator" => json!({
-            "status": "administrator",
-            "user": user,
-            "can_be_edited": false,
-            "is_anonymous": false,
-            "can_manage_chat": true,
-            "can_delete_messages": true,
-            "can_manage_video_chats": true,
-            "can_restrict_members": true,
-            "can_promote_members": true,
-            "can_change_info": true,
-            "can_invite_users": true,
-            "can_post_stories": true,
-            "can_edit_stories": true,
-            "can_delete_stories": true,
-            "can_pin_messages": true,
-            "can_manage_topics": true,
-        }),
+        "administrator" => admin_with(user, ALL_RIGHTS),
         "restricted" => json!({
             "status": "restricted",
             "user": user,
@@ -329,4 +313,16 @@ fn message_of(update: &Value) -> &Value {
         .get(&key)
         .filter(|m| m.get("message_id").is_some())
         .unwrap_or_else(|| panic!("the update's {key:?} is not a message"))
+}
+
+/// A message the bot sent to group `chat_id` with `message_id` and `text`, as an update (for a member to
+/// reply to).
+pub fn bot_message(chat_id: i64, message_id: i64, text: &str) -> Value {
+    json!({"message": {
+        "message_id": message_id,
+        "date": now(),
+        "chat": group(chat_id),
+        "from": bot_user(),
+        "text": text,
+    }})
 }

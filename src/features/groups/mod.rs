@@ -4,10 +4,10 @@
 
 use crate::fargs;
 use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::{Call, Ctx};
 use crate::storage::{self, groups as records};
 use crate::telegram::admins::{AdminRights, Right};
-use crate::telegram::commands::{Audience, CommandInfo};
+use crate::telegram::commands::Audience;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::escape;
 use crate::telegram::{Handler, HandlerResult};
@@ -15,33 +15,14 @@ use teloxide::prelude::*;
 use teloxide::types::{
     ChatKind, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, PublicChatKind,
 };
-use teloxide::utils::command::BotCommands;
 
-/// The commands of this feature.
-pub const COMMANDS: &[CommandInfo] = &[
-    CommandInfo {
-        name: "start",
-        description: "cmd-start",
-        audience: Audience::Private,
-    },
-    CommandInfo {
-        name: "help",
-        description: "cmd-help",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "lang",
-        description: "cmd-lang",
-        audience: Audience::Admins,
-    },
-];
-
-#[derive(BotCommands, Clone, Debug)]
-#[command(rename_rule = "lowercase")]
-enum Command {
-    Start,
-    Help,
-    Lang(String),
+crate::feature_commands! {
+    /// The bot's basic commands.
+    enum Command in COMMANDS {
+        Start = "start", "cmd-start", Private;
+        Help = "help", "cmd-help", Everyone;
+        Lang(String) = "lang", "cmd-lang", Admins;
+    }
 }
 
 /// This feature's branch of the handler tree.
@@ -161,48 +142,50 @@ async fn on_migrate(ctx: Ctx, message: Message) -> HandlerResult {
 }
 
 async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
+    let call = Call::new(&ctx, &message).await;
     match command {
-        Command::Start => start(&ctx, &message).await,
-        Command::Help => help(&ctx, &message).await,
-        Command::Lang(arg) => lang(&ctx, &message, arg.trim()).await,
+        Command::Start => start(&call).await,
+        Command::Help => help(&call).await,
+        Command::Lang(arg) => lang(&call, arg.trim()).await,
     }
 }
 
-async fn start(ctx: &Ctx, message: &Message) -> HandlerResult {
-    let lang = ctx.lang_for(message).await;
-    if !message.chat.is_private() {
-        return help(ctx, message).await;
+/// `/start`: in private, a greeting with a button that adds the bot to a group; in a group, `/help`.
+async fn start(call: &Call<'_>) -> HandlerResult {
+    if !call.message.chat.is_private() {
+        return help(call).await;
     }
+    let ctx = call.ctx;
     let username = ctx.me.username.clone().unwrap_or_default();
-    let text = ctx.ta(
-        lang,
+    let text = call.ta(
         "start-private",
         &fargs! {"bot" => escape(&ctx.me.first_name)},
     );
     let mut markup = InlineKeyboardMarkup::default();
     if let Ok(url) = format!("https://t.me/{username}?startgroup=true").parse() {
         markup = markup.append_row(vec![InlineKeyboardButton::url(
-            ctx.t(lang, "start-add-button"),
+            call.t("start-add-button"),
             url,
         )]);
     }
     ctx.outbound.send_text(
-        Text::html(message.chat.id.0, text)
-            .reply_to(message)
+        Text::html(call.chat_id, text)
+            .reply_to(call.message)
             .markup(markup),
     );
     Ok(())
 }
 
-async fn help(ctx: &Ctx, message: &Message) -> HandlerResult {
-    let lang = ctx.lang_for(message).await;
+/// `/help`: the commands the sender may use here.
+async fn help(call: &Call<'_>) -> HandlerResult {
+    let (ctx, message) = (call.ctx, call.message);
     let private = message.chat.is_private();
     // When Telegram cannot say who the admins are, the member's view is shown rather than nothing.
     let is_admin = !private
         && match ctx.admins.sender_rights(message).await {
             Ok(rights) => rights.is_some(),
             Err(err) => {
-                tracing::warn!(%err, chat_id = message.chat.id.0, "admin list unavailable; /help shows the member view");
+                tracing::warn!(%err, chat_id = call.chat_id, "admin list unavailable; /help shows the member view");
                 false
             }
         };
@@ -217,38 +200,33 @@ async fn help(ctx: &Ctx, message: &Message) -> HandlerResult {
     } else {
         "help-title-group"
     };
-    let mut text = format!("<b>{}</b>\n", escape(&ctx.t(lang, title)));
+    let mut text = format!("<b>{}</b>\n", call.t_html(title));
     for command in ctx.commands.iter().filter(|c| visible(c.audience)) {
         text.push_str(&format!(
             "/{} — {}\n",
             command.name,
-            escape(&ctx.t(lang, command.description))
+            call.t_html(command.description)
         ));
     }
     if !private && !is_admin {
-        text.push_str(&format!(
-            "\n{}",
-            escape(&ctx.t(lang, "help-admins-see-more"))
-        ));
+        text.push_str(&format!("\n{}", call.t_html("help-admins-see-more")));
     }
-    for piece in crate::telegram::text::split(&text, crate::telegram::text::MAX_TEXT) {
-        ctx.reply_html(message, piece);
-    }
+    call.say_html(text);
     Ok(())
 }
 
-async fn lang(ctx: &Ctx, message: &Message, arg: &str) -> HandlerResult {
-    let current = ctx.lang_for(message).await;
+/// `/lang zh|en`: the group's language, for admins who may change the group's info.
+async fn lang(call: &Call<'_>, arg: &str) -> HandlerResult {
+    let (ctx, message) = (call.ctx, call.message);
     if message.chat.is_private() {
-        ctx.reply(message, ctx.t(current, "group-only"));
+        call.say(call.t("group-only"));
         return Ok(());
     }
-    if let Some(refusal) = ctx.refusal(message, Right::ChangeInfo, current).await? {
-        ctx.reply(message, refusal);
+    if !call.allowed(Right::ChangeInfo).await? {
         return Ok(());
     }
     let Some(wanted) = Lang::parse(arg) else {
-        ctx.reply(message, ctx.t(current, "lang-usage"));
+        call.say(call.t("lang-usage"));
         return Ok(());
     };
     let chat_id = message.chat.id.0;

@@ -3,6 +3,8 @@
 //! leaderboard, and the words of the periods members type. No I/O, no clock reads: every fact is
 //! passed in.
 
+use super::store::ReferralStatus;
+
 /// Why a referral was voided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VoidReason {
@@ -115,13 +117,13 @@ pub enum RingUndo {
 
 /// Decides how an earlier referral in the other direction of a ring is undone: `status` is its state,
 /// `reward` what it paid, `balance` the inviter's wallet now. `None` for a referral that is already void.
-pub fn undo_ring(status: &str, reward: i64, balance: i64) -> Option<RingUndo> {
+pub fn undo_ring(status: ReferralStatus, reward: i64, balance: i64) -> Option<RingUndo> {
     match status {
-        "pending" => Some(RingUndo::VoidPending),
-        "valid" => Some(RingUndo::VoidValid {
+        ReferralStatus::Pending => Some(RingUndo::VoidPending),
+        ReferralStatus::Valid => Some(RingUndo::VoidValid {
             take_back: reward.max(0).min(balance.max(0)),
         }),
-        _ => None,
+        ReferralStatus::Void => None,
     }
 }
 
@@ -198,6 +200,51 @@ pub fn parse_rank_invites(args: &str) -> Option<Option<Board>> {
     }
     let rest: Vec<&str> = words.collect();
     Some(Board::parse(&rest.join(" ")))
+}
+
+/// What `/invites` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitesAsk {
+    /// The sender's own counts (no arguments).
+    Own,
+    /// The leaderboard of a period (`top`, `rank` or 排行, then the period).
+    Top(Board),
+}
+
+/// Reads the arguments of `/invites`; `None` when they are not understood.
+pub fn parse_invites(args: &str) -> Option<InvitesAsk> {
+    let mut words = args.split_whitespace();
+    match words.next() {
+        None => Some(InvitesAsk::Own),
+        Some("top" | "rank" | "排行") => {
+            let rest: Vec<&str> = words.collect();
+            Board::parse(&rest.join(" ")).map(InvitesAsk::Top)
+        }
+        Some(_) => None,
+    }
+}
+
+/// What `/channel` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelAsk<'a> {
+    /// A new channel link with this name (`new`, `add` or 新建, then the name; the name is checked later).
+    New(&'a str),
+    /// The funnel of every channel link (`list` or 列表, alone).
+    List,
+}
+
+/// Reads the arguments of `/channel`; `None` when they are not understood.
+pub fn parse_channel(args: &str) -> Option<ChannelAsk<'_>> {
+    let args = args.trim();
+    let (word, rest) = match args.split_once(char::is_whitespace) {
+        Some((word, rest)) => (word, rest.trim()),
+        None => (args, ""),
+    };
+    match word {
+        "new" | "add" | "新建" => Some(ChannelAsk::New(rest)),
+        "list" | "列表" if rest.is_empty() => Some(ChannelAsk::List),
+        _ => None,
+    }
 }
 
 /// Reads the period of `/stats` and `/export`: `7d`, `30d` or `90d` (empty means 7 days). Returns days.
@@ -365,22 +412,56 @@ mod tests {
 
     #[test]
     fn a_ring_voids_the_other_direction_and_takes_back_what_is_there() {
-        assert_eq!(undo_ring("pending", 0, 100), Some(RingUndo::VoidPending));
         assert_eq!(
-            undo_ring("valid", 20, 100),
+            undo_ring(ReferralStatus::Pending, 0, 100),
+            Some(RingUndo::VoidPending)
+        );
+        assert_eq!(
+            undo_ring(ReferralStatus::Valid, 20, 100),
             Some(RingUndo::VoidValid { take_back: 20 })
         );
         assert_eq!(
-            undo_ring("valid", 20, 7),
+            undo_ring(ReferralStatus::Valid, 20, 7),
             Some(RingUndo::VoidValid { take_back: 7 }),
             "a wallet never goes below zero"
         );
         assert_eq!(
-            undo_ring("valid", 0, 50),
+            undo_ring(ReferralStatus::Valid, 0, 50),
             Some(RingUndo::VoidValid { take_back: 0 }),
             "rewards were off"
         );
-        assert_eq!(undo_ring("void", 20, 100), None);
+        assert_eq!(undo_ring(ReferralStatus::Void, 20, 100), None);
+    }
+
+    #[test]
+    fn invites_asks_for_own_counts_or_a_board() {
+        assert_eq!(parse_invites(""), Some(InvitesAsk::Own));
+        assert_eq!(parse_invites("  "), Some(InvitesAsk::Own));
+        assert_eq!(
+            parse_invites("top"),
+            Some(InvitesAsk::Top(Board::parse("").unwrap()))
+        );
+        assert_eq!(
+            parse_invites("排行 month"),
+            Some(InvitesAsk::Top(Board::parse("month").unwrap()))
+        );
+        assert_eq!(parse_invites("top year"), None);
+        assert_eq!(parse_invites("mine"), None);
+    }
+
+    #[test]
+    fn channel_asks_for_a_new_link_or_the_list() {
+        assert_eq!(parse_channel("new 海报 A"), Some(ChannelAsk::New("海报 A")));
+        assert_eq!(
+            parse_channel("add  poster "),
+            Some(ChannelAsk::New("poster"))
+        );
+        assert_eq!(parse_channel("new"), Some(ChannelAsk::New("")));
+        assert_eq!(parse_channel("list"), Some(ChannelAsk::List));
+        assert_eq!(parse_channel("列表"), Some(ChannelAsk::List));
+        assert_eq!(parse_channel("list all"), None);
+        assert_eq!(parse_channel(""), None);
+        assert_eq!(parse_channel("delete poster"), None);
     }
 
     #[test]

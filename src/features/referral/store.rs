@@ -1,25 +1,100 @@
 //! The SQL of referrals, channel links and the review numbers. Review numbers only read: activity and
-//! membership from the activity writer's tables, sign-ins and red-packet grabs from theirs, balances from
-//! the ledger's accounts.
+//! membership from the activity writer's tables; sign-ins, red packet grabs, lottery entries and balances
+//! come from [`crate::facts`]. Link kinds and referral statuses are enums here and words in
+//! the tables.
 
+use super::rules::VoidReason;
 use super::stats::{MemberEvent, MemberRow};
 use crate::error::Result;
 use sqlx::{FromRow, SqliteConnection};
 
+/// A word in a status or kind column that this version does not know.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown word {0:?} in a referral column")]
+pub struct UnknownWord(String);
+
+/// Whose link it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// A member's personal link (`/invite`): joins through it are referrals.
+    Member,
+    /// A channel link an admin made (`/channel new`): joins through it count for the funnel only.
+    Channel,
+}
+
+impl LinkKind {
+    /// The word stored in `referral_links.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Member => "member",
+            LinkKind::Channel => "channel",
+        }
+    }
+}
+
+impl TryFrom<String> for LinkKind {
+    type Error = UnknownWord;
+
+    fn try_from(word: String) -> std::result::Result<Self, UnknownWord> {
+        match word.as_str() {
+            "member" => Ok(LinkKind::Member),
+            "channel" => Ok(LinkKind::Channel),
+            _ => Err(UnknownWord(word)),
+        }
+    }
+}
+
+/// Where a referral stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferralStatus {
+    /// Waiting for the invitee's waiting time to pass.
+    Pending,
+    /// Counted, and its reward paid.
+    Valid,
+    /// Not counted; `referrals.reason` says why.
+    Void,
+}
+
+impl ReferralStatus {
+    /// The word stored in `referrals.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferralStatus::Pending => "pending",
+            ReferralStatus::Valid => "valid",
+            ReferralStatus::Void => "void",
+        }
+    }
+}
+
+impl TryFrom<String> for ReferralStatus {
+    type Error = UnknownWord;
+
+    fn try_from(word: String) -> std::result::Result<Self, UnknownWord> {
+        match word.as_str() {
+            "pending" => Ok(ReferralStatus::Pending),
+            "valid" => Ok(ReferralStatus::Valid),
+            "void" => Ok(ReferralStatus::Void),
+            _ => Err(UnknownWord(word)),
+        }
+    }
+}
+
+/// A word read from a column, as an enum; an unknown word is a decoding error.
+fn decode<T: TryFrom<String, Error = UnknownWord>>(word: String) -> Result<T> {
+    T::try_from(word).map_err(|err| sqlx::Error::Decode(Box::new(err)).into())
+}
+
 /// An invite link the bot created.
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
 pub struct LinkRow {
-    /// Its id.
     pub id: i64,
-    /// The group.
     pub chat_id: i64,
     /// The full URL.
     pub url: String,
-    /// `member` or `channel`.
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: LinkKind,
     /// The member (member links) or the admin who made it (channel links).
     pub owner_id: i64,
-    /// Its name.
     pub name: String,
 }
 
@@ -54,7 +129,7 @@ pub async fn insert_link(
     conn: &mut SqliteConnection,
     chat_id: i64,
     url: &str,
-    kind: &str,
+    kind: LinkKind,
     owner_id: i64,
     name: &str,
     now: i64,
@@ -65,7 +140,7 @@ pub async fn insert_link(
     )
     .bind(chat_id)
     .bind(url)
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(owner_id)
     .bind(name)
     .bind(now)
@@ -225,16 +300,14 @@ pub async fn last_event_id(conn: &mut SqliteConnection) -> Result<i64> {
 pub struct LinkJoin {
     /// member_events.id.
     pub event_id: i64,
-    /// The group.
     pub chat_id: i64,
     /// Who joined.
     pub user_id: i64,
     /// When.
     pub at: i64,
-    /// The link.
     pub link_id: i64,
-    /// `member` or `channel`.
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: LinkKind,
     /// The link's owner.
     pub owner_id: i64,
 }
@@ -319,8 +392,12 @@ pub async fn insert_join(conn: &mut SqliteConnection, join: &LinkJoin) -> Result
 pub async fn insert_referral(
     conn: &mut SqliteConnection,
     join: &LinkJoin,
-    void_reason: Option<&str>,
+    void_reason: Option<VoidReason>,
 ) -> Result<()> {
+    let status = match void_reason {
+        Some(_) => ReferralStatus::Void,
+        None => ReferralStatus::Pending,
+    };
     sqlx::query(
         "INSERT OR IGNORE INTO referrals (chat_id, link_id, inviter_id, invitee_id, joined_at, status, reason,
              resolved_at)
@@ -331,8 +408,8 @@ pub async fn insert_referral(
     .bind(join.owner_id)
     .bind(join.user_id)
     .bind(join.at)
-    .bind(if void_reason.is_some() { "void" } else { "pending" })
-    .bind(void_reason)
+    .bind(status.as_str())
+    .bind(void_reason.map(VoidReason::as_str))
     .bind(void_reason.map(|_| join.at))
     .execute(conn)
     .await?;
@@ -342,13 +419,9 @@ pub async fn insert_referral(
 /// A pending referral with the facts that decide it.
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
 pub struct PendingRow {
-    /// Its id.
     pub id: i64,
-    /// The group.
     pub chat_id: i64,
-    /// The inviter.
     pub inviter_id: i64,
-    /// The invitee.
     pub invitee_id: i64,
     /// When the invitee joined.
     pub joined_at: i64,
@@ -388,15 +461,17 @@ pub async fn referral_between(
     chat_id: i64,
     inviter: i64,
     invitee: i64,
-) -> Result<Option<(i64, String, i64)>> {
-    Ok(sqlx::query_as(
+) -> Result<Option<(i64, ReferralStatus, i64)>> {
+    let row: Option<(i64, String, i64)> = sqlx::query_as(
         "SELECT id, status, reward FROM referrals WHERE chat_id = ? AND inviter_id = ? AND invitee_id = ?",
     )
     .bind(chat_id)
     .bind(inviter)
     .bind(invitee)
     .fetch_optional(conn)
-    .await?)
+    .await?;
+    row.map(|(id, status, reward)| Ok((id, decode(status)?, reward)))
+        .transpose()
 }
 
 /// Voids a pending or valid referral because it is one leg of a ring; `reward_left` is what the inviter
@@ -424,8 +499,8 @@ pub async fn void_for_ring(
 pub async fn settle(
     conn: &mut SqliteConnection,
     id: i64,
-    status: &str,
-    reason: Option<&str>,
+    status: ReferralStatus,
+    reason: Option<VoidReason>,
     reward: i64,
     now: i64,
 ) -> Result<bool> {
@@ -433,8 +508,8 @@ pub async fn settle(
         "UPDATE referrals SET status = ?, reason = ?, reward = ?, resolved_at = ?
          WHERE id = ? AND status = 'pending'",
     )
-    .bind(status)
-    .bind(reason)
+    .bind(status.as_str())
+    .bind(reason.map(VoidReason::as_str))
     .bind(reward)
     .bind(now)
     .bind(id)
@@ -572,59 +647,6 @@ pub async fn valid_referrals(
     .await?)
 }
 
-/// Distinct members who signed in during `[from, to]`.
-pub async fn signed_in(
-    conn: &mut SqliteConnection,
-    chat_id: i64,
-    from: i64,
-    to: i64,
-) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(DISTINCT user_id) FROM checkins WHERE chat_id = ? AND at >= ? AND at <= ?",
-    )
-    .bind(chat_id)
-    .bind(from)
-    .bind(to)
-    .fetch_one(conn)
-    .await?)
-}
-
-/// Distinct members who grabbed a red packet during `[from, to]`, and the number of grabs.
-pub async fn packet_grabs(
-    conn: &mut SqliteConnection,
-    chat_id: i64,
-    from: i64,
-    to: i64,
-) -> Result<(i64, i64)> {
-    Ok(sqlx::query_as(
-        "SELECT COUNT(DISTINCT user_id), COUNT(*) FROM redpacket_claims
-         WHERE chat_id = ? AND claimed_at >= ? AND claimed_at <= ?",
-    )
-    .bind(chat_id)
-    .bind(from)
-    .bind(to)
-    .fetch_one(conn)
-    .await?)
-}
-
-/// Distinct members who joined a lottery during `[from, to]`, and the number of entries.
-pub async fn lottery_entries(
-    conn: &mut SqliteConnection,
-    chat_id: i64,
-    from: i64,
-    to: i64,
-) -> Result<(i64, i64)> {
-    Ok(sqlx::query_as(
-        "SELECT COUNT(DISTINCT user_id), COUNT(*) FROM lottery_entries
-         WHERE chat_id = ? AND joined_at >= ? AND joined_at <= ?",
-    )
-    .bind(chat_id)
-    .bind(from)
-    .bind(to)
-    .fetch_one(conn)
-    .await?)
-}
-
 /// Members the bot counts as present in a group (used when Telegram's count is unavailable).
 pub async fn present_members(conn: &mut SqliteConnection, chat_id: i64) -> Result<i64> {
     Ok(
@@ -636,7 +658,7 @@ pub async fn present_members(conn: &mut SqliteConnection, chat_id: i64) -> Resul
 }
 
 /// A members CSV row as read: user id, first and last name, username, join time, link kind, link source,
-/// messages, points.
+/// messages.
 type ExportRow = (
     i64,
     Option<String>,
@@ -646,23 +668,22 @@ type ExportRow = (
     Option<String>,
     Option<String>,
     i64,
-    i64,
 );
 
 /// Every present member of a group for the members CSV: join date (or first sighting), the bot link of
-/// their latest join through one, messages and points balance.
+/// their latest join through one and messages; points and level are left at zero and empty for the caller
+/// to fill from [`crate::facts`].
 pub async fn export_members(conn: &mut SqliteConnection, chat_id: i64) -> Result<Vec<MemberRow>> {
     let rows: Vec<ExportRow> =
         sqlx::query_as(
             "SELECT m.user_id, u.first_name, u.last_name, u.username, COALESCE(m.joined_at, m.first_seen),
                  l.kind, CASE l.kind WHEN 'member' THEN CAST(l.owner_id AS TEXT) ELSE l.name END,
-                 m.messages, COALESCE(a.balance, 0)
+                 m.messages
              FROM members m
              LEFT JOIN users u ON u.user_id = m.user_id
              LEFT JOIN referral_links l ON l.id = (
                  SELECT j.link_id FROM referral_joins j WHERE j.chat_id = m.chat_id AND j.user_id = m.user_id
                  ORDER BY j.joined_at DESC LIMIT 1)
-             LEFT JOIN economy_accounts a ON a.chat_id = m.chat_id AND a.kind = 'wallet' AND a.ref = m.user_id
              WHERE m.chat_id = ? AND m.status = 'member' ORDER BY m.user_id",
         )
         .bind(chat_id)
@@ -671,7 +692,7 @@ pub async fn export_members(conn: &mut SqliteConnection, chat_id: i64) -> Result
     Ok(rows
         .into_iter()
         .map(
-            |(user_id, first, last, username, joined_at, kind, source, messages, points)| {
+            |(user_id, first, last, username, joined_at, kind, source, messages)| {
                 let name = match (first, last) {
                     (Some(first), Some(last)) if !last.is_empty() => format!("{first} {last}"),
                     (Some(first), _) => first,
@@ -689,7 +710,7 @@ pub async fn export_members(conn: &mut SqliteConnection, chat_id: i64) -> Result
                     joined_at,
                     source,
                     messages,
-                    points,
+                    points: 0,
                     level: String::new(),
                 }
             },
@@ -720,9 +741,17 @@ mod tests {
     #[sqlx::test]
     async fn joins_through_bot_links_are_found_and_earlier_presence_is_known(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();
-        let link = insert_link(&mut conn, -1, "https://t.me/+a", "member", 7, "ref:7", 10)
-            .await
-            .unwrap();
+        let link = insert_link(
+            &mut conn,
+            -1,
+            "https://t.me/+a",
+            LinkKind::Member,
+            7,
+            "ref:7",
+            10,
+        )
+        .await
+        .unwrap();
         let first = event(&pool, 8, 100, "join", Some("https://t.me/+a")).await;
         event(&pool, 9, 100, "join", Some("https://t.me/+other")).await;
         event(&pool, 9, 150, "leave", None).await;
@@ -750,7 +779,7 @@ mod tests {
             "a message before the join makes the member known"
         );
         insert_referral(&mut conn, &joins[0], None).await.unwrap();
-        insert_referral(&mut conn, &joins[0], Some("known"))
+        insert_referral(&mut conn, &joins[0], Some(VoidReason::Known))
             .await
             .unwrap();
         assert!(invited_by(&mut conn, -1, 8, 7).await.unwrap());
@@ -768,13 +797,27 @@ mod tests {
         let pending = due_pending(&mut conn, 200, 100).await.unwrap();
         assert_eq!(pending.len(), 1);
         assert!(!pending[0].left && !pending[0].verified);
-        assert!(settle(&mut conn, pending[0].id, "valid", None, 20, 500)
-            .await
-            .unwrap());
+        assert!(settle(
+            &mut conn,
+            pending[0].id,
+            ReferralStatus::Valid,
+            None,
+            20,
+            500
+        )
+        .await
+        .unwrap());
         assert!(
-            !settle(&mut conn, pending[0].id, "valid", None, 20, 600)
-                .await
-                .unwrap(),
+            !settle(
+                &mut conn,
+                pending[0].id,
+                ReferralStatus::Valid,
+                None,
+                20,
+                600
+            )
+            .await
+            .unwrap(),
             "a referral settles once"
         );
         assert_eq!(
@@ -860,9 +903,17 @@ mod tests {
     #[sqlx::test]
     async fn a_ring_leg_is_voided_whether_pending_or_valid(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();
-        let link = insert_link(&mut conn, -1, "https://t.me/+a", "member", 7, "ref:7", 10)
-            .await
-            .unwrap();
+        let link = insert_link(
+            &mut conn,
+            -1,
+            "https://t.me/+a",
+            LinkKind::Member,
+            7,
+            "ref:7",
+            10,
+        )
+        .await
+        .unwrap();
         for (user, at) in [(8, 100), (9, 110)] {
             let event_id = event(&pool, user, at, "join", Some("https://t.me/+a")).await;
             let join = LinkJoin {
@@ -871,7 +922,7 @@ mod tests {
                 user_id: user,
                 at,
                 link_id: link,
-                kind: "member".into(),
+                kind: LinkKind::Member,
                 owner_id: 7,
             };
             insert_referral(&mut conn, &join, None).await.unwrap();
@@ -880,14 +931,16 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(status, "pending");
+        assert_eq!(status, ReferralStatus::Pending);
         let (nine, _, _) = referral_between(&mut conn, -1, 7, 9)
             .await
             .unwrap()
             .unwrap();
-        assert!(settle(&mut conn, nine, "valid", None, 20, 500)
-            .await
-            .unwrap());
+        assert!(
+            settle(&mut conn, nine, ReferralStatus::Valid, None, 20, 500)
+                .await
+                .unwrap()
+        );
         assert!(void_for_ring(&mut conn, eight, 0, 600).await.unwrap());
         assert!(void_for_ring(&mut conn, nine, 5, 600).await.unwrap());
         assert!(
@@ -915,9 +968,17 @@ mod tests {
     async fn event_ids_are_never_reused_after_the_clean_up_empties_the_table(pool: SqlitePool) {
         let storage = crate::storage::Storage::from_pool(pool.clone());
         let mut conn = pool.acquire().await.unwrap();
-        insert_link(&mut conn, -1, "https://t.me/+a", "member", 7, "ref:7", 10)
-            .await
-            .unwrap();
+        insert_link(
+            &mut conn,
+            -1,
+            "https://t.me/+a",
+            LinkKind::Member,
+            7,
+            "ref:7",
+            10,
+        )
+        .await
+        .unwrap();
         let mut last = 0;
         for user in 1..=3 {
             last = event(&pool, user, 100, "join", None).await;

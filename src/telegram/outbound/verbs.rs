@@ -7,7 +7,7 @@ use super::{Outbound, Pending};
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use teloxide::prelude::*;
-use teloxide::types::{ChatPermissions, MessageId, ReactionType, True};
+use teloxide::types::{ChatPermissions, InputFile, MessageId, ReactionType, ThreadId, True};
 
 /// How long a kick's ban lasts before it is lifted. An `until_date` under 30 s would make it forever.
 const KICK_BAN_SECS: i64 = 60;
@@ -159,6 +159,46 @@ impl Outbound {
                 .url(url.clone())
                 .send()
                 .boxed()
+        })
+    }
+
+    /// Sends a picture made in memory to a chat (budgeted like any send), in forum topic `thread` when set.
+    pub fn send_photo(
+        &self,
+        chat_id: i64,
+        thread: Option<ThreadId>,
+        file_name: &'static str,
+        bytes: Vec<u8>,
+    ) -> Pending<Message> {
+        self.budgeted(chat_id, "sendPhoto", move |bot| {
+            let mut request = bot.send_photo(
+                ChatId(chat_id),
+                InputFile::memory(bytes.clone()).file_name(file_name),
+            );
+            if let Some(thread) = thread {
+                request = request.message_thread_id(thread);
+            }
+            request.send().boxed()
+        })
+    }
+
+    /// Sends a file made in memory to a chat (budgeted like any send), in forum topic `thread` when set.
+    pub fn send_document(
+        &self,
+        chat_id: i64,
+        thread: Option<ThreadId>,
+        file_name: &'static str,
+        bytes: Vec<u8>,
+    ) -> Pending<Message> {
+        self.budgeted(chat_id, "sendDocument", move |bot| {
+            let mut request = bot.send_document(
+                ChatId(chat_id),
+                InputFile::memory(bytes.clone()).file_name(file_name),
+            );
+            if let Some(thread) = thread {
+                request = request.message_thread_id(thread);
+            }
+            request.send().boxed()
         })
     }
 }

@@ -1,9 +1,10 @@
-//! Moderation II as admins use it: commands by reply, @username and id with every refusal, `/purge` in
+//! Moderation as admins use it: commands by reply, @username and id with every refusal, `/purge` in
 //! batches, reports once per message, `/spam` teaching the classifier, undo teaching ham, `/modlog` per-rule
 //! counts, the log channel mirror, and banning members who post as a channel.
 
 use crate::support::fake_api::{bot_admin_member, bot_user, Failure};
 use crate::support::harness::{TestBot, WAIT};
+use crate::support::members::{admin_with, owner};
 use crate::support::updates::*;
 use groupops::features::moderation::classifier::Model;
 use groupops::features::moderation::normalize::normalize;
@@ -15,10 +16,6 @@ const HELPER: i64 = 1_202;
 const MIA: i64 = 2_303;
 const NEWBIE: i64 = 3_404;
 const CHANNEL: i64 = -100_555;
-
-fn owner() -> Value {
-    user_with(OWNER, "Olivia", Some("olivia"), Some("en"))
-}
 
 fn helper() -> Value {
     user_with(HELPER, "Hank", Some("hank"), None)
@@ -34,24 +31,7 @@ fn newbie() -> Value {
 
 /// An admin who may delete messages but not restrict members.
 fn helper_without_restrict() -> Value {
-    json!({
-        "status": "administrator",
-        "user": helper(),
-        "can_be_edited": false,
-        "is_anonymous": false,
-        "can_manage_chat": true,
-        "can_delete_messages": true,
-        "can_manage_video_chats": false,
-        "can_restrict_members": false,
-        "can_promote_members": false,
-        "can_change_info": false,
-        "can_invite_users": true,
-        "can_post_stories": false,
-        "can_edit_stories": false,
-        "can_delete_stories": false,
-        "can_pin_messages": false,
-        "can_manage_topics": false,
-    })
+    admin_with(helper(), &["can_delete_messages", "can_invite_users"])
 }
 
 /// A group whose admins are the owner, a helper without the restrict right and the bot; Mia has posted
@@ -67,12 +47,12 @@ async fn group_with(env: &[(&str, &str)]) -> TestBot {
     bot.api.set_admins(
         GROUP,
         vec![
-            member(owner(), "creator"),
+            member(owner(OWNER), "creator"),
             helper_without_restrict(),
             bot_admin_member(),
         ],
     );
-    bot.push(group_message(GROUP, owner(), "/welcome off"));
+    bot.push(group_message(GROUP, owner(OWNER), "/welcome off"));
     bot.push(group_message(GROUP, mia(), "hi all"));
     // Where the bot is an admin, Telegram reports the join twice: as a chat_member update and as a service
     // message.
@@ -117,30 +97,30 @@ async fn ban_works_by_reply_username_and_id_and_refuses_every_rule() {
     let text = say(&bot, helper(), "/ban @mia_here").await;
     assert!(text.contains("管理权限"), "the missing right: {text}");
     // Admins and the bot are not targets; unknown names and missing targets are explained.
-    let text = say(&bot, owner(), "/ban @hank").await;
+    let text = say(&bot, owner(OWNER), "/ban @hank").await;
     assert!(text.contains("管理员"), "{text}");
     let bots_message = group_message(GROUP, bot_user(), "I am the bot");
     let text = command(
         &bot,
-        reply_to(group_message(GROUP, owner(), "/ban"), bots_message),
+        reply_to(group_message(GROUP, owner(OWNER), "/ban"), bots_message),
     )
     .await;
     assert!(text.contains("自己"), "{text}");
-    let text = say(&bot, owner(), "/ban @nobody_here").await;
+    let text = say(&bot, owner(OWNER), "/ban @nobody_here").await;
     assert!(text.contains("nobody_here"), "{text}");
-    let text = say(&bot, owner(), "/ban").await;
+    let text = say(&bot, owner(OWNER), "/ban").await;
     assert!(text.contains("/ban"), "usage: {text}");
     assert!(bot.api.calls("banChatMember").is_empty());
     // By reply, by @username with a duration and reason, by id.
     let text = command(
         &bot,
-        reply_to(group_message(GROUP, owner(), "/ban ads"), mias_post()),
+        reply_to(group_message(GROUP, owner(OWNER), "/ban ads"), mias_post()),
     )
     .await;
     assert!(text.contains("Mia") && text.contains("ads"), "{text}");
-    let text = say(&bot, owner(), "/ban @mia_here 2h flooding").await;
+    let text = say(&bot, owner(OWNER), "/ban @mia_here 2h flooding").await;
     assert!(text.contains("flooding"), "{text}");
-    let text = say(&bot, owner(), &format!("/ban {NEWBIE}")).await;
+    let text = say(&bot, owner(OWNER), &format!("/ban {NEWBIE}")).await;
     assert!(
         text.contains(&NEWBIE.to_string()) || text.contains("Ned"),
         "{text}"
@@ -151,7 +131,7 @@ async fn ban_works_by_reply_username_and_id_and_refuses_every_rule() {
     assert!(bans[1].params["until_date"].as_i64().unwrap() > 0, "2h ban");
     assert_eq!(bans[2].params["user_id"], NEWBIE);
     // Unban lifts only a ban and is linked to the ban it reverses.
-    say(&bot, owner(), "/unban @mia_here").await;
+    say(&bot, owner(OWNER), "/unban @mia_here").await;
     let unbans = bot.api.wait_for("unbanChatMember", 1, WAIT).await;
     assert_eq!(unbans[0].params["user_id"], MIA);
     assert_eq!(unbans[0].params["only_if_banned"], true);
@@ -169,29 +149,12 @@ async fn ban_works_by_reply_username_and_id_and_refuses_every_rule() {
 #[tokio::test]
 async fn the_bot_names_the_right_it_lacks() {
     let bot = TestBot::start_with(&[("GROUPOPS_WELCOME__CAPTCHA", "off")]).await;
-    let weak_bot = json!({
-        "status": "administrator",
-        "user": bot_user(),
-        "can_be_edited": false,
-        "is_anonymous": false,
-        "can_manage_chat": true,
-        "can_delete_messages": true,
-        "can_manage_video_chats": false,
-        "can_restrict_members": false,
-        "can_promote_members": false,
-        "can_change_info": false,
-        "can_invite_users": false,
-        "can_post_stories": false,
-        "can_edit_stories": false,
-        "can_delete_stories": false,
-        "can_pin_messages": false,
-        "can_manage_topics": false,
-    });
+    let weak_bot = admin_with(bot_user(), &["can_delete_messages"]);
     bot.api
-        .set_admins(GROUP, vec![member(owner(), "creator"), weak_bot]);
+        .set_admins(GROUP, vec![member(owner(OWNER), "creator"), weak_bot]);
     bot.push(group_message(GROUP, mia(), "hi"));
     bot.settle().await;
-    let text = say(&bot, owner(), "/mute @mia_here 1h").await;
+    let text = say(&bot, owner(OWNER), "/mute @mia_here 1h").await;
     assert!(text.contains("请授予我"), "{text}");
     assert!(bot.api.calls("restrictChatMember").is_empty());
     bot.stop().await;
@@ -204,44 +167,44 @@ async fn mute_kick_warn_and_approve_work_by_reply_username_and_id() {
     assert!(text.contains("管理权限"), "{text}");
     command(
         &bot,
-        reply_to(group_message(GROUP, owner(), "/mute 30m"), mias_post()),
+        reply_to(group_message(GROUP, owner(OWNER), "/mute 30m"), mias_post()),
     )
     .await;
     let mutes = bot.api.wait_for("restrictChatMember", 1, WAIT).await;
     assert_eq!(mutes[0].params["user_id"], MIA);
     assert!(mutes[0].params["until_date"].as_i64().unwrap() > 0);
-    say(&bot, owner(), "/unmute @mia_here").await;
+    say(&bot, owner(OWNER), "/unmute @mia_here").await;
     let unmutes = bot.api.wait_for("restrictChatMember", 2, WAIT).await;
     assert_eq!(unmutes[1].params["permissions"]["can_send_messages"], true);
-    say(&bot, owner(), &format!("/kick {NEWBIE}")).await;
+    say(&bot, owner(OWNER), &format!("/kick {NEWBIE}")).await;
     let kicked = bot.api.wait_for("unbanChatMember", 1, WAIT).await;
     assert_eq!(kicked[0].params["user_id"], NEWBIE);
     assert_eq!(kicked[0].params["only_if_banned"], true);
     // Warnings count, can be taken back, and the limit bans.
-    let text = say(&bot, owner(), "/warn @mia_here rude").await;
+    let text = say(&bot, owner(OWNER), "/warn @mia_here rude").await;
     assert!(text.contains("1/2"), "{text}");
     let mention = format!("<a href=\"tg://user?id={MIA}\">Mia</a>");
-    let text = say(&bot, owner(), "/unwarn @mia_here").await;
+    let text = say(&bot, owner(OWNER), "/unwarn @mia_here").await;
     assert_eq!(text, format!("已撤回 {mention} 的一次警告（剩余 0 次）。"));
-    let text = say(&bot, owner(), "/warns @mia_here").await;
+    let text = say(&bot, owner(OWNER), "/warns @mia_here").await;
     assert_eq!(text, format!("{mention} 有 0 次警告（上限 2）。"));
-    say(&bot, owner(), "/warn @mia_here").await;
+    say(&bot, owner(OWNER), "/warn @mia_here").await;
     assert!(
         bot.api.calls("banChatMember").len() == 1,
         "only the kick so far"
     );
-    let text = say(&bot, owner(), &format!("/warn {MIA}")).await;
+    let text = say(&bot, owner(OWNER), &format!("/warn {MIA}")).await;
     assert!(text.contains("封禁"), "{text}");
     let bans = bot.api.wait_for("banChatMember", 2, WAIT).await;
     assert_eq!(bans[1].params["user_id"], MIA);
     // Approval by username and id, and its refusals.
     let text = say(&bot, mia(), "/approve @mia_here").await;
     assert!(text.contains("只有群管理员"), "{text}");
-    let text = say(&bot, owner(), "/approve @mia_here").await;
+    let text = say(&bot, owner(OWNER), "/approve @mia_here").await;
     assert!(text.contains("认证"), "{text}");
-    let text = say(&bot, owner(), &format!("/approve {MIA}")).await;
+    let text = say(&bot, owner(OWNER), &format!("/approve {MIA}")).await;
     assert!(text.contains("已经"), "{text}");
-    let text = say(&bot, owner(), "/unapprove @mia_here").await;
+    let text = say(&bot, owner(OWNER), "/unapprove @mia_here").await;
     assert!(text.contains("取消"), "{text}");
     bot.stop().await;
 }
@@ -250,7 +213,7 @@ async fn mute_kick_warn_and_approve_work_by_reply_username_and_id() {
 async fn purge_deletes_in_batches_of_a_hundred_within_48_hours() {
     let bot = group().await;
     let mut first = mias_post();
-    let mut cmd = group_message(GROUP, owner(), "/purge");
+    let mut cmd = group_message(GROUP, owner(OWNER), "/purge");
     let last_id = cmd["message"]["message_id"].as_i64().unwrap() + 1_000;
     cmd["message"]["message_id"] = json!(last_id);
     first["message"]["message_id"] = json!(last_id - 250);
@@ -274,7 +237,11 @@ async fn purge_deletes_in_batches_of_a_hundred_within_48_hours() {
     // Older than 48 hours: refused.
     let mut old = mias_post();
     old["message"]["date"] = json!(now() - 3 * 86_400);
-    let text = command(&bot, reply_to(group_message(GROUP, owner(), "/purge"), old)).await;
+    let text = command(
+        &bot,
+        reply_to(group_message(GROUP, owner(OWNER), "/purge"), old),
+    )
+    .await;
     assert!(text.contains("48"), "{text}");
     assert_eq!(bot.api.calls("deleteMessages").len(), 3);
     bot.stop().await;
@@ -302,7 +269,7 @@ async fn a_message_is_reported_once_and_a_confirmed_report_bans_and_teaches_spam
     assert_eq!(buttons.len(), 3);
     let again = command(
         &bot,
-        reply_to(group_message(GROUP, owner(), "/report"), post.clone()),
+        reply_to(group_message(GROUP, owner(OWNER), "/report"), post.clone()),
     )
     .await;
     assert!(again.contains("已经被举报"), "{again}");
@@ -311,7 +278,7 @@ async fn a_message_is_reported_once_and_a_confirmed_report_bans_and_teaches_spam
     bot.push(callback(GROUP, mia(), 1, ban));
     bot.settle().await;
     assert!(bot.api.calls("banChatMember").is_empty());
-    bot.push(callback(GROUP, owner(), 1, ban));
+    bot.push(callback(GROUP, owner(OWNER), 1, ban));
     let bans = bot.api.wait_for("banChatMember", 1, WAIT).await;
     assert_eq!(bans[0].params["user_id"], NEWBIE);
     let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
@@ -324,7 +291,7 @@ async fn a_message_is_reported_once_and_a_confirmed_report_bans_and_teaches_spam
     .await
     .unwrap();
     assert_eq!(learned, 1);
-    bot.push(callback(GROUP, owner(), 1, ban));
+    bot.push(callback(GROUP, owner(OWNER), 1, ban));
     bot.settle().await;
     assert_eq!(bot.api.calls("banChatMember").len(), 1, "decided once");
     bot.stop().await;
@@ -349,7 +316,11 @@ async fn spam_teaches_the_classifier_undo_teaches_ham_and_modlog_counts_per_rule
     let spam_id = spam["message"]["message_id"].as_i64().unwrap();
     let text = say(&bot, helper(), "/spam").await;
     assert!(text.contains("管理权限"), "{text}");
-    let text = command(&bot, reply_to(group_message(GROUP, owner(), "/spam"), spam)).await;
+    let text = command(
+        &bot,
+        reply_to(group_message(GROUP, owner(OWNER), "/spam"), spam),
+    )
+    .await;
     assert!(text.contains("学习"), "{text}");
     let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
     assert_eq!(deleted[0].params["message_id"], spam_id);
@@ -371,7 +342,7 @@ async fn spam_teaches_the_classifier_undo_teaches_ham_and_modlog_counts_per_rule
     // An admin's undo teaches ham and is linked to the action.
     bot.push(callback(
         GROUP,
-        owner(),
+        owner(OWNER),
         1,
         &format!("mod:undo:{violation}"),
     ));
@@ -388,7 +359,7 @@ async fn spam_teaches_the_classifier_undo_teaches_ham_and_modlog_counts_per_rule
     // /modlog: the latest actions and per rule hits and undos.
     let text = say(&bot, mia(), "/modlog").await;
     assert!(text.contains("只有群管理员"), "{text}");
-    let text = say(&bot, owner(), "/modlog 5").await;
+    let text = say(&bot, owner(OWNER), "/modlog 5").await;
     assert!(
         text.contains("智能过滤：命中 1 次，撤销 1 次（误判率 100%）"),
         "rules are named in the group's language: {text}"
@@ -410,7 +381,7 @@ async fn spam_teaches_the_classifier_undo_teaches_ham_and_modlog_counts_per_rule
         text.contains(&format!("#{violation} 警告 · {NEWBIE} · 自动 · 智能过滤")),
         "{text}"
     );
-    let text = say(&bot, owner(), "/modlog many").await;
+    let text = say(&bot, owner(OWNER), "/modlog many").await;
     assert!(text.contains("/modlog"), "{text}");
     // What was learned survives a restart.
     let bot = bot.restart().await;
@@ -427,18 +398,18 @@ async fn setlog_checks_the_channel_and_mirrors_every_action() {
     let bot = group().await;
     let text = say(&bot, helper(), "/setlog -100999").await;
     assert!(text.contains("管理权限"), "change info is needed: {text}");
-    let text = say(&bot, owner(), "/setlog nowhere").await;
+    let text = say(&bot, owner(OWNER), "/setlog nowhere").await;
     assert!(text.contains("/setlog"), "{text}");
     bot.api.fail_next(
         "sendMessage",
         1,
         Failure::Forbidden("Forbidden: bot is not a member".into()),
     );
-    let text = say(&bot, owner(), "/setlog -100999").await;
+    let text = say(&bot, owner(OWNER), "/setlog -100999").await;
     assert!(text.contains("无法"), "{text}");
-    let text = say(&bot, owner(), "/setlog -100999").await;
+    let text = say(&bot, owner(OWNER), "/setlog -100999").await;
     assert!(text.contains("-100999"), "{text}");
-    say(&bot, owner(), "/ban @mia_here").await;
+    say(&bot, owner(OWNER), "/ban @mia_here").await;
     let mirrored = bot.texts_to(-100_999);
     assert_eq!(mirrored.len(), 2, "{mirrored:?}");
     assert!(
@@ -454,7 +425,7 @@ async fn setlog_checks_the_channel_and_mirrors_every_action() {
     bot.api.wait_for("deleteMessage", 1, WAIT).await;
     bot.settle().await;
     assert_eq!(bot.texts_to(-100_999).len(), 3);
-    let text = say(&bot, owner(), "/setlog off").await;
+    let text = say(&bot, owner(OWNER), "/setlog off").await;
     assert!(text.contains("停止"), "{text}");
     bot.stop().await;
 }
@@ -472,7 +443,10 @@ async fn members_posting_as_a_channel_are_banned_with_ban_chat_sender_chat() {
     let bot = group().await;
     let text = command(
         &bot,
-        reply_to(group_message(GROUP, owner(), "/ban"), channel_post("hello")),
+        reply_to(
+            group_message(GROUP, owner(OWNER), "/ban"),
+            channel_post("hello"),
+        ),
     )
     .await;
     assert!(text.contains("Ads Channel"), "{text}");
@@ -480,7 +454,7 @@ async fn members_posting_as_a_channel_are_banned_with_ban_chat_sender_chat() {
     assert_eq!(banned[0].params["sender_chat_id"], CHANNEL);
     assert!(bot.api.calls("banChatMember").is_empty());
     // An automatic ban of a channel's ad uses the same call.
-    say(&bot, owner(), "/ladder ban").await;
+    say(&bot, owner(OWNER), "/ladder ban").await;
     let ad = channel_post("兼职刷单，日结300，名额有限");
     let ad_id = ad["message"]["message_id"].as_i64().unwrap();
     bot.push(ad);
@@ -494,7 +468,7 @@ async fn members_posting_as_a_channel_are_banned_with_ban_chat_sender_chat() {
 #[tokio::test]
 async fn unbanning_an_automatic_ban_teaches_ham_and_reverses_it() {
     let bot = group().await;
-    say(&bot, owner(), "/ladder ban").await;
+    say(&bot, owner(OWNER), "/ladder ban").await;
     bot.push(group_message(
         GROUP,
         newbie(),
@@ -502,7 +476,7 @@ async fn unbanning_an_automatic_ban_teaches_ham_and_reverses_it() {
     ));
     bot.api.wait_for("banChatMember", 1, WAIT).await;
     bot.settle().await;
-    let text = say(&bot, owner(), &format!("/unban {NEWBIE}")).await;
+    let text = say(&bot, owner(OWNER), &format!("/unban {NEWBIE}")).await;
     assert!(text.contains("重新加入"), "{text}");
     let unbans = bot.api.wait_for("unbanChatMember", 1, WAIT).await;
     assert_eq!(unbans[0].params["user_id"], NEWBIE);
@@ -547,7 +521,7 @@ async fn an_ad_behind_a_command_is_removed_before_the_command_is_refused() {
     );
     assert_eq!(outcomes(&bot, NEWBIE).await.len(), 1);
     // An admin's command with the same words configures the bot and is left alone.
-    let text = say(&bot, owner(), "/filter add 兼职刷单").await;
+    let text = say(&bot, owner(OWNER), "/filter add 兼职刷单").await;
     assert!(text.contains("已添加"), "{text}");
     assert_eq!(bot.api.calls("deleteMessage").len(), 1);
     bot.stop().await;
@@ -559,7 +533,7 @@ async fn the_classifier_judges_the_text_after_a_command_word() {
     command(
         &bot,
         reply_to(
-            group_message(GROUP, owner(), "/spam"),
+            group_message(GROUP, owner(OWNER), "/spam"),
             group_message(GROUP, mia(), NOVEL_SPAM),
         ),
     )
@@ -602,24 +576,10 @@ async fn repeated_commands_from_a_member_are_refused_once_and_count_as_flood() {
 
 /// An admin who may change the group's info but not delete messages or ban.
 fn info_admin() -> Value {
-    json!({
-        "status": "administrator",
-        "user": user_with(1_303, "Cara", Some("cara"), None),
-        "can_be_edited": false,
-        "is_anonymous": false,
-        "can_manage_chat": true,
-        "can_delete_messages": false,
-        "can_manage_video_chats": false,
-        "can_restrict_members": false,
-        "can_promote_members": false,
-        "can_change_info": true,
-        "can_invite_users": false,
-        "can_post_stories": false,
-        "can_edit_stories": false,
-        "can_delete_stories": false,
-        "can_pin_messages": false,
-        "can_manage_topics": false,
-    })
+    admin_with(
+        user_with(1_303, "Cara", Some("cara"), None),
+        &["can_change_info"],
+    )
 }
 
 #[tokio::test]
@@ -628,7 +588,7 @@ async fn group_settings_need_the_change_info_right() {
     bot.api.set_admins(
         GROUP,
         vec![
-            member(owner(), "creator"),
+            member(owner(OWNER), "creator"),
             helper_without_restrict(),
             info_admin(),
             bot_admin_member(),
@@ -668,7 +628,7 @@ async fn group_settings_need_the_change_info_right() {
     // Deleting stays with the delete right.
     let text = command(
         &bot,
-        reply_to(group_message(GROUP, owner(), "/purge"), mias_post()),
+        reply_to(group_message(GROUP, owner(OWNER), "/purge"), mias_post()),
     )
     .await;
     assert!(
@@ -686,12 +646,12 @@ async fn restrictions_telegram_would_make_forever_are_refused() {
         "/ban @mia_here 10 spam",
         "/mute @mia_here 400d",
     ] {
-        let text = say(&bot, owner(), line).await;
+        let text = say(&bot, owner(OWNER), line).await;
         assert!(text.contains("30 秒到 366 天"), "{line}: {text}");
     }
-    let text = say(&bot, owner(), "/filter add 暗号 mute 10").await;
+    let text = say(&bot, owner(OWNER), "/filter add 暗号 mute 10").await;
     assert!(text.contains("不是有效的处理方式"), "{text}");
-    let text = say(&bot, owner(), "/flood 5 10 mute 5").await;
+    let text = say(&bot, owner(OWNER), "/flood 5 10 mute 5").await;
     assert!(text.contains("不是有效的处理方式"), "{text}");
     bot.settle().await;
     assert!(bot.api.calls("restrictChatMember").is_empty());
@@ -702,7 +662,7 @@ async fn restrictions_telegram_would_make_forever_are_refused() {
         .unwrap();
     assert_eq!(logged, 0, "nothing happened");
     // A proper length still works.
-    say(&bot, owner(), "/mute @mia_here 30s").await;
+    say(&bot, owner(OWNER), "/mute @mia_here 30s").await;
     let muted = bot.api.wait_for("restrictChatMember", 1, WAIT).await;
     let until = muted[0].params["until_date"].as_i64().unwrap();
     assert!((until - (bot.ctx.now() + 30)).abs() <= 5);
@@ -712,7 +672,7 @@ async fn restrictions_telegram_would_make_forever_are_refused() {
 #[tokio::test]
 async fn refused_automatic_actions_are_logged_failed_and_missing_rights_are_named_once() {
     let bot = group().await;
-    say(&bot, owner(), "/ladder mute 1h").await;
+    say(&bot, owner(OWNER), "/ladder mute 1h").await;
     bot.api.fail_next(
         "restrictChatMember",
         1,
@@ -735,28 +695,11 @@ async fn refused_automatic_actions_are_logged_failed_and_missing_rights_are_name
     }
     // Now the bot loses the right to ban users: automatic mutes are not tried, the admins hear which
     // right is missing, once.
-    let weak_bot = json!({
-        "status": "administrator",
-        "user": bot_user(),
-        "can_be_edited": false,
-        "is_anonymous": false,
-        "can_manage_chat": true,
-        "can_delete_messages": true,
-        "can_manage_video_chats": false,
-        "can_restrict_members": false,
-        "can_promote_members": false,
-        "can_change_info": false,
-        "can_invite_users": false,
-        "can_post_stories": false,
-        "can_edit_stories": false,
-        "can_delete_stories": false,
-        "can_pin_messages": false,
-        "can_manage_topics": false,
-    });
+    let weak_bot = admin_with(bot_user(), &["can_delete_messages"]);
     bot.api.set_admins(
         GROUP,
         vec![
-            member(owner(), "creator"),
+            member(owner(OWNER), "creator"),
             helper_without_restrict(),
             weak_bot,
         ],
@@ -781,7 +724,7 @@ async fn refused_automatic_actions_are_logged_failed_and_missing_rights_are_name
     );
     let mias: Vec<String> = outcomes(&bot, MIA).await.into_iter().map(|o| o.2).collect();
     assert_eq!(mias, vec!["failed", "failed"]);
-    let text = say(&bot, owner(), "/modlog 3").await;
+    let text = say(&bot, owner(OWNER), "/modlog 3").await;
     assert!(text.contains("禁言 1h · 2303 · 自动 · 广告词库"), "{text}");
     assert!(text.contains(" · 失败"), "outcomes are localized: {text}");
     bot.stop().await;
@@ -872,7 +815,7 @@ async fn the_contact_lock_removes_contact_ads_from_settled_members() {
         bot.api.calls("deleteMessage").is_empty(),
         "settled members may leave contact details"
     );
-    let text = say(&bot, owner(), "/lock contact").await;
+    let text = say(&bot, owner(OWNER), "/lock contact").await;
     assert!(text.contains("contact"), "{text}");
     let ad = group_message(GROUP, mia(), "有事打 13812345678 找我");
     let ad_id = ad["message"]["message_id"].as_i64().unwrap();
@@ -911,13 +854,13 @@ async fn explanations_appeals_and_undo_notices_keep_to_the_budget_and_raids() {
             .contains("一分钟"),
         "{answered:?}"
     );
-    bot.push(callback(GROUP, owner(), 1, &undo));
+    bot.push(callback(GROUP, owner(OWNER), 1, &undo));
     bot.api.wait_for("answerCallbackQuery", 2, WAIT).await;
     bot.settle().await;
     assert_eq!(bot.texts_to(GROUP).len(), 1, "{:?}", bot.texts_to(GROUP));
     // During a raid nothing is explained at all.
     bot.clock.advance(std::time::Duration::from_secs(61));
-    say(&bot, owner(), "/antiraid on 5").await;
+    say(&bot, owner(OWNER), "/antiraid on 5").await;
     let before = bot.texts_to(GROUP).len();
     bot.push(group_message(GROUP, newbie(), "加我微信 abc12345 兼职刷单"));
     bot.api.wait_for("deleteMessage", 2, WAIT).await;
@@ -936,7 +879,7 @@ async fn groupops_check_scores_with_what_the_bot_learned() {
     command(
         &bot,
         reply_to(
-            group_message(GROUP, owner(), "/spam"),
+            group_message(GROUP, owner(OWNER), "/spam"),
             group_message(GROUP, mia(), NOVEL_SPAM),
         ),
     )

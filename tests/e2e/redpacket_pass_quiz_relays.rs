@@ -1,12 +1,13 @@
-//! Red packets II as members meet them: 口令 (pass) packets, 答题 (quiz) packets with their cool-down, every
-//! eligibility rule refusing with its reason, and 红包接龙 relays through rounds, a missed deadline, a stop and
-//! the stats.
+//! Red packets with conditions, as members meet them: 口令 (pass) packets, 答题 (quiz) packets with their
+//! cool-down, every eligibility rule refusing with its reason, and 红包接龙 relays through rounds, a missed
+//! deadline, a stop and the stats.
 
-use crate::support::fake_api::{bot_admin_member, bot_user, FakeApi};
+use crate::support::fake_api::bot_admin_member;
 use crate::support::harness::{TestBot, WAIT};
+use crate::support::redpackets::{announcement, answers};
 use crate::support::updates::*;
 use groupops::features::economy::ledger::{self, Account, Move};
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::SqlitePool;
 use std::time::Duration;
 
@@ -54,35 +55,6 @@ async fn economy_sum(pool: &SqlitePool) -> i64 {
     ledger::economy_sum(&mut conn, GROUP).await.unwrap()
 }
 
-/// Waits until the packet's message id is stored; returns it.
-async fn announcement(pool: &SqlitePool, id: i64) -> i64 {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let found: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT announce_id FROM redpackets WHERE id = ?")
-                .bind(id)
-                .fetch_optional(pool)
-                .await
-                .unwrap();
-        if let Some(Some(message_id)) = found {
-            return message_id;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "packet {id} never got its message"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-/// The texts of the callback answers so far.
-fn answers(api: &FakeApi) -> Vec<String> {
-    api.calls("answerCallbackQuery")
-        .into_iter()
-        .map(|c| c.params["text"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
 /// Presses a button and returns the alert text it got.
 async fn press(bot: &TestBot, from: Value, message_id: i64, data: &str) -> String {
     let before = bot.api.calls("answerCallbackQuery").len();
@@ -109,17 +81,6 @@ async fn wait_text(bot: &TestBot, needle: &str) -> Vec<String> {
         .filter(|c| c.method == "sendMessage")
         .map(|c| c.params["text"].as_str().unwrap_or("").to_string())
         .collect()
-}
-
-/// A message from the bot with `message_id`, to reply to.
-fn bot_message(message_id: i64) -> Value {
-    json!({"message": {
-        "message_id": message_id,
-        "date": now(),
-        "chat": group(GROUP),
-        "from": bot_user(),
-        "text": "🧧",
-    }})
 }
 
 #[tokio::test]
@@ -219,8 +180,12 @@ async fn a_quiz_packet_takes_only_replies_as_answers_and_cools_down_wrong_ones()
     assert!(texts[0].contains("回复这条消息作答"), "{texts:?}");
     assert!(!texts[0].contains("Paris"), "the answer stays secret");
     let quiz_id = announcement(&pool, 1).await;
-    let answer =
-        |from: Value, text: &str| reply_to(group_message(GROUP, from, text), bot_message(quiz_id));
+    let answer = |from: Value, text: &str| {
+        reply_to(
+            group_message(GROUP, from, text),
+            bot_message(GROUP, quiz_id, "🧧"),
+        )
+    };
 
     // Guessing in plain messages gets nothing, not even the right answer, and no reply: only replies to
     // the packet are answers, so nobody can try guesses until one pays without a cool-down.

@@ -1,0 +1,176 @@
+//! `/stats [7d|30d|90d]`: the review numbers of a period and their chart, for admins. The period and the
+//! summary are shared with `/export`.
+
+use super::{chart, name_of, require_admin, rules, stats, store};
+use crate::fargs;
+use crate::i18n::Lang;
+use crate::services::{Call, Ctx};
+use crate::telegram::text::escape;
+use crate::telegram::HandlerResult;
+use chrono::{Offset, TimeZone};
+use teloxide::prelude::*;
+use teloxide::types::ThreadId;
+
+/// How many top talkers `/stats` lists.
+const TOP_TALKERS: usize = 5;
+
+/// `/stats`: the summary as text, then the chart as a picture.
+pub(super) async fn stats(call: &Call<'_>, args: &str) -> HandlerResult {
+    let Some(window) = period(call, args).await? else {
+        return Ok(());
+    };
+    let ctx = call.ctx;
+    let members_now = match ctx.bot.get_chat_member_count(ChatId(call.chat_id)).await {
+        Ok(count) => i64::from(count),
+        Err(err) => {
+            tracing::info!(%err, chat_id = call.chat_id, "member count unavailable; using the bot's own");
+            let mut conn = ctx.storage.read.acquire().await?;
+            store::present_members(&mut conn, call.chat_id).await?
+        }
+    };
+    let summary = compute(ctx, call.chat_id, &window, members_now).await?;
+    let mut conn = ctx.storage.read.acquire().await?;
+    let mut talkers = Vec::new();
+    for (user_id, messages) in &summary.top_talkers {
+        let name = name_of(&mut conn, *user_id).await?;
+        talkers.push(call.ta(
+            "referral-stats-talker",
+            &fargs! {"member" => escape(&name), "messages" => *messages},
+        ));
+    }
+    drop(conn);
+    let (cohort, stayed) = summary.retention;
+    let retention = if cohort == 0 {
+        call.t("referral-stats-retention-none")
+    } else {
+        call.ta(
+            "referral-stats-retention",
+            &fargs! {"rate" => stats::tenths(stats::per_mille(stayed, cohort)), "stayed" => stayed, "cohort" => cohort},
+        )
+    };
+    let text = call.ta(
+        "referral-stats-summary",
+        &fargs! {
+            "days" => window.days,
+            "start" => summary.members_start, "end" => summary.members_end,
+            "joins" => summary.joins, "leaves" => summary.leaves, "net" => format!("{:+}", summary.net),
+            "dau" => stats::tenths(summary.daily_active_tenths), "wau" => summary.weekly_active,
+            "active" => summary.active, "messages" => summary.messages,
+            "retention" => retention,
+            "talkers" => if talkers.is_empty() { "—".to_string() } else { talkers.join(", ") },
+            "referrals" => summary.valid_referrals,
+            "multiplier" => stats::hundredths(summary.multiplier_hundredths),
+            "signed" => summary.signed_in.0, "signrate" => stats::tenths(summary.signed_in.1),
+            "grabbers" => summary.packet_grabbers.0, "grabrate" => stats::tenths(summary.packet_grabbers.1),
+            "grabs" => summary.packet_grabs,
+            "entrants" => summary.lottery_entrants.0, "entrantrate" => stats::tenths(summary.lottery_entrants.1),
+            "entries" => summary.lottery_entries
+        },
+    );
+    call.say_html(text);
+    let labels = chart_labels(call, window.days);
+    let daily = summary.daily.clone();
+    let png = tokio::task::spawn_blocking(move || chart::render(&daily, &labels))
+        .await
+        .map_err(|err| std::io::Error::other(format!("chart task: {err}")))?;
+    match png {
+        Ok(bytes) => {
+            ctx.outbound
+                .send_photo(call.chat_id, topic(call), "stats.png", bytes);
+        }
+        Err(err) => tracing::warn!(%err, chat_id = call.chat_id, "chart could not be drawn"),
+    }
+    Ok(())
+}
+
+/// The forum topic the command was sent in, if any: files are sent there.
+pub(super) fn topic(call: &Call<'_>) -> Option<ThreadId> {
+    call.message
+        .thread_id
+        .filter(|_| call.message.is_topic_message)
+}
+
+/// The group's offset from UTC now, in seconds, in its time zone (`/settz`, else the configured one).
+async fn offset(call: &Call<'_>) -> crate::Result<i64> {
+    let zone = crate::facts::group_zone(call.ctx, call.chat_id).await?;
+    let now = chrono::DateTime::from_timestamp(call.ctx.now(), 0).unwrap_or_default();
+    Ok(zone
+        .offset_from_utc_datetime(&now.naive_utc())
+        .fix()
+        .local_minus_utc() as i64)
+}
+
+/// Reads the period argument of `/stats` and `/export` after checking the caller; `None` when refused.
+pub(super) async fn period(call: &Call<'_>, args: &str) -> crate::Result<Option<stats::Window>> {
+    if !require_admin(call).await? {
+        return Ok(None);
+    }
+    let Some(days) = rules::parse_stats_period(args) else {
+        call.say(call.t("referral-stats-usage"));
+        return Ok(None);
+    };
+    let offset = offset(call).await?;
+    Ok(Some(stats::Window::ending_at(
+        call.ctx.now(),
+        offset,
+        i64::from(days),
+    )))
+}
+
+/// The chart's words in the group's language when the embedded font can draw them, else in English.
+fn chart_labels(call: &Call<'_>, days: i64) -> chart::ChartLabels {
+    let make = |lang: Lang| chart::ChartLabels {
+        title: call
+            .ctx
+            .ta(lang, "referral-chart-title", &fargs! {"days" => days}),
+        joins: call.ctx.t(lang, "referral-chart-joins"),
+        leaves: call.ctx.t(lang, "referral-chart-leaves"),
+        active: call.ctx.t(lang, "referral-chart-active"),
+    };
+    let local = make(call.lang);
+    let covered = [&local.title, &local.joins, &local.leaves, &local.active]
+        .iter()
+        .all(|text| chart::font_covers(text));
+    if covered {
+        local
+    } else {
+        make(Lang::En)
+    }
+}
+
+/// Reads what the summary needs and computes it.
+pub(super) async fn compute(
+    ctx: &Ctx,
+    chat_id: i64,
+    window: &stats::Window,
+    members_now: i64,
+) -> crate::Result<stats::Summary> {
+    // Admin commands are rare: writing what the activity writer holds first makes the numbers include
+    // everything up to now (the command itself too).
+    ctx.activity.flush().await;
+    let now = ctx.now();
+    let from = window.start();
+    // The retention cohort joined in the week before the window's start at the earliest; its leaves are
+    // read from then on.
+    let cohort_from = from - 7 * 86_400;
+    let mut conn = ctx.storage.read.acquire().await?;
+    let (packet_grabbers, packet_grabs) =
+        crate::facts::packet_grabs(&mut conn, chat_id, from, now).await?;
+    let (lottery_entrants, lottery_entries) =
+        crate::facts::lottery_entries(&mut conn, chat_id, from, now).await?;
+    let input = stats::StatsInput {
+        now,
+        members_now,
+        activity: store::activity_by_day(&mut conn, chat_id, from, now, window.offset).await?,
+        events: store::member_events(&mut conn, chat_id, cohort_from, now).await?,
+        new_members: store::new_member_joins(&mut conn, chat_id, cohort_from, now - 7 * 86_400)
+            .await?,
+        valid_referrals: store::valid_referrals(&mut conn, chat_id, from, now).await?,
+        signed_in: crate::facts::signed_in(&mut conn, chat_id, from, now).await?,
+        packet_grabbers,
+        packet_grabs,
+        lottery_entrants,
+        lottery_entries,
+    };
+    Ok(stats::summarize(window, &input, TOP_TALKERS))
+}
