@@ -668,9 +668,11 @@ fn topic_message(thread: i64, from: Value, creator: Value, text: &str) -> Value 
 async fn in_a_forum_topic_the_topic_start_is_not_a_reply_and_answers_stay_in_the_topic() {
     let bot = TestBot::start().await;
     let creator = user(MEMBER, "Tina");
-    bot.api
-        .set_admins(GROUP, vec![member(owner(), "creator"), bot_admin_member()]);
-    bot.push(topic_message(77, owner(), creator, "/ban"));
+    bot.api.set_admins(
+        GROUP,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
+    bot.push(topic_message(77, owner(OWNER), creator, "/ban"));
     let answer = bot.api.wait_for("sendMessage", 1, WAIT).await;
     bot.settle().await;
     assert!(
