@@ -15,7 +15,7 @@
 //! - `/relay <total> <count> [deadline]`, `/relay stop`, `/relay stats`: 红包接龙.
 //!
 //! The rooms: [`split`] (the pure split), [`eligibility`] (the claim rules and answer normalizing),
-//! [`relay`] (relay decisions and sums), [`store`] (the SQL), [`runtime`] (in-memory guards rebuilt from
+//! [`relay_core`] (relay decisions and sums), [`store`] (the SQL), [`runtime`] (in-memory guards rebuilt from
 //! SQL: which groups have open typed packets, which packet messages have an edit on its way), [`settings`].
 //! The ticker expires packets (refunding what is left), edits packet messages (at most once per
 //! `edit_interval` while members grab, at once when a packet ends, and never while an earlier edit of the
@@ -23,7 +23,7 @@
 //! best luck to send the next one, and ends (or reminds once) relays whose deadline passed.
 
 pub mod eligibility;
-pub mod relay;
+pub mod relay_core;
 pub mod runtime;
 pub mod settings;
 pub mod split;
@@ -1433,7 +1433,7 @@ async fn relay_stats(ctx: &Ctx, message: &Message, lang: Lang) -> HandlerResult 
             "status" => status,
         },
     );
-    for line in relay::sums(&triples) {
+    for line in relay_core::sums(&triples) {
         let name = names
             .get(&line.user_id)
             .map(|n| short_name(n))
@@ -1603,8 +1603,8 @@ async fn relay_tick(ctx: &Ctx, now: i64) -> crate::Result<()> {
         let lang = ctx.group_lang(relay.chat_id).await;
         let name = relay.next_name.clone().unwrap_or_default();
         let user = relay.next_user.unwrap_or_default();
-        match relay::overdue(ping_once, relay.pinged) {
-            relay::Overdue::Ping => {
+        match relay_core::overdue(ping_once, relay.pinged) {
+            relay_core::Overdue::Ping => {
                 store::mark_pinged(&mut conn, relay.id, now + relay.deadline_secs).await?;
                 send_relay_text(
                     ctx,
@@ -1623,7 +1623,7 @@ async fn relay_tick(ctx: &Ctx, now: i64) -> crate::Result<()> {
                     )),
                 );
             }
-            relay::Overdue::End => {
+            relay_core::Overdue::End => {
                 if store::end_relay(&mut conn, relay.id, "ended", now).await? {
                     send_relay_text(
                         ctx,
