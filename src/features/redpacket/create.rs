@@ -1,14 +1,15 @@
 //! Sending a packet: `/hongbao …` (and `发红包 …`) is parsed, the split is checked, the packet is created with
 //! its escrow, and its message is posted.
 
-use super::request::{first_word, integer, parse_request, split_typed, typed_mode, Request};
+use super::request::{self, Hongbao, Order};
 use super::rules::{set_rule, show_rules};
 use super::view::announce_packet;
 use super::{runtime, split, store};
+use crate::args::{first_word, parse_integer, split_target, TargetSpec};
 use crate::fairness::Seed;
 use crate::fargs;
 use crate::i18n::Lang;
-use crate::services::{Ctx, TargetError};
+use crate::services::{Call, Ctx, Target, TargetError};
 use crate::telegram::admins::Right;
 use crate::telegram::text::full_name;
 use crate::telegram::HandlerResult;
@@ -16,182 +17,172 @@ use split::SplitError;
 use store::{ClaimMode, CreateError, NewPacket, PacketKind};
 use teloxide::prelude::*;
 
-/// Where a command came from, for replies.
-pub(super) struct Sender {
+/// Who pays for (or, from the mint, sends) a packet.
+struct Sender {
     id: i64,
     name: String,
 }
 
+/// A packet ready for the split check: everything a `/hongbao` asked for, with the exclusive target found.
+struct Wanted<'a> {
+    kind: PacketKind,
+    total: i64,
+    count: u32,
+    wish: &'a str,
+    target: Option<Target>,
+    mode: ClaimMode,
+}
+
+/// `/hongbao …`, `/redpacket …` and `发红包 …`: the rules commands, or a new packet.
 pub(super) async fn send(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
-    let lang = ctx.lang_for(message).await;
+    let call = Call::new(ctx, message).await;
     if message.chat.is_private() {
-        ctx.reply(message, ctx.t(lang, "redpacket-group-only"));
+        call.say(call.t("redpacket-group-only"));
         return Ok(());
     }
+    let settings = &ctx.config.redpacket;
     // The rules commands need no paying sender, so anonymous admins may use them too.
-    let (word, rest) = first_word(args);
-    match word.to_lowercase().as_str() {
-        "rules" | "规则" => return show_rules(ctx, message, lang).await,
-        "set" | "设置" => return set_rule(ctx, message, lang, rest).await,
-        _ => {}
-    }
+    let (from_mint, order) = match request::parse(args, settings.max_total) {
+        Hongbao::Rules => return show_rules(&call).await,
+        Hongbao::SetRule(rest) => return set_rule(&call, rest).await,
+        Hongbao::Send { from_mint, order } => (from_mint, order),
+    };
     let Some(from) = message
         .from
         .as_ref()
         .filter(|_| message.sender_chat.is_none())
     else {
-        ctx.reply(message, ctx.t(lang, "redpacket-no-sender"));
+        call.say(call.t("redpacket-no-sender"));
         return Ok(());
     };
     let sender = Sender {
         id: from.id.0 as i64,
         name: full_name(from),
     };
-    let (word, after) = first_word(args);
-    let (from_mint, args) = if word.eq_ignore_ascii_case("mint") {
-        if let Some(refusal) = ctx.refusal(message, Right::ChangeInfo, lang).await? {
-            ctx.reply(message, refusal);
+    if from_mint && !call.allowed(Right::ChangeInfo).await? {
+        return Ok(());
+    }
+    let wanted = match order {
+        Order::Usage => {
+            call.say_html(call.t("redpacket-usage"));
             return Ok(());
         }
-        (true, after)
-    } else {
-        (false, args)
-    };
-    let settings = &ctx.config.redpacket;
-    let (word, rest) = first_word(args);
-    let args = match word.to_lowercase().as_str() {
-        "pass" | "口令" | "quiz" | "答题" => {
-            let quiz = matches!(word.to_lowercase().as_str(), "quiz" | "答题");
-            let typed = split_typed(rest)
-                .and_then(|(total, count, rest)| Some((total, count, typed_mode(quiz, rest)?)));
-            let Some((total, count, typed)) = typed else {
-                ctx.reply_html(
-                    message,
-                    ctx.t(
-                        lang,
-                        if quiz {
-                            "redpacket-quiz-usage"
-                        } else {
-                            "redpacket-pass-usage"
-                        },
-                    ),
-                );
-                return Ok(());
-            };
-            // The phrase or question is shown by the packet itself, so the split reads only the numbers.
-            return send_packet(
-                ctx,
-                message,
-                lang,
-                &sender,
-                from_mint,
-                (PacketKind::Lucky, total, count, "", None),
-                typed,
-            )
-            .await;
-        }
-        _ => args,
-    };
-    let (kind, total, count, wish, target) = match parse_request(args, settings.max_total) {
-        Request::Usage => {
-            ctx.reply_html(message, ctx.t(lang, "redpacket-usage"));
+        Order::TypedUsage { quiz } => {
+            call.say_html(call.t(if quiz {
+                "redpacket-quiz-usage"
+            } else {
+                "redpacket-pass-usage"
+            }));
             return Ok(());
         }
-        Request::Split {
+        Order::Typed { total, count, mode } => Wanted {
+            kind: PacketKind::Lucky,
+            total,
+            count,
+            wish: "",
+            target: None,
+            mode,
+        },
+        Order::Split {
             kind,
             total,
             count,
             wish,
-        } => (kind, total, count, wish, None),
-        Request::Exclusive(text) => {
-            let (target, rest) = match ctx.resolve_target(message, text).await {
-                Ok(found) => found,
-                Err(TargetError::UnknownUsername(name)) => {
-                    ctx.reply(
-                        message,
-                        ctx.ta(lang, "redpacket-unknown-user", &fargs! {"name" => name}),
-                    );
-                    return Ok(());
-                }
-                Err(TargetError::Storage(err)) => return Err(err),
-            };
-            let Some(target) = target else {
-                ctx.reply_html(message, ctx.t(lang, "redpacket-usage"));
-                return Ok(());
-            };
-            // A bare id must belong to someone seen in this group, so points never go to a typo. A number
-            // above the largest total that is nobody here was a total, too large: say that.
-            if let (Some(crate::args::TargetSpec::Id(id)), _) = crate::args::split_target(text) {
-                let mut conn = ctx.storage.read.acquire().await?;
-                let chat_id = message.chat.id.0;
-                if crate::storage::members::get(&mut conn, chat_id, id)
-                    .await?
-                    .is_none()
-                {
-                    let refusal = if id > settings.max_total {
-                        ctx.ta(
-                            lang,
-                            "redpacket-total-above-max",
-                            &fargs! {"max" => settings.max_total.to_string()},
-                        )
-                    } else {
-                        ctx.ta(
-                            lang,
-                            "redpacket-unknown-id",
-                            &fargs! {"id" => id.to_string()},
-                        )
-                    };
-                    ctx.reply(message, refusal);
-                    return Ok(());
-                }
-            }
-            let (amount, wish) = first_word(rest);
-            let Some(amount) = integer(amount) else {
-                ctx.reply_html(message, ctx.t(lang, "redpacket-usage"));
-                return Ok(());
-            };
-            if target.is_bot {
-                ctx.reply(message, ctx.t(lang, "redpacket-not-bot"));
-                return Ok(());
-            }
-            if target.user_id == sender.id {
-                ctx.reply(message, ctx.t(lang, "redpacket-not-self"));
-                return Ok(());
-            }
-            (PacketKind::Exclusive, amount, 1, wish, Some(target))
-        }
+        } => Wanted {
+            kind,
+            total,
+            count,
+            wish,
+            target: None,
+            mode: ClaimMode::Grab,
+        },
+        Order::Exclusive(text) => match exclusive(&call, &sender, text).await? {
+            Some(wanted) => wanted,
+            None => return Ok(()),
+        },
     };
-    send_packet(
-        ctx,
-        message,
-        lang,
-        &sender,
-        from_mint,
-        (kind, total, count, wish, target),
-        ClaimMode::Grab,
-    )
-    .await
+    send_packet(&call, &sender, from_mint, wanted).await
 }
 
-/// What a `/hongbao` request asks for once parsed: kind, total, count, wish and the exclusive target.
-pub(super) type Parsed<'a> = (
-    PacketKind,
-    i64,
-    u32,
-    &'a str,
-    Option<crate::services::Target>,
-);
+/// Finds the member of an exclusive packet and reads its amount; `None` when the sender was told why not.
+async fn exclusive<'a>(
+    call: &Call<'_>,
+    sender: &Sender,
+    text: &'a str,
+) -> crate::Result<Option<Wanted<'a>>> {
+    let (ctx, message) = (call.ctx, call.message);
+    let max_total = ctx.config.redpacket.max_total;
+    let (target, rest) = match ctx.resolve_target(message, text).await {
+        Ok(found) => found,
+        Err(TargetError::UnknownUsername(name)) => {
+            call.say(call.ta("redpacket-unknown-user", &fargs! {"name" => name}));
+            return Ok(None);
+        }
+        Err(TargetError::Storage(err)) => return Err(err),
+    };
+    let Some(target) = target else {
+        call.say_html(call.t("redpacket-usage"));
+        return Ok(None);
+    };
+    // A bare id must belong to someone seen in this group, so points never go to a typo. A number above the
+    // largest total that is nobody here was a total, too large: say that.
+    if let (Some(TargetSpec::Id(id)), _) = split_target(text) {
+        let mut conn = ctx.storage.read.acquire().await?;
+        if crate::storage::members::get(&mut conn, call.chat_id, id)
+            .await?
+            .is_none()
+        {
+            let refusal = if id > max_total {
+                call.ta(
+                    "redpacket-total-above-max",
+                    &fargs! {"max" => max_total.to_string()},
+                )
+            } else {
+                call.ta("redpacket-unknown-id", &fargs! {"id" => id.to_string()})
+            };
+            call.say(refusal);
+            return Ok(None);
+        }
+    }
+    let (amount, wish) = first_word(rest);
+    let Some(amount) = parse_integer(amount) else {
+        call.say_html(call.t("redpacket-usage"));
+        return Ok(None);
+    };
+    if target.is_bot {
+        call.say(call.t("redpacket-not-bot"));
+        return Ok(None);
+    }
+    if target.user_id == sender.id {
+        call.say(call.t("redpacket-not-self"));
+        return Ok(None);
+    }
+    Ok(Some(Wanted {
+        kind: PacketKind::Exclusive,
+        total: amount,
+        count: 1,
+        wish,
+        target: Some(target),
+        mode: ClaimMode::Grab,
+    }))
+}
 
 /// Checks the split, creates the packet with its escrow, and posts its message.
-pub(super) async fn send_packet(
-    ctx: &Ctx,
-    message: &Message,
-    lang: Lang,
+async fn send_packet(
+    call: &Call<'_>,
     sender: &Sender,
     from_mint: bool,
-    (kind, total, count, wish, target): Parsed<'_>,
-    mode: ClaimMode,
+    wanted: Wanted<'_>,
 ) -> HandlerResult {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    let Wanted {
+        kind,
+        total,
+        count,
+        wish,
+        target,
+        mode,
+    } = wanted;
     let settings = &ctx.config.redpacket;
     // Lucky and equal shares respect the group's minimum; an exclusive packet is one chosen amount.
     let min_share = match kind {
@@ -203,7 +194,7 @@ pub(super) async fn send_packet(
         ..settings.limits()
     };
     if let Err(err) = split::check(total, count, &limits) {
-        ctx.reply(message, split_refusal(ctx, lang, &err));
+        call.say(split_refusal(ctx, lang, &err));
         return Ok(());
     }
     let wish: String = wish.chars().take(200).collect();
@@ -233,19 +224,15 @@ pub(super) async fn send_packet(
         Ok(packet) => packet,
         Err(CreateError::Insufficient { balance }) => {
             drop(tx);
-            ctx.reply(
-                message,
-                ctx.ta(
-                    lang,
-                    "redpacket-insufficient",
-                    &fargs! {"balance" => balance.to_string(), "total" => total.to_string()},
-                ),
-            );
+            call.say(call.ta(
+                "redpacket-insufficient",
+                &fargs! {"balance" => balance.to_string(), "total" => total.to_string()},
+            ));
             return Ok(());
         }
         Err(CreateError::Split(err)) => {
             drop(tx);
-            ctx.reply(message, split_refusal(ctx, lang, &err));
+            call.say(split_refusal(ctx, lang, &err));
             return Ok(());
         }
         Err(err) => return Err(internal(err)),

@@ -1,18 +1,19 @@
 //! Claiming a share: a press on the Grab button, a typed 口令, or a reply with the answer to a 答题 packet.
 
 use super::create::internal;
-use super::{eligibility, runtime, store, CALLBACK_PREFIX};
+use super::{claim, eligibility, runtime, store, CALLBACK_PREFIX};
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::text::full_name;
 use crate::telegram::HandlerResult;
 use eligibility::Refusal;
-use futures::FutureExt;
 use store::{Grab, Packet, PacketKind};
 use teloxide::prelude::*;
 
-pub(super) async fn on_grab(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
+/// A press on a packet's Grab button: the claim rules when they apply, then the grab, answered as a notice
+/// (claimed) or an alert (anything else).
+pub(super) async fn on_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
     let data = query.data.as_deref().unwrap_or_default();
     let packet_id = data
         .strip_prefix(CALLBACK_PREFIX)
@@ -31,26 +32,24 @@ pub(super) async fn on_grab(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
             .filter(|p| p.chat_id == chat);
         let already = store::claimed(&mut conn, id, user).await?.is_some();
         drop(conn);
-        // Pass and quiz packets have no button: a crafted press on one is treated as an unknown packet.
-        // The claim rules apply only to a packet that can still be grabbed: a packet past its expiry (even
-        // before the ticker swept it) is answered as expired by the grab below.
         let now = ctx.now();
-        let refusal = match &packet {
-            Some(packet) if packet.mode != "grab" => Some(ctx.t(lang, "redpacket-alert-unknown")),
-            Some(packet) if packet.is_open() && now < packet.expires_at && !already => {
+        let facts = packet.as_ref().map(|packet| claim::PressFacts {
+            by_button: packet.mode == "grab",
+            open: packet.is_open(),
+            exclusive: packet.packet_kind() == PacketKind::Exclusive,
+            expires_at: packet.expires_at,
+            already,
+            now,
+        });
+        let refusal = match (claim::press(facts.as_ref()), &packet) {
+            (claim::Press::Unknown, _) => Some(ctx.t(lang, "redpacket-alert-unknown")),
+            (claim::Press::CheckRules, Some(packet)) => {
                 ineligible(&ctx, lang, packet, user).await?
             }
             _ => None,
         };
         if let Some(reason) = refusal {
-            let query_id = query.id.clone();
-            ctx.outbound.immediate("answerCallbackQuery", move |bot| {
-                bot.answer_callback_query(query_id.clone())
-                    .text(reason.clone())
-                    .show_alert(true)
-                    .send()
-                    .boxed()
-            });
+            ctx.outbound.answer_press(&query, reason, true);
             return Ok(());
         }
     }
@@ -59,7 +58,7 @@ pub(super) async fn on_grab(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
             &ctx.storage.write,
             chat,
             id,
-            query.from.id.0 as i64,
+            user,
             &full_name(&query.from),
             chat_message.map(|m| i64::from(m.id.0)),
             ctx.now(),
@@ -90,20 +89,13 @@ pub(super) async fn on_grab(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
         Grab::NotForYou => (ctx.t(lang, "redpacket-alert-not-for-you"), true),
         Grab::Unknown => (ctx.t(lang, "redpacket-alert-unknown"), true),
     };
-    let id = query.id.clone();
-    ctx.outbound.immediate("answerCallbackQuery", move |bot| {
-        bot.answer_callback_query(id.clone())
-            .text(text.clone())
-            .show_alert(alert)
-            .send()
-            .boxed()
-    });
+    ctx.outbound.answer_press(&query, text, alert);
     Ok(())
 }
 
 /// The eligibility refusal for `user` claiming a share of `packet`, as a localized sentence, or `None` when
 /// they may claim. Exclusive packets are not gated: their sender chose the member.
-pub(super) async fn ineligible(
+async fn ineligible(
     ctx: &Ctx,
     lang: Lang,
     packet: &Packet,
@@ -169,7 +161,7 @@ pub(super) async fn ineligible(
 
 /// A group text message that is an attempt at an open pass or quiz packet.
 #[derive(Debug, Clone)]
-pub(super) struct Attempt {
+pub(super) struct TypedAttempt {
     packet_id: i64,
     correct: bool,
 }
@@ -181,7 +173,7 @@ pub(super) struct Attempt {
 ///
 /// This runs for every group text message, so SQLite is asked only in groups that have (or may have, before
 /// their first read since start-up) an open typed packet; see [`runtime`].
-pub(super) async fn attempt_of(ctx: Ctx, message: Message) -> Option<Attempt> {
+pub(super) async fn attempt_of(ctx: Ctx, message: Message) -> Option<TypedAttempt> {
     let text = message.text()?;
     if message.chat.is_private() || text.starts_with('/') || message.from.is_none() {
         return None;
@@ -198,11 +190,11 @@ pub(super) async fn attempt_of(ctx: Ctx, message: Message) -> Option<Attempt> {
     runtime.set_typed(chat, open.iter().map(|p| (p.id, p.expires_at)));
     let replied = message.reply_to_message().map(|m| i64::from(m.id.0));
     open.iter().find_map(|packet| match packet.mode.as_str() {
-        "pass" => (text.trim() == packet.phrase).then_some(Attempt {
+        "pass" => (text.trim() == packet.phrase).then_some(TypedAttempt {
             packet_id: packet.id,
             correct: true,
         }),
-        _ => (replied.is_some() && packet.announce_id == replied).then(|| Attempt {
+        _ => (replied.is_some() && packet.announce_id == replied).then(|| TypedAttempt {
             packet_id: packet.id,
             correct: eligibility::normalize(text) == packet.phrase,
         }),
@@ -210,7 +202,7 @@ pub(super) async fn attempt_of(ctx: Ctx, message: Message) -> Option<Attempt> {
 }
 
 /// A member typed a phrase or an answer: check the cool-down and the rules, then claim a share.
-pub(super) async fn on_attempt(ctx: Ctx, message: Message, attempt: Attempt) -> HandlerResult {
+pub(super) async fn on_attempt(ctx: Ctx, message: Message, attempt: TypedAttempt) -> HandlerResult {
     let Some(from) = message.from.as_ref() else {
         return Ok(());
     };
@@ -222,39 +214,47 @@ pub(super) async fn on_attempt(ctx: Ctx, message: Message, attempt: Attempt) -> 
     let Some(packet) = store::get(&mut conn, attempt.packet_id).await? else {
         return Ok(());
     };
-    if store::claimed(&mut conn, packet.id, user).await?.is_some() {
-        // A member repeating the phrase after their claim gets nothing and no reply.
-        return Ok(());
-    }
-    let cooldown = ctx.config.redpacket.quiz_cooldown.get().as_secs() as i64;
-    let wrong_at = store::quiz_wrong_at(&mut conn, packet.id, user).await?;
+    let claimed = store::claimed(&mut conn, packet.id, user).await?.is_some();
+    let wrong_at = if claimed {
+        None
+    } else {
+        store::quiz_wrong_at(&mut conn, packet.id, user).await?
+    };
     drop(conn);
-    let cooling = wrong_at.is_some_and(|at| now < at + cooldown);
-    if packet.mode == "quiz" && cooling {
-        // The member was told about the cool-down when it started; stay quiet until it ends.
-        return Ok(());
-    }
-    if !attempt.correct {
-        let mut conn = ctx.storage.write.acquire().await?;
-        store::set_quiz_wrong(&mut conn, packet.id, chat, user, now).await?;
-        ctx.reply(
-            &message,
-            ctx.ta(
-                lang,
-                "redpacket-quiz-wrong",
-                &fargs! {"seconds" => cooldown.to_string()},
-            ),
-        );
-        return Ok(());
-    }
-    if let Some(reason) = ineligible(&ctx, lang, &packet, user).await? {
-        // One reply per member per cool-down, so repeating the phrase does not flood the group.
-        if !cooling {
+    let cooldown = ctx.config.redpacket.quiz_cooldown.get().as_secs() as i64;
+    let step = claim::attempt(&claim::AttemptFacts {
+        claimed,
+        quiz: packet.mode == "quiz",
+        correct: attempt.correct,
+        wrong_at,
+        cooldown,
+        now,
+    });
+    match step {
+        claim::Attempt::Ignore => return Ok(()),
+        claim::Attempt::Wrong => {
             let mut conn = ctx.storage.write.acquire().await?;
             store::set_quiz_wrong(&mut conn, packet.id, chat, user, now).await?;
-            ctx.reply(&message, reason);
+            ctx.reply(
+                &message,
+                ctx.ta(
+                    lang,
+                    "redpacket-quiz-wrong",
+                    &fargs! {"seconds" => cooldown.to_string()},
+                ),
+            );
+            return Ok(());
         }
-        return Ok(());
+        claim::Attempt::CheckRules { tell } => {
+            if let Some(reason) = ineligible(&ctx, lang, &packet, user).await? {
+                if tell {
+                    let mut conn = ctx.storage.write.acquire().await?;
+                    store::set_quiz_wrong(&mut conn, packet.id, chat, user, now).await?;
+                    ctx.reply(&message, reason);
+                }
+                return Ok(());
+            }
+        }
     }
     let outcome = store::grab(
         &ctx.storage.write,
@@ -279,14 +279,7 @@ pub(super) async fn on_attempt(ctx: Ctx, message: Message, attempt: Attempt) -> 
     }
     if let Grab::Claimed { .. } = outcome {
         if packet.mode == "pass" && ctx.config.redpacket.delete_phrase {
-            let message_id = message.id;
-            ctx.outbound
-                .immediate_in(chat, "deleteMessage", move |bot| {
-                    bot.delete_message(ChatId(chat), message_id)
-                        .send()
-                        .map(|r| r.map(|_| ()))
-                        .boxed()
-                });
+            ctx.outbound.delete(chat, message.id);
         }
     }
     Ok(())

@@ -22,6 +22,7 @@
 //! same message is still queued), posts the `+N` lines of 口令/答题 claims, asks each finished relay round's
 //! best luck to send the next one, and ends (or reminds once) relays whose deadline passed.
 
+pub mod claim;
 mod create;
 pub mod eligibility;
 mod grab;
@@ -38,62 +39,35 @@ mod verify;
 mod view;
 
 use crate::services::Ctx;
-use crate::telegram::commands::{Audience, CommandInfo};
 use crate::telegram::{Handler, HandlerResult};
+use futures::future::BoxFuture;
 use teloxide::prelude::*;
-use teloxide::utils::command::BotCommands;
 
-use create::send;
-use grab::{attempt_of, on_attempt, on_grab};
-use relay::{on_relay_press, relay_command, RELAY_PREFIX};
-pub use tick::tick;
-use verify::verify;
-
-/// The commands of this feature.
-pub const COMMANDS: &[CommandInfo] = &[
-    CommandInfo {
-        name: "hongbao",
-        description: "redpacket-cmd-hongbao",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "redpacket",
-        description: "redpacket-cmd-hongbao",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "relay",
-        description: "redpacket-cmd-relay",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "verify",
-        description: "redpacket-cmd-verify",
-        audience: Audience::Everyone,
-    },
-];
+crate::feature_commands! {
+    /// The red-packet commands.
+    enum Command in COMMANDS {
+        Hongbao(String) = "hongbao", "redpacket-cmd-hongbao", Everyone;
+        Redpacket(String) = "redpacket", "redpacket-cmd-hongbao", Everyone;
+        Relay(String) = "relay", "redpacket-cmd-relay", Everyone;
+        Verify(String) = "verify", "redpacket-cmd-verify", Everyone;
+    }
+}
 
 /// The prefix of the Grab button's callback data: `rp:<packet id>`.
 const CALLBACK_PREFIX: &str = "rp:";
 
+/// The prefix of a relay button's callback data: `rl:<relay id>:<round>`.
+const RELAY_PREFIX: &str = "rl:";
+
 /// The Chinese text trigger for a lucky packet.
 const TEXT_TRIGGER: &str = "发红包";
-
-#[derive(BotCommands, Clone, Debug)]
-#[command(rename_rule = "lowercase")]
-enum Command {
-    Hongbao(String),
-    Redpacket(String),
-    Relay(String),
-    Verify(String),
-}
 
 /// This feature's branch of the handler tree: its commands, the `发红包` trigger, and Grab presses.
 /// `/verify L…` (a lottery id) is left to other branches.
 pub fn handler() -> Handler {
     dptree::entry()
-        .branch(crate::telegram::callbacks_with_prefix(CALLBACK_PREFIX).endpoint(on_grab))
-        .branch(crate::telegram::callbacks_with_prefix(RELAY_PREFIX).endpoint(on_relay_press))
+        .branch(crate::telegram::callbacks_with_prefix(CALLBACK_PREFIX).endpoint(grab::on_press))
+        .branch(crate::telegram::callbacks_with_prefix(RELAY_PREFIX).endpoint(relay::on_press))
         .branch(
             Update::filter_message()
                 .branch(
@@ -113,18 +87,29 @@ pub fn handler() -> Handler {
                     })
                     .endpoint(
                         |ctx: Ctx, message: Message, args: String| async move {
-                            send(&ctx, &message, &args).await
+                            create::send(&ctx, &message, &args).await
                         },
                     ),
                 )
-                .branch(dptree::filter_map_async(attempt_of).endpoint(on_attempt)),
+                .branch(dptree::filter_map_async(grab::attempt_of).endpoint(grab::on_attempt)),
         )
 }
 
 async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
     match command {
-        Command::Hongbao(args) | Command::Redpacket(args) => send(&ctx, &message, &args).await,
-        Command::Relay(args) => relay_command(&ctx, &message, &args).await,
-        Command::Verify(args) => verify(&ctx, &message, args.trim()).await,
+        Command::Hongbao(args) | Command::Redpacket(args) => {
+            create::send(&ctx, &message, &args).await
+        }
+        Command::Relay(args) => relay::command(&ctx, &message, &args).await,
+        Command::Verify(args) => {
+            let lang = ctx.lang_for(&message).await;
+            verify::answer(&ctx, &message, lang, args.trim()).await
+        }
     }
+}
+
+/// The ticker's work: expire due packets (refunding what is left), post the `+N` lines of typed claims, move
+/// relays on, then edit the packet messages whose claims moved on (see [`tick`]).
+pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
+    Box::pin(async move { tick::run(&ctx).await })
 }

@@ -2,29 +2,26 @@
 //! ticker (asking each finished round's best luck for the next one, deadlines).
 
 use super::create::{internal, split_refusal};
-use super::request::{count_of, first_word, integer};
+use super::request::count_of;
 use super::view::{announce_packet, duration_words, short_name};
-use super::{relay_core, split, store};
+use super::{relay_core, split, store, RELAY_PREFIX};
+use crate::args::{first_word, parse_integer};
 use crate::fairness::Seed;
 use crate::fargs;
 use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::{Call, Ctx};
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name};
 use crate::telegram::HandlerResult;
-use futures::FutureExt;
 use store::CreateError;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
-/// The prefix of a relay button's callback data: `rl:<relay id>:<round>`.
-pub(super) const RELAY_PREFIX: &str = "rl:";
-
 /// `/relay <total> <count> [deadline]`, `/relay stop`, `/relay stats`.
-pub(super) async fn relay_command(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
-    let lang = ctx.lang_for(message).await;
+pub(super) async fn command(ctx: &Ctx, message: &Message, args: &str) -> HandlerResult {
+    let call = Call::new(ctx, message).await;
     if message.chat.is_private() {
-        ctx.reply(message, ctx.t(lang, "redpacket-group-only"));
+        call.say(call.t("redpacket-group-only"));
         return Ok(());
     }
     let from = message
@@ -33,14 +30,12 @@ pub(super) async fn relay_command(ctx: &Ctx, message: &Message, args: &str) -> H
         .filter(|_| message.sender_chat.is_none());
     let (word, rest) = first_word(args);
     match word.to_lowercase().as_str() {
-        "stop" | "停止" => {
-            return relay_stop(ctx, message, lang, from.map(|f| f.id.0 as i64)).await
-        }
-        "stats" | "统计" => return relay_stats(ctx, message, lang).await,
+        "stop" | "停止" => return stop(&call, from.map(|f| f.id.0 as i64)).await,
+        "stats" | "统计" => return stats(&call).await,
         _ => {}
     }
     let Some(from) = from else {
-        ctx.reply(message, ctx.t(lang, "redpacket-no-sender"));
+        call.say(call.t("redpacket-no-sender"));
         return Ok(());
     };
     let user = from.id.0 as i64;
@@ -48,8 +43,8 @@ pub(super) async fn relay_command(ctx: &Ctx, message: &Message, args: &str) -> H
     let settings = &ctx.config.redpacket;
     let (count_word, rest) = first_word(rest);
     let (deadline_word, _) = first_word(rest);
-    let (Some(total), Some(count)) = (integer(word), integer(count_word)) else {
-        ctx.reply_html(message, ctx.t(lang, "redpacket-relay-usage"));
+    let (Some(total), Some(count)) = (parse_integer(word), parse_integer(count_word)) else {
+        call.say_html(call.t("redpacket-relay-usage"));
         return Ok(());
     };
     let count = count_of(count);
@@ -59,19 +54,19 @@ pub(super) async fn relay_command(ctx: &Ctx, message: &Message, args: &str) -> H
         match crate::args::parse_duration(deadline_word) {
             Ok(d) if (10..=7 * 24 * 3600).contains(&d.as_secs()) => d.as_secs() as i64,
             _ => {
-                ctx.reply(message, ctx.t(lang, "redpacket-relay-bad-deadline"));
+                call.say(call.t("redpacket-relay-bad-deadline"));
                 return Ok(());
             }
         }
     };
     if let Err(err) = split::check(total, count, &settings.limits()) {
-        ctx.reply(message, split_refusal(ctx, lang, &err));
+        call.say(split_refusal(ctx, call.lang, &err));
         return Ok(());
     }
     let mut tx = ctx.storage.write.begin().await?;
     if store::live_relay(&mut tx, chat).await?.is_some() {
         drop(tx);
-        ctx.reply(message, ctx.t(lang, "redpacket-relay-running"));
+        call.say(call.t("redpacket-relay-running"));
         return Ok(());
     }
     let now = ctx.now();
@@ -95,80 +90,66 @@ pub(super) async fn relay_command(ctx: &Ctx, message: &Message, args: &str) -> H
         Ok(found) => found,
         Err(CreateError::Insufficient { balance }) => {
             drop(tx);
-            ctx.reply(
-                message,
-                ctx.ta(
-                    lang,
-                    "redpacket-insufficient",
-                    &fargs! {"balance" => balance.to_string(), "total" => total.to_string()},
-                ),
-            );
+            call.say(call.ta(
+                "redpacket-insufficient",
+                &fargs! {"balance" => balance.to_string(), "total" => total.to_string()},
+            ));
             return Ok(());
         }
         Err(CreateError::Split(err)) => {
             drop(tx);
-            ctx.reply(message, split_refusal(ctx, lang, &err));
+            call.say(split_refusal(ctx, call.lang, &err));
             return Ok(());
         }
         Err(err) => return Err(internal(err)),
     };
     tx.commit().await?;
-    ctx.reply(
-        message,
-        ctx.ta(
-            lang,
-            "redpacket-relay-started",
-            &fargs! {
-                "id" => relay.id.to_string(),
-                "total" => total.to_string(),
-                "count" => count.to_string(),
-                "deadline" => duration_words(&ctx.i18n, lang, deadline),
-            },
-        ),
-    );
-    announce_packet(ctx, lang, &packet, Some(message));
+    call.say(call.ta(
+        "redpacket-relay-started",
+        &fargs! {
+            "id" => relay.id.to_string(),
+            "total" => total.to_string(),
+            "count" => count.to_string(),
+            "deadline" => duration_words(&ctx.i18n, call.lang, deadline),
+        },
+    ));
+    announce_packet(ctx, call.lang, &packet, Some(message));
     Ok(())
 }
 
 /// `/relay stop`: the starter, or any admin of the group (an anonymous admin too), ends the live relay.
-pub(super) async fn relay_stop(
-    ctx: &Ctx,
-    message: &Message,
-    lang: Lang,
-    user: Option<i64>,
-) -> HandlerResult {
-    let chat = message.chat.id.0;
+async fn stop(call: &Call<'_>, user: Option<i64>) -> HandlerResult {
+    let (ctx, chat) = (call.ctx, call.chat_id);
     let mut conn = ctx.storage.read.acquire().await?;
     let Some(relay) = store::live_relay(&mut conn, chat).await? else {
-        ctx.reply(message, ctx.t(lang, "redpacket-relay-none"));
+        call.say(call.t("redpacket-relay-none"));
         return Ok(());
     };
     drop(conn);
-    let allowed = user == Some(relay.starter) || ctx.admins.sender_rights(message).await?.is_some();
+    let allowed =
+        user == Some(relay.starter) || ctx.admins.sender_rights(call.message).await?.is_some();
     if !allowed {
-        ctx.reply(message, ctx.t(lang, "redpacket-relay-stop-refused"));
+        call.say(call.t("redpacket-relay-stop-refused"));
         return Ok(());
     }
     let mut conn = ctx.storage.write.acquire().await?;
     if !store::end_relay(&mut conn, relay.id, "stopped", ctx.now()).await? {
-        ctx.reply(message, ctx.t(lang, "redpacket-relay-none"));
+        call.say(call.t("redpacket-relay-none"));
         return Ok(());
     }
-    ctx.reply(
-        message,
-        ctx.ta(
-            lang,
-            "redpacket-relay-stopped",
-            &fargs! {"id" => relay.id.to_string(), "rounds" => relay.round.to_string()},
-        ),
-    );
+    call.say(call.ta(
+        "redpacket-relay-stopped",
+        &fargs! {"id" => relay.id.to_string(), "rounds" => relay.round.to_string()},
+    ));
     Ok(())
 }
 
-pub(super) async fn relay_stats(ctx: &Ctx, message: &Message, lang: Lang) -> HandlerResult {
+/// `/relay stats`: what each member sent and received in the group's latest relay.
+async fn stats(call: &Call<'_>) -> HandlerResult {
+    let ctx = call.ctx;
     let mut conn = ctx.storage.read.acquire().await?;
-    let Some(relay) = store::latest_relay(&mut conn, message.chat.id.0).await? else {
-        ctx.reply(message, ctx.t(lang, "redpacket-relay-none"));
+    let Some(relay) = store::latest_relay(&mut conn, call.chat_id).await? else {
+        call.say(call.t("redpacket-relay-none"));
         return Ok(());
     };
     let rows = store::relay_claims(&mut conn, relay.id).await?;
@@ -178,9 +159,8 @@ pub(super) async fn relay_stats(ctx: &Ctx, message: &Message, lang: Lang) -> Han
         names.insert(*claimer, claimer_name.clone());
     }
     let triples: Vec<(i64, i64, i64)> = rows.iter().map(|r| (r.0, r.2, r.4)).collect();
-    let status = ctx.t(lang, &format!("redpacket-relay-status-{}", relay.status));
-    let mut html = ctx.ta(
-        lang,
+    let status = call.t(&format!("redpacket-relay-status-{}", relay.status));
+    let mut html = call.ta(
         "redpacket-relay-stats-head",
         &fargs! {
             "id" => relay.id.to_string(),
@@ -196,8 +176,7 @@ pub(super) async fn relay_stats(ctx: &Ctx, message: &Message, lang: Lang) -> Han
             .map(|n| short_name(n))
             .unwrap_or_else(|| line.user_id.to_string());
         html.push('\n');
-        html.push_str(&ctx.ta(
-            lang,
+        html.push_str(&call.ta(
             "redpacket-relay-stats-line",
             &fargs! {
                 "name" => name,
@@ -207,17 +186,12 @@ pub(super) async fn relay_stats(ctx: &Ctx, message: &Message, lang: Lang) -> Han
             },
         ));
     }
-    ctx.reply_html(message, html);
+    call.say_html(html);
     Ok(())
 }
 
-pub(super) fn relay_button(
-    ctx: &Ctx,
-    lang: Lang,
-    relay: i64,
-    round: i64,
-    total: i64,
-) -> InlineKeyboardMarkup {
+/// The button under an ask: sends round `round` of the relay, `total` points.
+fn relay_button(ctx: &Ctx, lang: Lang, relay: i64, round: i64, total: i64) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
         ctx.ta(
             lang,
@@ -229,7 +203,7 @@ pub(super) fn relay_button(
 }
 
 /// The relay button: only the asked member's press sends the next round, from their own wallet.
-pub(super) async fn on_relay_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
+pub(super) async fn on_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
     let data = query.data.as_deref().unwrap_or_default();
     let parsed = data.strip_prefix(RELAY_PREFIX).and_then(|rest| {
         let (id, round) = rest.split_once(':')?;
@@ -283,14 +257,7 @@ pub(super) async fn on_relay_press(ctx: Ctx, query: CallbackQuery) -> HandlerRes
             true,
         ),
     };
-    let id = query.id.clone();
-    ctx.outbound.immediate("answerCallbackQuery", move |bot| {
-        bot.answer_callback_query(id.clone())
-            .text(text.clone())
-            .show_alert(alert)
-            .send()
-            .boxed()
-    });
+    ctx.outbound.answer_press(&query, text, alert);
     if let store::RelayPress::Sent(sent) = outcome {
         let (relay, packet) = *sent;
         if let Some(asked) = chat_message {
@@ -312,7 +279,7 @@ pub(super) async fn on_relay_press(ctx: Ctx, query: CallbackQuery) -> HandlerRes
 }
 
 /// The relay part of the ticker: ask the best luck of every ended round, then resolve missed deadlines.
-pub(super) async fn relay_tick(ctx: &Ctx, now: i64) -> crate::Result<()> {
+pub(super) async fn tick(ctx: &Ctx, now: i64) -> crate::Result<()> {
     let mut conn = ctx.storage.write.acquire().await?;
     for (relay, packet) in store::relays_with_ended_packet(&mut conn).await? {
         let lang = ctx.group_lang(relay.chat_id).await;
@@ -409,7 +376,8 @@ pub(super) async fn relay_tick(ctx: &Ctx, now: i64) -> crate::Result<()> {
     Ok(())
 }
 
-pub(super) fn send_relay_text(
+/// Posts a relay message in the relay's topic.
+fn send_relay_text(
     ctx: &Ctx,
     relay: &store::Relay,
     html: String,

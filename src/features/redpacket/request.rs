@@ -2,11 +2,32 @@
 //! of a 口令/答题 packet. Pure: no lookups, no replies.
 
 use super::{eligibility, store};
+use crate::args::{first_word, parse_integer};
 use store::{ClaimMode, PacketKind};
 
-/// What the words after `/hongbao` ask for, before any target is looked up.
+/// What `/hongbao …` asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Request<'a> {
+pub(super) enum Hongbao<'a> {
+    /// `/hongbao rules`.
+    Rules,
+    /// `/hongbao set …`: the words after `set`.
+    SetRule(&'a str),
+    /// A packet, paid by the sender or (`mint`) by the group's mint.
+    Send { from_mint: bool, order: Order<'a> },
+}
+
+/// The packet a `/hongbao` asks for, before any target is looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Order<'a> {
+    /// `pass <total> <count> <口令>` or `quiz <total> <count> <question> | <answer>`: a lucky split claimed by
+    /// typing. The phrase or question is shown by the packet itself, so it carries no wish.
+    Typed {
+        total: i64,
+        count: u32,
+        mode: ClaimMode,
+    },
+    /// A `pass` or `quiz` packet that could not be read.
+    TypedUsage { quiz: bool },
     /// `<total> <count> [wish]`, lucky or equal.
     Split {
         kind: PacketKind,
@@ -20,85 +41,85 @@ pub(super) enum Request<'a> {
     Usage,
 }
 
-/// Splits off the first word.
-pub(super) fn first_word(text: &str) -> (&str, &str) {
-    let text = text.trim_start();
-    match text.find(char::is_whitespace) {
-        Some(at) => (&text[..at], text[at..].trim_start()),
-        None => (text, ""),
-    }
-}
-
-/// A whole number as typed (full-width digits allowed), of any sign.
-pub(super) fn integer(word: &str) -> Option<i64> {
-    let normalized: String = word
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            '－' => '-',
-            _ => c,
-        })
-        .collect();
-    match normalized.parse::<i128>() {
-        Ok(value) => Some(value.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64),
-        // More digits than any integer holds is still a number, just far too large (or small).
-        Err(_) => {
-            let (negative, digits) = match normalized.strip_prefix('-') {
-                Some(digits) => (true, digits),
-                None => (false, normalized.strip_prefix('+').unwrap_or(&normalized)),
-            };
-            (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
-                .then_some(if negative { i64::MIN } else { i64::MAX })
-        }
-    }
-}
-
 /// A share count as typed, clamped into `u32` (the split check reports a zero or too large count).
 pub(super) fn count_of(value: i64) -> u32 {
     value.clamp(0, i64::from(u32::MAX)) as u32
 }
 
+/// Reads everything after `/hongbao`. The rules commands come first (they need no paying sender), then
+/// `mint`, then `pass`/`口令` and `quiz`/`答题`; anything else is a lucky, equal or exclusive packet.
+pub(super) fn parse(args: &str, max_total: i64) -> Hongbao<'_> {
+    let (word, rest) = first_word(args);
+    match word.to_lowercase().as_str() {
+        "rules" | "规则" => return Hongbao::Rules,
+        "set" | "设置" => return Hongbao::SetRule(rest),
+        _ => {}
+    }
+    let (from_mint, args) = if word.eq_ignore_ascii_case("mint") {
+        (true, rest)
+    } else {
+        (false, args)
+    };
+    let (word, rest) = first_word(args);
+    let order = match word.to_lowercase().as_str() {
+        kind @ ("pass" | "口令" | "quiz" | "答题") => {
+            let quiz = matches!(kind, "quiz" | "答题");
+            split_typed(rest)
+                .and_then(|(total, count, rest)| Some((total, count, typed_mode(quiz, rest)?)))
+                .map_or(Order::TypedUsage { quiz }, |(total, count, mode)| {
+                    Order::Typed { total, count, mode }
+                })
+        }
+        _ => parse_request(args, max_total),
+    };
+    Hongbao::Send { from_mint, order }
+}
+
 /// Reads `/hongbao` arguments (without `mint`). A first number above `max_total` cannot be a total, so it is
 /// read as a user id (and answered as a total above the maximum when nobody with that id was seen here).
-pub(super) fn parse_request(args: &str, max_total: i64) -> Request<'_> {
+fn parse_request(args: &str, max_total: i64) -> Order<'_> {
     let (first, rest) = first_word(args);
     if first.is_empty() {
-        return Request::Usage;
+        return Order::Usage;
     }
     if first.eq_ignore_ascii_case("equal") || first == "平分" {
         let (total, rest) = first_word(rest);
         let (count, wish) = first_word(rest);
-        return match (integer(total), integer(count)) {
-            (Some(total), Some(count)) => Request::Split {
+        return match (parse_integer(total), parse_integer(count)) {
+            (Some(total), Some(count)) => Order::Split {
                 kind: PacketKind::Equal,
                 total,
                 count: count_of(count),
                 wish,
             },
-            _ => Request::Usage,
+            _ => Order::Usage,
         };
     }
     let (second, wish) = first_word(rest);
-    match (integer(first), integer(second)) {
-        (Some(total), Some(count)) if total <= max_total => Request::Split {
+    match (parse_integer(first), parse_integer(second)) {
+        (Some(total), Some(count)) if total <= max_total => Order::Split {
             kind: PacketKind::Lucky,
             total,
             count: count_of(count),
             wish,
         },
-        _ => Request::Exclusive(args.trim()),
+        _ => Order::Exclusive(args.trim()),
     }
 }
 
 /// The words after `/hongbao pass` or `/hongbao quiz`: total, count and the rest.
-pub(super) fn split_typed(args: &str) -> Option<(i64, u32, &str)> {
+fn split_typed(args: &str) -> Option<(i64, u32, &str)> {
     let (total, rest) = first_word(args);
     let (count, rest) = first_word(rest);
-    Some((integer(total)?, count_of(integer(count)?), rest.trim()))
+    Some((
+        parse_integer(total)?,
+        count_of(parse_integer(count)?),
+        rest.trim(),
+    ))
 }
 
 /// Reads the claim mode of `/hongbao pass …` and `/hongbao quiz … | …`; `None` means the usage text.
-pub(super) fn typed_mode(quiz: bool, rest: &str) -> Option<ClaimMode> {
+fn typed_mode(quiz: bool, rest: &str) -> Option<ClaimMode> {
     if quiz {
         let (question, answer) = rest.split_once(['|', '｜'])?;
         let (question, answer) = (question.trim(), eligibility::normalize(answer));
@@ -124,7 +145,7 @@ mod tests {
     fn requests_are_read_as_documented() {
         assert_eq!(
             parse_request("100 5 恭喜发财", 1000),
-            Request::Split {
+            Order::Split {
                 kind: PacketKind::Lucky,
                 total: 100,
                 count: 5,
@@ -133,7 +154,7 @@ mod tests {
         );
         assert_eq!(
             parse_request("equal 100 3", 1000),
-            Request::Split {
+            Order::Split {
                 kind: PacketKind::Equal,
                 total: 100,
                 count: 3,
@@ -142,19 +163,19 @@ mod tests {
         );
         assert_eq!(
             parse_request("@bob 50 hi", 1000),
-            Request::Exclusive("@bob 50 hi")
+            Order::Exclusive("@bob 50 hi")
         );
         assert_eq!(
             parse_request("50 thanks", 1000),
-            Request::Exclusive("50 thanks")
+            Order::Exclusive("50 thanks")
         );
         assert_eq!(
             parse_request("123456789 50", 1000),
-            Request::Exclusive("123456789 50")
+            Order::Exclusive("123456789 50")
         );
         assert_eq!(
             parse_request("100 0", 1000),
-            Request::Split {
+            Order::Split {
                 kind: PacketKind::Lucky,
                 total: 100,
                 count: 0,
@@ -163,22 +184,22 @@ mod tests {
         );
         assert_eq!(
             parse_request("2000000 5", 1_000_000),
-            Request::Exclusive("2000000 5")
+            Order::Exclusive("2000000 5")
         );
         assert_eq!(
             parse_request("99999999999999999999999999999999999999999 5", i64::MAX),
-            Request::Split {
+            Order::Split {
                 kind: PacketKind::Lucky,
                 total: i64::MAX,
                 count: 5,
                 wish: ""
             }
         );
-        assert_eq!(parse_request("", 1000), Request::Usage);
-        assert_eq!(parse_request("equal 5", 1000), Request::Usage);
+        assert_eq!(parse_request("", 1000), Order::Usage);
+        assert_eq!(parse_request("equal 5", 1000), Order::Usage);
         assert_eq!(
             parse_request("１００ ５", 1000),
-            Request::Split {
+            Order::Split {
                 kind: PacketKind::Lucky,
                 total: 100,
                 count: 5,
@@ -188,17 +209,72 @@ mod tests {
     }
 
     #[test]
-    fn numbers_too_long_for_any_integer_are_still_numbers() {
-        assert_eq!(integer("123"), Some(123));
+    fn the_first_words_choose_the_command() {
+        assert_eq!(parse("rules", 1000), Hongbao::Rules);
+        assert_eq!(parse("规则", 1000), Hongbao::Rules);
         assert_eq!(
-            integer("99999999999999999999999999999999999999999"),
-            Some(i64::MAX)
+            parse("SET min_level 3", 1000),
+            Hongbao::SetRule("min_level 3")
         );
         assert_eq!(
-            integer("-99999999999999999999999999999999999999999"),
-            Some(i64::MIN)
+            parse("mint 100 5", 1000),
+            Hongbao::Send {
+                from_mint: true,
+                order: Order::Split {
+                    kind: PacketKind::Lucky,
+                    total: 100,
+                    count: 5,
+                    wish: ""
+                }
+            }
         );
-        assert_eq!(integer("12a"), None);
-        assert_eq!(integer("-"), None);
+        assert_eq!(
+            parse("pass 100 5 芝麻开门", 1000),
+            Hongbao::Send {
+                from_mint: false,
+                order: Order::Typed {
+                    total: 100,
+                    count: 5,
+                    mode: ClaimMode::Pass {
+                        phrase: "芝麻开门".to_string()
+                    }
+                }
+            }
+        );
+        assert_eq!(
+            parse("mint 答题 100 5 1+1? | ２", 1000),
+            Hongbao::Send {
+                from_mint: true,
+                order: Order::Typed {
+                    total: 100,
+                    count: 5,
+                    mode: ClaimMode::Quiz {
+                        question: "1+1?".to_string(),
+                        answer: "2".to_string()
+                    }
+                }
+            }
+        );
+        assert_eq!(
+            parse("quiz 100 5 no answer", 1000),
+            Hongbao::Send {
+                from_mint: false,
+                order: Order::TypedUsage { quiz: true }
+            }
+        );
+        assert_eq!(
+            parse("pass 100 5 /start", 1000),
+            Hongbao::Send {
+                from_mint: false,
+                order: Order::TypedUsage { quiz: false }
+            }
+        );
+        assert_eq!(
+            parse("", 1000),
+            Hongbao::Send {
+                from_mint: false,
+                order: Order::Usage
+            }
+        );
     }
 }
