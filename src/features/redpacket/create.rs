@@ -14,7 +14,7 @@ use crate::telegram::admins::Right;
 use crate::telegram::text::full_name;
 use crate::telegram::HandlerResult;
 use split::SplitError;
-use store::{ClaimMode, CreateError, NewPacket, PacketKind};
+use store::{ClaimMode, CreateError, Mode, NewPacket, PacketKind};
 use teloxide::prelude::*;
 
 /// Who pays for (or, from the mint, sends) a packet.
@@ -238,7 +238,7 @@ async fn send_packet(
         Err(err) => return Err(internal(err)),
     };
     tx.commit().await?;
-    if packet.mode != "grab" {
+    if packet.mode != Mode::Grab {
         runtime::of(ctx).typed_created(packet.chat_id, packet.id, packet.expires_at);
     }
     if from_mint {

@@ -8,7 +8,7 @@ use crate::services::Ctx;
 use crate::telegram::text::full_name;
 use crate::telegram::HandlerResult;
 use eligibility::Refusal;
-use store::{Grab, Packet, PacketKind};
+use store::{Grab, Mode, Packet, PacketKind};
 use teloxide::prelude::*;
 
 /// A press on a packet's Grab button: the claim rules when they apply, then the grab, answered as a notice
@@ -34,9 +34,9 @@ pub(super) async fn on_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
         drop(conn);
         let now = ctx.now();
         let facts = packet.as_ref().map(|packet| claim::PressFacts {
-            by_button: packet.mode == "grab",
+            by_button: packet.mode == Mode::Grab,
             open: packet.is_open(),
-            exclusive: packet.packet_kind() == PacketKind::Exclusive,
+            exclusive: packet.kind == PacketKind::Exclusive,
             expires_at: packet.expires_at,
             already,
             now,
@@ -101,7 +101,7 @@ async fn ineligible(
     packet: &Packet,
     user: i64,
 ) -> crate::Result<Option<String>> {
-    if packet.packet_kind() == PacketKind::Exclusive {
+    if packet.kind == PacketKind::Exclusive {
         return Ok(None);
     }
     let now = ctx.now();
@@ -189,8 +189,8 @@ pub(super) async fn attempt_of(ctx: Ctx, message: Message) -> Option<TypedAttemp
     drop(conn);
     runtime.set_typed(chat, open.iter().map(|p| (p.id, p.expires_at)));
     let replied = message.reply_to_message().map(|m| i64::from(m.id.0));
-    open.iter().find_map(|packet| match packet.mode.as_str() {
-        "pass" => (text.trim() == packet.phrase).then_some(TypedAttempt {
+    open.iter().find_map(|packet| match packet.mode {
+        Mode::Pass => (text.trim() == packet.phrase).then_some(TypedAttempt {
             packet_id: packet.id,
             correct: true,
         }),
@@ -224,7 +224,7 @@ pub(super) async fn on_attempt(ctx: Ctx, message: Message, attempt: TypedAttempt
     let cooldown = ctx.config.redpacket.quiz_cooldown.get().as_secs() as i64;
     let step = claim::attempt(&claim::AttemptFacts {
         claimed,
-        quiz: packet.mode == "quiz",
+        quiz: packet.mode == Mode::Quiz,
         correct: attempt.correct,
         wrong_at,
         cooldown,
@@ -278,7 +278,7 @@ pub(super) async fn on_attempt(ctx: Ctx, message: Message, attempt: TypedAttempt
         runtime::of(&ctx).packet_ended(Some(chat), packet.id);
     }
     if let Grab::Claimed { .. } = outcome {
-        if packet.mode == "pass" && ctx.config.redpacket.delete_phrase {
+        if packet.mode == Mode::Pass && ctx.config.redpacket.delete_phrase {
             ctx.outbound.delete(chat, message.id);
         }
     }

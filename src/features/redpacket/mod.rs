@@ -14,9 +14,19 @@
 //!   for every packet kind except exclusive ones.
 //! - `/relay <total> <count> [deadline]`, `/relay stop`, `/relay stats`: 红包接龙.
 //!
-//! The rooms: [`split`] (the pure split), [`eligibility`] (the claim rules and answer normalizing),
-//! [`relay_core`] (relay decisions and sums), [`store`] (the SQL), [`runtime`] (in-memory guards rebuilt from
-//! SQL: which groups have open typed packets, which packet messages have an edit on its way), [`settings`].
+//! The rooms:
+//! - this file routes: the command list, the handler branch (commands, the `发红包` trigger, Grab and relay
+//!   presses, typed 口令/答题 attempts) and the tick hook;
+//! - flows, one per thing a member or admin does: [`create`] (`/hongbao`: parse, check, escrow, announce),
+//!   [`grab`] (button grabs, 口令 and 答题 claims), [`rules`] (`/hongbao rules` and `set`), [`relay`] (`/relay`,
+//!   its button and its deadlines), [`verify`] (`/verify P…`), [`view`] (the packet message and the claim
+//!   lists), [`tick`] (expiry with refunds, paced edits, the `+N` lines of typed claims);
+//! - pure cores with their tests: [`request`] (reading `/hongbao`), [`split`] (the shares), [`claim`] (what a
+//!   press or a typed attempt leads to), [`eligibility`] (the claim rules and answer normalizing),
+//!   [`relay_core`] (relay rounds, deadlines and sums);
+//! - [`store`] (the SQL; statuses and kinds are enums there), [`runtime`] (in-memory guards rebuilt from SQL:
+//!   which groups have open typed packets, which packet messages have an edit on its way), [`settings`].
+//!
 //! The ticker expires packets (refunding what is left), edits packet messages (at most once per
 //! `edit_interval` while members grab, at once when a packet ends, and never while an earlier edit of the
 //! same message is still queued), posts the `+N` lines of 口令/答题 claims, asks each finished relay round's
@@ -35,7 +45,7 @@ pub mod settings;
 pub mod split;
 pub mod store;
 mod tick;
-mod verify;
+pub mod verify;
 mod view;
 
 use crate::services::Ctx;

@@ -13,7 +13,7 @@ use crate::services::{Call, Ctx};
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name};
 use crate::telegram::HandlerResult;
-use store::CreateError;
+use store::{CreateError, PacketStatus, RelayStatus};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
@@ -133,7 +133,7 @@ async fn stop(call: &Call<'_>, user: Option<i64>) -> HandlerResult {
         return Ok(());
     }
     let mut conn = ctx.storage.write.acquire().await?;
-    if !store::end_relay(&mut conn, relay.id, "stopped", ctx.now()).await? {
+    if !store::end_relay(&mut conn, relay.id, RelayStatus::Stopped, ctx.now()).await? {
         call.say(call.t("redpacket-relay-none"));
         return Ok(());
     }
@@ -159,7 +159,7 @@ async fn stats(call: &Call<'_>) -> HandlerResult {
         names.insert(*claimer, claimer_name.clone());
     }
     let triples: Vec<(i64, i64, i64)> = rows.iter().map(|r| (r.0, r.2, r.4)).collect();
-    let status = call.t(&format!("redpacket-relay-status-{}", relay.status));
+    let status = call.t(&format!("redpacket-relay-status-{}", relay.status.as_str()));
     let mut html = call.ta(
         "redpacket-relay-stats-head",
         &fargs! {
@@ -288,11 +288,9 @@ pub(super) async fn tick(ctx: &Ctx, now: i64) -> crate::Result<()> {
             .iter()
             .map(|c| (c.position as u32, c.amount))
             .collect();
-        let best = (packet.status == "exhausted")
-            .then(|| split::best_luck(&order))
-            .flatten();
-        let Some(best) = best else {
-            if store::end_relay(&mut conn, relay.id, "ended", now).await? {
+        let exhausted = packet.status == PacketStatus::Exhausted;
+        let relay_core::RoundEnd::Ask(best) = relay_core::round_end(exhausted, &order) else {
+            if store::end_relay(&mut conn, relay.id, RelayStatus::Ended, now).await? {
                 send_relay_text(
                     ctx,
                     &relay,
@@ -354,7 +352,7 @@ pub(super) async fn tick(ctx: &Ctx, now: i64) -> crate::Result<()> {
                 );
             }
             relay_core::Overdue::End => {
-                if store::end_relay(&mut conn, relay.id, "ended", now).await? {
+                if store::end_relay(&mut conn, relay.id, RelayStatus::Ended, now).await? {
                     send_relay_text(
                         ctx,
                         &relay,

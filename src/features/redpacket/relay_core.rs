@@ -1,7 +1,26 @@
 //! The pure parts of a relay (红包接龙): who is asked to send the next round, what happens when the deadline
 //! passes, and the per-member sums of `/relay stats`.
 
+use super::split;
 use std::collections::BTreeMap;
+
+/// What the ticker does with a running relay whose round's packet has ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundEnd {
+    /// Ask the member of this claim (the round's best luck) to send the next round.
+    Ask(usize),
+    /// End the relay: the round expired before every share was claimed.
+    End,
+}
+
+/// The decision at the end of a round: only a packet whose every share was claimed has a best luck to ask.
+/// `claims` are `(claim order, amount)` pairs, as [`split::best_luck`] reads them.
+pub fn round_end(exhausted: bool, claims: &[(u32, i64)]) -> RoundEnd {
+    match exhausted.then(|| split::best_luck(claims)).flatten() {
+        Some(best) => RoundEnd::Ask(best),
+        None => RoundEnd::End,
+    }
+}
 
 /// What the ticker does with a relay whose ask has reached its deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +43,6 @@ pub fn overdue(ping_once: bool, already_pinged: bool) -> Overdue {
 /// One member's line of `/relay stats`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberSums {
-    /// The member.
     pub user_id: i64,
     /// Points that went out of their packets to members.
     pub sent: i64,
@@ -71,6 +89,13 @@ pub fn sums(claims: &[(i64, i64, i64)]) -> Vec<MemberSums> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn only_a_claimed_out_round_asks_its_best_luck() {
+        assert_eq!(round_end(true, &[(0, 5), (1, 9), (2, 3)]), RoundEnd::Ask(1));
+        assert_eq!(round_end(false, &[(0, 5), (1, 9)]), RoundEnd::End);
+        assert_eq!(round_end(true, &[]), RoundEnd::End);
+    }
 
     #[test]
     fn deadline_pings_once_only_when_allowed() {

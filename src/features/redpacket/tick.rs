@@ -2,9 +2,10 @@
 //! typed claims, and the relays.
 
 use super::create::internal;
+use super::relay;
 use super::runtime::{self, Runtime};
+use super::store::{self, Mode};
 use super::view::{claim_line, fit_lines, grab_button, more_claims, render, text_units};
-use super::{relay, store};
 use crate::fairness::{self, Kind};
 use crate::fargs;
 use crate::services::Ctx;
@@ -46,7 +47,7 @@ async fn edit_messages(ctx: &Ctx, runtime: &Arc<Runtime>, now: i64) -> crate::Re
         let claims = store::claims(&mut conn, packet.id).await?;
         let lang = ctx.group_lang(packet.chat_id).await;
         let html = render(ctx, lang, &packet, &claims);
-        let markup = if packet.is_open() && packet.mode == "grab" {
+        let markup = if packet.is_open() && packet.mode == Mode::Grab {
             grab_button(ctx, lang, packet.id)
         } else {
             InlineKeyboardMarkup::default()
@@ -59,7 +60,7 @@ async fn edit_messages(ctx: &Ctx, runtime: &Arc<Runtime>, now: i64) -> crate::Re
             Some(markup),
         );
         let (ctx, runtime) = (ctx.clone(), runtime.clone());
-        let (id, shown, status) = (packet.id, claims.len() as i64, packet.status.clone());
+        let (id, shown, status) = (packet.id, claims.len() as i64, packet.status);
         ctx.tasks.clone().spawn(async move {
             if let Err(err) = pending.wait().await {
                 tracing::warn!(%err, packet = id, "the packet message could not be edited");
@@ -68,7 +69,7 @@ async fn edit_messages(ctx: &Ctx, runtime: &Arc<Runtime>, now: i64) -> crate::Re
             // marks the packet again.
             let marked = async {
                 let mut conn = ctx.storage.write.acquire().await?;
-                store::mark_edited(&mut conn, id, shown, &status, ctx.now()).await?;
+                store::mark_edited(&mut conn, id, shown, status, ctx.now()).await?;
                 Ok::<(), crate::Error>(())
             };
             if let Err(err) = marked.await {

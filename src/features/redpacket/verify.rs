@@ -27,7 +27,7 @@ pub async fn answer(ctx: &Ctx, message: &Message, lang: Lang, id: &str) -> Handl
         call.say(call.ta("redpacket-verify-unknown", &fargs! {"id" => display}));
         return Ok(());
     };
-    let kind = call.t(&format!("redpacket-kind-{}", packet.kind));
+    let kind = call.t(&format!("redpacket-kind-{}", packet.kind.as_str()));
     let mut html = call.ta(
         "redpacket-verify-head",
         &fargs! {
@@ -48,7 +48,7 @@ pub async fn answer(ctx: &Ctx, message: &Message, lang: Lang, id: &str) -> Handl
         let stored = store::shares(&mut conn, id).await?;
         let recheck = recheck(
             &Revealed {
-                kind: packet.packet_kind(),
+                kind: packet.kind,
                 id,
                 total: packet.total,
                 count: count_of(packet.count),

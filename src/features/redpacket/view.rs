@@ -8,7 +8,7 @@ use crate::i18n::{I18n, Lang};
 use crate::services::Ctx;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, MAX_TEXT};
-use store::Packet;
+use store::{Mode, Packet, PacketStatus};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
@@ -85,7 +85,7 @@ pub(super) fn more_claims(ctx: &Ctx, lang: Lang, hidden: usize) -> String {
 /// once the packet has ended). The list of claims is cut short ("… and N more") so the message stays within
 /// Telegram's 4096 characters; the total, the best luck and the commitment are always shown.
 pub(super) fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Claim]) -> String {
-    let kind = ctx.t(lang, &format!("redpacket-kind-{}", packet.kind));
+    let kind = ctx.t(lang, &format!("redpacket-kind-{}", packet.kind.as_str()));
     let mut html = ctx.ta(
         lang,
         "redpacket-title",
@@ -98,8 +98,8 @@ pub(super) fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Cl
     if !packet.message.is_empty() {
         html.push_str(&format!("\n<i>{}</i>", escape(&packet.message)));
     }
-    match (packet.mode.as_str(), &packet.phrase, &packet.question) {
-        ("pass", Some(phrase), _) => {
+    match (packet.mode, &packet.phrase, &packet.question) {
+        (Mode::Pass, Some(phrase), _) => {
             html.push('\n');
             html.push_str(&ctx.ta(
                 lang,
@@ -107,7 +107,7 @@ pub(super) fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Cl
                 &fargs! {"phrase" => escape(phrase)},
             ));
         }
-        ("quiz", _, Some(question)) => {
+        (Mode::Quiz, _, Some(question)) => {
             html.push('\n');
             html.push_str(&ctx.ta(
                 lang,
@@ -145,11 +145,11 @@ pub(super) fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Cl
     ));
     let mut lines = Vec::new();
     let mut tail = String::new();
-    match packet.status.as_str() {
-        "open" => {}
+    match packet.status {
+        PacketStatus::Open => {}
         status => {
             html.push('\n');
-            if status == "expired" {
+            if status == PacketStatus::Expired {
                 let to = if packet.from_mint {
                     ctx.t(lang, "redpacket-to-mint")
                 } else {
@@ -168,7 +168,7 @@ pub(super) fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Cl
                 .iter()
                 .map(|c| (c.position as u32, c.amount))
                 .collect();
-            if status == "exhausted" && packet.count > 1 {
+            if status == PacketStatus::Exhausted && packet.count > 1 {
                 if let Some(best) = split::best_luck(&order) {
                     tail.push('\n');
                     tail.push_str(&ctx.ta(
@@ -215,7 +215,7 @@ pub(super) fn announce_packet(ctx: &Ctx, lang: Lang, packet: &Packet, reply_to: 
     if let Some(message) = reply_to {
         text = text.reply_to(message);
     }
-    if packet.mode == "grab" {
+    if packet.mode == Mode::Grab {
         text = text.markup(grab_button(ctx, lang, packet.id));
     }
     let pending = ctx.outbound.send_text(text);
