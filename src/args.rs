@@ -104,17 +104,47 @@ pub fn format_duration(duration: Duration) -> String {
     out
 }
 
-/// Parses a positive whole amount of points no larger than `max`. Full-width digits (１２３) are accepted.
-pub fn parse_amount(text: &str, max: i64) -> Result<i64, ArgError> {
-    let normalized: String = text
-        .trim()
-        .chars()
+/// A number as typed with full-width digits (１２３) and minus sign (－) made half-width.
+fn half_width_digits(text: &str) -> String {
+    text.chars()
         .map(|c| match c {
             '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
             '－' => '-',
             _ => c,
         })
-        .collect();
+        .collect()
+}
+
+/// Parses a whole number of any sign (full-width digits accepted). A number with more digits than an `i64`
+/// holds is still a number: it saturates at `i64::MIN` or `i64::MAX`, so callers report it as too large
+/// rather than as not a number.
+pub fn parse_integer(text: &str) -> Option<i64> {
+    let normalized = half_width_digits(text);
+    match normalized.parse::<i128>() {
+        Ok(value) => Some(value.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64),
+        Err(_) => {
+            let (negative, digits) = match normalized.strip_prefix('-') {
+                Some(digits) => (true, digits),
+                None => (false, normalized.strip_prefix('+').unwrap_or(&normalized)),
+            };
+            (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then_some(if negative { i64::MIN } else { i64::MAX })
+        }
+    }
+}
+
+/// Splits off the first word of `text` (leading white space skipped); the rest starts at the next word.
+pub fn first_word(text: &str) -> (&str, &str) {
+    let text = text.trim_start();
+    match text.find(char::is_whitespace) {
+        Some(at) => (&text[..at], text[at..].trim_start()),
+        None => (text, ""),
+    }
+}
+
+/// Parses a positive whole amount of points no larger than `max`. Full-width digits (１２３) are accepted.
+pub fn parse_amount(text: &str, max: i64) -> Result<i64, ArgError> {
+    let normalized = half_width_digits(text.trim());
     let value: i128 = match normalized.parse() {
         Ok(value) => value,
         Err(_) => {
@@ -152,10 +182,7 @@ pub enum TargetSpec {
 /// id (ids below 1000 are taken as amounts, not users, so `/give 50` by reply keeps working).
 pub fn split_target(text: &str) -> (Option<TargetSpec>, &str) {
     let text = text.trim_start();
-    let (word, rest) = match text.find(char::is_whitespace) {
-        Some(at) => (&text[..at], text[at..].trim_start()),
-        None => (text, ""),
-    };
+    let (word, rest) = first_word(text);
     if let Some(name) = word.strip_prefix('@') {
         let valid = name.len() >= 3 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if valid {
@@ -238,6 +265,32 @@ mod tests {
             Err(ArgError::RestrictionRange)
         );
         assert!(check_restriction(parse_duration("366d").unwrap()).is_ok());
+    }
+
+    #[test]
+    fn integers_of_any_sign_and_length() {
+        assert_eq!(parse_integer("123"), Some(123));
+        assert_eq!(parse_integer("-7"), Some(-7));
+        assert_eq!(parse_integer("１００"), Some(100));
+        assert_eq!(parse_integer("－５"), Some(-5));
+        assert_eq!(
+            parse_integer("99999999999999999999999999999999999999999"),
+            Some(i64::MAX)
+        );
+        assert_eq!(
+            parse_integer("-99999999999999999999999999999999999999999"),
+            Some(i64::MIN)
+        );
+        assert_eq!(parse_integer("12a"), None);
+        assert_eq!(parse_integer("-"), None);
+        assert_eq!(parse_integer(""), None);
+    }
+
+    #[test]
+    fn the_first_word_is_split_off() {
+        assert_eq!(first_word("  equal 100  5 wish"), ("equal", "100  5 wish"));
+        assert_eq!(first_word("alone"), ("alone", ""));
+        assert_eq!(first_word("   "), ("", ""));
     }
 
     #[test]

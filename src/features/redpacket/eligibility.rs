@@ -1,4 +1,4 @@
-//! Who may claim a share of a packet (DESIGN: anti-alt-account gates), and how typed answers are compared.
+//! Who may claim a share of a packet (gates against alternate accounts), and how typed answers are compared.
 //!
 //! Everything here is pure: the handler gathers the [`Facts`] about a member from the database and the
 //! clock, and [`check`] names the first rule they miss.
@@ -31,7 +31,6 @@ pub struct Facts {
     pub level: i64,
     /// Shares they claimed today in this group.
     pub claims_today: i64,
-    /// Unix seconds.
     pub now: i64,
 }
 

@@ -1,4 +1,4 @@
-//! Splitting a red packet into shares (DESIGN §5 "Red-packet split"), and picking its best luck.
+//! Splitting a red packet into shares, and picking its best luck.
 //!
 //! The whole share vector is computed when the packet is created and then shuffled with the packet's stream; a
 //! grab simply takes the next unclaimed index. Because the vector is shuffled, the first and the last grabber

@@ -15,8 +15,9 @@ pub const REASON: &str = "packet";
 /// The journal reason of what an expired packet returns to its sender (or the mint).
 pub const REFUND_REASON: &str = "packet_refund";
 
-/// The kinds of packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The kinds of packet, stored as `lucky`, `equal` or `exclusive`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
 pub enum PacketKind {
     /// Random shares (拼手气).
     Lucky,
@@ -27,7 +28,7 @@ pub enum PacketKind {
 }
 
 impl PacketKind {
-    /// The word stored in the `kind` column.
+    /// The word stored in the `kind` column, which also names the kind's wording (`redpacket-kind-…`).
     pub fn as_str(self) -> &'static str {
         match self {
             PacketKind::Lucky => "lucky",
@@ -35,14 +36,55 @@ impl PacketKind {
             PacketKind::Exclusive => "exclusive",
         }
     }
+}
 
-    /// The kind stored as `word`.
-    pub fn from_word(word: &str) -> Option<Self> {
-        match word {
-            "lucky" => Some(PacketKind::Lucky),
-            "equal" => Some(PacketKind::Equal),
-            "exclusive" => Some(PacketKind::Exclusive),
-            _ => None,
+/// Where a packet stands, stored as `open`, `exhausted` or `expired`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
+pub enum PacketStatus {
+    /// Members may still claim shares.
+    Open,
+    /// Every share was claimed.
+    Exhausted,
+    /// Its time ran out; what was left went back to the sender (or the mint).
+    Expired,
+}
+
+/// How a packet's shares are claimed, stored as `grab`, `pass` or `quiz`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
+pub enum Mode {
+    /// The Grab button.
+    Grab,
+    /// Typing the phrase exactly (口令).
+    Pass,
+    /// Replying to the packet's message with the answer (答题).
+    Quiz,
+}
+
+/// Where a relay stands, stored as `running`, `asking`, `ended` or `stopped`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
+pub enum RelayStatus {
+    /// A round's packet is being claimed.
+    Running,
+    /// The last round's best luck is asked to send the next one.
+    Asking,
+    /// It ended by itself: a round expired unclaimed, or the asked member missed the deadline.
+    Ended,
+    /// The starter or an admin stopped it.
+    Stopped,
+}
+
+impl RelayStatus {
+    /// The word stored in the `status` column, which also names the status's wording
+    /// (`redpacket-relay-status-…`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelayStatus::Running => "running",
+            RelayStatus::Asking => "asking",
+            RelayStatus::Ended => "ended",
+            RelayStatus::Stopped => "stopped",
         }
     }
 }
@@ -52,17 +94,12 @@ impl PacketKind {
 pub struct Packet {
     /// The packet id (shown as `P<id>`).
     pub id: i64,
-    /// The group.
     pub chat_id: i64,
     /// Who paid for it (for a mint packet, the admin who sent it).
     pub sender: i64,
-    /// The sender's display name at creation.
     pub sender_name: String,
-    /// `lucky`, `equal` or `exclusive`.
-    pub kind: String,
-    /// Points in the packet.
+    pub kind: PacketKind,
     pub total: i64,
-    /// Number of shares.
     pub count: i64,
     /// The smallest share the split used.
     pub min_share: i64,
@@ -76,12 +113,9 @@ pub struct Packet {
     pub seed: String,
     /// The published commitment.
     pub commitment: String,
-    /// Unix seconds.
     pub created_at: i64,
-    /// Unix seconds.
     pub expires_at: i64,
-    /// `open`, `exhausted` or `expired`.
-    pub status: String,
+    pub status: PacketStatus,
     /// When it ended, if it has.
     pub ended_at: Option<i64>,
     /// Points returned at expiry.
@@ -92,27 +126,21 @@ pub struct Packet {
     pub thread_id: Option<i64>,
     /// Whether the points came from the group's mint.
     pub from_mint: bool,
-    /// How it is claimed: `grab`, `pass` or `quiz`.
-    pub mode: String,
+    /// How it is claimed.
+    pub mode: Mode,
     /// The phrase of a pass packet, or the normalized answer of a quiz packet.
     pub phrase: Option<String>,
     /// The question of a quiz packet.
     pub question: Option<String>,
     /// The relay this packet is a round of.
     pub relay_id: Option<i64>,
-    /// Its round in that relay.
     pub relay_round: Option<i64>,
 }
 
 impl Packet {
-    /// The kind as an enum.
-    pub fn packet_kind(&self) -> PacketKind {
-        PacketKind::from_word(&self.kind).unwrap_or(PacketKind::Lucky)
-    }
-
     /// Whether members may still grab it.
     pub fn is_open(&self) -> bool {
-        self.status == "open"
+        self.status == PacketStatus::Open
     }
 
     /// The escrow account that holds the packet's ungrabbed points.
@@ -133,15 +161,12 @@ impl Packet {
 /// One grab as stored.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct Claim {
-    /// Who grabbed.
     pub user_id: i64,
     /// Their display name at the time.
     pub user_name: String,
     /// The share's position (0 = first grab).
     pub position: i64,
-    /// Points received.
     pub amount: i64,
-    /// Unix seconds.
     pub claimed_at: i64,
 }
 
@@ -156,15 +181,10 @@ pub fn escrow(id: i64) -> Account {
 /// A packet to create.
 #[derive(Debug, Clone)]
 pub struct NewPacket<'a> {
-    /// The group.
     pub chat_id: i64,
-    /// Who sends it.
     pub sender: i64,
-    /// Their display name.
     pub sender_name: &'a str,
-    /// The kind.
     pub kind: PacketKind,
-    /// Points.
     pub total: i64,
     /// Shares (1 for an exclusive packet).
     pub count: u32,
@@ -178,9 +198,7 @@ pub struct NewPacket<'a> {
     pub from_mint: bool,
     /// The forum topic of the command.
     pub thread_id: Option<i64>,
-    /// Unix seconds.
     pub now: i64,
-    /// Unix seconds.
     pub expires_at: i64,
     /// How it is claimed.
     pub mode: ClaimMode,
@@ -194,13 +212,9 @@ pub enum ClaimMode {
     /// The Grab button.
     Grab,
     /// Typing the phrase exactly (口令).
-    Pass {
-        /// The phrase.
-        phrase: String,
-    },
+    Pass { phrase: String },
     /// Answering the question (答题).
     Quiz {
-        /// The question shown.
         question: String,
         /// The answer, already normalized.
         answer: String,
@@ -208,12 +222,12 @@ pub enum ClaimMode {
 }
 
 impl ClaimMode {
-    /// The word stored in the `mode` column.
-    pub fn as_str(&self) -> &'static str {
+    /// The mode stored in the `mode` column.
+    pub fn mode(&self) -> Mode {
         match self {
-            ClaimMode::Grab => "grab",
-            ClaimMode::Pass { .. } => "pass",
-            ClaimMode::Quiz { .. } => "quiz",
+            ClaimMode::Grab => Mode::Grab,
+            ClaimMode::Pass { .. } => Mode::Pass,
+            ClaimMode::Quiz { .. } => Mode::Quiz,
         }
     }
 
@@ -238,10 +252,7 @@ impl ClaimMode {
 pub enum CreateError {
     /// The sender's wallet holds less than the total.
     #[error("not enough points: the balance is {balance}")]
-    Insufficient {
-        /// The wallet's balance.
-        balance: i64,
-    },
+    Insufficient { balance: i64 },
     /// The request cannot be split.
     #[error(transparent)]
     Split(#[from] SplitError),
@@ -313,7 +324,7 @@ pub async fn create(
     .bind(new.chat_id)
     .bind(new.sender)
     .bind(new.sender_name)
-    .bind(new.kind.as_str())
+    .bind(new.kind)
     .bind(new.total)
     .bind(i64::from(new.count))
     .bind(new.min_share)
@@ -326,7 +337,7 @@ pub async fn create(
     .bind(new.expires_at)
     .bind(new.thread_id)
     .bind(new.from_mint)
-    .bind(new.mode.as_str())
+    .bind(new.mode.mode())
     .bind(new.mode.phrase())
     .bind(new.mode.question())
     .bind(new.relay.map(|r| r.0))
@@ -407,7 +418,6 @@ pub async fn set_announcement(
 pub enum Grab {
     /// The member received `amount` points; `exhausted` when this was the last share.
     Claimed {
-        /// Points received.
         amount: i64,
         /// Whether the packet is now empty.
         exhausted: bool,
@@ -428,7 +438,7 @@ pub enum Grab {
 }
 
 /// What a grab reads first: status, expires_at, target, count, announce_id.
-type GrabState = (String, i64, Option<i64>, i64, Option<i64>);
+type GrabState = (PacketStatus, i64, Option<i64>, i64, Option<i64>);
 
 /// A member presses Grab on packet `id` in `chat_id`: in one short transaction, the next unclaimed share
 /// moves from the escrow to their wallet and the claim is recorded. `message_id` is the pressed message,
@@ -467,11 +477,11 @@ pub async fn grab(
     if let Some(amount) = before {
         return Ok(Grab::AlreadyGrabbed { amount });
     }
-    match status.as_str() {
-        "exhausted" => return Ok(Grab::Finished),
-        "expired" => return Ok(Grab::Expired),
-        _ if now >= expires_at => return Ok(Grab::Expired),
-        _ => {}
+    match status {
+        PacketStatus::Exhausted => return Ok(Grab::Finished),
+        PacketStatus::Expired => return Ok(Grab::Expired),
+        PacketStatus::Open if now >= expires_at => return Ok(Grab::Expired),
+        PacketStatus::Open => {}
     }
     let (position, amount): (i64, i64) = sqlx::query_as(
         "SELECT position, amount FROM redpacket_shares WHERE packet_id = ?
@@ -602,7 +612,7 @@ pub async fn mark_edited(
     conn: &mut SqliteConnection,
     id: i64,
     claims_shown: i64,
-    status_shown: &str,
+    status_shown: PacketStatus,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -624,15 +634,13 @@ pub async fn mark_edited(
 /// An open pass or quiz packet of a group, as the message filter needs it.
 #[derive(Debug, Clone, FromRow)]
 pub struct TypedPacket {
-    /// The packet id.
     pub id: i64,
-    /// `pass` or `quiz`.
-    pub mode: String,
+    /// [`Mode::Pass`] or [`Mode::Quiz`].
+    pub mode: Mode,
     /// The phrase, or the normalized answer.
     pub phrase: String,
     /// The packet message, once known.
     pub announce_id: Option<i64>,
-    /// Unix seconds.
     pub expires_at: i64,
 }
 
@@ -825,13 +833,9 @@ pub async fn take_unannounced(
 /// One relay as stored.
 #[derive(Debug, Clone, FromRow)]
 pub struct Relay {
-    /// The relay id (shown as `R<id>`).
     pub id: i64,
-    /// The group.
     pub chat_id: i64,
-    /// Who started it.
     pub starter: i64,
-    /// Their display name.
     pub starter_name: String,
     /// Points of every round's packet.
     pub total: i64,
@@ -843,11 +847,9 @@ pub struct Relay {
     pub round: i64,
     /// The current round's packet.
     pub packet_id: Option<i64>,
-    /// `running`, `asking`, `ended` or `stopped`.
-    pub status: String,
+    pub status: RelayStatus,
     /// Who is asked to send the next round.
     pub next_user: Option<i64>,
-    /// Their display name.
     pub next_name: Option<String>,
     /// When the ask runs out.
     pub due_at: Option<i64>,
@@ -860,18 +862,15 @@ pub struct Relay {
 impl Relay {
     /// Whether it still goes on.
     pub fn is_live(&self) -> bool {
-        matches!(self.status.as_str(), "running" | "asking")
+        matches!(self.status, RelayStatus::Running | RelayStatus::Asking)
     }
 }
 
 /// A relay to start.
 #[derive(Debug, Clone)]
 pub struct NewRelay<'a> {
-    /// The group.
     pub chat_id: i64,
-    /// The starter.
     pub starter: i64,
-    /// Their display name.
     pub starter_name: &'a str,
     /// Points per round.
     pub total: i64,
@@ -879,9 +878,7 @@ pub struct NewRelay<'a> {
     pub count: u32,
     /// Seconds for each ask.
     pub deadline_secs: i64,
-    /// The forum topic.
     pub thread_id: Option<i64>,
-    /// Unix seconds.
     pub now: i64,
     /// When the first packet expires.
     pub expires_at: i64,
@@ -1027,11 +1024,12 @@ pub async fn ask(
     Ok(done.rows_affected() == 1)
 }
 
-/// Ends a live relay with `status` (`ended` or `stopped`). Returns whether it was live.
+/// Ends a live relay with `status` ([`RelayStatus::Ended`] or [`RelayStatus::Stopped`]). Returns whether it
+/// was live.
 pub async fn end_relay(
     conn: &mut SqliteConnection,
     id: i64,
-    status: &str,
+    status: RelayStatus,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
@@ -1085,10 +1083,7 @@ pub enum RelayPress {
     /// Someone else was asked.
     NotYou,
     /// The asked member's wallet holds too little.
-    Insufficient {
-        /// Their balance.
-        balance: i64,
-    },
+    Insufficient { balance: i64 },
 }
 
 /// The asked member presses the relay button for `round`: in one transaction their wallet pays the next
@@ -1109,7 +1104,7 @@ pub async fn press_relay(
     let Some(relay) = get_relay(&mut tx, id).await? else {
         return Ok(RelayPress::Gone);
     };
-    if relay.status != "asking" || relay.round + 1 != round {
+    if relay.status != RelayStatus::Asking || relay.round + 1 != round {
         return Ok(RelayPress::Gone);
     }
     if relay.next_user != Some(user) {
@@ -1275,8 +1270,8 @@ mod tests {
         assert_eq!(ledger::economy_sum(&mut conn, -5).await.unwrap(), 0);
         let stored = get(&mut conn, packet.id).await.unwrap().unwrap();
         assert_eq!(
-            (stored.status.as_str(), stored.refunded),
-            ("expired", 60 - amount)
+            (stored.status, stored.refunded),
+            (PacketStatus::Expired, 60 - amount)
         );
         assert_eq!(stored.announce_id, Some(9));
     }
@@ -1392,7 +1387,7 @@ mod tests {
             panic!("the asked member's press sends the round")
         };
         let (relay, second) = *sent;
-        assert_eq!((relay.round, relay.status.as_str()), (2, "running"));
+        assert_eq!((relay.round, relay.status), (2, RelayStatus::Running));
         assert_eq!((second.sender, second.total), (2, 30));
         assert!(matches!(press(2, 2).await, RelayPress::Gone));
         grab(&pool, -5, second.id, 1, "Sam", None, 201)
@@ -1424,10 +1419,12 @@ mod tests {
         let claims = relay_claims(&mut conn, relay.id).await.unwrap();
         let triples: Vec<(i64, i64, i64)> = claims.iter().map(|c| (c.0, c.2, c.4)).collect();
         assert_eq!(triples, vec![(1, 2, 30), (2, 1, 30)]);
-        assert!(end_relay(&mut conn, relay.id, "stopped", 300)
+        assert!(end_relay(&mut conn, relay.id, RelayStatus::Stopped, 300)
             .await
             .unwrap());
-        assert!(!end_relay(&mut conn, relay.id, "ended", 301).await.unwrap());
+        assert!(!end_relay(&mut conn, relay.id, RelayStatus::Ended, 301)
+            .await
+            .unwrap());
         assert_eq!(ledger::economy_sum(&mut conn, -5).await.unwrap(), 0);
     }
 

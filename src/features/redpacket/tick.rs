@@ -1,0 +1,112 @@
+//! The ticker's work for red packets: expiry with refunds, paced edits of packet messages, the `+N` lines of
+//! typed claims, and the relays.
+
+use super::create::internal;
+use super::relay;
+use super::runtime::{self, Runtime};
+use super::store::{self, Mode};
+use super::view::{claim_line, fit_lines, grab_button, more_claims, render, text_units};
+use crate::fairness::{self, Kind};
+use crate::fargs;
+use crate::services::Ctx;
+use crate::telegram::outbound::Text;
+use crate::telegram::text::MAX_TEXT;
+use std::sync::Arc;
+use teloxide::types::{InlineKeyboardMarkup, MessageId};
+
+/// One tick: expire due packets (refunding their remainder), post the `+N` lines of typed claims, move the
+/// relays on, then edit the packet messages whose claims moved on.
+pub(super) async fn run(ctx: &Ctx) -> crate::Result<()> {
+    let now = ctx.now();
+    let runtime = runtime::of(ctx);
+    for id in store::expire_due(&ctx.storage.write, now)
+        .await
+        .map_err(internal)?
+    {
+        runtime.packet_ended(None, id);
+    }
+    announce_claims(ctx, now).await?;
+    relay::tick(ctx, now).await?;
+    edit_messages(ctx, &runtime, now).await
+}
+
+/// Edits the messages of packets whose claims moved on, paced by `edit_interval` (ended packets at once). A
+/// packet whose previous edit is still queued at the outbound component is left for a later tick, so edits
+/// of one message never pile up in the group's send budget; the edit is noted as done once it went out (or
+/// failed for good).
+async fn edit_messages(ctx: &Ctx, runtime: &Arc<Runtime>, now: i64) -> crate::Result<()> {
+    let interval = ctx.config.redpacket.edit_interval.get().as_secs() as i64;
+    let mut conn = ctx.storage.write.acquire().await?;
+    for packet in store::due_edits(&mut conn, now, interval).await? {
+        let Some(message_id) = packet.announce_id else {
+            continue;
+        };
+        if !runtime.start_edit(packet.id) {
+            continue;
+        }
+        let claims = store::claims(&mut conn, packet.id).await?;
+        let lang = ctx.group_lang(packet.chat_id).await;
+        let html = render(ctx, lang, &packet, &claims);
+        let markup = if packet.is_open() && packet.mode == Mode::Grab {
+            grab_button(ctx, lang, packet.id)
+        } else {
+            InlineKeyboardMarkup::default()
+        };
+        let pending = ctx.outbound.edit_text(
+            packet.chat_id,
+            MessageId(message_id as i32),
+            html,
+            true,
+            Some(markup),
+        );
+        let (ctx, runtime) = (ctx.clone(), runtime.clone());
+        let (id, shown, status) = (packet.id, claims.len() as i64, packet.status);
+        ctx.tasks.clone().spawn(async move {
+            if let Err(err) = pending.wait().await {
+                tracing::warn!(%err, packet = id, "the packet message could not be edited");
+            }
+            // Shown, or given up on: either way this state needs no other edit, and a newer claim
+            // marks the packet again.
+            let marked = async {
+                let mut conn = ctx.storage.write.acquire().await?;
+                store::mark_edited(&mut conn, id, shown, status, ctx.now()).await?;
+                Ok::<(), crate::Error>(())
+            };
+            if let Err(err) = marked.await {
+                tracing::warn!(%err, packet = id, "could not note the packet's edit");
+            }
+            runtime.edit_done(id);
+        });
+    }
+    Ok(())
+}
+
+/// The announcement part of the ticker: the `+N` lines of pass and quiz claims, one message per packet per
+/// `announce_interval`.
+pub(super) async fn announce_claims(ctx: &Ctx, now: i64) -> crate::Result<()> {
+    let interval = ctx.config.redpacket.announce_interval.get().as_secs() as i64;
+    let mut conn = ctx.storage.write.acquire().await?;
+    for packet in store::due_announcements(&mut conn, now, interval).await? {
+        let claims = store::take_unannounced(&mut conn, packet.id, now).await?;
+        if claims.is_empty() {
+            continue;
+        }
+        let lang = ctx.group_lang(packet.chat_id).await;
+        let mut html = ctx.ta(
+            lang,
+            "redpacket-claims-head",
+            &fargs! {"id" => fairness::display_id(Kind::Packet, packet.id)},
+        );
+        let lines: Vec<String> = claims.iter().map(claim_line).collect();
+        let budget = MAX_TEXT.saturating_sub(text_units(&html));
+        html.push_str(&fit_lines(&lines, budget, |hidden| {
+            more_claims(ctx, lang, hidden)
+        }));
+        let mut text = Text::html(packet.chat_id, html);
+        text.thread_id = packet
+            .thread_id
+            .map(|t| teloxide::types::ThreadId(MessageId(t as i32)));
+        ctx.outbound.send_text(text);
+    }
+    Ok(())
+}
