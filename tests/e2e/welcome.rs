@@ -652,11 +652,12 @@ async fn fourteen_joins_in_a_minute_cost_a_handful_of_messages() {
 
 #[tokio::test]
 async fn a_question_stuck_in_the_send_queue_does_not_time_out_unseen() {
-    // Two messages a minute: the hello and the answer below spend the group's budget, so the question
-    // waits in the send queue far longer than its time limit (and stopping gives up on it after a short
-    // drain).
+    // Two messages a minute, none of them kept for gate questions: the hello and the answer below spend
+    // the group's budget, so the question waits in the send queue far longer than its time limit (and
+    // stopping gives up on it after a short drain).
     let bot = TestBot::start_with(&[
         ("GROUPOPS_LIMITS__PER_GROUP", "2/1m"),
+        ("GROUPOPS_LIMITS__PRIORITY_SHARE", "0"),
         ("GROUPOPS_SHUTDOWN__DRAIN_TIMEOUT", "200ms"),
     ])
     .await;
