@@ -1,9 +1,9 @@
 //! Asking newcomers: one captcha message per group asks everyone waiting, at most one per message gap;
 //! single questions (join requests, raid releases) go to a private chat. Resolved questions are taken away.
 
+use super::choices::*;
 use super::gate::{Challenge, Mode};
 use super::store::{Batch, Gate, GroupChoices, NewBatch, Slot};
-use super::{calls::*, choices::*};
 use super::{gate, store};
 use crate::fargs;
 use crate::i18n::Lang;
@@ -147,7 +147,7 @@ pub(super) fn send_batch(ctx: &Ctx, batch: &Batch, gates: &[Gate], lang: Lang) {
                         closed
                     };
                     for gate in closed {
-                        unrestrict(&ctx, gate.chat_id, gate.user_id);
+                        ctx.outbound.unrestrict(gate.chat_id, gate.user_id, member_permissions());
                     }
                 }
             }

@@ -4,7 +4,7 @@
 use super::gate::Mode;
 use super::settings::RaidAction;
 use super::store::{Choice, Column, Queued, UNASKED};
-use super::{calls::*, captcha::*, choices::*, greeting::*};
+use super::{captcha::*, choices::*, greeting::*};
 use super::{gate, store};
 use crate::fargs;
 use crate::services::Ctx;
@@ -176,7 +176,9 @@ pub(super) async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User)
                 return Ok(());
             }
             tracing::info!(chat_id, user_id, "removing a bot a member added");
-            kick(ctx, chat_id, user_id);
+            {
+                ctx.outbound.kick(chat_id, user_id, ctx.clock.now());
+            };
         }
         return Ok(());
     }
@@ -205,11 +207,13 @@ pub(super) async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User)
         }
         match settings.raid_action {
             RaidAction::Restrict => {
-                restrict(ctx, chat_id, user_id);
+                ctx.outbound.mute(chat_id, user_id, None);
                 let mut conn = ctx.storage.write.acquire().await?;
                 store::hold(&mut conn, chat_id, &queued(member), now).await?;
             }
-            RaidAction::Kick => kick(ctx, chat_id, user_id),
+            RaidAction::Kick => {
+                ctx.outbound.kick(chat_id, user_id, ctx.clock.now());
+            }
         }
         return Ok(());
     }
@@ -250,6 +254,6 @@ pub(super) async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User)
     if id.is_none() {
         return Ok(());
     }
-    restrict(ctx, chat_id, user_id);
+    ctx.outbound.mute(chat_id, user_id, None);
     ask_waiting(ctx, chat_id).await
 }

@@ -14,7 +14,6 @@
 //! are restricted (or removed) silently, welcomes stop, and one notice tells the admins. When it ends, one
 //! message lists the held members; each answers the group's own check in a private chat with the bot.
 
-mod calls;
 mod captcha;
 mod choices;
 mod commands;

@@ -4,7 +4,7 @@
 use super::gate::Mode;
 use super::settings::FailAction;
 use super::store::{Gate, UNASKED};
-use super::{calls::*, captcha::*, choices::*, greeting::*, requests::*};
+use super::{captcha::*, choices::*, greeting::*};
 use super::{gate, store};
 use crate::fargs;
 use crate::i18n::Lang;
@@ -32,7 +32,7 @@ pub(super) async fn on_gate_press(ctx: Ctx, query: CallbackQuery) -> HandlerResu
                 } else {
                     ("welcome-gate-expired", false)
                 };
-                answer_press(&ctx, &query, ctx.t(lang, text), alert);
+                ctx.outbound.answer_press(&query, ctx.t(lang, text), alert);
                 return Ok(());
             }
         }
@@ -43,25 +43,30 @@ pub(super) async fn on_gate_press(ctx: Ctx, query: CallbackQuery) -> HandlerResu
         match store::gate(&mut conn, id).await? {
             Some(found) if found.user_id == presser => (found, choice),
             Some(_) => {
-                answer_press(&ctx, &query, ctx.t(lang, "welcome-gate-not-yours"), true);
+                ctx.outbound
+                    .answer_press(&query, ctx.t(lang, "welcome-gate-not-yours"), true);
                 return Ok(());
             }
             None => {
-                answer_press(&ctx, &query, ctx.t(lang, "welcome-gate-expired"), false);
+                ctx.outbound
+                    .answer_press(&query, ctx.t(lang, "welcome-gate-expired"), false);
                 return Ok(());
             }
         }
     };
     let Some(closed) = store::close_gate(&mut conn, found.id).await? else {
-        answer_press(&ctx, &query, ctx.t(lang, "welcome-gate-expired"), false);
+        ctx.outbound
+            .answer_press(&query, ctx.t(lang, "welcome-gate-expired"), false);
         return Ok(());
     };
     drop(conn);
     if choice as i64 == closed.answer {
-        answer_press(&ctx, &query, ctx.t(lang, "welcome-gate-passed"), false);
+        ctx.outbound
+            .answer_press(&query, ctx.t(lang, "welcome-gate-passed"), false);
         pass(&ctx, &closed, &query.from).await
     } else {
-        answer_press(&ctx, &query, ctx.t(lang, "welcome-gate-wrong"), true);
+        ctx.outbound
+            .answer_press(&query, ctx.t(lang, "welcome-gate-wrong"), true);
         fail(&ctx, &closed).await
     }
 }
@@ -73,7 +78,8 @@ pub(super) async fn on_release_press(ctx: Ctx, query: CallbackQuery) -> HandlerR
     let lang = Lang::from_telegram(query.from.language_code.as_deref())
         .unwrap_or_else(|| ctx.default_lang());
     let Some(chat_id) = query.message.as_ref().map(|m| m.chat().id.0) else {
-        answer_press(&ctx, &query, ctx.t(lang, "welcome-held-not-held"), true);
+        ctx.outbound
+            .answer_press(&query, ctx.t(lang, "welcome-held-not-held"), true);
         return Ok(());
     };
     let user_id = query.from.id.0 as i64;
@@ -82,11 +88,14 @@ pub(super) async fn on_release_press(ctx: Ctx, query: CallbackQuery) -> HandlerR
         store::is_released(&mut conn, chat_id, user_id).await?
     };
     if !held {
-        answer_press(&ctx, &query, ctx.t(lang, "welcome-held-not-held"), true);
+        ctx.outbound
+            .answer_press(&query, ctx.t(lang, "welcome-held-not-held"), true);
         return Ok(());
     }
     match release_link(&ctx, chat_id) {
-        Some(url) => answer_press_url(&ctx, &query, url),
+        Some(url) => {
+            ctx.outbound.answer_press_url(&query, url);
+        }
         None => {
             // Without a username the bot cannot be opened by link: the member waits for the group's
             // next captcha message instead.
@@ -95,7 +104,8 @@ pub(super) async fn on_release_press(ctx: Ctx, query: CallbackQuery) -> HandlerR
                 store::release(&mut conn, chat_id, user_id).await?
             };
             if let Some(member) = member {
-                answer_press(&ctx, &query, ctx.t(lang, "welcome-held-asked"), false);
+                ctx.outbound
+                    .answer_press(&query, ctx.t(lang, "welcome-held-asked"), false);
                 let mut conn = ctx.storage.write.acquire().await?;
                 let opened = store::open_gate(
                     &mut conn,
@@ -156,7 +166,8 @@ pub(super) async fn on_release_deep_link(ctx: Ctx, message: Message) -> HandlerR
     if mode == Mode::Off {
         tracing::info!(chat_id, user_id, "member held during a raid let in");
         ctx.reply(&message, ctx.t(lang, "welcome-gate-passed"));
-        unrestrict(&ctx, chat_id, user_id);
+        ctx.outbound
+            .unrestrict(chat_id, user_id, member_permissions());
         return enqueue_welcome(&ctx, chat_id, &member).await;
     }
     let challenge = challenge_for(mode, &choices, lang, &ctx);
@@ -239,10 +250,12 @@ pub(super) async fn pass(ctx: &Ctx, gate: &Gate, user: &User) -> crate::Result<(
         let now = ctx.now();
         crate::storage::members::mark_verified(&mut conn, gate.chat_id, gate.user_id, now).await?;
         store::record_request_pass(&mut conn, gate.chat_id, gate.user_id, now).await?;
-        answer_request(ctx, gate, true);
+        ctx.outbound
+            .answer_join_request(gate.chat_id, gate.user_id, true);
         return Ok(());
     }
-    unrestrict(ctx, gate.chat_id, gate.user_id);
+    ctx.outbound
+        .unrestrict(gate.chat_id, gate.user_id, member_permissions());
     enqueue_welcome(ctx, gate.chat_id, &queued(user)).await
 }
 
@@ -254,12 +267,18 @@ pub(super) async fn fail(ctx: &Ctx, gate: &Gate) -> crate::Result<()> {
     );
     finish_question(ctx, gate).await?;
     if gate.via_request {
-        answer_request(ctx, gate, false);
+        ctx.outbound
+            .answer_join_request(gate.chat_id, gate.user_id, false);
         return Ok(());
     }
     match ctx.config.welcome.fail_action {
-        FailAction::Kick => kick(ctx, gate.chat_id, gate.user_id),
-        FailAction::Ban => ban(ctx, gate.chat_id, gate.user_id),
+        FailAction::Kick => {
+            ctx.outbound
+                .kick(gate.chat_id, gate.user_id, ctx.clock.now());
+        }
+        FailAction::Ban => {
+            ctx.outbound.ban(gate.chat_id, gate.user_id, None);
+        }
         FailAction::Mute => {}
     }
     Ok(())
@@ -276,7 +295,8 @@ pub(super) async fn release_held(ctx: &Ctx, chat_id: i64) -> crate::Result<()> {
             store::release_all(&mut conn, chat_id).await?
         };
         for member in &members {
-            unrestrict(ctx, chat_id, member.user_id);
+            ctx.outbound
+                .unrestrict(chat_id, member.user_id, member_permissions());
             enqueue_welcome(ctx, chat_id, member).await?;
         }
         return Ok(());

@@ -12,8 +12,6 @@ use crate::telegram::admins::Right;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name, mention_html};
 use crate::telegram::HandlerResult;
-use futures::FutureExt;
-use teloxide::prelude::*;
 use teloxide::types::ChatJoinRequest;
 
 pub(super) async fn on_join_request(ctx: Ctx, request: ChatJoinRequest) -> HandlerResult {
@@ -90,27 +88,12 @@ pub(super) async fn on_join_request(ctx: Ctx, request: ChatJoinRequest) -> Handl
                 ?undeliverable,
                 "join request gate undeliverable"
             );
-            answer_request(&ctx, &gate, undeliverable == Undeliverable::Approve);
+            ctx.outbound.answer_join_request(
+                gate.chat_id,
+                gate.user_id,
+                undeliverable == Undeliverable::Approve,
+            );
         })),
     );
     Ok(())
-}
-
-pub(super) fn answer_request(ctx: &Ctx, gate: &Gate, approve: bool) {
-    let (chat_id, user_id) = (gate.chat_id, UserId(gate.user_id as u64));
-    if approve {
-        ctx.outbound
-            .immediate("approveChatJoinRequest", move |bot| {
-                bot.approve_chat_join_request(ChatId(chat_id), user_id)
-                    .send()
-                    .boxed()
-            });
-    } else {
-        ctx.outbound
-            .immediate("declineChatJoinRequest", move |bot| {
-                bot.decline_chat_join_request(ChatId(chat_id), user_id)
-                    .send()
-                    .boxed()
-            });
-    }
 }
