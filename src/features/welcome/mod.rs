@@ -28,84 +28,30 @@ pub mod store;
 pub mod template;
 
 use crate::services::Ctx;
-use crate::telegram::commands::{Audience, CommandInfo};
 use crate::telegram::Handler;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, Chat, ChatMemberUpdated};
-use teloxide::utils::command::BotCommands;
 use {
     captcha::*, choices::*, commands::*, greeting::*, joins::*, presses::*, requests::*, rules::*,
 };
 
-/// The commands of this feature.
-pub const COMMANDS: &[CommandInfo] = &[
-    CommandInfo {
-        name: "rules",
-        description: "welcome-cmd-rules",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "welcome",
-        description: "welcome-cmd-welcome",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "setwelcome",
-        description: "welcome-cmd-setwelcome",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "goodbye",
-        description: "welcome-cmd-goodbye",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "setgoodbye",
-        description: "welcome-cmd-setgoodbye",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "cleanwelcome",
-        description: "welcome-cmd-cleanwelcome",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "captcha",
-        description: "welcome-cmd-captcha",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "setquiz",
-        description: "welcome-cmd-setquiz",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "setrules",
-        description: "welcome-cmd-setrules",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "antiraid",
-        description: "welcome-cmd-antiraid",
-        audience: Audience::Admins,
-    },
-];
-
-#[derive(BotCommands, Clone, Debug)]
-#[command(rename_rule = "lowercase")]
-enum Command {
-    Rules,
-    Welcome(String),
-    SetWelcome(String),
-    Goodbye(String),
-    SetGoodbye(String),
-    CleanWelcome(String),
-    Captcha(String),
-    SetQuiz(String),
-    SetRules(String),
-    AntiRaid(String),
+crate::feature_commands! {
+    /// The welcome feature's commands: `/rules` for everyone, the rest for admins who may change the
+    /// group's info.
+    enum Command in COMMANDS {
+        Rules = "rules", "welcome-cmd-rules", Everyone;
+        Welcome(String) = "welcome", "welcome-cmd-welcome", Admins;
+        SetWelcome(String) = "setwelcome", "welcome-cmd-setwelcome", Admins;
+        Goodbye(String) = "goodbye", "welcome-cmd-goodbye", Admins;
+        SetGoodbye(String) = "setgoodbye", "welcome-cmd-setgoodbye", Admins;
+        CleanWelcome(String) = "cleanwelcome", "welcome-cmd-cleanwelcome", Admins;
+        Captcha(String) = "captcha", "welcome-cmd-captcha", Admins;
+        SetQuiz(String) = "setquiz", "welcome-cmd-setquiz", Admins;
+        SetRules(String) = "setrules", "welcome-cmd-setrules", Admins;
+        AntiRaid(String) = "antiraid", "welcome-cmd-antiraid", Admins;
+    }
 }
 
 /// This feature's branch of the handler tree. It takes only joins and leaves, join requests, presses on

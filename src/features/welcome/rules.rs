@@ -2,8 +2,7 @@
 
 use super::choices::*;
 use crate::fargs;
-use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::{Call, Ctx};
 use crate::telegram::outbound::Text;
 use crate::telegram::text::escape;
 use crate::telegram::HandlerResult;
@@ -13,6 +12,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 /// The deep-link payload prefix that opens a group's rules in a private chat.
 pub(super) const RULES_PAYLOAD: &str = "rules_";
 
+/// The deep link that opens a group's rules in a private chat with the bot.
 pub(super) fn rules_link(ctx: &Ctx, chat_id: i64) -> Option<reqwest::Url> {
     let username = ctx.me.username.as_deref()?;
     format!("https://t.me/{username}?start={RULES_PAYLOAD}{chat_id}")
@@ -20,8 +20,9 @@ pub(super) fn rules_link(ctx: &Ctx, chat_id: i64) -> Option<reqwest::Url> {
         .ok()
 }
 
+/// `/start rules_<group>` in a private chat: the group's rules.
 pub(super) async fn on_rules_deep_link(ctx: Ctx, message: Message) -> HandlerResult {
-    let lang = ctx.lang_for(&message).await;
+    let call = Call::new(&ctx, &message).await;
     let payload = message
         .text()
         .and_then(|t| t.strip_prefix("/start "))
@@ -29,7 +30,7 @@ pub(super) async fn on_rules_deep_link(ctx: Ctx, message: Message) -> HandlerRes
         .and_then(|p| p.strip_prefix(RULES_PAYLOAD))
         .unwrap_or_default();
     let Ok(chat_id) = payload.parse::<i64>() else {
-        ctx.reply(&message, ctx.t(lang, "welcome-rules-none"));
+        call.say(call.t("welcome-rules-none"));
         return Ok(());
     };
     let choices = load_choices(&ctx, chat_id).await?;
@@ -40,24 +41,20 @@ pub(super) async fn on_rules_deep_link(ctx: Ctx, message: Message) -> HandlerRes
         .map(|g| g.title.clone())
         .unwrap_or_default();
     match choices.rules {
-        Some(rules) => ctx.reply_html(
-            &message,
-            format!(
-                "<b>{}</b>\n\n{}",
-                escape(&ctx.ta(lang, "welcome-rules-title", &fargs! {"group" => title})),
-                escape(&rules)
-            ),
-        ),
-        None => ctx.reply(&message, ctx.t(lang, "welcome-rules-none")),
-    };
+        Some(rules) => say_rules(&call, &title, &rules),
+        None => {
+            call.say(call.t("welcome-rules-none"));
+        }
+    }
     Ok(())
 }
 
-pub(super) async fn show_rules(ctx: &Ctx, message: &Message, lang: Lang) -> HandlerResult {
-    let chat_id = message.chat.id.0;
+/// `/rules` in a group: the rules, or in a big group a button that opens them in a private chat.
+pub(super) async fn show_rules(call: &Call<'_>) -> HandlerResult {
+    let (ctx, chat_id) = (call.ctx, call.chat_id);
     let choices = load_choices(ctx, chat_id).await?;
     let Some(rules) = choices.rules else {
-        ctx.reply(message, ctx.t(lang, "welcome-rules-none"));
+        call.say(call.t("welcome-rules-none"));
         return Ok(());
     };
     let big = match ctx.bot.get_chat_member_count(ChatId(chat_id)).await {
@@ -69,24 +66,29 @@ pub(super) async fn show_rules(ctx: &Ctx, message: &Message, lang: Lang) -> Hand
     };
     if let (true, Some(url)) = (big, rules_link(ctx, chat_id)) {
         let markup = InlineKeyboardMarkup::default().append_row(vec![InlineKeyboardButton::url(
-            ctx.t(lang, "welcome-rules-button"),
+            call.t("welcome-rules-button"),
             url,
         )]);
         ctx.outbound.send_text(
-            Text::plain(chat_id, ctx.t(lang, "welcome-rules-in-private"))
-                .reply_to(message)
+            Text::plain(chat_id, call.t("welcome-rules-in-private"))
+                .reply_to(call.message)
                 .markup(markup),
         );
         return Ok(());
     }
-    let title = message.chat.title().unwrap_or_default();
-    ctx.reply_html(
-        message,
+    say_rules(call, call.message.chat.title().unwrap_or_default(), &rules);
+    Ok(())
+}
+
+/// Answers with the rules under their title, in one message: the rules' length is checked before
+/// escaping, and Telegram counts the text as shown, so it is not split like a long list.
+fn say_rules(call: &Call<'_>, title: &str, rules: &str) {
+    call.ctx.reply_html(
+        call.message,
         format!(
             "<b>{}</b>\n\n{}",
-            escape(&ctx.ta(lang, "welcome-rules-title", &fargs! {"group" => title})),
-            escape(&rules)
+            escape(&call.ta("welcome-rules-title", &fargs! {"group" => title})),
+            escape(rules)
         ),
     );
-    Ok(())
 }
