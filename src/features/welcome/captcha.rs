@@ -57,7 +57,7 @@ pub(super) async fn ask_waiting(ctx: &Ctx, chat_id: i64) -> crate::Result<()> {
             &mut tx,
             &NewBatch {
                 chat_id,
-                kind: kind.name(),
+                kind,
                 question: &challenge.question,
                 options: &challenge.options,
                 answer: challenge.answer,
@@ -94,7 +94,7 @@ pub(super) fn send_batch(ctx: &Ctx, batch: &Batch, gates: &[Gate], lang: Lang) {
         options: batch.options.lines().map(String::from).collect(),
         answer: batch.answer as usize,
     };
-    let mode = Mode::parse(&batch.kind).unwrap_or(Mode::Button);
+    let mode = batch.kind;
     let text = gate_text(
         ctx,
         lang,

@@ -26,11 +26,10 @@ pub(super) fn gap_of(ctx: &Ctx) -> i64 {
     ) as i64
 }
 
+/// The group's check: its own choice, else the configured default.
 pub(super) fn mode_of(ctx: &Ctx, choices: &GroupChoices) -> Mode {
     choices
         .captcha_mode
-        .as_deref()
-        .and_then(Mode::parse)
         .or_else(|| Mode::parse(&ctx.config.welcome.captcha))
         .unwrap_or(Mode::Button)
 }

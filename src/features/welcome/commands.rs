@@ -246,13 +246,7 @@ async fn captcha(call: &Call<'_>, args: &str) -> crate::Result<String> {
         }
     }
     let mut tx = ctx.storage.write.begin().await?;
-    store::set(
-        &mut tx,
-        chat_id,
-        Column::CaptchaMode,
-        Choice::Text(Some(mode.name().into())),
-    )
-    .await?;
+    store::set(&mut tx, chat_id, Column::CaptchaMode, Choice::Mode(mode)).await?;
     if let Some(secs) = timeout {
         store::set(&mut tx, chat_id, Column::CaptchaTimeout, Choice::Int(secs)).await?;
     }

@@ -1,12 +1,13 @@
 //! A member joins or leaves: joins are deduplicated, raids detected, and each newcomer is let in,
 //! checked, held or removed.
 
-use super::gate::Mode;
+use super::gate::{Admission, JoinFacts, Mode};
 use super::settings::RaidAction;
-use super::store::{Choice, Column, Queued, UNASKED};
+use super::store::{Choice, Column, GroupChoices, Queued, UNASKED};
 use super::{captcha::*, choices::*, greeting::*};
 use super::{gate, store};
 use crate::fargs;
+use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::admins::Right;
 use crate::telegram::outbound::Text;
@@ -107,6 +108,9 @@ pub(super) async fn on_service_message(ctx: Ctx, message: Message) -> HandlerRes
     Ok(())
 }
 
+/// A member joined: the join is recorded (a second copy of it is ignored) and may start raid mode;
+/// then the facts about the newcomer are gathered, [`gate::admit`] decides, and the decision is carried
+/// out.
 pub(super) async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User) -> HandlerResult {
     let chat_id = chat.id.0;
     let user_id = member.id.0 as i64;
@@ -114,123 +118,173 @@ pub(super) async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User)
         return Ok(());
     }
     let now = ctx.now();
-    let settings = &ctx.config.welcome;
-    let (choices, raid_started) = {
-        let mut tx = ctx.storage.write.begin().await?;
-        if !store::record_join(&mut tx, chat_id, user_id, now, JOIN_DEDUPE_SECS).await? {
-            return Ok(());
-        }
-        let mut choices = store::choices(&mut tx, chat_id).await?;
-        let mut raid_started = false;
-        if choices.raid_until <= now && !member.is_bot {
-            let (joins, window) = raid_rule_of(ctx, &choices);
-            let times = store::join_times(&mut tx, chat_id, now - window).await?;
-            if gate::is_raid(&times, now, joins as u32, window) {
-                choices.raid_until = now + settings.raid_duration.get().as_secs() as i64;
-                store::set(
-                    &mut tx,
-                    chat_id,
-                    Column::RaidUntil,
-                    Choice::Int(choices.raid_until),
-                )
-                .await?;
-                store::clear_queue(&mut tx, chat_id).await?;
-                // Newcomers still waiting for their question are held like the raid's joiners: their
-                // question would only add to the flood.
-                for waiting in store::take_unasked(&mut tx, chat_id).await? {
-                    let member = Queued {
-                        user_id: waiting.user_id,
-                        first_name: waiting.user_name.clone(),
-                        full_name: waiting.user_name,
-                        username: None,
-                    };
-                    store::hold(&mut tx, chat_id, &member, now).await?;
-                }
-                raid_started = true;
-            }
-        }
-        tx.commit().await?;
-        (choices, raid_started)
+    let Some((choices, raid_started)) = record_join(ctx, chat_id, member, now).await? else {
+        return Ok(());
     };
     let lang = ctx.group_lang(chat_id).await;
     if raid_started {
-        let (joins, window) = raid_rule_of(ctx, &choices);
-        tracing::warn!(chat_id, joins, window, "raid mode switched on");
-        let minutes = settings.raid_duration.get().as_secs() / 60;
-        ctx.outbound.send_text(Text::html(
-            chat_id,
-            ctx.ta(
-                lang,
-                "welcome-raid-on",
-                &fargs! {"joins" => joins, "seconds" => window, "minutes" => minutes},
-            ),
-        ));
+        announce_raid(ctx, chat_id, &choices, lang);
     }
-    let added_by_other = adder.id != member.id;
-    let adder_is_admin = added_by_other
-        && (adder.id == ctx.me.id || ctx.admins.is_admin(chat_id, adder.id.0).await?);
-    if member.is_bot {
-        if settings.remove_bots_added_by_members && !adder_is_admin {
-            if let Some(lack) = ctx.bot_lacks(chat_id, &[Right::Restrict], lang).await? {
-                warn_rarely(ctx, chat_id, lack).await?;
-                return Ok(());
-            }
-            tracing::info!(chat_id, user_id, "removing a bot a member added");
-            {
-                ctx.outbound.kick(chat_id, user_id, ctx.clock.now());
-            };
+    let facts = join_facts(ctx, chat, member, adder, &choices, now).await?;
+    let mut admission = gate::admit(&facts);
+    if admission.needs_restrict_right() {
+        if let Some(lack) = ctx.bot_lacks(chat_id, &[Right::Restrict], lang).await? {
+            warn_rarely(ctx, chat_id, lack).await?;
+            admission = admission.without_restrict_right();
         }
-        return Ok(());
     }
-    // A join request answered in a private chat ends here: whoever approved it, they are in now. A
-    // requester who passed the check in private is not checked again, whichever copy of the join
-    // (service message or chat_member update) comes first.
+    match admission {
+        Admission::Ignore => Ok(()),
+        Admission::RemoveBot => {
+            tracing::info!(chat_id, user_id, "removing a bot a member added");
+            ctx.outbound.kick(chat_id, user_id, ctx.clock.now());
+            Ok(())
+        }
+        Admission::Hold => {
+            ctx.outbound.mute(chat_id, user_id, None);
+            let mut conn = ctx.storage.write.acquire().await?;
+            store::hold(&mut conn, chat_id, &queued(member), now).await
+        }
+        Admission::Kick => {
+            ctx.outbound.kick(chat_id, user_id, ctx.clock.now());
+            Ok(())
+        }
+        Admission::Welcome => enqueue_welcome(ctx, chat_id, &queued(member)).await,
+        Admission::Unguarded => {
+            warn_rarely(ctx, chat_id, ctx.t(lang, "welcome-needs-supergroup")).await?;
+            enqueue_welcome(ctx, chat_id, &queued(member)).await
+        }
+        Admission::Gate(mode) => open_gate(ctx, chat_id, member, mode, now).await,
+    }
+}
+
+/// Records a join and returns the group's choices, and whether this join switched raid mode on; `None`
+/// for the second copy of a join. Enough joins within the group's raid window switch raid mode on: the
+/// welcome queue is dropped and newcomers still waiting for their question are held.
+async fn record_join(
+    ctx: &Ctx,
+    chat_id: i64,
+    member: &User,
+    now: i64,
+) -> crate::Result<Option<(GroupChoices, bool)>> {
+    let duration = ctx.config.welcome.raid_duration.get().as_secs() as i64;
+    let mut tx = ctx.storage.write.begin().await?;
+    if !store::record_join(&mut tx, chat_id, member.id.0 as i64, now, JOIN_DEDUPE_SECS).await? {
+        return Ok(None);
+    }
+    let mut choices = store::choices(&mut tx, chat_id).await?;
+    let (joins, window) = raid_rule_of(ctx, &choices);
+    let raid_started = choices.raid_until <= now
+        && !member.is_bot
+        && gate::is_raid(
+            &store::join_times(&mut tx, chat_id, now - window).await?,
+            now,
+            joins as u32,
+            window,
+        );
+    if raid_started {
+        choices.raid_until = now + duration;
+        store::set(
+            &mut tx,
+            chat_id,
+            Column::RaidUntil,
+            Choice::Int(choices.raid_until),
+        )
+        .await?;
+        store::clear_queue(&mut tx, chat_id).await?;
+        // Newcomers still waiting for their question are held like the raid's joiners: their question
+        // would only add to the flood.
+        for waiting in store::take_unasked(&mut tx, chat_id).await? {
+            let held = Queued {
+                user_id: waiting.user_id,
+                first_name: waiting.user_name.clone(),
+                full_name: waiting.user_name,
+                username: None,
+            };
+            store::hold(&mut tx, chat_id, &held, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(Some((choices, raid_started)))
+}
+
+/// Tells the group that raid mode switched on by itself, and for how long.
+fn announce_raid(ctx: &Ctx, chat_id: i64, choices: &GroupChoices, lang: Lang) {
+    let (joins, window) = raid_rule_of(ctx, choices);
+    tracing::warn!(chat_id, joins, window, "raid mode switched on");
+    let minutes = ctx.config.welcome.raid_duration.get().as_secs() / 60;
+    ctx.outbound.send_text(Text::html(
+        chat_id,
+        ctx.ta(
+            lang,
+            "welcome-raid-on",
+            &fargs! {"joins" => joins, "seconds" => window, "minutes" => minutes},
+        ),
+    ));
+}
+
+/// What [`gate::admit`] needs to know about a newcomer. For a person, this is also where a join request
+/// answered in a private chat ends: whoever approved it, they are in now, and a requester who passed the
+/// check in private is not checked again, whichever copy of the join (service message or `chat_member`
+/// update) comes first.
+async fn join_facts(
+    ctx: &Ctx,
+    chat: &Chat,
+    member: &User,
+    adder: &User,
+    choices: &GroupChoices,
+    now: i64,
+) -> crate::Result<JoinFacts> {
+    let chat_id = chat.id.0;
+    let user_id = member.id.0 as i64;
+    let settings = &ctx.config.welcome;
+    let added_by_admin = adder.id != member.id
+        && (adder.id == ctx.me.id || ctx.admins.is_admin(chat_id, adder.id.0).await?);
+    let mut facts = JoinFacts {
+        is_bot: member.is_bot,
+        remove_bots: settings.remove_bots_added_by_members,
+        added_by_admin,
+        passed_request: false,
+        is_admin: false,
+        raid: choices.raid_until > now,
+        raid_kicks: settings.raid_action == RaidAction::Kick,
+        supergroup: chat.is_supergroup(),
+        mode: mode_of(ctx, choices),
+    };
+    if member.is_bot {
+        return Ok(facts);
+    }
     let (request_gate, passed_request) = {
         let mut conn = ctx.storage.write.acquire().await?;
         let gate = match store::gate_of(&mut conn, chat_id, user_id).await? {
             Some(gate) if gate.via_request => store::close_gate(&mut conn, gate.id).await?,
             _ => None,
         };
-        let passed =
-            store::take_request_pass(&mut conn, chat_id, user_id, now - REQUEST_PASS_SECS).await?;
+        let since = now - REQUEST_PASS_SECS;
+        let passed = store::take_request_pass(&mut conn, chat_id, user_id, since).await?;
         (gate, passed)
     };
     if let Some(gate) = request_gate {
         finish_question(ctx, &gate).await?;
     }
-    let exempt =
-        adder_is_admin || passed_request || ctx.admins.is_admin(chat_id, user_id as u64).await?;
-    if choices.raid_until > now && !exempt {
-        if !chat.is_supergroup() {
-            // A basic group cannot restrict anyone: the raid only silences the welcomes there.
-            return Ok(());
-        }
-        match settings.raid_action {
-            RaidAction::Restrict => {
-                ctx.outbound.mute(chat_id, user_id, None);
-                let mut conn = ctx.storage.write.acquire().await?;
-                store::hold(&mut conn, chat_id, &queued(member), now).await?;
-            }
-            RaidAction::Kick => {
-                ctx.outbound.kick(chat_id, user_id, ctx.clock.now());
-            }
-        }
-        return Ok(());
-    }
-    let mode = mode_of(ctx, &choices);
-    if exempt || mode == Mode::Off {
-        return enqueue_welcome(ctx, chat_id, &queued(member)).await;
-    }
-    if !chat.is_supergroup() {
-        warn_rarely(ctx, chat_id, ctx.t(lang, "welcome-needs-supergroup")).await?;
-        return enqueue_welcome(ctx, chat_id, &queued(member)).await;
-    }
-    if let Some(lack) = ctx.bot_lacks(chat_id, &[Right::Restrict], lang).await? {
-        warn_rarely(ctx, chat_id, lack).await?;
-        return enqueue_welcome(ctx, chat_id, &queued(member)).await;
-    }
-    // The gate waits for its question: the group's next captcha message asks everyone who joined within
-    // the same collection window (and those who waited for the captcha gap).
+    facts.passed_request = passed_request;
+    // Whether the newcomer is an admin only matters when nothing else exempts them.
+    facts.is_admin =
+        !added_by_admin && !passed_request && ctx.admins.is_admin(chat_id, user_id as u64).await?;
+    Ok(facts)
+}
+
+/// Opens a newcomer's check and restricts them. The check waits for its question: the group's next
+/// captcha message asks everyone who joined within the same collection window (and those who waited
+/// for the captcha gap).
+async fn open_gate(
+    ctx: &Ctx,
+    chat_id: i64,
+    member: &User,
+    mode: Mode,
+    now: i64,
+) -> crate::Result<()> {
+    let user_id = member.id.0 as i64;
     let name = full_name(member);
     let id = {
         let mut conn = ctx.storage.write.acquire().await?;
@@ -240,7 +294,7 @@ pub(super) async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User)
                 chat_id,
                 user_id,
                 user_name: &name,
-                kind: mode.name(),
+                kind: mode,
                 via_request: false,
                 message_chat: chat_id,
                 options: &[],

@@ -29,13 +29,18 @@ pub mod template;
 
 use crate::services::Ctx;
 use crate::telegram::Handler;
+use captcha::{ask_waiting, resend_unsent};
+use choices::window_of;
+use commands::on_command;
 use futures::future::BoxFuture;
 use futures::FutureExt;
+use greeting::post_welcome;
+use joins::{on_let_in_by_admin, on_member_change, on_service_message, REQUEST_PASS_SECS};
+use presses::{fail, on_gate_press, on_release_deep_link, on_release_press, release_held};
+use requests::on_join_request;
+use rules::{on_rules_deep_link, RULES_PAYLOAD};
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, Chat, ChatMemberUpdated};
-use {
-    captcha::*, choices::*, commands::*, greeting::*, joins::*, presses::*, requests::*, rules::*,
-};
 
 crate::feature_commands! {
     /// The welcome feature's commands: `/rules` for everyone, the rest for admins who may change the

@@ -45,7 +45,7 @@ pub(super) async fn on_join_request(ctx: Ctx, request: ChatJoinRequest) -> Handl
                 chat_id,
                 user_id,
                 user_name: &name,
-                kind: mode.name(),
+                kind: mode,
                 via_request: true,
                 message_chat: dm,
                 options: &challenge.options,
