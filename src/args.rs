@@ -46,17 +46,44 @@ pub fn check_restriction(duration: Duration) -> Result<Duration, ArgError> {
     }
 }
 
+/// What a bare number means to [`parse_duration_in`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BareUnit {
+    /// `90` is 90 seconds.
+    Seconds,
+    /// `30` is 30 minutes.
+    Minutes,
+}
+
+impl BareUnit {
+    fn secs(self) -> u64 {
+        match self {
+            BareUnit::Seconds => 1,
+            BareUnit::Minutes => 60,
+        }
+    }
+}
+
 /// Parses `45s`, `30m`, `2h`, `3d` or `1w` (a bare number means seconds). Combined forms like `1h30m`
 /// are accepted too. Callers that turn the result into a mute or ban check it with
 /// [`check_restriction`], because Telegram reads restrictions under 30 s as forever.
 pub fn parse_duration(text: &str) -> Result<Duration, ArgError> {
+    parse_duration_in(text, BareUnit::Seconds)
+}
+
+/// Parses a duration as [`parse_duration`] does, except that a bare number is read in `bare` units
+/// (`/antiraid on 30` means 30 minutes).
+pub fn parse_duration_in(text: &str, bare: BareUnit) -> Result<Duration, ArgError> {
     let text = text.trim();
     let bad = || ArgError::BadDuration(text.to_string());
     if text.is_empty() {
         return Err(bad());
     }
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
+    if let Ok(number) = text.parse::<u64>() {
+        return number
+            .checked_mul(bare.secs())
+            .map(Duration::from_secs)
+            .ok_or_else(bad);
     }
     let mut total: u64 = 0;
     let mut number = String::new();
@@ -250,6 +277,32 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_number_is_read_in_the_unit_asked_for() {
+        assert_eq!(
+            parse_duration_in("30", BareUnit::Minutes),
+            Ok(Duration::from_secs(1800))
+        );
+        assert_eq!(
+            parse_duration_in("30", BareUnit::Seconds),
+            parse_duration("30")
+        );
+        for text in ["45s", "30m", "2h", "1h30m", "3d"] {
+            assert_eq!(
+                parse_duration_in(text, BareUnit::Minutes),
+                parse_duration(text),
+                "{text} names its unit"
+            );
+        }
+        assert!(parse_duration_in("", BareUnit::Minutes).is_err());
+        assert!(parse_duration_in("30x", BareUnit::Minutes).is_err());
+        assert!(parse_duration_in(&u64::MAX.to_string(), BareUnit::Minutes).is_err());
+        assert_eq!(
+            parse_duration_in(&u64::MAX.to_string(), BareUnit::Seconds),
+            Ok(Duration::from_secs(u64::MAX))
+        );
+    }
+
+    #[test]
     fn restrictions_must_be_honoured_by_telegram() {
         assert_eq!(
             check_restriction(Duration::from_secs(30)),
@@ -372,6 +425,7 @@ mod tests {
         #[test]
         fn parsers_never_panic(s in "\\PC*") {
             let _ = parse_duration(&s);
+            let _ = parse_duration_in(&s, BareUnit::Minutes);
             let _ = parse_amount(&s, 1_000_000);
             let _ = split_target(&s);
             let _ = split_words(&s);

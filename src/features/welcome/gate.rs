@@ -1,5 +1,5 @@
-//! The entry gate's pure core: the gate modes, arithmetic questions, the owner's quiz, the buttons'
-//! order, the callback data, and the raid detector. No Telegram, no database, no clock: randomness and
+//! The entry gate's pure core: who is admitted how ([`admit`]), the gate modes, arithmetic questions,
+//! the owner's quiz, the buttons' order, the callback data, and the raid detector. No Telegram, no database, no clock: randomness and
 //! time are passed in.
 
 use rand::Rng;
@@ -268,6 +268,97 @@ pub fn parse_timeout(text: &str) -> Option<u64> {
     (MIN_TIMEOUT..=MAX_TIMEOUT).contains(&secs).then_some(secs)
 }
 
+/// What is known about a join when it is decided: gathered by the joins flow, so nothing here reads
+/// Telegram, the database or the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JoinFacts {
+    /// The newcomer is a bot.
+    pub is_bot: bool,
+    /// The group removes bots that a member who is not an admin added.
+    pub remove_bots: bool,
+    /// Someone else added the newcomer, and that was the bot itself or an admin.
+    pub added_by_admin: bool,
+    /// The newcomer passed their join request's check in a private chat (asked only for people).
+    pub passed_request: bool,
+    /// The newcomer is an admin of the group (asked only for people neither of the above exempts).
+    pub is_admin: bool,
+    /// Raid mode is on in the group.
+    pub raid: bool,
+    /// Raid mode removes newcomers rather than holding them restricted.
+    pub raid_kicks: bool,
+    /// The group is a supergroup; a basic group cannot restrict anyone.
+    pub supergroup: bool,
+    /// How the group checks newcomers.
+    pub mode: Mode,
+}
+
+/// What happens to a newcomer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Nothing: a bot that may stay, or a newcomer during a raid in a basic group (which cannot restrict
+    /// anyone, so the raid only silences the welcomes there).
+    Ignore,
+    /// A bot that a member who is not an admin added is removed.
+    RemoveBot,
+    /// Raid mode: restricted silently and held until it ends.
+    Hold,
+    /// Raid mode: removed.
+    Kick,
+    /// Let in and greeted with the next welcome.
+    Welcome,
+    /// The group checks newcomers but is a basic group, which cannot restrict anyone: the newcomer is let
+    /// in and greeted, and the admins are told (once in a while) that the check needs a supergroup.
+    Unguarded,
+    /// Restricted until they answer the group's check in this mode.
+    Gate(Mode),
+}
+
+impl Admission {
+    /// Whether acting on it needs the bot's right to restrict members, which the flow checks first.
+    pub fn needs_restrict_right(self) -> bool {
+        matches!(self, Admission::RemoveBot | Admission::Gate(_))
+    }
+
+    /// What happens instead when the bot lacks the right to restrict (the admins are told): a bot stays,
+    /// and a newcomer is let in unchecked.
+    pub fn without_restrict_right(self) -> Admission {
+        match self {
+            Admission::RemoveBot => Admission::Ignore,
+            Admission::Gate(_) => Admission::Welcome,
+            other => other,
+        }
+    }
+}
+
+/// Decides what happens to a newcomer. Bots are only looked at to remove those a member added. People
+/// whom an admin (or the bot) added, who passed their join request's check or who are admins are exempt
+/// from raid mode and from the check. Raid mode holds (or removes) everyone else; otherwise they are
+/// checked in the group's mode, or simply let in when the group has no check.
+pub fn admit(facts: &JoinFacts) -> Admission {
+    if facts.is_bot {
+        return if facts.remove_bots && !facts.added_by_admin {
+            Admission::RemoveBot
+        } else {
+            Admission::Ignore
+        };
+    }
+    let exempt = facts.added_by_admin || facts.passed_request || facts.is_admin;
+    if facts.raid && !exempt {
+        return match (facts.supergroup, facts.raid_kicks) {
+            (false, _) => Admission::Ignore,
+            (true, false) => Admission::Hold,
+            (true, true) => Admission::Kick,
+        };
+    }
+    if exempt || facts.mode == Mode::Off {
+        return Admission::Welcome;
+    }
+    if !facts.supergroup {
+        return Admission::Unguarded;
+    }
+    Admission::Gate(facts.mode)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,5 +491,156 @@ mod tests {
         assert_eq!(parse_timeout("abc"), None);
         assert_eq!(Mode::parse("MATH"), Some(Mode::Math));
         assert_eq!(Mode::parse("riddle"), None);
+    }
+
+    /// A person joining a supergroup by themselves, with a button check and no raid.
+    fn newcomer() -> JoinFacts {
+        JoinFacts {
+            is_bot: false,
+            remove_bots: true,
+            added_by_admin: false,
+            passed_request: false,
+            is_admin: false,
+            raid: false,
+            raid_kicks: false,
+            supergroup: true,
+            mode: Mode::Button,
+        }
+    }
+
+    #[test]
+    fn a_newcomer_is_checked_in_the_groups_mode() {
+        assert_eq!(admit(&newcomer()), Admission::Gate(Mode::Button));
+        let quiz = JoinFacts {
+            mode: Mode::Quiz,
+            ..newcomer()
+        };
+        assert_eq!(admit(&quiz), Admission::Gate(Mode::Quiz));
+    }
+
+    #[test]
+    fn without_a_check_or_when_exempt_a_newcomer_is_welcomed() {
+        let off = JoinFacts {
+            mode: Mode::Off,
+            ..newcomer()
+        };
+        assert_eq!(admit(&off), Admission::Welcome);
+        for exempt in [
+            JoinFacts {
+                added_by_admin: true,
+                ..newcomer()
+            },
+            JoinFacts {
+                passed_request: true,
+                ..newcomer()
+            },
+            JoinFacts {
+                is_admin: true,
+                ..newcomer()
+            },
+        ] {
+            assert_eq!(admit(&exempt), Admission::Welcome, "{exempt:?}");
+            let in_raid = JoinFacts {
+                raid: true,
+                ..exempt
+            };
+            assert_eq!(
+                admit(&in_raid),
+                Admission::Welcome,
+                "raids spare {exempt:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_basic_group_lets_newcomers_in_unchecked() {
+        let basic = JoinFacts {
+            supergroup: false,
+            ..newcomer()
+        };
+        assert_eq!(admit(&basic), Admission::Unguarded);
+        let off = JoinFacts {
+            mode: Mode::Off,
+            ..basic
+        };
+        assert_eq!(admit(&off), Admission::Welcome, "nothing to warn about");
+    }
+
+    #[test]
+    fn raid_mode_holds_or_removes_newcomers() {
+        let raid = JoinFacts {
+            raid: true,
+            ..newcomer()
+        };
+        assert_eq!(admit(&raid), Admission::Hold);
+        let off = JoinFacts {
+            mode: Mode::Off,
+            ..raid
+        };
+        assert_eq!(admit(&off), Admission::Hold, "even without a check");
+        let kicks = JoinFacts {
+            raid_kicks: true,
+            ..raid
+        };
+        assert_eq!(admit(&kicks), Admission::Kick);
+        let basic = JoinFacts {
+            supergroup: false,
+            ..kicks
+        };
+        assert_eq!(admit(&basic), Admission::Ignore, "a basic group cannot act");
+    }
+
+    #[test]
+    fn bots_are_removed_only_when_a_member_added_them() {
+        let bot = JoinFacts {
+            is_bot: true,
+            ..newcomer()
+        };
+        assert_eq!(admit(&bot), Admission::RemoveBot);
+        let by_admin = JoinFacts {
+            added_by_admin: true,
+            ..bot
+        };
+        assert_eq!(admit(&by_admin), Admission::Ignore);
+        let kept = JoinFacts {
+            remove_bots: false,
+            ..bot
+        };
+        assert_eq!(admit(&kept), Admission::Ignore);
+        let in_raid = JoinFacts { raid: true, ..bot };
+        assert_eq!(
+            admit(&in_raid),
+            Admission::RemoveBot,
+            "raids are about people"
+        );
+    }
+
+    #[test]
+    fn without_the_right_to_restrict_bots_stay_and_newcomers_are_let_in() {
+        let all = [
+            Admission::Ignore,
+            Admission::RemoveBot,
+            Admission::Hold,
+            Admission::Kick,
+            Admission::Welcome,
+            Admission::Unguarded,
+            Admission::Gate(Mode::Math),
+        ];
+        for admission in all {
+            let fallback = admission.without_restrict_right();
+            if admission.needs_restrict_right() {
+                assert!(!fallback.needs_restrict_right(), "{admission:?}");
+            } else {
+                assert_eq!(fallback, admission);
+            }
+        }
+        assert_eq!(
+            Admission::RemoveBot.without_restrict_right(),
+            Admission::Ignore
+        );
+        assert_eq!(
+            Admission::Gate(Mode::Button).without_restrict_right(),
+            Admission::Welcome
+        );
     }
 }

@@ -1,12 +1,28 @@
 //! The SQL of the welcome feature: per-group choices, pending gates, recent joins and the welcome queue.
 
+use super::gate::Mode;
 use crate::error::Result;
-use sqlx::{AssertSqlSafe, FromRow, SqliteConnection};
+use sqlx::error::BoxDynError;
+use sqlx::sqlite::{SqliteTypeInfo, SqliteValueRef};
+use sqlx::{AssertSqlSafe, Decode, FromRow, Sqlite, SqliteConnection, Type};
+
+/// A check is stored by its name (`off`, `button`, `math`, `quiz`), and read back as a [`Mode`].
+impl Type<Sqlite> for Mode {
+    fn type_info() -> SqliteTypeInfo {
+        <String as Type<Sqlite>>::type_info()
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Mode {
+    fn decode(value: SqliteValueRef<'r>) -> std::result::Result<Self, BoxDynError> {
+        let name = <&str as Decode<Sqlite>>::decode(value)?;
+        Mode::parse(name).ok_or_else(|| format!("not a check: {name:?}").into())
+    }
+}
 
 /// A group's stored choices; `None` fields fall back to the `[welcome]` settings.
 #[derive(Debug, Clone, Default, FromRow, PartialEq, Eq)]
 pub struct GroupChoices {
-    /// The group.
     pub chat_id: i64,
     /// Whether newcomers are greeted.
     pub welcome_on: bool,
@@ -18,8 +34,8 @@ pub struct GroupChoices {
     pub goodbye_text: Option<String>,
     /// Whether a new welcome deletes the previous one.
     pub clean_welcome: bool,
-    /// `off`, `button`, `math` or `quiz`.
-    pub captcha_mode: Option<String>,
+    /// The group's check, when it chose one.
+    pub captcha_mode: Option<Mode>,
     /// Seconds a newcomer has.
     pub captcha_timeout: Option<i64>,
     /// The owner's quiz question.
@@ -71,36 +87,25 @@ pub enum Choice {
     Int(i64),
     /// A text, or NULL for "back to the default".
     Text(Option<String>),
+    /// A check, stored by its name.
+    Mode(Mode),
 }
 
-/// The columns a command may change.
+/// The columns a command may change, each named like its variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
-    /// `welcome_on`
     WelcomeOn,
-    /// `welcome_text`
     WelcomeText,
-    /// `goodbye_on`
     GoodbyeOn,
-    /// `goodbye_text`
     GoodbyeText,
-    /// `clean_welcome`
     CleanWelcome,
-    /// `captcha_mode`
     CaptchaMode,
-    /// `captcha_timeout`
     CaptchaTimeout,
-    /// `quiz_question`
     QuizQuestion,
-    /// `quiz_answers`
     QuizAnswers,
-    /// `rules`
     Rules,
-    /// `raid_joins`
     RaidJoins,
-    /// `raid_window`
     RaidWindow,
-    /// `raid_until`
     RaidUntil,
 }
 
@@ -144,6 +149,7 @@ pub async fn set(
     let query = match value {
         Choice::Int(n) => query.bind(n),
         Choice::Text(text) => query.bind(text),
+        Choice::Mode(mode) => query.bind(mode.name()),
     };
     query.bind(chat_id).execute(&mut *conn).await?;
     Ok(())
@@ -196,14 +202,12 @@ pub async fn may_warn(
 pub struct Gate {
     /// Its id (in the buttons' callback data).
     pub id: i64,
-    /// The group.
     pub chat_id: i64,
-    /// The newcomer.
     pub user_id: i64,
     /// Their name as shown.
     pub user_name: String,
-    /// `button`, `math` or `quiz`.
-    pub kind: String,
+    /// How the member is checked.
+    pub kind: Mode,
     /// A join request asked in a private chat.
     pub via_request: bool,
     /// Where the question was posted.
@@ -227,14 +231,12 @@ pub const UNASKED: i64 = i64::MAX;
 /// A gate to open.
 #[derive(Debug, Clone)]
 pub struct NewGate<'a> {
-    /// The group.
     pub chat_id: i64,
-    /// The newcomer.
     pub user_id: i64,
     /// Their name as shown.
     pub user_name: &'a str,
-    /// `button`, `math` or `quiz`.
-    pub kind: &'a str,
+    /// How the member is checked.
+    pub kind: Mode,
     /// A join request asked in a private chat.
     pub via_request: bool,
     /// Where the question goes.
@@ -245,7 +247,6 @@ pub struct NewGate<'a> {
     pub answer: usize,
     /// When it times out.
     pub deadline: i64,
-    /// Now.
     pub now: i64,
 }
 
@@ -263,7 +264,7 @@ pub async fn open_gate(conn: &mut SqliteConnection, gate: &NewGate<'_>) -> Resul
     .bind(gate.chat_id)
     .bind(gate.user_id)
     .bind(gate.user_name)
-    .bind(gate.kind)
+    .bind(gate.kind.name())
     .bind(gate.via_request)
     .bind(gate.message_chat)
     .bind(gate.options.join("\n"))
@@ -347,10 +348,9 @@ pub async fn close_expired(conn: &mut SqliteConnection, now: i64) -> Result<Vec<
 pub struct Batch {
     /// Its id (in the buttons' callback data).
     pub id: i64,
-    /// The group.
     pub chat_id: i64,
-    /// `button`, `math` or `quiz`.
-    pub kind: String,
+    /// How the member is checked.
+    pub kind: Mode,
     /// The question (empty for the button check).
     pub question: String,
     /// Button labels, one per line.
@@ -371,10 +371,9 @@ const BATCH_COLUMNS: &str =
 /// A batch to form from a group's gates that wait to be asked.
 #[derive(Debug, Clone)]
 pub struct NewBatch<'a> {
-    /// The group.
     pub chat_id: i64,
-    /// `button`, `math` or `quiz`.
-    pub kind: &'a str,
+    /// How the member is checked.
+    pub kind: Mode,
     /// The question (empty for the button check).
     pub question: &'a str,
     /// Button labels.
@@ -385,7 +384,6 @@ pub struct NewBatch<'a> {
     pub timeout: i64,
     /// The most members one message asks.
     pub limit: usize,
-    /// Now.
     pub now: i64,
 }
 
@@ -491,7 +489,7 @@ pub async fn form_batch(
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(new.chat_id)
-    .bind(new.kind)
+    .bind(new.kind.name())
     .bind(new.question)
     .bind(&options)
     .bind(new.answer as i64)
@@ -504,7 +502,7 @@ pub async fn form_batch(
             "UPDATE welcome_gates SET batch_id = ?, kind = ?, options = ?, answer = ? WHERE id = ?",
         )
         .bind(batch_id)
-        .bind(new.kind)
+        .bind(new.kind.name())
         .bind(&options)
         .bind(new.answer as i64)
         .bind(id)
@@ -744,11 +742,8 @@ pub async fn prune_joins(conn: &mut SqliteConnection, before: i64) -> Result<()>
 /// A member waiting for the next welcome.
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
 pub struct Queued {
-    /// The member.
     pub user_id: i64,
-    /// First name.
     pub first_name: String,
-    /// Full name.
     pub full_name: String,
     /// @username without the @.
     pub username: Option<String>,
@@ -960,7 +955,7 @@ mod tests {
             chat_id: -1,
             user_id: 7,
             user_name: "Ann",
-            kind: "math",
+            kind: Mode::Math,
             via_request: false,
             message_chat: -1,
             options: &options,
@@ -1044,7 +1039,7 @@ mod tests {
             chat_id: -1,
             user_id,
             user_name: "Ann",
-            kind: "button",
+            kind: Mode::Button,
             via_request: false,
             message_chat: -1,
             options: &[],
@@ -1085,7 +1080,7 @@ mod tests {
         let options = vec!["1".to_string(), "2".to_string()];
         let new = NewBatch {
             chat_id: -1,
-            kind: "math",
+            kind: Mode::Math,
             question: "1 + 1 = ?",
             options: &options,
             answer: 1,
@@ -1098,7 +1093,7 @@ mod tests {
             gates.iter().map(|g| g.user_id).collect::<Vec<_>>(),
             vec![7, 8]
         );
-        assert!(gates.iter().all(|g| g.answer == 1 && g.kind == "math"));
+        assert!(gates.iter().all(|g| g.answer == 1 && g.kind == Mode::Math));
         assert!(
             has_unasked(&mut conn, -1, 100).await.unwrap(),
             "9 waits for the next one"
@@ -1151,19 +1146,14 @@ mod tests {
             choices(&mut conn, -1).await.unwrap(),
             GroupChoices::fresh(-1)
         );
-        set(
-            &mut conn,
-            -1,
-            Column::CaptchaMode,
-            Choice::Text(Some("math".into())),
-        )
-        .await
-        .unwrap();
+        set(&mut conn, -1, Column::CaptchaMode, Choice::Mode(Mode::Math))
+            .await
+            .unwrap();
         set(&mut conn, -1, Column::WelcomeOn, Choice::Int(0))
             .await
             .unwrap();
         let got = choices(&mut conn, -1).await.unwrap();
-        assert_eq!(got.captcha_mode.as_deref(), Some("math"));
+        assert_eq!(got.captcha_mode, Some(Mode::Math));
         assert!(!got.welcome_on && got.clean_welcome);
         assert_eq!(swap_last_welcome(&mut conn, -1, 5).await.unwrap(), None);
         assert_eq!(swap_last_welcome(&mut conn, -1, 6).await.unwrap(), Some(5));
