@@ -2,7 +2,7 @@
 //! false positive); report buttons are handed to [`super::report`].
 
 use super::rules::{Action, RuleKind};
-use super::{cache, classifier, log, punish_commands, report, store, CALLBACK_PREFIX};
+use super::{cache, classifier, log, report, store, CALLBACK_PREFIX};
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
@@ -10,8 +10,6 @@ use crate::telegram::admins::Right;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name, mention_html};
 use crate::telegram::HandlerResult;
-use futures::FutureExt;
-use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup};
 
 /// Whether moderation may post one more notice (an appeal, an undo) in a group now: not while raid mode
@@ -23,17 +21,6 @@ async fn may_notice(ctx: &Ctx, chat_id: i64, now: i64) -> crate::Result<bool> {
     };
     Ok(!raid
         && cache::take_explanation(ctx, chat_id, now, ctx.config.moderation.explain_per_minute))
-}
-
-/// Answers a button press (immediate, never waits for the send budget).
-pub(super) fn answer(ctx: &Ctx, query: &CallbackQuery, text: String) {
-    let id = query.id.clone();
-    ctx.outbound.immediate("answerCallbackQuery", move |bot| {
-        bot.answer_callback_query(id.clone())
-            .text(text.clone())
-            .send()
-            .boxed()
-    });
 }
 
 pub(super) async fn on_button(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
@@ -60,14 +47,16 @@ pub(super) async fn on_button(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
             .as_ref()
             .is_none_or(|m| m.chat().id.0 == v.chat_id)
     }) else {
-        answer(&ctx, &query, ctx.t(lang, "moderation-button-unknown"));
+        ctx.outbound
+            .answer_press(&query, ctx.t(lang, "moderation-button-unknown"), false);
         return Ok(());
     };
     match verb {
         "appeal" => appeal(&ctx, &query, &violation, lang).await,
         "undo" => undo(&ctx, &query, &violation, lang).await,
         _ => {
-            answer(&ctx, &query, ctx.t(lang, "moderation-button-unknown"));
+            ctx.outbound
+                .answer_press(&query, ctx.t(lang, "moderation-button-unknown"), false);
             Ok(())
         }
     }
@@ -80,18 +69,21 @@ async fn appeal(
     lang: Lang,
 ) -> HandlerResult {
     if query.from.id.0 as i64 != violation.user_id {
-        answer(ctx, query, ctx.t(lang, "moderation-appeal-not-yours"));
+        ctx.outbound
+            .answer_press(query, ctx.t(lang, "moderation-appeal-not-yours"), false);
         return Ok(());
     }
     if violation.undone_by.is_some() {
-        answer(ctx, query, ctx.t(lang, "moderation-undo-already"));
+        ctx.outbound
+            .answer_press(query, ctx.t(lang, "moderation-undo-already"), false);
         return Ok(());
     }
     // An appeal is a group message: it comes out of the group's explanation budget, and waits while
     // raid mode is on.
     let now = ctx.now();
     if !may_notice(ctx, violation.chat_id, now).await? {
-        answer(ctx, query, ctx.t(lang, "moderation-appeal-busy"));
+        ctx.outbound
+            .answer_press(query, ctx.t(lang, "moderation-appeal-busy"), false);
         return Ok(());
     }
     let first = {
@@ -99,10 +91,12 @@ async fn appeal(
         store::mark_appealed(&mut conn, violation.id, now).await?
     };
     if !first {
-        answer(ctx, query, ctx.t(lang, "moderation-appeal-already"));
+        ctx.outbound
+            .answer_press(query, ctx.t(lang, "moderation-appeal-already"), false);
         return Ok(());
     }
-    answer(ctx, query, ctx.t(lang, "moderation-appeal-sent"));
+    ctx.outbound
+        .answer_press(query, ctx.t(lang, "moderation-appeal-sent"), false);
     let html = ctx.ta(
         lang,
         "moderation-appeal-posted",
@@ -144,7 +138,8 @@ async fn undo(
         .rights(violation.chat_id, query.from.id.0)
         .await?;
     if !rights.is_some_and(|r| r.has(Right::Restrict)) {
-        answer(ctx, query, ctx.t(lang, "moderation-undo-admins-only"));
+        ctx.outbound
+            .answer_press(query, ctx.t(lang, "moderation-undo-admins-only"), false);
         return Ok(());
     }
     let first = {
@@ -152,11 +147,10 @@ async fn undo(
         store::undo_violation(&mut conn, violation.id, query.from.id.0 as i64, ctx.now()).await?
     };
     if !first {
-        answer(ctx, query, ctx.t(lang, "moderation-undo-already"));
+        ctx.outbound
+            .answer_press(query, ctx.t(lang, "moderation-undo-already"), false);
         return Ok(());
     }
-    let chat = ChatId(violation.chat_id);
-    let user = UserId(violation.user_id as u64);
     let now = ctx.now();
     let by = query.from.id.0 as i64;
     log::record(
@@ -187,20 +181,17 @@ async fn undo(
         )
         .await?;
     }
+    let (chat_id, user_id) = (violation.chat_id, violation.user_id);
     match Action::parse(&violation.action) {
         Some(Action::Ban | Action::Kick) if violation.is_channel => {
-            punish_commands::unban(ctx, violation.chat_id, violation.user_id, true);
+            ctx.outbound.unban_sender_chat(chat_id, user_id);
         }
         Some(Action::Mute(_)) if !violation.is_channel => {
             ctx.outbound
-                .immediate_in(chat.0, "restrictChatMember", move |bot| {
-                    bot.restrict_chat_member(chat, user, ChatPermissions::all())
-                        .send()
-                        .boxed()
-                });
+                .unrestrict(chat_id, user_id, ChatPermissions::all());
         }
         Some(Action::Ban | Action::Kick) => {
-            ctx.outbound.unban(chat.0, user.0);
+            ctx.outbound.unban(chat_id, user_id as u64);
         }
         _ => {}
     }
@@ -210,7 +201,8 @@ async fn undo(
         rule = %violation.rule,
         "an admin undid an automatic action (false positive)"
     );
-    answer(ctx, query, ctx.t(lang, "moderation-undo-done"));
+    ctx.outbound
+        .answer_press(query, ctx.t(lang, "moderation-undo-done"), false);
     // The notice in the group comes out of the explanation budget and is left out during a raid; the
     // admin who pressed already has the answer above.
     if !may_notice(ctx, violation.chat_id, now).await? {

@@ -1,18 +1,19 @@
-//! Acting on a verdict: delete the message, take the action (warn, mute, kick, ban, the ladder's step),
-//! record it in the moderation log, and explain it to the member with an appeal and an undo button.
+//! Acting on a verdict: record shadow hits, or delete the message, take the action [`plan`] decides (warn,
+//! mute, kick, ban, the ladder's step), record it in the moderation log, and explain it to the member with
+//! an appeal and an undo button.
 
 use super::content::Author;
+use super::enforcement::{self, plan, Enforcement, Sanction, ViolationFacts};
 use super::judge::Judged;
-use super::rules::{self, Action, RuleKind};
+use super::rules::{Action, RuleKind, Verdict};
 use super::{cache, log, store, CALLBACK_PREFIX};
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::admins::Right;
 use crate::telegram::outbound::Text;
-use futures::FutureExt;
 use teloxide::prelude::*;
-use teloxide::types::{ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup};
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 /// How often a group is told that the bot lacks a right for its automatic actions.
 const RIGHTS_WARNING_GAP_SECS: i64 = 3600;
@@ -20,35 +21,16 @@ const RIGHTS_WARNING_GAP_SECS: i64 = 3600;
 /// Deletes the message, takes the action, records the violation and explains it (once per window, within
 /// the group's explanation budget, and never while raid mode is on). When the bot lacks the right an
 /// action needs, the log entry is marked failed and the admins are told which right (at most once an
-/// hour).
+/// hour). A verdict of shadow hits only is recorded and nothing else happens.
 pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate::Result<()> {
     let settings = &ctx.config.moderation;
-    let (author, verdict, ladder) = (&judged.author, &judged.verdict, &judged.ladder);
+    let author = &judged.author;
     let chat_id = message.chat.id.0;
     let user_id = author.id;
     let now = ctx.now();
     let excerpt: String = judged.text.chars().take(200).collect();
-    if !verdict.removes() {
-        let mut conn = ctx.storage.write.acquire().await?;
-        for hit in &verdict.hits {
-            store::record_violation(
-                &mut conn,
-                &store::NewViolation {
-                    chat_id,
-                    user_id,
-                    rule: &hit.rule,
-                    detail: &hit.detail,
-                    action: hit.action,
-                    shadow: true,
-                    excerpt: &excerpt,
-                    at: now,
-                    expires_at: now,
-                },
-            )
-            .await?;
-        }
-        tracing::info!(chat_id, user_id, rules = ?verdict.rule_ids(), "shadow rules matched");
-        return Ok(());
+    if !judged.verdict.removes() {
+        return record_shadow(ctx, chat_id, user_id, &judged.verdict, &excerpt, now).await;
     }
     // What decides the step and whether to explain is read beside the writer: this group's earlier
     // messages were handled (and written) before this one, so the read pool already sees them.
@@ -61,10 +43,20 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
             store::explained_since(&mut conn, chat_id, user_id, now - window).await?,
         )
     };
-    let step = rules::ladder_step(ladder, live as usize);
-    let Some((hit, action)) = verdict.decisive(step) else {
+    let Some(decided) = plan(ViolationFacts {
+        verdict: &judged.verdict,
+        ladder: &judged.ladder,
+        live: live as usize,
+        channel: author.channel,
+    }) else {
         return Ok(());
     };
+    let Enforcement {
+        hit,
+        action,
+        sanction,
+        ..
+    } = decided;
     let expires_at = now + settings.violation_ttl.get().as_secs() as i64;
     let action_text = action.to_string();
     let entry = store::LogEntry {
@@ -80,11 +72,6 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
         at: now,
         expires_at,
     };
-    let restricts = if author.channel {
-        matches!(action, Action::Kick | Action::Ban)
-    } else {
-        matches!(action, Action::Mute(_) | Action::Kick | Action::Ban)
-    };
     // When the admin list cannot be read, the calls are tried anyway (a refusal is recorded by watch).
     let lacks = |right: Right| async move {
         ctx.admins
@@ -94,7 +81,7 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
             .is_some()
     };
     let lacks_delete = lacks(Right::Delete).await;
-    let lacks_restrict = restricts && lacks(Right::Restrict).await;
+    let lacks_restrict = sanction.restricts() && lacks(Right::Restrict).await;
     let lacks_right = lacks_delete || lacks_restrict;
     // A member hears why only when the action happened, not during a raid (the bot must not add to the
     // flood), once per window and within the group's explanation budget.
@@ -124,7 +111,7 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
         ctx.outbound.delete(chat_id, message.id);
     }
     if !lacks_restrict {
-        apply(ctx, chat_id, author, action, now, violation_id);
+        apply(ctx, chat_id, author, sanction, now, violation_id);
     }
     let lang = ctx.group_lang(chat_id).await;
     if lacks_right {
@@ -133,22 +120,7 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
         } else {
             Right::Restrict
         };
-        tracing::warn!(
-            chat_id,
-            user_id,
-            right = missing.name(),
-            "an automatic action lacks a right"
-        );
-        if cache::may_warn_rights(ctx, chat_id, now, RIGHTS_WARNING_GAP_SECS) {
-            ctx.outbound.send_text(Text::plain(
-                chat_id,
-                ctx.ta(
-                    lang,
-                    "moderation-bot-lacks-right",
-                    &fargs! {"right" => ctx.t(lang, &format!("right-{}", missing.name()))},
-                ),
-            ));
-        }
+        warn_lacking_right(ctx, chat_id, user_id, missing, lang, now);
     }
     log::mirror(ctx, violation_id, &entry).await?;
     if matches!(hit.kind, RuleKind::Flood) {
@@ -160,24 +132,92 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
     }
     tracing::info!(chat_id, user_id, rule = %hit.rule, %action, "message removed");
     // When the action did not (fully) happen the admins were told why and the member hears nothing.
-    let Some(explanation_id) = explanation_id else {
-        return Ok(());
-    };
-    let next = rules::ladder_step(ladder, live as usize + 1);
-    // A link lock applies to everyone: a settled member's link is not "a newcomer's".
-    let rule_wording = if hit.kind == RuleKind::Link && !judged.newcomer {
-        "moderation-rule-link-locked".to_string()
-    } else {
-        format!("moderation-rule-{}", hit.kind.name())
-    };
+    if let Some(explanation_id) = explanation_id {
+        explain(
+            ctx,
+            message,
+            judged,
+            &decided,
+            violation_id,
+            explanation_id,
+            lang,
+        );
+    }
+    Ok(())
+}
+
+/// Records every hit of a verdict whose rules are all in shadow mode; nothing happens to the message.
+async fn record_shadow(
+    ctx: &Ctx,
+    chat_id: i64,
+    user_id: i64,
+    verdict: &Verdict,
+    excerpt: &str,
+    now: i64,
+) -> crate::Result<()> {
+    let mut conn = ctx.storage.write.acquire().await?;
+    for hit in &verdict.hits {
+        store::record_violation(
+            &mut conn,
+            &store::NewViolation {
+                chat_id,
+                user_id,
+                rule: &hit.rule,
+                detail: &hit.detail,
+                action: hit.action,
+                shadow: true,
+                excerpt,
+                at: now,
+                expires_at: now,
+            },
+        )
+        .await?;
+    }
+    tracing::info!(chat_id, user_id, rules = ?verdict.rule_ids(), "shadow rules matched");
+    Ok(())
+}
+
+/// Tells a group's admins that an automatic action lacks the bot's `missing` right, at most once an hour.
+fn warn_lacking_right(ctx: &Ctx, chat_id: i64, user_id: i64, missing: Right, lang: Lang, now: i64) {
+    tracing::warn!(
+        chat_id,
+        user_id,
+        right = missing.name(),
+        "an automatic action lacks a right"
+    );
+    if cache::may_warn_rights(ctx, chat_id, now, RIGHTS_WARNING_GAP_SECS) {
+        ctx.outbound.send_text(Text::plain(
+            chat_id,
+            ctx.ta(
+                lang,
+                "moderation-bot-lacks-right",
+                &fargs! {"right" => ctx.t(lang, &format!("right-{}", missing.name()))},
+            ),
+        ));
+    }
+}
+
+/// Posts the explanation of an action as a reply to the removed message, with the appeal and undo
+/// buttons, and stores its message id once sent so the ticker deletes it later.
+fn explain(
+    ctx: &Ctx,
+    message: &Message,
+    judged: &Judged,
+    decided: &Enforcement<'_>,
+    violation_id: i64,
+    explanation_id: i64,
+    lang: Lang,
+) {
+    let chat_id = message.chat.id.0;
+    let rule_wording = enforcement::rule_wording(decided.hit.kind, judged.newcomer);
     let html = ctx.ta(
         lang,
         "moderation-explain",
         &fargs! {
-            "member" => author.mention(),
+            "member" => judged.author.mention(),
             "rule" => ctx.t(lang, &rule_wording),
-            "action" => action_words(ctx, lang, action),
-            "next" => action_words(ctx, lang, next),
+            "action" => action_words(ctx, lang, decided.action),
+            "next" => action_words(ctx, lang, decided.next),
         },
     );
     let markup = InlineKeyboardMarkup::new(vec![vec![
@@ -210,53 +250,35 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
             tracing::warn!(%err, chat_id, "explanation id not stored; it will stay");
         }
     });
-    Ok(())
 }
 
-/// Takes an action on a member (or a channel posting in the group) through the immediate queue
-/// (deleting was done already); every call is watched, and one Telegram refuses marks the log entry
-/// failed.
-fn apply(ctx: &Ctx, chat_id: i64, author: &Author, action: Action, now: i64, log_id: i64) {
-    let chat = ChatId(chat_id);
-    if author.channel {
-        // A channel cannot be muted or warned; removing the post is all, unless it is banned.
-        if matches!(action, Action::Kick | Action::Ban) {
-            let channel = ChatId(author.id);
-            let pending = ctx
-                .outbound
-                .immediate_in(chat.0, "banChatSenderChat", move |bot| {
-                    bot.ban_chat_sender_chat(chat, channel).send().boxed()
-                });
-            log::watch(ctx, log_id, pending);
+/// Carries out a sanction on a message's author through the immediate queue (deleting was done
+/// already); every call is watched, and one Telegram refuses marks the log entry failed.
+fn apply(ctx: &Ctx, chat_id: i64, author: &Author, sanction: Sanction, now: i64, log_id: i64) {
+    match sanction {
+        Sanction::None => {}
+        Sanction::BanChannel => {
+            log::watch(
+                ctx,
+                log_id,
+                ctx.outbound.ban_sender_chat(chat_id, author.id),
+            );
         }
-        return;
-    }
-    let user = UserId(author.id as u64);
-    match action {
-        Action::Delete | Action::Warn | Action::Escalate => {}
-        Action::Mute(secs) => {
+        Sanction::Mute(secs) => {
             let until = chrono::DateTime::from_timestamp(now + secs as i64, 0).unwrap_or_default();
-            let pending = ctx
-                .outbound
-                .immediate_in(chat.0, "restrictChatMember", move |bot| {
-                    bot.restrict_chat_member(chat, user, ChatPermissions::empty())
-                        .until_date(until)
-                        .send()
-                        .boxed()
-                });
-            log::watch(ctx, log_id, pending);
+            log::watch(
+                ctx,
+                log_id,
+                ctx.outbound.mute(chat_id, author.id, Some(until)),
+            );
         }
-        Action::Kick => {
-            let banned = ctx
-                .outbound
-                .immediate_in(chat.0, "banChatMember", move |bot| {
-                    bot.ban_chat_member(chat, user).send().boxed()
-                });
-            let ctx = ctx.clone();
+        Sanction::Kick => {
+            let banned = ctx.outbound.ban(chat_id, author.id, None);
+            let (ctx, user_id) = (ctx.clone(), author.id as u64);
             ctx.tasks.clone().spawn(async move {
                 match banned.wait().await {
                     Ok(_) => {
-                        let lifted = ctx.outbound.unban(chat.0, user.0);
+                        let lifted = ctx.outbound.unban(chat_id, user_id);
                         log::watch(&ctx, log_id, lifted);
                     }
                     Err(err) => {
@@ -268,17 +290,13 @@ fn apply(ctx: &Ctx, chat_id: i64, author: &Author, action: Action, now: i64, log
                 }
             });
         }
-        Action::Ban => {
-            let pending = ctx
-                .outbound
-                .immediate_in(chat.0, "banChatMember", move |bot| {
-                    bot.ban_chat_member(chat, user).send().boxed()
-                });
-            log::watch(ctx, log_id, pending);
+        Sanction::Ban => {
+            log::watch(ctx, log_id, ctx.outbound.ban(chat_id, author.id, None));
         }
     }
 }
 
+/// An action in words of a language, as the explanations and the settings commands show it.
 pub(super) fn action_words(ctx: &Ctx, lang: Lang, action: Action) -> String {
     match action {
         Action::Mute(secs) => ctx.ta(

@@ -20,6 +20,7 @@ pub mod classifier;
 mod config_commands;
 mod content;
 mod enforce;
+mod enforcement;
 mod judge;
 pub mod log;
 mod log_channel;

@@ -9,7 +9,6 @@ use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::admins::Right;
 use crate::telegram::text::escape;
-use futures::FutureExt;
 use teloxide::prelude::*;
 use teloxide::types::ChatPermissions;
 
@@ -44,48 +43,21 @@ pub(super) fn ban(
     until_date: Option<chrono::DateTime<chrono::Utc>>,
     log_id: i64,
 ) {
-    let chat = ChatId(chat_id);
-    if subject.channel {
-        let channel = ChatId(subject.id);
-        let pending = ctx
-            .outbound
-            .immediate_in(chat.0, "banChatSenderChat", move |bot| {
-                bot.ban_chat_sender_chat(chat, channel).send().boxed()
-            });
-        log::watch(ctx, log_id, pending);
-        return;
-    }
-    let user = UserId(subject.id as u64);
-    let pending = ctx
-        .outbound
-        .immediate_in(chat.0, "banChatMember", move |bot| {
-            let mut request = bot.ban_chat_member(chat, user);
-            if let Some(date) = until_date {
-                request = request.until_date(date);
-            }
-            request.send().boxed()
-        });
+    let pending = if subject.channel {
+        ctx.outbound.ban_sender_chat(chat_id, subject.id)
+    } else {
+        ctx.outbound.ban(chat_id, subject.id, until_date)
+    };
     log::watch(ctx, log_id, pending);
 }
 
 /// Lifts a ban on a member (only if banned, so a present member is never removed) or a channel.
-pub(super) fn unban(
-    ctx: &Ctx,
-    chat_id: i64,
-    user_id: i64,
-    channel: bool,
-) -> crate::telegram::outbound::Pending<teloxide::types::True> {
-    let chat = ChatId(chat_id);
-    if channel {
-        let channel = ChatId(user_id);
-        return ctx
-            .outbound
-            .immediate_in(chat.0, "unbanChatSenderChat", move |bot| {
-                bot.unban_chat_sender_chat(chat, channel).send().boxed()
-            });
+fn unban(ctx: &Ctx, chat_id: i64, subject: &Subject) {
+    if subject.channel {
+        ctx.outbound.unban_sender_chat(chat_id, subject.id);
+    } else {
+        ctx.outbound.unban(chat_id, subject.id as u64);
     }
-    let user = UserId(user_id as u64);
-    ctx.outbound.unban(chat.0, user.0)
 }
 
 /// Resolves and guards the subject of a punishing command; `Err(html)` is the refusal to send.
@@ -173,17 +145,12 @@ pub(super) async fn kick_command(
         &entry(message, &subject, "kick", reason, &excerpt, ctx.now()),
     )
     .await?;
-    let chat = ChatId(message.chat.id.0);
-    let user = UserId(subject.id as u64);
-    let banned = ctx
-        .outbound
-        .immediate_in(chat.0, "banChatMember", move |bot| {
-            bot.ban_chat_member(chat, user).send().boxed()
-        });
+    let (chat_id, user_id) = (message.chat.id.0, subject.id);
+    let banned = ctx.outbound.ban(chat_id, user_id, None);
     let task_ctx = ctx.clone();
     ctx.tasks.clone().spawn(async move {
         if banned.wait().await.is_ok() {
-            let lifted = unban(&task_ctx, chat.0, user.0 as i64, false);
+            let lifted = task_ctx.outbound.unban(chat_id, user_id as u64);
             log::watch(&task_ctx, id, lifted);
         } else if let Ok(mut conn) = task_ctx.storage.write.acquire().await {
             let _ = store::mark_failed(&mut conn, id).await;
@@ -226,18 +193,9 @@ pub(super) async fn mute_command(
         &entry(message, &subject, &action, reason, &excerpt, now),
     )
     .await?;
-    let chat = ChatId(message.chat.id.0);
-    let user = UserId(subject.id as u64);
-    let until_date = until(now, duration);
     let pending = ctx
         .outbound
-        .immediate_in(chat.0, "restrictChatMember", move |bot| {
-            let mut request = bot.restrict_chat_member(chat, user, ChatPermissions::empty());
-            if let Some(date) = until_date {
-                request = request.until_date(date);
-            }
-            request.send().boxed()
-        });
+        .mute(message.chat.id.0, subject.id, until(now, duration));
     log::watch(ctx, id, pending);
     let shown = match duration {
         Some(d) => crate::args::format_duration(d),
@@ -385,7 +343,7 @@ pub(super) async fn unban_command(
         let mut conn = ctx.storage.read.acquire().await?;
         store::latest_reversible(&mut conn, message.chat.id.0, subject.id, "ban").await?
     };
-    unban(ctx, message.chat.id.0, subject.id, subject.channel);
+    unban(ctx, message.chat.id.0, &subject);
     reverse(ctx, message, &subject, "unban", original).await?;
     Ok(Some(ctx.ta(
         lang,
@@ -412,14 +370,8 @@ pub(super) async fn unmute_command(
         let mut conn = ctx.storage.read.acquire().await?;
         store::latest_reversible(&mut conn, message.chat.id.0, subject.id, "mute").await?
     };
-    let chat = ChatId(message.chat.id.0);
-    let user = UserId(subject.id as u64);
     ctx.outbound
-        .immediate_in(chat.0, "restrictChatMember", move |bot| {
-            bot.restrict_chat_member(chat, user, ChatPermissions::all())
-                .send()
-                .boxed()
-        });
+        .unrestrict(message.chat.id.0, subject.id, ChatPermissions::all());
     reverse(ctx, message, &subject, "unmute", original).await?;
     Ok(Some(ctx.ta(
         lang,

@@ -8,7 +8,6 @@ use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name};
-use futures::FutureExt;
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
 
@@ -69,15 +68,12 @@ pub(super) async fn purge_command(
             &fargs! {"max" => PURGE_MAX},
         ))));
     }
-    let chat = ChatId(message.chat.id.0);
+    let chat_id = message.chat.id.0;
     let batches = purge_batches(replied.id.0, message.id.0);
     let count: usize = batches.iter().map(Vec::len).sum();
     for batch in batches {
-        let ids: Vec<MessageId> = batch.into_iter().map(MessageId).collect();
         ctx.outbound
-            .immediate_in(chat.0, "deleteMessages", move |bot| {
-                bot.delete_messages(chat, ids.clone()).send().boxed()
-            });
+            .delete_many(chat_id, batch.into_iter().map(MessageId).collect());
     }
     let subject = Subject {
         id: message.chat.id.0,
@@ -87,7 +83,7 @@ pub(super) async fn purge_command(
     let action = format!("purge {count}");
     log::record(ctx, &entry(message, &subject, &action, reason, "", now)).await?;
     ctx.outbound.send_text(Text::plain(
-        chat.0,
+        chat_id,
         ctx.ta(lang, "moderation-purged", &fargs! {"count" => count}),
     ));
     Ok(None)

@@ -2,7 +2,6 @@
 //! dismiss).
 
 use super::admin::{message_text, replied_channel, Answer, Subject};
-use super::buttons::answer;
 use super::classifier::Label;
 use super::punish_commands::ban;
 use super::{log, store, CALLBACK_PREFIX};
@@ -122,7 +121,8 @@ pub(super) async fn on_report_button(
             .as_ref()
             .is_none_or(|m| m.chat().id.0 == r.chat_id)
     }) else {
-        answer(ctx, query, ctx.t(lang, "moderation-button-unknown"));
+        ctx.outbound
+            .answer_press(query, ctx.t(lang, "moderation-button-unknown"), false);
         return Ok(());
     };
     let needed = if verb == "rdel" {
@@ -132,7 +132,8 @@ pub(super) async fn on_report_button(
     };
     let rights = ctx.admins.rights(report.chat_id, query.from.id.0).await?;
     if !rights.is_some_and(|r| r.has(needed)) {
-        answer(ctx, query, ctx.t(lang, "moderation-report-admins-only"));
+        ctx.outbound
+            .answer_press(query, ctx.t(lang, "moderation-report-admins-only"), false);
         return Ok(());
     }
     let status = match verb {
@@ -147,7 +148,8 @@ pub(super) async fn on_report_button(
         store::decide_report(&mut conn, report.id, status, by, now).await?
     };
     if !first {
-        answer(ctx, query, ctx.t(lang, "moderation-report-decided"));
+        ctx.outbound
+            .answer_press(query, ctx.t(lang, "moderation-report-decided"), false);
         return Ok(());
     }
     let channel = report.reported_user_id < 0;
@@ -190,7 +192,8 @@ pub(super) async fn on_report_button(
         )
         .await?;
     }
-    answer(ctx, query, ctx.t(lang, "moderation-report-done"));
+    ctx.outbound
+        .answer_press(query, ctx.t(lang, "moderation-report-done"), false);
     if let Some(message) = &query.message {
         let text = ctx.ta(
             lang,
