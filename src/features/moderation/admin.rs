@@ -7,32 +7,32 @@
 use super::{approve, log_channel, modlog, punish_commands, purge, report, store};
 use crate::fargs;
 use crate::i18n::Lang;
-use crate::services::{Ctx, TargetError};
+use crate::services::{Call, Ctx, TargetError};
 use crate::telegram::admins::Right;
 use crate::telegram::text::{escape, mention_html};
 use crate::telegram::HandlerResult;
 use teloxide::prelude::*;
-use teloxide::utils::command::BotCommands;
 
-#[derive(BotCommands, Clone, Debug)]
-#[command(rename_rule = "lowercase")]
-pub(super) enum AdminCommand {
-    Ban(String),
-    Unban(String),
-    Kick(String),
-    Mute(String),
-    Unmute(String),
-    Warn(String),
-    Unwarn(String),
-    Warns(String),
-    Del(String),
-    Purge(String),
-    Approve(String),
-    Unapprove(String),
-    Report(String),
-    Spam(String),
-    Modlog(String),
-    Setlog(String),
+crate::feature_commands! {
+    /// The admins' commands (and `/report`, which any member may use).
+    pub(super) enum AdminCommand in COMMANDS {
+        Ban(String) = "ban", "moderation-cmd-ban", Admins;
+        Unban(String) = "unban", "moderation-cmd-unban", Admins;
+        Kick(String) = "kick", "moderation-cmd-kick", Admins;
+        Mute(String) = "mute", "moderation-cmd-mute", Admins;
+        Unmute(String) = "unmute", "moderation-cmd-unmute", Admins;
+        Warn(String) = "warn", "moderation-cmd-warn", Admins;
+        Unwarn(String) = "unwarn", "moderation-cmd-unwarn", Admins;
+        Warns(String) = "warns", "moderation-cmd-warns", Admins;
+        Del(String) = "del", "moderation-cmd-del", Admins;
+        Purge(String) = "purge", "moderation-cmd-purge", Admins;
+        Approve(String) = "approve", "moderation-cmd-approve", Admins;
+        Unapprove(String) = "unapprove", "moderation-cmd-unapprove", Admins;
+        Report(String) = "report", "moderation-cmd-report", Everyone;
+        Spam(String) = "spam", "moderation-cmd-spam", Admins;
+        Modlog(String) = "modlog", "moderation-cmd-modlog", Admins;
+        Setlog(String) = "setlog", "moderation-cmd-setlog", Admins;
+    }
 }
 
 impl AdminCommand {
@@ -209,76 +209,48 @@ pub(super) fn entry<'a>(
     }
 }
 
-/// Handles one of this file's commands.
+/// Checks who may run an admin command and whether the bot can carry it out, then hands it to its flow
+/// and sends the flow's answer.
 pub(super) async fn on_command(ctx: Ctx, message: Message, command: AdminCommand) -> HandlerResult {
-    let lang = ctx.lang_for(&message).await;
+    let call = Call::new(&ctx, &message).await;
     if message.chat.is_private() {
-        ctx.reply(&message, ctx.t(lang, "group-only"));
+        call.say(call.t("group-only"));
         return Ok(());
     }
     if let Some(right) = command.right() {
-        if !super::permitted(&ctx, &message, right, lang).await? {
+        if !super::permitted(&call, right).await? {
             return Ok(());
         }
     }
-    let chat_id = message.chat.id.0;
-    if let Some(lacks) = ctx.bot_lacks(chat_id, command.bot_needs(), lang).await? {
-        ctx.reply(&message, lacks);
+    if let Some(lacks) = ctx
+        .bot_lacks(call.chat_id, command.bot_needs(), call.lang)
+        .await?
+    {
+        call.say(lacks);
         return Ok(());
     }
     let name = command.name();
+    let call = &call;
     let html = match command {
-        AdminCommand::Ban(args) => {
-            punish_commands::ban_command(&ctx, &message, &args, lang, name).await?
-        }
-        AdminCommand::Kick(args) => {
-            punish_commands::kick_command(&ctx, &message, &args, lang, name).await?
-        }
-        AdminCommand::Mute(args) => {
-            punish_commands::mute_command(&ctx, &message, &args, lang, name).await?
-        }
-        AdminCommand::Warn(args) => {
-            punish_commands::warn_command(&ctx, &message, &args, lang, name).await?
-        }
-        AdminCommand::Spam(args) => {
-            punish_commands::spam_command(&ctx, &message, &args, lang, name).await?
-        }
-        AdminCommand::Unban(args) => {
-            punish_commands::unban_command(&ctx, &message, &args, lang, name).await?
-        }
-        AdminCommand::Unmute(args) => {
-            punish_commands::unmute_command(&ctx, &message, &args, lang, name).await?
-        }
-        AdminCommand::Unwarn(args) => {
-            punish_commands::unwarn_command(&ctx, &message, &args, lang, name).await?
-        }
-        AdminCommand::Warns(args) => {
-            punish_commands::warns_command(&ctx, &message, &args, lang, name).await?
-        }
-        AdminCommand::Approve(args) => {
-            approve::approve_command(&ctx, &message, &args, lang, name, true).await?
-        }
-        AdminCommand::Unapprove(args) => {
-            approve::approve_command(&ctx, &message, &args, lang, name, false).await?
-        }
-        AdminCommand::Del(reason) => {
-            purge::del_command(&ctx, &message, reason.trim(), lang).await?
-        }
-        AdminCommand::Purge(reason) => {
-            purge::purge_command(&ctx, &message, reason.trim(), lang).await?
-        }
-        AdminCommand::Report(reason) => {
-            report::report_command(&ctx, &message, reason.trim(), lang).await?
-        }
-        AdminCommand::Modlog(args) => modlog::modlog_command(&ctx, &message, &args, lang).await?,
-        AdminCommand::Setlog(args) => {
-            log_channel::setlog_command(&ctx, &message, &args, lang).await?
-        }
+        AdminCommand::Ban(args) => punish_commands::ban_command(call, &args, name).await?,
+        AdminCommand::Kick(args) => punish_commands::kick_command(call, &args, name).await?,
+        AdminCommand::Mute(args) => punish_commands::mute_command(call, &args, name).await?,
+        AdminCommand::Warn(args) => punish_commands::warn_command(call, &args, name).await?,
+        AdminCommand::Spam(args) => punish_commands::spam_command(call, &args, name).await?,
+        AdminCommand::Unban(args) => punish_commands::unban_command(call, &args, name).await?,
+        AdminCommand::Unmute(args) => punish_commands::unmute_command(call, &args, name).await?,
+        AdminCommand::Unwarn(args) => punish_commands::unwarn_command(call, &args, name).await?,
+        AdminCommand::Warns(args) => punish_commands::warns_command(call, &args, name).await?,
+        AdminCommand::Approve(args) => approve::approve_command(call, &args, name, true).await?,
+        AdminCommand::Unapprove(args) => approve::approve_command(call, &args, name, false).await?,
+        AdminCommand::Del(reason) => purge::del_command(call, reason.trim()).await?,
+        AdminCommand::Purge(reason) => purge::purge_command(call, reason.trim()).await?,
+        AdminCommand::Report(reason) => report::report_command(call, reason.trim()).await?,
+        AdminCommand::Modlog(args) => modlog::modlog_command(call, &args).await?,
+        AdminCommand::Setlog(args) => log_channel::setlog_command(call, &args).await?,
     };
     if let Some(html) = html {
-        for piece in crate::telegram::text::split(&html, crate::telegram::text::MAX_TEXT) {
-            ctx.reply_html(&message, piece);
-        }
+        call.say_html(html);
     }
     Ok(())
 }

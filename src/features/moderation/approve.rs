@@ -3,25 +3,22 @@
 use super::admin::{entry, subject, Answer};
 use super::{log, store};
 use crate::fargs;
-use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::Call;
 use crate::telegram::text::escape;
-use teloxide::prelude::*;
 
 pub(super) async fn approve_command(
-    ctx: &Ctx,
-    message: &Message,
+    call: &Call<'_>,
     args: &str,
-    lang: Lang,
     name: &str,
     approve: bool,
 ) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let (subject, _) = match subject(ctx, message, args, lang, name).await? {
         Ok(found) => found,
         Err(refusal) => return Ok(Some(escape(&refusal))),
     };
     if subject.id == ctx.me.id.0 as i64 {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-target-bot"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-target-bot")));
     }
     let chat_id = message.chat.id.0;
     let by = message.from.as_ref().map_or(0, |u| u.id.0 as i64);

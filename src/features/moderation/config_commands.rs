@@ -3,24 +3,41 @@
 
 use super::enforce::action_words;
 use super::rules::{self, Action, Lock, Mode, RuleKind};
-use super::{cache, permitted, store, Command};
+use super::{cache, permitted, store};
 use crate::fargs;
 use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::{Call, Ctx};
 use crate::telegram::admins::Right;
 use crate::telegram::text::escape;
 use crate::telegram::HandlerResult;
 use teloxide::prelude::*;
 
+crate::feature_commands! {
+    /// The commands that change (or show) a group's rules.
+    pub(super) enum Command in COMMANDS {
+        Filter(String) = "filter", "moderation-cmd-filter", Admins;
+        Allowdomain(String) = "allowdomain", "moderation-cmd-allowdomain", Admins;
+        Lock(String) = "lock", "moderation-cmd-lock", Admins;
+        Unlock(String) = "unlock", "moderation-cmd-unlock", Admins;
+        Locks = "locks", "moderation-cmd-locks", Admins;
+        Flood(String) = "flood", "moderation-cmd-flood", Admins;
+        Rulemode(String) = "rulemode", "moderation-cmd-rulemode", Admins;
+        Ladder(String) = "ladder", "moderation-cmd-ladder", Admins;
+    }
+}
+
+/// Checks the sender may change the group's settings, runs the command, reloads the group's rules when
+/// they changed (saying which rights the bot still lacks to enforce them), and answers.
 pub(super) async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
-    let lang = ctx.lang_for(&message).await;
+    let call = Call::new(&ctx, &message).await;
+    let lang = call.lang;
     if message.chat.is_private() {
-        ctx.reply(&message, ctx.t(lang, "group-only"));
+        call.say(call.t("group-only"));
         return Ok(());
     }
     // Every command here changes (or shows) the group's settings: the change-info right (the creator
     // has every right).
-    if !permitted(&ctx, &message, Right::ChangeInfo, lang).await? {
+    if !permitted(&call, Right::ChangeInfo).await? {
         return Ok(());
     }
     let chat_id = message.chat.id.0;
@@ -46,9 +63,7 @@ pub(super) async fn on_command(ctx: Ctx, message: Message, command: Command) -> 
             html.push_str(&escape(&lacks));
         }
     }
-    for piece in crate::telegram::text::split(&html, crate::telegram::text::MAX_TEXT) {
-        ctx.reply_html(&message, piece);
-    }
+    call.say_html(html);
     Ok(())
 }
 
@@ -75,7 +90,7 @@ impl Reply {
 
 async fn filter(ctx: &Ctx, chat_id: i64, by: i64, args: &str, lang: Lang) -> crate::Result<Reply> {
     let words = crate::args::split_words(args);
-    let usage = || Reply::said(escape(&ctx.t(lang, "moderation-filter-usage")));
+    let usage = || Reply::said(ctx.t_html(lang, "moderation-filter-usage"));
     let Some(verb) = words.first().map(|w| w.to_ascii_lowercase()) else {
         return Ok(usage());
     };
@@ -85,12 +100,9 @@ async fn filter(ctx: &Ctx, chat_id: i64, by: i64, args: &str, lang: Lang) -> cra
             let mut conn = ctx.storage.read.acquire().await?;
             let filters = store::list_filters(&mut conn, chat_id).await?;
             if filters.is_empty() {
-                return Ok(Reply::said(escape(&ctx.t(lang, "moderation-filter-none"))));
+                return Ok(Reply::said(ctx.t_html(lang, "moderation-filter-none")));
             }
-            let mut text = format!(
-                "<b>{}</b>\n",
-                escape(&ctx.t(lang, "moderation-filter-title"))
-            );
+            let mut text = format!("<b>{}</b>\n", ctx.t_html(lang, "moderation-filter-title"));
             for (kind, pattern, action) in filters {
                 let shown = if kind == "regex" {
                     format!("re:{pattern}")
@@ -224,11 +236,7 @@ async fn allow_domain(
         }
         [domain] => (false, *domain),
         ["del" | "remove" | "rm", domain] => (true, *domain),
-        _ => {
-            return Ok(Reply::said(escape(
-                &ctx.t(lang, "moderation-domains-usage"),
-            )))
-        }
+        _ => return Ok(Reply::said(ctx.t_html(lang, "moderation-domains-usage"))),
     };
     let domain = rules::clean_domain(raw);
     if !rules::is_domain(&domain) {
@@ -313,7 +321,7 @@ async fn locks(ctx: &Ctx, chat_id: i64, lang: Lang) -> crate::Result<Reply> {
 async fn flood(ctx: &Ctx, chat_id: i64, args: &str, lang: Lang) -> crate::Result<Reply> {
     let words: Vec<&str> = args.split_whitespace().collect();
     let settings = &ctx.config.moderation;
-    let usage = || Reply::said(escape(&ctx.t(lang, "moderation-flood-usage")));
+    let usage = || Reply::said(ctx.t_html(lang, "moderation-flood-usage"));
     if words.is_empty() {
         let compiled = cache::rules_for(ctx, chat_id).await?;
         let text = match compiled.rules.flood {
@@ -333,7 +341,7 @@ async fn flood(ctx: &Ctx, chat_id: i64, args: &str, lang: Lang) -> crate::Result
     let mut conn = ctx.storage.write.acquire().await?;
     if words == ["off"] {
         store::set_flood(&mut conn, chat_id, settings, (0, 0), None, ctx.now()).await?;
-        return Ok(Reply::changed(escape(&ctx.t(lang, "moderation-flood-off"))));
+        return Ok(Reply::changed(ctx.t_html(lang, "moderation-flood-off")));
     }
     let (Some(count), Some(seconds)) = (
         words.first().and_then(|w| w.parse::<u32>().ok()),
@@ -392,10 +400,7 @@ async fn rule_mode(ctx: &Ctx, chat_id: i64, args: &str, lang: Lang) -> crate::Re
     };
     if words.is_empty() {
         let compiled = cache::rules_for(ctx, chat_id).await?;
-        let mut text = format!(
-            "<b>{}</b>\n",
-            escape(&ctx.t(lang, "moderation-rulemode-title"))
-        );
+        let mut text = format!("<b>{}</b>\n", ctx.t_html(lang, "moderation-rulemode-title"));
         for kind in RuleKind::ALL {
             text.push_str(&format!(
                 "{} — {} · {}\n",
@@ -470,7 +475,7 @@ async fn ladder(ctx: &Ctx, chat_id: i64, args: &str, lang: Lang) -> crate::Resul
             }
         }
         if steps.is_empty() || steps.len() > 10 {
-            return Ok(Reply::said(escape(&ctx.t(lang, "moderation-ladder-usage"))));
+            return Ok(Reply::said(ctx.t_html(lang, "moderation-ladder-usage")));
         }
         Some(steps)
     };

@@ -5,7 +5,7 @@ use super::admin::Answer;
 use super::store;
 use crate::fargs;
 use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::{Call, Ctx};
 use crate::telegram::outbound::Text;
 use crate::telegram::text::escape;
 use futures::FutureExt;
@@ -39,19 +39,20 @@ pub fn parse_channel(text: &str) -> Option<ChannelSpec> {
     }
 }
 
-pub(super) async fn setlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) -> Answer {
+pub(super) async fn setlog_command(call: &Call<'_>, args: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let chat_id = message.chat.id.0;
     let by = message.from.as_ref().map_or(0, |u| u.id.0 as i64);
     let Some(spec) = parse_channel(args) else {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-setlog-usage"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-setlog-usage")));
     };
     if spec == ChannelSpec::Id(chat_id) {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-setlog-usage"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-setlog-usage")));
     }
     if spec == ChannelSpec::Off {
         let mut conn = ctx.storage.write.acquire().await?;
         store::set_log_channel(&mut conn, chat_id, None, by, ctx.now()).await?;
-        return Ok(Some(escape(&ctx.t(lang, "moderation-setlog-off"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-setlog-off")));
     }
     // Finding the channel and posting a test line wait on Telegram (the post on the send budget): that
     // happens beside the shard, which goes on with the group's next update; the answer follows.
@@ -77,9 +78,9 @@ async fn confirm_log_channel(
     spec: ChannelSpec,
     lang: Lang,
 ) -> crate::Result<String> {
-    let cannot_post = || escape(&ctx.t(lang, "moderation-setlog-cannot-post"));
+    let cannot_post = || ctx.t_html(lang, "moderation-setlog-cannot-post");
     let channel_id = match spec {
-        ChannelSpec::Off => return Ok(escape(&ctx.t(lang, "moderation-setlog-off"))),
+        ChannelSpec::Off => return Ok(ctx.t_html(lang, "moderation-setlog-off")),
         ChannelSpec::Id(id) => id,
         ChannelSpec::Name(name) => {
             let found = ctx
@@ -93,7 +94,7 @@ async fn confirm_log_channel(
                 .await;
             match found {
                 Ok(chat) if chat.id.0 != chat_id => chat.id.0,
-                Ok(_) => return Ok(escape(&ctx.t(lang, "moderation-setlog-usage"))),
+                Ok(_) => return Ok(ctx.t_html(lang, "moderation-setlog-usage")),
                 Err(_) => return Ok(cannot_post()),
             }
         }

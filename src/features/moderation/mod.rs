@@ -34,152 +34,34 @@ mod screen;
 pub mod settings;
 pub mod store;
 
-use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::{Call, Ctx};
 use crate::telegram::admins::{Permission, Right};
-use crate::telegram::commands::{Audience, CommandInfo};
+use crate::telegram::commands::CommandInfo;
 use crate::telegram::Handler;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use teloxide::prelude::*;
 use teloxide::types::CallbackQuery;
-use teloxide::utils::command::BotCommands;
 
-/// The commands of this feature.
-pub const COMMANDS: &[CommandInfo] = &[
-    CommandInfo {
-        name: "filter",
-        description: "moderation-cmd-filter",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "allowdomain",
-        description: "moderation-cmd-allowdomain",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "lock",
-        description: "moderation-cmd-lock",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "unlock",
-        description: "moderation-cmd-unlock",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "locks",
-        description: "moderation-cmd-locks",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "flood",
-        description: "moderation-cmd-flood",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "rulemode",
-        description: "moderation-cmd-rulemode",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "ladder",
-        description: "moderation-cmd-ladder",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "ban",
-        description: "moderation-cmd-ban",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "unban",
-        description: "moderation-cmd-unban",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "kick",
-        description: "moderation-cmd-kick",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "mute",
-        description: "moderation-cmd-mute",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "unmute",
-        description: "moderation-cmd-unmute",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "warn",
-        description: "moderation-cmd-warn",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "unwarn",
-        description: "moderation-cmd-unwarn",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "warns",
-        description: "moderation-cmd-warns",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "del",
-        description: "moderation-cmd-del",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "purge",
-        description: "moderation-cmd-purge",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "approve",
-        description: "moderation-cmd-approve",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "unapprove",
-        description: "moderation-cmd-unapprove",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "report",
-        description: "moderation-cmd-report",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "spam",
-        description: "moderation-cmd-spam",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "modlog",
-        description: "moderation-cmd-modlog",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "setlog",
-        description: "moderation-cmd-setlog",
-        audience: Audience::Admins,
-    },
-];
+/// This feature's commands in the order `/help` lists them: the rules' settings, then the admins' commands.
+pub const COMMANDS: &[CommandInfo] = &concat::<
+    { config_commands::COMMANDS.len() + admin::COMMANDS.len() },
+>(config_commands::COMMANDS, admin::COMMANDS);
 
-#[derive(BotCommands, Clone, Debug)]
-#[command(rename_rule = "lowercase")]
-pub(super) enum Command {
-    Filter(String),
-    Allowdomain(String),
-    Lock(String),
-    Unlock(String),
-    Locks,
-    Flood(String),
-    Rulemode(String),
-    Ladder(String),
+/// Two command lists as one, at compile time (`N` is the sum of their lengths).
+const fn concat<const N: usize>(first: &[CommandInfo], second: &[CommandInfo]) -> [CommandInfo; N] {
+    let mut all = [first[0]; N];
+    let mut i = 0;
+    while i < second.len() {
+        all[first.len() + i] = second[i];
+        i += 1;
+    }
+    let mut i = 1;
+    while i < first.len() {
+        all[i] = first[i];
+        i += 1;
+    }
+    all
 }
 
 /// The prefix of this feature's button data.
@@ -215,7 +97,7 @@ pub fn handler() -> Handler {
         )
         .branch(
             Update::filter_message()
-                .filter_command::<Command>()
+                .filter_command::<config_commands::Command>()
                 .endpoint(config_commands::on_command),
         )
         .branch(
@@ -225,29 +107,24 @@ pub fn handler() -> Handler {
         )
 }
 
-/// Whether the sender of `message` may run a command that needs `right`; when not, they are told why.
+/// Whether the sender of a command may run it when it needs `right`; when not, they are told why.
 /// Admins who lack the right hear it every time; members who are not admins hear it once per
 /// `refusal_window` and their repeats are ignored silently, so refusals never spend the group's send
 /// budget.
-pub(crate) async fn permitted(
-    ctx: &Ctx,
-    message: &Message,
-    right: Right,
-    lang: Lang,
-) -> crate::Result<bool> {
-    match ctx.admins.check_sender(message, right).await? {
+pub(crate) async fn permitted(call: &Call<'_>, right: Right) -> crate::Result<bool> {
+    let ctx = call.ctx;
+    match ctx.admins.check_sender(call.message, right).await? {
         Permission::Granted => Ok(true),
         Permission::NotAdmin => {
-            let user_id = message.from.as_ref().map_or(0, |u| u.id.0 as i64);
             let window = ctx.config.moderation.refusal_window.get().as_secs() as i64;
-            if cache::first_refusal(ctx, message.chat.id.0, user_id, ctx.now(), window) {
-                ctx.reply(message, ctx.t(lang, "refuse-not-admin"));
+            if cache::first_refusal(ctx, call.chat_id, call.sender_id(), ctx.now(), window) {
+                call.say(call.t("refuse-not-admin"));
             }
             Ok(false)
         }
         Permission::Missing(_) => {
-            if let Some(refusal) = ctx.refusal(message, right, lang).await? {
-                ctx.reply(message, refusal);
+            if let Some(refusal) = ctx.refusal(call.message, right, call.lang).await? {
+                call.say(refusal);
             }
             Ok(false)
         }
@@ -273,4 +150,43 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
         Ok(())
     }
     .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::COMMANDS;
+
+    #[test]
+    fn help_lists_the_settings_then_the_admins_commands() {
+        let names: Vec<_> = COMMANDS.iter().map(|c| c.name).collect();
+        assert_eq!(
+            names,
+            [
+                "filter",
+                "allowdomain",
+                "lock",
+                "unlock",
+                "locks",
+                "flood",
+                "rulemode",
+                "ladder",
+                "ban",
+                "unban",
+                "kick",
+                "mute",
+                "unmute",
+                "warn",
+                "unwarn",
+                "warns",
+                "del",
+                "purge",
+                "approve",
+                "unapprove",
+                "report",
+                "spam",
+                "modlog",
+                "setlog"
+            ]
+        );
+    }
 }

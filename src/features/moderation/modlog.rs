@@ -3,22 +3,21 @@
 use super::admin::Answer;
 use super::{log, store};
 use crate::fargs;
-use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::Call;
 use crate::telegram::text::escape;
-use teloxide::prelude::*;
 
 /// How far back `/modlog` counts per-rule hits and undos.
 const STATS_WINDOW_SECS: i64 = 30 * 86_400;
 
-pub(super) async fn modlog_command(ctx: &Ctx, message: &Message, args: &str, lang: Lang) -> Answer {
+pub(super) async fn modlog_command(call: &Call<'_>, args: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let args = args.trim();
     let count = if args.is_empty() {
         10
     } else {
         match args.parse::<i64>() {
             Ok(n) if (1..=50).contains(&n) => n,
-            _ => return Ok(Some(escape(&ctx.t(lang, "moderation-modlog-usage")))),
+            _ => return Ok(Some(ctx.t_html(lang, "moderation-modlog-usage"))),
         }
     };
     let chat_id = message.chat.id.0;
@@ -30,12 +29,9 @@ pub(super) async fn modlog_command(ctx: &Ctx, message: &Message, args: &str, lan
             store::rule_stats(&mut conn, chat_id, now - STATS_WINDOW_SECS).await?,
         )
     };
-    let mut html = format!(
-        "<b>{}</b>\n",
-        escape(&ctx.t(lang, "moderation-modlog-title"))
-    );
+    let mut html = format!("<b>{}</b>\n", ctx.t_html(lang, "moderation-modlog-title"));
     if rows.is_empty() {
-        html.push_str(&escape(&ctx.t(lang, "moderation-modlog-empty")));
+        html.push_str(&ctx.t_html(lang, "moderation-modlog-empty"));
         html.push('\n');
     }
     for row in &rows {
@@ -77,10 +73,10 @@ pub(super) async fn modlog_command(ctx: &Ctx, message: &Message, args: &str, lan
     }
     html.push_str(&format!(
         "\n<b>{}</b>\n",
-        escape(&ctx.t(lang, "moderation-modlog-rules"))
+        ctx.t_html(lang, "moderation-modlog-rules")
     ));
     if stats.is_empty() {
-        html.push_str(&escape(&ctx.t(lang, "moderation-modlog-empty")));
+        html.push_str(&ctx.t_html(lang, "moderation-modlog-empty"));
     }
     for (rule, hits, undos) in stats {
         html.push_str(&escape(&ctx.ta(

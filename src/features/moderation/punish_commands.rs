@@ -6,7 +6,7 @@ use super::classifier::Label;
 use super::{log, store};
 use crate::fargs;
 use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::{Call, Ctx};
 use crate::telegram::admins::Right;
 use crate::telegram::text::escape;
 use teloxide::prelude::*;
@@ -78,19 +78,14 @@ async fn punishable<'a>(
     Ok(Ok((subject, rest)))
 }
 
-pub(super) async fn ban_command(
-    ctx: &Ctx,
-    message: &Message,
-    args: &str,
-    lang: Lang,
-    name: &str,
-) -> Answer {
+pub(super) async fn ban_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let (subject, rest) = match punishable(ctx, message, args, lang, name).await? {
         Ok(found) => found,
         Err(refusal) => return Ok(Some(refusal)),
     };
     let Ok((duration, reason)) = split_duration(rest) else {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-duration-range"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-duration-range")));
     };
     let now = ctx.now();
     let action = match duration.filter(|_| !subject.channel) {
@@ -125,19 +120,14 @@ fn push_reason(html: &mut String, reason: &str) {
     }
 }
 
-pub(super) async fn kick_command(
-    ctx: &Ctx,
-    message: &Message,
-    args: &str,
-    lang: Lang,
-    name: &str,
-) -> Answer {
+pub(super) async fn kick_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let (subject, reason) = match punishable(ctx, message, args, lang, name).await? {
         Ok(found) => found,
         Err(refusal) => return Ok(Some(refusal)),
     };
     if subject.channel {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-channel-ban-only"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-channel-ban-only")));
     }
     let excerpt = excerpt_of_reply(message);
     let id = log::record(
@@ -165,22 +155,17 @@ pub(super) async fn kick_command(
     Ok(Some(html))
 }
 
-pub(super) async fn mute_command(
-    ctx: &Ctx,
-    message: &Message,
-    args: &str,
-    lang: Lang,
-    name: &str,
-) -> Answer {
+pub(super) async fn mute_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let (subject, rest) = match punishable(ctx, message, args, lang, name).await? {
         Ok(found) => found,
         Err(refusal) => return Ok(Some(refusal)),
     };
     if subject.channel {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-channel-ban-only"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-channel-ban-only")));
     }
     let Ok((duration, reason)) = split_duration(rest) else {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-duration-range"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-duration-range")));
     };
     let now = ctx.now();
     let action = match duration {
@@ -210,19 +195,14 @@ pub(super) async fn mute_command(
     Ok(Some(html))
 }
 
-pub(super) async fn warn_command(
-    ctx: &Ctx,
-    message: &Message,
-    args: &str,
-    lang: Lang,
-    name: &str,
-) -> Answer {
+pub(super) async fn warn_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let (subject, reason) = match punishable(ctx, message, args, lang, name).await? {
         Ok(found) => found,
         Err(refusal) => return Ok(Some(refusal)),
     };
     if subject.channel {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-channel-ban-only"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-channel-ban-only")));
     }
     let settings = &ctx.config.moderation;
     let now = ctx.now();
@@ -265,15 +245,10 @@ pub(super) async fn warn_command(
     Ok(Some(html))
 }
 
-pub(super) async fn spam_command(
-    ctx: &Ctx,
-    message: &Message,
-    args: &str,
-    lang: Lang,
-    name: &str,
-) -> Answer {
+pub(super) async fn spam_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let Some(replied) = message.reply_to_message() else {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-spam-usage"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-spam-usage")));
     };
     let (subject, _) = match punishable(ctx, message, args, lang, name).await? {
         Ok(found) => found,
@@ -328,13 +303,8 @@ async fn reverse(
     Ok(())
 }
 
-pub(super) async fn unban_command(
-    ctx: &Ctx,
-    message: &Message,
-    args: &str,
-    lang: Lang,
-    name: &str,
-) -> Answer {
+pub(super) async fn unban_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let (subject, _) = match subject(ctx, message, args, lang, name).await? {
         Ok(found) => found,
         Err(refusal) => return Ok(Some(escape(&refusal))),
@@ -352,19 +322,14 @@ pub(super) async fn unban_command(
     )))
 }
 
-pub(super) async fn unmute_command(
-    ctx: &Ctx,
-    message: &Message,
-    args: &str,
-    lang: Lang,
-    name: &str,
-) -> Answer {
+pub(super) async fn unmute_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let (subject, _) = match subject(ctx, message, args, lang, name).await? {
         Ok(found) => found,
         Err(refusal) => return Ok(Some(escape(&refusal))),
     };
     if subject.channel {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-channel-ban-only"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-channel-ban-only")));
     }
     let original = {
         let mut conn = ctx.storage.read.acquire().await?;
@@ -380,13 +345,8 @@ pub(super) async fn unmute_command(
     )))
 }
 
-pub(super) async fn unwarn_command(
-    ctx: &Ctx,
-    message: &Message,
-    args: &str,
-    lang: Lang,
-    name: &str,
-) -> Answer {
+pub(super) async fn unwarn_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let (subject, _) = match subject(ctx, message, args, lang, name).await? {
         Ok(found) => found,
         Err(refusal) => return Ok(Some(escape(&refusal))),
@@ -418,13 +378,8 @@ pub(super) async fn unwarn_command(
     )))
 }
 
-pub(super) async fn warns_command(
-    ctx: &Ctx,
-    message: &Message,
-    args: &str,
-    lang: Lang,
-    name: &str,
-) -> Answer {
+pub(super) async fn warns_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let (subject, _) = match subject(ctx, message, args, lang, name).await? {
         Ok(found) => found,
         Err(refusal) => return Ok(Some(escape(&refusal))),

@@ -4,11 +4,9 @@
 use super::admin::{entry, message_text, replied_channel, Answer, Subject};
 use super::log;
 use crate::fargs;
-use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::Call;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name};
-use teloxide::prelude::*;
 use teloxide::types::MessageId;
 
 /// Telegram lets bots delete messages up to this old.
@@ -24,9 +22,10 @@ pub fn purge_batches(from: i32, to: i32) -> Vec<Vec<i32>> {
     ids.chunks(PURGE_BATCH).map(<[i32]>::to_vec).collect()
 }
 
-pub(super) async fn del_command(ctx: &Ctx, message: &Message, reason: &str, lang: Lang) -> Answer {
+pub(super) async fn del_command(call: &Call<'_>, reason: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let Some(replied) = message.reply_to_message() else {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-del-usage"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-del-usage")));
     };
     let chat_id = message.chat.id.0;
     ctx.outbound.delete(chat_id, replied.id);
@@ -48,18 +47,14 @@ pub(super) async fn del_command(ctx: &Ctx, message: &Message, reason: &str, lang
     Ok(None)
 }
 
-pub(super) async fn purge_command(
-    ctx: &Ctx,
-    message: &Message,
-    reason: &str,
-    lang: Lang,
-) -> Answer {
+pub(super) async fn purge_command(call: &Call<'_>, reason: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let Some(replied) = message.reply_to_message() else {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-purge-usage"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-purge-usage")));
     };
     let now = ctx.now();
     if now - replied.date.timestamp() > PURGE_WINDOW_SECS {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-purge-too-old"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-purge-too-old")));
     }
     if message.id.0 - replied.id.0 >= PURGE_MAX {
         return Ok(Some(escape(&ctx.ta(

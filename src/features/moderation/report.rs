@@ -7,34 +7,29 @@ use super::punish_commands::ban;
 use super::{log, store, CALLBACK_PREFIX};
 use crate::fargs;
 use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::{Call, Ctx};
 use crate::telegram::admins::Right;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name, mention_html};
 use crate::telegram::HandlerResult;
-use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
-pub(super) async fn report_command(
-    ctx: &Ctx,
-    message: &Message,
-    reason: &str,
-    lang: Lang,
-) -> Answer {
+pub(super) async fn report_command(call: &Call<'_>, reason: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let Some(replied) = message.reply_to_message() else {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-report-usage"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-report-usage")));
     };
     let chat_id = message.chat.id.0;
     let reported = replied_channel(message)
         .map(|c| c.id)
         .or(replied.from.as_ref().map(|u| u.id.0 as i64));
     let Some(reported) = reported else {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-report-usage"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-report-usage")));
     };
     if reported == ctx.me.id.0 as i64
         || (reported > 0 && ctx.admins.is_admin(chat_id, reported as u64).await?)
     {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-report-admin"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-report-admin")));
     }
     let reporter = message.from.as_ref().map_or(0, |u| u.id.0 as i64);
     let excerpt = message_text(replied);
@@ -52,7 +47,7 @@ pub(super) async fn report_command(
         .await?
     };
     let Some(report_id) = report_id else {
-        return Ok(Some(escape(&ctx.t(lang, "moderation-report-already"))));
+        return Ok(Some(ctx.t_html(lang, "moderation-report-already")));
     };
     let admins = ctx.admins.admins(chat_id).await?;
     let mut tags = String::new();
