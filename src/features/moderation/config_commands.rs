@@ -3,7 +3,8 @@
 
 use super::enforce::action_words;
 use super::rules::{self, Action, Lock, Mode, RuleKind};
-use super::{cache, permitted, store};
+use super::store::{self, FilterKind};
+use super::{cache, permitted};
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::{Call, Ctx};
@@ -104,7 +105,7 @@ async fn filter(ctx: &Ctx, chat_id: i64, by: i64, args: &str, lang: Lang) -> cra
             }
             let mut text = format!("<b>{}</b>\n", ctx.t_html(lang, "moderation-filter-title"));
             for (kind, pattern, action) in filters {
-                let shown = if kind == "regex" {
+                let shown = if kind == FilterKind::Regex {
                     format!("re:{pattern}")
                 } else {
                     pattern
@@ -122,8 +123,8 @@ async fn filter(ctx: &Ctx, chat_id: i64, by: i64, args: &str, lang: Lang) -> cra
                 return Ok(usage());
             };
             let (kind, pattern) = match raw.strip_prefix("re:") {
-                Some(pattern) => ("regex", pattern.trim().to_string()),
-                None => ("keyword", raw.trim().to_string()),
+                Some(pattern) => (FilterKind::Regex, pattern.trim().to_string()),
+                None => (FilterKind::Keyword, raw.trim().to_string()),
             };
             if pattern.is_empty() {
                 return Ok(usage());
@@ -158,7 +159,7 @@ async fn filter(ctx: &Ctx, chat_id: i64, by: i64, args: &str, lang: Lang) -> cra
                     }
                 }
             };
-            let (checked, limit) = if kind == "regex" {
+            let (checked, limit) = if kind == FilterKind::Regex {
                 (
                     rules::check_regex(&pattern, cache::limits(ctx)).map(|_| ()),
                     settings.max_regexes,

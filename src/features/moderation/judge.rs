@@ -5,7 +5,7 @@
 use super::cache;
 use super::content::{content, is_command, Author};
 use super::normalize::normalize;
-use super::rules::{self, Action, Facts, Mode, RuleKind, Verdict};
+use super::rules::{self, Action, Facts, Mode, RuleKind, RuleSet, Verdict};
 use super::store;
 use crate::services::Ctx;
 use crate::telegram::admins::GROUP_ANONYMOUS_BOT;
@@ -99,55 +99,25 @@ pub(super) async fn judge(
     let compiled = cache::rules_for(ctx, chat_id).await?;
     let found = content(message);
     let normalized = normalize(&found.text);
-    // The classifier learned from ads and chat, not from bot commands: of a command it scores the text
-    // after the command word (`/ban 兼职刷单 加V` is judged by `兼职刷单 加V`).
-    // A few words of arguments (`/invites top week`) say too little to judge.
-    let score = if !settings.classifier_enabled {
-        0.0
-    } else if command {
-        let rest = found
-            .text
-            .split_once(char::is_whitespace)
-            .map_or("", |(_, rest)| rest);
-        let rest = normalize(rest).squashed;
-        if rest.chars().count() >= MIN_COMMAND_TEXT_CHARS {
-            cache::classifier_score(ctx, &rest).await?
-        } else {
-            0.0
-        }
-    } else {
-        cache::classifier_score(ctx, &normalized.squashed).await?
-    };
+    let score = ad_score(ctx, &found.text, &normalized.squashed, command).await?;
     let classified = score >= settings.classifier_threshold;
-    let mut flood = Vec::new();
     // Members' own commands (`/checkin`, `/hongbao`) are answered by their features within the send
     // budget, and a sign-in wave is not a flood; a member repeating a command meant for admins only
     // spends the group's budget on refusals, so those count as flood like any message.
     let counts_as_flood = !command || is_admin_command(ctx, &found.text);
-    if count_flood && !edited && counts_as_flood {
-        let state = cache::state(ctx);
-        let mut tracker = state.flood.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((count, seconds)) = compiled.rules.flood {
-            if tracker.message(chat_id, user_id, now, count, seconds) {
-                flood.push(RuleKind::Flood);
-            }
-        }
-        // A command repeated in several groups (`/checkin` everywhere) is not a cross-group flood.
-        if !command
-            && settings.cross_group_count > 1
-            && normalized.squashed.chars().count() >= settings.cross_group_min_chars
-            && tracker.text(
-                chat_id,
-                user_id,
-                text_hash(&normalized.squashed),
-                now,
-                settings.cross_group_count as usize,
-                settings.cross_group_window.get().as_secs() as i64,
-            )
-        {
-            flood.push(RuleKind::FloodGroups);
-        }
-    }
+    let mut flood = if count_flood && !edited && counts_as_flood {
+        count_flood_hits(
+            ctx,
+            &compiled.rules,
+            chat_id,
+            user_id,
+            &normalized.squashed,
+            command,
+            now,
+        )
+    } else {
+        Vec::new()
+    };
     if classified {
         flood.push(RuleKind::Classifier);
     }
@@ -241,6 +211,67 @@ pub(super) async fn judge(
         newcomer,
         unresolved,
     }))
+}
+
+/// Records a message in the flood tracker and returns the flood rules it trips: too many messages from
+/// one member in the group, or the same text from one member in several groups. A command repeated in
+/// several groups (`/checkin` everywhere) is not a cross-group flood.
+fn count_flood_hits(
+    ctx: &Ctx,
+    rules: &RuleSet,
+    chat_id: i64,
+    user_id: i64,
+    squashed: &str,
+    command: bool,
+    now: i64,
+) -> Vec<RuleKind> {
+    let settings = &ctx.config.moderation;
+    let mut flood = Vec::new();
+    let state = cache::state(ctx);
+    let mut tracker = state.flood.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((count, seconds)) = rules.flood {
+        if tracker.message(chat_id, user_id, now, count, seconds) {
+            flood.push(RuleKind::Flood);
+        }
+    }
+    if !command
+        && settings.cross_group_count > 1
+        && squashed.chars().count() >= settings.cross_group_min_chars
+        && tracker.text(
+            chat_id,
+            user_id,
+            text_hash(squashed),
+            now,
+            settings.cross_group_count as usize,
+            settings.cross_group_window.get().as_secs() as i64,
+        )
+    {
+        flood.push(RuleKind::FloodGroups);
+    }
+    flood
+}
+
+/// How much a message looks like an ad to the learning classifier, from 0 to 1 (0 when the classifier is
+/// off). This is the one place a judgement consults the classifier, so another detector can take its
+/// place here. The classifier learned from ads and chat, not from bot commands: of a command it scores the
+/// text after the command word (`/ban 兼职刷单 加V` is judged by `兼职刷单 加V`), and a few words of
+/// arguments (`/invites top week`) say too little to judge.
+async fn ad_score(ctx: &Ctx, text: &str, squashed: &str, command: bool) -> crate::Result<f64> {
+    if !ctx.config.moderation.classifier_enabled {
+        return Ok(0.0);
+    }
+    if !command {
+        return cache::classifier_score(ctx, squashed).await;
+    }
+    let rest = text
+        .split_once(char::is_whitespace)
+        .map_or("", |(_, rest)| rest);
+    let rest = normalize(rest).squashed;
+    if rest.chars().count() >= MIN_COMMAND_TEXT_CHARS {
+        cache::classifier_score(ctx, &rest).await
+    } else {
+        Ok(0.0)
+    }
 }
 
 /// A member is a newcomer when the bot saw them join (after the bot itself arrived) and they joined less

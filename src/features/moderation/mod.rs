@@ -1,15 +1,24 @@
-//! Moderation I: the rules engine that removes ad posters. Every group message (and every edit) from a
-//! member who is not exempt is checked against the group's compiled rules — keywords, regexes, links,
-//! invite links, contact ads, mentions, forwards, locked media, flood, the default ad pack — with stricter
-//! defaults for newcomers. A hit deletes the message and takes an action (warn, mute, kick, ban, or the
-//! next step of the group's escalation ladder), explained once to the member with an appeal button; an
-//! admin undoes a false positive with one press. Messages the rules do not act on continue to the other
-//! features.
+//! The rules engine that removes ad posters. Every group message (and every edit) from a member who is not
+//! exempt is checked against the group's compiled rules — keywords, regexes, links, invite links, contact
+//! ads, mentions, forwards, locked media, flood, the default ad pack — with stricter defaults for newcomers.
+//! A hit deletes the message and takes an action (warn, mute, kick, ban, or the next step of the group's
+//! escalation ladder), explained once to the member with an appeal button; an admin undoes a false
+//! positive with one press. Messages the rules do not act on continue to the other features.
 //!
-//! Admin commands: `/filter`, `/allowdomain`, `/lock`, `/unlock`, `/locks`, `/flood`, `/rulemode`,
-//! `/ladder`; Moderation II's `/ban`, `/kick`, `/mute`, `/warn`, `/spam`, `/report`, `/modlog`, `/setlog`…
-//! live in [`admin`]. Every action is one row of the moderation log ([`log`]); the learning classifier
-//! ([`classifier`]) adds the `classifier` rule, which by default acts only on newcomers and channels.
+//! The flows, one file each:
+//! - [`screen`]: every message is judged and acted on; unknown @mentions are looked up and judged again
+//! - [`content`]: what a message carries and who posted it; [`judge`]: the facts and the verdict
+//! - [`enforce`]: deleting, the action [`enforcement::plan`] decides, the log entry and the explanation
+//! - [`buttons`]: appeal and undo; [`report`]: `/report` and the admins' decision on it
+//! - [`config_commands`]: `/filter`, `/allowdomain`, `/lock`, `/unlock`, `/locks`, `/flood`, `/rulemode`,
+//!   `/ladder`
+//! - [`admin`] checks and dispatches the admins' commands: [`punish_commands`] (`/ban`, `/kick`, `/mute`,
+//!   `/warn`, `/spam` and their reversals), [`approve`], [`purge`] (`/del`, `/purge`), [`modlog`],
+//!   [`log_channel`] (`/setlog`)
+//!
+//! Every action is one row of the moderation log ([`log`]); the learning classifier ([`classifier`]) adds
+//! the `classifier` rule, which by default acts only on newcomers and channels. The pure cores are
+//! [`rules`] and [`enforcement`]; [`store`] holds the SQL and [`cache`] the in-memory state.
 
 pub mod admin;
 mod approve;

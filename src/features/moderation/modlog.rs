@@ -56,11 +56,8 @@ pub(super) async fn modlog_command(call: &Call<'_>, args: &str) -> Answer {
         if row.undone_by.is_some() {
             line.push_str(&format!(" · {}", ctx.t(lang, "moderation-modlog-undone")));
         }
-        if row.outcome != "done" {
-            line.push_str(&format!(
-                " · {}",
-                log::outcome_name(ctx, lang, &row.outcome)
-            ));
+        if row.outcome != store::Outcome::Done {
+            line.push_str(&format!(" · {}", log::outcome_name(ctx, lang, row.outcome)));
         }
         if !row.excerpt.is_empty() {
             line.push_str(&format!(

@@ -4,7 +4,8 @@
 use super::admin::{message_text, replied_channel, Answer, Subject};
 use super::classifier::Label;
 use super::punish_commands::ban;
-use super::{log, store, CALLBACK_PREFIX};
+use super::store::{self, ReportStatus};
+use super::{log, CALLBACK_PREFIX};
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::{Call, Ctx};
@@ -89,6 +90,15 @@ pub(super) async fn report_command(call: &Call<'_>, reason: &str) -> Answer {
     Ok(None)
 }
 
+/// The decision a report button stands for: `rdel` deletes, `rban` bans, anything else dismisses.
+fn decision(verb: &str) -> ReportStatus {
+    match verb {
+        "rdel" => ReportStatus::Deleted,
+        "rban" => ReportStatus::Banned,
+        _ => ReportStatus::Dismissed,
+    }
+}
+
 /// Whether button data belongs to a report.
 pub(super) fn is_report_button(verb: &str) -> bool {
     matches!(verb, "rdel" | "rban" | "rok")
@@ -131,11 +141,7 @@ pub(super) async fn on_report_button(
             .answer_press(query, ctx.t(lang, "moderation-report-admins-only"), false);
         return Ok(());
     }
-    let status = match verb {
-        "rdel" => "deleted",
-        "rban" => "banned",
-        _ => "dismissed",
-    };
+    let status = decision(verb);
     let by = query.from.id.0 as i64;
     let now = ctx.now();
     let first = {
@@ -153,10 +159,14 @@ pub(super) async fn on_report_button(
         name: String::new(),
         channel,
     };
-    if status != "dismissed" {
+    if status != ReportStatus::Dismissed {
         ctx.outbound
             .delete(report.chat_id, MessageId(report.message_id as i32));
-        let action = if status == "banned" { "ban" } else { "delete" };
+        let action = if status == ReportStatus::Banned {
+            "ban"
+        } else {
+            "delete"
+        };
         let log_id = log::record(
             ctx,
             &store::LogEntry {
@@ -174,7 +184,7 @@ pub(super) async fn on_report_button(
             },
         )
         .await?;
-        if status == "banned" {
+        if status == ReportStatus::Banned {
             ban(ctx, report.chat_id, &subject, None, log_id);
         }
         log::learn(
@@ -192,7 +202,7 @@ pub(super) async fn on_report_button(
     if let Some(message) = &query.message {
         let text = ctx.ta(
             lang,
-            &format!("moderation-report-{status}"),
+            &format!("moderation-report-{}", status.name()),
             &fargs! {"admin" => mention_html(by, &full_name(&query.from))},
         );
         ctx.outbound
