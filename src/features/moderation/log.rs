@@ -110,12 +110,9 @@ pub fn rule_name(ctx: &Ctx, lang: Lang, rule: &str) -> String {
     rule.to_string()
 }
 
-/// A stored outcome (`done`, `failed`) in words of a language.
-pub fn outcome_name(ctx: &Ctx, lang: Lang, outcome: &str) -> String {
-    match outcome {
-        "done" | "failed" => ctx.t(lang, &format!("moderation-log-outcome-{outcome}")),
-        other => other.to_string(),
-    }
+/// An entry's outcome in words of a language.
+pub fn outcome_name(ctx: &Ctx, lang: Lang, outcome: store::Outcome) -> String {
+    ctx.t(lang, &format!("moderation-log-outcome-{}", outcome.name()))
 }
 
 /// Marks the entry failed when the Telegram call behind it fails (checked in the background).

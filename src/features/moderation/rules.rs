@@ -473,9 +473,7 @@ pub fn check_regex(pattern: &str, limits: Limits) -> Result<Regex, PatternError>
 /// The default ad pack: phrases (keywords) and patterns (regexes), one per line in `config/adpack.txt`.
 #[derive(Debug, Clone, Default)]
 pub struct Pack {
-    /// Keyword phrases.
     pub phrases: Vec<String>,
-    /// Regex patterns.
     pub patterns: Vec<String>,
 }
 
@@ -541,13 +539,9 @@ pub struct RuleSet {
 /// The stored parts of a group's rules, already parsed.
 #[derive(Debug, Clone, Default)]
 pub struct GroupRules {
-    /// Keywords.
     pub keywords: Vec<Entry>,
-    /// Regexes.
     pub regexes: Vec<Entry>,
-    /// Allowed domains.
     pub allow_domains: Vec<String>,
-    /// Locks.
     pub locks: Vec<Lock>,
     /// Modes per rule kind.
     pub modes: Vec<(RuleKind, Mode)>,

@@ -6,6 +6,110 @@ use super::settings::ModerationSettings;
 use crate::error::Result;
 use sqlx::{FromRow, SqliteConnection};
 
+/// The kind of a group's own filter, as stored in `moderation_filters.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterKind {
+    /// A phrase matched in the normalized text.
+    Keyword,
+    /// A regular expression.
+    Regex,
+}
+
+impl FilterKind {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FilterKind::Keyword => "keyword",
+            FilterKind::Regex => "regex",
+        }
+    }
+
+    /// The kind of a stored name (the table allows only the two).
+    fn parse(text: &str) -> Result<FilterKind> {
+        match text {
+            "keyword" => Ok(FilterKind::Keyword),
+            "regex" => Ok(FilterKind::Regex),
+            other => Err(decode_error("moderation_filters.kind", other)),
+        }
+    }
+}
+
+/// Whether Telegram carried out a log entry's action, as stored in `moderation_violations.outcome`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done, or not refused yet.
+    Done,
+    /// Telegram refused it, or the bot lacked the right.
+    Failed,
+}
+
+impl Outcome {
+    /// The stored name, also the end of its wording id.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+impl TryFrom<String> for Outcome {
+    type Error = crate::error::Error;
+
+    fn try_from(text: String) -> Result<Outcome> {
+        match text.as_str() {
+            "done" => Ok(Outcome::Done),
+            "failed" => Ok(Outcome::Failed),
+            other => Err(decode_error("moderation_violations.outcome", other)),
+        }
+    }
+}
+
+/// Where a report stands, as stored in `moderation_reports.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportStatus {
+    /// No admin decided yet.
+    Open,
+    /// An admin deleted the message.
+    Deleted,
+    /// An admin deleted the message and banned its author.
+    Banned,
+    /// An admin found nothing wrong.
+    Dismissed,
+}
+
+impl ReportStatus {
+    /// The stored name, also the end of the wording id of a decided report.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportStatus::Open => "open",
+            ReportStatus::Deleted => "deleted",
+            ReportStatus::Banned => "banned",
+            ReportStatus::Dismissed => "dismissed",
+        }
+    }
+}
+
+impl TryFrom<String> for ReportStatus {
+    type Error = crate::error::Error;
+
+    fn try_from(text: String) -> Result<ReportStatus> {
+        match text.as_str() {
+            "open" => Ok(ReportStatus::Open),
+            "deleted" => Ok(ReportStatus::Deleted),
+            "banned" => Ok(ReportStatus::Banned),
+            "dismissed" => Ok(ReportStatus::Dismissed),
+            other => Err(decode_error("moderation_reports.status", other)),
+        }
+    }
+}
+
+/// A stored value outside what its column allows, reported as a value the database handed back that could
+/// not be decoded.
+fn decode_error(column: &str, value: &str) -> crate::error::Error {
+    sqlx::Error::Decode(format!("{column}: unknown value {value:?}").into()).into()
+}
+
 /// Makes sure a group has its rules row (created with the configured defaults).
 async fn ensure_group(
     conn: &mut SqliteConnection,
@@ -118,7 +222,7 @@ pub async fn load_rules(
             pattern,
             action: action.as_deref().and_then(Action::parse),
         };
-        if kind == "regex" {
+        if FilterKind::parse(&kind)? == FilterKind::Regex {
             rules.regexes.push(entry);
         } else {
             rules.keywords.push(entry);
@@ -153,7 +257,7 @@ pub async fn load_rules(
 pub async fn add_filter(
     conn: &mut SqliteConnection,
     chat_id: i64,
-    kind: &str,
+    kind: FilterKind,
     pattern: &str,
     action: Option<Action>,
     by: i64,
@@ -164,7 +268,7 @@ pub async fn add_filter(
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, kind, pattern) DO NOTHING",
     )
     .bind(chat_id)
-    .bind(kind)
+    .bind(kind.name())
     .bind(pattern)
     .bind(action.map(|a| a.to_string()))
     .bind(by)
@@ -178,14 +282,14 @@ pub async fn add_filter(
 pub async fn del_filter(
     conn: &mut SqliteConnection,
     chat_id: i64,
-    kind: &str,
+    kind: FilterKind,
     pattern: &str,
 ) -> Result<bool> {
     let done = sqlx::query(
         "DELETE FROM moderation_filters WHERE chat_id = ? AND kind = ? AND pattern = ?",
     )
     .bind(chat_id)
-    .bind(kind)
+    .bind(kind.name())
     .bind(pattern)
     .execute(conn)
     .await?;
@@ -196,23 +300,30 @@ pub async fn del_filter(
 pub async fn list_filters(
     conn: &mut SqliteConnection,
     chat_id: i64,
-) -> Result<Vec<(String, String, Option<String>)>> {
-    Ok(sqlx::query_as(
+) -> Result<Vec<(FilterKind, String, Option<String>)>> {
+    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
         "SELECT kind, pattern, action FROM moderation_filters WHERE chat_id = ? ORDER BY kind, id",
     )
     .bind(chat_id)
     .fetch_all(conn)
-    .await?)
+    .await?;
+    rows.into_iter()
+        .map(|(kind, pattern, action)| Ok((FilterKind::parse(&kind)?, pattern, action)))
+        .collect()
 }
 
 /// How many filters of one kind a group has.
-pub async fn count_filters(conn: &mut SqliteConnection, chat_id: i64, kind: &str) -> Result<i64> {
+pub async fn count_filters(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    kind: FilterKind,
+) -> Result<i64> {
     Ok(
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM moderation_filters WHERE chat_id = ? AND kind = ?",
         )
         .bind(chat_id)
-        .bind(kind)
+        .bind(kind.name())
         .fetch_one(conn)
         .await?,
     )
@@ -421,21 +532,15 @@ pub async fn live_violations(
 /// A violation about to be recorded.
 #[derive(Debug, Clone)]
 pub struct NewViolation<'a> {
-    /// The group.
     pub chat_id: i64,
-    /// The member.
     pub user_id: i64,
-    /// The rule id.
     pub rule: &'a str,
     /// What matched.
     pub detail: &'a str,
-    /// What was done.
     pub action: Action,
     /// Whether it was only recorded.
     pub shadow: bool,
-    /// The start of the message.
     pub excerpt: &'a str,
-    /// When.
     pub at: i64,
     /// Until when it counts on the ladder.
     pub expires_at: i64,
@@ -463,13 +568,9 @@ pub async fn record_violation(conn: &mut SqliteConnection, v: &NewViolation<'_>)
 /// A recorded violation.
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
 pub struct Violation {
-    /// Its id.
     pub id: i64,
-    /// The group.
     pub chat_id: i64,
-    /// The member.
     pub user_id: i64,
-    /// The rule id.
     pub rule: String,
     /// What matched.
     pub detail: String,
@@ -479,7 +580,6 @@ pub struct Violation {
     pub appealed_at: Option<i64>,
     /// The admin who undid it, if one did.
     pub undone_by: Option<i64>,
-    /// The start of the message.
     pub excerpt: String,
     /// The admin who acted, `None` for automatic actions.
     pub actor_id: Option<i64>,
@@ -618,7 +718,6 @@ pub async fn unapprove(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) 
 /// One entry of the moderation log about to be recorded: any action, automatic or manual.
 #[derive(Debug, Clone)]
 pub struct LogEntry<'a> {
-    /// The group.
     pub chat_id: i64,
     /// The member (or channel) acted on.
     pub user_id: i64,
@@ -636,7 +735,6 @@ pub struct LogEntry<'a> {
     pub actor_id: Option<i64>,
     /// The action this entry reverses (undo, unban, unmute, unwarn).
     pub reverses_id: Option<i64>,
-    /// When.
     pub at: i64,
     /// Until when it counts on the ladder (`at` for entries that never count).
     pub expires_at: i64,
@@ -665,7 +763,8 @@ pub async fn record_action(conn: &mut SqliteConnection, e: &LogEntry<'_>) -> Res
 
 /// Marks an entry's outcome as failed (Telegram refused to carry it out).
 pub async fn mark_failed(conn: &mut SqliteConnection, id: i64) -> Result<()> {
-    sqlx::query("UPDATE moderation_violations SET outcome = 'failed' WHERE id = ?")
+    sqlx::query("UPDATE moderation_violations SET outcome = ? WHERE id = ?")
+        .bind(Outcome::Failed.name())
         .bind(id)
         .execute(conn)
         .await?;
@@ -675,7 +774,6 @@ pub async fn mark_failed(conn: &mut SqliteConnection, id: i64) -> Result<()> {
 /// A log entry as `/modlog` and the reversing commands read it.
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
 pub struct LogRow {
-    /// Its id.
     pub id: i64,
     /// The member or channel.
     pub user_id: i64,
@@ -683,19 +781,17 @@ pub struct LogRow {
     pub rule: String,
     /// What matched, or the reason.
     pub detail: String,
-    /// What was done.
     pub action: String,
-    /// The start of the message.
     pub excerpt: String,
     /// The admin, `None` for automatic actions.
     pub actor_id: Option<i64>,
-    /// `done` or `failed`.
-    pub outcome: String,
+    /// Whether Telegram carried it out.
+    #[sqlx(try_from = "String")]
+    pub outcome: Outcome,
     /// The entry it reverses.
     pub reverses_id: Option<i64>,
     /// Who undid it, if someone did.
     pub undone_by: Option<i64>,
-    /// When.
     pub at: i64,
 }
 
@@ -813,9 +909,7 @@ pub async fn add_report(
 /// A stored report.
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
 pub struct Report {
-    /// Its id.
     pub id: i64,
-    /// The group.
     pub chat_id: i64,
     /// The reported message.
     pub message_id: i64,
@@ -823,8 +917,9 @@ pub struct Report {
     pub reported_user_id: i64,
     /// The start of its text.
     pub excerpt: String,
-    /// `open`, `deleted`, `banned` or `dismissed`.
-    pub status: String,
+    /// Where it stands.
+    #[sqlx(try_from = "String")]
+    pub status: ReportStatus,
 }
 
 /// A report by id.
@@ -841,14 +936,14 @@ pub async fn get_report(conn: &mut SqliteConnection, id: i64) -> Result<Option<R
 pub async fn decide_report(
     conn: &mut SqliteConnection,
     id: i64,
-    status: &str,
+    status: ReportStatus,
     by: i64,
     now: i64,
 ) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE moderation_reports SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'open'",
     )
-    .bind(status)
+    .bind(status.name())
     .bind(by)
     .bind(now)
     .bind(id)
@@ -949,7 +1044,7 @@ mod tests {
         assert!(add_filter(
             &mut conn,
             -1,
-            "keyword",
+            FilterKind::Keyword,
             "加微信",
             Some(Action::Ban),
             9,
@@ -958,17 +1053,25 @@ mod tests {
         .await
         .unwrap());
         assert!(
-            !add_filter(&mut conn, -1, "keyword", "加微信", None, 9, 100)
+            !add_filter(&mut conn, -1, FilterKind::Keyword, "加微信", None, 9, 100)
                 .await
                 .unwrap()
         );
-        add_filter(&mut conn, -1, "regex", "a+b", None, 9, 100)
+        add_filter(&mut conn, -1, FilterKind::Regex, "a+b", None, 9, 100)
             .await
             .unwrap();
         // Quotes, backslashes and line breaks come back as they went in.
-        add_filter(&mut conn, -1, "regex", "\"q\"\\d+\n", None, 9, 100)
-            .await
-            .unwrap();
+        add_filter(
+            &mut conn,
+            -1,
+            FilterKind::Regex,
+            "\"q\"\\d+\n",
+            None,
+            9,
+            100,
+        )
+        .await
+        .unwrap();
         set_ladder(
             &mut conn,
             -1,
@@ -999,10 +1102,10 @@ mod tests {
         assert_eq!(rules.flood, Some((3, 5)));
         assert!(rules.actions.contains(&(RuleKind::Flood, Action::Kick)));
         assert_eq!(rules.modes, vec![(RuleKind::Adpack, Mode::Shadow)]);
-        assert!(del_filter(&mut conn, -1, "keyword", "加微信")
+        assert!(del_filter(&mut conn, -1, FilterKind::Keyword, "加微信")
             .await
             .unwrap());
-        assert!(!del_filter(&mut conn, -1, "keyword", "加微信")
+        assert!(!del_filter(&mut conn, -1, FilterKind::Keyword, "加微信")
             .await
             .unwrap());
         sqlx::query("UPDATE moderation_groups SET default_pack = 0 WHERE chat_id = -1")
@@ -1133,7 +1236,7 @@ mod tests {
         mark_failed(&mut conn, reversal_id).await.unwrap();
         let rows = recent_log(&mut conn, -1, 2).await.unwrap();
         assert_eq!(rows[0].id, reversal_id);
-        assert_eq!(rows[0].outcome, "failed");
+        assert_eq!(rows[0].outcome, Outcome::Failed);
         // Automatic entries only, since `since`; reversals and admins' actions are not hits.
         let stats = rule_stats(&mut conn, -1, 50).await.unwrap();
         assert_eq!(
@@ -1153,15 +1256,17 @@ mod tests {
             .await
             .unwrap()
             .is_none());
-        assert!(decide_report(&mut conn, id, "banned", 1, 102)
+        assert!(decide_report(&mut conn, id, ReportStatus::Banned, 1, 102)
             .await
             .unwrap());
-        assert!(!decide_report(&mut conn, id, "dismissed", 1, 103)
-            .await
-            .unwrap());
+        assert!(
+            !decide_report(&mut conn, id, ReportStatus::Dismissed, 1, 103)
+                .await
+                .unwrap()
+        );
         assert_eq!(
             get_report(&mut conn, id).await.unwrap().unwrap().status,
-            "banned"
+            ReportStatus::Banned
         );
         set_log_channel(&mut conn, -1, Some(-1_009), 1, 100)
             .await

@@ -1,0 +1,313 @@
+//! Acting on a verdict: record shadow hits, or delete the message, take the action [`plan`] decides (warn,
+//! mute, kick, ban, the ladder's step), record it in the moderation log, and explain it to the member with
+//! an appeal and an undo button.
+
+use super::content::Author;
+use super::enforcement::{self, plan, Enforcement, Sanction, ViolationFacts};
+use super::judge::Judged;
+use super::rules::{Action, RuleKind, Verdict};
+use super::{cache, log, store, CALLBACK_PREFIX};
+use crate::fargs;
+use crate::i18n::Lang;
+use crate::services::Ctx;
+use crate::telegram::admins::Right;
+use crate::telegram::outbound::Text;
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+/// How often a group is told that the bot lacks a right for its automatic actions.
+const RIGHTS_WARNING_GAP_SECS: i64 = 3600;
+
+/// Deletes the message, takes the action, records the violation and explains it (once per window, within
+/// the group's explanation budget, and never while raid mode is on). When the bot lacks the right an
+/// action needs, the log entry is marked failed and the admins are told which right (at most once an
+/// hour). A verdict of shadow hits only is recorded and nothing else happens.
+pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate::Result<()> {
+    let settings = &ctx.config.moderation;
+    let author = &judged.author;
+    let chat_id = message.chat.id.0;
+    let user_id = author.id;
+    let now = ctx.now();
+    let excerpt: String = judged.text.chars().take(200).collect();
+    if !judged.verdict.removes() {
+        return record_shadow(ctx, chat_id, user_id, &judged.verdict, &excerpt, now).await;
+    }
+    // What decides the step and whether to explain is read beside the writer: this group's earlier
+    // messages were handled (and written) before this one, so the read pool already sees them.
+    let window = settings.explain_window.get().as_secs() as i64;
+    let (live, raid_on, explained_lately) = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        (
+            store::live_violations(&mut conn, chat_id, user_id, now).await?,
+            crate::storage::raid::is_on(&mut conn, chat_id, now).await?,
+            store::explained_since(&mut conn, chat_id, user_id, now - window).await?,
+        )
+    };
+    let Some(decided) = plan(ViolationFacts {
+        verdict: &judged.verdict,
+        ladder: &judged.ladder,
+        live: live as usize,
+        channel: author.channel,
+    }) else {
+        return Ok(());
+    };
+    let Enforcement {
+        hit,
+        action,
+        sanction,
+        ..
+    } = decided;
+    let expires_at = now + settings.violation_ttl.get().as_secs() as i64;
+    let action_text = action.to_string();
+    let entry = store::LogEntry {
+        chat_id,
+        user_id,
+        is_channel: author.channel,
+        rule: &hit.rule,
+        detail: &hit.detail,
+        action: &action_text,
+        excerpt: &excerpt,
+        actor_id: None,
+        reverses_id: None,
+        at: now,
+        expires_at,
+    };
+    // When the admin list cannot be read, the calls are tried anyway (a refusal is recorded by watch).
+    let lacks = |right: Right| async move {
+        ctx.admins
+            .bot_missing(chat_id, &[right])
+            .await
+            .unwrap_or(None)
+            .is_some()
+    };
+    let lacks_delete = lacks(Right::Delete).await;
+    let lacks_restrict = sanction.restricts() && lacks(Right::Restrict).await;
+    let lacks_right = lacks_delete || lacks_restrict;
+    // A member hears why only when the action happened, not during a raid (the bot must not add to the
+    // flood), once per window and within the group's explanation budget.
+    let explains = !lacks_right
+        && !raid_on
+        && !explained_lately
+        && cache::take_explanation(ctx, chat_id, now, settings.explain_per_minute);
+    let delete_at = now + settings.explain_ttl.get().as_secs() as i64;
+    // The log entry, its failure and the explanation's row are written in one turn at the writer.
+    let (violation_id, explanation_id) = {
+        let mut conn = ctx.storage.write.acquire().await?;
+        let violation_id = store::record_action(&mut conn, &entry).await?;
+        if lacks_right {
+            store::mark_failed(&mut conn, violation_id).await?;
+        }
+        let explanation_id = if explains {
+            Some(
+                store::add_explanation(&mut conn, chat_id, user_id, violation_id, now, delete_at)
+                    .await?,
+            )
+        } else {
+            None
+        };
+        (violation_id, explanation_id)
+    };
+    if !lacks_delete {
+        ctx.outbound.delete(chat_id, message.id);
+    }
+    if !lacks_restrict {
+        apply(ctx, chat_id, author, sanction, now, violation_id);
+    }
+    let lang = ctx.group_lang(chat_id).await;
+    if lacks_right {
+        let missing = if lacks_delete {
+            Right::Delete
+        } else {
+            Right::Restrict
+        };
+        warn_lacking_right(ctx, chat_id, user_id, missing, lang, now);
+    }
+    log::mirror(ctx, violation_id, &entry).await?;
+    if matches!(hit.kind, RuleKind::Flood) {
+        cache::state(ctx)
+            .flood
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .reset(chat_id, user_id);
+    }
+    tracing::info!(chat_id, user_id, rule = %hit.rule, %action, "message removed");
+    // When the action did not (fully) happen the admins were told why and the member hears nothing.
+    if let Some(explanation_id) = explanation_id {
+        explain(
+            ctx,
+            message,
+            judged,
+            &decided,
+            violation_id,
+            explanation_id,
+            lang,
+        );
+    }
+    Ok(())
+}
+
+/// Records every hit of a verdict whose rules are all in shadow mode; nothing happens to the message.
+async fn record_shadow(
+    ctx: &Ctx,
+    chat_id: i64,
+    user_id: i64,
+    verdict: &Verdict,
+    excerpt: &str,
+    now: i64,
+) -> crate::Result<()> {
+    let mut conn = ctx.storage.write.acquire().await?;
+    for hit in &verdict.hits {
+        store::record_violation(
+            &mut conn,
+            &store::NewViolation {
+                chat_id,
+                user_id,
+                rule: &hit.rule,
+                detail: &hit.detail,
+                action: hit.action,
+                shadow: true,
+                excerpt,
+                at: now,
+                expires_at: now,
+            },
+        )
+        .await?;
+    }
+    tracing::info!(chat_id, user_id, rules = ?verdict.rule_ids(), "shadow rules matched");
+    Ok(())
+}
+
+/// Tells a group's admins that an automatic action lacks the bot's `missing` right, at most once an hour.
+fn warn_lacking_right(ctx: &Ctx, chat_id: i64, user_id: i64, missing: Right, lang: Lang, now: i64) {
+    tracing::warn!(
+        chat_id,
+        user_id,
+        right = missing.name(),
+        "an automatic action lacks a right"
+    );
+    if cache::may_warn_rights(ctx, chat_id, now, RIGHTS_WARNING_GAP_SECS) {
+        ctx.outbound.send_text(Text::plain(
+            chat_id,
+            ctx.ta(
+                lang,
+                "moderation-bot-lacks-right",
+                &fargs! {"right" => ctx.t(lang, &format!("right-{}", missing.name()))},
+            ),
+        ));
+    }
+}
+
+/// Posts the explanation of an action as a reply to the removed message, with the appeal and undo
+/// buttons, and stores its message id once sent so the ticker deletes it later.
+fn explain(
+    ctx: &Ctx,
+    message: &Message,
+    judged: &Judged,
+    decided: &Enforcement<'_>,
+    violation_id: i64,
+    explanation_id: i64,
+    lang: Lang,
+) {
+    let chat_id = message.chat.id.0;
+    let rule_wording = enforcement::rule_wording(decided.hit.kind, judged.newcomer);
+    let html = ctx.ta(
+        lang,
+        "moderation-explain",
+        &fargs! {
+            "member" => judged.author.mention(),
+            "rule" => ctx.t(lang, &rule_wording),
+            "action" => action_words(ctx, lang, decided.action),
+            "next" => action_words(ctx, lang, decided.next),
+        },
+    );
+    let markup = InlineKeyboardMarkup::new(vec![vec![
+        InlineKeyboardButton::callback(
+            ctx.t(lang, "moderation-button-appeal"),
+            format!("{CALLBACK_PREFIX}appeal:{violation_id}"),
+        ),
+        InlineKeyboardButton::callback(
+            ctx.t(lang, "moderation-button-undo"),
+            format!("{CALLBACK_PREFIX}undo:{violation_id}"),
+        ),
+    ]]);
+    let pending = ctx
+        .outbound
+        .send_text(Text::html(chat_id, html).reply_to(message).markup(markup));
+    let ctx = ctx.clone();
+    ctx.tasks.clone().spawn(async move {
+        let sent = match pending.wait().await {
+            Ok(sent) => sent,
+            Err(err) => {
+                tracing::warn!(%err, chat_id, "explanation not sent");
+                return;
+            }
+        };
+        let stored = async {
+            let mut conn = ctx.storage.write.acquire().await?;
+            store::set_explanation_message(&mut conn, explanation_id, sent.id.0).await
+        };
+        if let Err(err) = stored.await {
+            tracing::warn!(%err, chat_id, "explanation id not stored; it will stay");
+        }
+    });
+}
+
+/// Carries out a sanction on a message's author through the immediate queue (deleting was done
+/// already); every call is watched, and one Telegram refuses marks the log entry failed.
+fn apply(ctx: &Ctx, chat_id: i64, author: &Author, sanction: Sanction, now: i64, log_id: i64) {
+    match sanction {
+        Sanction::None => {}
+        Sanction::BanChannel => {
+            log::watch(
+                ctx,
+                log_id,
+                ctx.outbound.ban_sender_chat(chat_id, author.id),
+            );
+        }
+        Sanction::Mute(secs) => {
+            let until = chrono::DateTime::from_timestamp(now + secs as i64, 0).unwrap_or_default();
+            log::watch(
+                ctx,
+                log_id,
+                ctx.outbound.mute(chat_id, author.id, Some(until)),
+            );
+        }
+        Sanction::Kick => {
+            let banned = ctx.outbound.ban(chat_id, author.id, None);
+            let (ctx, user_id) = (ctx.clone(), author.id as u64);
+            ctx.tasks.clone().spawn(async move {
+                match banned.wait().await {
+                    Ok(_) => {
+                        let lifted = ctx.outbound.unban(chat_id, user_id);
+                        log::watch(&ctx, log_id, lifted);
+                    }
+                    Err(err) => {
+                        tracing::warn!(%err, log_id, "an automatic kick failed");
+                        if let Ok(mut conn) = ctx.storage.write.acquire().await {
+                            let _ = store::mark_failed(&mut conn, log_id).await;
+                        }
+                    }
+                }
+            });
+        }
+        Sanction::Ban => {
+            log::watch(ctx, log_id, ctx.outbound.ban(chat_id, author.id, None));
+        }
+    }
+}
+
+/// An action in words of a language, as the explanations and the settings commands show it.
+pub(super) fn action_words(ctx: &Ctx, lang: Lang, action: Action) -> String {
+    match action {
+        Action::Mute(secs) => ctx.ta(
+            lang,
+            "moderation-action-mute",
+            &fargs! {"duration" => crate::args::format_duration(std::time::Duration::from_secs(secs))},
+        ),
+        Action::Delete => ctx.t(lang, "moderation-action-delete"),
+        Action::Warn => ctx.t(lang, "moderation-action-warn"),
+        Action::Kick => ctx.t(lang, "moderation-action-kick"),
+        Action::Ban => ctx.t(lang, "moderation-action-ban"),
+        Action::Escalate => ctx.t(lang, "moderation-action-ladder"),
+    }
+}

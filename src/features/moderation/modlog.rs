@@ -1,0 +1,87 @@
+//! An admin reads the moderation log: `/modlog` shows the latest entries and each rule's hits and undos.
+
+use super::admin::Answer;
+use super::{log, store};
+use crate::fargs;
+use crate::services::Call;
+use crate::telegram::text::escape;
+
+/// How far back `/modlog` counts per-rule hits and undos.
+const STATS_WINDOW_SECS: i64 = 30 * 86_400;
+
+pub(super) async fn modlog_command(call: &Call<'_>, args: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    let args = args.trim();
+    let count = if args.is_empty() {
+        10
+    } else {
+        match args.parse::<i64>() {
+            Ok(n) if (1..=50).contains(&n) => n,
+            _ => return Ok(Some(ctx.t_html(lang, "moderation-modlog-usage"))),
+        }
+    };
+    let chat_id = message.chat.id.0;
+    let now = ctx.now();
+    let (rows, stats) = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        (
+            store::recent_log(&mut conn, chat_id, count).await?,
+            store::rule_stats(&mut conn, chat_id, now - STATS_WINDOW_SECS).await?,
+        )
+    };
+    let mut html = format!("<b>{}</b>\n", ctx.t_html(lang, "moderation-modlog-title"));
+    if rows.is_empty() {
+        html.push_str(&ctx.t_html(lang, "moderation-modlog-empty"));
+        html.push('\n');
+    }
+    for row in &rows {
+        let actor = match row.actor_id {
+            Some(admin) => admin.to_string(),
+            None => ctx.t(lang, "moderation-log-automatic"),
+        };
+        let mut line = format!(
+            "#{} {} · {} · {} · {}",
+            row.id,
+            log::action_name(ctx, lang, &row.action),
+            row.user_id,
+            actor,
+            log::rule_name(ctx, lang, &row.rule)
+        );
+        if !row.detail.is_empty() {
+            line.push_str(&format!(" ({})", row.detail));
+        }
+        if let Some(reversed) = row.reverses_id {
+            line.push_str(&format!(" ↩ #{reversed}"));
+        }
+        if row.undone_by.is_some() {
+            line.push_str(&format!(" · {}", ctx.t(lang, "moderation-modlog-undone")));
+        }
+        if row.outcome != store::Outcome::Done {
+            line.push_str(&format!(" · {}", log::outcome_name(ctx, lang, row.outcome)));
+        }
+        if !row.excerpt.is_empty() {
+            line.push_str(&format!(
+                " — {}",
+                row.excerpt.chars().take(40).collect::<String>()
+            ));
+        }
+        html.push_str(&escape(&line));
+        html.push('\n');
+    }
+    html.push_str(&format!(
+        "\n<b>{}</b>\n",
+        ctx.t_html(lang, "moderation-modlog-rules")
+    ));
+    if stats.is_empty() {
+        html.push_str(&ctx.t_html(lang, "moderation-modlog-empty"));
+    }
+    for (rule, hits, undos) in stats {
+        html.push_str(&escape(&ctx.ta(
+            lang,
+            "moderation-modlog-rule",
+            &fargs! {"rule" => log::rule_name(ctx, lang, &rule), "hits" => hits, "undos" => undos, "percent" => undos * 100 / hits.max(1)},
+        )));
+        html.push('\n');
+    }
+    Ok(Some(html))
+}

@@ -1,0 +1,432 @@
+//! An admin punishes or pardons a member (or a channel that posted): `/ban`, `/kick`, `/mute`, `/warn`,
+//! `/spam`, and their reversals `/unban`, `/unmute`, `/unwarn`, with `/warns` to count a member's warnings.
+
+use super::admin::{entry, excerpt_of_reply, message_text, protected, subject, Answer, Subject};
+use super::classifier::Label;
+use super::{log, store};
+use crate::fargs;
+use crate::i18n::Lang;
+use crate::services::{Call, Ctx};
+use crate::telegram::admins::Right;
+use crate::telegram::text::escape;
+use teloxide::prelude::*;
+use teloxide::types::ChatPermissions;
+
+/// A mute or ban length at the start of `text`, if its first word is a duration, and the rest. A length
+/// Telegram would read as forever (under 30 s, over 366 days; a bare number counts seconds) is
+/// [`crate::args::ArgError::RestrictionRange`].
+pub fn split_duration(
+    text: &str,
+) -> Result<(Option<std::time::Duration>, &str), crate::args::ArgError> {
+    let text = text.trim();
+    let (word, rest) = match text.find(char::is_whitespace) {
+        Some(at) => (&text[..at], text[at..].trim_start()),
+        None => (text, ""),
+    };
+    match crate::args::parse_duration(word) {
+        Ok(duration) if !word.is_empty() => {
+            crate::args::check_restriction(duration).map(|d| (Some(d), rest))
+        }
+        _ => Ok((None, text)),
+    }
+}
+
+fn until(now: i64, duration: Option<std::time::Duration>) -> Option<chrono::DateTime<chrono::Utc>> {
+    duration.and_then(|d| chrono::DateTime::from_timestamp(now + d.as_secs() as i64, 0))
+}
+
+/// Bans a member (until a time, or for good) or a channel; the call is watched for its outcome.
+pub(super) fn ban(
+    ctx: &Ctx,
+    chat_id: i64,
+    subject: &Subject,
+    until_date: Option<chrono::DateTime<chrono::Utc>>,
+    log_id: i64,
+) {
+    let pending = if subject.channel {
+        ctx.outbound.ban_sender_chat(chat_id, subject.id)
+    } else {
+        ctx.outbound.ban(chat_id, subject.id, until_date)
+    };
+    log::watch(ctx, log_id, pending);
+}
+
+/// Lifts a ban on a member (only if banned, so a present member is never removed) or a channel.
+fn unban(ctx: &Ctx, chat_id: i64, subject: &Subject) {
+    if subject.channel {
+        ctx.outbound.unban_sender_chat(chat_id, subject.id);
+    } else {
+        ctx.outbound.unban(chat_id, subject.id as u64);
+    }
+}
+
+/// Resolves and guards the subject of a punishing command; `Err(html)` is the refusal to send.
+async fn punishable<'a>(
+    ctx: &Ctx,
+    message: &Message,
+    args: &'a str,
+    lang: Lang,
+    command: &str,
+) -> crate::Result<Result<(Subject, &'a str), String>> {
+    let (subject, rest) = match subject(ctx, message, args, lang, command).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(Err(escape(&refusal))),
+    };
+    if let Some(refusal) = protected(ctx, message.chat.id.0, &subject, lang).await? {
+        return Ok(Err(escape(&refusal)));
+    }
+    Ok(Ok((subject, rest)))
+}
+
+pub(super) async fn ban_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    let (subject, rest) = match punishable(ctx, message, args, lang, name).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(Some(refusal)),
+    };
+    let Ok((duration, reason)) = split_duration(rest) else {
+        return Ok(Some(ctx.t_html(lang, "moderation-duration-range")));
+    };
+    let now = ctx.now();
+    let action = match duration.filter(|_| !subject.channel) {
+        Some(d) => format!("ban {}", crate::args::format_duration(d)),
+        None => "ban".to_string(),
+    };
+    let excerpt = excerpt_of_reply(message);
+    let id = log::record(
+        ctx,
+        &entry(message, &subject, &action, reason, &excerpt, now),
+    )
+    .await?;
+    ban(
+        ctx,
+        message.chat.id.0,
+        &subject,
+        until(now, duration.filter(|_| !subject.channel)),
+        id,
+    );
+    let mut html = ctx.ta(
+        lang,
+        "moderation-banned",
+        &fargs! {"target" => subject.mention(), "action" => escape(&action)},
+    );
+    push_reason(&mut html, reason);
+    Ok(Some(html))
+}
+
+fn push_reason(html: &mut String, reason: &str) {
+    if !reason.is_empty() {
+        html.push_str(&format!(" — {}", escape(reason)));
+    }
+}
+
+pub(super) async fn kick_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    let (subject, reason) = match punishable(ctx, message, args, lang, name).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(Some(refusal)),
+    };
+    if subject.channel {
+        return Ok(Some(ctx.t_html(lang, "moderation-channel-ban-only")));
+    }
+    let excerpt = excerpt_of_reply(message);
+    let id = log::record(
+        ctx,
+        &entry(message, &subject, "kick", reason, &excerpt, ctx.now()),
+    )
+    .await?;
+    let (chat_id, user_id) = (message.chat.id.0, subject.id);
+    let banned = ctx.outbound.ban(chat_id, user_id, None);
+    let task_ctx = ctx.clone();
+    ctx.tasks.clone().spawn(async move {
+        if banned.wait().await.is_ok() {
+            let lifted = task_ctx.outbound.unban(chat_id, user_id as u64);
+            log::watch(&task_ctx, id, lifted);
+        } else if let Ok(mut conn) = task_ctx.storage.write.acquire().await {
+            let _ = store::mark_failed(&mut conn, id).await;
+        }
+    });
+    let mut html = ctx.ta(
+        lang,
+        "moderation-kicked",
+        &fargs! {"target" => subject.mention()},
+    );
+    push_reason(&mut html, reason);
+    Ok(Some(html))
+}
+
+pub(super) async fn mute_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    let (subject, rest) = match punishable(ctx, message, args, lang, name).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(Some(refusal)),
+    };
+    if subject.channel {
+        return Ok(Some(ctx.t_html(lang, "moderation-channel-ban-only")));
+    }
+    let Ok((duration, reason)) = split_duration(rest) else {
+        return Ok(Some(ctx.t_html(lang, "moderation-duration-range")));
+    };
+    let now = ctx.now();
+    let action = match duration {
+        Some(d) => format!("mute {}", crate::args::format_duration(d)),
+        None => "mute".to_string(),
+    };
+    let excerpt = excerpt_of_reply(message);
+    let id = log::record(
+        ctx,
+        &entry(message, &subject, &action, reason, &excerpt, now),
+    )
+    .await?;
+    let pending = ctx
+        .outbound
+        .mute(message.chat.id.0, subject.id, until(now, duration));
+    log::watch(ctx, id, pending);
+    let shown = match duration {
+        Some(d) => crate::args::format_duration(d),
+        None => ctx.t(lang, "moderation-forever"),
+    };
+    let mut html = ctx.ta(
+        lang,
+        "moderation-muted",
+        &fargs! {"target" => subject.mention(), "duration" => escape(&shown)},
+    );
+    push_reason(&mut html, reason);
+    Ok(Some(html))
+}
+
+pub(super) async fn warn_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    let (subject, reason) = match punishable(ctx, message, args, lang, name).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(Some(refusal)),
+    };
+    if subject.channel {
+        return Ok(Some(ctx.t_html(lang, "moderation-channel-ban-only")));
+    }
+    let settings = &ctx.config.moderation;
+    let now = ctx.now();
+    let excerpt = excerpt_of_reply(message);
+    let mut warning = entry(message, &subject, "warn", reason, &excerpt, now);
+    warning.expires_at = now + settings.violation_ttl.get().as_secs() as i64;
+    log::record(ctx, &warning).await?;
+    let live = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::live_violations(&mut conn, message.chat.id.0, subject.id, now).await?
+    };
+    let mut html = ctx.ta(
+        lang,
+        "moderation-warned",
+        &fargs! {"target" => subject.mention(), "count" => live, "limit" => settings.warn_limit},
+    );
+    push_reason(&mut html, reason);
+    if settings.warn_limit > 0 && live >= settings.warn_limit {
+        if let Some(lacks) = ctx
+            .bot_lacks(message.chat.id.0, &[Right::Restrict], lang)
+            .await?
+        {
+            html.push('\n');
+            html.push_str(&escape(&lacks));
+            return Ok(Some(html));
+        }
+        let id = log::record(
+            ctx,
+            &entry(message, &subject, "ban", "warn limit", &excerpt, now),
+        )
+        .await?;
+        ban(ctx, message.chat.id.0, &subject, None, id);
+        html.push('\n');
+        html.push_str(&ctx.ta(
+            lang,
+            "moderation-warn-limit",
+            &fargs! {"target" => subject.mention()},
+        ));
+    }
+    Ok(Some(html))
+}
+
+pub(super) async fn spam_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    let Some(replied) = message.reply_to_message() else {
+        return Ok(Some(ctx.t_html(lang, "moderation-spam-usage")));
+    };
+    let (subject, _) = match punishable(ctx, message, args, lang, name).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(Some(refusal)),
+    };
+    let text = message_text(replied);
+    ctx.outbound.delete(message.chat.id.0, replied.id);
+    let id = log::record(
+        ctx,
+        &entry(message, &subject, "ban", "spam", &text, ctx.now()),
+    )
+    .await?;
+    ban(ctx, message.chat.id.0, &subject, None, id);
+    let by = message.from.as_ref().map(|u| u.id.0 as i64);
+    log::learn(ctx, message.chat.id.0, &text, Label::Spam, "spam", by).await?;
+    Ok(Some(ctx.ta(
+        lang,
+        "moderation-spammed",
+        &fargs! {"target" => subject.mention()},
+    )))
+}
+
+/// Records a reversal of `original` (if there is one) and marks the original undone; an automatic action
+/// undone by an admin teaches the classifier ham.
+async fn reverse(
+    ctx: &Ctx,
+    message: &Message,
+    subject: &Subject,
+    action: &str,
+    original: Option<store::LogRow>,
+) -> crate::Result<()> {
+    let now = ctx.now();
+    let by = message.from.as_ref().map_or(0, |u| u.id.0 as i64);
+    if let Some(original) = &original {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::undo_violation(&mut conn, original.id, by, now).await?;
+    }
+    let mut reversal = entry(message, subject, action, "", "", now);
+    reversal.reverses_id = original.as_ref().map(|o| o.id);
+    log::record(ctx, &reversal).await?;
+    if let Some(original) = original.filter(|o| o.actor_id.is_none()) {
+        log::learn(
+            ctx,
+            message.chat.id.0,
+            &original.excerpt,
+            Label::Ham,
+            action,
+            Some(by),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn unban_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    let (subject, _) = match subject(ctx, message, args, lang, name).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(Some(escape(&refusal))),
+    };
+    let original = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::latest_reversible(&mut conn, message.chat.id.0, subject.id, "ban").await?
+    };
+    unban(ctx, message.chat.id.0, &subject);
+    reverse(ctx, message, &subject, "unban", original).await?;
+    Ok(Some(ctx.ta(
+        lang,
+        "moderation-unbanned",
+        &fargs! {"target" => subject.mention()},
+    )))
+}
+
+pub(super) async fn unmute_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    let (subject, _) = match subject(ctx, message, args, lang, name).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(Some(escape(&refusal))),
+    };
+    if subject.channel {
+        return Ok(Some(ctx.t_html(lang, "moderation-channel-ban-only")));
+    }
+    let original = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::latest_reversible(&mut conn, message.chat.id.0, subject.id, "mute").await?
+    };
+    ctx.outbound
+        .unrestrict(message.chat.id.0, subject.id, ChatPermissions::all());
+    reverse(ctx, message, &subject, "unmute", original).await?;
+    Ok(Some(ctx.ta(
+        lang,
+        "moderation-unmuted",
+        &fargs! {"target" => subject.mention()},
+    )))
+}
+
+pub(super) async fn unwarn_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    let (subject, _) = match subject(ctx, message, args, lang, name).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(Some(escape(&refusal))),
+    };
+    let now = ctx.now();
+    let latest = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        match store::latest_live(&mut conn, message.chat.id.0, subject.id, now).await? {
+            Some(id) => store::log_row(&mut conn, id).await?,
+            None => None,
+        }
+    };
+    if latest.is_none() {
+        return Ok(Some(ctx.ta(
+            lang,
+            "moderation-warns-none",
+            &fargs! {"target" => subject.mention()},
+        )));
+    }
+    reverse(ctx, message, &subject, "unwarn", latest).await?;
+    let live = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::live_violations(&mut conn, message.chat.id.0, subject.id, now).await?
+    };
+    Ok(Some(ctx.ta(
+        lang,
+        "moderation-unwarned",
+        &fargs! {"target" => subject.mention(), "count" => live},
+    )))
+}
+
+pub(super) async fn warns_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    let (subject, _) = match subject(ctx, message, args, lang, name).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(Some(escape(&refusal))),
+    };
+    let live = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::live_violations(&mut conn, message.chat.id.0, subject.id, ctx.now()).await?
+    };
+    Ok(Some(ctx.ta(
+        lang,
+        "moderation-warns-count",
+        &fargs! {"target" => subject.mention(), "count" => live, "limit" => ctx.config.moderation.warn_limit},
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_lead_and_reasons_follow() {
+        assert_eq!(
+            split_duration("2h spamming links"),
+            Ok((Some(Duration::from_secs(7200)), "spamming links"))
+        );
+        assert_eq!(
+            split_duration("3d"),
+            Ok((Some(Duration::from_secs(3 * 86_400)), ""))
+        );
+        assert_eq!(
+            split_duration("spamming links"),
+            Ok((None, "spamming links"))
+        );
+        assert_eq!(split_duration(""), Ok((None, "")));
+        assert_eq!(
+            split_duration("10 flooding"),
+            Err(crate::args::ArgError::RestrictionRange),
+            "ten seconds would be forever"
+        );
+        assert_eq!(
+            split_duration("0"),
+            Err(crate::args::ArgError::RestrictionRange)
+        );
+        assert_eq!(
+            split_duration("400d"),
+            Err(crate::args::ArgError::RestrictionRange)
+        );
+    }
+}

@@ -1,0 +1,212 @@
+//! A member reports a message with `/report`; the admins are tagged and decide with a button (delete, ban,
+//! dismiss).
+
+use super::admin::{message_text, replied_channel, Answer, Subject};
+use super::classifier::Label;
+use super::punish_commands::ban;
+use super::store::{self, ReportStatus};
+use super::{log, CALLBACK_PREFIX};
+use crate::fargs;
+use crate::i18n::Lang;
+use crate::services::{Call, Ctx};
+use crate::telegram::admins::Right;
+use crate::telegram::outbound::Text;
+use crate::telegram::text::{escape, full_name, mention_html};
+use crate::telegram::HandlerResult;
+use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
+
+pub(super) async fn report_command(call: &Call<'_>, reason: &str) -> Answer {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    let Some(replied) = message.reply_to_message() else {
+        return Ok(Some(ctx.t_html(lang, "moderation-report-usage")));
+    };
+    let chat_id = message.chat.id.0;
+    let reported = replied_channel(message)
+        .map(|c| c.id)
+        .or(replied.from.as_ref().map(|u| u.id.0 as i64));
+    let Some(reported) = reported else {
+        return Ok(Some(ctx.t_html(lang, "moderation-report-usage")));
+    };
+    if reported == ctx.me.id.0 as i64
+        || (reported > 0 && ctx.admins.is_admin(chat_id, reported as u64).await?)
+    {
+        return Ok(Some(ctx.t_html(lang, "moderation-report-admin")));
+    }
+    let reporter = message.from.as_ref().map_or(0, |u| u.id.0 as i64);
+    let excerpt = message_text(replied);
+    let report_id = {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::add_report(
+            &mut conn,
+            chat_id,
+            replied.id.0,
+            reported,
+            reporter,
+            &excerpt,
+            ctx.now(),
+        )
+        .await?
+    };
+    let Some(report_id) = report_id else {
+        return Ok(Some(ctx.t_html(lang, "moderation-report-already")));
+    };
+    let admins = ctx.admins.admins(chat_id).await?;
+    let mut tags = String::new();
+    for admin in admins.keys().filter(|id| **id != ctx.me.id.0).take(20) {
+        tags.push_str(&format!("<a href=\"tg://user?id={admin}\">\u{200b}</a>"));
+    }
+    let html = format!(
+        "{}{tags}",
+        ctx.ta(
+            lang,
+            "moderation-report-posted",
+            &fargs! {
+                "reporter" => message.from.as_ref().map(|u| mention_html(reporter, &full_name(u))).unwrap_or_default(),
+                "excerpt" => escape(&excerpt.chars().take(100).collect::<String>()),
+            },
+        )
+    );
+    let html = if reason.is_empty() {
+        html
+    } else {
+        format!("{html}\n{}", escape(reason))
+    };
+    let markup = InlineKeyboardMarkup::new(vec![vec![
+        InlineKeyboardButton::callback(
+            ctx.t(lang, "moderation-button-report-delete"),
+            format!("{CALLBACK_PREFIX}rdel:{report_id}"),
+        ),
+        InlineKeyboardButton::callback(
+            ctx.t(lang, "moderation-button-report-ban"),
+            format!("{CALLBACK_PREFIX}rban:{report_id}"),
+        ),
+        InlineKeyboardButton::callback(
+            ctx.t(lang, "moderation-button-report-dismiss"),
+            format!("{CALLBACK_PREFIX}rok:{report_id}"),
+        ),
+    ]]);
+    ctx.outbound
+        .send_text(Text::html(chat_id, html).reply_to(replied).markup(markup));
+    Ok(None)
+}
+
+/// The decision a report button stands for: `rdel` deletes, `rban` bans, anything else dismisses.
+fn decision(verb: &str) -> ReportStatus {
+    match verb {
+        "rdel" => ReportStatus::Deleted,
+        "rban" => ReportStatus::Banned,
+        _ => ReportStatus::Dismissed,
+    }
+}
+
+/// Whether button data belongs to a report.
+pub(super) fn is_report_button(verb: &str) -> bool {
+    matches!(verb, "rdel" | "rban" | "rok")
+}
+
+/// An admin's decision on a report: delete the message, ban its author (both teach the classifier spam),
+/// or dismiss it.
+pub(super) async fn on_report_button(
+    ctx: &Ctx,
+    query: &CallbackQuery,
+    verb: &str,
+    id: &str,
+    lang: Lang,
+) -> HandlerResult {
+    let report = match id.parse::<i64>() {
+        Ok(id) => {
+            let mut conn = ctx.storage.read.acquire().await?;
+            store::get_report(&mut conn, id).await?
+        }
+        Err(_) => None,
+    };
+    let Some(report) = report.filter(|r| {
+        query
+            .message
+            .as_ref()
+            .is_none_or(|m| m.chat().id.0 == r.chat_id)
+    }) else {
+        ctx.outbound
+            .answer_press(query, ctx.t(lang, "moderation-button-unknown"), false);
+        return Ok(());
+    };
+    let needed = if verb == "rdel" {
+        Right::Delete
+    } else {
+        Right::Restrict
+    };
+    let rights = ctx.admins.rights(report.chat_id, query.from.id.0).await?;
+    if !rights.is_some_and(|r| r.has(needed)) {
+        ctx.outbound
+            .answer_press(query, ctx.t(lang, "moderation-report-admins-only"), false);
+        return Ok(());
+    }
+    let status = decision(verb);
+    let by = query.from.id.0 as i64;
+    let now = ctx.now();
+    let first = {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::decide_report(&mut conn, report.id, status, by, now).await?
+    };
+    if !first {
+        ctx.outbound
+            .answer_press(query, ctx.t(lang, "moderation-report-decided"), false);
+        return Ok(());
+    }
+    let channel = report.reported_user_id < 0;
+    let subject = Subject {
+        id: report.reported_user_id,
+        name: String::new(),
+        channel,
+    };
+    if status != ReportStatus::Dismissed {
+        ctx.outbound
+            .delete(report.chat_id, MessageId(report.message_id as i32));
+        let action = if status == ReportStatus::Banned {
+            "ban"
+        } else {
+            "delete"
+        };
+        let log_id = log::record(
+            ctx,
+            &store::LogEntry {
+                chat_id: report.chat_id,
+                user_id: report.reported_user_id,
+                is_channel: channel,
+                rule: "report",
+                detail: "",
+                action,
+                excerpt: &report.excerpt,
+                actor_id: Some(by),
+                reverses_id: None,
+                at: now,
+                expires_at: now,
+            },
+        )
+        .await?;
+        if status == ReportStatus::Banned {
+            ban(ctx, report.chat_id, &subject, None, log_id);
+        }
+        log::learn(
+            ctx,
+            report.chat_id,
+            &report.excerpt,
+            Label::Spam,
+            "report",
+            Some(by),
+        )
+        .await?;
+    }
+    ctx.outbound
+        .answer_press(query, ctx.t(lang, "moderation-report-done"), false);
+    if let Some(message) = &query.message {
+        let text = ctx.ta(
+            lang,
+            &format!("moderation-report-{}", status.name()),
+            &fargs! {"admin" => mention_html(by, &full_name(&query.from))},
+        );
+        ctx.outbound
+            .edit_text(report.chat_id, message.id(), text, true, None);
+    }
+    Ok(())
+}
