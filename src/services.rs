@@ -4,6 +4,7 @@
 //! [`Call`], the one way commands answer.
 
 pub mod call;
+pub mod permit;
 
 pub use call::Call;
 
@@ -14,7 +15,7 @@ use crate::i18n::{I18n, Lang};
 use crate::storage::activity::ActivitySink;
 use crate::storage::groups::GroupCache;
 use crate::storage::Storage;
-use crate::telegram::admins::{AdminCache, Permission, Right};
+use crate::telegram::admins::{AdminCache, Right};
 use crate::telegram::commands::CommandInfo;
 use crate::telegram::outbound::{Outbound, Pending, Text};
 use fluent_bundle::FluentArgs;
@@ -165,80 +166,6 @@ impl Services {
     pub fn reply_html(&self, message: &Message, html: impl Into<String>) -> Pending<Message> {
         self.outbound
             .send_text(Text::html(message.chat.id.0, html).reply_to(message))
-    }
-
-    /// Whether the sender of `message` may use a command that needs `right` now. When not, it says why; a
-    /// command sent as the group (by an anonymous admin) is kept, and an admin who holds `right` is asked
-    /// to confirm it with a button, which runs it in their name.
-    pub async fn permit(&self, message: &Message, right: Right, lang: Lang) -> Result<bool> {
-        match self.admins.check_sender(message, right).await? {
-            Permission::Granted => Ok(true),
-            Permission::Anonymous(right) => {
-                self.ask_anonymous_admin(message, right, lang).await?;
-                Ok(false)
-            }
-            _ => {
-                if let Some(refusal) = self.refusal(message, right, lang).await? {
-                    self.reply(message, refusal);
-                }
-                Ok(false)
-            }
-        }
-    }
-
-    /// Keeps a command an anonymous admin sent, and asks under it for an admin who holds `right` to confirm.
-    async fn ask_anonymous_admin(&self, message: &Message, right: Right, lang: Lang) -> Result<()> {
-        let stored = serde_json::to_string(message)
-            .map_err(|err| Error::Config(format!("cannot keep the command's message: {err}")))?;
-        let mut conn = self.storage.write.acquire().await?;
-        let id = crate::storage::confirmations::insert(
-            &mut conn,
-            message.chat.id.0,
-            right.name(),
-            &stored,
-            self.now(),
-        )
-        .await?;
-        drop(conn);
-        let right_name = self.t(lang, &format!("right-{}", right.name()));
-        let button = teloxide::types::InlineKeyboardButton::callback(
-            self.t(lang, "anonymous-admin-button"),
-            format!("{}{id}", crate::telegram::admins::CONFIRM_PREFIX),
-        );
-        self.outbound.send_text(
-            Text::plain(
-                message.chat.id.0,
-                self.ta(
-                    lang,
-                    "anonymous-admin-ask",
-                    &crate::fargs! {"right" => right_name},
-                ),
-            )
-            .reply_to(message)
-            .markup(teloxide::types::InlineKeyboardMarkup::new([[button]]))
-            .priority(crate::telegram::outbound::Priority::Moderation),
-        );
-        Ok(())
-    }
-
-    /// The localized refusal when the sender of `message` may not use a command that needs `right`
-    /// (not an admin, or an admin without that right), or `None` when they may. A command sent as the group
-    /// counts as allowed here; [`Services::permit`] asks who sent it.
-    pub async fn refusal(
-        &self,
-        message: &Message,
-        right: Right,
-        lang: Lang,
-    ) -> Result<Option<String>> {
-        Ok(match self.admins.check_sender(message, right).await? {
-            Permission::Granted | Permission::Anonymous(_) => None,
-            Permission::NotAdmin => Some(self.t(lang, "refuse-not-admin")),
-            Permission::Missing(right) => Some(self.ta(
-                lang,
-                "refuse-missing-right",
-                &crate::fargs! {"right" => self.t(lang, &format!("right-{}", right.name()))},
-            )),
-        })
     }
 
     /// The localized sentence naming the first of `needed` that the bot itself lacks in a group, or

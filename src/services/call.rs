@@ -75,15 +75,9 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// Whether the sender may use a command that needs `right`; when not, says why.
+    /// Whether the sender may use a command that needs `right` (see [`Services::permit`]).
     pub async fn allowed(&self, right: Right) -> crate::Result<bool> {
-        match self.ctx.refusal(self.message, right, self.lang).await? {
-            None => Ok(true),
-            Some(refusal) => {
-                self.say(refusal);
-                Ok(false)
-            }
-        }
+        self.ctx.permit(self.message, right, self.lang).await
     }
 }
 

@@ -44,7 +44,7 @@ pub mod settings;
 pub mod store;
 
 use crate::services::{Call, Ctx};
-use crate::telegram::admins::{Permission, Right};
+use crate::telegram::admins::Right;
 use crate::telegram::commands::CommandInfo;
 use crate::telegram::Handler;
 use futures::future::BoxFuture;
@@ -121,24 +121,7 @@ pub fn handler() -> Handler {
 /// `refusal_window` and their repeats are ignored silently, so refusals never spend the group's send
 /// budget.
 pub(crate) async fn permitted(call: &Call<'_>, right: Right) -> crate::Result<bool> {
-    let ctx = call.ctx;
-    match ctx.admins.check_sender(call.message, right).await? {
-        Permission::Granted => Ok(true),
-        Permission::Anonymous(_) => ctx.permit(message, right, lang).await,
-        Permission::NotAdmin => {
-            let window = ctx.config.moderation.refusal_window.get().as_secs() as i64;
-            if cache::first_refusal(ctx, call.chat_id, call.sender_id(), ctx.now(), window) {
-                call.say(call.t("refuse-not-admin"));
-            }
-            Ok(false)
-        }
-        Permission::Missing(_) => {
-            if let Some(refusal) = ctx.refusal(call.message, right, call.lang).await? {
-                call.say(refusal);
-            }
-            Ok(false)
-        }
-    }
+    call.allowed(right).await
 }
 
 /// Deletes the explanations whose time is up.
