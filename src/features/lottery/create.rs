@@ -317,3 +317,28 @@ pub(super) fn close_announcement(
         );
     }
 }
+
+/// Shows a new participant count on an open lottery's announcement, and records it as shown at `now`.
+pub(super) async fn refresh_count(ctx: &Ctx, id: i64, count: i64, now: i64) -> crate::Result<()> {
+    let mut conn = ctx.storage.write.acquire().await?;
+    let Some(lottery) = store::get(&mut conn, id).await? else {
+        return Ok(());
+    };
+    let tiers = store::prizes(&mut conn, id).await?;
+    store::set_shown_count(&mut conn, id, count, now).await?;
+    drop(conn);
+    let (Some(message_id), lang) = (lottery.message_id, ctx.group_lang(lottery.chat_id).await)
+    else {
+        return Ok(());
+    };
+    let tz = group_tz(ctx, lottery.chat_id).await;
+    let text = announcement(ctx, lang, tz, &lottery, &tiers, count, None);
+    ctx.outbound.edit_text(
+        lottery.chat_id,
+        MessageId(message_id as i32),
+        text,
+        true,
+        Some(join_button(ctx, lang, id)),
+    );
+    Ok(())
+}

@@ -1,15 +1,13 @@
 //! Joining a lottery: by its Join button or by typing its keyword in the group.
 
 use super::keywords;
-use super::store::{self, Lottery};
+use super::store::{self, Lottery, Status};
 use super::{display, BUTTON_PREFIX};
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::HandlerResult;
-use futures::FutureExt;
 use teloxide::prelude::*;
-use teloxide::types::ReactionType;
 
 /// Why a member may not join.
 pub(super) enum JoinOutcome {
@@ -36,7 +34,7 @@ pub(super) async fn try_join(
     user_id: i64,
     at: i64,
 ) -> crate::Result<JoinOutcome> {
-    if lottery.status != "open" {
+    if lottery.status != Status::Open {
         return Ok(JoinOutcome::Closed);
     }
     if past_draw_time(lottery, at) {
@@ -136,14 +134,7 @@ pub(super) async fn on_button(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
         }
         _ => (ctx.t(lang, "lottery-button-stale"), true),
     };
-    let id = query.id.clone();
-    ctx.outbound.immediate("answerCallbackQuery", move |bot| {
-        bot.answer_callback_query(id.clone())
-            .text(text.clone())
-            .show_alert(alert)
-            .send()
-            .boxed()
-    });
+    ctx.outbound.answer_press(&query, text, alert);
     Ok(())
 }
 
@@ -194,15 +185,6 @@ pub(super) async fn on_keyword(ctx: Ctx, message: Message, lottery: Lottery) -> 
             return Ok(());
         }
     };
-    let (chat, id) = (message.chat.id, message.id);
-    ctx.outbound
-        .immediate_in(chat.0, "setMessageReaction", move |bot| {
-            bot.set_message_reaction(chat, id)
-                .reaction(vec![ReactionType::Emoji {
-                    emoji: emoji.to_string(),
-                }])
-                .send()
-                .boxed()
-        });
+    ctx.outbound.react(message.chat.id.0, message.id, emoji);
     Ok(())
 }

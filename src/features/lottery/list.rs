@@ -3,7 +3,7 @@
 use super::create::{close_announcement, rule_text};
 use super::keywords;
 use super::run_draw::run_draw;
-use super::store::{self, Lottery};
+use super::store::{self, Lottery, Status};
 use super::{display, group_tz, lottery_id};
 use crate::fargs;
 use crate::i18n::Lang;
@@ -56,7 +56,7 @@ pub(super) async fn open_lottery_of(
     };
     let mut conn = ctx.storage.read.acquire().await?;
     match store::get(&mut conn, id).await? {
-        Some(lottery) if lottery.chat_id == message.chat.id.0 && lottery.status == "open" => {
+        Some(lottery) if lottery.chat_id == message.chat.id.0 && lottery.status == Status::Open => {
             Ok(Some(lottery))
         }
         Some(lottery) if lottery.chat_id == message.chat.id.0 => {

@@ -26,48 +26,31 @@ pub mod parse;
 mod run_draw;
 pub mod settings;
 pub mod store;
-mod verify;
+pub mod verify;
 
 pub use verify::verify_target;
 
 use crate::fairness::{self, Kind};
 use crate::i18n::Lang;
 use crate::services::Ctx;
-use crate::telegram::commands::{Audience, CommandInfo};
 use crate::telegram::{Handler, HandlerResult};
 use chrono::TimeZone;
 use chrono_tz::Tz;
 use codes::{my_codes, redeem};
-use create::{announcement, create, join_button};
+use create::create;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use join::{keyword_lottery, on_button, on_keyword};
 use list::{cancel, draw_now, list};
 use run_draw::run_draw;
 use teloxide::prelude::*;
-use teloxide::types::MessageId;
-use teloxide::utils::command::BotCommands;
-use verify::on_verify;
 
-/// The commands of this feature.
-pub const COMMANDS: &[CommandInfo] = &[
-    CommandInfo {
-        name: "lottery",
-        description: "lottery-cmd-lottery",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "redeem",
-        description: "lottery-cmd-redeem",
-        audience: Audience::Admins,
-    },
-];
-
-#[derive(BotCommands, Clone, Debug)]
-#[command(rename_rule = "lowercase")]
-enum Command {
-    Lottery(String),
-    Redeem(String),
+crate::feature_commands! {
+    /// The lottery's commands.
+    enum Command in COMMANDS {
+        Lottery(String) = "lottery", "lottery-cmd-lottery", Everyone;
+        Redeem(String) = "redeem", "lottery-cmd-redeem", Admins;
+    }
 }
 
 /// The prefix of the Join button's callback data (`lt:<id>`).
@@ -138,6 +121,12 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
     }
 }
 
+/// `/verify L<id>`, answered in the language of the message's chat.
+async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerResult {
+    let lang = ctx.lang_for(&message).await;
+    verify::answer(&ctx, &message, lang, id).await
+}
+
 fn help(ctx: &Ctx, message: &Message, lang: Lang) -> HandlerResult {
     ctx.reply_html(message, ctx.t(lang, "lottery-help"));
     Ok(())
@@ -191,27 +180,7 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
             store::stale_counts(&mut conn, now - interval).await?
         };
         for (id, count) in stale {
-            let mut conn = ctx.storage.write.acquire().await?;
-            let Some(lottery) = store::get(&mut conn, id).await? else {
-                continue;
-            };
-            let tiers = store::prizes(&mut conn, id).await?;
-            store::set_shown_count(&mut conn, id, count, now).await?;
-            drop(conn);
-            let (Some(message_id), lang) =
-                (lottery.message_id, ctx.group_lang(lottery.chat_id).await)
-            else {
-                continue;
-            };
-            let tz = group_tz(&ctx, lottery.chat_id).await;
-            let text = announcement(&ctx, lang, tz, &lottery, &tiers, count, None);
-            ctx.outbound.edit_text(
-                lottery.chat_id,
-                MessageId(message_id as i32),
-                text,
-                true,
-                Some(join_button(&ctx, lang, id)),
-            );
+            create::refresh_count(&ctx, id, count, now).await?;
         }
         match first_failure {
             Some(err) => Err(err),

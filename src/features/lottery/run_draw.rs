@@ -2,7 +2,7 @@
 
 use super::codes::{new_code, send_codes};
 use super::create::close_announcement;
-use super::store::{self, Lottery};
+use super::store::{self, Lottery, Status};
 use super::{display, group_tz, in_lines};
 use super::{draw, keywords};
 use crate::fairness::{self, Kind, Seed};
@@ -38,7 +38,7 @@ pub(super) async fn run_draw(ctx: &Ctx, id: i64, now: i64, forced_late: bool) ->
     let Some(lottery) = store::get(&mut tx, id).await? else {
         return Ok(());
     };
-    if lottery.status != "open" {
+    if lottery.status != Status::Open {
         return Ok(());
     }
     let Some(seed) = Seed::from_hex(&lottery.seed) else {
@@ -66,61 +66,21 @@ pub(super) async fn run_draw(ctx: &Ctx, id: i64, now: i64, forced_late: bool) ->
     if !store::mark_drawn(&mut tx, id, now, late, &result.list_hash).await? {
         return Ok(());
     }
-    let reference = fairness::tag(Kind::Lottery, id);
-    let floor = lottery
-        .floor_name
-        .as_ref()
-        .map(|name| (0i64, name.clone(), lottery.floor_points));
-    let awards = tiers
+    let prizes: Vec<draw::TierPrize> = tiers
         .iter()
-        .zip(&result.winners)
-        .flat_map(|(tier, winners)| {
-            winners
-                .iter()
-                .map(move |&user| (user, tier.tier, tier.name.clone(), tier.points))
+        .map(|tier| draw::TierPrize {
+            tier: tier.tier,
+            name: tier.name.clone(),
+            points: tier.points,
         })
-        .chain(result.floor.iter().filter_map(|&user| {
-            floor
-                .clone()
-                .map(|(tier, name, points)| (user, tier, name, points))
-        }))
-        .collect::<Vec<_>>();
-    for (user, tier, prize, points) in awards {
-        if let Some(points) = points {
-            ledger::transfer(
-                &mut tx,
-                &ledger::Move {
-                    chat_id: lottery.chat_id,
-                    from: ledger::Account::Mint,
-                    to: ledger::Account::Wallet(user),
-                    amount: points,
-                    reason: LEDGER_REASON,
-                    actor: Some(lottery.creator),
-                    reference: Some(&reference),
-                    at: now,
-                },
-            )
-            .await
-            .map_err(ledger_error)?;
-        }
-        let mut win = store::Win {
-            lottery_id: id,
-            chat_id: lottery.chat_id,
-            user_id: user,
-            tier,
-            prize,
-            points,
-            code: None,
-            redeemed_at: None,
-        };
-        loop {
-            if points.is_none() {
-                win.code = Some(new_code());
-            }
-            if store::insert_win(&mut tx, &win).await? {
-                break;
-            }
-        }
+        .collect();
+    let floor = lottery.floor_name.as_ref().map(|name| draw::TierPrize {
+        tier: 0,
+        name: name.clone(),
+        points: lottery.floor_points,
+    });
+    for award in draw::awards(&prizes, &result, floor.as_ref()) {
+        record_award(&mut tx, &lottery, award, now).await?;
     }
     let count = people.len() as i64;
     tx.commit().await?;
@@ -164,6 +124,53 @@ pub(super) async fn run_draw(ctx: &Ctx, id: i64, now: i64, forced_late: bool) ->
     );
     send_codes(ctx, lang, &lottery, wins, thread, announced);
     Ok(())
+}
+
+/// Records one award of a draw: credits a points prize from the group's mint, and stores the win, with a
+/// fresh redemption code for any other prize.
+async fn record_award(
+    tx: &mut sqlx::SqliteConnection,
+    lottery: &Lottery,
+    award: draw::Award,
+    now: i64,
+) -> crate::Result<()> {
+    let draw::Award { user_id, prize } = award;
+    if let Some(points) = prize.points {
+        let reference = fairness::tag(Kind::Lottery, lottery.id);
+        ledger::transfer(
+            tx,
+            &ledger::Move {
+                chat_id: lottery.chat_id,
+                from: ledger::Account::Mint,
+                to: ledger::Account::Wallet(user_id),
+                amount: points,
+                reason: LEDGER_REASON,
+                actor: Some(lottery.creator),
+                reference: Some(&reference),
+                at: now,
+            },
+        )
+        .await
+        .map_err(ledger_error)?;
+    }
+    let mut win = store::Win {
+        lottery_id: lottery.id,
+        chat_id: lottery.chat_id,
+        user_id,
+        tier: prize.tier,
+        points: prize.points,
+        prize: prize.name,
+        code: None,
+        redeemed_at: None,
+    };
+    loop {
+        if win.points.is_none() {
+            win.code = Some(new_code());
+        }
+        if store::insert_win(tx, &win).await? {
+            return Ok(());
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -34,8 +34,9 @@ pub struct Lottery {
     pub seed: String,
     /// The published commitment.
     pub commitment: String,
-    /// `open`, `drawn` or `cancelled`.
-    pub status: String,
+    /// Whether it is open, drawn or cancelled.
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     /// Whether the draw came late (the bot was down at draw time).
     pub late: bool,
     /// The participant-list hash, once drawn.
@@ -46,6 +47,30 @@ pub struct Lottery {
     pub thread_id: Option<i64>,
     /// The participant count the announcement shows.
     pub shown_count: i64,
+}
+
+/// Where a lottery stands; stored as `open`, `drawn` or `cancelled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Members may join; the draw has not happened.
+    Open,
+    /// The draw happened and its winners are recorded.
+    Drawn,
+    /// An admin cancelled it before the draw.
+    Cancelled,
+}
+
+impl TryFrom<String> for Status {
+    type Error = String;
+
+    fn try_from(word: String) -> std::result::Result<Self, String> {
+        match word.as_str() {
+            "open" => Ok(Status::Open),
+            "drawn" => Ok(Status::Drawn),
+            "cancelled" => Ok(Status::Cancelled),
+            _ => Err(format!("unknown lottery status {word:?}")),
+        }
+    }
 }
 
 /// One prize tier as stored.

@@ -1,22 +1,22 @@
-//! `/verify L<id>`: recomputes a finished draw from its revealed seed and participants.
+//! `/verify L<id>`: shows a lottery's commitment and, once drawn, recomputes the draw from its revealed seed
+//! and participants so anyone can check the result. [`answer`] is the one entry point.
 
 use super::draw;
-use super::store::{self, Lottery};
+use super::store::{self, Lottery, Status};
 use super::{display, in_lines};
 use crate::fairness::{self, Kind, Seed};
 use crate::fargs;
-use crate::services::Ctx;
-use crate::telegram::text::{escape, split, MAX_TEXT};
+use crate::i18n::Lang;
+use crate::services::{Call, Ctx};
+use crate::telegram::text::escape;
 use crate::telegram::HandlerResult;
-use futures::FutureExt;
 use teloxide::prelude::*;
-use teloxide::types::{InputFile, ReplyParameters};
 
 /// `/verify` prints a participant list up to this many characters inline; a longer one is attached as a file.
-pub(super) const INLINE_LIST_MAX: usize = 3_000;
+const INLINE_LIST_MAX: usize = 3_000;
 
 /// Winner ids per line of a `/verify` answer.
-pub(super) const IDS_PER_LINE: usize = 50;
+const IDS_PER_LINE: usize = 50;
 
 /// The lottery id of a `/verify L<digits>` message (`/verify@bot L5` too); `None` for anything else.
 pub fn verify_target(text: &str) -> Option<i64> {
@@ -34,7 +34,7 @@ pub fn verify_target(text: &str) -> Option<i64> {
 
 /// Who may see `/verify` of a lottery where the command was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum VerifyAccess {
+enum VerifyAccess {
     /// In the lottery's own group, or in private by a participant or an admin of its group.
     Granted,
     /// In private by someone who is neither.
@@ -45,7 +45,7 @@ pub(super) enum VerifyAccess {
 
 /// `/verify` shows participant ids: it answers in the lottery's group, and in private to the lottery's
 /// participants and its group's admins, never in another group.
-pub(super) async fn verify_access(
+async fn verify_access(
     ctx: &Ctx,
     conn: &mut sqlx::SqliteConnection,
     message: &Message,
@@ -69,57 +69,48 @@ pub(super) async fn verify_access(
     }
 }
 
-/// `/verify L<id>`: the commitment, the revealed seed, the participant list and its hash, and the winners
-/// recomputed from them, compared with the stored result.
-pub(super) async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerResult {
-    let lang = ctx.lang_for(&message).await;
+/// Answers `/verify L<id>` for lottery `id` in `lang`: the commitment, and once drawn the revealed seed, the
+/// participant list and its hash, and the winners recomputed from them, compared with the stored result.
+/// The `/verify` command's owner calls this for lottery ids.
+pub async fn answer(ctx: &Ctx, message: &Message, lang: Lang, id: i64) -> HandlerResult {
+    let call = Call::in_lang(ctx, message, lang);
     let mut conn = ctx.storage.read.acquire().await?;
-    let unknown = || ctx.ta(lang, "lottery-unknown", &fargs! {"id" => display(id)});
+    let unknown = || call.ta("lottery-unknown", &fargs! {"id" => display(id)});
     let Some(lottery) = store::get(&mut conn, id).await? else {
-        ctx.reply(&message, unknown());
+        call.say(unknown());
         return Ok(());
     };
-    match verify_access(&ctx, &mut conn, &message, &lottery).await? {
+    match verify_access(ctx, &mut conn, message, &lottery).await? {
         VerifyAccess::Granted => {}
         VerifyAccess::Elsewhere => {
-            ctx.reply(&message, unknown());
+            call.say(unknown());
             return Ok(());
         }
         VerifyAccess::NotYours => {
-            ctx.reply(
-                &message,
-                ctx.ta(
-                    lang,
-                    "lottery-verify-not-yours",
-                    &fargs! {"id" => display(id)},
-                ),
-            );
+            call.say(call.ta("lottery-verify-not-yours", &fargs! {"id" => display(id)}));
             return Ok(());
         }
     }
     let people = store::participants(&mut conn, id).await?;
-    let tag = fairness::tag(Kind::Lottery, id);
-    let head = ctx.ta(
-        lang,
+    let head = call.ta(
         "lottery-verify-head",
         &fargs! {
             "id" => display(id),
             "title" => escape(&lottery.title),
-            "tag" => tag.clone(),
+            "tag" => fairness::tag(Kind::Lottery, id),
             "commitment" => lottery.commitment.clone(),
         },
     );
-    if lottery.status != "drawn" {
-        let id_word = if lottery.status == "open" {
-            "lottery-verify-open"
-        } else {
-            "lottery-verify-cancelled"
-        };
-        let text = format!(
+    let not_drawn = match lottery.status {
+        Status::Drawn => None,
+        Status::Open => Some("lottery-verify-open"),
+        Status::Cancelled => Some("lottery-verify-cancelled"),
+    };
+    if let Some(state) = not_drawn {
+        call.say_html(format!(
             "{head}\n{}",
-            ctx.ta(lang, id_word, &fargs! {"count" => people.len()})
-        );
-        ctx.reply_html(&message, text);
+            call.ta(state, &fargs! {"count" => people.len()})
+        ));
         return Ok(());
     }
     let Some(seed) = Seed::from_hex(&lottery.seed) else {
@@ -128,6 +119,20 @@ pub(super) async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerRes
     let tiers = store::prizes(&mut conn, id).await?;
     let wins = store::wins(&mut conn, id).await?;
     drop(conn);
+    let check = recheck(&lottery, &people, &tiers, &wins, &seed);
+    report(&call, &lottery, head, &people, &seed, &check);
+    Ok(())
+}
+
+/// Redoes a finished draw from its revealed seed and stored participants, and compares it with the recorded
+/// wins.
+fn recheck(
+    lottery: &Lottery,
+    people: &[i64],
+    tiers: &[store::PrizeRow],
+    wins: &[store::Win],
+    seed: &Seed,
+) -> draw::Verification {
     let counts: Vec<u32> = tiers
         .iter()
         .map(|t| u32::try_from(t.count).unwrap_or(0))
@@ -146,39 +151,48 @@ pub(super) async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerRes
         .filter(|w| w.tier == 0)
         .map(|w| w.user_id)
         .collect();
-    let check = draw::verify(
-        &people,
+    draw::verify(
+        people,
         &counts,
         lottery.floor_name.is_some(),
-        &seed,
-        id,
+        seed,
+        lottery.id,
         &draw::Published {
             commitment: &lottery.commitment,
             list_hash: lottery.list_hash.as_deref().unwrap_or_default(),
             winners: &stored_winners,
             floor: &stored_floor,
         },
-    );
+    )
+}
+
+/// Says what the recomputation found: the seed, the participant list (attached as a file when long), each
+/// tier's winners and whether all of it matches.
+fn report(
+    call: &Call<'_>,
+    lottery: &Lottery,
+    head: String,
+    people: &[i64],
+    seed: &Seed,
+    check: &draw::Verification,
+) {
     let again = &check.recomputed;
-    let list = fairness::participant_list(&people);
-    let file_name = format!("lottery-{}-participants.txt", display(id));
+    let list = fairness::participant_list(people);
+    let file_name = format!("lottery-{}-participants.txt", display(lottery.id));
     let participants = if list.len() <= INLINE_LIST_MAX {
-        ctx.ta(
-            lang,
+        call.ta(
             "lottery-verify-list",
             &fargs! {"count" => people.len(), "list" => list.clone()},
         )
     } else {
-        ctx.ta(
-            lang,
+        call.ta(
             "lottery-verify-list-file",
             &fargs! {"count" => people.len(), "file" => file_name.clone()},
         )
     };
     let mut text = head;
     text.push('\n');
-    text.push_str(&ctx.ta(
-        lang,
+    text.push_str(&call.ta(
         "lottery-verify-drawn",
         &fargs! {
             "seed" => seed.to_hex(),
@@ -189,16 +203,19 @@ pub(super) async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerRes
     text.push('\n');
     for (index, tier) in again.winners.iter().enumerate() {
         let ids: Vec<String> = tier.iter().map(i64::to_string).collect();
-        text.push_str(&ctx.ta(
-            lang,
+        let winners = if ids.is_empty() {
+            "-".to_string()
+        } else {
+            in_lines(&ids, IDS_PER_LINE)
+        };
+        text.push_str(&call.ta(
             "lottery-verify-tier",
-            &fargs! {"tier" => index + 1, "winners" => if ids.is_empty() { "-".to_string() } else { in_lines(&ids, IDS_PER_LINE) }},
+            &fargs! {"tier" => index + 1, "winners" => winners},
         ));
         text.push('\n');
     }
     if lottery.floor_name.is_some() {
-        text.push_str(&ctx.ta(
-            lang,
+        text.push_str(&call.ta(
             "lottery-verify-floor",
             &fargs! {"count" => again.floor.len()},
         ));
@@ -209,32 +226,13 @@ pub(super) async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerRes
     } else {
         "lottery-verify-mismatch"
     };
-    text.push_str(&ctx.t(lang, verdict));
-    for piece in split(&text, MAX_TEXT) {
-        ctx.reply_html(&message, piece);
-    }
+    text.push_str(&call.t(verdict));
+    call.say_html(text);
     if list.len() > INLINE_LIST_MAX {
-        send_list_file(&ctx, &message, file_name, list.into_bytes());
+        call.ctx
+            .outbound
+            .reply_file(call.message, file_name, list.into_bytes());
     }
-    Ok(())
-}
-
-/// Sends a long participant list as a text file in reply to `message` (budgeted like a send).
-pub(super) fn send_list_file(ctx: &Ctx, message: &Message, name: String, bytes: Vec<u8>) {
-    let (chat, reply_to) = (message.chat.id, message.id);
-    let thread = message.thread_id.filter(|_| message.is_topic_message);
-    ctx.outbound.budgeted(chat.0, "sendDocument", move |bot| {
-        let mut request = bot
-            .send_document(
-                chat,
-                InputFile::memory(bytes.clone()).file_name(name.clone()),
-            )
-            .reply_parameters(ReplyParameters::new(reply_to).allow_sending_without_reply());
-        if let Some(thread) = thread {
-            request = request.message_thread_id(thread);
-        }
-        request.send().boxed()
-    });
 }
 
 #[cfg(test)]
