@@ -1,7 +1,7 @@
 //! Activity points: the periodic crediting of points for long messages.
 
 use super::store;
-use super::{day_clock, DayClock};
+use crate::facts::GroupDay;
 use crate::fargs;
 use crate::services::Ctx;
 use crate::telegram::outbound::Text;
@@ -40,7 +40,7 @@ pub(super) async fn pay_activity(ctx: &Ctx) -> crate::Result<()> {
     };
     let through = pending.iter().map(|row| row.id).max().unwrap_or_default();
     let mut work: BTreeMap<i64, GroupActivity> = BTreeMap::new();
-    let mut clocks: HashMap<i64, DayClock> = HashMap::new();
+    let mut clocks: HashMap<i64, GroupDay> = HashMap::new();
     for row in &pending {
         let days = work.entry(row.chat_id).or_default();
         if row.minute < oldest {
@@ -49,7 +49,7 @@ pub(super) async fn pay_activity(ctx: &Ctx) -> crate::Result<()> {
         let clock = match clocks.get(&row.chat_id) {
             Some(clock) => *clock,
             None => {
-                let clock = day_clock(ctx, row.chat_id).await?;
+                let clock = crate::facts::group_day(ctx, row.chat_id).await?;
                 clocks.insert(row.chat_id, clock);
                 clock
             }

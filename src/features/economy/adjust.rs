@@ -1,6 +1,6 @@
 //! `/give` and `/take`: admins move points between the mint and a member.
 
-use super::call::{display_name, Call};
+use super::call::{display_name, EconomyCall};
 use super::checkin::level_up;
 use super::ledger;
 use crate::fargs;
@@ -9,7 +9,7 @@ use crate::telegram::text::escape;
 use crate::telegram::HandlerResult;
 use ledger::{Account, LedgerError, Move};
 
-impl Call<'_> {
+impl EconomyCall<'_> {
     pub(super) async fn adjust(&self, args: &str, give: bool) -> HandlerResult {
         if let Some(refusal) = self
             .ctx
@@ -32,7 +32,7 @@ impl Call<'_> {
             None => (rest.trim(), ""),
         };
         if amount_text.is_empty() {
-            self.say(self.ctx.t(self.lang, usage));
+            self.say(self.t(usage));
             return Ok(());
         }
         let amount =
@@ -78,16 +78,14 @@ impl Call<'_> {
             Ok(_) => {}
             Err(LedgerError::Insufficient { balance }) => {
                 tx.rollback().await?;
-                self.say_html(self.ctx.ta(
-                    self.lang,
-                    "economy-take-short",
+                self.say_html(self.ta("economy-take-short",
                     &fargs! {"target" => target.mention_html(), "balance" => balance, "amount" => amount},
                 ));
                 return Ok(());
             }
             Err(LedgerError::Overflow) => {
                 tx.rollback().await?;
-                self.say(self.ctx.t(self.lang, "economy-overflow"));
+                self.say(self.t("economy-overflow"));
                 return Ok(());
             }
             Err(err) => return Err(err.into()),
@@ -97,9 +95,7 @@ impl Call<'_> {
         let earned_after = crate::facts::earned(&mut tx, self.chat_id, target.user_id).await?;
         let up = level_up(&mut tx, self.chat_id, earned_before, earned_after).await?;
         tx.commit().await?;
-        let mut text = self.ctx.ta(
-            self.lang,
-            if give {
+        let mut text = self.ta(if give {
                 "economy-give-done"
             } else {
                 "economy-take-done"
@@ -113,17 +109,11 @@ impl Call<'_> {
         );
         if !note.is_empty() {
             text.push('\n');
-            text.push_str(&self.ctx.ta(
-                self.lang,
-                "economy-note",
-                &fargs! {"note" => escape(&note)},
-            ));
+            text.push_str(&self.ta("economy-note", &fargs! {"note" => escape(&note)}));
         }
         if let Some((level, title)) = up {
             text.push('\n');
-            text.push_str(&self.ctx.ta(
-                self.lang,
-                "economy-levelup",
+            text.push_str(&self.ta("economy-levelup",
                 &fargs! {"name" => escape(&target.name), "level" => level, "title" => escape(&title)},
             ));
         }

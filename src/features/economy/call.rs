@@ -2,20 +2,26 @@
 
 use crate::args::ArgError;
 use crate::fargs;
-use crate::i18n::Lang;
-use crate::services::{Ctx, Target, TargetError};
-use crate::telegram::text::{split, MAX_TEXT};
+use crate::services::{Call, Target, TargetError};
+use std::ops::Deref;
 use teloxide::prelude::*;
 
-/// One command call: who, where, in which language.
-pub(super) struct Call<'a> {
-    pub(super) ctx: &'a Ctx,
-    pub(super) message: &'a Message,
-    pub(super) lang: Lang,
-    pub(super) chat_id: i64,
+/// One economy command call: the shared [`Call`] and whose wallet it is about. That is the sender, or for
+/// an anonymous admin's admin command the group it speaks as (recorded as the actor of `/give` and `/take`).
+pub(super) struct EconomyCall<'a> {
+    pub(super) call: Call<'a>,
     pub(super) sender_id: i64,
 }
 
+impl<'a> Deref for EconomyCall<'a> {
+    type Target = Call<'a>;
+
+    fn deref(&self) -> &Call<'a> {
+        &self.call
+    }
+}
+
+/// The sender's name as Telegram shows it.
 pub(super) fn display_name(message: &Message) -> String {
     message
         .from
@@ -24,31 +30,19 @@ pub(super) fn display_name(message: &Message) -> String {
         .unwrap_or_default()
 }
 
-impl Call<'_> {
-    pub(super) fn say(&self, text: String) {
-        self.ctx.reply(self.message, text);
-    }
-
-    pub(super) fn say_html(&self, html: String) {
-        for piece in split(&html, MAX_TEXT) {
-            self.ctx.reply_html(self.message, piece);
-        }
-    }
-
+impl EconomyCall<'_> {
+    /// Why an amount was refused, in the call's language.
     pub(super) fn amount_error(&self, error: &ArgError) -> String {
         match error {
-            ArgError::NotANumber(text) => self.ctx.ta(
-                self.lang,
+            ArgError::NotANumber(text) => self.ta(
                 "economy-amount-not-number",
                 &fargs! {"text" => text.clone()},
             ),
-            ArgError::NotPositive => self.ctx.t(self.lang, "economy-amount-not-positive"),
-            ArgError::TooLarge { max } => self.ctx.ta(
-                self.lang,
-                "economy-amount-too-large",
-                &fargs! {"max" => *max},
-            ),
-            _ => self.ctx.t(self.lang, "economy-amount-not-positive"),
+            ArgError::NotPositive => self.t("economy-amount-not-positive"),
+            ArgError::TooLarge { max } => {
+                self.ta("economy-amount-too-large", &fargs! {"max" => *max})
+            }
+            _ => self.t("economy-amount-not-positive"),
         }
     }
 
@@ -61,7 +55,7 @@ impl Call<'_> {
         match self.ctx.resolve_target(self.message, args).await {
             Ok((Some(target), rest)) => {
                 if target.is_bot {
-                    self.say(self.ctx.t(self.lang, "economy-target-bot"));
+                    self.say(self.t("economy-target-bot"));
                     return Ok(None);
                 }
                 // A replied-to author is here; an @username or id must belong to someone seen here.
@@ -72,26 +66,20 @@ impl Call<'_> {
                             .await?
                             .is_some();
                     if !known {
-                        self.say(self.ctx.ta(
-                            self.lang,
-                            "economy-unknown-member",
-                            &fargs! {"id" => target.user_id},
-                        ));
+                        self.say(
+                            self.ta("economy-unknown-member", &fargs! {"id" => target.user_id}),
+                        );
                         return Ok(None);
                     }
                 }
                 Ok(Some((target, rest)))
             }
             Ok((None, _)) => {
-                self.say(self.ctx.t(self.lang, usage));
+                self.say(self.t(usage));
                 Ok(None)
             }
             Err(TargetError::UnknownUsername(name)) => {
-                self.say(self.ctx.ta(
-                    self.lang,
-                    "economy-unknown-user",
-                    &fargs! {"username" => name},
-                ));
+                self.say(self.ta("economy-unknown-user", &fargs! {"username" => name}));
                 Ok(None)
             }
             Err(TargetError::Storage(err)) => Err(err),

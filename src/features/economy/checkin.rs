@@ -1,7 +1,6 @@
 //! Daily sign-in: `/checkin`, the words 签到 / 打卡, `/checkin month`, and the replies gathered in waves.
 
-use super::call::{display_name, Call};
-use super::day_clock;
+use super::call::{display_name, EconomyCall};
 use super::{store, streak, wave};
 use crate::fargs;
 use crate::services::Ctx;
@@ -90,7 +89,7 @@ pub(super) async fn checkin(ctx: &Ctx, message: &Message) -> HandlerResult {
     };
     let user_id = user.id.0 as i64;
     let now = ctx.now();
-    let clock = day_clock(ctx, chat_id).await?;
+    let clock = crate::facts::group_day(ctx, chat_id).await?;
     let today = clock.today(now);
     let settings = &ctx.config.economy;
     let name = escape(&display_name(message));
@@ -185,9 +184,9 @@ pub(super) async fn level_up(
     let (new, title) = levels.level_for(after);
     Ok((new > old).then(|| (new + 1, title.to_owned())))
 }
-impl Call<'_> {
+impl EconomyCall<'_> {
     pub(super) async fn month(&self) -> HandlerResult {
-        let clock = day_clock(self.ctx, self.chat_id).await?;
+        let clock = crate::facts::group_day(self.ctx, self.chat_id).await?;
         let today = clock.today(self.ctx.now());
         let Some(date) = crate::facts::day::date_of_day(today) else {
             return Ok(());
@@ -201,13 +200,12 @@ impl Call<'_> {
         let Some(grid) = streak::month_grid(&signed, date.year(), date.month(), today) else {
             return Ok(());
         };
-        let labels_text = self.ctx.t(self.lang, "economy-weekdays");
+        let labels_text = self.t("economy-weekdays");
         let labels: Vec<&str> = labels_text.split_whitespace().collect();
         let labels: [&str; 7] = labels
             .try_into()
             .unwrap_or(["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]);
-        let title = self.ctx.ta(
-            self.lang,
+        let title = self.ta(
             "economy-month-title",
             &fargs! {"name" => escape(&display_name(self.message)), "count" => grid.signed_count()},
         );

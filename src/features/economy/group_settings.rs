@@ -1,7 +1,6 @@
 //! `/settz`, `/setreset` and `/setlevels`: a group's time zone, day start and levels.
 
-use super::call::Call;
-use super::day_clock;
+use super::call::EconomyCall;
 use super::store;
 use crate::fargs;
 use crate::i18n::Lang;
@@ -11,7 +10,7 @@ use crate::telegram::HandlerResult;
 use chrono_tz::Tz;
 use teloxide::types::{ChatKind, PublicChatKind};
 
-impl Call<'_> {
+impl EconomyCall<'_> {
     pub(super) async fn setlevels(&self, arg: &str) -> HandlerResult {
         if let Some(refusal) = self
             .ctx
@@ -24,8 +23,7 @@ impl Call<'_> {
         if arg.is_empty() {
             let mut conn = self.ctx.storage.read.acquire().await?;
             let current = crate::facts::levels(&mut conn, self.chat_id).await?;
-            self.say(self.ctx.ta(
-                self.lang,
+            self.say(self.ta(
                 "economy-setlevels-usage",
                 &fargs! {"current" => current.to_command_text()},
             ));
@@ -37,8 +35,7 @@ impl Call<'_> {
             match crate::facts::levels::Levels::parse(arg) {
                 Ok(levels) => Some(levels),
                 Err(err) => {
-                    self.say(self.ctx.ta(
-                        self.lang,
+                    self.say(self.ta(
                         "economy-setlevels-bad",
                         &fargs! {"why" => levels_error_text(&self.ctx.i18n, self.lang, &err)},
                     ));
@@ -49,8 +46,7 @@ impl Call<'_> {
         let mut conn = self.ctx.storage.write.acquire().await?;
         store::set_levels(&mut conn, self.chat_id, chosen.as_ref()).await?;
         let now = crate::facts::levels(&mut conn, self.chat_id).await?;
-        self.say(self.ctx.ta(
-            self.lang,
+        self.say(self.ta(
             "economy-setlevels-done",
             &fargs! {"levels" => now.to_command_text()},
         ));
@@ -94,20 +90,15 @@ impl Call<'_> {
             return Ok(());
         }
         if arg.is_empty() {
-            let clock = day_clock(self.ctx, self.chat_id).await?;
-            self.say(self.ctx.ta(
-                self.lang,
+            let clock = crate::facts::group_day(self.ctx, self.chat_id).await?;
+            self.say(self.ta(
                 "economy-settz-usage",
                 &fargs! {"zone" => clock.tz.name().to_owned()},
             ));
             return Ok(());
         }
         let Ok(zone) = arg.parse::<Tz>() else {
-            self.say(self.ctx.ta(
-                self.lang,
-                "economy-settz-bad",
-                &fargs! {"zone" => arg.to_owned()},
-            ));
+            self.say(self.ta("economy-settz-bad", &fargs! {"zone" => arg.to_owned()}));
             return Ok(());
         };
         let mut conn = self.ctx.storage.write.acquire().await?;
@@ -116,8 +107,7 @@ impl Call<'_> {
         if let Some(record) = records::get(&mut conn, self.chat_id).await? {
             self.ctx.groups.put(record);
         }
-        self.say(self.ctx.ta(
-            self.lang,
+        self.say(self.ta(
             "economy-settz-done",
             &fargs! {"zone" => zone.name().to_owned()},
         ));
@@ -136,16 +126,13 @@ impl Call<'_> {
         let hour = match arg.parse::<u8>() {
             Ok(hour) if hour <= 23 => hour,
             _ => {
-                self.say(self.ctx.t(self.lang, "economy-setreset-usage"));
+                self.say(self.t("economy-setreset-usage"));
                 return Ok(());
             }
         };
         let mut conn = self.ctx.storage.write.acquire().await?;
         store::set_reset_hour(&mut conn, self.chat_id, Some(hour)).await?;
-        self.say(
-            self.ctx
-                .ta(self.lang, "economy-setreset-done", &fargs! {"hour" => hour}),
-        );
+        self.say(self.ta("economy-setreset-done", &fargs! {"hour" => hour}));
         Ok(())
     }
 }

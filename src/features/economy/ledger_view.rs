@@ -1,7 +1,6 @@
 //! `/ledger`: a member's recent journal entries.
 
-use super::call::{display_name, Call};
-use super::day_clock;
+use super::call::{display_name, EconomyCall};
 use super::ledger;
 use crate::fargs;
 use crate::telegram::text::escape;
@@ -10,7 +9,7 @@ use ledger::Account;
 
 /// How many entries `/ledger` shows.
 pub(super) const LEDGER_ENTRIES: u32 = 20;
-impl Call<'_> {
+impl EconomyCall<'_> {
     pub(super) async fn ledger(&self, args: &str) -> HandlerResult {
         let args = args.trim();
         let wants_other = !args.is_empty() || self.message.reply_to_message().is_some();
@@ -21,27 +20,26 @@ impl Call<'_> {
             if target.user_id != self.sender_id
                 && self.ctx.admins.sender_rights(self.message).await?.is_none()
             {
-                self.say(self.ctx.t(self.lang, "economy-ledger-own-only"));
+                self.say(self.t("economy-ledger-own-only"));
                 return Ok(());
             }
             (target.user_id, target.name)
         } else {
             (self.sender_id, display_name(self.message))
         };
-        let clock = day_clock(self.ctx, self.chat_id).await?;
+        let clock = crate::facts::group_day(self.ctx, self.chat_id).await?;
         let mut conn = self.ctx.storage.read.acquire().await?;
         let entries = ledger::entries_for(&mut conn, self.chat_id, user_id, LEDGER_ENTRIES).await?;
         let balance = ledger::balance(&mut conn, self.chat_id, Account::Wallet(user_id)).await?;
         let mut text = format!(
             "<b>{}</b>\n",
-            escape(&self.ctx.ta(
-                self.lang,
+            escape(&self.ta(
                 "economy-ledger-title",
                 &fargs! {"name" => name, "balance" => balance},
             ))
         );
         if entries.is_empty() {
-            text.push_str(&escape(&self.ctx.t(self.lang, "economy-ledger-empty")));
+            text.push_str(&self.t_html("economy-ledger-empty"));
         }
         for entry in &entries {
             let delta = entry.delta_for(Account::Wallet(user_id));
@@ -49,7 +47,7 @@ impl Call<'_> {
                 .map(|t| t.with_timezone(&clock.tz).format("%m-%d %H:%M").to_string())
                 .unwrap_or_default();
             let reason_id = format!("economy-reason-{}", entry.reason);
-            let mut reason = self.ctx.t(self.lang, &reason_id);
+            let mut reason = self.t(&reason_id);
             if reason == reason_id {
                 reason = entry.reason.clone();
             }

@@ -33,89 +33,30 @@ pub mod wave;
 
 pub use checkin::wave_is_open;
 
+use crate::services::Call;
 use crate::services::Ctx;
-use crate::telegram::commands::{Audience, CommandInfo};
 use crate::telegram::{Handler, HandlerResult};
-use call::Call;
+use call::EconomyCall;
 use checkin::checkin;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use teloxide::prelude::*;
-use teloxide::utils::command::BotCommands;
 
-/// The commands of this feature.
-pub const COMMANDS: &[CommandInfo] = &[
-    CommandInfo {
-        name: "checkin",
-        description: "economy-cmd-checkin",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "me",
-        description: "economy-cmd-me",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "rank",
-        description: "economy-cmd-rank",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "levels",
-        description: "economy-cmd-levels",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "ledger",
-        description: "economy-cmd-ledger",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "transfer",
-        description: "economy-cmd-transfer",
-        audience: Audience::Everyone,
-    },
-    CommandInfo {
-        name: "give",
-        description: "economy-cmd-give",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "take",
-        description: "economy-cmd-take",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "settz",
-        description: "economy-cmd-settz",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "setreset",
-        description: "economy-cmd-setreset",
-        audience: Audience::Admins,
-    },
-    CommandInfo {
-        name: "setlevels",
-        description: "economy-cmd-setlevels",
-        audience: Audience::Admins,
-    },
-];
-
-#[derive(BotCommands, Clone, Debug)]
-#[command(rename_rule = "lowercase")]
-enum Command {
-    Checkin(String),
-    Me,
-    Rank(String),
-    Levels,
-    Ledger(String),
-    Transfer(String),
-    Give(String),
-    Take(String),
-    Settz(String),
-    Setreset(String),
-    Setlevels(String),
+crate::feature_commands! {
+    /// The economy's commands.
+    enum Command in COMMANDS {
+        Checkin(String) = "checkin", "economy-cmd-checkin", Everyone;
+        Me = "me", "economy-cmd-me", Everyone;
+        Rank(String) = "rank", "economy-cmd-rank", Everyone;
+        Levels = "levels", "economy-cmd-levels", Everyone;
+        Ledger(String) = "ledger", "economy-cmd-ledger", Everyone;
+        Transfer(String) = "transfer", "economy-cmd-transfer", Everyone;
+        Give(String) = "give", "economy-cmd-give", Admins;
+        Take(String) = "take", "economy-cmd-take", Admins;
+        Settz(String) = "settz", "economy-cmd-settz", Admins;
+        Setreset(String) = "setreset", "economy-cmd-setreset", Admins;
+        Setlevels(String) = "setlevels", "economy-cmd-setlevels", Admins;
+    }
 }
 
 /// This feature's branch of the handler tree: its commands, and the plain words 签到 / 打卡 in groups.
@@ -174,11 +115,8 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
             return Ok(());
         }
     };
-    let call = Call {
-        ctx: &ctx,
-        message: &message,
-        lang,
-        chat_id: message.chat.id.0,
+    let call = EconomyCall {
+        call: Call::in_lang(&ctx, &message, lang),
         sender_id,
     };
     match command {
@@ -186,7 +124,7 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
             "" => checkin(&ctx, &message).await,
             "month" | "月" | "本月" => call.month().await,
             _ => {
-                call.say(ctx.t(lang, "economy-checkin-usage"));
+                call.say(call.t("economy-checkin-usage"));
                 Ok(())
             }
         },
@@ -201,13 +139,6 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
         Command::Setreset(arg) => call.setreset(arg.trim()).await,
         Command::Setlevels(arg) => call.setlevels(arg.trim()).await,
     }
-}
-
-/// A group's sign-in day: its time zone and reset hour.
-type DayClock = crate::facts::GroupDay;
-
-async fn day_clock(ctx: &Ctx, chat_id: i64) -> crate::Result<DayClock> {
-    crate::facts::group_day(ctx, chat_id).await
 }
 
 /// How often the economy's periodic work runs: every `economy.activity_interval`.

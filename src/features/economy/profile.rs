@@ -1,16 +1,15 @@
 //! `/me` and `/levels`: a member's standing and the group's levels.
 
-use super::call::{display_name, Call};
-use super::day_clock;
+use super::call::{display_name, EconomyCall};
 use super::{ledger, store, streak};
 use crate::fargs;
 use crate::telegram::text::escape;
 use crate::telegram::HandlerResult;
 use ledger::Account;
 
-impl Call<'_> {
+impl EconomyCall<'_> {
     pub(super) async fn me(&self) -> HandlerResult {
-        let clock = day_clock(self.ctx, self.chat_id).await?;
+        let clock = crate::facts::group_day(self.ctx, self.chat_id).await?;
         let now = self.ctx.now();
         let today = clock.today(now);
         let mut conn = self.ctx.storage.read.acquire().await?;
@@ -38,15 +37,13 @@ impl Call<'_> {
         let next = levels
             .next_level(earned)
             .map(|next| {
-                self.ctx.ta(
-                    self.lang,
+                self.ta(
                     "economy-me-next",
                     &fargs! {"left" => next.threshold - earned, "title" => escape(&next.title)},
                 )
             })
             .unwrap_or_default();
-        self.say_html(self.ctx.ta(
-            self.lang,
+        self.say_html(self.ta(
             "economy-me",
             &fargs! {
                 "name" => escape(&display_name(self.message)),
@@ -66,10 +63,7 @@ impl Call<'_> {
     pub(super) async fn levels(&self) -> HandlerResult {
         let mut conn = self.ctx.storage.read.acquire().await?;
         let levels = crate::facts::levels(&mut conn, self.chat_id).await?;
-        let mut text = format!(
-            "<b>{}</b>\n",
-            escape(&self.ctx.t(self.lang, "economy-levels-title"))
-        );
+        let mut text = format!("<b>{}</b>\n", self.t_html("economy-levels-title"));
         for (index, level) in levels.as_slice().iter().enumerate() {
             text.push_str(&format!(
                 "LV{} {} — {}\n",
@@ -78,7 +72,7 @@ impl Call<'_> {
                 level.threshold
             ));
         }
-        text.push_str(&escape(&self.ctx.t(self.lang, "economy-levels-basis")));
+        text.push_str(&self.t_html("economy-levels-basis"));
         self.say_html(text);
         Ok(())
     }

@@ -1,7 +1,6 @@
 //! `/rank`: the group's leaderboards.
 
-use super::call::Call;
-use super::day_clock;
+use super::call::EconomyCall;
 use super::{ledger, store, wave};
 use crate::fargs;
 use crate::telegram::text::escape;
@@ -12,13 +11,13 @@ use wave::{Period, RankKind};
 /// How many members `/rank` lists.
 pub(super) const RANK_TOP: usize = 10;
 /// The most pending activity rows one pass of the ticker settles; the rest waits for the next pass.
-impl Call<'_> {
+impl EconomyCall<'_> {
     pub(super) async fn rank(&self, args: &str) -> HandlerResult {
         let Some((kind, period)) = wave::parse_rank_args(args) else {
-            self.say(self.ctx.t(self.lang, "economy-rank-usage"));
+            self.say(self.t("economy-rank-usage"));
             return Ok(());
         };
-        let clock = day_clock(self.ctx, self.chat_id).await?;
+        let clock = crate::facts::group_day(self.ctx, self.chat_id).await?;
         let now = self.ctx.now();
         let today = clock.today(now);
         let first_day = wave::period_first_day(period, today);
@@ -62,17 +61,16 @@ impl Call<'_> {
         top: Vec<(i64, i64)>,
         own: Option<(i64, i64)>,
     ) -> HandlerResult {
-        let title = self.ctx.ta(
-            self.lang,
+        let title = self.ta(
             "economy-rank-title",
             &fargs! {
-                "kind" => self.ctx.t(self.lang, &format!("economy-rank-kind-{}", kind.word())),
-                "period" => self.ctx.t(self.lang, &format!("economy-rank-period-{}", period.word())),
+                "kind" => self.t(&format!("economy-rank-kind-{}", kind.word())),
+                "period" => self.t(&format!("economy-rank-period-{}", period.word())),
             },
         );
         let mut text = format!("<b>{}</b>\n", escape(&title));
         if top.is_empty() {
-            text.push_str(&escape(&self.ctx.t(self.lang, "economy-rank-empty")));
+            text.push_str(&self.t_html("economy-rank-empty"));
             text.push('\n');
         }
         for (index, (user, value)) in top.iter().enumerate() {
@@ -83,12 +81,11 @@ impl Call<'_> {
             text.push_str(&format!("{}. {} — {value}\n", index + 1, escape(&name)));
         }
         text.push_str(&escape(&match own {
-            Some((position, value)) => self.ctx.ta(
-                self.lang,
+            Some((position, value)) => self.ta(
                 "economy-rank-you",
                 &fargs! {"position" => position, "value" => value},
             ),
-            None => self.ctx.t(self.lang, "economy-rank-you-none"),
+            None => self.t("economy-rank-you-none"),
         }));
         self.say_html(text);
         Ok(())

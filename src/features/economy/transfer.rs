@@ -1,29 +1,28 @@
 //! `/transfer`: a member pays another.
 
-use super::call::Call;
-use super::day_clock;
+use super::call::EconomyCall;
 use super::ledger;
 use crate::fargs;
 use crate::telegram::HandlerResult;
 use ledger::{Account, LedgerError, Move};
 
-impl Call<'_> {
+impl EconomyCall<'_> {
     pub(super) async fn transfer(&self, args: &str) -> HandlerResult {
         let settings = &self.ctx.config.economy;
         if !settings.transfer_enabled {
-            self.say(self.ctx.t(self.lang, "economy-transfer-off"));
+            self.say(self.t("economy-transfer-off"));
             return Ok(());
         }
         let Some((target, rest)) = self.target(args, "economy-transfer-usage").await? else {
             return Ok(());
         };
         if target.user_id == self.sender_id {
-            self.say(self.ctx.t(self.lang, "economy-transfer-self"));
+            self.say(self.t("economy-transfer-self"));
             return Ok(());
         }
         let amount_text = rest.split_whitespace().next().unwrap_or("");
         if amount_text.is_empty() {
-            self.say(self.ctx.t(self.lang, "economy-transfer-usage"));
+            self.say(self.t("economy-transfer-usage"));
             return Ok(());
         }
         let amount = match crate::args::parse_amount(amount_text, settings.max_amount) {
@@ -33,7 +32,7 @@ impl Call<'_> {
                 return Ok(());
             }
         };
-        let clock = day_clock(self.ctx, self.chat_id).await?;
+        let clock = crate::facts::group_day(self.ctx, self.chat_id).await?;
         let now = self.ctx.now();
         let since = clock.start(clock.today(now));
         let mut tx = self.ctx.storage.write.begin().await?;
@@ -48,8 +47,7 @@ impl Call<'_> {
             .await?;
             if sent + amount > settings.transfer_daily_limit {
                 tx.rollback().await?;
-                self.say(self.ctx.ta(
-                    self.lang,
+                self.say(self.ta(
                     "economy-transfer-limit",
                     &fargs! {
                         "limit" => settings.transfer_daily_limit,
@@ -77,8 +75,7 @@ impl Call<'_> {
             Ok(_) => {}
             Err(LedgerError::Insufficient { balance }) => {
                 tx.rollback().await?;
-                self.say(self.ctx.ta(
-                    self.lang,
+                self.say(self.ta(
                     "economy-transfer-short",
                     &fargs! {"balance" => balance, "amount" => amount},
                 ));
@@ -86,7 +83,7 @@ impl Call<'_> {
             }
             Err(LedgerError::Overflow) => {
                 tx.rollback().await?;
-                self.say(self.ctx.t(self.lang, "economy-overflow"));
+                self.say(self.t("economy-overflow"));
                 return Ok(());
             }
             Err(err) => return Err(err.into()),
@@ -94,8 +91,7 @@ impl Call<'_> {
         let balance =
             ledger::balance(&mut tx, self.chat_id, Account::Wallet(self.sender_id)).await?;
         tx.commit().await?;
-        self.say_html(self.ctx.ta(
-            self.lang,
+        self.say_html(self.ta(
             "economy-transfer-done",
             &fargs! {"target" => target.mention_html(), "amount" => amount, "balance" => balance},
         ));

@@ -116,10 +116,7 @@ pub(super) async fn my_codes(ctx: &Ctx, message: &Message, lang: Lang) -> Handle
         ctx.reply(message, ctx.t(lang, "lottery-my-codes-none"));
         return Ok(());
     }
-    let mut text = format!(
-        "<b>{}</b>\n",
-        escape(&ctx.t(lang, "lottery-my-codes-title"))
-    );
+    let mut text = format!("<b>{}</b>\n", ctx.t_html(lang, "lottery-my-codes-title"));
     for store::OwnedCode { win, title } in codes {
         text.push_str(&ctx.ta(
             lang,

@@ -22,7 +22,7 @@ pub(super) async fn list(ctx: &Ctx, message: &Message, lang: Lang) -> HandlerRes
         ctx.reply(message, ctx.t(lang, "lottery-list-empty"));
         return Ok(());
     }
-    let mut text = format!("<b>{}</b>\n", escape(&ctx.t(lang, "lottery-list-title")));
+    let mut text = format!("<b>{}</b>\n", ctx.t_html(lang, "lottery-list-title"));
     for lottery in &open {
         let count = store::entry_count(&mut conn, lottery.id).await?;
         text.push_str(&ctx.ta(
