@@ -4,17 +4,23 @@
 //! The rooms:
 //! - [`ledger`]   the only way any feature moves points: accounts, journal, balances (used by red packets
 //!   and lotteries too)
-//! - [`streak`]   pure sign-in rules: the local day, streaks, grace cards, the reward, the month calendar
-//! - [`levels`]   pure level thresholds and titles, and the `/setlevels` parser
+//! - `checkin`    sign-in: `/checkin`, the plain words 签到 / 打卡, `/checkin month`, replies gathered in waves
+//! - `profile`    `/me` and `/levels`
+//! - `rank`       `/rank` (`/rank invites` is left to the referral feature)
+//! - `ledger_view` `/ledger`
+//! - `transfer`   `/transfer`, a member paying another
+//! - `adjust`     `/give` and `/take`, admins moving points between the mint and a member
+//! - `group_settings` `/settz`, `/setreset` and `/setlevels`
+//! - `activity_points` the periodic crediting of points for the long messages the batched writer stored (a
+//!   trigger queues each write's long messages, and [`tick`] settles the queue, so no wall-clock mark decides
+//!   what counts)
+//! - `call`       the command call the flows share, and their shared helpers (targets, amounts)
+//! - [`streak`]   pure sign-in rules: streaks, grace cards, the reward, the month calendar
 //! - [`wave`]     pure rules of coalescing sign-in replies and rank periods
-//! - [`settings`] the `[economy]` settings
 //! - [`store`]    the SQL of sign-ins, grace cards, per-group reset hour, levels and activity points
+//! - [`settings`] the `[economy]` settings
 //!
-//! This file is the Telegram glue: `/checkin` (and the plain words 签到 / 打卡), `/me`, `/rank`, `/levels`,
-//! `/ledger`, `/transfer`, and the admin commands `/give`, `/take`, `/settz`, `/setreset`, `/setlevels`;
-//! plus the ticker that pays activity points for the long messages the batched writer stored (a trigger
-//! queues each write's long messages, and the ticker settles the queue, so no wall-clock mark decides
-//! what counts).
+//! The group's day and a member's level come from [`crate::facts`].
 
 mod activity_points;
 mod adjust;

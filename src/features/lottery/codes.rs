@@ -5,10 +5,10 @@ use super::store::{self, Lottery};
 use super::{display, group_tz, local_time};
 use crate::fargs;
 use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::{Call, Ctx};
 use crate::telegram::admins::Right;
 use crate::telegram::outbound::Text;
-use crate::telegram::text::{escape, mention_html, split, MAX_TEXT};
+use crate::telegram::text::{escape, mention_html};
 use crate::telegram::HandlerResult;
 use teloxide::prelude::*;
 use teloxide::types::ThreadId;
@@ -106,14 +106,15 @@ pub(super) fn send_codes(
 }
 
 /// In a private chat, `/lottery` lists the member's unredeemed codes of every group.
-pub(super) async fn my_codes(ctx: &Ctx, message: &Message, lang: Lang) -> HandlerResult {
+pub(super) async fn my_codes(call: &Call<'_>) -> HandlerResult {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let Some(user) = message.from.as_ref() else {
         return Ok(());
     };
     let mut conn = ctx.storage.read.acquire().await?;
     let codes = store::open_codes_of(&mut conn, user.id.0 as i64).await?;
     if codes.is_empty() {
-        ctx.reply(message, ctx.t(lang, "lottery-my-codes-none"));
+        call.say(ctx.t(lang, "lottery-my-codes-none"));
         return Ok(());
     }
     let mut text = format!("<b>{}</b>\n", ctx.t_html(lang, "lottery-my-codes-title"));
@@ -130,20 +131,18 @@ pub(super) async fn my_codes(ctx: &Ctx, message: &Message, lang: Lang) -> Handle
         ));
         text.push('\n');
     }
-    for piece in split(&text, MAX_TEXT) {
-        ctx.reply_html(message, piece);
-    }
+    call.say_html(text);
     Ok(())
 }
 
-pub(super) async fn redeem(ctx: &Ctx, message: &Message, lang: Lang, arg: &str) -> HandlerResult {
-    if let Some(refusal) = ctx.refusal(message, Right::ChangeInfo, lang).await? {
-        ctx.reply(message, refusal);
+pub(super) async fn redeem(call: &Call<'_>, arg: &str) -> HandlerResult {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    if !call.allowed(Right::ChangeInfo).await? {
         return Ok(());
     }
     let code = parse::normalize_code(arg);
     if code.is_empty() {
-        ctx.reply(message, ctx.t(lang, "lottery-redeem-usage"));
+        call.say(ctx.t(lang, "lottery-redeem-usage"));
         return Ok(());
     }
     let chat_id = message.chat.id.0;
@@ -151,47 +150,35 @@ pub(super) async fn redeem(ctx: &Ctx, message: &Message, lang: Lang, arg: &str) 
     let now = ctx.now();
     let mut conn = ctx.storage.write.acquire().await?;
     let Some(win) = store::win_by_code(&mut conn, chat_id, &code).await? else {
-        ctx.reply(
-            message,
-            ctx.ta(lang, "lottery-redeem-unknown", &fargs! {"code" => code}),
-        );
+        call.say(ctx.ta(lang, "lottery-redeem-unknown", &fargs! {"code" => code}));
         return Ok(());
     };
     if let Some(at) = win.redeemed_at {
         let tz = group_tz(ctx, chat_id).await;
-        ctx.reply(
-            message,
-            ctx.ta(
-                lang,
-                "lottery-redeem-used",
-                &fargs! {"code" => code, "time" => local_time(tz, at)},
-            ),
-        );
+        call.say(ctx.ta(
+            lang,
+            "lottery-redeem-used",
+            &fargs! {"code" => code, "time" => local_time(tz, at)},
+        ));
         return Ok(());
     }
     if !store::redeem(&mut conn, chat_id, &code, by, now).await? {
-        ctx.reply(
-            message,
-            ctx.ta(lang, "lottery-redeem-unknown", &fargs! {"code" => code}),
-        );
+        call.say(ctx.ta(lang, "lottery-redeem-unknown", &fargs! {"code" => code}));
         return Ok(());
     }
     let name = crate::storage::members::get_user(&mut conn, win.user_id)
         .await?
         .map(|u| u.full_name())
         .unwrap_or_else(|| win.user_id.to_string());
-    ctx.reply_html(
-        message,
-        ctx.ta(
-            lang,
-            "lottery-redeemed",
-            &fargs! {
-                "code" => code,
-                "id" => display(win.lottery_id),
-                "prize" => escape(&win.prize),
-                "winner" => mention_html(win.user_id, &name),
-            },
-        ),
-    );
+    call.say_html(ctx.ta(
+        lang,
+        "lottery-redeemed",
+        &fargs! {
+            "code" => code,
+            "id" => display(win.lottery_id),
+            "prize" => escape(&win.prize),
+            "winner" => mention_html(win.user_id, &name),
+        },
+    ));
     Ok(())
 }

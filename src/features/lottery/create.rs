@@ -7,13 +7,12 @@ use super::{keywords, parse};
 use crate::fairness::{self, Kind, Seed};
 use crate::fargs;
 use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::{Call, Ctx};
 use crate::telegram::admins::Right;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::escape;
 use crate::telegram::HandlerResult;
 use chrono_tz::Tz;
-use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 /// The localized refusal of a definition line: what is wrong, and an example.
@@ -61,9 +60,9 @@ pub(super) fn parse_refusal(ctx: &Ctx, lang: Lang, err: &ParseError) -> String {
     )
 }
 
-pub(super) async fn create(ctx: &Ctx, message: &Message, lang: Lang, line: &str) -> HandlerResult {
-    if let Some(refusal) = ctx.refusal(message, Right::ChangeInfo, lang).await? {
-        ctx.reply(message, refusal);
+pub(super) async fn create(call: &Call<'_>, line: &str) -> HandlerResult {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    if !call.allowed(Right::ChangeInfo).await? {
         return Ok(());
     }
     let chat_id = message.chat.id.0;
@@ -72,7 +71,7 @@ pub(super) async fn create(ctx: &Ctx, message: &Message, lang: Lang, line: &str)
     let spec: Spec = match parse::parse(line, now, tz, &ctx.config.lottery.limits()) {
         Ok(spec) => spec,
         Err(err) => {
-            ctx.reply(message, parse_refusal(ctx, lang, &err));
+            call.say(parse_refusal(ctx, lang, &err));
             return Ok(());
         }
     };
@@ -96,14 +95,11 @@ pub(super) async fn create(ctx: &Ctx, message: &Message, lang: Lang, line: &str)
             .is_some()
         {
             drop(tx);
-            ctx.reply(
-                message,
-                ctx.ta(
-                    lang,
-                    "lottery-keyword-taken",
-                    &fargs! {"keyword" => keyword.clone()},
-                ),
-            );
+            call.say(ctx.ta(
+                lang,
+                "lottery-keyword-taken",
+                &fargs! {"keyword" => keyword.clone()},
+            ));
             return Ok(());
         }
     }

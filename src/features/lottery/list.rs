@@ -6,20 +6,20 @@ use super::run_draw::run_draw;
 use super::store::{self, Lottery, Status};
 use super::{display, group_tz, lottery_id};
 use crate::fargs;
-use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::Call;
 use crate::telegram::admins::Right;
-use crate::telegram::text::{escape, split, MAX_TEXT};
+use crate::telegram::text::escape;
 use crate::telegram::HandlerResult;
-use teloxide::prelude::*;
 
-pub(super) async fn list(ctx: &Ctx, message: &Message, lang: Lang) -> HandlerResult {
+/// `/lottery list`: the group's open lotteries, with their participants and draw rules.
+pub(super) async fn list(call: &Call<'_>) -> HandlerResult {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let chat_id = message.chat.id.0;
     let tz = group_tz(ctx, chat_id).await;
     let mut conn = ctx.storage.read.acquire().await?;
     let open = store::open_in_chat(&mut conn, chat_id).await?;
     if open.is_empty() {
-        ctx.reply(message, ctx.t(lang, "lottery-list-empty"));
+        call.say(ctx.t(lang, "lottery-list-empty"));
         return Ok(());
     }
     let mut text = format!("<b>{}</b>\n", ctx.t_html(lang, "lottery-list-title"));
@@ -37,21 +37,15 @@ pub(super) async fn list(ctx: &Ctx, message: &Message, lang: Lang) -> HandlerRes
         ));
         text.push('\n');
     }
-    for piece in split(&text, MAX_TEXT) {
-        ctx.reply_html(message, piece);
-    }
+    call.say_html(text);
     Ok(())
 }
 
 /// Finds an open lottery of this group by the typed id, or replies why not.
-pub(super) async fn open_lottery_of(
-    ctx: &Ctx,
-    message: &Message,
-    lang: Lang,
-    arg: &str,
-) -> crate::Result<Option<Lottery>> {
+pub(super) async fn open_lottery_of(call: &Call<'_>, arg: &str) -> crate::Result<Option<Lottery>> {
+    let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let Some(id) = lottery_id(arg) else {
-        ctx.reply(message, ctx.t(lang, "lottery-need-id"));
+        call.say(ctx.t(lang, "lottery-need-id"));
         return Ok(None);
     };
     let mut conn = ctx.storage.read.acquire().await?;
@@ -60,40 +54,32 @@ pub(super) async fn open_lottery_of(
             Ok(Some(lottery))
         }
         Some(lottery) if lottery.chat_id == message.chat.id.0 => {
-            ctx.reply(
-                message,
-                ctx.ta(lang, "lottery-not-open", &fargs! {"id" => display(id)}),
-            );
+            call.say(ctx.ta(lang, "lottery-not-open", &fargs! {"id" => display(id)}));
             Ok(None)
         }
         _ => {
-            ctx.reply(
-                message,
-                ctx.ta(lang, "lottery-unknown", &fargs! {"id" => display(id)}),
-            );
+            call.say(ctx.ta(lang, "lottery-unknown", &fargs! {"id" => display(id)}));
             Ok(None)
         }
     }
 }
 
-pub(super) async fn cancel(ctx: &Ctx, message: &Message, lang: Lang, arg: &str) -> HandlerResult {
-    if let Some(refusal) = ctx.refusal(message, Right::ChangeInfo, lang).await? {
-        ctx.reply(message, refusal);
+/// `/lottery cancel L<id>`: an admin cancels an open lottery; its announcement says so and loses its button.
+pub(super) async fn cancel(call: &Call<'_>, arg: &str) -> HandlerResult {
+    let (ctx, lang) = (call.ctx, call.lang);
+    if !call.allowed(Right::ChangeInfo).await? {
         return Ok(());
     }
-    let Some(lottery) = open_lottery_of(ctx, message, lang, arg).await? else {
+    let Some(lottery) = open_lottery_of(call, arg).await? else {
         return Ok(());
     };
     let mut conn = ctx.storage.write.acquire().await?;
     if !store::cancel(&mut conn, lottery.id, ctx.now()).await? {
-        ctx.reply(
-            message,
-            ctx.ta(
-                lang,
-                "lottery-not-open",
-                &fargs! {"id" => display(lottery.id)},
-            ),
-        );
+        call.say(ctx.ta(
+            lang,
+            "lottery-not-open",
+            &fargs! {"id" => display(lottery.id)},
+        ));
         return Ok(());
     }
     keywords::forget(ctx, lottery.chat_id);
@@ -110,23 +96,21 @@ pub(super) async fn cancel(ctx: &Ctx, message: &Message, lang: Lang, arg: &str) 
         count,
         "lottery-closed-cancelled",
     );
-    ctx.reply(
-        message,
-        ctx.ta(
-            lang,
-            "lottery-cancelled",
-            &fargs! {"id" => display(lottery.id), "title" => lottery.title.clone()},
-        ),
-    );
+    call.say(ctx.ta(
+        lang,
+        "lottery-cancelled",
+        &fargs! {"id" => display(lottery.id), "title" => lottery.title.clone()},
+    ));
     Ok(())
 }
 
-pub(super) async fn draw_now(ctx: &Ctx, message: &Message, lang: Lang, arg: &str) -> HandlerResult {
-    if let Some(refusal) = ctx.refusal(message, Right::ChangeInfo, lang).await? {
-        ctx.reply(message, refusal);
+/// `/lottery draw L<id>`: an admin draws an open lottery now.
+pub(super) async fn draw_now(call: &Call<'_>, arg: &str) -> HandlerResult {
+    let ctx = call.ctx;
+    if !call.allowed(Right::ChangeInfo).await? {
         return Ok(());
     }
-    let Some(lottery) = open_lottery_of(ctx, message, lang, arg).await? else {
+    let Some(lottery) = open_lottery_of(call, arg).await? else {
         return Ok(());
     };
     run_draw(ctx, lottery.id, ctx.now(), false).await

@@ -4,10 +4,16 @@
 //! code (核销码) sent privately and marked used with `/redeem`. `/verify L<id>` recomputes a draw.
 //!
 //! The rooms:
+//! - `create`     creating a lottery from its one-line definition, and its announcement
+//! - `list`       `/lottery list`, `cancel` and `draw`
+//! - `join`       joining by the Join button or the keyword
+//! - `run_draw`   the draw: winners, prizes credited or given a code, the result in the group
+//! - `codes`      redemption codes: sending them, `/lottery` in private, `/redeem`
+//! - [`verify`]   `/verify L<id>`, recomputing a draw
 //! - [`parse`]    the pure parser of the one-line definition, and redemption-code spelling
-//! - [`draw`]     the pure draw: (participants, tiers, seed, id) → winners, reproducibly
+//! - [`draw`]     the pure draw: (participants, tiers, seed, id) → winners → awards, reproducibly
 //! - [`keywords`] the open lotteries' join keywords per group, in memory (no SQL for ordinary messages)
-//! - [`store`]    the SQL
+//! - [`store`]    the SQL; statuses are [`store::Status`]
 //! - [`settings`] the `[lottery]` settings
 //!
 //! Draws and the announcement's participant count are resolved by [`tick`], so a draw that fell due while the
@@ -31,8 +37,7 @@ pub mod verify;
 pub use verify::verify_target;
 
 use crate::fairness::{self, Kind};
-use crate::i18n::Lang;
-use crate::services::Ctx;
+use crate::services::{Call, Ctx};
 use crate::telegram::{Handler, HandlerResult};
 use chrono::TimeZone;
 use chrono_tz::Tz;
@@ -92,32 +97,32 @@ fn display(id: i64) -> String {
 }
 
 async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
-    let lang = ctx.lang_for(&message).await;
+    let call = Call::new(&ctx, &message).await;
     match command {
-        Command::Lottery(_) if message.chat.is_private() => my_codes(&ctx, &message, lang).await,
+        Command::Lottery(_) if message.chat.is_private() => my_codes(&call).await,
         Command::Lottery(args) => {
             let args = args.trim();
             match parse::subcommand(args) {
-                _ if args.is_empty() => help(&ctx, &message, lang),
+                _ if args.is_empty() => help(&call),
                 Some(word) if !args.contains(['|', '｜']) => {
                     let rest = args
                         .split_once(char::is_whitespace)
                         .map_or("", |(_, rest)| rest.trim());
                     match word.as_str() {
-                        "list" => list(&ctx, &message, lang).await,
-                        "cancel" => cancel(&ctx, &message, lang, rest).await,
-                        "draw" => draw_now(&ctx, &message, lang, rest).await,
-                        _ => help(&ctx, &message, lang),
+                        "list" => list(&call).await,
+                        "cancel" => cancel(&call, rest).await,
+                        "draw" => draw_now(&call, rest).await,
+                        _ => help(&call),
                     }
                 }
-                _ => create(&ctx, &message, lang, args).await,
+                _ => create(&call, args).await,
             }
         }
         Command::Redeem(_) if message.chat.is_private() => {
-            ctx.reply(&message, ctx.t(lang, "group-only"));
+            call.say(call.t("group-only"));
             Ok(())
         }
-        Command::Redeem(code) => redeem(&ctx, &message, lang, code.trim()).await,
+        Command::Redeem(code) => redeem(&call, code.trim()).await,
     }
 }
 
@@ -127,8 +132,8 @@ async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerResult {
     verify::answer(&ctx, &message, lang, id).await
 }
 
-fn help(ctx: &Ctx, message: &Message, lang: Lang) -> HandlerResult {
-    ctx.reply_html(message, ctx.t(lang, "lottery-help"));
+fn help(call: &Call<'_>) -> HandlerResult {
+    call.say_html(call.t("lottery-help"));
     Ok(())
 }
 
