@@ -60,7 +60,7 @@ pub fn day_of_date(date: NaiveDate) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono_tz::{America::New_York, Asia::Shanghai, UTC};
+    use chrono_tz::{America::New_York, Asia::Shanghai, Australia::Sydney, Europe::Berlin, UTC};
 
     fn ts(y: i32, m: u32, d: u32, h: u32, min: u32, tz: Tz) -> i64 {
         tz.with_ymd_and_hms(y, m, d, h, min, 0)
@@ -174,6 +174,32 @@ mod tests {
                     assert_eq!(day_index(start - 1, tz, reset), day - 1, "{tz} {reset}");
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Sign-in days around the months where daylight saving time starts or ends (March, April, October,
+        /// November) in zones that change their clocks, and in two that do not: every day starts after the
+        /// one before it, 23 to 25 hours later, and its first second is the first second of that day.
+        #[test]
+        fn days_stay_whole_across_daylight_saving_changes(
+            tz in proptest::sample::select(vec![Berlin, New_York, Sydney, Shanghai, UTC]),
+            reset_hour in 0u8..24,
+            year in 1990i32..2040,
+            month in proptest::sample::select(vec![3u32, 4, 10, 11]),
+            day_of_month in 0i64..31,
+        ) {
+            let day = day_of(year, month, 1) + day_of_month;
+            let start = day_start(day, tz, reset_hour);
+            let next = day_start(day + 1, tz, reset_hour);
+            proptest::prop_assert!(next > start);
+            proptest::prop_assert_eq!(day_index(start, tz, reset_hour), day);
+            proptest::prop_assert_eq!(day_index(start - 1, tz, reset_hour), day - 1);
+            proptest::prop_assert_eq!(day_index(next - 1, tz, reset_hour), day);
+            proptest::prop_assert!(
+                (23 * 3600..=25 * 3600).contains(&(next - start)),
+                "{tz} day {day} lasts {} s", next - start
+            );
         }
     }
 }

@@ -349,9 +349,7 @@ pub async fn all_checkin_counts(
 pub struct PendingActivity {
     /// The row id; rows are settled in id order.
     pub id: i64,
-    /// The group.
     pub chat_id: i64,
-    /// The member.
     pub user_id: i64,
     /// The unix minute the messages were written in.
     pub minute: i64,
@@ -433,7 +431,6 @@ pub async fn prune_activity_paid(
 /// One member's new long messages of one local day, as the group cuts its days now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivityDay {
-    /// The member.
     pub user_id: i64,
     /// The day index (the journal reference names it).
     pub day: i64,
@@ -448,7 +445,6 @@ pub struct ActivityDay {
 /// What the activity-points pass paid one member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActivityPayment {
-    /// The member.
     pub user_id: i64,
     /// Their earned points (see [`earned`]) before the payment.
     pub earned_before: i64,

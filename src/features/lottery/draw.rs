@@ -1,4 +1,4 @@
-//! The lottery draw (DESIGN §5 "Verifiable draws"): a pure function of the participants, the prize tiers, the
+//! The lottery draw: a pure function of the participants, the prize tiers, the
 //! lottery's seed and its id, so that anyone can recompute it with `/verify L<id>` (see `docs/verify.md`).
 //!
 //! The participant ids are sorted (each id once), the sorted list is shuffled with the lottery's stream, and the
@@ -52,6 +52,44 @@ pub fn draw(
         winners,
         floor,
     }
+}
+
+/// A prize the draw hands out: its tier (1 for the top prize, 0 for the floor prize), its name as shown and
+/// stored, and its points when it is a points prize.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierPrize {
+    pub tier: i64,
+    pub name: String,
+    pub points: Option<i64>,
+}
+
+/// One member's prize from a draw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Award {
+    pub user_id: i64,
+    pub prize: TierPrize,
+}
+
+/// The prizes a draw hands out: the winners of each tier get that tier's prize, in tier order (`tiers` are
+/// the lottery's tiers in the order `result.winners` lists them), then everyone the tiers left gets the floor
+/// prize when the lottery has one.
+pub fn awards(tiers: &[TierPrize], result: &DrawResult, floor: Option<&TierPrize>) -> Vec<Award> {
+    let tier_awards = tiers
+        .iter()
+        .zip(&result.winners)
+        .flat_map(|(prize, winners)| {
+            winners.iter().map(move |&user_id| Award {
+                user_id,
+                prize: prize.clone(),
+            })
+        });
+    let floor_awards = floor.into_iter().flat_map(|prize| {
+        result.floor.iter().map(move |&user_id| Award {
+            user_id,
+            prize: prize.clone(),
+        })
+    });
+    tier_awards.chain(floor_awards).collect()
 }
 
 /// What `/verify` finds when it redoes a finished draw from the revealed seed and the stored participants.
@@ -208,6 +246,114 @@ mod tests {
         let mut floor = result.floor.clone();
         floor.sort_unstable();
         assert_eq!(floor, vec![1, 2, 3]);
+    }
+
+    fn prizes(counts: &[u32]) -> Vec<TierPrize> {
+        (1..=counts.len() as i64)
+            .map(|tier| TierPrize {
+                tier,
+                name: format!("prize {tier}"),
+                points: (tier % 2 == 1).then_some(tier * 10),
+            })
+            .collect()
+    }
+
+    fn floor_prize() -> TierPrize {
+        TierPrize {
+            tier: 0,
+            name: "thanks".into(),
+            points: Some(1),
+        }
+    }
+
+    #[test]
+    fn awards_follow_the_tiers_then_the_floor() {
+        let people: Vec<i64> = (1..=6).collect();
+        let result = draw(&people, &[1, 2], true, &seed(11), 3);
+        let tiers = prizes(&[1, 2]);
+        let floor = floor_prize();
+        let given = awards(&tiers, &result, Some(&floor));
+        let expected: Vec<Award> = result.winners[0]
+            .iter()
+            .map(|&user_id| (user_id, &tiers[0]))
+            .chain(
+                result.winners[1]
+                    .iter()
+                    .map(|&user_id| (user_id, &tiers[1])),
+            )
+            .chain(result.floor.iter().map(|&user_id| (user_id, &floor)))
+            .map(|(user_id, prize)| Award {
+                user_id,
+                prize: prize.clone(),
+            })
+            .collect();
+        assert_eq!(given, expected);
+        assert_eq!(given.len(), 6);
+    }
+
+    #[test]
+    fn without_a_floor_prize_only_tier_winners_get_awards() {
+        let people: Vec<i64> = (1..=6).collect();
+        let result = draw(&people, &[1, 2], false, &seed(11), 3);
+        let given = awards(&prizes(&[1, 2]), &result, None);
+        assert_eq!(given.len(), 3);
+        assert!(given.iter().all(|award| award.prize.tier > 0));
+        assert!(awards(&prizes(&[1]), &draw(&[], &[1], true, &seed(1), 1), None).is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn awards_are_fair_and_reproducible(
+            people in proptest::collection::vec(1i64..200, 0..60),
+            counts in proptest::collection::vec(0u32..6, 0..5),
+            has_floor in proptest::bool::ANY,
+            seed_byte in proptest::num::u8::ANY,
+            lottery_id in 1i64..1_000,
+        ) {
+            let seed = Seed::from_bytes([seed_byte; 32]);
+            let tiers = prizes(&counts);
+            let floor = floor_prize();
+            let floor = has_floor.then_some(&floor);
+            let result = draw(&people, &counts, has_floor, &seed, lottery_id);
+            let given = awards(&tiers, &result, floor);
+
+            // Every participant gets at most one award, and only participants get one.
+            let unique = sorted_participants(&people);
+            let mut winners: Vec<i64> = given.iter().map(|award| award.user_id).collect();
+            winners.sort_unstable();
+            let before = winners.len();
+            winners.dedup();
+            proptest::prop_assert_eq!(before, winners.len());
+            proptest::prop_assert!(winners.iter().all(|user| unique.binary_search(user).is_ok()));
+
+            // Each tier gets its count in order, as long as participants last, and awards come in tier order.
+            let mut left = unique.len();
+            for (index, &count) in counts.iter().enumerate() {
+                let tier = index as i64 + 1;
+                let got = given.iter().filter(|award| award.prize.tier == tier).count();
+                proptest::prop_assert_eq!(got, left.min(count as usize));
+                left -= got;
+            }
+            let order: Vec<i64> = given.iter().map(|award| award.prize.tier).collect();
+            let tier_part: Vec<i64> = order.iter().copied().filter(|&tier| tier > 0).collect();
+            proptest::prop_assert!(tier_part.windows(2).all(|pair| pair[0] <= pair[1]));
+            proptest::prop_assert!(order.iter().skip_while(|&&tier| tier > 0).all(|&tier| tier == 0));
+
+            // Everyone left gets the floor prize when there is one; nobody gets it otherwise.
+            let floor_count = given.iter().filter(|award| award.prize.tier == 0).count();
+            if has_floor {
+                proptest::prop_assert_eq!(floor_count, left);
+                proptest::prop_assert_eq!(given.len(), unique.len());
+            } else {
+                proptest::prop_assert_eq!(floor_count, 0);
+            }
+
+            // The awards are a function of the inputs: the same inputs, in any order, give the same awards.
+            let mut reversed = people.clone();
+            reversed.reverse();
+            let again = draw(&reversed, &counts, has_floor, &seed, lottery_id);
+            proptest::prop_assert_eq!(awards(&tiers, &again, floor), given);
+        }
     }
 
     #[test]

@@ -8,9 +8,7 @@ use sqlx::{FromRow, SqliteConnection};
 pub struct Lottery {
     /// The id (shown as `L<id>`).
     pub id: i64,
-    /// The group.
     pub chat_id: i64,
-    /// The title.
     pub title: String,
     /// The admin who created it.
     pub creator: i64,
@@ -34,8 +32,9 @@ pub struct Lottery {
     pub seed: String,
     /// The published commitment.
     pub commitment: String,
-    /// `open`, `drawn` or `cancelled`.
-    pub status: String,
+    /// Whether it is open, drawn or cancelled.
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     /// Whether the draw came late (the bot was down at draw time).
     pub late: bool,
     /// The participant-list hash, once drawn.
@@ -46,6 +45,30 @@ pub struct Lottery {
     pub thread_id: Option<i64>,
     /// The participant count the announcement shows.
     pub shown_count: i64,
+}
+
+/// Where a lottery stands; stored as `open`, `drawn` or `cancelled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Members may join; the draw has not happened.
+    Open,
+    /// The draw happened and its winners are recorded.
+    Drawn,
+    /// An admin cancelled it before the draw.
+    Cancelled,
+}
+
+impl TryFrom<String> for Status {
+    type Error = String;
+
+    fn try_from(word: String) -> std::result::Result<Self, String> {
+        match word.as_str() {
+            "open" => Ok(Status::Open),
+            "drawn" => Ok(Status::Drawn),
+            "cancelled" => Ok(Status::Cancelled),
+            _ => Err(format!("unknown lottery status {word:?}")),
+        }
+    }
 }
 
 /// One prize tier as stored.
@@ -64,11 +87,8 @@ pub struct PrizeRow {
 /// One win as stored.
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
 pub struct Win {
-    /// The lottery.
     pub lottery_id: i64,
-    /// The group.
     pub chat_id: i64,
-    /// The winner.
     pub user_id: i64,
     /// The tier (0 = the floor prize).
     pub tier: i64,
@@ -85,29 +105,20 @@ pub struct Win {
 /// A lottery to create.
 #[derive(Debug, Clone)]
 pub struct NewLottery<'a> {
-    /// The group.
     pub chat_id: i64,
-    /// The title.
     pub title: &'a str,
-    /// The creating admin.
     pub creator: i64,
     /// Unix seconds.
     pub now: i64,
-    /// The draw time.
     pub draw_at: Option<i64>,
-    /// The threshold.
     pub threshold: Option<i64>,
-    /// The join keyword.
     pub join_keyword: Option<&'a str>,
-    /// The lowest level.
     pub min_level: Option<i64>,
-    /// The days in the group.
     pub min_days: Option<i64>,
     /// Whether members must have spoken.
     pub need_spoke: bool,
     /// The floor prize: name and points (for points prizes).
     pub floor: Option<(&'a str, Option<i64>)>,
-    /// The forum topic.
     pub thread_id: Option<i64>,
     /// The tiers, top first: name, points, count.
     pub prizes: &'a [(String, Option<i64>, i64)],

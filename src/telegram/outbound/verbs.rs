@@ -7,7 +7,9 @@ use super::{Outbound, Pending};
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use teloxide::prelude::*;
-use teloxide::types::{ChatPermissions, InputFile, MessageId, ReactionType, ThreadId, True};
+use teloxide::types::{
+    ChatPermissions, InputFile, MessageId, ReactionType, ReplyParameters, ThreadId, True,
+};
 
 /// How long a kick's ban lasts before it is lifted. An `until_date` under 30 s would make it forever.
 const KICK_BAN_SECS: i64 = 60;
@@ -195,6 +197,24 @@ impl Outbound {
                 ChatId(chat_id),
                 InputFile::memory(bytes.clone()).file_name(file_name),
             );
+            if let Some(thread) = thread {
+                request = request.message_thread_id(thread);
+            }
+            request.send().boxed()
+        })
+    }
+
+    /// Sends a file in reply to `message` (in its forum topic, if any), budgeted like a send.
+    pub fn reply_file(&self, message: &Message, name: String, bytes: Vec<u8>) -> Pending<Message> {
+        let (chat, reply_to) = (message.chat.id, message.id);
+        let thread = message.thread_id.filter(|_| message.is_topic_message);
+        self.budgeted(chat.0, "sendDocument", move |bot| {
+            let mut request = bot
+                .send_document(
+                    chat,
+                    InputFile::memory(bytes.clone()).file_name(name.clone()),
+                )
+                .reply_parameters(ReplyParameters::new(reply_to).allow_sending_without_reply());
             if let Some(thread) = thread {
                 request = request.message_thread_id(thread);
             }

@@ -1,0 +1,69 @@
+//! `/ledger`: a member's recent journal entries.
+
+use super::call::{display_name, EconomyCall};
+use super::ledger;
+use crate::fargs;
+use crate::telegram::text::escape;
+use crate::telegram::HandlerResult;
+use ledger::Account;
+
+/// How many entries `/ledger` shows.
+pub(super) const LEDGER_ENTRIES: u32 = 20;
+impl EconomyCall<'_> {
+    pub(super) async fn ledger(&self, args: &str) -> HandlerResult {
+        let args = args.trim();
+        let wants_other = !args.is_empty() || self.message.reply_to_message().is_some();
+        let (user_id, name) = if wants_other {
+            let Some((target, _)) = self.target(args, "economy-ledger-usage").await? else {
+                return Ok(());
+            };
+            if target.user_id != self.sender_id
+                && self.ctx.admins.sender_rights(self.message).await?.is_none()
+            {
+                self.say(self.t("economy-ledger-own-only"));
+                return Ok(());
+            }
+            (target.user_id, target.name)
+        } else {
+            (self.sender_id, display_name(self.message))
+        };
+        let clock = crate::facts::group_day(self.ctx, self.chat_id).await?;
+        let mut conn = self.ctx.storage.read.acquire().await?;
+        let entries = ledger::entries_for(&mut conn, self.chat_id, user_id, LEDGER_ENTRIES).await?;
+        let balance = ledger::balance(&mut conn, self.chat_id, Account::Wallet(user_id)).await?;
+        let mut text = format!(
+            "<b>{}</b>\n",
+            escape(&self.ta(
+                "economy-ledger-title",
+                &fargs! {"name" => name, "balance" => balance},
+            ))
+        );
+        if entries.is_empty() {
+            text.push_str(&self.t_html("economy-ledger-empty"));
+        }
+        for entry in &entries {
+            let delta = entry.delta_for(Account::Wallet(user_id));
+            let when = chrono::DateTime::from_timestamp(entry.at, 0)
+                .map(|t| t.with_timezone(&clock.tz).format("%m-%d %H:%M").to_string())
+                .unwrap_or_default();
+            let reason_id = format!("economy-reason-{}", entry.reason);
+            let mut reason = self.t(&reason_id);
+            if reason == reason_id {
+                reason = entry.reason.clone();
+            }
+            let note = entry
+                .reference
+                .as_deref()
+                .and_then(|r| r.strip_prefix("note:"))
+                .map(|note| format!(" · {note}"))
+                .unwrap_or_default();
+            text.push_str(&format!(
+                "{when} {delta:+} {}{}\n",
+                escape(&reason),
+                escape(&note)
+            ));
+        }
+        self.say_html(text);
+        Ok(())
+    }
+}
