@@ -12,6 +12,7 @@
 //!   admin commands, reports, the moderation log and log channel, a learning classifier
 //! - [`referral`]  referral and channel invite links, their validity and rewards, `/stats` and `/export`
 //! - [`redpacket`] red packets: lucky, equal, exclusive, 口令 and 答题 packets, claim rules, relays, `/verify P…`
+//! - [`verify`]    the one owner of `/verify`: packet ids go to red packets, lottery ids to lotteries
 //! - [`welcome`]   welcome and goodbye, the entry gate (captcha, quiz, join requests), rules, anti-raid
 
 pub mod admin_confirm;
@@ -21,6 +22,7 @@ pub mod lottery;
 pub mod moderation;
 pub mod redpacket;
 pub mod referral;
+pub mod verify;
 pub mod welcome;
 
 use crate::i18n::Lang;
@@ -39,6 +41,7 @@ pub fn catalog() -> Vec<CommandInfo> {
         .chain(welcome::COMMANDS)
         .chain(economy::COMMANDS)
         .chain(redpacket::COMMANDS)
+        .chain(verify::COMMANDS)
         .chain(lottery::COMMANDS)
         .chain(referral::COMMANDS)
         .copied()
@@ -52,6 +55,7 @@ pub fn handler() -> Handler {
         .branch(moderation::handler())
         .branch(welcome::handler())
         .branch(groups::handler())
+        .branch(verify::handler())
         .branch(redpacket::handler())
         .branch(economy::handler())
         .branch(lottery::handler())

@@ -79,22 +79,6 @@ impl Services {
         Ok(())
     }
 
-    /// The localized refusal when the sender of `message` may not use a command that needs `right`
-    /// (not an admin, or an admin without that right), or `None` when they may. A command sent as the group
-    /// counts as allowed here; [`Services::permit`] asks who sent it.
-    pub async fn refusal(
-        &self,
-        message: &Message,
-        right: Right,
-        lang: Lang,
-    ) -> Result<Option<String>> {
-        Ok(match self.admins.check_sender(message, right).await? {
-            Permission::Granted | Permission::Anonymous(_) => None,
-            Permission::NotAdmin => Some(self.t(lang, "refuse-not-admin")),
-            Permission::Missing(right) => Some(self.missing_right(right, lang)),
-        })
-    }
-
     /// The sentence that tells an admin which right a command needs.
     fn missing_right(&self, right: Right, lang: Lang) -> String {
         self.ta(

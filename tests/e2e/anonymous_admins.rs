@@ -28,7 +28,11 @@ fn admins(bot: &TestBot) {
 async fn an_anonymous_ban_waits_for_an_admin_with_the_right(lang: &str, button: &str) {
     let bot = TestBot::start().await;
     admins(&bot);
-    bot.push(anonymous_admin_message(GROUP, &format!("/lang {lang}")));
+    bot.push(group_message(
+        GROUP,
+        user(ALICE, "Alice"),
+        &format!("/lang {lang}"),
+    ));
     bot.wait_texts(GROUP, 1).await;
     let ad = group_message(GROUP, user(SPAMMER, "Sam"), "buy followers");
     bot.push(reply_to(anonymous_admin_message(GROUP, "/ban"), ad));

@@ -497,15 +497,23 @@ async fn balances_streaks_and_levels_survive_a_restart() {
 }
 
 #[tokio::test]
-async fn an_anonymous_admin_can_give_and_the_group_is_the_recorded_actor() {
+async fn an_anonymous_admins_give_runs_once_confirmed_and_the_confirming_admin_is_the_actor() {
     const GROUP: i64 = -100_7011;
     let bot = TestBot::start().await;
     admins(&bot, GROUP);
     bot.push(group_message(GROUP, alice(), "hello everyone"));
     bot.settle().await;
     bot.push(anonymous_admin_message(GROUP, "/give @alice 7 thanks"));
-    let texts = bot.wait_texts(GROUP, 1).await;
-    assert!(texts[0].contains('7'), "{texts:?}");
+    bot.wait_texts(GROUP, 1).await;
+    assert_eq!(
+        balance(&bot, GROUP, ALICE).await,
+        0,
+        "not before an admin confirms"
+    );
+    bot.confirm_anonymous(GROUP, owner_without_language(OWNER))
+        .await;
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(texts[1].contains('7'), "{texts:?}");
     assert_eq!(balance(&bot, GROUP, ALICE).await, 7);
     let actor: Option<i64> =
         sqlx::query_scalar("SELECT actor FROM economy_journal WHERE chat_id = ?")
@@ -513,11 +521,15 @@ async fn an_anonymous_admin_can_give_and_the_group_is_the_recorded_actor() {
             .fetch_one(&bot.ctx.storage.read)
             .await
             .unwrap();
-    assert_eq!(actor, Some(GROUP));
+    assert_eq!(
+        actor,
+        Some(OWNER),
+        "the admin who confirmed is the recorded actor"
+    );
     // An anonymous admin has no wallet of their own to sign in with.
     bot.push(anonymous_admin_message(GROUP, "/checkin"));
-    let texts = bot.wait_texts(GROUP, 2).await;
-    assert!(texts[1].contains("没有积分账户"), "{texts:?}");
+    let texts = bot.wait_texts(GROUP, 3).await;
+    assert!(texts[2].contains("没有积分账户"), "{texts:?}");
     bot.stop().await;
 }
 

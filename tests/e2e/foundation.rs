@@ -293,10 +293,14 @@ async fn help_lists_what_the_caller_may_use_and_lang_is_for_admins() {
     let texts = bot.wait_texts(GROUP, 7).await;
     assert!(texts[6].contains("Commands in this group"), "{}", texts[6]);
 
-    // An anonymous admin (posting as the group) counts as an admin.
+    // An anonymous admin (posting as the group) is asked who they are; the command runs once an admin
+    // with the right confirms it.
     bot.push(anonymous_admin_message(GROUP, "/lang zh"));
     let texts = bot.wait_texts(GROUP, 8).await;
-    assert_eq!(texts[7], "本群已切换为中文。");
+    assert!(texts[7].contains("sent anonymously"), "{}", texts[7]);
+    bot.confirm_anonymous(GROUP, owner(OWNER)).await;
+    let texts = bot.wait_texts(GROUP, 9).await;
+    assert_eq!(texts[8], "本群已切换为中文。");
 
     // Replies go to the right message.
     let last = bot.api.calls("sendMessage").pop().unwrap();

@@ -298,16 +298,18 @@ async fn every_eligibility_rule_refuses_with_its_reason() {
     bot.push(group_message(GROUP, admin(), "/hongbao set min_level lots"));
     let texts = bot.wait_texts(GROUP, 2).await;
     assert!(texts[1].contains("min_level"), "{texts:?}");
-    // An admin posting anonymously (as the group) may change them too.
+    // An admin posting anonymously (as the group) may change them too, once an admin confirms it.
     bot.push(anonymous_admin_message(
         GROUP,
         "/hongbao set sender_may_claim off",
     ));
-    let texts = bot.wait_texts(GROUP, 3).await;
-    assert!(texts[2].contains("领红包条件"), "{texts:?}");
+    bot.wait_texts(GROUP, 3).await;
+    bot.confirm_anonymous(GROUP, admin()).await;
+    let texts = bot.wait_texts(GROUP, 4).await;
+    assert!(texts[3].contains("领红包条件"), "{texts:?}");
 
     bot.push(group_message(GROUP, sender(), "/hongbao 100 5"));
-    bot.wait_texts(GROUP, 4).await;
+    bot.wait_texts(GROUP, 5).await;
     let packet = announcement(&pool, 1).await;
     let alert = press(&bot, sender(), packet, "rp:1").await;
     assert!(alert.contains("不能领自己"), "{alert}");
@@ -318,7 +320,7 @@ async fn every_eligibility_rule_refuses_with_its_reason() {
         admin(),
         "/hongbao set min_member_hours 2",
     ));
-    bot.wait_texts(GROUP, 5).await;
+    bot.wait_texts(GROUP, 6).await;
     bot.push(group_message(GROUP, user(6_201, "Newbie"), "hello"));
     bot.settle().await;
     let alert = press(&bot, user(6_201, "Newbie"), packet, "rp:1").await;
@@ -338,7 +340,7 @@ async fn every_eligibility_rule_refuses_with_its_reason() {
         admin(),
         "/hongbao set require_spoken on",
     ));
-    bot.wait_texts(GROUP, 7).await;
+    bot.wait_texts(GROUP, 8).await;
     let alert = press(&bot, user(6_202, "Lurker"), packet, "rp:1").await;
     assert!(alert.contains("说句话"), "{alert}");
     bot.push(group_message(GROUP, user(6_202, "Lurker"), "hi all"));
@@ -353,7 +355,7 @@ async fn every_eligibility_rule_refuses_with_its_reason() {
         "/hongbao set require_spoken off",
     ));
     bot.push(group_message(GROUP, admin(), "/hongbao set min_level 2"));
-    bot.wait_texts(GROUP, 9).await;
+    bot.wait_texts(GROUP, 10).await;
     let alert = press(&bot, user(6_203, "Poor"), packet, "rp:1").await;
     assert!(alert.contains("LV2") && alert.contains("LV1"), "{alert}");
     fund(&pool, 6_203, 50).await;
@@ -367,15 +369,15 @@ async fn every_eligibility_rule_refuses_with_its_reason() {
         admin(),
         "/hongbao set max_claims_per_day 1",
     ));
-    bot.wait_texts(GROUP, 11).await;
-    bot.push(group_message(GROUP, sender(), "/hongbao 20 2"));
     bot.wait_texts(GROUP, 12).await;
+    bot.push(group_message(GROUP, sender(), "/hongbao 20 2"));
+    bot.wait_texts(GROUP, 13).await;
     let second = announcement(&pool, 2).await;
     let alert = press(&bot, user(6_201, "Newbie"), second, "rp:2").await;
     assert!(alert.contains("今天已经领了 1 个"), "{alert}");
     bot.clock.advance(Duration::from_secs(24 * 3600 + 60));
     bot.push(group_message(GROUP, sender(), "/hongbao 20 2"));
-    bot.wait_texts(GROUP, 13).await;
+    bot.wait_texts(GROUP, 14).await;
     let third = announcement(&pool, 3).await;
     let alert = press(&bot, user(6_201, "Newbie"), third, "rp:3").await;
     assert!(alert.starts_with("🧧 +"), "{alert}");
@@ -386,19 +388,24 @@ async fn every_eligibility_rule_refuses_with_its_reason() {
         sender(),
         "/hongbao pass 10 2 open sesame",
     ));
-    bot.wait_texts(GROUP, 14).await;
+    bot.wait_texts(GROUP, 15).await;
+    let deletes = bot.api.calls("deleteMessage").len();
     bot.push(group_message(GROUP, user(6_201, "Newbie"), "open sesame"));
-    let texts = bot.wait_texts(GROUP, 15).await;
-    assert!(texts[14].contains("今天已经领了 1 个"), "{texts:?}");
-    assert!(bot.api.calls("deleteMessage").is_empty());
+    let texts = bot.wait_texts(GROUP, 16).await;
+    assert!(texts[15].contains("今天已经领了 1 个"), "{texts:?}");
+    assert_eq!(
+        bot.api.calls("deleteMessage").len(),
+        deletes,
+        "a refused phrase is not deleted"
+    );
     // Saying it again within the cool-down gets no second reply.
     bot.push(group_message(GROUP, user(6_201, "Newbie"), "open sesame"));
     bot.settle().await;
-    assert_eq!(bot.texts_to(GROUP).len(), 15);
+    assert_eq!(bot.texts_to(GROUP).len(), 16);
 
     bot.push(group_message(GROUP, sender(), "/hongbao rules"));
-    let texts = bot.wait_texts(GROUP, 16).await;
-    assert!(texts[15].contains("每天最多领：1"), "{texts:?}");
+    let texts = bot.wait_texts(GROUP, 17).await;
+    assert!(texts[16].contains("每天最多领：1"), "{texts:?}");
     assert_eq!(economy_sum(&pool).await, 0);
     bot.stop().await;
 }

@@ -246,6 +246,29 @@ impl TestBot {
         self.errors.lock().expect("errors lock").clone()
     }
 
+    /// Presses, as `admin`, the button under the newest question that asks an admin to confirm a command an
+    /// anonymous admin sent in `chat_id`, and waits until the press was answered.
+    pub async fn confirm_anonymous(&self, chat_id: i64, admin: serde_json::Value) {
+        let data = self
+            .api
+            .calls("sendMessage")
+            .iter()
+            .rev()
+            .filter(|c| c.params["chat_id"].as_i64() == Some(chat_id))
+            .find_map(|c| {
+                c.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+                    .as_str()
+                    .filter(|data| data.starts_with("ac:"))
+                    .map(str::to_string)
+            })
+            .expect("a question asks an admin to confirm");
+        let answered = self.api.calls("answerCallbackQuery").len();
+        self.push(crate::support::updates::callback(chat_id, admin, 1, &data));
+        self.api
+            .wait_for("answerCallbackQuery", answered + 1, WAIT)
+            .await;
+    }
+
     /// Handler failures seen so far, forgotten afterwards (for tests that cause failures on purpose).
     pub fn take_errors(&self) -> Vec<String> {
         std::mem::take(&mut *self.errors.lock().expect("errors lock"))

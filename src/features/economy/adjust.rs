@@ -11,12 +11,7 @@ use ledger::{Account, LedgerError, Move};
 
 impl EconomyCall<'_> {
     pub(super) async fn adjust(&self, args: &str, give: bool) -> HandlerResult {
-        if let Some(refusal) = self
-            .ctx
-            .refusal(self.message, Right::Restrict, self.lang)
-            .await?
-        {
-            self.say(refusal);
+        if !self.allowed(Right::Restrict).await? {
             return Ok(());
         }
         let usage = if give {

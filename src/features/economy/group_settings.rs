@@ -12,12 +12,7 @@ use teloxide::types::{ChatKind, PublicChatKind};
 
 impl EconomyCall<'_> {
     pub(super) async fn setlevels(&self, arg: &str) -> HandlerResult {
-        if let Some(refusal) = self
-            .ctx
-            .refusal(self.message, Right::ChangeInfo, self.lang)
-            .await?
-        {
-            self.say(refusal);
+        if !self.allowed(Right::ChangeInfo).await? {
             return Ok(());
         }
         if arg.is_empty() {
@@ -81,12 +76,7 @@ impl EconomyCall<'_> {
     }
 
     pub(super) async fn settz(&self, arg: &str) -> HandlerResult {
-        if let Some(refusal) = self
-            .ctx
-            .refusal(self.message, Right::ChangeInfo, self.lang)
-            .await?
-        {
-            self.say(refusal);
+        if !self.allowed(Right::ChangeInfo).await? {
             return Ok(());
         }
         if arg.is_empty() {
@@ -115,12 +105,7 @@ impl EconomyCall<'_> {
     }
 
     pub(super) async fn setreset(&self, arg: &str) -> HandlerResult {
-        if let Some(refusal) = self
-            .ctx
-            .refusal(self.message, Right::ChangeInfo, self.lang)
-            .await?
-        {
-            self.say(refusal);
+        if !self.allowed(Right::ChangeInfo).await? {
             return Ok(());
         }
         let hour = match arg.parse::<u8>() {

@@ -34,8 +34,6 @@ pub mod settings;
 pub mod store;
 pub mod verify;
 
-pub use verify::verify_target;
-
 use crate::fairness::{self, Kind};
 use crate::services::{Call, Ctx};
 use crate::telegram::{Handler, HandlerResult};
@@ -61,9 +59,9 @@ crate::feature_commands! {
 /// The prefix of the Join button's callback data (`lt:<id>`).
 const BUTTON_PREFIX: &str = "lt:";
 
-/// This feature's branch of the handler tree. It takes `/lottery`, `/redeem`, `/verify L<digits>` (any other
-/// `/verify` falls through, e.g. to red packets), presses of its own Join buttons, and group messages that are
-/// exactly the join keyword of an open lottery there.
+/// This feature's branch of the handler tree. It takes `/lottery`, `/redeem`, presses of its own Join
+/// buttons, and group messages that are exactly the join keyword of an open lottery there. (`/verify L…`
+/// comes through [`crate::features::verify`].)
 pub fn handler() -> Handler {
     dptree::entry()
         .branch(crate::telegram::callbacks_with_prefix(BUTTON_PREFIX).endpoint(on_button))
@@ -73,10 +71,6 @@ pub fn handler() -> Handler {
                     dptree::entry()
                         .filter_command::<Command>()
                         .endpoint(on_command),
-                )
-                .branch(
-                    dptree::filter_map(|m: Message| m.text().and_then(verify_target))
-                        .endpoint(on_verify),
                 )
                 .branch(dptree::filter_map_async(keyword_lottery).endpoint(on_keyword)),
         )
@@ -124,12 +118,6 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
         }
         Command::Redeem(code) => redeem(&call, code.trim()).await,
     }
-}
-
-/// `/verify L<id>`, answered in the language of the message's chat.
-async fn on_verify(ctx: Ctx, message: Message, id: i64) -> HandlerResult {
-    let lang = ctx.lang_for(&message).await;
-    verify::answer(&ctx, &message, lang, id).await
 }
 
 fn help(call: &Call<'_>) -> HandlerResult {

@@ -18,20 +18,6 @@ const INLINE_LIST_MAX: usize = 3_000;
 /// Winner ids per line of a `/verify` answer.
 const IDS_PER_LINE: usize = 50;
 
-/// The lottery id of a `/verify L<digits>` message (`/verify@bot L5` too); `None` for anything else.
-pub fn verify_target(text: &str) -> Option<i64> {
-    let rest = text.strip_prefix("/verify")?;
-    let rest = match rest.strip_prefix('@') {
-        Some(mention) => mention.split_once(char::is_whitespace)?.1,
-        None if rest.starts_with(char::is_whitespace) => rest,
-        None => return None,
-    };
-    match fairness::parse_display_id(rest)? {
-        (Kind::Lottery, id) => Some(id),
-        (Kind::Packet, _) => None,
-    }
-}
-
 /// Who may see `/verify` of a lottery where the command was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum VerifyAccess {
@@ -232,22 +218,5 @@ fn report(
         call.ctx
             .outbound
             .reply_file(call.message, file_name, list.into_bytes());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn verify_takes_only_lottery_ids() {
-        assert_eq!(verify_target("/verify L5"), Some(5));
-        assert_eq!(verify_target("/verify l12 "), Some(12));
-        assert_eq!(verify_target("/verify@groupops_bot L7"), Some(7));
-        assert_eq!(verify_target("/verify P17"), None, "packets are not ours");
-        assert_eq!(verify_target("/verify"), None);
-        assert_eq!(verify_target("/verifyL5"), None);
-        assert_eq!(verify_target("/verify L5x"), None);
-        assert_eq!(verify_target("hello /verify L5"), None);
     }
 }

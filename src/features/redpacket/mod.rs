@@ -59,7 +59,6 @@ crate::feature_commands! {
         Hongbao(String) = "hongbao", "redpacket-cmd-hongbao", Everyone;
         Redpacket(String) = "redpacket", "redpacket-cmd-hongbao", Everyone;
         Relay(String) = "relay", "redpacket-cmd-relay", Everyone;
-        Verify(String) = "verify", "redpacket-cmd-verify", Everyone;
     }
 }
 
@@ -73,7 +72,7 @@ const RELAY_PREFIX: &str = "rl:";
 const TEXT_TRIGGER: &str = "发红包";
 
 /// This feature's branch of the handler tree: its commands, the `发红包` trigger, and Grab presses.
-/// `/verify L…` (a lottery id) is left to other branches.
+/// (`/verify P…` comes through [`crate::features::verify`].)
 pub fn handler() -> Handler {
     dptree::entry()
         .branch(crate::telegram::callbacks_with_prefix(CALLBACK_PREFIX).endpoint(grab::on_press))
@@ -83,10 +82,6 @@ pub fn handler() -> Handler {
                 .branch(
                     dptree::entry()
                         .filter_command::<Command>()
-                        .filter(|command: Command| match command {
-                            Command::Verify(arg) => !arg.trim_start().starts_with(['L', 'l']),
-                            _ => true,
-                        })
                         .endpoint(on_command),
                 )
                 .branch(
@@ -111,10 +106,6 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
             create::send(&ctx, &message, &args).await
         }
         Command::Relay(args) => relay::command(&ctx, &message, &args).await,
-        Command::Verify(args) => {
-            let lang = ctx.lang_for(&message).await;
-            verify::answer(&ctx, &message, lang, args.trim()).await
-        }
     }
 }
 

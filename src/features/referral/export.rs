@@ -4,10 +4,15 @@ use super::review::{compute, period, topic};
 use super::{stats, store};
 use crate::fargs;
 use crate::services::Call;
+use crate::telegram::admins::Right;
 use crate::telegram::HandlerResult;
 
-/// `/export`: says what is coming, then sends `daily.csv` and `members.csv`.
+/// `/export`: says what is coming, then sends `daily.csv` and `members.csv`. Members' data goes only to
+/// admins who may change the group's info.
 pub(super) async fn export(call: &Call<'_>, args: &str) -> HandlerResult {
+    if !call.allowed(Right::ChangeInfo).await? {
+        return Ok(());
+    }
     let Some(window) = period(call, args).await? else {
         return Ok(());
     };
