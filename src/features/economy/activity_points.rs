@@ -4,6 +4,7 @@ use super::store;
 use crate::facts::GroupDay;
 use crate::fargs;
 use crate::services::Ctx;
+use crate::telegram::outbound::Priority;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, split, MAX_TEXT};
 use std::collections::{BTreeMap, HashMap};
@@ -113,7 +114,8 @@ pub(super) async fn pay_activity(ctx: &Ctx) -> crate::Result<()> {
             ));
         }
         for piece in split(&lines.join("\n"), MAX_TEXT) {
-            ctx.outbound.send_text(Text::html(chat_id, piece));
+            ctx.outbound
+                .send_text(Text::html(chat_id, piece).priority(Priority::Game));
         }
     }
     Ok(())

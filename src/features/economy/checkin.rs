@@ -4,6 +4,7 @@ use super::call::{display_name, EconomyCall};
 use super::{store, streak, wave};
 use crate::fargs;
 use crate::services::Ctx;
+use crate::telegram::outbound::Priority;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, split, MAX_TEXT};
 use crate::telegram::HandlerResult;
@@ -57,8 +58,11 @@ pub(super) fn send_checkin_reply(ctx: &Ctx, message: &Message, line: String) {
         .offer(line);
     match decision {
         wave::Offer::SendNow(line) => {
-            ctx.outbound
-                .send_text(Text::html(chat_id, line).reply_to(message));
+            ctx.outbound.send_text(
+                Text::html(chat_id, line)
+                    .reply_to(message)
+                    .priority(Priority::Game),
+            );
             let ctx = ctx.clone();
             let window = wave_window(&ctx);
             ctx.tasks.clone().spawn(async move {
@@ -72,7 +76,8 @@ pub(super) fn send_checkin_reply(ctx: &Ctx, message: &Message, line: String) {
                     .unwrap_or_default();
                 if !lines.is_empty() {
                     for piece in split(&lines.join("\n"), MAX_TEXT) {
-                        ctx.outbound.send_text(Text::html(chat_id, piece));
+                        ctx.outbound
+                            .send_text(Text::html(chat_id, piece).priority(Priority::Game));
                     }
                 }
             });

@@ -9,6 +9,7 @@ use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::{Call, Ctx};
 use crate::telegram::admins::Right;
+use crate::telegram::outbound::Priority;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::escape;
 use crate::telegram::HandlerResult;
@@ -140,7 +141,8 @@ pub(super) async fn create(call: &Call<'_>, line: &str) -> HandlerResult {
     let pending = ctx.outbound.send_text(
         Text::html(chat_id, text)
             .reply_to(message)
-            .markup(join_button(ctx, lang, id)),
+            .markup(join_button(ctx, lang, id))
+            .priority(Priority::Game),
     );
     let ctx = ctx.clone();
     ctx.tasks.clone().spawn(async move {
@@ -304,7 +306,8 @@ pub(super) fn close_announcement(
 ) {
     if let Some(message_id) = lottery.message_id {
         let text = announcement(ctx, lang, tz, lottery, tiers, count, Some(closed));
-        ctx.outbound.edit_text(
+        ctx.outbound.edit_text_as(
+            Priority::Game,
             lottery.chat_id,
             MessageId(message_id as i32),
             text,
@@ -329,7 +332,8 @@ pub(super) async fn refresh_count(ctx: &Ctx, id: i64, count: i64, now: i64) -> c
     };
     let tz = group_tz(ctx, lottery.chat_id).await;
     let text = announcement(ctx, lang, tz, &lottery, &tiers, count, None);
-    ctx.outbound.edit_text(
+    ctx.outbound.edit_text_as(
+        Priority::Game,
         lottery.chat_id,
         MessageId(message_id as i32),
         text,

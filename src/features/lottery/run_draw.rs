@@ -10,6 +10,7 @@ use crate::fargs;
 use crate::features::economy::ledger;
 use crate::i18n::Lang;
 use crate::services::Ctx;
+use crate::telegram::outbound::Priority;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, mention_html, split, MAX_TEXT};
 use crate::telegram::HandlerResult;
@@ -111,7 +112,7 @@ pub(super) async fn run_draw(ctx: &Ctx, id: i64, now: i64, forced_late: bool) ->
         let mut out = Text::html(lottery.chat_id, piece);
         out.thread_id = thread;
         out.reply_to = lottery.message_id.map(|m| MessageId(m as i32));
-        announced.push(ctx.outbound.send_text(out));
+        announced.push(ctx.outbound.send_text(out.priority(Priority::Game)));
     }
     close_announcement(
         ctx,

@@ -7,6 +7,7 @@ use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::admins::Right;
+use crate::telegram::outbound::Priority;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name, mention_html};
 use crate::telegram::HandlerResult;
@@ -115,7 +116,7 @@ async fn appeal(
     if let Some(message) = query.message.as_ref().and_then(|m| m.regular_message()) {
         text = text.reply_to(message);
     }
-    ctx.outbound.send_text(text);
+    ctx.outbound.send_text(text.priority(Priority::Moderation));
     Ok(())
 }
 
@@ -215,16 +216,19 @@ async fn undo(
             .map(|u| u.full_name())
             .unwrap_or_else(|| violation.user_id.to_string())
     };
-    ctx.outbound.send_text(Text::html(
-        violation.chat_id,
-        ctx.ta(
-            lang,
-            "moderation-undo-posted",
-            &fargs! {
-                "member" => mention_html(violation.user_id, &name),
-                "admin" => mention_html(query.from.id.0 as i64, &full_name(&query.from)),
-            },
-        ),
-    ));
+    ctx.outbound.send_text(
+        Text::html(
+            violation.chat_id,
+            ctx.ta(
+                lang,
+                "moderation-undo-posted",
+                &fargs! {
+                    "member" => mention_html(violation.user_id, &name),
+                    "admin" => mention_html(query.from.id.0 as i64, &full_name(&query.from)),
+                },
+            ),
+        )
+        .priority(Priority::Moderation),
+    );
     Ok(())
 }

@@ -11,6 +11,7 @@ use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::admins::Right;
+use crate::telegram::outbound::Priority;
 use crate::telegram::outbound::Text;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
@@ -186,14 +187,17 @@ fn warn_lacking_right(ctx: &Ctx, chat_id: i64, user_id: i64, missing: Right, lan
         "an automatic action lacks a right"
     );
     if cache::may_warn_rights(ctx, chat_id, now, RIGHTS_WARNING_GAP_SECS) {
-        ctx.outbound.send_text(Text::plain(
-            chat_id,
-            ctx.ta(
-                lang,
-                "moderation-bot-lacks-right",
-                &fargs! {"right" => ctx.t(lang, &format!("right-{}", missing.name()))},
-            ),
-        ));
+        ctx.outbound.send_text(
+            Text::plain(
+                chat_id,
+                ctx.ta(
+                    lang,
+                    "moderation-bot-lacks-right",
+                    &fargs! {"right" => ctx.t(lang, &format!("right-{}", missing.name()))},
+                ),
+            )
+            .priority(Priority::Moderation),
+        );
     }
 }
 
@@ -230,9 +234,12 @@ fn explain(
             format!("{CALLBACK_PREFIX}undo:{violation_id}"),
         ),
     ]]);
-    let pending = ctx
-        .outbound
-        .send_text(Text::html(chat_id, html).reply_to(message).markup(markup));
+    let pending = ctx.outbound.send_text(
+        Text::html(chat_id, html)
+            .reply_to(message)
+            .markup(markup)
+            .priority(Priority::Moderation),
+    );
     let ctx = ctx.clone();
     ctx.tasks.clone().spawn(async move {
         let sent = match pending.wait().await {

@@ -10,6 +10,7 @@ use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::{Call, Ctx};
 use crate::telegram::admins::Right;
+use crate::telegram::outbound::Priority;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name, mention_html};
 use crate::telegram::HandlerResult;
@@ -85,8 +86,12 @@ pub(super) async fn report_command(call: &Call<'_>, reason: &str) -> Answer {
             format!("{CALLBACK_PREFIX}rok:{report_id}"),
         ),
     ]]);
-    ctx.outbound
-        .send_text(Text::html(chat_id, html).reply_to(replied).markup(markup));
+    ctx.outbound.send_text(
+        Text::html(chat_id, html)
+            .reply_to(replied)
+            .markup(markup)
+            .priority(Priority::Moderation),
+    );
     Ok(None)
 }
 

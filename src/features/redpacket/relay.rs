@@ -10,6 +10,7 @@ use crate::fairness::Seed;
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::{Call, Ctx};
+use crate::telegram::outbound::Priority;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, full_name};
 use crate::telegram::HandlerResult;
@@ -261,7 +262,7 @@ pub(super) async fn on_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
     if let store::RelayPress::Sent(sent) = outcome {
         let (relay, packet) = *sent;
         if let Some(asked) = chat_message {
-            ctx.outbound.edit_text(
+            ctx.outbound.edit_text_as(Priority::Game,
                 relay.chat_id,
                 asked.id,
                 ctx.ta(
@@ -388,5 +389,5 @@ fn send_relay_text(
     if let Some(markup) = markup {
         text = text.markup(markup);
     }
-    ctx.outbound.send_text(text);
+    ctx.outbound.send_text(text.priority(Priority::Game));
 }

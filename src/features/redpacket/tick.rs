@@ -9,6 +9,7 @@ use super::view::{claim_line, fit_lines, grab_button, more_claims, render, text_
 use crate::fairness::{self, Kind};
 use crate::fargs;
 use crate::services::Ctx;
+use crate::telegram::outbound::Priority;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::MAX_TEXT;
 use std::sync::Arc;
@@ -52,7 +53,8 @@ async fn edit_messages(ctx: &Ctx, runtime: &Arc<Runtime>, now: i64) -> crate::Re
         } else {
             InlineKeyboardMarkup::default()
         };
-        let pending = ctx.outbound.edit_text(
+        let pending = ctx.outbound.edit_text_as(
+            Priority::Game,
             packet.chat_id,
             MessageId(message_id as i32),
             html,
@@ -106,7 +108,7 @@ pub(super) async fn announce_claims(ctx: &Ctx, now: i64) -> crate::Result<()> {
         text.thread_id = packet
             .thread_id
             .map(|t| teloxide::types::ThreadId(MessageId(t as i32)));
-        ctx.outbound.send_text(text);
+        ctx.outbound.send_text(text.priority(Priority::Game));
     }
     Ok(())
 }

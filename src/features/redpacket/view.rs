@@ -6,6 +6,7 @@ use crate::fairness::{self, Kind};
 use crate::fargs;
 use crate::i18n::{I18n, Lang};
 use crate::services::Ctx;
+use crate::telegram::outbound::Priority;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, MAX_TEXT};
 use store::{Mode, Packet, PacketStatus};
@@ -218,7 +219,7 @@ pub(super) fn announce_packet(ctx: &Ctx, lang: Lang, packet: &Packet, reply_to: 
     if packet.mode == Mode::Grab {
         text = text.markup(grab_button(ctx, lang, packet.id));
     }
-    let pending = ctx.outbound.send_text(text);
+    let pending = ctx.outbound.send_text(text.priority(Priority::Game));
     let ctx = ctx.clone();
     let id = packet.id;
     ctx.tasks.clone().spawn(async move {

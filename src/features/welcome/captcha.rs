@@ -8,6 +8,7 @@ use super::{gate, store};
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
+use crate::telegram::outbound::Priority;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, mention_html};
 use std::collections::HashSet;
@@ -120,9 +121,11 @@ pub(super) fn send_batch(ctx: &Ctx, batch: &Batch, gates: &[Gate], lang: Lang) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .insert(batch.id);
-    let pending = ctx
-        .outbound
-        .send_text(Text::html(batch.chat_id, text).markup(markup));
+    let pending = ctx.outbound.send_text(
+        Text::html(batch.chat_id, text)
+            .markup(markup)
+            .priority(Priority::Gate),
+    );
     let (ctx, id, chat_id) = (ctx.clone(), batch.id, batch.chat_id);
     ctx.tasks.clone().spawn(async move {
         let result = async {
@@ -270,7 +273,7 @@ pub(super) fn post_question(
     text: Text,
     on_undelivered: Option<Box<dyn FnOnce(Ctx, Gate) + Send>>,
 ) {
-    let pending = ctx.outbound.send_text(text);
+    let pending = ctx.outbound.send_text(text.priority(Priority::Gate));
     let ctx = ctx.clone();
     ctx.tasks.clone().spawn(async move {
         let result = async {

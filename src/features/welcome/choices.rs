@@ -5,6 +5,7 @@ use super::gate::{Mode, Quiz};
 use super::store::{Choice, Column, GroupChoices};
 use super::{gate, store};
 use crate::services::Ctx;
+use crate::telegram::outbound::Priority;
 use crate::telegram::outbound::Text;
 use teloxide::types::ChatPermissions;
 
@@ -76,7 +77,8 @@ pub(super) async fn save(
 pub(super) async fn warn_rarely(ctx: &Ctx, chat_id: i64, text: String) -> crate::Result<()> {
     let mut conn = ctx.storage.write.acquire().await?;
     if store::may_warn(&mut conn, chat_id, ctx.now(), WARN_GAP_SECS).await? {
-        ctx.outbound.send_text(Text::plain(chat_id, text));
+        ctx.outbound
+            .send_text(Text::plain(chat_id, text).priority(Priority::Moderation));
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::admins::Right;
+use crate::telegram::outbound::Priority;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::full_name;
 use crate::telegram::HandlerResult;
@@ -213,14 +214,17 @@ fn announce_raid(ctx: &Ctx, chat_id: i64, choices: &GroupChoices, lang: Lang) {
     let (joins, window) = raid_rule_of(ctx, choices);
     tracing::warn!(chat_id, joins, window, "raid mode switched on");
     let minutes = ctx.config.welcome.raid_duration.get().as_secs() / 60;
-    ctx.outbound.send_text(Text::html(
-        chat_id,
-        ctx.ta(
-            lang,
-            "welcome-raid-on",
-            &fargs! {"joins" => joins, "seconds" => window, "minutes" => minutes},
-        ),
-    ));
+    ctx.outbound.send_text(
+        Text::html(
+            chat_id,
+            ctx.ta(
+                lang,
+                "welcome-raid-on",
+                &fargs! {"joins" => joins, "seconds" => window, "minutes" => minutes},
+            ),
+        )
+        .priority(Priority::Moderation),
+    );
 }
 
 /// What [`gate::admit`] needs to know about a newcomer. For a person, this is also where a join request
