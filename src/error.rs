@@ -1,5 +1,6 @@
-//! The crate's one error type. Feature cores keep their own small domain enums (for example "not enough
-//! points"); anything that crosses a module boundary as a failure is an [`Error`].
+//! The crate's one error type, and the text a caught panic carried. Feature cores keep their own small
+//! domain enums (for example "not enough points"); anything that crosses a module boundary as a failure
+//! is an [`Error`].
 
 use thiserror::Error as ThisError;
 
@@ -34,3 +35,12 @@ pub enum Error {
 
 /// The crate-wide result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The message a panic carried, for the log.
+pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into())
+}

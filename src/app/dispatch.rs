@@ -50,7 +50,7 @@ async fn run(handler: Arc<Handler>, deps: DependencyMap, ctx: Ctx, update: Updat
     let failure = match outcome {
         Ok(ControlFlow::Break(Ok(()))) | Ok(ControlFlow::Continue(_)) => return,
         Ok(ControlFlow::Break(Err(err))) => err.to_string(),
-        Err(panic) => format!("handler panicked: {}", super::panic_text(&*panic)),
+        Err(panic) => format!("handler panicked: {}", crate::error::panic_text(&*panic)),
     };
     tracing::error!(update_id, chat_id, error = %failure, "handler failed");
     if let Some(hook) = &ctx.error_hook {

@@ -367,15 +367,6 @@ fn prune_daily(ctx: &Ctx, last: &mut Option<i64>) {
     });
 }
 
-/// The message a panic carried, for the log.
-pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "unknown panic".into())
-}
-
 /// Listens for Ctrl-C and SIGTERM from the moment it is called (inside a tokio runtime) and returns a
 /// future that completes at the first of them. Calling it before the bot is built means a signal during
 /// start-up is caught instead of ending the process with the default action.

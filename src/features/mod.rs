@@ -117,7 +117,7 @@ pub async fn run_tickers(
         let failure = match outcome {
             Ok(Ok(())) => continue,
             Ok(Err(err)) => err.to_string(),
-            Err(panic) => format!("panicked: {}", crate::app::panic_text(&*panic)),
+            Err(panic) => format!("panicked: {}", crate::error::panic_text(&*panic)),
         };
         tracing::error!(ticker = name, error = %failure, "periodic work failed");
         if let Some(hook) = &ctx.error_hook {

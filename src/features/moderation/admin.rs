@@ -1,15 +1,12 @@
 //! The admins' commands: `/ban`, `/unban`, `/kick`, `/mute`, `/unmute`, `/warn`, `/unwarn`, `/warns`,
 //! `/del`, `/purge`, `/approve`, `/unapprove`, `/report`, `/spam`, `/modlog`, `/setlog`. This file checks who
-//! may run them and hands each to its flow; it also finds a command's subject. Targets come from a reply, an
-//! @username seen in the group, or a numeric id; a reply to a post made as a channel targets that channel.
-//! Every action goes into the moderation log.
+//! may run them and hands each to its flow. What the flows share (the subject a command acts on, found from a
+//! reply, an @username seen in the group or a numeric id; the log entry) is in `subject.rs`. Every action
+//! goes into the moderation log.
 
-use super::{approve, log_channel, modlog, punish_commands, purge, report, store};
-use crate::fargs;
-use crate::i18n::Lang;
-use crate::services::{Call, Ctx, TargetError};
+use super::{approve, log_channel, modlog, punish_commands, purge, report};
+use crate::services::{Call, Ctx};
 use crate::telegram::admins::Right;
-use crate::telegram::text::{escape, mention_html};
 use crate::telegram::HandlerResult;
 use teloxide::prelude::*;
 
@@ -82,133 +79,6 @@ impl AdminCommand {
     }
 }
 
-/// Who a command acts on: a member, or a channel whose post was replied to.
-#[derive(Debug, Clone)]
-pub(super) struct Subject {
-    pub(super) id: i64,
-    pub(super) name: String,
-    pub(super) channel: bool,
-}
-
-impl Subject {
-    pub(super) fn mention(&self) -> String {
-        if self.channel {
-            format!("<b>{}</b>", escape(&self.name))
-        } else {
-            mention_html(self.id, &self.name)
-        }
-    }
-}
-
-pub(super) fn message_text(message: &Message) -> String {
-    message
-        .text()
-        .or(message.caption())
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect()
-}
-
-/// The channel a replied-to post was made as (not the group itself posting as anonymous admin).
-pub(super) fn replied_channel(message: &Message) -> Option<Subject> {
-    let replied = message.reply_to_message()?;
-    let chat = replied.sender_chat.as_ref()?;
-    if chat.id == message.chat.id {
-        return None;
-    }
-    Some(Subject {
-        id: chat.id.0,
-        name: chat.title().unwrap_or_default().to_string(),
-        channel: true,
-    })
-}
-
-/// Resolves the subject of a command, or the localized reason there is none.
-pub(super) async fn subject<'a>(
-    ctx: &Ctx,
-    message: &Message,
-    args: &'a str,
-    lang: Lang,
-    command: &str,
-) -> crate::Result<Result<(Subject, &'a str), String>> {
-    if crate::args::split_target(args).0.is_none() {
-        if let Some(channel) = replied_channel(message) {
-            return Ok(Ok((channel, args.trim())));
-        }
-    }
-    match ctx.resolve_target(message, args).await {
-        Ok((Some(target), rest)) => Ok(Ok((
-            Subject {
-                id: target.user_id,
-                name: target.name,
-                channel: false,
-            },
-            rest.trim(),
-        ))),
-        Ok((None, _)) => Ok(Err(ctx.ta(
-            lang,
-            "moderation-target-usage",
-            &fargs! {"command" => command.to_string()},
-        ))),
-        Err(TargetError::UnknownUsername(name)) => Ok(Err(ctx.ta(
-            lang,
-            "moderation-target-unknown",
-            &fargs! {"name" => name},
-        ))),
-        Err(TargetError::Storage(err)) => Err(err),
-    }
-}
-
-/// Refuses acting on the bot itself or on an admin.
-pub(super) async fn protected(
-    ctx: &Ctx,
-    chat_id: i64,
-    subject: &Subject,
-    lang: Lang,
-) -> crate::Result<Option<String>> {
-    if subject.channel {
-        return Ok(None);
-    }
-    if subject.id == ctx.me.id.0 as i64 {
-        return Ok(Some(ctx.t(lang, "moderation-target-bot")));
-    }
-    if subject.id > 0 && ctx.admins.is_admin(chat_id, subject.id as u64).await? {
-        return Ok(Some(ctx.t(lang, "moderation-target-admin")));
-    }
-    Ok(None)
-}
-
-pub(super) fn excerpt_of_reply(message: &Message) -> String {
-    message
-        .reply_to_message()
-        .map(message_text)
-        .unwrap_or_default()
-}
-
-pub(super) fn entry<'a>(
-    message: &Message,
-    subject: &Subject,
-    action: &'a str,
-    detail: &'a str,
-    excerpt: &'a str,
-    now: i64,
-) -> store::LogEntry<'a> {
-    store::LogEntry {
-        chat_id: message.chat.id.0,
-        user_id: subject.id,
-        is_channel: subject.channel,
-        rule: "manual",
-        detail,
-        action,
-        excerpt,
-        actor_id: Some(message.from.as_ref().map_or(0, |u| u.id.0 as i64)),
-        reverses_id: None,
-        at: now,
-        expires_at: now,
-    }
-}
-
 /// Checks who may run an admin command and whether the bot can carry it out, then hands it to its flow
 /// and sends the flow's answer.
 pub(super) async fn on_command(ctx: Ctx, message: Message, command: AdminCommand) -> HandlerResult {
@@ -254,5 +124,3 @@ pub(super) async fn on_command(ctx: Ctx, message: Message, command: AdminCommand
     }
     Ok(())
 }
-
-pub(super) type Answer = crate::Result<Option<String>>;

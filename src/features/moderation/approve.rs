@@ -1,6 +1,6 @@
 //! An admin approves a member (exempt from every rule) or withdraws the approval: `/approve`, `/unapprove`.
 
-use super::admin::{entry, subject, Answer};
+use super::subject::{entry, subject, Answer};
 use super::{log, store};
 use crate::fargs;
 use crate::services::Call;

@@ -1,8 +1,8 @@
 //! An admin sets the channel the moderation log is mirrored into: `/setlog @channel`, `/setlog -100…`,
 //! `/setlog off`. The bot checks it can post there before storing it.
 
-use super::admin::Answer;
 use super::store;
+use super::subject::Answer;
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::{Call, Ctx};

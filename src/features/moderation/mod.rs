@@ -42,6 +42,7 @@ pub mod rules;
 mod screen;
 pub mod settings;
 pub mod store;
+mod subject;
 
 use crate::services::{Call, Ctx};
 use crate::telegram::admins::Right;

@@ -1,6 +1,6 @@
 //! An admin reads the moderation log: `/modlog` shows the latest entries and each rule's hits and undos.
 
-use super::admin::Answer;
+use super::subject::Answer;
 use super::{log, store};
 use crate::fargs;
 use crate::services::Call;

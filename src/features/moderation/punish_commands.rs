@@ -1,8 +1,8 @@
 //! An admin punishes or pardons a member (or a channel that posted): `/ban`, `/kick`, `/mute`, `/warn`,
 //! `/spam`, and their reversals `/unban`, `/unmute`, `/unwarn`, with `/warns` to count a member's warnings.
 
-use super::admin::{entry, excerpt_of_reply, message_text, protected, subject, Answer, Subject};
 use super::classifier::Label;
+use super::subject::{entry, excerpt_of_reply, message_text, protected, subject, Answer, Subject};
 use super::{log, store};
 use crate::fargs;
 use crate::i18n::Lang;

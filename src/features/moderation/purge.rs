@@ -1,8 +1,8 @@
 //! An admin removes messages: `/del` (the replied message) and `/purge` (everything from the replied
 //! message to the command).
 
-use super::admin::{entry, message_text, replied_channel, Answer, Subject};
 use super::log;
+use super::subject::{entry, message_text, replied_channel, Answer, Subject};
 use crate::fargs;
 use crate::services::Call;
 use crate::telegram::outbound::Text;

@@ -1,10 +1,10 @@
 //! A member reports a message with `/report`; the admins are tagged and decide with a button (delete, ban,
 //! dismiss).
 
-use super::admin::{message_text, replied_channel, Answer, Subject};
 use super::classifier::Label;
 use super::punish_commands::ban;
 use super::store::{self, ReportStatus};
+use super::subject::{message_text, replied_channel, Answer, Subject};
 use super::{log, CALLBACK_PREFIX};
 use crate::fargs;
 use crate::i18n::Lang;

@@ -3,7 +3,27 @@
 //! leaderboard, and the words of the periods members type. No I/O, no clock reads: every fact is
 //! passed in.
 
-use super::store::ReferralStatus;
+/// Where a referral stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferralStatus {
+    /// Waiting for the invitee's waiting time to pass.
+    Pending,
+    /// Counted, and its reward paid.
+    Valid,
+    /// Not counted; `referrals.reason` says why.
+    Void,
+}
+
+impl ReferralStatus {
+    /// The word stored in `referrals.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferralStatus::Pending => "pending",
+            ReferralStatus::Valid => "valid",
+            ReferralStatus::Void => "void",
+        }
+    }
+}
 
 /// Why a referral was voided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

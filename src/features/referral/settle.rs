@@ -2,9 +2,10 @@
 //! decided by [`rules::resolve`], marked valid or void, and a valid one pays the inviter once through the
 //! ledger.
 
+use super::rules::ReferralStatus;
 use super::rules::{self, Resolution};
 use super::settings::ReferralSettings;
-use super::store::{self, ReferralStatus};
+use super::store;
 use crate::features::economy::ledger::{self, Account, Move};
 use crate::services::Ctx;
 use crate::storage::Storage;

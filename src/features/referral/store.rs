@@ -3,7 +3,7 @@
 //! come from [`crate::facts`]. Link kinds and referral statuses are enums here and words in
 //! the tables.
 
-use super::rules::VoidReason;
+use super::rules::{ReferralStatus, VoidReason};
 use super::stats::{MemberEvent, MemberRow};
 use crate::error::Result;
 use sqlx::{FromRow, SqliteConnection};
@@ -40,28 +40,6 @@ impl TryFrom<String> for LinkKind {
             "member" => Ok(LinkKind::Member),
             "channel" => Ok(LinkKind::Channel),
             _ => Err(UnknownWord(word)),
-        }
-    }
-}
-
-/// Where a referral stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReferralStatus {
-    /// Waiting for the invitee's waiting time to pass.
-    Pending,
-    /// Counted, and its reward paid.
-    Valid,
-    /// Not counted; `referrals.reason` says why.
-    Void,
-}
-
-impl ReferralStatus {
-    /// The word stored in `referrals.status`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReferralStatus::Pending => "pending",
-            ReferralStatus::Valid => "valid",
-            ReferralStatus::Void => "void",
         }
     }
 }
