@@ -15,6 +15,7 @@ pub mod admin;
 pub mod cache;
 pub mod check_cli;
 pub mod classifier;
+pub mod detector;
 pub mod log;
 pub mod normalize;
 pub mod rules;
