@@ -264,7 +264,7 @@ const KEYWORDS: &[(usize, &[&str])] = &[
 ];
 
 /// The keyword automaton and, per pattern, its signal and whether it is short ASCII (needs a standalone
-/// check so `tg` does not fire inside a longer word).
+/// check so `line` does not fire inside `online`).
 struct Keywords {
     automaton: AhoCorasick,
     signal: Vec<(usize, bool)>,
@@ -284,7 +284,8 @@ fn keywords() -> &'static Keywords {
                 } else {
                     squashed
                 };
-                let short = pattern.len() <= 3 && pattern.is_ascii();
+                // Short Latin words must stand alone (`line` not inside `online`, `tg` not in `tgv`).
+                let short = pattern.len() <= 4 && pattern.is_ascii();
                 patterns.push(pattern);
                 signal.push((*sig, short));
             }
@@ -415,11 +416,7 @@ pub fn extract(
         match ch {
             '!' | '！' => exclaim += 1,
             '%' | '％' => signals[S_PERCENT] = true,
-            '【' | '[' => {
-                if ch == '【' {
-                    signals[S_BRACKET] = true;
-                }
-            }
+            '【' => signals[S_BRACKET] = true,
             _ => {}
         }
         if ch.is_ascii_digit() {
