@@ -313,7 +313,9 @@ const PRIME: u64 = 0x0000_0100_0000_01b3;
 /// The bucket of a hashed feature `h` in a table of `buckets` (signals excluded).
 #[inline]
 pub fn bucket_of(h: u64, buckets: usize) -> u32 {
-    (SIGNALS as u64 + (mix64(h) % (buckets - SIGNALS) as u64)) as u32
+    // Multiply-shift range reduction: no division on the scoring path.
+    let range = (buckets - SIGNALS) as u128;
+    (SIGNALS as u128 + ((u128::from(mix64(h)) * range) >> 64)) as u32
 }
 
 /// What one message is made of, in the forms feature extraction needs. Reused between messages.

@@ -43,20 +43,24 @@ pub fn fingerprint_with(text: &str, buf: &mut Vec<char>) -> Option<u64> {
     if buf.len() < MIN_SHINGLES + 2 {
         return None;
     }
-    let mut counts = [0i32; 64];
+    // Per bit, how many shingle hashes have it set (branch-free, so the loop vectorizes); the bit is
+    // set when more than half do.
+    let mut ones = [0u32; 64];
+    let mut shingles = 0u32;
     for w in buf.windows(3) {
         let h = mix64(
             (u64::from(w[0] as u32) << 42)
                 ^ (u64::from(w[1] as u32) << 21)
                 ^ u64::from(w[2] as u32),
         );
-        for (bit, count) in counts.iter_mut().enumerate() {
-            *count += if h >> bit & 1 == 1 { 1 } else { -1 };
+        for (bit, count) in ones.iter_mut().enumerate() {
+            *count += ((h >> bit) & 1) as u32;
         }
+        shingles += 1;
     }
     let mut fp = 0u64;
-    for (bit, count) in counts.iter().enumerate() {
-        if *count > 0 {
+    for (bit, count) in ones.iter().enumerate() {
+        if 2 * *count > shingles {
             fp |= 1 << bit;
         }
     }
