@@ -331,6 +331,19 @@ pub struct Scratch {
     pub feats: Vec<(u32, f32)>,
 }
 
+/// `char::is_alphanumeric` with fast paths for ASCII and CJK unified ideographs (all letters), which
+/// skip the Unicode table look-up on the scoring path.
+#[inline]
+pub fn is_alnum(ch: char) -> bool {
+    if ch.is_ascii() {
+        ch.is_ascii_alphanumeric()
+    } else if ('\u{4E00}'..='\u{9FFF}').contains(&ch) {
+        true
+    } else {
+        ch.is_alphanumeric()
+    }
+}
+
 /// Whether a character is an emoji or pictograph.
 fn is_emoji(ch: char) -> bool {
     matches!(ch as u32,
@@ -460,12 +473,12 @@ pub fn extract(
             if word_latin {
                 signals[S_MIXED_WORD] = true;
             }
-        } else if !ch.is_alphanumeric() {
+        } else if !is_alnum(ch) {
             word_latin = false;
             word_cyr = false;
         }
         let mapped = unconfuse(ch);
-        if mapped.is_alphanumeric() {
+        if is_alnum(mapped) {
             scratch.clean.push(mapped);
             scratch.clean_text.push(mapped);
             scratch
@@ -575,7 +588,7 @@ pub fn extract(
         }
     };
     for (at, ch) in folded.char_indices() {
-        if ch.is_alphabetic() && !is_cjk(ch) {
+        if !is_cjk(ch) && ch.is_alphabetic() {
             if word_len == 0 {
                 word_start = at;
                 word_hash = 0x1234_5678_9abc_def0;

@@ -6,7 +6,7 @@
 //! at least one band (pigeonhole), so a query looks in 4 buckets and compares only what it finds there.
 
 use super::super::normalize::unconfuse;
-use super::features::{cut, mix64};
+use super::features::{cut, is_alnum, mix64};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -36,7 +36,7 @@ pub fn fingerprint_with(text: &str, buf: &mut Vec<char>) -> Option<u64> {
         };
         if ch.is_ascii_digit() {
             buf.push('0');
-        } else if ch.is_alphanumeric() {
+        } else if is_alnum(ch) {
             buf.push(ch);
         }
     }

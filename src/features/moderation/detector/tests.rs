@@ -274,6 +274,25 @@ fn detector_speed() {
         long_times.push(started.elapsed().as_nanos());
     }
     long_times.sort_unstable();
+    let part = |f: &mut dyn FnMut()| {
+        let started = std::time::Instant::now();
+        for _ in 0..2_000 {
+            f();
+        }
+        started.elapsed().as_nanos() / 2_000
+    };
+    let mut buf = Vec::new();
+    let fp = part(&mut || {
+        std::hint::black_box(similarity::fingerprint_with(long, &mut buf));
+    });
+    let mut s2 = Scratch::default();
+    let ex = part(&mut || {
+        features::extract(long, d.model().buckets(), &mut s2, None);
+    });
+    let pr = part(&mut || {
+        std::hint::black_box(d.model().probability(long, &mut s2));
+    });
+    eprintln!("  400 chars: fingerprint {fp} ns, features {ex} ns, features+model {pr} ns");
     eprintln!(
         "  median {} ns, p99 {} ns",
         long_times[long_times.len() / 2],
