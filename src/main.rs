@@ -1,10 +1,12 @@
 //! The `groupops` command line: `run` (the default) starts the bot, `migrate` prepares the database,
-//! `check` runs messages from stdin through the moderation rules.
+//! `check` runs messages from stdin through the moderation rules, `train-detector` and `eval-detect`
+//! train and measure the ad detector.
 //! All logic lives in the library; this file only reads arguments, sets up logging and exits with a status.
 
 use clap::{Parser, Subcommand};
 use groupops::app::{shutdown_signal, App, AppOptions};
 use groupops::config::{token_from_env, Config};
+use groupops::features::moderation::detector;
 use groupops::storage::Storage;
 use groupops::Error;
 use std::path::PathBuf;
@@ -35,6 +37,28 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         group_settings: Option<PathBuf>,
     },
+    /// Train the ad detector from a labelled TSV (label, source, text) and write the model file (and
+    /// the sha256 of data and model beside it).
+    TrainDetector {
+        /// The training TSV.
+        #[arg(long, value_name = "PATH")]
+        data: PathBuf,
+        /// Where to write the model.
+        #[arg(long, value_name = "PATH", default_value = "config/detector.bin")]
+        out: PathBuf,
+        /// Cross-validate on this many near-duplicate-grouped folds first and print the table.
+        #[arg(long, value_name = "K", default_value_t = 0)]
+        cv: usize,
+    },
+    /// Score a labelled TSV (label, source, text) with the detector and print per source: AUC, recall
+    /// at 0.5/1/2 % false positives, recall and false positives at the shipped thresholds.
+    EvalDetect {
+        /// The TSV to measure on.
+        file: PathBuf,
+        /// A model file (default: the built-in model).
+        #[arg(long, value_name = "PATH")]
+        model: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -42,6 +66,12 @@ fn main() -> ExitCode {
     init_logging();
     if let Some(Command::Check { group_settings }) = &cli.command {
         return check(cli.config.as_deref(), group_settings.as_deref());
+    }
+    if let Some(Command::TrainDetector { data, out, cv }) = &cli.command {
+        return detector_command(detector::cli::train_command(data, out, *cv));
+    }
+    if let Some(Command::EvalDetect { file, model }) = &cli.command {
+        return detector_command(detector::cli::eval_command(file, model.as_deref()));
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -77,7 +107,9 @@ async fn run(cli: Cli) -> groupops::Result<()> {
             println!("database ready: {}", config.storage.database_url);
             Ok(())
         }
-        Command::Check { .. } => Ok(()),
+        Command::Check { .. } | Command::TrainDetector { .. } | Command::EvalDetect { .. } => {
+            Ok(())
+        }
         Command::Run => {
             // Signals are caught from here on: one that arrives while the bot is still starting stops
             // it cleanly instead of killing the process.
@@ -131,6 +163,20 @@ fn check(config: Option<&std::path::Path>, group_settings: Option<&std::path::Pa
     ) {
         Ok(_) => ExitCode::SUCCESS,
         Err(err) => failed(err.to_string()),
+    }
+}
+
+/// Prints a detector command's report: exit 0, or 2 with the error.
+fn detector_command(result: Result<String, String>) -> ExitCode {
+    match result {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("groupops: {err}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -62,6 +62,17 @@ pub struct ModerationSettings {
     /// A member who is not an admin is told a command is not theirs once per this window; their repeats
     /// are ignored silently, so refusals never spend the group's send budget.
     pub refusal_window: Dur,
+    /// An operator's ad-detector model file (empty: the model built into the binary). A missing or
+    /// corrupt file is logged and the built-in model is used.
+    pub detector_model: String,
+    /// The detector's remove threshold for newcomers (0: the model's own).
+    pub detector_remove_threshold: f64,
+    /// The detector's suspicious threshold for newcomers (0: the model's own).
+    pub detector_suspicious_threshold: f64,
+    /// The detector's remove threshold for settled members (0: the model's own).
+    pub detector_member_remove_threshold: f64,
+    /// The detector's suspicious threshold for settled members (0: the model's own).
+    pub detector_member_suspicious_threshold: f64,
 }
 
 impl Default for ModerationSettings {
@@ -99,6 +110,11 @@ impl Default for ModerationSettings {
             classifier_newcomers_only: true,
             warn_limit: 3,
             refusal_window: Dur::secs(600),
+            detector_model: String::new(),
+            detector_remove_threshold: 0.0,
+            detector_suspicious_threshold: 0.0,
+            detector_member_remove_threshold: 0.0,
+            detector_member_suspicious_threshold: 0.0,
         }
     }
 }
@@ -144,6 +160,27 @@ impl ModerationSettings {
         }
         if !(self.classifier_threshold > 0.0 && self.classifier_threshold <= 1.0) {
             return Err("`moderation.classifier_threshold`: must be above 0 and at most 1".into());
+        }
+        for (key, value) in [
+            ("detector_remove_threshold", self.detector_remove_threshold),
+            (
+                "detector_suspicious_threshold",
+                self.detector_suspicious_threshold,
+            ),
+            (
+                "detector_member_remove_threshold",
+                self.detector_member_remove_threshold,
+            ),
+            (
+                "detector_member_suspicious_threshold",
+                self.detector_member_suspicious_threshold,
+            ),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(format!(
+                    "`moderation.{key}`: must be 0 (the model's own) or at most 1"
+                ));
+            }
         }
         if self.warn_limit < 0 {
             return Err("`moderation.warn_limit`: must not be negative".into());

@@ -1,0 +1,751 @@
+//! Feature extraction: hashed character n-grams (1–4) of the normalized text, word tokens of
+//! Latin and Cyrillic words, and named moderator signals (links, contact patterns, mentions, densities,
+//! length, repeats, mixed scripts).
+//!
+//! Everything is deterministic: the hash is a fixed multiply–xor mix, never `RandomState`. Signals take
+//! the first [`SIGNALS`] buckets of the weight table, hashed n-grams and words the rest, so a signal never
+//! shares a weight with an n-gram.
+
+use super::super::classifier::MAX_CHARS;
+use super::super::normalize::{is_cjk, squash, unconfuse};
+use aho_corasick::AhoCorasick;
+use std::sync::OnceLock;
+
+/// The reserved buckets for named signals (only the first [`SIGNAL_NAMES`]`.len()` are used).
+pub const SIGNALS: usize = 64;
+
+/// The names of the signals, in bucket order. Explanations print these.
+pub const SIGNAL_NAMES: &[&str] = &[
+    "link",                               // 0
+    "t.me link",                          // 1
+    "@handle",                            // 2
+    "two or more @handles",               // 3
+    "contact word: WeChat/VX/加V",        // 4
+    "contact word: QQ/企鹅",              // 5
+    "contact word: Telegram/电报/飞机",   // 6
+    "contact word: WhatsApp/Line/Viber",  // 7
+    "phone number",                       // 8
+    "long digit run (QQ/account number)", // 9
+    "letters+digits handle",              // 10
+    "emoji",                              // 11
+    "emoji density over 10%",             // 12
+    "digit density over 20%",             // 13
+    "digit density over 40%",             // 14
+    "length ≤ 5",                         // 15
+    "length 6–15",                        // 16
+    "length 16–40",                       // 17
+    "length 41–100",                      // 18
+    "length 101–200",                     // 19
+    "length over 200",                    // 20
+    "repeated character ×4",              // 21
+    "mixed scripts: CJK and Latin",       // 22
+    "mixed scripts in one word",          // 23
+    "Cyrillic text",                      // 24
+    "Latin text without CJK",             // 25
+    "money word (USDT/¥/$/元)",           // 26
+    "earning bait (日赚/earn/заработок)", // 27
+    "private-message bait (私聊/DM me)",  // 28
+    "unsubscribe line (退订/STOP)",       // 29
+    "【bracketed brand】",                // 30
+    "promotion word (优惠/free/скидка)",  // 31
+    "gambling/crypto word (博彩/casino)", // 32
+    "invitation word (进群/join)",        // 33
+    "many exclamation marks",             // 34
+    "percent sign",                       // 35
+    "domain name",                        // 36
+];
+
+const S_LINK: usize = 0;
+const S_TME: usize = 1;
+const S_HANDLE: usize = 2;
+const S_HANDLES2: usize = 3;
+const S_PHONE: usize = 8;
+const S_DIGITRUN: usize = 9;
+const S_ALNUM_HANDLE: usize = 10;
+const S_EMOJI: usize = 11;
+const S_EMOJI_DENSE: usize = 12;
+const S_DIGITS20: usize = 13;
+const S_DIGITS40: usize = 14;
+const S_LEN: usize = 15;
+const S_REPEAT: usize = 21;
+const S_CJK_LATIN: usize = 22;
+const S_MIXED_WORD: usize = 23;
+const S_CYRILLIC: usize = 24;
+const S_LATIN_ONLY: usize = 25;
+const S_BRACKET: usize = 30;
+const S_EXCLAIM: usize = 34;
+const S_PERCENT: usize = 35;
+const S_DOMAIN: usize = 36;
+
+/// Keyword groups: (signal, patterns). Patterns are squashed like message text, so they match across
+/// separators and look-alike letters. Each group mixes Chinese with English and Russian words, so a
+/// weight learned from Chinese ads carries over to the same bait in other languages.
+const KEYWORDS: &[(usize, &[&str])] = &[
+    (
+        4,
+        &[
+            "微信", "威信", "薇信", "vx", "wx", "加v", "+v", "v信", "wechat", "weixin", "加微",
+            "薇", "v:", "vx:",
+        ],
+    ),
+    (5, &["qq", "企鹅", "扣扣", "🐧", "q群", "qq群"]),
+    (
+        6,
+        &[
+            "电报",
+            "飞机",
+            "tg",
+            "telegram",
+            "纸飞机",
+            "蝙蝠",
+            "телеграм",
+            "телега",
+        ],
+    ),
+    (
+        7,
+        &[
+            "whatsapp",
+            "viber",
+            "wa.me",
+            "signal",
+            "line",
+            "ватсап",
+            "вайбер",
+        ],
+    ),
+    (
+        26,
+        &[
+            "usdt",
+            "btc",
+            "¥",
+            "$",
+            "元",
+            "u商",
+            "usd",
+            "ustd",
+            "trx",
+            "€",
+            "₽",
+            "руб",
+            "доллар",
+            "dollar",
+        ],
+    ),
+    (
+        27,
+        &[
+            "日赚",
+            "日入",
+            "月入",
+            "躺赚",
+            "兼职",
+            "赚钱",
+            "收益",
+            "日结",
+            "高薪",
+            "回报",
+            "稳赚",
+            "earn",
+            "profit",
+            "income",
+            "passive",
+            "заработ",
+            "доход",
+            "прибыл",
+            "investment",
+            "投资",
+            "副业",
+            "跑分",
+            "代收",
+            "搬砖",
+            "工作室",
+        ],
+    ),
+    (
+        28,
+        &[
+            "私聊",
+            "私信",
+            "私我",
+            "联系我",
+            "咨询",
+            "详询",
+            "dm me",
+            "pm me",
+            "inbox",
+            "contact me",
+            "write me",
+            "пиши",
+            "в лс",
+            "в личку",
+            "пишите",
+            "详情",
+        ],
+    ),
+    (
+        29,
+        &[
+            "退订",
+            "回t",
+            "回td",
+            "拒收",
+            "unsubscribe",
+            "reply stop",
+            "отписат",
+        ],
+    ),
+    (
+        31,
+        &[
+            "优惠",
+            "免费",
+            "特价",
+            "折",
+            "促销",
+            "活动",
+            "礼包",
+            "送",
+            "限时",
+            "抢购",
+            "free",
+            "discount",
+            "bonus",
+            "promo",
+            "offer",
+            "sale",
+            "бесплатн",
+            "скидк",
+            "бонус",
+            "акци",
+        ],
+    ),
+    (
+        32,
+        &[
+            "博彩",
+            "彩票",
+            "娱乐城",
+            "棋牌",
+            "百家乐",
+            "体育",
+            "下注",
+            "casino",
+            "betting",
+            "bet",
+            "crypto",
+            "airdrop",
+            "казино",
+            "ставк",
+            "крипт",
+            "车队",
+            "担保",
+            "出u",
+            "收u",
+        ],
+    ),
+    (
+        33,
+        &[
+            "进群",
+            "加群",
+            "入群",
+            "群号",
+            "频道",
+            "join",
+            "channel",
+            "group",
+            "вступай",
+            "канал",
+            "подпис",
+        ],
+    ),
+];
+
+/// The keyword automaton and, per pattern, its signal and whether it is short ASCII (needs a standalone
+/// check so `line` does not fire inside `online`).
+struct Keywords {
+    automaton: AhoCorasick,
+    signal: Vec<(usize, bool)>,
+}
+
+fn keywords() -> &'static Keywords {
+    static KW: OnceLock<Keywords> = OnceLock::new();
+    KW.get_or_init(|| {
+        let mut patterns = Vec::new();
+        let mut signal = Vec::new();
+        for (sig, words) in KEYWORDS {
+            for word in *words {
+                // Symbols are kept as they are (squashing would remove them); words are squashed.
+                let squashed = squash(word);
+                let pattern = if squashed.is_empty() {
+                    (*word).to_string()
+                } else {
+                    squashed
+                };
+                // Short Latin words must stand alone (`line` not inside `online`, `tg` not in `tgv`).
+                let short = pattern.len() <= 4 && pattern.is_ascii();
+                patterns.push(pattern);
+                signal.push((*sig, short));
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(&patterns)
+            .expect("keyword patterns build");
+        Keywords { automaton, signal }
+    })
+}
+
+/// A deterministic 64-bit mix (the splitmix64 finalizer).
+#[inline]
+pub fn mix64(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+const PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// The bucket of a hashed feature `h` in a table of `buckets` (signals excluded).
+#[inline]
+pub fn bucket_of(h: u64, buckets: usize) -> u32 {
+    // Multiply-shift range reduction: no division on the scoring path.
+    let range = (buckets - SIGNALS) as u128;
+    (SIGNALS as u128 + ((u128::from(mix64(h)) * range) >> 64)) as u32
+}
+
+/// What one message is made of, in the forms feature extraction needs. Reused between messages.
+#[derive(Default, Debug)]
+pub struct Scratch {
+    /// Letters and digits (look-alikes mapped), the n-gram alphabet.
+    pub clean: Vec<char>,
+    /// `clean` with ASCII digits masked to `0`.
+    pub masked: Vec<char>,
+    /// `clean` as a string, for the keyword automaton.
+    pub clean_text: String,
+    /// The extracted features: (bucket, value).
+    pub feats: Vec<(u32, f32)>,
+}
+
+/// `char::is_alphanumeric` with fast paths for ASCII and CJK unified ideographs (all letters), which
+/// skip the Unicode table look-up on the scoring path.
+#[inline]
+pub fn is_alnum(ch: char) -> bool {
+    if ch.is_ascii() {
+        ch.is_ascii_alphanumeric()
+    } else if ('\u{4E00}'..='\u{9FFF}').contains(&ch) {
+        true
+    } else {
+        ch.is_alphanumeric()
+    }
+}
+
+/// Whether a character is an emoji or pictograph.
+fn is_emoji(ch: char) -> bool {
+    matches!(ch as u32,
+        0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF)
+}
+
+fn is_cyrillic(ch: char) -> bool {
+    matches!(ch, '\u{0400}'..='\u{04FF}')
+}
+
+/// Cuts `text` to its first [`MAX_CHARS`] characters.
+pub fn cut(text: &str) -> &str {
+    match text.char_indices().nth(MAX_CHARS) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
+/// The kind of a feature, for explanations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeatureName {
+    /// A named signal.
+    Signal(&'static str),
+    /// A character n-gram (digits shown as `0`).
+    Gram(String),
+    /// A Latin or Cyrillic word.
+    Word(String),
+}
+
+impl std::fmt::Display for FeatureName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FeatureName::Signal(name) => write!(f, "{name}"),
+            FeatureName::Gram(gram) => write!(f, "“{gram}”"),
+            FeatureName::Word(word) => write!(f, "word “{word}”"),
+        }
+    }
+}
+
+/// Extracts the features of `folded` (the folded form of [`super::super::normalize::normalize`], or any
+/// lower-cased text) into `scratch.feats`, for a table of `buckets` weights. When `names` is given, every
+/// feature's readable name is pushed there alongside (for explanations; the scoring path passes `None`).
+pub fn extract(
+    folded: &str,
+    buckets: usize,
+    scratch: &mut Scratch,
+    mut names: Option<&mut Vec<(u32, FeatureName)>>,
+) {
+    let folded = cut(folded);
+    scratch.clean.clear();
+    scratch.masked.clear();
+    scratch.clean_text.clear();
+    scratch.feats.clear();
+    let mut signals = [false; SIGNALS];
+
+    // One pass over the characters: counts and the clean alphabet.
+    let (mut visible, mut digits, mut emoji, mut cjk, mut latin, mut cyr) = (0u32, 0, 0, 0, 0, 0);
+    let mut exclaim = 0u32;
+    let (mut run_char, mut run_len) = ('\0', 0u32);
+    let mut digit_run = 0u32;
+    let mut word_latin = false;
+    let mut word_cyr = false;
+    let mut letters_then_digits = (0u32, 0u32);
+    for ch in folded.chars() {
+        if ch.is_whitespace() {
+            digit_run = 0;
+            word_latin = false;
+            word_cyr = false;
+            letters_then_digits = (0, 0);
+            continue;
+        }
+        visible += 1;
+        if ch == run_char {
+            run_len += 1;
+            if run_len >= 4 {
+                signals[S_REPEAT] = true;
+            }
+        } else {
+            run_char = ch;
+            run_len = 1;
+        }
+        if is_emoji(ch) {
+            emoji += 1;
+        }
+        match ch {
+            '!' | '！' => exclaim += 1,
+            '%' | '％' => signals[S_PERCENT] = true,
+            '【' => signals[S_BRACKET] = true,
+            _ => {}
+        }
+        if ch.is_ascii_digit() {
+            digits += 1;
+            digit_run += 1;
+            if digit_run >= 6 {
+                signals[S_DIGITRUN] = true;
+            }
+            if letters_then_digits.0 >= 2 {
+                letters_then_digits.1 += 1;
+                if letters_then_digits.1 >= 3 {
+                    signals[S_ALNUM_HANDLE] = true;
+                }
+            }
+        } else {
+            digit_run = 0;
+            if ch.is_ascii_alphabetic() {
+                if letters_then_digits.1 > 0 {
+                    letters_then_digits = (0, 0);
+                }
+                letters_then_digits.0 += 1;
+            } else {
+                letters_then_digits = (0, 0);
+            }
+        }
+        if is_cjk(ch) {
+            cjk += 1;
+            word_latin = false;
+            word_cyr = false;
+        } else if ch.is_ascii_alphabetic() {
+            latin += 1;
+            word_latin = true;
+            if word_cyr {
+                signals[S_MIXED_WORD] = true;
+            }
+        } else if is_cyrillic(ch) {
+            cyr += 1;
+            word_cyr = true;
+            if word_latin {
+                signals[S_MIXED_WORD] = true;
+            }
+        } else if !is_alnum(ch) {
+            word_latin = false;
+            word_cyr = false;
+        }
+        let mapped = unconfuse(ch);
+        if is_alnum(mapped) {
+            scratch.clean.push(mapped);
+            scratch.clean_text.push(mapped);
+            scratch
+                .masked
+                .push(if mapped.is_ascii_digit() { '0' } else { mapped });
+        } else if matches!(mapped, '¥' | '$' | '€' | '₽' | '+' | ':' | '🐧') {
+            // Symbols some keywords need (money signs, `+v`, `v:`).
+            scratch.clean_text.push(mapped);
+        }
+    }
+
+    // Links, domains, handles, phone numbers: scanned on the folded text.
+    scan_links(folded, &mut signals);
+
+    if emoji > 0 {
+        signals[S_EMOJI] = true;
+    }
+    if visible > 0 {
+        if emoji * 10 > visible {
+            signals[S_EMOJI_DENSE] = true;
+        }
+        if digits * 5 > visible {
+            signals[S_DIGITS20] = true;
+        }
+        if digits * 5 > visible * 2 {
+            signals[S_DIGITS40] = true;
+        }
+    }
+    let len_bucket = match visible {
+        0..=5 => 0,
+        6..=15 => 1,
+        16..=40 => 2,
+        41..=100 => 3,
+        101..=200 => 4,
+        _ => 5,
+    };
+    signals[S_LEN + len_bucket] = true;
+    if cjk > 0 && latin >= 2 {
+        signals[S_CJK_LATIN] = true;
+    }
+    if cyr >= 3 {
+        signals[S_CYRILLIC] = true;
+    }
+    if cjk == 0 && latin >= 3 {
+        signals[S_LATIN_ONLY] = true;
+    }
+    if exclaim >= 3 {
+        signals[S_EXCLAIM] = true;
+    }
+
+    // Keyword groups.
+    let kw = keywords();
+    let bytes = scratch.clean_text.as_bytes();
+    for m in kw.automaton.find_overlapping_iter(&scratch.clean_text) {
+        let (sig, short) = kw.signal[m.pattern().as_usize()];
+        if short {
+            let before = m.start().checked_sub(1).map(|i| bytes[i]);
+            let after = bytes.get(m.end()).copied();
+            let letter = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphabetic());
+            if letter(before) || letter(after) {
+                continue;
+            }
+        }
+        signals[sig] = true;
+    }
+
+    for (i, on) in signals.iter().enumerate().take(SIGNAL_NAMES.len()) {
+        if *on {
+            scratch.feats.push((i as u32, 1.0));
+            if let Some(names) = names.as_deref_mut() {
+                names.push((i as u32, FeatureName::Signal(SIGNAL_NAMES[i])));
+            }
+        }
+    }
+
+    // Character n-grams of the masked alphabet, and words.
+    let first = scratch.feats.len();
+    let masked = &scratch.masked;
+    for start in 0..masked.len() {
+        let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
+        for n in 0..4 {
+            let Some(&ch) = masked.get(start + n) else {
+                break;
+            };
+            h = (h ^ u64::from(ch as u32)).wrapping_mul(PRIME);
+            let b = bucket_of(h ^ (n as u64 + 1), buckets);
+            scratch.feats.push((b, 1.0));
+            if let Some(names) = names.as_deref_mut() {
+                names.push((
+                    b,
+                    FeatureName::Gram(masked[start..=start + n].iter().collect()),
+                ));
+            }
+        }
+    }
+    // Latin and Cyrillic words of the folded text (letters only, look-alikes kept as typed).
+    let mut word_hash: u64 = 0;
+    let mut word_len = 0usize;
+    let mut word_start = 0usize;
+    let mut flush = |h: u64, len: usize, start: usize, end: usize, feats: &mut Vec<(u32, f32)>| {
+        if len >= 2 {
+            let b = bucket_of(h ^ 0x5757_5757, buckets);
+            feats.push((b, 1.0));
+            if let Some(names) = names.as_deref_mut() {
+                names.push((b, FeatureName::Word(folded[start..end].to_string())));
+            }
+        }
+    };
+    for (at, ch) in folded.char_indices() {
+        if !is_cjk(ch) && ch.is_alphabetic() {
+            if word_len == 0 {
+                word_start = at;
+                word_hash = 0x1234_5678_9abc_def0;
+            }
+            word_hash = (word_hash ^ u64::from(ch as u32)).wrapping_mul(PRIME);
+            word_len += 1;
+        } else if word_len > 0 {
+            flush(word_hash, word_len, word_start, at, &mut scratch.feats);
+            word_len = 0;
+        }
+    }
+    if word_len > 0 {
+        flush(
+            word_hash,
+            word_len,
+            word_start,
+            folded.len(),
+            &mut scratch.feats,
+        );
+    }
+    // Text features share a unit of weight: each counts 1/sqrt(how many there are).
+    let text_feats = scratch.feats.len() - first;
+    if text_feats > 0 {
+        let value = 1.0 / (text_feats as f32).sqrt();
+        for f in &mut scratch.feats[first..] {
+            f.1 = value;
+        }
+    }
+}
+
+/// Finds links, t.me links, domains, @handles and phone numbers in the folded text.
+fn scan_links(folded: &str, signals: &mut [bool; SIGNALS]) {
+    if folded.contains("http") || folded.contains("www.") {
+        signals[S_LINK] = true;
+    }
+    if folded.contains("t.me/") || folded.contains("telegram.me") || folded.contains("tg://") {
+        signals[S_TME] = true;
+        signals[S_LINK] = true;
+    }
+    let bytes = folded.as_bytes();
+    let mut handles = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'@' {
+            let mut j = i + 1;
+            while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+                j += 1;
+            }
+            if j - i > 3 {
+                handles += 1;
+            }
+            i = j.max(i + 1);
+            continue;
+        }
+        if b == b'.' && i > 0 && bytes[i - 1].is_ascii_alphanumeric() {
+            // A domain: letters before, 2–6 letters after, then not a letter.
+            let mut j = i + 1;
+            while j < bytes.len() && bytes[j].is_ascii_alphabetic() {
+                j += 1;
+            }
+            let tld = j - i - 1;
+            if (2..=6).contains(&tld) && !bytes.get(j).is_some_and(|c| c.is_ascii_digit()) {
+                let mut k = i;
+                while k > 0 && (bytes[k - 1].is_ascii_alphanumeric() || bytes[k - 1] == b'-') {
+                    k -= 1;
+                }
+                if i - k >= 2 && bytes[k..i].iter().any(|c| c.is_ascii_alphabetic()) {
+                    signals[S_DOMAIN] = true;
+                }
+            }
+        }
+        if b.is_ascii_digit() {
+            let mut j = i;
+            while j < bytes.len()
+                && (bytes[j].is_ascii_digit() || (bytes[j] == b'-' || bytes[j] == b' '))
+            {
+                j += 1;
+            }
+            let count = bytes[i..j].iter().filter(|c| c.is_ascii_digit()).count();
+            let cn_mobile = count == 11 && b == b'1';
+            if cn_mobile || (9..=15).contains(&count) && (i == 0 || bytes[i - 1] == b'+') {
+                signals[S_PHONE] = true;
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    if handles >= 1 {
+        signals[S_HANDLE] = true;
+    }
+    if handles >= 2 {
+        signals[S_HANDLES2] = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signal_names(text: &str) -> Vec<String> {
+        let mut s = Scratch::default();
+        let mut names = Vec::new();
+        let folded = super::super::super::normalize::normalize(text).folded;
+        extract(&folded, 1 << 18, &mut s, Some(&mut names));
+        names
+            .into_iter()
+            .filter_map(|(_, n)| match n {
+                FeatureName::Signal(s) => Some(s.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn contact_patterns_and_links_are_signals() {
+        let names = signal_names("加V：abc12345 详情看 https://t.me/foo 或 @sellerbot");
+        for want in [
+            "link",
+            "t.me link",
+            "@handle",
+            "contact word: WeChat/VX/加V",
+            "letters+digits handle",
+        ] {
+            assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+        }
+        let names = signal_names("call 13812345678 now");
+        assert!(names.iter().any(|n| n == "phone number"), "{names:?}");
+        let names = signal_names("I'm online, the tgv train is late");
+        assert!(
+            !names.iter().any(|n| n.starts_with("contact word")),
+            "{names:?}"
+        );
+    }
+
+    #[test]
+    fn odd_input_extracts_without_panicking() {
+        let mut s = Scratch::default();
+        for text in [
+            "",
+            "   ",
+            "\u{200B}\u{200D}",
+            "😀😀😀",
+            "@",
+            "1.",
+            ".com",
+            "@@@@",
+        ] {
+            extract(text, 1 << 18, &mut s, None);
+            assert!(s
+                .feats
+                .iter()
+                .all(|(b, v)| (*b as usize) < (1 << 18) && v.is_finite()));
+        }
+        let long = "广告".repeat(50_000);
+        extract(&long, 1 << 18, &mut s, None);
+        assert!(s.feats.len() < 4 * MAX_CHARS + SIGNALS + 10);
+    }
+}
