@@ -687,5 +687,19 @@ async fn in_a_forum_topic_the_topic_start_is_not_a_reply_and_answers_stay_in_the
         answer[0].params["message_thread_id"], 77,
         "the usage is answered in the topic the command came from"
     );
+    bot.push(topic_message(
+        77,
+        owner(OWNER),
+        user(MEMBER, "Tina"),
+        "/give 50",
+    ));
+    bot.api.wait_for("sendMessage", 2, WAIT).await;
+    bot.settle().await;
+    let moved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM economy_journal WHERE chat_id = ?")
+        .bind(GROUP)
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert_eq!(moved, 0, "no points went to the topic's creator");
     bot.stop().await;
 }

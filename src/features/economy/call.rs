@@ -59,7 +59,7 @@ impl EconomyCall<'_> {
                     return Ok(None);
                 }
                 // A replied-to author is here; an @username or id must belong to someone seen here.
-                if self.message.reply_to_message().is_none() {
+                if crate::telegram::replied_message(self.message).is_none() {
                     let mut conn = self.ctx.storage.read.acquire().await?;
                     let known =
                         crate::storage::members::get(&mut conn, self.chat_id, target.user_id)

@@ -12,7 +12,8 @@ pub(super) const LEDGER_ENTRIES: u32 = 20;
 impl EconomyCall<'_> {
     pub(super) async fn ledger(&self, args: &str) -> HandlerResult {
         let args = args.trim();
-        let wants_other = !args.is_empty() || self.message.reply_to_message().is_some();
+        let wants_other =
+            !args.is_empty() || crate::telegram::replied_message(self.message).is_some();
         let (user_id, name) = if wants_other {
             let Some((target, _)) = self.target(args, "economy-ledger-usage").await? else {
                 return Ok(());

@@ -247,7 +247,7 @@ pub(super) async fn warn_command(call: &Call<'_>, args: &str, name: &str) -> Ans
 
 pub(super) async fn spam_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
     let (ctx, message, lang) = (call.ctx, call.message, call.lang);
-    let Some(replied) = message.reply_to_message() else {
+    let Some(replied) = crate::telegram::replied_message(message) else {
         return Ok(Some(ctx.t_html(lang, "moderation-spam-usage")));
     };
     let (subject, _) = match punishable(ctx, message, args, lang, name).await? {

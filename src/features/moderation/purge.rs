@@ -24,7 +24,7 @@ pub fn purge_batches(from: i32, to: i32) -> Vec<Vec<i32>> {
 
 pub(super) async fn del_command(call: &Call<'_>, reason: &str) -> Answer {
     let (ctx, message, lang) = (call.ctx, call.message, call.lang);
-    let Some(replied) = message.reply_to_message() else {
+    let Some(replied) = crate::telegram::replied_message(message) else {
         return Ok(Some(ctx.t_html(lang, "moderation-del-usage")));
     };
     let chat_id = message.chat.id.0;
@@ -49,7 +49,7 @@ pub(super) async fn del_command(call: &Call<'_>, reason: &str) -> Answer {
 
 pub(super) async fn purge_command(call: &Call<'_>, reason: &str) -> Answer {
     let (ctx, message, lang) = (call.ctx, call.message, call.lang);
-    let Some(replied) = message.reply_to_message() else {
+    let Some(replied) = crate::telegram::replied_message(message) else {
         return Ok(Some(ctx.t_html(lang, "moderation-purge-usage")));
     };
     let now = ctx.now();

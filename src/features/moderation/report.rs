@@ -18,7 +18,7 @@ use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup,
 
 pub(super) async fn report_command(call: &Call<'_>, reason: &str) -> Answer {
     let (ctx, message, lang) = (call.ctx, call.message, call.lang);
-    let Some(replied) = message.reply_to_message() else {
+    let Some(replied) = crate::telegram::replied_message(message) else {
         return Ok(Some(ctx.t_html(lang, "moderation-report-usage")));
     };
     let chat_id = message.chat.id.0;

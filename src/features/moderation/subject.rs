@@ -42,7 +42,7 @@ pub(super) fn message_text(message: &Message) -> String {
 
 /// The channel a replied-to post was made as (not the group itself posting as anonymous admin).
 pub(super) fn replied_channel(message: &Message) -> Option<Subject> {
-    let replied = message.reply_to_message()?;
+    let replied = crate::telegram::replied_message(message)?;
     let chat = replied.sender_chat.as_ref()?;
     if chat.id == message.chat.id {
         return None;
@@ -110,8 +110,7 @@ pub(super) async fn protected(
 }
 
 pub(super) fn excerpt_of_reply(message: &Message) -> String {
-    message
-        .reply_to_message()
+    crate::telegram::replied_message(message)
         .map(message_text)
         .unwrap_or_default()
 }

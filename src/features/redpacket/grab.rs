@@ -188,7 +188,7 @@ pub(super) async fn attempt_of(ctx: Ctx, message: Message) -> Option<TypedAttemp
     let open = store::open_typed(&mut conn, chat, now).await.ok()?;
     drop(conn);
     runtime.set_typed(chat, open.iter().map(|p| (p.id, p.expires_at)));
-    let replied = message.reply_to_message().map(|m| i64::from(m.id.0));
+    let replied = crate::telegram::replied_message(&message).map(|m| i64::from(m.id.0));
     open.iter().find_map(|packet| match packet.mode {
         Mode::Pass => (text.trim() == packet.phrase).then_some(TypedAttempt {
             packet_id: packet.id,
