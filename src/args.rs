@@ -64,8 +64,49 @@ impl BareUnit {
     }
 }
 
-/// Parses `45s`, `30m`, `2h`, `3d` or `1w` (a bare number means seconds). Combined forms like `1h30m`
-/// are accepted too. Callers that turn the result into a mute or ban check it with
+/// The words a duration's unit may be written in, and the seconds each stands for: the short English
+/// letters, English words, and the Chinese units members type (`1天`, `30分钟`, `2小时`, `1周`).
+const DURATION_UNITS: &[(&str, u64)] = &[
+    ("s", 1),
+    ("sec", 1),
+    ("secs", 1),
+    ("second", 1),
+    ("seconds", 1),
+    ("秒", 1),
+    ("秒钟", 1),
+    ("m", 60),
+    ("min", 60),
+    ("mins", 60),
+    ("minute", 60),
+    ("minutes", 60),
+    ("分", 60),
+    ("分钟", 60),
+    ("h", 3_600),
+    ("hr", 3_600),
+    ("hrs", 3_600),
+    ("hour", 3_600),
+    ("hours", 3_600),
+    ("时", 3_600),
+    ("小时", 3_600),
+    ("个小时", 3_600),
+    ("個小時", 3_600),
+    ("d", 86_400),
+    ("day", 86_400),
+    ("days", 86_400),
+    ("天", 86_400),
+    ("日", 86_400),
+    ("w", 7 * 86_400),
+    ("week", 7 * 86_400),
+    ("weeks", 7 * 86_400),
+    ("周", 7 * 86_400),
+    ("星期", 7 * 86_400),
+    ("个星期", 7 * 86_400),
+    ("礼拜", 7 * 86_400),
+];
+
+/// Parses `45s`, `30m`, `2h`, `3d` or `1w` (a bare number means seconds), the same with English words
+/// (`2 hours`) or Chinese units (`1天`, `30分钟`, `2小时`, `1周`), and full-width digits. Combined forms like
+/// `1h30m` or `1小时30分钟` are accepted too. Callers that turn the result into a mute or ban check it with
 /// [`check_restriction`], because Telegram reads restrictions under 30 s as forever.
 pub fn parse_duration(text: &str) -> Result<Duration, ArgError> {
     parse_duration_in(text, BareUnit::Seconds)
@@ -74,8 +115,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, ArgError> {
 /// Parses a duration as [`parse_duration`] does, except that a bare number is read in `bare` units
 /// (`/antiraid on 30` means 30 minutes).
 pub fn parse_duration_in(text: &str, bare: BareUnit) -> Result<Duration, ArgError> {
+    let original = text.trim();
+    let bad = || ArgError::BadDuration(original.to_string());
+    let text = half_width_digits(original);
     let text = text.trim();
-    let bad = || ArgError::BadDuration(text.to_string());
     if text.is_empty() {
         return Err(bad());
     }
@@ -86,33 +129,41 @@ pub fn parse_duration_in(text: &str, bare: BareUnit) -> Result<Duration, ArgErro
             .ok_or_else(bad);
     }
     let mut total: u64 = 0;
-    let mut number = String::new();
-    let mut saw_unit = false;
-    for ch in text.chars() {
-        if ch.is_ascii_digit() {
-            number.push(ch);
-            continue;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(bad());
         }
-        let unit: u64 = match ch.to_ascii_lowercase() {
-            's' => 1,
-            'm' => 60,
-            'h' => 3_600,
-            'd' => 86_400,
-            'w' => 7 * 86_400,
-            _ => return Err(bad()),
-        };
-        let value: u64 = number.parse().map_err(|_| bad())?;
+        let value: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        let after = rest[digits..].trim_start();
+        let unit_len = after
+            .find(|c: char| c.is_ascii_digit() || c.is_whitespace())
+            .unwrap_or(after.len());
+        let unit = after[..unit_len].to_lowercase();
+        let size = DURATION_UNITS
+            .iter()
+            .find(|(word, _)| *word == unit)
+            .map(|(_, size)| *size)
+            .ok_or_else(bad)?;
         total = value
-            .checked_mul(unit)
+            .checked_mul(size)
             .and_then(|v| total.checked_add(v))
             .ok_or_else(bad)?;
-        number.clear();
-        saw_unit = true;
-    }
-    if !number.is_empty() || !saw_unit {
-        return Err(bad());
+        rest = after[unit_len..].trim_start();
     }
     Ok(Duration::from_secs(total))
+}
+
+/// Whether a word looks like a duration a member meant to give (it starts with a digit, half- or
+/// full-width), so that a word that cannot be read is refused rather than taken as the start of a reason.
+pub fn looks_like_duration(word: &str) -> bool {
+    word.trim()
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
 }
 
 /// Writes a duration back in the short form used by [`parse_duration`] (largest whole units first).
@@ -274,6 +325,27 @@ mod tests {
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("5m3").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn chinese_units_words_and_full_width_digits() {
+        let secs = |text| parse_duration(text).map(|d| d.as_secs());
+        assert_eq!(secs("1天"), Ok(86_400));
+        assert_eq!(secs("30分钟"), Ok(1_800));
+        assert_eq!(secs("2小时"), Ok(7_200));
+        assert_eq!(secs("1周"), Ok(604_800));
+        assert_eq!(secs("3天"), Ok(259_200));
+        assert_eq!(secs("１天"), Ok(86_400), "full-width digits");
+        assert_eq!(secs("1小时30分钟"), Ok(5_400));
+        assert_eq!(secs("2 hours"), Ok(7_200));
+        assert_eq!(secs("1h30m"), Ok(5_400));
+        assert_eq!(secs("10 分钟"), Ok(600));
+        assert!(parse_duration("1y").is_err(), "years are not a unit");
+        assert!(parse_duration("1天半").is_err());
+        assert!(parse_duration("天").is_err());
+        assert!(parse_duration("30mm").is_err());
+        assert!(looks_like_duration("1天") && looks_like_duration("１天"));
+        assert!(!looks_like_duration("广告") && !looks_like_duration(""));
     }
 
     #[test]

@@ -926,3 +926,41 @@ async fn groupops_check_scores_with_what_the_bot_learned() {
     assert_eq!(shipped["rules"], json!([]), "{shipped}");
     assert!(!missing.exists(), "a missing database is not created");
 }
+
+/// `/mute @mia_here 1天 广告` in a group of language `lang`: a one-day mute with the reason 广告, and a
+/// length that cannot be read (`1年`) refused with how to write one, nothing done.
+async fn chinese_lengths_are_read_and_unreadable_ones_refused(lang: &str, refusal: &str) {
+    let bot = group().await;
+    say(&bot, owner(OWNER), &format!("/lang {lang}")).await;
+    say(&bot, owner(OWNER), "/mute @mia_here 1天 广告").await;
+    let mutes = bot.api.wait_for("restrictChatMember", 1, WAIT).await;
+    let until = mutes[0].params["until_date"].as_i64().unwrap();
+    let now = bot.ctx.now();
+    assert!(
+        (now + 86_400 - 5..=now + 86_400 + 5).contains(&until),
+        "one day, not forever: {until} vs {now}"
+    );
+    let detail: String = sqlx::query_scalar(
+        "SELECT detail FROM moderation_violations WHERE chat_id = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(GROUP)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(detail, "广告", "the length is not part of the reason");
+    let text = say(&bot, owner(OWNER), "/mute @mia_here 1年 广告").await;
+    assert!(text.contains(refusal), "{text}");
+    bot.settle().await;
+    assert_eq!(bot.api.calls("restrictChatMember").len(), 1, "nothing more");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn chinese_lengths_are_read_and_unreadable_ones_refused_zh() {
+    chinese_lengths_are_read_and_unreadable_ones_refused("zh", "看不懂“1年”").await;
+}
+
+#[tokio::test]
+async fn chinese_lengths_are_read_and_unreadable_ones_refused_en() {
+    chinese_lengths_are_read_and_unreadable_ones_refused("en", "“1年” is not a length").await;
+}

@@ -156,6 +156,7 @@ moderation-setlog-done = Every moderation action is now mirrored into {$channel}
 moderation-setlog-off = Actions are no longer mirrored into a channel.
 
 # Durations, rights, budgets and the log's words
+moderation-duration-unreadable = “{ $word }” is not a length I can read. Write it like 30m, 2h, 3d or 1w (30分钟, 2小时, 3天 also work).
 moderation-duration-range = A mute or ban must last from 30 seconds to 366 days (Telegram makes anything else forever). Write it like 30m, 2h or 3d.
 moderation-bot-lacks-right = A message broke this group's rules, but I could not act on it: please give me the “{ $right }” admin right.
 moderation-appeal-busy = The group is very busy right now: please appeal again in a minute.

@@ -156,6 +156,7 @@ moderation-setlog-done = 之后的每次处理都会同步到 {$channel}。
 moderation-setlog-off = 已停止同步到频道。
 
 # 时长、权限、发送额度与记录用语
+moderation-duration-unreadable = 看不懂“{ $word }”这个时长。请写成 30分钟、2小时、3天、1周 或 30m、2h、3d 这样。
 moderation-duration-range = 禁言或封禁的时长须在 30 秒到 366 天之间（其他时长会被 Telegram 当作永久）。请写成 30m、2h 或 3d 这样。
 moderation-bot-lacks-right = 有消息违反了本群规则，但我无法处理：请授予我“{ $right }”管理权限。
 moderation-appeal-busy = 群里现在消息太多，请过一分钟再申诉。

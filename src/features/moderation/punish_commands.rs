@@ -27,7 +27,20 @@ pub fn split_duration(
         Ok(duration) if !word.is_empty() => {
             crate::args::check_restriction(duration).map(|d| (Some(d), rest))
         }
+        Err(err) if crate::args::looks_like_duration(word) => Err(err),
         _ => Ok((None, text)),
+    }
+}
+
+/// Why a mute or ban length was refused: one Telegram would make forever, or a word that looks like a
+/// length but cannot be read.
+fn duration_refusal(call: &Call<'_>, err: &crate::args::ArgError) -> String {
+    match err {
+        crate::args::ArgError::BadDuration(word) => call.ta(
+            "moderation-duration-unreadable",
+            &fargs! {"word" => escape(word)},
+        ),
+        _ => call.t_html("moderation-duration-range"),
     }
 }
 
@@ -84,8 +97,9 @@ pub(super) async fn ban_command(call: &Call<'_>, args: &str, name: &str) -> Answ
         Ok(found) => found,
         Err(refusal) => return Ok(Some(refusal)),
     };
-    let Ok((duration, reason)) = split_duration(rest) else {
-        return Ok(Some(ctx.t_html(lang, "moderation-duration-range")));
+    let (duration, reason) = match split_duration(rest) {
+        Ok(found) => found,
+        Err(err) => return Ok(Some(duration_refusal(call, &err))),
     };
     let now = ctx.now();
     let action = match duration.filter(|_| !subject.channel) {
@@ -164,8 +178,9 @@ pub(super) async fn mute_command(call: &Call<'_>, args: &str, name: &str) -> Ans
     if subject.channel {
         return Ok(Some(ctx.t_html(lang, "moderation-channel-ban-only")));
     }
-    let Ok((duration, reason)) = split_duration(rest) else {
-        return Ok(Some(ctx.t_html(lang, "moderation-duration-range")));
+    let (duration, reason) = match split_duration(rest) {
+        Ok(found) => found,
+        Err(err) => return Ok(Some(duration_refusal(call, &err))),
     };
     let now = ctx.now();
     let action = match duration {
@@ -427,6 +442,15 @@ mod tests {
         assert_eq!(
             split_duration("400d"),
             Err(crate::args::ArgError::RestrictionRange)
+        );
+        assert_eq!(
+            split_duration("1天 广告"),
+            Ok((Some(Duration::from_secs(86_400)), "广告"))
+        );
+        assert_eq!(
+            split_duration("1年 广告"),
+            Err(crate::args::ArgError::BadDuration("1年".into())),
+            "a length that cannot be read is refused, not taken as the reason"
         );
     }
 }
