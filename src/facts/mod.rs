@@ -8,13 +8,16 @@
 //! - [`earned`], [`earned_by_member`], [`wallet_balances`], [`signed_in`], [`packet_grabs`] and
 //!   [`lottery_entries`]: points earned and held, sign-ins, red packet grabs and lottery entries, for the
 //!   review numbers and the members file;
-//! - [`day`] and [`levels`](mod@levels): the pure rules behind them.
+//! - [`day`] and [`levels`](mod@levels): the pure rules behind them;
+//! - [`zones`]: time zones as members write them (`北京`, `UTC+8`, `东八区`) and as groups read them
+//!   (`北京时间`).
 //!
 //! The group's time zone is the one set with `/settz`, else `economy.timezone`. The day starts at the hour
 //! set with `/setreset`, else `economy.reset_hour`.
 
 pub mod day;
 pub mod levels;
+pub mod zones;
 
 use crate::services::Services;
 use chrono_tz::Tz;

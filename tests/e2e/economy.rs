@@ -707,3 +707,43 @@ async fn activity_points_are_credited_once_per_interval_in_one_entry() {
     assert_eq!(entries, 1, "both messages are credited in one ledger entry");
     bot.stop().await;
 }
+
+/// `/settz` reads cities, offsets and Chinese zone words, and shows the zone by the name the group uses.
+async fn zones_as_members_write_them(lang: &str, shanghai_shown: &str) {
+    const GROUP: i64 = -100_7090;
+    let bot = TestBot::start().await;
+    admins(&bot, GROUP);
+    let owner = || owner_without_language(OWNER);
+    say(&bot, GROUP, owner(), &format!("/lang {lang}"), 1).await;
+    let mut count = 1;
+    for (typed, stored) in [
+        ("北京", "Asia/Shanghai"),
+        ("Tokyo", "Asia/Tokyo"),
+        ("UTC+8", "Etc/GMT-8"),
+        ("东八区", "Etc/GMT-8"),
+        ("上海", "Asia/Shanghai"),
+    ] {
+        count += 1;
+        let done = say(&bot, GROUP, owner(), &format!("/settz {typed}"), count).await;
+        let zone: Option<String> =
+            sqlx::query_scalar("SELECT timezone FROM groups WHERE chat_id = ?")
+                .bind(GROUP)
+                .fetch_one(&bot.ctx.storage.read)
+                .await
+                .unwrap();
+        assert_eq!(zone.as_deref(), Some(stored), "{typed}: {done}");
+    }
+    let shown = say(&bot, GROUP, owner(), "/settz", count + 1).await;
+    assert!(shown.contains(shanghai_shown), "{shown}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn zones_as_members_write_them_zh() {
+    zones_as_members_write_them("zh", "当前：北京时间").await;
+}
+
+#[tokio::test]
+async fn zones_as_members_write_them_en() {
+    zones_as_members_write_them("en", "Now: Asia/Shanghai").await;
+}

@@ -8,7 +8,7 @@ economy-cmd-ledger = your last 20 point movements
 economy-cmd-transfer = send points to a member
 economy-cmd-give = give a member points (admins)
 economy-cmd-take = take points from a member (admins)
-economy-cmd-settz = set the group's time zone, e.g. Asia/Shanghai (admins)
+economy-cmd-settz = set the group's time zone, e.g. Beijing or UTC+8 (admins)
 economy-cmd-setreset = set the hour a new day starts, 0–23 (admins)
 economy-cmd-setlevels = set level thresholds and titles (admins)
 
@@ -92,8 +92,8 @@ economy-transfer-short = Your balance is { $balance }, not enough to send { $amo
 economy-transfer-limit = You may send at most { $limit } points a day; { $left } left today.
 economy-transfer-done = Sent { $amount } points to { $target }; your balance is { $balance }.
 
-economy-settz-usage = Usage: /settz Asia/Shanghai (an IANA zone name). Now: { $zone }
-economy-settz-bad = “{ $zone }” is not a time zone I know; write an IANA name such as Asia/Shanghai, Europe/Berlin or UTC.
+economy-settz-usage = Usage: /settz Asia/Shanghai, a city (Tokyo, New York) or an offset (UTC+8). Now: { $zone }
+economy-settz-bad = “{ $zone }” is not a time zone I know; write a city such as Beijing or Berlin, an offset such as UTC+8, or an IANA name such as Europe/Berlin.
 economy-settz-done = This group's time zone is now { $zone }; sign-in days follow it.
 economy-setreset-usage = Usage: /setreset hour (0–23), e.g. /setreset 5 starts each new day at 5 am.
 economy-setreset-done = A new sign-in day now starts at { $hour }:00.

@@ -8,7 +8,7 @@ economy-cmd-ledger = 最近 20 条积分流水
 economy-cmd-transfer = 给群友转积分
 economy-cmd-give = 给成员加积分（管理员）
 economy-cmd-take = 扣成员积分（管理员）
-economy-cmd-settz = 设置本群时区，如 Asia/Shanghai（管理员）
+economy-cmd-settz = 设置本群时区，如 北京 或 UTC+8（管理员）
 economy-cmd-setreset = 设置每天几点换日 0–23（管理员）
 economy-cmd-setlevels = 设置等级门槛和头衔（管理员）
 
@@ -92,8 +92,8 @@ economy-transfer-short = 余额只有 { $balance }，不够转 { $amount }，未
 economy-transfer-limit = 每天最多转出 { $limit } 积分，今天还能转 { $left }。
 economy-transfer-done = 已转给 { $target } { $amount } 积分，你的余额 { $balance }。
 
-economy-settz-usage = 用法：/settz Asia/Shanghai（IANA 时区名）。当前：{ $zone }
-economy-settz-bad = 不认识时区“{ $zone }”，请写 IANA 名称，如 Asia/Shanghai、Europe/Berlin、UTC。
+economy-settz-usage = 用法：/settz 北京、/settz 东京、/settz UTC+8 或 /settz 东八区（也可写 IANA 名称，如 Asia/Shanghai）。当前：{ $zone }
+economy-settz-bad = 不认识时区“{ $zone }”。请写城市（如 北京、东京、纽约）、时差（如 UTC+8、东八区），或 IANA 名称（如 Europe/Berlin）。
 economy-settz-done = 本群时区已设为 { $zone }，签到按这个时区换日。
 economy-setreset-usage = 用法：/setreset 小时（0–23），例如 /setreset 5 表示每天早上 5 点换日。
 economy-setreset-done = 以后每天 { $hour } 点开始新的签到日。

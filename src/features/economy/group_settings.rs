@@ -7,7 +7,6 @@ use crate::i18n::Lang;
 use crate::storage::groups as records;
 use crate::telegram::admins::Right;
 use crate::telegram::HandlerResult;
-use chrono_tz::Tz;
 use teloxide::types::{ChatKind, PublicChatKind};
 
 impl EconomyCall<'_> {
@@ -83,11 +82,11 @@ impl EconomyCall<'_> {
             let clock = crate::facts::group_day(self.ctx, self.chat_id).await?;
             self.say(self.ta(
                 "economy-settz-usage",
-                &fargs! {"zone" => clock.tz.name().to_owned()},
+                &fargs! {"zone" => crate::facts::zones::display(clock.tz, self.lang)},
             ));
             return Ok(());
         }
-        let Ok(zone) = arg.parse::<Tz>() else {
+        let Some(zone) = crate::facts::zones::resolve(arg) else {
             self.say(self.ta("economy-settz-bad", &fargs! {"zone" => arg.to_owned()}));
             return Ok(());
         };
@@ -99,7 +98,7 @@ impl EconomyCall<'_> {
         }
         self.say(self.ta(
             "economy-settz-done",
-            &fargs! {"zone" => zone.name().to_owned()},
+            &fargs! {"zone" => crate::facts::zones::display(zone, self.lang)},
         ));
         Ok(())
     }

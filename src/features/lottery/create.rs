@@ -195,13 +195,13 @@ pub(super) fn rule_text(ctx: &Ctx, lang: Lang, tz: Tz, lottery: &Lottery) -> Str
         (Some(n), Some(at)) => ctx.ta(
             lang,
             "lottery-rule-either",
-            &fargs! {"count" => n, "time" => local_time(tz, at), "zone" => tz.name()},
+            &fargs! {"count" => n, "time" => local_time(tz, at), "zone" => crate::facts::zones::display(tz, lang)},
         ),
         (Some(n), None) => ctx.ta(lang, "lottery-rule-threshold", &fargs! {"count" => n}),
         (None, Some(at)) => ctx.ta(
             lang,
             "lottery-rule-time",
-            &fargs! {"time" => local_time(tz, at), "zone" => tz.name()},
+            &fargs! {"time" => local_time(tz, at), "zone" => crate::facts::zones::display(tz, lang)},
         ),
         (None, None) => String::new(),
     }
