@@ -2,18 +2,21 @@
 //!
 //! The map of the modules:
 //! - [`config`]   typed settings from `config/groupops.toml` and `GROUPOPS_*` environment variables
-//! - [`error`]    the crate error type
+//! - [`error`]    the crate error type, and the text a caught panic carried
 //! - [`units`]    the units settings are written in: durations and rates
 //! - [`clock`]    the one reader of the wall clock (tests move it forward)
-//! - [`args`]     shared argument parsing: targets, durations, amounts, quoted words
+//! - [`args`]     shared argument parsing: targets, durations (`30m`, `1天`), amounts, quoted words
 //! - [`i18n`]     Fluent wording by group language (zh-CN, en)
 //! - [`fairness`] commit-reveal seeds, the deterministic stream, uniform(n) and shuffle shared by games
 //! - [`storage`]  SQLite pools and pragmas, migrations, shared group/member records, the activity writer
-//! - [`telegram`] the edge: polling, shard routing, outbound limits, admin cache, text helpers
-//! - [`facts`]    facts several features need: a group's time zone and day, a member's level
-//! - [`services`] what every handler receives (settings, database, wording, queues, caches) and shared helpers
+//! - [`telegram`] the edge: polling, shard routing, the outbound queue with its priorities and typed verbs,
+//!   the admin cache, command declarations, text helpers
+//! - [`facts`]    facts several features need: a group's time zone and day, a member's level, zone names
+//! - [`services`] what every handler receives (settings, database, wording, queues, caches), `Call` (the one
+//!   way commands answer) and `permit` (who may use a command)
 //! - [`app`]      builds everything once and runs it (polling, shards, dispatch, ticker, shutdown)
-//! - [`features`] what members, moderators and owners use, one folder per capability
+//! - [`features`] what members, moderators and owners use, one folder per capability (see
+//!   `docs/architecture.md` for the rooms inside a folder)
 
 pub mod app;
 pub mod args;
