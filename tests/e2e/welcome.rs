@@ -1347,3 +1347,29 @@ async fn clean_mode_and_bot_removal_say_which_right_is_missing() {
     assert!(bot.api.calls("banChatMember").is_empty());
     bot.stop().await;
 }
+
+/// `/captcha 5` says the allowed range and changes nothing; `/captcha 2分钟` keeps the group's check and
+/// sets two minutes.
+async fn a_bare_captcha_time_is_checked_against_the_range(lang: &str, range: &str, set: &str) {
+    let bot = TestBot::start().await;
+    setup(&bot).await;
+    bot.push(group_message(GROUP, owner(OWNER), &format!("/lang {lang}")));
+    bot.wait_texts(GROUP, 2).await;
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha 5"));
+    let texts = bot.wait_texts(GROUP, 3).await;
+    assert!(texts[2].contains(range), "{texts:?}");
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha 2分钟"));
+    let texts = bot.wait_texts(GROUP, 4).await;
+    assert!(texts[3].contains(set), "{texts:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_bare_captcha_time_is_checked_against_the_range_zh() {
+    a_bare_captcha_time_is_checked_against_the_range("zh", "15–600 秒", "限时 120 秒").await;
+}
+
+#[tokio::test]
+async fn a_bare_captcha_time_is_checked_against_the_range_en() {
+    a_bare_captcha_time_is_checked_against_the_range("en", "15–600 seconds", "120").await;
+}

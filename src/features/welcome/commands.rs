@@ -214,13 +214,15 @@ async fn captcha(call: &Call<'_>, args: &str) -> crate::Result<String> {
             &fargs! {"mode" => call.t(&format!("welcome-mode-{}", mode.name())), "seconds" => timeout_of(ctx, &choices)},
         )));
     }
-    let Some(mode) = Mode::parse(words[0]) else {
-        return Ok(call.t_html("welcome-captcha-usage"));
+    // `/captcha 90` changes only the time to answer, keeping the group's check.
+    let (mode, timeout_word) = match Mode::parse(words[0]) {
+        Some(mode) if words.len() <= 2 => (mode, words.get(1)),
+        None if words.len() == 1 && crate::args::looks_like_duration(words[0]) => {
+            (mode_of(ctx, &choices), words.first())
+        }
+        _ => return Ok(call.t_html("welcome-captcha-usage")),
     };
-    if words.len() > 2 {
-        return Ok(call.t_html("welcome-captcha-usage"));
-    }
-    let timeout = match words.get(1) {
+    let timeout = match timeout_word {
         None => None,
         Some(text) => match gate::parse_timeout(text) {
             Some(secs) => Some(secs as i64),

@@ -262,9 +262,9 @@ pub fn is_raid(join_times: &[i64], now: i64, threshold: u32, window: i64) -> boo
     recent >= threshold as usize
 }
 
-/// Reads a timeout in seconds as `/captcha` takes it: 15–600.
+/// Reads the time to answer as `/captcha` takes it (`90`, `90s`, `2m`, `2分钟`): 15 seconds to 10 minutes.
 pub fn parse_timeout(text: &str) -> Option<u64> {
-    let secs: u64 = text.trim().trim_end_matches('s').parse().ok()?;
+    let secs = crate::args::parse_duration(text).ok()?.as_secs();
     (MIN_TIMEOUT..=MAX_TIMEOUT).contains(&secs).then_some(secs)
 }
 
@@ -489,6 +489,9 @@ mod tests {
         assert_eq!(parse_timeout("14"), None);
         assert_eq!(parse_timeout("601"), None);
         assert_eq!(parse_timeout("abc"), None);
+        assert_eq!(parse_timeout("2m"), Some(120));
+        assert_eq!(parse_timeout("2分钟"), Some(120));
+        assert_eq!(parse_timeout("5"), None);
         assert_eq!(Mode::parse("MATH"), Some(Mode::Math));
         assert_eq!(Mode::parse("riddle"), None);
     }
