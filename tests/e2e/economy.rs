@@ -747,3 +747,25 @@ async fn zones_as_members_write_them_zh() {
 async fn zones_as_members_write_them_en() {
     zones_as_members_write_them("en", "Now: Asia/Shanghai").await;
 }
+
+#[tokio::test]
+async fn sign_in_words_are_read_as_members_type_them() {
+    const GROUP: i64 = -100_7091;
+    let bot = TestBot::start().await;
+    for (nth, (id, typed)) in [(7_301, "签到！"), (7_302, "今天签到"), (7_303, "签到 🎉")]
+        .into_iter()
+        .enumerate()
+    {
+        bot.push(group_message(GROUP, user(id, "Runner"), typed));
+        bot.wait_texts(GROUP, nth + 1).await;
+        assert!(balance(&bot, GROUP, id).await > 0, "{typed} signed in");
+    }
+    bot.push(group_message(GROUP, user(7_304, "Runner"), "签到了吗"));
+    bot.settle().await;
+    assert_eq!(
+        balance(&bot, GROUP, 7_304).await,
+        0,
+        "a question is not a sign-in"
+    );
+    bot.stop().await;
+}

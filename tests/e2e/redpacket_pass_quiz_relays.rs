@@ -605,3 +605,54 @@ async fn a_poor_best_luck_is_told_and_relays_stop_by_starter_or_admin() {
     assert_eq!(economy_sum(&pool).await, 0);
     bot.stop().await;
 }
+
+/// A 口令 typed the way phones and members type it (a capital first letter, full-width letters, trailing
+/// punctuation or an emoji) still claims, in a Chinese and in an English group.
+async fn a_phrase_claims_however_it_is_capitalised_or_punctuated(lang: &str) {
+    let bot = TestBot::start().await;
+    let pool = bot.ctx.storage.write.clone();
+    fund(&pool, SENDER, 1000).await;
+    bot.api.set_admins(
+        GROUP,
+        vec![member(named(ADMIN), "creator"), bot_admin_member()],
+    );
+    bot.push(group_message(GROUP, named(ADMIN), &format!("/lang {lang}")));
+    bot.wait_texts(GROUP, 1).await;
+    bot.push(group_message(
+        GROUP,
+        sender(),
+        "/hongbao pass 30 3 open sesame",
+    ));
+    bot.wait_texts(GROUP, 2).await;
+    for (id, typed) in [
+        (6_101, "Open sesame！"),
+        (6_102, "ＯＰＥＮ ＳＥＳＡＭＥ"),
+        (6_103, "open sesame 🎉"),
+    ] {
+        bot.push(group_message(GROUP, user(id, "Fan"), typed));
+    }
+    bot.api.wait_for("deleteMessage", 3, WAIT).await;
+    bot.settle().await;
+    let paid: i64 = [6_101, 6_102, 6_103]
+        .iter()
+        .map(|id| {
+            let pool = pool.clone();
+            async move { balance(&pool, *id).await }
+        })
+        .collect::<futures::future::JoinAll<_>>()
+        .await
+        .into_iter()
+        .sum();
+    assert_eq!(paid, 30, "all three shares were claimed");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_phrase_claims_however_it_is_capitalised_or_punctuated_zh() {
+    a_phrase_claims_however_it_is_capitalised_or_punctuated("zh").await;
+}
+
+#[tokio::test]
+async fn a_phrase_claims_however_it_is_capitalised_or_punctuated_en() {
+    a_phrase_claims_however_it_is_capitalised_or_punctuated("en").await;
+}

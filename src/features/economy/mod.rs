@@ -88,9 +88,7 @@ fn ranks_invites(args: &str) -> bool {
 fn is_checkin_word(message: &Message) -> bool {
     message.chat.id.0 < 0
         && message.from.as_ref().is_some_and(|user| !user.is_bot)
-        && message
-            .text()
-            .is_some_and(|text| matches!(text.trim(), "签到" | "打卡"))
+        && message.text().is_some_and(streak::is_checkin_text)
 }
 
 async fn on_checkin_word(ctx: Ctx, message: Message) -> HandlerResult {

@@ -261,9 +261,38 @@ impl MonthGrid {
     }
 }
 
+/// Whether a group message is a sign-in as members type it: 签到 or 打卡, also with 今天/今日/每日 before it
+/// and punctuation, emoji or spaces around it (`签到！`, `今天签到`, `签到 🎉`).
+pub fn is_checkin_text(text: &str) -> bool {
+    let word = text.trim_matches(|c: char| !c.is_alphanumeric());
+    let word = ["今天", "今日", "每日"]
+        .iter()
+        .find_map(|prefix| word.strip_prefix(prefix))
+        .unwrap_or(word);
+    matches!(word, "签到" | "打卡")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_in_words_as_members_type_them() {
+        for text in [
+            "签到",
+            "打卡",
+            "签到！",
+            "今天签到",
+            "签到 🎉",
+            " 每日打卡。",
+            "今日签到~",
+        ] {
+            assert!(is_checkin_text(text), "{text:?}");
+        }
+        for text in ["签到了吗", "我签到", "签", "", "🎉", "/checkin"] {
+            assert!(!is_checkin_text(text), "{text:?}");
+        }
+    }
 
     fn day_of(y: i32, m: u32, d: u32) -> i64 {
         day_of_date(NaiveDate::from_ymd_opt(y, m, d).unwrap())

@@ -121,8 +121,9 @@ pub fn parse_rule(key: &str, value: &str) -> Option<i64> {
     }
 }
 
-/// A typed answer made comparable: full-width forms become half-width, letters are case-folded, and runs of
-/// white space become one space, trimmed at both ends.
+/// A typed answer or 口令 made comparable: full-width forms become half-width, letters are case-folded
+/// (phones capitalise the first letter), runs of white space become one space, and punctuation, emoji and
+/// spaces at either end are dropped (`Open sesame！🎉` is `open sesame`).
 pub fn normalize(text: &str) -> String {
     let folded: String = text
         .chars()
@@ -133,12 +134,31 @@ pub fn normalize(text: &str) -> String {
         })
         .flat_map(char::to_lowercase)
         .collect();
-    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+    let words = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    words
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phrases_compare_as_typed_on_phones() {
+        for typed in [
+            "Open sesame",
+            "open  sesame！",
+            "ＯＰＥＮ ＳＥＳＡＭＥ",
+            " open sesame 🎉",
+            "open sesame。",
+        ] {
+            assert_eq!(normalize(typed), "open sesame", "{typed:?}");
+        }
+        assert_eq!(normalize("芝麻开门！"), "芝麻开门");
+        assert_eq!(normalize("🎉🎉"), "");
+        assert_eq!(normalize("3.14"), "3.14");
+    }
 
     fn open() -> Rules {
         Rules {

@@ -189,14 +189,23 @@ pub(super) async fn attempt_of(ctx: Ctx, message: Message) -> Option<TypedAttemp
     drop(conn);
     runtime.set_typed(chat, open.iter().map(|p| (p.id, p.expires_at)));
     let replied = crate::telegram::replied_message(&message).map(|m| i64::from(m.id.0));
+    let typed = eligibility::normalize(text);
+    // A reply to one packet's message is about that packet only.
+    let replied_packet = open
+        .iter()
+        .find(|p| replied.is_some() && p.announce_id == replied)
+        .map(|p| p.id);
     open.iter().find_map(|packet| match packet.mode {
-        Mode::Pass => (text.trim() == packet.phrase).then_some(TypedAttempt {
+        Mode::Pass => (replied_packet.is_none_or(|id| id == packet.id)
+            && !typed.is_empty()
+            && typed == eligibility::normalize(&packet.phrase))
+        .then_some(TypedAttempt {
             packet_id: packet.id,
             correct: true,
         }),
-        _ => (replied.is_some() && packet.announce_id == replied).then(|| TypedAttempt {
+        _ => (replied_packet == Some(packet.id)).then(|| TypedAttempt {
             packet_id: packet.id,
-            correct: eligibility::normalize(text) == packet.phrase,
+            correct: typed == eligibility::normalize(&packet.phrase),
         }),
     })
 }
