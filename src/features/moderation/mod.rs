@@ -28,6 +28,7 @@ pub mod check_cli;
 pub mod classifier;
 mod config_commands;
 mod content;
+pub mod detection;
 pub mod detector;
 mod enforce;
 mod enforcement;
