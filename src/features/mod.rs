@@ -62,6 +62,14 @@ pub fn handler() -> Handler {
         .branch(referral::handler())
 }
 
+/// Every feature's test of whether a group message is an input to one of its games: moderation keeps the
+/// ad detector away from them (the admins' own rules still apply).
+pub const GAME_INPUTS: &[crate::services::GameInputCheck] = &[
+    lottery::is_game_input,
+    redpacket::is_game_input,
+    economy::is_game_input,
+];
+
 /// One feature's periodic work: resolve the deadlines that are due at `ctx.now()`.
 pub type Ticker = fn(Ctx) -> BoxFuture<'static, crate::Result<()>>;
 

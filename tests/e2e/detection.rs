@@ -261,3 +261,60 @@ async fn an_admins_undo_teaches_the_group_that_the_near_duplicate_is_not_spam() 
     );
     bot.stop().await;
 }
+
+/// Thresholds so low that the detector removes any newcomer's message it judges: what stays, stays
+/// because the detector did not judge it.
+const STRICT: [(&str, &str); 2] = [
+    ("GROUPOPS_MODERATION__DETECTOR_REMOVE_THRESHOLD", "0.0002"),
+    (
+        "GROUPOPS_MODERATION__DETECTOR_SUSPICIOUS_THRESHOLD",
+        "0.0001",
+    ),
+];
+
+#[tokio::test]
+async fn game_inputs_are_never_judged_by_the_detector() {
+    for (lang, lottery) in [
+        ("zh-CN", "/lottery 周末抽奖 | 耳机 x1 | in 1h | join=raffle"),
+        (
+            "en",
+            "/lottery Weekend | Headphones x1 | in 1h | join=raffle",
+        ),
+    ] {
+        let mut env = STRICT.to_vec();
+        env.push(("GROUPOPS_I18N__DEFAULT_LANGUAGE", lang));
+        let bot = two_groups(&env).await;
+        bot.push(group_message(GROUP_A, owner(OWNER_A), lottery));
+        bot.wait_texts(GROUP_A, 1).await;
+        bot.settle().await;
+        // A phone capitalises the keyword: it still joins, and the detector leaves it alone.
+        let keyword = newcomer_says(&bot, GROUP_A, "Raffle").await;
+        bot.api.wait_for("setMessageReaction", 1, WAIT).await;
+        let sign_in = newcomer_says(&bot, GROUP_A, "签到").await;
+        bot.settle().await;
+        let removed = deleted(&bot);
+        assert!(
+            !removed.contains(&keyword),
+            "{lang}: the keyword was removed"
+        );
+        assert!(
+            !removed.contains(&sign_in),
+            "{lang}: the sign-in was removed"
+        );
+        let joined: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM lottery_entries")
+            .fetch_all(&bot.ctx.storage.read)
+            .await
+            .unwrap();
+        assert_eq!(joined, vec![NEWBIE], "{lang}");
+        // The same newcomer's ordinary chatter is judged (and, at these thresholds, removed).
+        let chatter = newcomer_says(&bot, GROUP_A, "see you all at the weekend").await;
+        bot.api
+            .wait_until(WAIT, |calls| {
+                calls
+                    .iter()
+                    .any(|c| c.method == "deleteMessage" && c.params["message_id"] == chatter)
+            })
+            .await;
+        bot.stop().await;
+    }
+}

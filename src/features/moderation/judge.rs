@@ -5,7 +5,7 @@
 use super::cache;
 use super::content::{content, is_command, Author};
 use super::detection;
-use super::detector::{DecidedBy, DetectorVerdict};
+use super::detector::{Band, DecidedBy, DetectorVerdict};
 use super::normalize::normalize;
 use super::rules::{self, Action, Facts, Mode, RuleKind, RuleSet, Verdict};
 use super::store;
@@ -103,7 +103,15 @@ pub(super) async fn judge(
     let compiled = cache::rules_for(ctx, chat_id).await?;
     let found = content(message);
     let normalized = normalize(&found.text);
-    let detected = detect(ctx, chat_id, &found.text, &normalized.folded, command).await?;
+    let mut detected = detect(ctx, chat_id, &found.text, &normalized.folded, command).await?;
+    // A group's own game inputs (a lottery's join keyword, a packet's phrase, a quiz answer, a sign-in
+    // word) are never judged by the detector or its similarity layers; the admins' own rules still
+    // apply. The features are asked only when the detector would act, so ordinary messages cost nothing.
+    if detected.as_ref().is_some_and(|v| v.band != Band::Clean)
+        && is_game_input(ctx, message).await
+    {
+        detected = None;
+    }
     let classified = detected
         .as_ref()
         .is_some_and(|v| detection::removes(ctx, v, true));
@@ -261,6 +269,16 @@ fn count_flood_hits(
         flood.push(RuleKind::FloodGroups);
     }
     flood
+}
+
+/// Whether any feature says the message is an input to one of its games.
+async fn is_game_input(ctx: &Ctx, message: &Message) -> bool {
+    for check in &ctx.game_inputs {
+        if check(ctx, message).await {
+            return true;
+        }
+    }
+    false
 }
 
 /// The detector's verdict on a message (`None` when the detector is off). This is the one place a
