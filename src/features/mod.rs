@@ -9,7 +9,7 @@
 //! - [`lottery`]   lotteries: one-line creation, joining by button or keyword, timed and threshold draws
 //!   anyone can verify (`/verify L5`), points prizes through the ledger, redemption codes
 //! - [`moderation`] the rules engine that removes ad posters: filters, locks, flood, escalation, explanations,
-//!   admin commands, reports, the moderation log and log channel, a learning classifier
+//!   admin commands, reports, the moderation log and log channel, the trained ad detector
 //! - [`referral`]  referral and channel invite links, their validity and rewards, `/stats` and `/export`
 //! - [`redpacket`] red packets: lucky, equal, exclusive, 口令 and 答题 packets, claim rules, relays, `/verify P…`
 //! - [`verify`]    the one owner of `/verify`: packet ids go to red packets, lottery ids to lotteries

@@ -6,8 +6,7 @@ use crate::support::fake_api::{bot_admin_member, bot_user, Failure};
 use crate::support::harness::{TestBot, WAIT};
 use crate::support::members::{admin_with, owner};
 use crate::support::updates::*;
-use groupops::features::moderation::classifier::Model;
-use groupops::features::moderation::normalize::normalize;
+use groupops::features::moderation::detector::Detector;
 use serde_json::{json, Value};
 
 const GROUP: i64 = -100_888;
@@ -750,7 +749,15 @@ async fn only_mentions_of_outside_bots_and_channels_are_removed() {
         "see you at @weekly_notes later",
     ] {
         assert!(
-            Model::shipped().score(&normalize(text).squashed) < 0.9,
+            Detector::shipped()
+                .judge_text(
+                    text,
+                    None,
+                    Detector::shipped().thresholds().newcomer,
+                    &mut Default::default(),
+                )
+                .band
+                != groupops::features::moderation::detector::Band::Remove,
             "only the mention rule can remove {text}"
         );
     }
@@ -873,25 +880,22 @@ async fn explanations_appeals_and_undo_notices_keep_to_the_budget_and_raids() {
 #[tokio::test]
 async fn groupops_check_scores_with_what_the_bot_learned() {
     let bot = group().await;
-    // `check` still scores with the learning classifier and the samples an older version stored.
-    sqlx::query(
-        "INSERT INTO moderation_classifier_samples (chat_id, label, text, source, added_by, at)
-         VALUES (?, 'spam', ?, 'spam', ?, 0)",
+    command(
+        &bot,
+        reply_to(
+            group_message(GROUP, owner(OWNER), "/spam"),
+            group_message(GROUP, mia(), NOVEL_SPAM),
+        ),
     )
-    .bind(GROUP)
-    .bind(groupops::features::moderation::normalize::normalize(NOVEL_SPAM).squashed)
-    .bind(OWNER)
-    .execute(&bot.ctx.storage.write)
-    .await
-    .unwrap();
+    .await;
     bot.settle().await;
     let database = bot.database_path();
     let dir = bot.data_dir();
     bot.stop().await;
-    let check = |url: Option<String>| {
+    let check = |url: Option<String>, trusted: bool| {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_groupops"));
         child
-            .arg("check")
+            .args(["check", "--explain"])
             .env_remove("GROUPOPS_CONFIG")
             .current_dir(dir.path())
             .stdin(std::process::Stdio::piped())
@@ -899,6 +903,12 @@ async fn groupops_check_scores_with_what_the_bot_learned() {
             .stderr(std::process::Stdio::piped());
         if let Some(url) = url {
             child.env("GROUPOPS_DATABASE_URL", url);
+        }
+        if trusted {
+            child.env(
+                "GROUPOPS_MODERATION__DETECTOR_TRUSTED_GROUPS",
+                format!("[{GROUP}]"),
+            );
         }
         let mut child = child.spawn().unwrap();
         use std::io::Write;
@@ -918,11 +928,24 @@ async fn groupops_check_scores_with_what_the_bot_learned() {
         let line: Value = serde_json::from_slice(&out.stdout).unwrap();
         line
     };
-    let learned = check(Some(format!("sqlite://{}?mode=rwc", database.display())));
+    let url = format!("sqlite://{}?mode=rwc", database.display());
+    // One group's teaching is that group's: `check` judges with the instance-wide layer only.
+    let untrusted = check(Some(url.clone()), false);
+    assert_eq!(untrusted["rules"], json!([]), "{untrusted}");
+    // Taught in a trusted group, it reaches every group, and `check` with it.
+    let learned = check(Some(url), true);
     assert_eq!(learned["rules"], json!(["classifier"]), "{learned}");
     assert!(learned["score"].as_f64().unwrap() >= 0.9, "{learned}");
+    let decided = learned["decided"].as_str().unwrap();
+    assert!(
+        decided.starts_with("classifier:") && decided.contains("instance layer"),
+        "{decided}"
+    );
     let missing = dir.path().join("elsewhere.db");
-    let shipped = check(Some(format!("sqlite://{}?mode=rwc", missing.display())));
+    let shipped = check(
+        Some(format!("sqlite://{}?mode=rwc", missing.display())),
+        true,
+    );
     assert_eq!(shipped["rules"], json!([]), "{shipped}");
     assert!(!missing.exists(), "a missing database is not created");
 }

@@ -107,8 +107,7 @@ pub(super) async fn judge(
     // A group's own game inputs (a lottery's join keyword, a packet's phrase, a quiz answer, a sign-in
     // word) are never judged by the detector or its similarity layers; the admins' own rules still
     // apply. The features are asked only when the detector would act, so ordinary messages cost nothing.
-    if detected.as_ref().is_some_and(|v| v.band != Band::Clean)
-        && is_game_input(ctx, message).await
+    if detected.as_ref().is_some_and(|v| v.band != Band::Clean) && is_game_input(ctx, message).await
     {
         detected = None;
     }

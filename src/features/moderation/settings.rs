@@ -51,11 +51,11 @@ pub struct ModerationSettings {
     pub max_regexes: usize,
     /// How many members and texts the in-memory flood tracker remembers.
     pub tracker_capacity: usize,
-    /// Whether the learning classifier scores messages.
+    /// Whether the trained ad detector judges messages (as the `classifier` rule).
     pub classifier_enabled: bool,
-    /// The spam score (0 to 1) at which the classifier counts as a hit.
+    /// No longer used (the detector's thresholds decide); still accepted so existing settings files load.
     pub classifier_threshold: f64,
-    /// Whether the classifier acts only on newcomers' messages (the default keeps false positives low).
+    /// Whether the detector acts only on newcomers' messages (the default keeps false positives low).
     pub classifier_newcomers_only: bool,
     /// After this many live warnings from `/warn`, the member is banned (0: never).
     pub warn_limit: i64,

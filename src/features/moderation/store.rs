@@ -994,16 +994,6 @@ pub async fn set_log_channel(
     Ok(())
 }
 
-/// Every sample moderators taught the old learning classifier before the detector replaced it, oldest
-/// first: (label, normalized text). Only `groupops check` still reads them.
-pub async fn samples(conn: &mut SqliteConnection) -> Result<Vec<(String, String)>> {
-    Ok(
-        sqlx::query_as("SELECT label, text FROM moderation_classifier_samples ORDER BY id")
-            .fetch_all(conn)
-            .await?,
-    )
-}
-
 /// Whether moderators taught a fingerprint as spam or as not spam.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LayerLabel {
