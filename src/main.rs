@@ -36,6 +36,10 @@ enum Command {
         /// A TOML file with one group's rules (keywords, regexes, allow_domains, locks, modes, …).
         #[arg(long, value_name = "FILE")]
         group_settings: Option<PathBuf>,
+        /// Add what decided each verdict: the rule, or the detector's score with its top features or
+        /// the known spam the message is a near-duplicate of.
+        #[arg(long)]
+        explain: bool,
     },
     /// Train the ad detector from a labelled TSV (label, source, text) and write the model file (and
     /// the sha256 of data and model beside it).
@@ -64,8 +68,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
-    if let Some(Command::Check { group_settings }) = &cli.command {
-        return check(cli.config.as_deref(), group_settings.as_deref());
+    if let Some(Command::Check {
+        group_settings,
+        explain,
+    }) = &cli.command
+    {
+        return check(cli.config.as_deref(), group_settings.as_deref(), *explain);
     }
     if let Some(Command::TrainDetector { data, out, cv }) = &cli.command {
         return detector_command(detector::cli::train_command(data, out, *cv));
@@ -128,7 +136,11 @@ async fn run(cli: Cli) -> groupops::Result<()> {
 }
 
 /// `groupops check`: exit 0 on success, 2 on unreadable input or settings.
-fn check(config: Option<&std::path::Path>, group_settings: Option<&std::path::Path>) -> ExitCode {
+fn check(
+    config: Option<&std::path::Path>,
+    group_settings: Option<&std::path::Path>,
+    explain: bool,
+) -> ExitCode {
     use groupops::features::moderation::check_cli;
     let failed = |message: String| {
         eprintln!("groupops check: {message}");
@@ -148,8 +160,14 @@ fn check(config: Option<&std::path::Path>, group_settings: Option<&std::path::Pa
         },
         None => None,
     };
-    let model = match check_cli::classifier_for(&config.moderation, &config.storage) {
-        Ok(model) => model,
+    let detector = match check_cli::detector_for(&config.moderation, &config.storage) {
+        Ok(Some((detector, warning))) => {
+            if let Some(warning) = warning {
+                eprintln!("groupops check: {warning}; the built-in model is used");
+            }
+            Some(detector)
+        }
+        Ok(None) => None,
         Err(err) => return failed(err.to_string()),
     };
     let stdin = std::io::stdin().lock();
@@ -159,7 +177,8 @@ fn check(config: Option<&std::path::Path>, group_settings: Option<&std::path::Pa
         stdout,
         &config.moderation,
         spec.as_ref(),
-        model.as_ref(),
+        detector.as_ref(),
+        explain,
     ) {
         Ok(_) => ExitCode::SUCCESS,
         Err(err) => failed(err.to_string()),

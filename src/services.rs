@@ -64,7 +64,15 @@ pub struct Services {
     /// How many passes of the ticker (every feature's periodic work) have finished; tests wait on it to
     /// know that the periodic work has seen a moved clock.
     pub ticks: tokio::sync::watch::Sender<u64>,
+    /// Every feature's test of whether a group message is an input to one of its games (a lottery's
+    /// join keyword, a packet's phrase or a quiz answer, a sign-in word), filled by `app` from the
+    /// feature registry. Moderation never lets the ad detector judge such a message.
+    pub game_inputs: Vec<GameInputCheck>,
 }
+
+/// Whether a group message is an input to a feature's game; each feature answers from its in-memory
+/// indexes (reading the database only where its index says a game may be open).
+pub type GameInputCheck = for<'a> fn(&'a Ctx, &'a Message) -> futures::future::BoxFuture<'a, bool>;
 
 /// Values that live as long as one running bot, one per type: a feature's caches and indexes, rebuilt
 /// from the database after a restart. Several bots in one process (as in tests) each have their own.

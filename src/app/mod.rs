@@ -104,6 +104,7 @@ impl App {
             redispatch: Default::default(),
             locals: Default::default(),
             ticks: watch::channel(0).0,
+            game_inputs: features::GAME_INPUTS.to_vec(),
         });
         let handler = Arc::new(features::handler());
         let deps = dispatch::dependencies(bot.clone(), me.clone(), ctx.clone());

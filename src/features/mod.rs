@@ -9,7 +9,7 @@
 //! - [`lottery`]   lotteries: one-line creation, joining by button or keyword, timed and threshold draws
 //!   anyone can verify (`/verify L5`), points prizes through the ledger, redemption codes
 //! - [`moderation`] the rules engine that removes ad posters: filters, locks, flood, escalation, explanations,
-//!   admin commands, reports, the moderation log and log channel, a learning classifier
+//!   admin commands, reports, the moderation log and log channel, the trained ad detector
 //! - [`referral`]  referral and channel invite links, their validity and rewards, `/stats` and `/export`
 //! - [`redpacket`] red packets: lucky, equal, exclusive, 口令 and 答题 packets, claim rules, relays, `/verify P…`
 //! - [`verify`]    the one owner of `/verify`: packet ids go to red packets, lottery ids to lotteries
@@ -61,6 +61,14 @@ pub fn handler() -> Handler {
         .branch(lottery::handler())
         .branch(referral::handler())
 }
+
+/// Every feature's test of whether a group message is an input to one of its games: moderation keeps the
+/// ad detector away from them (the admins' own rules still apply).
+pub const GAME_INPUTS: &[crate::services::GameInputCheck] = &[
+    lottery::is_game_input,
+    redpacket::is_game_input,
+    economy::is_game_input,
+];
 
 /// One feature's periodic work: resolve the deadlines that are due at `ctx.now()`.
 pub type Ticker = fn(Ctx) -> BoxFuture<'static, crate::Result<()>>;

@@ -4,6 +4,7 @@
 mod support;
 
 mod anonymous_admins;
+mod detection;
 mod economy;
 mod engine;
 mod fake_api;

@@ -6,8 +6,7 @@ use crate::support::fake_api::{bot_admin_member, Call};
 use crate::support::harness::{TestBot, WAIT};
 use crate::support::members::owner;
 use crate::support::updates::*;
-use groupops::features::moderation::classifier::Model;
-use groupops::features::moderation::normalize::normalize;
+use groupops::features::moderation::detector::{Detector, Scratch};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -447,7 +446,7 @@ fn groupops_check_prints_one_verdict_per_line() {
         "keywords = [\"暗号\"]\nallow_domains = [\"github.com\"]\n",
     )
     .unwrap();
-    let input = "兼职刷单日结\n\n今天天气不错\n{\"text\": \"see spam-site.xyz\", \"newcomer\": false}\n{\"text\": \"see spam-site.xyz\"}\nhttps://github.com/x\n暗 号\nask @schedule_helper_bot for the times\nask @quiet_anna about it\n";
+    let input = "兼职刷单日结，加微信 abc12345 详聊\n\n今天天气不错\n{\"text\": \"see spam-site.xyz\", \"newcomer\": false}\n{\"text\": \"see spam-site.xyz\"}\nthe fix is in https://github.com/x\n暗 号\nask @schedule_helper_bot for the times\nask @quiet_anna about it\n";
     let mut child = Command::new(env!("CARGO_BIN_EXE_groupops"))
         .args(["check", "--group-settings"])
         .arg(&rules)
@@ -472,14 +471,22 @@ fn groupops_check_prints_one_verdict_per_line() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
-    // The keys come in the documented order, and the score is the shipped classifier's (no database
+    // The keys come in the documented order, and the score is the built-in detector's (no database
     // exists here, and none is created).
-    let score = Model::shipped().score(&normalize("兼职刷单日结").squashed);
-    let rounded = (score * 1000.0).round() / 1000.0;
+    let detector = Detector::shipped();
+    let score = detector
+        .judge_text(
+            "兼职刷单日结，加微信 abc12345 详聊",
+            None,
+            detector.thresholds().newcomer,
+            &mut Scratch::default(),
+        )
+        .probability;
+    let rounded = (f64::from(score) * 1000.0).round() / 1000.0;
     assert_eq!(
         stdout.lines().next().unwrap(),
         format!(
-            "{{\"index\":0,\"verdict\":\"remove\",\"rules\":[\"adpack\",\"classifier\"],\"score\":{}}}",
+            "{{\"index\":0,\"verdict\":\"remove\",\"rules\":[\"adpack\",\"contact\",\"classifier\"],\"score\":{}}}",
             serde_json::to_string(&rounded).unwrap()
         )
     );
@@ -491,7 +498,7 @@ fn groupops_check_prints_one_verdict_per_line() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    // The classifier's score: high for the ad, low for small talk, a number on every line.
+    // The detector's score: high for the ad, low for small talk, a number on every line.
     let scores: Vec<f64> = lines
         .iter_mut()
         .map(|line| {
@@ -507,7 +514,7 @@ fn groupops_check_prints_one_verdict_per_line() {
     assert_eq!(
         lines,
         vec![
-            json!({"index": 0, "verdict": "remove", "rules": ["adpack", "classifier"]}),
+            json!({"index": 0, "verdict": "remove", "rules": ["adpack", "contact", "classifier"]}),
             json!({"index": 1, "verdict": "allow", "rules": []}),
             json!({"index": 2, "verdict": "allow", "rules": []}),
             json!({"index": 3, "verdict": "remove", "rules": ["link"]}),

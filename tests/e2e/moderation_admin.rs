@@ -6,8 +6,7 @@ use crate::support::fake_api::{bot_admin_member, bot_user, Failure};
 use crate::support::harness::{TestBot, WAIT};
 use crate::support::members::{admin_with, owner};
 use crate::support::updates::*;
-use groupops::features::moderation::classifier::Model;
-use groupops::features::moderation::normalize::normalize;
+use groupops::features::moderation::detector::Detector;
 use serde_json::{json, Value};
 
 const GROUP: i64 = -100_888;
@@ -285,7 +284,7 @@ async fn a_message_is_reported_once_and_a_confirmed_report_bans_and_teaches_spam
     assert_eq!(deleted[0].params["message_id"], post_id);
     bot.settle().await;
     let learned: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM moderation_classifier_samples WHERE label = 'spam' AND source = 'report'",
+        "SELECT COUNT(*) FROM moderation_detector_layers WHERE label = 'spam' AND source = 'report'",
     )
     .fetch_one(&bot.ctx.storage.read)
     .await
@@ -297,15 +296,12 @@ async fn a_message_is_reported_once_and_a_confirmed_report_bans_and_teaches_spam
     bot.stop().await;
 }
 
-const NOVEL_SPAM: &str = "高仿名牌手表批发，一件代发，支持验货";
-const SIMILAR_SPAM: &str = "名牌手表高仿批发，一件代发支持验货";
+const NOVEL_SPAM: &str = "高仿名牌手表批发，一件代发，支持验货，货号 A1024";
+/// The same template with another number: a near-duplicate for the similarity layer.
+const SIMILAR_SPAM: &str = "高仿名牌手表批发，一件代发，支持验货，货号 A2048";
 
 #[tokio::test]
 async fn spam_teaches_the_classifier_undo_teaches_ham_and_modlog_counts_per_rule() {
-    assert!(
-        Model::shipped().score(&normalize(SIMILAR_SPAM).squashed) < 0.9,
-        "the shipped samples alone do not catch it"
-    );
     let bot = group().await;
     // A newcomer's first copy stays: no rule and the classifier does not know it yet.
     bot.push(group_message(GROUP, newbie(), SIMILAR_SPAM));
@@ -348,7 +344,7 @@ async fn spam_teaches_the_classifier_undo_teaches_ham_and_modlog_counts_per_rule
     ));
     bot.settle().await;
     let (ham, linked): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM moderation_classifier_samples WHERE label = 'ham' AND source = 'undo'),
+        "SELECT (SELECT COUNT(*) FROM moderation_detector_layers WHERE label = 'not_spam' AND source = 'undo'),
                 (SELECT COUNT(*) FROM moderation_violations WHERE action = 'undo' AND reverses_id = ?)",
     )
     .bind(violation)
@@ -361,7 +357,7 @@ async fn spam_teaches_the_classifier_undo_teaches_ham_and_modlog_counts_per_rule
     assert!(text.contains("只有群管理员"), "{text}");
     let text = say(&bot, owner(OWNER), "/modlog 5").await;
     assert!(
-        text.contains("智能过滤：命中 1 次，撤销 1 次（误判率 100%）"),
+        text.contains("广告识别：命中 1 次，撤销 1 次（误判率 100%）"),
         "rules are named in the group's language: {text}"
     );
     let undo_id: i64 = sqlx::query_scalar(
@@ -373,19 +369,19 @@ async fn spam_teaches_the_classifier_undo_teaches_ham_and_modlog_counts_per_rule
     .unwrap();
     assert!(
         text.contains(&format!(
-            "#{undo_id} 撤销 · {NEWBIE} · {OWNER} · 智能过滤 ↩ #{violation}"
+            "#{undo_id} 撤销 · {NEWBIE} · {OWNER} · 广告识别 ↩ #{violation}"
         )),
         "actions are named in the group's language: {text}"
     );
     assert!(
-        text.contains(&format!("#{violation} 警告 · {NEWBIE} · 自动 · 智能过滤")),
+        text.contains(&format!("#{violation} 警告 · {NEWBIE} · 自动 · 广告识别")),
         "{text}"
     );
     let text = say(&bot, owner(OWNER), "/modlog many").await;
     assert!(text.contains("/modlog"), "{text}");
     // What was learned survives a restart.
     let bot = bot.restart().await;
-    let samples: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM moderation_classifier_samples")
+    let samples: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM moderation_detector_layers")
         .fetch_one(&bot.ctx.storage.read)
         .await
         .unwrap();
@@ -482,7 +478,7 @@ async fn unbanning_an_automatic_ban_teaches_ham_and_reverses_it() {
     assert_eq!(unbans[0].params["user_id"], NEWBIE);
     assert_eq!(unbans[0].params["only_if_banned"], true);
     let (ham, reversed, undone): (i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM moderation_classifier_samples WHERE label = 'ham' AND source = 'unban'),
+        "SELECT (SELECT COUNT(*) FROM moderation_detector_layers WHERE label = 'not_spam' AND source = 'unban'),
                 (SELECT COUNT(*) FROM moderation_violations r JOIN moderation_violations o
                    ON r.reverses_id = o.id WHERE r.action = 'unban' AND o.actor_id IS NULL),
                 (SELECT COUNT(*) FROM moderation_violations WHERE undone_by = ?)",
@@ -753,7 +749,15 @@ async fn only_mentions_of_outside_bots_and_channels_are_removed() {
         "see you at @weekly_notes later",
     ] {
         assert!(
-            Model::shipped().score(&normalize(text).squashed) < 0.9,
+            Detector::shipped()
+                .judge_text(
+                    text,
+                    None,
+                    Detector::shipped().thresholds().newcomer,
+                    &mut Default::default(),
+                )
+                .band
+                != groupops::features::moderation::detector::Band::Remove,
             "only the mention rule can remove {text}"
         );
     }
@@ -888,10 +892,10 @@ async fn groupops_check_scores_with_what_the_bot_learned() {
     let database = bot.database_path();
     let dir = bot.data_dir();
     bot.stop().await;
-    let check = |url: Option<String>| {
+    let check = |url: Option<String>, trusted: bool| {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_groupops"));
         child
-            .arg("check")
+            .args(["check", "--explain"])
             .env_remove("GROUPOPS_CONFIG")
             .current_dir(dir.path())
             .stdin(std::process::Stdio::piped())
@@ -899,6 +903,12 @@ async fn groupops_check_scores_with_what_the_bot_learned() {
             .stderr(std::process::Stdio::piped());
         if let Some(url) = url {
             child.env("GROUPOPS_DATABASE_URL", url);
+        }
+        if trusted {
+            child.env(
+                "GROUPOPS_MODERATION__DETECTOR_TRUSTED_GROUPS",
+                format!("[{GROUP}]"),
+            );
         }
         let mut child = child.spawn().unwrap();
         use std::io::Write;
@@ -918,11 +928,24 @@ async fn groupops_check_scores_with_what_the_bot_learned() {
         let line: Value = serde_json::from_slice(&out.stdout).unwrap();
         line
     };
-    let learned = check(Some(format!("sqlite://{}?mode=rwc", database.display())));
+    let url = format!("sqlite://{}?mode=rwc", database.display());
+    // One group's teaching is that group's: `check` judges with the instance-wide layer only.
+    let untrusted = check(Some(url.clone()), false);
+    assert_eq!(untrusted["rules"], json!([]), "{untrusted}");
+    // Taught in a trusted group, it reaches every group, and `check` with it.
+    let learned = check(Some(url), true);
     assert_eq!(learned["rules"], json!(["classifier"]), "{learned}");
     assert!(learned["score"].as_f64().unwrap() >= 0.9, "{learned}");
+    let decided = learned["decided"].as_str().unwrap();
+    assert!(
+        decided.starts_with("classifier:") && decided.contains("instance layer"),
+        "{decided}"
+    );
     let missing = dir.path().join("elsewhere.db");
-    let shipped = check(Some(format!("sqlite://{}?mode=rwc", missing.display())));
+    let shipped = check(
+        Some(format!("sqlite://{}?mode=rwc", missing.display())),
+        true,
+    );
     assert_eq!(shipped["rules"], json!([]), "{shipped}");
     assert!(!missing.exists(), "a missing database is not created");
 }

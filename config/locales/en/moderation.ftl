@@ -84,7 +84,8 @@ moderation-ladder-bad = "{$step}" is not a ladder step. Steps: delete, warn, mut
 moderation-ladder-usage = Use: /ladder warn, warn, mute 1h, mute 1d, ban (1 to 10 steps, separated by commas), or /ladder reset.
 
 # Moderation II
-moderation-rule-classifier = it looks like spam to the learning filter
+moderation-rule-classifier = the ad detector scored it as an ad
+moderation-rule-classifier-similar = it is nearly the same as an ad already removed
 moderation-cmd-ban = Ban by reply, @username or id: /ban [30m|2h|3d] [reason]
 moderation-cmd-unban = Lift a ban: /unban @username
 moderation-cmd-kick = Remove a member (they may rejoin): /kick [reason]
@@ -189,7 +190,7 @@ moderation-log-rule-media = media
 moderation-log-rule-lock = locked { $type }
 moderation-log-rule-flood = flood
 moderation-log-rule-flood-groups = same text in several groups
-moderation-log-rule-classifier = learning filter
+moderation-log-rule-classifier = ad detector
 moderation-log-rule-manual = by an admin
 moderation-log-rule-report = report
 moderation-log-outcome-done = done

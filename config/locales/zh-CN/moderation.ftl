@@ -84,7 +84,8 @@ moderation-ladder-bad = 「{$step}」不是有效的阶梯步骤。可用：dele
 moderation-ladder-usage = 用法：/ladder warn, warn, mute 1h, mute 1d, ban（1 到 10 步，用逗号分隔），或 /ladder reset。
 
 # Moderation II
-moderation-rule-classifier = 智能过滤判定为广告
+moderation-rule-classifier = 广告识别模型判定为广告
+moderation-rule-classifier-similar = 与已删除的广告几乎相同
 moderation-cmd-ban = 封禁（回复、@用户名或 ID）：/ban [30m|2h|3d] [原因]
 moderation-cmd-unban = 解除封禁：/unban @用户名
 moderation-cmd-kick = 移出成员（可重新加入）：/kick [原因]
@@ -189,7 +190,7 @@ moderation-log-rule-media = 媒体
 moderation-log-rule-lock = 禁止的 { $type }
 moderation-log-rule-flood = 刷屏
 moderation-log-rule-flood-groups = 多群刷同样内容
-moderation-log-rule-classifier = 智能过滤
+moderation-log-rule-classifier = 广告识别
 moderation-log-rule-manual = 管理员操作
 moderation-log-rule-report = 举报
 moderation-log-outcome-done = 已完成

@@ -85,6 +85,11 @@ fn ranks_invites(args: &str) -> bool {
         .is_some_and(|word| matches!(word.to_lowercase().as_str(), "invites" | "invite" | "邀请"))
 }
 
+/// Whether a group message is a sign-in word (a game input the ad detector must not judge).
+pub fn is_game_input<'a>(_: &'a Ctx, message: &'a Message) -> futures::future::BoxFuture<'a, bool> {
+    Box::pin(std::future::ready(is_checkin_word(message)))
+}
+
 fn is_checkin_word(message: &Message) -> bool {
     message.chat.id.0 < 0
         && message.from.as_ref().is_some_and(|user| !user.is_bot)

@@ -138,7 +138,8 @@ pub(super) async fn on_button(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
     Ok(())
 }
 
-/// The open lottery a group message joins by its keyword, if the message is exactly one.
+/// The open lottery a group message joins by its keyword, if the message is exactly one (compared in
+/// [`keywords::fold`]ed form).
 pub(super) async fn keyword_lottery(ctx: Ctx, message: Message) -> Option<Lottery> {
     if !(message.chat.is_group() || message.chat.is_supergroup()) {
         return None;
@@ -150,16 +151,16 @@ pub(super) async fn keyword_lottery(ctx: Ctx, message: Message) -> Option<Lotter
     message.from.as_ref().filter(|u| !u.is_bot)?;
     let chat_id = message.chat.id.0;
     // Most messages are no keyword: they are answered from memory, and only a match reads the database.
-    match keywords::is_keyword(&ctx, chat_id, text).await {
-        Ok(true) => {}
-        Ok(false) => return None,
+    let keyword = match keywords::matching(&ctx, chat_id, text).await {
+        Ok(Some(keyword)) => keyword,
+        Ok(None) => return None,
         Err(err) => {
             tracing::warn!(%err, "could not load the lottery keywords");
             return None;
         }
-    }
+    };
     let mut conn = ctx.storage.read.acquire().await.ok()?;
-    match store::open_by_keyword(&mut conn, chat_id, text).await {
+    match store::open_by_keyword(&mut conn, chat_id, &keyword).await {
         Ok(found) => found,
         Err(err) => {
             tracing::warn!(%err, "could not look up a lottery keyword");

@@ -66,18 +66,30 @@ fn state(ctx: &Ctx) -> Arc<Keywords> {
     ctx.local(Keywords::default)
 }
 
-/// Whether `text` is the join keyword of an open lottery of the group (from memory; loaded on first use).
-pub async fn is_keyword(ctx: &Ctx, chat_id: i64, text: &str) -> Result<bool> {
+/// The form keywords are compared in: trimmed, lower case, without trailing punctuation, so a phone's
+/// capital first letter (`Raffle`) or a `raffle!` still joins.
+pub fn fold(text: &str) -> String {
+    text.trim()
+        .trim_end_matches(['!', '！', '.', '。', '~', '～', '?', '？'])
+        .trim_end()
+        .to_lowercase()
+}
+
+/// The join keyword (as the lottery stored it) of an open lottery of the group that `text` is, compared
+/// in [`fold`]ed form (from memory; loaded on first use).
+pub async fn matching(ctx: &Ctx, chat_id: i64, text: &str) -> Result<Option<String>> {
     let keywords = state(ctx);
+    let folded = fold(text);
+    let find = |known: &[String]| known.iter().find(|k| fold(k) == folded).cloned();
     if let Some(known) = keywords.cached(chat_id) {
-        return Ok(known.iter().any(|k| k == text));
+        return Ok(find(&known));
     }
     let began = keywords.begin_load();
     let loaded = {
         let mut conn = ctx.storage.read.acquire().await?;
         store::open_keywords(&mut conn, chat_id).await?
     };
-    let found = loaded.iter().any(|k| k == text);
+    let found = find(&loaded);
     keywords.store(chat_id, began, loaded);
     Ok(found)
 }

@@ -59,6 +59,17 @@ crate::feature_commands! {
 /// The prefix of the Join button's callback data (`lt:<id>`).
 const BUTTON_PREFIX: &str = "lt:";
 
+/// Whether a group message is the join keyword of an open lottery (a game input the ad detector must
+/// not judge).
+pub fn is_game_input<'a>(ctx: &'a Ctx, message: &'a Message) -> BoxFuture<'a, bool> {
+    async move {
+        join::keyword_lottery(ctx.clone(), message.clone())
+            .await
+            .is_some()
+    }
+    .boxed()
+}
+
 /// This feature's branch of the handler tree. It takes `/lottery`, `/redeem`, presses of its own Join
 /// buttons, and group messages that are exactly the join keyword of an open lottery there. (`/verify L…`
 /// comes through [`crate::features::verify`].)

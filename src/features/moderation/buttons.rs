@@ -2,7 +2,8 @@
 //! false positive); report buttons are handed to [`super::report`].
 
 use super::rules::{Action, RuleKind};
-use super::{cache, classifier, log, report, store, CALLBACK_PREFIX};
+use super::store::LayerLabel;
+use super::{cache, detection, log, report, store, CALLBACK_PREFIX};
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
@@ -172,11 +173,11 @@ async fn undo(
     )
     .await?;
     if violation.actor_id.is_none() {
-        log::learn(
+        detection::teach(
             ctx,
             violation.chat_id,
             &violation.excerpt,
-            classifier::Label::Ham,
+            LayerLabel::NotSpam,
             "undo",
             Some(by),
         )

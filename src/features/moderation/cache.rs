@@ -6,7 +6,6 @@
 //! pack, the default ladder), and a compiled set with its automaton, regexes and their caches is far larger
 //! than one group's entry in a map, so thousands of default groups cost the memory of one.
 
-use super::classifier::{Label, Model};
 use super::rules::{Action, FloodTracker, Limits, Pack, RuleSet};
 use super::store;
 use crate::error::{Error, Result};
@@ -38,8 +37,6 @@ pub struct State {
     rights_warned: Mutex<HashMap<i64, i64>>,
     /// @usernames looked up with `getChat`: whether each is a public channel or group, and when.
     chats: Mutex<HashMap<String, (bool, i64)>>,
-    /// The classifier: the shipped samples plus what moderators taught, loaded on first use.
-    classifier: std::sync::RwLock<Option<Model>>,
 }
 
 /// The moderation state of the bot that owns `ctx` (several bots may run in one process, as in tests).
@@ -207,57 +204,4 @@ pub fn remember_chat(ctx: &Ctx, username: &str, is_chat: bool, now: i64) {
         chats.clear();
     }
     chats.insert(username.to_ascii_lowercase(), (is_chat, now));
-}
-
-/// Loads the classifier (shipped samples, then every learned sample) unless it is loaded already.
-async fn ensure_classifier(ctx: &Ctx) -> Result<()> {
-    if state(ctx)
-        .classifier
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .is_some()
-    {
-        return Ok(());
-    }
-    let learned = {
-        let mut conn = ctx.storage.read.acquire().await?;
-        store::samples(&mut conn).await?
-    };
-    let mut model = Model::shipped();
-    for (label, text) in learned {
-        if let Some(label) = Label::parse(&label) {
-            model.learn(&text, label);
-        }
-    }
-    let state = state(ctx);
-    let mut slot = state.classifier.write().unwrap_or_else(|e| e.into_inner());
-    if slot.is_none() {
-        *slot = Some(model);
-    }
-    Ok(())
-}
-
-/// The classifier's spam score of a squashed normalized text.
-pub async fn classifier_score(ctx: &Ctx, squashed: &str) -> Result<f64> {
-    ensure_classifier(ctx).await?;
-    Ok(state(ctx)
-        .classifier
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-        .map_or(0.0, |model| model.score(squashed)))
-}
-
-/// Teaches the loaded classifier one sample (the caller stores it first, so a restart keeps it).
-pub async fn classifier_learn(ctx: &Ctx, squashed: &str, label: Label) -> Result<()> {
-    ensure_classifier(ctx).await?;
-    if let Some(model) = state(ctx)
-        .classifier
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_mut()
-    {
-        model.learn(squashed, label);
-    }
-    Ok(())
 }

@@ -1,9 +1,12 @@
-//! `groupops check`: runs messages from a reader through exactly the engine and default pack the bot uses
-//! and writes one JSON line per message, its keys in this order:
-//! `{"index": n, "verdict": "remove"|"allow", "rules": [...], "score": 0.97}`, where `score` is the
-//! learning classifier's spam probability (`null` when the classifier is off). The classifier is the
-//! bot's own: the shipped samples plus what moderators taught it, read from the configured database when
-//! that exists (read-only; a missing database is not created).
+//! `groupops check`: runs messages from a reader through exactly the engine, default pack and ad detector
+//! the bot uses and writes one JSON line per message, its keys in this order:
+//! `{"index": n, "verdict": "remove"|"allow", "rules": [...], "score": 0.97}`, where `score` is the ad
+//! detector's spam probability after its similarity layers (`null` when `moderation.classifier_enabled`
+//! is off). The detector is the bot's own: the model the settings name, and the instance-wide layer of
+//! what admins of several groups (or a trusted group) taught, read from the configured database when that
+//! exists (read-only; a missing database is not created). With `--explain`, a last key `"decided"` says
+//! what decided: `classifier: ` with the detector's score and the model's top features or the known spam
+//! it is a near-duplicate of, `rule <id>; detector …` when another rule acted first, or `nothing: …`.
 //!
 //! Input lines are either plain text (a newcomer's message) or JSON objects
 //! `{"text": "…", "newcomer": true|false}` (`newcomer` defaults to true). Blank lines are skipped; `index`
@@ -12,7 +15,7 @@
 //! names up on Telegram, which `check` does not). Input that is not UTF-8 (or cannot be read) is an
 //! error.
 
-use super::classifier::{Label, Model};
+use super::detector::{detector_from_settings, thresholds_from_settings, Band, Detector, Scratch};
 use super::normalize::normalize;
 use super::rules::{mentions_in, Facts, GroupRules, Limits, Pack, RuleKind, RuleSet, RuleSpec};
 use super::settings::ModerationSettings;
@@ -38,8 +41,8 @@ pub enum CheckError {
     /// The output could not be written.
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
-    /// The configured database exists but its learned samples could not be read.
-    #[error("cannot read the learned samples from {url}: {reason}")]
+    /// The configured database exists but what admins taught could not be read.
+    #[error("cannot read what admins taught from {url}: {reason}")]
     Database {
         /// The database URL from the settings.
         url: String,
@@ -55,19 +58,22 @@ struct Verdict<'a> {
     verdict: &'a str,
     rules: Vec<String>,
     score: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decided: Option<String>,
 }
 
-/// The classifier `check` scores with, as the bot has it: the shipped samples plus every sample
-/// moderators taught, from the database of `storage` when the file exists. The database is opened
-/// read-only and never created. `None` when the classifier is off.
-pub fn classifier_for(
+/// The detector `check` judges with, as the bot has it: the model the settings name (with the warning
+/// to print when an operator's file could not be used), and the instance-wide layer from the database of
+/// `storage` when the file exists. The database is opened read-only and never created. `None` when the
+/// detector is off.
+pub fn detector_for(
     settings: &ModerationSettings,
     storage: &StorageSettings,
-) -> Result<Option<Model>, CheckError> {
+) -> Result<Option<(Detector, Option<String>)>, CheckError> {
     if !settings.classifier_enabled {
         return Ok(None);
     }
-    let mut model = Model::shipped();
+    let (mut detector, warning) = detector_from_settings(settings);
     let failed = |reason: String| CheckError::Database {
         url: storage.database_url.clone(),
         reason,
@@ -76,26 +82,30 @@ pub fn classifier_for(
         .map_err(|err| failed(err.to_string()))?;
     let path = options.get_filename();
     if path.as_os_str().is_empty() || path == std::path::Path::new(":memory:") || !path.exists() {
-        return Ok(Some(model));
+        return Ok(Some((detector, warning)));
     }
     let options = options.read_only(true).create_if_missing(false);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|err| failed(err.to_string()))?;
-    let learned = runtime
+    let agreed = runtime
         .block_on(async {
             use sqlx::ConnectOptions;
             let mut conn = options.connect().await?;
-            super::store::samples(&mut conn).await
+            super::store::instance_taught(
+                &mut conn,
+                settings.detector_agree_groups,
+                &settings.detector_trusted_groups,
+                None,
+            )
+            .await
         })
         .map_err(|err| failed(err.to_string()))?;
-    for (label, text) in learned {
-        if let Some(label) = Label::parse(&label) {
-            model.learn(&text, label);
-        }
+    for fp in agreed {
+        detector.instance.add(fp);
     }
-    Ok(Some(model))
+    Ok(Some((detector, warning)))
 }
 
 #[derive(Deserialize)]
@@ -137,15 +147,22 @@ pub fn rules_for(
     Ok(set)
 }
 
-/// Checks every non-blank line of `input` and writes the verdicts to `output`.
+/// How many features `--explain` names.
+const TOP_FEATURES: usize = 3;
+
+/// Checks every non-blank line of `input` and writes the verdicts to `output` (with what decided each
+/// one when `explain` is set).
 pub fn run(
     input: impl BufRead,
     mut output: impl Write,
     settings: &ModerationSettings,
     spec: Option<&RuleSpec>,
-    model: Option<&Model>,
+    detector: Option<&Detector>,
+    explain: bool,
 ) -> Result<usize, CheckError> {
     let rules = rules_for(settings, spec)?;
+    let detector = detector.map(|d| (d, thresholds_from_settings(settings, d.thresholds())));
+    let mut scratch = Scratch::default();
     let mut index = 0;
     let mut input = input;
     let mut raw = Vec::new();
@@ -190,8 +207,15 @@ pub fn run(
             ..Facts::default()
         };
         let normalized = normalize(&text);
-        let score = model.map(|m| m.score(&normalized.squashed));
-        let classified = score.is_some_and(|s| s >= settings.classifier_threshold)
+        let detected = detector.map(|(d, thresholds)| {
+            let t = thresholds.for_sender(newcomer);
+            if explain {
+                d.judge_explained(&normalized.folded, None, t, TOP_FEATURES)
+            } else {
+                d.judge(&normalized.folded, None, t, &mut scratch)
+            }
+        });
+        let classified = detected.as_ref().is_some_and(|v| v.band == Band::Remove)
             && (newcomer || !settings.classifier_newcomers_only);
         let extra: &[RuleKind] = if classified {
             &[RuleKind::Classifier]
@@ -199,11 +223,27 @@ pub fn run(
             &[]
         };
         let verdict = rules.evaluate_normalized(&facts, &normalized, extra);
+        let rule_ids = verdict.rule_ids();
+        let decided = explain.then(|| {
+            let detector_said = detected
+                .as_ref()
+                .map(|v| format!("{:.2} · {}", v.probability, v.decided_by));
+            match (rule_ids.first(), detector_said) {
+                (Some(rule), Some(said)) if rule == "classifier" => format!("classifier: {said}"),
+                (Some(rule), Some(said)) => format!("rule {rule}; detector {said}"),
+                (Some(rule), None) => format!("rule {rule}"),
+                (None, Some(said)) => format!("nothing: {said}"),
+                (None, None) => "nothing".to_string(),
+            }
+        });
         let answer = Verdict {
             index,
             verdict: if verdict.removes() { "remove" } else { "allow" },
-            rules: verdict.rule_ids(),
-            score: score.map(|s| (s * 1000.0).round() / 1000.0),
+            rules: rule_ids,
+            score: detected
+                .as_ref()
+                .map(|v| (f64::from(v.probability) * 1000.0).round() / 1000.0),
+            decided,
         };
         let line = serde_json::to_string(&answer).map_err(std::io::Error::other)?;
         writeln!(output, "{line}")?;
@@ -221,13 +261,14 @@ mod tests {
 
     fn check(input: &[u8], spec: Option<&RuleSpec>) -> Result<Vec<serde_json::Value>, CheckError> {
         let mut out = Vec::new();
-        let model = Model::shipped();
+        let detector = Detector::shipped();
         run(
             input,
             &mut out,
             &ModerationSettings::default(),
             spec,
-            Some(&model),
+            Some(&detector),
+            false,
         )?;
         Ok(String::from_utf8(out)
             .unwrap()
@@ -238,12 +279,12 @@ mod tests {
 
     #[test]
     fn plain_and_json_lines_get_one_verdict_each() {
-        let input = "兼职刷单日结\n\n今天吃什么\n{\"text\": \"see spam.xyz\", \"newcomer\": false}\n{\"text\": \"see spam.xyz\"}\n";
+        let input = "兼职刷单日结，加微信 abc12345 详聊\n\n今天吃什么\n{\"text\": \"see spam.xyz\", \"newcomer\": false}\n{\"text\": \"see spam.xyz\"}\n";
         let out = check(input.as_bytes(), None).unwrap();
         assert_eq!(out.len(), 4);
         assert_eq!(out[0]["index"], 0);
         assert_eq!(out[0]["verdict"], "remove");
-        assert_eq!(out[0]["rules"], json!(["adpack", "classifier"]));
+        assert_eq!(out[0]["rules"], json!(["adpack", "contact", "classifier"]));
         assert_eq!(out[1]["verdict"], "allow");
         assert!(
             out[1]["score"].as_f64().unwrap() < 0.5,
@@ -266,12 +307,16 @@ mod tests {
             "keywords = [\"秘密暗号\"]\ndefault_pack = false\n[modes]\nlink = \"shadow\"\n",
         )
         .unwrap();
-        let out = check("秘密 暗号\n兼职刷单\nspam.xyz\n".as_bytes(), Some(&spec)).unwrap();
+        let out = check(
+            "秘密 暗号\nUSDT 稳赚 每日返利 10% 私聊 @earnfast\nspam.xyz\n".as_bytes(),
+            Some(&spec),
+        )
+        .unwrap();
         assert_eq!(out[0]["rules"], json!(["keyword"]));
         assert_eq!(
             out[1]["rules"],
             json!(["classifier"]),
-            "pack off, the classifier still knows the ad"
+            "pack off, the detector still knows the ad"
         );
         assert_eq!(out[2]["verdict"], "allow", "shadow only records");
         assert_eq!(out[2]["rules"], json!(["link"]));
@@ -287,6 +332,7 @@ mod tests {
             &ModerationSettings::default(),
             None,
             None,
+            false,
         )
         .unwrap();
         assert_eq!(
@@ -316,16 +362,49 @@ mod tests {
             database_url: format!("sqlite://{}?mode=rwc", path.display()),
             ..StorageSettings::default()
         };
-        let model = classifier_for(&ModerationSettings::default(), &storage)
+        let (detector, warning) = detector_for(&ModerationSettings::default(), &storage)
             .unwrap()
             .unwrap();
-        assert_eq!(model.documents(), Model::shipped().documents());
+        assert!(warning.is_none());
+        assert!(detector.instance.is_empty());
         assert!(!path.exists(), "check never creates a database");
         let off = ModerationSettings {
             classifier_enabled: false,
             ..ModerationSettings::default()
         };
-        assert!(classifier_for(&off, &storage).unwrap().is_none());
+        assert!(detector_for(&off, &storage).unwrap().is_none());
+    }
+
+    #[test]
+    fn explain_says_what_decided() {
+        let mut out = Vec::new();
+        let detector = Detector::shipped();
+        run(
+            "USDT 稳赚 每日返利 10% 私聊 @earnfast\nhttps://spam.xyz/a\n今天天气不错\n".as_bytes(),
+            &mut out,
+            &ModerationSettings::default(),
+            None,
+            Some(&detector),
+            true,
+        )
+        .unwrap();
+        let out: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let decided = |i: usize| out[i]["decided"].as_str().unwrap().to_string();
+        assert!(
+            decided(0).starts_with("classifier: 0.9") && decided(0).contains("model: "),
+            "the model's score with its top features: {}",
+            decided(0)
+        );
+        assert!(
+            decided(1).starts_with("rule link; detector "),
+            "{}",
+            decided(1)
+        );
+        assert!(decided(2).starts_with("nothing: 0.0"), "{}", decided(2));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! an appeal and an undo button.
 
 use super::content::Author;
+use super::detector::DecidedBy;
 use super::enforcement::{self, plan, Enforcement, Sanction, ViolationFacts};
 use super::judge::Judged;
 use super::rules::{Action, RuleKind, Verdict};
@@ -213,7 +214,13 @@ fn explain(
     lang: Lang,
 ) {
     let chat_id = message.chat.id.0;
-    let rule_wording = enforcement::rule_wording(decided.hit.kind, judged.newcomer);
+    // A detector removal says what decided it: a near-duplicate of known spam, or the model's score.
+    let rule_wording = match (&judged.detected, decided.hit.kind) {
+        (Some(DecidedBy::Similar { .. }), RuleKind::Classifier) => {
+            "moderation-rule-classifier-similar".to_string()
+        }
+        _ => enforcement::rule_wording(decided.hit.kind, judged.newcomer),
+    };
     let html = ctx.ta(
         lang,
         "moderation-explain",

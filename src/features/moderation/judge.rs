@@ -1,9 +1,11 @@
 //! Judging a message: gather the facts the rules need (its content, the author, whether they are a
-//! newcomer, flood counts, the classifier's score, which mentions are outside chats) and ask the rules
+//! newcomer, flood counts, the ad detector's verdict, which mentions are outside chats) and ask the rules
 //! engine for a verdict.
 
 use super::cache;
 use super::content::{content, is_command, Author};
+use super::detection;
+use super::detector::{Band, DecidedBy, DetectorVerdict};
 use super::normalize::normalize;
 use super::rules::{self, Action, Facts, Mode, RuleKind, RuleSet, Verdict};
 use super::store;
@@ -26,9 +28,11 @@ pub(super) struct Judged {
     pub(super) newcomer: bool,
     /// Unknown @usernames that may be outside channels or groups, to look up.
     pub(super) unresolved: Vec<String>,
+    /// What decided the detector's verdict, when the detector judged the message.
+    pub(super) detected: Option<DecidedBy>,
 }
 
-/// The text after a command word must have at least this many letters and digits for the classifier to
+/// The text after a command word must have at least this many letters and digits for the detector to
 /// judge it.
 const MIN_COMMAND_TEXT_CHARS: usize = 10;
 
@@ -99,8 +103,17 @@ pub(super) async fn judge(
     let compiled = cache::rules_for(ctx, chat_id).await?;
     let found = content(message);
     let normalized = normalize(&found.text);
-    let score = ad_score(ctx, &found.text, &normalized.squashed, command).await?;
-    let classified = score >= settings.classifier_threshold;
+    let mut detected = detect(ctx, chat_id, &found.text, &normalized.folded, command).await?;
+    // A group's own game inputs (a lottery's join keyword, a packet's phrase, a quiz answer, a sign-in
+    // word) are never judged by the detector or its similarity layers; the admins' own rules still
+    // apply. The features are asked only when the detector would act, so ordinary messages cost nothing.
+    if detected.as_ref().is_some_and(|v| v.band != Band::Clean) && is_game_input(ctx, message).await
+    {
+        detected = None;
+    }
+    let classified = detected
+        .as_ref()
+        .is_some_and(|v| detection::removes(ctx, v, true));
     // Members' own commands (`/checkin`, `/hongbao`) are answered by their features within the send
     // budget, and a sign-in wave is not a flood; a member repeating a command meant for admins only
     // spends the group's budget on refusals, so those count as flood like any message.
@@ -152,7 +165,12 @@ pub(super) async fn judge(
     }
     // A channel posting in the group has no membership to go by: it counts as a newcomer.
     let newcomer = author.channel || is_newcomer(ctx, &mut conn, chat_id, user_id, now).await?;
-    if classified && settings.classifier_newcomers_only && !newcomer {
+    // Settled members have their own (higher) remove threshold, and are not judged by the detector at
+    // all when it acts only on newcomers.
+    let member_removed = detected
+        .as_ref()
+        .is_some_and(|v| detection::removes(ctx, v, newcomer));
+    if classified && !newcomer && (settings.classifier_newcomers_only || !member_removed) {
         flood.retain(|kind| *kind != RuleKind::Classifier);
     }
     let mut unknown_mentions = Vec::new();
@@ -195,11 +213,11 @@ pub(super) async fn judge(
         .rules
         .evaluate_normalized(&facts, &normalized, &flood);
     for hit in &mut verdict.hits {
-        if hit.kind == RuleKind::Classifier {
-            hit.detail = format!("{score:.2}");
+        if let (RuleKind::Classifier, Some(detected)) = (hit.kind, &detected) {
+            hit.detail = detection::detail(detected);
         }
     }
-    // The classifier goes first so that, at equal severity, an explicit rule is the one explained.
+    // The detector goes first so that, at equal severity, an explicit rule is the one explained.
     verdict
         .hits
         .sort_by_key(|hit| hit.kind != RuleKind::Classifier);
@@ -210,6 +228,7 @@ pub(super) async fn judge(
         text: found.text,
         newcomer,
         unresolved,
+        detected: detected.map(|v| v.decided_by),
     }))
 }
 
@@ -251,26 +270,41 @@ fn count_flood_hits(
     flood
 }
 
-/// How much a message looks like an ad to the learning classifier, from 0 to 1 (0 when the classifier is
-/// off). This is the one place a judgement consults the classifier, so another detector can take its
-/// place here. The classifier learned from ads and chat, not from bot commands: of a command it scores the
-/// text after the command word (`/ban 兼职刷单 加V` is judged by `兼职刷单 加V`), and a few words of
-/// arguments (`/invites top week`) say too little to judge.
-async fn ad_score(ctx: &Ctx, text: &str, squashed: &str, command: bool) -> crate::Result<f64> {
+/// Whether any feature says the message is an input to one of its games.
+async fn is_game_input(ctx: &Ctx, message: &Message) -> bool {
+    for check in &ctx.game_inputs {
+        if check(ctx, message).await {
+            return true;
+        }
+    }
+    false
+}
+
+/// The detector's verdict on a message (`None` when the detector is off). This is the one place a
+/// judgement consults the detector. The model learned from ads and chat, not from bot commands: of a
+/// command it judges the text after the command word (`/ban 兼职刷单 加V` is judged by `兼职刷单 加V`), and
+/// a few words of arguments (`/invites top week`) say too little to judge.
+async fn detect(
+    ctx: &Ctx,
+    chat_id: i64,
+    text: &str,
+    folded: &str,
+    command: bool,
+) -> crate::Result<Option<DetectorVerdict>> {
     if !ctx.config.moderation.classifier_enabled {
-        return Ok(0.0);
+        return Ok(None);
     }
     if !command {
-        return cache::classifier_score(ctx, squashed).await;
+        return Ok(Some(detection::verdict(ctx, chat_id, folded).await?));
     }
     let rest = text
         .split_once(char::is_whitespace)
         .map_or("", |(_, rest)| rest);
-    let rest = normalize(rest).squashed;
-    if rest.chars().count() >= MIN_COMMAND_TEXT_CHARS {
-        cache::classifier_score(ctx, &rest).await
+    let rest = normalize(rest);
+    if rest.squashed.chars().count() >= MIN_COMMAND_TEXT_CHARS {
+        Ok(Some(detection::verdict(ctx, chat_id, &rest.folded).await?))
     } else {
-        Ok(0.0)
+        Ok(None)
     }
 }
 

@@ -1,11 +1,9 @@
 //! The moderation log as the bot writes it: every action (automatic or by an admin) is stored in the one
 //! log table and mirrored as a line into the group's log channel when one is set; outcomes Telegram refused
-//! are marked failed. Moderators' decisions also teach the classifier here.
+//! are marked failed.
 
-use super::classifier::Label;
-use super::normalize::normalize;
 use super::rules::RuleKind;
-use super::{cache, store};
+use super::store;
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
@@ -130,41 +128,4 @@ pub fn watch<T: Send + 'static>(ctx: &Ctx, id: i64, pending: Pending<T>) {
             }
         }
     });
-}
-
-/// Teaches the classifier a moderator's decision: stores the sample (shared by every group) and updates
-/// the loaded model. Text that normalizes to nothing teaches nothing.
-pub async fn learn(
-    ctx: &Ctx,
-    chat_id: i64,
-    text: &str,
-    label: Label,
-    source: &str,
-    by: Option<i64>,
-) -> crate::Result<()> {
-    let squashed = normalize(text).squashed;
-    if squashed.is_empty() {
-        return Ok(());
-    }
-    {
-        let mut conn = ctx.storage.write.acquire().await?;
-        store::add_sample(
-            &mut conn,
-            chat_id,
-            label.name(),
-            &squashed,
-            source,
-            by,
-            ctx.now(),
-        )
-        .await?;
-    }
-    cache::classifier_learn(ctx, &squashed, label).await?;
-    tracing::info!(
-        chat_id,
-        label = label.name(),
-        source,
-        "the classifier learned a sample"
-    );
-    Ok(())
 }

@@ -16,8 +16,9 @@
 //!   `/warn`, `/spam` and their reversals), [`approve`], [`purge`] (`/del`, `/purge`), [`modlog`],
 //!   [`log_channel`] (`/setlog`)
 //!
-//! Every action is one row of the moderation log ([`log`]); the learning classifier ([`classifier`]) adds
-//! the `classifier` rule, which by default acts only on newcomers and channels. The pure cores are
+//! Every action is one row of the moderation log ([`log`]); the trained ad detector ([`detector`], held
+//! per bot by [`detection`]) adds the `classifier` rule, which by default acts only on newcomers and
+//! channels. The pure cores are
 //! [`rules`] and [`enforcement`]; [`store`] holds the SQL and [`cache`] the in-memory state.
 
 pub mod admin;
@@ -25,9 +26,9 @@ mod approve;
 mod buttons;
 pub mod cache;
 pub mod check_cli;
-pub mod classifier;
 mod config_commands;
 mod content;
+pub mod detection;
 pub mod detector;
 mod enforce;
 mod enforcement;

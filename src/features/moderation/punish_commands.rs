@@ -1,7 +1,8 @@
 //! An admin punishes or pardons a member (or a channel that posted): `/ban`, `/kick`, `/mute`, `/warn`,
 //! `/spam`, and their reversals `/unban`, `/unmute`, `/unwarn`, with `/warns` to count a member's warnings.
 
-use super::classifier::Label;
+use super::detection;
+use super::store::LayerLabel;
 use super::subject::{entry, excerpt_of_reply, message_text, protected, subject, Answer, Subject};
 use super::{log, store};
 use crate::fargs;
@@ -278,7 +279,15 @@ pub(super) async fn spam_command(call: &Call<'_>, args: &str, name: &str) -> Ans
     .await?;
     ban(ctx, message.chat.id.0, &subject, None, id);
     let by = message.from.as_ref().map(|u| u.id.0 as i64);
-    log::learn(ctx, message.chat.id.0, &text, Label::Spam, "spam", by).await?;
+    detection::teach(
+        ctx,
+        message.chat.id.0,
+        &text,
+        LayerLabel::Spam,
+        "spam_command",
+        by,
+    )
+    .await?;
     Ok(Some(ctx.ta(
         lang,
         "moderation-spammed",
@@ -287,7 +296,7 @@ pub(super) async fn spam_command(call: &Call<'_>, args: &str, name: &str) -> Ans
 }
 
 /// Records a reversal of `original` (if there is one) and marks the original undone; an automatic action
-/// undone by an admin teaches the classifier ham.
+/// undone by an admin teaches the group's detector layer that it is not spam.
 async fn reverse(
     ctx: &Ctx,
     message: &Message,
@@ -305,11 +314,11 @@ async fn reverse(
     reversal.reverses_id = original.as_ref().map(|o| o.id);
     log::record(ctx, &reversal).await?;
     if let Some(original) = original.filter(|o| o.actor_id.is_none()) {
-        log::learn(
+        detection::teach(
             ctx,
             message.chat.id.0,
             &original.excerpt,
-            Label::Ham,
+            LayerLabel::NotSpam,
             action,
             Some(by),
         )

@@ -1,8 +1,9 @@
 //! A member reports a message with `/report`; the admins are tagged and decide with a button (delete, ban,
 //! dismiss).
 
-use super::classifier::Label;
+use super::detection;
 use super::punish_commands::ban;
+use super::store::LayerLabel;
 use super::store::{self, ReportStatus};
 use super::subject::{message_text, replied_channel, Answer, Subject};
 use super::{log, CALLBACK_PREFIX};
@@ -109,7 +110,7 @@ pub(super) fn is_report_button(verb: &str) -> bool {
     matches!(verb, "rdel" | "rban" | "rok")
 }
 
-/// An admin's decision on a report: delete the message, ban its author (both teach the classifier spam),
+/// An admin's decision on a report: delete the message, ban its author (both teach the group's detector layer spam),
 /// or dismiss it.
 pub(super) async fn on_report_button(
     ctx: &Ctx,
@@ -192,11 +193,11 @@ pub(super) async fn on_report_button(
         if status == ReportStatus::Banned {
             ban(ctx, report.chat_id, &subject, None, log_id);
         }
-        log::learn(
+        detection::teach(
             ctx,
             report.chat_id,
             &report.excerpt,
-            Label::Spam,
+            LayerLabel::Spam,
             "report",
             Some(by),
         )

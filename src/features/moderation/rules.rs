@@ -248,7 +248,8 @@ pub enum RuleKind {
     Flood,
     /// The same text in several groups.
     FloodGroups,
-    /// The learning classifier's spam score reached the threshold.
+    /// The trained ad detector's verdict (its score or a near-duplicate of known spam) reached the remove
+    /// threshold.
     Classifier,
 }
 

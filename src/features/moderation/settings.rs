@@ -51,11 +51,11 @@ pub struct ModerationSettings {
     pub max_regexes: usize,
     /// How many members and texts the in-memory flood tracker remembers.
     pub tracker_capacity: usize,
-    /// Whether the learning classifier scores messages.
+    /// Whether the trained ad detector judges messages (as the `classifier` rule).
     pub classifier_enabled: bool,
-    /// The spam score (0 to 1) at which the classifier counts as a hit.
+    /// No longer used (the detector's thresholds decide); still accepted so existing settings files load.
     pub classifier_threshold: f64,
-    /// Whether the classifier acts only on newcomers' messages (the default keeps false positives low).
+    /// Whether the detector acts only on newcomers' messages (the default keeps false positives low).
     pub classifier_newcomers_only: bool,
     /// After this many live warnings from `/warn`, the member is banned (0: never).
     pub warn_limit: i64,
@@ -73,6 +73,11 @@ pub struct ModerationSettings {
     pub detector_member_remove_threshold: f64,
     /// The detector's suspicious threshold for settled members (0: the model's own).
     pub detector_member_suspicious_threshold: f64,
+    /// A fingerprint admins taught as spam reaches every group's similarity layer only when admins of
+    /// at least this many distinct groups taught it.
+    pub detector_agree_groups: u32,
+    /// Groups (chat ids) whose admins' spam teaching reaches every group at once.
+    pub detector_trusted_groups: Vec<i64>,
 }
 
 impl Default for ModerationSettings {
@@ -115,6 +120,8 @@ impl Default for ModerationSettings {
             detector_suspicious_threshold: 0.0,
             detector_member_remove_threshold: 0.0,
             detector_member_suspicious_threshold: 0.0,
+            detector_agree_groups: 3,
+            detector_trusted_groups: Vec::new(),
         }
     }
 }
@@ -181,6 +188,9 @@ impl ModerationSettings {
                     "`moderation.{key}`: must be 0 (the model's own) or at most 1"
                 ));
             }
+        }
+        if self.detector_agree_groups == 0 {
+            return Err("`moderation.detector_agree_groups`: must be at least 1".into());
         }
         if self.warn_limit < 0 {
             return Err("`moderation.warn_limit`: must not be negative".into());

@@ -994,38 +994,116 @@ pub async fn set_log_channel(
     Ok(())
 }
 
-/// Stores a sample a moderator taught the classifier.
-pub async fn add_sample(
-    conn: &mut SqliteConnection,
-    chat_id: i64,
-    label: &str,
-    text: &str,
-    source: &str,
-    by: Option<i64>,
-    now: i64,
-) -> Result<()> {
+/// Whether moderators taught a fingerprint as spam or as not spam.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerLabel {
+    /// Confirmed spam (`/spam`, a confirmed report).
+    Spam,
+    /// Not spam (an admin undid an automatic removal or unbanned its author).
+    NotSpam,
+}
+
+impl LayerLabel {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            LayerLabel::Spam => "spam",
+            LayerLabel::NotSpam => "not_spam",
+        }
+    }
+
+    fn parse(name: &str) -> Option<LayerLabel> {
+        match name {
+            "spam" => Some(LayerLabel::Spam),
+            "not_spam" => Some(LayerLabel::NotSpam),
+            _ => None,
+        }
+    }
+}
+
+/// One fingerprint moderators taught the detector in a group.
+#[derive(Debug, Clone, Copy)]
+pub struct Taught<'a> {
+    /// The group.
+    pub chat_id: i64,
+    /// The fingerprint of the message's folded text.
+    pub fingerprint: u64,
+    /// Spam or not spam.
+    pub label: LayerLabel,
+    /// Where the teaching came from (`spam_command`, `report`, `undo`, `unban`, `not_spam_button`).
+    pub source: &'a str,
+    /// The admin who taught it.
+    pub by: Option<i64>,
+    /// When.
+    pub at: i64,
+}
+
+/// Stores a fingerprint moderators taught the detector in a group.
+pub async fn add_taught(conn: &mut SqliteConnection, taught: &Taught<'_>) -> Result<()> {
     sqlx::query(
-        "INSERT INTO moderation_classifier_samples (chat_id, label, text, source, added_by, at)
+        "INSERT INTO moderation_detector_layers (chat_id, fingerprint, label, source, taught_by, at)
          VALUES (?, ?, ?, ?, ?, ?)",
     )
-    .bind(chat_id)
-    .bind(label)
-    .bind(text)
-    .bind(source)
-    .bind(by)
-    .bind(now)
+    .bind(taught.chat_id)
+    .bind(taught.fingerprint as i64)
+    .bind(taught.label.name())
+    .bind(taught.source)
+    .bind(taught.by)
+    .bind(taught.at)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Every learned sample, oldest first: (label, normalized text).
-pub async fn samples(conn: &mut SqliteConnection) -> Result<Vec<(String, String)>> {
-    Ok(
-        sqlx::query_as("SELECT label, text FROM moderation_classifier_samples ORDER BY id")
-            .fetch_all(conn)
-            .await?,
+/// The fingerprints taught in a group, oldest first, at most the latest `limit`.
+pub async fn group_taught(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    limit: usize,
+) -> Result<Vec<(LayerLabel, u64)>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT label, fingerprint FROM (
+             SELECT id, label, fingerprint FROM moderation_detector_layers
+             WHERE chat_id = ? ORDER BY id DESC LIMIT ?
+         ) ORDER BY id",
     )
+    .bind(chat_id)
+    .bind(limit as i64)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(label, fp)| Some((LayerLabel::parse(&label)?, fp as u64)))
+        .collect())
+}
+
+/// The spam fingerprints that belong in the instance-wide layer: those whose latest teaching is spam in
+/// at least `agree` distinct groups, or in one of the `trusted` groups. With `only` set, just that
+/// fingerprint is considered.
+pub async fn instance_taught(
+    conn: &mut SqliteConnection,
+    agree: u32,
+    trusted: &[i64],
+    only: Option<u64>,
+) -> Result<Vec<u64>> {
+    let trusted = serde_json::to_string(trusted).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT fingerprint FROM moderation_detector_layers l
+         WHERE label = 'spam'
+           AND (?3 IS NULL OR fingerprint = ?3)
+           AND id = (SELECT MAX(id) FROM moderation_detector_layers m
+                     WHERE m.chat_id = l.chat_id AND m.fingerprint = l.fingerprint)
+         GROUP BY fingerprint
+         HAVING COUNT(DISTINCT chat_id) >= ?1
+             OR SUM(chat_id IN (SELECT value FROM json_each(?2))) > 0
+         ORDER BY MAX(id)",
+    )
+    .bind(i64::from(agree))
+    .bind(trusted)
+    .bind(only.map(|fp| fp as i64))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(fp,)| fp as u64).collect())
 }
 
 #[cfg(test)]
@@ -1274,12 +1352,76 @@ mod tests {
         assert_eq!(log_channel(&mut conn, -1).await.unwrap(), Some(-1_009));
         set_log_channel(&mut conn, -1, None, 1, 101).await.unwrap();
         assert_eq!(log_channel(&mut conn, -1).await.unwrap(), None);
-        add_sample(&mut conn, -1, "spam", "buynow", "spam", Some(1), 100)
+    }
+
+    #[sqlx::test]
+    async fn taught_fingerprints_stay_in_their_group_until_groups_agree(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let teach = |chat_id: i64, fingerprint: u64, label: LayerLabel, at: i64| Taught {
+            chat_id,
+            fingerprint,
+            label,
+            source: "spam_command",
+            by: Some(1),
+            at,
+        };
+        let high = u64::MAX - 7;
+        for (i, t) in [
+            teach(-1, 10, LayerLabel::Spam, 100),
+            teach(-1, high, LayerLabel::Spam, 101),
+            teach(-2, 10, LayerLabel::Spam, 102),
+            teach(-1, 20, LayerLabel::NotSpam, 103),
+        ]
+        .iter()
+        .enumerate()
+        {
+            add_taught(&mut conn, t)
+                .await
+                .unwrap_or_else(|e| panic!("{i}: {e}"));
+        }
+        assert_eq!(
+            group_taught(&mut conn, -1, 10).await.unwrap(),
+            vec![
+                (LayerLabel::Spam, 10),
+                (LayerLabel::Spam, high),
+                (LayerLabel::NotSpam, 20)
+            ],
+            "oldest first, and the whole u64 range survives"
+        );
+        assert_eq!(
+            group_taught(&mut conn, -1, 1).await.unwrap(),
+            vec![(LayerLabel::NotSpam, 20)],
+            "only the latest rows"
+        );
+        assert!(group_taught(&mut conn, -3, 10).await.unwrap().is_empty());
+        // Two groups agree on 10: enough for two, not for three.
+        assert_eq!(
+            instance_taught(&mut conn, 2, &[], None).await.unwrap(),
+            vec![10]
+        );
+        assert!(instance_taught(&mut conn, 3, &[], None)
+            .await
+            .unwrap()
+            .is_empty());
+        // A trusted group's spam reaches the instance at once.
+        assert_eq!(
+            instance_taught(&mut conn, 3, &[-1], None).await.unwrap(),
+            vec![high, 10],
+            "in the order they were last taught"
+        );
+        assert_eq!(
+            instance_taught(&mut conn, 3, &[-1], Some(high))
+                .await
+                .unwrap(),
+            vec![high]
+        );
+        // A group that changed its mind no longer counts towards agreement.
+        add_taught(&mut conn, &teach(-2, 10, LayerLabel::NotSpam, 104))
             .await
             .unwrap();
-        assert_eq!(
-            samples(&mut conn).await.unwrap(),
-            vec![("spam".to_string(), "buynow".to_string())]
-        );
+        assert!(instance_taught(&mut conn, 2, &[], None)
+            .await
+            .unwrap()
+            .is_empty());
     }
 }

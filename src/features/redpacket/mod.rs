@@ -71,6 +71,19 @@ const RELAY_PREFIX: &str = "rl:";
 /// The Chinese text trigger for a lucky packet.
 const TEXT_TRIGGER: &str = "发红包";
 
+/// Whether a group message is an open 口令 packet's phrase or a reply to an open quiz packet (a game
+/// input the ad detector must not judge). Groups known to have no open typed packet answer from memory.
+pub fn is_game_input<'a>(ctx: &'a Ctx, message: &'a Message) -> BoxFuture<'a, bool> {
+    Box::pin(async move {
+        if runtime::of(ctx).typed_open(message.chat.id.0, ctx.now()) == Some(false) {
+            return false;
+        }
+        grab::attempt_of(ctx.clone(), message.clone())
+            .await
+            .is_some()
+    })
+}
+
 /// This feature's branch of the handler tree: its commands, the `发红包` trigger, and Grab presses.
 /// (`/verify P…` comes through [`crate::features::verify`].)
 pub fn handler() -> Handler {

@@ -6,10 +6,12 @@
 //! the first [`SIGNALS`] buckets of the weight table, hashed n-grams and words the rest, so a signal never
 //! shares a weight with an n-gram.
 
-use super::super::classifier::MAX_CHARS;
 use super::super::normalize::{is_cjk, squash, unconfuse};
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
+
+/// How many characters of a message are judged: longer messages are cut here.
+pub const MAX_CHARS: usize = 400;
 
 /// The reserved buckets for named signals (only the first [`SIGNAL_NAMES`]`.len()` are used).
 pub const SIGNALS: usize = 64;

@@ -134,23 +134,33 @@ impl GroupLayer {
     /// its fingerprint (`None` when the text is too short to fingerprint).
     pub fn teach_spam(&mut self, folded: &str) -> Option<u64> {
         let fp = fingerprint(folded)?;
+        self.teach_spam_fingerprint(fp);
+        Some(fp)
+    }
+
+    /// [`GroupLayer::teach_spam`] by the fingerprint (as stored).
+    pub fn teach_spam_fingerprint(&mut self, fp: u64) {
         self.not_spam.remove(fp);
         if let Some(near) = self.not_spam.contains_near(fp, 0) {
             self.not_spam.remove(near.fingerprint);
         }
         self.spam.add(fp);
-        Some(fp)
     }
 
     /// Admins said a message is not spam (undo, unban, "Not spam"): near spam fingerprints of this
     /// group are dropped and the message's fingerprint is remembered.
     pub fn teach_not_spam(&mut self, folded: &str) -> Option<u64> {
         let fp = fingerprint(folded)?;
+        self.teach_not_spam_fingerprint(fp);
+        Some(fp)
+    }
+
+    /// [`GroupLayer::teach_not_spam`] by the fingerprint (as stored).
+    pub fn teach_not_spam_fingerprint(&mut self, fp: u64) {
         while let Some(near) = self.spam.contains_near(fp, MAX_DISTANCE) {
             self.spam.remove(near.fingerprint);
         }
         self.not_spam.add(fp);
-        Some(fp)
     }
 
     /// Both sets as bytes (spam set, then not-spam set, each length-prefixed).
