@@ -316,10 +316,10 @@ pub struct MemberRow {
     pub level: String,
 }
 
-/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180). A leading `=`, `+`, `-` or
-/// `@` gets a `'` in front so spreadsheets do not run member names as formulas.
+/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180). A leading `=`, `+`, `-`, `@`,
+/// tab or carriage return gets a `'` in front so spreadsheets do not run member names as formulas.
 pub fn csv_field(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@']) {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_string()
@@ -603,6 +603,21 @@ mod tests {
         assert!(rows.iter().all(|row| row.len() == 8));
         assert_eq!(rows[0][7], "level");
         assert_eq!(members_csv(&[], 0).lines().count(), 1, "a header alone");
+    }
+
+    #[test]
+    fn fields_that_a_spreadsheet_would_run_are_guarded() {
+        for (value, written) in [
+            ("=SUM(A1)", "'=SUM(A1)"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@x", "'@x"),
+            ("\t=cmd", "'\t=cmd"),
+            ("\r=cmd", "\"'\r=cmd\""),
+            ("Mia", "Mia"),
+        ] {
+            assert_eq!(csv_field(value), written, "{value:?}");
+        }
     }
 
     #[test]
