@@ -460,6 +460,12 @@ async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
     // Present members: Alice, Bob, Dave and Olivia (Carol left).
     assert!(sent.contains("4 名成员"), "{sent}");
     let documents = bot.api.wait_for("sendDocument", 2, WAIT).await;
+    assert!(
+        documents
+            .iter()
+            .all(|call| call.params["chat_id"].to_string().trim_matches('"') == OWNER.to_string()),
+        "members' data goes to the admin who asked, in private"
+    );
     let by_name = |name: &str| {
         documents
             .iter()
@@ -808,4 +814,41 @@ async fn rank_invites_counts_this_calendar_week_and_month_and_leaves_other_ranks
     let unknown = say(&bot, chat, CAROL, "/rank yearly").await;
     assert!(unknown.contains("/rank [points"), "{unknown}");
     bot.stop().await;
+}
+
+/// An admin who never started the bot is asked to start it first; no member data reaches the group.
+async fn an_export_never_lands_in_the_group(lang: &str, start_me: &str) {
+    let bot = TestBot::start().await;
+    let chat = -100_120_090;
+    admins(&bot, chat);
+    say(&bot, chat, OWNER, &format!("/lang {lang}")).await;
+    bot.api.fail_next(
+        "sendDocument",
+        1,
+        crate::support::fake_api::Failure::Forbidden(
+            "Forbidden: bot can't initiate conversation with a user".into(),
+        ),
+    );
+    let answer = say(&bot, chat, OWNER, "/export 7d").await;
+    assert!(answer.contains(start_me), "{answer}");
+    bot.settle().await;
+    let documents = bot.api.calls("sendDocument");
+    assert_eq!(documents.len(), 1, "the second file is not tried");
+    assert!(
+        bot.texts_to(chat)
+            .iter()
+            .all(|text| !text.contains("user_id")),
+        "nothing of the files reaches the group"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_export_never_lands_in_the_group_zh() {
+    an_export_never_lands_in_the_group("zh", "成员数据只能私聊发给你").await;
+}
+
+#[tokio::test]
+async fn an_export_never_lands_in_the_group_en() {
+    an_export_never_lands_in_the_group("en", "only send members' data to you in private").await;
 }

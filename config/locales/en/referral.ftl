@@ -47,7 +47,8 @@ referral-chart-title = Last { $days } days
 referral-chart-joins = Joins
 referral-chart-leaves = Leaves
 referral-chart-active = Active members
-referral-export-sent = Sending the last { $days } days of daily numbers and the list of { $members } members as CSV files.
+referral-export-sent = I sent you the last { $days } days of daily numbers and the list of { $members } members as CSV files in private.
+referral-export-start-me = I can only send members' data to you in private. Open { $link }, press Start, then send /export here again.
 # How /ledger names the journal rows of referral rewards.
 economy-reason-referral = invite reward
 economy-reason-referral_reversal = invite reward taken back (invite ring)

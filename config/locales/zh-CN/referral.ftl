@@ -47,7 +47,8 @@ referral-chart-title = 近 { $days } 天
 referral-chart-joins = 入群
 referral-chart-leaves = 退群
 referral-chart-active = 活跃成员
-referral-export-sent = 正在发送近 { $days } 天的每日数据和 { $members } 名成员的 CSV 文件。
+referral-export-sent = 已把近 { $days } 天的每日数据和 { $members } 名成员的 CSV 文件私聊发给你。
+referral-export-start-me = 成员数据只能私聊发给你。请先打开 { $link } 点「开始」，再回到群里发一次 /export。
 # /ledger 中邀请奖励的流水名称。
 economy-reason-referral = 邀请奖励
 economy-reason-referral_reversal = 收回邀请奖励（互邀）

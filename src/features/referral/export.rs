@@ -1,14 +1,15 @@
 //! `/export [7d|30d|90d]`: the daily numbers and the present members as two CSV files, for admins.
 
-use super::review::{compute, period, topic};
+use super::review::{compute, period};
 use super::{stats, store};
 use crate::fargs;
 use crate::services::Call;
 use crate::telegram::admins::Right;
 use crate::telegram::HandlerResult;
 
-/// `/export`: says what is coming, then sends `daily.csv` and `members.csv`. Members' data goes only to
-/// admins who may change the group's info.
+/// `/export`: sends `daily.csv` and `members.csv` to the admin who asked, in private, then says so in the
+/// group (or, when the bot cannot reach them, asks them to start it first). Members' data goes only to
+/// admins who may change the group's info, and every export is logged with who asked.
 pub(super) async fn export(call: &Call<'_>, args: &str) -> HandlerResult {
     if !call.allowed(Right::ChangeInfo).await? {
         return Ok(());
@@ -34,22 +35,39 @@ pub(super) async fn export(call: &Call<'_>, args: &str) -> HandlerResult {
         }
         members
     };
+    // Members' data goes to the admin who asked, in private; never into the group.
+    let admin = call.sender_id();
+    let daily = ctx.outbound.send_document(
+        admin,
+        None,
+        "daily.csv",
+        stats::daily_csv(&summary.daily).into_bytes(),
+    );
+    if let Err(err) = daily.wait().await {
+        tracing::info!(%err, chat_id = call.chat_id, admin, "export not delivered in private");
+        let link = format!(
+            "https://t.me/{}?start",
+            ctx.me.username.as_deref().unwrap_or_default()
+        );
+        call.say(call.ta("referral-export-start-me", &fargs! {"link" => link}));
+        return Ok(());
+    }
+    ctx.outbound.send_document(
+        admin,
+        None,
+        "members.csv",
+        stats::members_csv(&members, window.offset).into_bytes(),
+    );
+    tracing::info!(
+        chat_id = call.chat_id,
+        admin,
+        days = window.days,
+        members = members.len(),
+        "members' data exported to an admin in private"
+    );
     call.say(call.ta(
         "referral-export-sent",
         &fargs! {"days" => window.days, "members" => members.len() as i64},
     ));
-    let thread = topic(call);
-    ctx.outbound.send_document(
-        call.chat_id,
-        thread,
-        "daily.csv",
-        stats::daily_csv(&summary.daily).into_bytes(),
-    );
-    ctx.outbound.send_document(
-        call.chat_id,
-        thread,
-        "members.csv",
-        stats::members_csv(&members, window.offset).into_bytes(),
-    );
     Ok(())
 }
