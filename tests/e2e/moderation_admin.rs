@@ -987,3 +987,36 @@ async fn chinese_lengths_are_read_and_unreadable_ones_refused_zh() {
 async fn chinese_lengths_are_read_and_unreadable_ones_refused_en() {
     chinese_lengths_are_read_and_unreadable_ones_refused("en", "“1年” is not a length").await;
 }
+
+/// A member may report three messages in ten minutes; further reports are ignored without a word, so
+/// `/report` cannot flood the admins or the group.
+async fn reports_are_limited_per_member(lang: &str) {
+    let bot = group().await;
+    say(&bot, owner(OWNER), &format!("/lang {lang}")).await;
+    let before = bot.texts_to(GROUP).len();
+    for i in 0..5 {
+        let post = group_message(GROUP, newbie(), &format!("post number {i}"));
+        bot.push(reply_to(group_message(GROUP, mia(), "/report"), post));
+    }
+    bot.wait_texts(GROUP, before + 3).await;
+    bot.settle().await;
+    assert_eq!(bot.texts_to(GROUP).len(), before + 3, "only three reports");
+    let reports: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM moderation_reports WHERE chat_id = ?")
+            .bind(GROUP)
+            .fetch_one(&bot.ctx.storage.read)
+            .await
+            .unwrap();
+    assert_eq!(reports, 3);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn reports_are_limited_per_member_zh() {
+    reports_are_limited_per_member("zh").await;
+}
+
+#[tokio::test]
+async fn reports_are_limited_per_member_en() {
+    reports_are_limited_per_member("en").await;
+}

@@ -31,8 +31,8 @@ pub struct State {
     /// Recent messages per member and per text, for flood.
     pub flood: Mutex<FloodTracker>,
     explained: Mutex<HashMap<i64, VecDeque<i64>>>,
-    /// When each member who is not an admin was last refused a command, per group.
-    refused: Mutex<HashMap<(i64, i64), i64>>,
+    /// When each member last used `/report`, per group (the latest few).
+    reports: Mutex<HashMap<(i64, i64), VecDeque<i64>>>,
     /// When each group was last told the bot lacks a right for an automatic action.
     rights_warned: Mutex<HashMap<i64, i64>>,
     /// @usernames looked up with `getChat`: whether each is a public channel or group, and when.
@@ -145,24 +145,33 @@ pub fn take_explanation(ctx: &Ctx, chat_id: i64, now: i64, per_minute: u32) -> b
 /// The most entries each of the small memories above keeps before it forgets the old ones.
 const MEMORY_CAP: usize = 10_000;
 
-/// Whether a member who is not an admin may be told (again) that a command is not theirs: once per
-/// `window` seconds; the call counts as telling them.
-pub fn first_refusal(ctx: &Ctx, chat_id: i64, user_id: i64, now: i64, window: i64) -> bool {
+/// Whether a member may use `/report` now: at most `count` times per `window` seconds in a group; the call
+/// counts as one use when it is allowed.
+pub fn may_report(
+    ctx: &Ctx,
+    chat_id: i64,
+    user_id: i64,
+    now: i64,
+    count: usize,
+    window: i64,
+) -> bool {
     let state = state(ctx);
-    let mut refused = state.refused.lock().unwrap_or_else(|e| e.into_inner());
-    if refused.len() >= MEMORY_CAP {
-        refused.retain(|_, at| *at > now - window);
-        if refused.len() >= MEMORY_CAP {
-            refused.clear();
+    let mut reports = state.reports.lock().unwrap_or_else(|e| e.into_inner());
+    if reports.len() >= MEMORY_CAP {
+        reports.retain(|_, times| times.back().is_some_and(|at| *at > now - window));
+        if reports.len() >= MEMORY_CAP {
+            reports.clear();
         }
     }
-    match refused.get(&(chat_id, user_id)) {
-        Some(at) if *at > now - window => false,
-        _ => {
-            refused.insert((chat_id, user_id), now);
-            true
-        }
+    let times = reports.entry((chat_id, user_id)).or_default();
+    while times.front().is_some_and(|at| *at <= now - window) {
+        times.pop_front();
     }
+    if times.len() >= count {
+        return false;
+    }
+    times.push_back(now);
+    true
 }
 
 /// Whether a group may be told (again) that the bot lacks a right for an automatic action: once per

@@ -17,8 +17,23 @@ use crate::telegram::text::{escape, full_name, mention_html};
 use crate::telegram::HandlerResult;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
+/// Reports one member may make per window (`REPORT_WINDOW_SECS`); further ones, and repeats of the same
+/// report, are ignored silently so `/report` cannot flood the admins or the group.
+const REPORTS_PER_WINDOW: usize = 3;
+const REPORT_WINDOW_SECS: i64 = 600;
+
 pub(super) async fn report_command(call: &Call<'_>, reason: &str) -> Answer {
     let (ctx, message, lang) = (call.ctx, call.message, call.lang);
+    if !super::cache::may_report(
+        ctx,
+        call.chat_id,
+        call.sender_id(),
+        ctx.now(),
+        REPORTS_PER_WINDOW,
+        REPORT_WINDOW_SECS,
+    ) {
+        return Ok(None);
+    }
     let Some(replied) = crate::telegram::replied_message(message) else {
         return Ok(Some(ctx.t_html(lang, "moderation-report-usage")));
     };
