@@ -1373,3 +1373,56 @@ async fn a_bare_captcha_time_is_checked_against_the_range_zh() {
 async fn a_bare_captcha_time_is_checked_against_the_range_en() {
     a_bare_captcha_time_is_checked_against_the_range("en", "15–600 seconds", "120").await;
 }
+
+/// A question Telegram refuses never lets the newcomer in: they stay restricted, the admins are told, and
+/// the question is asked again later, its time starting only then.
+async fn a_refused_question_keeps_the_gate_closed(lang: &str, warning: &str) {
+    let bot = TestBot::start().await;
+    setup(&bot).await;
+    bot.push(group_message(GROUP, owner(OWNER), &format!("/lang {lang}")));
+    bot.wait_texts(GROUP, 2).await;
+    bot.api.fail_next(
+        "sendMessage",
+        1,
+        crate::support::fake_api::Failure::Forbidden(
+            "Forbidden: not enough rights to send text messages to the chat".into(),
+        ),
+    );
+    bot.push(joins(&newcomer(3_500, "Sly")));
+    wait_call_for(&bot, "restrictChatMember", 3_500).await;
+    let texts = bot.wait_texts(GROUP, 3).await;
+    assert!(texts[2].contains(warning), "{texts:?}");
+    bot.settle().await;
+    assert_eq!(
+        bot.api.calls("restrictChatMember").len(),
+        1,
+        "not let in when the question could not be sent"
+    );
+    assert!(gate_messages(&bot, GROUP).iter().all(|c| c.failed));
+    bot.clock.advance(Duration::from_secs(31));
+    let question = gate_message(&bot, GROUP, 2).await;
+    assert!(!question.failed, "asked again");
+    assert!(question.params["text"].as_str().unwrap().contains("Sly"));
+    bot.settle().await;
+    let deadline: i64 = sqlx::query_scalar("SELECT deadline FROM welcome_gates WHERE user_id = ?")
+        .bind(3_500)
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert!(
+        deadline > bot.ctx.now(),
+        "the time to answer starts when the question is really sent"
+    );
+    assert_eq!(bot.api.calls("restrictChatMember").len(), 1);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_question_keeps_the_gate_closed_zh() {
+    a_refused_question_keeps_the_gate_closed("zh", "新成员会保持受限").await;
+}
+
+#[tokio::test]
+async fn a_refused_question_keeps_the_gate_closed_en() {
+    a_refused_question_keeps_the_gate_closed("en", "Newcomers stay restricted").await;
+}

@@ -79,3 +79,4 @@ welcome-held-not-held = This button is for members who were muted during the rai
 welcome-button-check = ✅ Answer the check
 welcome-held-asked = You will be asked in the group's next check message.
 welcome-release-intro = You joined “{ $group }” during a raid. Please pass the group's check to be let in:
+welcome-question-unsent = ⚠️ I could not post the entry question here. Newcomers stay restricted until I can: please let me send messages (I try again every few minutes).

@@ -11,7 +11,7 @@ use crate::services::Ctx;
 use crate::telegram::outbound::Priority;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, mention_html};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
@@ -23,6 +23,23 @@ pub(super) struct QueuedBatches(Mutex<HashSet<i64>>);
 /// the batches whose message was never confirmed sent are sent again.
 pub(super) fn queued_batches(ctx: &Ctx) -> Arc<QueuedBatches> {
     ctx.local(QueuedBatches::default)
+}
+
+/// The shortest and the longest wait before a question Telegram refused is tried again.
+const FIRST_RETRY_SECS: i64 = 30;
+const LONGEST_RETRY_SECS: i64 = 600;
+
+/// Batches whose question Telegram refused: how often, and when to try again (unix seconds).
+#[derive(Default)]
+struct RefusedBatches(Mutex<HashMap<i64, (u32, i64)>>);
+
+/// When a batch whose question was refused `attempts` times is tried again: after 30 s, then twice as
+/// long each time, at most ten minutes.
+fn next_try(attempts: u32, now: i64) -> i64 {
+    let wait = FIRST_RETRY_SECS
+        .saturating_mul(1 << attempts.saturating_sub(1).min(8))
+        .min(LONGEST_RETRY_SECS);
+    now + wait
 }
 
 /// Asks the group's newcomers who wait for their question, all in one message, once the first of them
@@ -131,6 +148,11 @@ pub(super) fn send_batch(ctx: &Ctx, batch: &Batch, gates: &[Gate], lang: Lang) {
         let result = async {
             match pending.wait().await {
                 Ok(sent) => {
+                    ctx.local(RefusedBatches::default)
+                        .0
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&id);
                     let mut conn = ctx.storage.write.acquire().await?;
                     let open =
                         store::batch_sent(&mut conn, id, sent.id.0 as i64, ctx.now()).await?;
@@ -141,17 +163,25 @@ pub(super) fn send_batch(ctx: &Ctx, batch: &Batch, gates: &[Gate], lang: Lang) {
                 }
                 // Shutting down: the next start sends the batch again.
                 Err(crate::Error::OutboundClosed) => {}
+                // Never fail open: the members stay restricted, their time has not started, and the
+                // question is tried again later; the admins hear why (rarely).
                 Err(err) => {
-                    tracing::warn!(%err, chat_id, batch = id, "a captcha message could not be sent; letting its members in");
-                    let closed = {
-                        let mut conn = ctx.storage.write.acquire().await?;
-                        let closed = store::close_batch(&mut conn, id).await?;
-                        store::drop_batch(&mut conn, id).await?;
-                        closed
+                    let attempts = {
+                        let refused = ctx.local(RefusedBatches::default);
+                        let mut refused = refused.0.lock().unwrap_or_else(|e| e.into_inner());
+                        let entry = refused.entry(id).or_insert((0, 0));
+                        entry.0 += 1;
+                        entry.1 = next_try(entry.0, ctx.now());
+                        entry.0
                     };
-                    for gate in closed {
-                        ctx.outbound.unrestrict(gate.chat_id, gate.user_id, member_permissions());
-                    }
+                    queued_batches(&ctx)
+                        .0
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&id);
+                    tracing::warn!(%err, chat_id, batch = id, attempts, "a captcha message could not be sent; its members stay restricted and it is tried again");
+                    let lang = ctx.group_lang(chat_id).await;
+                    warn_rarely(&ctx, chat_id, ctx.t(lang, "welcome-question-unsent")).await?;
                 }
             }
             Ok::<(), crate::Error>(())
@@ -170,6 +200,8 @@ pub(super) async fn resend_unsent(ctx: &Ctx) -> crate::Result<()> {
         store::unsent_batches(&mut conn).await?
     };
     let queued = queued_batches(ctx);
+    let refused = ctx.local(RefusedBatches::default);
+    let now = ctx.now();
     for batch in unsent {
         if queued
             .0
@@ -177,6 +209,15 @@ pub(super) async fn resend_unsent(ctx: &Ctx) -> crate::Result<()> {
             .unwrap_or_else(|e| e.into_inner())
             .contains(&batch.id)
         {
+            continue;
+        }
+        let waits = refused
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&batch.id)
+            .is_some_and(|(_, next)| *next > now);
+        if waits {
             continue;
         }
         let gates = {
@@ -279,6 +320,11 @@ pub(super) fn post_question(
         let result = async {
             match pending.wait().await {
                 Ok(sent) => {
+                    ctx.local(RefusedBatches::default)
+                        .0
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&id);
                     let mut conn = ctx.storage.write.acquire().await?;
                     store::set_gate_message(&mut conn, id, sent.id.0 as i64).await?;
                     if store::gate(&mut conn, id).await?.is_none() {

@@ -608,15 +608,6 @@ pub async fn gates_of_batch(conn: &mut SqliteConnection, batch_id: i64) -> Resul
         .await?)
 }
 
-/// Closes every open gate of a batch and returns them.
-pub async fn close_batch(conn: &mut SqliteConnection, batch_id: i64) -> Result<Vec<Gate>> {
-    let sql = format!("DELETE FROM welcome_gates WHERE batch_id = ? RETURNING {GATE_COLUMNS}");
-    Ok(sqlx::query_as(AssertSqlSafe(sql))
-        .bind(batch_id)
-        .fetch_all(conn)
-        .await?)
-}
-
 /// Forgets a batch whose members are all resolved.
 pub async fn drop_batch(conn: &mut SqliteConnection, id: i64) -> Result<()> {
     sqlx::query("DELETE FROM welcome_batches WHERE id = ?")
