@@ -80,7 +80,7 @@ impl Services {
     }
 
     /// The sentence that tells an admin which right a command needs.
-    fn missing_right(&self, right: Right, lang: Lang) -> String {
+    pub(crate) fn missing_right(&self, right: Right, lang: Lang) -> String {
         self.ta(
             lang,
             "refuse-missing-right",

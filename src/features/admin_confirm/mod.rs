@@ -87,11 +87,7 @@ async fn refusal(
     ctx.admins.invalidate(chat_id);
     Ok(match ctx.admins.rights(chat_id, user_id).await? {
         None => Some(ctx.t(lang, "refuse-not-admin")),
-        Some(rights) if !rights.has(right) => Some(ctx.ta(
-            lang,
-            "refuse-missing-right",
-            &crate::fargs! {"right" => ctx.t(lang, &format!("right-{}", right.name()))},
-        )),
+        Some(rights) if !rights.has(right) => Some(ctx.missing_right(right, lang)),
         Some(_) => None,
     })
 }

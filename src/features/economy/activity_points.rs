@@ -4,8 +4,7 @@ use super::store;
 use crate::facts::GroupDay;
 use crate::fargs;
 use crate::services::Ctx;
-use crate::telegram::outbound::Priority;
-use crate::telegram::outbound::Text;
+use crate::telegram::outbound::{Priority, Text};
 use crate::telegram::text::{escape, split, MAX_TEXT};
 use std::collections::{BTreeMap, HashMap};
 

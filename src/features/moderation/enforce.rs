@@ -12,8 +12,7 @@ use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::admins::Right;
-use crate::telegram::outbound::Priority;
-use crate::telegram::outbound::Text;
+use crate::telegram::outbound::{Priority, Text};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 

@@ -9,8 +9,7 @@ use super::view::{claim_line, fit_lines, grab_button, more_claims, render, text_
 use crate::fairness::{self, Kind};
 use crate::fargs;
 use crate::services::Ctx;
-use crate::telegram::outbound::Priority;
-use crate::telegram::outbound::Text;
+use crate::telegram::outbound::{Priority, Text};
 use crate::telegram::text::MAX_TEXT;
 use std::sync::Arc;
 use teloxide::types::{InlineKeyboardMarkup, MessageId};

@@ -5,8 +5,7 @@ use super::gate::{Mode, Quiz};
 use super::store::{Choice, Column, GroupChoices};
 use super::{gate, store};
 use crate::services::Ctx;
-use crate::telegram::outbound::Priority;
-use crate::telegram::outbound::Text;
+use crate::telegram::outbound::{Priority, Text};
 use teloxide::types::ChatPermissions;
 
 /// The "I cannot gate here" notice is repeated at most this often.
