@@ -90,6 +90,29 @@ pub struct StorageSettings {
     pub read_connections: u32,
     /// How long a statement waits for a lock before failing.
     pub busy_timeout: Dur,
+    /// SQLite's `synchronous` mode: `normal` (the default: a power loss may lose the last commits, never
+    /// corrupt the file) or `full` (every commit is on disk before it returns, at some cost in speed).
+    pub synchronous: SyncMode,
+    /// When to back up the database by itself: a cron expression (`0 4 * * *` is 04:00 UTC daily), or
+    /// empty for never.
+    pub backup_schedule: String,
+    /// The folder the scheduled backups are written to.
+    pub backup_dir: String,
+    /// How many scheduled backups to keep; older ones are deleted after each new one.
+    pub backup_keep: u32,
+    /// How long the data of a group that removed the bot is kept before it is deleted.
+    pub inactive_retention: Dur,
+}
+
+/// SQLite's `synchronous` setting, as `storage.synchronous` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncMode {
+    /// Commits are durable once the WAL is synced at checkpoints: a power cut may lose the last
+    /// second of commits, but never corrupts the database.
+    Normal,
+    /// Every commit syncs the WAL before it returns.
+    Full,
 }
 
 impl Default for StorageSettings {
@@ -98,6 +121,11 @@ impl Default for StorageSettings {
             database_url: "sqlite://data/groupops.db?mode=rwc".into(),
             read_connections: 4,
             busy_timeout: Dur::secs(5),
+            synchronous: SyncMode::Normal,
+            backup_schedule: String::new(),
+            backup_dir: "data/backups".into(),
+            backup_keep: 7,
+            inactive_retention: Dur::secs(90 * 86_400),
         }
     }
 }
@@ -367,6 +395,14 @@ impl Config {
         }
         if self.storage.read_connections == 0 {
             return bad("storage.read_connections", "must be at least 1");
+        }
+        if !self.storage.backup_schedule.trim().is_empty() {
+            if let Err(err) = crate::ops::backup::parse_schedule(&self.storage.backup_schedule) {
+                return bad("storage.backup_schedule", &err);
+            }
+        }
+        if self.storage.backup_keep == 0 {
+            return bad("storage.backup_keep", "must be at least 1");
         }
         if self.routing.shards == 0 || self.routing.shards > 4096 {
             return bad("routing.shards", "must be between 1 and 4096");

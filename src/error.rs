@@ -28,6 +28,10 @@ pub enum Error {
     /// A file could not be read or written.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    /// An operator command (backup, restore, forget-user, the database lock) could not do what was
+    /// asked; the message says why and what to do, and nothing was changed.
+    #[error("{0}")]
+    Operation(String),
     /// The outbound queue is shut down or the request was dropped before it was sent.
     #[error("outbound queue closed")]
     OutboundClosed,

@@ -14,6 +14,8 @@
 //! - [`facts`]    facts several features need: a group's time zone and day, a member's level, zone names
 //! - [`services`] what every handler receives (settings, database, wording, queues, caches), `Call` (the one
 //!   way commands answer) and `permit` (who may use a command)
+//! - [`ops`]      what an operator runs beside the bot: the database lock, backups and restore, forgetting a
+//!   member, `doctor`
 //! - [`app`]      builds everything once and runs it (polling, shards, dispatch, ticker, shutdown)
 //! - [`features`] what members, moderators and owners use, one folder per capability (see
 //!   `docs/architecture.md` for the rooms inside a folder)
@@ -27,6 +29,7 @@ pub mod facts;
 pub mod fairness;
 pub mod features;
 pub mod i18n;
+pub mod ops;
 pub mod services;
 pub mod storage;
 pub mod telegram;

@@ -1,6 +1,7 @@
 //! The `groupops` command line: `run` (the default) starts the bot, `migrate` prepares the database,
-//! `check` runs messages from stdin through the moderation rules, `train-detector` and `eval-detect`
-//! train and measure the ad detector.
+//! `backup` and `restore` copy it, `forget-user` deletes what the bot holds about a member, `doctor`
+//! checks a deployment, `check` runs messages from stdin through the moderation rules, `train-detector`
+//! and `eval-detect` train and measure the ad detector.
 //! All logic lives in the library; this file only reads arguments, sets up logging and exits with a status.
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,25 @@ enum Command {
     Run,
     /// Create the database if needed, apply pending migrations, and exit.
     Migrate,
+    /// Write a consistent copy of the database to PATH (a new file), also while the bot runs.
+    Backup {
+        /// The backup file to create; it must not exist yet.
+        path: PathBuf,
+    },
+    /// Replace the database with the backup at PATH. Refused while a bot holds the database; the current
+    /// database is kept beside it as `<database>.before-restore-<time>`.
+    Restore {
+        /// The backup to restore.
+        path: PathBuf,
+    },
+    /// Delete what the bot holds about one member (what /forgetme does), by their Telegram user id.
+    ForgetUser {
+        /// The member's Telegram user id.
+        id: i64,
+    },
+    /// Check the token, the clock, the database and its migrations, and the bot's rights in every active
+    /// group; print what is wrong and how to fix it. Exits 1 when something is wrong.
+    Doctor,
     /// Read messages from stdin (plain lines, or JSON lines {"text": "…", "newcomer": true|false}) and
     /// print one JSON verdict per non-blank line, using the bot's own rules engine and default ad pack.
     Check {
@@ -93,7 +113,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err @ (Error::MissingToken | Error::Config(_))) => {
+        Err(err @ (Error::MissingToken | Error::Config(_) | Error::Operation(_))) => {
             eprintln!("groupops: {err}");
             ExitCode::from(2)
         }
@@ -118,7 +138,56 @@ async fn run(cli: Cli) -> groupops::Result<()> {
         Command::Check { .. } | Command::TrainDetector { .. } | Command::EvalDetect { .. } => {
             Ok(())
         }
+        Command::Backup { path } => {
+            let report = groupops::ops::backup::backup_database(&config.storage, &path).await?;
+            println!(
+                "backup written: {} ({} bytes)",
+                report.path.display(),
+                report.bytes
+            );
+            Ok(())
+        }
+        Command::Restore { path } => {
+            let now = chrono::Utc::now().timestamp();
+            let report = groupops::ops::backup::restore(&config.storage, &path, now).await?;
+            println!(
+                "restored {} into {} (schema version {})",
+                path.display(),
+                report.database.display(),
+                report.schema_version
+            );
+            if let Some(previous) = report.previous {
+                println!("the database it replaced is kept as {}", previous.display());
+            }
+            Ok(())
+        }
+        Command::ForgetUser { id } => {
+            let report = groupops::ops::forget::forget_user(&config.storage, id).await?;
+            println!(
+                "forgot user {id}: {} rows deleted, {} rows had names or excerpts erased, in {} groups",
+                report.forgotten.deleted,
+                report.forgotten.erased,
+                report.groups.len()
+            );
+            Ok(())
+        }
+        Command::Doctor => {
+            let token = token_from_env(&env).ok();
+            let now = chrono::Utc::now().timestamp();
+            let report = groupops::ops::doctor::run(&config, token.as_deref(), now).await;
+            print!("{}", report.render());
+            if report.problems() > 0 {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::Run => {
+            // A running bot holds the lock file beside its database, so a restore or a second bot
+            // cannot use the file under it.
+            let _lock = match groupops::ops::database_file(&config.storage.database_url)? {
+                Some(file) => Some(groupops::ops::lock::DatabaseLock::acquire(&file)?),
+                None => None,
+            };
             // Signals are caught from here on: one that arrives while the bot is still starting stops
             // it cleanly instead of killing the process.
             let mut shutdown = std::pin::pin!(shutdown_signal());

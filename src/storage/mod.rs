@@ -9,9 +9,10 @@ pub mod activity;
 pub mod confirmations;
 pub mod groups;
 pub mod members;
+pub mod privacy;
 pub mod raid;
 
-use crate::config::StorageSettings;
+use crate::config::{StorageSettings, SyncMode};
 use crate::error::Result;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Row, SqliteConnection, SqlitePool};
@@ -37,20 +38,28 @@ const WRITER_CACHE_KIB: i64 = -8_192;
 const WAL_CHECKPOINT_PAGES: u32 = 10_000;
 
 impl Storage {
-    /// Opens (creating if needed) the database named by the settings, with WAL, `synchronous=NORMAL`,
-    /// a busy timeout and foreign keys on, and for the writer a larger page cache and a less frequent WAL
-    /// checkpoint. The folder of the file is created too. Does not migrate.
+    /// Opens (creating if needed) the database named by the settings, with WAL, `storage.synchronous`
+    /// (`NORMAL` by default), a busy timeout and foreign keys on, and for the writer a larger page cache
+    /// and a less frequent WAL checkpoint. The folder of the file is created too, and a new database file
+    /// is created readable by its owner only (SQLite gives its WAL and shared-memory files the same
+    /// permissions). Does not migrate.
     pub async fn open(settings: &StorageSettings) -> Result<Self> {
+        let synchronous = match settings.synchronous {
+            SyncMode::Normal => SqliteSynchronous::Normal,
+            SyncMode::Full => SqliteSynchronous::Full,
+        };
         let options = SqliteConnectOptions::from_str(&settings.database_url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(synchronous)
             .busy_timeout(settings.busy_timeout.get())
             .foreign_keys(true);
-        let file = options.get_filename();
-        if let Some(parent) = file.parent() {
-            if !parent.as_os_str().is_empty() && file.to_string_lossy() != ":memory:" {
+        if let Some(file) = crate::ops::database_file(&settings.database_url)? {
+            if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)?;
+            }
+            if !file.exists() {
+                crate::ops::create_private_file(&file)?;
             }
         }
         // The writer keeps a larger page cache and lets the WAL grow to about 40 MB before it checkpoints:
