@@ -32,6 +32,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 mod dispatch;
+mod housekeeping;
 mod observe;
 
 /// Called with an update's id once its handling has finished (successfully or not).
@@ -318,54 +319,32 @@ impl Running {
 /// fell due while the bot was down are resolved before any new update is handled. Every finished pass is
 /// counted in `ctx.ticks`. It stops when `stop` turns true.
 async fn start_ticker(ctx: Ctx, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
-    let mut last_prune: Option<i64> = None;
+    let mut housekeeping = housekeeping::Housekeeping::default();
     let mut last_runs = features::LastRuns::new();
-    ticker_pass(&ctx, &mut last_runs, &mut last_prune).await;
+    ticker_pass(&ctx, &mut last_runs, &mut housekeeping).await;
     tokio::spawn(async move {
         let every = ctx.config.timers.tick.get();
         let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = interval.tick() => ticker_pass(&ctx, &mut last_runs, &mut last_prune).await,
+                _ = interval.tick() => ticker_pass(&ctx, &mut last_runs, &mut housekeeping).await,
                 _ = stop.changed() => return,
             }
         }
     })
 }
 
-/// One pass of the ticker: every feature's due work, the daily clean-up when it is due, and the pass
-/// counted in `ctx.ticks`.
-async fn ticker_pass(ctx: &Ctx, last_runs: &mut features::LastRuns, last_prune: &mut Option<i64>) {
+/// One pass of the ticker: every feature's due work, the housekeeping that is due (daily clean-up,
+/// scheduled backups), and the pass counted in `ctx.ticks`.
+async fn ticker_pass(
+    ctx: &Ctx,
+    last_runs: &mut features::LastRuns,
+    housekeeping: &mut housekeeping::Housekeeping,
+) {
     features::tick(ctx, last_runs).await;
-    prune_daily(ctx, last_prune);
+    housekeeping.run(ctx);
     ctx.ticks.send_modify(|passes| *passes += 1);
-}
-
-/// Once a day (and once at start), starts deleting raw activity older than `activity.retention` and
-/// anonymous admins' commands nobody confirmed within a day, beside the ticker rather than on its path, so
-/// a long clean-up never delays deadlines.
-fn prune_daily(ctx: &Ctx, last: &mut Option<i64>) {
-    let now = ctx.now();
-    if last.is_some_and(|at| now - at < 86_400) {
-        return;
-    }
-    *last = Some(now);
-    let cutoff = now - ctx.config.activity.retention.get().as_secs() as i64;
-    let storage = ctx.storage.clone();
-    ctx.tasks.spawn(async move {
-        match activity::prune(&storage, cutoff).await {
-            Ok(rows) => tracing::info!(rows, "old activity removed"),
-            Err(err) => tracing::warn!(%err, "activity clean-up failed; will try again tomorrow"),
-        }
-        let unconfirmed = async {
-            let mut conn = storage.write.acquire().await?;
-            crate::storage::confirmations::prune(&mut conn, now - 86_400).await
-        };
-        if let Err(err) = unconfirmed.await {
-            tracing::warn!(%err, "clean-up of unconfirmed commands failed; will try again tomorrow");
-        }
-    });
 }
 
 /// Listens for Ctrl-C and SIGTERM from the moment it is called (inside a tokio runtime) and returns a

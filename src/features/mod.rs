@@ -10,6 +10,7 @@
 //!   anyone can verify (`/verify L5`), points prizes through the ledger, redemption codes
 //! - [`moderation`] the rules engine that removes ad posters: filters, locks, flood, escalation, explanations,
 //!   admin commands, reports, the moderation log and log channel, the trained ad detector
+//! - [`privacy`]   `/forgetme`: a member has the bot delete what it holds about them
 //! - [`referral`]  referral and channel invite links, their validity and rewards, `/stats` and `/export`
 //! - [`redpacket`] red packets: lucky, equal, exclusive, 口令 and 答题 packets, claim rules, relays, `/verify P…`
 //! - [`verify`]    the one owner of `/verify`: packet ids go to red packets, lottery ids to lotteries
@@ -20,6 +21,7 @@ pub mod economy;
 pub mod groups;
 pub mod lottery;
 pub mod moderation;
+pub mod privacy;
 pub mod redpacket;
 pub mod referral;
 pub mod verify;
@@ -44,6 +46,7 @@ pub fn catalog() -> Vec<CommandInfo> {
         .chain(verify::COMMANDS)
         .chain(lottery::COMMANDS)
         .chain(referral::COMMANDS)
+        .chain(privacy::COMMANDS)
         .copied()
         .collect()
 }
@@ -60,6 +63,7 @@ pub fn handler() -> Handler {
         .branch(economy::handler())
         .branch(lottery::handler())
         .branch(referral::handler())
+        .branch(privacy::handler())
 }
 
 /// Every feature's test of whether a group message is an input to one of its games: moderation keeps the

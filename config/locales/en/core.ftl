@@ -27,3 +27,25 @@ anonymous-admin-ask = This was sent anonymously. An admin with the “{ $right }
 anonymous-admin-button = ✅ It’s me, run it
 anonymous-admin-done = Done: the command ran in your name.
 anonymous-admin-gone = This command is no longer waiting for a confirmation.
+
+# /forgetme
+cmd-forgetme = delete what the bot holds about you
+forgetme-private-only = Send me /forgetme in a private chat, and I'll tell you there what I hold about you.
+forgetme-nothing = I hold no data about you.
+forgetme-unnamed-group = (a group without a name)
+forgetme-ask = { $count ->
+    [0] I hold your profile (your name and username).
+    [one] I hold data about you in this group:
+    { $groups }
+   *[other] I hold data about you in these { $count } groups:
+    { $groups }
+}
+
+    If you confirm, I'll delete your name and username, excerpts of your messages, your join and invite records, your activity counts, and any detector samples you added.
+    To keep my promises to other members, I keep these, with your id but no name: points records (so every group's totals stay exact), sign-ins, published red-packet and lottery lists (so /verify still checks them), and bans (forgetting never lifts a ban).
+forgetme-confirm-button = Delete my data
+forgetme-cancel-button = Cancel
+forgetme-done = Done. Your name, username, message excerpts and invite records are deleted.
+forgetme-already = There's nothing left to delete; it was deleted before.
+forgetme-cancelled = Cancelled. Nothing was changed.
+forgetme-not-yours = This button isn't for you.

@@ -27,3 +27,23 @@ anonymous-admin-ask = 这条命令是以匿名管理员身份发送的。请拥�
 anonymous-admin-button = ✅ 是我，执行
 anonymous-admin-done = 已确认：命令已以你的名义执行。
 anonymous-admin-gone = 这条命令已不再等待确认。
+
+# /forgetme
+cmd-forgetme = 删除我在机器人这里的资料
+forgetme-private-only = 请私聊我发送 /forgetme，我会在私聊里告诉你我保存了哪些资料。
+forgetme-nothing = 我没有保存你的任何资料。
+forgetme-unnamed-group = （未命名的群）
+forgetme-ask = { $count ->
+    [0] 我保存了你的个人资料（名字和用户名）。
+   *[other] 我在这 { $count } 个群里保存了你的资料：
+    { $groups }
+}
+
+    确认后我会删除：你的名字和用户名、消息摘录、入群和邀请记录、活跃统计，以及你提交的识别样本。
+    为了对其他成员负责，这些会保留（只留编号，不留名字）：积分流水（各群积分总账保持准确）、签到记录、已公布的红包和抽奖名单（/verify 仍可复核），以及封禁记录（删除资料不会解除封禁）。
+forgetme-confirm-button = 确认删除
+forgetme-cancel-button = 取消
+forgetme-done = 已删除。你的名字、用户名、消息摘录和邀请记录都已清除。
+forgetme-already = 没有需要删除的资料了，之前已经删除过。
+forgetme-cancelled = 已取消，什么都没有改变。
+forgetme-not-yours = 这个按钮不是给你的。
