@@ -359,6 +359,8 @@ struct Words {
     set: &'static str,
     own: &'static str,
     reset: &'static str,
+    model: &'static str,
+    score: &'static str,
 }
 
 const THRESHOLD_WORDS: [Words; 2] = [
@@ -371,6 +373,8 @@ const THRESHOLD_WORDS: [Words; 2] = [
         set: "本群的广告识别阈值已更新：评分达到 0.0002 删除，达到 0.0001 提醒管理员。",
         own: "广告识别阈值（本群设定，新成员）：评分达到 0.0002 删除",
         reset: "本群的广告识别阈值已恢复默认",
+        model: "广告识别判定为广告（模型评分 ",
+        score: "（模型评分 ",
     },
     Words {
         lang: "en",
@@ -381,6 +385,8 @@ const THRESHOLD_WORDS: [Words; 2] = [
         set: "This group's ad detector thresholds are updated: removed from a score of 0.0002, admins asked from 0.0001.",
         own: "Ad detector thresholds (this group's own, for newcomers): removed from a score of 0.0002",
         reset: "This group's ad detector thresholds are back to the defaults",
+        model: "the ad detector judged it an ad (model score ",
+        score: " (model score ",
     },
 ];
 
@@ -416,6 +422,18 @@ async fn a_groups_own_thresholds_change_verdicts_in_that_group_only() {
         let in_b = newcomer_says(&bot, GROUP_B, "请问这个怎么用").await;
         wait_deleted(&bot, in_a).await;
         assert!(!deleted(&bot).contains(&in_b), "{}", words.lang);
+        // The member hears that the model's score decided, in the group's language, and /modlog says it too.
+        let model = words.model;
+        bot.api
+            .wait_until(WAIT, |calls| {
+                calls.iter().any(|c| {
+                    c.method == "sendMessage"
+                        && c.params["text"].as_str().is_some_and(|t| t.contains(model))
+                })
+            })
+            .await;
+        let modlog = owner_says(&bot, GROUP_A, OWNER_A, "/modlog").await;
+        assert!(modlog.contains(words.score), "{modlog}");
         // The change is logged with who made it.
         let logged: (i64, String, String) = sqlx::query_as(
             "SELECT actor_id, rule, detail FROM moderation_violations WHERE action = 'thresholds'",

@@ -1837,4 +1837,65 @@ mod tests {
             .unwrap()
             .is_empty());
     }
+
+    #[sqlx::test]
+    async fn flags_notices_thresholds_and_learning_follow_a_supergroup_upgrade(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        set_group_thresholds(&mut conn, -1, Some((0.9, 0.5)), 1, 100)
+            .await
+            .unwrap();
+        let flag = |message_id: i32| NewSuspicious {
+            chat_id: -1,
+            message_id,
+            user_id: 7,
+            is_channel: false,
+            name: "Nia",
+            excerpt: "hello",
+            probability: 0.6,
+            detail: "{}",
+            at: 100,
+        };
+        let first = add_suspicious(&mut conn, &flag(5)).await.unwrap();
+        assert!(first.is_some());
+        assert_eq!(
+            add_suspicious(&mut conn, &flag(5)).await.unwrap(),
+            None,
+            "a message is flagged once"
+        );
+        let (notice, items) = open_notice(&mut conn, -1, -1, 100).await.unwrap().unwrap();
+        assert_eq!(items.len(), 1);
+        assert!(open_notice(&mut conn, -1, -1, 100).await.unwrap().is_none());
+        add_suspicious(&mut conn, &flag(6)).await.unwrap();
+        let violation = record_action(&mut conn, &logged("classifier", "warn", None, 100))
+            .await
+            .unwrap();
+        schedule_learning(&mut conn, violation, -1, 200)
+            .await
+            .unwrap();
+        crate::storage::move_chat(&mut conn, -1, -1001)
+            .await
+            .unwrap();
+        assert_eq!(group_thresholds(&mut conn, -1).await.unwrap(), None);
+        assert_eq!(
+            group_thresholds(&mut conn, -1001).await.unwrap(),
+            Some((0.9, 0.5))
+        );
+        assert_eq!(
+            notice_items(&mut conn, notice).await.unwrap()[0].chat_id,
+            -1001
+        );
+        assert_eq!(
+            groups_waiting_for_notice(&mut conn, 50).await.unwrap(),
+            Vec::<i64>::new(),
+            "the notice posted at 100 moved with the group"
+        );
+        assert_eq!(
+            groups_waiting_for_notice(&mut conn, 100).await.unwrap(),
+            vec![-1001]
+        );
+        let due = due_learning(&mut conn, 200, 10).await.unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!((due[0].chat_id, due[0].undone), (-1001, false));
+        assert!(due_learning(&mut conn, 199, 10).await.unwrap().is_empty());
+    }
 }
