@@ -4,7 +4,7 @@
 
 use crate::support::fake_api::bot_admin_member;
 use crate::support::harness::{TestBot, WAIT};
-use crate::support::members::owner;
+use crate::support::members::{admin_with, owner};
 use crate::support::updates::*;
 use serde_json::Value;
 
@@ -30,14 +30,18 @@ fn newbie() -> Value {
 /// Two groups with their owners and the bot as admins, the entry gate and welcomes off, and the same
 /// newcomer just joined in both.
 async fn two_groups(env: &[(&str, &str)]) -> TestBot {
+    two_groups_with(env, &[]).await
+}
+
+/// [`two_groups`] with more admins in both groups.
+async fn two_groups_with(env: &[(&str, &str)], admins: &[Value]) -> TestBot {
     let mut env = env.to_vec();
     env.push(("GROUPOPS_WELCOME__CAPTCHA", "off"));
     let bot = TestBot::start_with(&env).await;
     for (group, owner_id) in [(GROUP_A, OWNER_A), (GROUP_B, OWNER_B)] {
-        bot.api.set_admins(
-            group,
-            vec![member(owner(owner_id), "creator"), bot_admin_member()],
-        );
+        let mut listed = vec![member(owner(owner_id), "creator"), bot_admin_member()];
+        listed.extend(admins.iter().cloned());
+        bot.api.set_admins(group, listed);
         bot.push(group_message(group, owner(owner_id), "/welcome off"));
         bot.wait_texts(group, 1).await;
         bot.push(chat_member(
@@ -761,4 +765,36 @@ async fn a_removal_nobody_undid_is_learned_by_its_group_only_after_the_undo_wind
     .unwrap();
     assert!(detail.contains(r#""layer":"group""#), "{detail}");
     bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_admin_without_the_right_a_button_needs_is_told_which_right() {
+    const HELPER: i64 = 4_711;
+    for (lang, missing) in [
+        ("zh-CN", "你需要“封禁成员”管理权限才能这样做。"),
+        ("en", "You need the “ban users” admin right for that."),
+    ] {
+        let helper = || user(HELPER, "Hal");
+        let bot = two_groups_with(
+            &[("GROUPOPS_I18N__DEFAULT_LANGUAGE", lang)],
+            &[admin_with(helper(), &["can_delete_messages"])],
+        )
+        .await;
+        owner_says(&bot, GROUP_A, OWNER_A, "/rulemode classifier 1 0.0001").await;
+        bot.api.clear_calls();
+        let said = newcomer_says(&bot, GROUP_A, "请问这个新版本的安装步骤在哪里可以看到").await;
+        wait_notices(&bot, GROUP_A, 1).await;
+        let id = flagged(&bot, said).await;
+        bot.push(callback(GROUP_A, helper(), 1, &format!("mod:sban:{id}")));
+        let answers = bot.api.wait_for("answerCallbackQuery", 1, WAIT).await;
+        assert_eq!(answers[0].params["text"], missing);
+        bot.settle().await;
+        assert!(bot.api.calls("banChatMember").is_empty());
+        // Deleting needs only the right the helper holds.
+        bot.push(callback(GROUP_A, helper(), 1, &format!("mod:sdel:{id}")));
+        wait_deleted(&bot, said).await;
+        bot.settle().await;
+        assert!(bot.api.calls("banChatMember").is_empty(), "{lang}");
+        bot.stop().await;
+    }
 }
