@@ -239,6 +239,16 @@ fn check(
         Ok(None) => None,
         Err(err) => return failed(err.to_string()),
     };
+    let wording = if explain {
+        match groupops::i18n::I18n::load(&config.i18n.locales_dir) {
+            Ok(i18n) => Some(i18n),
+            Err(err) => return failed(err.to_string()),
+        }
+    } else {
+        None
+    };
+    let lang = groupops::i18n::Lang::parse(&config.i18n.default_language)
+        .unwrap_or(groupops::i18n::Lang::Zh);
     let stdin = std::io::stdin().lock();
     let stdout = std::io::stdout().lock();
     match check_cli::run(
@@ -247,7 +257,9 @@ fn check(
         &config.moderation,
         spec.as_ref(),
         detector.as_ref(),
-        explain,
+        wording
+            .as_ref()
+            .map(|i18n| check_cli::Explain { i18n, lang }),
     ) {
         Ok(_) => ExitCode::SUCCESS,
         Err(err) => failed(err.to_string()),

@@ -938,8 +938,8 @@ async fn groupops_check_scores_with_what_the_bot_learned() {
     assert!(learned["score"].as_f64().unwrap() >= 0.9, "{learned}");
     let decided = learned["decided"].as_str().unwrap();
     assert!(
-        decided.starts_with("classifier:") && decided.contains("instance layer"),
-        "{decided}"
+        decided.starts_with("classifier: 与已知广告相似") && decided.contains("多群共享广告库"),
+        "what decided is worded in the instance's default language: {decided}"
     );
     let missing = dir.path().join("elsewhere.db");
     let shipped = check(

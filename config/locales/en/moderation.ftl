@@ -195,3 +195,81 @@ moderation-log-rule-manual = by an admin
 moderation-log-rule-report = report
 moderation-log-outcome-done = done
 moderation-log-outcome-failed = failed
+
+# The ad detector: suspicious messages, a group's own thresholds, what decided
+moderation-rule-classifier-why = the ad detector judged it an ad ({ $detail })
+moderation-detail-model = model score { $score }; top features: { $features }
+moderation-detail-model-plain = model score { $score }
+moderation-detail-similar = similar to known spam, score { $score } ({ $layer }, Hamming distance { $distance })
+moderation-detail-similar-text = similar to known spam, score { $score } ({ $layer }, Hamming distance { $distance }): “{ $text }”
+moderation-detail-not-spam = similar to a message the admins marked as not spam, score { $score } (Hamming distance { $distance })
+moderation-detail-layer-builtin = built-in spam list
+moderation-detail-layer-instance = spam shared by several groups
+moderation-detail-layer-group = this group's spam list
+moderation-feature-gram = the characters “{ $gram }”
+moderation-feature-word = the word “{ $word }”
+moderation-feature-link = link
+moderation-feature-tme-link = Telegram group link
+moderation-feature-handle = @handle
+moderation-feature-handles = several @handles
+moderation-feature-wechat = contact: WeChat
+moderation-feature-qq = contact: QQ
+moderation-feature-telegram = contact: Telegram
+moderation-feature-messenger = contact: another messenger
+moderation-feature-phone = phone number
+moderation-feature-digit-run = long run of digits (an account number)
+moderation-feature-alnum-handle = account name of letters and digits
+moderation-feature-emoji = emoji
+moderation-feature-emoji-dense = many emoji
+moderation-feature-digits-20 = digits over a fifth of the text
+moderation-feature-digits-40 = digits over two fifths of the text
+moderation-feature-length-5 = very short (5 characters or fewer)
+moderation-feature-length-15 = short (6 to 15 characters)
+moderation-feature-length-40 = medium length (16 to 40 characters)
+moderation-feature-length-100 = long (41 to 100 characters)
+moderation-feature-length-200 = very long (101 to 200 characters)
+moderation-feature-length-long = over 200 characters
+moderation-feature-repeated = one character repeated
+moderation-feature-mixed-scripts = Chinese mixed with Latin letters
+moderation-feature-mixed-word = several scripts in one word
+moderation-feature-cyrillic = Cyrillic text
+moderation-feature-latin-only = Latin letters only
+moderation-feature-money = money words
+moderation-feature-earning = earning bait
+moderation-feature-private-message = private-message bait
+moderation-feature-unsubscribe = unsubscribe line
+moderation-feature-brand = 【bracketed brand】
+moderation-feature-promotion = promotion words
+moderation-feature-gambling = gambling or crypto words
+moderation-feature-invitation = invitation to join a group
+moderation-feature-exclaim = many exclamation marks
+moderation-feature-percent = percent sign
+moderation-feature-domain = domain name
+moderation-modlog-detail = { " " }({ $detail })
+moderation-suspicious-title = { $count ->
+    [one] ⚠️ One suspicious message is still in the group. Admins, please decide.
+   *[other] ⚠️ { $count } suspicious messages are still in the group. Admins, please decide.
+}
+moderation-suspicious-item = { $n }. { $member }: “{ $excerpt }”
+    { $detail }
+moderation-suspicious-more = { $count ->
+    [one] One more is not listed.
+   *[other] { $count } more are not listed.
+}
+moderation-suspicious-button-delete = Delete
+moderation-suspicious-button-ban = Ban
+moderation-suspicious-button-not_spam = Not spam
+moderation-suspicious-decided-delete = → { $admin } deleted this message.
+moderation-suspicious-decided-ban = → { $admin } deleted this message and banned its sender.
+moderation-suspicious-decided-not_spam = → { $admin } said this is not spam.
+moderation-suspicious-done = Done.
+moderation-suspicious-already = An admin has already decided about this message.
+moderation-classifier-current-own = Ad detector thresholds (this group's own, for newcomers): removed from a score of { $remove }, admins asked from { $suspicious }.
+moderation-classifier-current-default = Ad detector thresholds (the defaults, for newcomers): removed from a score of { $remove }, admins asked from { $suspicious }.
+moderation-classifier-set = This group's ad detector thresholds are updated: removed from a score of { $remove }, admins asked from { $suspicious }.
+moderation-classifier-reset = This group's ad detector thresholds are back to the defaults: removed from a score of { $remove }, admins asked from { $suspicious }.
+moderation-classifier-bad-number = “{ $value }” is not a number. A threshold is a decimal between 0 and 1, such as 0.95.
+moderation-classifier-bad-range = The threshold { $value } is out of range: it must be above 0 and at most 1.
+moderation-classifier-bad-order = The suspicious threshold ({ $suspicious }) must be below the remove threshold ({ $remove }).
+moderation-classifier-usage = Usage: /rulemode classifier REMOVE SUSPICIOUS, for example /rulemode classifier 0.95 0.7, or /rulemode classifier remove=0.95 suspicious=0.7; back to the defaults: /rulemode classifier default.
+moderation-log-action-thresholds = changed the ad detector thresholds

@@ -1,9 +1,10 @@
 //! The buttons under moderation's messages: a member appeals an automatic action, an admin undoes one (a
-//! false positive); report buttons are handed to [`super::report`].
+//! false positive); report buttons are handed to [`super::report`], and the answers to a suspicious message
+//! to [`super::suspicious`].
 
 use super::rules::{Action, RuleKind};
 use super::store::LayerLabel;
-use super::{cache, detection, log, report, store, CALLBACK_PREFIX};
+use super::{cache, detection, log, report, store, suspicious, CALLBACK_PREFIX};
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
@@ -34,6 +35,9 @@ pub(super) async fn on_button(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
     };
     if report::is_report_button(verb) {
         return report::on_report_button(&ctx, &query, verb, id, lang).await;
+    }
+    if suspicious::is_suspicious_button(verb) {
+        return suspicious::on_press(&ctx, &query, verb, id, lang).await;
     }
     let violation = match id.parse::<i64>() {
         Ok(id) => {

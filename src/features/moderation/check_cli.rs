@@ -5,8 +5,10 @@
 //! is off). The detector is the bot's own: the model the settings name, and the instance-wide layer of
 //! what admins of several groups (or a trusted group) taught, read from the configured database when that
 //! exists (read-only; a missing database is not created). With `--explain`, a last key `"decided"` says
-//! what decided: `classifier: ` with the detector's score and the model's top features or the known spam
-//! it is a near-duplicate of, `rule <id>; detector …` when another rule acted first, or `nothing: …`.
+//! what decided, worded as the bot's explanations and `/modlog` word it in the instance's default
+//! language (`i18n.default_language`): `classifier: ` with the detector's score and the model's top
+//! features or the known spam it is a near-duplicate of (its layer and Hamming distance), `rule <id>;
+//! detector …` when another rule acted first, or `nothing: …`.
 //!
 //! Input lines are either plain text (a newcomer's message) or JSON objects
 //! `{"text": "…", "newcomer": true|false}` (`newcomer` defaults to true). Blank lines are skipped; `index`
@@ -15,11 +17,13 @@
 //! names up on Telegram, which `check` does not). Input that is not UTF-8 (or cannot be read) is an
 //! error.
 
+use super::detection::{words, Detail};
 use super::detector::{detector_from_settings, thresholds_from_settings, Band, Detector, Scratch};
 use super::normalize::normalize;
 use super::rules::{mentions_in, Facts, GroupRules, Limits, Pack, RuleKind, RuleSet, RuleSpec};
 use super::settings::ModerationSettings;
 use crate::config::StorageSettings;
+use crate::i18n::{I18n, Lang};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
 use std::str::FromStr;
@@ -150,15 +154,24 @@ pub fn rules_for(
 /// How many features `--explain` names.
 const TOP_FEATURES: usize = 3;
 
+/// The wording `--explain` uses: the bot's, in one language (the instance's default).
+#[derive(Clone, Copy)]
+pub struct Explain<'a> {
+    /// The loaded wording.
+    pub i18n: &'a I18n,
+    /// The language of the explanations.
+    pub lang: Lang,
+}
+
 /// Checks every non-blank line of `input` and writes the verdicts to `output` (with what decided each
-/// one when `explain` is set).
+/// one, in the wording's language, when `explain` is given).
 pub fn run(
     input: impl BufRead,
     mut output: impl Write,
     settings: &ModerationSettings,
     spec: Option<&RuleSpec>,
     detector: Option<&Detector>,
-    explain: bool,
+    explain: Option<Explain<'_>>,
 ) -> Result<usize, CheckError> {
     let rules = rules_for(settings, spec)?;
     let detector = detector.map(|d| (d, thresholds_from_settings(settings, d.thresholds())));
@@ -209,7 +222,7 @@ pub fn run(
         let normalized = normalize(&text);
         let detected = detector.map(|(d, thresholds)| {
             let t = thresholds.for_sender(newcomer);
-            if explain {
+            if explain.is_some() {
                 d.judge_explained(&normalized.folded, None, t, TOP_FEATURES)
             } else {
                 d.judge(&normalized.folded, None, t, &mut scratch)
@@ -224,10 +237,10 @@ pub fn run(
         };
         let verdict = rules.evaluate_normalized(&facts, &normalized, extra);
         let rule_ids = verdict.rule_ids();
-        let decided = explain.then(|| {
+        let decided = explain.map(|wording| {
             let detector_said = detected
                 .as_ref()
-                .map(|v| format!("{:.2} · {}", v.probability, v.decided_by));
+                .map(|v| words(wording.i18n, wording.lang, &Detail::of(v, None)));
             match (rule_ids.first(), detector_said) {
                 (Some(rule), Some(said)) if rule == "classifier" => format!("classifier: {said}"),
                 (Some(rule), Some(said)) => format!("rule {rule}; detector {said}"),
@@ -268,7 +281,7 @@ mod tests {
             &ModerationSettings::default(),
             spec,
             Some(&detector),
-            false,
+            None,
         )?;
         Ok(String::from_utf8(out)
             .unwrap()
@@ -332,7 +345,7 @@ mod tests {
             &ModerationSettings::default(),
             None,
             None,
-            false,
+            None,
         )
         .unwrap();
         assert_eq!(
@@ -376,35 +389,56 @@ mod tests {
     }
 
     #[test]
-    fn explain_says_what_decided() {
-        let mut out = Vec::new();
+    fn explain_says_what_decided_in_the_chosen_language() {
+        let i18n = I18n::load(std::path::Path::new("config/locales")).unwrap();
         let detector = Detector::shipped();
-        run(
-            "USDT 稳赚 每日返利 10% 私聊 @earnfast\nhttps://spam.xyz/a\n今天天气不错\n".as_bytes(),
-            &mut out,
-            &ModerationSettings::default(),
-            None,
-            Some(&detector),
-            true,
-        )
-        .unwrap();
-        let out: Vec<serde_json::Value> = String::from_utf8(out)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        let decided = |i: usize| out[i]["decided"].as_str().unwrap().to_string();
+        let explained = |lang: Lang| {
+            let mut out = Vec::new();
+            run(
+                "USDT 稳赚 每日返利 10% 私聊 @earnfast\nhttps://spam.xyz/a\n今天天气不错\n"
+                    .as_bytes(),
+                &mut out,
+                &ModerationSettings::default(),
+                None,
+                Some(&detector),
+                Some(Explain { i18n: &i18n, lang }),
+            )
+            .unwrap();
+            String::from_utf8(out)
+                .unwrap()
+                .lines()
+                .map(|l| {
+                    serde_json::from_str::<serde_json::Value>(l).unwrap()["decided"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+        };
+        let english = explained(Lang::En);
         assert!(
-            decided(0).starts_with("classifier: 0.9") && decided(0).contains("model: "),
+            english[0].starts_with("classifier: model score 0.9")
+                && english[0].contains("top features: "),
             "the model's score with its top features: {}",
-            decided(0)
+            english[0]
         );
+        let chinese = explained(Lang::Zh);
+        assert!(
+            chinese[0].starts_with("classifier: 模型评分 0.9") && chinese[0].contains("主要特征："),
+            "{}",
+            chinese[0]
+        );
+        let decided = |i: usize| english[i].clone();
         assert!(
             decided(1).starts_with("rule link; detector "),
             "{}",
             decided(1)
         );
-        assert!(decided(2).starts_with("nothing: 0.0"), "{}", decided(2));
+        assert!(
+            decided(2).starts_with("nothing: model score 0.0"),
+            "{}",
+            decided(2)
+        );
     }
 
     #[test]

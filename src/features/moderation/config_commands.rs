@@ -1,10 +1,11 @@
 //! The commands that change a group's rules: `/filter`, `/allowdomain`, `/lock`, `/unlock`, `/locks`,
-//! `/flood`, `/rulemode` and `/ladder`.
+//! `/flood`, `/rulemode` (with the detector's thresholds of the group: `/rulemode classifier 0.95 0.7`)
+//! and `/ladder`.
 
 use super::enforce::action_words;
 use super::rules::{self, Action, Lock, Mode, RuleKind};
 use super::store::{self, FilterKind};
-use super::{cache, permitted};
+use super::{cache, detection, log, permitted};
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::{Call, Ctx};
@@ -50,7 +51,7 @@ pub(super) async fn on_command(ctx: Ctx, message: Message, command: Command) -> 
         Command::Unlock(args) => lock(&ctx, chat_id, args.trim(), false, lang).await?,
         Command::Locks => locks(&ctx, chat_id, lang).await?,
         Command::Flood(args) => flood(&ctx, chat_id, args.trim(), lang).await?,
-        Command::Rulemode(args) => rule_mode(&ctx, chat_id, args.trim(), lang).await?,
+        Command::Rulemode(args) => rule_mode(&ctx, chat_id, by, args.trim(), lang).await?,
         Command::Ladder(args) => ladder(&ctx, chat_id, args.trim(), lang).await?,
     };
     let mut html = reply.text;
@@ -389,8 +390,19 @@ async fn flood(ctx: &Ctx, chat_id: i64, args: &str, lang: Lang) -> crate::Result
     ))))
 }
 
-async fn rule_mode(ctx: &Ctx, chat_id: i64, args: &str, lang: Lang) -> crate::Result<Reply> {
+async fn rule_mode(
+    ctx: &Ctx,
+    chat_id: i64,
+    by: i64,
+    args: &str,
+    lang: Lang,
+) -> crate::Result<Reply> {
     let words: Vec<&str> = args.split_whitespace().collect();
+    if words.first().and_then(|w| RuleKind::parse(w)) == Some(RuleKind::Classifier)
+        && words.get(1).is_none_or(|w| Mode::parse(w).is_none())
+    {
+        return classifier_thresholds(ctx, chat_id, by, &words[1..], lang).await;
+    }
     let names = RuleKind::ALL.map(RuleKind::name).join(", ");
     let usage = || {
         Reply::said(escape(&ctx.ta(
@@ -410,6 +422,7 @@ async fn rule_mode(ctx: &Ctx, chat_id: i64, args: &str, lang: Lang) -> crate::Re
                 escape(&action_words(ctx, lang, compiled.rules.action(kind)))
             ));
         }
+        text.push_str(&escape(&thresholds_words(ctx, chat_id, lang).await?));
         return Ok(Reply::said(text));
     }
     let (Some(kind), Some(mode)) = (
@@ -438,6 +451,165 @@ async fn rule_mode(ctx: &Ctx, chat_id: i64, args: &str, lang: Lang) -> crate::Re
         lang,
         "moderation-rulemode-set",
         &fargs! {"rule" => kind.name(), "mode" => mode.name()},
+    ))))
+}
+
+/// What `/rulemode classifier …` asks for.
+#[derive(Debug, Clone, PartialEq)]
+enum ThresholdInput {
+    /// Back to the instance's thresholds.
+    Reset,
+    /// The group's own `remove` and `suspicious` thresholds (0 < suspicious < remove ≤ 1).
+    Set { remove: f64, suspicious: f64 },
+    /// Not a number.
+    NotNumber(String),
+    /// A number outside (0, 1].
+    OutOfRange(String),
+    /// The suspicious threshold is not below the remove threshold.
+    Order { remove: f64, suspicious: f64 },
+    /// Anything else.
+    Usage,
+}
+
+/// Reads the words after `/rulemode classifier`: `default` (or `默认`), two numbers (remove, then
+/// suspicious), or both named in any order (`remove=0.95 suspicious=0.7`, `删除=0.95 可疑=0.7`).
+fn parse_thresholds(words: &[&str]) -> ThresholdInput {
+    if let [word] = words {
+        if word.eq_ignore_ascii_case("default") || *word == "默认" {
+            return ThresholdInput::Reset;
+        }
+    }
+    if words.len() != 2 {
+        return ThresholdInput::Usage;
+    }
+    let mut remove = None;
+    let mut suspicious = None;
+    for (i, word) in words.iter().enumerate() {
+        let (slot, value) = match word.split_once(['=', '＝']) {
+            Some((name, value)) => match name.to_lowercase().as_str() {
+                "remove" | "删除" => (&mut remove, value),
+                "suspicious" | "可疑" => (&mut suspicious, value),
+                _ => return ThresholdInput::Usage,
+            },
+            None if i == 0 => (&mut remove, *word),
+            None => (&mut suspicious, *word),
+        };
+        let Ok(number) = value.parse::<f64>() else {
+            return ThresholdInput::NotNumber(value.to_string());
+        };
+        if !(number > 0.0 && number <= 1.0) {
+            return ThresholdInput::OutOfRange(value.to_string());
+        }
+        if slot.replace(number).is_some() {
+            return ThresholdInput::Usage;
+        }
+    }
+    let (Some(remove), Some(suspicious)) = (remove, suspicious) else {
+        return ThresholdInput::Usage;
+    };
+    if suspicious >= remove {
+        return ThresholdInput::Order { remove, suspicious };
+    }
+    ThresholdInput::Set { remove, suspicious }
+}
+
+/// The detector's newcomer thresholds in a group, and whether they are the group's own.
+async fn thresholds_words(ctx: &Ctx, chat_id: i64, lang: Lang) -> crate::Result<String> {
+    let own = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::group_thresholds(&mut conn, chat_id).await?
+    };
+    let set = detection::thresholds_for(ctx, chat_id).await?;
+    let id = if own.is_some() {
+        "moderation-classifier-current-own"
+    } else {
+        "moderation-classifier-current-default"
+    };
+    Ok(ctx.ta(
+        lang,
+        id,
+        &fargs! {
+            "remove" => set.newcomer.remove.to_string(),
+            "suspicious" => set.newcomer.suspicious.to_string(),
+        },
+    ))
+}
+
+/// `/rulemode classifier …`: sets or resets the group's own detector thresholds, logs who changed them,
+/// and answers with the thresholds now in use; a bad input is answered with what is wrong.
+async fn classifier_thresholds(
+    ctx: &Ctx,
+    chat_id: i64,
+    by: i64,
+    words: &[&str],
+    lang: Lang,
+) -> crate::Result<Reply> {
+    let said = |id: &str, args: fluent_bundle::FluentArgs| {
+        Ok(Reply::said(escape(&ctx.ta(lang, id, &args))))
+    };
+    let chosen = match parse_thresholds(words) {
+        ThresholdInput::Reset => None,
+        ThresholdInput::Set { remove, suspicious } => Some((remove, suspicious)),
+        ThresholdInput::NotNumber(value) => {
+            return said(
+                "moderation-classifier-bad-number",
+                fargs! {"value" => value},
+            )
+        }
+        ThresholdInput::OutOfRange(value) => {
+            return said("moderation-classifier-bad-range", fargs! {"value" => value})
+        }
+        ThresholdInput::Order { remove, suspicious } => {
+            return said(
+                "moderation-classifier-bad-order",
+                fargs! {"remove" => remove.to_string(), "suspicious" => suspicious.to_string()},
+            )
+        }
+        ThresholdInput::Usage => {
+            return Ok(Reply::said(ctx.t_html(lang, "moderation-classifier-usage")))
+        }
+    };
+    let now = ctx.now();
+    {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::set_group_thresholds(&mut conn, chat_id, chosen, by, now).await?;
+    }
+    detection::state(ctx).forget_thresholds(chat_id);
+    let detail = match chosen {
+        Some((remove, suspicious)) => format!("{remove} {suspicious}"),
+        None => "default".to_string(),
+    };
+    log::record(
+        ctx,
+        &store::LogEntry {
+            chat_id,
+            user_id: by,
+            is_channel: false,
+            rule: "classifier",
+            detail: &detail,
+            action: "thresholds",
+            excerpt: "",
+            actor_id: Some(by),
+            reverses_id: None,
+            at: now,
+            expires_at: now,
+        },
+    )
+    .await?;
+    tracing::info!(chat_id, admin = by, thresholds = %detail, "a group's detector thresholds changed");
+    let set = detection::thresholds_for(ctx, chat_id).await?;
+    let id = if chosen.is_some() {
+        "moderation-classifier-set"
+    } else {
+        "moderation-classifier-reset"
+    };
+    Ok(Reply::said(escape(&ctx.ta(
+        lang,
+        id,
+        &fargs! {
+            "remove" => set.newcomer.remove.to_string(),
+            "suspicious" => set.newcomer.suspicious.to_string(),
+        },
     ))))
 }
 
@@ -490,4 +662,68 @@ async fn ladder(ctx: &Ctx, chat_id: i64, args: &str, lang: Lang) -> crate::Resul
         "moderation-ladder-set",
         &fargs! {"ladder" => ladder_words(ctx, lang, &compiled.ladder)},
     ))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_thresholds, ThresholdInput};
+
+    #[test]
+    fn thresholds_are_read_by_position_or_by_name_and_checked() {
+        let set = ThresholdInput::Set {
+            remove: 0.95,
+            suspicious: 0.7,
+        };
+        assert_eq!(parse_thresholds(&["0.95", "0.7"]), set);
+        assert_eq!(parse_thresholds(&["remove=0.95", "suspicious=0.7"]), set);
+        assert_eq!(parse_thresholds(&["可疑=0.7", "删除=0.95"]), set);
+        assert_eq!(parse_thresholds(&["删除＝0.95", "可疑＝0.7"]), set);
+        assert_eq!(parse_thresholds(&["default"]), ThresholdInput::Reset);
+        assert_eq!(parse_thresholds(&["默认"]), ThresholdInput::Reset);
+        assert_eq!(
+            parse_thresholds(&["1", "0.5"]).clone(),
+            ThresholdInput::Set {
+                remove: 1.0,
+                suspicious: 0.5
+            }
+        );
+        assert_eq!(
+            parse_thresholds(&["high", "0.7"]),
+            ThresholdInput::NotNumber("high".into())
+        );
+        assert_eq!(
+            parse_thresholds(&["1.5", "0.7"]),
+            ThresholdInput::OutOfRange("1.5".into())
+        );
+        assert_eq!(
+            parse_thresholds(&["0.9", "0"]),
+            ThresholdInput::OutOfRange("0".into())
+        );
+        assert_eq!(
+            parse_thresholds(&["0.9", "NaN"]),
+            ThresholdInput::OutOfRange("NaN".into())
+        );
+        assert_eq!(
+            parse_thresholds(&["0.7", "0.9"]),
+            ThresholdInput::Order {
+                remove: 0.7,
+                suspicious: 0.9
+            }
+        );
+        assert_eq!(
+            parse_thresholds(&["0.7", "0.7"]),
+            ThresholdInput::Order {
+                remove: 0.7,
+                suspicious: 0.7
+            }
+        );
+        for bad in [
+            &["0.9"][..],
+            &["0.9", "0.5", "0.1"],
+            &["remove=0.9", "remove=0.8"],
+            &["limit=0.9", "0.5"],
+        ] {
+            assert_eq!(parse_thresholds(bad), ThresholdInput::Usage, "{bad:?}");
+        }
+    }
 }

@@ -3,7 +3,6 @@
 //! an appeal and an undo button.
 
 use super::content::Author;
-use super::detector::DecidedBy;
 use super::enforcement::{self, plan, Enforcement, Sanction, ViolationFacts};
 use super::judge::Judged;
 use super::rules::{Action, RuleKind, Verdict};
@@ -13,6 +12,7 @@ use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::admins::Right;
 use crate::telegram::outbound::{Priority, Text};
+use crate::telegram::text::escape;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
@@ -106,6 +106,10 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
         } else {
             None
         };
+        if learns(hit.kind, lacks_delete) {
+            let due_at = now + settings.detector_learn_after.get().as_secs() as i64;
+            store::schedule_learning(&mut conn, violation_id, chat_id, due_at).await?;
+        }
         (violation_id, explanation_id)
     };
     if !lacks_delete {
@@ -143,6 +147,46 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
             explanation_id,
             lang,
         );
+    }
+    Ok(())
+}
+
+/// Whether the group's detector layer learns a removal once its undo window passed: only removals the
+/// model or the ad pack decided, and only when the message was really deleted.
+fn learns(kind: RuleKind, lacks_delete: bool) -> bool {
+    matches!(kind, RuleKind::Classifier | RuleKind::Adpack) && !lacks_delete
+}
+
+/// How many due removals one tick teaches at most.
+const LEARN_BATCH: i64 = 200;
+
+/// Teaches each group's detector layer the automatic removals whose undo window passed without an admin
+/// undoing them (source `auto`, that group's layer only); undone ones are dropped. Called by the
+/// moderation tick; one removal's failure does not stop the others.
+pub(super) async fn learn_due(ctx: &Ctx) -> crate::Result<()> {
+    let due = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::due_learning(&mut conn, ctx.now(), LEARN_BATCH).await?
+    };
+    for item in due {
+        let learned = async {
+            if !item.undone {
+                super::detection::teach(
+                    ctx,
+                    item.chat_id,
+                    &item.excerpt,
+                    store::LayerLabel::Spam,
+                    store::AUTO_SOURCE,
+                    None,
+                )
+                .await?;
+            }
+            let mut conn = ctx.storage.write.acquire().await?;
+            store::drop_learning(&mut conn, item.violation_id).await
+        };
+        if let Err(err) = learned.await {
+            tracing::warn!(%err, violation_id = item.violation_id, "an automatic removal was not learned");
+        }
     }
     Ok(())
 }
@@ -213,19 +257,26 @@ fn explain(
     lang: Lang,
 ) {
     let chat_id = message.chat.id.0;
-    // A detector removal says what decided it: a near-duplicate of known spam, or the model's score.
-    let rule_wording = match (&judged.detected, decided.hit.kind) {
-        (Some(DecidedBy::Similar { .. }), RuleKind::Classifier) => {
-            "moderation-rule-classifier-similar".to_string()
-        }
-        _ => enforcement::rule_wording(decided.hit.kind, judged.newcomer),
+    // A detector removal says what decided it, in the group's language: the model's score with its top
+    // features, or a near-duplicate of known spam (which layer, how close, and the known text when this
+    // group taught it).
+    let rule = match (&judged.detail, decided.hit.kind) {
+        (Some(detail), RuleKind::Classifier) => ctx.ta(
+            lang,
+            "moderation-rule-classifier-why",
+            &fargs! {"detail" => detail.words(ctx, lang)},
+        ),
+        _ => ctx.t(
+            lang,
+            &enforcement::rule_wording(decided.hit.kind, judged.newcomer),
+        ),
     };
     let html = ctx.ta(
         lang,
         "moderation-explain",
         &fargs! {
             "member" => judged.author.mention(),
-            "rule" => ctx.t(lang, &rule_wording),
+            "rule" => escape(&rule),
             "action" => action_words(ctx, lang, decided.action),
             "next" => action_words(ctx, lang, decided.next),
         },

@@ -4,8 +4,8 @@
 
 use super::cache;
 use super::content::{content, is_command, Author};
-use super::detection;
-use super::detector::{Band, DecidedBy, DetectorVerdict};
+use super::detection::{self, Detail};
+use super::detector::{Band, DetectorVerdict, ThresholdSet};
 use super::normalize::normalize;
 use super::rules::{self, Action, Facts, Mode, RuleKind, RuleSet, Verdict};
 use super::store;
@@ -28,8 +28,12 @@ pub(super) struct Judged {
     pub(super) newcomer: bool,
     /// Unknown @usernames that may be outside channels or groups, to look up.
     pub(super) unresolved: Vec<String>,
-    /// What decided the detector's verdict, when the detector judged the message.
-    pub(super) detected: Option<DecidedBy>,
+    /// What decided the detector's verdict, as the log stores it, when the detector removes the message
+    /// or finds it suspicious.
+    pub(super) detail: Option<Detail>,
+    /// Whether the detector found the message suspicious for this sender (it stays, and the admins are
+    /// asked); only when no rule acts on it.
+    pub(super) suspicious: bool,
 }
 
 /// The text after a command word must have at least this many letters and digits for the detector to
@@ -107,13 +111,21 @@ pub(super) async fn judge(
     // A group's own game inputs (a lottery's join keyword, a packet's phrase, a quiz answer, a sign-in
     // word) are never judged by the detector or its similarity layers; the admins' own rules still
     // apply. The features are asked only when the detector would act, so ordinary messages cost nothing.
-    if detected.as_ref().is_some_and(|v| v.band != Band::Clean) && is_game_input(ctx, message).await
+    if detected
+        .as_ref()
+        .is_some_and(|(v, _)| v.band != Band::Clean)
+        && is_game_input(ctx, message).await
     {
         detected = None;
     }
     let classified = detected
         .as_ref()
-        .is_some_and(|v| detection::removes(ctx, v, true));
+        .is_some_and(|(v, set)| detection::removes(set, v, true));
+    // A message that may be suspicious (for a newcomer, the strictest reading) is looked at further even
+    // when no rule could hit it.
+    let maybe_suspicious = detected
+        .as_ref()
+        .is_some_and(|(v, set)| detection::band(set, v, true) == Band::Suspicious);
     // Members' own commands (`/checkin`, `/hongbao`) are answered by their features within the send
     // budget, and a sign-in wave is not a flood; a member repeating a command meant for admins only
     // spends the group's budget on refusals, so those count as flood like any message.
@@ -145,11 +157,12 @@ pub(super) async fn judge(
         chat_mentions: found.mentions.clone(),
         newcomer: true,
     };
-    if compiled
-        .rules
-        .evaluate_normalized(&strictest, &normalized, &flood)
-        .hits
-        .is_empty()
+    if !maybe_suspicious
+        && compiled
+            .rules
+            .evaluate_normalized(&strictest, &normalized, &flood)
+            .hits
+            .is_empty()
     {
         return Ok(None);
     }
@@ -169,7 +182,7 @@ pub(super) async fn judge(
     // all when it acts only on newcomers.
     let member_removed = detected
         .as_ref()
-        .is_some_and(|v| detection::removes(ctx, v, newcomer));
+        .is_some_and(|(v, set)| detection::removes(set, v, newcomer));
     if classified && !newcomer && (settings.classifier_newcomers_only || !member_removed) {
         flood.retain(|kind| *kind != RuleKind::Classifier);
     }
@@ -212,9 +225,28 @@ pub(super) async fn judge(
     let mut verdict = compiled
         .rules
         .evaluate_normalized(&facts, &normalized, &flood);
-    for hit in &mut verdict.hits {
-        if let (RuleKind::Classifier, Some(detected)) = (hit.kind, &detected) {
-            hit.detail = detection::detail(detected);
+    // The detector's band for this sender: settled members are asked about only when the detector acts
+    // on them at all, and a message some rule acts on is not asked about.
+    let sender_band = detected
+        .as_ref()
+        .map_or(Band::Clean, |(v, set)| detection::band(set, v, newcomer));
+    let suspicious = sender_band == Band::Suspicious
+        && (newcomer || !settings.classifier_newcomers_only)
+        && compiled.rules.mode(RuleKind::Classifier) == Mode::On
+        && verdict.hits.is_empty();
+    let detail = match &detected {
+        Some((v, _))
+            if suspicious || verdict.hits.iter().any(|h| h.kind == RuleKind::Classifier) =>
+        {
+            Some(detection::detail(ctx, chat_id, v).await?)
+        }
+        _ => None,
+    };
+    if let Some(detail) = &detail {
+        for hit in &mut verdict.hits {
+            if hit.kind == RuleKind::Classifier {
+                hit.detail = detail.encode();
+            }
         }
     }
     // The detector goes first so that, at equal severity, an explicit rule is the one explained.
@@ -228,7 +260,8 @@ pub(super) async fn judge(
         text: found.text,
         newcomer,
         unresolved,
-        detected: detected.map(|v| v.decided_by),
+        detail,
+        suspicious,
     }))
 }
 
@@ -280,7 +313,8 @@ async fn is_game_input(ctx: &Ctx, message: &Message) -> bool {
     false
 }
 
-/// The detector's verdict on a message (`None` when the detector is off). This is the one place a
+/// The detector's verdict on a message with the group's thresholds (`None` when the detector is off).
+/// This is the one place a
 /// judgement consults the detector. The model learned from ads and chat, not from bot commands: of a
 /// command it judges the text after the command word (`/ban 兼职刷单 加V` is judged by `兼职刷单 加V`), and
 /// a few words of arguments (`/invites top week`) say too little to judge.
@@ -290,7 +324,7 @@ async fn detect(
     text: &str,
     folded: &str,
     command: bool,
-) -> crate::Result<Option<DetectorVerdict>> {
+) -> crate::Result<Option<(DetectorVerdict, ThresholdSet)>> {
     if !ctx.config.moderation.classifier_enabled {
         return Ok(None);
     }

@@ -44,7 +44,7 @@ pub async fn mirror(ctx: &Ctx, id: i64, entry: &store::LogEntry<'_>) -> crate::R
             "target" => entry.user_id,
             "actor" => actor,
             "rule" => rule_name(ctx, lang, entry.rule),
-            "detail" => entry.detail.to_string(),
+            "detail" => super::detection::stored_words(ctx, lang, entry.detail),
             "excerpt" => entry.excerpt.chars().take(80).collect::<String>(),
         },
     );
@@ -68,6 +68,7 @@ const ACTIONS: &[&str] = &[
     "approve",
     "unapprove",
     "purge",
+    "thresholds",
 ];
 
 /// A stored action (`mute 1h`, `ban`, `purge 251`, `undo`…) in words of a language; an action the

@@ -10,6 +10,7 @@
 //! - [`content`]: what a message carries and who posted it; [`judge`]: the facts and the verdict
 //! - [`enforce`]: deleting, the action [`enforcement::plan`] decides, the log entry and the explanation
 //! - [`buttons`]: appeal and undo; [`report`]: `/report` and the admins' decision on it
+//! - [`suspicious`]: a message the detector is unsure about stays, and the admins answer a folded notice
 //! - [`config_commands`]: `/filter`, `/allowdomain`, `/lock`, `/unlock`, `/locks`, `/flood`, `/rulemode`,
 //!   `/ladder`
 //! - [`admin`] checks and dispatches the admins' commands: [`punish_commands`] (`/ban`, `/kick`, `/mute`,
@@ -45,6 +46,7 @@ mod screen;
 pub mod settings;
 pub mod store;
 mod subject;
+mod suspicious;
 
 use crate::services::{Call, Ctx};
 use crate::telegram::admins::Right;
@@ -127,25 +129,35 @@ pub(crate) async fn permitted(call: &Call<'_>, right: Right) -> crate::Result<bo
     call.allowed(right).await
 }
 
-/// Deletes the explanations whose time is up.
+/// Deletes the explanations whose time is up, posts the folded suspicious-message notices whose window
+/// has passed, and teaches each group's layer the automatic removals nobody undid in time. Each part
+/// runs in its own error scope.
 pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
     async move {
-        let due = {
-            let mut conn = ctx.storage.read.acquire().await?;
-            store::due_explanations(&mut conn, ctx.now()).await?
-        };
-        if due.is_empty() {
-            return Ok(());
-        }
-        let mut conn = ctx.storage.write.acquire().await?;
-        for (id, chat_id, message_id) in due {
-            ctx.outbound
-                .delete(chat_id, teloxide::types::MessageId(message_id));
-            store::mark_explanation_deleted(&mut conn, id).await?;
-        }
-        Ok(())
+        let notices = suspicious::post_waiting(&ctx).await;
+        let learned = enforce::learn_due(&ctx).await;
+        let explanations = delete_explanations(&ctx).await;
+        notices.and(learned).and(explanations)
     }
     .boxed()
+}
+
+/// Deletes the explanations whose time is up.
+async fn delete_explanations(ctx: &Ctx) -> crate::Result<()> {
+    let due = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::due_explanations(&mut conn, ctx.now()).await?
+    };
+    if due.is_empty() {
+        return Ok(());
+    }
+    let mut conn = ctx.storage.write.acquire().await?;
+    for (id, chat_id, message_id) in due {
+        ctx.outbound
+            .delete(chat_id, teloxide::types::MessageId(message_id));
+        store::mark_explanation_deleted(&mut conn, id).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

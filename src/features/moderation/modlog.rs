@@ -1,7 +1,7 @@
 //! An admin reads the moderation log: `/modlog` shows the latest entries and each rule's hits and undos.
 
 use super::subject::Answer;
-use super::{log, store};
+use super::{detection, log, store};
 use crate::fargs;
 use crate::services::Call;
 use crate::telegram::text::escape;
@@ -48,7 +48,12 @@ pub(super) async fn modlog_command(call: &Call<'_>, args: &str) -> Answer {
             log::rule_name(ctx, lang, &row.rule)
         );
         if !row.detail.is_empty() {
-            line.push_str(&format!(" ({})", row.detail));
+            let detail = detection::stored_words(ctx, lang, &row.detail);
+            line.push_str(&ctx.ta(
+                lang,
+                "moderation-modlog-detail",
+                &fargs! {"detail" => detail},
+            ));
         }
         if let Some(reversed) = row.reverses_id {
             line.push_str(&format!(" ↩ #{reversed}"));

@@ -1,5 +1,6 @@
-//! Screening a group message: judge it, act on a verdict, and look up the @usernames a newcomer mentioned
-//! that may be outside channels or groups (then judge the message again with what was found).
+//! Screening a group message: judge it, act on a verdict (or flag a suspicious message for the admins),
+//! and look up the @usernames a newcomer mentioned that may be outside channels or groups (then judge the
+//! message again with what was found).
 
 use super::cache;
 use super::enforce::act;
@@ -28,6 +29,9 @@ async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Resu
         return Ok(false);
     };
     if judged.verdict.hits.is_empty() {
+        if judged.suspicious {
+            super::suspicious::flag(ctx, message, &judged).await?;
+        }
         if !judged.unresolved.is_empty() {
             let (ctx, message) = (ctx.clone(), message.clone());
             ctx.tasks.clone().spawn(async move {

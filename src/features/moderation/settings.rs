@@ -78,6 +78,10 @@ pub struct ModerationSettings {
     pub detector_agree_groups: u32,
     /// Groups (chat ids) whose admins' spam teaching reaches every group at once.
     pub detector_trusted_groups: Vec<i64>,
+    /// The undo window of an automatic removal by the detector or the ad pack: when no admin undid it
+    /// within this time, the group's own detector layer learns the message as spam (never the
+    /// instance-wide layer).
+    pub detector_learn_after: Dur,
 }
 
 impl Default for ModerationSettings {
@@ -122,6 +126,7 @@ impl Default for ModerationSettings {
             detector_member_suspicious_threshold: 0.0,
             detector_agree_groups: 3,
             detector_trusted_groups: Vec::new(),
+            detector_learn_after: Dur::secs(3600),
         }
     }
 }
@@ -191,6 +196,9 @@ impl ModerationSettings {
         }
         if self.detector_agree_groups == 0 {
             return Err("`moderation.detector_agree_groups`: must be at least 1".into());
+        }
+        if self.detector_learn_after.get().is_zero() {
+            return Err("`moderation.detector_learn_after`: must be longer than zero".into());
         }
         if self.warn_limit < 0 {
             return Err("`moderation.warn_limit`: must not be negative".into());

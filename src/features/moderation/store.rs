@@ -1036,13 +1036,20 @@ pub struct Taught<'a> {
     pub by: Option<i64>,
     /// When.
     pub at: i64,
+    /// The start of the message's text, quoted when a near-duplicate is explained.
+    pub excerpt: &'a str,
 }
+
+/// Where the bot's own removals nobody undid are taught from: such rows stay in their group's layer and
+/// never count towards the instance-wide layer.
+pub const AUTO_SOURCE: &str = "auto";
 
 /// Stores a fingerprint moderators taught the detector in a group.
 pub async fn add_taught(conn: &mut SqliteConnection, taught: &Taught<'_>) -> Result<()> {
     sqlx::query(
-        "INSERT INTO moderation_detector_layers (chat_id, fingerprint, label, source, taught_by, at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO moderation_detector_layers
+         (chat_id, fingerprint, label, source, taught_by, at, excerpt)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(taught.chat_id)
     .bind(taught.fingerprint as i64)
@@ -1050,6 +1057,7 @@ pub async fn add_taught(conn: &mut SqliteConnection, taught: &Taught<'_>) -> Res
     .bind(taught.source)
     .bind(taught.by)
     .bind(taught.at)
+    .bind(taught.excerpt)
     .execute(conn)
     .await?;
     Ok(())
@@ -1077,9 +1085,10 @@ pub async fn group_taught(
         .collect())
 }
 
-/// The spam fingerprints that belong in the instance-wide layer: those whose latest teaching is spam in
-/// at least `agree` distinct groups, or in one of the `trusted` groups. With `only` set, just that
-/// fingerprint is considered.
+/// The spam fingerprints that belong in the instance-wide layer: those whose latest teaching by admins
+/// is spam in at least `agree` distinct groups, or in one of the `trusted` groups. What the bot learned
+/// from its own removals ([`AUTO_SOURCE`]) never counts. With `only` set, just that fingerprint is
+/// considered.
 pub async fn instance_taught(
     conn: &mut SqliteConnection,
     agree: u32,
@@ -1089,10 +1098,11 @@ pub async fn instance_taught(
     let trusted = serde_json::to_string(trusted).unwrap_or_else(|_| "[]".into());
     let rows: Vec<(i64,)> = sqlx::query_as(
         "SELECT fingerprint FROM moderation_detector_layers l
-         WHERE label = 'spam'
+         WHERE label = 'spam' AND source <> 'auto'
            AND (?3 IS NULL OR fingerprint = ?3)
            AND id = (SELECT MAX(id) FROM moderation_detector_layers m
-                     WHERE m.chat_id = l.chat_id AND m.fingerprint = l.fingerprint)
+                     WHERE m.chat_id = l.chat_id AND m.fingerprint = l.fingerprint
+                       AND m.source <> 'auto')
          GROUP BY fingerprint
          HAVING COUNT(DISTINCT chat_id) >= ?1
              OR SUM(chat_id IN (SELECT value FROM json_each(?2))) > 0
@@ -1104,6 +1114,408 @@ pub async fn instance_taught(
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|(fp,)| fp as u64).collect())
+}
+
+/// The excerpt of the latest message a group's admins taught as spam under a fingerprint, when they did.
+pub async fn taught_excerpt(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    fingerprint: u64,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT excerpt FROM moderation_detector_layers
+         WHERE fingerprint = ? AND chat_id = ? AND label = 'spam' AND excerpt <> ''
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(fingerprint as i64)
+    .bind(chat_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A group's own detector thresholds for newcomers, `(remove, suspicious)`, when its admins set them.
+pub async fn group_thresholds(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+) -> Result<Option<(f64, f64)>> {
+    Ok(sqlx::query_as(
+        "SELECT remove, suspicious FROM moderation_detector_thresholds WHERE chat_id = ?",
+    )
+    .bind(chat_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Sets a group's detector thresholds `(remove, suspicious)`, or drops them (`None`: the instance's).
+pub async fn set_group_thresholds(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    thresholds: Option<(f64, f64)>,
+    by: i64,
+    at: i64,
+) -> Result<()> {
+    match thresholds {
+        Some((remove, suspicious)) => {
+            sqlx::query(
+                "INSERT INTO moderation_detector_thresholds (chat_id, remove, suspicious, set_by, at)
+                 VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (chat_id) DO UPDATE SET remove = excluded.remove,
+                   suspicious = excluded.suspicious, set_by = excluded.set_by, at = excluded.at",
+            )
+            .bind(chat_id)
+            .bind(remove)
+            .bind(suspicious)
+            .bind(by)
+            .bind(at)
+            .execute(conn)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM moderation_detector_thresholds WHERE chat_id = ?")
+                .bind(chat_id)
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// An admin's answer to a suspicious message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuspiciousDecision {
+    /// The message was deleted (and taught as spam).
+    Delete,
+    /// The message was deleted and its author banned.
+    Ban,
+    /// The message is not spam (and taught so).
+    NotSpam,
+}
+
+impl SuspiciousDecision {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SuspiciousDecision::Delete => "delete",
+            SuspiciousDecision::Ban => "ban",
+            SuspiciousDecision::NotSpam => "not_spam",
+        }
+    }
+
+    fn parse(name: &str) -> Option<SuspiciousDecision> {
+        match name {
+            "delete" => Some(SuspiciousDecision::Delete),
+            "ban" => Some(SuspiciousDecision::Ban),
+            "not_spam" => Some(SuspiciousDecision::NotSpam),
+            _ => None,
+        }
+    }
+}
+
+/// A message the detector found suspicious, to be flagged.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSuspicious<'a> {
+    pub chat_id: i64,
+    pub message_id: i32,
+    /// The author (a channel's id when `is_channel`).
+    pub user_id: i64,
+    pub is_channel: bool,
+    /// The author's name as the notice shows it.
+    pub name: &'a str,
+    pub excerpt: &'a str,
+    /// The detector's spam probability.
+    pub probability: f64,
+    /// What decided the score, as [`super::detection::encode`] wrote it.
+    pub detail: &'a str,
+    pub at: i64,
+}
+
+/// A flagged message with its notice and the admins' answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suspicious {
+    pub id: i64,
+    pub chat_id: i64,
+    pub message_id: i32,
+    pub user_id: i64,
+    pub is_channel: bool,
+    pub name: String,
+    pub excerpt: String,
+    pub probability: f64,
+    pub detail: String,
+    /// The notice that asked about it, once one was posted.
+    pub notice_id: Option<i64>,
+    /// The answer and the admin who gave it.
+    pub decision: Option<(SuspiciousDecision, i64)>,
+}
+
+type SuspiciousRow = (
+    i64,
+    i64,
+    i32,
+    i64,
+    bool,
+    String,
+    String,
+    f64,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+);
+
+fn suspicious_of(row: SuspiciousRow) -> Suspicious {
+    let (id, chat_id, message_id, user_id, is_channel, name, excerpt, probability, detail) = (
+        row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
+    );
+    let decision = row
+        .10
+        .as_deref()
+        .and_then(SuspiciousDecision::parse)
+        .zip(row.11);
+    Suspicious {
+        id,
+        chat_id,
+        message_id,
+        user_id,
+        is_channel,
+        name,
+        excerpt,
+        probability,
+        detail,
+        notice_id: row.9,
+        decision,
+    }
+}
+
+/// Flags a suspicious message; `None` when it was flagged already (an edit, a second look).
+pub async fn add_suspicious(
+    conn: &mut SqliteConnection,
+    s: &NewSuspicious<'_>,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO moderation_suspicious
+         (chat_id, message_id, user_id, is_channel, name, excerpt, probability, detail, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (chat_id, message_id) DO NOTHING RETURNING id",
+    )
+    .bind(s.chat_id)
+    .bind(s.message_id)
+    .bind(s.user_id)
+    .bind(s.is_channel)
+    .bind(s.name)
+    .bind(s.excerpt)
+    .bind(s.probability)
+    .bind(s.detail)
+    .bind(s.at)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Whether a suspicious-message notice was posted for a group after `since`.
+pub async fn noticed_since(conn: &mut SqliteConnection, chat_id: i64, since: i64) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT 1 FROM moderation_suspicious_notices WHERE chat_id = ? AND at > ? LIMIT 1",
+    )
+    .bind(chat_id)
+    .bind(since)
+    .fetch_optional(conn)
+    .await?
+    .is_some())
+}
+
+/// Opens a notice in `posted_in` for every flagged message of a group that no notice asked about yet,
+/// and returns its id with those messages (oldest first); `None` when none is waiting.
+pub async fn open_notice(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    posted_in: i64,
+    at: i64,
+) -> Result<Option<(i64, Vec<Suspicious>)>> {
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM moderation_suspicious WHERE notice_id IS NULL AND chat_id = ?",
+    )
+    .bind(chat_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if waiting == 0 {
+        return Ok(None);
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO moderation_suspicious_notices (chat_id, posted_in, at) VALUES (?, ?, ?)
+         RETURNING id",
+    )
+    .bind(chat_id)
+    .bind(posted_in)
+    .bind(at)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE moderation_suspicious SET notice_id = ? WHERE notice_id IS NULL AND chat_id = ?",
+    )
+    .bind(id)
+    .bind(chat_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(Some((id, notice_items(conn, id).await?)))
+}
+
+/// The flagged messages a notice asked about, oldest first.
+pub async fn notice_items(conn: &mut SqliteConnection, notice_id: i64) -> Result<Vec<Suspicious>> {
+    let rows: Vec<SuspiciousRow> = sqlx::query_as(
+        "SELECT id, chat_id, message_id, user_id, is_channel, name, excerpt, probability, detail,
+                notice_id, decision, decided_by
+         FROM moderation_suspicious WHERE notice_id = ? ORDER BY id",
+    )
+    .bind(notice_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(suspicious_of).collect())
+}
+
+/// A flagged message by id.
+pub async fn get_suspicious(conn: &mut SqliteConnection, id: i64) -> Result<Option<Suspicious>> {
+    let row: Option<SuspiciousRow> = sqlx::query_as(
+        "SELECT id, chat_id, message_id, user_id, is_channel, name, excerpt, probability, detail,
+                notice_id, decision, decided_by
+         FROM moderation_suspicious WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(suspicious_of))
+}
+
+/// Where a notice was posted, `(posted_in, message id once sent)`.
+pub async fn notice_place(
+    conn: &mut SqliteConnection,
+    notice_id: i64,
+) -> Result<Option<(i64, Option<i32>)>> {
+    Ok(sqlx::query_as(
+        "SELECT posted_in, message_id FROM moderation_suspicious_notices WHERE id = ?",
+    )
+    .bind(notice_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Stores the message id of a posted notice.
+pub async fn set_notice_message(
+    conn: &mut SqliteConnection,
+    notice_id: i64,
+    message_id: i32,
+) -> Result<()> {
+    sqlx::query("UPDATE moderation_suspicious_notices SET message_id = ? WHERE id = ?")
+        .bind(message_id)
+        .bind(notice_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records the first answer to a flagged message; `false` when it was answered already.
+pub async fn decide_suspicious(
+    conn: &mut SqliteConnection,
+    id: i64,
+    decision: SuspiciousDecision,
+    by: i64,
+    at: i64,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE moderation_suspicious SET decision = ?, decided_by = ?, decided_at = ?
+         WHERE id = ? AND decision IS NULL",
+    )
+    .bind(decision.name())
+    .bind(by)
+    .bind(at)
+    .bind(id)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// The groups with flagged messages waiting for a notice whose last notice is not after `since`.
+pub async fn groups_waiting_for_notice(
+    conn: &mut SqliteConnection,
+    since: i64,
+) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT s.chat_id FROM moderation_suspicious s
+         WHERE s.notice_id IS NULL
+           AND NOT EXISTS (SELECT 1 FROM moderation_suspicious_notices n
+                           WHERE n.chat_id = s.chat_id AND n.at > ?)
+         ORDER BY s.chat_id",
+    )
+    .bind(since)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Schedules an automatic removal to be learned by its group's layer at `due_at`, unless undone by then.
+pub async fn schedule_learning(
+    conn: &mut SqliteConnection,
+    violation_id: i64,
+    chat_id: i64,
+    due_at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO moderation_detector_learn (violation_id, chat_id, due_at)
+         VALUES (?, ?, ?)",
+    )
+    .bind(violation_id)
+    .bind(chat_id)
+    .bind(due_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An automatic removal whose undo window has passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueLearning {
+    pub violation_id: i64,
+    pub chat_id: i64,
+    /// The removed message's excerpt.
+    pub excerpt: String,
+    /// Whether an admin undid the removal (with the undo button, or by reversing it with a command).
+    pub undone: bool,
+}
+
+/// At most `limit` removals whose undo window ended at `now` or before, oldest first.
+pub async fn due_learning(
+    conn: &mut SqliteConnection,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<DueLearning>> {
+    let rows: Vec<(i64, i64, Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT l.violation_id, l.chat_id, v.excerpt,
+                COALESCE(v.undone_by, (SELECT MIN(r.id) FROM moderation_violations r
+                                       WHERE r.reverses_id = l.violation_id))
+         FROM moderation_detector_learn l
+         LEFT JOIN moderation_violations v ON v.id = l.violation_id
+         WHERE l.due_at <= ? ORDER BY l.due_at, l.violation_id LIMIT ?",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(violation_id, chat_id, excerpt, undone_by)| DueLearning {
+            violation_id,
+            chat_id,
+            undone: undone_by.is_some() || excerpt.is_none(),
+            excerpt: excerpt.unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Drops a handled learning row.
+pub async fn drop_learning(conn: &mut SqliteConnection, violation_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM moderation_detector_learn WHERE violation_id = ?")
+        .bind(violation_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -1364,6 +1776,7 @@ mod tests {
             source: "spam_command",
             by: Some(1),
             at,
+            excerpt: "",
         };
         let high = u64::MAX - 7;
         for (i, t) in [
@@ -1423,5 +1836,66 @@ mod tests {
             .await
             .unwrap()
             .is_empty());
+    }
+
+    #[sqlx::test]
+    async fn flags_notices_thresholds_and_learning_follow_a_supergroup_upgrade(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        set_group_thresholds(&mut conn, -1, Some((0.9, 0.5)), 1, 100)
+            .await
+            .unwrap();
+        let flag = |message_id: i32| NewSuspicious {
+            chat_id: -1,
+            message_id,
+            user_id: 7,
+            is_channel: false,
+            name: "Nia",
+            excerpt: "hello",
+            probability: 0.6,
+            detail: "{}",
+            at: 100,
+        };
+        let first = add_suspicious(&mut conn, &flag(5)).await.unwrap();
+        assert!(first.is_some());
+        assert_eq!(
+            add_suspicious(&mut conn, &flag(5)).await.unwrap(),
+            None,
+            "a message is flagged once"
+        );
+        let (notice, items) = open_notice(&mut conn, -1, -1, 100).await.unwrap().unwrap();
+        assert_eq!(items.len(), 1);
+        assert!(open_notice(&mut conn, -1, -1, 100).await.unwrap().is_none());
+        add_suspicious(&mut conn, &flag(6)).await.unwrap();
+        let violation = record_action(&mut conn, &logged("classifier", "warn", None, 100))
+            .await
+            .unwrap();
+        schedule_learning(&mut conn, violation, -1, 200)
+            .await
+            .unwrap();
+        crate::storage::move_chat(&mut conn, -1, -1001)
+            .await
+            .unwrap();
+        assert_eq!(group_thresholds(&mut conn, -1).await.unwrap(), None);
+        assert_eq!(
+            group_thresholds(&mut conn, -1001).await.unwrap(),
+            Some((0.9, 0.5))
+        );
+        assert_eq!(
+            notice_items(&mut conn, notice).await.unwrap()[0].chat_id,
+            -1001
+        );
+        assert_eq!(
+            groups_waiting_for_notice(&mut conn, 50).await.unwrap(),
+            Vec::<i64>::new(),
+            "the notice posted at 100 moved with the group"
+        );
+        assert_eq!(
+            groups_waiting_for_notice(&mut conn, 100).await.unwrap(),
+            vec![-1001]
+        );
+        let due = due_learning(&mut conn, 200, 10).await.unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!((due[0].chat_id, due[0].undone), (-1001, false));
+        assert!(due_learning(&mut conn, 199, 10).await.unwrap().is_empty());
     }
 }
