@@ -8,6 +8,7 @@
 pub mod activity;
 pub mod confirmations;
 pub mod groups;
+pub mod handled;
 pub mod members;
 pub mod raid;
 

@@ -1,11 +1,14 @@
 //! Long polling. One `getUpdates` is in flight at a time, asking for at most 100 updates and for every
 //! update kind the features need. Each update is parsed on its own from its JSON text, so one update
-//! teloxide cannot read is logged and skipped instead of failing the whole batch, and the offset always
-//! moves past it.
+//! teloxide cannot read is logged, counted and skipped instead of failing the whole batch, and the offset
+//! moves past it. The offset asked for comes from the [`Watermark`]: it confirms only updates that were
+//! handled, so updates lost to a crash are sent again by Telegram after a restart.
 
 use super::router::Router;
+use super::watermark::Watermark;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use teloxide::types::{Update, UpdateKind};
 use tokio::sync::watch;
@@ -64,34 +67,67 @@ impl Poller {
         }
     }
 
-    /// Polls until `stop` turns true, routing every update. Returns the next offset to confirm.
-    pub async fn run(&self, router: &Router, mut stop: watch::Receiver<bool>) -> i64 {
-        let mut offset: i64 = 0;
+    /// Polls until `stop` turns true, routing every update not taken before. Each `getUpdates` asks from
+    /// the watermark's offset, which confirms to Telegram only the updates already handled; updates still
+    /// in flight come back in the answer and are recognised and passed over. Updates that cannot be read
+    /// are counted in `skipped` and passed.
+    ///
+    /// A long poll asks with the offset of its start. When the last update in flight is handled during it,
+    /// the poll is asked again with the new offset, so handled updates are confirmed at once rather than
+    /// at the end of the long poll. When an answer holds nothing new (every update in it is still in
+    /// flight), the next poll waits until the offset moves, or `retry` at most, so polling never spins.
+    pub async fn run(
+        &self,
+        router: &Router,
+        marks: &Watermark,
+        skipped: &AtomicU64,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        let mut offsets = marks.subscribe();
         loop {
             if *stop.borrow() {
-                return offset;
+                return;
             }
+            let offset = *offsets.borrow_and_update();
             let batch = tokio::select! {
                 batch = self.fetch(offset, self.timeout) => batch,
-                _ = stop.changed() => return offset,
+                _ = stop.changed() => return,
+                _ = idle(&mut offsets, marks) => continue,
             };
             match batch {
                 Ok(raws) => {
-                    for raw in raws {
-                        match parse(&raw) {
+                    let mut fresh = 0;
+                    for raw in &raws {
+                        match parse(raw) {
                             Parsed::Update(update) => {
-                                offset = offset.max(update.id.0 as i64 + 1);
-                                router.route(*update).await;
+                                if let Some(ticket) = marks.take(update.id.0 as i64) {
+                                    fresh += 1;
+                                    router.route_taken(*update, Some(ticket)).await;
+                                }
                             }
-                            Parsed::Skipped(Some(id)) => offset = offset.max(id + 1),
-                            Parsed::Skipped(None) => {}
+                            Parsed::Skipped(Some(id)) => {
+                                if marks.pass(id) {
+                                    fresh += 1;
+                                    skipped.fetch_add(1, Ordering::Relaxed);
+                                }
+                            }
+                            Parsed::Skipped(None) => {
+                                skipped.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    if fresh == 0 && !raws.is_empty() {
+                        tokio::select! {
+                            _ = offsets.changed() => {}
+                            _ = tokio::time::sleep(self.retry) => {}
+                            _ = stop.changed() => return,
                         }
                     }
                 }
                 Err(wait) => {
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
-                        _ = stop.changed() => return offset,
+                        _ = stop.changed() => return,
                     }
                 }
             }
@@ -151,6 +187,18 @@ impl Poller {
                 tracing::warn!(%err, "getUpdates answer is not JSON; retrying");
                 Err(self.retry)
             }
+        }
+    }
+}
+
+/// Completes when the offset has moved and no update is in flight any more.
+async fn idle(offsets: &mut watch::Receiver<i64>, marks: &Watermark) {
+    loop {
+        if offsets.changed().await.is_err() {
+            return std::future::pending().await;
+        }
+        if marks.in_flight() == 0 {
+            return;
         }
     }
 }
