@@ -95,7 +95,8 @@ impl App {
             token,
             config.telegram.poll_timeout.get(),
             config.telegram.poll_retry.get(),
-        );
+        )
+        .max_retry_after(config.limits.max_retry_after.get());
         let ctx = Arc::new(Services {
             config: Arc::new(config),
             storage,

@@ -49,6 +49,7 @@ pub struct Poller {
     url: String,
     timeout: Duration,
     retry: Duration,
+    max_retry_after: Duration,
 }
 
 impl Poller {
@@ -64,7 +65,15 @@ impl Poller {
             url,
             timeout,
             retry,
+            max_retry_after: Duration::MAX,
         }
+    }
+
+    /// Obeys a `retry_after` of Telegram for at most `max` (the outbound queue's `limits.max_retry_after`),
+    /// so a refusal with an absurd wait cannot stop polling for hours.
+    pub fn max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
     }
 
     /// Polls until `stop` turns true, routing every update not taken before. Each `getUpdates` asks from
@@ -178,7 +187,7 @@ impl Poller {
                 let wait = response
                     .parameters
                     .and_then(|p| p.retry_after)
-                    .map(Duration::from_secs)
+                    .map(|secs| Duration::from_secs(secs).min(self.max_retry_after))
                     .unwrap_or(self.retry);
                 tracing::warn!(description = ?response.description, ?wait, "getUpdates refused; retrying");
                 Err(wait)

@@ -135,6 +135,11 @@ pub enum Failure {
     Forbidden(String),
     /// HTTP 400 with this description, e.g. "Bad Request: message to edit not found".
     BadRequest(String),
+    /// This HTTP status (such as 500 or 502) with a plain-text body, as a proxy in front of the Bot API
+    /// answers when the API is down.
+    Status(u16),
+    /// No answer at all: the connection is closed before a response, which the client sees as a reset.
+    Reset,
 }
 
 /// Telegram's sending limits as the fake enforces them: at most `count` sends or edits per
@@ -838,6 +843,15 @@ fn failure_response(failure: Failure) -> Response {
             StatusCode::BAD_REQUEST,
             json!({"ok": false, "error_code": 400, "description": description}),
         ),
+        Failure::Status(code) => {
+            let status = StatusCode::from_u16(code).expect("a valid HTTP status");
+            return (status, format!("<html><body>{status}</body></html>")).into_response();
+        }
+        Failure::Reset => {
+            // Unwinding out of the handler ends the connection's task, so the socket is closed without an
+            // answer. `resume_unwind` skips the panic hook: nothing is printed.
+            std::panic::resume_unwind(Box::new("the fake Bot API drops this connection"));
+        }
     };
     (status, Json(body)).into_response()
 }
