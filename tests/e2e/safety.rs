@@ -83,7 +83,7 @@ async fn wait_for_failure(bot: &TestBot) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn a_command_and_a_press_sent_again_after_a_restart_change_nothing() {
+async fn commands_and_a_press_sent_again_after_a_restart_change_nothing() {
     let bot = bot_with_alice(&[]).await;
     let pool = bot.ctx.storage.write.clone();
     let give = with_id(group_message(GROUP, owner(), "/give @alice 50"), 5_000);
@@ -99,6 +99,11 @@ async fn a_command_and_a_press_sent_again_after_a_restart_change_nothing() {
     let press = with_id(callback(GROUP, owner(), message_id, "rp:1"), 5_002);
     bot.push(press.clone());
     bot.api.wait_for("answerCallbackQuery", 1, WAIT).await;
+    let lottery = with_id(
+        group_message(GROUP, owner(), "/lottery Mine | Car x1 | in 1h"),
+        5_003,
+    );
+    bot.push(lottery.clone());
     bot.settle().await;
     let owner_before = balance(&pool, Account::Wallet(OWNER)).await;
     assert!(owner_before > 0, "the press paid a share");
@@ -109,7 +114,7 @@ async fn a_command_and_a_press_sent_again_after_a_restart_change_nothing() {
             .unwrap();
     assert_eq!(
         recorded.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
-        vec![5_000, 5_001, 5_002],
+        vec![5_000, 5_001, 5_002, 5_003],
         "each update with effects is recorded: {recorded:?}"
     );
 
@@ -120,11 +125,17 @@ async fn a_command_and_a_press_sent_again_after_a_restart_change_nothing() {
     let pool = bot.ctx.storage.write.clone();
     bot.push(give);
     bot.push(press);
+    bot.push(lottery);
     bot.settle().await;
+    let lotteries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lotteries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(lotteries, 1, "the lottery is not created twice");
     assert_eq!(balance(&pool, Account::Wallet(ALICE)).await, 50 - 20);
     assert_eq!(balance(&pool, Account::Wallet(OWNER)).await, owner_before);
     assert_eq!(gifts(&pool).await, (1, 50));
-    assert_eq!(bot.stats().replayed.load(Ordering::SeqCst), 2);
+    assert_eq!(bot.stats().replayed.load(Ordering::SeqCst), 3);
     assert!(bot.texts_to(GROUP).is_empty(), "nothing is answered again");
     assert!(
         answers(&bot.api).is_empty(),
@@ -418,4 +429,84 @@ async fn a_full_disk_fails_handlers_cleanly_and_space_coming_back_recovers() {
     assert_eq!(gifts(&pool).await, (paid + 1, points + 1));
     ledger_is_exact(&pool).await;
     bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_sign_in_wave_cut_by_a_sigkill_pays_every_member_once() {
+    let api = FakeApi::start().await;
+    set_admins(&api);
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}/groupops.db?mode=rwc", dir.path().display());
+    let mut child = spawn_binary(&api, &database_url, dir.path());
+    let pool = loop {
+        if let Ok(pool) = SqlitePool::connect(&database_url).await {
+            break pool;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    // Two hundred members sign in at once, in two getUpdates answers; the bot is killed once ten did.
+    let members = 200;
+    let batch = (0..members)
+        .map(|n| {
+            let update = with_id(
+                group_message(GROUP, user(30_000 + n, "S"), "/checkin"),
+                2_000 + n,
+            );
+            (2_000 + n, update.to_string())
+        })
+        .collect();
+    let signed = async |pool: &SqlitePool| -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM checkins WHERE chat_id = ?")
+            .bind(GROUP)
+            .fetch_one(pool)
+            .await
+            .unwrap_or(0)
+    };
+    wait_db(&mut child, &pool, "the schema", async |pool| {
+        sqlx::query("SELECT 1 FROM handled_updates")
+            .fetch_all(pool)
+            .await
+            .is_ok()
+    })
+    .await;
+    api.push_raw_batch(batch);
+    wait_db(&mut child, &pool, "ten sign-ins", async |pool| {
+        signed(pool).await >= 10
+    })
+    .await;
+    child.start_kill().expect("SIGKILL sent");
+    let _ = child.wait().await;
+    let at_kill = signed(&pool).await;
+    eprintln!("killed with {at_kill} of {members} sign-ins done");
+    pool.close().await;
+
+    let mut child = spawn_binary(&api, &database_url, dir.path());
+    let pool = SqlitePool::connect(&database_url).await.unwrap();
+    wait_db(&mut child, &pool, "every sign-in done", async |pool| {
+        signed(pool).await == members && api.pending_updates() == 0
+    })
+    .await;
+    let (rows, people, paid): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(DISTINCT user_id), COALESCE(SUM(reward), 0) FROM checkins WHERE chat_id = ?",
+    )
+    .bind(GROUP)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((rows, people), (members, members), "one sign-in each");
+    let journal: (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM economy_journal WHERE chat_id = ? AND reason = 'checkin'",
+    )
+    .bind(GROUP)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(journal, (members, paid), "each reward paid once");
+    ledger_is_exact(&pool).await;
+    let pid = child.id().expect("running").to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let _ = tokio::time::timeout(WAIT, child.wait()).await;
 }
