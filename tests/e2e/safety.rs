@@ -510,3 +510,105 @@ async fn a_sign_in_wave_cut_by_a_sigkill_pays_every_member_once() {
         .unwrap();
     let _ = tokio::time::timeout(WAIT, child.wait()).await;
 }
+
+#[tokio::test]
+async fn a_lottery_cut_by_a_sigkill_while_members_join_draws_once_after_the_restart() {
+    let api = FakeApi::start().await;
+    set_admins(&api);
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}/groupops.db?mode=rwc", dir.path().display());
+    let mut child = spawn_binary(&api, &database_url, dir.path());
+    let pool = loop {
+        if let Ok(pool) = SqlitePool::connect(&database_url).await {
+            break pool;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let members = 300;
+    api.push_update(group_message(
+        GROUP,
+        owner(),
+        &format!("/lottery Storm | 10 points x3 | when {members}"),
+    ));
+    let entries = async |pool: &SqlitePool| -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM lottery_entries WHERE lottery_id = 1")
+            .fetch_one(pool)
+            .await
+            .unwrap_or(0)
+    };
+    wait_db(&mut child, &pool, "the lottery", async |pool| {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM lotteries")
+            .fetch_one(pool)
+            .await
+            .is_ok_and(|n| n == 1)
+    })
+    .await;
+    // Every member presses the join button in one burst; the bot is killed once thirty have joined.
+    let batch = (0..members)
+        .map(|n| {
+            let update = with_id(
+                callback(GROUP, user(40_000 + n, "L"), 1000, "lt:1"),
+                3_000 + n,
+            );
+            (3_000 + n, update.to_string())
+        })
+        .collect();
+    api.push_raw_batch(batch);
+    wait_db(&mut child, &pool, "thirty entries", async |pool| {
+        entries(pool).await >= 30
+    })
+    .await;
+    child.start_kill().expect("SIGKILL sent");
+    let _ = child.wait().await;
+    let at_kill = entries(&pool).await;
+    eprintln!("killed with {at_kill} of {members} entries");
+    let status: String = sqlx::query_scalar("SELECT status FROM lotteries WHERE id = 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "open", "the kill landed before the draw");
+    pool.close().await;
+
+    let mut child = spawn_binary(&api, &database_url, dir.path());
+    let pool = SqlitePool::connect(&database_url).await.unwrap();
+    wait_db(
+        &mut child,
+        &pool,
+        "the draw after every entry",
+        async |pool| {
+            let drawn =
+                sqlx::query_scalar::<_, String>("SELECT status FROM lotteries WHERE id = 1")
+                    .fetch_one(pool)
+                    .await
+                    .is_ok_and(|s| s == "drawn");
+            drawn && api.pending_updates() == 0
+        },
+    )
+    .await;
+    let (rows, people): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(DISTINCT user_id) FROM lottery_entries WHERE lottery_id = 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (rows, people),
+        (members, members),
+        "every press joined once"
+    );
+    let prizes: (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM economy_journal WHERE chat_id = ? AND reason = 'lottery'",
+    )
+    .bind(GROUP)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(prizes, (3, 30), "three prizes paid once each");
+    ledger_is_exact(&pool).await;
+    let pid = child.id().expect("running").to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let _ = tokio::time::timeout(WAIT, child.wait()).await;
+}
