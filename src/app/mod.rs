@@ -96,6 +96,7 @@ impl App {
             config.telegram.poll_timeout.get(),
             config.telegram.poll_retry.get(),
         )
+        .grace(config.telegram.poll_grace.get())
         .max_retry_after(config.limits.max_retry_after.get());
         let ctx = Arc::new(Services {
             config: Arc::new(config),

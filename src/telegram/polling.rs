@@ -55,10 +55,7 @@ pub struct Poller {
 impl Poller {
     /// A poller for the Bot API at `api_url` with `token`.
     pub fn new(api_url: &str, token: &str, timeout: Duration, retry: Duration) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(timeout + Duration::from_secs(15))
-            .build()
-            .expect("the HTTP client builds");
+        let client = client(timeout + Duration::from_secs(15));
         let url = format!("{}/bot{}/getUpdates", api_url.trim_end_matches('/'), token);
         Self {
             client,
@@ -67,6 +64,13 @@ impl Poller {
             retry,
             max_retry_after: Duration::MAX,
         }
+    }
+
+    /// Gives up a `getUpdates` that has not answered `grace` after its long poll should have ended, and
+    /// asks again (15 s unless set).
+    pub fn grace(mut self, grace: Duration) -> Self {
+        self.client = client(self.timeout + grace);
+        self
     }
 
     /// Obeys a `retry_after` of Telegram for at most `max` (the outbound queue's `limits.max_retry_after`),
@@ -198,6 +202,14 @@ impl Poller {
             }
         }
     }
+}
+
+/// An HTTP client whose requests are given up after `timeout`.
+fn client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .expect("the HTTP client builds")
 }
 
 /// Completes when the offset has moved and no update is in flight any more.

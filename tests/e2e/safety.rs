@@ -270,13 +270,19 @@ async fn fifty_gives_in_one_answer_are_paid_once_each_across_a_sigkill() {
 }
 
 #[tokio::test]
-async fn polling_recovers_from_server_errors_resets_and_an_hour_long_429() {
+async fn polling_recovers_from_server_errors_resets_a_hang_and_an_hour_long_429() {
     // The hour Telegram asks for is shortened to the longest wait the settings obey.
-    let bot = bot_with_alice(&[("GROUPOPS_LIMITS__MAX_RETRY_AFTER", "200ms")]).await;
+    // A request that never answers is given up a moment after the 1 s long poll.
+    let bot = bot_with_alice(&[
+        ("GROUPOPS_LIMITS__MAX_RETRY_AFTER", "200ms"),
+        ("GROUPOPS_TELEGRAM__POLL_GRACE", "300ms"),
+    ])
+    .await;
     let pool = bot.ctx.storage.write.clone();
     bot.api.fail_next("getUpdates", 1, Failure::Status(500));
     bot.api.fail_next("getUpdates", 1, Failure::Status(502));
     bot.api.fail_next("getUpdates", 2, Failure::Reset);
+    bot.api.fail_next("getUpdates", 1, Failure::Hang);
     bot.api
         .fail_next("getUpdates", 1, Failure::RetryAfter(3_600));
     bot.api.fail_next("getUpdates", 1, Failure::Status(502));
@@ -287,7 +293,7 @@ async fn polling_recovers_from_server_errors_resets_and_an_hour_long_429() {
     bot.wait_texts(GROUP, 5).await;
     bot.settle().await;
     let took = started.elapsed();
-    assert_eq!(bot.api.count("getUpdates").1, 6, "every fault was served");
+    assert_eq!(bot.api.count("getUpdates").1, 7, "every fault was served");
     assert!(took < WAIT, "polling recovered in {took:?}");
     assert_eq!(gifts(&pool).await, (5, 5), "nothing lost or paid twice");
     assert_eq!(bot.texts_to(GROUP).len(), 5, "each answered once");

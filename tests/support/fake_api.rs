@@ -140,6 +140,8 @@ pub enum Failure {
     Status(u16),
     /// No answer at all: the connection is closed before a response, which the client sees as a reset.
     Reset,
+    /// No answer ever: the request waits until the client gives up (a timeout).
+    Hang,
 }
 
 /// Telegram's sending limits as the fake enforces them: at most `count` sends or edits per
@@ -637,6 +639,9 @@ async fn handle(
         .and_then(VecDeque::pop_front);
     if let Some(failure) = failure {
         inner.record(&method, params, true);
+        if matches!(failure, Failure::Hang) {
+            std::future::pending::<()>().await;
+        }
         return failure_response(failure);
     }
     if BUDGETED_METHODS.contains(&lower.as_str()) {
@@ -847,6 +852,7 @@ fn failure_response(failure: Failure) -> Response {
             let status = StatusCode::from_u16(code).expect("a valid HTTP status");
             return (status, format!("<html><body>{status}</body></html>")).into_response();
         }
+        Failure::Hang => unreachable!("a hanging request is never answered"),
         Failure::Reset => {
             // Unwinding out of the handler ends the connection's task, so the socket is closed without an
             // answer. `resume_unwind` skips the panic hook: nothing is printed.
