@@ -618,3 +618,36 @@ async fn a_lottery_cut_by_a_sigkill_while_members_join_draws_once_after_the_rest
         .unwrap();
     let _ = tokio::time::timeout(WAIT, child.wait()).await;
 }
+
+#[tokio::test]
+async fn an_update_still_in_flight_is_neither_confirmed_nor_handled_twice() {
+    let bot = bot_with_alice(&[("GROUPOPS_STORAGE__BUSY_TIMEOUT", "10s")]).await;
+    let pool = bot.ctx.storage.write.clone();
+    // Another connection holds the write lock, so the gift's handler waits inside its transaction.
+    let url = format!("sqlite://{}", bot.database_path().display());
+    let mut other = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let id = bot.push(group_message(GROUP, owner(), "/give @alice 1"));
+    // Meanwhile polling asks again and again from the update still in flight and gets it back each time.
+    let polls = bot.api.polls();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while bot.api.polls() < polls + 5 {
+        assert!(tokio::time::Instant::now() < deadline, "polling stopped");
+        tokio::task::yield_now().await;
+    }
+    assert!(
+        bot.api.served_offset() <= id,
+        "the offset passed the update in flight"
+    );
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    drop(other);
+    bot.wait_texts(GROUP, 1).await;
+    bot.settle().await;
+    assert_eq!(gifts(&pool).await, (1, 1), "handled once");
+    assert_eq!(bot.texts_to(GROUP).len(), 1, "answered once");
+    assert!(bot.api.served_offset() > id, "confirmed once handled");
+    bot.stop().await;
+}

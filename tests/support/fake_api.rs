@@ -260,6 +260,8 @@ struct FakeState {
     next_invite_link: i64,
     /// Whether an update was ever queued behind one with a higher id.
     out_of_order: bool,
+    /// `getUpdates` requests received.
+    polls: u64,
     /// Whether calls are kept in `calls` (otherwise only counted).
     not_recording: bool,
     /// Calls per lower-case method name: (answered, failed).
@@ -515,6 +517,11 @@ impl FakeApi {
     /// How many queued updates the bot has not confirmed through a `getUpdates` offset.
     pub fn pending_updates(&self) -> usize {
         self.inner.lock().updates.len()
+    }
+
+    /// How many `getUpdates` requests arrived so far (they are not among the recorded calls).
+    pub fn polls(&self) -> u64 {
+        self.inner.lock().polls
     }
 
     /// The highest offset the bot has confirmed through `getUpdates` (0 before any).
@@ -773,6 +780,9 @@ async fn get_updates(inner: &Inner, params: &Value) -> Response {
     let wait = Duration::from_secs(timeout).min(MAX_POLL_WAIT);
     let deadline = tokio::time::Instant::now() + wait;
 
+    {
+        inner.lock().polls += 1;
+    }
     {
         // A positive offset confirms every update below it, so those are dropped for good. Updates are
         // queued in id order as a rule, so they leave from the front; a full pass is only needed once
