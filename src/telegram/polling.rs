@@ -13,6 +13,9 @@ use std::time::Duration;
 use teloxide::types::{Update, UpdateKind};
 use tokio::sync::watch;
 
+/// The longest pause before polling again when the last answer held only updates still in flight.
+pub const STALLED_PAUSE: Duration = Duration::from_millis(100);
+
 /// The update kinds the bot asks Telegram for.
 pub const ALLOWED_UPDATES: &[&str] = &[
     "message",
@@ -88,7 +91,8 @@ impl Poller {
     /// A long poll asks with the offset of its start. When the last update in flight is handled during it,
     /// the poll is asked again with the new offset, so handled updates are confirmed at once rather than
     /// at the end of the long poll. When an answer holds nothing new (every update in it is still in
-    /// flight), the next poll waits until the offset moves, or `retry` at most, so polling never spins.
+    /// flight), the next poll waits until the offset moves, or [`STALLED_PAUSE`] (or `retry`, if shorter)
+    /// at most, so polling never spins and new updates still arrive while one handler runs long.
     pub async fn run(
         &self,
         router: &Router,
@@ -132,7 +136,7 @@ impl Poller {
                     if fresh == 0 && !raws.is_empty() {
                         tokio::select! {
                             _ = offsets.changed() => {}
-                            _ = tokio::time::sleep(self.retry) => {}
+                            _ = tokio::time::sleep(self.retry.min(STALLED_PAUSE)) => {}
                             _ = stop.changed() => return,
                         }
                     }
