@@ -65,6 +65,8 @@ pub struct TelegramSettings {
     pub poll_timeout: Dur,
     /// How long to wait before polling again after a failed `getUpdates`.
     pub poll_retry: Dur,
+    /// How much longer than `poll_timeout` a `getUpdates` may take before it is given up and asked again.
+    pub poll_grace: Dur,
     /// Whether to register the command menu with `setMyCommands` at start-up.
     pub register_commands: bool,
 }
@@ -75,6 +77,7 @@ impl Default for TelegramSettings {
             api_url: "https://api.telegram.org".into(),
             poll_timeout: Dur::secs(30),
             poll_retry: Dur::secs(2),
+            poll_grace: Dur::secs(15),
             register_commands: true,
         }
     }

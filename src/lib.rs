@@ -8,8 +8,9 @@
 //! - [`args`]     shared argument parsing: targets, durations (`30m`, `1天`), amounts, quoted words
 //! - [`i18n`]     Fluent wording by group language (zh-CN, en)
 //! - [`fairness`] commit-reveal seeds, the deterministic stream, uniform(n) and shuffle shared by games
-//! - [`storage`]  SQLite pools and pragmas, migrations, shared group/member records, the activity writer
-//! - [`telegram`] the edge: polling, shard routing, the outbound queue with its priorities and typed verbs,
+//! - [`storage`]  SQLite pools and pragmas, migrations, shared group/member records, the activity writer,
+//!   the records of handled updates
+//! - [`telegram`] the edge: polling that confirms only handled updates, shard routing, the outbound queue with its priorities and typed verbs,
 //!   the admin cache, command declarations, text helpers
 //! - [`facts`]    facts several features need: a group's time zone and day, a member's level, zone names
 //! - [`services`] what every handler receives (settings, database, wording, queues, caches), `Call` (the one

@@ -67,7 +67,9 @@ async fn through_router(updates: &[(i64, String)]) -> f64 {
     );
     let (stop_tx, stop_rx) = watch::channel(false);
     let polling = tokio::spawn(async move {
-        poller.run(&router, stop_rx).await;
+        let marks = groupops::telegram::watermark::Watermark::new();
+        let skipped = std::sync::atomic::AtomicU64::new(0);
+        poller.run(&router, &marks, &skipped, stop_rx).await;
         router.close().await;
     });
     let started = Instant::now();

@@ -1,5 +1,5 @@
-//! Housekeeping beside the ticker: once a day, old raw activity, unconfirmed anonymous-admin commands and
-//! groups that removed the bot longer than `storage.inactive_retention` ago are deleted; on
+//! Housekeeping beside the ticker: once a day, old raw activity, unconfirmed anonymous-admin commands,
+//! records of updates handled over a day ago and groups that removed the bot longer than `storage.inactive_retention` ago are deleted; on
 //! `storage.backup_schedule`, the database is backed up into `storage.backup_dir`. Each job is spawned
 //! beside the ticker rather than run on its path, so a long clean-up or backup never delays deadlines,
 //! and a job that fails is logged and tried again at its next time.
@@ -51,6 +51,14 @@ impl Housekeeping {
             };
             if let Err(err) = unconfirmed.await {
                 tracing::warn!(%err, "clean-up of unconfirmed commands failed; will try again tomorrow");
+            }
+            // Telegram keeps an unconfirmed update for at most a day, so older records can never match.
+            match crate::storage::handled::prune(storage, now - 86_400).await {
+                Ok(rows) => tracing::info!(rows, "old records of handled updates removed"),
+                Err(err) => tracing::warn!(
+                    %err,
+                    "clean-up of handled updates failed; will try again tomorrow"
+                ),
             }
             if let Err(err) = purge_inactive_groups(&job_ctx, inactive_before).await {
                 tracing::warn!(%err, "purge of removed groups failed; will try again tomorrow");

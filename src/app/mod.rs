@@ -5,6 +5,10 @@
 //! the database and compared with the clock, so they survive restarts and tests can move time). Its first
 //! pass runs before polling starts, so what fell due while the bot was down is resolved first.
 //!
+//! Polling confirms to Telegram only updates that were handled (see `telegram::watermark`), and every
+//! transaction with effects records its update's id (see `storage::handled`): an update lost to a crash
+//! is sent again and handled, and one whose effects were committed is passed over.
+//!
 //! Shutdown order: stop polling and the ticker, let the shards finish every update already routed, confirm the offset to
 //! Telegram, drain the outbound queue and wait for the work handlers left running (both bounded by
 //! `shutdown.drain_timeout`), write the remaining activity, close the database.
@@ -17,14 +21,17 @@ use crate::i18n::I18n;
 use crate::services::{Ctx, ErrorHook, Services};
 use crate::storage::activity;
 use crate::storage::groups::GroupCache;
+use crate::storage::handled;
 use crate::storage::Storage;
 use crate::telegram::admins::AdminCache;
 use crate::telegram::outbound::Outbound;
 use crate::telegram::polling::Poller;
 use crate::telegram::router::{Router, RouterStats, UpdateFn};
+use crate::telegram::watermark::Watermark;
 use crate::telegram::{self, Handler};
 use futures::FutureExt;
 use std::future::Future;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, Update};
@@ -58,6 +65,7 @@ pub struct App {
     outbound_task: JoinHandle<()>,
     writer_task: JoinHandle<()>,
     handled_hook: Option<HandledHook>,
+    replay_upto: Option<i64>,
 }
 
 impl App {
@@ -66,6 +74,7 @@ impl App {
     pub async fn build(config: Config, token: &str, options: AppOptions) -> Result<App> {
         let storage = Storage::open(&config.storage).await?;
         storage.migrate().await?;
+        let replay_upto = handled::highest(&storage).await?;
         let i18n = Arc::new(I18n::load(&config.i18n.locales_dir)?);
         let bot = telegram::build_bot(token, &config.telegram.api_url)?;
         let me = bot.get_me().await.map_err(|err| {
@@ -87,7 +96,9 @@ impl App {
             token,
             config.telegram.poll_timeout.get(),
             config.telegram.poll_retry.get(),
-        );
+        )
+        .grace(config.telegram.poll_grace.get())
+        .max_retry_after(config.limits.max_retry_after.get());
         let ctx = Arc::new(Services {
             config: Arc::new(config),
             storage,
@@ -130,6 +141,7 @@ impl App {
             outbound_task,
             writer_task,
             handled_hook: options.handled_hook,
+            replay_upto,
         })
     }
 
@@ -149,33 +161,37 @@ impl App {
         shutdown: impl Future<Output = ()>,
         on_start: impl FnOnce(Arc<RouterStats>),
     ) -> Result<()> {
-        let (parts, update_fn) = self.start().await;
+        let stats = Arc::new(RouterStats::default());
+        let (parts, update_fn) = self.start(stats.clone()).await;
         let ctx = parts.ctx.clone();
-        let router = Router::start(
+        let router = Router::start_counting(
             ctx.config.routing.shards,
             ctx.config.routing.max_pending,
             ctx.config.routing.max_pending_per_chat,
             update_fn,
+            stats.clone(),
         );
         on_start(router.stats());
+        let marks = Watermark::new();
         let (stop_tx, stop_rx) = watch::channel(false);
         let ticker = start_ticker(ctx.clone(), stop_rx.clone()).await;
         let polling = {
             let poller = parts.poller.clone();
             let stop_rx = stop_rx.clone();
+            let marks = marks.clone();
             tokio::spawn(async move {
-                let offset = poller.run(&router, stop_rx).await;
+                poller.run(&router, &marks, &stats.skipped, stop_rx).await;
                 router.close().await;
-                offset
             })
         };
         tracing::info!(bot = ?ctx.me.username, shards = ctx.config.routing.shards, "groupops is running");
         shutdown.await;
         tracing::info!("shutting down: polling stops, queued work is finished");
         let _ = stop_tx.send(true);
-        let offset = polling.await.unwrap_or(0);
+        let _ = polling.await;
         let _ = ticker.await;
-        parts.poller.confirm(offset).await;
+        // Every routed update has been handled now, so the offset passes all of them.
+        parts.poller.confirm(marks.offset()).await;
         parts.finish().await;
         Ok(())
     }
@@ -187,7 +203,7 @@ impl App {
         self,
         shutdown: impl Future<Output = ()>,
     ) -> Result<()> {
-        let (parts, update_fn) = self.start().await;
+        let (parts, update_fn) = self.start(Arc::default()).await;
         let ctx = parts.ctx.clone();
         let tree: Handler = dptree::endpoint(move |update: Update| {
             let handle = update_fn.clone();
@@ -234,7 +250,12 @@ impl App {
 
     /// Registers the command menu and builds the function a shard (or a teloxide worker) runs per update:
     /// the first look, the handler tree, then the handled hook.
-    async fn start(self) -> (Running, UpdateFn) {
+    ///
+    /// An update whose effects an earlier run committed (its id is in `handled_updates`) is passed over,
+    /// replies included, and counted in `stats.replayed`. Only ids up to the highest one recorded at
+    /// start-up are looked up: later ones cannot have been recorded before. Every other update runs with
+    /// its id as the task's current update, so the transactions it commits record it.
+    async fn start(self, stats: Arc<RouterStats>) -> (Running, UpdateFn) {
         let App {
             ctx,
             handler,
@@ -243,6 +264,7 @@ impl App {
             outbound_task,
             writer_task,
             handled_hook,
+            replay_upto,
         } = self;
         if ctx.config.telegram.register_commands {
             features::register_commands(&ctx).await;
@@ -251,11 +273,20 @@ impl App {
             let ctx = ctx.clone();
             Arc::new(move |update| {
                 let id = update.id.0;
+                let ctx = ctx.clone();
                 let handled =
                     dispatch::dispatch(handler.clone(), deps.clone(), ctx.clone(), update);
                 let hook = handled_hook.clone();
+                let stats = stats.clone();
                 async move {
-                    handled.await;
+                    let update_id = i64::from(id);
+                    if replay_upto.is_some_and(|upto| update_id <= upto)
+                        && was_handled(&ctx, update_id).await
+                    {
+                        stats.replayed.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        handled::CURRENT_UPDATE.scope(update_id, handled).await;
+                    }
                     if let Some(hook) = hook {
                         hook(id);
                     }
@@ -270,6 +301,25 @@ impl App {
             writer_task,
         };
         (running, update_fn)
+    }
+}
+
+/// Whether an earlier run committed the effects of update `update_id`. When the record cannot be read,
+/// the update is handled (and the failure logged): the ledger's own checks still hold.
+async fn was_handled(ctx: &Ctx, update_id: i64) -> bool {
+    match handled::recorded(&ctx.storage, update_id).await {
+        Ok(true) => {
+            tracing::info!(
+                update_id,
+                "update was handled before a restart; passed over"
+            );
+            true
+        }
+        Ok(false) => false,
+        Err(err) => {
+            tracing::warn!(%err, update_id, "cannot tell whether the update was handled; handling it");
+            false
+        }
     }
 }
 

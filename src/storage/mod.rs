@@ -1,4 +1,5 @@
-//! SQLite: pool set-up with explicit pragmas, migrations, the batched activity writer, and the small read
+//! SQLite: pool set-up with explicit pragmas, migrations, the batched activity writer, the records of
+//! handled updates (`handled`), and the small read
 //! and write functions every feature may use (groups, members, users). Features keep their own SQL in their
 //! own `store.rs`; what lives here is shared by all of them.
 //!
@@ -8,6 +9,7 @@
 pub mod activity;
 pub mod confirmations;
 pub mod groups;
+pub mod handled;
 pub mod members;
 pub mod privacy;
 pub mod raid;

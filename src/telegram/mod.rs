@@ -1,4 +1,5 @@
-//! The edge between Telegram and the features: long polling, routing updates onto shards, the outbound
+//! The edge between Telegram and the features: long polling with the watermark of handled updates,
+//! routing updates onto shards, the outbound
 //! queue, the admin cache, command declarations and text helpers. (Running the handler tree on each update is `app`'s job.)
 
 pub mod admins;
@@ -7,6 +8,7 @@ pub mod outbound;
 pub mod polling;
 pub mod router;
 pub mod text;
+pub mod watermark;
 
 use crate::error::Error;
 use teloxide::dispatching::DpHandlerDescription;

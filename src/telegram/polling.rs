@@ -1,14 +1,20 @@
 //! Long polling. One `getUpdates` is in flight at a time, asking for at most 100 updates and for every
 //! update kind the features need. Each update is parsed on its own from its JSON text, so one update
-//! teloxide cannot read is logged and skipped instead of failing the whole batch, and the offset always
-//! moves past it.
+//! teloxide cannot read is logged, counted and skipped instead of failing the whole batch, and the offset
+//! moves past it. The offset asked for comes from the [`Watermark`]: it confirms only updates that were
+//! handled, so updates lost to a crash are sent again by Telegram after a restart.
 
 use super::router::Router;
+use super::watermark::Watermark;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use teloxide::types::{Update, UpdateKind};
 use tokio::sync::watch;
+
+/// The longest pause before polling again when the last answer held only updates still in flight.
+pub const STALLED_PAUSE: Duration = Duration::from_millis(100);
 
 /// The update kinds the bot asks Telegram for.
 pub const ALLOWED_UPDATES: &[&str] = &[
@@ -46,52 +52,99 @@ pub struct Poller {
     url: String,
     timeout: Duration,
     retry: Duration,
+    max_retry_after: Duration,
 }
 
 impl Poller {
     /// A poller for the Bot API at `api_url` with `token`.
     pub fn new(api_url: &str, token: &str, timeout: Duration, retry: Duration) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(timeout + Duration::from_secs(15))
-            .build()
-            .expect("the HTTP client builds");
+        let client = client(timeout + Duration::from_secs(15));
         let url = format!("{}/bot{}/getUpdates", api_url.trim_end_matches('/'), token);
         Self {
             client,
             url,
             timeout,
             retry,
+            max_retry_after: Duration::MAX,
         }
     }
 
-    /// Polls until `stop` turns true, routing every update. Returns the next offset to confirm.
-    pub async fn run(&self, router: &Router, mut stop: watch::Receiver<bool>) -> i64 {
-        let mut offset: i64 = 0;
+    /// Gives up a `getUpdates` that has not answered `grace` after its long poll should have ended, and
+    /// asks again (15 s unless set).
+    pub fn grace(mut self, grace: Duration) -> Self {
+        self.client = client(self.timeout + grace);
+        self
+    }
+
+    /// Obeys a `retry_after` of Telegram for at most `max` (the outbound queue's `limits.max_retry_after`),
+    /// so a refusal with an absurd wait cannot stop polling for hours.
+    pub fn max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
+    }
+
+    /// Polls until `stop` turns true, routing every update not taken before. Each `getUpdates` asks from
+    /// the watermark's offset, which confirms to Telegram only the updates already handled; updates still
+    /// in flight come back in the answer and are recognised and passed over. Updates that cannot be read
+    /// are counted in `skipped` and passed.
+    ///
+    /// A long poll asks with the offset of its start. When the last update in flight is handled during it,
+    /// the poll is asked again with the new offset, so handled updates are confirmed at once rather than
+    /// at the end of the long poll. When an answer holds nothing new (every update in it is still in
+    /// flight), the next poll waits until the offset moves, or [`STALLED_PAUSE`] (or `retry`, if shorter)
+    /// at most, so polling never spins and new updates still arrive while one handler runs long.
+    pub async fn run(
+        &self,
+        router: &Router,
+        marks: &Watermark,
+        skipped: &AtomicU64,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        let mut offsets = marks.subscribe();
         loop {
             if *stop.borrow() {
-                return offset;
+                return;
             }
+            let offset = *offsets.borrow_and_update();
             let batch = tokio::select! {
                 batch = self.fetch(offset, self.timeout) => batch,
-                _ = stop.changed() => return offset,
+                _ = stop.changed() => return,
+                _ = idle(&mut offsets, marks) => continue,
             };
             match batch {
                 Ok(raws) => {
-                    for raw in raws {
-                        match parse(&raw) {
+                    let mut fresh = 0;
+                    for raw in &raws {
+                        match parse(raw) {
                             Parsed::Update(update) => {
-                                offset = offset.max(update.id.0 as i64 + 1);
-                                router.route(*update).await;
+                                if let Some(ticket) = marks.take(update.id.0 as i64) {
+                                    fresh += 1;
+                                    router.route_taken(*update, Some(ticket)).await;
+                                }
                             }
-                            Parsed::Skipped(Some(id)) => offset = offset.max(id + 1),
-                            Parsed::Skipped(None) => {}
+                            Parsed::Skipped(Some(id)) => {
+                                if marks.pass(id) {
+                                    fresh += 1;
+                                    skipped.fetch_add(1, Ordering::Relaxed);
+                                }
+                            }
+                            Parsed::Skipped(None) => {
+                                skipped.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    if fresh == 0 && !raws.is_empty() {
+                        tokio::select! {
+                            _ = offsets.changed() => {}
+                            _ = tokio::time::sleep(self.retry.min(STALLED_PAUSE)) => {}
+                            _ = stop.changed() => return,
                         }
                     }
                 }
                 Err(wait) => {
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
-                        _ = stop.changed() => return offset,
+                        _ = stop.changed() => return,
                     }
                 }
             }
@@ -142,7 +195,7 @@ impl Poller {
                 let wait = response
                     .parameters
                     .and_then(|p| p.retry_after)
-                    .map(Duration::from_secs)
+                    .map(|secs| Duration::from_secs(secs).min(self.max_retry_after))
                     .unwrap_or(self.retry);
                 tracing::warn!(description = ?response.description, ?wait, "getUpdates refused; retrying");
                 Err(wait)
@@ -151,6 +204,26 @@ impl Poller {
                 tracing::warn!(%err, "getUpdates answer is not JSON; retrying");
                 Err(self.retry)
             }
+        }
+    }
+}
+
+/// An HTTP client whose requests are given up after `timeout`.
+fn client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .expect("the HTTP client builds")
+}
+
+/// Completes when the offset has moved and no update is in flight any more.
+async fn idle(offsets: &mut watch::Receiver<i64>, marks: &Watermark) {
+    loop {
+        if offsets.changed().await.is_err() {
+            return std::future::pending().await;
+        }
+        if marks.in_flight() == 0 {
+            return;
         }
     }
 }

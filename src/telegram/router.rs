@@ -8,7 +8,11 @@
 //! updates meanwhile). One chat may hold at most `routing.max_pending_per_chat` of those permits: beyond
 //! that, the flooded chat's further updates are dropped and counted (logged once per flood), so a single
 //! group can lengthen only its own shard's queue and can never pause polling for every other group.
+//!
+//! An update routed with a watermark [`Ticket`] keeps it until its handler has finished, or until it is
+//! dropped as above; only then may the offset confirmed to Telegram pass it.
 
+use super::watermark::Ticket;
 use futures::future::BoxFuture;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +28,9 @@ struct Routed {
     update: Update,
     _permit: OwnedSemaphorePermit,
     _slot: ChatSlot,
+    /// Dropped, with the rest of this, once the handler has finished: the update then counts as handled
+    /// for the offset confirmed to Telegram.
+    _ticket: Option<Ticket>,
 }
 
 /// What the router knows about one chat with updates waiting or in progress.
@@ -70,6 +77,10 @@ pub struct RouterStats {
     pub handled: AtomicU64,
     /// Updates dropped because their chat already had `max_pending_per_chat` updates waiting.
     pub dropped: AtomicU64,
+    /// Updates that could not be read (malformed or of an unknown kind), passed without handling.
+    pub skipped: AtomicU64,
+    /// Updates whose id was recorded as handled before a restart, passed without handling.
+    pub replayed: AtomicU64,
 }
 
 /// The fixed pool of shard tasks.
@@ -91,7 +102,17 @@ impl Router {
         max_per_chat: usize,
         handle: UpdateFn,
     ) -> Router {
-        let stats = Arc::new(RouterStats::default());
+        Self::start_counting(shards, max_pending, max_per_chat, handle, Arc::default())
+    }
+
+    /// Like [`Router::start`], counting into `stats` (which the handler may count into as well).
+    pub fn start_counting(
+        shards: usize,
+        max_pending: usize,
+        max_per_chat: usize,
+        handle: UpdateFn,
+        stats: Arc<RouterStats>,
+    ) -> Router {
         let mut senders = Vec::with_capacity(shards);
         let mut tasks = Vec::with_capacity(shards);
         for _ in 0..shards {
@@ -119,6 +140,12 @@ impl Router {
     /// Hands an update to its chat's shard, waiting first if `max_pending` updates are already in the pool.
     /// An update of a chat that already has `max_per_chat` updates in the pool is dropped and counted.
     pub async fn route(&self, update: Update) {
+        self.route_taken(update, None).await
+    }
+
+    /// Like [`Router::route`], holding `ticket` until the update has been handled (or dropped), so the
+    /// watermark it came from confirms the update only then.
+    pub async fn route_taken(&self, update: Update, ticket: Option<Ticket>) {
         let chat = routing_key(&update);
         let Some(slot) = self.take_slot(chat) else {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
@@ -137,6 +164,7 @@ impl Router {
                 update,
                 _permit: permit,
                 _slot: slot,
+                _ticket: ticket,
             })
             .is_err()
         {

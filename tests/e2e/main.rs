@@ -16,4 +16,5 @@ mod operations;
 mod redpacket;
 mod redpacket_pass_quiz_relays;
 mod referral;
+mod safety;
 mod welcome;

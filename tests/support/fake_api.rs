@@ -135,6 +135,13 @@ pub enum Failure {
     Forbidden(String),
     /// HTTP 400 with this description, e.g. "Bad Request: message to edit not found".
     BadRequest(String),
+    /// This HTTP status (such as 500 or 502) with a plain-text body, as a proxy in front of the Bot API
+    /// answers when the API is down.
+    Status(u16),
+    /// No answer at all: the connection is closed before a response, which the client sees as a reset.
+    Reset,
+    /// No answer ever: the request waits until the client gives up (a timeout).
+    Hang,
 }
 
 /// Telegram's sending limits as the fake enforces them: at most `count` sends or edits per
@@ -253,6 +260,8 @@ struct FakeState {
     next_invite_link: i64,
     /// Whether an update was ever queued behind one with a higher id.
     out_of_order: bool,
+    /// `getUpdates` requests received.
+    polls: u64,
     /// Whether calls are kept in `calls` (otherwise only counted).
     not_recording: bool,
     /// Calls per lower-case method name: (answered, failed).
@@ -510,6 +519,11 @@ impl FakeApi {
         self.inner.lock().updates.len()
     }
 
+    /// How many `getUpdates` requests arrived so far (they are not among the recorded calls).
+    pub fn polls(&self) -> u64 {
+        self.inner.lock().polls
+    }
+
     /// The highest offset the bot has confirmed through `getUpdates` (0 before any).
     pub fn served_offset(&self) -> i64 {
         self.inner.lock().served_offset
@@ -632,6 +646,9 @@ async fn handle(
         .and_then(VecDeque::pop_front);
     if let Some(failure) = failure {
         inner.record(&method, params, true);
+        if matches!(failure, Failure::Hang) {
+            std::future::pending::<()>().await;
+        }
         return failure_response(failure);
     }
     if BUDGETED_METHODS.contains(&lower.as_str()) {
@@ -764,6 +781,9 @@ async fn get_updates(inner: &Inner, params: &Value) -> Response {
     let deadline = tokio::time::Instant::now() + wait;
 
     {
+        inner.lock().polls += 1;
+    }
+    {
         // A positive offset confirms every update below it, so those are dropped for good. Updates are
         // queued in id order as a rule, so they leave from the front; a full pass is only needed once
         // one was queued out of order.
@@ -838,6 +858,16 @@ fn failure_response(failure: Failure) -> Response {
             StatusCode::BAD_REQUEST,
             json!({"ok": false, "error_code": 400, "description": description}),
         ),
+        Failure::Status(code) => {
+            let status = StatusCode::from_u16(code).expect("a valid HTTP status");
+            return (status, format!("<html><body>{status}</body></html>")).into_response();
+        }
+        Failure::Hang => unreachable!("a hanging request is never answered"),
+        Failure::Reset => {
+            // Unwinding out of the handler ends the connection's task, so the socket is closed without an
+            // answer. `resume_unwind` skips the panic hook: nothing is printed.
+            std::panic::resume_unwind(Box::new("the fake Bot API drops this connection"));
+        }
     };
     (status, Json(body)).into_response()
 }

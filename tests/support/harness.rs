@@ -289,6 +289,21 @@ impl TestBot {
         Self::launch(api, dir, clock, overrides).await
     }
 
+    /// Stops the bot and starts it again on the same database and clock, talking to `api`, a fresh fake
+    /// Bot API (which serves updates from offset 0 again, as Telegram does after a crash).
+    pub async fn restart_on(mut self, api: FakeApi) -> TestBot {
+        self.shutdown().await;
+        let dir = self.dir.clone();
+        let clock = self.clock.clone();
+        let overrides = self.overrides.clone();
+        Self::launch(api, dir, clock, overrides).await
+    }
+
+    /// The router's counters (routed, handled, dropped, skipped, replayed).
+    pub fn stats(&self) -> Arc<RouterStats> {
+        self.stats.clone()
+    }
+
     async fn shutdown(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

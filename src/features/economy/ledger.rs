@@ -315,6 +315,8 @@ async fn transfer_inner(
     .bind(mv.reference)
     .fetch_one(&mut *conn)
     .await?;
+    // The update that asked for this move is recorded with it, so a redelivery of it changes nothing.
+    crate::storage::handled::record(conn, mv.reason, mv.at).await?;
     Ok(id)
 }
 

@@ -133,6 +133,8 @@ pub(super) async fn create(call: &Call<'_>, line: &str) -> HandlerResult {
         .await?
         .ok_or(crate::Error::Database(sqlx::Error::RowNotFound))?;
     let tiers = store::prizes(&mut tx, id).await?;
+    // A redelivery of this command after a crash is recognised and creates no second lottery.
+    crate::storage::handled::record(&mut tx, "lottery_create", now).await?;
     tx.commit().await?;
     keywords::forget(ctx, chat_id);
 

@@ -1,0 +1,123 @@
+//! The updates whose effects were committed, so a redelivered update changes nothing.
+//!
+//! While an update is being handled, the dispatcher sets it as the task's current update
+//! ([`CURRENT_UPDATE`]). Every transaction with effects on points and games calls [`record`] on its own
+//! connection, which writes the current update's id beside the effects: both commit together or not at
+//! all. Before an update is handled, [`recorded`] tells whether an earlier run already committed its
+//! effects; such an update is passed over, and so are its replies. Work that runs outside an update (the
+//! ticker's deadlines) has no current update and records nothing; it is kept exactly-once by its own
+//! state changes instead.
+//!
+//! Every record is one unit of work's id: the batching writer of the storage issue can run many units in
+//! one transaction and keep this table exact, because each unit writes its own row.
+
+use crate::error::Result;
+use crate::storage::Storage;
+use sqlx::SqliteConnection;
+
+tokio::task_local! {
+    /// The id of the update the current task is handling.
+    pub static CURRENT_UPDATE: i64;
+}
+
+/// The id of the update the current task is handling, if any.
+pub fn current() -> Option<i64> {
+    CURRENT_UPDATE.try_with(|id| *id).ok()
+}
+
+/// Records, on `conn` (inside the caller's transaction), that the current update committed effects of
+/// `kind` at `at`. Does nothing outside an update. Recording the same update twice (an update with
+/// several moves) keeps the first row.
+pub async fn record(conn: &mut SqliteConnection, kind: &str, at: i64) -> sqlx::Result<()> {
+    let Some(update_id) = current() else {
+        return Ok(());
+    };
+    sqlx::query("INSERT INTO handled_updates (update_id, kind, at) VALUES (?, ?, ?) ON CONFLICT (update_id) DO NOTHING")
+        .bind(update_id)
+        .bind(kind)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether the effects of update `update_id` were committed before.
+pub async fn recorded(storage: &Storage, update_id: i64) -> Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM handled_updates WHERE update_id = ?")
+            .bind(update_id)
+            .fetch_optional(&storage.read)
+            .await?;
+    Ok(found.is_some())
+}
+
+/// The highest update id recorded, if any. Updates above it that arrive later in the same run cannot
+/// have been recorded before, so only ids up to this one need a look at the table.
+pub async fn highest(storage: &Storage) -> Result<Option<i64>> {
+    let highest: Option<i64> = sqlx::query_scalar("SELECT MAX(update_id) FROM handled_updates")
+        .fetch_one(&storage.read)
+        .await?;
+    Ok(highest)
+}
+
+/// Deletes the records written before `cutoff` (Unix seconds); returns how many.
+pub async fn prune(storage: &Storage, cutoff: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM handled_updates WHERE at < ?")
+        .bind(cutoff)
+        .execute(&storage.write)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::SqlitePool;
+
+    #[sqlx::test]
+    async fn a_record_commits_and_rolls_back_with_its_transaction(pool: SqlitePool) {
+        let storage = Storage::from_pool(pool.clone());
+        // Outside an update nothing is written.
+        let mut conn = pool.acquire().await.unwrap();
+        record(&mut conn, "transfer", 100).await.unwrap();
+        drop(conn);
+        assert_eq!(highest(&storage).await.unwrap(), None);
+
+        CURRENT_UPDATE
+            .scope(41, async {
+                let mut tx = pool.begin().await.unwrap();
+                record(&mut tx, "transfer", 100).await.unwrap();
+                tx.rollback().await.unwrap();
+            })
+            .await;
+        assert!(
+            !recorded(&storage, 41).await.unwrap(),
+            "rolled back with the effects"
+        );
+
+        CURRENT_UPDATE
+            .scope(42, async {
+                let mut tx = pool.begin().await.unwrap();
+                record(&mut tx, "transfer", 100).await.unwrap();
+                record(&mut tx, "packet", 100).await.unwrap();
+                tx.commit().await.unwrap();
+            })
+            .await;
+        assert!(recorded(&storage, 42).await.unwrap());
+        assert_eq!(highest(&storage).await.unwrap(), Some(42));
+
+        CURRENT_UPDATE
+            .scope(43, async {
+                let mut conn = pool.acquire().await.unwrap();
+                record(&mut conn, "checkin", 90_000).await.unwrap();
+            })
+            .await;
+        assert_eq!(
+            prune(&storage, 90_000).await.unwrap(),
+            1,
+            "only the old one"
+        );
+        assert!(!recorded(&storage, 42).await.unwrap());
+        assert!(recorded(&storage, 43).await.unwrap());
+    }
+}
