@@ -752,6 +752,13 @@ async fn a_removal_nobody_undid_is_learned_by_its_group_only_after_the_undo_wind
     // Group B's default thresholds leave the same text alone: the bot's own learning stayed in A.
     let in_b = newcomer_says(&bot, GROUP_B, KEPT).await;
     assert!(!deleted(&bot).contains(&in_b));
+    let in_b_logged: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM moderation_violations WHERE chat_id = ?")
+            .bind(GROUP_B)
+            .fetch_one(&bot.ctx.storage.read)
+            .await
+            .unwrap();
+    assert_eq!(in_b_logged, 0, "the bot's own learning stays in its group");
     // Group A now knows the text as spam even at the default thresholds.
     owner_says(&bot, GROUP_A, OWNER_A, "/rulemode classifier default").await;
     let again = newcomer_says(&bot, GROUP_A, KEPT).await;
