@@ -79,6 +79,17 @@ fn deleted(bot: &TestBot) -> Vec<i64> {
         .collect()
 }
 
+/// How many automatic actions the log holds for a group (written before the message is deleted).
+async fn automatic_actions(bot: &TestBot, group: i64) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM moderation_violations WHERE chat_id = ? AND actor_id IS NULL",
+    )
+    .bind(group)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap()
+}
+
 /// Posts `text` as the newcomer in `group` and returns its message id once it was handled.
 async fn newcomer_says(bot: &TestBot, group: i64, text: &str) -> i64 {
     let update = group_message(group, newbie(), text);
@@ -426,6 +437,8 @@ async fn a_groups_own_thresholds_change_verdicts_in_that_group_only() {
         let in_b = newcomer_says(&bot, GROUP_B, "请问这个怎么用").await;
         wait_deleted(&bot, in_a).await;
         assert!(!deleted(&bot).contains(&in_b), "{}", words.lang);
+        assert_eq!(automatic_actions(&bot, GROUP_A).await, 1);
+        assert_eq!(automatic_actions(&bot, GROUP_B).await, 0, "{}", words.lang);
         // The member hears that the model's score decided, in the group's language, and /modlog says it too.
         let model = words.model;
         bot.api
@@ -458,6 +471,7 @@ async fn a_groups_own_thresholds_change_verdicts_in_that_group_only() {
         assert!(answer.contains(words.reset), "{answer}");
         let again = newcomer_says(&bot, GROUP_A, "请问这个怎么用").await;
         assert!(!deleted(&bot).contains(&again), "{}", words.lang);
+        assert_eq!(automatic_actions(&bot, GROUP_A).await, 1, "{}", words.lang);
         bot.stop().await;
     }
 }
@@ -584,7 +598,16 @@ async fn a_suspicious_message_stays_and_the_admins_answer_one_folded_notice() {
         let third =
             newcomer_says(&bot, GROUP_A, "今天跑步的路线在哪里看？有没有人发一下地图").await;
         assert_eq!(notices(&bot, GROUP_A).len(), 1, "{}", words.lang);
+        let (opened, waiting): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM moderation_suspicious_notices),
+                    (SELECT COUNT(*) FROM moderation_suspicious WHERE notice_id IS NULL)",
+        )
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+        assert_eq!((opened, waiting), (1, 2), "{}", words.lang);
         assert!(deleted(&bot).is_empty(), "suspicious messages stay");
+        assert_eq!(automatic_actions(&bot, GROUP_A).await, 0);
         // A member who is not an admin is refused.
         bot.push(callback(GROUP_A, newbie(), 1, &format!("mod:sdel:{id}")));
         let answers = bot.api.wait_for("answerCallbackQuery", 1, WAIT).await;
@@ -752,6 +775,13 @@ async fn a_removal_nobody_undid_is_learned_by_its_group_only_after_the_undo_wind
     // Group B's default thresholds leave the same text alone: the bot's own learning stayed in A.
     let in_b = newcomer_says(&bot, GROUP_B, KEPT).await;
     assert!(!deleted(&bot).contains(&in_b));
+    let in_b_logged: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM moderation_violations WHERE chat_id = ?")
+            .bind(GROUP_B)
+            .fetch_one(&bot.ctx.storage.read)
+            .await
+            .unwrap();
+    assert_eq!(in_b_logged, 0, "the bot's own learning stays in its group");
     // Group A now knows the text as spam even at the default thresholds.
     owner_says(&bot, GROUP_A, OWNER_A, "/rulemode classifier default").await;
     let again = newcomer_says(&bot, GROUP_A, KEPT).await;

@@ -1836,6 +1836,27 @@ mod tests {
             .await
             .unwrap()
             .is_empty());
+        // What the bot learned from its own removals stays in its group, even a trusted one.
+        for chat_id in [-1, -2, -3] {
+            add_taught(
+                &mut conn,
+                &Taught {
+                    source: AUTO_SOURCE,
+                    by: None,
+                    ..teach(chat_id, 30, LayerLabel::Spam, 105)
+                },
+            )
+            .await
+            .unwrap();
+        }
+        assert_eq!(
+            group_taught(&mut conn, -3, 10).await.unwrap(),
+            vec![(LayerLabel::Spam, 30)]
+        );
+        assert!(instance_taught(&mut conn, 1, &[-1], Some(30))
+            .await
+            .unwrap()
+            .is_empty());
     }
 
     #[sqlx::test]
