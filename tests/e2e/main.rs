@@ -3,6 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod abuse;
 mod anonymous_admins;
 mod detection;
 mod economy;

@@ -195,3 +195,8 @@ moderation-log-rule-manual = by an admin
 moderation-log-rule-report = report
 moderation-log-outcome-done = done
 moderation-log-outcome-failed = failed
+moderation-setlog-not-admin = You can only send the log to a chat you run: be an admin there who may post messages, then try again.
+moderation-log-folded = { $count ->
+    [one] One more action of group { $groups } was folded into this line to keep this channel within its limit.
+   *[other] { $count } more actions of group { $groups } were folded into this line to keep this channel within its limit.
+} /modlog in the group lists every one.

@@ -195,3 +195,5 @@ moderation-log-rule-manual = 管理员操作
 moderation-log-rule-report = 举报
 moderation-log-outcome-done = 已完成
 moderation-log-outcome-failed = 失败
+moderation-setlog-not-admin = 只能把记录发到你管理的聊天：请先成为那里可发消息的管理员，再试一次。
+moderation-log-folded = 另有 { $count } 条群 { $groups } 的处理记录为不超出本频道的发送上限而合并为这一条；在群里发送 /modlog 可查看全部。

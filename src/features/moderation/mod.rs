@@ -127,9 +127,11 @@ pub(crate) async fn permitted(call: &Call<'_>, right: Right) -> crate::Result<bo
     call.allowed(right).await
 }
 
-/// Deletes the explanations whose time is up.
+/// Deletes the explanations whose time is up, and sums up the log lines folded in log channels whose
+/// window is over.
 pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
     async move {
+        log::flush_folded(&ctx);
         let due = {
             let mut conn = ctx.storage.read.acquire().await?;
             store::due_explanations(&mut conn, ctx.now()).await?
