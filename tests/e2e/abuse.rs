@@ -1,7 +1,6 @@
-//! Abuse of the bot by a member or by an admin of another chat, each attack performed and shown to fail:
-//! pointing a group's moderation log at a chat the admin does not run, flooding a log channel, members'
-//! command floods, escaping a mute by leaving and rejoining through the captcha, and joining while the
-//! admin list cannot be read.
+//! Abuse of moderation by a member or by an admin of another chat, each attack performed and shown to
+//! fail: pointing a group's moderation log at a chat the admin does not run, flooding a log channel, and
+//! members' command floods.
 
 use crate::support::fake_api::bot_admin_member;
 use crate::support::harness::{TestBot, WAIT};
@@ -147,4 +146,67 @@ async fn a_burst_of_actions_is_folded_in_the_log_channel_zh() {
 #[tokio::test]
 async fn a_burst_of_actions_is_folded_in_the_log_channel_en() {
     a_burst_of_actions_is_folded_in_the_log_channel("en", "3 more actions").await;
+}
+
+/// A newcomer who joined a moment ago.
+fn newcomer() -> Value {
+    user(4_505, "Ned")
+}
+
+async fn members_commands_past_their_rate_are_ignored_then_flood(lang: &str, flood: &str) {
+    let bot = group(
+        lang,
+        &[("GROUPOPS_MODERATION__MEMBER_COMMAND_RATE", "6/1m")],
+    )
+    .await;
+    bot.push(chat_member(
+        GROUP,
+        newcomer(),
+        newcomer(),
+        "left",
+        "member",
+        None,
+    ));
+    bot.settle().await;
+    bot.api.clear_calls();
+    // A newcomer trying the bot: six ordinary commands in a minute are answered, and none is flood.
+    let commands = ["/help", "/me", "/rank", "/help", "/me", "/rank"];
+    let mut answered = bot.texts_to(GROUP).len();
+    for command in commands {
+        let text = say(&bot, newcomer(), command).await;
+        assert!(!text.is_empty(), "{command} is answered");
+        answered = bot.texts_to(GROUP).len();
+    }
+    assert!(
+        bot.api.calls("restrictChatMember").is_empty(),
+        "a newcomer's ordinary commands are not flood"
+    );
+    // Past the rate the bot says nothing…
+    for _ in 0..5 {
+        bot.push(group_message(GROUP, newcomer(), "/rank"));
+    }
+    bot.settle().await;
+    assert_eq!(bot.texts_to(GROUP).len(), answered, "nothing more was said");
+    assert!(bot.api.calls("restrictChatMember").is_empty());
+    // …and the sixth repeat past it within ten seconds is flood.
+    bot.push(group_message(GROUP, newcomer(), "/rank"));
+    let muted = bot.api.wait_for("restrictChatMember", 1, WAIT).await;
+    assert_eq!(muted[0].params["user_id"], 4_505);
+    let texts = bot.wait_texts(GROUP, answered + 1).await;
+    assert!(texts[answered].contains(flood), "{texts:?}");
+    // An admin is never held back.
+    for _ in 0..8 {
+        say(&bot, owner(OWNER), "/help").await;
+    }
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn members_commands_past_their_rate_are_ignored_then_flood_zh() {
+    members_commands_past_their_rate_are_ignored_then_flood("zh-CN", "短时间内发言太多").await;
+}
+
+#[tokio::test]
+async fn members_commands_past_their_rate_are_ignored_then_flood_en() {
+    members_commands_past_their_rate_are_ignored_then_flood("en", "too many messages").await;
 }

@@ -65,6 +65,9 @@ pub struct ModerationSettings {
     /// At most this many moderation log lines go to one log channel per window; the lines beyond are
     /// folded into one summary line.
     pub log_mirror_rate: Rate,
+    /// A member who is not an admin may send this many commands per window in a group; past it the bot
+    /// ignores their commands silently and the repeats count toward flood.
+    pub member_command_rate: Rate,
     /// An operator's ad-detector model file (empty: the model built into the binary). A missing or
     /// corrupt file is logged and the built-in model is used.
     pub detector_model: String,
@@ -120,6 +123,10 @@ impl Default for ModerationSettings {
             refusal_window: Dur::secs(600),
             log_mirror_rate: Rate {
                 count: 20,
+                window: std::time::Duration::from_secs(60),
+            },
+            member_command_rate: Rate {
+                count: 6,
                 window: std::time::Duration::from_secs(60),
             },
             detector_model: String::new(),
