@@ -4,6 +4,7 @@
 mod support;
 
 mod abuse;
+mod abuse_gate;
 mod anonymous_admins;
 mod detection;
 mod economy;

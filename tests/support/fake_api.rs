@@ -489,6 +489,14 @@ impl FakeApi {
         queue.extend(std::iter::repeat_n(failure, times));
     }
 
+    /// Drops the failures still queued for `method`: its next calls are answered again.
+    pub fn clear_failures(&self, method: &str) {
+        self.inner
+            .lock()
+            .failures
+            .remove(&method.to_ascii_lowercase());
+    }
+
     /// Sets the ChatMember objects `getChatAdministrators` returns for a chat.
     pub fn set_admins(&self, chat_id: i64, admins: Vec<Value>) {
         self.inner.lock().admins.insert(chat_id, admins);

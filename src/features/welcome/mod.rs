@@ -21,6 +21,7 @@ pub mod gate;
 mod greeting;
 mod joins;
 mod presses;
+mod prior;
 mod requests;
 mod rules;
 pub mod settings;
@@ -35,7 +36,9 @@ use commands::on_command;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use greeting::post_welcome;
-use joins::{on_let_in_by_admin, on_member_change, on_service_message, REQUEST_PASS_SECS};
+use joins::{
+    on_let_in_by_admin, on_member_change, on_service_message, retry_joins, REQUEST_PASS_SECS,
+};
 use presses::{fail, on_gate_press, on_release_deep_link, on_release_press, release_held};
 use requests::on_join_request;
 use rules::{on_rules_deep_link, RULES_PAYLOAD};
@@ -165,6 +168,7 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
         for gate in &expired {
             fail(&ctx, gate).await?;
         }
+        retry_joins(&ctx).await?;
         let waiting = {
             let mut conn = ctx.storage.read.acquire().await?;
             store::groups_with_unasked(&mut conn, now - window_of(&ctx)).await?
