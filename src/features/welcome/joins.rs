@@ -277,8 +277,14 @@ pub(super) async fn retry_joins(ctx: &Ctx) -> crate::Result<()> {
             store::forget_join_retry(&mut conn, kept.chat_id, kept.user_id).await?;
             continue;
         };
-        let choices = load_choices(ctx, kept.chat_id).await?;
-        admit(ctx, &chat, &member, &adder, Known::Unknown, &choices, true).await?;
+        // Each kept join has its own error scope: one that fails stays kept and the others go on.
+        let handled = async {
+            let choices = load_choices(ctx, kept.chat_id).await?;
+            admit(ctx, &chat, &member, &adder, Known::Unknown, &choices, true).await
+        };
+        if let Err(err) = handled.await {
+            tracing::warn!(%err, chat_id = kept.chat_id, user_id = kept.user_id, "a kept join could not be handled; it is tried again");
+        }
     }
     Ok(())
 }

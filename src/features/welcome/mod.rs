@@ -8,9 +8,11 @@
 //! question, and at most one such message goes out per message gap (a quarter of the group's send
 //! budget), so a wave of joins costs a few messages; each member's time limit starts when the message was
 //! actually sent. Gates live in SQL, so a press after a restart and a timeout during one still resolve.
-//! Passing lifts the restriction and queues the member for the next welcome; the ticker posts one
-//! welcome naming everyone queued, at most one per message gap, and in clean mode deletes the previous
-//! one. Too many joins at once switch raid mode on: newcomers (and those still waiting for their question)
+//! A restriction the newcomer had before the gate is saved first, and passing applies it again with its
+//! original end instead of lifting it ([`prior`]); a join whose facts cannot be read keeps the newcomer
+//! restricted and is handled again by the ticker. Passing lifts the restriction and queues the member for
+//! the next welcome; the ticker posts one welcome naming everyone queued, at most one per message gap, and
+//! in clean mode deletes the previous one. Too many joins at once switch raid mode on: newcomers (and those still waiting for their question)
 //! are restricted (or removed) silently, welcomes stop, and one notice tells the admins. When it ends, one
 //! message lists the held members; each answers the group's own check in a private chat with the bot.
 
@@ -168,7 +170,9 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
         for gate in &expired {
             fail(&ctx, gate).await?;
         }
-        retry_joins(&ctx).await?;
+        if let Err(err) = retry_joins(&ctx).await {
+            tracing::warn!(%err, "kept joins could not be read; they are tried on the next tick");
+        }
         let waiting = {
             let mut conn = ctx.storage.read.acquire().await?;
             store::groups_with_unasked(&mut conn, now - window_of(&ctx)).await?
