@@ -61,6 +61,7 @@ pub(super) async fn command_past_rate(ctx: &Ctx, message: &Message, edited: bool
         || edited
         || !(message.chat.is_group() || message.chat.is_supergroup())
         || !crate::telegram::is_member_post(message)
+        || message.is_automatic_forward()
         || !is_command(message)
         || !message.text().is_some_and(|text| is_own_command(ctx, text))
     {
