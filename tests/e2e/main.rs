@@ -3,6 +3,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod abuse;
+mod abuse_gate;
 mod anonymous_admins;
 mod detection;
 mod economy;

@@ -255,6 +255,8 @@ struct FakeState {
     failures: HashMap<String, VecDeque<Failure>>,
     admins: HashMap<i64, Vec<Value>>,
     members: HashMap<(i64, i64), Value>,
+    /// Fields that replace (or, when null, remove) those of a chat's default `getChat` answer.
+    chats: HashMap<i64, Value>,
     results: HashMap<String, Value>,
     next_message_id: HashMap<i64, i64>,
     next_invite_link: i64,
@@ -496,6 +498,14 @@ impl FakeApi {
         queue.extend(std::iter::repeat_n(failure, times));
     }
 
+    /// Drops the failures still queued for `method`: its next calls are answered again.
+    pub fn clear_failures(&self, method: &str) {
+        self.inner
+            .lock()
+            .failures
+            .remove(&method.to_ascii_lowercase());
+    }
+
     /// Sets the ChatMember objects `getChatAdministrators` returns for a chat.
     pub fn set_admins(&self, chat_id: i64, admins: Vec<Value>) {
         self.inner.lock().admins.insert(chat_id, admins);
@@ -504,6 +514,12 @@ impl FakeApi {
     /// Sets the ChatMember object `getChatMember` returns for a user in a chat.
     pub fn set_chat_member(&self, chat_id: i64, user_id: i64, member: Value) {
         self.inner.lock().members.insert((chat_id, user_id), member);
+    }
+
+    /// Changes the `getChat` answer for a chat: each field of `fields` replaces the default one (a null
+    /// removes it), e.g. `{"type": "channel", "permissions": null}` makes the chat a channel.
+    pub fn set_chat(&self, chat_id: i64, fields: Value) {
+        self.inner.lock().chats.insert(chat_id, fields);
     }
 
     /// Overrides the canned result of a method (matched case-insensitively).
@@ -745,7 +761,20 @@ fn canned_result(inner: &Inner, lower: &str, params: &Value) -> Option<Value> {
             member.unwrap_or_else(|| default_member(user_id))
         }
         "getchatmembercount" => json!(10),
-        "getchat" => full_chat(chat_id),
+        "getchat" => {
+            let mut chat = full_chat(chat_id);
+            if let Some(Value::Object(fields)) = inner.lock().chats.get(&chat_id).cloned() {
+                let obj = chat.as_object_mut().expect("chat is an object");
+                for (key, value) in fields {
+                    if value.is_null() {
+                        obj.remove(&key);
+                    } else {
+                        obj.insert(key, value);
+                    }
+                }
+            }
+            chat
+        }
         "createchatinvitelink" => {
             let n = {
                 let mut state = inner.lock();

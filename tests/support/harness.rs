@@ -49,6 +49,10 @@ min_wave_window = "150ms"
 coalesce_window = "0s"
 [shutdown]
 drain_timeout = "3s"
+# Tests send one member's commands far faster than anyone types; tests about the members' command rate set
+# the production rate.
+[moderation]
+member_command_rate = "1000/1s"
 "#;
 
 /// Sends the tests' logs to the test output, filtered by `RUST_LOG` (errors only when it is unset; e.g.

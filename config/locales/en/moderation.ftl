@@ -273,3 +273,8 @@ moderation-classifier-bad-range = The threshold { $value } is out of range: it m
 moderation-classifier-bad-order = The suspicious threshold ({ $suspicious }) must be below the remove threshold ({ $remove }).
 moderation-classifier-usage = Usage: /rulemode classifier REMOVE SUSPICIOUS, for example /rulemode classifier 0.95 0.7, or /rulemode classifier remove=0.95 suspicious=0.7; back to the defaults: /rulemode classifier default.
 moderation-log-action-thresholds = changed the ad detector thresholds
+moderation-setlog-not-admin = You can only send the log to a chat you run: be an admin there who may post messages, then try again.
+moderation-log-folded = { $count ->
+    [one] One more action of group { $groups } was folded into this line to keep this channel within its limit.
+   *[other] { $count } more actions of group { $groups } were folded into this line to keep this channel within its limit.
+} /modlog in the group lists every one.

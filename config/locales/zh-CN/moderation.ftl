@@ -267,3 +267,5 @@ moderation-classifier-bad-range = 阈值 { $value } 超出范围：必须大于 
 moderation-classifier-bad-order = 可疑阈值（{ $suspicious }）必须低于删除阈值（{ $remove }）。
 moderation-classifier-usage = 用法：/rulemode classifier 删除阈值 可疑阈值，例如 /rulemode classifier 0.95 0.7，或 /rulemode classifier 删除=0.95 可疑=0.7；恢复默认：/rulemode classifier 默认。
 moderation-log-action-thresholds = 修改广告识别阈值
+moderation-setlog-not-admin = 只能把记录发到你管理的聊天：请先成为那里可发消息的管理员，再试一次。
+moderation-log-folded = 另有 { $count } 条群 { $groups } 的处理记录为不超出本频道的发送上限而合并为这一条；在群里发送 /modlog 可查看全部。

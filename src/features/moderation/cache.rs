@@ -33,6 +33,8 @@ pub struct State {
     explained: Mutex<HashMap<i64, VecDeque<i64>>>,
     /// When each member last used `/report`, per group (the latest few).
     reports: Mutex<HashMap<(i64, i64), VecDeque<i64>>>,
+    /// When each member who is not an admin last sent a command, per group (the latest few).
+    commands: Mutex<HashMap<(i64, i64), VecDeque<i64>>>,
     /// When each group was last told the bot lacks a right for an automatic action.
     rights_warned: Mutex<HashMap<i64, i64>>,
     /// @usernames looked up with `getChat`: whether each is a public channel or group, and when.
@@ -157,13 +159,41 @@ pub fn may_report(
 ) -> bool {
     let state = state(ctx);
     let mut reports = state.reports.lock().unwrap_or_else(|e| e.into_inner());
-    if reports.len() >= MEMORY_CAP {
-        reports.retain(|_, times| times.back().is_some_and(|at| *at > now - window));
-        if reports.len() >= MEMORY_CAP {
-            reports.clear();
+    take_use(&mut reports, (chat_id, user_id), now, count, window)
+}
+
+/// Whether a member who is not an admin may send a command now: at most `count` per `window` seconds in a
+/// group (`moderation.member_command_rate`); the call counts as one use when it is allowed, and a command
+/// past the rate is not counted, so the member may command again once their earlier ones leave the window.
+pub fn may_command(
+    ctx: &Ctx,
+    chat_id: i64,
+    user_id: i64,
+    now: i64,
+    count: usize,
+    window: i64,
+) -> bool {
+    let state = state(ctx);
+    let mut commands = state.commands.lock().unwrap_or_else(|e| e.into_inner());
+    take_use(&mut commands, (chat_id, user_id), now, count, window)
+}
+
+/// Counts one use by `key` at `now` when fewer than `count` fell within the last `window` seconds; the
+/// memory forgets everyone when it holds too many members.
+fn take_use(
+    uses: &mut HashMap<(i64, i64), VecDeque<i64>>,
+    key: (i64, i64),
+    now: i64,
+    count: usize,
+    window: i64,
+) -> bool {
+    if uses.len() >= MEMORY_CAP {
+        uses.retain(|_, times| times.back().is_some_and(|at| *at > now - window));
+        if uses.len() >= MEMORY_CAP {
+            uses.clear();
         }
     }
-    let times = reports.entry((chat_id, user_id)).or_default();
+    let times = uses.entry(key).or_default();
     while times.front().is_some_and(|at| *at <= now - window) {
         times.pop_front();
     }

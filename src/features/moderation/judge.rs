@@ -11,7 +11,6 @@ use super::rules::{self, Action, Facts, Mode, RuleKind, RuleSet, Verdict};
 use super::store;
 use crate::services::Ctx;
 use crate::telegram::admins::GROUP_ANONYMOUS_BOT;
-use crate::telegram::commands::Audience;
 use std::hash::{Hash, Hasher};
 use teloxide::types::Message;
 
@@ -40,18 +39,62 @@ pub(super) struct Judged {
 /// judge it.
 const MIN_COMMAND_TEXT_CHARS: usize = 10;
 
-/// Whether a command (`/warn@groupops_bot x`) is one of the commands meant for admins.
-fn is_admin_command(ctx: &Ctx, text: &str) -> bool {
+/// Whether a command (`/warn@groupops_bot x`, `/me`) is one of this bot's commands: a name some feature
+/// declares, not addressed to another bot.
+fn is_own_command(ctx: &Ctx, text: &str) -> bool {
     let word = text.split_whitespace().next().unwrap_or_default();
-    let name = word
-        .trim_start_matches('/')
-        .split('@')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    ctx.commands
-        .iter()
-        .any(|c| c.name == name && c.audience == Audience::Admins)
+    let mut parts = word.trim_start_matches('/').splitn(2, '@');
+    let name = parts.next().unwrap_or_default().to_ascii_lowercase();
+    if let Some(addressee) = parts.next() {
+        let me = ctx.me.username.as_deref().unwrap_or_default();
+        if !addressee.eq_ignore_ascii_case(me) {
+            return false;
+        }
+    }
+    ctx.commands.iter().any(|c| c.name == name)
+}
+
+/// Whether a message is a command of this bot from a member who is not an admin, past
+/// `moderation.member_command_rate` in the group. Such a command is not answered (the screen ends its
+/// journey silently) and counts toward flood; one within the rate is answered and does not count toward
+/// flood, whatever command it is. The call counts the command. Admins are exempt; when the admin list
+/// cannot be read, nobody is held back here.
+pub(super) async fn command_past_rate(ctx: &Ctx, message: &Message, edited: bool) -> bool {
+    let settings = &ctx.config.moderation;
+    if !settings.enabled
+        || edited
+        || !(message.chat.is_group() || message.chat.is_supergroup())
+        || !crate::telegram::is_member_post(message)
+        || message.is_automatic_forward()
+        || !is_command(message)
+        || !message.text().is_some_and(|text| is_own_command(ctx, text))
+    {
+        return false;
+    }
+    let Some(author) = Author::of(message) else {
+        return false;
+    };
+    let chat_id = message.chat.id.0;
+    if author.id == ctx.me.id.0 as i64 || author.id == GROUP_ANONYMOUS_BOT as i64 {
+        return false;
+    }
+    let rate = settings.member_command_rate;
+    let within = cache::may_command(
+        ctx,
+        chat_id,
+        author.id,
+        ctx.now(),
+        rate.count as usize,
+        rate.window.as_secs() as i64,
+    );
+    // Only a command past the rate asks whether its sender is an admin, so ordinary commands cost no
+    // look at the admin list.
+    !within
+        && (author.channel
+            || matches!(
+                ctx.admins.is_admin(chat_id, author.id as u64).await,
+                Ok(false)
+            ))
 }
 
 fn text_hash(squashed: &str) -> u64 {
@@ -62,12 +105,14 @@ fn text_hash(squashed: &str) -> u64 {
 
 /// Looks at one message: `None` when nothing is to be done (moderation off, an exempt author, no rule
 /// could hit), else the verdict with what acting on it needs. `count_flood` records the message for the
-/// flood rules (a second look at the same message must not count it again).
+/// flood rules (a second look at the same message must not count it again); `past_rate` says the message
+/// is a member's command past their command rate (see [`command_past_rate`]).
 pub(super) async fn judge(
     ctx: &Ctx,
     message: &Message,
     edited: bool,
     count_flood: bool,
+    past_rate: bool,
 ) -> crate::Result<Option<Judged>> {
     let settings = &ctx.config.moderation;
     if !settings.enabled
@@ -126,10 +171,11 @@ pub(super) async fn judge(
     let maybe_suspicious = detected
         .as_ref()
         .is_some_and(|(v, set)| detection::band(set, v, true) == Band::Suspicious);
-    // Members' own commands (`/checkin`, `/hongbao`) are answered by their features within the send
-    // budget, and a sign-in wave is not a flood; a member repeating a command meant for admins only
-    // spends the group's budget on refusals, so those count as flood like any message.
-    let counts_as_flood = !command || is_admin_command(ctx, &found.text);
+    // A member's commands within their command rate (`/checkin`, `/me`, even `/ban`, whose refusal is
+    // said once per refusal window) are answered or ignored without spending much of the send budget, and
+    // a sign-in wave is not a flood; the commands past the rate are ignored and count as flood like any
+    // message.
+    let counts_as_flood = !command || past_rate;
     let mut flood = if count_flood && !edited && counts_as_flood {
         count_flood_hits(
             ctx,

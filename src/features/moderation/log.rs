@@ -1,6 +1,8 @@
 //! The moderation log as the bot writes it: every action (automatic or by an admin) is stored in the one
 //! log table and mirrored as a line into the group's log channel when one is set; outcomes Telegram refused
-//! are marked failed.
+//! are marked failed. A log channel gets at most `moderation.log_mirror_rate` lines per window: the lines
+//! beyond it are counted and folded into one summary line, sent when the window is over (by the next line
+//! or by the ticker), so a busy group never floods the channel nor spends its send budget there.
 
 use super::rules::RuleKind;
 use super::store;
@@ -9,6 +11,8 @@ use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::outbound::{Pending, Text};
 use crate::telegram::text::escape;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 
 /// Records an entry, mirrors it into the log channel, and returns its id.
 pub async fn record(ctx: &Ctx, entry: &store::LogEntry<'_>) -> crate::Result<i64> {
@@ -48,8 +52,106 @@ pub async fn mirror(ctx: &Ctx, id: i64, entry: &store::LogEntry<'_>) -> crate::R
             "excerpt" => entry.excerpt.chars().take(80).collect::<String>(),
         },
     );
-    ctx.outbound.send_text(Text::html(channel, escape(&line)));
+    let now = ctx.now();
+    let rate = ctx.config.moderation.log_mirror_rate;
+    let (summary, admitted) = {
+        let windows = ctx.local(MirrorWindows::default);
+        let mut windows = windows.0.lock().unwrap_or_else(|e| e.into_inner());
+        let window = windows.entry(channel).or_default();
+        let summary = window.roll(now, rate.window.as_secs() as i64);
+        let admitted = window.admit(rate.count, entry.chat_id, lang);
+        (summary, admitted)
+    };
+    if let Some(summary) = summary {
+        send_folded(ctx, channel, summary);
+    }
+    if admitted {
+        ctx.outbound.send_text(Text::html(channel, escape(&line)));
+    }
     Ok(())
+}
+
+/// The lines folded in one log channel's window that is over: how many, of which groups, in whose language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Folded {
+    count: u64,
+    groups: BTreeSet<i64>,
+    lang: Lang,
+}
+
+/// One log channel's current window: when it started, how many lines went out in it, and what was folded.
+#[derive(Debug, Default)]
+struct MirrorWindow {
+    start: i64,
+    sent: u32,
+    folded: Option<Folded>,
+}
+
+impl MirrorWindow {
+    /// Starts a new window when the current one (of `window` seconds) is over at `now`, and hands back what
+    /// the old one folded. The summary line goes out in the new window and counts in it.
+    fn roll(&mut self, now: i64, window: i64) -> Option<Folded> {
+        if now < self.start + window.max(1) {
+            return None;
+        }
+        let folded = self.folded.take();
+        self.start = now;
+        self.sent = u32::from(folded.is_some());
+        folded
+    }
+
+    /// Counts one line of group `chat_id`: `true` when it may go out as a line of its own, else it is
+    /// folded into the window's summary.
+    fn admit(&mut self, count: u32, chat_id: i64, lang: Lang) -> bool {
+        if self.sent < count {
+            self.sent += 1;
+            return true;
+        }
+        let folded = self.folded.get_or_insert_with(|| Folded {
+            count: 0,
+            groups: BTreeSet::new(),
+            lang,
+        });
+        folded.count += 1;
+        folded.groups.insert(chat_id);
+        folded.lang = lang;
+        false
+    }
+}
+
+/// The mirror windows of every log channel this bot posts into.
+#[derive(Default)]
+struct MirrorWindows(Mutex<HashMap<i64, MirrorWindow>>);
+
+/// Sends the summary of the lines folded in a log channel's window.
+fn send_folded(ctx: &Ctx, channel: i64, folded: Folded) {
+    let groups: Vec<String> = folded.groups.iter().map(i64::to_string).collect();
+    let line = ctx.ta(
+        folded.lang,
+        "moderation-log-folded",
+        &fargs! {"count" => folded.count, "groups" => groups.join(", ")},
+    );
+    ctx.outbound.send_text(Text::html(channel, escape(&line)));
+}
+
+/// Sends the summaries of the log channels whose window is over and folded lines (called by the ticker,
+/// so the last lines of a burst are summed up even when no line follows them).
+pub fn flush_folded(ctx: &Ctx) {
+    let now = ctx.now();
+    let window = ctx.config.moderation.log_mirror_rate.window.as_secs() as i64;
+    let due: Vec<(i64, Folded)> = {
+        let windows = ctx.local(MirrorWindows::default);
+        let mut windows = windows.0.lock().unwrap_or_else(|e| e.into_inner());
+        windows.retain(|_, w| w.folded.is_some() || now < w.start + window.max(1));
+        windows
+            .iter_mut()
+            .filter(|(_, w)| w.folded.is_some())
+            .filter_map(|(channel, w)| w.roll(now, window).map(|f| (*channel, f)))
+            .collect()
+    };
+    for (channel, folded) in due {
+        send_folded(ctx, channel, folded);
+    }
 }
 
 /// The actions the log stores, each with its wording id `moderation-log-action-<name>` (and
@@ -129,4 +231,34 @@ pub fn watch<T: Send + 'static>(ctx: &Ctx, id: i64, pending: Pending<T>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_past_the_rate_are_folded_and_summed_up_once_the_window_is_over() {
+        let mut window = MirrorWindow::default();
+        assert_eq!(
+            window.roll(1_000, 60),
+            None,
+            "the first line starts a window"
+        );
+        assert!(window.admit(2, -1, Lang::En));
+        assert!(window.admit(2, -1, Lang::En));
+        assert!(!window.admit(2, -1, Lang::En), "the third line is folded");
+        assert!(!window.admit(2, -2, Lang::En));
+        assert_eq!(window.roll(1_059, 60), None, "still the same window");
+        let folded = window.roll(1_060, 60).expect("the window is over");
+        assert_eq!(folded.count, 2);
+        assert_eq!(folded.groups, BTreeSet::from([-2, -1]));
+        assert!(
+            window.admit(2, -1, Lang::En),
+            "the summary took one place of two"
+        );
+        assert!(!window.admit(2, -1, Lang::En));
+        assert_eq!(window.roll(1_200, 60).map(|f| f.count), Some(1));
+        assert_eq!(window.roll(1_400, 60), None, "nothing was folded since");
+    }
 }

@@ -1,5 +1,8 @@
 //! An admin sets the channel the moderation log is mirrored into: `/setlog @channel`, `/setlog -100…`,
-//! `/setlog off`. The bot checks it can post there before storing it.
+//! `/setlog off`. Before storing it, the bot checks that the admin is an admin of the target chat with the
+//! right to post there (a channel's admin needs "post messages"; any admin of a group may post), and that
+//! the bot itself can post there, with a test line. So an admin of one group cannot make the bot post into
+//! a chat they do not run.
 
 use super::store;
 use super::subject::Answer;
@@ -10,7 +13,7 @@ use crate::telegram::outbound::Text;
 use crate::telegram::text::escape;
 use futures::FutureExt;
 use teloxide::prelude::*;
-use teloxide::types::Recipient;
+use teloxide::types::{ChatMemberKind, Recipient};
 
 /// A log channel as typed: a numeric chat id or an @name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,8 +72,8 @@ pub(super) async fn setlog_command(call: &Call<'_>, args: &str) -> Answer {
     Ok(None)
 }
 
-/// Finds a log channel, checks that the bot can post there with a test line, and stores it; returns the
-/// answer for the admin.
+/// Finds a log channel, checks that the admin `by` may post there and that the bot can (with a test
+/// line), and stores it; returns the answer for the admin.
 async fn confirm_log_channel(
     ctx: &Ctx,
     chat_id: i64,
@@ -79,26 +82,32 @@ async fn confirm_log_channel(
     lang: Lang,
 ) -> crate::Result<String> {
     let cannot_post = || ctx.t_html(lang, "moderation-setlog-cannot-post");
-    let channel_id = match spec {
+    let recipient = match spec {
         ChannelSpec::Off => return Ok(ctx.t_html(lang, "moderation-setlog-off")),
-        ChannelSpec::Id(id) => id,
-        ChannelSpec::Name(name) => {
-            let found = ctx
-                .outbound
-                .immediate("getChat", move |bot| {
-                    bot.get_chat(Recipient::ChannelUsername(format!("@{name}")))
-                        .send()
-                        .boxed()
-                })
-                .wait()
-                .await;
-            match found {
-                Ok(chat) if chat.id.0 != chat_id => chat.id.0,
-                Ok(_) => return Ok(ctx.t_html(lang, "moderation-setlog-usage")),
-                Err(_) => return Ok(cannot_post()),
-            }
-        }
+        ChannelSpec::Id(id) => Recipient::Id(ChatId(id)),
+        ChannelSpec::Name(name) => Recipient::ChannelUsername(format!("@{name}")),
     };
+    let found = ctx
+        .outbound
+        .immediate("getChat", move |bot| {
+            bot.get_chat(recipient.clone()).send().boxed()
+        })
+        .wait()
+        .await;
+    let (channel_id, is_channel) = match found {
+        Ok(chat) if chat.id.0 != chat_id => (chat.id.0, chat.is_channel()),
+        Ok(_) => return Ok(ctx.t_html(lang, "moderation-setlog-usage")),
+        Err(_) => return Ok(cannot_post()),
+    };
+    if !caller_may_post(ctx, channel_id, by, is_channel).await {
+        tracing::info!(
+            chat_id,
+            channel_id,
+            by,
+            "refused a log channel its admin does not run"
+        );
+        return Ok(ctx.t_html(lang, "moderation-setlog-not-admin"));
+    }
     let test_line = ctx.ta(lang, "moderation-setlog-test", &fargs! {"group" => chat_id});
     if ctx
         .outbound
@@ -116,6 +125,32 @@ async fn confirm_log_channel(
         "moderation-setlog-done",
         &fargs! {"channel" => channel_id},
     )))
+}
+
+/// Whether `user_id` may post into the chat `target` as Telegram answers now: its owner, or an admin (of a
+/// channel: one with the right to post messages). A member, a stranger or an unanswered question is no.
+async fn caller_may_post(ctx: &Ctx, target: i64, user_id: i64, is_channel: bool) -> bool {
+    if user_id <= 0 {
+        return false;
+    }
+    let member = ctx
+        .outbound
+        .immediate_in(target, "getChatMember", move |bot| {
+            bot.get_chat_member(ChatId(target), UserId(user_id as u64))
+                .send()
+                .boxed()
+        })
+        .wait()
+        .await;
+    match member.map(|m| m.kind) {
+        Ok(ChatMemberKind::Owner(_)) => true,
+        Ok(ChatMemberKind::Administrator(admin)) => !is_channel || admin.can_post_messages,
+        Ok(_) => false,
+        Err(err) => {
+            tracing::info!(%err, target, user_id, "could not read the admin's membership of the log channel");
+            false
+        }
+    }
 }
 
 #[cfg(test)]

@@ -130,10 +130,11 @@ pub(crate) async fn permitted(call: &Call<'_>, right: Right) -> crate::Result<bo
 }
 
 /// Deletes the explanations whose time is up, posts the folded suspicious-message notices whose window
-/// has passed, and teaches each group's layer the automatic removals nobody undid in time. Each part
-/// runs in its own error scope.
+/// has passed, teaches each group's layer the automatic removals nobody undid in time, and sums up the
+/// log lines folded in log channels whose window is over. Each part runs in its own error scope.
 pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
     async move {
+        log::flush_folded(&ctx);
         let notices = suspicious::post_waiting(&ctx).await;
         let learned = enforce::learn_due(&ctx).await;
         let explanations = delete_explanations(&ctx).await;

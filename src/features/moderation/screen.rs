@@ -4,12 +4,13 @@
 
 use super::cache;
 use super::enforce::act;
-use super::judge::judge;
+use super::judge::{command_past_rate, judge};
 use crate::services::Ctx;
 use futures::FutureExt;
 use teloxide::prelude::*;
 
-/// Checks a message; returns `true` when it was removed (its journey ends here). Failures are logged and
+/// Checks a message; returns `true` when it was removed or is a member's command past their command rate
+/// (its journey ends here). Failures are logged and
 /// let the message through: moderation must never make the bot deaf.
 pub(super) async fn screen(ctx: &Ctx, message: &Message, edited: bool) -> bool {
     match screen_inner(ctx, message, edited).await {
@@ -25,8 +26,10 @@ pub(super) async fn screen(ctx: &Ctx, message: &Message, edited: bool) -> bool {
 }
 
 async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Result<bool> {
-    let Some(judged) = judge(ctx, message, edited, true).await? else {
-        return Ok(false);
+    // A member's command past their command rate ends here unanswered, whatever the rules say of it.
+    let past_rate = command_past_rate(ctx, message, edited).await;
+    let Some(judged) = judge(ctx, message, edited, true, past_rate).await? else {
+        return Ok(past_rate);
     };
     if judged.verdict.hits.is_empty() {
         if judged.suspicious {
@@ -42,11 +45,11 @@ async fn screen_inner(ctx: &Ctx, message: &Message, edited: bool) -> crate::Resu
                 }
             });
         }
-        return Ok(false);
+        return Ok(past_rate);
     }
     let judged_removes = judged.verdict.removes();
     act(ctx, message, &judged).await?;
-    Ok(judged_removes)
+    Ok(judged_removes || past_rate)
 }
 
 /// At most this many unknown @usernames of one message are looked up.
@@ -86,7 +89,7 @@ async fn resolve_and_recheck(
     if !found_chat {
         return Ok(());
     }
-    if let Some(judged) = judge(ctx, message, edited, false).await? {
+    if let Some(judged) = judge(ctx, message, edited, false, false).await? {
         if !judged.verdict.hits.is_empty() {
             act(ctx, message, &judged).await?;
         }

@@ -2,7 +2,7 @@
 //! how explanations are paced, flood defaults, and limits on admin-supplied rules.
 
 use super::rules::Action;
-use crate::units::Dur;
+use crate::units::{Dur, Rate};
 use serde::Deserialize;
 
 /// `[moderation]`
@@ -62,6 +62,12 @@ pub struct ModerationSettings {
     /// A member who is not an admin is told a command is not theirs once per this window; their repeats
     /// are ignored silently, so refusals never spend the group's send budget.
     pub refusal_window: Dur,
+    /// At most this many moderation log lines go to one log channel per window; the lines beyond are
+    /// folded into one summary line.
+    pub log_mirror_rate: Rate,
+    /// A member who is not an admin may send this many commands per window in a group; past it the bot
+    /// ignores their commands silently and the repeats count toward flood.
+    pub member_command_rate: Rate,
     /// An operator's ad-detector model file (empty: the model built into the binary). A missing or
     /// corrupt file is logged and the built-in model is used.
     pub detector_model: String,
@@ -119,6 +125,14 @@ impl Default for ModerationSettings {
             classifier_newcomers_only: true,
             warn_limit: 3,
             refusal_window: Dur::secs(600),
+            log_mirror_rate: Rate {
+                count: 20,
+                window: std::time::Duration::from_secs(60),
+            },
+            member_command_rate: Rate {
+                count: 6,
+                window: std::time::Duration::from_secs(60),
+            },
             detector_model: String::new(),
             detector_remove_threshold: 0.0,
             detector_suspicious_threshold: 0.0,

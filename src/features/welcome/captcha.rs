@@ -34,7 +34,7 @@ struct RefusedBatches(Mutex<HashMap<i64, (u32, i64)>>);
 
 /// When a batch whose question was refused `attempts` times is tried again: after 30 s, then twice as
 /// long each time, at most ten minutes.
-fn next_try(attempts: u32, now: i64) -> i64 {
+pub(super) fn next_try(attempts: u32, now: i64) -> i64 {
     let wait = FIRST_RETRY_SECS
         .saturating_mul(1 << attempts.saturating_sub(1).min(8))
         .min(LONGEST_RETRY_SECS);

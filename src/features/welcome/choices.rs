@@ -6,7 +6,6 @@ use super::store::{Choice, Column, GroupChoices};
 use super::{gate, store};
 use crate::services::Ctx;
 use crate::telegram::outbound::{Priority, Text};
-use teloxide::types::ChatPermissions;
 
 /// The "I cannot gate here" notice is repeated at most this often.
 pub(super) const WARN_GAP_SECS: i64 = 3600;
@@ -80,14 +79,4 @@ pub(super) async fn warn_rarely(ctx: &Ctx, chat_id: i64, text: String) -> crate:
             .send_text(Text::plain(chat_id, text).priority(Priority::Moderation));
     }
     Ok(())
-}
-
-/// What a member may do once let in: every kind of message and media (the group's own defaults still
-/// apply on top).
-pub(super) fn member_permissions() -> ChatPermissions {
-    ChatPermissions::SEND_MESSAGES
-        | ChatPermissions::SEND_MEDIA_MESSAGES
-        | ChatPermissions::SEND_POLLS
-        | ChatPermissions::SEND_OTHER_MESSAGES
-        | ChatPermissions::ADD_WEB_PAGE_PREVIEWS
 }

@@ -359,6 +359,41 @@ pub fn admit(facts: &JoinFacts) -> Admission {
     Admission::Gate(facts.mode)
 }
 
+/// A newcomer's restriction from before the gate, as saved: the permissions it left them (the bits of
+/// Telegram's chat permissions) and its end (a unix time, 0 for "until lifted").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prior {
+    pub permissions: u16,
+    pub until: i64,
+}
+
+/// How the gate's restriction ends when a newcomer passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lift {
+    /// Every permission true, so the group's defaults apply to them like to any member.
+    Free,
+    /// The earlier restriction again, with its own end (0: until lifted), in place of the gate's.
+    Restore { permissions: u16, until: i64 },
+}
+
+/// Telegram reads a restriction that ends sooner than this as one for ever.
+pub const SHORTEST_RESTRICTION_SECS: i64 = 30;
+
+/// How a pass lifts the gate's restriction: a live earlier restriction (one that takes away any of `all`,
+/// the bits of every permission) is applied again with its original end; one that is over, or ends so
+/// soon that Telegram would read the end as "for ever", is not.
+pub fn lift(prior: Option<Prior>, all: u16, now: i64) -> Lift {
+    match prior {
+        Some(Prior { permissions, until })
+            if permissions & all != all
+                && (until == 0 || until - now >= SHORTEST_RESTRICTION_SECS) =>
+        {
+            Lift::Restore { permissions, until }
+        }
+        _ => Lift::Free,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -644,6 +679,55 @@ mod tests {
         assert_eq!(
             Admission::Gate(Mode::Button).without_restrict_right(),
             Admission::Welcome
+        );
+    }
+
+    #[test]
+    fn a_pass_restores_only_a_live_earlier_restriction() {
+        let all = 0b1111;
+        let muted = |until| {
+            Some(Prior {
+                permissions: 0,
+                until,
+            })
+        };
+        assert_eq!(lift(None, all, 100), Lift::Free);
+        assert_eq!(
+            lift(muted(86_500), all, 100),
+            Lift::Restore {
+                permissions: 0,
+                until: 86_500
+            }
+        );
+        assert_eq!(
+            lift(muted(0), all, 100),
+            Lift::Restore {
+                permissions: 0,
+                until: 0
+            },
+            "a mute until lifted stays"
+        );
+        assert_eq!(lift(muted(50), all, 100), Lift::Free, "over");
+        assert_eq!(
+            lift(muted(120), all, 100),
+            Lift::Free,
+            "20 s left would read as for ever"
+        );
+        let unrestricted = Some(Prior {
+            permissions: all,
+            until: 0,
+        });
+        assert_eq!(lift(unrestricted, all, 100), Lift::Free);
+        let no_media = Some(Prior {
+            permissions: 0b0001,
+            until: 500,
+        });
+        assert_eq!(
+            lift(no_media, all, 100),
+            Lift::Restore {
+                permissions: 0b0001,
+                until: 500
+            }
         );
     }
 }

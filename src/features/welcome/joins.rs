@@ -1,7 +1,11 @@
 //! A member joins or leaves: joins are deduplicated, raids detected, and each newcomer is let in,
-//! checked, held or removed.
+//! checked, held or removed. When the facts a decision needs cannot be read (the admin list), the
+//! newcomer is restricted at once and the join is kept and handled again by the ticker (after 30 s, then
+//! twice as long each time, at most ten minutes), so the gate never fails open, not even when the second
+//! copy of the join is recognized as a duplicate.
 
 use super::gate::{Admission, JoinFacts, Mode};
+use super::prior::{self, Known};
 use super::settings::RaidAction;
 use super::store::{Choice, Column, GroupChoices, Queued, UNASKED};
 use super::{captcha::*, choices::*, greeting::*};
@@ -26,7 +30,8 @@ pub(super) const REQUEST_PASS_SECS: i64 = 86_400;
 pub(super) async fn on_member_change(ctx: Ctx, change: ChatMemberUpdated) -> HandlerResult {
     let user = &change.new_chat_member.user;
     if change.new_chat_member.is_present() {
-        on_join(&ctx, &change.chat, user, &change.from).await
+        let known = Known::from_change(&change.old_chat_member.kind, &change.new_chat_member.kind);
+        on_join(&ctx, &change.chat, user, &change.from, known).await
     } else {
         forget_join(&ctx, change.chat.id.0, user).await?;
         on_leave(&ctx, &change.chat, user, &change.from).await
@@ -42,8 +47,10 @@ pub(super) async fn on_let_in_by_admin(ctx: Ctx, change: ChatMemberUpdated) -> H
     let gate = {
         let mut conn = ctx.storage.write.acquire().await?;
         store::unhold(&mut conn, chat_id, user_id).await?;
+        store::forget_join_retry(&mut conn, chat_id, user_id).await?;
         store::close_gate_of(&mut conn, chat_id, user_id).await?
     };
+    prior::forget(&ctx, chat_id, user_id).await?;
     if let Some(gate) = gate {
         finish_question(&ctx, &gate).await?;
     }
@@ -63,6 +70,7 @@ pub(super) async fn forget_join(ctx: &Ctx, chat_id: i64, member: &User) -> crate
         let mut conn = ctx.storage.write.acquire().await?;
         store::record_leave(&mut conn, chat_id, user_id).await?;
         store::unhold(&mut conn, chat_id, user_id).await?;
+        store::forget_join_retry(&mut conn, chat_id, user_id).await?;
         match store::gate_of(&mut conn, chat_id, user_id).await? {
             Some(gate) if !gate.via_request => store::close_gate(&mut conn, gate.id).await?,
             _ => None,
@@ -90,7 +98,7 @@ pub(super) async fn on_service_message(ctx: Ctx, message: Message) -> HandlerRes
     };
     if let Some(members) = message.new_chat_members() {
         for member in members {
-            on_join(&ctx, &message.chat, member, from).await?;
+            on_join(&ctx, &message.chat, member, from, Known::Unknown).await?;
         }
     }
     if let Some(member) = message.left_chat_member() {
@@ -109,11 +117,16 @@ pub(super) async fn on_service_message(ctx: Ctx, message: Message) -> HandlerRes
 }
 
 /// A member joined: the join is recorded (a second copy of it is ignored) and may start raid mode;
-/// then the facts about the newcomer are gathered, [`gate::admit`] decides, and the decision is carried
-/// out.
-pub(super) async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User) -> HandlerResult {
+/// then the newcomer is admitted (see [`admit`]). `known` is what the update says of an earlier
+/// restriction.
+pub(super) async fn on_join(
+    ctx: &Ctx,
+    chat: &Chat,
+    member: &User,
+    adder: &User,
+    known: Known,
+) -> HandlerResult {
     let chat_id = chat.id.0;
-    let user_id = member.id.0 as i64;
     if member.id == ctx.me.id {
         return Ok(());
     }
@@ -121,26 +134,63 @@ pub(super) async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User)
     let Some((choices, raid_started)) = record_join(ctx, chat_id, member, now).await? else {
         return Ok(());
     };
-    let lang = ctx.group_lang(chat_id).await;
     if raid_started {
+        let lang = ctx.group_lang(chat_id).await;
         announce_raid(ctx, chat_id, &choices, lang);
     }
-    let facts = join_facts(ctx, chat, member, adder, &choices, now).await?;
-    let mut admission = gate::admit(&facts);
-    if admission.needs_restrict_right() {
-        if let Some(lack) = ctx.bot_lacks(chat_id, &[Right::Restrict], lang).await? {
-            warn_rarely(ctx, chat_id, lack).await?;
-            admission = admission.without_restrict_right();
+    admit(ctx, chat, member, adder, known, &choices, false).await
+}
+
+/// Gathers the facts about a newcomer, lets [`gate::admit`] decide and carries the decision out. When
+/// the facts cannot be read, the newcomer is restricted and the join kept to be handled again;
+/// `held_for_retry` says this is such a retry, so a newcomer let in without a check is freed again.
+async fn admit(
+    ctx: &Ctx,
+    chat: &Chat,
+    member: &User,
+    adder: &User,
+    known: Known,
+    choices: &GroupChoices,
+    held_for_retry: bool,
+) -> HandlerResult {
+    let chat_id = chat.id.0;
+    let user_id = member.id.0 as i64;
+    let now = ctx.now();
+    let lang = ctx.group_lang(chat_id).await;
+    let gathered = async {
+        let facts = join_facts(ctx, chat, member, adder, choices, now).await?;
+        let mut admission = gate::admit(&facts);
+        if admission.needs_restrict_right() {
+            if let Some(lack) = ctx.bot_lacks(chat_id, &[Right::Restrict], lang).await? {
+                warn_rarely(ctx, chat_id, lack).await?;
+                admission = admission.without_restrict_right();
+            }
         }
+        crate::Result::Ok(admission)
+    };
+    let admission = match gathered.await {
+        Ok(admission) => admission,
+        Err(err) => return keep_for_retry(ctx, chat, member, adder, known, err).await,
+    };
+    if held_for_retry {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::forget_join_retry(&mut conn, chat_id, user_id).await?;
     }
+    let freed = held_for_retry && chat.is_supergroup();
     match admission {
-        Admission::Ignore => Ok(()),
+        Admission::Ignore => {
+            if freed {
+                prior::let_in(ctx, chat_id, user_id).await?;
+            }
+            Ok(())
+        }
         Admission::RemoveBot => {
             tracing::info!(chat_id, user_id, "removing a bot a member added");
             ctx.outbound.kick(chat_id, user_id, ctx.clock.now());
             Ok(())
         }
         Admission::Hold => {
+            prior::save_before_gate(ctx, chat_id, user_id, known).await?;
             ctx.outbound.mute(chat_id, user_id, None);
             let mut conn = ctx.storage.write.acquire().await?;
             store::hold(&mut conn, chat_id, &queued(member), now).await
@@ -149,13 +199,94 @@ pub(super) async fn on_join(ctx: &Ctx, chat: &Chat, member: &User, adder: &User)
             ctx.outbound.kick(chat_id, user_id, ctx.clock.now());
             Ok(())
         }
-        Admission::Welcome => enqueue_welcome(ctx, chat_id, &queued(member)).await,
+        Admission::Welcome => {
+            if freed {
+                prior::let_in(ctx, chat_id, user_id).await?;
+            }
+            enqueue_welcome(ctx, chat_id, &queued(member)).await
+        }
         Admission::Unguarded => {
             warn_rarely(ctx, chat_id, ctx.t(lang, "welcome-needs-supergroup")).await?;
             enqueue_welcome(ctx, chat_id, &queued(member)).await
         }
-        Admission::Gate(mode) => open_gate(ctx, chat_id, member, mode, now).await,
+        Admission::Gate(mode) => open_gate(ctx, chat_id, member, mode, known, now).await,
     }
+}
+
+/// The facts about a newcomer could not be read: they are restricted now (in a supergroup, where the
+/// bot can), what they had before is saved, and the join is kept for the ticker to handle again.
+async fn keep_for_retry(
+    ctx: &Ctx,
+    chat: &Chat,
+    member: &User,
+    adder: &User,
+    known: Known,
+    err: crate::Error,
+) -> HandlerResult {
+    let chat_id = chat.id.0;
+    let user_id = member.id.0 as i64;
+    let encode = |value: serde_json::Result<String>| {
+        value.map_err(|err| crate::Error::Config(format!("cannot keep a join: {err}")))
+    };
+    let (chat_json, member_json, adder_json) = (
+        encode(serde_json::to_string(chat))?,
+        encode(serde_json::to_string(member))?,
+        encode(serde_json::to_string(adder))?,
+    );
+    if chat.is_supergroup() {
+        prior::save_before_gate(ctx, chat_id, user_id, known).await?;
+        ctx.outbound.mute(chat_id, user_id, None);
+    }
+    let now = ctx.now();
+    let attempts = {
+        let mut conn = ctx.storage.write.acquire().await?;
+        store::keep_join_retry(
+            &mut conn,
+            chat_id,
+            user_id,
+            &chat_json,
+            &member_json,
+            &adder_json,
+            |attempts| next_try(attempts as u32, now),
+        )
+        .await?
+    };
+    tracing::warn!(%err, chat_id, user_id, attempts, "a join's facts could not be read; the newcomer stays restricted and the join is tried again");
+    Ok(())
+}
+
+/// Handles again the joins whose facts could not be read, once their time has come (by the ticker).
+pub(super) async fn retry_joins(ctx: &Ctx) -> crate::Result<()> {
+    let due = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::due_join_retries(&mut conn, ctx.now()).await?
+    };
+    for kept in due {
+        let decoded = (
+            serde_json::from_str::<Chat>(&kept.chat),
+            serde_json::from_str::<User>(&kept.member),
+            serde_json::from_str::<User>(&kept.adder),
+        );
+        let (Ok(chat), Ok(member), Ok(adder)) = decoded else {
+            tracing::warn!(
+                chat_id = kept.chat_id,
+                user_id = kept.user_id,
+                "a kept join could not be read; dropped"
+            );
+            let mut conn = ctx.storage.write.acquire().await?;
+            store::forget_join_retry(&mut conn, kept.chat_id, kept.user_id).await?;
+            continue;
+        };
+        // Each kept join has its own error scope: one that fails stays kept and the others go on.
+        let handled = async {
+            let choices = load_choices(ctx, kept.chat_id).await?;
+            admit(ctx, &chat, &member, &adder, Known::Unknown, &choices, true).await
+        };
+        if let Err(err) = handled.await {
+            tracing::warn!(%err, chat_id = kept.chat_id, user_id = kept.user_id, "a kept join could not be handled; it is tried again");
+        }
+    }
+    Ok(())
 }
 
 /// Records a join and returns the group's choices, and whether this join switched raid mode on; `None`
@@ -277,7 +408,7 @@ async fn join_facts(
     Ok(facts)
 }
 
-/// Opens a newcomer's check and restricts them. The check waits for its question: the group's next
+/// Opens a newcomer's check, saves what they had before and restricts them. The check waits for its question: the group's next
 /// captcha message asks everyone who joined within the same collection window (and those who waited
 /// for the captcha gap).
 async fn open_gate(
@@ -285,6 +416,7 @@ async fn open_gate(
     chat_id: i64,
     member: &User,
     mode: Mode,
+    known: Known,
     now: i64,
 ) -> crate::Result<()> {
     let user_id = member.id.0 as i64;
@@ -311,6 +443,7 @@ async fn open_gate(
     if id.is_none() {
         return Ok(());
     }
+    prior::save_before_gate(ctx, chat_id, user_id, known).await?;
     ctx.outbound.mute(chat_id, user_id, None);
     ask_waiting(ctx, chat_id).await
 }

@@ -8,9 +8,11 @@
 //! question, and at most one such message goes out per message gap (a quarter of the group's send
 //! budget), so a wave of joins costs a few messages; each member's time limit starts when the message was
 //! actually sent. Gates live in SQL, so a press after a restart and a timeout during one still resolve.
-//! Passing lifts the restriction and queues the member for the next welcome; the ticker posts one
-//! welcome naming everyone queued, at most one per message gap, and in clean mode deletes the previous
-//! one. Too many joins at once switch raid mode on: newcomers (and those still waiting for their question)
+//! A restriction the newcomer had before the gate is saved first, and passing applies it again with its
+//! original end instead of lifting it ([`prior`]); a join whose facts cannot be read keeps the newcomer
+//! restricted and is handled again by the ticker. Passing lifts the restriction and queues the member for
+//! the next welcome; the ticker posts one welcome naming everyone queued, at most one per message gap, and
+//! in clean mode deletes the previous one. Too many joins at once switch raid mode on: newcomers (and those still waiting for their question)
 //! are restricted (or removed) silently, welcomes stop, and one notice tells the admins. When it ends, one
 //! message lists the held members; each answers the group's own check in a private chat with the bot.
 
@@ -21,6 +23,7 @@ pub mod gate;
 mod greeting;
 mod joins;
 mod presses;
+mod prior;
 mod requests;
 mod rules;
 pub mod settings;
@@ -35,7 +38,9 @@ use commands::on_command;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use greeting::post_welcome;
-use joins::{on_let_in_by_admin, on_member_change, on_service_message, REQUEST_PASS_SECS};
+use joins::{
+    on_let_in_by_admin, on_member_change, on_service_message, retry_joins, REQUEST_PASS_SECS,
+};
 use presses::{fail, on_gate_press, on_release_deep_link, on_release_press, release_held};
 use requests::on_join_request;
 use rules::{on_rules_deep_link, RULES_PAYLOAD};
@@ -164,6 +169,9 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
         };
         for gate in &expired {
             fail(&ctx, gate).await?;
+        }
+        if let Err(err) = retry_joins(&ctx).await {
+            tracing::warn!(%err, "kept joins could not be read; they are tried on the next tick");
         }
         let waiting = {
             let mut conn = ctx.storage.read.acquire().await?;

@@ -5,7 +5,7 @@ use super::gate::Mode;
 use super::settings::FailAction;
 use super::store::{Gate, UNASKED};
 use super::{captcha::*, choices::*, greeting::*};
-use super::{gate, store};
+use super::{gate, prior, store};
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
@@ -166,8 +166,7 @@ pub(super) async fn on_release_deep_link(ctx: Ctx, message: Message) -> HandlerR
     if mode == Mode::Off {
         tracing::info!(chat_id, user_id, "member held during a raid let in");
         ctx.reply(&message, ctx.t(lang, "welcome-gate-passed"));
-        ctx.outbound
-            .unrestrict(chat_id, user_id, member_permissions());
+        prior::let_in(&ctx, chat_id, user_id).await?;
         return enqueue_welcome(&ctx, chat_id, &member).await;
     }
     let challenge = challenge_for(mode, &choices, lang, &ctx);
@@ -254,8 +253,7 @@ pub(super) async fn pass(ctx: &Ctx, gate: &Gate, user: &User) -> crate::Result<(
             .answer_join_request(gate.chat_id, gate.user_id, true);
         return Ok(());
     }
-    ctx.outbound
-        .unrestrict(gate.chat_id, gate.user_id, member_permissions());
+    prior::let_in(ctx, gate.chat_id, gate.user_id).await?;
     enqueue_welcome(ctx, gate.chat_id, &queued(user)).await
 }
 
@@ -295,8 +293,7 @@ pub(super) async fn release_held(ctx: &Ctx, chat_id: i64) -> crate::Result<()> {
             store::release_all(&mut conn, chat_id).await?
         };
         for member in &members {
-            ctx.outbound
-                .unrestrict(chat_id, member.user_id, member_permissions());
+            prior::let_in(ctx, chat_id, member.user_id).await?;
             enqueue_welcome(ctx, chat_id, member).await?;
         }
         return Ok(());

@@ -1,6 +1,6 @@
 //! The SQL of the welcome feature: per-group choices, pending gates, recent joins and the welcome queue.
 
-use super::gate::Mode;
+use super::gate::{Mode, Prior};
 use crate::error::Result;
 use sqlx::error::BoxDynError;
 use sqlx::sqlite::{SqliteTypeInfo, SqliteValueRef};
@@ -933,6 +933,136 @@ pub async fn unhold(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) -> 
     Ok(())
 }
 
+/// Saves what a newcomer had before the gate restricts them (`None`: no restriction), unless something
+/// is saved already: that is from before an earlier gate, and what Telegram shows now may be the gate's
+/// own restriction.
+pub async fn save_prior(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    prior: Option<Prior>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO welcome_prior_restrictions (chat_id, user_id, permissions, until, saved_at)
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(prior.map(|p| i64::from(p.permissions)))
+    .bind(prior.map_or(0, |p| p.until))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether what a newcomer had before the gate is saved.
+pub async fn has_prior(conn: &mut SqliteConnection, chat_id: i64, user_id: i64) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT 1 FROM welcome_prior_restrictions WHERE chat_id = ? AND user_id = ?",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?
+    .is_some())
+}
+
+/// Takes (and forgets) what a newcomer had before the gate: `None` when nothing is saved or they had no
+/// restriction.
+pub async fn take_prior(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<Option<Prior>> {
+    let row: Option<(Option<i64>, i64)> = sqlx::query_as(
+        "DELETE FROM welcome_prior_restrictions WHERE chat_id = ? AND user_id = ?
+         RETURNING permissions, until",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.and_then(|(permissions, until)| {
+        permissions.map(|bits| Prior {
+            permissions: bits as u16,
+            until,
+        })
+    }))
+}
+
+/// A join whose facts could not be read, to be handled again.
+#[derive(Debug, Clone, FromRow)]
+pub struct JoinRetry {
+    pub chat_id: i64,
+    pub user_id: i64,
+    pub chat: String,
+    pub member: String,
+    pub adder: String,
+    pub attempts: i64,
+}
+
+/// Keeps a join to handle again at `retry_at`; a join kept already counts one more attempt. Returns the
+/// attempts so far.
+#[allow(clippy::too_many_arguments)]
+pub async fn keep_join_retry(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    chat: &str,
+    member: &str,
+    adder: &str,
+    retry_at: impl Fn(i64) -> i64,
+) -> Result<i64> {
+    let attempts: i64 = sqlx::query_scalar(
+        "SELECT COALESCE((SELECT attempts FROM welcome_join_retries WHERE chat_id = ? AND user_id = ?), 0) + 1",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT OR REPLACE INTO welcome_join_retries (chat_id, user_id, chat, member, adder, attempts, retry_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(chat)
+    .bind(member)
+    .bind(adder)
+    .bind(attempts)
+    .bind(retry_at(attempts))
+    .execute(conn)
+    .await?;
+    Ok(attempts)
+}
+
+/// The kept joins due at `now`, oldest first.
+pub async fn due_join_retries(conn: &mut SqliteConnection, now: i64) -> Result<Vec<JoinRetry>> {
+    Ok(sqlx::query_as(
+        "SELECT chat_id, user_id, chat, member, adder, attempts FROM welcome_join_retries
+         WHERE retry_at <= ? ORDER BY retry_at LIMIT 100",
+    )
+    .bind(now)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Forgets a kept join (handled, or the member left).
+pub async fn forget_join_retry(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<()> {
+    sqlx::query("DELETE FROM welcome_join_retries WHERE chat_id = ? AND user_id = ?")
+        .bind(chat_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1150,5 +1280,53 @@ mod tests {
         assert_eq!(swap_last_welcome(&mut conn, -1, 6).await.unwrap(), Some(5));
         assert!(may_warn(&mut conn, -1, 1000, 3600).await.unwrap());
         assert!(!may_warn(&mut conn, -1, 1001, 3600).await.unwrap());
+    }
+
+    #[sqlx::test]
+    async fn a_prior_restriction_is_saved_once_and_taken_once(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let muted = Prior {
+            permissions: 0,
+            until: 5_000,
+        };
+        save_prior(&mut conn, -1, 7, Some(muted), 100)
+            .await
+            .unwrap();
+        // The gate's own restriction, seen on a rejoin, does not replace it.
+        let gate = Prior {
+            permissions: 0,
+            until: 0,
+        };
+        save_prior(&mut conn, -1, 7, Some(gate), 200).await.unwrap();
+        save_prior(&mut conn, -1, 8, None, 200).await.unwrap();
+        assert!(has_prior(&mut conn, -1, 8).await.unwrap());
+        assert_eq!(take_prior(&mut conn, -1, 7).await.unwrap(), Some(muted));
+        assert_eq!(take_prior(&mut conn, -1, 7).await.unwrap(), None);
+        assert_eq!(take_prior(&mut conn, -1, 8).await.unwrap(), None);
+        assert!(!has_prior(&mut conn, -1, 8).await.unwrap());
+    }
+
+    #[sqlx::test]
+    async fn a_kept_join_counts_its_attempts_until_forgotten(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let at = |attempts: i64| 100 * attempts;
+        assert_eq!(
+            keep_join_retry(&mut conn, -1, 7, "c", "m", "a", at)
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(due_join_retries(&mut conn, 99).await.unwrap().is_empty());
+        assert_eq!(
+            keep_join_retry(&mut conn, -1, 7, "c", "m", "a", at)
+                .await
+                .unwrap(),
+            2
+        );
+        assert!(due_join_retries(&mut conn, 199).await.unwrap().is_empty());
+        let due = due_join_retries(&mut conn, 200).await.unwrap();
+        assert_eq!((due.len(), due[0].attempts), (1, 2));
+        forget_join_retry(&mut conn, -1, 7).await.unwrap();
+        assert!(due_join_retries(&mut conn, 1_000).await.unwrap().is_empty());
     }
 }
