@@ -164,6 +164,11 @@ impl Services {
         self.i18n.ta(lang, id, args)
     }
 
+    /// A duration in words of a language (`3 天`, `1 hour`, `2 days`).
+    pub fn duration(&self, lang: Lang, duration: std::time::Duration) -> String {
+        self.i18n.duration(lang, duration)
+    }
+
     /// Replies to a message in plain text, in its chat and forum topic.
     pub fn reply(&self, message: &Message, text: impl Into<String>) -> Pending<Message> {
         self.outbound

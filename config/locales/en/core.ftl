@@ -27,3 +27,21 @@ anonymous-admin-ask = This was sent anonymously. An admin with the “{ $right }
 anonymous-admin-button = ✅ It’s me, run it
 anonymous-admin-done = Done: the command ran in your name.
 anonymous-admin-gone = This command is no longer waiting for a confirmation.
+
+## Durations in words, largest units first (`3 days`, `1 hour 30 minutes`).
+duration-days = { $n ->
+    [one] { $n } day
+   *[other] { $n } days
+}
+duration-hours = { $n ->
+    [one] { $n } hour
+   *[other] { $n } hours
+}
+duration-minutes = { $n ->
+    [one] { $n } minute
+   *[other] { $n } minutes
+}
+duration-seconds = { $n ->
+    [one] { $n } second
+   *[other] { $n } seconds
+}

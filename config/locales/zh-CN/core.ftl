@@ -8,7 +8,7 @@ help-title-private = 我能做什么
 help-admins-see-more = 管理员在这里能看到更多命令。
 cmd-start = 介绍机器人
 cmd-help = 列出你能用的命令
-cmd-lang = 切换本群语言（zh | en）
+cmd-lang = 切换本群语言：/lang zh 或 /lang en
 lang-usage = 用法：/lang zh 或 /lang en
 lang-switched = 本群已切换为{ $language }。
 lang-name-zh-CN = 中文
@@ -27,3 +27,9 @@ anonymous-admin-ask = 这条命令是以匿名管理员身份发送的。请拥�
 anonymous-admin-button = ✅ 是我，执行
 anonymous-admin-done = 已确认：命令已以你的名义执行。
 anonymous-admin-gone = 这条命令已不再等待确认。
+
+## Durations in words, largest units first (`3 天`, `1 小时 30 分钟`).
+duration-days = { $n } 天
+duration-hours = { $n } 小时
+duration-minutes = { $n } 分钟
+duration-seconds = { $n } 秒

@@ -80,7 +80,7 @@ redpacket-relay-usage = 用法：
     <code>/relay 总额 个数 [时限]</code> 开始红包接龙，手气最佳的人接着发同样的红包
     <code>/relay stop</code> 结束接龙（发起人或管理员）
     <code>/relay stats</code> 接龙统计
-redpacket-relay-bad-deadline = 时限要在 10 秒到 7 天之间，例如 10m。
+redpacket-relay-bad-deadline = 时限要在 10 秒到 7 天之间，例如 10分钟。
 redpacket-relay-running = 本群已有接龙在进行，先 /relay stop。
 redpacket-relay-started = 🐉 红包接龙 R{ $id } 开始：每轮 { $total } 积分 { $count } 个，手气最佳的人在 { $deadline }内接着发。
 redpacket-relay-round = 🐉 接龙 R{ $id } 第 { $round } 轮

@@ -9,7 +9,7 @@ welcome-cmd-cleanwelcome = 新欢迎发出时删除旧欢迎 on|off
 welcome-cmd-captcha = 入群验证 off|button|math|quiz [秒数]
 welcome-cmd-setquiz = 设置入群问答：问题 | 正确答案 | 错误答案…
 welcome-cmd-setrules = 设置群规
-welcome-cmd-antiraid = 防炸群 on [分钟]|off|auto 人数 秒数
+welcome-cmd-antiraid = 防炸群：/antiraid on [分钟]、/antiraid off 或 /antiraid auto 人数 秒数
 
 welcome-default = 欢迎 { $mention } 加入 { $group }！请先看看群规，友好交流。
 welcome-goodbye-default = { $name } 离开了群组，再见。

@@ -1,0 +1,91 @@
+//! The check that no English word leaks into a Chinese reply (the harness runs it on every test's bot
+//! when it stops): what it flags, what it lets through, and that it really sees what the bot says.
+
+use crate::support::fake_api::bot_admin_member;
+use crate::support::harness::TestBot;
+use crate::support::leaks::{latin_leaks, strip_html};
+use crate::support::members::owner;
+use crate::support::updates::*;
+use groupops::i18n::Lang;
+use std::collections::BTreeSet;
+
+const GROUP: i64 = -100_919;
+const OWNER: i64 = 9_101;
+
+fn allowed(words: &[&str]) -> BTreeSet<String> {
+    words.iter().map(|w| w.to_lowercase()).collect()
+}
+
+#[test]
+fn english_words_in_chinese_text_are_leaks() {
+    let none = allowed(&[]);
+    assert_eq!(latin_leaks("成员6：ban。 — 广告", &none), ["ban"]);
+    assert_eq!(latin_leaks("已锁定：photo、link", &none), ["photo", "link"]);
+    assert_eq!(latin_leaks("禁言 3d", &none), ["3d"]);
+    assert_eq!(
+        latin_leaks("正则无效：error: unclosed group", &none),
+        ["error", "unclosed", "group"]
+    );
+    assert_eq!(
+        latin_leaks("北京时间 Shanghai time", &none),
+        ["Shanghai", "time"]
+    );
+}
+
+#[test]
+fn commands_names_ids_and_links_are_not_leaks() {
+    let names = allowed(&["Alice", "Test", "Group"]);
+    for text in [
+        "用法：/ban @alice_01 原因",
+        "发送 /verify P17 或 /verify@groupops_bot L3 核对",
+        "承诺：9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "Alice 已被封禁 3 天",
+        "打开 https://t.me/+AbCdEf 或 tg://user?id=5 加入",
+        "时区：UTC+8（北京时间）",
+        "Test Group 的规则",
+        "用法：/rank [points|checkin] [day|week]，例如 /rank checkin week",
+        "也可写 IANA 名称，如 Asia/Shanghai；键名 min_level；域名如 example.com",
+        "LV2 冒泡，核销码 XU3XCE5FYS",
+    ] {
+        assert_eq!(latin_leaks(text, &names), Vec::<String>::new(), "{text}");
+    }
+}
+
+#[test]
+fn html_is_read_as_telegram_shows_it() {
+    assert_eq!(
+        strip_html("<a href=\"tg://user?id=5\">张三</a> &lt;b&gt; &amp;"),
+        "张三 <b> &"
+    );
+}
+
+/// The harness records what the bot says in each chat with the chat's language at that moment, so the
+/// check sees Chinese replies as Chinese and English ones as English.
+#[tokio::test]
+async fn replies_are_recorded_with_their_chat_language() {
+    let bot = TestBot::start().await;
+    bot.api.set_admins(
+        GROUP,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
+    bot.push(group_message(GROUP, owner(OWNER), "/rules"));
+    bot.wait_texts(GROUP, 1).await;
+    bot.push(group_message(GROUP, owner(OWNER), "/lang en"));
+    bot.wait_texts(GROUP, 2).await;
+    bot.push(group_message(GROUP, owner(OWNER), "/rules"));
+    bot.wait_texts(GROUP, 3).await;
+    let langs: Vec<_> = bot
+        .leaks
+        .shown()
+        .into_iter()
+        .filter(|s| s.chat_id == Some(GROUP) && s.method == "sendMessage")
+        .map(|s| s.lang)
+        .collect();
+    assert_eq!(
+        langs.first().copied().flatten(),
+        Some(Lang::Zh),
+        "{langs:?}"
+    );
+    assert_eq!(langs.last().copied().flatten(), Some(Lang::En), "{langs:?}");
+    bot.stop().await;
+}
