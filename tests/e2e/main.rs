@@ -13,6 +13,7 @@ mod leaks;
 mod lottery;
 mod moderation;
 mod moderation_admin;
+mod names;
 mod redpacket;
 mod redpacket_pass_quiz_relays;
 mod referral;

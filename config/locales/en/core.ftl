@@ -45,3 +45,8 @@ duration-seconds = { $n ->
     [one] { $n } second
    *[other] { $n } seconds
 }
+
+## Names of members where the bot shows who did what.
+anonymous-admin = anonymous admin
+member-by-id = member { $id }
+name-with-id = { $name } ({ $id })

@@ -97,3 +97,7 @@ economy-settz-bad = “{ $zone }” is not a time zone I know; write a city such
 economy-settz-done = This group's time zone is now { $zone }; sign-in days follow it.
 economy-setreset-usage = Usage: /setreset hour (0–23), e.g. /setreset 5 starts each new day at 5 am.
 economy-setreset-done = A new sign-in day now starts at { $hour }:00.
+
+## /ledger: from or to whom points moved between members.
+economy-ledger-from = from { $name }
+economy-ledger-to = to { $name }

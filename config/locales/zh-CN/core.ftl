@@ -33,3 +33,8 @@ duration-days = { $n } 天
 duration-hours = { $n } 小时
 duration-minutes = { $n } 分钟
 duration-seconds = { $n } 秒
+
+## Names of members where the bot shows who did what.
+anonymous-admin = 匿名管理员
+member-by-id = 成员 { $id }
+name-with-id = { $name }（{ $id }）

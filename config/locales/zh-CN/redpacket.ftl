@@ -110,3 +110,7 @@ redpacket-duration-days = { $n } 天
 redpacket-duration-hours = { $n } 小时
 redpacket-duration-minutes = { $n } 分钟
 redpacket-duration-seconds = { $n } 秒
+
+## /verify P…: who took which share, in grab order.
+redpacket-verify-claims = 领取：{ $claims }
+redpacket-verify-claim = { $name } { $amount }

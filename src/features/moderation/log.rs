@@ -30,10 +30,24 @@ pub async fn mirror(ctx: &Ctx, id: i64, entry: &store::LogEntry<'_>) -> crate::R
         return Ok(());
     };
     let lang = ctx.group_lang(entry.chat_id).await;
+    let names = {
+        let ids: Vec<i64> = std::iter::once(entry.user_id)
+            .chain(entry.actor_id)
+            .collect();
+        let mut conn = ctx.storage.read.acquire().await?;
+        crate::storage::members::names(&mut conn, &ids).await?
+    };
+    let name = |id: i64| ctx.member_name(lang, id, names.get(&id).map(String::as_str));
     let actor = match entry.actor_id {
-        Some(admin) => admin.to_string(),
+        Some(admin) => name(admin),
         None => ctx.t(lang, "moderation-log-automatic"),
     };
+    // The member is named with their id too, which an admin reading the channel may need.
+    let target = ctx.ta(
+        lang,
+        "name-with-id",
+        &fargs! {"name" => name(entry.user_id), "id" => entry.user_id},
+    );
     let line = ctx.ta(
         lang,
         "moderation-log-line",
@@ -41,7 +55,7 @@ pub async fn mirror(ctx: &Ctx, id: i64, entry: &store::LogEntry<'_>) -> crate::R
             "id" => id,
             "group" => entry.chat_id,
             "action" => action_name(ctx, lang, entry.action),
-            "target" => entry.user_id,
+            "target" => target,
             "actor" => actor,
             "rule" => rule_name(ctx, lang, entry.rule),
             "detail" => entry.detail.to_string(),
