@@ -92,6 +92,9 @@ async fn punishments_locks_and_modes_are_sentences_with_plurals_in_an_english_gr
     assert!(text.contains("#1 banned for 1 day · "), "{text}");
     assert!(text.contains("#2 banned for 2 days · "), "{text}");
     assert!(text.contains("#3 muted for 1 hour · "), "{text}");
+    say(&bot, "/warn @mia_here").await;
+    let text = say(&bot, "/warns @mia_here").await;
+    assert!(text.contains(" has 1 warning (limit "), "{text}");
     let text = say(&bot, "/lock photo").await;
     assert_eq!(text, "Locked: photos are now removed.");
     let text = say(&bot, "/lock voice messages").await;
@@ -100,5 +103,18 @@ async fn punishments_locks_and_modes_are_sentences_with_plurals_in_an_english_gr
     assert_eq!(text, "The link rule is now shadow.");
     let text = say(&bot, "/filter add re:(abc").await;
     assert_eq!(text, "That regex was not added: a bracket is not closed");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_first_sign_in_has_a_streak_of_one_day_in_english() {
+    let bot = group("en").await;
+    let before = bot.texts_to(GROUP).len();
+    bot.push(group_message(GROUP, mia(), "/checkin"));
+    let texts = bot.wait_texts(GROUP, before + 1).await;
+    assert!(
+        texts[before].contains(", streak 1 day, #1 today."),
+        "{texts:?}"
+    );
     bot.stop().await;
 }

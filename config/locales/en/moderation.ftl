@@ -116,7 +116,10 @@ moderation-unbanned = {$target} may join again.
 moderation-unmuted = {$target} may talk again.
 moderation-unwarned = One warning of {$target} was taken back ({$count} left).
 moderation-warns-none = {$target} has no warnings.
-moderation-warns-count = {$target} has {$count} warning(s) (limit {$limit}).
+moderation-warns-count = {$target} has { $count ->
+        [one] { $count } warning
+       *[other] { $count } warnings
+    } (limit {$limit}).
 moderation-approved = {$target} is approved: the filters leave them alone.
 moderation-approved-already = {$target} is already approved.
 moderation-unapproved = {$target} is no longer approved.
@@ -127,7 +130,10 @@ moderation-del-usage = Reply to the message to delete with /del.
 moderation-purge-usage = Reply to the first message to delete with /purge.
 moderation-purge-too-old = That message is older than 48 hours; Telegram does not let bots delete it.
 moderation-purge-too-many = That is too many messages at once (at most {$max}).
-moderation-purged = Deleted {$count} message(s).
+moderation-purged = Deleted { $count ->
+        [one] { $count } message
+       *[other] { $count } messages
+    }.
 moderation-report-usage = Reply to the message you want to report with /report.
 moderation-report-admin = Admins' and the bot's messages cannot be reported.
 moderation-report-already = This message was reported already; the admins know.
