@@ -193,8 +193,9 @@ impl LeakLog {
 
     /// The Chinese texts that hold Latin words outside the allowlist, given what the test fed the fake
     /// Bot API (`inputs`, see `FakeApi::inputs`). A text counts as Chinese when its group's language was
-    /// Chinese when it was sent; in private chats, press answers and groups whose language could not be
-    /// read, when it holds a Chinese character.
+    /// Chinese when it was sent (a press answer: its group's language at the latest text before it); in
+    /// private chats, and where a group's language cannot be known at all, when it holds a Chinese
+    /// character.
     pub fn leaks(&self, inputs: &[String]) -> Vec<Leak> {
         let state = self.lock();
         let allowed = input_words(inputs);
@@ -212,6 +213,11 @@ impl LeakLog {
                 if let Some(chat) = shown.callback.as_ref().and_then(|c| pressed.get(c)) {
                     shown.chat_id = Some(*chat);
                     shown.lang = latest.get(chat).copied();
+                }
+                // A group text sent while the group's record was not cached takes the language the
+                // group had at the latest text before it (its language now may have changed since).
+                if let Some(chat) = shown.chat_id.filter(|id| *id < 0 && shown.lang.is_none()) {
+                    shown.lang = latest.get(&chat).copied();
                 }
                 shown
             })
