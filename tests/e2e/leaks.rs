@@ -89,3 +89,42 @@ async fn replies_are_recorded_with_their_chat_language() {
     assert_eq!(langs.last().copied().flatten(), Some(Lang::En), "{langs:?}");
     bot.stop().await;
 }
+
+/// The check sees what the real bot says: wording an operator overrode with English in the Chinese file
+/// is caught in the reply it produces.
+#[tokio::test]
+async fn an_english_reply_in_a_chinese_group_is_caught() {
+    let words = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(words.path().join("zh-CN")).unwrap();
+    std::fs::write(
+        words.path().join("zh-CN/zz-test.ftl"),
+        "moderation-banned = {$target}: ban.\n",
+    )
+    .unwrap();
+    let dir = words.path().display().to_string();
+    let mut bot = TestBot::start_with(&[
+        ("GROUPOPS_I18N__LOCALES_DIR", dir.as_str()),
+        ("GROUPOPS_WELCOME__CAPTCHA", "off"),
+    ])
+    .await;
+    bot.api.set_admins(
+        GROUP,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
+    bot.push(group_message(GROUP, user(9_202, "Sam"), "hi"));
+    bot.push(group_message(GROUP, owner(OWNER), "/ban 9202 广告"));
+    bot.api
+        .wait_until(crate::support::harness::WAIT, |calls| {
+            calls.iter().any(|c| {
+                c.params["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains(": ban."))
+            })
+        })
+        .await;
+    let leaks = bot.take_leaks();
+    assert_eq!(leaks.len(), 1, "{leaks:?}");
+    assert_eq!(leaks[0].words, ["ban"]);
+    assert_eq!(leaks[0].shown.lang, Some(Lang::Zh));
+    bot.stop().await;
+}

@@ -134,3 +134,30 @@ async fn members_are_named_in_the_ledger_and_the_log_en() {
     )
     .await;
 }
+
+/// The shared naming helper every list above goes through: the anonymous admin account, and the group
+/// an anonymous admin's command is recorded under, are named as such and never linked.
+#[tokio::test]
+async fn an_anonymous_admin_is_named_not_linked() {
+    use groupops::i18n::Lang;
+    let bot = TestBot::start().await;
+    let ctx = &bot.ctx;
+    for (lang, word) in [(Lang::Zh, "匿名管理员"), (Lang::En, "anonymous admin")] {
+        assert_eq!(
+            ctx.member_name(lang, GROUP_ANONYMOUS_BOT_ID, Some("Group")),
+            word
+        );
+        assert_eq!(ctx.member_name(lang, GROUP, None), word);
+        assert_eq!(ctx.member_html(lang, GROUP_ANONYMOUS_BOT_ID, "Group"), word);
+        assert_eq!(
+            ctx.member_html(lang, MIA, "Mia"),
+            format!("<a href=\"tg://user?id={MIA}\">Mia</a>")
+        );
+    }
+    assert_eq!(ctx.member_name(Lang::Zh, MIA, None), format!("成员 {MIA}"));
+    assert_eq!(
+        ctx.member_name(Lang::En, MIA, None),
+        format!("member {MIA}")
+    );
+    bot.stop().await;
+}

@@ -283,6 +283,13 @@ impl TestBot {
             .await;
     }
 
+    /// The English leaks into Chinese texts found so far; the check at stop is then skipped (for tests
+    /// that cause leaks on purpose).
+    pub fn take_leaks(&mut self) -> Vec<super::leaks::Leak> {
+        self.leaks_checked = true;
+        self.leaks.leaks(&self.api.inputs())
+    }
+
     /// Handler failures seen so far, forgotten afterwards (for tests that cause failures on purpose).
     pub fn take_errors(&self) -> Vec<String> {
         std::mem::take(&mut *self.errors.lock().expect("errors lock"))
