@@ -128,3 +128,49 @@ async fn an_english_reply_in_a_chinese_group_is_caught() {
     assert_eq!(leaks[0].shown.lang, Some(Lang::Zh));
     bot.stop().await;
 }
+
+/// Chinese messages that still teach English input words: the one-line lottery's keywords (`at`, `in`,
+/// `when`, `join`, `spoke`, `everyone`, `x5`) are English only until the lottery parser reads Chinese ones.
+const OPEN_ZH_MESSAGES: &[&str] = &[
+    "lottery-help",
+    "lottery-example",
+    "lottery-bad-rule",
+    "lottery-bad-option",
+    "lottery-unknown-option",
+    "lottery-bad-threshold",
+    "lottery-threshold-below-prizes",
+];
+
+/// Every Chinese message, including those no end-to-end test makes the bot send, is free of English
+/// words once its placeholders are left out (the messages listed in [`OPEN_ZH_MESSAGES`] aside).
+#[test]
+fn every_chinese_message_is_free_of_english() {
+    use groupops::i18n::I18n;
+    let i18n = I18n::shipped();
+    let none = allowed(&[]);
+    let mut found = Vec::new();
+    for id in I18n::message_ids(Lang::Zh) {
+        // A placeholder without its argument renders as `{$name}`; leave it out.
+        let mut text = strip_html(&i18n.t(Lang::Zh, &id));
+        while let Some(start) = text.find("{$") {
+            let end = text[start..]
+                .find('}')
+                .map_or(text.len(), |i| start + i + 1);
+            text.replace_range(start..end, " ");
+        }
+        let words = latin_leaks(&text, &none);
+        // `LV{ $level }` and `R{ $id }` lose their number with the placeholder: they are ids.
+        let words: Vec<_> = words
+            .into_iter()
+            .filter(|w| !matches!(w.as_str(), "LV" | "R"))
+            .collect();
+        if !words.is_empty() && !OPEN_ZH_MESSAGES.contains(&id.as_str()) {
+            found.push(format!("{id}: {words:?}"));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "English in Chinese wording:\n{}",
+        found.join("\n")
+    );
+}

@@ -9,7 +9,7 @@ redpacket-usage = 用法：
     <code>/hongbao pass 总额 个数 口令</code> 口令红包：在群里发口令领取
     <code>/hongbao quiz 总额 个数 问题 | 答案</code> 答题红包
     <code>/hongbao rules</code> 领取条件；管理员用 <code>/hongbao set 项 值</code> 修改
-    管理员可在前面加 <code>mint</code> 从群积分池发放。
+    管理员写成 <code>/hongbao mint 总额 个数</code> 则从群积分池发放。
 redpacket-group-only = 红包只能在群里发。
 redpacket-no-sender = 请用自己的账号发红包，不能以频道或匿名管理员身份发。
 redpacket-unknown-user = 本群还没见过 @{ $name }，可以回复对方的消息再发。
