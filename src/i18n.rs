@@ -155,6 +155,28 @@ impl I18n {
         ids
     }
 
+    /// A duration in words of a language, largest whole units first: `3 天`, `1 小时 30 分钟` in Chinese,
+    /// `1 day`, `2 hours 30 minutes` in English (the plural comes from the wording's selectors).
+    pub fn duration(&self, lang: Lang, duration: std::time::Duration) -> String {
+        let mut secs = duration.as_secs();
+        if secs == 0 {
+            return self.ta(lang, "duration-seconds", &crate::fargs! {"n" => 0});
+        }
+        let mut parts = Vec::new();
+        for (id, size) in [
+            ("duration-days", 86_400),
+            ("duration-hours", 3_600),
+            ("duration-minutes", 60),
+            ("duration-seconds", 1),
+        ] {
+            if secs >= size {
+                parts.push(self.ta(lang, id, &crate::fargs! {"n" => secs / size}));
+                secs %= size;
+            }
+        }
+        parts.join(" ")
+    }
+
     fn format(&self, lang: Lang, id: &str, args: Option<&FluentArgs>) -> String {
         let bundle = &self.bundles[lang.index()];
         let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
@@ -187,6 +209,19 @@ fn add(bundle: &mut FluentBundle<FluentResource>, origin: &str, text: String) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_words_with_plurals() {
+        let i18n = I18n::shipped();
+        let d = std::time::Duration::from_secs;
+        assert_eq!(i18n.duration(Lang::Zh, d(3 * 86_400)), "3 天");
+        assert_eq!(i18n.duration(Lang::Zh, d(3_600)), "1 小时");
+        assert_eq!(i18n.duration(Lang::Zh, d(5_400)), "1 小时 30 分钟");
+        assert_eq!(i18n.duration(Lang::En, d(86_400)), "1 day");
+        assert_eq!(i18n.duration(Lang::En, d(2 * 86_400)), "2 days");
+        assert_eq!(i18n.duration(Lang::En, d(3_630)), "1 hour 30 seconds");
+        assert_eq!(i18n.duration(Lang::En, d(120)), "2 minutes");
+    }
 
     #[test]
     fn both_languages_have_the_same_messages() {

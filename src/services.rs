@@ -164,6 +164,11 @@ impl Services {
         self.i18n.ta(lang, id, args)
     }
 
+    /// A duration in words of a language (`3 天`, `1 hour`, `2 days`).
+    pub fn duration(&self, lang: Lang, duration: std::time::Duration) -> String {
+        self.i18n.duration(lang, duration)
+    }
+
     /// Replies to a message in plain text, in its chat and forum topic.
     pub fn reply(&self, message: &Message, text: impl Into<String>) -> Pending<Message> {
         self.outbound
@@ -239,10 +244,37 @@ impl Services {
         }
     }
 
+    /// How a member is named to a group: the anonymous admin account (or the group it speaks as, a
+    /// negative chat id) as 匿名管理员 / "anonymous admin", a member the bot has seen by their name, anyone
+    /// else as "member 123".
+    pub fn member_name(&self, lang: Lang, user_id: i64, known: Option<&str>) -> String {
+        if is_anonymous_admin(user_id) {
+            return self.t(lang, "anonymous-admin");
+        }
+        match known {
+            Some(name) if !name.is_empty() => name.to_string(),
+            _ => self.ta(lang, "member-by-id", &crate::fargs! {"id" => user_id}),
+        }
+    }
+
+    /// A member's name in HTML: a link to them, except the anonymous admin account, which has no page.
+    pub fn member_html(&self, lang: Lang, user_id: i64, name: &str) -> String {
+        if is_anonymous_admin(user_id) {
+            return crate::telegram::text::escape(&self.t(lang, "anonymous-admin"));
+        }
+        crate::telegram::text::mention_html(user_id, name)
+    }
+
     /// Now, as Unix seconds.
     pub fn now(&self) -> i64 {
         self.clock.unix()
     }
+}
+
+/// Whether an id that acted is an anonymous admin: Telegram's anonymous admin account, or the group
+/// itself (a negative chat id), which the bot records as the actor of an anonymous admin's command.
+fn is_anonymous_admin(user_id: i64) -> bool {
+    user_id == crate::telegram::admins::GROUP_ANONYMOUS_BOT as i64 || user_id < 0
 }
 
 /// The member a command is about.

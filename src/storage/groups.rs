@@ -306,6 +306,14 @@ impl GroupCache {
         Ok(record)
     }
 
+    /// What the cache holds for a group right now, without reading the database: `None` when the group
+    /// is not cached, `Some(None)` when it is known to have no record. Tests use it to learn a group's
+    /// language at the moment the bot speaks.
+    pub fn peek(&self, chat_id: i64) -> Option<Option<Arc<GroupRecord>>> {
+        let slots = self.slots.lock().expect("group cache lock");
+        slots.get(&chat_id).and_then(|slot| slot.record.clone())
+    }
+
     /// Replaces the cached record after a write.
     pub fn put(&self, record: GroupRecord) {
         let mut slots = self.slots.lock().expect("group cache lock");

@@ -116,6 +116,23 @@ pub async fn get_user(conn: &mut SqliteConnection, user_id: i64) -> Result<Optio
     .await?)
 }
 
+/// The shown names ("First Last", cleaned) of the users among `ids` the bot has seen.
+pub async fn names(
+    conn: &mut SqliteConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>> {
+    let mut names = std::collections::HashMap::new();
+    for &id in ids {
+        if names.contains_key(&id) {
+            continue;
+        }
+        if let Some(user) = get_user(conn, id).await? {
+            names.insert(id, user.full_name());
+        }
+    }
+    Ok(names)
+}
+
 /// The user with this @username (case-insensitive) who has been seen in this group.
 pub async fn find_by_username(
     conn: &mut SqliteConnection,

@@ -270,6 +270,8 @@ struct FakeState {
     counts: HashMap<String, (u64, u64)>,
     observer: Option<Observer>,
     enforcer: Enforcer,
+    /// Every update and canned answer the test gave, as JSON text (see [`FakeApi::inputs`]).
+    inputs: Vec<String>,
 }
 
 /// The shared part of the fake: state plus wake-ups for pollers and waiters.
@@ -335,6 +337,7 @@ impl FakeApi {
                     id
                 }
             };
+            state.inputs.push(update.to_string());
             state.enqueue(id, update.to_string());
             id
         };
@@ -348,6 +351,9 @@ impl FakeApi {
         {
             let mut state = self.inner.lock();
             for (id, text) in updates {
+                if !state.not_recording {
+                    state.inputs.push(text.clone());
+                }
                 state.enqueue(id, text);
             }
         }
@@ -410,6 +416,7 @@ impl FakeApi {
                 .ok()
                 .and_then(|v| v.get("update_id").and_then(Value::as_i64));
             let id = given.unwrap_or(state.next_update_id);
+            state.inputs.push(raw.clone());
             state.enqueue(id, raw);
         }
         self.inner.updates_changed.notify_waiters();
@@ -508,12 +515,16 @@ impl FakeApi {
 
     /// Sets the ChatMember objects `getChatAdministrators` returns for a chat.
     pub fn set_admins(&self, chat_id: i64, admins: Vec<Value>) {
-        self.inner.lock().admins.insert(chat_id, admins);
+        let mut state = self.inner.lock();
+        state.inputs.push(Value::from(admins.clone()).to_string());
+        state.admins.insert(chat_id, admins);
     }
 
     /// Sets the ChatMember object `getChatMember` returns for a user in a chat.
     pub fn set_chat_member(&self, chat_id: i64, user_id: i64, member: Value) {
-        self.inner.lock().members.insert((chat_id, user_id), member);
+        let mut state = self.inner.lock();
+        state.inputs.push(member.to_string());
+        state.members.insert((chat_id, user_id), member);
     }
 
     /// Changes the `getChat` answer for a chat: each field of `fields` replaces the default one (a null
@@ -524,10 +535,15 @@ impl FakeApi {
 
     /// Overrides the canned result of a method (matched case-insensitively).
     pub fn set_result(&self, method: &str, result: Value) {
-        self.inner
-            .lock()
-            .results
-            .insert(method.to_ascii_lowercase(), result);
+        let mut state = self.inner.lock();
+        state.inputs.push(result.to_string());
+        state.results.insert(method.to_ascii_lowercase(), result);
+    }
+
+    /// Every update, member object and canned answer the test gave the fake, as JSON text: the words
+    /// members and Telegram supplied, which the bot may repeat in any language.
+    pub fn inputs(&self) -> Vec<String> {
+        self.inner.lock().inputs.clone()
     }
 
     /// How many queued updates the bot has not confirmed through a `getUpdates` offset.

@@ -3,6 +3,7 @@
 //! ends with [`TestBot::stop`], which fails the test if any handler failed along the way.
 
 use super::fake_api::FakeApi;
+use super::leaks::LeakLog;
 use groupops::app::{App, AppOptions};
 use groupops::clock::Clock;
 use groupops::config::Config;
@@ -88,6 +89,10 @@ pub struct TestBot {
     task: Option<JoinHandle<groupops::Result<()>>>,
     errors: Arc<Mutex<Vec<String>>>,
     stats: Arc<RouterStats>,
+    /// Every text the bot showed, with its chat's language, for the check that no English leaks into
+    /// Chinese replies (run when the bot stops or is dropped).
+    pub leaks: LeakLog,
+    leaks_checked: bool,
 }
 
 impl TestBot {
@@ -105,7 +110,12 @@ impl TestBot {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Self::launch(api, dir, Clock::system(), overrides).await
+        let leaks = LeakLog::default();
+        let observer = leaks.clone();
+        api.set_observer(Arc::new(move |method, params| {
+            observer.observe(method, params)
+        }));
+        Self::launch(api, dir, Clock::system(), overrides, leaks).await
     }
 
     async fn launch(
@@ -113,6 +123,7 @@ impl TestBot {
         dir: Arc<tempfile::TempDir>,
         clock: Clock,
         overrides: Vec<(String, String)>,
+        leaks: LeakLog,
     ) -> TestBot {
         init_logging();
         let mut env: BTreeMap<String, String> = overrides.iter().cloned().collect();
@@ -136,6 +147,7 @@ impl TestBot {
             .await
             .expect("the app builds");
         let ctx = app.ctx();
+        leaks.attach(ctx.groups.clone(), ctx.default_lang());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let (stats_tx, stats_rx) = oneshot::channel();
         let task = tokio::spawn(app.run_with_stats(
@@ -157,6 +169,8 @@ impl TestBot {
             task: Some(task),
             errors,
             stats,
+            leaks,
+            leaks_checked: false,
         }
     }
 
@@ -273,6 +287,13 @@ impl TestBot {
             .await;
     }
 
+    /// The English leaks into Chinese texts found so far; the check at stop is then skipped (for tests
+    /// that cause leaks on purpose).
+    pub fn take_leaks(&mut self) -> Vec<super::leaks::Leak> {
+        self.leaks_checked = true;
+        self.leaks.leaks(&self.api.inputs())
+    }
+
     /// Handler failures seen so far, forgotten afterwards (for tests that cause failures on purpose).
     pub fn take_errors(&self) -> Vec<String> {
         std::mem::take(&mut *self.errors.lock().expect("errors lock"))
@@ -285,12 +306,15 @@ impl TestBot {
 
     /// Stops the bot and starts it again on the same database, fake API and clock.
     pub async fn restart(mut self) -> TestBot {
+        // The restarted bot keeps recording into the same log; the check runs when it stops.
+        self.leaks_checked = true;
         self.shutdown().await;
         let api = self.api.clone();
         let dir = self.dir.clone();
         let clock = self.clock.clone();
         let overrides = self.overrides.clone();
-        Self::launch(api, dir, clock, overrides).await
+        let leaks = self.leaks.clone();
+        Self::launch(api, dir, clock, overrides, leaks).await
     }
 
     /// Stops the bot and starts it again on the same database and clock, talking to `api`, a fresh fake
@@ -321,6 +345,10 @@ impl TestBot {
         }
         let errors = self.errors();
         assert!(errors.is_empty(), "handlers failed: {errors:#?}");
+        if !self.leaks_checked {
+            self.leaks_checked = true;
+            self.leaks.assert_clean(&self.api.inputs());
+        }
     }
 }
 
@@ -332,6 +360,10 @@ impl Drop for TestBot {
         let errors = self.errors();
         if !errors.is_empty() && !std::thread::panicking() {
             panic!("handlers failed: {errors:#?}");
+        }
+        if !self.leaks_checked && !std::thread::panicking() {
+            self.leaks_checked = true;
+            self.leaks.assert_clean(&self.api.inputs());
         }
     }
 }

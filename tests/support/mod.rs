@@ -4,6 +4,7 @@
 
 pub mod fake_api;
 pub mod harness;
+pub mod leaks;
 pub mod members;
 pub mod redpackets;
 pub mod updates;

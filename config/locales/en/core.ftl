@@ -49,3 +49,25 @@ forgetme-done = Done. Your name, username, message excerpts and invite records a
 forgetme-already = There's nothing left to delete; it was deleted before.
 forgetme-cancelled = Cancelled. Nothing was changed.
 forgetme-not-yours = This button isn't for you.
+## Durations in words, largest units first (`3 days`, `1 hour 30 minutes`).
+duration-days = { $n ->
+    [one] { $n } day
+   *[other] { $n } days
+}
+duration-hours = { $n ->
+    [one] { $n } hour
+   *[other] { $n } hours
+}
+duration-minutes = { $n ->
+    [one] { $n } minute
+   *[other] { $n } minutes
+}
+duration-seconds = { $n ->
+    [one] { $n } second
+   *[other] { $n } seconds
+}
+
+## Names of members where the bot shows who did what.
+anonymous-admin = anonymous admin
+member-by-id = member { $id }
+name-with-id = { $name } ({ $id })

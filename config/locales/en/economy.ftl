@@ -14,14 +14,20 @@ economy-cmd-setlevels = set level thresholds and titles (admins)
 
 economy-no-wallet = Anonymous admins and channels have no points account; please send it from your own account.
 economy-checkin-usage = Usage: /checkin to sign in, /checkin month for this month's calendar.
-economy-checkin-done = ✅ { $name } signed in: +{ $gained }, balance { $balance }, streak { $streak } days, #{ $position } today.
+economy-checkin-done = ✅ { $name } signed in: +{ $gained }, balance { $balance }, streak { $streak ->
+        [one] { $streak } day
+       *[other] { $streak } days
+    }, #{ $position } today.
 economy-checkin-already = { $name } already signed in today (#{ $position }), balance { $balance }.
 economy-checkin-grace-used = A grace card kept your streak alive.
 economy-checkin-grace-earned = You earned a grace card ({ $cards } held).
 economy-checkin-milestone = { $left } more days to { $days }.
 economy-levelup = 🎉 { $name } reached LV{ $level } { $title }!
 economy-weekdays = Mo Tu We Th Fr Sa Su
-economy-month-title = { $name } signed in { $count } days this month
+economy-month-title = { $name } signed in { $count ->
+        [one] { $count } day
+       *[other] { $count } days
+    } this month
 
 economy-me = <b>{ $name }</b>
     Points: { $balance } (#{ $rank })
@@ -97,3 +103,7 @@ economy-settz-bad = “{ $zone }” is not a time zone I know; write a city such
 economy-settz-done = This group's time zone is now { $zone }; sign-in days follow it.
 economy-setreset-usage = Usage: /setreset hour (0–23), e.g. /setreset 5 starts each new day at 5 am.
 economy-setreset-done = A new sign-in day now starts at { $hour }:00.
+
+## /ledger: from or to whom points moved between members.
+economy-ledger-from = from { $name }
+economy-ledger-to = to { $name }

@@ -102,6 +102,9 @@ lottery-verify-drawn =
 lottery-verify-list = Participants ({ $count }, ascending): <code>{ $list }</code>
 lottery-verify-list-file = Participants ({ $count }, ascending): in the attached file { $file }
 lottery-verify-tier = Tier { $tier }: { $winners }
-lottery-verify-floor = Everyone else: { $count } participants
+lottery-verify-floor = Everyone else: { $count ->
+    [one] { $count } participant
+   *[other] { $count } participants
+}
 lottery-verify-ok = ✅ The seed matches the commitment and the recomputed winners match the announced ones. docs/verify.md explains how to do this yourself.
 lottery-verify-mismatch = ⚠️ The recomputation does NOT match the stored result. Please tell the group's admins.

@@ -60,10 +60,10 @@ moderation-domains-removed = {$domain} is no longer allowed.
 moderation-domains-missing = {$domain} was not on the list.
 
 moderation-lock-usage = Use: /lock <type> or /unlock <type>. Types: {$types}
-moderation-locked = Locked: {$type} messages are now removed.
-moderation-locked-already = {$type} was already locked.
-moderation-unlocked = Unlocked: {$type} messages are allowed again.
-moderation-unlocked-already = {$type} was not locked.
+moderation-locked = Locked: {$type} are now removed.
+moderation-locked-already = {$type} were already locked.
+moderation-unlocked = Unlocked: {$type} are allowed again.
+moderation-unlocked-already = {$type} were not locked.
 moderation-locks-none = Nothing is locked for everyone.
 moderation-locks-list = Locked for everyone: {$types}
 moderation-locks-newcomers = New members may not post media, forwards, links, invite links or contact details until they are settled in. /lock contact removes contact details (WeChat, QQ, phone numbers, shared contacts) from everyone.
@@ -75,7 +75,7 @@ moderation-flood-set = Flood limit set: {$count} messages in {$seconds} s → {$
 
 moderation-rulemode-usage = Use: /rulemode <rule> <on|off|shadow> [action]. Rules: {$rules}
 moderation-rulemode-title = Rules (mode · action)
-moderation-rulemode-set = Rule {$rule} is now {$mode}.
+moderation-rulemode-set = The {$rule} rule is now {$mode}.
 
 moderation-cmd-ladder = The escalation ladder: /ladder warn, mute 1h, ban
 moderation-ladder-current = Escalation ladder: {$ladder}. Warnings expire after a while.
@@ -107,17 +107,19 @@ moderation-target-unknown = I have not seen @{$name} in this group. Reply to one
 moderation-target-bot = I will not do that to myself.
 moderation-target-admin = That member is an admin; admins cannot be punished with these commands.
 moderation-channel-ban-only = Channels posting here can only be banned (/ban) or have posts deleted.
-moderation-forever = until unmuted
-moderation-banned = {$target}: {$action}.
+moderation-banned = {$target} is banned.
 moderation-kicked = {$target} was removed from the group.
-moderation-muted = {$target} is muted ({$duration}).
+moderation-muted = {$target} is muted for {$duration}.
 moderation-warned = {$target} was warned ({$count}/{$limit}).
 moderation-warn-limit = {$target} reached the warning limit and was banned.
 moderation-unbanned = {$target} may join again.
 moderation-unmuted = {$target} may talk again.
 moderation-unwarned = One warning of {$target} was taken back ({$count} left).
 moderation-warns-none = {$target} has no warnings.
-moderation-warns-count = {$target} has {$count} warning(s) (limit {$limit}).
+moderation-warns-count = {$target} has { $count ->
+        [one] { $count } warning
+       *[other] { $count } warnings
+    } (limit {$limit}).
 moderation-approved = {$target} is approved: the filters leave them alone.
 moderation-approved-already = {$target} is already approved.
 moderation-unapproved = {$target} is no longer approved.
@@ -128,7 +130,10 @@ moderation-del-usage = Reply to the message to delete with /del.
 moderation-purge-usage = Reply to the first message to delete with /purge.
 moderation-purge-too-old = That message is older than 48 hours; Telegram does not let bots delete it.
 moderation-purge-too-many = That is too many messages at once (at most {$max}).
-moderation-purged = Deleted {$count} message(s).
+moderation-purged = Deleted { $count ->
+        [one] { $count } message
+       *[other] { $count } messages
+    }.
 moderation-report-usage = Reply to the message you want to report with /report.
 moderation-report-admin = Admins' and the bot's messages cannot be reported.
 moderation-report-already = This message was reported already; the admins know.
@@ -165,10 +170,10 @@ moderation-rule-link-locked = links are locked in this group
 moderation-log-action-delete = deleted
 moderation-log-action-warn = warned
 moderation-log-action-mute = muted
-moderation-log-action-mute-for = muted { $arg }
+moderation-log-action-mute-for = muted for { $arg }
 moderation-log-action-kick = removed
 moderation-log-action-ban = banned
-moderation-log-action-ban-for = banned { $arg }
+moderation-log-action-ban-for = banned for { $arg }
 moderation-log-action-ladder = ladder step
 moderation-log-action-unban = unbanned
 moderation-log-action-unmute = unmuted
@@ -278,3 +283,29 @@ moderation-log-folded = { $count ->
     [one] One more action of group { $groups } was folded into this line to keep this channel within its limit.
    *[other] { $count } more actions of group { $groups } were folded into this line to keep this channel within its limit.
 } /modlog in the group lists every one.
+## A timed ban as the group reads it (`Bob is banned for 3 days.`).
+moderation-banned-for = {$target} is banned for {$duration}.
+moderation-muted-forever = {$target} is muted until an admin unmutes them.
+
+## Lock types, rule modes and list separators in words (`/lock photo`, `/rulemode link shadow`).
+list-separator = {", "}
+moderation-lock-name-photo = photos
+moderation-lock-name-video = videos
+moderation-lock-name-sticker = stickers
+moderation-lock-name-gif = GIFs
+moderation-lock-name-document = files
+moderation-lock-name-voice = voice messages
+moderation-lock-name-poll = polls
+moderation-lock-name-contact = contacts
+moderation-lock-name-location = locations
+moderation-lock-name-forward = forwards
+moderation-lock-name-link = links
+moderation-lock-name-invite = invite links
+moderation-mode-on = on
+moderation-mode-off = off
+moderation-mode-shadow = shadow
+moderation-filter-regex-unbalanced = a bracket is not closed
+moderation-filter-regex-too-big = the pattern is too complex
+moderation-filter-regex-invalid = the pattern is not valid
+## The reason the log gives for a member banned with /spam.
+moderation-spam-reason = spam

@@ -122,3 +122,7 @@ redpacket-duration-seconds = { $n ->
     [one] { $n } second
    *[other] { $n } seconds
 }
+
+## /verify P…: who took which share, in grab order.
+redpacket-verify-claims = Claimed by: { $claims }
+redpacket-verify-claim = { $name } { $amount }

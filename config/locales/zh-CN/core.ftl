@@ -8,7 +8,7 @@ help-title-private = 我能做什么
 help-admins-see-more = 管理员在这里能看到更多命令。
 cmd-start = 介绍机器人
 cmd-help = 列出你能用的命令
-cmd-lang = 切换本群语言（zh | en）
+cmd-lang = 切换本群语言：/lang zh 或 /lang en
 lang-usage = 用法：/lang zh 或 /lang en
 lang-switched = 本群已切换为{ $language }。
 lang-name-zh-CN = 中文
@@ -47,3 +47,13 @@ forgetme-done = 已删除。你的名字、用户名、消息摘录和邀请记�
 forgetme-already = 没有需要删除的资料了，之前已经删除过。
 forgetme-cancelled = 已取消，什么都没有改变。
 forgetme-not-yours = 这个按钮不是给你的。
+## Durations in words, largest units first (`3 天`, `1 小时 30 分钟`).
+duration-days = { $n } 天
+duration-hours = { $n } 小时
+duration-minutes = { $n } 分钟
+duration-seconds = { $n } 秒
+
+## Names of members where the bot shows who did what.
+anonymous-admin = 匿名管理员
+member-by-id = 成员 { $id }
+name-with-id = { $name }（{ $id }）

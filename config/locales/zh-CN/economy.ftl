@@ -97,3 +97,7 @@ economy-settz-bad = 不认识时区“{ $zone }”。请写城市（如 北京�
 economy-settz-done = 本群时区已设为 { $zone }，签到按这个时区换日。
 economy-setreset-usage = 用法：/setreset 小时（0–23），例如 /setreset 5 表示每天早上 5 点换日。
 economy-setreset-done = 以后每天 { $hour } 点开始新的签到日。
+
+## /ledger: from or to whom points moved between members.
+economy-ledger-from = 来自 { $name }
+economy-ledger-to = 给 { $name }

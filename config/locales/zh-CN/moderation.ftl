@@ -1,10 +1,10 @@
 moderation-cmd-filter = 屏蔽词和正则：/filter add|del|list
 moderation-cmd-allowdomain = 允许的链接域名：/allowdomain [del] example.com
-moderation-cmd-lock = 禁止所有人发某类内容：/lock photo
+moderation-cmd-lock = 禁止所有人发某类内容：/lock 图片
 moderation-cmd-unlock = 解除某类内容的禁止
 moderation-cmd-locks = 查看已禁止的内容类型
 moderation-cmd-flood = 刷屏限制：/flood 5 10 [处理] 或 /flood off
-moderation-cmd-rulemode = 开关规则或只记录不处理：/rulemode adpack shadow
+moderation-cmd-rulemode = 开关规则或只记录不处理：/rulemode 广告词库 观察
 
 moderation-explain = {$member}，你的消息已被删除：{$rule}。处理：{$action}。再犯：{$next}。如有误判，请点「申诉」。
 moderation-rule-keyword = 含有屏蔽词
@@ -38,7 +38,7 @@ moderation-undo-admins-only = 只有能限制成员的管理员可以撤销。
 moderation-undo-done = 已撤销：权限已恢复，并记为误判。
 moderation-undo-posted = {$admin} 撤销了对 {$member} 的自动处理，抱歉打扰！
 
-moderation-filter-usage = 用法：/filter add 词语 [处理]、/filter add re:正则 [处理]、/filter del 词语、/filter list。带空格的词语请加引号。处理：delete、warn、mute 1h、kick、ban。
+moderation-filter-usage = 用法：/filter add 词语 [处理]、/filter add re:正则 [处理]、/filter del 词语、/filter list。带空格的词语请加引号。处理：删除、警告、禁言 1小时、踢出、封禁。
 moderation-filter-none = 本群还没有自己的屏蔽词或正则。
 moderation-filter-title = 屏蔽词和正则
 moderation-filter-removed = 已删除：{$pattern}
@@ -48,7 +48,7 @@ moderation-filter-bad-regex = 正则没有添加：{$reason}
 moderation-filter-full = 本群这类规则已达上限（{$max} 条）。
 moderation-filter-exists = 「{$pattern}」已经在本群的规则里了。
 moderation-filter-added = 已添加「{$pattern}」，立即生效。处理：{$action}。
-moderation-bad-action = 「{$action}」不是有效的处理方式。可用：delete、warn、mute 1h、kick、ban。
+moderation-bad-action = 「{$action}」不是有效的处理方式。可用：删除、警告、禁言 1小时、踢出、封禁。
 
 moderation-domains-none = 还没有允许的域名：新成员发的链接会被删除。
 moderation-domains-list = 允许的域名：{$domains}
@@ -60,33 +60,33 @@ moderation-domains-removed = 已不再允许 {$domain}。
 moderation-domains-missing = {$domain} 不在允许列表里。
 
 moderation-lock-usage = 用法：/lock 类型 或 /unlock 类型。类型：{$types}
-moderation-locked = 已禁止：{$type} 消息会被删除。
+moderation-locked = 已禁止：{$type}，这类消息会被删除。
 moderation-locked-already = {$type} 已经是禁止状态。
-moderation-unlocked = 已解除：{$type} 消息可以发了。
+moderation-unlocked = 已解除：{$type}，这类消息可以发了。
 moderation-unlocked-already = {$type} 本来就没有禁止。
 moderation-locks-none = 目前没有对所有人禁止的内容。
 moderation-locks-list = 对所有人禁止：{$types}
-moderation-locks-newcomers = 新成员在熟悉本群之前，不能发图片视频等媒体、转发、链接、邀请链接和联系方式。/lock contact 则对所有人禁止联系方式（微信、QQ、电话号码和名片）。
+moderation-locks-newcomers = 新成员在熟悉本群之前，不能发图片视频等媒体、转发、链接、邀请链接和联系方式。/lock 名片 则对所有人禁止联系方式（微信、QQ、电话号码和名片）。
 
 moderation-flood-usage = 用法：/flood 条数 秒数 [处理]（2–100 条，1–3600 秒），或 /flood off。
 moderation-flood-current = 刷屏限制：{$seconds} 秒内 {$count} 条 → {$action}。
 moderation-flood-off = 刷屏限制已关闭。
 moderation-flood-set = 已设置刷屏限制：{$seconds} 秒内 {$count} 条 → {$action}。
 
-moderation-rulemode-usage = 用法：/rulemode 规则 on|off|shadow [处理]。规则：{$rules}
+moderation-rulemode-usage = 用法：/rulemode 规则 开启|关闭|观察 [处理]。规则：{$rules}
 moderation-rulemode-title = 规则（模式 · 处理）
-moderation-rulemode-set = 规则 {$rule} 现在是 {$mode}。
+moderation-rulemode-set = 规则「{$rule}」现在为{$mode}。
 
-moderation-cmd-ladder = 警告阶梯：/ladder warn, mute 1h, ban
+moderation-cmd-ladder = 警告阶梯：/ladder 警告, 禁言 1小时, 封禁
 moderation-ladder-current = 警告阶梯：{$ladder}。警告过一段时间会失效。
 moderation-ladder-set = 新的警告阶梯：{$ladder}。
-moderation-ladder-bad = 「{$step}」不是有效的阶梯步骤。可用：delete、warn、mute 1h、kick、ban。
-moderation-ladder-usage = 用法：/ladder warn, warn, mute 1h, mute 1d, ban（1 到 10 步，用逗号分隔），或 /ladder reset。
+moderation-ladder-bad = 「{$step}」不是有效的阶梯步骤。可用：删除、警告、禁言 1小时、踢出、封禁。
+moderation-ladder-usage = 用法：/ladder 警告, 警告, 禁言 1小时, 禁言 1天, 封禁（1 到 10 步，用逗号分隔），或 /ladder reset。
 
 # Moderation II
 moderation-rule-classifier = 广告识别模型判定为广告
 moderation-rule-classifier-similar = 与已删除的广告几乎相同
-moderation-cmd-ban = 封禁（回复、@用户名或 ID）：/ban [30m|2h|3d] [原因]
+moderation-cmd-ban = 封禁（回复、@用户名或 ID）：/ban [时长] [原因]
 moderation-cmd-unban = 解除封禁：/unban @用户名
 moderation-cmd-kick = 移出成员（可重新加入）：/kick [原因]
 moderation-cmd-mute = 禁言：/mute [时长] [原因]
@@ -100,17 +100,16 @@ moderation-cmd-approve = 让成员免于过滤
 moderation-cmd-unapprove = 取消免过滤
 moderation-cmd-report = 向管理员举报被回复的消息
 moderation-cmd-spam = 回复广告：删除、封禁并让过滤器学习
-moderation-cmd-modlog = 最近的处理记录和各规则误判率：/modlog [n]
-moderation-cmd-setlog = 把每次处理同步到频道：/setlog <频道 ID 或 @名称 | off>
+moderation-cmd-modlog = 最近的处理记录和各规则误判率：/modlog [条数]
+moderation-cmd-setlog = 把每次处理同步到频道：/setlog 频道 ID 或 @名称，/setlog off 关闭
 moderation-target-usage = 请回复对方的消息，或写上 @用户名 或数字 ID：/{$command} @用户名
 moderation-target-unknown = 本群没见过 @{$name}。请回复对方的消息，或使用数字 ID。
 moderation-target-bot = 我不会对自己这么做。
 moderation-target-admin = 对方是管理员，不能用这些命令处理。
 moderation-channel-ban-only = 以频道身份发言的只能封禁（/ban）或删除消息。
-moderation-forever = 直到解除
-moderation-banned = {$target}：{$action}。
+moderation-banned = {$target} 已被封禁。
 moderation-kicked = {$target} 已被移出本群。
-moderation-muted = {$target} 已被禁言（{$duration}）。
+moderation-muted = {$target} 已被禁言 {$duration}。
 moderation-warned = {$target} 收到警告（{$count}/{$limit}）。
 moderation-warn-limit = {$target} 警告次数已满，已被封禁。
 moderation-unbanned = {$target} 可以重新加入了。
@@ -157,8 +156,8 @@ moderation-setlog-done = 之后的每次处理都会同步到 {$channel}。
 moderation-setlog-off = 已停止同步到频道。
 
 # 时长、权限、发送额度与记录用语
-moderation-duration-unreadable = 看不懂“{ $word }”这个时长。请写成 30分钟、2小时、3天、1周 或 30m、2h、3d 这样。
-moderation-duration-range = 禁言或封禁的时长须在 30 秒到 366 天之间（其他时长会被 Telegram 当作永久）。请写成 30m、2h 或 3d 这样。
+moderation-duration-unreadable = 看不懂“{ $word }”这个时长。请写成 30分钟、2小时、3天 或 1周 这样。
+moderation-duration-range = 禁言或封禁的时长须在 30 秒到 366 天之间（其他时长会被 Telegram 当作永久）。请写成 30分钟、2小时 或 3天 这样。
 moderation-bot-lacks-right = 有消息违反了本群规则，但我无法处理：请授予我“{ $right }”管理权限。
 moderation-appeal-busy = 群里现在消息太多，请过一分钟再申诉。
 moderation-rule-link-locked = 本群禁止发链接
@@ -269,3 +268,29 @@ moderation-classifier-usage = 用法：/rulemode classifier 删除阈值 可疑�
 moderation-log-action-thresholds = 修改广告识别阈值
 moderation-setlog-not-admin = 只能把记录发到你管理的聊天：请先成为那里可发消息的管理员，再试一次。
 moderation-log-folded = 另有 { $count } 条群 { $groups } 的处理记录为不超出本频道的发送上限而合并为这一条；在群里发送 /modlog 可查看全部。
+## A timed ban as the group reads it (`张三 已被封禁 3 天。`).
+moderation-banned-for = {$target} 已被封禁 {$duration}。
+moderation-muted-forever = {$target} 已被禁言，直到管理员解除。
+
+## Lock types, rule modes and list separators in words (`/lock 图片`, `/rulemode 链接 观察`).
+list-separator = 、
+moderation-lock-name-photo = 图片
+moderation-lock-name-video = 视频
+moderation-lock-name-sticker = 贴纸
+moderation-lock-name-gif = 动图
+moderation-lock-name-document = 文件
+moderation-lock-name-voice = 语音
+moderation-lock-name-poll = 投票
+moderation-lock-name-contact = 名片
+moderation-lock-name-location = 位置
+moderation-lock-name-forward = 转发
+moderation-lock-name-link = 链接
+moderation-lock-name-invite = 邀请链接
+moderation-mode-on = 开启
+moderation-mode-off = 关闭
+moderation-mode-shadow = 观察
+moderation-filter-regex-unbalanced = 括号没有配对
+moderation-filter-regex-too-big = 规则太复杂
+moderation-filter-regex-invalid = 写法有误
+## The reason the log gives for a member banned with /spam.
+moderation-spam-reason = 广告

@@ -9,7 +9,7 @@ redpacket-usage = 用法：
     <code>/hongbao pass 总额 个数 口令</code> 口令红包：在群里发口令领取
     <code>/hongbao quiz 总额 个数 问题 | 答案</code> 答题红包
     <code>/hongbao rules</code> 领取条件；管理员用 <code>/hongbao set 项 值</code> 修改
-    管理员可在前面加 <code>mint</code> 从群积分池发放。
+    管理员写成 <code>/hongbao mint 总额 个数</code> 则从群积分池发放。
 redpacket-group-only = 红包只能在群里发。
 redpacket-no-sender = 请用自己的账号发红包，不能以频道或匿名管理员身份发。
 redpacket-unknown-user = 本群还没见过 @{ $name }，可以回复对方的消息再发。
@@ -80,7 +80,7 @@ redpacket-relay-usage = 用法：
     <code>/relay 总额 个数 [时限]</code> 开始红包接龙，手气最佳的人接着发同样的红包
     <code>/relay stop</code> 结束接龙（发起人或管理员）
     <code>/relay stats</code> 接龙统计
-redpacket-relay-bad-deadline = 时限要在 10 秒到 7 天之间，例如 10m。
+redpacket-relay-bad-deadline = 时限要在 10 秒到 7 天之间，例如 10分钟。
 redpacket-relay-running = 本群已有接龙在进行，先 /relay stop。
 redpacket-relay-started = 🐉 红包接龙 R{ $id } 开始：每轮 { $total } 积分 { $count } 个，手气最佳的人在 { $deadline }内接着发。
 redpacket-relay-round = 🐉 接龙 R{ $id } 第 { $round } 轮
@@ -110,3 +110,7 @@ redpacket-duration-days = { $n } 天
 redpacket-duration-hours = { $n } 小时
 redpacket-duration-minutes = { $n } 分钟
 redpacket-duration-seconds = { $n } 秒
+
+## /verify P…: who took which share, in grab order.
+redpacket-verify-claims = 领取：{ $claims }
+redpacket-verify-claim = { $name } { $amount }

@@ -29,7 +29,7 @@ referral-channel-none = 还没有渠道码，用 /channel new 名称 创建。
 referral-channel-title = 渠道码转化：入群 → 通过验证 → 留满 7 天 → 发过言
 referral-channel-line = <b>{ $name }</b> { $link }
     { $joins } → { $verified } → { $stayed } → { $spoke }
-referral-stats-usage = 用法：/stats [7d|30d|90d] 或 /export [7d|30d|90d]（不写默认 7d）。
+referral-stats-usage = 用法：/stats [7d|30d|90d] 或 /export [7d|30d|90d]（不写默认 7 天）。
 referral-stats-talker = { $member }（{ $messages }）
 referral-stats-retention = { $rate }%（{ $cohort } 人中留下 { $stayed } 人）
 referral-stats-retention-none = 期初前 7 天至 7 天前没有新成员入群

@@ -9,7 +9,7 @@ welcome-cmd-cleanwelcome = 新欢迎发出时删除旧欢迎 on|off
 welcome-cmd-captcha = 入群验证 off|button|math|quiz [秒数]
 welcome-cmd-setquiz = 设置入群问答：问题 | 正确答案 | 错误答案…
 welcome-cmd-setrules = 设置群规
-welcome-cmd-antiraid = 防炸群 on [分钟]|off|auto 人数 秒数
+welcome-cmd-antiraid = 防炸群：/antiraid on [分钟]、/antiraid off 或 /antiraid auto 人数 秒数
 
 welcome-default = 欢迎 { $mention } 加入 { $group }！请先看看群规，友好交流。
 welcome-goodbye-default = { $name } 离开了群组，再见。
@@ -31,7 +31,7 @@ welcome-raid-status-off = 防炸群模式：未开启。
 welcome-raid-rule = 自动触发条件：{ $seconds } 秒内加入 { $joins } 人。
 welcome-raid-auto-range = 人数需在 2–1000 之间，秒数需在 5–3600 之间。例如：/antiraid auto 15 60
 welcome-raid-minutes-range = 时长需在 1–1440 分钟之间。例如：/antiraid on 30
-welcome-antiraid-usage = 用法：/antiraid on [分钟] | off | auto 人数 秒数
+welcome-antiraid-usage = 用法：/antiraid on [分钟]、/antiraid off 或 /antiraid auto 人数 秒数
 welcome-captcha-status = 当前入群验证：{ $mode }，限时 { $seconds } 秒。
 welcome-captcha-set = 入群验证已设为：{ $mode }，限时 { $seconds } 秒。
 welcome-captcha-off = 入群验证已关闭。

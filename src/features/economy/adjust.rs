@@ -96,7 +96,7 @@ impl EconomyCall<'_> {
                 "economy-take-done"
             },
             &fargs! {
-                "admin" => crate::telegram::text::mention_html(self.sender_id, &display_name(self.message)),
+                "admin" => self.ctx.member_html(self.lang, self.sender_id, &display_name(self.message)),
                 "target" => target.mention_html(),
                 "amount" => amount,
                 "balance" => balance,

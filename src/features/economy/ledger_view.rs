@@ -2,10 +2,21 @@
 
 use super::call::{display_name, EconomyCall};
 use super::ledger;
+use crate::fairness::Kind;
 use crate::fargs;
 use crate::telegram::text::escape;
 use crate::telegram::HandlerResult;
-use ledger::Account;
+use ledger::{Account, EscrowKind};
+
+/// The other side of an entry for the member whose wallet it touched: where points came from when they
+/// arrived, where they went when they left.
+fn counterpart(entry: &ledger::Entry, user_id: i64) -> Account {
+    if entry.to == Account::Wallet(user_id) {
+        entry.from
+    } else {
+        entry.to
+    }
+}
 
 /// How many entries `/ledger` shows.
 pub(super) const LEDGER_ENTRIES: u32 = 20;
@@ -32,6 +43,14 @@ impl EconomyCall<'_> {
         let mut conn = self.ctx.storage.read.acquire().await?;
         let entries = ledger::entries_for(&mut conn, self.chat_id, user_id, LEDGER_ENTRIES).await?;
         let balance = ledger::balance(&mut conn, self.chat_id, Account::Wallet(user_id)).await?;
+        let others: Vec<i64> = entries
+            .iter()
+            .filter_map(|entry| match counterpart(entry, user_id) {
+                Account::Wallet(other) => Some(other),
+                _ => None,
+            })
+            .collect();
+        let names = crate::storage::members::names(&mut conn, &others).await?;
         let mut text = format!(
             "<b>{}</b>\n",
             escape(&self.ta(
@@ -58,9 +77,34 @@ impl EconomyCall<'_> {
                 .and_then(|r| r.strip_prefix("note:"))
                 .map(|note| format!(" · {note}"))
                 .unwrap_or_default();
+            let with = match counterpart(entry, user_id) {
+                Account::Wallet(other) => {
+                    let name = self.ctx.member_name(
+                        self.lang,
+                        other,
+                        names.get(&other).map(String::as_str),
+                    );
+                    let id = if delta > 0 {
+                        "economy-ledger-from"
+                    } else {
+                        "economy-ledger-to"
+                    };
+                    format!(" · {}", self.ta(id, &fargs! {"name" => name}))
+                }
+                // The reason already says red packet or lottery: the id says which (`红包 P8`).
+                Account::Escrow { kind, id } => {
+                    let kind = match kind {
+                        EscrowKind::Packet => Kind::Packet,
+                        EscrowKind::Lottery => Kind::Lottery,
+                    };
+                    format!(" {}", crate::fairness::display_id(kind, id))
+                }
+                Account::Mint => String::new(),
+            };
             text.push_str(&format!(
-                "{when} {delta:+} {}{}\n",
+                "{when} {delta:+} {}{}{}\n",
                 escape(&reason),
+                escape(&with),
                 escape(&note)
             ));
         }

@@ -38,7 +38,7 @@ pub(super) fn parse_refusal(ctx: &Ctx, lang: Lang, err: &ParseError) -> String {
         ParseError::PastTime(part) => ("lottery-past-time", fargs! {"part" => part.clone()}),
         ParseError::TooFarAhead(part) => (
             "lottery-too-far",
-            fargs! {"part" => part.clone(), "max" => crate::args::format_duration(ctx.config.lottery.max_ahead.get())},
+            fargs! {"part" => part.clone(), "max" => ctx.duration(lang, ctx.config.lottery.max_ahead.get())},
         ),
         ParseError::BadThreshold(part) => (
             "lottery-bad-threshold",

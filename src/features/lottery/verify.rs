@@ -104,9 +104,11 @@ pub async fn answer(ctx: &Ctx, message: &Message, lang: Lang, id: i64) -> Handle
     };
     let tiers = store::prizes(&mut conn, id).await?;
     let wins = store::wins(&mut conn, id).await?;
-    drop(conn);
     let check = recheck(&lottery, &people, &tiers, &wins, &seed);
-    report(&call, &lottery, head, &people, &seed, &check);
+    let winners: Vec<i64> = check.recomputed.winners.iter().flatten().copied().collect();
+    let names = crate::storage::members::names(&mut conn, &winners).await?;
+    drop(conn);
+    report(&call, &lottery, head, &people, &seed, &check, &names);
     Ok(())
 }
 
@@ -161,6 +163,7 @@ fn report(
     people: &[i64],
     seed: &Seed,
     check: &draw::Verification,
+    names: &std::collections::HashMap<i64, String>,
 ) {
     let again = &check.recomputed;
     let list = fairness::participant_list(people);
@@ -188,7 +191,16 @@ fn report(
     ));
     text.push('\n');
     for (index, tier) in again.winners.iter().enumerate() {
-        let ids: Vec<String> = tier.iter().map(i64::to_string).collect();
+        // Winners are named, with the id the participant list holds so anyone can check it.
+        let ids: Vec<String> = tier
+            .iter()
+            .map(|&id| {
+                let name = call
+                    .ctx
+                    .member_name(call.lang, id, names.get(&id).map(String::as_str));
+                escape(&call.ta("name-with-id", &fargs! {"name" => name, "id" => id}))
+            })
+            .collect();
         let winners = if ids.is_empty() {
             "-".to_string()
         } else {

@@ -109,7 +109,7 @@ async fn appeal(
             "member" => mention_html(violation.user_id, &full_name(&query.from)),
             "rule" => ctx.t(lang, &format!("moderation-rule-{}", rule_kind_name(&violation.rule))),
             "detail" => escape(&violation.detail),
-            "action" => escape(&violation.action),
+            "action" => escape(&super::log::action_name(ctx, lang, &violation.action)),
         },
     );
     let markup = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(

@@ -3,6 +3,7 @@
 //! and `/ladder`.
 
 use super::enforce::action_words;
+use super::log::{lock_word, mode_word, named};
 use super::rules::{self, Action, Lock, Mode, RuleKind};
 use super::store::{self, FilterKind};
 use super::{cache, detection, log, permitted};
@@ -113,7 +114,11 @@ async fn filter(ctx: &Ctx, chat_id: i64, by: i64, args: &str, lang: Lang) -> cra
                 };
                 text.push_str(&format!("• <code>{}</code>", escape(&shown)));
                 if let Some(action) = action {
-                    text.push_str(&format!(" → {}", escape(&action)));
+                    let shown = match Action::parse(&action) {
+                        Some(parsed) => action_words(ctx, lang, parsed),
+                        None => action,
+                    };
+                    text.push_str(&format!(" → {}", escape(&shown)));
                 }
                 text.push('\n');
             }
@@ -177,7 +182,7 @@ async fn filter(ctx: &Ctx, chat_id: i64, by: i64, args: &str, lang: Lang) -> cra
                     rules::PatternError::BadRegex(reason) => ctx.ta(
                         lang,
                         "moderation-filter-bad-regex",
-                        &fargs! {"reason" => reason},
+                        &fargs! {"reason" => ctx.t(lang, regex_reason(&reason))},
                     ),
                 };
                 return Ok(Reply::said(escape(&text)));
@@ -268,8 +273,26 @@ async fn allow_domain(
     })
 }
 
-fn lock_names() -> String {
-    Lock::ALL.map(Lock::name).join(", ")
+/// The wording of why a regex was refused, from the regex library's own (English) reason.
+fn regex_reason(reason: &str) -> &'static str {
+    let reason = reason.to_ascii_lowercase();
+    if reason.contains("unclosed") || reason.contains("unopened") {
+        "moderation-filter-regex-unbalanced"
+    } else if reason.contains("size limit") || reason.contains("exceeds") {
+        "moderation-filter-regex-too-big"
+    } else {
+        "moderation-filter-regex-invalid"
+    }
+}
+
+fn lock_names(ctx: &Ctx, lang: Lang) -> String {
+    Lock::ALL
+        .map(|lock| lock_word(ctx, lang, lock))
+        .join(&ctx.t(lang, "list-separator"))
+}
+
+fn rule_word(ctx: &Ctx, lang: Lang, kind: RuleKind) -> String {
+    super::log::rule_name(ctx, lang, kind.name())
 }
 
 async fn lock(
@@ -279,11 +302,14 @@ async fn lock(
     locked: bool,
     lang: Lang,
 ) -> crate::Result<Reply> {
-    let Some(kind) = Lock::parse(args).filter(|_| !args.is_empty()) else {
+    let Some(kind) = Lock::parse(args)
+        .or_else(|| named(ctx, &Lock::ALL, Lock::name, lock_word, args))
+        .filter(|_| !args.is_empty())
+    else {
         return Ok(Reply::said(escape(&ctx.ta(
             lang,
             "moderation-lock-usage",
-            &fargs! {"types" => lock_names()},
+            &fargs! {"types" => lock_names(ctx, lang)},
         ))));
     };
     let mut conn = ctx.storage.write.acquire().await?;
@@ -294,7 +320,7 @@ async fn lock(
         (false, true) => "moderation-unlocked",
         (false, false) => "moderation-unlocked-already",
     };
-    let text = escape(&ctx.ta(lang, id, &fargs! {"type" => kind.name()}));
+    let text = escape(&ctx.ta(lang, id, &fargs! {"type" => lock_word(ctx, lang, kind)}));
     Ok(if changed {
         Reply::changed(text)
     } else {
@@ -311,7 +337,11 @@ async fn locks(ctx: &Ctx, chat_id: i64, lang: Lang) -> crate::Result<Reply> {
         ctx.ta(
             lang,
             "moderation-locks-list",
-            &fargs! {"types" => locked.iter().map(|l| l.name()).collect::<Vec<_>>().join(", ")},
+            &fargs! {"types" => locked
+            .iter()
+            .map(|l| lock_word(ctx, lang, *l))
+            .collect::<Vec<_>>()
+            .join(&ctx.t(lang, "list-separator"))},
         )
     };
     Ok(Reply::said(escape(&format!(
@@ -403,7 +433,9 @@ async fn rule_mode(
     {
         return classifier_thresholds(ctx, chat_id, by, &words[1..], lang).await;
     }
-    let names = RuleKind::ALL.map(RuleKind::name).join(", ");
+    let names = RuleKind::ALL
+        .map(|kind| rule_word(ctx, lang, kind))
+        .join(&ctx.t(lang, "list-separator"));
     let usage = || {
         Reply::said(escape(&ctx.ta(
             lang,
@@ -417,8 +449,8 @@ async fn rule_mode(
         for kind in RuleKind::ALL {
             text.push_str(&format!(
                 "{} — {} · {}\n",
-                kind.name(),
-                compiled.rules.mode(kind).name(),
+                escape(&rule_word(ctx, lang, kind)),
+                escape(&mode_word(ctx, lang, compiled.rules.mode(kind))),
                 escape(&action_words(ctx, lang, compiled.rules.action(kind)))
             ));
         }
@@ -426,8 +458,12 @@ async fn rule_mode(
         return Ok(Reply::said(text));
     }
     let (Some(kind), Some(mode)) = (
-        words.first().and_then(|w| RuleKind::parse(w)),
-        words.get(1).and_then(|w| Mode::parse(w)),
+        words.first().and_then(|w| {
+            RuleKind::parse(w).or_else(|| named(ctx, &RuleKind::ALL, RuleKind::name, rule_word, w))
+        }),
+        words.get(1).and_then(|w| {
+            Mode::parse(w).or_else(|| named(ctx, &Mode::ALL, Mode::name, mode_word, w))
+        }),
     ) else {
         return Ok(usage());
     };
@@ -450,7 +486,7 @@ async fn rule_mode(
     Ok(Reply::changed(escape(&ctx.ta(
         lang,
         "moderation-rulemode-set",
-        &fargs! {"rule" => kind.name(), "mode" => mode.name()},
+        &fargs! {"rule" => rule_word(ctx, lang, kind), "mode" => mode_word(ctx, lang, mode)},
     ))))
 }
 

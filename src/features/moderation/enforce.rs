@@ -366,7 +366,7 @@ pub(super) fn action_words(ctx: &Ctx, lang: Lang, action: Action) -> String {
         Action::Mute(secs) => ctx.ta(
             lang,
             "moderation-action-mute",
-            &fargs! {"duration" => crate::args::format_duration(std::time::Duration::from_secs(secs))},
+            &fargs! {"duration" => ctx.duration(lang, std::time::Duration::from_secs(secs))},
         ),
         Action::Delete => ctx.t(lang, "moderation-action-delete"),
         Action::Warn => ctx.t(lang, "moderation-action-warn"),

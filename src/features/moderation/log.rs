@@ -34,10 +34,24 @@ pub async fn mirror(ctx: &Ctx, id: i64, entry: &store::LogEntry<'_>) -> crate::R
         return Ok(());
     };
     let lang = ctx.group_lang(entry.chat_id).await;
+    let names = {
+        let ids: Vec<i64> = std::iter::once(entry.user_id)
+            .chain(entry.actor_id)
+            .collect();
+        let mut conn = ctx.storage.read.acquire().await?;
+        crate::storage::members::names(&mut conn, &ids).await?
+    };
+    let name = |id: i64| ctx.member_name(lang, id, names.get(&id).map(String::as_str));
     let actor = match entry.actor_id {
-        Some(admin) => admin.to_string(),
+        Some(admin) => name(admin),
         None => ctx.t(lang, "moderation-log-automatic"),
     };
+    // The member is named with their id too, which an admin reading the channel may need.
+    let target = ctx.ta(
+        lang,
+        "name-with-id",
+        &fargs! {"name" => name(entry.user_id), "id" => entry.user_id},
+    );
     let line = ctx.ta(
         lang,
         "moderation-log-line",
@@ -45,7 +59,7 @@ pub async fn mirror(ctx: &Ctx, id: i64, entry: &store::LogEntry<'_>) -> crate::R
             "id" => id,
             "group" => entry.chat_id,
             "action" => action_name(ctx, lang, entry.action),
-            "target" => entry.user_id,
+            "target" => target,
             "actor" => actor,
             "rule" => rule_name(ctx, lang, entry.rule),
             "detail" => super::detection::stored_words(ctx, lang, entry.detail),
@@ -183,14 +197,18 @@ pub fn action_name(ctx: &Ctx, lang: Lang, action: &str) -> String {
         return action.to_string();
     }
     if arg.is_empty() {
-        ctx.t(lang, &format!("moderation-log-action-{verb}"))
-    } else {
-        ctx.ta(
-            lang,
-            &format!("moderation-log-action-{verb}-for"),
-            &fargs! {"arg" => arg.join(" ")},
-        )
+        return ctx.t(lang, &format!("moderation-log-action-{verb}"));
     }
+    // A stored length (`1h`, `3d`) is shown in words of the language.
+    let arg = match crate::args::parse_duration(&arg.join(" ")) {
+        Ok(duration) if verb != "purge" => ctx.duration(lang, duration),
+        _ => arg.join(" "),
+    };
+    ctx.ta(
+        lang,
+        &format!("moderation-log-action-{verb}-for"),
+        &fargs! {"arg" => arg},
+    )
 }
 
 /// The rules the log stores besides the engine's rule kinds.
@@ -199,16 +217,44 @@ const OTHER_RULES: &[&str] = &["manual", "report"];
 /// A stored rule id (`adpack`, `lock:photo`, `manual`…) as a short name in a language.
 pub fn rule_name(ctx: &Ctx, lang: Lang, rule: &str) -> String {
     if let Some(kind) = rule.strip_prefix("lock:") {
-        return ctx.ta(
-            lang,
-            "moderation-log-rule-lock",
-            &fargs! {"type" => kind.to_string()},
-        );
+        let kind = match super::rules::Lock::parse(kind) {
+            Some(lock) => lock_word(ctx, lang, lock),
+            None => kind.to_string(),
+        };
+        return ctx.ta(lang, "moderation-log-rule-lock", &fargs! {"type" => kind});
     }
     if RuleKind::parse(rule).is_some() || OTHER_RULES.contains(&rule) {
         return ctx.t(lang, &format!("moderation-log-rule-{rule}"));
     }
     rule.to_string()
+}
+
+/// A lock type in words of a language (`图片`, `photos`).
+pub fn lock_word(ctx: &Ctx, lang: Lang, lock: super::rules::Lock) -> String {
+    ctx.t(lang, &format!("moderation-lock-name-{}", lock.name()))
+}
+
+/// A rule mode in words of a language (`开启`, `shadow (log only)`).
+pub fn mode_word(ctx: &Ctx, lang: Lang, mode: super::rules::Mode) -> String {
+    ctx.t(lang, &format!("moderation-mode-{}", mode.name()))
+}
+
+/// What `text` names among `all`: its command name (`photo`, `on`) or its name in either language
+/// (`图片`, `开启`), so admins may type what the bot shows them.
+pub fn named<T: Copy>(
+    ctx: &Ctx,
+    all: &[T],
+    code: fn(T) -> &'static str,
+    word: fn(&Ctx, Lang, T) -> String,
+    text: &str,
+) -> Option<T> {
+    let text = text.trim();
+    all.iter().copied().find(|item| {
+        code(*item).eq_ignore_ascii_case(text)
+            || Lang::ALL
+                .iter()
+                .any(|lang| word(ctx, *lang, *item).eq_ignore_ascii_case(text))
+    })
 }
 
 /// An entry's outcome in words of a language.

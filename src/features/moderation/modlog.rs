@@ -29,6 +29,15 @@ pub(super) async fn modlog_command(call: &Call<'_>, args: &str) -> Answer {
             store::rule_stats(&mut conn, chat_id, now - STATS_WINDOW_SECS).await?,
         )
     };
+    let names = {
+        let ids: Vec<i64> = rows
+            .iter()
+            .flat_map(|row| std::iter::once(row.user_id).chain(row.actor_id))
+            .collect();
+        let mut conn = ctx.storage.read.acquire().await?;
+        crate::storage::members::names(&mut conn, &ids).await?
+    };
+    let name = |id: i64| ctx.member_name(lang, id, names.get(&id).map(String::as_str));
     let mut html = format!("<b>{}</b>\n", ctx.t_html(lang, "moderation-modlog-title"));
     if rows.is_empty() {
         html.push_str(&ctx.t_html(lang, "moderation-modlog-empty"));
@@ -36,14 +45,20 @@ pub(super) async fn modlog_command(call: &Call<'_>, args: &str) -> Answer {
     }
     for row in &rows {
         let actor = match row.actor_id {
-            Some(admin) => admin.to_string(),
+            Some(admin) => name(admin),
             None => ctx.t(lang, "moderation-log-automatic"),
         };
+        // The member is named with their id too: an admin may need it for /ban 123 or /unban 123.
+        let member = ctx.ta(
+            lang,
+            "name-with-id",
+            &fargs! {"name" => name(row.user_id), "id" => row.user_id},
+        );
         let mut line = format!(
             "#{} {} · {} · {} · {}",
             row.id,
             log::action_name(ctx, lang, &row.action),
-            row.user_id,
+            member,
             actor,
             log::rule_name(ctx, lang, &row.rule)
         );

@@ -120,11 +120,18 @@ pub(super) async fn ban_command(call: &Call<'_>, args: &str, name: &str) -> Answ
         until(now, duration.filter(|_| !subject.channel)),
         id,
     );
-    let mut html = ctx.ta(
-        lang,
-        "moderation-banned",
-        &fargs! {"target" => subject.mention(), "action" => escape(&action)},
-    );
+    let mut html = match duration.filter(|_| !subject.channel) {
+        Some(d) => ctx.ta(
+            lang,
+            "moderation-banned-for",
+            &fargs! {"target" => subject.mention(), "duration" => escape(&ctx.duration(lang, d))},
+        ),
+        None => ctx.ta(
+            lang,
+            "moderation-banned",
+            &fargs! {"target" => subject.mention()},
+        ),
+    };
     push_reason(&mut html, reason);
     Ok(Some(html))
 }
@@ -198,15 +205,18 @@ pub(super) async fn mute_command(call: &Call<'_>, args: &str, name: &str) -> Ans
         .outbound
         .mute(message.chat.id.0, subject.id, until(now, duration));
     log::watch(ctx, id, pending);
-    let shown = match duration {
-        Some(d) => crate::args::format_duration(d),
-        None => ctx.t(lang, "moderation-forever"),
+    let mut html = match duration {
+        Some(d) => ctx.ta(
+            lang,
+            "moderation-muted",
+            &fargs! {"target" => subject.mention(), "duration" => escape(&ctx.duration(lang, d))},
+        ),
+        None => ctx.ta(
+            lang,
+            "moderation-muted-forever",
+            &fargs! {"target" => subject.mention()},
+        ),
     };
-    let mut html = ctx.ta(
-        lang,
-        "moderation-muted",
-        &fargs! {"target" => subject.mention(), "duration" => escape(&shown)},
-    );
     push_reason(&mut html, reason);
     Ok(Some(html))
 }
@@ -272,9 +282,11 @@ pub(super) async fn spam_command(call: &Call<'_>, args: &str, name: &str) -> Ans
     };
     let text = message_text(replied);
     ctx.outbound.delete(message.chat.id.0, replied.id);
+    // The log's reason is written in the group's language, like one an admin types.
+    let reason = ctx.t(lang, "moderation-spam-reason");
     let id = log::record(
         ctx,
-        &entry(message, &subject, "ban", "spam", &text, ctx.now()),
+        &entry(message, &subject, "ban", &reason, &text, ctx.now()),
     )
     .await?;
     ban(ctx, message.chat.id.0, &subject, None, id);

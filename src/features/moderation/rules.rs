@@ -112,6 +112,9 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Every mode, in display order.
+    pub const ALL: [Mode; 3] = [Mode::On, Mode::Off, Mode::Shadow];
+
     /// Parses `on`, `off` or `shadow`.
     pub fn parse(text: &str) -> Option<Mode> {
         match text.trim().to_ascii_lowercase().as_str() {

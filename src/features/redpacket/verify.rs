@@ -10,6 +10,9 @@ use crate::services::{Call, Ctx};
 use crate::telegram::HandlerResult;
 use teloxide::prelude::*;
 
+/// How many claims `/verify P…` names; the rest are summed up as "…".
+const CLAIMS_SHOWN: usize = 50;
+
 /// Answers `/verify <id>` for a packet id (`P17`): in a group only that group's packets are found, in a
 /// private chat every packet. Any other id is answered with the usage text.
 pub async fn answer(ctx: &Ctx, message: &Message, lang: Lang, id: &str) -> HandlerResult {
@@ -68,6 +71,29 @@ pub async fn answer(ctx: &Ctx, message: &Message, lang: Lang, id: &str) -> Handl
             &fargs! {"seed" => packet.seed.clone(), "shares" => shares},
         ));
         html.push('\n');
+        // Who took which share, by name, in grab order (the first ones when there are many).
+        let claims = store::claims(&mut conn, id).await?;
+        if !claims.is_empty() {
+            let mut shown: Vec<String> = claims
+                .iter()
+                .take(CLAIMS_SHOWN)
+                .map(|claim| {
+                    let name = ctx.member_name(lang, claim.user_id, Some(&claim.user_name));
+                    crate::telegram::text::escape(&call.ta(
+                        "redpacket-verify-claim",
+                        &fargs! {"name" => name, "amount" => claim.amount},
+                    ))
+                })
+                .collect();
+            if claims.len() > CLAIMS_SHOWN {
+                shown.push("…".to_string());
+            }
+            html.push_str(&call.ta(
+                "redpacket-verify-claims",
+                &fargs! {"claims" => shown.join(&call.t("list-separator"))},
+            ));
+            html.push('\n');
+        }
         html.push_str(&call.t(if recheck.ok {
             "redpacket-verify-ok"
         } else {

@@ -142,7 +142,7 @@ async fn own_invites(call: &Call<'_>) -> HandlerResult {
     let ctx = call.ctx;
     let mut conn = ctx.storage.read.acquire().await?;
     let counts = store::invite_counts(&mut conn, call.chat_id, user.id.0 as i64).await?;
-    let valid_after = crate::args::format_duration(ctx.config.referral.valid_after.get());
+    let valid_after = ctx.duration(call.lang, ctx.config.referral.valid_after.get());
     call.say(call.ta(
         "referral-invites-own",
         &fargs! {
