@@ -5,8 +5,10 @@
 
 pub mod call;
 pub mod permit;
+pub mod replies;
 
 pub use call::Call;
+pub use replies::Lasting;
 
 use crate::clock::Clock;
 use crate::config::Config;

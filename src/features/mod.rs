@@ -88,6 +88,7 @@ pub const TICKERS: &[(&str, Ticker, Every)] = &[
     ("redpacket", redpacket::tick, every_tick),
     ("lottery", lottery::tick, every_tick),
     ("referral", referral::tick, every_tick),
+    ("replies", crate::services::replies::tick, every_tick),
 ];
 
 /// When each ticker last ran, by its name (in `ctx.now()` seconds); kept by the ticker loop.

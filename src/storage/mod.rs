@@ -10,6 +10,7 @@ pub mod confirmations;
 pub mod groups;
 pub mod members;
 pub mod raid;
+pub mod reply_deletions;
 
 use crate::config::StorageSettings;
 use crate::error::Result;

@@ -252,7 +252,7 @@ async fn lang(call: &Call<'_>, arg: &str) -> HandlerResult {
         ctx.groups.put(record);
     }
     let name = ctx.t(wanted, &format!("lang-name-{}", wanted.code()));
-    ctx.reply(
+    ctx.reply_brief(
         message,
         ctx.ta(wanted, "lang-switched", &fargs! {"language" => name}),
     );

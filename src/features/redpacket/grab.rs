@@ -244,7 +244,7 @@ pub(super) async fn on_attempt(ctx: Ctx, message: Message, attempt: TypedAttempt
         claim::Attempt::Wrong => {
             let mut conn = ctx.storage.write.acquire().await?;
             store::set_quiz_wrong(&mut conn, packet.id, chat, user, now).await?;
-            ctx.reply(
+            ctx.reply_brief(
                 &message,
                 ctx.ta(
                     lang,
@@ -259,7 +259,7 @@ pub(super) async fn on_attempt(ctx: Ctx, message: Message, attempt: TypedAttempt
                 if tell {
                     let mut conn = ctx.storage.write.acquire().await?;
                     store::set_quiz_wrong(&mut conn, packet.id, chat, user, now).await?;
-                    ctx.reply(&message, reason);
+                    ctx.reply_brief(&message, reason);
                 }
                 return Ok(());
             }

@@ -1,0 +1,230 @@
+//! Less noise in a group: the bot's short answers to members' commands are deleted after `replies.ttl`
+//! together with the command (also across a restart), results that matter stay, and what only admins
+//! should read is answered to the admin in private with a short note in the group.
+
+use crate::support::fake_api::{bot_admin_member, Failure};
+use crate::support::harness::{TestBot, WAIT};
+use crate::support::members::owner;
+use crate::support::updates::*;
+use serde_json::Value;
+use std::time::Duration;
+
+const OWNER: i64 = 9_101;
+const ALICE: i64 = 9_102;
+
+fn alice() -> Value {
+    user_with(ALICE, "Alice", Some("alice"), None)
+}
+
+/// Makes Olivia the owner and the bot an admin with every right, then sets the group's language.
+async fn group_in(bot: &TestBot, chat: i64, lang: &str) {
+    bot.api.set_admins(
+        chat,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
+    if lang == "en" {
+        bot.push(group_message(chat, owner(OWNER), "/lang en"));
+        bot.wait_texts(chat, 1).await;
+    }
+}
+
+/// The message ids the bot deleted in a chat, with deleteMessages or deleteMessage.
+fn deleted_in(bot: &TestBot, chat: i64) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for call in bot.api.all_calls() {
+        if call.failed || call.params["chat_id"].as_i64() != Some(chat) {
+            continue;
+        }
+        if call.method.eq_ignore_ascii_case("deleteMessages") {
+            ids.extend(
+                call.params["message_ids"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_i64),
+            );
+        } else if call.method.eq_ignore_ascii_case("deleteMessage") {
+            ids.extend(call.params["message_id"].as_i64());
+        }
+    }
+    ids
+}
+
+/// The ids of the messages the bot sent to a chat, in order.
+fn sent_ids(bot: &TestBot, chat: i64) -> Vec<i64> {
+    bot.api
+        .calls("sendMessage")
+        .into_iter()
+        .filter(|c| !c.failed && c.params["chat_id"].as_i64() == Some(chat))
+        .count()
+        .checked_sub(1)
+        .map_or(Vec::new(), |last| {
+            (0..=last as i64).map(|i| 1000 + i).collect()
+        })
+}
+
+/// Waits until the queue of deletions holds `count` rows.
+async fn queued(bot: &TestBot, count: i64) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reply_deletions")
+            .fetch_one(&bot.ctx.storage.read)
+            .await
+            .unwrap();
+        if rows >= count {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{rows} deletions queued, not {count}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn a_profile_goes_with_its_command_after_the_ttl(lang: &str, chat: i64) {
+    let bot = TestBot::start().await;
+    group_in(&bot, chat, lang).await;
+    let before = bot.texts_to(chat).len();
+    let command = group_message(chat, alice(), "/me");
+    let command_id = command["message"]["message_id"].as_i64().unwrap();
+    bot.push(command);
+    let texts = bot.wait_texts(chat, before + 1).await;
+    assert!(texts[before].contains("Alice"), "{texts:?}");
+    let reply_id = sent_ids(&bot, chat)[before];
+    // The /lang answer (in English) and the /me answer, each with its command.
+    queued(&bot, 2 * (before as i64 + 1)).await;
+    bot.ticks(2).await;
+    assert!(deleted_in(&bot, chat).is_empty(), "nothing is due yet");
+    // The wall clock goes on beside the test's moves, so "before" keeps a few seconds' margin.
+    bot.clock.advance(Duration::from_secs(170));
+    bot.ticks(2).await;
+    assert!(
+        deleted_in(&bot, chat).is_empty(),
+        "nothing is due before 3 minutes"
+    );
+    bot.clock.advance(Duration::from_secs(10));
+    bot.ticks(2).await;
+    let deleted = deleted_in(&bot, chat);
+    assert!(deleted.contains(&reply_id), "{deleted:?}");
+    assert!(deleted.contains(&command_id), "{deleted:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_profile_goes_with_its_command_after_the_ttl_zh() {
+    a_profile_goes_with_its_command_after_the_ttl("zh-CN", -100_9101).await;
+}
+
+#[tokio::test]
+async fn a_profile_goes_with_its_command_after_the_ttl_en() {
+    a_profile_goes_with_its_command_after_the_ttl("en", -100_9102).await;
+}
+
+#[tokio::test]
+async fn queued_deletions_survive_a_restart_and_a_ban_notice_stays() {
+    const GROUP: i64 = -100_9103;
+    let bot = TestBot::start().await;
+    group_in(&bot, GROUP, "zh-CN").await;
+    bot.push(group_message(GROUP, alice(), "/rank"));
+    bot.wait_texts(GROUP, 1).await;
+    queued(&bot, 2).await;
+    bot.settle().await;
+    bot.push(group_message(GROUP, owner(OWNER), "/ban @alice"));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert!(texts[1].contains("Alice"), "{texts:?}");
+    let ban_notice = sent_ids(&bot, GROUP)[1];
+    let bot = bot.restart().await;
+    bot.clock.advance(Duration::from_secs(181));
+    bot.ticks(2).await;
+    let deleted = deleted_in(&bot, GROUP);
+    assert!(deleted.contains(&1000), "the /rank answer: {deleted:?}");
+    assert!(
+        !deleted.contains(&ban_notice),
+        "the ban notice stays: {deleted:?}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_ttl_of_zero_keeps_answers() {
+    const GROUP: i64 = -100_9104;
+    let bot = TestBot::start_with(&[("GROUPOPS_REPLIES__TTL", "0s")]).await;
+    group_in(&bot, GROUP, "zh-CN").await;
+    bot.push(group_message(GROUP, alice(), "/me"));
+    bot.wait_texts(GROUP, 1).await;
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(3600));
+    bot.ticks(2).await;
+    assert!(deleted_in(&bot, GROUP).is_empty());
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_refusal_to_a_member_is_brief() {
+    const GROUP: i64 = -100_9105;
+    let bot = TestBot::start().await;
+    group_in(&bot, GROUP, "zh-CN").await;
+    bot.push(group_message(GROUP, alice(), "/ban 123"));
+    let texts = bot.wait_texts(GROUP, 1).await;
+    assert!(texts[0].contains("只有群管理员"), "{texts:?}");
+    queued(&bot, 2).await;
+    bot.clock.advance(Duration::from_secs(180));
+    bot.ticks(2).await;
+    assert!(deleted_in(&bot, GROUP).contains(&1000));
+    bot.stop().await;
+}
+
+async fn locks_go_to_the_admin_in_private(lang: &str, chat: i64, note: &str, header: &str) {
+    let bot = TestBot::start().await;
+    group_in(&bot, chat, lang).await;
+    let before = bot.texts_to(chat).len();
+    bot.push(group_message(chat, owner(OWNER), "/locks"));
+    let private = bot.wait_texts(OWNER, 1).await;
+    assert!(private[0].starts_with(header), "{private:?}");
+    let texts = bot.wait_texts(chat, before + 1).await;
+    assert_eq!(texts[before], note, "{texts:?}");
+    let note_id = sent_ids(&bot, chat)[before];
+    queued(&bot, 2 * (before as i64 + 1)).await;
+    bot.clock.advance(Duration::from_secs(30));
+    bot.ticks(2).await;
+    assert!(deleted_in(&bot, chat).contains(&note_id));
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn locks_go_to_the_admin_in_private_zh() {
+    locks_go_to_the_admin_in_private("zh-CN", -100_9106, "已私信发给你。", "来自群“").await;
+}
+
+#[tokio::test]
+async fn locks_go_to_the_admin_in_private_en() {
+    locks_go_to_the_admin_in_private(
+        "en",
+        -100_9107,
+        "I sent you the answer in private.",
+        "From ",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_admin_the_bot_cannot_reach_gets_a_brief_answer_in_the_group() {
+    const GROUP: i64 = -100_9108;
+    let bot = TestBot::start().await;
+    group_in(&bot, GROUP, "zh-CN").await;
+    bot.api.fail_next(
+        "sendMessage",
+        1,
+        Failure::Forbidden("Forbidden: bot can't initiate conversation with a user".into()),
+    );
+    bot.push(group_message(GROUP, owner(OWNER), "/filter list"));
+    let texts = bot.wait_texts(GROUP, 1).await;
+    assert!(!texts[0].contains("私信"), "{texts:?}");
+    assert!(bot.texts_to(OWNER).is_empty());
+    queued(&bot, 2).await;
+    bot.clock.advance(Duration::from_secs(30));
+    bot.ticks(2).await;
+    assert!(deleted_in(&bot, GROUP).contains(&1000));
+    bot.stop().await;
+}
