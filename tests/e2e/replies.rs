@@ -228,3 +228,34 @@ async fn an_admin_the_bot_cannot_reach_gets_a_brief_answer_in_the_group() {
     assert!(deleted_in(&bot, GROUP).contains(&1000));
     bot.stop().await;
 }
+
+async fn a_report_does_not_name_the_reporter(lang: &str, chat: i64, posted: &str) {
+    let bot = TestBot::start().await;
+    group_in(&bot, chat, lang).await;
+    let before = bot.texts_to(chat).len();
+    let post = group_message(chat, user(9_150, "Nick"), "今天天气不错");
+    let report = reply_to(group_message(chat, alice(), "/report"), post);
+    let report_id = report["message"]["message_id"].as_i64().unwrap();
+    bot.push(report);
+    let texts = bot.wait_texts(chat, before + 1).await;
+    assert!(texts[before].starts_with(posted), "{texts:?}");
+    assert!(!texts[before].contains("Alice"), "{texts:?}");
+    let deleted = bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    assert_eq!(deleted[0].params["message_id"].as_i64(), Some(report_id));
+    let reporter: i64 = sqlx::query_scalar("SELECT reporter_id FROM moderation_reports")
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert_eq!(reporter, ALICE, "the admins' record keeps the reporter");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_report_does_not_name_the_reporter_zh() {
+    a_report_does_not_name_the_reporter("zh-CN", -100_9109, "有成员举报：").await;
+}
+
+#[tokio::test]
+async fn a_report_does_not_name_the_reporter_en() {
+    a_report_does_not_name_the_reporter("en", -100_9110, "A member reported this message").await;
+}

@@ -195,3 +195,4 @@ moderation-log-rule-manual = by an admin
 moderation-log-rule-report = report
 moderation-log-outcome-done = done
 moderation-log-outcome-failed = failed
+moderation-report-posted-unnamed = A member reported this message: “{$excerpt}”. Admins, please decide.

@@ -195,3 +195,4 @@ moderation-log-rule-manual = 管理员操作
 moderation-log-rule-report = 举报
 moderation-log-outcome-done = 已完成
 moderation-log-outcome-failed = 失败
+moderation-report-posted-unnamed = 有成员举报：“{$excerpt}”。请管理员处理。
