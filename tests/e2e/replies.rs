@@ -259,3 +259,68 @@ async fn a_report_does_not_name_the_reporter_zh() {
 async fn a_report_does_not_name_the_reporter_en() {
     a_report_does_not_name_the_reporter("en", -100_9110, "A member reported this message").await;
 }
+
+async fn help_is_short_in_a_group_and_full_in_private(
+    lang: &str,
+    chat: i64,
+    more: &str,
+    admins: &str,
+) {
+    let bot = TestBot::start().await;
+    group_in(&bot, chat, lang).await;
+    let before = bot.texts_to(chat).len();
+    bot.push(group_message(chat, alice(), "/help"));
+    let texts = bot.wait_texts(chat, before + 1).await;
+    let short = &texts[before];
+    assert!(
+        short.contains("/checkin") && short.contains(more),
+        "{short}"
+    );
+    assert!(
+        !short.contains("/ledger"),
+        "the short help leaves the rest out: {short}"
+    );
+    let sent = bot.api.calls("sendMessage").pop().unwrap();
+    let url = sent.params["reply_markup"]["inline_keyboard"][0][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(url.ends_with("?start=help"), "{url}");
+    // The short help goes after the ttl, like other answers.
+    queued(&bot, 2 * (before as i64 + 1)).await;
+    let language = if lang == "en" { Some("en") } else { None };
+    bot.push(private_message(
+        user_with(ALICE, "Alice", Some("alice"), language),
+        "/start help",
+    ));
+    let full = bot.wait_texts(ALICE, 1).await;
+    assert!(
+        full[0].contains("/ledger") && full[0].contains(admins),
+        "{}",
+        full[0]
+    );
+    assert!(full[0].contains("/ban"), "{}", full[0]);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn help_is_short_in_a_group_and_full_in_private_zh() {
+    help_is_short_in_a_group_and_full_in_private(
+        "zh-CN",
+        -100_9111,
+        "完整列表请点下面的按钮私聊查看。",
+        "管理员命令",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn help_is_short_in_a_group_and_full_in_private_en() {
+    help_is_short_in_a_group_and_full_in_private(
+        "en",
+        -100_9112,
+        "Press the button below for the full list",
+        "Admin commands",
+    )
+    .await;
+}

@@ -29,3 +29,6 @@ anonymous-admin-done = Done: the command ran in your name.
 anonymous-admin-gone = This command is no longer waiting for a confirmation.
 admin-answer-sent-private = I sent you the answer in private.
 admin-answer-private-header = From { $group }:
+help-admins-title = Admin commands (use them in the group, or send them here and pick the group)
+help-short-more = These are the commands used most. Press the button below for the full list in a private chat.
+help-full-button = 📖 Full help

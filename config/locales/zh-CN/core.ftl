@@ -29,3 +29,6 @@ anonymous-admin-done = 已确认：命令已以你的名义执行。
 anonymous-admin-gone = 这条命令已不再等待确认。
 admin-answer-sent-private = 已私信发给你。
 admin-answer-private-header = 来自群“{ $group }”：
+help-admins-title = 管理员命令（在群里使用，或在这里发送后选择群）
+help-short-more = 这里只列出常用命令，完整列表请点下面的按钮私聊查看。
+help-full-button = 📖 完整帮助
