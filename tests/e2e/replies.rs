@@ -6,6 +6,7 @@ use crate::support::fake_api::{bot_admin_member, Failure};
 use crate::support::harness::{TestBot, WAIT};
 use crate::support::members::owner;
 use crate::support::updates::*;
+use groupops::features::economy::ledger::{self, Account, Move};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -323,4 +324,64 @@ async fn help_is_short_in_a_group_and_full_in_private_en() {
         "Admin commands",
     )
     .await;
+}
+
+/// A right quiz answer during the cool-down is told how many seconds are left, once per cool-down; the
+/// English wording counts in seconds with the right plural.
+#[tokio::test]
+async fn a_right_answer_during_the_cool_down_is_told_the_seconds_left_en() {
+    const GROUP: i64 = -100_9113;
+    const SENDER: i64 = 9_160;
+    let bot = TestBot::start_with(&[("GROUPOPS_REDPACKET__QUIZ_COOLDOWN", "30s")]).await;
+    group_in(&bot, GROUP, "en").await;
+    let mut conn = bot.ctx.storage.write.acquire().await.unwrap();
+    ledger::transfer(
+        &mut conn,
+        &Move {
+            chat_id: GROUP,
+            from: Account::Mint,
+            to: Account::Wallet(SENDER),
+            amount: 1000,
+            reason: "test",
+            actor: None,
+            reference: None,
+            at: 0,
+        },
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let before = bot.texts_to(GROUP).len();
+    bot.push(group_message(
+        GROUP,
+        user(SENDER, "Sam"),
+        "/hongbao quiz 40 2 Capital of France? | Paris",
+    ));
+    bot.wait_texts(GROUP, before + 1).await;
+    let quiz_id = sent_ids(&bot, GROUP)[before];
+    let answer = |text: &str| {
+        reply_to(
+            group_message(GROUP, alice(), text),
+            bot_message(GROUP, quiz_id, "🧧"),
+        )
+    };
+    bot.push(answer("London"));
+    bot.wait_texts(GROUP, before + 2).await;
+    bot.clock.advance(Duration::from_secs(10));
+    bot.push(answer("Paris"));
+    bot.push(answer("paris"));
+    let texts = bot.wait_texts(GROUP, before + 3).await;
+    let told = &texts[before + 2];
+    assert!(
+        told.starts_with("That is right, but you are still cooling down"),
+        "{told}"
+    );
+    assert!(told.contains(" seconds."), "{told}");
+    bot.settle().await;
+    assert_eq!(
+        bot.texts_to(GROUP).len(),
+        before + 3,
+        "told once per cool-down"
+    );
+    bot.stop().await;
 }

@@ -122,3 +122,7 @@ redpacket-duration-seconds = { $n ->
     [one] { $n } second
    *[other] { $n } seconds
 }
+redpacket-quiz-cooling = That is right, but you are still cooling down: answer again in { $seconds ->
+        [one] 1 second
+       *[other] { $seconds } seconds
+    }.

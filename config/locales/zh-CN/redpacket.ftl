@@ -110,3 +110,4 @@ redpacket-duration-days = { $n } 天
 redpacket-duration-hours = { $n } 小时
 redpacket-duration-minutes = { $n } 分钟
 redpacket-duration-seconds = { $n } 秒
+redpacket-quiz-cooling = 答对了，但你还在冷却中，{ $seconds } 秒后再回答。
