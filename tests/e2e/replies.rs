@@ -385,3 +385,105 @@ async fn a_right_answer_during_the_cool_down_is_told_the_seconds_left_en() {
     );
     bot.stop().await;
 }
+
+/// Funds a member's wallet from the mint.
+async fn fund(bot: &TestBot, chat: i64, user_id: i64, amount: i64) {
+    let mut conn = bot.ctx.storage.write.acquire().await.unwrap();
+    ledger::transfer(
+        &mut conn,
+        &Move {
+            chat_id: chat,
+            from: Account::Mint,
+            to: Account::Wallet(user_id),
+            amount,
+            reason: "test",
+            actor: None,
+            reference: None,
+            at: 0,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+/// The texts of the messages that list a chat's packet claims: sent ones and edits, in order, each with
+/// its message id (edits) or `None` (sends).
+fn claims_messages(bot: &TestBot, chat: i64, head: &str) -> (Vec<String>, Vec<(i64, String)>) {
+    let sent = bot
+        .texts_to(chat)
+        .into_iter()
+        .filter(|t| t.contains(head))
+        .collect();
+    let edited = bot
+        .api
+        .calls("editMessageText")
+        .into_iter()
+        .filter(|c| c.params["chat_id"].as_i64() == Some(chat))
+        .filter_map(|c| {
+            let text = c.params["text"].as_str()?.to_string();
+            text.contains(head)
+                .then(|| (c.params["message_id"].as_i64().unwrap(), text))
+        })
+        .collect();
+    (sent, edited)
+}
+
+async fn one_claims_message_per_pass_packet(lang: &str, chat: i64, head: &str) {
+    let bot = TestBot::start().await;
+    group_in(&bot, chat, lang).await;
+    fund(&bot, chat, 9_170, 1000).await;
+    let before = bot.texts_to(chat).len();
+    bot.push(group_message(
+        chat,
+        user(9_170, "Sam"),
+        "/hongbao pass 30 3 open sesame",
+    ));
+    bot.wait_texts(chat, before + 1).await;
+    bot.push(group_message(chat, user(9_171, "Ann"), "open sesame"));
+    bot.wait_texts(chat, before + 2).await;
+    let claims_id = sent_ids(&bot, chat)[before + 1];
+    bot.push(group_message(chat, user(9_172, "Ben"), "Open sesame"));
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(5));
+    bot.api
+        .wait_until(WAIT, |calls| {
+            calls.iter().any(|c| {
+                c.method.eq_ignore_ascii_case("editMessageText")
+                    && c.params["text"].as_str().is_some_and(|t| t.contains("Ben"))
+            })
+        })
+        .await;
+    // Across a restart the stored message is edited again.
+    let bot = bot.restart().await;
+    bot.push(group_message(chat, user(9_173, "Cat"), "open sesame"));
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(5));
+    bot.api
+        .wait_until(WAIT, |calls| {
+            calls.iter().any(|c| {
+                c.method.eq_ignore_ascii_case("editMessageText")
+                    && c.params["text"].as_str().is_some_and(|t| t.contains("Cat"))
+            })
+        })
+        .await;
+    let (sent, edited) = claims_messages(&bot, chat, head);
+    assert_eq!(sent.len(), 1, "one claims message: {sent:?}");
+    assert!(sent[0].contains("Ann"), "{sent:?}");
+    assert!(edited.iter().all(|(id, _)| *id == claims_id), "{edited:?}");
+    let last = &edited.last().unwrap().1;
+    assert!(
+        last.contains("Ann") && last.contains("Ben") && last.contains("Cat"),
+        "the edits list every claim: {last}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn one_claims_message_per_pass_packet_zh() {
+    one_claims_message_per_pass_packet("zh-CN", -100_9114, "P1 领取：").await;
+}
+
+#[tokio::test]
+async fn one_claims_message_per_pass_packet_en() {
+    one_claims_message_per_pass_packet("en", -100_9115, "P1 claimed:").await;
+}

@@ -14,3 +14,6 @@ CREATE TABLE reply_deletions (
     PRIMARY KEY (message_chat, message_id)
 ) WITHOUT ROWID;
 CREATE INDEX reply_deletions_due ON reply_deletions (due_at);
+
+-- The one message that lists a 口令 or 答题 packet's claims, edited as claims come (NULL until it is sent).
+ALTER TABLE redpackets ADD COLUMN claims_message_id INTEGER;
