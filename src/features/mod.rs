@@ -10,6 +10,8 @@
 //!   anyone can verify (`/verify L5`), points prizes through the ledger, redemption codes
 //! - [`moderation`] the rules engine that removes ad posters: filters, locks, flood, escalation, explanations,
 //!   admin commands, reports, the moderation log and log channel, the trained ad detector
+//! - [`pick_group`] admin commands sent in private: which group they are for, then run for it, answered in
+//!   private
 //! - [`referral`]  referral and channel invite links, their validity and rewards, `/stats` and `/export`
 //! - [`redpacket`] red packets: lucky, equal, exclusive, 口令 and 答题 packets, claim rules, relays, `/verify P…`
 //! - [`verify`]    the one owner of `/verify`: packet ids go to red packets, lottery ids to lotteries
@@ -20,6 +22,7 @@ pub mod economy;
 pub mod groups;
 pub mod lottery;
 pub mod moderation;
+pub mod pick_group;
 pub mod redpacket;
 pub mod referral;
 pub mod verify;
@@ -52,6 +55,7 @@ pub fn catalog() -> Vec<CommandInfo> {
 pub fn handler() -> Handler {
     dptree::entry()
         .branch(admin_confirm::handler())
+        .branch(pick_group::handler())
         .branch(moderation::handler())
         .branch(welcome::handler())
         .branch(groups::handler())

@@ -111,7 +111,7 @@ impl<'a> Call<'a> {
     /// too. In a private chat it simply answers there.
     pub async fn say_html_to_admin(&self, html: String) {
         let admin = self.sender_id();
-        if self.chat_id > 0 || admin <= 0 {
+        if self.chat_id > 0 || admin <= 0 || super::replies::answering_privately_for(self.chat_id) {
             self.say_html_as(Lasting::Note, html);
             return;
         }

@@ -30,6 +30,41 @@ pub enum Lasting {
     Note,
 }
 
+tokio::task_local! {
+    /// While a command an admin sent in private runs for the group they picked: (the group, the admin's
+    /// private chat). Answers meant for that group go to the private chat instead.
+    static ANSWER_IN_PRIVATE: (i64, i64);
+}
+
+/// Runs `work` (a command an admin sent in private, re-dispatched as if sent in `group`) so that its
+/// answers to `group` go to the admin's private chat `private`.
+pub async fn answering_in_private<F: std::future::Future>(
+    group: i64,
+    private: i64,
+    work: F,
+) -> F::Output {
+    ANSWER_IN_PRIVATE.scope((group, private), work).await
+}
+
+/// Whether answers to `group` are going to an admin's private chat now (see [`answering_in_private`]).
+pub fn answering_privately_for(group: i64) -> bool {
+    ANSWER_IN_PRIVATE
+        .try_with(|(answered, _)| *answered == group)
+        .unwrap_or(false)
+}
+
+/// `text` sent where it should go: an answer to the group whose command an admin sent in private goes to
+/// that private chat (still replying to their command there), everything else is unchanged.
+pub fn redirected(mut text: Text) -> Text {
+    if let Ok((group, private)) = ANSWER_IN_PRIVATE.try_with(|pair| *pair) {
+        if text.chat_id == group {
+            text.chat_id = private;
+            text.thread_id = None;
+        }
+    }
+    text
+}
+
 impl Services {
     /// How many seconds an answer of this kind stays in a group; `None` when it stays for good.
     pub fn lasting_secs(&self, lasting: Lasting) -> Option<i64> {
@@ -44,6 +79,7 @@ impl Services {
     /// Sends `text`, answering `command` when given. When it goes to a group and `lasting` is not
     /// [`Lasting::Kept`], the sent message and the command are queued for deletion once the message is out.
     pub fn send_lasting(&self, text: Text, command: Option<&Message>, lasting: Lasting) {
+        let text = redirected(text);
         let chat_id = text.chat_id;
         let pending = self.outbound.send_text(text);
         let Some(ttl) = self.lasting_secs(lasting).filter(|_| chat_id < 0) else {

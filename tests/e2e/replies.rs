@@ -487,3 +487,87 @@ async fn one_claims_message_per_pass_packet_zh() {
 async fn one_claims_message_per_pass_packet_en() {
     one_claims_message_per_pass_packet("en", -100_9115, "P1 claimed:").await;
 }
+
+async fn an_admin_command_in_private_asks_which_group(lang: Option<&str>, ask: &str, locks: &str) {
+    const GROUP: i64 = -100_9116;
+    const OTHER: i64 = -100_9117;
+    let bot = TestBot::start().await;
+    group_in(&bot, GROUP, "zh-CN").await;
+    // Olivia is a member of another group, where she is no admin: it is not offered. A group takes the
+    // language of whoever added the bot, so the answer comes in the language of the test.
+    bot.api.set_admins(OTHER, vec![bot_admin_member()]);
+    let olivia = user_with(OWNER, "Olivia", Some("olivia"), lang);
+    bot.push(my_chat_member(
+        group(GROUP),
+        olivia.clone(),
+        "left",
+        "administrator",
+    ));
+    bot.push(my_chat_member(
+        group(OTHER),
+        user(9_199, "Zed"),
+        "left",
+        "administrator",
+    ));
+    bot.push(group_message(OTHER, owner(OWNER), "hello"));
+    bot.settle().await;
+    bot.push(private_message(olivia.clone(), "/locks"));
+    let texts = bot.wait_texts(OWNER, 1).await;
+    assert_eq!(texts[0], ask);
+    let asked = bot.api.calls("sendMessage").pop().unwrap();
+    let buttons = asked.params["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        buttons.len(),
+        1,
+        "only the group where she is an admin: {buttons:?}"
+    );
+    let data = buttons[0][0]["callback_data"].as_str().unwrap().to_string();
+    assert!(data.ends_with(&GROUP.to_string()), "{data}");
+    // Someone else pressing the button (a forwarded message) runs nothing.
+    bot.push(callback(OWNER, user(9_198, "Eve"), 1000, &data));
+    bot.api.wait_for("answerCallbackQuery", 1, WAIT).await;
+    let group_texts = bot.texts_to(GROUP).len();
+    bot.push(callback(OWNER, olivia, 1000, &data));
+    let texts = bot.wait_texts(OWNER, 2).await;
+    assert!(
+        texts[1].contains(locks),
+        "the answer comes in private: {texts:?}"
+    );
+    bot.settle().await;
+    assert_eq!(
+        bot.texts_to(GROUP).len(),
+        group_texts,
+        "nothing is said in the group"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_admin_command_in_private_asks_which_group_zh() {
+    an_admin_command_in_private_asks_which_group(None, "这个命令用于哪个群？", "新成员").await;
+}
+
+#[tokio::test]
+async fn an_admin_command_in_private_asks_which_group_en() {
+    an_admin_command_in_private_asks_which_group(
+        Some("en"),
+        "Which group is this command for?",
+        "New members may not post",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_reply_only_admin_command_in_private_says_so() {
+    let bot = TestBot::start().await;
+    bot.push(private_message(owner(OWNER), "/purge"));
+    let texts = bot.wait_texts(OWNER, 1).await;
+    assert_eq!(
+        texts[0],
+        "This command works as a reply to a message in the group."
+    );
+    bot.stop().await;
+}

@@ -32,3 +32,7 @@ admin-answer-private-header = From { $group }:
 help-admins-title = Admin commands (use them in the group, or send them here and pick the group)
 help-short-more = These are the commands used most. Press the button below for the full list in a private chat.
 help-full-button = 📖 Full help
+pick-group-ask = Which group is this command for?
+pick-group-none = You are not an admin of any group I am in. Use this command in the group.
+pick-group-reply-only = This command works as a reply to a message in the group.
+pick-group-running = Running it for { $group }.

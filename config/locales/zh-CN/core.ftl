@@ -32,3 +32,7 @@ admin-answer-private-header = 来自群“{ $group }”：
 help-admins-title = 管理员命令（在群里使用，或在这里发送后选择群）
 help-short-more = 这里只列出常用命令，完整列表请点下面的按钮私聊查看。
 help-full-button = 📖 完整帮助
+pick-group-ask = 这个命令用于哪个群？
+pick-group-none = 你目前不是我所在任何群的管理员。请在群里使用这个命令。
+pick-group-reply-only = 这个命令要在群里回复一条消息来使用。
+pick-group-running = 正在为“{ $group }”执行。
