@@ -522,7 +522,7 @@ async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
         seen.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
         expected_rows.iter().map(|row| row.0).collect::<Vec<_>>()
     );
-    let mut members = String::from("\u{feff}用户ID,名字,用户名,入群时间,来源,消息数,积分,等级\n");
+    let mut members = String::from("\u{feff}用户编号,名字,用户名,入群时间,来源,消息数,积分,等级\n");
     for ((id, name, source, messages, points), (_, at)) in expected_rows.iter().zip(&seen) {
         members.push_str(&format!(
             "{id},{name},,{},{source},{messages},{points},LV1 潜水\n",
