@@ -5,6 +5,7 @@
 use crate::support::fake_api::{bot_admin_member, Failure};
 use crate::support::harness::{TestBot, WAIT};
 use crate::support::members::owner;
+use crate::support::redpackets::announcement;
 use crate::support::updates::*;
 use groupops::features::economy::ledger::{self, Account, Move};
 use serde_json::Value;
@@ -358,7 +359,7 @@ async fn a_right_answer_during_the_cool_down_is_told_the_seconds_left_en() {
         "/hongbao quiz 40 2 Capital of France? | Paris",
     ));
     bot.wait_texts(GROUP, before + 1).await;
-    let quiz_id = sent_ids(&bot, GROUP)[before];
+    let quiz_id = announcement(&bot.ctx.storage.read, 1).await;
     let answer = |text: &str| {
         reply_to(
             group_message(GROUP, alice(), text),
@@ -469,8 +470,17 @@ async fn one_claims_message_per_pass_packet(lang: &str, chat: i64, head: &str) {
     let (sent, edited) = claims_messages(&bot, chat, head);
     assert_eq!(sent.len(), 1, "one claims message: {sent:?}");
     assert!(sent[0].contains("Ann"), "{sent:?}");
-    assert!(edited.iter().all(|(id, _)| *id == claims_id), "{edited:?}");
-    let last = &edited.last().unwrap().1;
+    let edits: Vec<&String> = edited
+        .iter()
+        .filter(|(id, _)| *id == claims_id)
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(
+        edits.len(),
+        2,
+        "edited once per batch of claims: {edited:?}"
+    );
+    let last = edits[1];
     assert!(
         last.contains("Ann") && last.contains("Ben") && last.contains("Cat"),
         "the edits list every claim: {last}"
@@ -569,5 +579,43 @@ async fn a_reply_only_admin_command_in_private_says_so() {
         texts[0],
         "This command works as a reply to a message in the group."
     );
+    bot.stop().await;
+}
+
+/// A member's round of commands and an admin's look at the locks leave nothing in the group once the
+/// ttl has passed, while the sign-in itself (a result) stays.
+#[tokio::test]
+async fn a_round_of_member_commands_leaves_only_results_behind() {
+    const GROUP: i64 = -100_9118;
+    let bot = TestBot::start().await;
+    group_in(&bot, GROUP, "zh-CN").await;
+    bot.push(group_message(GROUP, alice(), "/checkin"));
+    bot.wait_texts(GROUP, 1).await;
+    bot.wave_closed(GROUP).await;
+    let commands = [
+        "/me",
+        "/rank",
+        "/ledger",
+        "/checkin month",
+        "/help",
+        "/rank nonsense",
+    ];
+    for (n, command) in commands.iter().enumerate() {
+        bot.push(group_message(GROUP, alice(), command));
+        bot.wait_texts(GROUP, n + 2).await;
+    }
+    bot.push(group_message(GROUP, owner(OWNER), "/locks"));
+    let sent = bot.wait_texts(GROUP, commands.len() + 2).await.len();
+    // Every answer and command but the sign-in's is queued.
+    queued(&bot, 2 * (commands.len() as i64 + 1)).await;
+    bot.clock.advance(Duration::from_secs(180));
+    bot.ticks(2).await;
+    let deleted = deleted_in(&bot, GROUP);
+    let stayed: Vec<i64> = sent_ids(&bot, GROUP)
+        .into_iter()
+        .filter(|id| !deleted.contains(id))
+        .collect();
+    assert_eq!(sent, commands.len() + 2);
+    assert_eq!(stayed, vec![1000], "only the sign-in stays: {deleted:?}");
     bot.stop().await;
 }
