@@ -41,6 +41,8 @@ pub struct Config {
     pub timers: TimerSettings,
     /// Graceful shutdown.
     pub shutdown: ShutdownSettings,
+    /// How long the bot's short answers to members' commands stay in a group.
+    pub replies: ReplySettings,
     /// Red packets: limits, expiry, edit pacing.
     pub redpacket: crate::features::redpacket::settings::RedpacketSettings,
     /// The points economy: ledger limits, sign-in, activity points.
@@ -306,6 +308,32 @@ impl Default for ShutdownSettings {
     }
 }
 
+/// `[replies]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReplySettings {
+    /// How long the bot's answers to members' commands (profiles, rankings, usage, refusals, wrong
+    /// answers) stay in a group before they are deleted, together with the command when the bot may
+    /// delete it. Zero keeps them.
+    pub ttl: Dur,
+    /// How long a short note in a group stays, such as "sent you privately" after an admin command was
+    /// answered in private. Zero keeps them.
+    pub note_ttl: Dur,
+}
+
+impl Default for ReplySettings {
+    fn default() -> Self {
+        Self {
+            ttl: Dur::secs(180),
+            note_ttl: Dur::secs(30),
+        }
+    }
+}
+
+/// The longest time a reply may be kept before it is deleted: Telegram deletes messages younger than
+/// 48 hours only, and an hour is left for the queue to catch up.
+pub const MAX_REPLY_TTL_SECS: u64 = 47 * 3600;
+
 impl Config {
     /// Reads the settings: `path` if given (it must exist), else [`DEFAULT_CONFIG_PATH`] when present,
     /// else the built-in defaults; then applies `GROUPOPS_*` overrides from `env`, then checks values.
@@ -442,6 +470,14 @@ impl Config {
         }
         if self.timers.tick.get().is_zero() {
             return bad("timers.tick", "must be longer than zero");
+        }
+        if self.replies.ttl.get().as_secs() > MAX_REPLY_TTL_SECS
+            || self.replies.note_ttl.get().as_secs() > MAX_REPLY_TTL_SECS
+        {
+            return bad(
+                "replies.ttl",
+                "ttl and note_ttl must be at most 47h (Telegram deletes messages younger than 48h only)",
+            );
         }
         self.economy.validate().map_err(Error::Config)?;
         self.lottery.validate().map_err(Error::Config)?;

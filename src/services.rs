@@ -5,8 +5,10 @@
 
 pub mod call;
 pub mod permit;
+pub mod replies;
 
 pub use call::Call;
+pub use replies::Lasting;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -171,14 +173,16 @@ impl Services {
 
     /// Replies to a message in plain text, in its chat and forum topic.
     pub fn reply(&self, message: &Message, text: impl Into<String>) -> Pending<Message> {
-        self.outbound
-            .send_text(Text::plain(message.chat.id.0, text).reply_to(message))
+        self.outbound.send_text(replies::redirected(
+            Text::plain(message.chat.id.0, text).reply_to(message),
+        ))
     }
 
     /// Replies to a message with HTML text.
     pub fn reply_html(&self, message: &Message, html: impl Into<String>) -> Pending<Message> {
-        self.outbound
-            .send_text(Text::html(message.chat.id.0, html).reply_to(message))
+        self.outbound.send_text(replies::redirected(
+            Text::html(message.chat.id.0, html).reply_to(message),
+        ))
     }
 
     /// The localized sentence naming the first of `needed` that the bot itself lacks in a group, or

@@ -10,6 +10,8 @@
 //!   anyone can verify (`/verify L5`), points prizes through the ledger, redemption codes
 //! - [`moderation`] the rules engine that removes ad posters: filters, locks, flood, escalation, explanations,
 //!   admin commands, reports, the moderation log and log channel, the trained ad detector
+//! - [`pick_group`] admin commands sent in private: which group they are for, then run for it, answered in
+//!   private
 //! - [`privacy`]   `/forgetme`: a member has the bot delete what it holds about them
 //! - [`referral`]  referral and channel invite links, their validity and rewards, `/stats` and `/export`
 //! - [`redpacket`] red packets: lucky, equal, exclusive, 口令 and 答题 packets, claim rules, relays, `/verify P…`
@@ -21,6 +23,7 @@ pub mod economy;
 pub mod groups;
 pub mod lottery;
 pub mod moderation;
+pub mod pick_group;
 pub mod privacy;
 pub mod redpacket;
 pub mod referral;
@@ -55,6 +58,7 @@ pub fn catalog() -> Vec<CommandInfo> {
 pub fn handler() -> Handler {
     dptree::entry()
         .branch(admin_confirm::handler())
+        .branch(pick_group::handler())
         .branch(moderation::handler())
         .branch(welcome::handler())
         .branch(groups::handler())
@@ -92,6 +96,7 @@ pub const TICKERS: &[(&str, Ticker, Every)] = &[
     ("redpacket", redpacket::tick, every_tick),
     ("lottery", lottery::tick, every_tick),
     ("referral", referral::tick, every_tick),
+    ("replies", crate::services::replies::tick, every_tick),
 ];
 
 /// When each ticker last ran, by its name (in `ctx.now()` seconds); kept by the ticker loop.

@@ -1,10 +1,11 @@
 //! One command call and the one way commands answer it: [`Call`] knows the message, its chat, the language
 //! to answer in, and replies in plain text or HTML (long HTML split into messages Telegram accepts).
 
+use super::replies::Lasting;
 use super::{Ctx, Services};
 use crate::i18n::Lang;
 use crate::telegram::admins::Right;
-use crate::telegram::outbound::Pending;
+use crate::telegram::outbound::Text;
 use crate::telegram::text::{escape, split_html, MAX_TEXT};
 use fluent_bundle::FluentArgs;
 use teloxide::types::Message;
@@ -62,17 +63,82 @@ impl<'a> Call<'a> {
         self.ctx.t_html(self.lang, id)
     }
 
-    /// Answers in plain text.
-    pub fn say(&self, text: String) -> Pending<Message> {
-        self.ctx.reply(self.message, text)
+    /// Answers in plain text. In a group the answer is brief: it is deleted after `replies.ttl`, with
+    /// the command (see [`Lasting::Brief`]).
+    pub fn say(&self, text: String) {
+        self.say_as(Lasting::Brief, text);
     }
 
     /// Answers in HTML; a text longer than one message is split into several, at line ends where it can
-    /// and never inside a tag (see [`split_html`]).
+    /// and never inside a tag (see [`split_html`]). In a group the answer is brief, like [`Call::say`].
     pub fn say_html(&self, html: String) {
+        self.say_html_as(Lasting::Brief, html);
+    }
+
+    /// Answers in plain text with an answer that stays in the group (a result that matters).
+    pub fn say_kept(&self, text: String) {
+        self.say_as(Lasting::Kept, text);
+    }
+
+    /// Answers in HTML with an answer that stays in the group (a result that matters).
+    pub fn say_html_kept(&self, html: String) {
+        self.say_html_as(Lasting::Kept, html);
+    }
+
+    /// Answers in plain text, staying in a group as long as `lasting` says.
+    pub fn say_as(&self, lasting: Lasting, text: String) {
+        self.ctx.send_lasting(
+            Text::plain(self.chat_id, text).reply_to(self.message),
+            Some(self.message),
+            lasting,
+        );
+    }
+
+    /// Answers in HTML (split like [`Call::say_html`]), staying in a group as long as `lasting` says.
+    pub fn say_html_as(&self, lasting: Lasting, html: String) {
         for piece in split_html(&html, MAX_TEXT) {
-            self.ctx.reply_html(self.message, piece);
+            self.ctx.send_lasting(
+                Text::html(self.chat_id, piece).reply_to(self.message),
+                Some(self.message),
+                lasting,
+            );
         }
+    }
+
+    /// Answers an admin's command with what only admins should read (filters, the moderation log, a
+    /// member's warnings): in private to the admin when the bot can reach them, with a short note in the
+    /// group that goes after `replies.note_ttl`; otherwise in the group, deleted after `replies.note_ttl`
+    /// too. In a private chat it simply answers there.
+    pub async fn say_html_to_admin(&self, html: String) {
+        let admin = self.sender_id();
+        if self.chat_id > 0 || admin <= 0 || super::replies::answering_privately_for(self.chat_id) {
+            self.say_html_as(Lasting::Note, html);
+            return;
+        }
+        let header = self.ctx.ta(
+            self.lang,
+            "admin-answer-private-header",
+            &crate::fargs! {"group" => escape(self.message.chat.title().unwrap_or_default())},
+        );
+        let mut pieces = split_html(&format!("{header}\n{html}"), MAX_TEXT).into_iter();
+        let Some(first) = pieces.next() else {
+            return;
+        };
+        let delivered = self
+            .ctx
+            .outbound
+            .send_text(Text::html(admin, first))
+            .wait()
+            .await;
+        if let Err(err) = delivered {
+            tracing::info!(%err, chat_id = self.chat_id, admin, "admin answer not delivered in private");
+            self.say_html_as(Lasting::Note, html);
+            return;
+        }
+        for piece in pieces {
+            self.ctx.outbound.send_text(Text::html(admin, piece));
+        }
+        self.say_as(Lasting::Note, self.t("admin-answer-sent-private"));
     }
 
     /// Whether the sender may use a command that needs `right` (see [`Services::permit`]).

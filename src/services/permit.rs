@@ -33,12 +33,12 @@ impl Services {
             Permission::NotAdmin => {
                 let sender = message.from.as_ref().map_or(0, |u| u.id.0 as i64);
                 if self.first_refusal(message.chat.id.0, sender) {
-                    self.reply(message, self.t(lang, "refuse-not-admin"));
+                    self.reply_brief(message, self.t(lang, "refuse-not-admin"));
                 }
                 Ok(false)
             }
             Permission::Missing(right) => {
-                self.reply(message, self.missing_right(right, lang));
+                self.reply_brief(message, self.missing_right(right, lang));
                 Ok(false)
             }
         }

@@ -13,6 +13,7 @@ pub mod handled;
 pub mod members;
 pub mod privacy;
 pub mod raid;
+pub mod reply_deletions;
 
 use crate::config::{StorageSettings, SyncMode};
 use crate::error::Result;

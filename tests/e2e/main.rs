@@ -20,6 +20,7 @@ mod names;
 mod redpacket;
 mod redpacket_pass_quiz_relays;
 mod referral;
+mod replies;
 mod safety;
 mod welcome;
 mod wording;

@@ -364,7 +364,10 @@ async fn admin_commands_change_rules_at_once_and_refuse_bad_input() {
     );
     assert!(texts[3].contains("not_a_domain"), "{}", texts[3]);
     assert!(texts[4].contains("已禁止"), "{}", texts[4]);
-    assert!(texts[6].starts_with("对所有人禁止：链接\n"), "{}", texts[6]);
+    // The locks go to the owner in private; the group gets a short note.
+    assert_eq!(texts[6], "已私信发给你。");
+    let private = bot.wait_texts(OWNER, 1).await;
+    assert!(private[0].contains("链接"), "{private:?}");
     bot.push(group_message(
         GROUP,
         settled(),
@@ -407,12 +410,15 @@ async fn admin_commands_change_rules_at_once_and_refuse_bad_input() {
         "a settled member's link is explained by the lock: {}",
         texts[7]
     );
+    // The filter list goes to the owner in private (after the locks); the group gets a short note.
+    assert_eq!(texts[10], "已私信发给你。");
+    let private = bot.wait_texts(OWNER, 2).await;
     assert!(
-        texts[10].contains("暗号") && texts[10].contains("re:bonus"),
+        private[1].contains("暗号") && private[1].contains("re:bonus"),
         "{}",
-        texts[10]
+        private[1]
     );
-    assert!(texts[10].contains("→ 禁言 2 小时"), "{}", texts[10]);
+    assert!(private[1].contains("→ 禁言 2 小时"), "{}", private[1]);
     assert!(texts[11].contains("已删除"), "{}", texts[11]);
     assert!(texts[12].contains("没有"), "{}", texts[12]);
     bot.push(group_message(GROUP, settled(), "暗号"));

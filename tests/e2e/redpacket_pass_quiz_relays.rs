@@ -204,10 +204,18 @@ async fn a_quiz_packet_takes_only_replies_as_answers_and_cools_down_wrong_ones()
         "{texts:?}"
     );
     bot.push(answer(user(6_101, "An"), "Rome"));
-    // Even the right answer waits for the cool-down.
-    bot.push(answer(user(6_101, "An"), "paris"));
     bot.settle().await;
     assert_eq!(bot.texts_to(GROUP).len(), 2);
+    // Even the right answer waits for the cool-down, and is told (once) how many seconds are left.
+    bot.push(answer(user(6_101, "An"), "paris"));
+    bot.push(answer(user(6_101, "An"), "Paris"));
+    let texts = bot.wait_texts(GROUP, 3).await;
+    assert!(
+        texts[2].contains("冷却") && texts[2].contains("秒"),
+        "{texts:?}"
+    );
+    bot.settle().await;
+    assert_eq!(bot.texts_to(GROUP).len(), 3, "told once per cool-down");
     assert_eq!(balance(&pool, 6_101).await, 0);
 
     bot.clock.advance(Duration::from_secs(31));

@@ -486,7 +486,8 @@ async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
         (5, "0,0,0,0,0"),
         (6, "0,0,0,2,4"),
     ];
-    let mut daily = String::from("date,joins,leaves,net,active_members,messages\n");
+    // The files start with a byte-order mark and name their columns in the group's language.
+    let mut daily = String::from("\u{feff}日期,入群,退群,净增,活跃成员,消息数\n");
     for (day, rest) in rows {
         daily.push_str(&format!("{},{rest}\n", date(d0 + day)));
     }
@@ -521,8 +522,7 @@ async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
         seen.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
         expected_rows.iter().map(|row| row.0).collect::<Vec<_>>()
     );
-    let mut members =
-        String::from("user_id,name,username,joined_at,source,messages,points,level\n");
+    let mut members = String::from("\u{feff}用户编号,名字,用户名,入群时间,来源,消息数,积分,等级\n");
     for ((id, name, source, messages, points), (_, at)) in expected_rows.iter().zip(&seen) {
         members.push_str(&format!(
             "{id},{name},,{},{source},{messages},{points},LV1 潜水\n",

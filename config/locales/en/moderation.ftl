@@ -309,3 +309,4 @@ moderation-filter-regex-too-big = the pattern is too complex
 moderation-filter-regex-invalid = the pattern is not valid
 ## The reason the log gives for a member banned with /spam.
 moderation-spam-reason = spam
+moderation-report-posted-unnamed = A member reported this message: “{$excerpt}”. Admins, please decide.

@@ -126,3 +126,7 @@ redpacket-duration-seconds = { $n ->
 ## /verify P…: who took which share, in grab order.
 redpacket-verify-claims = Claimed by: { $claims }
 redpacket-verify-claim = { $name } { $amount }
+redpacket-quiz-cooling = That is right, but you are still cooling down: answer again in { $seconds ->
+        [one] 1 second
+       *[other] { $seconds } seconds
+    }.

@@ -52,3 +52,5 @@ referral-export-start-me = I can only send members' data to you in private. Open
 # How /ledger names the journal rows of referral rewards.
 economy-reason-referral = invite reward
 economy-reason-referral_reversal = invite reward taken back (invite ring)
+referral-csv-daily-header = date,joins,leaves,net,active_members,messages
+referral-csv-members-header = user_id,name,username,joined_at,source,messages,points,level

@@ -294,3 +294,4 @@ moderation-filter-regex-too-big = 规则太复杂
 moderation-filter-regex-invalid = 写法有误
 ## The reason the log gives for a member banned with /spam.
 moderation-spam-reason = 广告
+moderation-report-posted-unnamed = 有成员举报：“{$excerpt}”。请管理员处理。

@@ -114,3 +114,4 @@ redpacket-duration-seconds = { $n } 秒
 ## /verify P…: who took which share, in grab order.
 redpacket-verify-claims = 领取：{ $claims }
 redpacket-verify-claim = { $name } { $amount }
+redpacket-quiz-cooling = 答对了，但你还在冷却中，{ $seconds } 秒后再回答。

@@ -52,3 +52,5 @@ referral-export-start-me = 成员数据只能私聊发给你。请先打开 { $l
 # /ledger 中邀请奖励的流水名称。
 economy-reason-referral = 邀请奖励
 economy-reason-referral_reversal = 收回邀请奖励（互邀）
+referral-csv-daily-header = 日期,入群,退群,净增,活跃成员,消息数
+referral-csv-members-header = 用户编号,名字,用户名,入群时间,来源,消息数,积分,等级

@@ -103,7 +103,7 @@ async fn on_checkin_word(ctx: Ctx, message: Message) -> HandlerResult {
 async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
     let lang = ctx.lang_for(&message).await;
     if message.chat.id.0 >= 0 {
-        ctx.reply(&message, ctx.t(lang, "group-only"));
+        ctx.reply_brief(&message, ctx.t(lang, "group-only"));
         return Ok(());
     }
     let admin_command = matches!(
@@ -120,7 +120,7 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
         None if admin_command => message.sender_chat.as_ref().map_or(0, |chat| chat.id.0),
         // Anonymous admins and channels have no wallet.
         None => {
-            ctx.reply(&message, ctx.t(lang, "economy-no-wallet"));
+            ctx.reply_brief(&message, ctx.t(lang, "economy-no-wallet"));
             return Ok(());
         }
     };

@@ -4,10 +4,10 @@
 
 use crate::fargs;
 use crate::i18n::Lang;
-use crate::services::{Call, Ctx};
+use crate::services::{Call, Ctx, Lasting};
 use crate::storage::{self, groups as records};
 use crate::telegram::admins::{AdminRights, Right};
-use crate::telegram::commands::Audience;
+use crate::telegram::commands::{Audience, CommandInfo};
 use crate::telegram::outbound::Text;
 use crate::telegram::text::escape;
 use crate::telegram::{Handler, HandlerResult};
@@ -19,7 +19,7 @@ use teloxide::types::{
 crate::feature_commands! {
     /// The bot's basic commands.
     enum Command in COMMANDS {
-        Start = "start", "cmd-start", Private;
+        Start(String) = "start", "cmd-start", Private;
         Help = "help", "cmd-help", Everyone;
         Lang(String) = "lang", "cmd-lang", Admins;
     }
@@ -144,15 +144,16 @@ async fn on_migrate(ctx: Ctx, message: Message) -> HandlerResult {
 async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
     let call = Call::new(&ctx, &message).await;
     match command {
-        Command::Start => start(&call).await,
+        Command::Start(payload) => start(&call, payload.trim()).await,
         Command::Help => help(&call).await,
         Command::Lang(arg) => lang(&call, arg.trim()).await,
     }
 }
 
-/// `/start`: in private, a greeting with a button that adds the bot to a group; in a group, `/help`.
-async fn start(call: &Call<'_>) -> HandlerResult {
-    if !call.message.chat.is_private() {
+/// `/start`: in private, a greeting with a button that adds the bot to a group, or the full help when it
+/// comes from the short help's button (`start=help`); in a group, `/help`.
+async fn start(call: &Call<'_>, payload: &str) -> HandlerResult {
+    if !call.message.chat.is_private() || payload == HELP_PAYLOAD {
         return help(call).await;
     }
     let ctx = call.ctx;
@@ -176,7 +177,18 @@ async fn start(call: &Call<'_>) -> HandlerResult {
     Ok(())
 }
 
-/// `/help`: the commands the sender may use here.
+/// The deep-link payload of the short help's button: `/start help` in private shows the full help.
+const HELP_PAYLOAD: &str = "help";
+
+/// The commands the short help in a group names, in this order, when the group has them: what members
+/// use most, then (for admins) what admins use most.
+const SHORT_HELP_MEMBERS: &[&str] = &[
+    "checkin", "me", "rank", "hongbao", "lottery", "rules", "help",
+];
+const SHORT_HELP_ADMINS: &[&str] = &["ban", "mute", "warn", "lock", "lang"];
+
+/// `/help`: in a group a short list (the commands used most, for the sender's view) with a button that
+/// opens the full help in private; in private every command, the admins' under their own title.
 async fn help(call: &Call<'_>) -> HandlerResult {
     let (ctx, message) = (call.ctx, call.message);
     let private = message.chat.is_private();
@@ -200,18 +212,50 @@ async fn help(call: &Call<'_>) -> HandlerResult {
     } else {
         "help-title-group"
     };
+    let line = |command: &CommandInfo| {
+        format!("/{} — {}\n", command.name, call.t_html(command.description))
+    };
     let mut text = format!("<b>{}</b>\n", call.t_html(title));
-    for command in ctx.commands.iter().filter(|c| visible(c.audience)) {
-        text.push_str(&format!(
-            "/{} — {}\n",
-            command.name,
-            call.t_html(command.description)
-        ));
+    if private {
+        for command in ctx.commands.iter().filter(|c| visible(c.audience)) {
+            text.push_str(&line(command));
+        }
+        text.push_str(&format!("\n<b>{}</b>\n", call.t_html("help-admins-title")));
+        for command in ctx
+            .commands
+            .iter()
+            .filter(|c| c.audience == Audience::Admins)
+        {
+            text.push_str(&line(command));
+        }
+        call.say_html(text);
+        return Ok(());
     }
-    if !private && !is_admin {
+    let names = SHORT_HELP_MEMBERS
+        .iter()
+        .chain(SHORT_HELP_ADMINS.iter().filter(|_| is_admin));
+    for name in names {
+        if let Some(command) = ctx
+            .commands
+            .iter()
+            .find(|c| c.name == *name && visible(c.audience))
+        {
+            text.push_str(&line(command));
+        }
+    }
+    if !is_admin {
         text.push_str(&format!("\n{}", call.t_html("help-admins-see-more")));
     }
-    call.say_html(text);
+    text.push_str(&format!("\n{}", call.t_html("help-short-more")));
+    let username = ctx.me.username.as_deref().unwrap_or_default();
+    let mut request = Text::html(call.chat_id, text).reply_to(call.message);
+    if let Ok(url) = format!("https://t.me/{username}?start={HELP_PAYLOAD}").parse() {
+        request = request.markup(InlineKeyboardMarkup::new([[InlineKeyboardButton::url(
+            call.t("help-full-button"),
+            url,
+        )]]));
+    }
+    ctx.send_lasting(request, Some(call.message), Lasting::Brief);
     Ok(())
 }
 
@@ -252,7 +296,7 @@ async fn lang(call: &Call<'_>, arg: &str) -> HandlerResult {
         ctx.groups.put(record);
     }
     let name = ctx.t(wanted, &format!("lang-name-{}", wanted.code()));
-    ctx.reply(
+    ctx.reply_brief(
         message,
         ctx.ta(wanted, "lang-switched", &fargs! {"language" => name}),
     );

@@ -182,7 +182,7 @@ pub(super) async fn on_keyword(ctx: Ctx, message: Message, lottery: Lottery) -> 
         JoinOutcome::Joined => "🎉",
         JoinOutcome::Already => "👌",
         _ => {
-            ctx.reply(&message, outcome_text(&ctx, lang, &lottery, &outcome));
+            ctx.reply_brief(&message, outcome_text(&ctx, lang, &lottery, &outcome));
             return Ok(());
         }
     };

@@ -5,7 +5,7 @@
 //! goes into the moderation log.
 
 use super::{approve, log_channel, modlog, punish_commands, purge, report};
-use crate::services::{Call, Ctx};
+use crate::services::{Call, Ctx, Lasting};
 use crate::telegram::admins::Right;
 use crate::telegram::HandlerResult;
 use teloxide::prelude::*;
@@ -57,6 +57,35 @@ impl AdminCommand {
         }
     }
 
+    /// Where and how long the command's answer stays: what an action did stays in the group (a
+    /// moderation notice); the moderation log and another member's warnings go to the admin in private;
+    /// the rest (usage, confirmations of deletions, reports) is brief.
+    async fn answered(&self, call: &Call<'_>) -> crate::Result<Answered> {
+        Ok(match self {
+            AdminCommand::Ban(_)
+            | AdminCommand::Unban(_)
+            | AdminCommand::Kick(_)
+            | AdminCommand::Mute(_)
+            | AdminCommand::Unmute(_)
+            | AdminCommand::Warn(_)
+            | AdminCommand::Unwarn(_)
+            | AdminCommand::Spam(_) => Answered::Group(Lasting::Kept),
+            AdminCommand::Modlog(_) => Answered::Admin,
+            AdminCommand::Warns(args) => {
+                let own = match call.ctx.resolve_target(call.message, args).await {
+                    Ok((Some(target), _)) => target.user_id == call.sender_id(),
+                    _ => true,
+                };
+                if own {
+                    Answered::Group(Lasting::Brief)
+                } else {
+                    Answered::Admin
+                }
+            }
+            _ => Answered::Group(Lasting::Brief),
+        })
+    }
+
     fn name(&self) -> &'static str {
         match self {
             AdminCommand::Ban(_) => "ban",
@@ -77,6 +106,14 @@ impl AdminCommand {
             AdminCommand::Setlog(_) => "setlog",
         }
     }
+}
+
+/// Where an admin command's answer goes.
+enum Answered {
+    /// Into the group, staying as long as this says.
+    Group(Lasting),
+    /// To the admin in private (see [`Call::say_html_to_admin`]).
+    Admin,
 }
 
 /// Checks who may run an admin command and whether the bot can carry it out, then hands it to its flow
@@ -100,6 +137,7 @@ pub(super) async fn on_command(ctx: Ctx, message: Message, command: AdminCommand
         return Ok(());
     }
     let name = command.name();
+    let answered = command.answered(&call).await?;
     let call = &call;
     let html = match command {
         AdminCommand::Ban(args) => punish_commands::ban_command(call, &args, name).await?,
@@ -120,7 +158,10 @@ pub(super) async fn on_command(ctx: Ctx, message: Message, command: AdminCommand
         AdminCommand::Setlog(args) => log_channel::setlog_command(call, &args).await?,
     };
     if let Some(html) = html {
-        call.say_html(html);
+        match answered {
+            Answered::Group(lasting) => call.say_html_as(lasting, html),
+            Answered::Admin => call.say_html_to_admin(html).await,
+        }
     }
     Ok(())
 }

@@ -45,6 +45,13 @@ pub(super) async fn on_command(ctx: Ctx, message: Message, command: Command) -> 
     }
     let chat_id = message.chat.id.0;
     let by = message.from.as_ref().map_or(0, |u| u.id.0 as i64);
+    // What only admins should read (the filters, the locks, the rule mode) goes to the admin in private.
+    let for_admins = match &command {
+        Command::Filter(args) => args.trim().eq_ignore_ascii_case("list"),
+        Command::Rulemode(args) => args.trim().is_empty(),
+        Command::Locks => true,
+        _ => false,
+    };
     let reply = match command {
         Command::Filter(args) => filter(&ctx, chat_id, by, args.trim(), lang).await?,
         Command::Allowdomain(args) => allow_domain(&ctx, chat_id, by, args.trim(), lang).await?,
@@ -66,7 +73,11 @@ pub(super) async fn on_command(ctx: Ctx, message: Message, command: Command) -> 
             html.push_str(&escape(&lacks));
         }
     }
-    call.say_html(html);
+    if for_admins {
+        call.say_html_to_admin(html).await;
+    } else {
+        call.say_html(html);
+    }
     Ok(())
 }
 

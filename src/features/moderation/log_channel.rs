@@ -64,7 +64,7 @@ pub(super) async fn setlog_command(call: &Call<'_>, args: &str) -> Answer {
         let answer = confirm_log_channel(&ctx, chat_id, by, spec, lang).await;
         match answer {
             Ok(html) => {
-                ctx.reply_html(&message, html);
+                ctx.reply_html_brief(&message, html);
             }
             Err(err) => tracing::warn!(%err, chat_id, "could not set the log channel"),
         }

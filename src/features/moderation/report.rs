@@ -71,17 +71,24 @@ pub(super) async fn report_command(call: &Call<'_>, reason: &str) -> Answer {
     for admin in admins.keys().filter(|id| **id != ctx.me.id.0).take(20) {
         tags.push_str(&format!("<a href=\"tg://user?id={admin}\">\u{200b}</a>"));
     }
+    // The group is not told who reported: the report row (which admins and the log see) keeps the
+    // reporter, and the member's /report itself is deleted where the bot may delete it.
     let html = format!(
         "{}{tags}",
         ctx.ta(
             lang,
-            "moderation-report-posted",
-            &fargs! {
-                "reporter" => message.from.as_ref().map(|u| mention_html(reporter, &full_name(u))).unwrap_or_default(),
-                "excerpt" => escape(&excerpt.chars().take(100).collect::<String>()),
-            },
+            "moderation-report-posted-unnamed",
+            &fargs! {"excerpt" => escape(&excerpt.chars().take(100).collect::<String>())},
         )
     );
+    if ctx
+        .admins
+        .bot_missing(chat_id, &[Right::Delete])
+        .await?
+        .is_none()
+    {
+        ctx.outbound.delete(chat_id, message.id);
+    }
     let html = if reason.is_empty() {
         html
     } else {

@@ -60,8 +60,11 @@ pub struct AttemptFacts {
 /// What a typed attempt leads to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
-    /// Nothing and no reply: a repeat after a claim, or a 答题 answer during the member's cool-down.
+    /// Nothing and no reply: a repeat after a claim, or a wrong 答题 answer during the member's cool-down.
     Ignore,
+    /// A right 答题 answer during the member's cool-down: it does not count yet, and the member may be told
+    /// how many seconds are `left` (once per cool-down).
+    Cooling { left: i64 },
     /// A wrong answer: the cool-down starts and the member is told.
     Wrong,
     /// The claim rules are read; a refusal starts the cool-down and is told only when `tell` (one reply per
@@ -78,7 +81,16 @@ pub fn attempt(facts: &AttemptFacts) -> Attempt {
         .wrong_at
         .is_some_and(|at| facts.now < at.saturating_add(facts.cooldown));
     if facts.quiz && cooling {
-        return Attempt::Ignore;
+        if !facts.correct {
+            return Attempt::Ignore;
+        }
+        let until = facts
+            .wrong_at
+            .unwrap_or_default()
+            .saturating_add(facts.cooldown);
+        return Attempt::Cooling {
+            left: until - facts.now,
+        };
     }
     if !facts.correct {
         return Attempt::Wrong;
@@ -181,7 +193,14 @@ mod tests {
                 },
                 Attempt::Ignore,
             ),
-            (cooling, Attempt::Ignore),
+            (cooling, Attempt::Cooling { left: 10 }),
+            (
+                AttemptFacts {
+                    now: 1009,
+                    ..cooling
+                },
+                Attempt::Cooling { left: 1 },
+            ),
             (
                 AttemptFacts {
                     correct: false,

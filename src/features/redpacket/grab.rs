@@ -210,6 +210,11 @@ pub(super) async fn attempt_of(ctx: Ctx, message: Message) -> Option<TypedAttemp
     })
 }
 
+/// The members told how long their quiz cool-down still runs, by (packet, member), with when that
+/// cool-down ends; an entry is forgotten once its cool-down is over, so the next cool-down is told again.
+#[derive(Default)]
+struct CoolingTold(std::sync::Mutex<std::collections::HashMap<(i64, i64), i64>>);
+
 /// A member typed a phrase or an answer: check the cool-down and the rules, then claim a share.
 pub(super) async fn on_attempt(ctx: Ctx, message: Message, attempt: TypedAttempt) -> HandlerResult {
     let Some(from) = message.from.as_ref() else {
@@ -241,10 +246,26 @@ pub(super) async fn on_attempt(ctx: Ctx, message: Message, attempt: TypedAttempt
     });
     match step {
         claim::Attempt::Ignore => return Ok(()),
+        claim::Attempt::Cooling { left } => {
+            // Told once per cool-down: the cool-down is known by when the wrong answer came.
+            let told = ctx.local(CoolingTold::default);
+            let first = {
+                let mut told = told.0.lock().unwrap_or_else(|e| e.into_inner());
+                told.retain(|_, until| *until > now);
+                told.insert((packet.id, user), now + left).is_none()
+            };
+            if first {
+                ctx.reply_brief(
+                    &message,
+                    ctx.ta(lang, "redpacket-quiz-cooling", &fargs! {"seconds" => left}),
+                );
+            }
+            return Ok(());
+        }
         claim::Attempt::Wrong => {
             let mut conn = ctx.storage.write.acquire().await?;
             store::set_quiz_wrong(&mut conn, packet.id, chat, user, now).await?;
-            ctx.reply(
+            ctx.reply_brief(
                 &message,
                 ctx.ta(
                     lang,
@@ -259,7 +280,7 @@ pub(super) async fn on_attempt(ctx: Ctx, message: Message, attempt: TypedAttempt
                 if tell {
                     let mut conn = ctx.storage.write.acquire().await?;
                     store::set_quiz_wrong(&mut conn, packet.id, chat, user, now).await?;
-                    ctx.reply(&message, reason);
+                    ctx.reply_brief(&message, reason);
                 }
                 return Ok(());
             }

@@ -104,7 +104,7 @@ pub(super) async fn command(ctx: &Ctx, message: &Message, args: &str) -> Handler
         Err(err) => return Err(internal(err)),
     };
     tx.commit().await?;
-    call.say(call.ta(
+    call.say_kept(call.ta(
         "redpacket-relay-started",
         &fargs! {
             "id" => relay.id.to_string(),
@@ -137,7 +137,7 @@ async fn stop(call: &Call<'_>, user: Option<i64>) -> HandlerResult {
         call.say(call.t("redpacket-relay-none"));
         return Ok(());
     }
-    call.say(call.ta(
+    call.say_kept(call.ta(
         "redpacket-relay-stopped",
         &fargs! {"id" => relay.id.to_string(), "rounds" => relay.round.to_string()},
     ));

@@ -35,7 +35,7 @@ pub struct RedpacketSettings {
     pub delete_phrase: bool,
     /// How long a member waits after a wrong 答题 answer before answering again.
     pub quiz_cooldown: Dur,
-    /// The shortest time between two `+N` announcements of one 口令 or 答题 packet.
+    /// The shortest time between two edits of the one message that lists a 口令 or 答题 packet's claims.
     pub announce_interval: Dur,
     /// How long the best-luck member of a relay round has to send the next round, unless `/relay` names one.
     pub relay_deadline: Dur,

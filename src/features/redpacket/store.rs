@@ -803,6 +803,32 @@ pub async fn due_announcements(
     .await
 }
 
+/// The message that lists a packet's claims, once it was sent.
+pub async fn claims_message(
+    conn: &mut SqliteConnection,
+    packet_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT claims_message_id FROM redpackets WHERE id = ?")
+        .bind(packet_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map(Option::flatten)
+}
+
+/// Remembers (or, with `None`, forgets) the message that lists a packet's claims.
+pub async fn set_claims_message(
+    conn: &mut SqliteConnection,
+    packet_id: i64,
+    message_id: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE redpackets SET claims_message_id = ? WHERE id = ?")
+        .bind(message_id)
+        .bind(packet_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Takes the claims of a packet not yet announced, marking them announced at `now`.
 pub async fn take_unannounced(
     conn: &mut SqliteConnection,

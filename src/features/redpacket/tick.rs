@@ -82,16 +82,34 @@ async fn edit_messages(ctx: &Ctx, runtime: &Arc<Runtime>, now: i64) -> crate::Re
     Ok(())
 }
 
-/// The announcement part of the ticker: the `+N` lines of pass and quiz claims, one message per packet per
-/// `announce_interval`.
+/// The packets whose claims message is being sent: their new claims wait until its id is known, so one
+/// packet never gets two claims messages.
+#[derive(Default)]
+struct ClaimsSending(std::sync::Mutex<std::collections::HashSet<i64>>);
+
+/// The announcement part of the ticker: the `+N` lines of pass and quiz claims, in one message per packet
+/// that is edited (at most once per `announce_interval`) as claims come. Its id is stored, so a restart
+/// edits the same message.
 pub(super) async fn announce_claims(ctx: &Ctx, now: i64) -> crate::Result<()> {
     let interval = ctx.config.redpacket.announce_interval.get().as_secs() as i64;
+    let sending = ctx.local(ClaimsSending::default);
     let mut conn = ctx.storage.write.acquire().await?;
     for packet in store::due_announcements(&mut conn, now, interval).await? {
-        let claims = store::take_unannounced(&mut conn, packet.id, now).await?;
-        if claims.is_empty() {
+        if sending
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&packet.id)
+        {
             continue;
         }
+        if store::take_unannounced(&mut conn, packet.id, now)
+            .await?
+            .is_empty()
+        {
+            continue;
+        }
+        let claims = store::claims(&mut conn, packet.id).await?;
         let lang = ctx.group_lang(packet.chat_id).await;
         let mut html = ctx.ta(
             lang,
@@ -103,11 +121,54 @@ pub(super) async fn announce_claims(ctx: &Ctx, now: i64) -> crate::Result<()> {
         html.push_str(&fit_lines(&lines, budget, |hidden| {
             more_claims(ctx, lang, hidden)
         }));
+        if let Some(message_id) = store::claims_message(&mut conn, packet.id).await? {
+            let pending = ctx.outbound.edit_text_as(
+                Priority::Game,
+                packet.chat_id,
+                MessageId(message_id as i32),
+                html,
+                true,
+                None,
+            );
+            let (ctx, id) = (ctx.clone(), packet.id);
+            ctx.tasks.clone().spawn(async move {
+                if let Err(err) = pending.wait().await {
+                    // The message is gone (an admin deleted it): the next claims start a new one.
+                    tracing::info!(%err, packet = id, "the claims message could not be edited");
+                    if let Ok(mut conn) = ctx.storage.write.acquire().await {
+                        let _ = store::set_claims_message(&mut conn, id, None).await;
+                    }
+                }
+            });
+            continue;
+        }
         let mut text = Text::html(packet.chat_id, html);
         text.thread_id = packet
             .thread_id
             .map(|t| teloxide::types::ThreadId(MessageId(t as i32)));
-        ctx.outbound.send_text(text.priority(Priority::Game));
+        let pending = ctx.outbound.send_text(text.priority(Priority::Game));
+        sending
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(packet.id);
+        let (ctx, sending, id) = (ctx.clone(), sending.clone(), packet.id);
+        ctx.tasks.clone().spawn(async move {
+            if let Ok(sent) = pending.wait().await {
+                let stored = async {
+                    let mut conn = ctx.storage.write.acquire().await?;
+                    store::set_claims_message(&mut conn, id, Some(i64::from(sent.id.0))).await
+                };
+                if let Err(err) = stored.await {
+                    tracing::warn!(%err, packet = id, "could not note the claims message");
+                }
+            }
+            sending
+                .0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&id);
+        });
     }
     Ok(())
 }

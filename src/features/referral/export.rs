@@ -41,7 +41,7 @@ pub(super) async fn export(call: &Call<'_>, args: &str) -> HandlerResult {
         admin,
         None,
         "daily.csv",
-        stats::daily_csv(&summary.daily).into_bytes(),
+        stats::daily_csv(&summary.daily, &call.t("referral-csv-daily-header")).into_bytes(),
     );
     if let Err(err) = daily.wait().await {
         tracing::info!(%err, chat_id = call.chat_id, admin, "export not delivered in private");
@@ -56,7 +56,12 @@ pub(super) async fn export(call: &Call<'_>, args: &str) -> HandlerResult {
         admin,
         None,
         "members.csv",
-        stats::members_csv(&members, window.offset).into_bytes(),
+        stats::members_csv(
+            &members,
+            window.offset,
+            &call.t("referral-csv-members-header"),
+        )
+        .into_bytes(),
     );
     tracing::info!(
         chat_id = call.chat_id,

@@ -339,8 +339,8 @@ fn local_time(at: i64, offset: i64) -> String {
 }
 
 /// The daily metrics CSV: a header and one line per day.
-pub fn daily_csv(daily: &[DayRow]) -> String {
-    let mut out = String::from("date,joins,leaves,net,active_members,messages\n");
+pub fn daily_csv(daily: &[DayRow], header: &str) -> String {
+    let mut out = csv_start(header);
     for row in daily {
         out.push_str(&format!(
             "{},{},{},{},{},{}\n",
@@ -355,9 +355,22 @@ pub fn daily_csv(daily: &[DayRow]) -> String {
     out
 }
 
+/// The UTF-8 byte-order mark: with it, Excel and WPS on Chinese Windows read the file as UTF-8.
+pub const BOM: char = '\u{feff}';
+
+/// The start of a CSV file: the byte-order mark and the header line (its column names in the group's
+/// language, each quoted when it needs it).
+fn csv_start(header: &str) -> String {
+    let names: Vec<String> = header
+        .split(',')
+        .map(|name| csv_field(name.trim()))
+        .collect();
+    format!("{BOM}{}\n", names.join(","))
+}
+
 /// The members CSV: a header and one line per member.
-pub fn members_csv(rows: &[MemberRow], offset: i64) -> String {
-    let mut out = String::from("user_id,name,username,joined_at,source,messages,points,level\n");
+pub fn members_csv(rows: &[MemberRow], offset: i64, header: &str) -> String {
+    let mut out = csv_start(header);
     for row in rows {
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{}\n",
@@ -532,10 +545,26 @@ mod tests {
         assert_eq!(hundredths(5), "0.05");
     }
 
-    /// Splits a CSV text of unquoted fields into rows of fields (enough for the files below).
+    const DAILY: &str = "date,joins,leaves,net,active_members,messages";
+    const MEMBERS: &str = "user_id,name,username,joined_at,source,messages,points,level";
+
+    /// Splits a CSV text of unquoted fields into rows of fields (enough for the files below), after
+    /// checking and dropping its byte-order mark.
     fn rows_of(csv: &str) -> Vec<Vec<&str>> {
         assert!(csv.ends_with('\n'), "every line ends with a line break");
+        let csv = csv
+            .strip_prefix(BOM)
+            .expect("a CSV file starts with the byte-order mark");
         csv.lines().map(|line| line.split(',').collect()).collect()
+    }
+
+    #[test]
+    fn csv_files_start_with_a_byte_order_mark_and_headers_in_the_given_words() {
+        let daily = daily_csv(&[], "日期,入群,退群");
+        assert_eq!(daily.as_bytes()[..3], [0xEF, 0xBB, 0xBF]);
+        assert_eq!(daily, "\u{feff}日期,入群,退群\n");
+        // A header word a spreadsheet would run is guarded like any field.
+        assert_eq!(members_csv(&[], 0, "=名字, 积分"), "\u{feff}'=名字,积分\n");
     }
 
     #[test]
@@ -551,7 +580,7 @@ mod tests {
             },
             5,
         );
-        let daily = daily_csv(&summary.daily);
+        let daily = daily_csv(&summary.daily, DAILY);
         let rows = rows_of(&daily);
         assert_eq!(
             rows[0],
@@ -590,10 +619,10 @@ mod tests {
                 level: "LV1 潜水".into(),
             })
             .collect();
-        let text = members_csv(&members, 0);
+        let text = members_csv(&members, 0, MEMBERS);
         assert_eq!(
             text,
-            "user_id,name,username,joined_at,source,messages,points,level\n\
+            "\u{feff}user_id,name,username,joined_at,source,messages,points,level\n\
              101,M1,,2023-11-15 00:01,,10,7,LV1 潜水\n\
              102,M2,m_two,2023-11-15 00:02,,20,14,LV1 潜水\n\
              103,M3,,2023-11-15 00:03,invite:101,30,21,LV1 潜水\n"
@@ -602,7 +631,11 @@ mod tests {
         assert_eq!(rows.len(), 1 + 3, "a header and one line per member");
         assert!(rows.iter().all(|row| row.len() == 8));
         assert_eq!(rows[0][7], "level");
-        assert_eq!(members_csv(&[], 0).lines().count(), 1, "a header alone");
+        assert_eq!(
+            members_csv(&[], 0, MEMBERS).lines().count(),
+            1,
+            "a header alone"
+        );
     }
 
     #[test]
@@ -636,8 +669,8 @@ mod tests {
             },
         ];
         assert_eq!(
-            daily_csv(&daily),
-            "date,joins,leaves,net,active_members,messages\n2023-11-15,3,1,2,5,40\n2023-11-16,0,0,0,0,0\n"
+            daily_csv(&daily, DAILY),
+            "\u{feff}date,joins,leaves,net,active_members,messages\n2023-11-15,3,1,2,5,40\n2023-11-16,0,0,0,0,0\n"
         );
         let members = vec![MemberRow {
             user_id: 7,
@@ -650,8 +683,8 @@ mod tests {
             level: "LV1 潜水".into(),
         }];
         assert_eq!(
-            members_csv(&members, 8 * 3600),
-            "user_id,name,username,joined_at,source,messages,points,level\n7,\"Li, \"\"Lei\"\"\",,2023-11-15 08:00,'=cmd,3,20,LV1 潜水\n"
+            members_csv(&members, 8 * 3600, MEMBERS),
+            "\u{feff}user_id,name,username,joined_at,source,messages,points,level\n7,\"Li, \"\"Lei\"\"\",,2023-11-15 08:00,'=cmd,3,20,LV1 潜水\n"
         );
     }
 }

@@ -83,7 +83,7 @@ pub(super) async fn show_rules(call: &Call<'_>) -> HandlerResult {
 /// Answers with the rules under their title, in one message: the rules' length is checked before
 /// escaping, and Telegram counts the text as shown, so it is not split like a long list.
 fn say_rules(call: &Call<'_>, title: &str, rules: &str) {
-    call.ctx.reply_html(
+    call.ctx.reply_html_brief(
         call.message,
         format!(
             "<b>{}</b>\n\n{}",
