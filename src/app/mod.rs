@@ -342,8 +342,8 @@ async fn ticker_pass(ctx: &Ctx, last_runs: &mut features::LastRuns, last_prune: 
     ctx.ticks.send_modify(|passes| *passes += 1);
 }
 
-/// Once a day (and once at start), starts deleting raw activity older than `activity.retention` and
-/// anonymous admins' commands nobody confirmed within a day, beside the ticker rather than on its path, so
+/// Once a day (and once at start), starts deleting raw activity older than `activity.retention`,
+/// anonymous admins' commands nobody confirmed within a day and forum messages older than 48 hours, beside the ticker rather than on its path, so
 /// a long clean-up never delays deadlines.
 fn prune_daily(ctx: &Ctx, last: &mut Option<i64>) {
     let now = ctx.now();
@@ -364,6 +364,10 @@ fn prune_daily(ctx: &Ctx, last: &mut Option<i64>) {
         };
         if let Err(err) = unconfirmed.await {
             tracing::warn!(%err, "clean-up of unconfirmed commands failed; will try again tomorrow");
+        }
+        // Telegram lets bots delete messages for 48 hours; forum messages older than that are of no use.
+        if let Err(err) = activity::prune_topic_messages(&storage, now - 48 * 3600).await {
+            tracing::warn!(%err, "clean-up of forum messages failed; will try again tomorrow");
         }
     });
 }

@@ -7,6 +7,7 @@ pub mod outbound;
 pub mod polling;
 pub mod router;
 pub mod text;
+pub mod topic;
 
 use crate::error::Error;
 use teloxide::dispatching::DpHandlerDescription;

@@ -15,4 +15,5 @@ mod moderation_admin;
 mod redpacket;
 mod redpacket_pass_quiz_relays;
 mod referral;
+mod topics;
 mod welcome;

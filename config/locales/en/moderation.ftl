@@ -128,7 +128,10 @@ moderation-del-usage = Reply to the message to delete with /del.
 moderation-purge-usage = Reply to the first message to delete with /purge.
 moderation-purge-too-old = That message is older than 48 hours; Telegram does not let bots delete it.
 moderation-purge-too-many = That is too many messages at once (at most {$max}).
-moderation-purged = Deleted {$count} message(s).
+moderation-purged = { $count ->
+    [one] Deleted {$count} message.
+   *[other] Deleted {$count} messages.
+}
 moderation-report-usage = Reply to the message you want to report with /report.
 moderation-report-admin = Admins' and the bot's messages cannot be reported.
 moderation-report-already = This message was reported already; the admins know.
