@@ -107,7 +107,13 @@ pub(super) async fn checkin(ctx: &Ctx, message: &Message) -> HandlerResult {
     } else {
         0
     };
-    let outcome = store::check_in(&mut conn, chat_id, user_id, today, now, settings, roll).await?;
+    let day = store::SignInDay {
+        day: today,
+        starts: clock.start(today),
+        ends: clock.start(today + 1),
+    };
+    let outcome =
+        store::check_in_on_day(&mut conn, chat_id, user_id, day, now, settings, roll).await?;
     let line = match outcome {
         CheckinOutcome::Signed {
             record,
