@@ -12,6 +12,7 @@ mod foundation;
 mod lottery;
 mod moderation;
 mod moderation_admin;
+mod privacy;
 mod redpacket;
 mod redpacket_pass_quiz_relays;
 mod referral;

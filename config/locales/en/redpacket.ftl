@@ -122,3 +122,4 @@ redpacket-duration-seconds = { $n ->
     [one] { $n } second
    *[other] { $n } seconds
 }
+redpacket-verify-not-member = Packet { $id } can be checked here only by members of its group; anyone can send /verify { $id } in that group.

@@ -110,3 +110,4 @@ redpacket-duration-days = { $n } 天
 redpacket-duration-hours = { $n } 小时
 redpacket-duration-minutes = { $n } 分钟
 redpacket-duration-seconds = { $n } 秒
+redpacket-verify-not-member = 红包 { $id } 只有所在群的成员能私聊查看验证；任何人都可以在那个群里发 /verify { $id }。
