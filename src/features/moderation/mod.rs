@@ -137,12 +137,25 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
         if due.is_empty() {
             return Ok(());
         }
-        let mut conn = ctx.storage.write.acquire().await?;
-        for (id, chat_id, message_id) in due {
-            ctx.outbound
-                .delete(chat_id, teloxide::types::MessageId(message_id));
-            store::mark_explanation_deleted(&mut conn, id).await?;
-        }
+        let due = due
+            .into_iter()
+            .map(|(id, chat_id, message_id)| (id, (id, chat_id, message_id)));
+        super::each_due(
+            &ctx,
+            "moderation",
+            "explanation",
+            due,
+            |(id, chat_id, message_id)| {
+                let ctx = &ctx;
+                async move {
+                    ctx.outbound
+                        .delete(chat_id, teloxide::types::MessageId(message_id));
+                    let mut conn = ctx.storage.write.acquire().await?;
+                    store::mark_explanation_deleted(&mut conn, id).await
+                }
+            },
+        )
+        .await;
         Ok(())
     }
     .boxed()
