@@ -160,3 +160,36 @@ async fn welcomes_go_to_the_general_topic_zh() {
 async fn welcomes_go_to_the_general_topic_en() {
     welcome_goes_to_general("en").await;
 }
+
+async fn gathered_sign_ins_stay_in_the_topic(lang: &str, done: &str) {
+    let bot = forum(lang).await;
+    bot.push(post(Some(77), user(MIA, "Mia"), "/checkin"));
+    bot.push(post(Some(77), user(NED, "Ned"), "/checkin"));
+    // The first answer goes out at once, the second is gathered into the wave's later message.
+    let sent = bot.api.wait_for("sendMessage", 2, WAIT).await;
+    for call in &sent {
+        assert_eq!(call.params["message_thread_id"], 77, "{}", call.params);
+        assert!(
+            call.params["text"].as_str().unwrap().contains(done),
+            "{}",
+            call.params
+        );
+    }
+    assert!(sent[1].params["text"].as_str().unwrap().contains("Ned"));
+    assert!(
+        sent[1].params.get("reply_parameters").is_none(),
+        "the second answer was gathered, not sent as a reply: {}",
+        sent[1].params
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn gathered_sign_ins_stay_in_the_topic_zh() {
+    gathered_sign_ins_stay_in_the_topic("zh-CN", "签到 +").await;
+}
+
+#[tokio::test]
+async fn gathered_sign_ins_stay_in_the_topic_en() {
+    gathered_sign_ins_stay_in_the_topic("en", "signed in:").await;
+}
