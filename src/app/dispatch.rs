@@ -22,7 +22,8 @@ pub fn type_check(handler: &Handler, deps: &DependencyMap) {
     dptree::type_check(handler.sig(), deps, &[dptree::Type::of::<Update>()]);
 }
 
-/// Runs one update through the handler tree: a failing or panicking handler is logged with the update id
+/// Runs one update through the handler tree, in the forum topic it came from (see
+/// [`crate::telegram::topic`]): a failing or panicking handler is logged with the update id
 /// and chat (and reported to the error hook), and never stops the shard.
 pub async fn dispatch(handler: Arc<Handler>, deps: DependencyMap, ctx: Ctx, update: Update) {
     run(handler, deps, ctx, update, true).await
@@ -38,14 +39,15 @@ pub async fn run_handlers(handler: Arc<Handler>, deps: DependencyMap, ctx: Ctx, 
 async fn run(handler: Arc<Handler>, deps: DependencyMap, ctx: Ctx, update: Update, observe: bool) {
     let update_id = update.id.0;
     let chat_id = update.chat().map(|c| c.id.0);
-    let run = async {
+    let topic = crate::telegram::topic::of_update(&update);
+    let run = crate::telegram::topic::within(topic, async {
         if observe {
             observe::observe(&ctx, &update).await;
         }
         let mut deps = deps;
         deps.insert(update);
         handler.dispatch(deps).await
-    };
+    });
     let outcome = AssertUnwindSafe(run).catch_unwind().await;
     let failure = match outcome {
         Ok(ControlFlow::Break(Ok(()))) | Ok(ControlFlow::Continue(_)) => return,

@@ -1,5 +1,5 @@
 //! Housekeeping beside the ticker: once a day, old raw activity, unconfirmed anonymous-admin commands,
-//! records of updates handled over a day ago and groups that removed the bot longer than `storage.inactive_retention` ago are deleted; on
+//! records of updates handled over a day ago, forum messages older than 48 hours (which `/purge` can no longer delete) and groups that removed the bot longer than `storage.inactive_retention` ago are deleted; on
 //! `storage.backup_schedule`, the database is backed up into `storage.backup_dir`. Each job is spawned
 //! beside the ticker rather than run on its path, so a long clean-up or backup never delays deadlines,
 //! and a job that fails is logged and tried again at its next time.
@@ -59,6 +59,10 @@ impl Housekeeping {
                     %err,
                     "clean-up of handled updates failed; will try again tomorrow"
                 ),
+            }
+            // Telegram lets bots delete messages for 48 hours; forum messages older than that are of no use.
+            if let Err(err) = activity::prune_topic_messages(storage, now - 48 * 3600).await {
+                tracing::warn!(%err, "clean-up of forum messages failed; will try again tomorrow");
             }
             if let Err(err) = purge_inactive_groups(&job_ctx, inactive_before).await {
                 tracing::warn!(%err, "purge of removed groups failed; will try again tomorrow");

@@ -43,6 +43,15 @@ async fn observe_message(services: &Services, message: &Message, now: i64) {
         }
         return;
     }
+    if crate::telegram::topic::is_forum(&message.chat) {
+        // The topic of every forum message is kept, so `/purge` stays inside one topic.
+        services.activity.record(ActivityEvent::TopicMessage {
+            chat_id,
+            message_id: message.id.0 as i64,
+            thread_id: crate::telegram::topic::thread_key(message),
+            at: message.date.timestamp(),
+        });
+    }
     if let Some(user) = real_user(message.from.as_ref()) {
         profile(services, user, now);
         if crate::telegram::is_member_post(message) && !user.is_bot && message.sender_chat.is_none()

@@ -1,5 +1,6 @@
 //! Who may use a command: [`Services::permit`] checks the sender's admin rights, says why not (at most once
-//! per window to members who are not admins), and asks anonymous admins who they are.
+//! per window to members who are not admins), and asks anonymous admins who they are;
+//! [`Services::may_see_group`] tells whether someone may see a group's things in a private chat.
 
 use super::Services;
 use crate::error::{Error, Result};
@@ -108,6 +109,35 @@ impl Services {
             _ => {
                 refused.insert((chat_id, user_id), now);
                 true
+            }
+        }
+    }
+
+    /// Whether `user_id` may see, in a private chat, what members of group `chat_id` see there: the group
+    /// is public (it has a @username), or Telegram says the user is in it now (owner, admin, member, or
+    /// restricted but still a member). A look-up Telegram refuses counts as "no".
+    pub async fn may_see_group(&self, chat_id: i64, user_id: i64) -> Result<bool> {
+        let public = self
+            .groups
+            .get(&self.storage, chat_id)
+            .await?
+            .is_some_and(|group| group.username.is_some());
+        if public {
+            return Ok(true);
+        }
+        use teloxide::prelude::Requester;
+        let member = self
+            .bot
+            .get_chat_member(
+                teloxide::types::ChatId(chat_id),
+                teloxide::types::UserId(user_id as u64),
+            )
+            .await;
+        match member {
+            Ok(member) => Ok(member.is_present()),
+            Err(err) => {
+                tracing::info!(chat_id, user_id, %err, "membership unknown; showing nothing of the group");
+                Ok(false)
             }
         }
     }

@@ -91,6 +91,17 @@ pub enum ActivityEvent {
         /// Unix seconds.
         at: i64,
     },
+    /// A message of a forum group, with its topic, kept so `/purge` deletes only its own topic's messages.
+    TopicMessage {
+        /// The group.
+        chat_id: i64,
+        /// The message.
+        message_id: i64,
+        /// The topic's thread id, 0 for the General topic.
+        thread_id: i64,
+        /// Unix seconds.
+        at: i64,
+    },
 }
 
 enum Command {
@@ -326,6 +337,8 @@ struct Batch {
     profiles: HashMap<i64, (UserProfile, i64)>,
     /// joins, join requests and leaves in arrival order
     membership: Vec<ActivityEvent>,
+    /// (chat, message, topic, at) of forum messages
+    topic_messages: Vec<(i64, i64, i64, i64)>,
 }
 
 impl Batch {
@@ -353,6 +366,14 @@ impl Batch {
             ActivityEvent::Join { .. }
             | ActivityEvent::JoinRequest { .. }
             | ActivityEvent::Leave { .. } => self.membership.push(event),
+            ActivityEvent::TopicMessage {
+                chat_id,
+                message_id,
+                thread_id,
+                at,
+            } => self
+                .topic_messages
+                .push((chat_id, message_id, thread_id, at)),
         }
     }
 
@@ -391,6 +412,23 @@ async fn write_batch(storage: &Storage, batch: &Batch) -> Result<u64> {
                 .bind(profile.is_bot)
                 .bind(&profile.language_code)
                 .bind(*at);
+        }
+        rows += query.execute(&mut *tx).await?.rows_affected();
+    }
+    for chunk in batch.topic_messages.chunks(ROWS_PER_STATEMENT) {
+        let sql = multi_row(
+            "INSERT OR IGNORE INTO topic_messages (chat_id, message_id, thread_id, at) VALUES ",
+            4,
+            chunk.len(),
+            "",
+        );
+        let mut query = sqlx::query::<Sqlite>(AssertSqlSafe(sql));
+        for (chat_id, message_id, thread_id, at) in chunk {
+            query = query
+                .bind(chat_id)
+                .bind(message_id)
+                .bind(thread_id)
+                .bind(at);
         }
         rows += query.execute(&mut *tx).await?.rows_affected();
     }
@@ -689,6 +727,49 @@ pub async fn prune(storage: &Storage, cutoff: i64) -> Result<u64> {
         .await?
         .rows_affected();
     Ok(removed)
+}
+
+/// Deletes the forum messages recorded before `before` (unix seconds), in chunks like [`prune`]; Telegram
+/// no longer lets bots delete them, so `/purge` has no use for them. Returns how many rows were removed.
+pub async fn prune_topic_messages(storage: &Storage, before: i64) -> Result<u64> {
+    let mut removed = 0;
+    loop {
+        let mut conn = storage.write.acquire().await?;
+        let deleted = sqlx::query(
+            "DELETE FROM topic_messages WHERE (chat_id, message_id) IN (
+                 SELECT chat_id, message_id FROM topic_messages WHERE at < ? LIMIT ?)",
+        )
+        .bind(before)
+        .bind(PRUNE_CHUNK)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        removed += deleted;
+        if (deleted as i64) < PRUNE_CHUNK {
+            return Ok(removed);
+        }
+    }
+}
+
+/// The forum messages recorded in topic `thread_id` of `chat_id` with ids from `from` to `to`, in order.
+pub async fn topic_messages_between(
+    storage: &Storage,
+    chat_id: i64,
+    thread_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<i64>> {
+    let mut conn = storage.read.acquire().await?;
+    Ok(sqlx::query_scalar(
+        "SELECT message_id FROM topic_messages
+         WHERE chat_id = ? AND thread_id = ? AND message_id BETWEEN ? AND ? ORDER BY message_id",
+    )
+    .bind(chat_id)
+    .bind(thread_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?)
 }
 
 /// `head` + `rows` groups of `width` placeholders + `tail`.

@@ -8,6 +8,7 @@ pub mod outbound;
 pub mod polling;
 pub mod router;
 pub mod text;
+pub mod topic;
 pub mod watermark;
 
 use crate::error::Error;

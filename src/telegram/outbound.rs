@@ -288,6 +288,8 @@ pub struct Text {
     pub markup: Option<InlineKeyboardMarkup>,
     /// How urgent the message is (a reply unless set).
     pub priority: Priority,
+    /// Whether the message belongs in the General topic even while a forum topic's update is handled.
+    pub general: bool,
 }
 
 impl Text {
@@ -319,6 +321,13 @@ impl Text {
     /// Sets how urgent the message is.
     pub fn priority(mut self, priority: Priority) -> Self {
         self.priority = priority;
+        self
+    }
+
+    /// Keeps the message in the General topic of a forum (welcomes, gate questions, join notices: joins
+    /// happen there), instead of the topic of the update being handled.
+    pub fn in_general(mut self) -> Self {
+        self.general = true;
         self
     }
 
@@ -494,8 +503,12 @@ impl Outbound {
         (Box::new(job), Pending(receiver))
     }
 
-    /// Sends a text message (budgeted).
-    pub fn send_text(&self, message: Text) -> Pending<Message> {
+    /// Sends a text message (budgeted). A message without a topic of its own goes into the forum topic of
+    /// the update being handled in its chat (see [`super::topic`]), unless it is marked for General.
+    pub fn send_text(&self, mut message: Text) -> Pending<Message> {
+        if message.thread_id.is_none() && !message.general {
+            message.thread_id = super::topic::current_in(message.chat_id);
+        }
         let (chat_id, priority) = (message.chat_id, message.priority);
         self.budgeted_as(chat_id, priority, "sendMessage", move |bot| {
             let mut request = bot

@@ -769,3 +769,47 @@ async fn sign_in_words_are_read_as_members_type_them() {
     );
     bot.stop().await;
 }
+
+/// Moving the reset hour or the time zone after a sign-in never opens a second sign-in before the day it
+/// counted for is over: the member is refused until then, and signs in normally afterwards.
+async fn a_moved_day_never_holds_two_sign_ins(chat: i64, lang: &str, done: &str, already: &str) {
+    let bot = TestBot::start_with(&[("GROUPOPS_I18N__DEFAULT_LANGUAGE", lang)]).await;
+    admins(&bot, chat);
+    let owner = || owner_without_language(OWNER);
+    let alice = || user_with(ALICE, "Alice", Some("alice"), None);
+    advance_to_utc(&bot, 10, 0);
+    say(&bot, chat, owner(), "/settz UTC", 1).await;
+    let first = say(&bot, chat, alice(), "/checkin", 2).await;
+    assert!(first.contains(done), "{first}");
+    bot.wave_closed(chat).await;
+    // The day now starts at 11:00: by the new count a new day has begun at 11:05.
+    say(&bot, chat, owner(), "/setreset 11", 3).await;
+    advance_to_utc(&bot, 11, 5);
+    let again = say(&bot, chat, alice(), "/checkin", 4).await;
+    assert!(again.contains(already), "{again}");
+    bot.wave_closed(chat).await;
+    // Fourteen hours east, the local date has rolled over as well.
+    say(&bot, chat, owner(), "/settz Pacific/Kiritimati", 5).await;
+    let again = say(&bot, chat, alice(), "/checkin", 6).await;
+    assert!(again.contains(already), "{again}");
+    bot.wave_closed(chat).await;
+    assert_eq!(checkins(&bot, chat, ALICE).await.len(), 1, "paid once");
+    // Once the first sign-in's day is over (midnight UTC), the member signs in again.
+    advance_to_utc(&bot, 0, 5);
+    let next = say(&bot, chat, alice(), "/checkin", 7).await;
+    assert!(next.contains(done), "{next}");
+    assert_eq!(checkins(&bot, chat, ALICE).await.len(), 2);
+    economy_is_balanced(&bot, chat).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_moved_day_never_holds_two_sign_ins_zh() {
+    a_moved_day_never_holds_two_sign_ins(-100_7051, "zh-CN", "签到 +", "今天已签过").await;
+}
+
+#[tokio::test]
+async fn a_moved_day_never_holds_two_sign_ins_en() {
+    a_moved_day_never_holds_two_sign_ins(-100_7052, "en", "signed in:", "already signed in today")
+        .await;
+}

@@ -596,6 +596,39 @@ mod periodic_work {
         bot.ticks(2).await;
         bot.stop().await;
     }
+
+    #[tokio::test]
+    async fn a_failing_or_panicking_due_item_does_not_stop_the_next() {
+        let bot = TestBot::start().await;
+        let mut done = Vec::new();
+        let failed =
+            groupops::features::each_due(&bot.ctx, "test", "item", [(1, 1), (2, 2), (3, 3)], |n| {
+                if n == 1 {
+                    panic!("a bug in item one");
+                }
+                done.push(n);
+                async move {
+                    match n {
+                        2 => Err(groupops::Error::Config("item two fails".into())),
+                        _ => Ok(()),
+                    }
+                }
+            })
+            .await;
+        assert_eq!(failed, 2);
+        assert_eq!(done, vec![2, 3], "the items after the failures ran");
+        let errors = bot.take_errors();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].contains("ticker test: item 1: panicked: a bug in item one"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].contains("ticker test: item 2: ") && errors[1].contains("item two fails"),
+            "{errors:?}"
+        );
+        bot.stop().await;
+    }
 }
 
 #[tokio::test]

@@ -285,7 +285,10 @@ async fn create_join_draw_redeem_and_verify() {
     bot.push(group_message(OTHER, cat.clone(), "/verify L1"));
     let elsewhere = bot.wait_texts(OTHER, 1).await;
     assert_eq!(elsewhere, vec!["本群没有抽奖 L1。".to_string()]);
-    // In private, a participant and an admin may check it; someone who did not take part may not.
+    // In private, a participant and an admin may check it; someone who did not take part and is no longer
+    // in the group may not.
+    bot.api
+        .set_chat_member(GROUP, 7_103, member(cat.clone(), "left"));
     bot.push(private_message(cat.clone(), "/verify L1"));
     let refused = wait_text(&bot, 7_103, "can be checked here only by").await;
     assert!(!refused.contains("7101"), "{refused}");

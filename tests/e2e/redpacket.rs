@@ -1,7 +1,7 @@
 //! Red packets as members meet them: lucky, equal and exclusive packets, refusals, expiry refunds, restarts,
 //! `/verify`, a 1000-member grab storm, and a SIGKILL in the middle of a storm of the real binary.
 
-use crate::support::fake_api::{bot_user, Call, FakeApi};
+use crate::support::fake_api::{bot_user, Call, Failure, FakeApi};
 use crate::support::harness::{TestBot, WAIT};
 use crate::support::redpackets::{announcement, answers};
 use crate::support::updates::*;
@@ -640,5 +640,58 @@ async fn a_packet_past_its_expiry_answers_expired_before_the_ticker_sweeps_it() 
         .await
         .unwrap();
     assert_eq!(status, "open", "the ticker has not swept it yet");
+    bot.stop().await;
+}
+
+/// A packet whose refund fails at expiry (here the database refuses it) stays open and is tried again,
+/// while another group's packet due on the same tick is still refunded and its message edited, although
+/// Telegram refuses the failing group's edit too.
+#[tokio::test]
+async fn one_failing_expiry_does_not_hold_up_another_groups_refund() {
+    const OTHER: i64 = -100_889;
+    let bot = TestBot::start().await;
+    let pool = bot.ctx.storage.write.clone();
+    fund(&pool, GROUP, SENDER, 1000).await;
+    fund(&pool, OTHER, SENDER, 1000).await;
+    bot.push(group_message(GROUP, sender(), "/hongbao 100 5"));
+    bot.wait_texts(GROUP, 1).await;
+    bot.push(group_message(OTHER, sender(), "/hongbao 50 5"));
+    bot.wait_texts(OTHER, 1).await;
+    // Packet 1 (of GROUP, the first due) cannot be ended.
+    sqlx::query(
+        "CREATE TRIGGER refuse_packet_one BEFORE UPDATE OF status ON redpackets
+         WHEN NEW.id = 1 BEGIN SELECT RAISE(ABORT, 'packet 1 is refused'); END",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    bot.api.fail_next(
+        "editMessageText",
+        1,
+        Failure::BadRequest("Bad Request: message to edit not found".into()),
+    );
+    bot.clock.advance(Duration::from_secs(25 * 3600));
+    bot.ticks(2).await;
+    assert_eq!(balance(&pool, OTHER, Account::Wallet(SENDER)).await, 1000);
+    assert_eq!(balance(&pool, OTHER, escrow(2)).await, 0);
+    assert_eq!(
+        balance(&pool, GROUP, escrow(1)).await,
+        100,
+        "still in escrow"
+    );
+    let errors = bot.take_errors();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("expiry of packet 1") && e.contains("refused")),
+        "{errors:?}"
+    );
+    // Once the fault is gone, the next tick refunds it.
+    sqlx::query("DROP TRIGGER refuse_packet_one")
+        .execute(&pool)
+        .await
+        .unwrap();
+    bot.ticks(2).await;
+    assert_eq!(balance(&pool, GROUP, Account::Wallet(SENDER)).await, 1000);
     bot.stop().await;
 }

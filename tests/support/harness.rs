@@ -320,11 +320,14 @@ impl TestBot {
     /// Stops the bot and starts it again on the same database and clock, talking to `api`, a fresh fake
     /// Bot API (which serves updates from offset 0 again, as Telegram does after a crash).
     pub async fn restart_on(mut self, api: FakeApi) -> TestBot {
+        // The restarted bot keeps recording into the same log; the check runs when it stops.
+        self.leaks_checked = true;
         self.shutdown().await;
         let dir = self.dir.clone();
         let clock = self.clock.clone();
         let overrides = self.overrides.clone();
-        Self::launch(api, dir, clock, overrides).await
+        let leaks = self.leaks.clone();
+        Self::launch(api, dir, clock, overrides, leaks).await
     }
 
     /// The router's counters (routed, handled, dropped, skipped, replayed).

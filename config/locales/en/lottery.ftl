@@ -91,7 +91,7 @@ lottery-verify-head =
     <b>Lottery { $id }: { $title }</b>
     Tag: <code>{ $tag }</code>
     Commitment: <code>{ $commitment }</code>
-lottery-verify-not-yours = Lottery { $id } can be checked here only by its participants and its group's admins; anyone can send /verify { $id } in that group.
+lottery-verify-not-yours = Lottery { $id } can be checked here only by its participants and its group's members; anyone can send /verify { $id } in that group.
 lottery-verify-open = Not drawn yet: { $count } joined so far. The seed is revealed at the draw.
 lottery-verify-cancelled = Cancelled before the draw ({ $count } had joined); there is no result.
 lottery-verify-drawn =

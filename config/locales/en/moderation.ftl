@@ -134,6 +134,10 @@ moderation-purged = Deleted { $count ->
         [one] { $count } message
        *[other] { $count } messages
     }.
+moderation-purged = { $count ->
+    [one] Deleted {$count} message.
+   *[other] Deleted {$count} messages.
+}
 moderation-report-usage = Reply to the message you want to report with /report.
 moderation-report-admin = Admins' and the bot's messages cannot be reported.
 moderation-report-already = This message was reported already; the admins know.

@@ -91,7 +91,7 @@ lottery-verify-head =
     <b>抽奖 { $id }：{ $title }</b>
     标签：<code>{ $tag }</code>
     承诺哈希：<code>{ $commitment }</code>
-lottery-verify-not-yours = 抽奖 { $id } 只有参与者和所在群的管理员能私聊查看验证；任何人都可以在那个群里发 /verify { $id }。
+lottery-verify-not-yours = 抽奖 { $id } 只有参与者和所在群的成员能私聊查看验证；任何人都可以在那个群里发 /verify { $id }。
 lottery-verify-open = 还没开奖：目前 { $count } 人参加。种子在开奖时公布。
 lottery-verify-cancelled = 开奖前已取消（当时 { $count } 人参加），没有结果。
 lottery-verify-drawn =

@@ -13,10 +13,10 @@ use std::time::Duration;
 use store::CheckinOutcome;
 use teloxide::prelude::*;
 
-/// Sign-in replies waiting to be sent as one message, per group, for one running bot (a restarted bot
-/// in the same process starts its own waves).
+/// Sign-in replies waiting to be sent as one message, per group and forum topic (the General topic, or no
+/// forum, is topic 0), for one running bot (a restarted bot in the same process starts its own waves).
 #[derive(Default)]
-pub(super) struct Waves(Mutex<HashMap<i64, wave::Wave>>);
+pub(super) struct Waves(Mutex<HashMap<(i64, i64), wave::Wave>>);
 
 /// This bot's open sign-in waves.
 pub(super) fn waves(ctx: &Ctx) -> std::sync::Arc<Waves> {
@@ -40,19 +40,22 @@ pub fn wave_is_open(ctx: &Ctx, chat_id: i64) -> bool {
         .0
         .lock()
         .expect("waves lock")
-        .contains_key(&chat_id)
+        .keys()
+        .any(|(chat, _)| *chat == chat_id)
 }
 
 /// Sends a sign-in reply: the first of a wave at once as a reply, later ones within the wave's window
-/// (see [`wave_window`]) gathered and sent together when the window closes.
+/// (see [`wave_window`]) gathered and sent together, in the same forum topic, when the window closes.
 pub(super) fn send_checkin_reply(ctx: &Ctx, message: &Message, line: String) {
     let chat_id = message.chat.id.0;
+    let topic = crate::telegram::topic::of_message(message);
+    let key = (chat_id, crate::telegram::topic::thread_key(message));
     let waves = waves(ctx);
     let decision = waves
         .0
         .lock()
         .expect("waves lock")
-        .entry(chat_id)
+        .entry(key)
         .or_default()
         .offer(line);
     match decision {
@@ -70,13 +73,14 @@ pub(super) fn send_checkin_reply(ctx: &Ctx, message: &Message, line: String) {
                 // closed (see [`wave_is_open`]) knows its message is already on its way.
                 let mut open = waves.0.lock().expect("waves lock");
                 let lines = open
-                    .remove(&chat_id)
+                    .remove(&key)
                     .map(|mut wave| wave.close())
                     .unwrap_or_default();
                 if !lines.is_empty() {
                     for piece in split(&lines.join("\n"), MAX_TEXT) {
-                        ctx.outbound
-                            .send_text(Text::html(chat_id, piece).priority(Priority::Game));
+                        let mut text = Text::html(chat_id, piece).priority(Priority::Game);
+                        text.thread_id = topic.map(|topic| topic.thread);
+                        ctx.outbound.send_text(text);
                     }
                 }
             });
@@ -107,7 +111,13 @@ pub(super) async fn checkin(ctx: &Ctx, message: &Message) -> HandlerResult {
     } else {
         0
     };
-    let outcome = store::check_in(&mut conn, chat_id, user_id, today, now, settings, roll).await?;
+    let day = store::SignInDay {
+        day: today,
+        starts: clock.start(today),
+        ends: clock.start(today + 1),
+    };
+    let outcome =
+        store::check_in_on_day(&mut conn, chat_id, user_id, day, now, settings, roll).await?;
     let line = match outcome {
         CheckinOutcome::Signed {
             record,

@@ -54,15 +54,65 @@ pub enum CheckinOutcome {
     },
 }
 
-/// Signs `user_id` in for `day` in group `chat_id` and pays the reward from the group's mint, all in one
-/// transaction (a nested one when `conn` is already in a transaction). The UNIQUE (chat, user, day)
-/// constraint decides whether this is the first sign-in of the day, so any number of concurrent calls pay
-/// once. `roll` feeds the random bonus (see [`streak::reward`]).
+/// A sign-in day as the group counts days now: its index and the instants it starts and ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInDay {
+    /// The day index.
+    pub day: i64,
+    /// The day's first instant, unix seconds.
+    pub starts: i64,
+    /// The next day's first instant, unix seconds.
+    pub ends: i64,
+}
+
+/// [`check_in_on_day`] for a day whose bounds are unknown: only the day index decides.
 pub async fn check_in(
     conn: &mut SqliteConnection,
     chat_id: i64,
     user_id: i64,
     day: i64,
+    at: i64,
+    settings: &EconomySettings,
+    roll: u64,
+) -> Result<CheckinOutcome, LedgerError> {
+    check_in_impl(conn, chat_id, user_id, day, None, at, settings, roll).await
+}
+
+/// Signs `user_id` in for `day` (as [`check_in`] does), also refusing while the member's last sign-in is
+/// not over (see [`streak::may_sign_in_again`]), and records when `day` ends.
+pub async fn check_in_on_day(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    day: SignInDay,
+    at: i64,
+    settings: &EconomySettings,
+    roll: u64,
+) -> Result<CheckinOutcome, LedgerError> {
+    check_in_impl(
+        conn,
+        chat_id,
+        user_id,
+        day.day,
+        Some(day),
+        at,
+        settings,
+        roll,
+    )
+    .await
+}
+
+/// Signs `user_id` in for `day` in group `chat_id` and pays the reward from the group's mint, all in one
+/// transaction (a nested one when `conn` is already in a transaction). The UNIQUE (chat, user, day)
+/// constraint decides whether this is the first sign-in of the day, so any number of concurrent calls pay
+/// once. `roll` feeds the random bonus (see [`streak::reward`]).
+#[allow(clippy::too_many_arguments)]
+async fn check_in_impl(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    day: i64,
+    bounds: Option<SignInDay>,
     at: i64,
     settings: &EconomySettings,
     roll: u64,
@@ -75,7 +125,21 @@ pub async fn check_in(
         conn.begin_with("BEGIN IMMEDIATE").await?
     };
     let last = last_checkin(&mut tx, chat_id, user_id).await?;
-    if let Some(last) = last.as_ref().filter(|last| last.day >= day) {
+    let too_soon = match (last.as_ref(), bounds) {
+        (Some(last), Some(bounds)) => {
+            let last_ends: Option<i64> = sqlx::query_scalar(
+                "SELECT ends_at FROM checkins WHERE chat_id = ? AND user_id = ? AND day = ?",
+            )
+            .bind(chat_id)
+            .bind(user_id)
+            .bind(last.day)
+            .fetch_one(&mut *tx)
+            .await?;
+            !streak::may_sign_in_again(last.at, last_ends, at, bounds.starts)
+        }
+        _ => false,
+    };
+    if let Some(last) = last.as_ref().filter(|last| last.day >= day || too_soon) {
         let balance = ledger::balance(&mut tx, chat_id, Account::Wallet(user_id)).await?;
         let record = checkin_on(&mut tx, chat_id, user_id, day)
             .await?
@@ -91,8 +155,8 @@ pub async fn check_in(
     let grace = streak::grace_after(cards, &outcome, settings.grace_every, settings.grace_max);
     let reward = streak::reward(settings, outcome.streak, roll);
     let inserted = sqlx::query(
-        "INSERT INTO checkins (chat_id, user_id, day, at, streak, reward, position, grace_used)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, (SELECT COUNT(*) + 1 FROM checkins WHERE chat_id = ?1 AND day = ?3), ?7
+        "INSERT INTO checkins (chat_id, user_id, day, at, streak, reward, position, grace_used, ends_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, (SELECT COUNT(*) + 1 FROM checkins WHERE chat_id = ?1 AND day = ?3), ?7, ?8
          WHERE true
          ON CONFLICT (chat_id, user_id, day) DO NOTHING",
     )
@@ -103,6 +167,7 @@ pub async fn check_in(
     .bind(i64::from(outcome.streak))
     .bind(reward.total)
     .bind(outcome.grace_card_used)
+    .bind(bounds.map(|bounds| bounds.ends))
     .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {

@@ -60,6 +60,20 @@ pub fn next_streak(
     }
 }
 
+/// Whether a member may sign in at `now` after a sign-in at `last_at`, given when the day that sign-in
+/// counted for ends as the group counted days then (`last_ends`, unknown for old sign-ins) and when the
+/// current day starts as the group counts days now (`today_starts`). Both must have passed: the earlier
+/// sign-in's day is over by the old count, and the earlier sign-in lies before today by the new count. So
+/// moving the time zone or the reset hour can never make one real day hold two sign-ins.
+pub fn may_sign_in_again(
+    last_at: i64,
+    last_ends: Option<i64>,
+    now: i64,
+    today_starts: i64,
+) -> bool {
+    last_at < today_starts && last_ends.is_none_or(|ends| now >= ends)
+}
+
 /// The streak a member holds on `today` before signing: what `/me` shows. A streak whose last day was
 /// yesterday (or the day before, with a grace card in hand) is still alive; otherwise it is 0.
 pub fn live_streak(last_day: Option<i64>, last_streak: u32, today: i64, grace_cards: u32) -> u32 {
@@ -478,5 +492,29 @@ mod tests {
         let dec = month_grid(&BTreeSet::new(), 2023, 12, 0).unwrap();
         assert_eq!(dec.weeks.iter().flatten().flatten().count(), 31);
         assert!(month_grid(&BTreeSet::new(), 2024, 13, 0).is_none());
+    }
+
+    #[test]
+    fn a_moved_day_boundary_never_allows_a_second_sign_in_early() {
+        let hour = 3_600;
+        // Signed at 10:00 of a day running 00:00–24:00.
+        let (signed, ends) = (10 * hour, 24 * hour);
+        // The reset hour moves to 11:00: by the new count a day starts at 11:00, but the old one has not
+        // ended.
+        assert!(!may_sign_in_again(signed, Some(ends), 11 * hour, 11 * hour));
+        // The zone moves west so the sign-in falls in the day that, by the new count, is still today.
+        assert!(!may_sign_in_again(signed, Some(ends), 25 * hour, 9 * hour));
+        // After both boundaries: allowed.
+        assert!(may_sign_in_again(signed, Some(ends), 24 * hour, 11 * hour));
+        // An ordinary next day.
+        assert!(may_sign_in_again(
+            signed,
+            Some(ends),
+            24 * hour + 60,
+            24 * hour
+        ));
+        // An old sign-in without a recorded end follows the current count alone.
+        assert!(may_sign_in_again(signed, None, 11 * hour, 11 * hour));
+        assert!(!may_sign_in_again(signed, None, 11 * hour, 9 * hour));
     }
 }

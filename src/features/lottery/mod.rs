@@ -170,26 +170,23 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
             store::due(&mut conn, now).await?
         };
         // One lottery that cannot be drawn (it is retried next tick) must not hold up the others.
-        let mut first_failure = None;
-        for id in due {
-            if let Err(err) = run_draw(&ctx, id, now, false).await {
-                tracing::error!(lottery = id, %err, "draw failed; retrying next tick");
-                first_failure.get_or_insert(err);
-            }
-        }
+        let due = due.into_iter().map(|id| (id, id));
+        super::each_due(&ctx, "lottery", "draw of lottery", due, |id| {
+            run_draw(&ctx, id, now, false)
+        })
+        .await;
         let interval =
             i64::try_from(ctx.config.lottery.count_edit_interval.get().as_secs()).unwrap_or(10);
         let stale = {
             let mut conn = ctx.storage.read.acquire().await?;
             store::stale_counts(&mut conn, now - interval).await?
         };
-        for (id, count) in stale {
-            create::refresh_count(&ctx, id, count, now).await?;
-        }
-        match first_failure {
-            Some(err) => Err(err),
-            None => Ok(()),
-        }
+        let stale = stale.into_iter().map(|(id, count)| (id, (id, count)));
+        super::each_due(&ctx, "lottery", "count of lottery", stale, |(id, count)| {
+            create::refresh_count(&ctx, id, count, now)
+        })
+        .await;
+        Ok(())
     }
     .boxed()
 }

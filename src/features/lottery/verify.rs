@@ -21,7 +21,8 @@ const IDS_PER_LINE: usize = 50;
 /// Who may see `/verify` of a lottery where the command was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum VerifyAccess {
-    /// In the lottery's own group, or in private by a participant or an admin of its group.
+    /// In the lottery's own group, or in private by a participant, or by anyone who may see its group
+    /// (see [`crate::services::Services::may_see_group`]).
     Granted,
     /// In private by someone who is neither.
     NotYours,
@@ -30,7 +31,8 @@ enum VerifyAccess {
 }
 
 /// `/verify` shows participant ids: it answers in the lottery's group, and in private to the lottery's
-/// participants and its group's admins, never in another group.
+/// participants and to its group's admins and members (anyone, for a public group), never in another
+/// group.
 async fn verify_access(
     ctx: &Ctx,
     conn: &mut sqlx::SqliteConnection,
@@ -48,6 +50,7 @@ async fn verify_access(
     };
     if store::has_joined(conn, lottery.id, user.id.0 as i64).await?
         || ctx.admins.is_admin(lottery.chat_id, user.id.0).await?
+        || ctx.may_see_group(lottery.chat_id, user.id.0 as i64).await?
     {
         Ok(VerifyAccess::Granted)
     } else {

@@ -2,6 +2,11 @@
 //! and swapped in when an admin changes them), the flood tracker, and the explanation budget per group.
 //! Nothing here must survive a restart: compiled rules are rebuilt from the database on first use.
 //!
+//! Every memory here is bounded, so hostile groups cannot grow it: compiled rules are kept for at most
+//! [`RULES_CACHED`] groups and looked-up @usernames for at most [`CHATS_REMEMBERED`], each dropping the least
+//! recently used first, and at most [`LOOKUPS_AT_ONCE`] `getChat` look-ups of mentioned @usernames run at
+//! once over all groups (others are skipped), so they never crowd the deletes out of the immediate queue.
+//!
 //! Groups whose stored rules are the same share one compiled set: most groups keep the defaults (the ad
 //! pack, the default ladder), and a compiled set with its automaton, regexes and their caches is far larger
 //! than one group's entry in a map, so thousands of default groups cost the memory of one.
@@ -10,8 +15,20 @@ use super::rules::{Action, FloodTracker, Limits, Pack, RuleSet};
 use super::store;
 use crate::error::{Error, Result};
 use crate::services::Ctx;
+use lru::LruCache;
 use std::collections::{HashMap, VecDeque};
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, Weak};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// The most groups whose compiled rules are kept; one dropped is compiled again on its next message.
+pub const RULES_CACHED: usize = 10_000;
+
+/// The most @usernames whose `getChat` look-up is remembered.
+pub const CHATS_REMEMBERED: usize = 10_000;
+
+/// The most `getChat` look-ups of mentioned @usernames under way at once, over all groups.
+pub const LOOKUPS_AT_ONCE: usize = 4;
 
 /// A group's rules ready for matching, with its escalation ladder.
 #[derive(Debug)]
@@ -23,9 +40,10 @@ pub struct Compiled {
 }
 
 /// The state of one running bot.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct State {
-    rules: Mutex<HashMap<i64, Arc<Compiled>>>,
+    /// Compiled rules by group, the least recently used dropped first beyond the cap.
+    rules: Mutex<LruCache<i64, Arc<Compiled>>>,
     /// Compiled sets by what they were compiled from, so groups with the same rules share one.
     shared: Mutex<HashMap<String, Weak<Compiled>>>,
     /// Recent messages per member and per text, for flood.
@@ -38,14 +56,54 @@ pub struct State {
     /// When each group was last told the bot lacks a right for an automatic action.
     rights_warned: Mutex<HashMap<i64, i64>>,
     /// @usernames looked up with `getChat`: whether each is a public channel or group, and when.
-    chats: Mutex<HashMap<String, (bool, i64)>>,
+    chats: Mutex<LruCache<String, (bool, i64)>>,
+    /// Places for `getChat` look-ups of mentioned @usernames.
+    lookups: Arc<Semaphore>,
+}
+
+impl State {
+    /// Empty state with the given caps (see [`RULES_CACHED`], [`CHATS_REMEMBERED`], [`LOOKUPS_AT_ONCE`]).
+    pub fn new(tracker_capacity: usize, rules: usize, chats: usize, lookups: usize) -> State {
+        let cap = |n: usize| NonZeroUsize::new(n.max(1)).expect("at least one");
+        State {
+            rules: Mutex::new(LruCache::new(cap(rules))),
+            shared: Mutex::default(),
+            flood: Mutex::new(FloodTracker::new(tracker_capacity)),
+            explained: Mutex::default(),
+            reports: Mutex::default(),
+            rights_warned: Mutex::default(),
+            chats: Mutex::new(LruCache::new(cap(chats))),
+            lookups: Arc::new(Semaphore::new(lookups)),
+        }
+    }
+
+    /// A group's compiled rules, if kept.
+    fn cached_rules(&self, chat_id: i64) -> Option<Arc<Compiled>> {
+        let mut rules = self.rules.lock().unwrap_or_else(|e| e.into_inner());
+        rules.get(&chat_id).cloned()
+    }
+
+    /// Keeps a group's compiled rules, dropping the least recently used group's beyond the cap.
+    fn keep_rules(&self, chat_id: i64, compiled: Arc<Compiled>) {
+        let mut rules = self.rules.lock().unwrap_or_else(|e| e.into_inner());
+        rules.put(chat_id, compiled);
+    }
+
+    /// A place for one `getChat` look-up, or `None` when [`LOOKUPS_AT_ONCE`] are already under way.
+    pub fn lookup_permit(&self) -> Option<OwnedSemaphorePermit> {
+        self.lookups.clone().try_acquire_owned().ok()
+    }
 }
 
 /// The moderation state of the bot that owns `ctx` (several bots may run in one process, as in tests).
 pub fn state(ctx: &Ctx) -> Arc<State> {
-    ctx.local(|| State {
-        flood: Mutex::new(FloodTracker::new(ctx.config.moderation.tracker_capacity)),
-        ..State::default()
+    ctx.local(|| {
+        State::new(
+            ctx.config.moderation.tracker_capacity,
+            RULES_CACHED,
+            CHATS_REMEMBERED,
+            LOOKUPS_AT_ONCE,
+        )
     })
 }
 
@@ -58,14 +116,8 @@ pub fn limits(ctx: &Ctx) -> Limits {
 
 /// A group's compiled rules: from memory, or loaded and compiled (on a blocking thread) on first use.
 pub async fn rules_for(ctx: &Ctx, chat_id: i64) -> Result<Arc<Compiled>> {
-    let state = state(ctx);
-    if let Some(found) = state
-        .rules
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&chat_id)
-    {
-        return Ok(found.clone());
+    if let Some(found) = state(ctx).cached_rules(chat_id) {
+        return Ok(found);
     }
     reload(ctx, chat_id).await
 }
@@ -109,11 +161,7 @@ pub async fn reload(ctx: &Ctx, chat_id: i64) -> Result<Arc<Compiled>> {
             compiled
         }
     };
-    state
-        .rules
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(chat_id, compiled.clone());
+    state.keep_rules(chat_id, compiled.clone());
     Ok(compiled)
 }
 
@@ -123,7 +171,7 @@ pub fn forget(ctx: &Ctx, chat_id: i64) {
         .rules
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .remove(&chat_id);
+        .pop(&chat_id);
 }
 
 /// Takes one explanation from a group's budget of `per_minute` at `now`; `false` when it is spent.
@@ -228,7 +276,7 @@ pub fn may_warn_rights(ctx: &Ctx, chat_id: i64, now: i64, gap: i64) -> bool {
 /// public channel or group, `Some(false)` for anything else (a person, nothing), `None` when unknown.
 pub fn known_chat(ctx: &Ctx, username: &str, now: i64, ttl: i64) -> Option<bool> {
     let state = state(ctx);
-    let chats = state.chats.lock().unwrap_or_else(|e| e.into_inner());
+    let mut chats = state.chats.lock().unwrap_or_else(|e| e.into_inner());
     chats
         .get(&username.to_ascii_lowercase())
         .filter(|(_, at)| *at > now - ttl)
@@ -239,8 +287,65 @@ pub fn known_chat(ctx: &Ctx, username: &str, now: i64, ttl: i64) -> Option<bool>
 pub fn remember_chat(ctx: &Ctx, username: &str, is_chat: bool, now: i64) {
     let state = state(ctx);
     let mut chats = state.chats.lock().unwrap_or_else(|e| e.into_inner());
-    if chats.len() >= MEMORY_CAP {
-        chats.clear();
+    chats.put(username.to_ascii_lowercase(), (is_chat, now));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compiled() -> Arc<Compiled> {
+        let (rules, _) = RuleSet::compile(
+            &Default::default(),
+            &Pack::default(),
+            Limits {
+                regex_size: 1 << 20,
+            },
+        );
+        Arc::new(Compiled {
+            rules,
+            ladder: Vec::new(),
+        })
     }
-    chats.insert(username.to_ascii_lowercase(), (is_chat, now));
+
+    #[test]
+    fn compiled_rules_are_kept_for_at_most_the_cap_dropping_the_least_recently_used() {
+        let state = State::new(10, 3, 3, 1);
+        for chat in 1..=3 {
+            state.keep_rules(-chat, compiled());
+        }
+        // Group -1 is used again, so -2 is now the least recently used.
+        assert!(state.cached_rules(-1).is_some());
+        for chat in 4..=100 {
+            state.keep_rules(-chat, compiled());
+            assert!(state.rules.lock().unwrap().len() <= 3);
+        }
+        assert!(state.cached_rules(-2).is_none());
+        assert!(state.cached_rules(-100).is_some());
+        assert_eq!(state.rules.lock().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn looked_up_names_are_kept_for_at_most_the_cap() {
+        let state = State::new(10, 3, 2, 1);
+        let mut chats = state.chats.lock().unwrap();
+        for n in 0..1_000 {
+            chats.put(format!("name{n}"), (true, n));
+        }
+        assert_eq!(chats.len(), 2);
+        assert!(chats.get("name999").is_some() && chats.get("name0").is_none());
+    }
+
+    #[test]
+    fn look_ups_at_once_are_capped_and_a_finished_one_frees_its_place() {
+        let state = State::new(10, 3, 3, 2);
+        let first = state.lookup_permit().expect("a place");
+        let _second = state.lookup_permit().expect("a place");
+        assert!(state.lookup_permit().is_none(), "the third waits for none");
+        drop(first);
+        assert!(
+            state.lookup_permit().is_some(),
+            "a finished look-up frees its place"
+        );
+    }
 }

@@ -152,12 +152,23 @@ async fn delete_explanations(ctx: &Ctx) -> crate::Result<()> {
     if due.is_empty() {
         return Ok(());
     }
-    let mut conn = ctx.storage.write.acquire().await?;
-    for (id, chat_id, message_id) in due {
-        ctx.outbound
-            .delete(chat_id, teloxide::types::MessageId(message_id));
-        store::mark_explanation_deleted(&mut conn, id).await?;
-    }
+    // Each explanation in its own error scope: one that fails never holds up the others.
+    let due = due
+        .into_iter()
+        .map(|(id, chat_id, message_id)| (id, (id, chat_id, message_id)));
+    super::each_due(
+        ctx,
+        "moderation",
+        "explanation",
+        due,
+        |(id, chat_id, message_id)| async move {
+            ctx.outbound
+                .delete(chat_id, teloxide::types::MessageId(message_id));
+            let mut conn = ctx.storage.write.acquire().await?;
+            store::mark_explanation_deleted(&mut conn, id).await
+        },
+    )
+    .await;
     Ok(())
 }
 

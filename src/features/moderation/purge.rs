@@ -1,5 +1,6 @@
 //! An admin removes messages: `/del` (the replied message) and `/purge` (everything from the replied
-//! message to the command).
+//! message to the command; in a forum, only the messages of the topic the command was sent in). `/purge`
+//! reports how many messages were in the batches Telegram accepted.
 
 use super::log;
 use super::subject::{entry, message_text, replied_channel, Answer, Subject};
@@ -64,11 +65,40 @@ pub(super) async fn purge_command(call: &Call<'_>, reason: &str) -> Answer {
         ))));
     }
     let chat_id = message.chat.id.0;
-    let batches = purge_batches(replied.id.0, message.id.0);
-    let count: usize = batches.iter().map(Vec::len).sum();
-    for batch in batches {
-        ctx.outbound
-            .delete_many(chat_id, batch.into_iter().map(MessageId).collect());
+    let batches = if crate::telegram::topic::is_forum(&message.chat) {
+        // In a forum only the messages recorded in the command's own topic are deleted, never another
+        // topic's; the writer is flushed first so the latest ones are there.
+        ctx.activity.flush().await;
+        let ids = crate::storage::activity::topic_messages_between(
+            &ctx.storage,
+            chat_id,
+            crate::telegram::topic::thread_key(message),
+            i64::from(replied.id.0.min(message.id.0)),
+            i64::from(replied.id.0.max(message.id.0)),
+        )
+        .await?;
+        let ids: Vec<i32> = ids.into_iter().map(|id| id as i32).collect();
+        ids.chunks(PURGE_BATCH).map(<[i32]>::to_vec).collect()
+    } else {
+        purge_batches(replied.id.0, message.id.0)
+    };
+    let sent: Vec<_> = batches
+        .into_iter()
+        .map(|batch| {
+            let size = batch.len();
+            let pending = ctx
+                .outbound
+                .delete_many(chat_id, batch.into_iter().map(MessageId).collect());
+            (size, pending)
+        })
+        .collect();
+    // Only the batches Telegram accepted count as deleted.
+    let mut count = 0;
+    for (size, pending) in sent {
+        match pending.wait().await {
+            Ok(_) => count += size,
+            Err(err) => tracing::warn!(chat_id, %err, "a /purge batch was refused"),
+        }
     }
     let subject = Subject {
         id: message.chat.id.0,

@@ -65,7 +65,17 @@ async fn resolve_and_recheck(
     names: Vec<String>,
 ) -> crate::Result<()> {
     let mut found_chat = false;
+    let state = cache::state(ctx);
     for name in names.into_iter().take(MAX_LOOKUPS) {
+        // Look-ups share a few places over all groups; with none free the rest of this message's names
+        // are left unknown, so a flood of mentions can never crowd out deletes.
+        let Some(_place) = state.lookup_permit() else {
+            tracing::debug!(
+                chat_id = message.chat.id.0,
+                "mention look-ups busy; skipped"
+            );
+            break;
+        };
         let username = format!("@{name}");
         let looked_up = ctx
             .outbound

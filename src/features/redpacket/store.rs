@@ -540,23 +540,38 @@ pub async fn grab(
     Ok(Grab::Claimed { amount, exhausted })
 }
 
-/// Ends every open packet whose time is up at `now`: in one transaction per packet, the escrow's remainder
-/// goes back to the sender (or the mint) and the packet is marked expired. Returns the ids expired.
+/// Ends every open packet whose time is up at `now` (see [`expire`]), stopping at the first failure.
+/// Returns the ids expired.
 pub async fn expire_due(pool: &SqlitePool, now: i64) -> Result<Vec<i64>, CreateError> {
-    let due: Vec<i64> = sqlx::query_scalar(
+    let mut expired = Vec::new();
+    for id in due_to_expire(pool, now).await? {
+        if expire(pool, id, now).await? {
+            expired.push(id);
+        }
+    }
+    Ok(expired)
+}
+
+/// The open packets whose time is up at `now`, oldest first.
+pub async fn due_to_expire(pool: &SqlitePool, now: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
         "SELECT id FROM redpackets WHERE status = 'open' AND expires_at <= ? ORDER BY id",
     )
     .bind(now)
     .fetch_all(pool)
-    .await?;
-    let mut expired = Vec::new();
-    for id in due {
+    .await
+}
+
+/// Ends packet `id` in one transaction: the escrow's remainder goes back to the sender (or the mint) and
+/// the packet is marked expired. False when it was no longer open.
+pub async fn expire(pool: &SqlitePool, id: i64, now: i64) -> Result<bool, CreateError> {
+    {
         let mut tx = pool.begin().await?;
         let Some(packet) = get(&mut tx, id).await? else {
-            continue;
+            return Ok(false);
         };
         if !packet.is_open() {
-            continue;
+            return Ok(false);
         }
         let rest = ledger::balance(&mut tx, packet.chat_id, packet.escrow()).await?;
         if rest > 0 {
@@ -585,9 +600,8 @@ pub async fn expire_due(pool: &SqlitePool, now: i64) -> Result<Vec<i64>, CreateE
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        expired.push(id);
     }
-    Ok(expired)
+    Ok(true)
 }
 
 /// Packets whose message should be edited now: behind their claims and either ended or not edited for

@@ -19,12 +19,23 @@ use teloxide::types::{InlineKeyboardMarkup, MessageId};
 pub(super) async fn run(ctx: &Ctx) -> crate::Result<()> {
     let now = ctx.now();
     let runtime = runtime::of(ctx);
-    for id in store::expire_due(&ctx.storage.write, now)
-        .await
-        .map_err(internal)?
-    {
-        runtime.packet_ended(None, id);
-    }
+    // Each packet is refunded in its own error scope: one that fails stays open and is tried again next
+    // tick, and the others are still refunded.
+    let due = store::due_to_expire(&ctx.storage.write, now).await?;
+    let due = due.into_iter().map(|id| (id, id));
+    crate::features::each_due(ctx, "redpacket", "expiry of packet", due, |id| {
+        let runtime = &runtime;
+        async move {
+            if store::expire(&ctx.storage.write, id, now)
+                .await
+                .map_err(internal)?
+            {
+                runtime.packet_ended(None, id);
+            }
+            Ok(())
+        }
+    })
+    .await;
     announce_claims(ctx, now).await?;
     relay::tick(ctx, now).await?;
     edit_messages(ctx, &runtime, now).await

@@ -30,6 +30,13 @@ pub async fn answer(ctx: &Ctx, message: &Message, lang: Lang, id: &str) -> Handl
         call.say(call.ta("redpacket-verify-unknown", &fargs! {"id" => display}));
         return Ok(());
     };
+    // In private, only someone who could see the packet in its group sees it here.
+    if packet.chat_id != call.chat_id
+        && !ctx.may_see_group(packet.chat_id, call.sender_id()).await?
+    {
+        call.say(call.ta("redpacket-verify-not-member", &fargs! {"id" => display}));
+        return Ok(());
+    }
     let kind = call.t(&format!("redpacket-kind-{}", packet.kind.as_str()));
     let mut html = call.ta(
         "redpacket-verify-head",

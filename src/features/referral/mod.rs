@@ -137,9 +137,24 @@ async fn name_of(conn: &mut sqlx::SqliteConnection, user_id: i64) -> crate::Resu
 /// The periodic work: attribute new joins, settle pending referrals, delete expired link notices.
 pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
     async move {
-        attribute::attribute_joins(&ctx).await?;
-        settle::settle_pending(&ctx).await?;
-        invite::delete_notices(&ctx).await
+        // The three jobs are independent: one that fails does not keep the others from running.
+        let jobs = [
+            ("attribution", 0u8),
+            ("settlement", 1),
+            ("notice clean-up", 2),
+        ];
+        super::each_due(&ctx, "referral", "job", jobs, |job| {
+            let ctx = &ctx;
+            async move {
+                match job {
+                    0 => attribute::attribute_joins(ctx).await,
+                    1 => settle::settle_pending(ctx).await,
+                    _ => invite::delete_notices(ctx).await,
+                }
+            }
+        })
+        .await;
+        Ok(())
     }
     .boxed()
 }

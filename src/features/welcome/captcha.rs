@@ -140,7 +140,8 @@ pub(super) fn send_batch(ctx: &Ctx, batch: &Batch, gates: &[Gate], lang: Lang) {
     let pending = ctx.outbound.send_text(
         Text::html(batch.chat_id, text)
             .markup(markup)
-            .priority(Priority::Gate),
+            .priority(Priority::Gate)
+            .in_general(),
     );
     let (ctx, id, chat_id) = (ctx.clone(), batch.id, batch.chat_id);
     ctx.tasks.clone().spawn(async move {
@@ -313,7 +314,9 @@ pub(super) fn post_question(
     text: Text,
     on_undelivered: Option<Box<dyn FnOnce(Ctx, Gate) + Send>>,
 ) {
-    let pending = ctx.outbound.send_text(text.priority(Priority::Gate));
+    let pending = ctx
+        .outbound
+        .send_text(text.priority(Priority::Gate).in_general());
     let ctx = ctx.clone();
     ctx.tasks.clone().spawn(async move {
         let result = async {

@@ -61,7 +61,7 @@ pub(super) async fn on_leave(ctx: &Ctx, chat: &Chat, member: &User, by: &User) -
             Vec::new(),
         ),
     };
-    let mut text = Text::html(chat_id, html);
+    let mut text = Text::html(chat_id, html).in_general();
     if let Some(markup) = url_buttons(buttons) {
         text = text.markup(markup);
     }
@@ -203,7 +203,7 @@ pub(super) async fn post_welcome(ctx: &Ctx, chat_id: i64) -> crate::Result<()> {
     let (html, markup) = welcome_message(ctx, chat_id, &choices, &members, lang).await?;
     let pending = ctx
         .outbound
-        .send_text(Text::html(chat_id, html).markup(markup));
+        .send_text(Text::html(chat_id, html).markup(markup).in_general());
     let clean = choices.clean_welcome;
     let ctx = ctx.clone();
     ctx.tasks.clone().spawn(async move {

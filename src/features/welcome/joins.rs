@@ -353,7 +353,8 @@ fn announce_raid(ctx: &Ctx, chat_id: i64, choices: &GroupChoices, lang: Lang) {
                 &fargs! {"joins" => joins, "seconds" => window, "minutes" => minutes},
             ),
         )
-        .priority(Priority::Moderation),
+        .priority(Priority::Moderation)
+        .in_general(),
     );
 }
 

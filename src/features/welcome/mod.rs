@@ -167,9 +167,14 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
             let mut conn = ctx.storage.write.acquire().await?;
             store::close_expired(&mut conn, now).await?
         };
-        for gate in &expired {
-            fail(&ctx, gate).await?;
-        }
+        // Each gate, group and release in its own error scope: one that fails never holds up the others.
+        let expired: Vec<(i64, store::Gate)> =
+            expired.into_iter().map(|gate| (gate.id, gate)).collect();
+        super::each_due(&ctx, "welcome", "expired gate", expired, |gate| {
+            let ctx = &ctx;
+            async move { fail(ctx, &gate).await }
+        })
+        .await;
         if let Err(err) = retry_joins(&ctx).await {
             tracing::warn!(%err, "kept joins could not be read; they are tried on the next tick");
         }
@@ -177,10 +182,18 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
             let mut conn = ctx.storage.read.acquire().await?;
             store::groups_with_unasked(&mut conn, now - window_of(&ctx)).await?
         };
-        for chat_id in waiting {
-            ask_waiting(&ctx, chat_id).await?;
+        let waiting = waiting.into_iter().map(|chat_id| (chat_id, chat_id));
+        super::each_due(
+            &ctx,
+            "welcome",
+            "gate questions of group",
+            waiting,
+            |chat_id| ask_waiting(&ctx, chat_id),
+        )
+        .await;
+        if let Err(err) = resend_unsent(&ctx).await {
+            tracing::error!(%err, "captcha messages not sent again; trying next tick");
         }
-        resend_unsent(&ctx).await?;
         let window = ctx.config.welcome.coalesce_window.get().as_secs() as i64;
         let due = {
             let mut conn = ctx.storage.write.acquire().await?;
@@ -188,16 +201,31 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
             store::prune_request_passes(&mut conn, now - REQUEST_PASS_SECS).await?;
             store::due_queues(&mut conn, now - window).await?
         };
+        // A welcome may ask Telegram for the member count, so each group's is posted beside the ticker,
+        // in its own task and error scope, never on the ticker's path.
         for chat_id in due {
-            post_welcome(&ctx, chat_id).await?;
+            let ctx = ctx.clone();
+            ctx.tasks.clone().spawn(async move {
+                let one = [(chat_id, chat_id)];
+                super::each_due(&ctx, "welcome", "welcome of group", one, |chat_id| {
+                    post_welcome(&ctx, chat_id)
+                })
+                .await;
+            });
         }
         let releases = {
             let mut conn = ctx.storage.write.acquire().await?;
             store::take_releases(&mut conn, now).await?
         };
-        for (chat_id, _) in releases {
-            release_held(&ctx, chat_id).await?;
-        }
+        let releases = releases.into_iter().map(|(chat_id, _)| (chat_id, chat_id));
+        super::each_due(
+            &ctx,
+            "welcome",
+            "raid release of group",
+            releases,
+            |chat_id| release_held(&ctx, chat_id),
+        )
+        .await;
         Ok(())
     }
     .boxed()

@@ -20,7 +20,8 @@ pub(super) fn rules_link(ctx: &Ctx, chat_id: i64) -> Option<reqwest::Url> {
         .ok()
 }
 
-/// `/start rules_<group>` in a private chat: the group's rules.
+/// `/start rules_<group>` in a private chat: the group's rules, for members of the group (anyone, for a
+/// public group).
 pub(super) async fn on_rules_deep_link(ctx: Ctx, message: Message) -> HandlerResult {
     let call = Call::new(&ctx, &message).await;
     let payload = message
@@ -33,6 +34,11 @@ pub(super) async fn on_rules_deep_link(ctx: Ctx, message: Message) -> HandlerRes
         call.say(call.t("welcome-rules-none"));
         return Ok(());
     };
+    // The link carries any group id: the rules are shown only to who could read them in the group.
+    if !ctx.may_see_group(chat_id, call.sender_id()).await? {
+        call.say(call.t("welcome-rules-not-member"));
+        return Ok(());
+    }
     let choices = load_choices(&ctx, chat_id).await?;
     let title = ctx
         .groups

@@ -172,6 +172,7 @@ impl Outbound {
         file_name: &'static str,
         bytes: Vec<u8>,
     ) -> Pending<Message> {
+        let thread = thread.or_else(|| crate::telegram::topic::current_in(chat_id));
         self.budgeted(chat_id, "sendPhoto", move |bot| {
             let mut request = bot.send_photo(
                 ChatId(chat_id),
@@ -192,6 +193,7 @@ impl Outbound {
         file_name: &'static str,
         bytes: Vec<u8>,
     ) -> Pending<Message> {
+        let thread = thread.or_else(|| crate::telegram::topic::current_in(chat_id));
         self.budgeted(chat_id, "sendDocument", move |bot| {
             let mut request = bot.send_document(
                 ChatId(chat_id),
