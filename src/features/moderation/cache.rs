@@ -71,6 +71,7 @@ impl State {
             flood: Mutex::new(FloodTracker::new(tracker_capacity)),
             explained: Mutex::default(),
             reports: Mutex::default(),
+            commands: Mutex::default(),
             rights_warned: Mutex::default(),
             chats: Mutex::new(LruCache::new(cap(chats))),
             lookups: Arc::new(Semaphore::new(lookups)),
