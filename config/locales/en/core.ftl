@@ -27,3 +27,5 @@ anonymous-admin-ask = This was sent anonymously. An admin with the “{ $right }
 anonymous-admin-button = ✅ It’s me, run it
 anonymous-admin-done = Done: the command ran in your name.
 anonymous-admin-gone = This command is no longer waiting for a confirmation.
+# What joins the items of a list in a sentence.
+list-separator = {", "}

@@ -195,3 +195,8 @@ moderation-log-rule-manual = by an admin
 moderation-log-rule-report = report
 moderation-log-outcome-done = done
 moderation-log-outcome-failed = failed
+moderation-explain-folded = { $count ->
+    [one] I could not explain one earlier removal when it happened
+   *[other] I could not explain { $count } earlier removals when they happened
+  }: { $list }.
+moderation-explain-folded-item = { $member } ({ $rule }; { $action })

@@ -27,3 +27,5 @@ anonymous-admin-ask = 这条命令是以匿名管理员身份发送的。请拥�
 anonymous-admin-button = ✅ 是我，执行
 anonymous-admin-done = 已确认：命令已以你的名义执行。
 anonymous-admin-gone = 这条命令已不再等待确认。
+# 句子里列举多项时的分隔符。
+list-separator = 、

@@ -195,3 +195,5 @@ moderation-log-rule-manual = 管理员操作
 moderation-log-rule-report = 举报
 moderation-log-outcome-done = 已完成
 moderation-log-outcome-failed = 失败
+moderation-explain-folded = 另外，之前来不及说明的 { $count } 次删除：{ $list }。
+moderation-explain-folded-item = { $member }（{ $rule }；{ $action }）
