@@ -4,6 +4,7 @@
 use super::draw;
 use super::store::{self, Lottery, Status};
 use super::{display, in_lines};
+use crate::facts::standing::Exclusion;
 use crate::fairness::{self, Kind, Seed};
 use crate::fargs;
 use crate::i18n::Lang;
@@ -77,7 +78,11 @@ pub async fn answer(ctx: &Ctx, message: &Message, lang: Lang, id: i64) -> Handle
             return Ok(());
         }
     }
-    let people = store::participants(&mut conn, id).await?;
+    // A drawn lottery's draw was over its entries minus the excluded ones (none before exclusions existed).
+    let people = match lottery.status {
+        Status::Drawn => store::drawn_participants(&mut conn, id).await?,
+        Status::Open | Status::Cancelled => store::participants(&mut conn, id).await?,
+    };
     let head = call.ta(
         "lottery-verify-head",
         &fargs! {
@@ -104,9 +109,10 @@ pub async fn answer(ctx: &Ctx, message: &Message, lang: Lang, id: i64) -> Handle
     };
     let tiers = store::prizes(&mut conn, id).await?;
     let wins = store::wins(&mut conn, id).await?;
+    let excluded = store::exclusions(&mut conn, id).await?;
     drop(conn);
     let check = recheck(&lottery, &people, &tiers, &wins, &seed);
-    report(&call, &lottery, head, &people, &seed, &check);
+    report(&call, &lottery, head, &people, &excluded, &seed, &check);
     Ok(())
 }
 
@@ -159,6 +165,7 @@ fn report(
     lottery: &Lottery,
     head: String,
     people: &[i64],
+    excluded: &[(i64, Exclusion)],
     seed: &Seed,
     check: &draw::Verification,
 ) {
@@ -187,6 +194,22 @@ fn report(
         },
     ));
     text.push('\n');
+    if !excluded.is_empty() {
+        let items: Vec<String> = excluded
+            .iter()
+            .map(|(user, why)| {
+                call.ta(
+                    "lottery-verify-excluded-item",
+                    &fargs! {"id" => user.to_string(), "why" => call.t(&format!("lottery-excluded-why-{}", why.name()))},
+                )
+            })
+            .collect();
+        text.push_str(&call.ta(
+            "lottery-verify-excluded",
+            &fargs! {"count" => excluded.len(), "list" => items.join(&call.t("list-separator"))},
+        ));
+        text.push('\n');
+    }
     for (index, tier) in again.winners.iter().enumerate() {
         let ids: Vec<String> = tier.iter().map(i64::to_string).collect();
         let winners = if ids.is_empty() {
