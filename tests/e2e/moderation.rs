@@ -788,3 +788,42 @@ async fn removals_past_the_budget_are_folded_into_the_next_explanation_zh() {
 async fn removals_past_the_budget_are_folded_into_the_next_explanation_en() {
     removals_past_the_budget_are_folded_into_the_next_explanation("en").await;
 }
+
+#[tokio::test]
+async fn a_removed_ad_and_commands_count_in_no_total_and_earn_no_points() {
+    let bot = group_with_newcomer().await;
+    let long_ad = format!("{AD}，{AD}，{AD}，详情私聊，长期有效，欢迎咨询");
+    bot.push(group_message(GROUP, newbie(), &long_ad));
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    for command in ["/help", "/me", "/rank"] {
+        bot.push(group_message(GROUP, owner(OWNER), command));
+    }
+    bot.push(group_message(GROUP, settled(), "早上好，今天一起跑步吗？"));
+    bot.settle().await;
+    bot.ctx.activity.flush().await;
+    let counted: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT user_id, SUM(messages) FROM activity_minutes WHERE chat_id = ? GROUP BY user_id",
+    )
+    .bind(GROUP)
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(counted, vec![(SETTLED, 1)], "only the conversation counts");
+    let totals: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT user_id, messages FROM members WHERE chat_id = ? AND messages > 0")
+            .bind(GROUP)
+            .fetch_all(&bot.ctx.storage.read)
+            .await
+            .unwrap();
+    assert_eq!(totals, vec![(SETTLED, 1)]);
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM economy_activity_pending WHERE chat_id = ? AND user_id = ?",
+    )
+    .bind(GROUP)
+    .bind(NEWBIE)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(waiting, 0, "the removed ad earns no activity points");
+    bot.stop().await;
+}

@@ -134,6 +134,16 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
     };
     if !lacks_delete {
         ctx.outbound.delete(chat_id, message.id);
+        // A removed message earns nothing and counts in no total or ranking.
+        if !author.channel {
+            ctx.activity
+                .record(crate::storage::activity::ActivityEvent::Removed {
+                    chat_id,
+                    user_id,
+                    at: now,
+                    chars: crate::telegram::counted_chars(message),
+                });
+        }
     }
     if !lacks_restrict {
         apply(ctx, chat_id, author, sanction, now, violation_id);
