@@ -827,3 +827,67 @@ async fn a_removed_ad_and_commands_count_in_no_total_and_earn_no_points() {
     assert_eq!(waiting, 0, "the removed ad earns no activity points");
     bot.stop().await;
 }
+
+async fn admin_warnings_are_counted_apart_from_automatic_removals(lang: &str) {
+    let bot = group_with_newcomer().await;
+    if lang == "en" {
+        bot.push(group_message(GROUP, owner(OWNER), "/lang en"));
+        bot.wait_texts(GROUP, 1).await;
+    }
+    bot.push(group_message(GROUP, newbie(), AD));
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    bot.settle().await;
+    let before = bot.texts_to(GROUP).len();
+    bot.push(group_message(
+        GROUP,
+        owner(OWNER),
+        &format!("/warn {NEWBIE}"),
+    ));
+    let texts = bot.wait_texts(GROUP, before + 1).await;
+    let first = &texts[before];
+    if lang == "en" {
+        assert!(first.contains("was warned (1/3)"), "{first}");
+        assert!(
+            first.contains("One automatic removal is also on record"),
+            "{first}"
+        );
+    } else {
+        assert!(first.contains("收到警告（1/3）"), "{first}");
+        assert!(first.contains("另有 1 次自动处理记录"), "{first}");
+    }
+    for round in 2..=3 {
+        bot.push(group_message(
+            GROUP,
+            owner(OWNER),
+            &format!("/warn {NEWBIE}"),
+        ));
+        bot.wait_texts(GROUP, before + round).await;
+    }
+    let texts = bot.texts_to(GROUP);
+    let last = texts.last().unwrap();
+    if lang == "en" {
+        assert!(
+            last.contains(
+                "now has 3 warnings from admins, this group's warning limit, so they are banned"
+            ),
+            "{last}"
+        );
+    } else {
+        assert!(
+            last.contains("已累计 3 次管理员警告，达到本群的警告上限，因此被封禁"),
+            "{last}"
+        );
+    }
+    bot.api.wait_for("banChatMember", 1, WAIT).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn admin_warnings_are_counted_apart_from_automatic_removals_zh() {
+    admin_warnings_are_counted_apart_from_automatic_removals("zh").await;
+}
+
+#[tokio::test]
+async fn admin_warnings_are_counted_apart_from_automatic_removals_en() {
+    admin_warnings_are_counted_apart_from_automatic_removals("en").await;
+}

@@ -200,3 +200,8 @@ moderation-explain-folded = { $count ->
    *[other] I could not explain { $count } earlier removals when they happened
   }: { $list }.
 moderation-explain-folded-item = { $member } ({ $rule }; { $action })
+moderation-warns-automatic = { $count ->
+    [one] One automatic removal is also on record. It counts on the escalation ladder, not toward the warning limit.
+   *[other] { $count } automatic removals are also on record. They count on the escalation ladder, not toward the warning limit.
+  }
+moderation-warn-limit-why = {$target} now has {$limit} warnings from admins, this group's warning limit, so they are banned.

@@ -197,3 +197,5 @@ moderation-log-outcome-done = 已完成
 moderation-log-outcome-failed = 失败
 moderation-explain-folded = 另外，之前来不及说明的 { $count } 次删除：{ $list }。
 moderation-explain-folded-item = { $member }（{ $rule }；{ $action }）
+moderation-warns-automatic = 另有 { $count } 次自动处理记录，只计入处罚阶梯，不计入警告上限。
+moderation-warn-limit-why = {$target} 已累计 {$limit} 次管理员警告，达到本群的警告上限，因此被封禁。

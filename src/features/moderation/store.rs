@@ -1106,6 +1106,27 @@ pub async fn instance_taught(
     Ok(rows.into_iter().map(|(fp,)| fp as u64).collect())
 }
 
+/// A member's live warnings counted apart: those admins gave with `/warn` (which the warning limit counts)
+/// and the automatic removals (which only climb the escalation ladder).
+pub async fn live_warnings_apart(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT COALESCE(SUM(actor_id IS NOT NULL AND action = 'warn'), 0),
+                COALESCE(SUM(actor_id IS NULL), 0)
+         FROM moderation_violations WHERE chat_id = ? AND user_id = ? AND expires_at > ?
+         AND shadow = 0 AND undone_by IS NULL",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Whether a member was told about one of their live violations: an explanation (posted, or folded into
 /// another member's) names it, or an admin gave it by command, which the group saw.
 pub async fn heard_of_live_violation(
