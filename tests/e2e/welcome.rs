@@ -1426,3 +1426,57 @@ async fn a_refused_question_keeps_the_gate_closed_zh() {
 async fn a_refused_question_keeps_the_gate_closed_en() {
     a_refused_question_keeps_the_gate_closed("en", "Newcomers stay restricted").await;
 }
+
+/// `{rules}` in a welcome never leaves a gap: it says there are no rules yet, and once they are set it
+/// points at the rules button under the welcome.
+async fn rules_in_a_welcome_are_never_empty(lang: &str) {
+    let bot = TestBot::start().await;
+    setup(&bot).await;
+    let say = |text: &str| bot.push(group_message(GROUP, owner(OWNER), text));
+    if lang == "zh" {
+        say("/lang zh");
+    }
+    say("/captcha off");
+    say("/setwelcome Hi {mention}! {rules}");
+    bot.settle().await;
+    let before = bot.texts_to(GROUP).len();
+    bot.push(joins(&newcomer(3_040, "Ann")));
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(5));
+    let texts = bot.wait_texts(GROUP, before + 1).await;
+    let (none, see) = if lang == "en" {
+        (
+            "The admins have not written the rules yet.",
+            "Please read the rules: tap the button below.",
+        )
+    } else {
+        ("管理员还没有设置群规。", "请点击下方按钮阅读群规。")
+    };
+    assert!(texts[before].ends_with(none), "{}", texts[before]);
+    say("/setrules Be kind.");
+    bot.settle().await;
+    let before = bot.texts_to(GROUP).len();
+    bot.clock.advance(Duration::from_secs(13));
+    bot.push(joins(&newcomer(3_041, "Ben")));
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(5));
+    bot.wait_texts(GROUP, before + 1).await;
+    let welcome = bot.api.calls("sendMessage").pop().unwrap();
+    let text = welcome.params["text"].as_str().unwrap();
+    assert!(text.ends_with(see), "{text}");
+    let url = welcome.params["reply_markup"]["inline_keyboard"][0][0]["url"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(url.contains(&format!("rules_{GROUP}")), "{welcome:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn rules_in_a_welcome_are_never_empty_en() {
+    rules_in_a_welcome_are_never_empty("en").await;
+}
+
+#[tokio::test]
+async fn rules_in_a_welcome_are_never_empty_zh() {
+    rules_in_a_welcome_are_never_empty("zh").await;
+}

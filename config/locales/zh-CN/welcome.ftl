@@ -80,3 +80,5 @@ welcome-button-check = ✅ 去完成验证
 welcome-held-asked = 群里的下一条验证消息会问你。
 welcome-release-intro = 你在防炸群期间加入了「{ $group }」。请完成本群的验证，通过后即可发言：
 welcome-question-unsent = ⚠️ 我没能在这里发出入群验证题。新成员会保持受限，直到我能发出为止：请允许我在本群发消息（我每隔几分钟重试一次）。
+welcome-rules-see-button = 请点击下方按钮阅读群规。
+welcome-rules-none = 管理员还没有设置群规。
