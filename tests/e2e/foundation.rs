@@ -186,7 +186,7 @@ async fn added_to_a_group_records_it_and_greets_in_the_adders_language() {
         ("en", OWNER, "administrator", true)
     );
 
-    // A second update about the same addition (a promotion) does not greet again.
+    // A second update about the same addition (a promotion) does not greet again; it says thanks.
     bot.push(my_chat_member(
         group(GROUP),
         owner(OWNER),
@@ -194,7 +194,9 @@ async fn added_to_a_group_records_it_and_greets_in_the_adders_language() {
         "administrator",
     ));
     bot.settle().await;
-    assert_eq!(bot.texts_to(GROUP).len(), 1);
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts[1].starts_with("Thanks"), "{texts:?}");
 
     // A Chinese-speaking admin adding the bot elsewhere gets Chinese; an unknown language gets the default.
     bot.push(my_chat_member(
@@ -702,4 +704,79 @@ async fn in_a_forum_topic_the_topic_start_is_not_a_reply_and_answers_stay_in_the
         .unwrap();
     assert_eq!(moved, 0, "no points went to the topic's creator");
     bot.stop().await;
+}
+
+/// The hello adapts to the rights the bot has and says what is already on; a later promotion gets thanks
+/// and names the rights still missing.
+async fn the_hello_adapts_to_the_bots_rights(lang: &str) {
+    let bot = TestBot::start().await;
+    let chat = if lang == "en" { -100_561 } else { -100_562 };
+    let speaks = if lang == "en" { "en" } else { "zh-hans" };
+    let adder = user_with(OWNER, "Olivia", None, Some(speaks));
+    bot.push(my_chat_member(group(chat), adder.clone(), "left", "member"));
+    let hello = bot.wait_texts(chat, 1).await.remove(0);
+    let expected = if lang == "en" {
+        [
+            "Make me an admin",
+            "Already on: a button check for newcomers, the ad filter.",
+            "/lang zh",
+        ]
+    } else {
+        [
+            "请把我设为管理员",
+            "已开启：新成员按钮验证、广告过滤。",
+            "/lang en",
+        ]
+    };
+    for words in expected {
+        assert!(hello.contains(words), "{words:?} in {hello}");
+    }
+    // Promoted without the right to ban: thanks, and the missing right is named.
+    let mut promoted = my_chat_member(group(chat), adder.clone(), "member", "administrator");
+    promoted["my_chat_member"]["new_chat_member"] = crate::support::members::admin_with(
+        crate::support::fake_api::bot_user(),
+        &["can_delete_messages", "can_invite_users"],
+    );
+    bot.push(promoted);
+    let thanks = bot.wait_texts(chat, 2).await.remove(1);
+    let expected = if lang == "en" {
+        [
+            "Thanks for making me an admin!",
+            "I still need one admin right: ban users.",
+        ]
+    } else {
+        [
+            "谢谢你们把我设为管理员！",
+            "我还缺少这些管理权限：封禁成员。",
+        ]
+    };
+    for words in expected {
+        assert!(thanks.contains(words), "{words:?} in {thanks}");
+    }
+    // Added as a full admin elsewhere: no request for rights it already has.
+    bot.push(my_chat_member(
+        group(chat - 10),
+        adder,
+        "left",
+        "administrator",
+    ));
+    let hello = bot.wait_texts(chat - 10, 1).await.remove(0);
+    let has = if lang == "en" {
+        "I have the admin rights I need."
+    } else {
+        "我已拥有所需的管理权限。"
+    };
+    assert!(hello.contains(has), "{hello}");
+    assert!(!hello.contains("Make me an admin") && !hello.contains("请把我设为管理员"));
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_hello_adapts_to_the_bots_rights_en() {
+    the_hello_adapts_to_the_bots_rights("en").await;
+}
+
+#[tokio::test]
+async fn the_hello_adapts_to_the_bots_rights_zh() {
+    the_hello_adapts_to_the_bots_rights("zh").await;
 }

@@ -29,3 +29,14 @@ anonymous-admin-done = 已确认：命令已以你的名义执行。
 anonymous-admin-gone = 这条命令已不再等待确认。
 # 句子里列举多项时的分隔符。
 list-separator = 、
+group-hello-intro = 大家好，{ $group }！我是 groupops：迎新与入群验证、清理广告、签到积分、红包和抽奖都交给我。
+group-hello-make-admin = 请把我设为管理员（删除消息、封禁成员、通过链接邀请成员），我才能开始工作。
+group-hello-rights-ok = 我已拥有所需的管理权限。
+group-hello-rights-missing = 我还缺少这些管理权限：{ $rights }。
+group-hello-already-on = 已开启：{ $list }。
+group-hello-on-gate-button = 新成员按钮验证
+group-hello-on-gate-math = 新成员算术验证
+group-hello-on-gate-quiz = 新成员问答验证
+group-hello-on-adpack = 广告过滤
+group-hello-lang = 发送 /help 查看命令；发送 /lang en 可切换为英文。
+group-promoted-thanks = 谢谢你们把我设为管理员！
