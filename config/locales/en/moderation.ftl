@@ -205,3 +205,4 @@ moderation-warns-automatic = { $count ->
    *[other] { $count } automatic removals are also on record. They count on the escalation ladder, not toward the warning limit.
   }
 moderation-warn-limit-why = {$target} now has {$limit} warnings from admins, this group's warning limit, so they are banned.
+moderation-target-banned = {$target} is banned from this group. Use /unban first if they should come back.

@@ -92,6 +92,37 @@ async fn punishable<'a>(
     Ok(Ok((subject, rest)))
 }
 
+/// Says a member is banned (by the moderation log: a ban not lifted since), for the commands that make no
+/// sense on them (`/mute`, `/unmute`); `None` when they are not.
+async fn banned_refusal(
+    ctx: &Ctx,
+    message: &Message,
+    subject: &Subject,
+    lang: Lang,
+) -> crate::Result<Option<String>> {
+    let standing = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        crate::facts::standing::exclusions(
+            &mut conn,
+            message.chat.id.0,
+            &[subject.id],
+            0,
+            ctx.now(),
+        )
+        .await?
+    };
+    let banned = standing
+        .iter()
+        .any(|(_, why)| *why == crate::facts::standing::Exclusion::Banned);
+    Ok(banned.then(|| {
+        ctx.ta(
+            lang,
+            "moderation-target-banned",
+            &fargs! {"target" => subject.mention()},
+        )
+    }))
+}
+
 pub(super) async fn ban_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
     let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let (subject, rest) = match punishable(ctx, message, args, lang, name).await? {
@@ -178,6 +209,9 @@ pub(super) async fn mute_command(call: &Call<'_>, args: &str, name: &str) -> Ans
     };
     if subject.channel {
         return Ok(Some(ctx.t_html(lang, "moderation-channel-ban-only")));
+    }
+    if let Some(refusal) = banned_refusal(ctx, message, &subject, lang).await? {
+        return Ok(Some(refusal));
     }
     let (duration, reason) = match split_duration(rest) {
         Ok(found) => found,
@@ -356,6 +390,9 @@ pub(super) async fn unmute_command(call: &Call<'_>, args: &str, name: &str) -> A
     };
     if subject.channel {
         return Ok(Some(ctx.t_html(lang, "moderation-channel-ban-only")));
+    }
+    if let Some(refusal) = banned_refusal(ctx, message, &subject, lang).await? {
+        return Ok(Some(refusal));
     }
     let original = {
         let mut conn = ctx.storage.read.acquire().await?;
