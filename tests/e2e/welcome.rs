@@ -1446,11 +1446,11 @@ async fn rules_in_a_welcome_are_never_empty(lang: &str) {
     let texts = bot.wait_texts(GROUP, before + 1).await;
     let (none, see) = if lang == "en" {
         (
-            "The admins have not written the rules yet.",
+            "This group has no rules set yet.",
             "Please read the rules: tap the button below.",
         )
     } else {
-        ("管理员还没有设置群规。", "请点击下方按钮阅读群规。")
+        ("本群还没有设置群规。", "请点击下方按钮阅读群规。")
     };
     assert!(texts[before].ends_with(none), "{}", texts[before]);
     say("/setrules Be kind.");

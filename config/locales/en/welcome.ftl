@@ -81,7 +81,6 @@ welcome-held-asked = You will be asked in the group's next check message.
 welcome-release-intro = You joined “{ $group }” during a raid. Please pass the group's check to be let in:
 welcome-question-unsent = ⚠️ I could not post the entry question here. Newcomers stay restricted until I can: please let me send messages (I try again every few minutes).
 welcome-rules-see-button = Please read the rules: tap the button below.
-welcome-rules-none = The admins have not written the rules yet.
 welcome-gate-wrong-kick = Wrong answer: the check failed, so you were removed. You may join again and try once more.
 welcome-gate-wrong-request = Wrong answer: your request was declined. You may ask to join again and try once more.
 welcome-request-in = You're in! Welcome to { $group }.

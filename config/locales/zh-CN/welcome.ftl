@@ -81,7 +81,6 @@ welcome-held-asked = 群里的下一条验证消息会问你。
 welcome-release-intro = 你在防炸群期间加入了「{ $group }」。请完成本群的验证，通过后即可发言：
 welcome-question-unsent = ⚠️ 我没能在这里发出入群验证题。新成员会保持受限，直到我能发出为止：请允许我在本群发消息（我每隔几分钟重试一次）。
 welcome-rules-see-button = 请点击下方按钮阅读群规。
-welcome-rules-none = 管理员还没有设置群规。
 welcome-gate-wrong-kick = 回答错误，验证未通过，你已被移出群。可以重新入群再试一次。
 welcome-gate-wrong-request = 回答错误，入群申请已被拒绝。可以重新申请再试一次。
 welcome-request-in = 你已入群！欢迎加入{ $group }。
