@@ -60,6 +60,7 @@ pub fn handler() -> Handler {
         .branch(economy::handler())
         .branch(lottery::handler())
         .branch(referral::handler())
+        .branch(groups::private_hint())
 }
 
 /// Every feature's test of whether a group message is an input to one of its games: moderation keeps the

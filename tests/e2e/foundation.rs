@@ -780,3 +780,52 @@ async fn the_hello_adapts_to_the_bots_rights_en() {
 async fn the_hello_adapts_to_the_bots_rights_zh() {
     the_hello_adapts_to_the_bots_rights("zh").await;
 }
+
+/// In private, plain text and unknown commands get a hint to /help, and a lottery command with arguments
+/// says lotteries are made in the group.
+async fn private_chats_never_stay_silent(lang: &str) {
+    let bot = TestBot::start().await;
+    let speaks = if lang == "en" { "en" } else { "zh-hans" };
+    let id = 5_077;
+    let who = user_with(id, "Pia", None, Some(speaks));
+    let (hint, lottery) = if lang == "en" {
+        (
+            "Send /help to see what I can do.",
+            "Lotteries are created, listed, drawn and cancelled in the group.",
+        )
+    } else {
+        (
+            "发送 /help 查看我能做什么。",
+            "抽奖要在群里创建、查看、开奖和取消",
+        )
+    };
+    for (n, text) in ["hello there", "/frobnicate"].into_iter().enumerate() {
+        bot.push(private_message(who.clone(), text));
+        let texts = bot.wait_texts(id, n + 1).await;
+        assert!(texts[n].contains(hint), "{text}: {texts:?}");
+    }
+    bot.push(private_message(
+        who.clone(),
+        "/lottery Mugs | Mug x1 | in 1h",
+    ));
+    let texts = bot.wait_texts(id, 3).await;
+    assert!(texts[2].contains(lottery), "{texts:?}");
+    // Known commands still answer as before, with no hint after them.
+    bot.push(private_message(who, "/help"));
+    bot.wait_texts(id, 4).await;
+    bot.settle().await;
+    let texts = bot.texts_to(id);
+    assert_eq!(texts.len(), 4, "{texts:?}");
+    assert!(!texts[3].contains(hint), "{texts:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn private_chats_never_stay_silent_en() {
+    private_chats_never_stay_silent("en").await;
+}
+
+#[tokio::test]
+async fn private_chats_never_stay_silent_zh() {
+    private_chats_never_stay_silent("zh").await;
+}

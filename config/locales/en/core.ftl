@@ -43,3 +43,4 @@ group-hello-on-gate-quiz = a question for newcomers
 group-hello-on-adpack = the ad filter
 group-hello-lang = Send /help to see my commands, or /lang zh to switch me to Chinese.
 group-promoted-thanks = Thanks for making me an admin!
+private-help-hint = I did not understand that. Send /help to see what I can do.

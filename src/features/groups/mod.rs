@@ -43,6 +43,24 @@ pub fn handler() -> Handler {
         )
 }
 
+/// The last branch of the handler tree: a private message no feature took (plain text, an unknown command)
+/// gets a hint to `/help`, so a private chat never stays silent.
+pub fn private_hint() -> Handler {
+    Update::filter_message()
+        .filter(|m: Message| {
+            m.chat.is_private()
+                && m.from.as_ref().is_some_and(|u| !u.is_bot)
+                && crate::telegram::is_member_post(&m)
+        })
+        .endpoint(on_private_unhandled)
+}
+
+async fn on_private_unhandled(ctx: Ctx, message: Message) -> HandlerResult {
+    let call = Call::new(&ctx, &message).await;
+    call.say(call.t("private-help-hint"));
+    Ok(())
+}
+
 fn group_kind(chat: &teloxide::types::Chat) -> Option<&'static str> {
     match &chat.kind {
         ChatKind::Public(public) => match public.kind {

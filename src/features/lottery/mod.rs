@@ -104,6 +104,11 @@ fn display(id: i64) -> String {
 async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
     let call = Call::new(&ctx, &message).await;
     match command {
+        // In private, a bare /lottery lists the member's codes; anything more is for the group.
+        Command::Lottery(args) if message.chat.is_private() && !args.trim().is_empty() => {
+            call.say(call.t("lottery-private-in-group"));
+            Ok(())
+        }
         Command::Lottery(_) if message.chat.is_private() => my_codes(&call).await,
         Command::Lottery(args) => {
             let args = args.trim();
