@@ -829,3 +829,68 @@ async fn private_chats_never_stay_silent_en() {
 async fn private_chats_never_stay_silent_zh() {
     private_chats_never_stay_silent("zh").await;
 }
+
+/// The menus offer what works where it is shown: no /transfer while transfers are off, one entry for red
+/// packets, only private commands in the private menu, and members' /lottery line without admin actions.
+#[tokio::test]
+async fn the_command_menus_offer_only_what_works_there() {
+    let bot = TestBot::start().await;
+    let calls = bot.api.wait_for("setMyCommands", 9, WAIT).await;
+    let names = |call: &Call| -> Vec<String> {
+        call.params["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["command"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for call in &calls {
+        let scope = call.params["scope"]["type"].as_str().unwrap();
+        let listed = names(call);
+        assert!(
+            !listed.contains(&"transfer".to_string()),
+            "{scope}: {listed:?}"
+        );
+        assert!(
+            !listed.contains(&"redpacket".to_string()),
+            "{scope}: {listed:?}"
+        );
+        if scope == "all_private_chats" {
+            assert!(!listed.contains(&"checkin".to_string()), "{listed:?}");
+            assert!(!listed.contains(&"hongbao".to_string()), "{listed:?}");
+            assert!(listed.contains(&"verify".to_string()), "{listed:?}");
+        } else {
+            assert!(
+                listed.contains(&"hongbao".to_string()),
+                "{scope}: {listed:?}"
+            );
+        }
+        let lottery = menu_description(call, "lottery").unwrap_or_default();
+        let code = call.params["language_code"].as_str();
+        let (create, draw) = match code {
+            Some("en") => ("create", "draw"),
+            _ => ("创建", "开奖"),
+        };
+        if scope == "all_chat_administrators" {
+            assert!(
+                lottery.contains(create) && lottery.contains(draw),
+                "{lottery}"
+            );
+        } else if scope == "all_group_chats" {
+            assert!(
+                !lottery.contains(create) && !lottery.contains(draw),
+                "{lottery}"
+            );
+        }
+    }
+    bot.stop().await;
+    // With transfers on, members see /transfer in groups.
+    let bot = TestBot::start_with(&[("GROUPOPS_ECONOMY__TRANSFER_ENABLED", "true")]).await;
+    let calls = bot.api.wait_for("setMyCommands", 9, WAIT).await;
+    let group_menu = calls
+        .iter()
+        .find(|c| c.params["scope"]["type"] == "all_group_chats")
+        .unwrap();
+    assert!(menu_description(group_menu, "transfer").is_some());
+    bot.stop().await;
+}

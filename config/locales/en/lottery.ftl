@@ -123,3 +123,4 @@ lottery-excluded-why-left = left the group
 lottery-excluded-why-muted = muted
 lottery-excluded-why-ad = message removed as an ad
 lottery-private-in-group = Lotteries are created, listed, drawn and cancelled in the group. Send /lottery there; here, /lottery alone shows your prize codes.
+lottery-cmd-lottery-member = lotteries: see the open ones and join (/lottery list)

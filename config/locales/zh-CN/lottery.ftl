@@ -117,3 +117,4 @@ lottery-excluded-why-left = 已退群
 lottery-excluded-why-muted = 正被禁言
 lottery-excluded-why-ad = 消息被当作广告删除
 lottery-private-in-group = 抽奖要在群里创建、查看、开奖和取消，请在群里发送 /lottery。在这里只发送 /lottery 可查看你的兑奖码。
+lottery-cmd-lottery-member = 抽奖：查看进行中的抽奖并参加（/lottery list）

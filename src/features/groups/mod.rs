@@ -283,11 +283,15 @@ async fn help(call: &Call<'_>) -> HandlerResult {
         "help-title-group"
     };
     let mut text = format!("<b>{}</b>\n", call.t_html(title));
-    for command in ctx.commands.iter().filter(|c| visible(c.audience)) {
+    for command in ctx
+        .commands
+        .iter()
+        .filter(|c| visible(c.audience) && crate::features::offered(&ctx.config, c, private))
+    {
         text.push_str(&format!(
             "/{} — {}\n",
             command.name,
-            call.t_html(command.description)
+            call.t_html(crate::features::description(command, is_admin))
         ));
     }
     if !private && !is_admin {
