@@ -124,3 +124,6 @@ lottery-excluded-why-muted = muted
 lottery-excluded-why-ad = message removed as an ad
 lottery-private-in-group = Lotteries are created, listed, drawn and cancelled in the group. Send /lottery there; here, /lottery alone shows your prize codes.
 lottery-cmd-lottery-member = lotteries: see the open ones and join (/lottery list)
+lottery-tier-label = Tier { $tier }
+lottery-announce-tier-labelled = { $label }: { $prize } ×{ $count }
+lottery-result-tier-labelled = { $label } ({ $prize }): { $winners }

@@ -118,3 +118,18 @@ lottery-excluded-why-muted = 正被禁言
 lottery-excluded-why-ad = 消息被当作广告删除
 lottery-private-in-group = 抽奖要在群里创建、查看、开奖和取消，请在群里发送 /lottery。在这里只发送 /lottery 可查看你的兑奖码。
 lottery-cmd-lottery-member = 抽奖：查看进行中的抽奖并参加（/lottery list）
+lottery-tier-label = { $tier ->
+    [1] 一等奖
+    [2] 二等奖
+    [3] 三等奖
+    [4] 四等奖
+    [5] 五等奖
+    [6] 六等奖
+    [7] 七等奖
+    [8] 八等奖
+    [9] 九等奖
+    [10] 十等奖
+   *[other] 第 { $tier } 等奖
+  }
+lottery-announce-tier-labelled = { $label }：{ $prize } ×{ $count }
+lottery-result-tier-labelled = { $label }（{ $prize }）：{ $winners }

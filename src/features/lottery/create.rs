@@ -242,10 +242,11 @@ pub(super) fn announcement(
     );
     text.push('\n');
     for tier in tiers {
+        let (label, prize) = super::tier_label(ctx, lang, tier.tier, &tier.name);
         text.push_str(&ctx.ta(
             lang,
-            "lottery-announce-tier",
-            &fargs! {"tier" => tier.tier, "prize" => escape(&tier.name), "count" => tier.count},
+            "lottery-announce-tier-labelled",
+            &fargs! {"label" => label, "prize" => prize, "count" => tier.count},
         ));
         text.push('\n');
     }

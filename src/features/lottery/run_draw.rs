@@ -262,12 +262,13 @@ pub(super) fn result_text(
         let list = if winners.is_empty() {
             ctx.t(lang, "lottery-result-no-winner")
         } else {
-            in_lines(&winners, MENTIONS_PER_LINE)
+            in_lines(&winners, MENTIONS_PER_LINE, &ctx.t(lang, "list-separator"))
         };
+        let (label, prize) = super::tier_label(ctx, lang, tier.tier, &tier.name);
         text.push_str(&ctx.ta(
             lang,
-            "lottery-result-tier",
-            &fargs! {"tier" => tier.tier, "prize" => escape(&tier.name), "winners" => list},
+            "lottery-result-tier-labelled",
+            &fargs! {"label" => label, "prize" => prize, "winners" => list},
         ));
         text.push('\n');
     }

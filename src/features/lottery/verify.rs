@@ -215,7 +215,7 @@ fn report(
         let winners = if ids.is_empty() {
             "-".to_string()
         } else {
-            in_lines(&ids, IDS_PER_LINE)
+            in_lines(&ids, IDS_PER_LINE, &call.t("list-separator"))
         };
         text.push_str(&call.ta(
             "lottery-verify-tier",
