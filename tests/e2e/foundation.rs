@@ -894,3 +894,59 @@ async fn the_command_menus_offer_only_what_works_there() {
     assert!(menu_description(group_menu, "transfer").is_some());
     bot.stop().await;
 }
+
+/// `/lang` alone says which language the group speaks (to anyone), and a lottery title over 64
+/// characters is refused with the limit.
+async fn lang_alone_and_the_title_cap(lang: &str) {
+    let bot = TestBot::start().await;
+    let chat = if lang == "en" { -100_571 } else { -100_572 };
+    bot.api.set_admins(
+        chat,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
+    let speaks = if lang == "en" { "en" } else { "zh-hans" };
+    let boss = user_with(OWNER, "Olivia", None, Some(speaks));
+    bot.push(my_chat_member(
+        group(chat),
+        boss.clone(),
+        "left",
+        "administrator",
+    ));
+    bot.wait_texts(chat, 1).await;
+    bot.push(group_message(
+        chat,
+        user_with(5_090, "Ann", None, Some(speaks)),
+        "/lang",
+    ));
+    let texts = bot.wait_texts(chat, 2).await;
+    let current = if lang == "en" {
+        "This group speaks English."
+    } else {
+        "本群当前使用中文。"
+    };
+    assert!(texts[1].contains(current), "{texts:?}");
+    let title = "长".repeat(65);
+    bot.push(group_message(
+        chat,
+        boss,
+        &format!("/lottery {title} | Mug x1 | in 1h"),
+    ));
+    let texts = bot.wait_texts(chat, 3).await;
+    let refusal = if lang == "en" {
+        "The title is too long: at most 64 characters."
+    } else {
+        "标题太长了：最多 64 个字。"
+    };
+    assert!(texts[2].contains(refusal), "{texts:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn lang_alone_and_the_title_cap_en() {
+    lang_alone_and_the_title_cap("en").await;
+}
+
+#[tokio::test]
+async fn lang_alone_and_the_title_cap_zh() {
+    lang_alone_and_the_title_cap("zh").await;
+}

@@ -44,3 +44,4 @@ group-hello-on-adpack = the ad filter
 group-hello-lang = Send /help to see my commands, or /lang zh to switch me to Chinese.
 group-promoted-thanks = Thanks for making me an admin!
 private-help-hint = I did not understand that. Send /help to see what I can do.
+lang-current = This group speaks { $language }. Admins can switch it with /lang zh or /lang en.

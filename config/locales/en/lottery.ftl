@@ -127,3 +127,4 @@ lottery-cmd-lottery-member = lotteries: see the open ones and join (/lottery lis
 lottery-tier-label = Tier { $tier }
 lottery-announce-tier-labelled = { $label }: { $prize } ×{ $count }
 lottery-result-tier-labelled = { $label } ({ $prize }): { $winners }
+lottery-title-too-long = The title is too long: at most { $max } characters.

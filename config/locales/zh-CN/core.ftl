@@ -41,3 +41,4 @@ group-hello-on-adpack = 广告过滤
 group-hello-lang = 发送 /help 查看命令；发送 /lang en 可切换为英文。
 group-promoted-thanks = 谢谢你们把我设为管理员！
 private-help-hint = 我没看懂这条消息。发送 /help 查看我能做什么。
+lang-current = 本群当前使用{ $language }。管理员可以用 /lang zh 或 /lang en 切换。

@@ -133,3 +133,4 @@ lottery-tier-label = { $tier ->
   }
 lottery-announce-tier-labelled = { $label }：{ $prize } ×{ $count }
 lottery-result-tier-labelled = { $label }（{ $prize }）：{ $winners }
+lottery-title-too-long = 标题太长了：最多 { $max } 个字。

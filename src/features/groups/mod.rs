@@ -308,6 +308,12 @@ async fn lang(call: &Call<'_>, arg: &str) -> HandlerResult {
         call.say(call.t("group-only"));
         return Ok(());
     }
+    // With no argument, anyone may ask which language the group speaks.
+    if arg.trim().is_empty() {
+        let language = call.t(&format!("lang-name-{}", call.lang.code()));
+        call.say(call.ta("lang-current", &fargs! {"language" => language}));
+        return Ok(());
+    }
     if !call.allowed(Right::ChangeInfo).await? {
         return Ok(());
     }

@@ -52,6 +52,10 @@ pub(super) fn parse_refusal(ctx: &Ctx, lang: Lang, err: &ParseError) -> String {
             ("lottery-unknown-option", fargs! {"part" => key.clone()})
         }
         ParseError::BadOption(part) => ("lottery-bad-option", fargs! {"part" => part.clone()}),
+        ParseError::TitleTooLong => (
+            "lottery-title-too-long",
+            fargs! {"max" => super::parse::MAX_TITLE_CHARS},
+        ),
     };
     format!(
         "{}\n\n{}",

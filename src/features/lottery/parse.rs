@@ -120,6 +120,8 @@ pub enum ParseError {
     EmptyTitle,
     /// The title starts with a subcommand word.
     ReservedTitle(String),
+    /// The title is longer than [`MAX_TITLE_CHARS`].
+    TitleTooLong,
     /// A prize has no name.
     EmptyPrize,
     /// A prize's count is not a whole number above zero.
@@ -184,9 +186,15 @@ pub fn subcommand(line: &str) -> Option<String> {
     SUBCOMMANDS.contains(&first.as_str()).then_some(first)
 }
 
+/// The longest lottery title, in characters.
+pub const MAX_TITLE_CHARS: usize = 64;
+
 fn parse_title(text: &str) -> Result<String, ParseError> {
     if text.is_empty() {
         return Err(ParseError::EmptyTitle);
+    }
+    if text.chars().count() > MAX_TITLE_CHARS {
+        return Err(ParseError::TitleTooLong);
     }
     if let Some(word) = subcommand(text) {
         return Err(ParseError::ReservedTitle(word));
@@ -617,6 +625,13 @@ mod tests {
     #[test]
     fn bad_lines_name_the_wrong_part() {
         assert_eq!(err("just a title"), ParseError::Shape);
+        let long = "长".repeat(MAX_TITLE_CHARS + 1);
+        assert_eq!(
+            err(&format!("{long} | A | in 1h")),
+            ParseError::TitleTooLong
+        );
+        let fits = "长".repeat(MAX_TITLE_CHARS);
+        assert_eq!(ok(&format!("{fits} | A | in 1h")).title, fits);
         assert_eq!(err("T | A | in 1h | join=a | extra"), ParseError::Shape);
         assert_eq!(err(" | A | in 1h"), ParseError::EmptyTitle);
         assert_eq!(
