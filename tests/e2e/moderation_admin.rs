@@ -1068,3 +1068,45 @@ async fn the_bot_refuses_itself_and_mutes_of_a_banned_member_say_so_zh() {
 async fn the_bot_refuses_itself_and_mutes_of_a_banned_member_say_so_en() {
     the_bot_refuses_itself_and_mutes_of_a_banned_member_say_so("en").await;
 }
+
+async fn a_filter_keyword_over_a_hundred_characters_is_refused(lang: &str) {
+    let bot = group().await;
+    if lang == "en" {
+        say(&bot, owner(OWNER), "/lang en").await;
+    }
+    let text = say(
+        &bot,
+        owner(OWNER),
+        &format!("/filter add {}", "刷".repeat(101)),
+    )
+    .await;
+    let refusal = if lang == "en" {
+        "That is too long for a filter: at most 100 characters."
+    } else {
+        "屏蔽词太长了：最多 100 个字。"
+    };
+    assert!(text.contains(refusal), "{text}");
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM moderation_filters")
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert_eq!(kept, 0);
+    let text = say(
+        &bot,
+        owner(OWNER),
+        &format!("/filter add {}", "刷".repeat(100)),
+    )
+    .await;
+    assert!(!text.contains(refusal), "{text}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_filter_keyword_over_a_hundred_characters_is_refused_en() {
+    a_filter_keyword_over_a_hundred_characters_is_refused("en").await;
+}
+
+#[tokio::test]
+async fn a_filter_keyword_over_a_hundred_characters_is_refused_zh() {
+    a_filter_keyword_over_a_hundred_characters_is_refused("zh").await;
+}

@@ -206,3 +206,4 @@ moderation-warns-automatic = { $count ->
   }
 moderation-warn-limit-why = {$target} now has {$limit} warnings from admins, this group's warning limit, so they are banned.
 moderation-target-banned = {$target} is banned from this group. Use /unban first if they should come back.
+moderation-filter-too-long = That is too long for a filter: at most { $max } characters.

@@ -200,3 +200,4 @@ moderation-explain-folded-item = { $member }（{ $rule }；{ $action }）
 moderation-warns-automatic = 另有 { $count } 次自动处理记录，只计入处罚阶梯，不计入警告上限。
 moderation-warn-limit-why = {$target} 已累计 {$limit} 次管理员警告，达到本群的警告上限，因此被封禁。
 moderation-target-banned = {$target} 已被本群封禁。如需让其回来，请先使用 /unban。
+moderation-filter-too-long = 屏蔽词太长了：最多 { $max } 个字。
