@@ -122,3 +122,4 @@ redpacket-duration-seconds = { $n ->
     [one] { $n } second
    *[other] { $n } seconds
 }
+redpacket-exclusive-claimed = Claimed:

@@ -110,3 +110,4 @@ redpacket-duration-days = { $n } 天
 redpacket-duration-hours = { $n } 小时
 redpacket-duration-minutes = { $n } 分钟
 redpacket-duration-seconds = { $n } 秒
+redpacket-exclusive-claimed = 已领取：
