@@ -56,19 +56,23 @@ async fn observe_message(services: &Services, message: &Message, now: i64) {
         profile(services, user, now);
         if crate::telegram::is_member_post(message) && !user.is_bot && message.sender_chat.is_none()
         {
-            // A bot command is counted as a message but not as conversation: it has no characters.
-            let chars = message
-                .text()
-                .filter(|t| !t.starts_with('/'))
-                .or(message.caption())
-                .map(|t| t.chars().count())
-                .unwrap_or(0);
-            services.activity.record(ActivityEvent::Message {
-                chat_id,
-                user_id: user.id.0 as i64,
-                at: now,
-                chars: chars.min(u32::MAX as usize) as u32,
-            });
+            // A bot command is no conversation: the member is seen, but it counts in no total, ranking
+            // or activity points (an admin's commands do not make them the top talker).
+            let user_id = user.id.0 as i64;
+            if message.text().is_some_and(|t| t.starts_with('/')) {
+                services.activity.record(ActivityEvent::Command {
+                    chat_id,
+                    user_id,
+                    at: now,
+                });
+            } else {
+                services.activity.record(ActivityEvent::Message {
+                    chat_id,
+                    user_id,
+                    at: now,
+                    chars: crate::telegram::counted_chars(message),
+                });
+            }
         }
     }
     // When the bot is an admin, joins and leaves arrive as chat_member updates (with the invite link);

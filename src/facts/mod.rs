@@ -8,6 +8,7 @@
 //! - [`earned`], [`earned_by_member`], [`wallet_balances`], [`signed_in`], [`packet_grabs`] and
 //!   [`lottery_entries`]: points earned and held, sign-ins, red packet grabs and lottery entries, for the
 //!   review numbers and the members file;
+//! - [`standing`]: whether a member is banned, gone, muted or removed for an ad, so draws leave them out;
 //! - [`day`] and [`levels`](mod@levels): the pure rules behind them;
 //! - [`zones`]: time zones as members write them (`北京`, `UTC+8`, `东八区`) and as groups read them
 //!   (`北京时间`).
@@ -17,6 +18,7 @@
 
 pub mod day;
 pub mod levels;
+pub mod standing;
 pub mod zones;
 
 use crate::services::Services;

@@ -54,6 +54,29 @@ pub fn catalog() -> Vec<CommandInfo> {
         .collect()
 }
 
+/// The commands that do something in a private chat with the bot; every other command is for groups and is
+/// left out of the private menu and the private `/help`.
+const WORKS_IN_PRIVATE: &[&str] = &["start", "help", "lottery", "verify"];
+
+/// Whether a command is offered (in the menu and `/help`) where it is asked: not `/transfer` while
+/// transfers are off, and in a private chat only the commands that work there.
+pub fn offered(config: &crate::config::Config, command: &CommandInfo, private: bool) -> bool {
+    if command.name == "transfer" && !config.economy.transfer_enabled {
+        return false;
+    }
+    !private || WORKS_IN_PRIVATE.contains(&command.name)
+}
+
+/// The wording id describing a command to someone: members' `/lottery` line names only what members do
+/// with it (list, join, their codes), admins' line also creating, cancelling and drawing.
+pub fn description(command: &CommandInfo, admin: bool) -> &'static str {
+    if command.name == "lottery" && !admin {
+        "lottery-cmd-lottery-member"
+    } else {
+        command.description
+    }
+}
+
 /// The whole handler tree. Order matters: the first branch that handles an update ends its journey.
 pub fn handler() -> Handler {
     dptree::entry()
@@ -68,6 +91,7 @@ pub fn handler() -> Handler {
         .branch(lottery::handler())
         .branch(referral::handler())
         .branch(privacy::handler())
+        .branch(groups::private_hint())
 }
 
 /// Every feature's test of whether a group message is an input to one of its games: moderation keeps the
@@ -199,25 +223,26 @@ pub async fn register_commands(services: &Services) {
         (Some("en"), Lang::En),
     ];
     for (language_code, lang) in menus {
-        let list = |filter: &dyn Fn(Audience) -> bool| -> Vec<BotCommand> {
+        let list = |filter: &dyn Fn(Audience) -> bool, private: bool, admin: bool| {
             catalog
                 .iter()
                 .filter(|c| c.audience != Audience::Unlisted && filter(c.audience))
-                .map(|c| BotCommand::new(c.name, services.t(lang, c.description)))
-                .collect()
+                .filter(|c| offered(&services.config, c, private))
+                .map(|c| BotCommand::new(c.name, services.t(lang, description(c, admin))))
+                .collect::<Vec<BotCommand>>()
         };
         let scopes = [
             (
                 BotCommandScope::AllPrivateChats,
-                list(&|a| a != Audience::Admins),
+                list(&|a| a != Audience::Admins, true, false),
             ),
             (
                 BotCommandScope::AllGroupChats,
-                list(&|a| a == Audience::Everyone),
+                list(&|a| a == Audience::Everyone, false, false),
             ),
             (
                 BotCommandScope::AllChatAdministrators,
-                list(&|a| a != Audience::Private),
+                list(&|a| a != Audience::Private, false, true),
             ),
         ];
         for (scope, commands) in scopes {

@@ -48,6 +48,28 @@ pub enum ActivityEvent {
         /// Length of the text or caption in characters.
         chars: u32,
     },
+    /// A bot command in a group: the member was seen, but a command is no conversation, so it counts in no
+    /// message total, ranking or activity points.
+    Command {
+        /// The group.
+        chat_id: i64,
+        /// The sender.
+        user_id: i64,
+        /// Unix seconds.
+        at: i64,
+    },
+    /// A message recorded earlier was removed by moderation (an ad, a blocked word…): it is taken back out of
+    /// the counts, and its activity points are not paid when they are still waiting.
+    Removed {
+        /// The group.
+        chat_id: i64,
+        /// The sender.
+        user_id: i64,
+        /// Unix seconds of the removed message (its minute).
+        at: i64,
+        /// Its length in characters, as recorded.
+        chars: u32,
+    },
     /// A user's profile as seen on an update (names and username for `@username` lookups).
     Profile {
         /// The profile.
@@ -335,6 +357,9 @@ struct Batch {
     seen: HashMap<(i64, i64), (i64, i64, i64)>,
     /// user → latest profile
     profiles: HashMap<i64, (UserProfile, i64)>,
+    /// (chat, minute, user) → (messages, chars, long messages) to take back out of what earlier flushes
+    /// wrote: removals of messages that are no longer in this batch
+    removed: HashMap<(i64, i64, i64), (i64, i64, i64)>,
     /// joins, join requests and leaves in arrival order
     membership: Vec<ActivityEvent>,
     /// (chat, message, topic, at) of forum messages
@@ -359,6 +384,46 @@ impl Batch {
                 slot.1 += chars as i64;
                 slot.2 += i64::from(chars >= self.long_message_chars);
                 self.see(chat_id, user_id, at, 1);
+            }
+            ActivityEvent::Command {
+                chat_id,
+                user_id,
+                at,
+            } => self.see(chat_id, user_id, at, 0),
+            ActivityEvent::Removed {
+                chat_id,
+                user_id,
+                at,
+                chars,
+            } => {
+                // The removal is judged moments after the message was counted, possibly in the next minute.
+                let minute = at.div_euclid(60);
+                let key = [minute, minute - 1]
+                    .into_iter()
+                    .map(|m| (chat_id, m, user_id))
+                    .find(|key| self.minutes.get(key).is_some_and(|slot| slot.0 > 0))
+                    .unwrap_or((chat_id, minute, user_id));
+                let long = i64::from(chars >= self.long_message_chars);
+                match self.minutes.get_mut(&key) {
+                    // Usually the message is still in this batch: it is simply not written.
+                    Some(slot) if slot.0 > 0 => {
+                        slot.0 -= 1;
+                        slot.1 = (slot.1 - chars as i64).max(0);
+                        slot.2 = (slot.2 - long).max(0);
+                        if *slot == (0, 0, 0) {
+                            self.minutes.remove(&key);
+                        }
+                        if let Some(seen) = self.seen.get_mut(&(chat_id, user_id)) {
+                            seen.2 = (seen.2 - 1).max(0);
+                        }
+                    }
+                    _ => {
+                        let slot = self.removed.entry(key).or_default();
+                        slot.0 += 1;
+                        slot.1 += chars as i64;
+                        slot.2 += long;
+                    }
+                }
             }
             ActivityEvent::Profile { profile, at } => {
                 self.profiles.insert(profile.user_id, (profile, at));
@@ -500,8 +565,106 @@ async fn write_batch(storage: &Storage, batch: &Batch) -> Result<u64> {
         }
         rows += query.execute(&mut *tx).await?.rows_affected();
     }
+    rows += take_back_removed(&mut tx, &batch.removed).await?;
     rows += write_membership(&mut tx, &batch.membership).await?;
     tx.commit().await?;
+    Ok(rows)
+}
+
+/// Takes removed messages that an earlier flush wrote back out of the minute counts and the members'
+/// totals (never below zero), and out of the activity points still waiting to be paid. Removals are rare,
+/// so this goes row by row.
+async fn take_back_removed(
+    conn: &mut SqliteConnection,
+    removed: &HashMap<(i64, i64, i64), (i64, i64, i64)>,
+) -> Result<u64> {
+    let mut rows = 0;
+    for (&(chat, removed_minute, user), &(messages, chars, long)) in removed {
+        // The message was counted in the minute of the removal or, across a minute's turn, the one before.
+        let mut minute = removed_minute;
+        for candidate in [removed_minute, removed_minute - 1] {
+            let counted: Option<i64> = sqlx::query_scalar(
+                "SELECT messages FROM activity_minutes WHERE chat_id = ? AND minute = ? AND user_id = ?",
+            )
+            .bind(chat)
+            .bind(candidate)
+            .bind(user)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some(counted) = counted else {
+                continue;
+            };
+            // A minute row holds at least one message: one left with none is deleted.
+            let done = if counted <= messages {
+                sqlx::query(
+                    "DELETE FROM activity_minutes WHERE chat_id = ? AND minute = ? AND user_id = ?",
+                )
+                .bind(chat)
+                .bind(candidate)
+                .bind(user)
+                .execute(&mut *conn)
+                .await?
+            } else {
+                sqlx::query(
+                    "UPDATE activity_minutes SET messages = messages - ?, chars = MAX(0, chars - ?),
+                     long_messages = MAX(0, long_messages - ?)
+                     WHERE chat_id = ? AND minute = ? AND user_id = ?",
+                )
+                .bind(messages)
+                .bind(chars)
+                .bind(long)
+                .bind(chat)
+                .bind(candidate)
+                .bind(user)
+                .execute(&mut *conn)
+                .await?
+            };
+            minute = candidate;
+            rows += done.rows_affected();
+            break;
+        }
+        sqlx::query(
+            "UPDATE members SET messages = MAX(0, messages - ?) WHERE chat_id = ? AND user_id = ?",
+        )
+        .bind(messages)
+        .bind(chat)
+        .bind(user)
+        .execute(&mut *conn)
+        .await?;
+        if long > 0 {
+            let pending: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT id, messages FROM economy_activity_pending
+                 WHERE chat_id = ? AND user_id = ? AND minute = ? ORDER BY id DESC",
+            )
+            .bind(chat)
+            .bind(user)
+            .bind(minute)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut left = long;
+            for (id, count) in pending {
+                if left == 0 {
+                    break;
+                }
+                if count <= left {
+                    sqlx::query("DELETE FROM economy_activity_pending WHERE id = ?")
+                        .bind(id)
+                        .execute(&mut *conn)
+                        .await?;
+                    left -= count;
+                } else {
+                    sqlx::query(
+                        "UPDATE economy_activity_pending SET messages = messages - ? WHERE id = ?",
+                    )
+                    .bind(left)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+                    left = 0;
+                }
+            }
+        }
+    }
     Ok(rows)
 }
 
@@ -819,6 +982,65 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!((messages, long), (4, 2));
+        drop(sink);
+        writer.await.unwrap();
+    }
+
+    #[sqlx::test]
+    async fn commands_and_removed_messages_count_for_nothing(pool: SqlitePool) {
+        let (sink, writer) = spawn(Storage::from_pool(pool.clone()), &settings(), 4);
+        let message = |user_id, at, chars| ActivityEvent::Message {
+            chat_id: -1,
+            user_id,
+            at,
+            chars,
+        };
+        let removed = |user_id, at, chars| ActivityEvent::Removed {
+            chat_id: -1,
+            user_id,
+            at,
+            chars,
+        };
+        // In one batch: a kept message, a removed one (judged in the next minute), and a command.
+        sink.record(message(7, 59, 10));
+        sink.record(message(8, 59, 10));
+        sink.record(removed(8, 61, 10));
+        sink.record(ActivityEvent::Command {
+            chat_id: -1,
+            user_id: 9,
+            at: 61,
+        });
+        sink.flush().await;
+        // Across batches: the removal comes after the message was written and queued for points.
+        sink.record(message(7, 120, 10));
+        sink.flush().await;
+        sink.record(removed(7, 121, 10));
+        sink.flush().await;
+        let minutes: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT user_id, minute, messages, long_messages FROM activity_minutes ORDER BY user_id, minute",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(sink.counters().failed.load(Ordering::Relaxed), 0);
+        assert_eq!(minutes, vec![(7, 0, 1, 1)]);
+        let members: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT user_id, messages FROM members ORDER BY user_id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(members, vec![(7, 1), (8, 0), (9, 0)], "seen, not counted");
+        let pending: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT user_id, minute, messages FROM economy_activity_pending ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            pending,
+            vec![(7, 0, 1)],
+            "only the kept long message waits for points"
+        );
         drop(sink);
         writer.await.unwrap();
     }

@@ -50,6 +50,16 @@ pub fn is_member_post(message: &teloxide::types::Message) -> bool {
     matches!(&message.kind, teloxide::types::MessageKind::Common(common) if !matches!(common.media_kind, teloxide::types::MediaKind::Migration(_)))
 }
 
+/// The length of a message's text or caption in characters, as the activity counts record it.
+pub fn counted_chars(message: &teloxide::types::Message) -> u32 {
+    let chars = message
+        .text()
+        .or(message.caption())
+        .map(|t| t.chars().count())
+        .unwrap_or(0);
+    chars.min(u32::MAX as usize) as u32
+}
+
 /// The message `message` really replies to. In a forum topic Telegram makes every message a reply to the
 /// topic's creation message; that is not a reply a member chose, so it counts as none.
 pub fn replied_message(message: &teloxide::types::Message) -> Option<&teloxide::types::Message> {

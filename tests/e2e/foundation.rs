@@ -186,7 +186,7 @@ async fn added_to_a_group_records_it_and_greets_in_the_adders_language() {
         ("en", OWNER, "administrator", true)
     );
 
-    // A second update about the same addition (a promotion) does not greet again.
+    // A second update about the same addition (a promotion) does not greet again; it says thanks.
     bot.push(my_chat_member(
         group(GROUP),
         owner(OWNER),
@@ -194,7 +194,9 @@ async fn added_to_a_group_records_it_and_greets_in_the_adders_language() {
         "administrator",
     ));
     bot.settle().await;
-    assert_eq!(bot.texts_to(GROUP).len(), 1);
+    let texts = bot.wait_texts(GROUP, 2).await;
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts[1].starts_with("Thanks"), "{texts:?}");
 
     // A Chinese-speaking admin adding the bot elsewhere gets Chinese; an unknown language gets the default.
     bot.push(my_chat_member(
@@ -702,4 +704,249 @@ async fn in_a_forum_topic_the_topic_start_is_not_a_reply_and_answers_stay_in_the
         .unwrap();
     assert_eq!(moved, 0, "no points went to the topic's creator");
     bot.stop().await;
+}
+
+/// The hello adapts to the rights the bot has and says what is already on; a later promotion gets thanks
+/// and names the rights still missing.
+async fn the_hello_adapts_to_the_bots_rights(lang: &str) {
+    let bot = TestBot::start().await;
+    let chat = if lang == "en" { -100_561 } else { -100_562 };
+    let speaks = if lang == "en" { "en" } else { "zh-hans" };
+    let adder = user_with(OWNER, "Olivia", None, Some(speaks));
+    bot.push(my_chat_member(group(chat), adder.clone(), "left", "member"));
+    let hello = bot.wait_texts(chat, 1).await.remove(0);
+    let expected = if lang == "en" {
+        [
+            "Make me an admin",
+            "Already on: a button check for newcomers, the ad filter.",
+            "/lang zh",
+        ]
+    } else {
+        [
+            "请把我设为管理员",
+            "已开启：新成员按钮验证、广告过滤。",
+            "/lang en",
+        ]
+    };
+    for words in expected {
+        assert!(hello.contains(words), "{words:?} in {hello}");
+    }
+    // Promoted without the right to ban: thanks, and the missing right is named.
+    let mut promoted = my_chat_member(group(chat), adder.clone(), "member", "administrator");
+    promoted["my_chat_member"]["new_chat_member"] = crate::support::members::admin_with(
+        crate::support::fake_api::bot_user(),
+        &["can_delete_messages", "can_invite_users"],
+    );
+    bot.push(promoted);
+    let thanks = bot.wait_texts(chat, 2).await.remove(1);
+    let expected = if lang == "en" {
+        [
+            "Thanks for making me an admin!",
+            "I still need one admin right: ban users.",
+        ]
+    } else {
+        [
+            "谢谢你们把我设为管理员！",
+            "我还缺少这些管理权限：封禁成员。",
+        ]
+    };
+    for words in expected {
+        assert!(thanks.contains(words), "{words:?} in {thanks}");
+    }
+    // Added as a full admin elsewhere: no request for rights it already has.
+    bot.push(my_chat_member(
+        group(chat - 10),
+        adder,
+        "left",
+        "administrator",
+    ));
+    let hello = bot.wait_texts(chat - 10, 1).await.remove(0);
+    let has = if lang == "en" {
+        "I have the admin rights I need."
+    } else {
+        "我已拥有所需的管理权限。"
+    };
+    assert!(hello.contains(has), "{hello}");
+    assert!(!hello.contains("Make me an admin") && !hello.contains("请把我设为管理员"));
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_hello_adapts_to_the_bots_rights_en() {
+    the_hello_adapts_to_the_bots_rights("en").await;
+}
+
+#[tokio::test]
+async fn the_hello_adapts_to_the_bots_rights_zh() {
+    the_hello_adapts_to_the_bots_rights("zh").await;
+}
+
+/// In private, plain text and unknown commands get a hint to /help, and a lottery command with arguments
+/// says lotteries are made in the group.
+async fn private_chats_never_stay_silent(lang: &str) {
+    let bot = TestBot::start().await;
+    let speaks = if lang == "en" { "en" } else { "zh-hans" };
+    let id = 5_077;
+    let who = user_with(id, "Pia", None, Some(speaks));
+    let (hint, lottery) = if lang == "en" {
+        (
+            "Send /help to see what I can do.",
+            "Lotteries are created, listed, drawn and cancelled in the group.",
+        )
+    } else {
+        (
+            "发送 /help 查看我能做什么。",
+            "抽奖要在群里创建、查看、开奖和取消",
+        )
+    };
+    for (n, text) in ["hello there", "/frobnicate"].into_iter().enumerate() {
+        bot.push(private_message(who.clone(), text));
+        let texts = bot.wait_texts(id, n + 1).await;
+        assert!(texts[n].contains(hint), "{text}: {texts:?}");
+    }
+    bot.push(private_message(
+        who.clone(),
+        "/lottery Mugs | Mug x1 | in 1h",
+    ));
+    let texts = bot.wait_texts(id, 3).await;
+    assert!(texts[2].contains(lottery), "{texts:?}");
+    // Known commands still answer as before, with no hint after them.
+    bot.push(private_message(who, "/help"));
+    bot.wait_texts(id, 4).await;
+    bot.settle().await;
+    let texts = bot.texts_to(id);
+    assert_eq!(texts.len(), 4, "{texts:?}");
+    assert!(!texts[3].contains(hint), "{texts:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn private_chats_never_stay_silent_en() {
+    private_chats_never_stay_silent("en").await;
+}
+
+#[tokio::test]
+async fn private_chats_never_stay_silent_zh() {
+    private_chats_never_stay_silent("zh").await;
+}
+
+/// The menus offer what works where it is shown: no /transfer while transfers are off, one entry for red
+/// packets, only private commands in the private menu, and members' /lottery line without admin actions.
+#[tokio::test]
+async fn the_command_menus_offer_only_what_works_there() {
+    let bot = TestBot::start().await;
+    let calls = bot.api.wait_for("setMyCommands", 9, WAIT).await;
+    let names = |call: &Call| -> Vec<String> {
+        call.params["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["command"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for call in &calls {
+        let scope = call.params["scope"]["type"].as_str().unwrap();
+        let listed = names(call);
+        assert!(
+            !listed.contains(&"transfer".to_string()),
+            "{scope}: {listed:?}"
+        );
+        assert!(
+            !listed.contains(&"redpacket".to_string()),
+            "{scope}: {listed:?}"
+        );
+        if scope == "all_private_chats" {
+            assert!(!listed.contains(&"checkin".to_string()), "{listed:?}");
+            assert!(!listed.contains(&"hongbao".to_string()), "{listed:?}");
+            assert!(listed.contains(&"verify".to_string()), "{listed:?}");
+        } else {
+            assert!(
+                listed.contains(&"hongbao".to_string()),
+                "{scope}: {listed:?}"
+            );
+        }
+        let lottery = menu_description(call, "lottery").unwrap_or_default();
+        let code = call.params["language_code"].as_str();
+        let (create, draw) = match code {
+            Some("en") => ("create", "draw"),
+            _ => ("创建", "开奖"),
+        };
+        if scope == "all_chat_administrators" {
+            assert!(
+                lottery.contains(create) && lottery.contains(draw),
+                "{lottery}"
+            );
+        } else if scope == "all_group_chats" {
+            assert!(
+                !lottery.contains(create) && !lottery.contains(draw),
+                "{lottery}"
+            );
+        }
+    }
+    bot.stop().await;
+    // With transfers on, members see /transfer in groups.
+    let bot = TestBot::start_with(&[("GROUPOPS_ECONOMY__TRANSFER_ENABLED", "true")]).await;
+    let calls = bot.api.wait_for("setMyCommands", 9, WAIT).await;
+    let group_menu = calls
+        .iter()
+        .find(|c| c.params["scope"]["type"] == "all_group_chats")
+        .unwrap();
+    assert!(menu_description(group_menu, "transfer").is_some());
+    bot.stop().await;
+}
+
+/// `/lang` alone says which language the group speaks (to anyone), and a lottery title over 64
+/// characters is refused with the limit.
+async fn lang_alone_and_the_title_cap(lang: &str) {
+    let bot = TestBot::start().await;
+    let chat = if lang == "en" { -100_571 } else { -100_572 };
+    bot.api.set_admins(
+        chat,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
+    let speaks = if lang == "en" { "en" } else { "zh-hans" };
+    let boss = user_with(OWNER, "Olivia", None, Some(speaks));
+    bot.push(my_chat_member(
+        group(chat),
+        boss.clone(),
+        "left",
+        "administrator",
+    ));
+    bot.wait_texts(chat, 1).await;
+    bot.push(group_message(
+        chat,
+        user_with(5_090, "Ann", None, Some(speaks)),
+        "/lang",
+    ));
+    let texts = bot.wait_texts(chat, 2).await;
+    let current = if lang == "en" {
+        "This group speaks English."
+    } else {
+        "本群当前使用中文。"
+    };
+    assert!(texts[1].contains(current), "{texts:?}");
+    let title = "长".repeat(65);
+    bot.push(group_message(
+        chat,
+        boss,
+        &format!("/lottery {title} | Mug x1 | in 1h"),
+    ));
+    let texts = bot.wait_texts(chat, 3).await;
+    let refusal = if lang == "en" {
+        "The title is too long: at most 64 characters."
+    } else {
+        "标题太长了：最多 64 个字。"
+    };
+    assert!(texts[2].contains(refusal), "{texts:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn lang_alone_and_the_title_cap_en() {
+    lang_alone_and_the_title_cap("en").await;
+}
+
+#[tokio::test]
+async fn lang_alone_and_the_title_cap_zh() {
+    lang_alone_and_the_title_cap("zh").await;
 }

@@ -680,3 +680,220 @@ async fn groups_with_the_same_rules_share_them_until_one_changes_its_own() {
     );
     bot.stop().await;
 }
+
+/// A group with a budget of one explanation a minute, where three newcomers have just joined.
+async fn group_with_three_newcomers(lang: &str) -> TestBot {
+    let bot = TestBot::start_with(&[
+        ("GROUPOPS_WELCOME__CAPTCHA", "off"),
+        ("GROUPOPS_MODERATION__EXPLAIN_PER_MINUTE", "1"),
+    ])
+    .await;
+    bot.api.set_admins(
+        GROUP,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
+    bot.push(group_message(GROUP, owner(OWNER), "/welcome off"));
+    if lang == "en" {
+        bot.push(group_message(GROUP, owner(OWNER), "/lang en"));
+    }
+    for (id, name) in [(NEWBIE, "Ned"), (NEWBIE + 1, "Nia"), (NEWBIE + 2, "Noa")] {
+        let who = user(id, name);
+        bot.push(chat_member(
+            GROUP,
+            who.clone(),
+            who.clone(),
+            "left",
+            "member",
+            None,
+        ));
+        bot.push(new_members(GROUP, who.clone(), vec![who]));
+    }
+    bot.settle().await;
+    bot.api.clear_calls();
+    bot
+}
+
+async fn removals_past_the_budget_are_folded_into_the_next_explanation(lang: &str) {
+    let bot = group_with_three_newcomers(lang).await;
+    bot.push(group_message(GROUP, user(NEWBIE, "Ned"), AD));
+    bot.wait_texts(GROUP, 1).await;
+    // The minute's one explanation is spent: Nia's ads are removed without a word, and, since she was told
+    // nothing, the ladder does not climb for her.
+    for text in [AD, "加我微信 abc12345 兼职刷单", "兼职日结，私聊领取"] {
+        bot.push(group_message(GROUP, user(NEWBIE + 1, "Nia"), text));
+    }
+    bot.api.wait_for("deleteMessage", 4, WAIT).await;
+    bot.settle().await;
+    assert_eq!(bot.texts_to(GROUP).len(), 1, "{:?}", bot.texts_to(GROUP));
+    assert!(
+        bot.api.calls("restrictChatMember").is_empty() && bot.api.calls("banChatMember").is_empty(),
+        "nobody is punished beyond a warning before hearing anything"
+    );
+    // The next explanation names her removals too.
+    bot.clock.advance(Duration::from_secs(61));
+    bot.push(group_message(GROUP, user(NEWBIE + 2, "Noa"), AD));
+    let texts = bot.wait_texts(GROUP, 2).await;
+    let folded = &texts[1];
+    assert!(
+        folded.contains(&format!("tg://user?id={}", NEWBIE + 2)),
+        "{folded}"
+    );
+    assert!(
+        folded.contains(&format!("tg://user?id={}", NEWBIE + 1)),
+        "Nia is named: {folded}"
+    );
+    assert_eq!(
+        folded
+            .matches(&format!("tg://user?id={}", NEWBIE + 1))
+            .count(),
+        1,
+        "once: {folded}"
+    );
+    if lang == "en" {
+        assert!(
+            folded.contains("I could not explain 3 earlier removals when they happened"),
+            "{folded}"
+        );
+        assert!(
+            folded.contains("it looks like an advertisement"),
+            "{folded}"
+        );
+    } else {
+        assert!(folded.contains("之前来不及说明的 3 次删除"), "{folded}");
+        assert!(folded.contains("疑似广告"), "{folded}");
+    }
+    // Named once only: the explanation after the next one does not repeat them.
+    bot.clock.advance(Duration::from_secs(61));
+    bot.push(group_message(
+        GROUP,
+        user(NEWBIE + 2, "Noa"),
+        "加我微信 abc12345 兼职刷单",
+    ));
+    bot.clock.advance(Duration::from_secs(700));
+    bot.push(group_message(
+        GROUP,
+        user(NEWBIE, "Ned"),
+        "兼职日结，私聊领取",
+    ));
+    let texts = bot.wait_texts(GROUP, 3).await;
+    assert!(
+        !texts[2].contains(&format!("tg://user?id={}", NEWBIE + 1)),
+        "{}",
+        texts[2]
+    );
+    assert!(bot.errors().is_empty(), "{:?}", bot.errors());
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn removals_past_the_budget_are_folded_into_the_next_explanation_zh() {
+    removals_past_the_budget_are_folded_into_the_next_explanation("zh").await;
+}
+
+#[tokio::test]
+async fn removals_past_the_budget_are_folded_into_the_next_explanation_en() {
+    removals_past_the_budget_are_folded_into_the_next_explanation("en").await;
+}
+
+#[tokio::test]
+async fn a_removed_ad_and_commands_count_in_no_total_and_earn_no_points() {
+    let bot = group_with_newcomer().await;
+    let long_ad = format!("{AD}，{AD}，{AD}，详情私聊，长期有效，欢迎咨询");
+    bot.push(group_message(GROUP, newbie(), &long_ad));
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    for command in ["/help", "/me", "/rank"] {
+        bot.push(group_message(GROUP, owner(OWNER), command));
+    }
+    bot.push(group_message(GROUP, settled(), "早上好，今天一起跑步吗？"));
+    bot.settle().await;
+    bot.ctx.activity.flush().await;
+    let counted: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT user_id, SUM(messages) FROM activity_minutes WHERE chat_id = ? GROUP BY user_id",
+    )
+    .bind(GROUP)
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(counted, vec![(SETTLED, 1)], "only the conversation counts");
+    let totals: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT user_id, messages FROM members WHERE chat_id = ? AND messages > 0")
+            .bind(GROUP)
+            .fetch_all(&bot.ctx.storage.read)
+            .await
+            .unwrap();
+    assert_eq!(totals, vec![(SETTLED, 1)]);
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM economy_activity_pending WHERE chat_id = ? AND user_id = ?",
+    )
+    .bind(GROUP)
+    .bind(NEWBIE)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(waiting, 0, "the removed ad earns no activity points");
+    bot.stop().await;
+}
+
+async fn admin_warnings_are_counted_apart_from_automatic_removals(lang: &str) {
+    let bot = group_with_newcomer().await;
+    if lang == "en" {
+        bot.push(group_message(GROUP, owner(OWNER), "/lang en"));
+        bot.wait_texts(GROUP, 1).await;
+    }
+    bot.push(group_message(GROUP, newbie(), AD));
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    bot.settle().await;
+    let before = bot.texts_to(GROUP).len();
+    bot.push(group_message(
+        GROUP,
+        owner(OWNER),
+        &format!("/warn {NEWBIE}"),
+    ));
+    let texts = bot.wait_texts(GROUP, before + 1).await;
+    let first = &texts[before];
+    if lang == "en" {
+        assert!(first.contains("was warned (1/3)"), "{first}");
+        assert!(
+            first.contains("One automatic removal is also on record"),
+            "{first}"
+        );
+    } else {
+        assert!(first.contains("收到警告（1/3）"), "{first}");
+        assert!(first.contains("另有 1 次自动处理记录"), "{first}");
+    }
+    for round in 2..=3 {
+        bot.push(group_message(
+            GROUP,
+            owner(OWNER),
+            &format!("/warn {NEWBIE}"),
+        ));
+        bot.wait_texts(GROUP, before + round).await;
+    }
+    let texts = bot.texts_to(GROUP);
+    let last = texts.last().unwrap();
+    if lang == "en" {
+        assert!(
+            last.contains(
+                "now has 3 warnings from admins, this group's warning limit, so they are banned"
+            ),
+            "{last}"
+        );
+    } else {
+        assert!(
+            last.contains("已累计 3 次管理员警告，达到本群的警告上限，因此被封禁"),
+            "{last}"
+        );
+    }
+    bot.api.wait_for("banChatMember", 1, WAIT).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn admin_warnings_are_counted_apart_from_automatic_removals_zh() {
+    admin_warnings_are_counted_apart_from_automatic_removals("zh").await;
+}
+
+#[tokio::test]
+async fn admin_warnings_are_counted_apart_from_automatic_removals_en() {
+    admin_warnings_are_counted_apart_from_automatic_removals("en").await;
+}

@@ -1047,3 +1047,93 @@ async fn reports_are_limited_per_member_zh() {
 async fn reports_are_limited_per_member_en() {
     reports_are_limited_per_member("en").await;
 }
+
+async fn the_bot_refuses_itself_and_mutes_of_a_banned_member_say_so(lang: &str) {
+    let bot = group().await;
+    if lang == "en" {
+        say(&bot, owner(OWNER), "/lang en").await;
+    }
+    let me = format!(
+        "/ban @{}",
+        crate::support::fake_api::BOT_USERNAME.to_uppercase()
+    );
+    let text = say(&bot, owner(OWNER), &me).await;
+    let myself = if lang == "en" {
+        "I will not do that to myself."
+    } else {
+        "我不会对自己这么做。"
+    };
+    assert!(text.contains(myself), "{text}");
+    say(&bot, owner(OWNER), "/ban @mia_here").await;
+    bot.api.wait_for("banChatMember", 1, WAIT).await;
+    let banned = if lang == "en" {
+        "is banned from this group. Use /unban first"
+    } else {
+        "已被本群封禁。如需让其回来，请先使用 /unban。"
+    };
+    for command in ["/mute @mia_here 1h", "/unmute @mia_here"] {
+        let text = say(&bot, owner(OWNER), command).await;
+        assert!(text.contains(banned), "{command}: {text}");
+    }
+    assert!(
+        bot.api.calls("restrictChatMember").is_empty(),
+        "nothing is asked of Telegram for a banned member"
+    );
+    // Once unbanned, a mute works again.
+    say(&bot, owner(OWNER), "/unban @mia_here").await;
+    say(&bot, owner(OWNER), "/mute @mia_here 1h").await;
+    bot.api.wait_for("restrictChatMember", 1, WAIT).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_bot_refuses_itself_and_mutes_of_a_banned_member_say_so_zh() {
+    the_bot_refuses_itself_and_mutes_of_a_banned_member_say_so("zh").await;
+}
+
+#[tokio::test]
+async fn the_bot_refuses_itself_and_mutes_of_a_banned_member_say_so_en() {
+    the_bot_refuses_itself_and_mutes_of_a_banned_member_say_so("en").await;
+}
+
+async fn a_filter_keyword_over_a_hundred_characters_is_refused(lang: &str) {
+    let bot = group().await;
+    if lang == "en" {
+        say(&bot, owner(OWNER), "/lang en").await;
+    }
+    let text = say(
+        &bot,
+        owner(OWNER),
+        &format!("/filter add {}", "刷".repeat(101)),
+    )
+    .await;
+    let refusal = if lang == "en" {
+        "That is too long for a filter: at most 100 characters."
+    } else {
+        "屏蔽词太长了：最多 100 个字。"
+    };
+    assert!(text.contains(refusal), "{text}");
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM moderation_filters")
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert_eq!(kept, 0);
+    let text = say(
+        &bot,
+        owner(OWNER),
+        &format!("/filter add {}", "刷".repeat(100)),
+    )
+    .await;
+    assert!(!text.contains(refusal), "{text}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_filter_keyword_over_a_hundred_characters_is_refused_en() {
+    a_filter_keyword_over_a_hundred_characters_is_refused("en").await;
+}
+
+#[tokio::test]
+async fn a_filter_keyword_over_a_hundred_characters_is_refused_zh() {
+    a_filter_keyword_over_a_hundred_characters_is_refused("zh").await;
+}

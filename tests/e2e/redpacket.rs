@@ -183,6 +183,9 @@ async fn an_equal_packet_spreads_the_remainder_and_the_text_trigger_works() {
         .collect();
     won.sort();
     assert_eq!(won, vec![3, 3, 4]);
+    // An equal packet has no best luck: nobody was luckier.
+    let done = last_edit_containing(&bot, "红包已被抢完").await;
+    assert!(!done.contains("手气最佳"), "{done}");
 
     bot.push(group_message(GROUP, sender(), "发红包 20 2"));
     let texts = bot.wait_texts(GROUP, 2).await;
@@ -218,6 +221,9 @@ async fn an_exclusive_packet_opens_only_for_its_member() {
         "{alerts:?}"
     );
     assert_eq!(plus_amount(&alerts[1]), Some(30));
+    // One share for one member is "claimed", not "all grabbed".
+    let done = last_edit_containing(&bot, "已领取：").await;
+    assert!(!done.contains("抢完"), "{done}");
     assert_eq!(balance(&pool, GROUP, Account::Wallet(6_001)).await, 30);
     assert_eq!(balance(&pool, GROUP, Account::Wallet(6_002)).await, 0);
 
@@ -694,4 +700,25 @@ async fn one_failing_expiry_does_not_hold_up_another_groups_refund() {
     bot.ticks(2).await;
     assert_eq!(balance(&pool, GROUP, Account::Wallet(SENDER)).await, 1000);
     bot.stop().await;
+
+/// Waits for an edit of a packet message containing `needle`; returns its text.
+async fn last_edit_containing(bot: &TestBot, needle: &str) -> String {
+    let calls = bot
+        .api
+        .wait_until(WAIT, |calls| {
+            calls.iter().any(|c| {
+                c.method == "editMessageText"
+                    && c.params["text"].as_str().unwrap_or("").contains(needle)
+            })
+        })
+        .await;
+    calls
+        .iter()
+        .rev()
+        .find(|c| {
+            c.method == "editMessageText"
+                && c.params["text"].as_str().unwrap_or("").contains(needle)
+        })
+        .map(|c| c.params["text"].as_str().unwrap_or("").to_string())
+        .unwrap()
 }

@@ -387,7 +387,7 @@ async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
     post(BOB, "hi");
     join(&bot, chat, CAROL, None);
     bot.settle().await;
-    // Day 1: Alice asks for her link and signs in (2 messages); Dave joins through it, passes the gate and
+    // Day 1: Alice asks for her link and signs in (commands, which count as no message); Dave joins through it, passes the gate and
     // says 2 things.
     bot.clock.advance(Duration::from_secs(DAY));
     bot.push(group_message(chat, person(ALICE), "/invite"));
@@ -430,18 +430,18 @@ async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
 
     let text = say(&bot, chat, OWNER, "/stats 7d").await;
     // Counted by hand from the script above:
-    // messages: day 0 Alice 3 + Bob 1, day 1 Alice 2 + Dave 2, day 4 Bob 1, day 6 the owner's /stats = 10;
-    // active: Alice, Bob, Dave, Olivia = 4; daily active (2 + 2 + 0 + 0 + 1 + 0 + 1) / 7 = 0.857 → 0.8;
+    // messages (commands are none): day 0 Alice 3 + Bob 1, day 1 Dave 2, day 4 Bob 1 = 7;
+    // active: Alice, Bob, Dave = 3; daily active (2 + 1 + 0 + 0 + 1 + 0 + 0) / 7 = 0.571 → 0.5;
     // joins Carol and Dave = 2, leaves Carol = 1; the fake reports 10 members, so 10 - 2 + 1 = 9 at start;
-    // no join is a week old; 1 valid referral / 4 active = 0.25; 1 of 4 active signed in = 25.0%.
+    // no join is a week old; 1 valid referral / 3 active = 0.33; 1 of 3 active signed in = 33.3%.
     for expected in [
         "成员：9 → 10（入群 2，退群 1，净增 +1）",
-        "活跃：日均 0.8 人，近 7 天 4 人，期间共 4 人",
-        "消息：10 条",
+        "活跃：日均 0.5 人，近 7 天 3 人，期间共 3 人",
+        "消息：7 条",
         "新成员 7 日留存：期初前 7 天至 7 天前没有新成员入群",
-        "话痨榜：Alice（5）, Bob（2）, Dave（2）, Olivia（1）",
-        "有效邀请：1（裂变倍增率 0.25）",
-        "签到：1 人（占活跃 25.0%）",
+        "话痨榜：Alice（3）, Bob（2）, Dave（2）",
+        "有效邀请：1（裂变倍增率 0.33）",
+        "签到：1 人（占活跃 33.3%）",
         "红包：0 人抢过（占活跃 0.0%），共 0 次",
         "抽奖：0 人参与（占活跃 0.0%），共 0 次",
     ] {
@@ -475,16 +475,15 @@ async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
             .as_i64()
             .unwrap()
     };
-    // The daily file written by hand: the day-6 messages now include /stats 12d, /export by Bob (a
-    // refused command is still a message) and /export 7d.
+    // The daily file written by hand: commands (/stats, /export, a refused /export) count as no message.
     let rows = [
         (0, "1,0,1,2,4"),
-        (1, "1,0,1,2,4"),
+        (1, "1,0,1,1,2"),
         (2, "0,1,-1,0,0"),
         (3, "0,0,0,0,0"),
         (4, "0,0,0,1,1"),
         (5, "0,0,0,0,0"),
-        (6, "0,0,0,2,4"),
+        (6, "0,0,0,0,0"),
     ];
     // The files start with a byte-order mark and name their columns in the group's language.
     let mut daily = String::from("\u{feff}日期,入群,退群,净增,活跃成员,消息数\n");
@@ -494,8 +493,7 @@ async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
     assert_eq!(by_name("daily.csv"), daily.len() as i64);
     // The members file written by hand, present members by id: Olivia (the owner), Alice, Bob, Dave. Join
     // dates are when the bot first saw them (they are the clock's, read back); everything else is counted
-    // from the script: messages ever (commands included: Alice /invite and /checkin, Bob's refused
-    // /export, the owner's /stats 7d, /stats 12d and /export 7d), points (Alice: sign-in 10 + streak 2,
+    // from the script: messages ever (commands are none: the owner sent only commands), points (Alice: sign-in 10 + streak 2,
     // and the referral reward 20), the level from the points earned (all below 50: LV1 潜水), and Dave's
     // source, Alice's link.
     let seen: Vec<(i64, i64)> = sqlx::query_as(
@@ -513,9 +511,9 @@ async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
             .to_string()
     };
     let expected_rows = [
-        (OWNER, "Olivia", "", 3, 0),
-        (ALICE, "Alice", "", 5, 32),
-        (BOB, "Bob", "", 3, 0),
+        (OWNER, "Olivia", "", 0, 0),
+        (ALICE, "Alice", "", 3, 32),
+        (BOB, "Bob", "", 2, 0),
         (DAVE, "Dave", "invite:12002", 2, 0),
     ];
     assert_eq!(

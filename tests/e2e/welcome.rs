@@ -1426,3 +1426,133 @@ async fn a_refused_question_keeps_the_gate_closed_zh() {
 async fn a_refused_question_keeps_the_gate_closed_en() {
     a_refused_question_keeps_the_gate_closed("en", "Newcomers stay restricted").await;
 }
+
+/// `{rules}` in a welcome never leaves a gap: it says there are no rules yet, and once they are set it
+/// points at the rules button under the welcome.
+async fn rules_in_a_welcome_are_never_empty(lang: &str) {
+    let bot = TestBot::start().await;
+    setup(&bot).await;
+    let say = |text: &str| bot.push(group_message(GROUP, owner(OWNER), text));
+    if lang == "zh" {
+        say("/lang zh");
+    }
+    say("/captcha off");
+    say("/setwelcome Hi {mention}! {rules}");
+    bot.settle().await;
+    let before = bot.texts_to(GROUP).len();
+    bot.push(joins(&newcomer(3_040, "Ann")));
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(5));
+    let texts = bot.wait_texts(GROUP, before + 1).await;
+    let (none, see) = if lang == "en" {
+        (
+            "This group has no rules set yet.",
+            "Please read the rules: tap the button below.",
+        )
+    } else {
+        ("本群还没有设置群规。", "请点击下方按钮阅读群规。")
+    };
+    assert!(texts[before].ends_with(none), "{}", texts[before]);
+    say("/setrules Be kind.");
+    bot.settle().await;
+    let before = bot.texts_to(GROUP).len();
+    bot.clock.advance(Duration::from_secs(13));
+    bot.push(joins(&newcomer(3_041, "Ben")));
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(5));
+    bot.wait_texts(GROUP, before + 1).await;
+    let welcome = bot.api.calls("sendMessage").pop().unwrap();
+    let text = welcome.params["text"].as_str().unwrap();
+    assert!(text.ends_with(see), "{text}");
+    let url = welcome.params["reply_markup"]["inline_keyboard"][0][0]["url"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(url.contains(&format!("rules_{GROUP}")), "{welcome:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn rules_in_a_welcome_are_never_empty_en() {
+    rules_in_a_welcome_are_never_empty("en").await;
+}
+
+#[tokio::test]
+async fn rules_in_a_welcome_are_never_empty_zh() {
+    rules_in_a_welcome_are_never_empty("zh").await;
+}
+
+/// A wrong answer that kicks says the member may join again and retry; an approved join request is told
+/// "you're in" in private, with a button that opens the group when it has a public link.
+async fn a_kick_says_try_again_and_an_approved_request_says_youre_in(lang: &str) {
+    let bot = TestBot::start().await;
+    bot.api.set_admins(
+        GROUP,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
+    let mut chat = group(GROUP);
+    chat["username"] = serde_json::json!("test_group");
+    bot.push(my_chat_member(chat, owner(OWNER), "left", "administrator"));
+    bot.wait_texts(GROUP, 1).await;
+    if lang == "zh" {
+        bot.push(group_message(GROUP, owner(OWNER), "/lang zh"));
+    }
+    bot.push(group_message(GROUP, owner(OWNER), "/captcha math 60"));
+    bot.settle().await;
+    let speaks = if lang == "en" { "en" } else { "zh-hans" };
+    let bob = user_with(3_060, "Bob", Some("bob"), Some(speaks));
+    bot.push(joins(&bob));
+    let question = gate_message(&bot, GROUP, 1).await;
+    let (_, answer) = gate_answer(&bot, 3_060).await;
+    let wrong = button_data(&question)
+        .into_iter()
+        .find(|d| !d.ends_with(&format!(":{answer}")))
+        .unwrap();
+    bot.push(callback(GROUP, bob, 0, &wrong));
+    let answered = bot.api.wait_for("answerCallbackQuery", 1, WAIT).await;
+    let text = answered[0].params["text"].as_str().unwrap_or_default();
+    let again = if lang == "en" {
+        "You may join again and try once more."
+    } else {
+        "可以重新入群再试一次。"
+    };
+    assert!(text.contains(again), "{text}");
+
+    let fay = user_with(3_061, "Fay", Some("fay"), Some(speaks));
+    bot.push(join_request(GROUP, fay.clone(), None));
+    let question = gate_message(&bot, 3_061, 1).await;
+    let (_, answer) = gate_answer(&bot, 3_061).await;
+    let right = button_data(&question)
+        .into_iter()
+        .find(|d| d.ends_with(&format!(":{answer}")))
+        .unwrap();
+    bot.push(callback(3_061, fay, 0, &right));
+    wait_call_for(&bot, "approveChatJoinRequest", 3_061).await;
+    let texts = bot.wait_texts(3_061, 2).await;
+    let welcome_in = if lang == "en" {
+        "You're in! Welcome to Test Group."
+    } else {
+        "你已入群！欢迎加入Test Group。"
+    };
+    assert!(texts[1].contains(welcome_in), "{texts:?}");
+    let sent = bot
+        .api
+        .calls("sendMessage")
+        .into_iter()
+        .rfind(|c| is_to(c, 3_061))
+        .unwrap();
+    assert_eq!(
+        sent.params["reply_markup"]["inline_keyboard"][0][0]["url"],
+        "https://t.me/test_group"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_kick_says_try_again_and_an_approved_request_says_youre_in_en() {
+    a_kick_says_try_again_and_an_approved_request_says_youre_in("en").await;
+}
+
+#[tokio::test]
+async fn a_kick_says_try_again_and_an_approved_request_says_youre_in_zh() {
+    a_kick_says_try_again_and_an_approved_request_says_youre_in("zh").await;
+}

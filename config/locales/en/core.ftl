@@ -80,3 +80,21 @@ pick-group-ask = Which group is this command for?
 pick-group-none = You are not an admin of any group I am in. Use this command in the group.
 pick-group-reply-only = This command works as a reply to a message in the group.
 pick-group-running = Running it for { $group }.
+# What joins the items of a list in a sentence.
+list-separator = {", "}
+group-hello-intro = Hello, { $group }! I'm groupops: I greet and gate newcomers, keep ads out, and run sign-in, points, red packets and lotteries.
+group-hello-make-admin = Make me an admin (delete messages, ban users, invite users via link) so I can do my job.
+group-hello-rights-ok = I have the admin rights I need.
+group-hello-rights-missing = { $count ->
+    [one] I still need one admin right: { $rights }.
+   *[other] I still need these admin rights: { $rights }.
+  }
+group-hello-already-on = Already on: { $list }.
+group-hello-on-gate-button = a button check for newcomers
+group-hello-on-gate-math = a small sum for newcomers to solve
+group-hello-on-gate-quiz = a question for newcomers
+group-hello-on-adpack = the ad filter
+group-hello-lang = Send /help to see my commands, or /lang zh to switch me to Chinese.
+group-promoted-thanks = Thanks for making me an admin!
+private-help-hint = I did not understand that. Send /help to see what I can do.
+lang-current = This group speaks { $language }. Admins can switch it with /lang zh or /lang en.

@@ -75,7 +75,6 @@ economy-reason-transfer = transfer
 economy-reason-packet = red packet
 economy-reason-lottery = lottery
 economy-reason-packet_refund = red packet refund
-economy-reason-referral = referral reward
 
 economy-amount-not-number = “{ $text }” is not a whole number; write a positive number of points.
 economy-amount-not-positive = The amount must be a positive whole number.

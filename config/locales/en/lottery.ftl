@@ -108,3 +108,26 @@ lottery-verify-floor = Everyone else: { $count ->
 }
 lottery-verify-ok = ✅ The seed matches the commitment and the recomputed winners match the announced ones. docs/verify.md explains how to do this yourself.
 lottery-verify-mismatch = ⚠️ The recomputation does NOT match the stored result. Please tell the group's admins.
+lottery-result-excluded = { $count ->
+    [one] One entry was left out of the draw
+   *[other] { $count } entries were left out of the draw
+  }: { $reasons }. /verify shows who.
+lottery-excluded-banned = { $count } banned
+lottery-excluded-left = { $count } left the group
+lottery-excluded-muted = { $count } muted
+lottery-excluded-ad = { $count ->
+    [one] one removed for an ad
+   *[other] { $count } removed for ads
+  }
+lottery-verify-excluded = Left out of the draw ({ $count }): { $list }
+lottery-verify-excluded-item = { $id } ({ $why })
+lottery-excluded-why-banned = banned
+lottery-excluded-why-left = left the group
+lottery-excluded-why-muted = muted
+lottery-excluded-why-ad = message removed as an ad
+lottery-private-in-group = Lotteries are created, listed, drawn and cancelled in the group. Send /lottery there; here, /lottery alone shows your prize codes.
+lottery-cmd-lottery-member = lotteries: see the open ones and join (/lottery list)
+lottery-tier-label = Tier { $tier }
+lottery-announce-tier-labelled = { $label }: { $prize } ×{ $count }
+lottery-result-tier-labelled = { $label } ({ $prize }): { $winners }
+lottery-title-too-long = The title is too long: at most { $max } characters.

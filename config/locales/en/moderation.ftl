@@ -130,10 +130,6 @@ moderation-del-usage = Reply to the message to delete with /del.
 moderation-purge-usage = Reply to the first message to delete with /purge.
 moderation-purge-too-old = That message is older than 48 hours; Telegram does not let bots delete it.
 moderation-purge-too-many = That is too many messages at once (at most {$max}).
-moderation-purged = Deleted { $count ->
-        [one] { $count } message
-       *[other] { $count } messages
-    }.
 moderation-purged = { $count ->
     [one] Deleted {$count} message.
    *[other] Deleted {$count} messages.
@@ -292,7 +288,6 @@ moderation-banned-for = {$target} is banned for {$duration}.
 moderation-muted-forever = {$target} is muted until an admin unmutes them.
 
 ## Lock types, rule modes and list separators in words (`/lock photo`, `/rulemode link shadow`).
-list-separator = {", "}
 moderation-lock-name-photo = photos
 moderation-lock-name-video = videos
 moderation-lock-name-sticker = stickers
@@ -314,3 +309,15 @@ moderation-filter-regex-invalid = the pattern is not valid
 ## The reason the log gives for a member banned with /spam.
 moderation-spam-reason = spam
 moderation-report-posted-unnamed = A member reported this message: “{$excerpt}”. Admins, please decide.
+moderation-explain-folded = { $count ->
+    [one] I could not explain one earlier removal when it happened
+   *[other] I could not explain { $count } earlier removals when they happened
+  }: { $list }.
+moderation-explain-folded-item = { $member } ({ $rule }; { $action })
+moderation-warns-automatic = { $count ->
+    [one] One automatic removal is also on record. It counts on the escalation ladder, not toward the warning limit.
+   *[other] { $count } automatic removals are also on record. They count on the escalation ladder, not toward the warning limit.
+  }
+moderation-warn-limit-why = {$target} now has {$limit} warnings from admins, this group's warning limit, so they are banned.
+moderation-target-banned = {$target} is banned from this group. Use /unban first if they should come back.
+moderation-filter-too-long = That is too long for a filter: at most { $max } characters.

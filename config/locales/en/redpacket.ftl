@@ -131,3 +131,4 @@ redpacket-quiz-cooling = That is right, but you are still cooling down: answer a
        *[other] { $seconds } seconds
     }.
 redpacket-verify-not-member = Packet { $id } can be checked here only by members of its group; anyone can send /verify { $id } in that group.
+redpacket-exclusive-claimed = Claimed:

@@ -69,7 +69,6 @@ economy-reason-transfer = 转账
 economy-reason-packet = 红包
 economy-reason-lottery = 抽奖
 economy-reason-packet_refund = 红包过期退回
-economy-reason-referral = 邀请奖励
 
 economy-amount-not-number = “{ $text }”不是整数，请写正整数积分。
 economy-amount-not-positive = 积分必须是正整数。

@@ -105,3 +105,32 @@ lottery-verify-tier = { $tier } 等奖：{ $winners }
 lottery-verify-floor = 人人有奖：{ $count } 人
 lottery-verify-ok = ✅ 种子与承诺哈希一致，复算的中奖者与公布的一致。自己动手复算的方法见 docs/verify.md。
 lottery-verify-mismatch = ⚠️ 复算结果与记录不一致，请告诉群管理员。
+lottery-result-excluded = 有 { $count } 个参与者未参加抽取：{ $reasons }。发送 /verify 可查看名单。
+lottery-excluded-banned = { $count } 人已被封禁
+lottery-excluded-left = { $count } 人已退群
+lottery-excluded-muted = { $count } 人正被禁言
+lottery-excluded-ad = { $count } 人的消息被当作广告删除
+lottery-verify-excluded = 未参加抽取（{ $count } 人）：{ $list }
+lottery-verify-excluded-item = { $id }（{ $why }）
+lottery-excluded-why-banned = 已被封禁
+lottery-excluded-why-left = 已退群
+lottery-excluded-why-muted = 正被禁言
+lottery-excluded-why-ad = 消息被当作广告删除
+lottery-private-in-group = 抽奖要在群里创建、查看、开奖和取消，请在群里发送 /lottery。在这里只发送 /lottery 可查看你的兑奖码。
+lottery-cmd-lottery-member = 抽奖：查看进行中的抽奖并参加（/lottery list）
+lottery-tier-label = { $tier ->
+    [1] 一等奖
+    [2] 二等奖
+    [3] 三等奖
+    [4] 四等奖
+    [5] 五等奖
+    [6] 六等奖
+    [7] 七等奖
+    [8] 八等奖
+    [9] 九等奖
+    [10] 十等奖
+   *[other] 第 { $tier } 等奖
+  }
+lottery-announce-tier-labelled = { $label }：{ $prize } ×{ $count }
+lottery-result-tier-labelled = { $label }（{ $prize }）：{ $winners }
+lottery-title-too-long = 标题太长了：最多 { $max } 个字。

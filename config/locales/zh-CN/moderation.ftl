@@ -273,7 +273,6 @@ moderation-banned-for = {$target} 已被封禁 {$duration}。
 moderation-muted-forever = {$target} 已被禁言，直到管理员解除。
 
 ## Lock types, rule modes and list separators in words (`/lock 图片`, `/rulemode 链接 观察`).
-list-separator = 、
 moderation-lock-name-photo = 图片
 moderation-lock-name-video = 视频
 moderation-lock-name-sticker = 贴纸
@@ -295,3 +294,9 @@ moderation-filter-regex-invalid = 写法有误
 ## The reason the log gives for a member banned with /spam.
 moderation-spam-reason = 广告
 moderation-report-posted-unnamed = 有成员举报：“{$excerpt}”。请管理员处理。
+moderation-explain-folded = 另外，之前来不及说明的 { $count } 次删除：{ $list }。
+moderation-explain-folded-item = { $member }（{ $rule }；{ $action }）
+moderation-warns-automatic = 另有 { $count } 次自动处理记录，只计入处罚阶梯，不计入警告上限。
+moderation-warn-limit-why = {$target} 已累计 {$limit} 次管理员警告，达到本群的警告上限，因此被封禁。
+moderation-target-banned = {$target} 已被本群封禁。如需让其回来，请先使用 /unban。
+moderation-filter-too-long = 屏蔽词太长了：最多 { $max } 个字。

@@ -116,3 +116,4 @@ redpacket-verify-claims = 领取：{ $claims }
 redpacket-verify-claim = { $name } { $amount }
 redpacket-quiz-cooling = 答对了，但你还在冷却中，{ $seconds } 秒后再回答。
 redpacket-verify-not-member = 红包 { $id } 只有所在群的成员能私聊查看验证；任何人都可以在那个群里发 /verify { $id }。
+redpacket-exclusive-claimed = 已领取：

@@ -43,6 +43,24 @@ pub fn handler() -> Handler {
         )
 }
 
+/// The last branch of the handler tree: a private message no feature took (plain text, an unknown command)
+/// gets a hint to `/help`, so a private chat never stays silent.
+pub fn private_hint() -> Handler {
+    Update::filter_message()
+        .filter(|m: Message| {
+            m.chat.is_private()
+                && m.from.as_ref().is_some_and(|u| !u.is_bot)
+                && crate::telegram::is_member_post(&m)
+        })
+        .endpoint(on_private_unhandled)
+}
+
+async fn on_private_unhandled(ctx: Ctx, message: Message) -> HandlerResult {
+    let call = Call::new(&ctx, &message).await;
+    call.say(call.t("private-help-hint"));
+    Ok(())
+}
+
 fn group_kind(chat: &teloxide::types::Chat) -> Option<&'static str> {
     match &chat.kind {
         ChatKind::Public(public) => match public.kind {
@@ -87,10 +105,12 @@ async fn on_bot_membership(ctx: Ctx, change: ChatMemberUpdated) -> HandlerResult
         } else {
             records::touch(&mut conn, chat_id, kind, title, now).await?;
         }
-        let (status, rights) = match AdminRights::from_member(is) {
+        let granted = AdminRights::from_member(is);
+        let (status, rights) = match &granted {
             Some(rights) => ("administrator", rights.to_stored()),
             None => ("member", String::new()),
         };
+        let promoted = !added && granted.is_some() && AdminRights::from_member(was).is_none();
         records::set_bot_status(&mut conn, chat_id, status, &rights, now).await?;
         ctx.admins.invalidate(chat_id);
         if added {
@@ -101,15 +121,77 @@ async fn on_bot_membership(ctx: Ctx, change: ChatMemberUpdated) -> HandlerResult
                     .as_ref()
                     .and_then(|g| Lang::parse(&g.language))
                     .unwrap_or(language);
-                let hello = ctx.ta(lang, "group-hello", &fargs! {"group" => escape(title)});
+                let hello = hello_text(&ctx, lang, title, granted.as_ref());
                 ctx.outbound.send_text(Text::html(chat_id, hello));
             }
+        } else if promoted {
+            let lang = ctx.group_lang(chat_id).await;
+            let mut thanks = ctx.t_html(lang, "group-promoted-thanks");
+            thanks.push(' ');
+            thanks.push_str(&rights_line(&ctx, lang, granted.as_ref()));
+            ctx.outbound.send_text(Text::html(chat_id, thanks));
         }
     }
     if let Some(record) = records::get(&mut conn, chat_id).await? {
         ctx.groups.put(record);
     }
     Ok(())
+}
+
+/// The rights the bot asks for: deleting ads, restricting and banning, and invite links.
+const NEEDED_RIGHTS: [Right; 3] = [Right::Delete, Right::Restrict, Right::Invite];
+
+/// The hello when the bot is added: what it does, what it can do with the rights it has (or which it still
+/// needs), what is already on in a new group, and how to switch the language.
+fn hello_text(ctx: &Ctx, lang: Lang, title: &str, rights: Option<&AdminRights>) -> String {
+    let mut lines = vec![
+        ctx.ta(
+            lang,
+            "group-hello-intro",
+            &fargs! {"group" => escape(title)},
+        ),
+        rights_line(ctx, lang, rights),
+    ];
+    let mut on = Vec::new();
+    let gate = ctx.config.welcome.captcha.as_str();
+    if matches!(gate, "button" | "math" | "quiz") {
+        on.push(ctx.t_html(lang, &format!("group-hello-on-gate-{gate}")));
+    }
+    if ctx.config.moderation.default_pack {
+        on.push(ctx.t_html(lang, "group-hello-on-adpack"));
+    }
+    if !on.is_empty() {
+        let separator = ctx.t(lang, "list-separator");
+        lines.push(ctx.ta(
+            lang,
+            "group-hello-already-on",
+            &fargs! {"list" => on.join(&separator)},
+        ));
+    }
+    lines.push(ctx.t_html(lang, "group-hello-lang"));
+    lines.join("\n")
+}
+
+/// What the bot can do with its rights: everything it needs, or which rights it still lacks, or that it
+/// needs to be an admin at all.
+fn rights_line(ctx: &Ctx, lang: Lang, rights: Option<&AdminRights>) -> String {
+    let Some(rights) = rights else {
+        return ctx.t_html(lang, "group-hello-make-admin");
+    };
+    let missing: Vec<String> = NEEDED_RIGHTS
+        .iter()
+        .filter(|right| !rights.has(**right))
+        .map(|right| ctx.t_html(lang, &format!("right-{}", right.name())))
+        .collect();
+    if missing.is_empty() {
+        ctx.t_html(lang, "group-hello-rights-ok")
+    } else {
+        ctx.ta(
+            lang,
+            "group-hello-rights-missing",
+            &fargs! {"rights" => missing.join(&ctx.t(lang, "list-separator")), "count" => missing.len()},
+        )
+    }
 }
 
 async fn on_migrate(ctx: Ctx, message: Message) -> HandlerResult {
@@ -212,21 +294,31 @@ async fn help(call: &Call<'_>) -> HandlerResult {
     } else {
         "help-title-group"
     };
-    let line = |command: &CommandInfo| {
-        format!("/{} — {}\n", command.name, call.t_html(command.description))
+    let line = |command: &CommandInfo, admin: bool| {
+        format!(
+            "/{} — {}\n",
+            command.name,
+            call.t_html(crate::features::description(command, admin))
+        )
     };
     let mut text = format!("<b>{}</b>\n", call.t_html(title));
     if private {
-        for command in ctx.commands.iter().filter(|c| visible(c.audience)) {
-            text.push_str(&line(command));
+        // The full help: every command a member can use anywhere, then the admins' under their own title.
+        for command in ctx
+            .commands
+            .iter()
+            .filter(|c| visible(c.audience) || c.audience == Audience::Everyone)
+            .filter(|c| c.audience != Audience::Admins && crate::features::offered(&ctx.config, c, false))
+        {
+            text.push_str(&line(command, false));
         }
         text.push_str(&format!("\n<b>{}</b>\n", call.t_html("help-admins-title")));
         for command in ctx
             .commands
             .iter()
-            .filter(|c| c.audience == Audience::Admins)
+            .filter(|c| c.audience == Audience::Admins && crate::features::offered(&ctx.config, c, false))
         {
-            text.push_str(&line(command));
+            text.push_str(&line(command, true));
         }
         call.say_html(text);
         return Ok(());
@@ -238,9 +330,13 @@ async fn help(call: &Call<'_>) -> HandlerResult {
         if let Some(command) = ctx
             .commands
             .iter()
-            .find(|c| c.name == *name && visible(c.audience))
+            .find(|c| {
+                c.name == *name
+                    && visible(c.audience)
+                    && crate::features::offered(&ctx.config, c, false)
+            })
         {
-            text.push_str(&line(command));
+            text.push_str(&line(command, is_admin));
         }
     }
     if !is_admin {
@@ -264,6 +360,12 @@ async fn lang(call: &Call<'_>, arg: &str) -> HandlerResult {
     let (ctx, message) = (call.ctx, call.message);
     if message.chat.is_private() {
         call.say(call.t("group-only"));
+        return Ok(());
+    }
+    // With no argument, anyone may ask which language the group speaks.
+    if arg.trim().is_empty() {
+        let language = call.t(&format!("lang-name-{}", call.lang.code()));
+        call.say(call.ta("lang-current", &fargs! {"language" => language}));
         return Ok(());
     }
     if !call.allowed(Right::ChangeInfo).await? {

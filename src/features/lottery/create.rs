@@ -52,6 +52,10 @@ pub(super) fn parse_refusal(ctx: &Ctx, lang: Lang, err: &ParseError) -> String {
             ("lottery-unknown-option", fargs! {"part" => key.clone()})
         }
         ParseError::BadOption(part) => ("lottery-bad-option", fargs! {"part" => part.clone()}),
+        ParseError::TitleTooLong => (
+            "lottery-title-too-long",
+            fargs! {"max" => super::parse::MAX_TITLE_CHARS},
+        ),
     };
     format!(
         "{}\n\n{}",
@@ -244,10 +248,11 @@ pub(super) fn announcement(
     );
     text.push('\n');
     for tier in tiers {
+        let (label, prize) = super::tier_label(ctx, lang, tier.tier, &tier.name);
         text.push_str(&ctx.ta(
             lang,
-            "lottery-announce-tier",
-            &fargs! {"tier" => tier.tier, "prize" => escape(&tier.name), "count" => tier.count},
+            "lottery-announce-tier-labelled",
+            &fargs! {"label" => label, "prize" => prize, "count" => tier.count},
         ));
         text.push('\n');
     }

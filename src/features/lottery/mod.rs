@@ -104,6 +104,11 @@ fn display(id: i64) -> String {
 async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
     let call = Call::new(&ctx, &message).await;
     match command {
+        // In private, a bare /lottery lists the member's codes; anything more is for the group.
+        Command::Lottery(args) if message.chat.is_private() && !args.trim().is_empty() => {
+            call.say(call.t("lottery-private-in-group"));
+            Ok(())
+        }
         Command::Lottery(_) if message.chat.is_private() => my_codes(&call).await,
         Command::Lottery(args) => {
             let args = args.trim();
@@ -152,12 +157,27 @@ fn local_time(tz: Tz, at: i64) -> String {
 
 /// Joins items with ", ", starting a new line after every `per_line` items, so that no line of a long list
 /// is cut in the middle of an HTML tag when the text is split into messages.
-fn in_lines(items: &[String], per_line: usize) -> String {
+fn in_lines(items: &[String], per_line: usize, separator: &str) -> String {
     items
         .chunks(per_line.max(1))
-        .map(|chunk| chunk.join(", "))
+        .map(|chunk| chunk.join(separator))
         .collect::<Vec<_>>()
-        .join(",\n")
+        .join(&format!("{}\n", separator.trim_end()))
+}
+
+/// A tier's label and prize as shown: the label the admin wrote before the prize (`一等奖 亚瑟士跑鞋`), else
+/// the tier's own name in the group's language (`一等奖`, `Tier 1`); both HTML-escaped.
+fn tier_label(ctx: &Ctx, lang: crate::i18n::Lang, tier: i64, name: &str) -> (String, String) {
+    match parse::split_label(name) {
+        Some((label, prize)) => (
+            crate::telegram::text::escape(label),
+            crate::telegram::text::escape(prize),
+        ),
+        None => (
+            ctx.ta(lang, "lottery-tier-label", &crate::fargs! {"tier" => tier}),
+            crate::telegram::text::escape(name),
+        ),
+    }
 }
 
 /// The periodic work: draws every lottery that fell due (late ones say so), then refreshes announcement

@@ -120,6 +120,8 @@ pub enum ParseError {
     EmptyTitle,
     /// The title starts with a subcommand word.
     ReservedTitle(String),
+    /// The title is longer than [`MAX_TITLE_CHARS`].
+    TitleTooLong,
     /// A prize has no name.
     EmptyPrize,
     /// A prize's count is not a whole number above zero.
@@ -184,9 +186,15 @@ pub fn subcommand(line: &str) -> Option<String> {
     SUBCOMMANDS.contains(&first.as_str()).then_some(first)
 }
 
+/// The longest lottery title, in characters.
+pub const MAX_TITLE_CHARS: usize = 64;
+
 fn parse_title(text: &str) -> Result<String, ParseError> {
     if text.is_empty() {
         return Err(ParseError::EmptyTitle);
+    }
+    if text.chars().count() > MAX_TITLE_CHARS {
+        return Err(ParseError::TitleTooLong);
     }
     if let Some(word) = subcommand(text) {
         return Err(ParseError::ReservedTitle(word));
@@ -443,6 +451,27 @@ pub fn normalize_code(text: &str) -> String {
         .collect()
 }
 
+/// Splits a prize written with its own tier label (`一等奖 亚瑟士跑鞋`, `First prize Mug`) into the label
+/// and the prize, so the label is not shown twice; `None` when the name has no such label.
+pub fn split_label(name: &str) -> Option<(&str, &str)> {
+    let name = name.trim();
+    let (first, rest) = name.split_once(char::is_whitespace)?;
+    let rest = rest.trim_start();
+    if rest.is_empty() {
+        return None;
+    }
+    if first.chars().count() >= 2 && first.ends_with('奖') {
+        return Some((first, rest));
+    }
+    let (second, after) = rest.split_once(char::is_whitespace)?;
+    let after = after.trim_start();
+    if second.eq_ignore_ascii_case("prize") && !after.is_empty() {
+        let label_len = name.len() - rest.len() + second.len();
+        return Some((&name[..label_len], after));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -596,6 +625,13 @@ mod tests {
     #[test]
     fn bad_lines_name_the_wrong_part() {
         assert_eq!(err("just a title"), ParseError::Shape);
+        let long = "长".repeat(MAX_TITLE_CHARS + 1);
+        assert_eq!(
+            err(&format!("{long} | A | in 1h")),
+            ParseError::TitleTooLong
+        );
+        let fits = "长".repeat(MAX_TITLE_CHARS);
+        assert_eq!(ok(&format!("{fits} | A | in 1h")).title, fits);
         assert_eq!(err("T | A | in 1h | join=a | extra"), ParseError::Shape);
         assert_eq!(err(" | A | in 1h"), ParseError::EmptyTitle);
         assert_eq!(
@@ -706,5 +742,22 @@ mod tests {
         assert_eq!(code_from_bytes(&high).unwrap(), "23456789AB");
         assert_eq!(code_from_bytes(&[1, 2, 3]), None);
         assert_eq!(normalize_code(" abcd-efgh 23 "), "ABCDEFGH23");
+    }
+
+    #[test]
+    fn a_prize_with_its_own_tier_label_is_split() {
+        assert_eq!(
+            split_label("一等奖 亚瑟士跑鞋"),
+            Some(("一等奖", "亚瑟士跑鞋"))
+        );
+        assert_eq!(split_label("二等奖 100 积分"), Some(("二等奖", "100 积分")));
+        assert_eq!(
+            split_label("First prize  Running shoes"),
+            Some(("First prize", "Running shoes"))
+        );
+        assert_eq!(split_label("亚瑟士跑鞋"), None);
+        assert_eq!(split_label("一等奖"), None);
+        assert_eq!(split_label("Mug"), None);
+        assert_eq!(split_label("Big mug"), None);
     }
 }

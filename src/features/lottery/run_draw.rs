@@ -49,7 +49,25 @@ pub(super) async fn run_draw(ctx: &Ctx, id: i64, now: i64, forced_late: bool) ->
         return Ok(());
     };
     let tiers = store::prizes(&mut tx, id).await?;
-    let people = store::participants(&mut tx, id).await?;
+    // Members banned, gone or muted, or removed for an ad while the lottery was open, are left out; the
+    // reason is kept on their entry, and the committed list is the others.
+    let entries = store::participants(&mut tx, id).await?;
+    let excluded = crate::facts::standing::exclusions(
+        &mut tx,
+        lottery.chat_id,
+        &entries,
+        lottery.created_at,
+        now,
+    )
+    .await?;
+    for (user_id, why) in &excluded {
+        store::exclude(&mut tx, id, *user_id, *why).await?;
+    }
+    let people: Vec<i64> = entries
+        .iter()
+        .copied()
+        .filter(|user| !excluded.iter().any(|(out, _)| out == user))
+        .collect();
     let counts: Vec<u32> = tiers
         .iter()
         .map(|t| u32::try_from(t.count).unwrap_or(0))
@@ -103,9 +121,13 @@ pub(super) async fn run_draw(ctx: &Ctx, id: i64, now: i64, forced_late: bool) ->
     drop(conn);
 
     let thread = lottery.thread_id.map(|t| ThreadId(MessageId(t as i32)));
-    let text = result_text(
+    let mut text = result_text(
         ctx, lang, &lottery, &tiers, &wins, &names, count, late, &seed,
     );
+    if !excluded.is_empty() {
+        text.push('\n');
+        text.push_str(&excluded_line(ctx, lang, &excluded));
+    }
     let mut announced = Vec::new();
     for piece in split(&text, MAX_TEXT) {
         let mut out = Text::html(lottery.chat_id, piece);
@@ -124,6 +146,33 @@ pub(super) async fn run_draw(ctx: &Ctx, id: i64, now: i64, forced_late: bool) ->
     );
     send_codes(ctx, lang, &lottery, wins, thread, announced);
     Ok(())
+}
+
+/// The line saying how many entries the draw left out and why (the ids are shown by `/verify`).
+pub(super) fn excluded_line(
+    ctx: &Ctx,
+    lang: Lang,
+    excluded: &[(i64, crate::facts::standing::Exclusion)],
+) -> String {
+    let mut reasons: Vec<crate::facts::standing::Exclusion> =
+        excluded.iter().map(|(_, why)| *why).collect();
+    reasons.sort();
+    reasons.dedup();
+    let reasons: Vec<String> = reasons
+        .into_iter()
+        .map(|why| {
+            ctx.ta(
+                lang,
+                &format!("lottery-excluded-{}", why.name()),
+                &fargs! {"count" => excluded.iter().filter(|(_, w)| *w == why).count()},
+            )
+        })
+        .collect();
+    ctx.ta(
+        lang,
+        "lottery-result-excluded",
+        &fargs! {"count" => excluded.len(), "reasons" => reasons.join(&ctx.t(lang, "list-separator"))},
+    )
 }
 
 /// Records one award of a draw: credits a points prize from the group's mint, and stores the win, with a
@@ -213,12 +262,13 @@ pub(super) fn result_text(
         let list = if winners.is_empty() {
             ctx.t(lang, "lottery-result-no-winner")
         } else {
-            in_lines(&winners, MENTIONS_PER_LINE)
+            in_lines(&winners, MENTIONS_PER_LINE, &ctx.t(lang, "list-separator"))
         };
+        let (label, prize) = super::tier_label(ctx, lang, tier.tier, &tier.name);
         text.push_str(&ctx.ta(
             lang,
-            "lottery-result-tier",
-            &fargs! {"tier" => tier.tier, "prize" => escape(&tier.name), "winners" => list},
+            "lottery-result-tier-labelled",
+            &fargs! {"label" => label, "prize" => prize, "winners" => list},
         ));
         text.push('\n');
     }

@@ -1,6 +1,7 @@
 //! The SQL of lotteries: definitions and prize tiers, entries, draws, wins and redemption codes.
 
 use crate::error::Result;
+use crate::facts::standing::Exclusion;
 use sqlx::{FromRow, SqliteConnection};
 
 /// A lottery as stored.
@@ -12,6 +13,8 @@ pub struct Lottery {
     pub title: String,
     /// The admin who created it.
     pub creator: i64,
+    /// When it was created, Unix seconds.
+    pub created_at: i64,
     /// When the draw happens, Unix seconds, if the rule has a time.
     pub draw_at: Option<i64>,
     /// How many participants trigger the draw, if the rule has a threshold.
@@ -124,7 +127,7 @@ pub struct NewLottery<'a> {
     pub prizes: &'a [(String, Option<i64>, i64)],
 }
 
-const COLUMNS: &str = "id, chat_id, title, creator, draw_at, threshold, join_keyword, min_level, min_days,
+const COLUMNS: &str = "id, chat_id, title, creator, created_at, draw_at, threshold, join_keyword, min_level, min_days,
     need_spoke, floor_name, floor_points, seed, commitment, status, late, list_hash, message_id, thread_id,
     shown_count";
 
@@ -304,6 +307,47 @@ pub async fn participants(conn: &mut SqliteConnection, id: i64) -> Result<Vec<i6
     .bind(id)
     .fetch_all(conn)
     .await?)
+}
+
+/// The participants a drawn lottery's draw was over: every entry but the excluded ones, ascending.
+pub async fn drawn_participants(conn: &mut SqliteConnection, id: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT user_id FROM lottery_entries WHERE lottery_id = ? AND excluded IS NULL ORDER BY user_id",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Records why an entry is left out of the draw.
+pub async fn exclude(
+    conn: &mut SqliteConnection,
+    id: i64,
+    user_id: i64,
+    why: Exclusion,
+) -> Result<()> {
+    sqlx::query("UPDATE lottery_entries SET excluded = ? WHERE lottery_id = ? AND user_id = ?")
+        .bind(why.name())
+        .bind(id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The entries left out of a lottery's draw, with why, ascending by member.
+pub async fn exclusions(conn: &mut SqliteConnection, id: i64) -> Result<Vec<(i64, Exclusion)>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT user_id, excluded FROM lottery_entries WHERE lottery_id = ? AND excluded IS NOT NULL
+         ORDER BY user_id",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(user, why)| Exclusion::parse(&why).map(|why| (user, why)))
+        .collect())
 }
 
 /// The open lotteries that must be drawn at `now`: their time came, or their threshold was reached.

@@ -4,6 +4,7 @@
 use super::draw;
 use super::store::{self, Lottery, Status};
 use super::{display, in_lines};
+use crate::facts::standing::Exclusion;
 use crate::fairness::{self, Kind, Seed};
 use crate::fargs;
 use crate::i18n::Lang;
@@ -80,7 +81,11 @@ pub async fn answer(ctx: &Ctx, message: &Message, lang: Lang, id: i64) -> Handle
             return Ok(());
         }
     }
-    let people = store::participants(&mut conn, id).await?;
+    // A drawn lottery's draw was over its entries minus the excluded ones (none before exclusions existed).
+    let people = match lottery.status {
+        Status::Drawn => store::drawn_participants(&mut conn, id).await?,
+        Status::Open | Status::Cancelled => store::participants(&mut conn, id).await?,
+    };
     let head = call.ta(
         "lottery-verify-head",
         &fargs! {
@@ -107,11 +112,12 @@ pub async fn answer(ctx: &Ctx, message: &Message, lang: Lang, id: i64) -> Handle
     };
     let tiers = store::prizes(&mut conn, id).await?;
     let wins = store::wins(&mut conn, id).await?;
+    let excluded = store::exclusions(&mut conn, id).await?;
     let check = recheck(&lottery, &people, &tiers, &wins, &seed);
     let winners: Vec<i64> = check.recomputed.winners.iter().flatten().copied().collect();
     let names = crate::storage::members::names(&mut conn, &winners).await?;
     drop(conn);
-    report(&call, &lottery, head, &people, &seed, &check, &names);
+    report(&call, &lottery, head, &people, &excluded, &seed, &check, &names);
     Ok(())
 }
 
@@ -164,6 +170,7 @@ fn report(
     lottery: &Lottery,
     head: String,
     people: &[i64],
+    excluded: &[(i64, Exclusion)],
     seed: &Seed,
     check: &draw::Verification,
     names: &std::collections::HashMap<i64, String>,
@@ -193,6 +200,22 @@ fn report(
         },
     ));
     text.push('\n');
+    if !excluded.is_empty() {
+        let items: Vec<String> = excluded
+            .iter()
+            .map(|(user, why)| {
+                call.ta(
+                    "lottery-verify-excluded-item",
+                    &fargs! {"id" => user.to_string(), "why" => call.t(&format!("lottery-excluded-why-{}", why.name()))},
+                )
+            })
+            .collect();
+        text.push_str(&call.ta(
+            "lottery-verify-excluded",
+            &fargs! {"count" => excluded.len(), "list" => items.join(&call.t("list-separator"))},
+        ));
+        text.push('\n');
+    }
     for (index, tier) in again.winners.iter().enumerate() {
         // Winners are named, with the id the participant list holds so anyone can check it.
         let ids: Vec<String> = tier
@@ -207,7 +230,7 @@ fn report(
         let winners = if ids.is_empty() {
             "-".to_string()
         } else {
-            in_lines(&ids, IDS_PER_LINE)
+            in_lines(&ids, IDS_PER_LINE, &call.t("list-separator"))
         };
         text.push_str(&call.ta(
             "lottery-verify-tier",

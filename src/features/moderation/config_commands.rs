@@ -15,6 +15,9 @@ use crate::telegram::text::escape;
 use crate::telegram::HandlerResult;
 use teloxide::prelude::*;
 
+/// The longest keyword or pattern `/filter add` takes, in characters.
+const MAX_FILTER_CHARS: usize = 100;
+
 crate::feature_commands! {
     /// The commands that change (or show) a group's rules.
     pub(super) enum Command in COMMANDS {
@@ -145,6 +148,13 @@ async fn filter(ctx: &Ctx, chat_id: i64, by: i64, args: &str, lang: Lang) -> cra
             };
             if pattern.is_empty() {
                 return Ok(usage());
+            }
+            if verb == "add" && pattern.chars().count() > MAX_FILTER_CHARS {
+                return Ok(Reply::said(escape(&ctx.ta(
+                    lang,
+                    "moderation-filter-too-long",
+                    &fargs! {"max" => MAX_FILTER_CHARS},
+                ))));
             }
             let mut conn = ctx.storage.write.acquire().await?;
             if verb != "add" {

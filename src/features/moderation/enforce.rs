@@ -19,8 +19,17 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 /// How often a group is told that the bot lacks a right for its automatic actions.
 const RIGHTS_WARNING_GAP_SECS: i64 = 3600;
 
+/// How far back an explanation looks for removals that could not be explained when they happened.
+const OWED_WINDOW_SECS: i64 = 3600;
+
+/// The most earlier removals one explanation names besides its own.
+const OWED_PER_EXPLANATION: i64 = 10;
+
 /// Deletes the message, takes the action, records the violation and explains it (once per window, within
-/// the group's explanation budget, and never while raid mode is on). When the bot lacks the right an
+/// the group's explanation budget, and never while raid mode is on). A removal that cannot be explained
+/// because the budget is spent or a raid is on is marked owed, and the next explanation in the group names
+/// it too. A member who has not been told of any of their live violations starts at the ladder's first
+/// step, so the ladder never bans someone who heard nothing before. When the bot lacks the right an
 /// action needs, the log entry is marked failed and the admins are told which right (at most once an
 /// hour). A verdict of shadow hits only is recorded and nothing else happens.
 pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate::Result<()> {
@@ -36,10 +45,11 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
     // What decides the step and whether to explain is read beside the writer: this group's earlier
     // messages were handled (and written) before this one, so the read pool already sees them.
     let window = settings.explain_window.get().as_secs() as i64;
-    let (live, raid_on, explained_lately) = {
+    let (live, heard, raid_on, explained_lately) = {
         let mut conn = ctx.storage.read.acquire().await?;
         (
             store::live_violations(&mut conn, chat_id, user_id, now).await?,
+            store::heard_of_live_violation(&mut conn, chat_id, user_id, now).await?,
             crate::storage::raid::is_on(&mut conn, chat_id, now).await?,
             store::explained_since(&mut conn, chat_id, user_id, now - window).await?,
         )
@@ -48,6 +58,7 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
         verdict: &judged.verdict,
         ladder: &judged.ladder,
         live: live as usize,
+        heard,
         channel: author.channel,
     }) else {
         return Ok(());
@@ -90,30 +101,53 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
         && !raid_on
         && !explained_lately
         && cache::take_explanation(ctx, chat_id, now, settings.explain_per_minute);
+    // Left unexplained only because the budget is spent or a raid is on: the next explanation names it.
+    let owes = !lacks_right && !explains && !explained_lately;
     let delete_at = now + settings.explain_ttl.get().as_secs() as i64;
     // The log entry, its failure and the explanation's row are written in one turn at the writer.
-    let (violation_id, explanation_id) = {
+    let (violation_id, explanation_id, owed) = {
         let mut conn = ctx.storage.write.acquire().await?;
         let violation_id = store::record_action(&mut conn, &entry).await?;
         if lacks_right {
             store::mark_failed(&mut conn, violation_id).await?;
         }
-        let explanation_id = if explains {
-            Some(
+        if owes {
+            store::mark_owed(&mut conn, violation_id).await?;
+        }
+        let (explanation_id, owed) = if explains {
+            let id =
                 store::add_explanation(&mut conn, chat_id, user_id, violation_id, now, delete_at)
-                    .await?,
+                    .await?;
+            let owed = store::take_owed(
+                &mut conn,
+                chat_id,
+                now - OWED_WINDOW_SECS,
+                now,
+                OWED_PER_EXPLANATION,
             )
+            .await?;
+            (Some(id), owed)
         } else {
-            None
+            (None, Vec::new())
         };
         if learns(hit.kind, lacks_delete) {
             let due_at = now + settings.detector_learn_after.get().as_secs() as i64;
             store::schedule_learning(&mut conn, violation_id, chat_id, due_at).await?;
         }
-        (violation_id, explanation_id)
+        (violation_id, explanation_id, owed)
     };
     if !lacks_delete {
         ctx.outbound.delete(chat_id, message.id);
+        // A removed message earns nothing and counts in no total or ranking.
+        if !author.channel {
+            ctx.activity
+                .record(crate::storage::activity::ActivityEvent::Removed {
+                    chat_id,
+                    user_id,
+                    at: now,
+                    chars: crate::telegram::counted_chars(message),
+                });
+        }
     }
     if !lacks_restrict {
         apply(ctx, chat_id, author, sanction, now, violation_id);
@@ -138,13 +172,14 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
     tracing::info!(chat_id, user_id, rule = %hit.rule, %action, "message removed");
     // When the action did not (fully) happen the admins were told why and the member hears nothing.
     if let Some(explanation_id) = explanation_id {
+        let folded = folded_line(ctx, lang, &owed).await?;
         explain(
             ctx,
             message,
             judged,
             &decided,
-            violation_id,
-            explanation_id,
+            (violation_id, explanation_id),
+            folded,
             lang,
         );
     }
@@ -252,8 +287,8 @@ fn explain(
     message: &Message,
     judged: &Judged,
     decided: &Enforcement<'_>,
-    violation_id: i64,
-    explanation_id: i64,
+    (violation_id, explanation_id): (i64, i64),
+    folded: Option<String>,
     lang: Lang,
 ) {
     let chat_id = message.chat.id.0;
@@ -281,6 +316,10 @@ fn explain(
             "next" => action_words(ctx, lang, decided.next),
         },
     );
+    let html = match folded {
+        Some(line) => format!("{html}\n{line}"),
+        None => html,
+    };
     let markup = InlineKeyboardMarkup::new(vec![vec![
         InlineKeyboardButton::callback(
             ctx.t(lang, "moderation-button-appeal"),
@@ -314,6 +353,53 @@ fn explain(
             tracing::warn!(%err, chat_id, "explanation id not stored; it will stay");
         }
     });
+}
+
+/// The line naming the earlier removals an explanation folds in (who, why, what was done), or `None` when
+/// there are none.
+async fn folded_line(ctx: &Ctx, lang: Lang, owed: &[store::Owed]) -> crate::Result<Option<String>> {
+    if owed.is_empty() {
+        return Ok(None);
+    }
+    // A member removed several times is named once, with their latest removal.
+    let mut latest: Vec<&store::Owed> = Vec::with_capacity(owed.len());
+    for row in owed {
+        match latest.iter_mut().find(|seen| seen.user_id == row.user_id) {
+            Some(seen) => *seen = row,
+            None => latest.push(row),
+        }
+    }
+    let mut items = Vec::with_capacity(latest.len());
+    let mut conn = ctx.storage.read.acquire().await?;
+    for row in latest {
+        let name = crate::storage::members::get_user(&mut conn, row.user_id)
+            .await?
+            .map(|user| user.full_name())
+            .unwrap_or_else(|| row.user_id.to_string());
+        let member = if row.is_channel {
+            format!("<b>{}</b>", crate::telegram::text::escape(&name))
+        } else {
+            crate::telegram::text::mention_html(row.user_id, &name)
+        };
+        let rule = match RuleKind::parse(&row.rule) {
+            Some(kind) => ctx.t(lang, &enforcement::rule_wording(kind, false)),
+            None => crate::telegram::text::escape(&log::rule_name(ctx, lang, &row.rule)),
+        };
+        let action = Action::parse(&row.action)
+            .map(|action| action_words(ctx, lang, action))
+            .unwrap_or_else(|| row.action.clone());
+        items.push(ctx.ta(
+            lang,
+            "moderation-explain-folded-item",
+            &fargs! {"member" => member, "rule" => rule, "action" => action},
+        ));
+    }
+    let separator = ctx.t(lang, "list-separator");
+    Ok(Some(ctx.ta(
+        lang,
+        "moderation-explain-folded",
+        &fargs! {"list" => items.join(&separator), "count" => owed.len() as i64},
+    )))
 }
 
 /// Carries out a sanction on a message's author through the immediate queue (deleting was done

@@ -13,6 +13,9 @@ pub struct ViolationFacts<'a> {
     pub ladder: &'a [Action],
     /// How many of the author's violations still count on the ladder, before this one.
     pub live: usize,
+    /// Whether the author was told of one of those violations (an explanation named it, or an admin gave
+    /// it). Someone who heard nothing yet starts at the ladder's first step.
+    pub heard: bool,
     /// Whether the author is a channel posting in the group.
     pub channel: bool,
 }
@@ -53,13 +56,16 @@ impl Sanction {
 }
 
 /// Decides what happens to a removed message's author; `None` when no hit acts (every hit is shadow).
+/// The ladder only climbs on violations the author heard of: the first thing a member hears is never a
+/// later step (a ban) reached by removals nobody explained to them.
 pub fn plan(facts: ViolationFacts<'_>) -> Option<Enforcement<'_>> {
-    let step = ladder_step(facts.ladder, facts.live);
+    let live = if facts.heard { facts.live } else { 0 };
+    let step = ladder_step(facts.ladder, live);
     let (hit, action) = facts.verdict.decisive(step)?;
     Some(Enforcement {
         hit,
         action,
-        next: ladder_step(facts.ladder, facts.live + 1),
+        next: ladder_step(facts.ladder, live + 1),
         sanction: sanction(facts.channel, action),
     })
 }
@@ -108,6 +114,7 @@ mod tests {
             verdict,
             ladder: LADDER,
             live,
+            heard: true,
             channel,
         }
     }
@@ -127,6 +134,23 @@ mod tests {
         let late = plan(facts(&verdict, 9, false)).unwrap();
         assert_eq!((late.action, late.next), (Action::Ban, Action::Ban));
         assert_eq!(late.sanction, Sanction::Ban);
+    }
+
+    #[test]
+    fn a_member_who_heard_nothing_starts_at_the_first_step() {
+        let verdict = Verdict {
+            hits: vec![hit(RuleKind::Classifier, Action::Escalate, false)],
+        };
+        let unheard = plan(ViolationFacts {
+            heard: false,
+            ..facts(&verdict, 9, false)
+        })
+        .unwrap();
+        assert_eq!(unheard.action, Action::Warn);
+        assert_eq!(unheard.sanction, Sanction::None);
+        assert_eq!(unheard.next, Action::Mute(3600));
+        let heard = plan(facts(&verdict, 9, false)).unwrap();
+        assert_eq!(heard.sanction, Sanction::Ban);
     }
 
     #[test]

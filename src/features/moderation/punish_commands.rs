@@ -92,6 +92,37 @@ async fn punishable<'a>(
     Ok(Ok((subject, rest)))
 }
 
+/// Says a member is banned (by the moderation log: a ban not lifted since), for the commands that make no
+/// sense on them (`/mute`, `/unmute`); `None` when they are not.
+async fn banned_refusal(
+    ctx: &Ctx,
+    message: &Message,
+    subject: &Subject,
+    lang: Lang,
+) -> crate::Result<Option<String>> {
+    let standing = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        crate::facts::standing::exclusions(
+            &mut conn,
+            message.chat.id.0,
+            &[subject.id],
+            0,
+            ctx.now(),
+        )
+        .await?
+    };
+    let banned = standing
+        .iter()
+        .any(|(_, why)| *why == crate::facts::standing::Exclusion::Banned);
+    Ok(banned.then(|| {
+        ctx.ta(
+            lang,
+            "moderation-target-banned",
+            &fargs! {"target" => subject.mention()},
+        )
+    }))
+}
+
 pub(super) async fn ban_command(call: &Call<'_>, args: &str, name: &str) -> Answer {
     let (ctx, message, lang) = (call.ctx, call.message, call.lang);
     let (subject, rest) = match punishable(ctx, message, args, lang, name).await? {
@@ -186,6 +217,9 @@ pub(super) async fn mute_command(call: &Call<'_>, args: &str, name: &str) -> Ans
     if subject.channel {
         return Ok(Some(ctx.t_html(lang, "moderation-channel-ban-only")));
     }
+    if let Some(refusal) = banned_refusal(ctx, message, &subject, lang).await? {
+        return Ok(Some(refusal));
+    }
     let (duration, reason) = match split_duration(rest) {
         Ok(found) => found,
         Err(err) => return Ok(Some(duration_refusal(call, &err))),
@@ -236,9 +270,10 @@ pub(super) async fn warn_command(call: &Call<'_>, args: &str, name: &str) -> Ans
     let mut warning = entry(message, &subject, "warn", reason, &excerpt, now);
     warning.expires_at = now + settings.violation_ttl.get().as_secs() as i64;
     log::record(ctx, &warning).await?;
-    let live = {
+    // The limit counts the admins' warnings only; automatic removals climb the ladder apart.
+    let (live, automatic) = {
         let mut conn = ctx.storage.read.acquire().await?;
-        store::live_violations(&mut conn, message.chat.id.0, subject.id, now).await?
+        store::live_warnings_apart(&mut conn, message.chat.id.0, subject.id, now).await?
     };
     let mut html = ctx.ta(
         lang,
@@ -246,6 +281,7 @@ pub(super) async fn warn_command(call: &Call<'_>, args: &str, name: &str) -> Ans
         &fargs! {"target" => subject.mention(), "count" => live, "limit" => settings.warn_limit},
     );
     push_reason(&mut html, reason);
+    push_automatic(ctx, lang, &mut html, automatic);
     if settings.warn_limit > 0 && live >= settings.warn_limit {
         if let Some(lacks) = ctx
             .bot_lacks(message.chat.id.0, &[Right::Restrict], lang)
@@ -264,8 +300,8 @@ pub(super) async fn warn_command(call: &Call<'_>, args: &str, name: &str) -> Ans
         html.push('\n');
         html.push_str(&ctx.ta(
             lang,
-            "moderation-warn-limit",
-            &fargs! {"target" => subject.mention()},
+            "moderation-warn-limit-why",
+            &fargs! {"target" => subject.mention(), "limit" => settings.warn_limit},
         ));
     }
     Ok(Some(html))
@@ -367,6 +403,9 @@ pub(super) async fn unmute_command(call: &Call<'_>, args: &str, name: &str) -> A
     if subject.channel {
         return Ok(Some(ctx.t_html(lang, "moderation-channel-ban-only")));
     }
+    if let Some(refusal) = banned_refusal(ctx, message, &subject, lang).await? {
+        return Ok(Some(refusal));
+    }
     let original = {
         let mut conn = ctx.storage.read.acquire().await?;
         store::latest_reversible(&mut conn, message.chat.id.0, subject.id, "mute").await?
@@ -403,9 +442,9 @@ pub(super) async fn unwarn_command(call: &Call<'_>, args: &str, name: &str) -> A
         )));
     }
     reverse(ctx, message, &subject, "unwarn", latest).await?;
-    let live = {
+    let (live, _) = {
         let mut conn = ctx.storage.read.acquire().await?;
-        store::live_violations(&mut conn, message.chat.id.0, subject.id, now).await?
+        store::live_warnings_apart(&mut conn, message.chat.id.0, subject.id, now).await?
     };
     Ok(Some(ctx.ta(
         lang,
@@ -420,15 +459,29 @@ pub(super) async fn warns_command(call: &Call<'_>, args: &str, name: &str) -> An
         Ok(found) => found,
         Err(refusal) => return Ok(Some(escape(&refusal))),
     };
-    let live = {
+    let (live, automatic) = {
         let mut conn = ctx.storage.read.acquire().await?;
-        store::live_violations(&mut conn, message.chat.id.0, subject.id, ctx.now()).await?
+        store::live_warnings_apart(&mut conn, message.chat.id.0, subject.id, ctx.now()).await?
     };
-    Ok(Some(ctx.ta(
+    let mut html = ctx.ta(
         lang,
         "moderation-warns-count",
         &fargs! {"target" => subject.mention(), "count" => live, "limit" => ctx.config.moderation.warn_limit},
-    )))
+    );
+    push_automatic(ctx, lang, &mut html, automatic);
+    Ok(Some(html))
+}
+
+/// Adds the line counting a member's automatic removals apart from the admins' warnings, when they have any.
+fn push_automatic(ctx: &Ctx, lang: Lang, html: &mut String, automatic: i64) {
+    if automatic > 0 {
+        html.push('\n');
+        html.push_str(&ctx.ta(
+            lang,
+            "moderation-warns-automatic",
+            &fargs! {"count" => automatic},
+        ));
+    }
 }
 
 #[cfg(test)]

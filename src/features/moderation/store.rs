@@ -1512,10 +1512,116 @@ pub async fn due_learning(
 /// Drops a handled learning row.
 pub async fn drop_learning(conn: &mut SqliteConnection, violation_id: i64) -> Result<()> {
     sqlx::query("DELETE FROM moderation_detector_learn WHERE violation_id = ?")
+
+/// A member's live warnings counted apart: those admins gave with `/warn` (which the warning limit counts)
+/// and the automatic removals (which only climb the escalation ladder).
+pub async fn live_warnings_apart(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT COALESCE(SUM(actor_id IS NOT NULL AND action = 'warn'), 0),
+                COALESCE(SUM(actor_id IS NULL), 0)
+         FROM moderation_violations WHERE chat_id = ? AND user_id = ? AND expires_at > ?
+         AND shadow = 0 AND undone_by IS NULL",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Whether a member was told about one of their live violations: an explanation (posted, or folded into
+/// another member's) names it, or an admin gave it by command, which the group saw.
+pub async fn heard_of_live_violation(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM moderation_violations v WHERE v.chat_id = ? AND v.user_id = ? AND v.expires_at > ?
+         AND v.shadow = 0 AND v.undone_by IS NULL
+         AND (v.actor_id IS NOT NULL
+              OR EXISTS (SELECT 1 FROM moderation_explanations e WHERE e.violation_id = v.id))
+         LIMIT 1",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Marks an automatic removal as owed an explanation: the next explanation in the group names it.
+pub async fn mark_owed(conn: &mut SqliteConnection, violation_id: i64) -> Result<()> {
+    sqlx::query("UPDATE moderation_violations SET owed = 1 WHERE id = ?")
         .bind(violation_id)
         .execute(conn)
         .await?;
     Ok(())
+}
+
+
+/// A removal that waited for an explanation: the member, the rule and what was done.
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct Owed {
+    pub id: i64,
+    pub user_id: i64,
+    pub is_channel: bool,
+    pub rule: String,
+    pub action: String,
+}
+
+/// Takes up to `limit` of a group's owed removals since `since` (oldest first, undone ones left out), and
+/// records each as explained by the explanation about to be posted (so each is named once, and its member
+/// counts as told). Older owed removals are let go.
+pub async fn take_owed(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    since: i64,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<Owed>> {
+    let owed: Vec<Owed> = sqlx::query_as(
+        "SELECT id, user_id, is_channel, rule, action FROM moderation_violations
+         WHERE chat_id = ? AND owed = 1 AND at > ? AND undone_by IS NULL ORDER BY at, id LIMIT ?",
+    )
+    .bind(chat_id)
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE moderation_violations SET owed = 0 WHERE chat_id = ? AND owed = 1 AND at <= ?",
+    )
+    .bind(chat_id)
+    .bind(since)
+    .execute(&mut *conn)
+    .await?;
+    for row in &owed {
+        sqlx::query("UPDATE moderation_violations SET owed = 0 WHERE id = ?")
+            .bind(row.id)
+            .execute(&mut *conn)
+            .await?;
+        // The folded explanation has no message of its own: the posted one is deleted by its own row.
+        sqlx::query(
+            "INSERT INTO moderation_explanations (chat_id, user_id, violation_id, posted_at, delete_at, deleted)
+             VALUES (?, ?, ?, ?, ?, 1)",
+        )
+        .bind(chat_id)
+        .bind(row.user_id)
+        .bind(row.id)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(owed)
 }
 
 #[cfg(test)]

@@ -67,6 +67,22 @@ pub(super) async fn subject<'a>(
             return Ok(Ok((channel, args.trim())));
         }
     }
+    // The bot itself is never "unseen": naming it by @username reaches the refusal to act on itself.
+    if let (Some(crate::args::TargetSpec::Username(name)), rest) = crate::args::split_target(args) {
+        if ctx
+            .me
+            .username
+            .as_deref()
+            .is_some_and(|me| me.eq_ignore_ascii_case(&name))
+        {
+            let me = Subject {
+                id: ctx.me.id.0 as i64,
+                name: ctx.me.first_name.clone(),
+                channel: false,
+            };
+            return Ok(Ok((me, rest.trim())));
+        }
+    }
     match ctx.resolve_target(message, args).await {
         Ok((Some(target), rest)) => Ok(Ok((
             Subject {

@@ -57,7 +57,7 @@ crate::feature_commands! {
     /// The red-packet commands.
     enum Command in COMMANDS {
         Hongbao(String) = "hongbao", "redpacket-cmd-hongbao", Everyone;
-        Redpacket(String) = "redpacket", "redpacket-cmd-hongbao", Everyone;
+        Redpacket(String) = "redpacket", "redpacket-cmd-hongbao", Unlisted;
         Relay(String) = "relay", "redpacket-cmd-relay", Everyone;
     }
 }

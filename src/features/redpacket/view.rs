@@ -8,7 +8,7 @@ use crate::i18n::{I18n, Lang};
 use crate::services::Ctx;
 use crate::telegram::outbound::{Priority, Text};
 use crate::telegram::text::{escape, MAX_TEXT};
-use store::{Mode, Packet, PacketStatus};
+use store::{Mode, Packet, PacketKind, PacketStatus};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
@@ -160,6 +160,9 @@ pub(super) fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Cl
                     "redpacket-expired",
                     &fargs! {"amount" => packet.refunded.to_string(), "to" => to},
                 ));
+            } else if packet.kind == PacketKind::Exclusive {
+                // One share for one member: it was claimed, not "all grabbed".
+                html.push_str(&ctx.t(lang, "redpacket-exclusive-claimed"));
             } else {
                 html.push_str(&ctx.t(lang, "redpacket-exhausted"));
             }
@@ -168,7 +171,11 @@ pub(super) fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Cl
                 .iter()
                 .map(|c| (c.position as u32, c.amount))
                 .collect();
-            if status == PacketStatus::Exhausted && packet.count > 1 {
+            // Only random shares have a best luck: in an equal packet nobody was luckier.
+            if status == PacketStatus::Exhausted
+                && packet.count > 1
+                && packet.kind == PacketKind::Lucky
+            {
                 if let Some(best) = split::best_luck(&order) {
                     tail.push('\n');
                     tail.push_str(&ctx.ta(

@@ -127,6 +127,7 @@ pub(super) async fn group_values(
         id: list(&|m| m.user_id.to_string()),
         group: escape(title),
         count: member_count,
+        rules: String::new(),
     }
 }
 
@@ -148,7 +149,14 @@ pub(super) async fn welcome_message(
         .welcome_text
         .as_deref()
         .is_some_and(template::needs_count);
-    let values = group_values(ctx, chat_id, &title, members, lang, needs_count).await;
+    let mut values = group_values(ctx, chat_id, &title, members, lang, needs_count).await;
+    // `{rules}` points at the rules button, or shows the rules where no button can be made, or says there
+    // are none yet: it never leaves a gap.
+    values.rules = match (&choices.rules, rules_link(ctx, chat_id)) {
+        (Some(_), Some(_)) => ctx.t_html(lang, "welcome-rules-see-button"),
+        (Some(rules), None) => escape(rules),
+        (None, _) => ctx.t_html(lang, "welcome-rules-none"),
+    };
     let rendered = match &choices.welcome_text {
         Some(text) => template::render(text, &values),
         None => template::Rendered {

@@ -65,8 +65,11 @@ pub(super) async fn on_gate_press(ctx: Ctx, query: CallbackQuery) -> HandlerResu
             .answer_press(&query, ctx.t(lang, "welcome-gate-passed"), false);
         pass(&ctx, &closed, &query.from).await
     } else {
-        ctx.outbound
-            .answer_press(&query, ctx.t(lang, "welcome-gate-wrong"), true);
+        ctx.outbound.answer_press(
+            &query,
+            ctx.t(lang, wrong_answer_wording(&ctx, &closed)),
+            true,
+        );
         fail(&ctx, &closed).await
     }
 }
@@ -251,10 +254,53 @@ pub(super) async fn pass(ctx: &Ctx, gate: &Gate, user: &User) -> crate::Result<(
         store::record_request_pass(&mut conn, gate.chat_id, gate.user_id, now).await?;
         ctx.outbound
             .answer_join_request(gate.chat_id, gate.user_id, true);
+        drop(conn);
+        youre_in(ctx, gate, user).await?;
         return Ok(());
     }
     prior::let_in(ctx, gate.chat_id, gate.user_id).await?;
     enqueue_welcome(ctx, gate.chat_id, &queued(user)).await
+}
+
+/// The wording of a wrong answer, by what follows: a kick (the member may join again and retry), a
+/// declined request (they may ask again), or a ban or mute (the check simply failed).
+fn wrong_answer_wording(ctx: &Ctx, gate: &Gate) -> &'static str {
+    if gate.via_request {
+        "welcome-gate-wrong-request"
+    } else if ctx.config.welcome.fail_action == FailAction::Kick {
+        "welcome-gate-wrong-kick"
+    } else {
+        "welcome-gate-wrong"
+    }
+}
+
+/// Tells a member whose join request was approved, in the private chat where they answered, that they are
+/// in, with a button that opens the group when it has a public link.
+async fn youre_in(ctx: &Ctx, gate: &Gate, user: &User) -> crate::Result<()> {
+    let lang = match Lang::from_telegram(user.language_code.as_deref()) {
+        Some(lang) => lang,
+        None => ctx.group_lang(gate.chat_id).await,
+    };
+    let group = ctx.groups.get(&ctx.storage, gate.chat_id).await?;
+    let title = group.as_ref().map(|g| g.title.clone()).unwrap_or_default();
+    let link = group
+        .as_ref()
+        .and_then(|g| g.username.as_deref())
+        .and_then(|name| format!("https://t.me/{name}").parse::<reqwest::Url>().ok());
+    let wording = if link.is_some() {
+        "welcome-request-in"
+    } else {
+        "welcome-request-in-no-link"
+    };
+    let text = ctx.ta(lang, wording, &fargs! {"group" => escape(&title)});
+    let mut out = Text::html(gate.user_id, text);
+    if let Some(url) = link {
+        out = out.markup(InlineKeyboardMarkup::new(vec![vec![
+            InlineKeyboardButton::url(ctx.t(lang, "welcome-request-open"), url),
+        ]]));
+    }
+    ctx.outbound.send_text(out);
+    Ok(())
 }
 
 pub(super) async fn fail(ctx: &Ctx, gate: &Gate) -> crate::Result<()> {

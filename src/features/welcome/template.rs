@@ -28,6 +28,9 @@ pub struct Values {
     pub group: String,
     /// `{count}`: the member count.
     pub count: String,
+    /// `{rules}`: what stands in the text for the rules (HTML): a pointer to the rules button, the rules
+    /// themselves when there is no button, or a note that there are none yet. Never empty in a welcome.
+    pub rules: String,
 }
 
 /// A filled-in text.
@@ -92,7 +95,7 @@ pub fn validate(text: &str) -> Result<(), TemplateError> {
     Ok(())
 }
 
-/// Fills in a validated text. Button lines leave the text and become buttons; `{rules}` leaves the text
+/// Fills in a validated text. Button lines leave the text and become buttons; `{rules}` becomes its value
 /// and asks for the rules button. Anything that is not a known placeholder is kept as written.
 pub fn render(text: &str, values: &Values) -> Rendered {
     let mut buttons = Vec::new();
@@ -119,7 +122,7 @@ pub fn render(text: &str, values: &Values) -> Rendered {
                     "count" => Some(values.count.as_str()),
                     "rules" => {
                         rules_button = true;
-                        Some("")
+                        Some(values.rules.as_str())
                     }
                     _ => None,
                 }?;
@@ -208,6 +211,7 @@ mod tests {
             id: "7".into(),
             group: "Rustaceans".into(),
             count: "42".into(),
+            rules: "see the button".into(),
         }
     }
 
@@ -230,7 +234,10 @@ mod tests {
             "Welcome {name}! {rules}\n[Our site](https://example.org/x)\n[bad](javascript:alert)";
         validate(text).unwrap();
         let out = render(text, &values());
-        assert_eq!(out.html, "Welcome Ann &amp; Bo! \n[bad](javascript:alert)");
+        assert_eq!(
+            out.html,
+            "Welcome Ann &amp; Bo! see the button\n[bad](javascript:alert)"
+        );
         assert_eq!(
             out.buttons,
             vec![("Our site".to_string(), "https://example.org/x".to_string())]
