@@ -700,6 +700,7 @@ async fn one_failing_expiry_does_not_hold_up_another_groups_refund() {
     bot.ticks(2).await;
     assert_eq!(balance(&pool, GROUP, Account::Wallet(SENDER)).await, 1000);
     bot.stop().await;
+}
 
 /// Waits for an edit of a packet message containing `needle`; returns its text.
 async fn last_edit_containing(bot: &TestBot, needle: &str) -> String {

@@ -1512,6 +1512,11 @@ pub async fn due_learning(
 /// Drops a handled learning row.
 pub async fn drop_learning(conn: &mut SqliteConnection, violation_id: i64) -> Result<()> {
     sqlx::query("DELETE FROM moderation_detector_learn WHERE violation_id = ?")
+        .bind(violation_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
 
 /// A member's live warnings counted apart: those admins gave with `/warn` (which the warning limit counts)
 /// and the automatic removals (which only climb the escalation ladder).
@@ -1565,7 +1570,6 @@ pub async fn mark_owed(conn: &mut SqliteConnection, violation_id: i64) -> Result
         .await?;
     Ok(())
 }
-
 
 /// A removal that waited for an explanation: the member, the rule and what was done.
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
