@@ -10,8 +10,9 @@ use sha2::{Digest, Sha256};
 
 /// The file's first bytes.
 pub const MAGIC: &[u8; 8] = b"GODETECT";
-/// The format version this build reads and writes.
-pub const VERSION: u32 = 1;
+/// The format version this build reads and writes. Version 2 hashes n-grams as the one-pass extraction
+/// does; a version 1 file's weights would be read against the wrong features, so it is refused.
+pub const VERSION: u32 = 2;
 /// The model built into the binary.
 pub const SHIPPED: &[u8] = include_bytes!("../../../../config/detector.bin");
 
