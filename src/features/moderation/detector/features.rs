@@ -7,6 +7,7 @@
 //! shares a weight with an n-gram.
 
 use super::super::normalize::{is_cjk, squash, unconfuse};
+use super::similarity::{SimAccumulator, MIN_SHINGLES};
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
 
@@ -18,43 +19,49 @@ pub const SIGNALS: usize = 64;
 
 /// The names of the signals, in bucket order. Explanations print these.
 pub const SIGNAL_NAMES: &[&str] = &[
-    "link",                               // 0
-    "t.me link",                          // 1
-    "@handle",                            // 2
-    "two or more @handles",               // 3
-    "contact word: WeChat/VX/加V",        // 4
-    "contact word: QQ/企鹅",              // 5
-    "contact word: Telegram/电报/飞机",   // 6
-    "contact word: WhatsApp/Line/Viber",  // 7
-    "phone number",                       // 8
-    "long digit run (QQ/account number)", // 9
-    "letters+digits handle",              // 10
-    "emoji",                              // 11
-    "emoji density over 10%",             // 12
-    "digit density over 20%",             // 13
-    "digit density over 40%",             // 14
-    "length ≤ 5",                         // 15
-    "length 6–15",                        // 16
-    "length 16–40",                       // 17
-    "length 41–100",                      // 18
-    "length 101–200",                     // 19
-    "length over 200",                    // 20
-    "repeated character ×4",              // 21
-    "mixed scripts: CJK and Latin",       // 22
-    "mixed scripts in one word",          // 23
-    "Cyrillic text",                      // 24
-    "Latin text without CJK",             // 25
-    "money word (USDT/¥/$/元)",           // 26
-    "earning bait (日赚/earn/заработок)", // 27
-    "private-message bait (私聊/DM me)",  // 28
-    "unsubscribe line (退订/STOP)",       // 29
-    "【bracketed brand】",                // 30
-    "promotion word (优惠/free/скидка)",  // 31
-    "gambling/crypto word (博彩/casino)", // 32
-    "invitation word (进群/join)",        // 33
-    "many exclamation marks",             // 34
-    "percent sign",                       // 35
-    "domain name",                        // 36
+    "link",                                      // 0
+    "t.me link",                                 // 1
+    "@handle",                                   // 2
+    "two or more @handles",                      // 3
+    "contact word: WeChat/VX/加V",               // 4
+    "contact word: QQ/企鹅",                     // 5
+    "contact word: Telegram/电报/飞机",          // 6
+    "contact word: WhatsApp/Line/Viber",         // 7
+    "phone number",                              // 8
+    "long digit run (QQ/account number)",        // 9
+    "letters+digits handle",                     // 10
+    "emoji",                                     // 11
+    "emoji density over 10%",                    // 12
+    "digit density over 20%",                    // 13
+    "digit density over 40%",                    // 14
+    "length ≤ 5",                                // 15
+    "length 6–15",                               // 16
+    "length 16–40",                              // 17
+    "length 41–100",                             // 18
+    "length 101–200",                            // 19
+    "length over 200",                           // 20
+    "repeated character ×4",                     // 21
+    "mixed scripts: CJK and Latin",              // 22
+    "mixed scripts in one word",                 // 23
+    "Cyrillic text",                             // 24
+    "Latin text without CJK",                    // 25
+    "money word (USDT/¥/$/元)",                  // 26
+    "earning bait (日赚/earn/заработок)",        // 27
+    "private-message bait (私聊/DM me)",         // 28
+    "unsubscribe line (退订/STOP)",              // 29
+    "【bracketed brand】",                       // 30
+    "promotion word (优惠/free/скидка)",         // 31
+    "gambling/crypto word (博彩/casino)",        // 32
+    "invitation word (进群/join)",               // 33
+    "many exclamation marks",                    // 34
+    "percent sign",                              // 35
+    "domain name",                               // 36
+    "letters of a rare script",                  // 37
+    "symbols wedged between Chinese characters", // 38
+    "number split into groups",                  // 39
+    "short message with a code or number",       // 40
+    "repeated symbol",                           // 41
+    "contact word with an id",                   // 42
 ];
 
 const S_LINK: usize = 0;
@@ -78,6 +85,12 @@ const S_BRACKET: usize = 30;
 const S_EXCLAIM: usize = 34;
 const S_PERCENT: usize = 35;
 const S_DOMAIN: usize = 36;
+const S_RARE_SCRIPT: usize = 37;
+const S_WEDGED: usize = 38;
+const S_SPLIT_NUMBER: usize = 39;
+const S_SHORT_CODE: usize = 40;
+const S_REPEAT_SYMBOL: usize = 41;
+const S_CONTACT_ID: usize = 42;
 
 /// Keyword groups: (signal, patterns). Patterns are squashed like message text, so they match across
 /// separators and look-alike letters. Each group mixes Chinese with English and Russian words, so a
@@ -310,26 +323,52 @@ pub fn mix64(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-const PRIME: u64 = 0x0000_0100_0000_01b3;
-
-/// The bucket of a hashed feature `h` in a table of `buckets` (signals excluded).
+/// The bucket of an already mixed feature hash `h` in a table of `buckets` (signals excluded).
 #[inline]
 pub fn bucket_of(h: u64, buckets: usize) -> u32 {
     // Multiply-shift range reduction: no division on the scoring path.
     let range = (buckets - SIGNALS) as u128;
-    (SIGNALS as u128 + ((u128::from(mix64(h)) * range) >> 64)) as u32
+    (SIGNALS as u128 + ((u128::from(h) * range) >> 64)) as u32
 }
 
-/// What one message is made of, in the forms feature extraction needs. Reused between messages.
+/// The character n-gram and fingerprint alphabet: look-alikes mapped, ASCII lower-cased, ASCII digits
+/// masked to `0`; `None` for anything that is not a letter or digit.
+#[inline]
+pub fn gram_char(ch: char) -> Option<char> {
+    if ch.is_ascii() {
+        if ch.is_ascii_digit() {
+            Some('0')
+        } else if ch.is_ascii_alphabetic() {
+            Some(ch.to_ascii_lowercase())
+        } else {
+            None
+        }
+    } else {
+        let ch = unconfuse(ch).to_ascii_lowercase();
+        if ch.is_ascii_digit() {
+            Some('0')
+        } else if is_alnum(ch) {
+            Some(ch)
+        } else {
+            None
+        }
+    }
+}
+
+/// The key of the 3-gram `a b c` (exact: each character takes 21 bits). Mixed, it is both the 3-gram's
+/// feature hash and the SimHash shingle hash.
+#[inline]
+pub fn key3(a: char, b: char, c: char) -> u64 {
+    (u64::from(a as u32) << 42) ^ (u64::from(b as u32) << 21) ^ u64::from(c as u32)
+}
+
+/// What one message is made of, in the forms feature extraction needs. Reused between messages, so
+/// judging allocates nothing once it has grown.
 #[derive(Default, Debug)]
 pub struct Scratch {
-    /// Letters and digits (look-alikes mapped), the n-gram alphabet.
-    pub clean: Vec<char>,
-    /// `clean` with ASCII digits masked to `0`.
-    pub masked: Vec<char>,
-    /// `clean` as a string, for the keyword automaton.
+    /// Letters, digits (look-alikes mapped) and a few symbols, for the keyword automaton.
     pub clean_text: String,
-    /// The extracted features: (bucket, value).
+    /// The extracted features: (bucket, value), for training and explanations.
     pub feats: Vec<(u32, f32)>,
 }
 
@@ -354,6 +393,55 @@ fn is_emoji(ch: char) -> bool {
 
 fn is_cyrillic(ch: char) -> bool {
     matches!(ch, '\u{0400}'..='\u{04FF}')
+}
+
+/// Whether a letter belongs to none of the scripts ordinary chat here is written in (Latin, Greek,
+/// Cyrillic, CJK): runes, syllabics and the like, which ads use as markers.
+#[inline]
+fn is_rare_letter(ch: char) -> bool {
+    !ch.is_ascii()
+        && !matches!(ch as u32, 0x80..=0x24F | 0x370..=0x52F | 0x1E00..=0x1FFF)
+        && !is_cjk(ch)
+        && ch.is_alphabetic()
+}
+
+/// Whether a character is a symbol ads wedge between Chinese characters to dodge keyword filters
+/// (ordinary Chinese and ASCII sentence punctuation is not).
+#[inline]
+fn is_wedge(ch: char) -> bool {
+    if ch.is_ascii() {
+        matches!(
+            ch,
+            '^' | '`'
+                | '*'
+                | '~'
+                | '/'
+                | '|'
+                | '\\'
+                | '-'
+                | '_'
+                | '+'
+                | '='
+                | '#'
+                | '&'
+                | '<'
+                | '>'
+        )
+    } else {
+        !matches!(ch as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF | 0x2000..=0x206F)
+            && !is_emoji(ch)
+            && !is_alnum(ch)
+    }
+}
+
+/// Whether a character is part of a Latin or Cyrillic (or other spaced-script) word token.
+#[inline]
+fn is_word_letter(ch: char) -> bool {
+    if ch.is_ascii() {
+        ch.is_ascii_alphabetic()
+    } else {
+        !is_cjk(ch) && ch.is_alphabetic()
+    }
 }
 
 /// Cuts `text` to its first [`MAX_CHARS`] characters.
@@ -385,23 +473,104 @@ impl std::fmt::Display for FeatureName {
     }
 }
 
+/// Receives the features one pass over a message finds. Text features (n-grams and words) come in
+/// text order; the signals that are on come after them.
+pub trait Sink {
+    /// A character n-gram: its bucket and its characters (digits as `0`).
+    fn gram(&mut self, bucket: u32, chars: &[char]);
+    /// A Latin or Cyrillic word: its bucket and its text.
+    fn word(&mut self, bucket: u32, word: &str);
+    /// A named signal that is on.
+    fn signal(&mut self, index: usize);
+}
+
+/// What a pass found besides the features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// How many text features (n-grams and words) there were; each has the value 1/√count.
+    pub text_features: u32,
+    /// The SimHash fingerprint ([`super::similarity::fingerprint`]), when the text is long enough.
+    pub fingerprint: Option<u64>,
+}
+
+impl Pass {
+    /// The value of each text feature.
+    pub fn text_value(&self) -> f32 {
+        if self.text_features == 0 {
+            0.0
+        } else {
+            1.0 / (self.text_features as f32).sqrt()
+        }
+    }
+}
+
+/// Collects features into a vector (and, for explanations, their names).
+struct Collect<'a> {
+    feats: &'a mut Vec<(u32, f32)>,
+    names: Option<&'a mut Vec<(u32, FeatureName)>>,
+}
+
+impl Sink for Collect<'_> {
+    fn gram(&mut self, bucket: u32, chars: &[char]) {
+        self.feats.push((bucket, 0.0));
+        if let Some(names) = self.names.as_deref_mut() {
+            names.push((bucket, FeatureName::Gram(chars.iter().collect())));
+        }
+    }
+    fn word(&mut self, bucket: u32, word: &str) {
+        self.feats.push((bucket, 0.0));
+        if let Some(names) = self.names.as_deref_mut() {
+            names.push((bucket, FeatureName::Word(word.to_string())));
+        }
+    }
+    fn signal(&mut self, index: usize) {
+        self.feats.push((index as u32, 1.0));
+        if let Some(names) = self.names.as_deref_mut() {
+            names.push((index as u32, FeatureName::Signal(SIGNAL_NAMES[index])));
+        }
+    }
+}
+
 /// Extracts the features of `folded` (the folded form of [`super::super::normalize::normalize`], or any
 /// lower-cased text) into `scratch.feats`, for a table of `buckets` weights. When `names` is given, every
-/// feature's readable name is pushed there alongside (for explanations; the scoring path passes `None`).
+/// feature's readable name is pushed there alongside (for explanations). Returns what the pass found.
 pub fn extract(
     folded: &str,
     buckets: usize,
     scratch: &mut Scratch,
-    mut names: Option<&mut Vec<(u32, FeatureName)>>,
-) {
-    let folded = cut(folded);
-    scratch.clean.clear();
-    scratch.masked.clear();
-    scratch.clean_text.clear();
+    names: Option<&mut Vec<(u32, FeatureName)>>,
+) -> Pass {
     scratch.feats.clear();
-    let mut signals = [false; SIGNALS];
+    let mut sink = Collect {
+        feats: &mut scratch.feats,
+        names,
+    };
+    let pass = walk(folded, buckets, &mut scratch.clean_text, &mut sink);
+    let value = pass.text_value();
+    for f in scratch.feats.iter_mut() {
+        if f.0 as usize >= SIGNALS {
+            f.1 = value;
+        }
+    }
+    pass
+}
 
-    // One pass over the characters: counts and the clean alphabet.
+/// Salts that keep n-grams of different lengths and words apart in the hash space.
+const SALT1: u64 = 0x51_7cc1_b727_220a;
+const SALT2: u64 = 0x2545_f491_4f6c_dd1d;
+const SALT4: u64 = 0x9e37_79b9_7f4a_7c15;
+const SALT_WORD: u64 = 0x1234_5678_9abc_def0;
+const PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// One pass over the (cut) message: counts and signals, the character 1–4-grams of the masked alphabet
+/// ([`gram_char`]), words, the keyword text, and the SimHash of the 3-grams (the same hashes the model's
+/// 3-grams use), all without allocating once `clean_text` has grown. Features go to `sink`.
+pub fn walk<S: Sink>(folded: &str, buckets: usize, clean_text: &mut String, sink: &mut S) -> Pass {
+    let folded = cut(folded);
+    clean_text.clear();
+    let mut signals = [false; SIGNALS];
+    let mut text_features = 0u32;
+
     let (mut visible, mut digits, mut emoji, mut cjk, mut latin, mut cyr) = (0u32, 0, 0, 0, 0, 0);
     let mut exclaim = 0u32;
     let (mut run_char, mut run_len) = ('\0', 0u32);
@@ -409,8 +578,41 @@ pub fn extract(
     let mut word_latin = false;
     let mut word_cyr = false;
     let mut letters_then_digits = (0u32, 0u32);
-    for ch in folded.chars() {
+    // Symbols wedged between Chinese characters: 1 after a Chinese character, 2 after symbols following
+    // one; how many such wedges there were.
+    let (mut wedge_state, mut wedges) = (0u8, 0u32);
+    // Digit groups of three or more, and the previous visible character (for repeated symbols).
+    let mut digit_groups = 0u32;
+    let mut prev_visible = '\0';
+    // The last four characters of the n-gram alphabet, newest last, and how many there were.
+    let mut window = ['\0'; 4];
+    let mut grams = 0usize;
+    let mut sim = SimAccumulator::default();
+    // The word being read: hash, start (byte offset), length in characters.
+    let (mut word_hash, mut word_start, mut word_len) = (0u64, 0usize, 0usize);
+
+    for (at, ch) in folded.char_indices() {
+        if is_word_letter(ch) {
+            if word_len == 0 {
+                word_start = at;
+                word_hash = SALT_WORD;
+            }
+            word_hash = (word_hash ^ u64::from(ch as u32)).wrapping_mul(PRIME);
+            word_len += 1;
+        } else if word_len > 0 {
+            if word_len >= 2 {
+                sink.word(
+                    bucket_of(mix64(word_hash), buckets),
+                    &folded[word_start..at],
+                );
+                text_features += 1;
+            }
+            word_len = 0;
+        }
         if ch.is_whitespace() {
+            if digit_run >= 3 {
+                digit_groups += 1;
+            }
             digit_run = 0;
             word_latin = false;
             word_cyr = false;
@@ -449,6 +651,9 @@ pub fn extract(
                 }
             }
         } else {
+            if digit_run >= 3 {
+                digit_groups += 1;
+            }
             digit_run = 0;
             if ch.is_ascii_alphabetic() {
                 if letters_then_digits.1 > 0 {
@@ -459,6 +664,24 @@ pub fn extract(
                 letters_then_digits = (0, 0);
             }
         }
+        if is_cjk(ch) {
+            if wedge_state == 2 {
+                wedges += 1;
+            }
+            wedge_state = 1;
+        } else if wedge_state > 0 && is_wedge(ch) {
+            wedge_state = 2;
+        } else {
+            wedge_state = 0;
+        }
+        if ch == prev_visible
+            && !is_alnum(ch)
+            && !ch.is_ascii()
+            && !matches!(ch as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF)
+        {
+            signals[S_REPEAT_SYMBOL] = true;
+        }
+        prev_visible = ch;
         if is_cjk(ch) {
             cjk += 1;
             word_latin = false;
@@ -478,18 +701,54 @@ pub fn extract(
         } else if !is_alnum(ch) {
             word_latin = false;
             word_cyr = false;
+        } else if is_rare_letter(ch) {
+            signals[S_RARE_SCRIPT] = true;
         }
         let mapped = unconfuse(ch);
         if is_alnum(mapped) {
-            scratch.clean.push(mapped);
-            scratch.clean_text.push(mapped);
-            scratch
-                .masked
-                .push(if mapped.is_ascii_digit() { '0' } else { mapped });
+            clean_text.push(mapped);
         } else if matches!(mapped, '¥' | '$' | '€' | '₽' | '+' | ':' | '🐧') {
             // Symbols some keywords need (money signs, `+v`, `v:`).
-            scratch.clean_text.push(mapped);
+            clean_text.push(mapped);
         }
+        let Some(g) = gram_char(ch) else {
+            continue;
+        };
+        window = [window[1], window[2], window[3], g];
+        grams += 1;
+        let c = u64::from(g as u32);
+        sink.gram(bucket_of(mix64(c ^ SALT1), buckets), &window[3..]);
+        text_features += 1;
+        if grams >= 2 {
+            let h2 = mix64((u64::from(window[2] as u32) << 21 | c) ^ SALT2);
+            sink.gram(bucket_of(h2, buckets), &window[2..]);
+            text_features += 1;
+        }
+        if grams >= 3 {
+            let h3 = mix64(key3(window[1], window[2], g));
+            sim.add(h3);
+            sink.gram(bucket_of(h3, buckets), &window[1..]);
+            text_features += 1;
+            if grams >= 4 {
+                let h4 = mix64(h3 ^ u64::from(window[0] as u32).wrapping_mul(SALT4));
+                sink.gram(bucket_of(h4, buckets), &window[..]);
+                text_features += 1;
+            }
+        }
+    }
+    if word_len >= 2 {
+        sink.word(bucket_of(mix64(word_hash), buckets), &folded[word_start..]);
+        text_features += 1;
+    }
+
+    if digit_run >= 3 {
+        digit_groups += 1;
+    }
+    if wedges >= 2 {
+        signals[S_WEDGED] = true;
+    }
+    if digit_groups >= 2 && digits >= 7 {
+        signals[S_SPLIT_NUMBER] = true;
     }
 
     // Links, domains, handles, phone numbers: scanned on the folded text.
@@ -533,8 +792,8 @@ pub fn extract(
 
     // Keyword groups.
     let kw = keywords();
-    let bytes = scratch.clean_text.as_bytes();
-    for m in kw.automaton.find_overlapping_iter(&scratch.clean_text) {
+    let bytes = clean_text.as_bytes();
+    for m in kw.automaton.find_overlapping_iter(clean_text.as_str()) {
         let (sig, short) = kw.signal[m.pattern().as_usize()];
         if short {
             let before = m.start().checked_sub(1).map(|i| bytes[i]);
@@ -547,77 +806,26 @@ pub fn extract(
         signals[sig] = true;
     }
 
-    for (i, on) in signals.iter().enumerate().take(SIGNAL_NAMES.len()) {
-        if *on {
-            scratch.feats.push((i as u32, 1.0));
-            if let Some(names) = names.as_deref_mut() {
-                names.push((i as u32, FeatureName::Signal(SIGNAL_NAMES[i])));
-            }
-        }
+    let coded = signals[S_DIGITRUN]
+        || signals[S_ALNUM_HANDLE]
+        || signals[S_SPLIT_NUMBER]
+        || signals[S_PHONE]
+        || signals[S_HANDLE];
+    if visible <= 20 && coded {
+        signals[S_SHORT_CODE] = true;
+    }
+    if coded && signals[4..8].iter().any(|on| *on) {
+        signals[S_CONTACT_ID] = true;
     }
 
-    // Character n-grams of the masked alphabet, and words.
-    let first = scratch.feats.len();
-    let masked = &scratch.masked;
-    for start in 0..masked.len() {
-        let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
-        for n in 0..4 {
-            let Some(&ch) = masked.get(start + n) else {
-                break;
-            };
-            h = (h ^ u64::from(ch as u32)).wrapping_mul(PRIME);
-            let b = bucket_of(h ^ (n as u64 + 1), buckets);
-            scratch.feats.push((b, 1.0));
-            if let Some(names) = names.as_deref_mut() {
-                names.push((
-                    b,
-                    FeatureName::Gram(masked[start..=start + n].iter().collect()),
-                ));
-            }
+    for (i, on) in signals.iter().enumerate().take(SIGNAL_NAMES.len()) {
+        if *on {
+            sink.signal(i);
         }
     }
-    // Latin and Cyrillic words of the folded text (letters only, look-alikes kept as typed).
-    let mut word_hash: u64 = 0;
-    let mut word_len = 0usize;
-    let mut word_start = 0usize;
-    let mut flush = |h: u64, len: usize, start: usize, end: usize, feats: &mut Vec<(u32, f32)>| {
-        if len >= 2 {
-            let b = bucket_of(h ^ 0x5757_5757, buckets);
-            feats.push((b, 1.0));
-            if let Some(names) = names.as_deref_mut() {
-                names.push((b, FeatureName::Word(folded[start..end].to_string())));
-            }
-        }
-    };
-    for (at, ch) in folded.char_indices() {
-        if !is_cjk(ch) && ch.is_alphabetic() {
-            if word_len == 0 {
-                word_start = at;
-                word_hash = 0x1234_5678_9abc_def0;
-            }
-            word_hash = (word_hash ^ u64::from(ch as u32)).wrapping_mul(PRIME);
-            word_len += 1;
-        } else if word_len > 0 {
-            flush(word_hash, word_len, word_start, at, &mut scratch.feats);
-            word_len = 0;
-        }
-    }
-    if word_len > 0 {
-        flush(
-            word_hash,
-            word_len,
-            word_start,
-            folded.len(),
-            &mut scratch.feats,
-        );
-    }
-    // Text features share a unit of weight: each counts 1/sqrt(how many there are).
-    let text_feats = scratch.feats.len() - first;
-    if text_feats > 0 {
-        let value = 1.0 / (text_feats as f32).sqrt();
-        for f in &mut scratch.feats[first..] {
-            f.1 = value;
-        }
+    Pass {
+        text_features,
+        fingerprint: (grams >= MIN_SHINGLES + 2).then(|| sim.finish()),
     }
 }
 
@@ -720,6 +928,34 @@ mod tests {
         }
         let names = signal_names("call 13812345678 now");
         assert!(names.iter().any(|n| n == "phone number"), "{names:?}");
+        let names = signal_names("^看^^城^靓^女^不`穿`衣 ᚰ 2787 9947");
+        for want in [
+            "symbols wedged between Chinese characters",
+            "letters of a rare script",
+            "number split into groups",
+        ] {
+            assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+        }
+        let names = signal_names("萱 29526 Q 77544");
+        assert!(
+            names
+                .iter()
+                .any(|n| n == "short message with a code or number"),
+            "{names:?}"
+        );
+        let names = signal_names("你好，我们明天见！会议在3楼，大约20分钟。Привет, café");
+        for unwanted in [
+            "symbols wedged between Chinese characters",
+            "letters of a rare script",
+            "number split into groups",
+            "short message with a code or number",
+            "repeated symbol",
+        ] {
+            assert!(
+                !names.iter().any(|n| n == unwanted),
+                "{unwanted} in {names:?}"
+            );
+        }
         let names = signal_names("I'm online, the tgv train is late");
         assert!(
             !names.iter().any(|n| n.starts_with("contact word")),

@@ -252,8 +252,7 @@ impl Detector {
         thresholds: Thresholds,
         scratch: &mut Scratch,
     ) -> DetectorVerdict {
-        let model_probability = self.model.probability(folded, scratch);
-        let fp = similarity::fingerprint_with(folded, &mut scratch.clean);
+        let (model_probability, fp) = self.model.score(folded, scratch);
         let mut decided_by = DecidedBy::Model {
             top_features: Vec::new(),
         };

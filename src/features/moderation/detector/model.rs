@@ -5,13 +5,14 @@
 //! remove, member suspicious), bucket count × i16 quantized weights, fingerprint count (u32), that many
 //! u64 SimHash fingerprints of the training spam, then the SHA-256 of everything before it.
 
-use super::features::{extract, Scratch};
+use super::features::{walk, Scratch, Sink};
 use sha2::{Digest, Sha256};
 
 /// The file's first bytes.
 pub const MAGIC: &[u8; 8] = b"GODETECT";
-/// The format version this build reads and writes.
-pub const VERSION: u32 = 1;
+/// The format version this build reads and writes. Version 2 hashes n-grams as the one-pass extraction
+/// does; a version 1 file's weights would be read against the wrong features, so it is refused.
+pub const VERSION: u32 = 2;
 /// The model built into the binary.
 pub const SHIPPED: &[u8] = include_bytes!("../../../../config/detector.bin");
 
@@ -243,8 +244,45 @@ impl Model {
 
     /// The spam probability of a folded text (no similarity layer).
     pub fn probability(&self, folded: &str, scratch: &mut Scratch) -> f32 {
-        extract(folded, self.buckets(), scratch, None);
-        sigmoid(self.margin(&scratch.feats))
+        self.score(folded, scratch).0
+    }
+
+    /// The spam probability of a folded text and its fingerprint, from one pass that adds up the
+    /// weights as it finds the features (nothing is collected, nothing allocated once `scratch` has
+    /// grown).
+    pub fn score(&self, folded: &str, scratch: &mut Scratch) -> (f32, Option<u64>) {
+        let mut sum = Sum {
+            weights: &self.weights,
+            signals: 0,
+            text: 0,
+        };
+        let pass = walk(folded, self.buckets(), &mut scratch.clean_text, &mut sum);
+        let margin =
+            self.bias + self.scale * (sum.signals as f32 + sum.text as f32 * pass.text_value());
+        (sigmoid(margin), pass.fingerprint)
+    }
+}
+
+/// Adds up the quantized weights of the features a pass finds (exact integer sums: the text features'
+/// common value is applied once at the end).
+struct Sum<'a> {
+    weights: &'a [i16],
+    signals: i64,
+    text: i64,
+}
+
+impl Sink for Sum<'_> {
+    #[inline]
+    fn gram(&mut self, bucket: u32, _: &[char]) {
+        self.text += i64::from(self.weights.get(bucket as usize).copied().unwrap_or(0));
+    }
+    #[inline]
+    fn word(&mut self, bucket: u32, _: &str) {
+        self.text += i64::from(self.weights.get(bucket as usize).copied().unwrap_or(0));
+    }
+    #[inline]
+    fn signal(&mut self, index: usize) {
+        self.signals += i64::from(self.weights.get(index).copied().unwrap_or(0));
     }
 }
 

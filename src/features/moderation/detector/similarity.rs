@@ -5,8 +5,7 @@
 //! The lookup splits the 64 bits into 4 bands of 16: two fingerprints within distance 3 agree exactly on
 //! at least one band (pigeonhole), so a query looks in 4 buckets and compares only what it finds there.
 
-use super::super::normalize::unconfuse;
-use super::features::{cut, is_alnum, mix64};
+use super::features::{cut, gram_char, key3, mix64};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -18,53 +17,100 @@ pub const MIN_SHINGLES: usize = 10;
 
 const BANDS: usize = 4;
 
-/// The SimHash of a text (its folded or raw form), or `None` when it is too short to fingerprint.
+/// The SimHash of a text (its folded or raw form), or `None` when it is too short to fingerprint. Feature
+/// extraction computes the same value in its own pass ([`super::features::walk`]); this is the stand-alone
+/// form, for teaching and for stored texts.
 pub fn fingerprint(text: &str) -> Option<u64> {
-    let mut buf = Vec::new();
-    fingerprint_with(text, &mut buf)
+    let mut window = ['\0'; 3];
+    let mut grams = 0usize;
+    let mut sim = SimAccumulator::default();
+    for ch in cut(text).chars() {
+        let Some(g) = gram_char(ch) else {
+            continue;
+        };
+        window = [window[1], window[2], g];
+        grams += 1;
+        if grams >= 3 {
+            sim.add(mix64(key3(window[0], window[1], window[2])));
+        }
+    }
+    (grams >= MIN_SHINGLES + 2).then(|| sim.finish())
 }
 
-/// [`fingerprint`] with a reusable buffer.
-pub fn fingerprint_with(text: &str, buf: &mut Vec<char>) -> Option<u64> {
-    buf.clear();
-    for ch in cut(text).chars() {
-        let ch = unconfuse(ch);
-        let ch = if ch.is_ascii_uppercase() {
-            ch.to_ascii_lowercase()
-        } else {
-            ch
-        };
-        if ch.is_ascii_digit() {
-            buf.push('0');
-        } else if is_alnum(ch) {
-            buf.push(ch);
+/// Byte `k` of entry `b` is bit `k` of `b`: adding `SPREAD[byte]` to a word counts eight bits at once.
+const SPREAD: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut k = 0;
+        while k < 8 {
+            if (b >> k) & 1 == 1 {
+                table[b] |= 1 << (8 * k);
+            }
+            k += 1;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// Counts, per bit, how many shingle hashes have it set, eight bits per table look-up: eight words of
+/// eight byte-wide counters, emptied into the full counts before a byte can overflow. The fingerprint's
+/// bit is set when more than half of the shingles have it.
+#[derive(Debug, Clone)]
+pub struct SimAccumulator {
+    lanes: [u64; 8],
+    pending: u32,
+    ones: [u32; 64],
+    shingles: u32,
+}
+
+impl Default for SimAccumulator {
+    fn default() -> Self {
+        SimAccumulator {
+            lanes: [0; 8],
+            pending: 0,
+            ones: [0; 64],
+            shingles: 0,
         }
     }
-    if buf.len() < MIN_SHINGLES + 2 {
-        return None;
-    }
-    // Per bit, how many shingle hashes have it set (branch-free, so the loop vectorizes); the bit is
-    // set when more than half do.
-    let mut ones = [0u32; 64];
-    let mut shingles = 0u32;
-    for w in buf.windows(3) {
-        let h = mix64(
-            (u64::from(w[0] as u32) << 42)
-                ^ (u64::from(w[1] as u32) << 21)
-                ^ u64::from(w[2] as u32),
-        );
-        for (bit, count) in ones.iter_mut().enumerate() {
-            *count += ((h >> bit) & 1) as u32;
+}
+
+impl SimAccumulator {
+    /// Counts one shingle hash.
+    #[inline]
+    pub fn add(&mut self, h: u64) {
+        for (j, lane) in self.lanes.iter_mut().enumerate() {
+            *lane += SPREAD[((h >> (8 * j)) & 0xFF) as usize];
         }
-        shingles += 1;
-    }
-    let mut fp = 0u64;
-    for (bit, count) in ones.iter().enumerate() {
-        if 2 * *count > shingles {
-            fp |= 1 << bit;
+        self.pending += 1;
+        self.shingles += 1;
+        if self.pending == 255 {
+            self.flush();
         }
     }
-    Some(fp)
+
+    fn flush(&mut self) {
+        for (j, lane) in self.lanes.iter_mut().enumerate() {
+            for k in 0..8 {
+                self.ones[8 * j + k] += ((*lane >> (8 * k)) & 0xFF) as u32;
+            }
+            *lane = 0;
+        }
+        self.pending = 0;
+    }
+
+    /// The fingerprint of the shingles counted.
+    pub fn finish(mut self) -> u64 {
+        self.flush();
+        let mut fp = 0u64;
+        for (bit, count) in self.ones.iter().enumerate() {
+            if 2 * *count > self.shingles {
+                fp |= 1 << bit;
+            }
+        }
+        fp
+    }
 }
 
 /// A deterministic hasher for the band index (keys are already well mixed).
@@ -275,6 +321,59 @@ mod tests {
         assert!(fingerprint("你好").is_none(), "too short");
         assert!(fingerprint("").is_none());
         assert!(fingerprint(&"😀".repeat(100)).is_none());
+    }
+
+    /// The fingerprint as it was first defined (one loop per bit), which stored fingerprints
+    /// (`moderation_detector_layers`, group layer bytes) were made with.
+    fn reference(text: &str) -> Option<u64> {
+        let buf: Vec<char> = cut(text)
+            .chars()
+            .map(crate::features::moderation::normalize::unconfuse)
+            .map(|c| c.to_ascii_lowercase())
+            .filter_map(|c| {
+                if c.is_ascii_digit() {
+                    Some('0')
+                } else {
+                    c.is_alphanumeric().then_some(c)
+                }
+            })
+            .collect();
+        if buf.len() < MIN_SHINGLES + 2 {
+            return None;
+        }
+        let mut ones = [0u32; 64];
+        for w in buf.windows(3) {
+            let h = mix64(key3(w[0], w[1], w[2]));
+            for (bit, count) in ones.iter_mut().enumerate() {
+                *count += ((h >> bit) & 1) as u32;
+            }
+        }
+        let shingles = buf.len() as u32 - 2;
+        Some(
+            (0..64)
+                .filter(|b| 2 * ones[*b] > shingles)
+                .fold(0, |fp, b| fp | 1 << b),
+        )
+    }
+
+    #[test]
+    fn fingerprints_are_those_stored_before_and_the_same_in_one_pass() {
+        let long = "长消息测试，内容很多 ABC 123。".repeat(40);
+        for text in [
+            "专业代收代付，USDT秒到账，日赚三千不是梦，联系电报 @pay_king_8848 详谈",
+            "Заработок от 5000 рублей в день, пиши в лс @money_bot",
+            "Hi all, does anyone know a good place for dim sum near the metro station?",
+            "ｃｒｙｐｔｏ ｐｕｍｐ Signals EVERY day, ΑΒΓ join t.me/+AbCdEf now",
+            long.as_str(),
+            "短",
+            "",
+        ] {
+            assert_eq!(fingerprint(text), reference(text), "{text}");
+            let folded = crate::features::moderation::normalize::normalize(text).folded;
+            let mut scratch = super::super::Scratch::default();
+            let pass = super::super::features::extract(&folded, 1 << 12, &mut scratch, None);
+            assert_eq!(pass.fingerprint, fingerprint(&folded), "{text}");
+        }
     }
 
     #[test]

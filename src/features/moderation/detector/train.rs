@@ -5,20 +5,40 @@
 use super::eval::{rows, table, threshold_at_fp, Row, Scored};
 use super::features::{extract, mix64, Scratch};
 use super::model::{Model, ThresholdSet, Thresholds};
-use super::similarity::{fingerprint_with, MAX_DISTANCE};
+use super::similarity::{fingerprint, MAX_DISTANCE};
 use super::Detector;
 use std::collections::HashMap;
 
-/// log2 of the weight count of trained models (2^18 i16 weights: 512 KiB).
-pub const BITS: u32 = 18;
 /// The seed of every shuffle.
 pub const SEED: u64 = 0x6772_6f75_706f_7073;
-/// Training passes over the data.
-pub const EPOCHS: usize = 8;
-/// Adagrad learning rate.
-pub const LEARNING_RATE: f32 = 0.2;
-/// L2 penalty per update.
-pub const L2: f32 = 1e-6;
+
+/// How a model is trained.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    /// log2 of the weight count.
+    pub bits: u32,
+    /// Passes over the data.
+    pub epochs: usize,
+    /// Adagrad learning rate.
+    pub learning_rate: f32,
+    /// L2 penalty per update.
+    pub l2: f32,
+    /// How much an ordinary message's error counts against a spam's (above 1: fewer false positives).
+    pub ham_weight: f32,
+    /// Average the weights over the second half of the passes.
+    pub average: bool,
+}
+
+/// The parameters of the shipped model.
+pub const PARAMS: Params = Params {
+    bits: 19,
+    epochs: 8,
+    learning_rate: 0.2,
+    l2: 1e-6,
+    ham_weight: 1.0,
+    average: false,
+};
+
 /// The most training-spam fingerprints shipped in the model.
 pub const MAX_FINGERPRINTS: usize = 60_000;
 
@@ -112,14 +132,13 @@ struct Prepared {
 
 fn prepare(examples: &[Example], buckets: usize) -> Prepared {
     let mut scratch = Scratch::default();
-    let mut buf = Vec::new();
     let mut feats = Vec::with_capacity(examples.len());
     let mut fingerprints = Vec::with_capacity(examples.len());
     for ex in examples {
         let normalized = super::super::normalize::normalize(super::features::cut(&ex.text));
-        extract(&normalized.folded, buckets, &mut scratch, None);
+        let pass = extract(&normalized.folded, buckets, &mut scratch, None);
         feats.push(scratch.feats.clone());
-        fingerprints.push(fingerprint_with(&normalized.folded, &mut buf));
+        fingerprints.push(pass.fingerprint);
     }
     Prepared {
         feats,
@@ -147,7 +166,6 @@ fn union(parent: &mut [usize], a: usize, b: usize) {
 /// Cluster ids (the first member's index): messages whose fingerprints are within [`MAX_DISTANCE`], or
 /// whose letters and digits (digits masked) are equal, share a cluster.
 pub fn clusters(examples: &[Example]) -> Vec<usize> {
-    let mut buf = Vec::new();
     let mut parent: Vec<usize> = (0..examples.len()).collect();
     let mut exact: HashMap<String, usize> = HashMap::new();
     let mut bands: HashMap<u32, Vec<(u64, usize)>> = HashMap::new();
@@ -166,7 +184,7 @@ pub fn clusters(examples: &[Example]) -> Vec<usize> {
                 exact.insert(key, i);
             }
         }
-        if let Some(fp) = fingerprint_with(&folded, &mut buf) {
+        if let Some(fp) = fingerprint(&folded) {
             for band in 0..4u32 {
                 let k = (band << 16) | ((fp >> (band * 16)) & 0xFFFF) as u32;
                 let list = bands.entry(k).or_default();
@@ -205,13 +223,21 @@ impl Rng {
 }
 
 /// Trains logistic regression on the chosen examples; returns float weights and bias.
-fn fit(prep: &Prepared, labels: &[bool], chosen: &[usize], buckets: usize) -> (Vec<f32>, f32) {
+fn fit(
+    prep: &Prepared,
+    labels: &[bool],
+    chosen: &[usize],
+    buckets: usize,
+    p: &Params,
+) -> (Vec<f32>, f32) {
     let mut w = vec![0f32; buckets];
     let mut g2 = vec![1e-6f32; buckets];
     let (mut bias, mut bias_g2) = (0f32, 1e-6f32);
+    let mut avg = vec![0f32; if p.average { buckets } else { 0 }];
+    let (mut avg_bias, mut averaged) = (0f32, 0u32);
     let mut order: Vec<usize> = chosen.to_vec();
     let mut rng = Rng(SEED);
-    for _ in 0..EPOCHS {
+    for epoch in 0..p.epochs {
         // Fisher–Yates with the fixed generator.
         for i in (1..order.len()).rev() {
             let j = (rng.next() % (i as u64 + 1)) as usize;
@@ -223,17 +249,35 @@ fn fit(prep: &Prepared, labels: &[bool], chosen: &[usize], buckets: usize) -> (V
             for &(b, v) in feats {
                 margin += w[b as usize] * v;
             }
-            let p = super::model::sigmoid(margin);
-            let err = p - if labels[i] { 1.0 } else { 0.0 };
+            let prob = super::model::sigmoid(margin);
+            let err = if labels[i] {
+                prob - 1.0
+            } else {
+                prob * p.ham_weight
+            };
             for &(b, v) in feats {
                 let b = b as usize;
-                let g = err * v + L2 * w[b];
+                let g = err * v + p.l2 * w[b];
                 g2[b] += g * g;
-                w[b] -= LEARNING_RATE * g / g2[b].sqrt();
+                w[b] -= p.learning_rate * g / g2[b].sqrt();
             }
             bias_g2 += err * err;
-            bias -= LEARNING_RATE * err / bias_g2.sqrt();
+            bias -= p.learning_rate * err / bias_g2.sqrt();
         }
+        if p.average && 2 * (epoch + 1) > p.epochs {
+            for (a, x) in avg.iter_mut().zip(&w) {
+                *a += x;
+            }
+            avg_bias += bias;
+            averaged += 1;
+        }
+    }
+    if p.average && averaged > 0 {
+        let n = averaged as f32;
+        for a in &mut avg {
+            *a /= n;
+        }
+        return (avg, avg_bias / n);
     }
     (w, bias)
 }
@@ -328,7 +372,12 @@ pub fn choose_thresholds(scored: &[Scored]) -> ThresholdSet {
 /// those held-aside scores; without, the thresholds are those of 5 folds anyway (they need held-aside
 /// scores), but no table is kept.
 pub fn train(examples: &[Example], cv_folds: usize) -> Trained {
-    let buckets = 1usize << BITS;
+    train_with(examples, cv_folds, &PARAMS)
+}
+
+/// [`train`] with other parameters.
+pub fn train_with(examples: &[Example], cv_folds: usize, params: &Params) -> Trained {
+    let buckets = 1usize << params.bits;
     let k = if cv_folds >= 2 { cv_folds } else { 5 };
     let prep = prepare(examples, buckets);
     let labels: Vec<bool> = examples.iter().map(|e| e.spam).collect();
@@ -343,7 +392,7 @@ pub fn train(examples: &[Example], cv_folds: usize) -> Trained {
         let chosen: Vec<usize> = (0..examples.len())
             .filter(|i| fold_of[*i] != fold)
             .collect();
-        let (w, bias) = fit(&prep, &labels, &chosen, buckets);
+        let (w, bias) = fit(&prep, &labels, &chosen, buckets, params);
         let fps = spam_fingerprints(&prep, &labels, &chosen);
         let detector = Detector::new(quantize(&w, bias, UNSET, fps));
         for i in (0..examples.len()).filter(|i| fold_of[*i] == fold) {
@@ -370,7 +419,7 @@ pub fn train(examples: &[Example], cv_folds: usize) -> Trained {
         table(&cv_rows, &thresholds)
     };
     let all: Vec<usize> = (0..examples.len()).collect();
-    let (w, bias) = fit(&prep, &labels, &all, buckets);
+    let (w, bias) = fit(&prep, &labels, &all, buckets, params);
     let fps = spam_fingerprints(&prep, &labels, &all);
     Trained {
         model: quantize(&w, bias, thresholds, fps),
