@@ -58,11 +58,7 @@ async fn group_with_rules_and_a_packet() -> TestBot {
     .await
     .unwrap();
     drop(conn);
-    bot.push(group_message(
-        GROUP,
-        owner(OWNER),
-        "/setrules 禁止广告 No ads.",
-    ));
+    bot.push(group_message(GROUP, owner(OWNER), "/setrules No ads."));
     bot.push(group_message(GROUP, owner(OWNER), "/hongbao 100 3"));
     let texts = bot.wait_texts(GROUP, 2).await;
     assert!(texts.iter().any(|t| t.contains("P1")), "{texts:?}");

@@ -194,8 +194,8 @@ impl LeakLog {
     /// The Chinese texts that hold Latin words outside the allowlist, given what the test fed the fake
     /// Bot API (`inputs`, see `FakeApi::inputs`). A text counts as Chinese when its group's language was
     /// Chinese when it was sent (a press answer: its group's language at the latest text before it); in
-    /// private chats, and where a group's language cannot be known at all, when it holds a Chinese
-    /// character.
+    /// private chats, and where a group's language cannot be known at all, when it holds Chinese
+    /// wording (a Chinese character, and no more than four Latin letters per Chinese character).
     pub fn leaks(&self, inputs: &[String]) -> Vec<Leak> {
         let state = self.lock();
         let allowed = input_words(inputs);
@@ -226,7 +226,18 @@ impl LeakLog {
             .iter()
             .filter(|shown| match shown.lang {
                 Some(lang) => lang == Lang::Zh,
-                None => shown.text.chars().any(is_han),
+                // In a private chat the language is the reader's: a text counts as Chinese when it
+                // holds Chinese wording, not when an English text quotes a member's Chinese message
+                // (more than four Latin letters per Chinese character reads as English).
+                None => {
+                    let han = shown.text.chars().filter(|c| is_han(*c)).count();
+                    let latin = shown
+                        .text
+                        .chars()
+                        .filter(|c| c.is_ascii_alphabetic())
+                        .count();
+                    han > 0 && han * 4 >= latin
+                }
             })
             .filter_map(|shown| {
                 let words = latin_leaks(&shown.text, &allowed);
@@ -339,8 +350,16 @@ fn input_syntax(token: &str) -> bool {
     }
     let token = token.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '|' && c != '_');
     let ascii = !token.is_empty() && token.is_ascii();
+    // A label hashed into a commitment (`lottery:1`), shown so anyone can recompute it.
+    let label = token.split_once(':').is_some_and(|(kind, id)| {
+        !kind.is_empty()
+            && kind.chars().all(|c| c.is_ascii_lowercase())
+            && !id.is_empty()
+            && id.chars().all(|c| c.is_ascii_digit())
+    });
     ascii
-        && (token.contains('|')
+        && (label
+            || token.contains('|')
             || token.contains('_')
             || token
                 .split_once('.')

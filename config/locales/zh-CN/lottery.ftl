@@ -5,13 +5,13 @@ lottery-cmd-redeem = 核销抽奖奖品的核销码
 lottery-help =
     <b>抽奖</b>
     创建（需要“修改群信息”权限的管理员），一行写完：
-    <code>/lottery 标题 | 奖品 x数量; 奖品 x数量 | 开奖规则 | 选项</code>
-    • 奖品按等级顺序写，第一个是一等奖。数量写成 <code>x5</code>、<code>x 5</code> 或 <code>×5</code>（默认 1）。<code>100 积分</code> 会直接发积分，前面带名称也可以（<code>二等奖 100 积分 x5</code>）；其他奖品发核销码。
-    • 开奖规则：<code>at 2026-12-24 20:00</code>（本群时区）、<code>in 30m</code>、<code>when 100</code>（满 100 人开奖），或 <code>when 100 at 2026-12-24 20:00</code>（先到为准）。
-    • 选项：<code>join=口令</code>（发口令即可参加）、<code>min_level=2</code>、<code>min_days=7</code>、<code>spoke=yes</code>、<code>everyone=奖品</code>（人人有奖：没中等级奖的都能拿到）。
-    例：<code>/lottery 圣诞抽奖 | 一等奖 耳机 x1; 100 积分 x5 | at 2026-12-24 20:00 | join=抽奖 everyone=10 积分</code>
+    <code>/lottery 标题 | 奖品 ×数量；奖品 ×数量 | 开奖规则 | 选项</code>
+    • 奖品按等级顺序写，第一个是一等奖。数量写成 <code>×5</code>（默认 1）。<code>100 积分</code> 会直接发积分，前面带名称也可以（<code>二等奖 100 积分 ×5</code>）；其他奖品发核销码。
+    • 开奖规则：<code>于 2026-12-24 20:00</code>（本群时区）、<code>30分钟后</code>、<code>满 100</code>（满 100 人开奖），或 <code>满 100 于 2026-12-24 20:00</code>（先到为准）。
+    • 选项：<code>口令=抽奖</code>（发口令即可参加）、<code>最低等级=2</code>、<code>入群天数=7</code>、<code>发过言=是</code>、<code>人人有份=奖品</code>（没中等级奖的都能拿到）。
+    例：<code>/lottery 圣诞抽奖 | 一等奖 耳机 ×1；100 积分 ×5 | 于 2026-12-24 20:00 | 口令=抽奖 人人有份=10 积分</code>
     /lottery list 进行中的抽奖 · /lottery cancel L5 取消 · /lottery draw L5 立即开奖 · /redeem 核销码 · /verify L5 验证
-lottery-example = 例：/lottery 圣诞抽奖 | 一等奖 耳机 x1; 100 积分 x5 | in 30m | join=抽奖
+lottery-example = 例：/lottery 圣诞抽奖 | 一等奖 耳机 ×1；100 积分 ×5 | 30分钟后 | 口令=抽奖
 lottery-bad-shape = 格式不对：至少要用“|”分成三段：标题 | 奖品 | 开奖规则（选项可省略）。
 lottery-bad-title = 标题（第一个“|”前面）是空的。
 lottery-reserved-title = 标题不能以“{ $word }”开头，它是 /lottery 的子命令。
@@ -19,14 +19,14 @@ lottery-bad-prize = 有个奖品没写名字（检查第一和第二个“|”�
 lottery-bad-count = “{ $part }”里的数量要是不小于 1 的整数。
 lottery-bad-points = “{ $part }”里的积分要在 1 到 { $max } 之间。
 lottery-too-many-prizes = 奖品太多了：最多 { $max } 份、{ $tiers } 个等级。
-lottery-bad-rule = 看不懂开奖规则“{ $part }”。请写“at 2026-12-24 20:00”、“in 30m”、“when 100”或“when 100 at 2026-12-24 20:00”。
+lottery-bad-rule = 看不懂开奖规则“{ $part }”。请写“于 2026-12-24 20:00”、“30分钟后”、“满 100”或“满 100 于 2026-12-24 20:00”。
 lottery-bad-time = “{ $part }”不是有效的日期时间，请写成 2026-12-24 20:00。
 lottery-past-time = 开奖时间“{ $part }”已经过去了。
 lottery-too-far = 开奖规则“{ $part }”太远了（最多 { $max }）。
-lottery-bad-threshold = “when { $part }”里的人数要在 1 到 { $max } 之间。
-lottery-threshold-below-prizes = “when { $threshold }”满 { $threshold } 人就开奖，但奖品有 { $prizes } 份：请减少奖品或提高人数。
-lottery-unknown-option = 不认识的选项“{ $part }”。可用选项：join=、min_level=、min_days=、spoke=yes、everyone=。
-lottery-bad-option = 选项“{ $part }”的值不对（join= 只能一个词，min_level= 和 min_days= 是不小于 1 的数字，spoke= 写 yes 或 no，everyone= 写一个奖品）。
+lottery-bad-threshold = “满 { $part }”里的人数要在 1 到 { $max } 之间。
+lottery-threshold-below-prizes = 满 { $threshold } 人就开奖，但奖品有 { $prizes } 份：请减少奖品或提高人数。
+lottery-unknown-option = 不认识的选项“{ $part }”。可用选项：口令=、最低等级=、入群天数=、发过言=是、人人有份=。
+lottery-bad-option = 选项“{ $part }”的值不对（口令只能一个词，最低等级和入群天数是不小于 1 的数字，发过言写“是”或“否”，人人有份写一个奖品）。
 lottery-keyword-taken = 本群已有进行中的抽奖在用口令“{ $keyword }”。
 lottery-points = { $points } 积分
 lottery-points-labelled = { $label } { $points } 积分

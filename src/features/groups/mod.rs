@@ -308,16 +308,16 @@ async fn help(call: &Call<'_>) -> HandlerResult {
             .commands
             .iter()
             .filter(|c| visible(c.audience) || c.audience == Audience::Everyone)
-            .filter(|c| c.audience != Audience::Admins && crate::features::offered(&ctx.config, c, false))
+            .filter(|c| {
+                c.audience != Audience::Admins && crate::features::offered(&ctx.config, c, false)
+            })
         {
             text.push_str(&line(command, false));
         }
         text.push_str(&format!("\n<b>{}</b>\n", call.t_html("help-admins-title")));
-        for command in ctx
-            .commands
-            .iter()
-            .filter(|c| c.audience == Audience::Admins && crate::features::offered(&ctx.config, c, false))
-        {
+        for command in ctx.commands.iter().filter(|c| {
+            c.audience == Audience::Admins && crate::features::offered(&ctx.config, c, false)
+        }) {
             text.push_str(&line(command, true));
         }
         call.say_html(text);
@@ -327,15 +327,11 @@ async fn help(call: &Call<'_>) -> HandlerResult {
         .iter()
         .chain(SHORT_HELP_ADMINS.iter().filter(|_| is_admin));
     for name in names {
-        if let Some(command) = ctx
-            .commands
-            .iter()
-            .find(|c| {
-                c.name == *name
-                    && visible(c.audience)
-                    && crate::features::offered(&ctx.config, c, false)
-            })
-        {
+        if let Some(command) = ctx.commands.iter().find(|c| {
+            c.name == *name
+                && visible(c.audience)
+                && crate::features::offered(&ctx.config, c, false)
+        }) {
             text.push_str(&line(command, is_admin));
         }
     }

@@ -323,6 +323,23 @@ fn parse_rule(
 ) -> Result<(Option<i64>, Option<u32>), ParseError> {
     let bad = || ParseError::BadRule(text.to_string());
     let words: Vec<&str> = text.split_whitespace().collect();
+    // Chinese rule words: `满 300` (when 300), `于 2026-12-24 20:00` or `开奖 …` (at …), and `30分钟后`
+    // (in 30 minutes); the written forms are rewritten to the English keywords before parsing.
+    let mut owned: Vec<String> = Vec::new();
+    for word in &words {
+        match *word {
+            "满" => owned.push("when".into()),
+            "于" | "开奖" => owned.push("at".into()),
+            other => match other.strip_suffix('后') {
+                Some(duration) if !duration.is_empty() && owned.is_empty() => {
+                    owned.push("in".into());
+                    owned.push(duration.to_string());
+                }
+                _ => owned.push(other.to_string()),
+            },
+        }
+    }
+    let words: Vec<&str> = owned.iter().map(String::as_str).collect();
     let (threshold, rest) = match words.as_slice() {
         [when, n, rest @ ..] if when.eq_ignore_ascii_case("when") => {
             let threshold = match n.parse::<i64>() {
@@ -379,12 +396,13 @@ struct Options {
 /// The `key=value` options. A word without `=` continues the previous value, so `everyone=100 points` and
 /// `everyone=纪念 贴纸` work; only `everyone` accepts more than one word.
 fn parse_options(text: &str, limits: &Limits) -> Result<Options, ParseError> {
-    let mut pairs: Vec<(String, String)> = Vec::new();
+    // Each option as (key in its English form, value, key as written).
+    let mut pairs: Vec<(String, String, String)> = Vec::new();
     for word in text.split_whitespace() {
-        match word.split_once('=') {
-            Some((key, value)) => pairs.push((key.to_lowercase(), value.to_string())),
+        match word.split_once(['=', '＝']) {
+            Some((key, value)) => pairs.push((option_key(key), value.to_string(), key.to_string())),
             None => match pairs.last_mut() {
-                Some((_, value)) => {
+                Some((_, value, _)) => {
                     value.push(' ');
                     value.push_str(word);
                 }
@@ -393,8 +411,8 @@ fn parse_options(text: &str, limits: &Limits) -> Result<Options, ParseError> {
         }
     }
     let mut options = Options::default();
-    for (key, value) in pairs {
-        let bad = || ParseError::BadOption(format!("{key}={value}"));
+    for (key, value, written) in pairs {
+        let bad = || ParseError::BadOption(format!("{written}={value}"));
         let single_word = !value.is_empty() && !value.contains(' ');
         let whole = || match value.parse::<u32>() {
             Ok(n) if single_word => Ok(n),
@@ -421,10 +439,23 @@ fn parse_options(text: &str, limits: &Limits) -> Result<Options, ParseError> {
                 options.floor = Some(parse_prize(name, limits).map_err(|_| bad())?);
             }
             "join" | "min_level" | "min_days" => return Err(bad()),
-            _ => return Err(ParseError::UnknownOption(key)),
+            _ => return Err(ParseError::UnknownOption(written)),
         }
     }
     Ok(options)
+}
+
+/// An option's key in its English form: the Chinese names (`口令`, `最低等级`, `入群天数`, `发过言`,
+/// `人人有份`) are the same options.
+fn option_key(key: &str) -> String {
+    match key {
+        "口令" | "参与词" => "join".into(),
+        "最低等级" | "等级" => "min_level".into(),
+        "入群天数" => "min_days".into(),
+        "发过言" | "发言" => "spoke".into(),
+        "人人有份" | "保底" => "everyone".into(),
+        other => other.to_lowercase(),
+    }
 }
 
 /// A redemption code from random bytes: ten characters from an alphabet without look-alikes (no 0/O, 1/I/L),
@@ -544,6 +575,21 @@ mod tests {
         );
         assert_eq!(spec.floor, Some(Prize::points_only(10)));
         assert_eq!(spec.prize_count(), 26);
+    }
+
+    #[test]
+    fn the_rule_and_options_may_be_written_in_chinese() {
+        let english = ok("圣诞抽奖 | 耳机 ×1 | when 300 at 2026-12-24 20:00 | join=抽奖 min_level=2 min_days=7 spoke=yes everyone=10 积分");
+        let chinese = ok("圣诞抽奖 | 耳机 ×1 | 满 300 于 2026-12-24 20:00 | 口令=抽奖 最低等级=2 入群天数＝7 发过言=是 人人有份=10 积分");
+        assert_eq!(chinese, english);
+        let soon = ok("抽奖 | 贴纸 ×5 | 30分钟后 | 口令=来了");
+        assert_eq!(soon.draw_at, Some(NOW + 1_800));
+        assert_eq!(soon.join_keyword.as_deref(), Some("来了"));
+        assert_eq!(
+            ok("抽奖 | 贴纸 ×5 | 开奖 2026-12-24 20:00").draw_at,
+            english.draw_at
+        );
+        assert!(matches!(err("抽奖 | 贴纸 ×5 | 后"), ParseError::BadRule(_)));
     }
 
     #[test]

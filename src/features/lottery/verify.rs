@@ -117,7 +117,9 @@ pub async fn answer(ctx: &Ctx, message: &Message, lang: Lang, id: i64) -> Handle
     let winners: Vec<i64> = check.recomputed.winners.iter().flatten().copied().collect();
     let names = crate::storage::members::names(&mut conn, &winners).await?;
     drop(conn);
-    report(&call, &lottery, head, &people, &excluded, &seed, &check, &names);
+    report(
+        &call, &lottery, head, &people, &excluded, &seed, &check, &names,
+    );
     Ok(())
 }
 

@@ -420,8 +420,14 @@ impl Detail {
         match &verdict.decided_by {
             DecidedBy::Model { top_features } => Detail::Model {
                 score,
+                // Latin and digit fragments (`ee`, `k000`) say nothing to a member and are left out;
+                // named signals, words and fragments of Chinese text are shown.
                 features: top_features
                     .iter()
+                    .filter(|c| match &c.feature {
+                        FeatureName::Gram(gram) => gram.chars().any(|ch| !ch.is_ascii()),
+                        _ => true,
+                    })
                     .map(|c| match &c.feature {
                         FeatureName::Signal(name) => {
                             let id = SIGNAL_NAMES
