@@ -117,9 +117,12 @@ pub async fn answer(ctx: &Ctx, message: &Message, lang: Lang, id: i64) -> Handle
     let winners: Vec<i64> = check.recomputed.winners.iter().flatten().copied().collect();
     let names = crate::storage::members::names(&mut conn, &winners).await?;
     drop(conn);
-    report(
-        &call, &lottery, head, &people, &excluded, &seed, &check, &names,
-    );
+    let entrants = Entrants {
+        people: &people,
+        excluded: &excluded,
+        names: &names,
+    };
+    report(&call, &lottery, head, entrants, &seed, &check);
     Ok(())
 }
 
@@ -165,18 +168,29 @@ fn recheck(
     )
 }
 
-/// Says what the recomputation found: the seed, the participant list (attached as a file when long), each
-/// tier's winners and whether all of it matches.
+/// Who took part in a draw: the participants (the list that was hashed), who was left out and why, and
+/// the names the winners are shown by.
+struct Entrants<'a> {
+    people: &'a [i64],
+    excluded: &'a [(i64, Exclusion)],
+    names: &'a std::collections::HashMap<i64, String>,
+}
+
+/// Says what the recomputation found: the seed, the participant list (attached as a file when long), who
+/// was left out, each tier's winners and whether all of it matches.
 fn report(
     call: &Call<'_>,
     lottery: &Lottery,
     head: String,
-    people: &[i64],
-    excluded: &[(i64, Exclusion)],
+    entrants: Entrants<'_>,
     seed: &Seed,
     check: &draw::Verification,
-    names: &std::collections::HashMap<i64, String>,
 ) {
+    let Entrants {
+        people,
+        excluded,
+        names,
+    } = entrants;
     let again = &check.recomputed;
     let list = fairness::participant_list(people);
     let file_name = format!("lottery-{}-participants.txt", display(lottery.id));

@@ -425,7 +425,7 @@ impl Detail {
                 features: top_features
                     .iter()
                     .filter(|c| match &c.feature {
-                        FeatureName::Gram(gram) => gram.chars().any(|ch| !ch.is_ascii()),
+                        FeatureName::Gram(gram) => !gram.is_ascii(),
                         _ => true,
                     })
                     .map(|c| match &c.feature {
