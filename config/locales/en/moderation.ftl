@@ -250,6 +250,12 @@ moderation-feature-invitation = invitation to join a group
 moderation-feature-exclaim = many exclamation marks
 moderation-feature-percent = percent sign
 moderation-feature-domain = domain name
+moderation-feature-rare-script = letters of a rare script
+moderation-feature-wedged-symbols = symbols wedged between Chinese characters
+moderation-feature-split-number = a number split into groups
+moderation-feature-short-code = a short message that is mostly a code or number
+moderation-feature-repeated-symbol = a repeated symbol
+moderation-feature-contact-with-id = a contact word followed by an id
 moderation-modlog-detail = { " " }({ $detail })
 moderation-suspicious-title = { $count ->
     [one] ⚠️ One suspicious message is still in the group. Admins, please decide.

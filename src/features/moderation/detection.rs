@@ -378,6 +378,12 @@ const SIGNAL_IDS: &[&str] = &[
     "exclaim",
     "percent",
     "domain",
+    "rare-script",
+    "wedged-symbols",
+    "split-number",
+    "short-code",
+    "repeated-symbol",
+    "contact-with-id",
 ];
 
 /// One of the model's top features, as stored.
