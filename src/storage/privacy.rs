@@ -4,12 +4,13 @@
 //! Forgetting a member deletes their profile (names, username, language), the names copied into packets,
 //! relays and gates, the excerpts of their messages kept by moderation and reports, their join and invite
 //! history (join events with the links they used, join-request links, referral joins, the referrals they
-//! made once settled, the names of their links), their activity counts, and the detector samples they
-//! added. It keeps the ids that carry a promise to someone else: ledger rows (every group's sums stay
-//! exact), sign-ins (so a member cannot sign in twice in one day by forgetting), committed packet and
-//! draw lists (so `/verify` keeps recomputing them), the referrals that rewarded whoever invited them,
-//! membership records (gate and claim rules read them), and moderation actions (forgetting never lifts a
-//! ban; only the excerpt is erased).
+//! made once settled, the names of their links), their activity counts, the names and excerpts kept with
+//! suspicious messages, and the detector samples they added. It keeps the ids that carry a promise to
+//! someone else: ledger rows (every group's sums stay exact), sign-ins (so a member cannot sign in twice
+//! in one day by forgetting), committed packet and draw lists (so `/verify` keeps recomputing them), the
+//! referrals that rewarded whoever invited them, membership records (gate and claim rules read them),
+//! and moderation actions and saved mutes (forgetting never lifts a ban or a mute; only the excerpt is
+//! erased).
 
 use crate::error::Result;
 use sqlx::SqliteConnection;
@@ -89,6 +90,8 @@ const ERASES: &[&str] = &[
     "UPDATE moderation_violations SET excerpt = '' WHERE user_id = ?1 AND excerpt <> ''",
     "UPDATE moderation_reports SET excerpt = '' WHERE reported_user_id = ?1 AND excerpt <> ''",
     "UPDATE referral_links SET name = '' WHERE owner_id = ?1 AND name <> ''",
+    "UPDATE moderation_suspicious SET name = '', excerpt = ''
+     WHERE user_id = ?1 AND is_channel = 0 AND (name <> '' OR excerpt <> '')",
 ];
 
 /// Forgets what the bot holds about `user_id` (see the module's description), inside the caller's
