@@ -804,38 +804,12 @@ fn sends_to_group(api: &FakeApi) -> usize {
 }
 
 #[tokio::test]
-async fn sends_answered_with_server_errors_or_resets_lose_no_gift_and_repeat_no_packet() {
+async fn a_packet_announcement_answered_with_a_server_error_is_not_repeated_and_its_escrow_not_lost(
+) {
     let bot = bot_with_alice(&[]).await;
     let pool = bot.ctx.storage.write.clone();
     bot.push(group_message(GROUP, owner(), "/give @alice 50"));
     bot.wait_texts(GROUP, 1).await;
-    // The replies to two gifts meet a 500 and a 502.
-    bot.api.fail_next("sendMessage", 1, Failure::Status(500));
-    bot.api.fail_next("sendMessage", 1, Failure::Status(502));
-    for _ in 0..2 {
-        bot.push(group_message(GROUP, owner(), "/give @alice 1"));
-    }
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while sends_to_group(&bot.api) < 3 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "sends: {:?}, gifts: {:?}",
-            bot.api
-                .calls("sendMessage")
-                .iter()
-                .map(|c| c.failed)
-                .collect::<Vec<_>>(),
-            gifts(&pool).await
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    bot.settle().await;
-    assert_eq!(gifts(&pool).await, (3, 52), "every gift paid once");
-    assert_eq!(
-        sends_to_group(&bot.api),
-        3,
-        "a reply Telegram may have shown is not sent again"
-    );
     // The announcement of Alice's red packet meets a 502: it is not sent twice, and the escrow is not lost.
     bot.api.clear_calls();
     bot.api.fail_next("sendMessage", 1, Failure::Status(502));
@@ -847,13 +821,13 @@ async fn sends_answered_with_server_errors_or_resets_lose_no_gift_and_repeat_no_
         1,
         "the announcement is not repeated"
     );
-    assert_eq!(balance(&pool, Account::Wallet(ALICE)).await, 52 - 20);
+    assert_eq!(balance(&pool, Account::Wallet(ALICE)).await, 50 - 20);
     ledger_is_exact(&pool).await;
     // Nobody could press its button, so it expires and the escrow goes back to Alice.
     bot.clock.advance(Duration::from_secs(24 * 3_600 + 60));
     bot.ticks(3).await;
     bot.settle().await;
-    assert_eq!(balance(&pool, Account::Wallet(ALICE)).await, 52);
+    assert_eq!(balance(&pool, Account::Wallet(ALICE)).await, 50);
     ledger_is_exact(&pool).await;
     bot.stop().await;
 }
