@@ -1,6 +1,7 @@
 //! What the bot survives: updates sent again after a restart, a SIGKILL of the real binary in the middle
-//! of a batch of `/give`, a Bot API that answers 500/502, drops connections or asks for an hour's pause, a
-//! database locked by another process or out of space, and updates that cannot be read. Each test says
+//! of a batch of `/give`, a sign-in wave, a lottery's joins or a referral settlement, a Bot API that
+//! answers 500/502, drops connections or asks for an hour's pause (also on sends and moderation deletes),
+//! a database locked by another process or out of space, and updates that cannot be read. Each test says
 //! what must hold afterwards; the README's "What survives what" table is filled from them.
 
 use crate::support::fake_api::{bot_admin_member, Failure, FakeApi};
@@ -661,5 +662,226 @@ async fn an_update_still_in_flight_is_neither_confirmed_nor_handled_twice() {
     assert_eq!(gifts(&pool).await, (1, 1), "handled once");
     assert_eq!(bot.texts_to(GROUP).len(), 1, "answered once");
     assert!(bot.api.served_offset() > id, "confirmed once handled");
+    bot.stop().await;
+}
+
+/// Seeds `count` referrals that are due (verified members who joined long ago and stayed), spread over
+/// ten inviters, into the migrated database at `database_url`.
+async fn seed_due_referrals(database_url: &str, count: i64) {
+    let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    for inviter in 0..10 {
+        sqlx::query(
+            "INSERT INTO referral_links (id, chat_id, url, kind, owner_id, name, created_at)
+             VALUES (?, ?, ?, 'member', ?, ?, 1000)",
+        )
+        .bind(inviter + 1)
+        .bind(GROUP)
+        .bind(format!("https://t.me/+seed{inviter}"))
+        .bind(50_000 + inviter)
+        .bind(format!("ref:{}", 50_000 + inviter))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    for n in 0..count {
+        let invitee = 60_000 + n;
+        sqlx::query(
+            "INSERT INTO members (chat_id, user_id, first_seen, last_seen, joined_at, seen_join, status, verified_at)
+             VALUES (?, ?, 2000, 2000, 2000, 1, 'member', 2001)",
+        )
+        .bind(GROUP)
+        .bind(invitee)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO referrals (chat_id, link_id, inviter_id, invitee_id, joined_at, status)
+             VALUES (?, ?, ?, ?, 2000, 'pending')",
+        )
+        .bind(GROUP)
+        .bind(n % 10 + 1)
+        .bind(50_000 + n % 10)
+        .bind(invitee)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_referral_settlement_cut_by_a_sigkill_pays_every_inviter_once() {
+    let api = FakeApi::start().await;
+    set_admins(&api);
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}/groupops.db?mode=rwc", dir.path().display());
+    let migrated = tokio::process::Command::new(env!("CARGO_BIN_EXE_groupops"))
+        .arg("migrate")
+        .current_dir(dir.path())
+        .env("GROUPOPS_DATABASE_URL", &database_url)
+        .env("RUST_LOG", "error")
+        .status()
+        .await
+        .unwrap();
+    assert!(migrated.success());
+    // Thousands of referrals became due while the bot was down; the first pass after the start settles
+    // them one short transaction each, and the bot is killed in the middle of that pass.
+    let total = 4_000;
+    seed_due_referrals(&database_url, total).await;
+    let pool = SqlitePool::connect(&database_url).await.unwrap();
+    let settled = async |pool: &SqlitePool| -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM referrals WHERE status = 'valid'")
+            .fetch_one(pool)
+            .await
+            .unwrap_or(0)
+    };
+    let mut child = spawn_binary(&api, &database_url, dir.path());
+    wait_db(&mut child, &pool, "fifty settlements", async |pool| {
+        settled(pool).await >= 50
+    })
+    .await;
+    child.start_kill().expect("SIGKILL sent");
+    let _ = child.wait().await;
+    let at_kill = settled(&pool).await;
+    eprintln!("killed with {at_kill} of {total} referrals settled");
+    assert!(at_kill < total, "the kill landed before the pass ended");
+    ledger_is_exact(&pool).await;
+    pool.close().await;
+
+    let mut child = spawn_binary(&api, &database_url, dir.path());
+    let pool = SqlitePool::connect(&database_url).await.unwrap();
+    wait_db(&mut child, &pool, "every referral settled", async |pool| {
+        settled(pool).await == total
+    })
+    .await;
+    let (rows, references, paid): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(DISTINCT reference), COALESCE(SUM(amount), 0) FROM economy_journal
+         WHERE chat_id = ? AND reason = 'referral'",
+    )
+    .bind(GROUP)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (rows, references, paid),
+        (total, total, total * 20),
+        "each reward paid once, none lost"
+    );
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(SUM(reward), 0) FROM referrals WHERE chat_id = ? AND status = 'valid'",
+    )
+    .bind(GROUP)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        recorded,
+        total * 20,
+        "each referral records the reward it paid"
+    );
+    for inviter in 0..10 {
+        assert_eq!(
+            balance(&pool, Account::Wallet(50_000 + inviter)).await,
+            total / 10 * 20
+        );
+    }
+    ledger_is_exact(&pool).await;
+    let pid = child.id().expect("running").to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let _ = tokio::time::timeout(WAIT, child.wait()).await;
+}
+
+/// The bot's sends to the group, failed ones included.
+fn sends_to_group(api: &FakeApi) -> usize {
+    api.calls("sendMessage")
+        .iter()
+        .filter(|c| c.params["chat_id"] == GROUP)
+        .count()
+}
+
+#[tokio::test]
+async fn a_packet_announcement_answered_with_a_server_error_is_not_repeated_and_its_escrow_not_lost(
+) {
+    let bot = bot_with_alice(&[]).await;
+    let pool = bot.ctx.storage.write.clone();
+    bot.push(group_message(GROUP, owner(), "/give @alice 50"));
+    bot.wait_texts(GROUP, 1).await;
+    // The announcement of Alice's red packet meets a 502: it is not sent twice, and the escrow is not lost.
+    bot.api.clear_calls();
+    bot.api.fail_next("sendMessage", 1, Failure::Status(502));
+    bot.push(group_message(GROUP, alice(), "/hongbao 20 2"));
+    bot.api.wait_for("sendMessage", 1, WAIT).await;
+    bot.settle().await;
+    assert_eq!(
+        sends_to_group(&bot.api),
+        1,
+        "the announcement is not repeated"
+    );
+    assert_eq!(balance(&pool, Account::Wallet(ALICE)).await, 50 - 20);
+    ledger_is_exact(&pool).await;
+    // Nobody could press its button, so it expires and the escrow goes back to Alice.
+    bot.clock.advance(Duration::from_secs(24 * 3_600 + 60));
+    bot.ticks(3).await;
+    bot.settle().await;
+    assert_eq!(balance(&pool, Account::Wallet(ALICE)).await, 50);
+    ledger_is_exact(&pool).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_moderation_delete_answered_with_a_server_error_or_a_reset_is_reported() {
+    const NEWBIE: i64 = 20_003;
+    const AD: &str = "兼职刷单，日结300，名额有限";
+    let newbie = || user(NEWBIE, "Ned");
+    let bot = TestBot::start_with(&[("GROUPOPS_WELCOME__CAPTCHA", "off")]).await;
+    set_admins(&bot.api);
+    bot.push(group_message(GROUP, owner(), "/welcome off"));
+    bot.push(chat_member(
+        GROUP,
+        newbie(),
+        newbie(),
+        "left",
+        "member",
+        None,
+    ));
+    bot.push(new_members(GROUP, newbie(), vec![newbie()]));
+    bot.wait_texts(GROUP, 1).await;
+    bot.settle().await;
+    let outcomes = async || -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT outcome FROM moderation_violations WHERE chat_id = ? AND user_id = ? ORDER BY id",
+        )
+        .bind(GROUP)
+        .bind(NEWBIE)
+        .fetch_all(&bot.ctx.storage.read)
+        .await
+        .unwrap()
+    };
+    // Three ads: the first delete meets a 500, the second a reset connection, the third goes through.
+    bot.api.fail_next("deleteMessage", 1, Failure::Status(500));
+    bot.api.fail_next("deleteMessage", 1, Failure::Reset);
+    for n in 0..3 {
+        bot.push(group_message(GROUP, newbie(), &format!("{AD} {n}")));
+        bot.api.wait_for("deleteMessage", n + 1, WAIT).await;
+        bot.settle().await;
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while outcomes().await != ["failed", "failed", "done"] {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the failed deletes are not reported: {:?}",
+            outcomes().await
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        bot.api.calls("deleteMessage").len(),
+        3,
+        "each delete tried once"
+    );
     bot.stop().await;
 }

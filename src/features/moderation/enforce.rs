@@ -11,7 +11,7 @@ use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
 use crate::telegram::admins::Right;
-use crate::telegram::outbound::{Priority, Text};
+use crate::telegram::outbound::{Pending, Priority, Text};
 use crate::telegram::text::escape;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
@@ -137,7 +137,7 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
         (violation_id, explanation_id, owed)
     };
     if !lacks_delete {
-        ctx.outbound.delete(chat_id, message.id);
+        watch_delete(ctx, violation_id, ctx.outbound.delete(chat_id, message.id));
         // A removed message earns nothing and counts in no total or ranking.
         if !author.channel {
             ctx.activity
@@ -400,6 +400,31 @@ async fn folded_line(ctx: &Ctx, lang: Lang, owed: &[store::Owed]) -> crate::Resu
         "moderation-explain-folded",
         &fargs! {"list" => items.join(&separator), "count" => owed.len() as i64},
     )))
+}
+
+/// Watches the delete of an offending message: a delete Telegram did not carry out (a server error, a
+/// reset connection, a refusal) marks the log entry failed, so `/modlog` reports it and an admin can act.
+/// A message that is already gone counts as deleted.
+fn watch_delete(ctx: &Ctx, log_id: i64, pending: Pending<teloxide::types::True>) {
+    let ctx = ctx.clone();
+    ctx.tasks.clone().spawn(async move {
+        match pending.wait().await {
+            Ok(_)
+            | Err(crate::Error::Telegram(teloxide::RequestError::Api(
+                teloxide::ApiError::MessageToDeleteNotFound,
+            ))) => {}
+            Err(err) => {
+                tracing::warn!(%err, log_id, "an automatic delete failed");
+                let marked = async {
+                    let mut conn = ctx.storage.write.acquire().await?;
+                    store::mark_failed(&mut conn, log_id).await
+                };
+                if let Err(err) = marked.await {
+                    tracing::warn!(%err, log_id, "could not mark the delete failed");
+                }
+            }
+        }
+    });
 }
 
 /// Carries out a sanction on a message's author through the immediate queue (deleting was done
