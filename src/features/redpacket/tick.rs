@@ -4,7 +4,7 @@
 use super::create::internal;
 use super::relay;
 use super::runtime::{self, Runtime};
-use super::store::{self, Mode};
+use super::store;
 use super::view::{claim_line, fit_lines, more_claims, packet_markup, render, text_units};
 use crate::fairness::{self, Kind};
 use crate::fargs;
@@ -12,7 +12,7 @@ use crate::services::Ctx;
 use crate::telegram::outbound::{Priority, Text};
 use crate::telegram::text::MAX_TEXT;
 use std::sync::Arc;
-use teloxide::types::{InlineKeyboardMarkup, MessageId};
+use teloxide::types::MessageId;
 
 /// One tick: expire due packets (refunding their remainder), post the `+N` lines of typed claims, move the
 /// relays on, then edit the packet messages whose claims moved on.
