@@ -537,10 +537,72 @@ async fn the_month_calendar_marks_signed_days() {
     say(&bot, GROUP, alice(), "/checkin", 1).await;
     let calendar = say(&bot, GROUP, alice(), "/checkin month", 2).await;
     assert!(calendar.contains("本月签到 1 天"), "{calendar}");
-    assert!(calendar.contains("一  二  三"), "{calendar}");
-    assert_eq!(calendar.matches('✓').count(), 1, "{calendar}");
+    assert!(calendar.contains("✓ 表示已签到的日子"), "{calendar}");
+    assert!(calendar.contains("一 二 三 四 五 六 日"), "{calendar}");
+    assert_eq!(
+        calendar.matches('✓').count(),
+        2,
+        "the grid's one and the legend's: {calendar}"
+    );
+    assert_marks_today_alone(&calendar, "今天是 ", " 日");
     let usage = say(&bot, GROUP, alice(), "/checkin yesterday", 3).await;
     assert!(usage.contains("用法"), "{usage}");
+    bot.stop().await;
+}
+
+/// Checks that today's number is replaced by the one `✓` of the calendar and that its neighbours keep
+/// their numbers, reading today's number from the legend between `before` and `after`; also that every
+/// week line fits under the two-columns-per-day header.
+fn assert_marks_today_alone(calendar: &str, before: &str, after: &str) {
+    let start = calendar.find(before).expect("legend") + before.len();
+    let rest = &calendar[start..];
+    let today: u32 = rest[..rest.find(after).expect("legend end")]
+        .parse()
+        .expect("today's number");
+    let grid = &calendar[calendar.find("<pre>").unwrap() + 5..calendar.find("</pre>").unwrap()];
+    let numbers: Vec<u32> = grid
+        .lines()
+        .skip(2)
+        .flat_map(|line| line.split_whitespace())
+        .filter_map(|cell| cell.parse().ok())
+        .collect();
+    assert!(
+        !numbers.contains(&today),
+        "today's number is replaced: {grid}"
+    );
+    assert!(today == 1 || numbers.contains(&(today - 1)), "{grid}");
+    assert!(numbers.contains(&(today + 1)) || today >= 28, "{grid}");
+    for line in grid.lines().skip(2) {
+        assert!(
+            line.chars().count() <= 20,
+            "a week is 7 cells of 2 columns: {line:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_month_calendar_marks_today_in_english() {
+    const GROUP: i64 = -100_7019;
+    let bot = TestBot::start().await;
+    admins(&bot, GROUP);
+    say(&bot, GROUP, owner_without_language(OWNER), "/lang en", 1).await;
+    say(&bot, GROUP, alice(), "/checkin", 2).await;
+    let calendar = say(&bot, GROUP, alice(), "/checkin month", 3).await;
+    assert!(
+        calendar.contains("signed in 1 day this month"),
+        "{calendar}"
+    );
+    assert!(calendar.contains("\nMo Tu We Th Fr Sa Su\n"), "{calendar}");
+    assert_eq!(
+        calendar.matches('✓').count(),
+        2,
+        "the grid's one and the legend's: {calendar}"
+    );
+    assert!(
+        calendar.contains("✓ marks a day you signed in."),
+        "{calendar}"
+    );
+    assert_marks_today_alone(&calendar, "Today is day ", ".");
     bot.stop().await;
 }
 

@@ -166,3 +166,56 @@ fn every_chinese_message_is_free_of_english() {
         found.join("\n")
     );
 }
+
+/// The places in `text` where 。，or ：is followed by spaces and then more text on the same line, each
+/// shown with what follows. Chinese punctuation is full width and takes no space after it.
+fn spaced_chinese_punctuation(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (at, mark) in text.char_indices() {
+        if !matches!(mark, '。' | '，' | '：') {
+            continue;
+        }
+        let rest = &text[at + mark.len_utf8()..];
+        let after_spaces = rest.trim_start_matches([' ', '\t', '\u{3000}']);
+        if after_spaces.len() < rest.len()
+            && after_spaces
+                .chars()
+                .next()
+                .is_some_and(|c| c != '\n' && c != '\r')
+        {
+            found.push(text[at..].chars().take(12).collect());
+        }
+    }
+    found
+}
+
+#[test]
+fn spaced_chinese_punctuation_is_found() {
+    assert_eq!(
+        spaced_chinese_punctuation("好了。 下一句"),
+        vec!["。 下一句"]
+    );
+    assert_eq!(spaced_chinese_punctuation("用法： /ban"), vec!["： /ban"]);
+    assert_eq!(spaced_chinese_punctuation("一，  二"), vec!["，  二"]);
+    assert!(spaced_chinese_punctuation("好了。\n下一句").is_empty());
+    assert!(spaced_chinese_punctuation("好了。 \n下一句").is_empty());
+    assert!(spaced_chinese_punctuation("用法：/ban，然后。").is_empty());
+}
+
+/// No Chinese message puts a space after 。，or ：before more text on the same line.
+#[test]
+fn chinese_punctuation_takes_no_space_after_it() {
+    use groupops::i18n::I18n;
+    let i18n = I18n::shipped();
+    let mut found = Vec::new();
+    for id in I18n::message_ids(Lang::Zh) {
+        for place in spaced_chinese_punctuation(&i18n.t(Lang::Zh, &id)) {
+            found.push(format!("{id}: {place:?}"));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a space after Chinese punctuation:\n{}",
+        found.join("\n")
+    );
+}

@@ -908,3 +908,58 @@ async fn banned_gone_muted_and_advertising_members_are_left_out_of_the_draw_en()
 async fn banned_gone_muted_and_advertising_members_are_left_out_of_the_draw_zh() {
     banned_gone_muted_and_advertising_members_are_left_out_of_the_draw("zh").await;
 }
+
+/// An English group that never ran /settz is told the draw time's UTC offset and how to set its zone, not
+/// the configured default's city; once it chose a zone, that zone is named.
+#[tokio::test]
+async fn an_english_group_without_a_zone_is_told_the_offset_and_settz() {
+    const GROUP: i64 = -100_7091;
+    let bot = TestBot::start().await;
+    english_group(&bot, GROUP).await;
+    bot.push(group_message(
+        GROUP,
+        owner(OWNER),
+        "/lottery Zone | Mug x1 | in 1h",
+    ));
+    let announcement = wait_text(&bot, GROUP, "Zone").await;
+    assert!(
+        announcement.contains("(UTC+8; set your zone with /settz)"),
+        "{announcement}"
+    );
+    assert!(!announcement.contains("Shanghai"), "{announcement}");
+    bot.push(group_message(GROUP, owner(OWNER), "/settz Tokyo"));
+    wait_text(&bot, GROUP, "Tokyo").await;
+    bot.push(group_message(GROUP, owner(OWNER), "/lottery list"));
+    let list = wait_text(&bot, GROUP, "joined").await;
+    assert!(list.contains("(Asia/Tokyo)"), "{list}");
+    assert!(!list.contains("/settz"), "{list}");
+    bot.stop().await;
+}
+
+/// A Chinese group that never ran /settz reads the shipped default as 北京时间, as before.
+#[tokio::test]
+async fn a_chinese_group_without_a_zone_reads_beijing_time() {
+    const GROUP: i64 = -100_7092;
+    let bot = TestBot::start().await;
+    let boss = user_with(7_802, "老李", None, Some("zh-hans"));
+    bot.api.set_admins(
+        GROUP,
+        vec![member(boss.clone(), "creator"), bot_admin_member()],
+    );
+    bot.push(my_chat_member(
+        group(GROUP),
+        boss.clone(),
+        "left",
+        "administrator",
+    ));
+    bot.wait_texts(GROUP, 1).await;
+    bot.push(group_message(
+        GROUP,
+        boss,
+        "/lottery 时区 | 杯子 x1 | in 1h",
+    ));
+    let announcement = wait_text(&bot, GROUP, "时区").await;
+    assert!(announcement.contains("（北京时间）"), "{announcement}");
+    assert!(!announcement.contains("/settz"), "{announcement}");
+    bot.stop().await;
+}

@@ -723,3 +723,89 @@ async fn last_edit_containing(bot: &TestBot, needle: &str) -> String {
         .map(|c| c.params["text"].as_str().unwrap_or("").to_string())
         .unwrap()
 }
+
+/// A packet's message names the group's claim conditions, shows the commitment's first 12 hex digits, and
+/// carries a Verify button whose deep link answers in private with the full commitment.
+async fn a_packet_names_its_conditions_and_links_its_verification(lang: &str, conditions: &str) {
+    const CHAT: i64 = -100_8891;
+    let bot = TestBot::start().await;
+    let pool = bot.ctx.storage.write.clone();
+    bot.api.set_admins(
+        CHAT,
+        vec![
+            member(sender(), "creator"),
+            crate::support::fake_api::bot_admin_member(),
+        ],
+    );
+    fund(&pool, CHAT, SENDER, 1000).await;
+    let mut replies = 0;
+    for command in [
+        format!("/lang {lang}"),
+        "/hongbao set min_member_hours 24".to_owned(),
+        "/hongbao set require_spoken on".to_owned(),
+        "/hongbao set min_level 3".to_owned(),
+    ] {
+        replies += 1;
+        bot.push(group_message(CHAT, sender(), &command));
+        bot.wait_texts(CHAT, replies).await;
+    }
+    bot.push(group_message(CHAT, sender(), "/hongbao 100 3"));
+    let texts = bot.wait_texts(CHAT, replies + 1).await;
+    let packet = &texts[replies];
+    assert!(packet.contains(conditions), "{packet}");
+    let commitment: String = sqlx::query_scalar("SELECT commitment FROM redpackets WHERE id = 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(commitment.len(), 64);
+    assert!(
+        packet.contains(&format!("<code>{}…</code>", &commitment[..12])),
+        "{packet}"
+    );
+    assert!(
+        !packet.contains(&commitment),
+        "the full commitment is left to /verify: {packet}"
+    );
+    let send = bot
+        .api
+        .calls("sendMessage")
+        .into_iter()
+        .find(|c| c.params["text"].as_str().unwrap_or("").contains("P1"))
+        .unwrap();
+    let keyboard = &send.params["reply_markup"]["inline_keyboard"];
+    assert_eq!(keyboard[0][0]["callback_data"], "rp:1");
+    let url = format!(
+        "https://t.me/{}?start=verify_P1",
+        crate::support::fake_api::BOT_USERNAME
+    );
+    assert_eq!(keyboard[1][0]["url"], url.as_str(), "{keyboard}");
+
+    // The button's deep link: `/start verify_P1` in private answers as `/verify P1` does there, in the
+    // member's own language.
+    bot.push(private_message(sender(), "/start verify_P1"));
+    let private = bot.wait_texts(SENDER, 1).await;
+    assert!(private[0].contains(&commitment), "{private:?}");
+    // `/verify` with the full value keeps working in the group.
+    bot.push(group_message(CHAT, sender(), "/verify P1"));
+    let texts = bot.wait_texts(CHAT, replies + 2).await;
+    assert!(texts[replies + 1].contains(&commitment), "{texts:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_packet_names_its_conditions_and_links_its_verification_zh() {
+    a_packet_names_its_conditions_and_links_its_verification(
+        "zh",
+        "领取条件：入群满 24 小时、在群里发过言、等级达到 LV3",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_packet_names_its_conditions_and_links_its_verification_en() {
+    a_packet_names_its_conditions_and_links_its_verification(
+        "en",
+        "To claim: in the group for 24 hours, has spoken in the group, level 3 or higher.",
+    )
+    .await;
+}

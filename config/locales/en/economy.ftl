@@ -106,3 +106,5 @@ economy-setreset-done = A new sign-in day now starts at { $hour }:00.
 ## /ledger: from or to whom points moved between members.
 economy-ledger-from = from { $name }
 economy-ledger-to = to { $name }
+
+economy-month-legend = ✓ marks a day you signed in. Today is day { $day }.

@@ -131,3 +131,6 @@ lottery-tier-label = Tier { $tier }
 lottery-announce-tier-labelled = { $label }: { $prize } ×{ $count }
 lottery-result-tier-labelled = { $label } ({ $prize }): { $winners }
 lottery-title-too-long = The title is too long: at most { $max } characters.
+
+## A draw time in a group that never chose its time zone, outside Chinese groups (which read 北京时间).
+lottery-zone-default = { $offset }; set your zone with /settz

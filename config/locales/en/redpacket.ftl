@@ -132,3 +132,14 @@ redpacket-quiz-cooling = That is right, but you are still cooling down: answer a
     }.
 redpacket-verify-not-member = Packet { $id } can be checked here only by members of its group; anyone can send /verify { $id } in that group.
 redpacket-exclusive-claimed = Claimed:
+
+## The packet message: its claim conditions and the button to its full verification.
+redpacket-conditions = To claim: { $conditions }.
+redpacket-condition-hours = in the group for { $hours ->
+        [one] { $hours } hour
+       *[other] { $hours } hours
+    }
+redpacket-condition-spoken = has spoken in the group
+redpacket-condition-level = level { $level } or higher
+redpacket-condition-separator = ,{ " " }
+redpacket-verify-button = 🔍 Verify

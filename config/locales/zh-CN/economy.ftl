@@ -100,3 +100,5 @@ economy-setreset-done = 以后每天 { $hour } 点开始新的签到日。
 ## /ledger: from or to whom points moved between members.
 economy-ledger-from = 来自 { $name }
 economy-ledger-to = 给 { $name }
+
+economy-month-legend = ✓ 表示已签到的日子，今天是 { $day } 日。

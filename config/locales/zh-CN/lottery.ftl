@@ -134,3 +134,6 @@ lottery-tier-label = { $tier ->
 lottery-announce-tier-labelled = { $label }：{ $prize } ×{ $count }
 lottery-result-tier-labelled = { $label }（{ $prize }）：{ $winners }
 lottery-title-too-long = 标题太长了：最多 { $max } 个字。
+
+## A draw time in a group that never chose its time zone, outside Chinese groups (which read 北京时间).
+lottery-zone-default = { $offset }，本群未设时区，可用 /settz 设置

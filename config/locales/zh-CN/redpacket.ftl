@@ -117,3 +117,11 @@ redpacket-verify-claim = { $name } { $amount }
 redpacket-quiz-cooling = 答对了，但你还在冷却中，{ $seconds } 秒后再回答。
 redpacket-verify-not-member = 红包 { $id } 只有所在群的成员能私聊查看验证；任何人都可以在那个群里发 /verify { $id }。
 redpacket-exclusive-claimed = 已领取：
+
+## The packet message: its claim conditions and the button to its full verification.
+redpacket-conditions = 领取条件：{ $conditions }
+redpacket-condition-hours = 入群满 { $hours } 小时
+redpacket-condition-spoken = 在群里发过言
+redpacket-condition-level = 等级达到 LV{ $level }
+redpacket-condition-separator = 、
+redpacket-verify-button = 🔍 验证

@@ -223,8 +223,9 @@ impl EconomyCall<'_> {
             "economy-month-title",
             &fargs! {"name" => escape(&display_name(self.message)), "count" => grid.signed_count()},
         );
+        let legend = self.ta("economy-month-legend", &fargs! {"day" => date.day()});
         self.say_html(format!(
-            "{title}\n<pre>{}</pre>",
+            "{title}\n<pre>{}</pre>\n{legend}",
             escape(&grid.render(&labels))
         ));
         Ok(())

@@ -233,33 +233,23 @@ pub fn month_grid(signed: &BTreeSet<i64>, year: i32, month: u32, today: i64) -> 
 impl MonthGrid {
     /// The grid as monospace text (for a `<pre>` block): a title line `2025-03`, a header of the seven
     /// weekday labels (Monday first, each two columns wide, such as `Mo` or `一`), then one line per week.
-    /// A signed day is marked `✓`, today unsigned `›`.
+    /// Every day takes two columns under its weekday label and days are separated by one space, so each
+    /// column lines up with its label. A signed day shows `✓` in place of its number, so no mark can be
+    /// read as belonging to the neighbouring day; unsigned days, today included, show their number.
     pub fn render(&self, weekday_labels: &[&str; 7]) -> String {
         let mut out = format!("{:04}-{:02}\n", self.year, self.month);
-        let header: Vec<String> = weekday_labels
-            .iter()
-            .map(|label| format!(" {label} "))
-            .collect();
-        out.push_str(header.join("").trim_end());
+        out.push_str(&weekday_labels.join(" "));
         for week in &self.weeks {
             out.push('\n');
-            let mut line = String::new();
-            for cell in week {
-                match cell {
-                    Some(cell) => {
-                        let mark = if cell.signed {
-                            '✓'
-                        } else if cell.today {
-                            '›'
-                        } else {
-                            ' '
-                        };
-                        line.push_str(&format!("{mark}{:>2} ", cell.day_of_month));
-                    }
-                    None => line.push_str("    "),
-                }
-            }
-            out.push_str(line.trim_end());
+            let cells: Vec<String> = week
+                .iter()
+                .map(|cell| match cell {
+                    Some(cell) if cell.signed => " ✓".to_owned(),
+                    Some(cell) => format!("{:>2}", cell.day_of_month),
+                    None => "  ".to_owned(),
+                })
+                .collect();
+            out.push_str(cells.join(" ").trim_end());
         }
         out
     }
@@ -483,9 +473,11 @@ mod tests {
         let text = grid.render(&["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "2024-03");
-        assert_eq!(lines[1], " Mo  Tu  We  Th  Fr  Sa  Su");
-        assert_eq!(lines[2], "                ✓ 1 ✓ 2 › 3");
-        assert_eq!(lines[6], " 25  26  27  28  29  30  31");
+        assert_eq!(lines[1], "Mo Tu We Th Fr Sa Su");
+        // The 1st and 2nd are signed and replaced by ✓; the 3rd (today, unsigned) keeps its number.
+        assert_eq!(lines[2], "             ✓  ✓  3");
+        assert_eq!(lines[3], " 4  5  6  7  8  9 10");
+        assert_eq!(lines[6], "25 26 27 28 29 30 31");
         // February of a leap year and December roll over correctly.
         let feb = month_grid(&BTreeSet::new(), 2024, 2, 0).unwrap();
         assert_eq!(feb.weeks.iter().flatten().flatten().count(), 29);

@@ -232,11 +232,17 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
     }
 }
 
-/// `/start`: in private, a greeting with a button that adds the bot to a group, or the full help when it
-/// comes from the short help's button (`start=help`); in a group, `/help`.
+/// `/start`: in private, a greeting with a button that adds the bot to a group, the full help when it
+/// comes from the short help's button (`start=help`), or a packet's verification when it comes from the
+/// packet's Verify button (`start=verify_P17`); in a group, `/help`.
 async fn start(call: &Call<'_>, payload: &str) -> HandlerResult {
     if !call.message.chat.is_private() || payload == HELP_PAYLOAD {
         return help(call).await;
+    }
+    // A packet's Verify button links here: the full verification, as `/verify P17` answers in private.
+    if let Some(id) = payload.strip_prefix(crate::features::redpacket::VERIFY_PAYLOAD) {
+        return crate::features::redpacket::verify::answer(call.ctx, call.message, call.lang, id)
+            .await;
     }
     let ctx = call.ctx;
     let username = ctx.me.username.clone().unwrap_or_default();

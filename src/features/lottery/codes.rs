@@ -158,7 +158,7 @@ pub(super) async fn redeem(call: &Call<'_>, arg: &str) -> HandlerResult {
         call.say(ctx.ta(
             lang,
             "lottery-redeem-used",
-            &fargs! {"code" => code, "time" => local_time(tz, at)},
+            &fargs! {"code" => code, "time" => local_time(tz.zone, at)},
         ));
         return Ok(());
     }

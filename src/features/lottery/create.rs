@@ -2,7 +2,7 @@
 
 use super::parse::{ParseError, Prize, Spec};
 use super::store::{self, Lottery};
-use super::{display, group_tz, local_time, BUTTON_PREFIX};
+use super::{display, group_tz, local_time, GroupZone, BUTTON_PREFIX};
 use super::{keywords, parse};
 use crate::fairness::{self, Kind, Seed};
 use crate::fargs;
@@ -12,7 +12,6 @@ use crate::telegram::admins::Right;
 use crate::telegram::outbound::{Priority, Text};
 use crate::telegram::text::escape;
 use crate::telegram::HandlerResult;
-use chrono_tz::Tz;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 /// The localized refusal of a definition line: what is wrong, and an example.
@@ -72,7 +71,7 @@ pub(super) async fn create(call: &Call<'_>, line: &str) -> HandlerResult {
     let chat_id = message.chat.id.0;
     let now = ctx.now();
     let tz = group_tz(ctx, chat_id).await;
-    let spec: Spec = match parse::parse(line, now, tz, &ctx.config.lottery.limits()) {
+    let spec: Spec = match parse::parse(line, now, tz.zone, &ctx.config.lottery.limits()) {
         Ok(spec) => spec,
         Err(err) => {
             call.say(parse_refusal(ctx, lang, &err));
@@ -195,18 +194,18 @@ pub(super) fn join_button(ctx: &Ctx, lang: Lang, id: i64) -> InlineKeyboardMarku
 }
 
 /// The draw rule in words.
-pub(super) fn rule_text(ctx: &Ctx, lang: Lang, tz: Tz, lottery: &Lottery) -> String {
+pub(super) fn rule_text(ctx: &Ctx, lang: Lang, tz: GroupZone, lottery: &Lottery) -> String {
     match (lottery.threshold, lottery.draw_at) {
         (Some(n), Some(at)) => ctx.ta(
             lang,
             "lottery-rule-either",
-            &fargs! {"count" => n, "time" => local_time(tz, at), "zone" => crate::facts::zones::display(tz, lang)},
+            &fargs! {"count" => n, "time" => local_time(tz.zone, at), "zone" => tz.words(ctx, lang, at)},
         ),
         (Some(n), None) => ctx.ta(lang, "lottery-rule-threshold", &fargs! {"count" => n}),
         (None, Some(at)) => ctx.ta(
             lang,
             "lottery-rule-time",
-            &fargs! {"time" => local_time(tz, at), "zone" => crate::facts::zones::display(tz, lang)},
+            &fargs! {"time" => local_time(tz.zone, at), "zone" => tz.words(ctx, lang, at)},
         ),
         (None, None) => String::new(),
     }
@@ -235,7 +234,7 @@ pub(super) fn eligibility_text(ctx: &Ctx, lang: Lang, lottery: &Lottery) -> Stri
 pub(super) fn announcement(
     ctx: &Ctx,
     lang: Lang,
-    tz: Tz,
+    tz: GroupZone,
     lottery: &Lottery,
     tiers: &[store::PrizeRow],
     count: i64,
@@ -304,7 +303,7 @@ pub(super) fn announcement(
 pub(super) fn close_announcement(
     ctx: &Ctx,
     lang: Lang,
-    tz: Tz,
+    tz: GroupZone,
     lottery: &Lottery,
     tiers: &[store::PrizeRow],
     count: i64,

@@ -37,7 +37,7 @@ pub mod verify;
 use crate::fairness::{self, Kind};
 use crate::services::{Call, Ctx};
 use crate::telegram::{Handler, HandlerResult};
-use chrono::TimeZone;
+use chrono::{Offset, TimeZone};
 use chrono_tz::Tz;
 use codes::{my_codes, redeem};
 use create::create;
@@ -141,11 +141,62 @@ fn help(call: &Call<'_>) -> HandlerResult {
     Ok(())
 }
 
-/// The group's time zone, else the configured one.
-async fn group_tz(ctx: &Ctx, chat_id: i64) -> Tz {
-    crate::facts::group_zone(ctx, chat_id)
+/// A group's time zone for lottery times, and whether the group chose it with `/settz`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct GroupZone {
+    /// The zone times are read and shown in.
+    pub zone: Tz,
+    /// Whether the group set it; otherwise it is the configured default (`economy.timezone`).
+    pub chosen: bool,
+}
+
+impl GroupZone {
+    /// The zone as a draw rule names it. A zone the group chose is named as `/settz` shows it. The
+    /// configured default is named by its name in a Chinese group (北京时间 for the shipped Asia/Shanghai),
+    /// and in any other language by its UTC offset at `at` with a pointer to `/settz`, so a group that never
+    /// chose a zone is not told a city's time zone it never asked for.
+    pub fn words(&self, ctx: &Ctx, lang: crate::i18n::Lang, at: i64) -> String {
+        if self.chosen || lang == crate::i18n::Lang::Zh {
+            return crate::facts::zones::display(self.zone, lang);
+        }
+        let offset = self
+            .zone
+            .timestamp_opt(at, 0)
+            .single()
+            .map_or(0, |time| time.offset().fix().local_minus_utc());
+        ctx.ta(
+            lang,
+            "lottery-zone-default",
+            &crate::fargs! {"offset" => utc_offset(offset)},
+        )
+    }
+}
+
+/// An offset from UTC in seconds written as `UTC+8`, `UTC-3:30` or `UTC`.
+fn utc_offset(seconds: i32) -> String {
+    if seconds == 0 {
+        return "UTC".to_owned();
+    }
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    match minutes % 60 {
+        0 => format!("UTC{sign}{}", minutes / 60),
+        rest => format!("UTC{sign}{}:{rest:02}", minutes / 60),
+    }
+}
+
+/// The group's time zone, else the configured one, and whether the group chose it.
+async fn group_tz(ctx: &Ctx, chat_id: i64) -> GroupZone {
+    let chosen = match ctx.groups.get(&ctx.storage, chat_id).await {
+        Ok(group) => group
+            .and_then(|group| group.timezone.clone())
+            .is_some_and(|zone| zone.parse::<Tz>().is_ok()),
+        Err(_) => false,
+    };
+    let zone = crate::facts::group_zone(ctx, chat_id)
         .await
-        .unwrap_or_else(|_| ctx.config.economy.tz())
+        .unwrap_or_else(|_| ctx.config.economy.tz());
+    GroupZone { zone, chosen }
 }
 
 fn local_time(tz: Tz, at: i64) -> String {
@@ -214,6 +265,14 @@ pub fn tick(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_offsets_are_written_in_hours_and_minutes() {
+        assert_eq!(utc_offset(8 * 3600), "UTC+8");
+        assert_eq!(utc_offset(-(3 * 3600 + 1800)), "UTC-3:30");
+        assert_eq!(utc_offset(5 * 3600 + 45 * 60), "UTC+5:45");
+        assert_eq!(utc_offset(0), "UTC");
+    }
 
     #[test]
     fn lottery_ids_are_read_with_or_without_the_letter() {

@@ -250,7 +250,7 @@ async fn send_packet(
             "an admin sent a red packet from the group's mint"
         );
     }
-    announce_packet(ctx, lang, &packet, Some(message));
+    announce_packet(ctx, lang, &packet, Some(message)).await?;
     Ok(())
 }
 

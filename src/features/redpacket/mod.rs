@@ -6,7 +6,9 @@
 //! - `/hongbao <@user | id | reply> <amount> [wish]`: an exclusive packet only that member can open. Two
 //!   leading numbers make a lucky packet; a first number above `max_total` is read as a user id.
 //! - `/hongbao mint …` (admins with the "change group info" right): the same, paid from the group's mint.
-//! - `/verify P17`: the commitment, and once the packet has ended its seed and the recomputed shares.
+//! - `/verify P17`: the commitment, and once the packet has ended its seed and the recomputed shares. The
+//!   packet message shows the commitment's first 12 hex digits and a Verify button that opens the same
+//!   answer in a private chat (`/start verify_P17`).
 //! - `/hongbao pass <total> <count> <口令>`: members claim by typing the phrase; `/hongbao quiz <total>
 //!   <count> <question> | <answer>`: members claim by replying to the packet's message with the answer (a
 //!   wrong answer starts a cool-down; plain messages are never taken as answers).
@@ -47,6 +49,7 @@ pub mod store;
 mod tick;
 pub mod verify;
 mod view;
+pub use view::VERIFY_PAYLOAD;
 
 use crate::services::Ctx;
 use crate::telegram::{Handler, HandlerResult};

@@ -113,7 +113,7 @@ pub(super) async fn command(ctx: &Ctx, message: &Message, args: &str) -> Handler
             "deadline" => duration_words(&ctx.i18n, call.lang, deadline),
         },
     ));
-    announce_packet(ctx, call.lang, &packet, Some(message));
+    announce_packet(ctx, call.lang, &packet, Some(message)).await?;
     Ok(())
 }
 
@@ -273,7 +273,7 @@ pub(super) async fn on_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
                 Some(InlineKeyboardMarkup::default()),
             );
         }
-        announce_packet(&ctx, lang, &packet, None);
+        announce_packet(&ctx, lang, &packet, None).await?;
     }
     Ok(())
 }

@@ -4,15 +4,15 @@
 use super::create::internal;
 use super::relay;
 use super::runtime::{self, Runtime};
-use super::store::{self, Mode};
-use super::view::{claim_line, fit_lines, grab_button, more_claims, render, text_units};
+use super::store;
+use super::view::{claim_line, fit_lines, more_claims, packet_markup, render, text_units};
 use crate::fairness::{self, Kind};
 use crate::fargs;
 use crate::services::Ctx;
 use crate::telegram::outbound::{Priority, Text};
 use crate::telegram::text::MAX_TEXT;
 use std::sync::Arc;
-use teloxide::types::{InlineKeyboardMarkup, MessageId};
+use teloxide::types::MessageId;
 
 /// One tick: expire due packets (refunding their remainder), post the `+N` lines of typed claims, move the
 /// relays on, then edit the packet messages whose claims moved on.
@@ -57,12 +57,14 @@ async fn edit_messages(ctx: &Ctx, runtime: &Arc<Runtime>, now: i64) -> crate::Re
         }
         let claims = store::claims(&mut conn, packet.id).await?;
         let lang = ctx.group_lang(packet.chat_id).await;
-        let html = render(ctx, lang, &packet, &claims);
-        let markup = if packet.is_open() && packet.mode == Mode::Grab {
-            grab_button(ctx, lang, packet.id)
-        } else {
-            InlineKeyboardMarkup::default()
-        };
+        let rules = store::rules(
+            &mut conn,
+            packet.chat_id,
+            ctx.config.redpacket.default_rules(),
+        )
+        .await?;
+        let html = render(ctx, lang, &packet, &claims, &rules);
+        let markup = packet_markup(ctx, lang, &packet);
         let pending = ctx.outbound.edit_text_as(
             Priority::Game,
             packet.chat_id,

@@ -1,7 +1,7 @@
 //! How a packet looks in the group: its message (title, progress, the list of claims, the commitment and the
 //! seed), its Grab button, and the `+N` lines of claims.
 
-use super::{split, store, CALLBACK_PREFIX};
+use super::{eligibility::Rules, split, store, CALLBACK_PREFIX};
 use crate::fairness::{self, Kind};
 use crate::fargs;
 use crate::i18n::{I18n, Lang};
@@ -20,6 +20,76 @@ pub(super) fn grab_button(ctx: &Ctx, lang: Lang, id: i64) -> InlineKeyboardMarku
         ctx.t(lang, "redpacket-button"),
         format!("{CALLBACK_PREFIX}{id}"),
     )]])
+}
+
+/// How many hex digits of the commitment the packet message shows; `/verify` and its button show all 64.
+pub(super) const COMMITMENT_SHOWN: usize = 12;
+
+/// The deep-link payload prefix of a packet's verify button: `/start verify_P17` in a private chat answers
+/// as `/verify P17` does there.
+pub const VERIFY_PAYLOAD: &str = "verify_";
+
+/// The buttons under a packet's message: Grab while an open grab packet waits for presses, and Verify (a
+/// deep link to the full verification in a private chat) when the bot has a username to link to.
+pub(super) fn packet_markup(ctx: &Ctx, lang: Lang, packet: &Packet) -> InlineKeyboardMarkup {
+    let mut markup = if packet.is_open() && packet.mode == Mode::Grab {
+        grab_button(ctx, lang, packet.id)
+    } else {
+        InlineKeyboardMarkup::default()
+    };
+    let id = fairness::display_id(Kind::Packet, packet.id);
+    let link = ctx.me.username.as_deref().and_then(|username| {
+        format!("https://t.me/{username}?start={VERIFY_PAYLOAD}{id}")
+            .parse()
+            .ok()
+    });
+    if let Some(url) = link {
+        markup = markup.append_row(vec![InlineKeyboardButton::url(
+            ctx.t(lang, "redpacket-verify-button"),
+            url,
+        )]);
+    }
+    markup
+}
+
+/// The line naming the group's claim conditions (time in the group, having spoken, level), or `None` when
+/// the group has none of them or the packet is exclusive (its one member may always open it).
+pub(super) fn conditions_line(
+    ctx: &Ctx,
+    lang: Lang,
+    packet: &Packet,
+    rules: &Rules,
+) -> Option<String> {
+    if packet.kind == PacketKind::Exclusive {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if rules.min_member_hours > 0 {
+        parts.push(ctx.ta(
+            lang,
+            "redpacket-condition-hours",
+            &fargs! {"hours" => rules.min_member_hours},
+        ));
+    }
+    if rules.require_spoken {
+        parts.push(ctx.t(lang, "redpacket-condition-spoken"));
+    }
+    if rules.min_level > 1 {
+        parts.push(ctx.ta(
+            lang,
+            "redpacket-condition-level",
+            &fargs! {"level" => rules.min_level},
+        ));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let separator = ctx.t(lang, "redpacket-condition-separator");
+    Some(ctx.ta(
+        lang,
+        "redpacket-conditions",
+        &fargs! {"conditions" => parts.join(&separator)},
+    ))
 }
 
 /// A name cut to [`NAME_CHARS`] characters and escaped for HTML.
@@ -81,10 +151,17 @@ pub(super) fn more_claims(ctx: &Ctx, lang: Lang, hidden: usize) -> String {
     )
 }
 
-/// The packet message: who sent what, the progress or the final list, and the commitment (and the seed
-/// once the packet has ended). The list of claims is cut short ("… and N more") so the message stays within
-/// Telegram's 4096 characters; the total, the best luck and the commitment are always shown.
-pub(super) fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Claim]) -> String {
+/// The packet message: who sent what, the claim conditions while it is open, the progress or the final
+/// list, and the commitment's first [`COMMITMENT_SHOWN`] hex digits (and the seed once the packet has
+/// ended). The list of claims is cut short ("… and N more") so the message stays within Telegram's 4096
+/// characters; the total, the best luck and the commitment are always shown.
+pub(super) fn render(
+    ctx: &Ctx,
+    lang: Lang,
+    packet: &Packet,
+    claims: &[store::Claim],
+    rules: &Rules,
+) -> String {
     let kind = ctx.t(lang, &format!("redpacket-kind-{}", packet.kind.as_str()));
     let mut html = ctx.ta(
         lang,
@@ -132,6 +209,12 @@ pub(super) fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Cl
             "redpacket-for",
             &fargs! {"target" => crate::telegram::text::mention_html(target, name)},
         ));
+    }
+    if packet.is_open() {
+        if let Some(line) = conditions_line(ctx, lang, packet, rules) {
+            html.push('\n');
+            html.push_str(&line);
+        }
     }
     html.push('\n');
     html.push_str(&ctx.ta(
@@ -194,7 +277,7 @@ pub(super) fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Cl
     tail.push_str(&ctx.ta(
         lang,
         "redpacket-commitment",
-        &fargs! {"commitment" => packet.commitment.clone()},
+        &fargs! {"commitment" => short_commitment(&packet.commitment)},
     ));
     if !packet.is_open() {
         tail.push('\n');
@@ -215,15 +298,39 @@ pub(super) fn render(ctx: &Ctx, lang: Lang, packet: &Packet, claims: &[store::Cl
     html
 }
 
-/// Posts a packet's message (with the Grab button for grab packets) and remembers its id.
-pub(super) fn announce_packet(ctx: &Ctx, lang: Lang, packet: &Packet, reply_to: Option<&Message>) {
-    let html = render(ctx, lang, packet, &[]);
+/// The commitment as the packet message shows it: its first [`COMMITMENT_SHOWN`] hex digits and `…`.
+pub(super) fn short_commitment(commitment: &str) -> String {
+    match commitment.get(..COMMITMENT_SHOWN) {
+        Some(prefix) if commitment.len() > COMMITMENT_SHOWN => format!("{prefix}…"),
+        _ => commitment.to_owned(),
+    }
+}
+
+/// Posts a packet's message (with the Grab button for grab packets and the Verify link) and remembers its
+/// id. The group's claim rules are read here so the message can name them.
+pub(super) async fn announce_packet(
+    ctx: &Ctx,
+    lang: Lang,
+    packet: &Packet,
+    reply_to: Option<&Message>,
+) -> crate::Result<()> {
+    let rules = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::rules(
+            &mut conn,
+            packet.chat_id,
+            ctx.config.redpacket.default_rules(),
+        )
+        .await?
+    };
+    let html = render(ctx, lang, packet, &[], &rules);
     let mut text = Text::html(packet.chat_id, html);
     if let Some(message) = reply_to {
         text = text.reply_to(message);
     }
-    if packet.mode == Mode::Grab {
-        text = text.markup(grab_button(ctx, lang, packet.id));
+    let markup = packet_markup(ctx, lang, packet);
+    if !markup.inline_keyboard.is_empty() {
+        text = text.markup(markup);
     }
     let pending = ctx.outbound.send_text(text.priority(Priority::Game));
     let ctx = ctx.clone();
@@ -242,6 +349,7 @@ pub(super) fn announce_packet(ctx: &Ctx, lang: Lang, packet: &Packet, reply_to: 
             Err(err) => tracing::warn!(%err, packet = id, "the packet message was not sent"),
         }
     });
+    Ok(())
 }
 
 /// A duration in words of the group's language, largest units first ("1 小时 30 分钟", "10 minutes").
@@ -285,6 +393,13 @@ mod tests {
         for budget in 0..100 {
             assert!(text_units(&fit_lines(&lines, budget, more)) <= budget);
         }
+    }
+
+    #[test]
+    fn the_commitment_is_cut_to_its_first_hex_digits() {
+        let full = "0123456789abcdef".repeat(4);
+        assert_eq!(short_commitment(&full), "0123456789ab…");
+        assert_eq!(short_commitment("abc"), "abc");
     }
 
     #[test]
