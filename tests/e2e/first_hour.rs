@@ -46,7 +46,7 @@ struct Walk {
 
 const ZH: Walk = Walk {
     lang: "zh-CN",
-    chat: -100_19_001,
+    chat: -100_019_001,
     title: "深圳跑步爱好者交流群",
     hello: "大家好，深圳跑步爱好者交流群！",
     settz: "/settz 北京",
@@ -74,7 +74,7 @@ const ZH: Walk = Walk {
 
 const EN: Walk = Walk {
     lang: "en",
-    chat: -100_19_002,
+    chat: -100_019_002,
     title: "Rust Shenzhen Meetup",
     hello: "Rust Shenzhen Meetup",
     settz: "/settz Shenzhen",
