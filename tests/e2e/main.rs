@@ -10,6 +10,7 @@ mod detection;
 mod economy;
 mod engine;
 mod fake_api;
+mod first_hour;
 mod foundation;
 mod leaks;
 mod lottery;
