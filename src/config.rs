@@ -428,7 +428,7 @@ impl Config {
             return bad("storage.read_connections", "must be at least 1");
         }
         if !self.storage.backup_schedule.trim().is_empty() {
-            if let Err(err) = crate::ops::backup::parse_schedule(&self.storage.backup_schedule) {
+            if let Err(err) = crate::units::parse_schedule(&self.storage.backup_schedule) {
                 return bad("storage.backup_schedule", &err);
             }
         }

@@ -86,3 +86,10 @@ impl<'de> Deserialize<'de> for Rate {
         Ok(Rate { count, window })
     }
 }
+
+/// Reads a schedule setting written as a cron expression (five fields, UTC, e.g. `0 4 * * *`), or says
+/// why it can't.
+pub fn parse_schedule(text: &str) -> Result<croner::Cron, String> {
+    use std::str::FromStr;
+    croner::Cron::from_str(text.trim()).map_err(|err| format!("not a cron expression ({err})"))
+}

@@ -19,12 +19,8 @@ use croner::Cron;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-/// Reads a `storage.backup_schedule` cron expression (five fields, UTC), or says why it can't.
-pub fn parse_schedule(text: &str) -> Result<Cron, String> {
-    Cron::from_str(text.trim()).map_err(|err| format!("not a cron expression ({err})"))
-}
+pub use crate::units::parse_schedule;
 
 /// The next time (unix seconds, UTC) after `after` at which `schedule` fires.
 pub fn next_run(schedule: &Cron, after: i64) -> Option<i64> {
