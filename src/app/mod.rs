@@ -25,7 +25,7 @@ use crate::storage::handled;
 use crate::storage::Storage;
 use crate::telegram::admins::AdminCache;
 use crate::telegram::outbound::Outbound;
-use crate::telegram::polling::Poller;
+use crate::telegram::polling::{DurableQueue, Poller};
 use crate::telegram::router::{Router, RouterStats, UpdateFn};
 use crate::telegram::watermark::Watermark;
 use crate::telegram::{self, Handler};
@@ -172,15 +172,24 @@ impl App {
             stats.clone(),
         );
         on_start(router.stats());
-        let marks = Watermark::new();
+        let (cleaner_tx, cleaner_rx) = tokio::sync::mpsc::unbounded_channel();
+        let marks = Watermark::with_cleaner(cleaner_tx);
+        let cleaner = tokio::spawn(clean_queue(ctx.clone(), cleaner_rx));
+        replay_queue(&ctx, &router, &marks).await;
         let (stop_tx, stop_rx) = watch::channel(false);
         let ticker = start_ticker(ctx.clone(), stop_rx.clone()).await;
+        let queue = DurableQueue {
+            pool: ctx.storage.write.clone(),
+            after: ctx.config.telegram.durable_queue_after.get(),
+        };
         let polling = {
             let poller = parts.poller.clone();
             let stop_rx = stop_rx.clone();
             let marks = marks.clone();
             tokio::spawn(async move {
-                poller.run(&router, &marks, &stats.skipped, stop_rx).await;
+                poller
+                    .run(&router, &marks, &stats.skipped, Some(&queue), stop_rx)
+                    .await;
                 router.close().await;
             })
         };
@@ -192,6 +201,9 @@ impl App {
         let _ = ticker.await;
         // Every routed update has been handled now, so the offset passes all of them.
         parts.poller.confirm(marks.offset()).await;
+        // The last handle to the cleaner's channel goes, so the cleaner deletes what is left and ends.
+        drop(marks);
+        let _ = cleaner.await;
         parts.finish().await;
         Ok(())
     }
@@ -301,6 +313,56 @@ impl App {
             writer_task,
         };
         (running, update_fn)
+    }
+}
+
+/// Hands every update left in the durable queue by an earlier run to the shards, oldest first, before
+/// polling starts: each chat's queued updates are handled in their order and before its new ones. An
+/// update that cannot be read any more is passed (its row deleted). Telegram's own copies of these
+/// updates are refused by the watermark.
+async fn replay_queue(ctx: &Ctx, router: &Router, marks: &Watermark) {
+    let queued = match crate::storage::queued::load(&ctx.storage.write).await {
+        Ok(queued) => queued,
+        Err(err) => {
+            tracing::error!(%err, "cannot read the durable queue; its updates wait for the next start");
+            return;
+        }
+    };
+    if queued.is_empty() {
+        return;
+    }
+    tracing::info!(
+        count = queued.len(),
+        "handling the updates queued before the last stop"
+    );
+    for entry in queued {
+        let ticket = marks.adopt(entry.update_id);
+        let Ok(raw) = serde_json::value::RawValue::from_string(entry.raw) else {
+            tracing::warn!(
+                update_id = entry.update_id,
+                "a queued update is not JSON; passed"
+            );
+            continue;
+        };
+        match telegram::polling::parse(&raw) {
+            telegram::polling::Parsed::Update(update) => router.route_queued(*update, ticket).await,
+            telegram::polling::Parsed::Skipped(_) => {}
+        }
+    }
+}
+
+/// Deletes the durable queue's rows of handled updates, as their ids arrive, many in one statement.
+/// It ends once every sender is gone (the watermark and its tickets), after deleting what it got. A row
+/// that cannot be deleted stays, and its update is handled again at the next start: its effects are
+/// recorded (see `storage::handled`), so only its replies may repeat.
+async fn clean_queue(ctx: Ctx, mut handled: tokio::sync::mpsc::UnboundedReceiver<i64>) {
+    const BATCH: usize = 500;
+    let mut ids = Vec::with_capacity(BATCH);
+    while handled.recv_many(&mut ids, BATCH).await > 0 {
+        if let Err(err) = crate::storage::queued::delete(&ctx.storage.write, &ids).await {
+            tracing::warn!(%err, count = ids.len(), "could not delete handled updates from the durable queue");
+        }
+        ids.clear();
     }
 }
 

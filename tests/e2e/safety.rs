@@ -169,7 +169,18 @@ async fn commands_and_a_press_sent_again_after_a_restart_change_nothing() {
 }
 
 fn spawn_binary(api: &FakeApi, database_url: &str, dir: &std::path::Path) -> tokio::process::Child {
+    spawn_binary_with(api, database_url, dir, &[])
+}
+
+/// Like [`spawn_binary`], with more settings from the environment.
+fn spawn_binary_with(
+    api: &FakeApi,
+    database_url: &str,
+    dir: &std::path::Path,
+    settings: &[(&str, &str)],
+) -> tokio::process::Child {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_groupops"))
+        .envs(settings.iter().copied())
         .current_dir(dir)
         .env("GROUPOPS_TOKEN", "123456:TEST-TOKEN")
         .env("GROUPOPS_API_URL", api.url())
@@ -283,6 +294,109 @@ async fn fifty_gives_in_one_answer_are_paid_once_each_across_a_sigkill() {
         .unwrap();
     let status = tokio::time::timeout(WAIT, child.wait()).await;
     assert!(matches!(status, Ok(Ok(s)) if s.success()), "{status:?}");
+}
+
+/// Rows in the durable queue.
+async fn queued(pool: &SqlitePool) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM queued_updates")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_handler_held_by_a_slow_answer_lets_polling_fetch_on_and_a_sigkill_loses_nothing() {
+    let api = FakeApi::start().await;
+    set_admins(&api);
+    // Every admin check waits for a getChatAdministrators answer the test holds back, so the group's
+    // first /give blocks its shard, and every later update of the group waits behind it.
+    api.hold("getChatAdministrators");
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}/groupops.db?mode=rwc", dir.path().display());
+    let settings = [("GROUPOPS_TELEGRAM__DURABLE_QUEUE_AFTER", "200ms")];
+    let mut child = spawn_binary_with(&api, &database_url, dir.path(), &settings);
+    api.push_update(group_message(GROUP, alice(), "hello everyone"));
+    let pool = loop {
+        if let Ok(pool) = SqlitePool::connect(&database_url).await {
+            break pool;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    wait_db(&mut child, &pool, "@alice is known", async |pool| {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE username = 'alice'")
+            .fetch_one(pool)
+            .await
+            .is_ok_and(|n| n == 1)
+    })
+    .await;
+    // 300 gifts arrive while the group's handler waits: three full getUpdates answers and more.
+    let first = 1_000;
+    for n in 0..300 {
+        api.push_update(with_id(
+            group_message(GROUP, owner(), "/give @alice 1"),
+            first + n,
+        ));
+    }
+    wait_db(
+        &mut child,
+        &pool,
+        "all 300 fetched and confirmed while the handler is held",
+        async |pool| api.served_offset() >= first + 300 && queued(pool).await >= 300,
+    )
+    .await;
+    assert!(api.held("getChatAdministrators") >= 1, "a handler is held");
+    assert_eq!(gifts(&pool).await.0, 0, "nothing was handled yet");
+    assert_eq!(
+        api.pending_updates(),
+        0,
+        "Telegram holds nothing unconfirmed"
+    );
+    // Released, the group's updates are handled in order from memory; the bot is killed on the way.
+    api.release("getChatAdministrators");
+    wait_db(&mut child, &pool, "some gifts paid", async |pool| {
+        gifts(pool).await.0 >= 30
+    })
+    .await;
+    child.start_kill().expect("SIGKILL sent");
+    let _ = child.wait().await;
+    let (paid_at_kill, _) = gifts(&pool).await;
+    let left = queued(&pool).await;
+    eprintln!("killed with {paid_at_kill} of 300 gifts paid, {left} updates still queued");
+    ledger_is_exact(&pool).await;
+
+    // After a restart the queue is handled first: every gift paid exactly once, the queue empties.
+    pool.close().await;
+    let mut child = spawn_binary_with(&api, &database_url, dir.path(), &settings);
+    let pool = SqlitePool::connect(&database_url).await.unwrap();
+    wait_db(
+        &mut child,
+        &pool,
+        "every gift paid and the queue empty",
+        async |pool| gifts(pool).await.0 == 300 && queued(pool).await == 0,
+    )
+    .await;
+    // A moment more: nothing is paid twice late.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(gifts(&pool).await, (300, 300), "nothing paid twice or lost");
+    assert_eq!(balance(&pool, Account::Wallet(ALICE)).await, 300);
+    ledger_is_exact(&pool).await;
+    let replies = api
+        .calls("sendMessage")
+        .iter()
+        .filter(|c| c.params["chat_id"] == GROUP)
+        .count();
+    assert!(
+        replies <= 300,
+        "no gift was answered twice: {replies} replies"
+    );
+    let pid = child.id().expect("running").to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let status = tokio::time::timeout(WAIT, child.wait()).await;
+    assert!(matches!(status, Ok(Ok(s)) if s.success()), "{status:?}");
+    assert_eq!(queued(&pool).await, 0);
 }
 
 #[tokio::test]

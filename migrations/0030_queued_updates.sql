@@ -1,0 +1,13 @@
+-- Updates taken from Telegram and not yet handled, written here when one slow handler holds back the
+-- `getUpdates` offset: once they are stored, the offset is confirmed past them and polling goes on. Each
+-- row is deleted when its update has been handled; rows left after a crash are handled at the next start,
+-- in id order (so in order per chat), before new updates. `raw` is the update's JSON text as Telegram sent
+-- it; `chat_id` is the chat it is ordered by (the user's id for updates without a chat), so the rows
+-- follow a group's move to its supergroup id and the purge of removed groups.
+CREATE TABLE queued_updates (
+    update_id INTEGER PRIMARY KEY,
+    chat_id INTEGER NOT NULL,
+    raw TEXT NOT NULL,
+    queued_at INTEGER NOT NULL
+);
+CREATE INDEX queued_updates_chat ON queued_updates (chat_id);
