@@ -286,18 +286,25 @@ impl App {
             Arc::new(move |update| {
                 let id = update.id.0;
                 let ctx = ctx.clone();
+                let seen = removable(&update);
                 let handled =
                     dispatch::dispatch(handler.clone(), deps.clone(), ctx.clone(), update);
                 let hook = handled_hook.clone();
                 let stats = stats.clone();
                 async move {
                     let update_id = i64::from(id);
-                    if replay_upto.is_some_and(|upto| update_id <= upto)
-                        && was_handled(&ctx, update_id).await
-                    {
-                        stats.replayed.fetch_add(1, Ordering::Relaxed);
-                    } else {
-                        handled::CURRENT_UPDATE.scope(update_id, handled).await;
+                    let earlier = match replay_upto.filter(|upto| update_id <= *upto) {
+                        Some(_) => handled_before(&ctx, update_id).await,
+                        None => None,
+                    };
+                    match earlier {
+                        Some(kind) => {
+                            stats.replayed.fetch_add(1, Ordering::Relaxed);
+                            if kind == crate::features::moderation::log::AUTO_REMOVAL {
+                                delete_again(&ctx, &seen);
+                            }
+                        }
+                        None => handled::CURRENT_UPDATE.scope(update_id, handled).await,
                     }
                     if let Some(hook) = hook {
                         hook(id);
@@ -366,22 +373,44 @@ async fn clean_queue(ctx: Ctx, mut handled: tokio::sync::mpsc::UnboundedReceiver
     }
 }
 
-/// Whether an earlier run committed the effects of update `update_id`. When the record cannot be read,
-/// the update is handled (and the failure logged): the ledger's own checks still hold.
-async fn was_handled(ctx: &Ctx, update_id: i64) -> bool {
-    match handled::recorded(&ctx.storage, update_id).await {
-        Ok(true) => {
+/// What an earlier run recorded of update `update_id` (the kind of its first effect), when it committed
+/// its effects. When the record cannot be read, the update is handled (and the failure logged): the
+/// ledger's own checks still hold.
+async fn handled_before(ctx: &Ctx, update_id: i64) -> Option<String> {
+    match handled::kind_of(&ctx.storage, update_id).await {
+        Ok(Some(kind)) => {
             tracing::info!(
                 update_id,
+                kind,
                 "update was handled before a restart; passed over"
             );
-            true
+            Some(kind)
         }
-        Ok(false) => false,
+        Ok(None) => None,
         Err(err) => {
             tracing::warn!(%err, update_id, "cannot tell whether the update was handled; handling it");
-            false
+            None
         }
+    }
+}
+
+/// The chat and id of the message an update carries (new or edited), which the rules may have removed.
+fn removable(update: &Update) -> Option<(i64, teloxide::types::MessageId)> {
+    match &update.kind {
+        teloxide::types::UpdateKind::Message(message)
+        | teloxide::types::UpdateKind::EditedMessage(message) => {
+            Some((message.chat.id.0, message.id))
+        }
+        _ => None,
+    }
+}
+
+/// Deletes again a message that the rules removed before a crash: the delete may not have reached
+/// Telegram, and deleting a message that is gone changes nothing. Nothing else of the removal repeats
+/// (no strike, no explanation).
+fn delete_again(ctx: &Ctx, message: &Option<(i64, teloxide::types::MessageId)>) {
+    if let Some((chat_id, message_id)) = message {
+        ctx.outbound.delete(*chat_id, *message_id);
     }
 }
 

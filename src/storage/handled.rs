@@ -51,6 +51,16 @@ pub async fn recorded(storage: &Storage, update_id: i64) -> Result<bool> {
     Ok(found.is_some())
 }
 
+/// What the effects of update `update_id` were (the kind recorded first), if they were committed before.
+pub async fn kind_of(storage: &Storage, update_id: i64) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT kind FROM handled_updates WHERE update_id = ?")
+            .bind(update_id)
+            .fetch_optional(&storage.read)
+            .await?,
+    )
+}
+
 /// The highest update id recorded, if any. Updates above it that arrive later in the same run cannot
 /// have been recorded before, so only ids up to this one need a look at the table.
 pub async fn highest(storage: &Storage) -> Result<Option<i64>> {

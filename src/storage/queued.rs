@@ -110,6 +110,34 @@ mod tests {
     }
 
     #[sqlx::test]
+    async fn queued_updates_follow_a_move_to_the_supergroup_and_the_purge(pool: SqlitePool) {
+        store(&pool, &[update(1, -10), update(2, -20)], 0)
+            .await
+            .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        crate::storage::move_chat(&mut conn, -10, -1_001)
+            .await
+            .unwrap();
+        let chats: Vec<i64> = load(&pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| u.chat_id)
+            .collect();
+        assert_eq!(chats, [-1_001, -20]);
+        crate::storage::privacy::purge_chat(&mut conn, -1_001)
+            .await
+            .unwrap();
+        let left: Vec<i64> = load(&pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| u.update_id)
+            .collect();
+        assert_eq!(left, [2], "only the other group's update stays");
+    }
+
+    #[sqlx::test]
     async fn a_failing_store_leaves_nothing(pool: SqlitePool) {
         sqlx::query("CREATE TRIGGER refuse BEFORE INSERT ON queued_updates WHEN NEW.update_id = 3 BEGIN SELECT RAISE(ABORT, 'no'); END")
             .execute(&pool)

@@ -999,3 +999,79 @@ async fn a_moderation_delete_answered_with_a_server_error_or_a_reset_is_reported
     );
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn an_ad_sent_again_after_a_restart_is_deleted_again_without_a_second_strike_or_explanation()
+{
+    const NEWBIE: i64 = 20_004;
+    const AD: &str = "兼职刷单，日结300，名额有限";
+    let newbie = || user(NEWBIE, "Ned");
+    let bot = TestBot::start_with(&[("GROUPOPS_WELCOME__CAPTCHA", "off")]).await;
+    set_admins(&bot.api);
+    bot.push(group_message(GROUP, owner(), "/welcome off"));
+    bot.push(chat_member(
+        GROUP,
+        newbie(),
+        newbie(),
+        "left",
+        "member",
+        None,
+    ));
+    bot.push(new_members(GROUP, newbie(), vec![newbie()]));
+    bot.wait_texts(GROUP, 1).await;
+    bot.settle().await;
+    let texts_before = bot.texts_to(GROUP).len();
+    let ad = with_id(group_message(GROUP, newbie(), AD), 7_000);
+    let ad_message = ad["message"]["message_id"].clone();
+    bot.push(ad.clone());
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    bot.wait_texts(GROUP, texts_before + 1).await;
+    bot.settle().await;
+    let pool = bot.ctx.storage.write.clone();
+    let actions = async |pool: &SqlitePool| -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT action FROM moderation_violations WHERE chat_id = ? AND user_id = ? AND shadow = 0
+             ORDER BY id",
+        )
+        .bind(GROUP)
+        .bind(NEWBIE)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(actions(&pool).await, ["warn"], "the ladder's first step");
+    let kind: String =
+        sqlx::query_scalar("SELECT kind FROM handled_updates WHERE update_id = 7000")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(kind, "auto_removal", "the removal recorded its update");
+
+    // After a restart Telegram sends the ad again: it is deleted again, and nothing else happens.
+    let api = FakeApi::start().await;
+    set_admins(&api);
+    let bot = bot.restart_on(api).await;
+    let pool = bot.ctx.storage.write.clone();
+    bot.push(ad);
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    bot.settle().await;
+    let deletes = bot.api.calls("deleteMessage");
+    assert_eq!(deletes.len(), 1);
+    assert_eq!(deletes[0].params["message_id"], ad_message);
+    assert_eq!(bot.stats().replayed.load(Ordering::SeqCst), 1);
+    assert_eq!(actions(&pool).await, ["warn"], "no second strike");
+    assert!(
+        bot.texts_to(GROUP).is_empty(),
+        "no second explanation: {:?}",
+        bot.texts_to(GROUP)
+    );
+    // A new ad is the ladder's second step, not its third.
+    bot.push(with_id(
+        group_message(GROUP, newbie(), &format!("{AD} 2")),
+        7_001,
+    ));
+    bot.api.wait_for("deleteMessage", 2, WAIT).await;
+    bot.settle().await;
+    assert_eq!(actions(&pool).await, ["warn", "warn"]);
+    bot.stop().await;
+}
