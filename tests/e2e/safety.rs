@@ -1075,3 +1075,54 @@ async fn an_ad_sent_again_after_a_restart_is_deleted_again_without_a_second_stri
     assert_eq!(actions(&pool).await, ["warn", "warn"]);
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_confirmation_press_sent_again_after_a_crash_runs_the_kept_command_once() {
+    let bot = bot_with_alice(&[]).await;
+    let pool = bot.ctx.storage.write.clone();
+    bot.push(anonymous_admin_message(GROUP, "/give @alice 7"));
+    bot.wait_texts(GROUP, 1).await;
+    let data = bot
+        .api
+        .calls("sendMessage")
+        .iter()
+        .find_map(|c| {
+            c.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .expect("an admin is asked to confirm");
+    // The bot died after the owner's press 8000 confirmed the command and before the gift committed:
+    // the confirmation is stored, the gift is not.
+    sqlx::query("UPDATE admin_confirmations SET confirmed_by = ?, confirmed_update = 8000")
+        .bind(OWNER)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let press = with_id(callback(GROUP, owner(), 1, &data), 8_000);
+    bot.push(press.clone());
+    bot.wait_texts(GROUP, 2).await;
+    bot.settle().await;
+    assert_eq!(
+        gifts(&pool).await,
+        (1, 7),
+        "Telegram's second copy runs the gift"
+    );
+
+    // Sent once more after a restart, the press changes nothing; another press finds the command taken.
+    let api = FakeApi::start().await;
+    set_admins(&api);
+    let bot = bot.restart_on(api).await;
+    let pool = bot.ctx.storage.write.clone();
+    // Alice speaks again, so the leak check knows her name from this Bot API's inputs too.
+    bot.push(with_id(group_message(GROUP, alice(), "hello again"), 7_999));
+    bot.push(press);
+    bot.push(with_id(callback(GROUP, owner(), 1, &data), 8_001));
+    bot.api.wait_for("answerCallbackQuery", 1, WAIT).await;
+    bot.settle().await;
+    assert_eq!(bot.stats().replayed.load(Ordering::SeqCst), 1);
+    assert_eq!(gifts(&pool).await, (1, 7), "paid once");
+    assert!(bot.texts_to(GROUP).is_empty());
+    ledger_is_exact(&pool).await;
+    bot.stop().await;
+}

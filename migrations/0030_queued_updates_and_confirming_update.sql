@@ -11,3 +11,8 @@ CREATE TABLE queued_updates (
     queued_at INTEGER NOT NULL
 );
 CREATE INDEX queued_updates_chat ON queued_updates (chat_id);
+
+-- The update (a button press) that confirmed a kept command. When Telegram sends that press again after
+-- a crash, before the command's own effects were committed, the press finds the command still its own
+-- and runs it; any other press finds it taken.
+ALTER TABLE admin_confirmations ADD COLUMN confirmed_update INTEGER;
