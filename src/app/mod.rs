@@ -5,13 +5,16 @@
 //! the database and compared with the clock, so they survive restarts and tests can move time). Its first
 //! pass runs before polling starts, so what fell due while the bot was down is resolved first.
 //!
-//! Polling confirms to Telegram only updates that were handled (see `telegram::watermark`), and every
-//! transaction with effects records its update's id (see `storage::handled`): an update lost to a crash
-//! is sent again and handled, and one whose effects were committed is passed over.
+//! Polling confirms to Telegram only updates that were handled or stored in the durable queue (see
+//! `telegram::watermark`), and every transaction with effects records its update's id (see
+//! `storage::handled`): an update lost to a crash is sent again and handled, one left in the durable
+//! queue is handled at the next start before polling begins, and one whose effects were committed is
+//! passed over.
 //!
 //! Shutdown order: stop polling and the ticker, let the shards finish every update already routed, confirm the offset to
-//! Telegram, drain the outbound queue and wait for the work handlers left running (both bounded by
-//! `shutdown.drain_timeout`), write the remaining activity, close the database.
+//! Telegram, delete the queue rows of the updates handled, drain the outbound queue and wait for the work
+//! handlers left running (both bounded by `shutdown.drain_timeout`), write the remaining activity, close
+//! the database.
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -264,7 +267,8 @@ impl App {
     /// the first look, the handler tree, then the handled hook.
     ///
     /// An update whose effects an earlier run committed (its id is in `handled_updates`) is passed over,
-    /// replies included, and counted in `stats.replayed`. Only ids up to the highest one recorded at
+    /// replies included, and counted in `stats.replayed`; a message the rules removed is only deleted
+    /// again. Only ids up to the highest one recorded at
     /// start-up are looked up: later ones cannot have been recorded before. Every other update runs with
     /// its id as the task's current update, so the transactions it commits record it.
     async fn start(self, stats: Arc<RouterStats>) -> (Running, UpdateFn) {

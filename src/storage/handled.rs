@@ -1,12 +1,15 @@
 //! The updates whose effects were committed, so a redelivered update changes nothing.
 //!
 //! While an update is being handled, the dispatcher sets it as the task's current update
-//! ([`CURRENT_UPDATE`]). Every transaction with effects on points and games calls [`record`] on its own
-//! connection, which writes the current update's id beside the effects: both commit together or not at
-//! all. Before an update is handled, [`recorded`] tells whether an earlier run already committed its
-//! effects; such an update is passed over, and so are its replies. Work that runs outside an update (the
-//! ticker's deadlines) has no current update and records nothing; it is kept exactly-once by its own
-//! state changes instead.
+//! ([`CURRENT_UPDATE`]). Every transaction with effects calls [`record`] on its own connection, which
+//! writes the current update's id beside the effects, so both commit together or not at all: the
+//! ledger's moves, a lottery's creation and every moderation log entry do. An update's effects are one
+//! such transaction; a flow that wrote them in several would keep only the first after a crash, since its
+//! record makes the update's second copy skip the rest. Before an update is handled, [`kind_of`] tells
+//! whether (and with what) an earlier run already committed its effects; such an update is passed over,
+//! and so are its replies. Work that runs outside an update (the ticker's deadlines, tasks a handler
+//! spawns) has no current update and records nothing; it is kept exactly-once by its own state changes
+//! instead.
 //!
 //! Every record is one unit of work's id: the batching writer of the storage issue can run many units in
 //! one transaction and keep this table exact, because each unit writes its own row.
