@@ -6,10 +6,11 @@
 //! back from the queue) after a restart.
 //!
 //! While one handler runs long, the updates taken after it cannot be confirmed, and a `getUpdates` answer
-//! (at most 100 updates from the offset) soon holds nothing new. When that happens and the oldest update
-//! in flight has held the offset back for [`DurableQueue::after`], every update holding it back is written
-//! to the durable queue in one transaction (`storage::queued`), and the offset passes them, so polling
-//! fetches on. Handlers that finish in time never cause a write.
+//! (at most 100 updates from the offset) soon holds nothing new. When an answer is full of updates in
+//! flight and the oldest of them has held the offset back for [`DurableQueue::after`], every update
+//! holding it back is written to the durable queue in one transaction (`storage::queued`), and the offset
+//! passes them, so polling fetches on. Handlers that finish in time, and a slow one with fewer than 100
+//! updates behind it, never cause a write.
 
 use super::router::{routing_key, Router};
 use super::watermark::Watermark;
@@ -22,6 +23,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use teloxide::types::{Update, UpdateKind};
 use tokio::sync::watch;
+
+/// The most updates one `getUpdates` answer holds (Telegram's limit, asked for every time).
+pub const MAX_PER_ANSWER: usize = 100;
 
 /// The longest pause before polling again when the last answer held only updates still in flight.
 pub const STALLED_PAUSE: Duration = Duration::from_millis(100);
@@ -138,9 +142,9 @@ impl Poller {
     /// the poll is asked again with the new offset, so handled updates are confirmed at once rather than
     /// at the end of the long poll. When an answer holds nothing new (every update in it is still in
     /// flight), the next poll waits until the offset moves, or [`STALLED_PAUSE`] (or `retry`, if shorter)
-    /// at most, so polling never spins. With a durable `queue`, such an answer stores the updates that
-    /// held the offset back for the queue's `after` (see the module's description), and polling goes on
-    /// at once.
+    /// at most, so polling never spins. With a durable `queue`, such an answer that is full stores the
+    /// updates that held the offset back for the queue's `after` (see the module's description), and
+    /// polling goes on at once.
     pub async fn run(
         &self,
         router: &Router,
@@ -187,10 +191,13 @@ impl Poller {
                         }
                     }
                     if fresh == 0 && !raws.is_empty() {
+                        // Only a full answer of updates in flight means polling cannot get past them.
+                        let blocked = raws.len() >= MAX_PER_ANSWER;
                         if let Some(queue) = queue.filter(|queue| {
-                            marks
-                                .held_since()
-                                .is_some_and(|since| since.elapsed() >= queue.after)
+                            blocked
+                                && marks
+                                    .held_since()
+                                    .is_some_and(|since| since.elapsed() >= queue.after)
                         }) {
                             match queue.store_held(marks).await {
                                 Ok(stored) if stored > 0 => {
@@ -233,7 +240,8 @@ impl Poller {
     }
 
     async fn fetch(&self, offset: i64, timeout: Duration) -> Result<Vec<Box<RawValue>>, Duration> {
-        self.fetch_with(offset, timeout, 100).await
+        self.fetch_with(offset, timeout, MAX_PER_ANSWER as u32)
+            .await
     }
 
     async fn fetch_with(

@@ -1126,3 +1126,93 @@ async fn a_confirmation_press_sent_again_after_a_crash_runs_the_kept_command_onc
     ledger_is_exact(&pool).await;
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_slow_handler_writes_to_the_queue_only_once_polling_cannot_get_past_it() {
+    const SLOW: i64 = -100_2021;
+    let bot = bot_with_alice(&[("GROUPOPS_TELEGRAM__DURABLE_QUEUE_AFTER", "50ms")]).await;
+    let pool = bot.ctx.storage.write.clone();
+    bot.api
+        .set_admins(SLOW, vec![member(owner(), "creator"), bot_admin_member()]);
+    // The group's admin list is read once now; the other group's first /give then waits for its own,
+    // which the test holds back.
+    bot.push(group_message(GROUP, owner(), "/give @alice 1"));
+    bot.wait_texts(GROUP, 1).await;
+    bot.settle().await;
+    bot.api.hold("getChatAdministrators");
+    let routed_before = bot.stats().routed.load(Ordering::SeqCst);
+    let slow = bot.push(group_message(SLOW, owner(), "/give @alice 1"));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while bot.api.held("getChatAdministrators") == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the handler never asked"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Fifty messages behind it fit in one getUpdates answer: they are handled, nothing is written to
+    // the queue, and the offset waits at the slow update.
+    let mut last = 0;
+    for n in 0..50 {
+        last = bot.push(group_message(GROUP, alice(), &format!("chat {n}")));
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let routed = bot.stats().routed.load(Ordering::SeqCst);
+        let handled = bot.stats().handled.load(Ordering::SeqCst);
+        if routed >= routed_before + 51 && handled + 1 >= routed {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the chat was not handled"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(queued(&pool).await, 0, "no write while polling gets past");
+    assert!(
+        bot.api.served_offset() <= slow,
+        "the offset waits for the slow update"
+    );
+    assert!(last > slow);
+    // With a hundred more, an answer is full of updates in flight: the slow one is stored and the
+    // offset passes everything.
+    for n in 0..100 {
+        last = bot.push(group_message(GROUP, alice(), &format!("more {n}")));
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while bot.api.served_offset() <= last {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "polling stayed behind the slow update: offset {} of {last}, {} queued, {} routed, {} handled, {} waiting at the fake, {} polls",
+            bot.api.served_offset(),
+            queued(&pool).await,
+            bot.stats().routed.load(Ordering::SeqCst),
+            bot.stats().handled.load(Ordering::SeqCst),
+            bot.api.pending_updates(),
+            bot.api.polls(),
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let stored: Vec<i64> = sqlx::query_scalar("SELECT update_id FROM queued_updates")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, [slow], "only the slow update was in flight");
+    assert!(
+        bot.texts_to(SLOW).is_empty(),
+        "the slow update is not answered yet"
+    );
+    // Released, the slow update is handled once and its row is deleted.
+    bot.api.release("getChatAdministrators");
+    bot.wait_texts(SLOW, 1).await;
+    bot.settle().await;
+    assert_eq!(bot.texts_to(SLOW).len(), 1, "answered once");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while queued(&pool).await > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the row stayed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    bot.stop().await;
+}
