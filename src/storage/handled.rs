@@ -44,16 +44,6 @@ pub async fn record(conn: &mut SqliteConnection, kind: &str, at: i64) -> sqlx::R
     Ok(())
 }
 
-/// Whether the effects of update `update_id` were committed before.
-pub async fn recorded(storage: &Storage, update_id: i64) -> Result<bool> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM handled_updates WHERE update_id = ?")
-            .bind(update_id)
-            .fetch_optional(&storage.read)
-            .await?;
-    Ok(found.is_some())
-}
-
 /// What the effects of update `update_id` were (the kind recorded first), if they were committed before.
 pub async fn kind_of(storage: &Storage, update_id: i64) -> Result<Option<String>> {
     Ok(
@@ -104,7 +94,7 @@ mod tests {
             })
             .await;
         assert!(
-            !recorded(&storage, 41).await.unwrap(),
+            kind_of(&storage, 41).await.unwrap().is_none(),
             "rolled back with the effects"
         );
 
@@ -116,7 +106,11 @@ mod tests {
                 tx.commit().await.unwrap();
             })
             .await;
-        assert!(recorded(&storage, 42).await.unwrap());
+        assert_eq!(
+            kind_of(&storage, 42).await.unwrap().as_deref(),
+            Some("transfer"),
+            "the first kind recorded"
+        );
         assert_eq!(highest(&storage).await.unwrap(), Some(42));
 
         CURRENT_UPDATE
@@ -130,7 +124,7 @@ mod tests {
             1,
             "only the old one"
         );
-        assert!(!recorded(&storage, 42).await.unwrap());
-        assert!(recorded(&storage, 43).await.unwrap());
+        assert!(kind_of(&storage, 42).await.unwrap().is_none());
+        assert!(kind_of(&storage, 43).await.unwrap().is_some());
     }
 }
