@@ -1216,3 +1216,36 @@ async fn a_slow_handler_writes_to_the_queue_only_once_polling_cannot_get_past_it
     }
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_warning_sent_again_after_a_restart_warns_once() {
+    let bot = bot_with_alice(&[]).await;
+    let said = group_message(GROUP, alice(), "buy my course");
+    bot.push(said.clone());
+    let warn = with_id(
+        reply_to(group_message(GROUP, owner(), "/warn spam"), said),
+        9_000,
+    );
+    bot.push(warn.clone());
+    bot.wait_texts(GROUP, 1).await;
+    bot.settle().await;
+    let warnings = async |pool: &SqlitePool| -> i64 {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM moderation_violations WHERE user_id = ? AND action = 'warn'",
+        )
+        .bind(ALICE)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(warnings(&bot.ctx.storage.read).await, 1);
+    let api = FakeApi::start().await;
+    set_admins(&api);
+    let bot = bot.restart_on(api).await;
+    bot.push(warn);
+    bot.settle().await;
+    assert_eq!(bot.stats().replayed.load(Ordering::SeqCst), 1);
+    assert_eq!(warnings(&bot.ctx.storage.read).await, 1, "warned once");
+    assert!(bot.texts_to(GROUP).is_empty(), "not answered again");
+    bot.stop().await;
+}
