@@ -178,9 +178,11 @@ impl App {
         let (cleaner_tx, cleaner_rx) = tokio::sync::mpsc::unbounded_channel();
         let marks = Watermark::with_cleaner(cleaner_tx);
         let cleaner = tokio::spawn(clean_queue(ctx.clone(), cleaner_rx));
-        replay_queue(&ctx, &router, &marks).await;
         let (stop_tx, stop_rx) = watch::channel(false);
+        // The ticker's first pass resolves what fell due while the bot was down; then the updates left in
+        // the durable queue go to the shards, ahead of anything polling brings.
         let ticker = start_ticker(ctx.clone(), stop_rx.clone()).await;
+        replay_queue(&ctx, &router, &marks).await;
         let queue = DurableQueue {
             pool: ctx.storage.write.clone(),
             after: ctx.config.telegram.durable_queue_after.get(),
