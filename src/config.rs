@@ -71,8 +71,9 @@ pub struct TelegramSettings {
     pub poll_grace: Dur,
     /// Whether to register the command menu with `setMyCommands` at start-up.
     pub register_commands: bool,
-    /// How long the oldest update in flight may hold the `getUpdates` offset back, while polling gets
-    /// nothing new, before the updates in flight are written to the durable queue so polling goes on.
+    /// How long the oldest update in flight may hold the `getUpdates` offset back, once an answer holds
+    /// 100 updates all in flight, before the updates in flight are written to the durable queue so polling
+    /// goes on.
     pub durable_queue_after: Dur,
 }
 
