@@ -16,3 +16,8 @@ CREATE INDEX queued_updates_chat ON queued_updates (chat_id);
 -- a crash, before the command's own effects were committed, the press finds the command still its own
 -- and runs it; any other press finds it taken.
 ALTER TABLE admin_confirmations ADD COLUMN confirmed_update INTEGER;
+
+-- The update that recorded a member's latest join. A second copy of one join (the `chat_member` update
+-- and the service message) is another update and is passed over; the same update sent again after a
+-- crash is let through, so the newcomer's check still happens.
+ALTER TABLE welcome_joins ADD COLUMN update_id INTEGER;
