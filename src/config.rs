@@ -71,6 +71,10 @@ pub struct TelegramSettings {
     pub poll_grace: Dur,
     /// Whether to register the command menu with `setMyCommands` at start-up.
     pub register_commands: bool,
+    /// How long the oldest update in flight may hold the `getUpdates` offset back, once an answer holds
+    /// 100 updates all in flight, before the updates in flight are written to the durable queue so polling
+    /// goes on.
+    pub durable_queue_after: Dur,
 }
 
 impl Default for TelegramSettings {
@@ -81,6 +85,7 @@ impl Default for TelegramSettings {
             poll_retry: Dur::secs(2),
             poll_grace: Dur::secs(15),
             register_commands: true,
+            durable_queue_after: Dur::secs(1),
         }
     }
 }

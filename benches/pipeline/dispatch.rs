@@ -69,7 +69,7 @@ async fn through_router(updates: &[(i64, String)]) -> f64 {
     let polling = tokio::spawn(async move {
         let marks = groupops::telegram::watermark::Watermark::new();
         let skipped = std::sync::atomic::AtomicU64::new(0);
-        poller.run(&router, &marks, &skipped, stop_rx).await;
+        poller.run(&router, &marks, &skipped, None, stop_rx).await;
         router.close().await;
     });
     let started = Instant::now();

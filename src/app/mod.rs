@@ -5,13 +5,16 @@
 //! the database and compared with the clock, so they survive restarts and tests can move time). Its first
 //! pass runs before polling starts, so what fell due while the bot was down is resolved first.
 //!
-//! Polling confirms to Telegram only updates that were handled (see `telegram::watermark`), and every
-//! transaction with effects records its update's id (see `storage::handled`): an update lost to a crash
-//! is sent again and handled, and one whose effects were committed is passed over.
+//! Polling confirms to Telegram only updates that were handled or stored in the durable queue (see
+//! `telegram::watermark`), and every transaction with effects records its update's id (see
+//! `storage::handled`): an update lost to a crash is sent again and handled, one left in the durable
+//! queue is handled at the next start before polling begins, and one whose effects were committed is
+//! passed over.
 //!
 //! Shutdown order: stop polling and the ticker, let the shards finish every update already routed, confirm the offset to
-//! Telegram, drain the outbound queue and wait for the work handlers left running (both bounded by
-//! `shutdown.drain_timeout`), write the remaining activity, close the database.
+//! Telegram, delete the queue rows of the updates handled, drain the outbound queue and wait for the work
+//! handlers left running (both bounded by `shutdown.drain_timeout`), write the remaining activity, close
+//! the database.
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -25,7 +28,7 @@ use crate::storage::handled;
 use crate::storage::Storage;
 use crate::telegram::admins::AdminCache;
 use crate::telegram::outbound::Outbound;
-use crate::telegram::polling::Poller;
+use crate::telegram::polling::{DurableQueue, Poller};
 use crate::telegram::router::{Router, RouterStats, UpdateFn};
 use crate::telegram::watermark::Watermark;
 use crate::telegram::{self, Handler};
@@ -172,15 +175,26 @@ impl App {
             stats.clone(),
         );
         on_start(router.stats());
-        let marks = Watermark::new();
+        let (cleaner_tx, cleaner_rx) = tokio::sync::mpsc::unbounded_channel();
+        let marks = Watermark::with_cleaner(cleaner_tx);
+        let cleaner = tokio::spawn(clean_queue(ctx.clone(), cleaner_rx));
         let (stop_tx, stop_rx) = watch::channel(false);
+        // The ticker's first pass resolves what fell due while the bot was down; then the updates left in
+        // the durable queue go to the shards, ahead of anything polling brings.
         let ticker = start_ticker(ctx.clone(), stop_rx.clone()).await;
+        replay_queue(&ctx, &router, &marks).await;
+        let queue = DurableQueue {
+            pool: ctx.storage.write.clone(),
+            after: ctx.config.telegram.durable_queue_after.get(),
+        };
         let polling = {
             let poller = parts.poller.clone();
             let stop_rx = stop_rx.clone();
             let marks = marks.clone();
             tokio::spawn(async move {
-                poller.run(&router, &marks, &stats.skipped, stop_rx).await;
+                poller
+                    .run(&router, &marks, &stats.skipped, Some(&queue), stop_rx)
+                    .await;
                 router.close().await;
             })
         };
@@ -192,6 +206,9 @@ impl App {
         let _ = ticker.await;
         // Every routed update has been handled now, so the offset passes all of them.
         parts.poller.confirm(marks.offset()).await;
+        // The last handle to the cleaner's channel goes, so the cleaner deletes what is left and ends.
+        drop(marks);
+        let _ = cleaner.await;
         parts.finish().await;
         Ok(())
     }
@@ -252,7 +269,8 @@ impl App {
     /// the first look, the handler tree, then the handled hook.
     ///
     /// An update whose effects an earlier run committed (its id is in `handled_updates`) is passed over,
-    /// replies included, and counted in `stats.replayed`. Only ids up to the highest one recorded at
+    /// replies included, and counted in `stats.replayed`; a message the rules removed is only deleted
+    /// again. Only ids up to the highest one recorded at
     /// start-up are looked up: later ones cannot have been recorded before. Every other update runs with
     /// its id as the task's current update, so the transactions it commits record it.
     async fn start(self, stats: Arc<RouterStats>) -> (Running, UpdateFn) {
@@ -274,18 +292,25 @@ impl App {
             Arc::new(move |update| {
                 let id = update.id.0;
                 let ctx = ctx.clone();
+                let seen = removable(&update);
                 let handled =
                     dispatch::dispatch(handler.clone(), deps.clone(), ctx.clone(), update);
                 let hook = handled_hook.clone();
                 let stats = stats.clone();
                 async move {
                     let update_id = i64::from(id);
-                    if replay_upto.is_some_and(|upto| update_id <= upto)
-                        && was_handled(&ctx, update_id).await
-                    {
-                        stats.replayed.fetch_add(1, Ordering::Relaxed);
-                    } else {
-                        handled::CURRENT_UPDATE.scope(update_id, handled).await;
+                    let earlier = match replay_upto.filter(|upto| update_id <= *upto) {
+                        Some(_) => handled_before(&ctx, update_id).await,
+                        None => None,
+                    };
+                    match earlier {
+                        Some(kind) => {
+                            stats.replayed.fetch_add(1, Ordering::Relaxed);
+                            if kind == crate::features::moderation::log::AUTO_REMOVAL {
+                                delete_again(&ctx, &seen);
+                            }
+                        }
+                        None => handled::CURRENT_UPDATE.scope(update_id, handled).await,
                     }
                     if let Some(hook) = hook {
                         hook(id);
@@ -304,22 +329,94 @@ impl App {
     }
 }
 
-/// Whether an earlier run committed the effects of update `update_id`. When the record cannot be read,
-/// the update is handled (and the failure logged): the ledger's own checks still hold.
-async fn was_handled(ctx: &Ctx, update_id: i64) -> bool {
-    match handled::recorded(&ctx.storage, update_id).await {
-        Ok(true) => {
+/// Hands every update left in the durable queue by an earlier run to the shards, oldest first, before
+/// polling starts: each chat's queued updates are handled in their order and before its new ones. An
+/// update that cannot be read any more is passed (its row deleted). Telegram's own copies of these
+/// updates are refused by the watermark.
+async fn replay_queue(ctx: &Ctx, router: &Router, marks: &Watermark) {
+    let queued = match crate::storage::queued::load(&ctx.storage.write).await {
+        Ok(queued) => queued,
+        Err(err) => {
+            tracing::error!(%err, "cannot read the durable queue; its updates wait for the next start");
+            return;
+        }
+    };
+    if queued.is_empty() {
+        return;
+    }
+    tracing::info!(
+        count = queued.len(),
+        "handling the updates queued before the last stop"
+    );
+    for entry in queued {
+        let ticket = marks.adopt(entry.update_id);
+        let Ok(raw) = serde_json::value::RawValue::from_string(entry.raw) else {
+            tracing::warn!(
+                update_id = entry.update_id,
+                "a queued update is not JSON; passed"
+            );
+            continue;
+        };
+        match telegram::polling::parse(&raw) {
+            telegram::polling::Parsed::Update(update) => router.route_queued(*update, ticket).await,
+            telegram::polling::Parsed::Skipped(_) => {}
+        }
+    }
+}
+
+/// Deletes the durable queue's rows of handled updates, as their ids arrive, many in one statement.
+/// It ends once every sender is gone (the watermark and its tickets), after deleting what it got. A row
+/// that cannot be deleted stays, and its update is handled again at the next start: its effects are
+/// recorded (see `storage::handled`), so only its replies may repeat.
+async fn clean_queue(ctx: Ctx, mut handled: tokio::sync::mpsc::UnboundedReceiver<i64>) {
+    const BATCH: usize = 500;
+    let mut ids = Vec::with_capacity(BATCH);
+    while handled.recv_many(&mut ids, BATCH).await > 0 {
+        if let Err(err) = crate::storage::queued::delete(&ctx.storage.write, &ids).await {
+            tracing::warn!(%err, count = ids.len(), "could not delete handled updates from the durable queue");
+        }
+        ids.clear();
+    }
+}
+
+/// What an earlier run recorded of update `update_id` (the kind of its first effect), when it committed
+/// its effects. When the record cannot be read, the update is handled (and the failure logged): the
+/// ledger's own checks still hold.
+async fn handled_before(ctx: &Ctx, update_id: i64) -> Option<String> {
+    match handled::kind_of(&ctx.storage, update_id).await {
+        Ok(Some(kind)) => {
             tracing::info!(
                 update_id,
+                kind,
                 "update was handled before a restart; passed over"
             );
-            true
+            Some(kind)
         }
-        Ok(false) => false,
+        Ok(None) => None,
         Err(err) => {
             tracing::warn!(%err, update_id, "cannot tell whether the update was handled; handling it");
-            false
+            None
         }
+    }
+}
+
+/// The chat and id of the message an update carries (new or edited), which the rules may have removed.
+fn removable(update: &Update) -> Option<(i64, teloxide::types::MessageId)> {
+    match &update.kind {
+        teloxide::types::UpdateKind::Message(message)
+        | teloxide::types::UpdateKind::EditedMessage(message) => {
+            Some((message.chat.id.0, message.id))
+        }
+        _ => None,
+    }
+}
+
+/// Deletes again a message that the rules removed before a crash: the delete may not have reached
+/// Telegram, and deleting a message that is gone changes nothing. Nothing else of the removal repeats
+/// (no strike, no explanation).
+fn delete_again(ctx: &Ctx, message: &Option<(i64, teloxide::types::MessageId)>) {
+    if let Some((chat_id, message_id)) = message {
+        ctx.outbound.delete(*chat_id, *message_id);
     }
 }
 

@@ -1,5 +1,8 @@
 //! Commands that anonymous admins sent and an admin must confirm before they run (see
-//! [`crate::services::Services::permit`]): stored with the command's message, marked once confirmed.
+//! [`crate::services::Services::permit`]): stored with the command's message, marked once confirmed, with
+//! the update that confirmed it. The same update sent again after a crash (see
+//! [`crate::storage::handled`]) still finds the command waiting for it and confirms it again, so a command
+//! whose effects did not commit before the crash runs then; any other update finds it taken.
 
 use crate::error::Result;
 use sqlx::SqliteConnection;
@@ -35,7 +38,8 @@ pub async fn insert(
     .await?)
 }
 
-/// The command waiting under `id` in `chat_id`, if it is still waiting.
+/// The command waiting under `id` in `chat_id`, if it is still waiting, or was confirmed by the update
+/// being handled (a press sent again).
 pub async fn waiting(
     conn: &mut SqliteConnection,
     chat_id: i64,
@@ -43,10 +47,11 @@ pub async fn waiting(
 ) -> Result<Option<Pending>> {
     let row: Option<(i64, String, String)> = sqlx::query_as(
         "SELECT chat_id, right_name, message FROM admin_confirmations
-         WHERE id = ? AND chat_id = ? AND confirmed_by IS NULL",
+         WHERE id = ? AND chat_id = ? AND (confirmed_by IS NULL OR confirmed_update = ?)",
     )
     .bind(id)
     .bind(chat_id)
+    .bind(crate::storage::handled::current())
     .fetch_optional(conn)
     .await?;
     Ok(row.map(|(chat_id, right_name, message)| Pending {
@@ -56,12 +61,15 @@ pub async fn waiting(
     }))
 }
 
-/// Marks the command under `id` confirmed by `admin`; `false` when someone confirmed it first.
+/// Marks the command under `id` confirmed by `admin` with the update being handled; `false` when
+/// another press confirmed it first. The same press sent again confirms it again.
 pub async fn confirm(conn: &mut SqliteConnection, id: i64, admin: i64) -> Result<bool> {
     Ok(sqlx::query(
-        "UPDATE admin_confirmations SET confirmed_by = ? WHERE id = ? AND confirmed_by IS NULL",
+        "UPDATE admin_confirmations SET confirmed_by = ?1, confirmed_update = ?2
+         WHERE id = ?3 AND (confirmed_by IS NULL OR (confirmed_by = ?1 AND confirmed_update = ?2))",
     )
     .bind(admin)
+    .bind(crate::storage::handled::current())
     .bind(id)
     .execute(conn)
     .await?
@@ -103,5 +111,34 @@ mod tests {
         );
         assert_eq!(waiting(&mut conn, -5, id).await.unwrap(), None);
         assert_eq!(prune(&mut conn, 101).await.unwrap(), 1);
+    }
+
+    #[sqlx::test]
+    async fn the_press_that_confirmed_finds_the_command_again_when_sent_again(pool: SqlitePool) {
+        use crate::storage::handled::CURRENT_UPDATE;
+        let mut conn = pool.acquire().await.unwrap();
+        let id = insert(&mut conn, -5, "restrict", "{}", 100).await.unwrap();
+        CURRENT_UPDATE
+            .scope(900, async {
+                assert!(confirm(&mut conn, id, 7).await.unwrap());
+            })
+            .await;
+        // Telegram sends press 900 again after a crash: the command is still its own.
+        CURRENT_UPDATE
+            .scope(900, async {
+                assert!(waiting(&mut conn, -5, id).await.unwrap().is_some());
+                assert!(confirm(&mut conn, id, 7).await.unwrap());
+            })
+            .await;
+        // Another press, by anyone, finds it taken; so does work outside an update.
+        CURRENT_UPDATE
+            .scope(901, async {
+                assert_eq!(waiting(&mut conn, -5, id).await.unwrap(), None);
+                assert!(!confirm(&mut conn, id, 7).await.unwrap());
+                assert!(!confirm(&mut conn, id, 8).await.unwrap());
+            })
+            .await;
+        assert_eq!(waiting(&mut conn, -5, id).await.unwrap(), None);
+        assert!(!confirm(&mut conn, id, 7).await.unwrap());
     }
 }

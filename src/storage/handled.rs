@@ -1,12 +1,15 @@
 //! The updates whose effects were committed, so a redelivered update changes nothing.
 //!
 //! While an update is being handled, the dispatcher sets it as the task's current update
-//! ([`CURRENT_UPDATE`]). Every transaction with effects on points and games calls [`record`] on its own
-//! connection, which writes the current update's id beside the effects: both commit together or not at
-//! all. Before an update is handled, [`recorded`] tells whether an earlier run already committed its
-//! effects; such an update is passed over, and so are its replies. Work that runs outside an update (the
-//! ticker's deadlines) has no current update and records nothing; it is kept exactly-once by its own
-//! state changes instead.
+//! ([`CURRENT_UPDATE`]). Every transaction with effects calls [`record`] on its own connection, which
+//! writes the current update's id beside the effects, so both commit together or not at all: the
+//! ledger's moves, a lottery's creation and every moderation log entry do. An update's effects are one
+//! such transaction; a flow that wrote them in several would keep only the first after a crash, since its
+//! record makes the update's second copy skip the rest. Before an update is handled, [`kind_of`] tells
+//! whether (and with what) an earlier run already committed its effects; such an update is passed over,
+//! and so are its replies. Work that runs outside an update (the ticker's deadlines, tasks a handler
+//! spawns) has no current update and records nothing; it is kept exactly-once by its own state changes
+//! instead.
 //!
 //! Every record is one unit of work's id: the batching writer of the storage issue can run many units in
 //! one transaction and keep this table exact, because each unit writes its own row.
@@ -41,14 +44,14 @@ pub async fn record(conn: &mut SqliteConnection, kind: &str, at: i64) -> sqlx::R
     Ok(())
 }
 
-/// Whether the effects of update `update_id` were committed before.
-pub async fn recorded(storage: &Storage, update_id: i64) -> Result<bool> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM handled_updates WHERE update_id = ?")
+/// What the effects of update `update_id` were (the kind recorded first), if they were committed before.
+pub async fn kind_of(storage: &Storage, update_id: i64) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT kind FROM handled_updates WHERE update_id = ?")
             .bind(update_id)
             .fetch_optional(&storage.read)
-            .await?;
-    Ok(found.is_some())
+            .await?,
+    )
 }
 
 /// The highest update id recorded, if any. Updates above it that arrive later in the same run cannot
@@ -91,7 +94,7 @@ mod tests {
             })
             .await;
         assert!(
-            !recorded(&storage, 41).await.unwrap(),
+            kind_of(&storage, 41).await.unwrap().is_none(),
             "rolled back with the effects"
         );
 
@@ -103,7 +106,11 @@ mod tests {
                 tx.commit().await.unwrap();
             })
             .await;
-        assert!(recorded(&storage, 42).await.unwrap());
+        assert_eq!(
+            kind_of(&storage, 42).await.unwrap().as_deref(),
+            Some("transfer"),
+            "the first kind recorded"
+        );
         assert_eq!(highest(&storage).await.unwrap(), Some(42));
 
         CURRENT_UPDATE
@@ -117,7 +124,7 @@ mod tests {
             1,
             "only the old one"
         );
-        assert!(!recorded(&storage, 42).await.unwrap());
-        assert!(recorded(&storage, 43).await.unwrap());
+        assert!(kind_of(&storage, 42).await.unwrap().is_none());
+        assert!(kind_of(&storage, 43).await.unwrap().is_some());
     }
 }

@@ -2,16 +2,30 @@
 //! update kind the features need. Each update is parsed on its own from its JSON text, so one update
 //! teloxide cannot read is logged, counted and skipped instead of failing the whole batch, and the offset
 //! moves past it. The offset asked for comes from the [`Watermark`]: it confirms only updates that were
-//! handled, so updates lost to a crash are sent again by Telegram after a restart.
+//! handled or stored in the durable queue, so updates lost to a crash are sent again by Telegram (or read
+//! back from the queue) after a restart.
+//!
+//! While one handler runs long, the updates taken after it cannot be confirmed, and a `getUpdates` answer
+//! (at most 100 updates from the offset) soon holds nothing new. When an answer is full of updates in
+//! flight and the oldest of them has held the offset back for [`DurableQueue::after`], every update
+//! holding it back is written to the durable queue in one transaction (`storage::queued`), and the offset
+//! passes them, so polling fetches on. Handlers that finish in time, and a slow one with fewer than 100
+//! updates behind it, never cause a write.
 
-use super::router::Router;
+use super::router::{routing_key, Router};
 use super::watermark::Watermark;
+use crate::storage::queued::{self, QueuedUpdate};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use sqlx::SqlitePool;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use teloxide::types::{Update, UpdateKind};
 use tokio::sync::watch;
+
+/// The most updates one `getUpdates` answer holds (Telegram's limit, asked for every time).
+pub const MAX_PER_ANSWER: usize = 100;
 
 /// The longest pause before polling again when the last answer held only updates still in flight.
 pub const STALLED_PAUSE: Duration = Duration::from_millis(100);
@@ -43,6 +57,42 @@ struct Parameters {
 #[derive(Deserialize)]
 struct IdOnly {
     update_id: i64,
+}
+
+/// Where polling stores the updates that hold the offset back, and after how long.
+#[derive(Clone, Debug)]
+pub struct DurableQueue {
+    /// The writer connection.
+    pub pool: SqlitePool,
+    /// How long the oldest update in flight may hold the offset back, while an answer holds nothing new,
+    /// before the updates holding it are stored (`telegram.durable_queue_after`).
+    pub after: Duration,
+}
+
+impl DurableQueue {
+    /// Stores every update that holds the offset back, in one transaction, then lets the offset pass
+    /// them. Returns how many were stored.
+    pub async fn store_held(&self, marks: &Watermark) -> crate::Result<usize> {
+        let held = marks.to_store();
+        if held.is_empty() {
+            return Ok(0);
+        }
+        let rows: Vec<QueuedUpdate> = held
+            .iter()
+            .map(|(update_id, chat_id, raw)| QueuedUpdate {
+                update_id: *update_id,
+                chat_id: *chat_id,
+                raw: raw.to_string(),
+            })
+            .collect();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs() as i64);
+        queued::store(&self.pool, &rows, now).await?;
+        let ids: Vec<i64> = held.iter().map(|(id, _, _)| *id).collect();
+        marks.stored(&ids);
+        Ok(ids.len())
+    }
 }
 
 /// Where and how to poll.
@@ -92,12 +142,15 @@ impl Poller {
     /// the poll is asked again with the new offset, so handled updates are confirmed at once rather than
     /// at the end of the long poll. When an answer holds nothing new (every update in it is still in
     /// flight), the next poll waits until the offset moves, or [`STALLED_PAUSE`] (or `retry`, if shorter)
-    /// at most, so polling never spins and new updates still arrive while one handler runs long.
+    /// at most, so polling never spins. With a durable `queue`, such an answer that is full stores the
+    /// updates that held the offset back for the queue's `after` (see the module's description), and
+    /// polling goes on at once.
     pub async fn run(
         &self,
         router: &Router,
         marks: &Watermark,
         skipped: &AtomicU64,
+        queue: Option<&DurableQueue>,
         mut stop: watch::Receiver<bool>,
     ) {
         let mut offsets = marks.subscribe();
@@ -117,7 +170,11 @@ impl Poller {
                     for raw in &raws {
                         match parse(raw) {
                             Parsed::Update(update) => {
-                                if let Some(ticket) = marks.take(update.id.0 as i64) {
+                                let chat = routing_key(&update);
+                                let text: Arc<str> = Arc::from(raw.get());
+                                if let Some(ticket) =
+                                    marks.take_update(update.id.0 as i64, chat, text)
+                                {
                                     fresh += 1;
                                     router.route_taken(*update, Some(ticket)).await;
                                 }
@@ -134,6 +191,29 @@ impl Poller {
                         }
                     }
                     if fresh == 0 && !raws.is_empty() {
+                        // Only a full answer of updates in flight means polling cannot get past them.
+                        let blocked = raws.len() >= MAX_PER_ANSWER;
+                        if let Some(queue) = queue.filter(|queue| {
+                            blocked
+                                && marks
+                                    .held_since()
+                                    .is_some_and(|since| since.elapsed() >= queue.after)
+                        }) {
+                            match queue.store_held(marks).await {
+                                Ok(stored) if stored > 0 => {
+                                    tracing::info!(
+                                        stored,
+                                        offset = marks.offset(),
+                                        "a slow handler held the offset back; the updates in flight were stored and polling goes on"
+                                    );
+                                    continue;
+                                }
+                                Ok(_) => {}
+                                Err(err) => {
+                                    tracing::warn!(%err, "could not store the updates in flight; polling waits for them")
+                                }
+                            }
+                        }
                         tokio::select! {
                             _ = offsets.changed() => {}
                             _ = tokio::time::sleep(self.retry.min(STALLED_PAUSE)) => {}
@@ -160,7 +240,8 @@ impl Poller {
     }
 
     async fn fetch(&self, offset: i64, timeout: Duration) -> Result<Vec<Box<RawValue>>, Duration> {
-        self.fetch_with(offset, timeout, 100).await
+        self.fetch_with(offset, timeout, MAX_PER_ANSWER as u32)
+            .await
     }
 
     async fn fetch_with(
@@ -216,13 +297,13 @@ fn client(timeout: Duration) -> reqwest::Client {
         .expect("the HTTP client builds")
 }
 
-/// Completes when the offset has moved and no update is in flight any more.
+/// Completes when the offset has moved and no update holds it back any more.
 async fn idle(offsets: &mut watch::Receiver<i64>, marks: &Watermark) {
     loop {
         if offsets.changed().await.is_err() {
             return std::future::pending().await;
         }
-        if marks.in_flight() == 0 {
+        if marks.holding() == 0 {
             return;
         }
     }

@@ -146,8 +146,19 @@ impl Router {
     /// Like [`Router::route`], holding `ticket` until the update has been handled (or dropped), so the
     /// watermark it came from confirms the update only then.
     pub async fn route_taken(&self, update: Update, ticket: Option<Ticket>) {
+        self.route_with(update, ticket, true).await
+    }
+
+    /// Hands an update read back from the durable queue to its chat's shard, like
+    /// [`Router::route_taken`] but never dropped for its chat's cap: it was taken once already, and the
+    /// queue holds at most what the pool held.
+    pub async fn route_queued(&self, update: Update, ticket: Ticket) {
+        self.route_with(update, Some(ticket), false).await
+    }
+
+    async fn route_with(&self, update: Update, ticket: Option<Ticket>, capped: bool) {
         let chat = routing_key(&update);
-        let Some(slot) = self.take_slot(chat) else {
+        let Some(slot) = self.take_slot(chat, capped) else {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         };
@@ -172,11 +183,11 @@ impl Router {
         }
     }
 
-    /// Takes a place in `chat`'s backlog, or `None` when the chat is at its cap.
-    fn take_slot(&self, chat: i64) -> Option<ChatSlot> {
+    /// Takes a place in `chat`'s backlog, or `None` when the chat is at its cap and `capped` is true.
+    fn take_slot(&self, chat: i64, capped: bool) -> Option<ChatSlot> {
         let mut backlogs = self.backlogs.lock().unwrap_or_else(|e| e.into_inner());
         let backlog = backlogs.entry(chat).or_default();
-        if backlog.pending >= self.max_per_chat {
+        if capped && backlog.pending >= self.max_per_chat {
             if backlog.dropped == 0 {
                 tracing::warn!(
                     chat,

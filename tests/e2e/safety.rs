@@ -169,7 +169,18 @@ async fn commands_and_a_press_sent_again_after_a_restart_change_nothing() {
 }
 
 fn spawn_binary(api: &FakeApi, database_url: &str, dir: &std::path::Path) -> tokio::process::Child {
+    spawn_binary_with(api, database_url, dir, &[])
+}
+
+/// Like [`spawn_binary`], with more settings from the environment.
+fn spawn_binary_with(
+    api: &FakeApi,
+    database_url: &str,
+    dir: &std::path::Path,
+    settings: &[(&str, &str)],
+) -> tokio::process::Child {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_groupops"))
+        .envs(settings.iter().copied())
         .current_dir(dir)
         .env("GROUPOPS_TOKEN", "123456:TEST-TOKEN")
         .env("GROUPOPS_API_URL", api.url())
@@ -283,6 +294,109 @@ async fn fifty_gives_in_one_answer_are_paid_once_each_across_a_sigkill() {
         .unwrap();
     let status = tokio::time::timeout(WAIT, child.wait()).await;
     assert!(matches!(status, Ok(Ok(s)) if s.success()), "{status:?}");
+}
+
+/// Rows in the durable queue.
+async fn queued(pool: &SqlitePool) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM queued_updates")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_handler_held_by_a_slow_answer_lets_polling_fetch_on_and_a_sigkill_loses_nothing() {
+    let api = FakeApi::start().await;
+    set_admins(&api);
+    // Every admin check waits for a getChatAdministrators answer the test holds back, so the group's
+    // first /give blocks its shard, and every later update of the group waits behind it.
+    api.hold("getChatAdministrators");
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}/groupops.db?mode=rwc", dir.path().display());
+    let settings = [("GROUPOPS_TELEGRAM__DURABLE_QUEUE_AFTER", "200ms")];
+    let mut child = spawn_binary_with(&api, &database_url, dir.path(), &settings);
+    api.push_update(group_message(GROUP, alice(), "hello everyone"));
+    let pool = loop {
+        if let Ok(pool) = SqlitePool::connect(&database_url).await {
+            break pool;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    wait_db(&mut child, &pool, "@alice is known", async |pool| {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE username = 'alice'")
+            .fetch_one(pool)
+            .await
+            .is_ok_and(|n| n == 1)
+    })
+    .await;
+    // 300 gifts arrive while the group's handler waits: three full getUpdates answers and more.
+    let first = 1_000;
+    for n in 0..300 {
+        api.push_update(with_id(
+            group_message(GROUP, owner(), "/give @alice 1"),
+            first + n,
+        ));
+    }
+    wait_db(
+        &mut child,
+        &pool,
+        "all 300 fetched and confirmed while the handler is held",
+        async |pool| api.served_offset() >= first + 300 && queued(pool).await >= 300,
+    )
+    .await;
+    assert!(api.held("getChatAdministrators") >= 1, "a handler is held");
+    assert_eq!(gifts(&pool).await.0, 0, "nothing was handled yet");
+    assert_eq!(
+        api.pending_updates(),
+        0,
+        "Telegram holds nothing unconfirmed"
+    );
+    // Released, the group's updates are handled in order from memory; the bot is killed on the way.
+    api.release("getChatAdministrators");
+    wait_db(&mut child, &pool, "some gifts paid", async |pool| {
+        gifts(pool).await.0 >= 30
+    })
+    .await;
+    child.start_kill().expect("SIGKILL sent");
+    let _ = child.wait().await;
+    let (paid_at_kill, _) = gifts(&pool).await;
+    let left = queued(&pool).await;
+    eprintln!("killed with {paid_at_kill} of 300 gifts paid, {left} updates still queued");
+    ledger_is_exact(&pool).await;
+
+    // After a restart the queue is handled first: every gift paid exactly once, the queue empties.
+    pool.close().await;
+    let mut child = spawn_binary_with(&api, &database_url, dir.path(), &settings);
+    let pool = SqlitePool::connect(&database_url).await.unwrap();
+    wait_db(
+        &mut child,
+        &pool,
+        "every gift paid and the queue empty",
+        async |pool| gifts(pool).await.0 == 300 && queued(pool).await == 0,
+    )
+    .await;
+    // A moment more: nothing is paid twice late.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(gifts(&pool).await, (300, 300), "nothing paid twice or lost");
+    assert_eq!(balance(&pool, Account::Wallet(ALICE)).await, 300);
+    ledger_is_exact(&pool).await;
+    let replies = api
+        .calls("sendMessage")
+        .iter()
+        .filter(|c| c.params["chat_id"] == GROUP)
+        .count();
+    assert!(
+        replies <= 300,
+        "no gift was answered twice: {replies} replies"
+    );
+    let pid = child.id().expect("running").to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let status = tokio::time::timeout(WAIT, child.wait()).await;
+    assert!(matches!(status, Ok(Ok(s)) if s.success()), "{status:?}");
+    assert_eq!(queued(&pool).await, 0);
 }
 
 #[tokio::test]
@@ -883,5 +997,255 @@ async fn a_moderation_delete_answered_with_a_server_error_or_a_reset_is_reported
         3,
         "each delete tried once"
     );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_ad_sent_again_after_a_restart_is_deleted_again_without_a_second_strike_or_explanation()
+{
+    const NEWBIE: i64 = 20_004;
+    const AD: &str = "兼职刷单，日结300，名额有限";
+    let newbie = || user(NEWBIE, "Ned");
+    let bot = TestBot::start_with(&[("GROUPOPS_WELCOME__CAPTCHA", "off")]).await;
+    set_admins(&bot.api);
+    bot.push(group_message(GROUP, owner(), "/welcome off"));
+    bot.push(chat_member(
+        GROUP,
+        newbie(),
+        newbie(),
+        "left",
+        "member",
+        None,
+    ));
+    bot.push(new_members(GROUP, newbie(), vec![newbie()]));
+    bot.wait_texts(GROUP, 1).await;
+    bot.settle().await;
+    let texts_before = bot.texts_to(GROUP).len();
+    let ad = with_id(group_message(GROUP, newbie(), AD), 7_000);
+    let ad_message = ad["message"]["message_id"].clone();
+    bot.push(ad.clone());
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    bot.wait_texts(GROUP, texts_before + 1).await;
+    bot.settle().await;
+    let pool = bot.ctx.storage.write.clone();
+    let actions = async |pool: &SqlitePool| -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT action FROM moderation_violations WHERE chat_id = ? AND user_id = ? AND shadow = 0
+             ORDER BY id",
+        )
+        .bind(GROUP)
+        .bind(NEWBIE)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(actions(&pool).await, ["warn"], "the ladder's first step");
+    let kind: String =
+        sqlx::query_scalar("SELECT kind FROM handled_updates WHERE update_id = 7000")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(kind, "auto_removal", "the removal recorded its update");
+
+    // After a restart Telegram sends the ad again: it is deleted again, and nothing else happens.
+    let api = FakeApi::start().await;
+    set_admins(&api);
+    let bot = bot.restart_on(api).await;
+    let pool = bot.ctx.storage.write.clone();
+    bot.push(ad);
+    bot.api.wait_for("deleteMessage", 1, WAIT).await;
+    bot.settle().await;
+    let deletes = bot.api.calls("deleteMessage");
+    assert_eq!(deletes.len(), 1);
+    assert_eq!(deletes[0].params["message_id"], ad_message);
+    assert_eq!(bot.stats().replayed.load(Ordering::SeqCst), 1);
+    assert_eq!(actions(&pool).await, ["warn"], "no second strike");
+    assert!(
+        bot.texts_to(GROUP).is_empty(),
+        "no second explanation: {:?}",
+        bot.texts_to(GROUP)
+    );
+    // A new ad is the ladder's second step, not its third.
+    bot.push(with_id(
+        group_message(GROUP, newbie(), &format!("{AD} 2")),
+        7_001,
+    ));
+    bot.api.wait_for("deleteMessage", 2, WAIT).await;
+    bot.settle().await;
+    assert_eq!(actions(&pool).await, ["warn", "warn"]);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_confirmation_press_sent_again_after_a_crash_runs_the_kept_command_once() {
+    let bot = bot_with_alice(&[]).await;
+    let pool = bot.ctx.storage.write.clone();
+    bot.push(anonymous_admin_message(GROUP, "/give @alice 7"));
+    bot.wait_texts(GROUP, 1).await;
+    let data = bot
+        .api
+        .calls("sendMessage")
+        .iter()
+        .find_map(|c| {
+            c.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .expect("an admin is asked to confirm");
+    // The bot died after the owner's press 8000 confirmed the command and before the gift committed:
+    // the confirmation is stored, the gift is not.
+    sqlx::query("UPDATE admin_confirmations SET confirmed_by = ?, confirmed_update = 8000")
+        .bind(OWNER)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let press = with_id(callback(GROUP, owner(), 1, &data), 8_000);
+    bot.push(press.clone());
+    bot.wait_texts(GROUP, 2).await;
+    bot.settle().await;
+    assert_eq!(
+        gifts(&pool).await,
+        (1, 7),
+        "Telegram's second copy runs the gift"
+    );
+
+    // Sent once more after a restart, the press changes nothing; another press finds the command taken.
+    let api = FakeApi::start().await;
+    set_admins(&api);
+    let bot = bot.restart_on(api).await;
+    let pool = bot.ctx.storage.write.clone();
+    // Alice speaks again, so the leak check knows her name from this Bot API's inputs too.
+    bot.push(with_id(group_message(GROUP, alice(), "hello again"), 7_999));
+    bot.push(press);
+    bot.push(with_id(callback(GROUP, owner(), 1, &data), 8_001));
+    bot.api.wait_for("answerCallbackQuery", 1, WAIT).await;
+    bot.settle().await;
+    assert_eq!(bot.stats().replayed.load(Ordering::SeqCst), 1);
+    assert_eq!(gifts(&pool).await, (1, 7), "paid once");
+    assert!(bot.texts_to(GROUP).is_empty());
+    ledger_is_exact(&pool).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_slow_handler_writes_to_the_queue_only_once_polling_cannot_get_past_it() {
+    const SLOW: i64 = -100_2021;
+    let bot = bot_with_alice(&[("GROUPOPS_TELEGRAM__DURABLE_QUEUE_AFTER", "50ms")]).await;
+    let pool = bot.ctx.storage.write.clone();
+    bot.api
+        .set_admins(SLOW, vec![member(owner(), "creator"), bot_admin_member()]);
+    // The group's admin list is read once now; the other group's first /give then waits for its own,
+    // which the test holds back.
+    bot.push(group_message(GROUP, owner(), "/give @alice 1"));
+    bot.wait_texts(GROUP, 1).await;
+    bot.settle().await;
+    bot.api.hold("getChatAdministrators");
+    let routed_before = bot.stats().routed.load(Ordering::SeqCst);
+    let slow = bot.push(group_message(SLOW, owner(), "/give @alice 1"));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while bot.api.held("getChatAdministrators") == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the handler never asked"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Fifty messages behind it fit in one getUpdates answer: they are handled, nothing is written to
+    // the queue, and the offset waits at the slow update.
+    let mut last = 0;
+    for n in 0..50 {
+        last = bot.push(group_message(GROUP, alice(), &format!("chat {n}")));
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let routed = bot.stats().routed.load(Ordering::SeqCst);
+        let handled = bot.stats().handled.load(Ordering::SeqCst);
+        if routed >= routed_before + 51 && handled + 1 >= routed {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the chat was not handled"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(queued(&pool).await, 0, "no write while polling gets past");
+    assert!(
+        bot.api.served_offset() <= slow,
+        "the offset waits for the slow update"
+    );
+    assert!(last > slow);
+    // With a hundred more, an answer is full of updates in flight: the slow one is stored and the
+    // offset passes everything.
+    for n in 0..100 {
+        last = bot.push(group_message(GROUP, alice(), &format!("more {n}")));
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while bot.api.served_offset() <= last {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "polling stayed behind the slow update: offset {} of {last}, {} queued, {} routed, {} handled, {} waiting at the fake, {} polls",
+            bot.api.served_offset(),
+            queued(&pool).await,
+            bot.stats().routed.load(Ordering::SeqCst),
+            bot.stats().handled.load(Ordering::SeqCst),
+            bot.api.pending_updates(),
+            bot.api.polls(),
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let stored: Vec<i64> = sqlx::query_scalar("SELECT update_id FROM queued_updates")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, [slow], "only the slow update was in flight");
+    assert!(
+        bot.texts_to(SLOW).is_empty(),
+        "the slow update is not answered yet"
+    );
+    // Released, the slow update is handled once and its row is deleted.
+    bot.api.release("getChatAdministrators");
+    bot.wait_texts(SLOW, 1).await;
+    bot.settle().await;
+    assert_eq!(bot.texts_to(SLOW).len(), 1, "answered once");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while queued(&pool).await > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the row stayed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_warning_sent_again_after_a_restart_warns_once() {
+    let bot = bot_with_alice(&[]).await;
+    let said = group_message(GROUP, alice(), "buy my course");
+    bot.push(said.clone());
+    let warn = with_id(
+        reply_to(group_message(GROUP, owner(), "/warn spam"), said),
+        9_000,
+    );
+    bot.push(warn.clone());
+    bot.wait_texts(GROUP, 1).await;
+    bot.settle().await;
+    let warnings = async |pool: &SqlitePool| -> i64 {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM moderation_violations WHERE user_id = ? AND action = 'warn'",
+        )
+        .bind(ALICE)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(warnings(&bot.ctx.storage.read).await, 1);
+    let api = FakeApi::start().await;
+    set_admins(&api);
+    let bot = bot.restart_on(api).await;
+    bot.push(warn);
+    bot.settle().await;
+    assert_eq!(bot.stats().replayed.load(Ordering::SeqCst), 1);
+    assert_eq!(warnings(&bot.ctx.storage.read).await, 1, "warned once");
+    assert!(bot.texts_to(GROUP).is_empty(), "not answered again");
     bot.stop().await;
 }

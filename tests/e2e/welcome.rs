@@ -183,6 +183,33 @@ async fn a_few_ticks(bot: &TestBot) {
 }
 
 #[tokio::test]
+async fn a_join_sent_again_after_a_crash_still_gates_the_newcomer() {
+    let bot = TestBot::start().await;
+    setup(&bot).await;
+    let ben = newcomer(3_011, "Ben");
+    // The bot died right after update 9100 recorded Ben's join, before his check opened.
+    sqlx::query(
+        "INSERT INTO welcome_joins (chat_id, user_id, at, update_id) VALUES (?, ?, ?, 9100)",
+    )
+    .bind(GROUP)
+    .bind(3_011)
+    .bind(bot.ctx.now())
+    .execute(&bot.ctx.storage.write)
+    .await
+    .unwrap();
+    let mut join = joins(&ben);
+    join["update_id"] = serde_json::json!(9_100);
+    bot.push(join);
+    wait_call_for(&bot, "restrictChatMember", 3_011).await;
+    // The service message, the other copy of the same join, is still passed over.
+    bot.push(new_members(GROUP, ben.clone(), vec![ben.clone()]));
+    bot.settle().await;
+    assert_eq!(restricts_of(&bot, 3_011).len(), 1, "gated once");
+    gate_message(&bot, GROUP, 1).await;
+    bot.stop().await;
+}
+
+#[tokio::test]
 async fn a_join_is_restricted_and_the_right_press_lets_them_in_with_one_welcome() {
     let bot = TestBot::start().await;
     setup(&bot).await;

@@ -272,6 +272,14 @@ struct FakeState {
     enforcer: Enforcer,
     /// Every update and canned answer the test gave, as JSON text (see [`FakeApi::inputs`]).
     inputs: Vec<String>,
+    /// Methods whose calls wait unanswered until released (see [`FakeApi::hold`]).
+    holds: HashMap<String, Hold>,
+}
+
+/// Calls of one method held unanswered: the gate they wait at (closed on release) and how many arrived.
+struct Hold {
+    gate: Arc<tokio::sync::Semaphore>,
+    arrived: usize,
 }
 
 /// The shared part of the fake: state plus wake-ups for pollers and waiters.
@@ -505,6 +513,34 @@ impl FakeApi {
         queue.extend(std::iter::repeat_n(failure, times));
     }
 
+    /// Holds every call of `method` unanswered from now on, until [`FakeApi::release`]: a handler that
+    /// waits for its answer stays busy as long as the test wants.
+    pub fn hold(&self, method: &str) {
+        self.inner.lock().holds.insert(
+            method.to_ascii_lowercase(),
+            Hold {
+                gate: Arc::new(tokio::sync::Semaphore::new(0)),
+                arrived: 0,
+            },
+        );
+    }
+
+    /// How many calls of a held `method` arrived (and wait, until released).
+    pub fn held(&self, method: &str) -> usize {
+        self.inner
+            .lock()
+            .holds
+            .get(&method.to_ascii_lowercase())
+            .map_or(0, |hold| hold.arrived)
+    }
+
+    /// Answers the held calls of `method` as usual, and every later one at once.
+    pub fn release(&self, method: &str) {
+        if let Some(hold) = self.inner.lock().holds.remove(&method.to_ascii_lowercase()) {
+            hold.gate.close();
+        }
+    }
+
     /// Drops the failures still queued for `method`: its next calls are answered again.
     pub fn clear_failures(&self, method: &str) {
         self.inner
@@ -670,6 +706,14 @@ async fn handle(
     let mut params = parse_body(content_type, &body);
     merge_query(&mut params, uri.query());
 
+    // A held method waits until the test releases it, then is answered as usual.
+    let gate = inner.lock().holds.get_mut(&lower).map(|hold| {
+        hold.arrived += 1;
+        hold.gate.clone()
+    });
+    if let Some(gate) = gate {
+        let _ = gate.acquire().await;
+    }
     // An injected failure takes precedence over everything, including getUpdates.
     let failure = inner
         .lock()

@@ -462,12 +462,20 @@ fn id_like(word: &str) -> bool {
     {
         return true;
     }
-    // Redemption codes: upper-case letters and digits.
+    // Redemption codes: upper-case letters and digits; a fresh code is ten characters of the lottery's
+    // code alphabet (no 0/O, 1/I/L), and one in twenty of those holds no digit at all.
     if word.len() >= 6
         && word.chars().any(|c| c.is_ascii_digit())
         && word
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
+        return true;
+    }
+    if word.len() == 10
+        && word
+            .bytes()
+            .all(|c| b"23456789ABCDEFGHJKMNPQRSTUVWXYZ".contains(&c))
     {
         return true;
     }

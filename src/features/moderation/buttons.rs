@@ -147,34 +147,39 @@ async fn undo(
             .answer_press(query, ctx.t(lang, "moderation-undo-admins-only"), false);
         return Ok(());
     }
-    let first = {
-        let mut conn = ctx.storage.write.acquire().await?;
-        store::undo_violation(&mut conn, violation.id, query.from.id.0 as i64, ctx.now()).await?
+    let now = ctx.now();
+    let by = query.from.id.0 as i64;
+    let undo = store::LogEntry {
+        chat_id: violation.chat_id,
+        user_id: violation.user_id,
+        is_channel: violation.is_channel,
+        rule: &violation.rule,
+        detail: "",
+        action: "undo",
+        excerpt: "",
+        actor_id: Some(by),
+        reverses_id: Some(violation.id),
+        at: now,
+        expires_at: now,
     };
-    if !first {
+    // Undone and logged in one transaction with the record of this press: the press sent again after a
+    // crash finds it done, and the log never misses the undo.
+    let undone = {
+        let mut tx = ctx.storage.write.begin().await?;
+        if store::undo_violation(&mut tx, violation.id, by, now).await? {
+            let id = log::record_in(&mut tx, &undo).await?;
+            tx.commit().await?;
+            Some(id)
+        } else {
+            None
+        }
+    };
+    let Some(undo_id) = undone else {
         ctx.outbound
             .answer_press(query, ctx.t(lang, "moderation-undo-already"), false);
         return Ok(());
-    }
-    let now = ctx.now();
-    let by = query.from.id.0 as i64;
-    log::record(
-        ctx,
-        &store::LogEntry {
-            chat_id: violation.chat_id,
-            user_id: violation.user_id,
-            is_channel: violation.is_channel,
-            rule: &violation.rule,
-            detail: "",
-            action: "undo",
-            excerpt: "",
-            actor_id: Some(by),
-            reverses_id: Some(violation.id),
-            at: now,
-            expires_at: now,
-        },
-    )
-    .await?;
+    };
+    log::mirror(ctx, undo_id, &undo).await?;
     if violation.actor_id.is_none() {
         detection::teach(
             ctx,

@@ -104,22 +104,24 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
     // Left unexplained only because the budget is spent or a raid is on: the next explanation names it.
     let owes = !lacks_right && !explains && !explained_lately;
     let delete_at = now + settings.explain_ttl.get().as_secs() as i64;
-    // The log entry, its failure and the explanation's row are written in one turn at the writer.
+    // The log entry, its failure, the explanation's row and the owed removals it names are one
+    // transaction with the record of this update, so a message sent again after a crash neither climbs
+    // the ladder again nor is explained twice.
     let (violation_id, explanation_id, owed) = {
-        let mut conn = ctx.storage.write.acquire().await?;
-        let violation_id = store::record_action(&mut conn, &entry).await?;
+        let mut tx = ctx.storage.write.begin().await?;
+        let violation_id = log::record_in(&mut tx, &entry).await?;
         if lacks_right {
-            store::mark_failed(&mut conn, violation_id).await?;
+            store::mark_failed(&mut tx, violation_id).await?;
         }
         if owes {
-            store::mark_owed(&mut conn, violation_id).await?;
+            store::mark_owed(&mut tx, violation_id).await?;
         }
         let (explanation_id, owed) = if explains {
             let id =
-                store::add_explanation(&mut conn, chat_id, user_id, violation_id, now, delete_at)
+                store::add_explanation(&mut tx, chat_id, user_id, violation_id, now, delete_at)
                     .await?;
             let owed = store::take_owed(
-                &mut conn,
+                &mut tx,
                 chat_id,
                 now - OWED_WINDOW_SECS,
                 now,
@@ -132,8 +134,9 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
         };
         if learns(hit.kind, lacks_delete) {
             let due_at = now + settings.detector_learn_after.get().as_secs() as i64;
-            store::schedule_learning(&mut conn, violation_id, chat_id, due_at).await?;
+            store::schedule_learning(&mut tx, violation_id, chat_id, due_at).await?;
         }
+        tx.commit().await?;
         (violation_id, explanation_id, owed)
     };
     if !lacks_delete {
@@ -235,10 +238,12 @@ async fn record_shadow(
     excerpt: &str,
     now: i64,
 ) -> crate::Result<()> {
-    let mut conn = ctx.storage.write.acquire().await?;
+    // Shadow hits record no update id: the message goes on to the games, whose own effects must still
+    // be able to record it. A message sent again after a crash may count its shadow hits twice.
+    let mut tx = ctx.storage.write.begin().await?;
     for hit in &verdict.hits {
         store::record_violation(
-            &mut conn,
+            &mut tx,
             &store::NewViolation {
                 chat_id,
                 user_id,
@@ -253,6 +258,7 @@ async fn record_shadow(
         )
         .await?;
     }
+    tx.commit().await?;
     tracing::info!(chat_id, user_id, rules = ?verdict.rule_ids(), "shadow rules matched");
     Ok(())
 }

@@ -14,13 +14,40 @@ use crate::telegram::text::escape;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
-/// Records an entry, mirrors it into the log channel, and returns its id.
+/// What `handled_updates` says of a message that the rules removed: when Telegram sends that message
+/// again after a crash, the bot deletes it again (the delete may not have reached Telegram before the
+/// crash) and does nothing else.
+pub const AUTO_REMOVAL: &str = "auto_removal";
+
+/// Records an entry in its own transaction, mirrors it into the log channel, and returns its id. The
+/// update being handled is recorded with it (see [`record_in`]).
 pub async fn record(ctx: &Ctx, entry: &store::LogEntry<'_>) -> crate::Result<i64> {
     let id = {
-        let mut conn = ctx.storage.write.acquire().await?;
-        store::record_action(&mut conn, entry).await?
+        let mut tx = ctx.storage.write.begin().await?;
+        let id = record_in(&mut tx, entry).await?;
+        tx.commit().await?;
+        id
     };
     mirror(ctx, id, entry).await?;
+    Ok(id)
+}
+
+/// Records an entry on `conn`, inside the caller's transaction, with the id of the update being handled
+/// (see [`crate::storage::handled`]): an action, a warning or a reversal commits together with the record
+/// that its update was handled, so the same update sent again after a crash adds no second entry (a
+/// warning or a step on the ladder counts once). An automatic entry (no actor) records the update as
+/// [`AUTO_REMOVAL`]. The caller mirrors the entry once it committed.
+pub async fn record_in(
+    conn: &mut sqlx::SqliteConnection,
+    entry: &store::LogEntry<'_>,
+) -> crate::Result<i64> {
+    let id = store::record_action(conn, entry).await?;
+    let kind = if entry.actor_id.is_none() {
+        AUTO_REMOVAL
+    } else {
+        "moderation"
+    };
+    crate::storage::handled::record(conn, kind, entry.at).await?;
     Ok(id)
 }
 

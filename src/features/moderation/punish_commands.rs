@@ -269,12 +269,36 @@ pub(super) async fn warn_command(call: &Call<'_>, args: &str, name: &str) -> Ans
     let excerpt = excerpt_of_reply(message);
     let mut warning = entry(message, &subject, "warn", reason, &excerpt, now);
     warning.expires_at = now + settings.violation_ttl.get().as_secs() as i64;
-    log::record(ctx, &warning).await?;
-    // The limit counts the admins' warnings only; automatic removals climb the ladder apart.
-    let (live, automatic) = {
+    // The limit counts the admins' warnings only; automatic removals climb the ladder apart. Whether
+    // this warning reaches it is known before the write, so the bot's rights are asked outside the
+    // transaction.
+    let chat_id = message.chat.id.0;
+    let (live_before, _) = {
         let mut conn = ctx.storage.read.acquire().await?;
-        store::live_warnings_apart(&mut conn, message.chat.id.0, subject.id, now).await?
+        store::live_warnings_apart(&mut conn, chat_id, subject.id, now).await?
     };
+    let reaches_limit = settings.warn_limit > 0 && live_before + 1 >= settings.warn_limit;
+    let lacks = if reaches_limit {
+        ctx.bot_lacks(chat_id, &[Right::Restrict], lang).await?
+    } else {
+        None
+    };
+    // The warning and the ban it leads to are one transaction with the record of this update: a /warn
+    // sent again after a crash warns (and bans) once.
+    let limit_ban = entry(message, &subject, "ban", "warn limit", &excerpt, now);
+    let (warning_id, ban_id, live, automatic) = {
+        let mut tx = ctx.storage.write.begin().await?;
+        let warning_id = log::record_in(&mut tx, &warning).await?;
+        let ban_id = match (reaches_limit, &lacks) {
+            (true, None) => Some(log::record_in(&mut tx, &limit_ban).await?),
+            _ => None,
+        };
+        let (live, automatic) =
+            store::live_warnings_apart(&mut tx, chat_id, subject.id, now).await?;
+        tx.commit().await?;
+        (warning_id, ban_id, live, automatic)
+    };
+    log::mirror(ctx, warning_id, &warning).await?;
     let mut html = ctx.ta(
         lang,
         "moderation-warned",
@@ -282,21 +306,14 @@ pub(super) async fn warn_command(call: &Call<'_>, args: &str, name: &str) -> Ans
     );
     push_reason(&mut html, reason);
     push_automatic(ctx, lang, &mut html, automatic);
-    if settings.warn_limit > 0 && live >= settings.warn_limit {
-        if let Some(lacks) = ctx
-            .bot_lacks(message.chat.id.0, &[Right::Restrict], lang)
-            .await?
-        {
-            html.push('\n');
-            html.push_str(&escape(&lacks));
-            return Ok(Some(html));
-        }
-        let id = log::record(
-            ctx,
-            &entry(message, &subject, "ban", "warn limit", &excerpt, now),
-        )
-        .await?;
-        ban(ctx, message.chat.id.0, &subject, None, id);
+    if let Some(lacks) = lacks {
+        html.push('\n');
+        html.push_str(&escape(&lacks));
+        return Ok(Some(html));
+    }
+    if let Some(id) = ban_id {
+        log::mirror(ctx, id, &limit_ban).await?;
+        ban(ctx, chat_id, &subject, None, id);
         html.push('\n');
         html.push_str(&ctx.ta(
             lang,
@@ -354,13 +371,20 @@ async fn reverse(
 ) -> crate::Result<()> {
     let now = ctx.now();
     let by = message.from.as_ref().map_or(0, |u| u.id.0 as i64);
-    if let Some(original) = &original {
-        let mut conn = ctx.storage.write.acquire().await?;
-        store::undo_violation(&mut conn, original.id, by, now).await?;
-    }
     let mut reversal = entry(message, subject, action, "", "", now);
     reversal.reverses_id = original.as_ref().map(|o| o.id);
-    log::record(ctx, &reversal).await?;
+    // The original stops counting in the same transaction that logs the reversal and records this
+    // update, so the command sent again after a crash neither logs a second reversal nor loses one.
+    let reversal_id = {
+        let mut tx = ctx.storage.write.begin().await?;
+        if let Some(original) = &original {
+            store::undo_violation(&mut tx, original.id, by, now).await?;
+        }
+        let id = log::record_in(&mut tx, &reversal).await?;
+        tx.commit().await?;
+        id
+    };
+    log::mirror(ctx, reversal_id, &reversal).await?;
     if let Some(original) = original.filter(|o| o.actor_id.is_none()) {
         detection::teach(
             ctx,

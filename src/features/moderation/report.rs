@@ -171,46 +171,54 @@ pub(super) async fn on_report_button(
     let status = decision(verb);
     let by = query.from.id.0 as i64;
     let now = ctx.now();
-    let first = {
-        let mut conn = ctx.storage.write.acquire().await?;
-        store::decide_report(&mut conn, report.id, status, by, now).await?
-    };
-    if !first {
-        ctx.outbound
-            .answer_press(query, ctx.t(lang, "moderation-report-decided"), false);
-        return Ok(());
-    }
     let channel = report.reported_user_id < 0;
     let subject = Subject {
         id: report.reported_user_id,
         name: String::new(),
         channel,
     };
-    if status != ReportStatus::Dismissed {
+    let action = match status {
+        ReportStatus::Dismissed => None,
+        ReportStatus::Banned => Some("ban"),
+        _ => Some("delete"),
+    };
+    let entry = action.map(|action| store::LogEntry {
+        chat_id: report.chat_id,
+        user_id: report.reported_user_id,
+        is_channel: channel,
+        rule: "report",
+        detail: "",
+        action,
+        excerpt: &report.excerpt,
+        actor_id: Some(by),
+        reverses_id: None,
+        at: now,
+        expires_at: now,
+    });
+    // The decision and its log entry are one transaction with the record of this press, so a press
+    // sent again after a crash finds the report decided and its action logged once.
+    let decided = {
+        let mut tx = ctx.storage.write.begin().await?;
+        if store::decide_report(&mut tx, report.id, status, by, now).await? {
+            let log_id = match &entry {
+                Some(entry) => Some(log::record_in(&mut tx, entry).await?),
+                None => None,
+            };
+            tx.commit().await?;
+            Some(log_id)
+        } else {
+            None
+        }
+    };
+    let Some(log_id) = decided else {
+        ctx.outbound
+            .answer_press(query, ctx.t(lang, "moderation-report-decided"), false);
+        return Ok(());
+    };
+    if let (Some(entry), Some(log_id)) = (&entry, log_id) {
         ctx.outbound
             .delete(report.chat_id, MessageId(report.message_id as i32));
-        let action = if status == ReportStatus::Banned {
-            "ban"
-        } else {
-            "delete"
-        };
-        let log_id = log::record(
-            ctx,
-            &store::LogEntry {
-                chat_id: report.chat_id,
-                user_id: report.reported_user_id,
-                is_channel: channel,
-                rule: "report",
-                detail: "",
-                action,
-                excerpt: &report.excerpt,
-                actor_id: Some(by),
-                reverses_id: None,
-                at: now,
-                expires_at: now,
-            },
-        )
-        .await?;
+        log::mirror(ctx, log_id, entry).await?;
         if status == ReportStatus::Banned {
             ban(ctx, report.chat_id, &subject, None, log_id);
         }

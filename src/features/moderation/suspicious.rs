@@ -308,40 +308,52 @@ pub(super) async fn on_press(
     }
     let by = query.from.id.0 as i64;
     let now = ctx.now();
-    let first = {
-        let mut conn = ctx.storage.write.acquire().await?;
-        store::decide_suspicious(&mut conn, item.id, decision, by, now).await?
+    let chat_id = item.chat_id;
+    let removes = matches!(
+        decision,
+        SuspiciousDecision::Delete | SuspiciousDecision::Ban
+    );
+    let entry = removes.then(|| store::LogEntry {
+        chat_id,
+        user_id: item.user_id,
+        is_channel: item.is_channel,
+        rule: "classifier",
+        detail: &item.detail,
+        action: if decision == SuspiciousDecision::Ban {
+            "ban"
+        } else {
+            "delete"
+        },
+        excerpt: &item.excerpt,
+        actor_id: Some(by),
+        reverses_id: None,
+        at: now,
+        expires_at: now,
+    });
+    // The decision and its log entry are one transaction with the record of this press, so a press
+    // sent again after a crash finds the message decided and its removal logged once.
+    let decided = {
+        let mut tx = ctx.storage.write.begin().await?;
+        if store::decide_suspicious(&mut tx, item.id, decision, by, now).await? {
+            let log_id = match &entry {
+                Some(entry) => Some(log::record_in(&mut tx, entry).await?),
+                None => None,
+            };
+            tx.commit().await?;
+            Some(log_id)
+        } else {
+            None
+        }
     };
-    if !first {
+    let Some(log_id) = decided else {
         ctx.outbound
             .answer_press(query, ctx.t(lang, "moderation-suspicious-already"), false);
         return Ok(());
-    }
-    let chat_id = item.chat_id;
-    match decision {
-        SuspiciousDecision::Delete | SuspiciousDecision::Ban => {
+    };
+    match (entry, log_id) {
+        (Some(entry), Some(log_id)) => {
             ctx.outbound.delete(chat_id, MessageId(item.message_id));
-            let log_id = log::record(
-                ctx,
-                &store::LogEntry {
-                    chat_id,
-                    user_id: item.user_id,
-                    is_channel: item.is_channel,
-                    rule: "classifier",
-                    detail: &item.detail,
-                    action: if decision == SuspiciousDecision::Ban {
-                        "ban"
-                    } else {
-                        "delete"
-                    },
-                    excerpt: &item.excerpt,
-                    actor_id: Some(by),
-                    reverses_id: None,
-                    at: now,
-                    expires_at: now,
-                },
-            )
-            .await?;
+            log::mirror(ctx, log_id, &entry).await?;
             if decision == SuspiciousDecision::Ban {
                 let subject = Subject {
                     id: item.user_id,
@@ -360,7 +372,7 @@ pub(super) async fn on_press(
             )
             .await?;
         }
-        SuspiciousDecision::NotSpam => {
+        _ => {
             detection::teach(
                 ctx,
                 chat_id,

@@ -676,9 +676,11 @@ pub async fn prune_request_passes(conn: &mut SqliteConnection, before: i64) -> R
     Ok(())
 }
 
-/// Records a join; `false` when the same member's join was already recorded within `dedupe` seconds
-/// and they have not left since (the second copy of one join: a `chat_member` update and a service
-/// message).
+/// Records a join with the update being handled; `false` when the same member's join was already
+/// recorded within `dedupe` seconds by another update and they have not left since (the second copy of
+/// one join: a `chat_member` update and a service message). The update that recorded the join, sent
+/// again after a crash (see [`crate::storage::handled`]), records it again, so the newcomer is still
+/// checked.
 pub async fn record_join(
     conn: &mut SqliteConnection,
     chat_id: i64,
@@ -687,14 +689,17 @@ pub async fn record_join(
     dedupe: i64,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "INSERT INTO welcome_joins (chat_id, user_id, at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (chat_id, user_id) DO UPDATE SET at = excluded.at, left = 0
-         WHERE welcome_joins.left = 1 OR welcome_joins.at <= excluded.at - ?4",
+        "INSERT INTO welcome_joins (chat_id, user_id, at, update_id) VALUES (?1, ?2, ?3, ?5)
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET at = excluded.at, left = 0,
+             update_id = excluded.update_id
+         WHERE welcome_joins.left = 1 OR welcome_joins.at <= excluded.at - ?4
+            OR welcome_joins.update_id = excluded.update_id",
     )
     .bind(chat_id)
     .bind(user_id)
     .bind(now)
     .bind(dedupe)
+    .bind(crate::storage::handled::current())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -1107,6 +1112,19 @@ mod tests {
         );
         assert!(!record_join(&mut conn, -1, 7, 200, 60).await.unwrap());
         assert_eq!(join_times(&mut conn, -1, 150).await.unwrap(), vec![200]);
+        // Update 31 records a join; its second copy (update 32) is passed over, but update 31 sent again
+        // after a crash records it again.
+        use crate::storage::handled::CURRENT_UPDATE;
+        let join = async |conn: &mut SqliteConnection, update: i64| {
+            CURRENT_UPDATE
+                .scope(update, record_join(conn, -1, 8, 300, 60))
+                .await
+                .unwrap()
+        };
+        assert!(join(&mut conn, 31).await);
+        assert!(!join(&mut conn, 32).await, "the other copy of the join");
+        assert!(join(&mut conn, 31).await, "the same update sent again");
+        assert!(!join(&mut conn, 32).await);
         for (i, at) in [(2, 10), (1, 11)] {
             let q = Queued {
                 user_id: i,
