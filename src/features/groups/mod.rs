@@ -2,6 +2,8 @@
 //! marks it inactive when removed, keeps its own rights current, moves a group's data when a basic group
 //! becomes a supergroup, and answers `/start`, `/help` and `/lang`.
 
+pub mod per_group;
+
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::{Call, Ctx, Lasting};
