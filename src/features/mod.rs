@@ -2,6 +2,7 @@
 //! `mod.rs` (the Telegram glue), a pure core, and `store.rs` (its SQL). Features never import each other;
 //! anything that moves points goes through `economy::ledger`.
 //!
+//! - [`changes`]   the one way a per-group setting changes (checked, written, logged), from any of them
 //! - [`admin_confirm`] commands anonymous admins send: an admin with the needed right confirms, and they run
 //!   in that admin's name
 //! - [`economy`]   points ledger, sign-in, activity points, levels, leaderboards, admin adjustments
@@ -21,6 +22,7 @@
 //! - [`welcome`]   welcome and goodbye, the entry gate (captcha, quiz, join requests), rules, anti-raid
 
 pub mod admin_confirm;
+pub mod changes;
 pub mod economy;
 pub mod groups;
 pub mod lottery;

@@ -14,6 +14,7 @@ pub mod members;
 pub mod privacy;
 pub mod raid;
 pub mod reply_deletions;
+pub mod settings_log;
 
 use crate::config::{StorageSettings, SyncMode};
 use crate::error::Result;

@@ -1274,10 +1274,17 @@ fn parse_multipart(body: &[u8], boundary: &str) -> Map<String, Value> {
         }
         let Some(name) = name else { continue };
         let value = match file_name {
-            // A text file's content is kept as `text`, so a test can read what the bot sent.
+            // A text file's content (UTF-8 without control characters but line breaks and tabs) is kept
+            // as `text`, so a test can read what the bot sent.
             Some(file_name) => match std::str::from_utf8(data) {
-                Ok(text) => json!({"file_name": file_name, "size": data.len(), "text": text}),
-                Err(_) => json!({"file_name": file_name, "size": data.len()}),
+                Ok(text)
+                    if !text
+                        .chars()
+                        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) =>
+                {
+                    json!({"file_name": file_name, "size": data.len(), "text": text})
+                }
+                _ => json!({"file_name": file_name, "size": data.len()}),
             },
             None => field_value(&String::from_utf8_lossy(data)),
         };

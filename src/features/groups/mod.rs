@@ -396,11 +396,20 @@ async fn lang(call: &Call<'_>, arg: &str) -> HandlerResult {
             },
         )
         .await?;
+        if let Some(record) = records::get(&mut conn, chat_id).await? {
+            ctx.groups.put(record);
+        }
     }
-    records::set_language(&mut conn, chat_id, wanted.code()).await?;
-    if let Some(record) = records::get(&mut conn, chat_id).await? {
-        ctx.groups.put(record);
-    }
+    drop(conn);
+    crate::features::changes::change_key(
+        ctx,
+        chat_id,
+        "group.language",
+        crate::settings_model::Value::Text(wanted.code().to_owned()),
+        call.sender_id(),
+        crate::features::changes::Source::Command,
+    )
+    .await?;
     let name = ctx.t(wanted, &format!("lang-name-{}", wanted.code()));
     ctx.reply_brief(
         message,
