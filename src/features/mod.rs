@@ -128,6 +128,7 @@ pub const SETTING_SOURCES: &[SettingSource] = &[
     economy::per_group::SOURCE,
     welcome::per_group::SOURCE,
     moderation::per_group::SOURCE,
+    redpacket::per_group::SOURCE,
 ];
 
 /// Every per-group setting, in menu order.

@@ -2,14 +2,14 @@
 //!
 //! The file extends the one `groupops check --group-settings` reads: the moderation settings keep its
 //! top-level keys (`default_pack`, `flood_count`, `locks`, the `[modes]` table, …), and the settings of the
-//! other features are tables named after their key's first part (`[group]`, `[welcome]`, `[economy]`),
-//! which `check` passes over.
+//! other features are tables named after their key's first part (`[group]`, `[welcome]`, `[economy]`,
+//! `[redpacket]`), which `check` passes over.
 
 use super::{to_toml, Invalid, Spec, Value};
 use serde::{Deserialize, Serialize};
 
 /// The tables of a settings file that hold no moderation rules; `groupops check` skips them.
-pub const OTHER_TABLES: &[&str] = &["group", "welcome", "economy"];
+pub const OTHER_TABLES: &[&str] = &["group", "welcome", "economy", "redpacket"];
 
 /// Where a key lives in the file: its table (none for the top level) and its name there.
 fn place(key: &str) -> (Option<&str>, &str) {

@@ -60,16 +60,19 @@ pub enum Section {
     Moderation,
     /// Locked content types.
     Locks,
+    /// Who may claim red packets; the levels.
+    Packets,
 }
 
 impl Section {
     /// Every section, in menu order.
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::Group,
         Section::Welcome,
         Section::Gate,
         Section::Moderation,
         Section::Locks,
+        Section::Packets,
     ];
 
     /// The section's name in callback data and wording ids.
@@ -80,6 +83,7 @@ impl Section {
             Section::Gate => "gate",
             Section::Moderation => "moderation",
             Section::Locks => "locks",
+            Section::Packets => "packets",
         }
     }
 

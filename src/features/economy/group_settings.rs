@@ -40,8 +40,25 @@ impl EconomyCall<'_> {
                 }
             }
         };
-        let mut conn = self.ctx.storage.write.acquire().await?;
-        store::set_levels(&mut conn, self.chat_id, chosen.as_ref()).await?;
+        match &chosen {
+            // Chosen levels change through the settings model, which writes and logs them.
+            Some(levels) => {
+                changes::change_key(
+                    self.ctx,
+                    self.chat_id,
+                    "economy.levels",
+                    Value::Text(levels.to_command_text()),
+                    self.sender_id(),
+                    Source::Command,
+                )
+                .await?;
+            }
+            None => {
+                let mut conn = self.ctx.storage.write.acquire().await?;
+                store::set_levels(&mut conn, self.chat_id, None).await?;
+            }
+        }
+        let mut conn = self.ctx.storage.read.acquire().await?;
         let now = crate::facts::levels(&mut conn, self.chat_id).await?;
         self.say(self.ta(
             "economy-setlevels-done",
