@@ -160,13 +160,18 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
     }
 }
 
-/// `/settings` in a group: an admin gets the button into the private menu; anyone else a refusal.
+/// `/settings` in a group: an admin gets the button into the private menu; anyone else a refusal (once per
+/// `moderation.refusal_window`).
 async fn offer_menu(ctx: &Ctx, message: &Message) -> HandlerResult {
     let lang = ctx.lang_for(message).await;
     let chat_id = message.chat.id.0;
     let admin = ctx.admins.sender_rights(message).await?.is_some();
     if !admin {
-        ctx.reply_brief(message, ctx.t(lang, "settings-admins-only"));
+        // Told once per refusal window, like every admin command's refusal; repeats are ignored.
+        let sender = message.from.as_ref().map_or(0, |u| u.id.0 as i64);
+        if ctx.first_refusal(chat_id, sender) {
+            ctx.reply_brief(message, ctx.t(lang, "settings-admins-only"));
+        }
         return Ok(());
     }
     let Some(bot_name) = ctx.me.username.as_deref() else {
