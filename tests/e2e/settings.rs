@@ -268,8 +268,12 @@ async fn the_menu_opens_navigates_toggles_chooses_and_asks(wording: Wording) {
     ));
     wait_text(&bot, GROUP, wording.admins_only).await;
 
-    // In private, the deep link opens the group's sections.
+    // In private, `/settings` lists the admin's groups, and a group opens its sections.
     let mut seen = 0;
+    bot.push(private_message(owner_user.clone(), "/settings"));
+    let groups = next_screen(&bot, OWNER, &mut seen).await;
+    assert_eq!(data_of(&groups, "Menu Group"), format!("st:g:{GROUP}"));
+    // The deep link from the group opens the same sections directly.
     bot.push(private_message(
         owner_user.clone(),
         &format!("/start settings_{GROUP}"),
@@ -478,9 +482,10 @@ async fn every_setting_is_read_and_written_back_through_its_store() {
     bot.stop().await;
 }
 
-/// A private message carrying a file the fake Bot API offers as `file_id`.
+/// A private message carrying a file the fake Bot API offers as `file_id`, with a caption unless it is
+/// empty.
 fn file_message(from: Json, file_id: &str, caption: &str) -> Json {
-    json!({"message": {
+    let mut message = json!({"message": {
         "message_id": next_message_id(),
         "date": now(),
         "chat": private_chat(&from),
@@ -492,7 +497,14 @@ fn file_message(from: Json, file_id: &str, caption: &str) -> Json {
             "file_size": 300,
         },
         "caption": caption,
-    }})
+    }});
+    if caption.is_empty() {
+        message["message"]
+            .as_object_mut()
+            .expect("a message")
+            .remove("caption");
+    }
+    message
 }
 
 async fn a_group_exported_is_imported_into_another_after_a_diff(wording: Wording) {
@@ -612,15 +624,15 @@ async fn a_group_exported_is_imported_into_another_after_a_diff(wording: Wording
     let (again, _) = press(&bot, owner(OWNER), &confirm).await;
     assert_ne!(again, wording.saved);
 
-    // A file with an unknown key and a bad value is refused whole.
+    // A file with an unknown key and a bad value is refused whole (here the command replies to the file).
     bot.api.put_file(
         "settings-file-2",
         b"default_pack = \"sometimes\"\nkeywords = [\"spam\"]\n",
     );
-    bot.push(file_message(
-        owner(OWNER),
-        "settings-file-2",
-        &format!("/settings import {INTO}"),
+    let sent_file = file_message(owner(OWNER), "settings-file-2", "");
+    bot.push(reply_to(
+        private_message(owner(OWNER), &format!("/settings import {INTO}")),
+        sent_file,
     ));
     let refused = wait_text(&bot, OWNER, wording.problems).await;
     assert!(
