@@ -117,3 +117,19 @@ pub async fn change_key(
     };
     change(ctx, chat_id, spec, value, by, source).await
 }
+
+/// Whether group `chat_id` may take `value` for `spec` as it is now (the owning feature's check).
+pub async fn allowed(
+    ctx: &Ctx,
+    chat_id: i64,
+    spec: &'static Spec,
+    value: &Value,
+) -> crate::Result<crate::features::Allowed> {
+    let Some((owner, _)) = setting(spec.key) else {
+        return Err(crate::Error::Config(format!(
+            "{}: no such setting",
+            spec.key
+        )));
+    };
+    (owner.allow)(ctx.clone(), chat_id, spec, value.clone()).await
+}

@@ -120,6 +120,22 @@ pub struct SettingSource {
     /// Writes one checked value of a group and makes it take effect at once (what the feature keeps in
     /// memory about the group is reloaded or forgotten).
     pub write: fn(Ctx, i64, &'static Spec, Value) -> BoxFuture<'static, crate::Result<()>>,
+    /// Whether a value the model accepts may be set in this group as it is now (an entry check needs a
+    /// supergroup, a quiz check a quiz); [`any_group`] when every group may.
+    pub allow: fn(Ctx, i64, &'static Spec, Value) -> BoxFuture<'static, crate::Result<Allowed>>,
+}
+
+/// Whether a group may take a value: yes, or why not.
+pub type Allowed = Result<(), crate::settings_model::Invalid>;
+
+/// The check of a feature whose settings every group may take.
+pub fn any_group(
+    _: Ctx,
+    _: i64,
+    _: &'static Spec,
+    _: Value,
+) -> BoxFuture<'static, crate::Result<Allowed>> {
+    Box::pin(async { Ok(Ok(())) })
 }
 
 /// Every feature's per-group settings, in menu order.

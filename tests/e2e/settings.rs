@@ -31,6 +31,8 @@ struct Wording {
     captcha: &'static str,
     button: &'static str,
     math: &'static str,
+    quiz: &'static str,
+    no_quiz: &'static str,
     timeout: &'static str,
     change: &'static str,
     too_long_a_wait: &'static str,
@@ -54,6 +56,8 @@ const ZH: Wording = Wording {
     captcha: "入群验证：",
     button: "按钮",
     math: "算术",
+    quiz: "问答",
+    no_quiz: "还没有设置问答题，请先用 /setquiz 设置。",
     timeout: "验证限时：",
     change: "✏️ 修改",
     too_long_a_wait: "时长必须在 15 秒 到 10 分钟 之间。",
@@ -77,6 +81,8 @@ const EN: Wording = Wording {
     captcha: "Entry check: ",
     button: "button",
     math: "sum",
+    quiz: "quiz",
+    no_quiz: "There is no quiz yet: set one with /setquiz first.",
     timeout: "Time to pass the check: ",
     change: "✏️ Change",
     too_long_a_wait: "The length must be from 15 seconds to 10 minutes.",
@@ -327,6 +333,13 @@ async fn the_menu_opens_navigates_toggles_chooses_and_asks(wording: Wording) {
     );
     let chosen = next_screen(&bot, OWNER, &mut seen).await;
     data_of(&chosen, &format!("• {}", wording.math));
+    // The quiz check needs a quiz: refused, and nothing changes.
+    let (answer, alert) = press(&bot, owner_user.clone(), &data_of(&chosen, wording.quiz)).await;
+    assert_eq!((answer.as_str(), alert), (wording.no_quiz, true));
+    assert_eq!(
+        value(&bot, GROUP, "welcome.captcha").await,
+        Value::Text("math".into())
+    );
 
     // A free-text setting is asked as a reply; the question survives a restart.
     press(&bot, owner_user.clone(), &data_of(&chosen, wording.back)).await;

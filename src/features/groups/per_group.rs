@@ -29,6 +29,7 @@ pub const SOURCE: SettingSource = SettingSource {
     ],
     read: |ctx, chat_id| read(ctx, chat_id).boxed(),
     write: |ctx, chat_id, spec, value| write(ctx, chat_id, spec, value).boxed(),
+    allow: crate::features::any_group,
 };
 
 async fn read(ctx: Ctx, chat_id: i64) -> crate::Result<Vec<Value>> {

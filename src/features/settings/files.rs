@@ -271,7 +271,20 @@ pub(super) async fn on_import_press(
         done(ctx.t(lang, "settings-import-nothing-applied"));
         return Ok(());
     }
-    let changed = apply::apply_changes(ctx, chat_id, &changes, user as i64, Source::Import).await?;
+    let changed =
+        match apply::apply_changes(ctx, chat_id, &changes, user as i64, Source::Import).await? {
+            Ok(changed) => changed,
+            Err(problems) => {
+                ctx.outbound.answer_press(query, String::new(), false);
+                let mut lines: Vec<String> = problems
+                    .iter()
+                    .map(|p| format!("• {}", problem_line(ctx, lang, p)))
+                    .collect();
+                lines.push(ctx.t(lang, "settings-import-nothing-applied"));
+                done(lines.join("\n"));
+                return Ok(());
+            }
+        };
     let lang = ctx.group_lang(chat_id).await;
     ctx.outbound
         .answer_press(query, ctx.t(lang, "settings-saved"), false);

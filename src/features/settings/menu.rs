@@ -533,7 +533,13 @@ pub(super) async fn on_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
                     .answer_press(&query, ctx.t(lang, "settings-gone"), true);
                 return Ok(());
             };
-            match spec.check(new) {
+            let checked = match spec.check(new) {
+                Ok(value) => apply::allowed(&ctx, group, spec, &value)
+                    .await?
+                    .map(|()| value),
+                Err(why) => Err(why),
+            };
+            match checked {
                 Ok(value) => {
                     apply::change(&ctx, group, spec, value, user as i64, Source::Menu).await?;
                     // The group's language may have just changed: speak the new one.
@@ -633,6 +639,17 @@ pub(super) async fn on_answer(ctx: Ctx, message: Message, prompt: Prompt) -> Han
             return Ok(());
         }
     };
+    if let Err(why) = apply::allowed(&ctx, prompt.chat_id, spec, &value).await? {
+        ctx.reply(
+            &message,
+            format!(
+                "{}\n{}",
+                refusal(&ctx, lang, &why),
+                ctx.t(lang, "settings-try-again")
+            ),
+        );
+        return Ok(());
+    }
     let user = prompt.user_id as u64;
     match rights_now(&ctx, prompt.chat_id, user).await {
         Some(rights) if rights.has(spec.right) => {}

@@ -5,7 +5,7 @@
 use super::gate::{Mode, MAX_TIMEOUT, MIN_TIMEOUT};
 use super::store::{Choice, Column};
 use super::{choices, template};
-use crate::features::SettingSource;
+use crate::features::{Allowed, SettingSource};
 use crate::services::Ctx;
 use crate::settings_model::{any_value, Invalid, Kind, Section, Spec, Value};
 use crate::telegram::admins::Right;
@@ -124,7 +124,36 @@ pub const SOURCE: SettingSource = SettingSource {
     ],
     read: |ctx, chat_id| read(ctx, chat_id).boxed(),
     write: |ctx, chat_id, spec, value| write(ctx, chat_id, spec, value).boxed(),
+    allow: |ctx, chat_id, spec, value| allow(ctx, chat_id, spec, value).boxed(),
 };
+
+/// An entry check other than `off` needs a supergroup (only there can newcomers be restricted), and the
+/// quiz check needs the group's quiz (`/setquiz`), as `/captcha` says.
+async fn allow(
+    ctx: Ctx,
+    chat_id: i64,
+    spec: &'static Spec,
+    value: Value,
+) -> crate::Result<Allowed> {
+    if spec.key != "welcome.captcha" || value == Value::Text("off".into()) {
+        return Ok(Ok(()));
+    }
+    let supergroup = ctx
+        .groups
+        .get(&ctx.storage, chat_id)
+        .await?
+        .is_some_and(|group| group.is_supergroup());
+    if !supergroup {
+        return Ok(Err(Invalid::Refused("welcome-needs-supergroup")));
+    }
+    if value == Value::Text("quiz".into()) {
+        let stored = choices::load_choices(&ctx, chat_id).await?;
+        if choices::quiz_of(&stored).is_none() {
+            return Ok(Err(Invalid::Refused("welcome-captcha-no-quiz")));
+        }
+    }
+    Ok(Ok(()))
+}
 
 async fn read(ctx: Ctx, chat_id: i64) -> crate::Result<Vec<Value>> {
     let stored = choices::load_choices(&ctx, chat_id).await?;
