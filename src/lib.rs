@@ -15,6 +15,8 @@
 //! - [`facts`]    facts several features need: a group's time zone and day, a member's level, zone names
 //! - [`services`] what every handler receives (settings, database, wording, queues, caches), `Call` (the one
 //!   way commands answer) and `permit` (who may use a command)
+//! - [`settings_model`] every per-group setting described once (key, kind, default, right, wording), the
+//!   checks every change passes, and settings files (export, import, diff)
 //! - [`ops`]      what an operator runs beside the bot: the database lock, backups and restore, forgetting a
 //!   member, `doctor`
 //! - [`app`]      builds everything once and runs it (polling, shards, dispatch, ticker, shutdown)
@@ -32,6 +34,7 @@ pub mod features;
 pub mod i18n;
 pub mod ops;
 pub mod services;
+pub mod settings_model;
 pub mod storage;
 pub mod telegram;
 pub mod units;

@@ -2,6 +2,7 @@
 //! `mod.rs` (the Telegram glue), a pure core, and `store.rs` (its SQL). Features never import each other;
 //! anything that moves points goes through `economy::ledger`.
 //!
+//! - [`changes`]   the one way a per-group setting changes (checked, written, logged), from any of them
 //! - [`admin_confirm`] commands anonymous admins send: an admin with the needed right confirms, and they run
 //!   in that admin's name
 //! - [`economy`]   points ledger, sign-in, activity points, levels, leaderboards, admin adjustments
@@ -13,12 +14,15 @@
 //! - [`pick_group`] admin commands sent in private: which group they are for, then run for it, answered in
 //!   private
 //! - [`privacy`]   `/forgetme`: a member has the bot delete what it holds about them
+//! - [`settings`]  `/settings`: the menu of a group's settings in private, and settings files to export and
+//!   import, all through the settings model
 //! - [`referral`]  referral and channel invite links, their validity and rewards, `/stats` and `/export`
 //! - [`redpacket`] red packets: lucky, equal, exclusive, 口令 and 答题 packets, claim rules, relays, `/verify P…`
 //! - [`verify`]    the one owner of `/verify`: packet ids go to red packets, lottery ids to lotteries
 //! - [`welcome`]   welcome and goodbye, the entry gate (captcha, quiz, join requests), rules, anti-raid
 
 pub mod admin_confirm;
+pub mod changes;
 pub mod economy;
 pub mod groups;
 pub mod lottery;
@@ -27,11 +31,13 @@ pub mod pick_group;
 pub mod privacy;
 pub mod redpacket;
 pub mod referral;
+pub mod settings;
 pub mod verify;
 pub mod welcome;
 
 use crate::i18n::Lang;
 use crate::services::{Ctx, Services};
+use crate::settings_model::{Spec, Value};
 use crate::telegram::commands::{Audience, CommandInfo};
 use crate::telegram::Handler;
 use futures::future::BoxFuture;
@@ -50,6 +56,7 @@ pub fn catalog() -> Vec<CommandInfo> {
         .chain(lottery::COMMANDS)
         .chain(referral::COMMANDS)
         .chain(privacy::COMMANDS)
+        .chain(settings::COMMANDS)
         .copied()
         .collect()
 }
@@ -81,6 +88,7 @@ pub fn description(command: &CommandInfo, admin: bool) -> &'static str {
 pub fn handler() -> Handler {
     dptree::entry()
         .branch(admin_confirm::handler())
+        .branch(settings::handler())
         .branch(pick_group::handler())
         .branch(moderation::handler())
         .branch(welcome::handler())
@@ -101,6 +109,58 @@ pub const GAME_INPUTS: &[crate::services::GameInputCheck] = &[
     redpacket::is_game_input,
     economy::is_game_input,
 ];
+
+/// One feature's per-group settings: their descriptions in the settings model, and how they are read and
+/// written through the feature's own store.
+pub struct SettingSource {
+    /// The settings, in menu order.
+    pub specs: &'static [Spec],
+    /// Reads a group's value of every one of `specs`, in their order.
+    pub read: fn(Ctx, i64) -> BoxFuture<'static, crate::Result<Vec<Value>>>,
+    /// Writes one checked value of a group and makes it take effect at once (what the feature keeps in
+    /// memory about the group is reloaded or forgotten).
+    pub write: fn(Ctx, i64, &'static Spec, Value) -> BoxFuture<'static, crate::Result<()>>,
+    /// Whether a value the model accepts may be set in this group as it is now (an entry check needs a
+    /// supergroup, a quiz check a quiz); [`any_group`] when every group may.
+    pub allow: fn(Ctx, i64, &'static Spec, Value) -> BoxFuture<'static, crate::Result<Allowed>>,
+}
+
+/// Whether a group may take a value: yes, or why not.
+pub type Allowed = Result<(), crate::settings_model::Invalid>;
+
+/// The check of a feature whose settings every group may take.
+pub fn any_group(
+    _: Ctx,
+    _: i64,
+    _: &'static Spec,
+    _: Value,
+) -> BoxFuture<'static, crate::Result<Allowed>> {
+    Box::pin(async { Ok(Ok(())) })
+}
+
+/// Every feature's per-group settings, in menu order.
+pub const SETTING_SOURCES: &[SettingSource] = &[
+    groups::per_group::SOURCE,
+    economy::per_group::SOURCE,
+    welcome::per_group::SOURCE,
+    moderation::per_group::SOURCE,
+    redpacket::per_group::SOURCE,
+];
+
+/// Every per-group setting, in menu order.
+pub fn setting_specs() -> Vec<&'static Spec> {
+    SETTING_SOURCES
+        .iter()
+        .flat_map(|s| s.specs.iter())
+        .collect()
+}
+
+/// A setting by its key, with the source that reads and writes it.
+pub fn setting(key: &str) -> Option<(&'static SettingSource, &'static Spec)> {
+    SETTING_SOURCES
+        .iter()
+        .find_map(|source| Some((source, source.specs.iter().find(|s| s.key == key)?)))
+}
 
 /// One feature's periodic work: resolve the deadlines that are due at `ctx.now()`.
 pub type Ticker = fn(Ctx) -> BoxFuture<'static, crate::Result<()>>;

@@ -91,7 +91,7 @@ impl Services {
 
     /// Whether a member who is not an admin may be told (again) that a command is not theirs: once per
     /// `moderation.refusal_window`; the call counts as telling them.
-    fn first_refusal(&self, chat_id: i64, user_id: i64) -> bool {
+    pub fn first_refusal(&self, chat_id: i64, user_id: i64) -> bool {
         let (now, window) = (
             self.now(),
             self.config.moderation.refusal_window.get().as_secs() as i64,

@@ -15,6 +15,7 @@ pub mod privacy;
 pub mod queued;
 pub mod raid;
 pub mod reply_deletions;
+pub mod settings_log;
 
 use crate::config::{StorageSettings, SyncMode};
 use crate::error::Result;

@@ -9,8 +9,9 @@
 //! someone else: ledger rows (every group's sums stay exact), sign-ins (so a member cannot sign in twice
 //! in one day by forgetting), committed packet and draw lists (so `/verify` keeps recomputing them), the
 //! referrals that rewarded whoever invited them, membership records (gate and claim rules read them),
-//! and moderation actions and saved mutes (forgetting never lifts a ban or a mute; only the excerpt is
-//! erased).
+//! moderation actions and saved mutes (forgetting never lifts a ban or a mute; only the excerpt is
+//! erased), and the settings changes an admin made (the group's audit trail); the settings menu's open
+//! question and unconfirmed imports of theirs are deleted.
 
 use crate::error::Result;
 use sqlx::SqliteConnection;
@@ -77,6 +78,8 @@ const DELETES: &[&str] = &[
     "DELETE FROM referrals WHERE inviter_id = ?1 AND status <> 'pending'",
     "DELETE FROM activity_minutes WHERE user_id = ?1",
     "DELETE FROM moderation_classifier_samples WHERE added_by = ?1",
+    "DELETE FROM settings_prompts WHERE user_id = ?1",
+    "DELETE FROM settings_imports WHERE user_id = ?1",
 ];
 
 /// Statements that erase names and excerpts but keep the row (and its ids); `?1` is the member.

@@ -308,7 +308,11 @@ async fn multipart_and_urlencoded_bodies_are_parsed() {
     assert_eq!(sent.document().unwrap().file_name.as_deref(), Some("t.csv"));
     // teloxide uploads files as "attach://<id>" references; the fake resolves them in place.
     let upload = &api.calls("sendDocument")[1].params;
-    assert_eq!(upload["document"], json!({"file_name": "t.csv", "size": 8}));
+    // A text file's content is kept, so a test can read what the bot sent.
+    assert_eq!(
+        upload["document"],
+        json!({"file_name": "t.csv", "size": 8, "text": "a,b\n1,2\n"})
+    );
     assert_eq!(upload.as_object().unwrap().len(), 3, "{upload}");
     let photo = bot
         .send_photo(

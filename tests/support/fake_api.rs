@@ -83,6 +83,7 @@ const KNOWN_METHODS: &[&str] = &[
     "unpinAllChatMessages",
     "setChatTitle",
     "setChatDescription",
+    "getFile",
 ];
 
 /// Methods whose canned result is simply `true`.
@@ -274,6 +275,8 @@ struct FakeState {
     inputs: Vec<String>,
     /// Methods whose calls wait unanswered until released (see [`FakeApi::hold`]).
     holds: HashMap<String, Hold>,
+    /// Files a bot may download (`getFile`, then `/file/bot<token>/<path>`), by file id.
+    files: HashMap<String, Vec<u8>>,
 }
 
 /// Calls of one method held unanswered: the gate they wait at (closed on release) and how many arrived.
@@ -570,6 +573,16 @@ impl FakeApi {
     }
 
     /// Overrides the canned result of a method (matched case-insensitively).
+    /// Offers a file for the bot to download by `file_id` (as a document a member sent). Its text counts
+    /// as the test's input.
+    pub fn put_file(&self, file_id: &str, bytes: &[u8]) {
+        let mut state = self.inner.lock();
+        state
+            .inputs
+            .push(json!({"file": String::from_utf8_lossy(bytes)}).to_string());
+        state.files.insert(file_id.to_string(), bytes.to_vec());
+    }
+
     pub fn set_result(&self, method: &str, result: Value) {
         let mut state = self.inner.lock();
         state.inputs.push(result.to_string());
@@ -691,6 +704,16 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let path = uri.path().trim_start_matches('/');
+    if let Some(file) = path.strip_prefix("file/") {
+        // A download: `file/bot<token>/documents/<file id>` (teloxide encodes the path's slash).
+        let path = file.split_once('/').map_or("", |(_, path)| path);
+        let path = path.replace("%2F", "/").replace("%2f", "/");
+        let id = path.rsplit('/').next().unwrap_or_default();
+        return match inner.lock().files.get(id).cloned() {
+            Some(bytes) => (StatusCode::OK, bytes).into_response(),
+            None => (StatusCode::NOT_FOUND, "no such file").into_response(),
+        };
+    }
     let Some((token_part, method)) = path.split_once('/') else {
         return not_found();
     };
@@ -797,6 +820,12 @@ fn canned_result(inner: &Inner, lower: &str, params: &Value) -> Option<Value> {
             message
         }
         "copymessage" => json!({"message_id": inner.next_message_id(chat_id)}),
+        "getfile" => {
+            let id = params["file_id"].as_str().unwrap_or_default().to_string();
+            let size = inner.lock().files.get(&id).map_or(0, Vec::len);
+            json!({"file_id": id, "file_unique_id": format!("u-{id}"), "file_size": size,
+                   "file_path": format!("documents/{id}")})
+        }
         "getmycommands" => json!([]),
         // Edits of inline messages (no chat) answer `true` instead of a Message.
         "editmessagetext" | "editmessagereplymarkup" | "editmessagecaption"
@@ -817,7 +846,17 @@ fn canned_result(inner: &Inner, lower: &str, params: &Value) -> Option<Value> {
         }
         "getchatmember" => {
             let user_id = params.get("user_id").and_then(int_of).unwrap_or_default();
-            let member = inner.lock().members.get(&(chat_id, user_id)).cloned();
+            // A member the test set, else an administrator from the chat's admin list, else a member.
+            let state = inner.lock();
+            let member = state.members.get(&(chat_id, user_id)).cloned().or_else(|| {
+                state.admins.get(&chat_id).and_then(|admins| {
+                    admins
+                        .iter()
+                        .find(|admin| admin["user"]["id"].as_i64() == Some(user_id))
+                        .cloned()
+                })
+            });
+            drop(state);
             member.unwrap_or_else(|| default_member(user_id))
         }
         "getchatmembercount" => json!(10),
@@ -1279,7 +1318,18 @@ fn parse_multipart(body: &[u8], boundary: &str) -> Map<String, Value> {
         }
         let Some(name) = name else { continue };
         let value = match file_name {
-            Some(file_name) => json!({"file_name": file_name, "size": data.len()}),
+            // A text file's content (UTF-8 without control characters but line breaks and tabs) is kept
+            // as `text`, so a test can read what the bot sent.
+            Some(file_name) => match std::str::from_utf8(data) {
+                Ok(text)
+                    if !text
+                        .chars()
+                        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) =>
+                {
+                    json!({"file_name": file_name, "size": data.len(), "text": text})
+                }
+                _ => json!({"file_name": file_name, "size": data.len()}),
+            },
             None => field_value(&String::from_utf8_lossy(data)),
         };
         fields.insert(name, value);

@@ -1,9 +1,12 @@
-//! `/settz`, `/setreset` and `/setlevels`: a group's time zone, day start and levels.
+//! `/settz`, `/setreset` and `/setlevels`: a group's time zone, day start and levels. The time zone and
+//! the day start change through the settings model (`features::changes`), which checks, writes and logs.
 
 use super::call::EconomyCall;
 use super::store;
 use crate::fargs;
+use crate::features::changes::{self, Source};
 use crate::i18n::Lang;
+use crate::settings_model::Value;
 use crate::storage::groups as records;
 use crate::telegram::admins::Right;
 use crate::telegram::HandlerResult;
@@ -37,8 +40,25 @@ impl EconomyCall<'_> {
                 }
             }
         };
-        let mut conn = self.ctx.storage.write.acquire().await?;
-        store::set_levels(&mut conn, self.chat_id, chosen.as_ref()).await?;
+        match &chosen {
+            // Chosen levels change through the settings model, which writes and logs them.
+            Some(levels) => {
+                changes::change_key(
+                    self.ctx,
+                    self.chat_id,
+                    "economy.levels",
+                    Value::Text(levels.to_command_text()),
+                    self.sender_id(),
+                    Source::Command,
+                )
+                .await?;
+            }
+            None => {
+                let mut conn = self.ctx.storage.write.acquire().await?;
+                store::set_levels(&mut conn, self.chat_id, None).await?;
+            }
+        }
+        let mut conn = self.ctx.storage.read.acquire().await?;
         let now = crate::facts::levels(&mut conn, self.chat_id).await?;
         self.say(self.ta(
             "economy-setlevels-done",
@@ -92,10 +112,19 @@ impl EconomyCall<'_> {
         };
         let mut conn = self.ctx.storage.write.acquire().await?;
         self.ensure_group(&mut conn).await?;
-        records::set_timezone(&mut conn, self.chat_id, Some(zone.name())).await?;
         if let Some(record) = records::get(&mut conn, self.chat_id).await? {
             self.ctx.groups.put(record);
         }
+        drop(conn);
+        changes::change_key(
+            self.ctx,
+            self.chat_id,
+            "group.timezone",
+            Value::Text(zone.name().to_owned()),
+            self.sender_id(),
+            Source::Command,
+        )
+        .await?;
         self.say(self.ta(
             "economy-settz-done",
             &fargs! {"zone" => crate::facts::zones::display(zone, self.lang)},
@@ -114,8 +143,15 @@ impl EconomyCall<'_> {
                 return Ok(());
             }
         };
-        let mut conn = self.ctx.storage.write.acquire().await?;
-        store::set_reset_hour(&mut conn, self.chat_id, Some(hour)).await?;
+        changes::change_key(
+            self.ctx,
+            self.chat_id,
+            "economy.reset_hour",
+            Value::Int(i64::from(hour)),
+            self.sender_id(),
+            Source::Command,
+        )
+        .await?;
         self.say(self.ta("economy-setreset-done", &fargs! {"hour" => hour}));
         Ok(())
     }

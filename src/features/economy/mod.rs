@@ -29,6 +29,7 @@ mod checkin;
 mod group_settings;
 pub mod ledger;
 mod ledger_view;
+pub mod per_group;
 mod profile;
 mod rank;
 pub mod settings;

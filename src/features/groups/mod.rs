@@ -2,6 +2,8 @@
 //! marks it inactive when removed, keeps its own rights current, moves a group's data when a basic group
 //! becomes a supergroup, and answers `/start`, `/help` and `/lang`.
 
+pub mod per_group;
+
 use crate::fargs;
 use crate::i18n::Lang;
 use crate::services::{Call, Ctx, Lasting};
@@ -394,11 +396,20 @@ async fn lang(call: &Call<'_>, arg: &str) -> HandlerResult {
             },
         )
         .await?;
+        if let Some(record) = records::get(&mut conn, chat_id).await? {
+            ctx.groups.put(record);
+        }
     }
-    records::set_language(&mut conn, chat_id, wanted.code()).await?;
-    if let Some(record) = records::get(&mut conn, chat_id).await? {
-        ctx.groups.put(record);
-    }
+    drop(conn);
+    crate::features::changes::change_key(
+        ctx,
+        chat_id,
+        "group.language",
+        crate::settings_model::Value::Text(wanted.code().to_owned()),
+        call.sender_id(),
+        crate::features::changes::Source::Command,
+    )
+    .await?;
     let name = ctx.t(wanted, &format!("lang-name-{}", wanted.code()));
     ctx.reply_brief(
         message,

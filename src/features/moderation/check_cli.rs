@@ -123,9 +123,17 @@ fn newcomer_by_default() -> bool {
     true
 }
 
-/// Reads a group settings file (TOML with the keys of [`RuleSpec`]).
+/// Reads a group settings file (TOML with the keys of [`RuleSpec`]). The tables a `/settings export` adds
+/// for the other features (`[group]`, `[welcome]`, `[economy]`) are passed over.
 pub fn read_group_settings(text: &str) -> Result<RuleSpec, CheckError> {
-    toml::from_str(text).map_err(|err| CheckError::GroupSettings(err.to_string()))
+    let failed = |err: toml::de::Error| CheckError::GroupSettings(err.to_string());
+    let mut root: toml::Table = toml::from_str(text).map_err(failed)?;
+    root.retain(|name, _| {
+        !crate::settings_model::file::OTHER_TABLES
+            .iter()
+            .any(|table| **table == *name)
+    });
+    root.try_into().map_err(failed)
 }
 
 /// The rules `check` uses: the group settings when given, else a new group's defaults.

@@ -38,6 +38,7 @@ pub mod log;
 mod log_channel;
 mod modlog;
 pub mod normalize;
+pub mod per_group;
 mod punish_commands;
 mod purge;
 mod report;

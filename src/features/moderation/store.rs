@@ -431,6 +431,24 @@ pub async fn set_flood(
     Ok(())
 }
 
+/// Turns the shipped ad pack on or off in a group.
+pub async fn set_default_pack(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    settings: &ModerationSettings,
+    on: bool,
+    now: i64,
+) -> Result<()> {
+    ensure_group(conn, chat_id, settings, now).await?;
+    sqlx::query("UPDATE moderation_groups SET default_pack = ?, updated_at = ? WHERE chat_id = ?")
+        .bind(on)
+        .bind(now)
+        .bind(chat_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Sets a group's own ladder (`None`: back to the configured one).
 pub async fn set_ladder(
     conn: &mut SqliteConnection,

@@ -38,6 +38,7 @@ pub mod claim;
 mod create;
 pub mod eligibility;
 mod grab;
+pub mod per_group;
 mod relay;
 pub mod relay_core;
 mod request;

@@ -52,8 +52,20 @@ pub(super) async fn set_rule(call: &Call<'_>, args: &str) -> HandlerResult {
         ));
         return Ok(());
     };
-    let mut conn = call.ctx.storage.write.acquire().await?;
-    store::set_rule(&mut conn, call.chat_id, &key, parsed).await?;
-    drop(conn);
+    // Through the settings model, which checks, writes and logs the change (switches are stored as 1/0).
+    let key = format!("redpacket.{key}");
+    let value = match crate::features::setting(&key).map(|(_, spec)| spec.kind) {
+        Some(crate::settings_model::Kind::Bool) => crate::settings_model::Value::Bool(parsed != 0),
+        _ => crate::settings_model::Value::Int(parsed),
+    };
+    crate::features::changes::change_key(
+        call.ctx,
+        call.chat_id,
+        &key,
+        value,
+        call.sender_id(),
+        crate::features::changes::Source::Command,
+    )
+    .await?;
     show_rules(call).await
 }

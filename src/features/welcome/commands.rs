@@ -62,30 +62,31 @@ fn on_off(arg: &str) -> Option<bool> {
     }
 }
 
-/// An on/off choice: its column and the wording of its answers.
+/// An on/off choice: its key in the settings model (the change goes through it) and the wording of its
+/// answers.
 struct Switch {
-    column: Column,
+    key: &'static str,
     on: &'static str,
     off: &'static str,
     usage: &'static str,
 }
 
 const WELCOME_SWITCH: Switch = Switch {
-    column: Column::WelcomeOn,
+    key: "welcome.on",
     on: "welcome-on",
     off: "welcome-off",
     usage: "welcome-usage",
 };
 
 const GOODBYE_SWITCH: Switch = Switch {
-    column: Column::GoodbyeOn,
+    key: "welcome.goodbye_on",
     on: "welcome-goodbye-on",
     off: "welcome-goodbye-off",
     usage: "welcome-goodbye-usage",
 };
 
 const CLEAN_SWITCH: Switch = Switch {
-    column: Column::CleanWelcome,
+    key: "welcome.clean",
     on: "welcome-clean-on",
     off: "welcome-clean-off",
     usage: "welcome-clean-usage",
@@ -95,11 +96,13 @@ async fn toggle(call: &Call<'_>, arg: &str, switch: &Switch) -> crate::Result<St
     let Some(wanted) = on_off(arg) else {
         return Ok(call.t_html(switch.usage));
     };
-    save(
+    crate::features::changes::change_key(
         call.ctx,
         call.chat_id,
-        switch.column,
-        Choice::Int(wanted as i64),
+        switch.key,
+        crate::settings_model::Value::Bool(wanted),
+        call.sender_id(),
+        crate::features::changes::Source::Command,
     )
     .await?;
     Ok(call.t_html(if wanted { switch.on } else { switch.off }))

@@ -22,6 +22,7 @@ mod commands;
 pub mod gate;
 mod greeting;
 mod joins;
+pub mod per_group;
 mod presses;
 mod prior;
 mod requests;

@@ -1,7 +1,8 @@
 //! The Telegram verbs features use, as typed methods of [`Outbound`]: restrict, mute, unrestrict, ban, kick,
 //! unban, the same for channels, deleting several messages, reacting, answering a join request and answering
-//! a button press. Each is an immediate request about its chat (see the module above), so a 429 in a chat
-//! pauses all of that chat's immediate requests together.
+//! a button press; and the sends that are not plain texts: a question to answer as a reply, a picture, a
+//! file. Each restriction or answer is an immediate request about its chat (see the module above), so a 429
+//! in a chat pauses all of that chat's immediate requests together; the sends are budgeted.
 
 use super::{Outbound, Pending};
 use chrono::{DateTime, Utc};
@@ -159,6 +160,26 @@ impl Outbound {
         self.immediate("answerCallbackQuery", move |bot| {
             bot.answer_callback_query(id.clone())
                 .url(url.clone())
+                .send()
+                .boxed()
+        })
+    }
+
+    /// Asks a question in a private chat that the app answers as a reply: the member's input field opens
+    /// as a reply to it (Telegram's `ForceReply`). The text is HTML. Budgeted like any send.
+    pub fn ask_for_reply(
+        &self,
+        chat_id: i64,
+        html: String,
+        placeholder: String,
+    ) -> Pending<Message> {
+        self.budgeted(chat_id, "sendMessage", move |bot| {
+            bot.send_message(ChatId(chat_id), html.clone())
+                .parse_mode(teloxide::types::ParseMode::Html)
+                .reply_markup(
+                    teloxide::types::ForceReply::new()
+                        .input_field_placeholder(Some(placeholder.clone())),
+                )
                 .send()
                 .boxed()
         })
