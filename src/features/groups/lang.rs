@@ -7,7 +7,8 @@ use crate::storage::groups as records;
 use crate::telegram::admins::Right;
 use crate::telegram::HandlerResult;
 
-/// `/lang zh|en`: the group's language, for admins who may change the group's info.
+/// `/lang zh|en`: the group's language, for admins who may change the group's info. Every form is
+/// answered: the language switched, the one already spoken, the current one (no argument), or the usage.
 pub(super) async fn lang(call: &Call<'_>, arg: &str) -> HandlerResult {
     let (ctx, message) = (call.ctx, call.message);
     if message.chat.is_private() {
@@ -28,8 +29,19 @@ pub(super) async fn lang(call: &Call<'_>, arg: &str) -> HandlerResult {
         return Ok(());
     };
     let chat_id = message.chat.id.0;
+    let name = ctx.t(wanted, &format!("lang-name-{}", wanted.code()));
     let mut conn = ctx.storage.write.acquire().await?;
-    if records::get(&mut conn, chat_id).await?.is_none() {
+    let record = records::get(&mut conn, chat_id).await?;
+    // Asking for the language the group already speaks changes nothing, and says so.
+    if record
+        .as_ref()
+        .is_some_and(|group| Lang::parse(&group.language) == Some(wanted))
+    {
+        drop(conn);
+        call.say(ctx.ta(wanted, "lang-already", &fargs! {"language" => name}));
+        return Ok(());
+    }
+    if record.is_none() {
         // The bot was added while it was not running: record the group now.
         records::upsert_on_join(
             &mut conn,
@@ -49,7 +61,6 @@ pub(super) async fn lang(call: &Call<'_>, arg: &str) -> HandlerResult {
     if let Some(record) = records::get(&mut conn, chat_id).await? {
         ctx.groups.put(record);
     }
-    let name = ctx.t(wanted, &format!("lang-name-{}", wanted.code()));
     ctx.reply_brief(
         message,
         ctx.ta(wanted, "lang-switched", &fargs! {"language" => name}),
