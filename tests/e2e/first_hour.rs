@@ -318,8 +318,11 @@ async fn first_hour(walk: &Walk) {
     transcript.push(explanation);
 
     // Members sign in.
+    // Each sign-in is handled before its wave is awaited, so a reply gathered in a wave is on its way
+    // before the next command, whose answer the walk reads as the next message.
     for who in [ann(walk), bo(walk)] {
         bot.push(in_group(walk, who, walk.sign_in));
+        bot.settle().await;
         bot.wave_closed(walk.chat).await;
     }
     let signed = wait_text(&bot, walk.chat, walk.signed_in).await;

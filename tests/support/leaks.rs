@@ -471,6 +471,15 @@ fn id_like(word: &str) -> bool {
     {
         return true;
     }
+    // A lottery's redemption code may hold no digit at all (about one in twenty does): ten characters of
+    // the codes' alphabet, which has no I, L or O.
+    if word.len() == 10
+        && word
+            .bytes()
+            .all(|b| b"23456789ABCDEFGHJKMNPQRSTUVWXYZ".contains(&b))
+    {
+        return true;
+    }
     word.len() >= 8 && word.chars().all(|c| c.is_ascii_hexdigit())
 }
 
