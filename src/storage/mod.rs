@@ -12,6 +12,7 @@ pub mod groups;
 pub mod handled;
 pub mod members;
 pub mod privacy;
+pub mod private_chats;
 pub mod raid;
 pub mod reply_deletions;
 

@@ -1,12 +1,14 @@
 //! The group record and the bot's basic manners, one file per flow: [`membership`] (added, removed,
 //! promoted: the record, the hello and the thanks), [`migrate`] (a basic group's data moves to its
-//! supergroup), [`start`], [`help`] and [`lang`] (the commands), and [`private_hint`] (a hint to `/help` for a
-//! private message no feature took). This file routes updates to them.
+//! supergroup), [`start`], [`help`] and [`lang`] (the commands), [`private_chat`] (who has started the bot in
+//! private) and [`private_hint`] (a hint to `/help` for a private message no feature took). This file routes
+//! updates to them.
 
 mod help;
 mod lang;
 mod membership;
 mod migrate;
+mod private_chat;
 mod private_hint;
 mod start;
 
@@ -39,6 +41,12 @@ pub fn handler() -> Handler {
                         .endpoint(on_command),
                 ),
         )
+}
+
+/// The first step of the handler tree, which handles nothing: a private message from a person records that
+/// they have started the bot in private.
+pub fn private_chat_seen() -> Handler {
+    dptree::entry().inspect_async(private_chat::note_private_chat)
 }
 
 /// The last branch of the handler tree: a private message no feature took (plain text, an unknown command)
