@@ -1,11 +1,12 @@
 //! The first hour of a real group, in Chinese and in English: the bot is added and says hello, the owner
-//! sets the language, time zone, rules, entry check and warning ladder, newcomers join and pass the check,
-//! a newcomer's question stays and an ad is removed with an explanation, members sign in, grab a red packet
-//! and join a lottery by its keyword without being punished for it, look at their profile and the ranking,
-//! an admin mutes a member for a day written the group's way, reads the moderation log in private, and the
-//! lottery is drawn and verified, and `/stats` averages over the day the bot has been there and says so;
-//! `/lang` of the language the group already speaks is answered. Members' command answers are deleted after `replies.ttl`, so fewer of
-//! the bot's messages stay in the group than it sent. The harness's leak check runs when the bot stops.
+//! sets the language, time zone, rules, entry check and warning ladder (and asks `/lang` for the language
+//! the group already speaks, which is answered), newcomers join and pass the check, a newcomer's question
+//! stays and an ad is removed with an explanation, members sign in, grab a red packet and join a lottery by
+//! its keyword without being punished for it, look at their profile and the ranking, an admin mutes a
+//! member for a day written the group's way, reads the moderation log in private, the lottery is drawn and
+//! verified, and `/stats` averages over the day the bot has been there and says so. Members' command
+//! answers are deleted after `replies.ttl`, so fewer of the bot's messages stay in the group than it sent.
+//! The harness's leak check runs when the bot stops.
 
 use crate::support::fake_api::{bot_admin_member, Call};
 use crate::support::harness::{TestBot, WAIT};
