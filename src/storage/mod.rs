@@ -1,7 +1,7 @@
 //! SQLite: pool set-up with explicit pragmas, migrations, the batched activity writer, the records of
-//! handled updates (`handled`), and the small read
-//! and write functions every feature may use (groups, members, users, who started the bot in private). Features keep their own SQL in their
-//! own `store.rs`; what lives here is shared by all of them.
+//! handled updates (`handled`), and the small read and write functions every feature may use (groups,
+//! members, users, who started the bot in private). Features keep their own SQL in their own `store.rs`;
+//! what lives here is shared by all of them.
 //!
 //! There is one writer connection (all writes queue on it, so transactions never fight over locks) and a
 //! small read pool. WAL lets readers run while the writer writes.
