@@ -324,6 +324,10 @@ pub struct ReplySettings {
     /// How long a short note in a group stays, such as "sent you privately" after an admin command was
     /// answered in private. Zero keeps them.
     pub note_ttl: Dur,
+    /// An answer to a member's `/me`, `/rank`, `/ledger` or `/checkin month` longer than this many lines
+    /// goes to the member in private when they have started the bot there, with a short note in the
+    /// group. Zero keeps every answer in the group.
+    pub private_over_lines: usize,
 }
 
 impl Default for ReplySettings {
@@ -331,6 +335,7 @@ impl Default for ReplySettings {
         Self {
             ttl: Dur::secs(180),
             note_ttl: Dur::secs(30),
+            private_over_lines: 8,
         }
     }
 }

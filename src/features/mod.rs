@@ -87,6 +87,7 @@ pub fn description(command: &CommandInfo, admin: bool) -> &'static str {
 /// The whole handler tree. Order matters: the first branch that handles an update ends its journey.
 pub fn handler() -> Handler {
     dptree::entry()
+        .chain(groups::private_chat_seen())
         .branch(admin_confirm::handler())
         .branch(settings::handler())
         .branch(pick_group::handler())

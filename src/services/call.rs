@@ -141,6 +141,82 @@ impl<'a> Call<'a> {
         self.say_as(Lasting::Note, self.t("admin-answer-sent-private"));
     }
 
+    /// Answers a member's command whose answer can be long (`/me`, `/rank`, `/ledger`, `/checkin month`).
+    /// In a group, an answer of more than `replies.private_over_lines` lines goes to the member in private,
+    /// under the group's name, when they have started the bot there; the group gets a short note that goes
+    /// after `replies.note_ttl`. Otherwise — a short answer, a member who never started the bot, or a
+    /// private send Telegram refuses (the member is then no longer counted as having started it) — it is
+    /// answered like [`Call::say_html`]. Waiting for the private send happens off the chat's shard.
+    pub async fn say_html_long(&self, html: String) -> crate::Result<()> {
+        let member = self.sender_id();
+        let limit = self.ctx.config.replies.private_over_lines;
+        let long = limit > 0 && html.lines().count() > limit;
+        if !long
+            || self.chat_id > 0
+            || member <= 0
+            || super::replies::answering_privately_for(self.chat_id)
+        {
+            self.say_html(html);
+            return Ok(());
+        }
+        let started = {
+            let mut conn = self.ctx.storage.read.acquire().await?;
+            crate::storage::private_chats::has_started(&mut conn, member).await?
+        };
+        if !started {
+            self.say_html(html);
+            return Ok(());
+        }
+        let header = self.ctx.ta(
+            self.lang,
+            "admin-answer-private-header",
+            &crate::fargs! {"group" => escape(self.message.chat.title().unwrap_or_default())},
+        );
+        let mut private = split_html(&format!("{header}\n{html}"), MAX_TEXT).into_iter();
+        let note = self.t("admin-answer-sent-private");
+        let (ctx, message, chat_id) = (self.ctx.clone(), self.message.clone(), self.chat_id);
+        self.ctx.tasks.spawn(async move {
+            let Some(first) = private.next() else {
+                return;
+            };
+            match ctx.outbound.send_text(Text::html(member, first)).wait().await {
+                Ok(_) => {
+                    for piece in private {
+                        ctx.outbound.send_text(Text::html(member, piece));
+                    }
+                    ctx.send_lasting(
+                        Text::plain(chat_id, note).reply_to(&message),
+                        Some(&message),
+                        Lasting::Note,
+                    );
+                }
+                Err(err) => {
+                    tracing::info!(%err, chat_id, member, "a long answer not delivered in private; answered in the group");
+                    if matches!(
+                        err,
+                        crate::Error::Telegram(teloxide::RequestError::Api(_))
+                    ) {
+                        let forgotten = async {
+                            let mut conn = ctx.storage.write.acquire().await?;
+                            crate::storage::private_chats::forget(&mut conn, member).await
+                        };
+                        if let Err(err) = forgotten.await {
+                            tracing::warn!(%err, member, "could not forget a refused private chat");
+                        }
+                    }
+                    for piece in split_html(&html, MAX_TEXT) {
+                        ctx.send_lasting(
+                            Text::html(chat_id, piece).reply_to(&message),
+                            Some(&message),
+                            Lasting::Brief,
+                        );
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
     /// Whether the sender may use a command that needs `right` (see [`Services::permit`]).
     pub async fn allowed(&self, right: Right) -> crate::Result<bool> {
         self.ctx.permit(self.message, right, self.lang).await

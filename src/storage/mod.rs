@@ -1,7 +1,8 @@
 //! SQLite: pool set-up with explicit pragmas, migrations, the batched activity writer, the records of
 //! handled updates (`handled`), the durable queue of updates held back from the offset (`queued`), and
-//! the small read and write functions every feature may use (groups, members, users). Features keep their
-//! own SQL in their own `store.rs`; what lives here is shared by all of them.
+//! the small read and write functions every feature may use (groups, members, users, who started the bot
+//! in private). Features keep their own SQL in their own `store.rs`; what lives here is shared by all of
+//! them.
 //!
 //! There is one writer connection (all writes queue on it, so transactions never fight over locks) and a
 //! small read pool. WAL lets readers run while the writer writes.
@@ -12,6 +13,7 @@ pub mod groups;
 pub mod handled;
 pub mod members;
 pub mod privacy;
+pub mod private_chats;
 pub mod queued;
 pub mod raid;
 pub mod reply_deletions;

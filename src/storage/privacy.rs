@@ -1,8 +1,8 @@
 //! Deleting data: what the bot forgets about one member (`/forgetme`, `groupops forget-user`), and the
 //! purge of a group that removed the bot long ago (`storage.inactive_retention`).
 //!
-//! Forgetting a member deletes their profile (names, username, language), the names copied into packets,
-//! relays and gates, the excerpts of their messages kept by moderation and reports, their join and invite
+//! Forgetting a member deletes their profile (names, username, language), the record that they started the
+//! bot in private, the names copied into packets, relays and gates, the excerpts of their messages kept by moderation and reports, their join and invite
 //! history (join events with the links they used, join-request links, referral joins, the referrals they
 //! made once settled, the names of their links), their activity counts, the names and excerpts kept with
 //! suspicious messages, and the detector samples they added. It keeps the ids that carry a promise to
@@ -70,6 +70,7 @@ impl Forgotten {
 /// Statements that delete a member's rows; `?1` is the member.
 const DELETES: &[&str] = &[
     "DELETE FROM users WHERE user_id = ?1",
+    "DELETE FROM private_chats WHERE user_id = ?1",
     "DELETE FROM welcome_held WHERE user_id = ?1",
     "DELETE FROM welcome_queue WHERE user_id = ?1",
     "DELETE FROM member_events WHERE user_id = ?1",
@@ -208,13 +209,22 @@ mod tests {
             held.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(),
             ["Rust", "跑步群"]
         );
+        crate::storage::private_chats::record(&mut conn, 7, 5)
+            .await
+            .unwrap();
         let done = forget_user(&mut conn, 7).await.unwrap();
         assert_eq!(
             done,
             Forgotten {
-                deleted: 2,
+                deleted: 3,
                 erased: 1
             }
+        );
+        assert!(
+            !crate::storage::private_chats::has_started(&mut conn, 7)
+                .await
+                .unwrap(),
+            "the bot no longer knows they started it"
         );
         let (users, events): (i64, i64) = sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM users WHERE user_id = 7), (SELECT COUNT(*) FROM member_events WHERE user_id = 7)",

@@ -1,10 +1,12 @@
 //! The first hour of a real group, in Chinese and in English: the bot is added and says hello, the owner
-//! sets the language, time zone, rules, entry check and warning ladder, newcomers join and pass the check,
-//! a newcomer's question stays and an ad is removed with an explanation, members sign in, grab a red packet
-//! and join a lottery by its keyword without being punished for it, look at their profile and the ranking,
-//! an admin mutes a member for a day written the group's way, reads the moderation log in private, and the
-//! lottery is drawn and verified. Members' command answers are deleted after `replies.ttl`, so fewer of
-//! the bot's messages stay in the group than it sent. The harness's leak check runs when the bot stops.
+//! sets the language, time zone, rules, entry check and warning ladder (and asks `/lang` for the language
+//! the group already speaks, which is answered), newcomers join and pass the check, a newcomer's question
+//! stays and an ad is removed with an explanation, members sign in, grab a red packet and join a lottery by
+//! its keyword without being punished for it, look at their profile and the ranking, an admin mutes a
+//! member for a day written the group's way, reads the moderation log in private, the lottery is drawn and
+//! verified, and `/stats` averages over the day the bot has been there and says so. Members' command
+//! answers are deleted after `replies.ttl`, so fewer of the bot's messages stay in the group than it sent.
+//! The harness's leak check runs when the bot stops.
 
 use crate::support::fake_api::{bot_admin_member, Call};
 use crate::support::harness::{TestBot, WAIT};
@@ -42,6 +44,10 @@ struct Walk {
     drawn: &'static str,
     verify_ok: &'static str,
     stats: &'static str,
+    stats_since: &'static str,
+    stats_retention: &'static str,
+    lang_again: &'static str,
+    lang_already: &'static str,
 }
 
 const ZH: Walk = Walk {
@@ -70,6 +76,10 @@ const ZH: Walk = Walk {
     drawn: "抽奖 L1 开奖",
     verify_ok: "种子与承诺哈希一致",
     stats: "/stats",
+    stats_since: "日均按这",
+    stats_retention: "机器人入群还不满 7 天",
+    lang_again: "/lang zh",
+    lang_already: "本群已经在使用中文",
 };
 
 const EN: Walk = Walk {
@@ -98,6 +108,10 @@ const EN: Walk = Walk {
     drawn: "Lottery L1 drawn",
     verify_ok: "The seed matches the commitment",
     stats: "/stats",
+    stats_since: "daily averages are over",
+    stats_retention: "I came to this group less than 7 days ago",
+    lang_again: "/lang en",
+    lang_already: "This group already speaks English",
 };
 
 fn the_group(walk: &Walk) -> Value {
@@ -292,7 +306,10 @@ async fn first_hour(walk: &Walk) {
     assert!(captcha.contains(walk.captcha_set), "{captcha}");
     let ladder = say(&bot, walk, boss(walk), walk.ladder).await;
     assert!(ladder.contains(walk.ladder_set), "{ladder}");
-    transcript.extend([zone, rules, captcha, ladder]);
+    // Asking for the language the group already speaks is answered too.
+    let lang = say(&bot, walk, boss(walk), walk.lang_again).await;
+    assert!(lang.contains(walk.lang_already), "{lang}");
+    transcript.extend([zone, rules, captcha, ladder, lang]);
 
     // Three newcomers join and pass the entry check.
     for who in [ann(walk), bo(walk), spammer(walk)] {
@@ -318,8 +335,11 @@ async fn first_hour(walk: &Walk) {
     transcript.push(explanation);
 
     // Members sign in.
+    // Each sign-in is handled before its wave is awaited, so a reply gathered in a wave is on its way
+    // before the next command, whose answer the walk reads as the next message.
     for who in [ann(walk), bo(walk)] {
         bot.push(in_group(walk, who, walk.sign_in));
+        bot.settle().await;
         bot.wave_closed(walk.chat).await;
     }
     let signed = wait_text(&bot, walk.chat, walk.signed_in).await;
@@ -412,7 +432,12 @@ async fn first_hour(walk: &Walk) {
     bot.settle().await;
     let verify = say(&bot, walk, ann(walk), "/verify L1").await;
     assert!(verify.contains(walk.verify_ok), "{verify}");
+    // The review numbers average over the day the bot has been here, say so, and have no retention yet.
+    let photos = bot.api.calls("sendPhoto").len();
     let stats = say(&bot, walk, boss(walk), walk.stats).await;
+    assert!(stats.contains(walk.stats_since), "{stats}");
+    assert!(stats.contains(walk.stats_retention), "{stats}");
+    bot.api.wait_for("sendPhoto", photos + 1, WAIT).await;
     transcript.extend([drawn, stats]);
 
     // After the replies' time to live, members' command answers go with their commands.

@@ -950,3 +950,97 @@ async fn lang_alone_and_the_title_cap_en() {
 async fn lang_alone_and_the_title_cap_zh() {
     lang_alone_and_the_title_cap("zh").await;
 }
+
+/// What a group owner reads after `/lang` in one language.
+struct LangWords {
+    /// The owner's app language, which the group takes when the bot is added.
+    app: &'static str,
+    /// The language the group speaks, and the other one, as `/lang` takes them.
+    own: &'static str,
+    other: &'static str,
+    already: &'static str,
+    switched_away: &'static str,
+    already_other: &'static str,
+}
+
+/// `/lang` of the language a group already speaks is answered (it changes nothing and says so), as is a
+/// switch and the same switch again, each as a reply to its command.
+async fn lang_is_answered_every_time(chat: i64, words: LangWords) {
+    let bot = TestBot::start().await;
+    bot.api.set_admins(
+        chat,
+        vec![member(owner(OWNER), "creator"), bot_admin_member()],
+    );
+    let boss = user_with(OWNER, "Olivia", None, Some(words.app));
+    bot.push(my_chat_member(
+        group(chat),
+        boss.clone(),
+        "left",
+        "administrator",
+    ));
+    bot.wait_texts(chat, 1).await;
+    bot.settle().await;
+    let language = || async {
+        sqlx::query_scalar::<_, String>("SELECT language FROM groups WHERE chat_id = ?")
+            .bind(chat)
+            .fetch_one(&bot.ctx.storage.read)
+            .await
+            .unwrap()
+    };
+    let before = language().await;
+    for (command, expected) in [
+        (format!("/lang {}", words.own), words.already),
+        (format!("/lang {}", words.other), words.switched_away),
+        (format!("/lang {}", words.other), words.already_other),
+    ] {
+        let update = group_message(chat, boss.clone(), &command);
+        let id = update["message"]["message_id"].as_i64().unwrap();
+        let count = bot.texts_to(chat).len();
+        bot.push(update);
+        bot.wait_texts(chat, count + 1).await;
+        bot.settle().await;
+        let replies: Vec<String> = bot
+            .api
+            .calls("sendMessage")
+            .into_iter()
+            .filter(|c| c.params["chat_id"].as_i64() == Some(chat))
+            .filter(|c| c.params["reply_parameters"]["message_id"].as_i64() == Some(id))
+            .map(|c| c.params["text"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(replies, vec![expected.to_string()], "{command}");
+    }
+    assert_ne!(before, language().await, "the switch was stored");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn lang_is_answered_every_time_en() {
+    lang_is_answered_every_time(
+        -100_573,
+        LangWords {
+            app: "en",
+            own: "en",
+            other: "zh",
+            already: "This group already speaks English: nothing to switch.",
+            switched_away: "本群已切换为中文。",
+            already_other: "本群已经在使用中文，无需切换。",
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn lang_is_answered_every_time_zh() {
+    lang_is_answered_every_time(
+        -100_574,
+        LangWords {
+            app: "zh-hans",
+            own: "zh",
+            other: "en",
+            already: "本群已经在使用中文，无需切换。",
+            switched_away: "This group now speaks English.",
+            already_other: "This group already speaks English: nothing to switch.",
+        },
+    )
+    .await;
+}

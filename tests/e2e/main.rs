@@ -13,6 +13,7 @@ mod fake_api;
 mod first_hour;
 mod foundation;
 mod leaks;
+mod long_answers;
 mod lottery;
 mod moderation;
 mod moderation_admin;

@@ -83,16 +83,6 @@ async fn command(bot: &TestBot, update: Value) -> String {
     texts[before..].join("\n")
 }
 
-/// Sends `text` from the owner, an admin command whose answer goes to them in private; checks the group
-/// only got the short note, and returns the private answer.
-async fn say_to_owner(bot: &TestBot, text: &str) -> String {
-    let before = bot.texts_to(OWNER).len();
-    let note = say(bot, owner(OWNER), text).await;
-    assert_eq!(note, "已私信发给你。");
-    let texts = bot.wait_texts(OWNER, before + 1).await;
-    texts[before..].join("\n")
-}
-
 fn mias_post() -> Value {
     group_message(GROUP, mia(), "look at this")
 }
@@ -195,7 +185,9 @@ async fn mute_kick_warn_and_approve_work_by_reply_username_and_id() {
     let mention = format!("<a href=\"tg://user?id={MIA}\">Mia</a>");
     let text = say(&bot, owner(OWNER), "/unwarn @mia_here").await;
     assert_eq!(text, format!("已撤回 {mention} 的一次警告（剩余 0 次）。"));
-    let text = say_to_owner(&bot, "/warns @mia_here").await;
+    let text = bot
+        .private_answer(GROUP, owner(OWNER), "/warns @mia_here")
+        .await;
     assert!(
         text.ends_with(&format!("\n{mention} 有 0 次警告（上限 2）。")),
         "{text}"
@@ -373,7 +365,7 @@ async fn spam_teaches_the_classifier_undo_teaches_ham_and_modlog_counts_per_rule
     // /modlog: the latest actions and per rule hits and undos.
     let text = say(&bot, mia(), "/modlog").await;
     assert!(text.contains("只有群管理员"), "{text}");
-    let text = say_to_owner(&bot, "/modlog 5").await;
+    let text = bot.private_answer(GROUP, owner(OWNER), "/modlog 5").await;
     assert!(
         text.contains("广告识别：命中 1 次，撤销 1 次（误判率 100%）"),
         "rules are named in the group's language: {text}"
@@ -397,7 +389,9 @@ async fn spam_teaches_the_classifier_undo_teaches_ham_and_modlog_counts_per_rule
         )),
         "{text}"
     );
-    let text = say_to_owner(&bot, "/modlog many").await;
+    let text = bot
+        .private_answer(GROUP, owner(OWNER), "/modlog many")
+        .await;
     assert!(text.contains("/modlog"), "{text}");
     // What was learned survives a restart.
     let bot = bot.restart().await;
@@ -744,7 +738,7 @@ async fn refused_automatic_actions_are_logged_failed_and_missing_rights_are_name
     );
     let mias: Vec<String> = outcomes(&bot, MIA).await.into_iter().map(|o| o.2).collect();
     assert_eq!(mias, vec!["failed", "failed"]);
-    let text = say_to_owner(&bot, "/modlog 3").await;
+    let text = bot.private_answer(GROUP, owner(OWNER), "/modlog 3").await;
     assert!(
         text.contains("禁言 1 小时 · Mia（2303） · 自动 · 广告词库"),
         "{text}"

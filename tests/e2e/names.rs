@@ -44,19 +44,7 @@ async fn group(lang: &str) -> TestBot {
 }
 
 async fn say(bot: &TestBot, from: Value, text: &str) -> String {
-    let sender = from["id"].as_i64().unwrap_or_default();
-    let before = bot.texts_to(GROUP).len();
-    let before_private = bot.texts_to(sender).len();
-    bot.push(group_message(GROUP, from, text));
-    let texts = bot.wait_texts(GROUP, before + 1).await;
-    bot.settle().await;
-    let answer = texts[before..].join("\n");
-    // Admin lists are answered in private, with a short note in the group.
-    if answer == "已私信发给你。" || answer == "I sent you the answer in private." {
-        let private = bot.wait_texts(sender, before_private + 1).await;
-        return private[before_private..].join("\n");
-    }
-    answer
+    bot.answer_read_by(GROUP, from, text).await.text
 }
 
 /// The line of a `/ledger` answer that holds `needle`.

@@ -438,8 +438,8 @@ async fn stats_and_export_of_a_scripted_week_match_the_hand_count() {
         "成员：9 → 10（入群 2，退群 1，净增 +1）",
         "活跃：日均 0.5 人，近 7 天 3 人，期间共 3 人",
         "消息：7 条",
-        "新成员 7 日留存：期初前 7 天至 7 天前没有新成员入群",
-        "话痨榜：Alice（3）, Bob（2）, Dave（2）",
+        "机器人入群还不满 7 天：它看到入群的新成员待满一周后，才能算出 7 日留存。",
+        "话痨榜：Alice（3）、Bob（2）、Dave（2）",
         "有效邀请：1（裂变倍增率 0.33）",
         "签到：1 人（占活跃 33.3%）",
         "红包：0 人抢过（占活跃 0.0%），共 0 次",
@@ -849,4 +849,94 @@ async fn an_export_never_lands_in_the_group_zh() {
 #[tokio::test]
 async fn an_export_never_lands_in_the_group_en() {
     an_export_never_lands_in_the_group("en", "only send members' data to you in private").await;
+}
+
+/// What `/stats` says about the days the bot has been in a group, in one language.
+struct SinceWords {
+    lang: &'static str,
+    averaged: &'static str,
+    partial: &'static str,
+    too_new: &'static str,
+    retention: &'static str,
+    retention_dates: &'static str,
+}
+
+/// `/stats 7d` the day after the bot came averages over its 2 days and says so, with no retention yet;
+/// ten days after it came, the period is whole and the retention is one plain sentence.
+async fn stats_count_the_days_since_the_bot_came(chat: i64, words: SinceWords) {
+    let bot = TestBot::start().await;
+    admins(&bot, chat);
+    bot.push(my_chat_member(
+        group(chat),
+        person(OWNER),
+        "left",
+        "administrator",
+    ));
+    bot.settle().await;
+    say(&bot, chat, OWNER, &format!("/lang {}", words.lang)).await;
+    // Day 0: Carol and Dave join and pass the entry check; Alice speaks. Day 1: Alice and Bob speak.
+    for newcomer in [CAROL, DAVE] {
+        join(&bot, chat, newcomer, None);
+        bot.settle().await;
+        // The question waits for the gap after the previous welcome; the clock moves past it.
+        bot.clock.advance(Duration::from_secs(5));
+        verify(&bot, chat, newcomer).await;
+    }
+    bot.push(group_message(chat, person(ALICE), "morning"));
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(DAY));
+    bot.push(group_message(chat, person(ALICE), "again"));
+    bot.push(group_message(chat, person(BOB), "hi"));
+    bot.settle().await;
+
+    let text = say(&bot, chat, OWNER, "/stats 7d").await;
+    // Active: 1 on day 0, 2 on day 1: (1 + 2) / 2 days = 1.5, not (1 + 2) / 7.
+    for expected in [words.averaged, words.partial, words.too_new] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    let photo = bot.api.wait_for("sendPhoto", 1, WAIT).await;
+    assert!(photo[0].params["photo"]["size"].as_i64().unwrap() > 1000);
+
+    // Day 2: Dave leaves. Day 10: every day of the period is one the bot was there for.
+    bot.clock.advance(Duration::from_secs(DAY));
+    leave(&bot, chat, DAVE);
+    bot.settle().await;
+    bot.clock.advance(Duration::from_secs(8 * DAY));
+    let text = say(&bot, chat, OWNER, "/stats 7d").await;
+    assert!(text.contains(words.retention), "{text}");
+    assert!(text.contains(words.retention_dates), "{text}");
+    assert!(!text.contains(words.partial), "{text}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn stats_count_the_days_since_the_bot_came_zh() {
+    stats_count_the_days_since_the_bot_came(
+        -100_120_101,
+        SinceWords {
+            lang: "zh",
+            averaged: "活跃：日均 1.5 人",
+            partial: "这 7 天里只有 2 天有数据，日均按这 2 天计算",
+            too_new: "机器人入群还不满 7 天",
+            retention: "入群的 2 位新成员中，1 位留满了 7 天（50.0%）。",
+            retention_dates: "日至",
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn stats_count_the_days_since_the_bot_came_en() {
+    stats_count_the_days_since_the_bot_came(
+        -100_120_102,
+        SinceWords {
+            lang: "en",
+            averaged: "Active: 1.5 a day on average",
+            partial: "only 2 of these 7 days have numbers: daily averages are over those 2 days",
+            too_new: "I came to this group less than 7 days ago",
+            retention: ", 1 stayed at least 7 days (50.0%).",
+            retention_dates: "Of the 2 new members who joined from ",
+        },
+    )
+    .await;
 }

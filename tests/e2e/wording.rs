@@ -34,17 +34,7 @@ async fn group(lang: &str) -> TestBot {
 /// Sends an admin command and returns the answer: the group's, or for the admin lists the bot answers in
 /// private (with a short note in the group), the private one.
 async fn say(bot: &TestBot, text: &str) -> String {
-    let before = bot.texts_to(GROUP).len();
-    let before_private = bot.texts_to(OWNER).len();
-    bot.push(group_message(GROUP, owner(OWNER), text));
-    let texts = bot.wait_texts(GROUP, before + 1).await;
-    bot.settle().await;
-    let answer = texts[before..].join("\n");
-    if answer == "已私信发给你。" || answer == "I sent you the answer in private." {
-        let private = bot.wait_texts(OWNER, before_private + 1).await;
-        return private[before_private..].join("\n");
-    }
-    answer
+    bot.answer_read_by(GROUP, owner(OWNER), text).await.text
 }
 
 fn mention() -> String {

@@ -72,6 +72,18 @@ pub fn init_logging() {
     }
 }
 
+/// The short note a group gets when an answer went to its sender in private, in each language.
+pub const SENT_IN_PRIVATE: [&str; 2] = ["已私信发给你。", "I sent you the answer in private."];
+
+/// What the sender of a command reads (see [`TestBot::answer_read_by`]).
+#[derive(Debug, Clone)]
+pub struct ReadAnswer {
+    /// The answer's text: the group's, or the private one when it went there.
+    pub text: String,
+    /// Whether the answer went to the sender in private.
+    pub in_private: bool,
+}
+
 /// How long waits in tests may take before they fail.
 pub const WAIT: Duration = Duration::from_secs(10);
 
@@ -247,6 +259,43 @@ impl TestBot {
             })
             .await;
         self.texts_to(chat_id)
+    }
+
+    /// Sends `text` from `from` (a user object) in group `chat`, waits for the group's answer, and returns
+    /// what the sender reads: the group's answer, or — when the group got only the short note that the
+    /// answer went to them in private (admin lists, another member's warnings) — the private answer. Every
+    /// message the bot sent in reply is joined by line breaks.
+    pub async fn answer_read_by(&self, chat: i64, from: Value, text: &str) -> ReadAnswer {
+        let sender = from["id"].as_i64().expect("the sender has an id");
+        let before = self.texts_to(chat).len();
+        let before_private = self.texts_to(sender).len();
+        self.push(crate::support::updates::group_message(chat, from, text));
+        let texts = self.wait_texts(chat, before + 1).await;
+        self.settle().await;
+        let answer = texts[before..].join("\n");
+        if !SENT_IN_PRIVATE.contains(&answer.as_str()) {
+            return ReadAnswer {
+                text: answer,
+                in_private: false,
+            };
+        }
+        let private = self.wait_texts(sender, before_private + 1).await;
+        ReadAnswer {
+            text: private[before_private..].join("\n"),
+            in_private: true,
+        }
+    }
+
+    /// Like [`TestBot::answer_read_by`] for an answer that must go to the sender in private with only the
+    /// short note in the group; returns the private answer.
+    pub async fn private_answer(&self, chat: i64, from: Value, text: &str) -> String {
+        let answer = self.answer_read_by(chat, from, text).await;
+        assert!(
+            answer.in_private,
+            "{text:?} was answered in the group, not in private: {}",
+            answer.text
+        );
+        answer.text
     }
 
     /// The SQLite file the bot uses (see [`TestBot::data_dir`] to keep it after the bot stops).

@@ -472,10 +472,12 @@ fn id_like(word: &str) -> bool {
     {
         return true;
     }
+    // A lottery's redemption code may hold no digit at all (about one in twenty does): ten characters of
+    // the codes' alphabet, which has no I, L or O.
     if word.len() == 10
         && word
             .bytes()
-            .all(|c| b"23456789ABCDEFGHJKMNPQRSTUVWXYZ".contains(&c))
+            .all(|b| b"23456789ABCDEFGHJKMNPQRSTUVWXYZ".contains(&b))
     {
         return true;
     }

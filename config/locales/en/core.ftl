@@ -11,6 +11,7 @@ cmd-help = list the commands you can use
 cmd-lang = switch the group's language (zh | en)
 lang-usage = Usage: /lang zh or /lang en
 lang-switched = This group now speaks { $language }.
+lang-already = This group already speaks { $language }: nothing to switch.
 lang-name-zh-CN = Chinese
 lang-name-en = English
 group-only = This command works in groups only.

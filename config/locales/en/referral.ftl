@@ -31,19 +31,48 @@ referral-channel-line = <b>{ $name }</b> { $link }
     { $joins } → { $verified } → { $stayed } → { $spoke }
 referral-stats-usage = Usage: /stats [7d|30d|90d] or /export [7d|30d|90d] (7d when left out).
 referral-stats-talker = { $member } ({ $messages })
-referral-stats-retention = { $rate }% ({ $stayed } of { $cohort })
-referral-stats-retention-none = no new members joined between 7 days before the period and 7 days ago
+referral-stats-date = { $month ->
+    [1] Jan
+    [2] Feb
+    [3] Mar
+    [4] Apr
+    [5] May
+    [6] Jun
+    [7] Jul
+    [8] Aug
+    [9] Sep
+    [10] Oct
+    [11] Nov
+   *[12] Dec
+} { $day }
+referral-stats-retention = { $cohort ->
+    [one] The one new member who joined from { $from } to { $to } { $stayed ->
+        [0] left within 7 days.
+       *[other] stayed at least 7 days.
+    }
+   *[other] Of the { $cohort } new members who joined from { $from } to { $to }, { $stayed } stayed at least 7 days ({ $rate }%).
+}
+referral-stats-retention-none = No new members joined from { $from } to { $to }, so there is no 7-day retention to show yet.
+referral-stats-retention-too-new = I came to this group less than 7 days ago: 7-day retention shows once the new members I saw join have had a whole week.
+referral-stats-partial = { $observed ->
+    [one] I came to this group on { $since }, so only 1 of these { $days } days has numbers: daily averages are over that day, and the chart starts there too.
+   *[other] I came to this group on { $since }, so only { $observed } of these { $days } days have numbers: daily averages are over those { $observed } days, and the chart starts there too.
+}
 referral-stats-summary = <b>Last { $days } days</b>
     Members: { $start } → { $end } (joined { $joins }, left { $leaves }, net { $net })
     Active: { $dau } a day on average, { $wau } in the last 7 days, { $active } in the period
     Messages: { $messages }
-    7-day retention of new members: { $retention }
+    { $retention }
     Top talkers: { $talkers }
     Valid referrals: { $referrals } (multiplier { $multiplier } per active member)
     Signed in: { $signed } ({ $signrate }% of active members)
     Red packets: { $grabbers } members grabbed ({ $grabrate }% of active), { $grabs } grabs
     Lotteries: { $entrants } members joined ({ $entrantrate }% of active), { $entries } entries
 referral-chart-title = Last { $days } days
+referral-chart-title-since = The { $days ->
+    [one] day
+   *[other] { $days } days
+} since the bot came
 referral-chart-joins = Joins
 referral-chart-leaves = Leaves
 referral-chart-active = Active members

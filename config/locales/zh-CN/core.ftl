@@ -11,6 +11,7 @@ cmd-help = 列出你能用的命令
 cmd-lang = 切换本群语言：/lang zh 或 /lang en
 lang-usage = 用法：/lang zh 或 /lang en
 lang-switched = 本群已切换为{ $language }。
+lang-already = 本群已经在使用{ $language }，无需切换。
 lang-name-zh-CN = 中文
 lang-name-en = 英文
 group-only = 这个命令只能在群里使用。

@@ -31,19 +31,23 @@ referral-channel-line = <b>{ $name }</b> { $link }
     { $joins } → { $verified } → { $stayed } → { $spoke }
 referral-stats-usage = 用法：/stats [7d|30d|90d] 或 /export [7d|30d|90d]（不写默认 7 天）。
 referral-stats-talker = { $member }（{ $messages }）
-referral-stats-retention = { $rate }%（{ $cohort } 人中留下 { $stayed } 人）
-referral-stats-retention-none = 期初前 7 天至 7 天前没有新成员入群
+referral-stats-date = { $month }月{ $day }日
+referral-stats-retention = { $from }至{ $to }入群的 { $cohort } 位新成员中，{ $stayed } 位留满了 7 天（{ $rate }%）。
+referral-stats-retention-none = { $from }至{ $to }没有新成员入群，还算不出 7 日留存。
+referral-stats-retention-too-new = 机器人入群还不满 7 天：它看到入群的新成员待满一周后，才能算出 7 日留存。
+referral-stats-partial = 机器人 { $since }才入群，这 { $days } 天里只有 { $observed } 天有数据，日均按这 { $observed } 天计算，图表也从那天画起。
 referral-stats-summary = <b>近 { $days } 天复盘</b>
     成员：{ $start } → { $end }（入群 { $joins }，退群 { $leaves }，净增 { $net }）
     活跃：日均 { $dau } 人，近 7 天 { $wau } 人，期间共 { $active } 人
     消息：{ $messages } 条
-    新成员 7 日留存：{ $retention }
+    { $retention }
     话痨榜：{ $talkers }
     有效邀请：{ $referrals }（裂变倍增率 { $multiplier }）
     签到：{ $signed } 人（占活跃 { $signrate }%）
     红包：{ $grabbers } 人抢过（占活跃 { $grabrate }%），共 { $grabs } 次
     抽奖：{ $entrants } 人参与（占活跃 { $entrantrate }%），共 { $entries } 次
 referral-chart-title = 近 { $days } 天
+referral-chart-title-since = 机器人入群以来的 { $days } 天
 referral-chart-joins = 入群
 referral-chart-leaves = 退群
 referral-chart-active = 活跃成员

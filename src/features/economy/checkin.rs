@@ -224,10 +224,11 @@ impl EconomyCall<'_> {
             &fargs! {"name" => escape(&display_name(self.message)), "count" => grid.signed_count()},
         );
         let legend = self.ta("economy-month-legend", &fargs! {"day" => date.day()});
-        self.say_html(format!(
+        self.say_html_long(format!(
             "{title}\n<pre>{}</pre>\n{legend}",
             escape(&grid.render(&labels))
-        ));
+        ))
+        .await?;
         Ok(())
     }
 }

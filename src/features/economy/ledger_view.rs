@@ -108,7 +108,7 @@ impl EconomyCall<'_> {
                 escape(&note)
             ));
         }
-        self.say_html(text);
+        self.say_html_long(text).await?;
         Ok(())
     }
 }

@@ -43,7 +43,7 @@ impl EconomyCall<'_> {
                 )
             })
             .unwrap_or_default();
-        self.say_html(self.ta(
+        self.say_html_long(self.ta(
             "economy-me",
             &fargs! {
                 "name" => escape(&display_name(self.message)),
@@ -56,7 +56,8 @@ impl EconomyCall<'_> {
                 "rank" => rank,
                 "messages" => messages,
             },
-        ));
+        ))
+        .await?;
         Ok(())
     }
 

@@ -87,7 +87,7 @@ impl EconomyCall<'_> {
             ),
             None => self.t("economy-rank-you-none"),
         }));
-        self.say_html(text);
+        self.say_html_long(text).await?;
         Ok(())
     }
 }

@@ -1,5 +1,7 @@
 //! `/stats [7d|30d|90d]`: the review numbers of a period and their chart, for admins. The period and the
-//! summary are shared with `/export`.
+//! summary are shared with `/export`. Days before the bot came to the group are left out of the averages
+//! and the chart, and the answer says so; the 7-day retention is one plain sentence naming the dates its
+//! new members joined between.
 
 use super::{chart, name_of, require_admin, rules, stats, store};
 use crate::fargs;
@@ -7,7 +9,7 @@ use crate::i18n::Lang;
 use crate::services::{Call, Ctx};
 use crate::telegram::text::escape;
 use crate::telegram::HandlerResult;
-use chrono::{Offset, TimeZone};
+use chrono::{Datelike, Offset, TimeZone};
 use teloxide::prelude::*;
 use teloxide::types::ThreadId;
 
@@ -39,16 +41,8 @@ pub(super) async fn stats(call: &Call<'_>, args: &str) -> HandlerResult {
         ));
     }
     drop(conn);
-    let (cohort, stayed) = summary.retention;
-    let retention = if cohort == 0 {
-        call.t("referral-stats-retention-none")
-    } else {
-        call.ta(
-            "referral-stats-retention",
-            &fargs! {"rate" => stats::tenths(stats::per_mille(stayed, cohort)), "stayed" => stayed, "cohort" => cohort},
-        )
-    };
-    let text = call.ta(
+    let retention = retention_sentence(call, &window, &summary);
+    let mut text = call.ta(
         "referral-stats-summary",
         &fargs! {
             "days" => window.days,
@@ -57,7 +51,7 @@ pub(super) async fn stats(call: &Call<'_>, args: &str) -> HandlerResult {
             "dau" => stats::tenths(summary.daily_active_tenths), "wau" => summary.weekly_active,
             "active" => summary.active, "messages" => summary.messages,
             "retention" => retention,
-            "talkers" => if talkers.is_empty() { "—".to_string() } else { talkers.join(", ") },
+            "talkers" => if talkers.is_empty() { "—".to_string() } else { talkers.join(&call.t("list-separator")) },
             "referrals" => summary.valid_referrals,
             "multiplier" => stats::hundredths(summary.multiplier_hundredths),
             "signed" => summary.signed_in.0, "signrate" => stats::tenths(summary.signed_in.1),
@@ -67,8 +61,20 @@ pub(super) async fn stats(call: &Call<'_>, args: &str) -> HandlerResult {
             "entries" => summary.lottery_entries
         },
     );
+    if summary.observed_days < window.days {
+        let since = summary.daily.first().map_or(0, |row| row.day);
+        text.push('\n');
+        text.push_str(&call.ta(
+            "referral-stats-partial",
+            &fargs! {
+                "since" => local_date(call, since),
+                "days" => window.days,
+                "observed" => summary.observed_days
+            },
+        ));
+    }
     call.say_html(text);
-    let labels = chart_labels(call, window.days);
+    let labels = chart_labels(call, window.days, summary.observed_days);
     let daily = summary.daily.clone();
     let png = tokio::task::spawn_blocking(move || chart::render(&daily, &labels))
         .await
@@ -117,21 +123,61 @@ pub(super) async fn period(call: &Call<'_>, args: &str) -> crate::Result<Option<
     )))
 }
 
-/// The chart's words in the group's language when the embedded font can draw them, else in English.
-fn chart_labels(call: &Call<'_>, days: i64) -> chart::ChartLabels {
+/// A local day as the group's language writes a date: `11月20日`, `Nov 20`.
+fn local_date(call: &Call<'_>, day: i64) -> String {
+    let date = chrono::DateTime::from_timestamp(day * 86_400, 0).unwrap_or_default();
+    call.ta(
+        "referral-stats-date",
+        &fargs! {"month" => date.month(), "day" => date.day()},
+    )
+}
+
+/// The 7-day retention as one plain sentence: how many of the new members who joined between two dates
+/// stayed a week, that none joined then, or that the bot came too recently to tell.
+fn retention_sentence(call: &Call<'_>, window: &stats::Window, summary: &stats::Summary) -> String {
+    let Some((from, to)) = summary.cohort_span else {
+        return call.t("referral-stats-retention-too-new");
+    };
+    let (from, to) = (
+        local_date(call, window.day_of(from)),
+        local_date(call, window.day_of(to)),
+    );
+    let (cohort, stayed) = summary.retention;
+    if cohort == 0 {
+        return call.ta(
+            "referral-stats-retention-none",
+            &fargs! {"from" => from, "to" => to},
+        );
+    }
+    call.ta(
+        "referral-stats-retention",
+        &fargs! {
+            "rate" => stats::tenths(stats::per_mille(stayed, cohort)),
+            "stayed" => stayed, "cohort" => cohort, "from" => from, "to" => to
+        },
+    )
+}
+
+/// The chart's words in the group's language when an embedded font can draw them, else in English. A
+/// chart of fewer days than asked for (the bot came later) is titled by the days since the bot came.
+fn chart_labels(call: &Call<'_>, days: i64, observed_days: i64) -> chart::ChartLabels {
     let make = |lang: Lang| chart::ChartLabels {
-        title: call
-            .ctx
-            .ta(lang, "referral-chart-title", &fargs! {"days" => days}),
+        title: if observed_days < days {
+            call.ctx.ta(
+                lang,
+                "referral-chart-title-since",
+                &fargs! {"days" => observed_days},
+            )
+        } else {
+            call.ctx
+                .ta(lang, "referral-chart-title", &fargs! {"days" => days})
+        },
         joins: call.ctx.t(lang, "referral-chart-joins"),
         leaves: call.ctx.t(lang, "referral-chart-leaves"),
         active: call.ctx.t(lang, "referral-chart-active"),
     };
     let local = make(call.lang);
-    let covered = [&local.title, &local.joins, &local.leaves, &local.active]
-        .iter()
-        .all(|text| chart::font_covers(text));
-    if covered {
+    if chart::font_covers(&local) {
         local
     } else {
         make(Lang::En)
@@ -160,6 +206,7 @@ pub(super) async fn compute(
         crate::facts::lottery_entries(&mut conn, chat_id, from, now).await?;
     let input = stats::StatsInput {
         now,
+        present_since: store::bot_present_since(&mut conn, chat_id, now).await?,
         members_now,
         activity: store::activity_by_day(&mut conn, chat_id, from, now, window.offset).await?,
         events: store::member_events(&mut conn, chat_id, cohort_from, now).await?,

@@ -6,15 +6,19 @@
 //! Definitions (the README repeats them):
 //! - the window is the last `days` local days of the group, today included; a local day starts at midnight
 //!   in the group's time zone (`day = floor((unix + offset) / 86400)`);
+//! - the **observed days** are the window's days from the day the bot came to the group on (the first sign
+//!   of it there: its arrival, the first message or join it recorded); days before it have no numbers, so
+//!   they are left out of the daily rows, the chart and the averages;
 //! - a member is **active** on a day when they sent at least one message that day;
 //! - **members at end** is the member count Telegram reports now; **members at start** is that count minus
 //!   the joins plus the leaves seen in the window;
-//! - **daily active** is the mean of the daily active counts over the window's days; **weekly active** is the
+//! - **daily active** is the mean of the daily active counts over the observed days; **weekly active** is the
 //!   number of distinct members active in the window's last 7 days;
 //! - **7-day retention** looks at the cohort of *new* members (first join the group ever saw of them, not
 //!   seen there before: the referral's "known" test) whose join fell between 7 days before the window's
 //!   start and 7 days before now — the window shifted back a week, so every member of it has had a whole
-//!   week — and counts each of them once; retained are those with no leave within 7 days of that join;
+//!   week — and counts each of them once; retained are those with no leave within 7 days of that join. The
+//!   cohort starts no earlier than the bot came; a bot that came less than 7 days ago has no cohort yet;
 //! - the **referral multiplier** (裂变倍增率) is valid referrals in the window divided by the members active
 //!   in the window;
 //! - the **sign-in rate** is the members who signed in during the window divided by the members active in
@@ -82,6 +86,9 @@ pub struct MemberEvent {
 pub struct StatsInput {
     /// Now, unix seconds.
     pub now: i64,
+    /// The first sign of the bot in the group (its arrival, or the first message or join it recorded, when
+    /// earlier), unix seconds; 0 when it has been there longer than anything asked about.
+    pub present_since: i64,
     /// The member count Telegram reports now.
     pub members_now: i64,
     /// (local day, member, messages that day), one row per member active that day.
@@ -134,17 +141,22 @@ pub struct Summary {
     pub leaves: i64,
     /// Joins minus leaves.
     pub net: i64,
-    /// Mean daily active members, in tenths.
+    /// Mean daily active members over the observed days, in tenths.
     pub daily_active_tenths: i64,
+    /// The window's days the bot was in the group for (today included), at least 1.
+    pub observed_days: i64,
     /// Distinct members active in the window's last 7 days.
     pub weekly_active: i64,
     /// Distinct members active in the window.
     pub active: i64,
     /// Messages in the window.
     pub messages: i64,
-    /// The retention cohort (new members who joined from 7 days before the window's start until 7 days
-    /// before now), and how many of them did not leave within 7 days.
+    /// The retention cohort (new members who joined from 7 days before the window's start, or from the
+    /// bot's arrival when later, until 7 days before now), and how many of them did not leave within 7 days.
     pub retention: (i64, i64),
+    /// The unix times the retention cohort's joins are read between, or `None` when the bot came less
+    /// than 7 days ago (no member it saw join has had a whole week yet).
+    pub cohort_span: Option<(i64, i64)>,
     /// The most talkative members: (member, messages), most first, ties by lower id.
     pub top_talkers: Vec<(i64, i64)>,
     /// Valid referrals in the window.
@@ -161,7 +173,7 @@ pub struct Summary {
     pub lottery_entrants: (i64, i64),
     /// Lottery entries.
     pub lottery_entries: i64,
-    /// One row per day of the window.
+    /// One row per observed day of the window.
     pub daily: Vec<DayRow>,
 }
 
@@ -188,7 +200,13 @@ pub fn hundredths(value: i64) -> String {
 pub fn summarize(window: &Window, input: &StatsInput, top: usize) -> Summary {
     let last_day = window.first_day + window.days - 1;
     let in_window = |day: i64| day >= window.first_day && day <= last_day;
-    let mut daily: BTreeMap<i64, DayRow> = (window.first_day..=last_day)
+    // Days before the bot came have no numbers: they get no row and do not count in the averages.
+    let first_observed = window
+        .day_of(input.present_since)
+        .max(window.first_day)
+        .min(last_day);
+    let observed_days = (last_day - first_observed + 1).max(1);
+    let mut daily: BTreeMap<i64, DayRow> = (first_observed..=last_day)
         .map(|day| {
             (
                 day,
@@ -203,9 +221,10 @@ pub fn summarize(window: &Window, input: &StatsInput, top: usize) -> Summary {
     let mut weekly: HashSet<i64> = HashSet::new();
     let mut talk: HashMap<i64, i64> = HashMap::new();
     for &(day, user, messages) in input.activity.iter().filter(|row| in_window(row.0)) {
-        let row = daily.get_mut(&day).expect("every window day has a row");
-        row.active += 1;
-        row.messages += messages;
+        if let Some(row) = daily.get_mut(&day) {
+            row.active += 1;
+            row.messages += messages;
+        }
         active.insert(user);
         if day > last_day - 7 {
             weekly.insert(user);
@@ -238,8 +257,16 @@ pub fn summarize(window: &Window, input: &StatsInput, top: usize) -> Summary {
     let mut counted: HashSet<i64> = HashSet::new();
     let mut cohort = 0;
     let mut stayed = 0;
+    let cohort_span = Some((
+        (start - 7 * DAY).max(input.present_since),
+        input.now - 7 * DAY,
+    ))
+    .filter(|(from, to)| from <= to);
     for &(user, joined) in &input.new_members {
-        if joined < start - 7 * DAY || joined > input.now - 7 * DAY || !counted.insert(user) {
+        let Some((from, to)) = cohort_span else {
+            break;
+        };
+        if joined < from || joined > to || !counted.insert(user) {
             continue;
         }
         cohort += 1;
@@ -264,15 +291,13 @@ pub fn summarize(window: &Window, input: &StatsInput, top: usize) -> Summary {
         joins,
         leaves,
         net: joins - leaves,
-        daily_active_tenths: if window.days > 0 {
-            active_days * 10 / window.days
-        } else {
-            0
-        },
+        daily_active_tenths: active_days * 10 / observed_days,
+        observed_days,
         weekly_active: weekly.len() as i64,
         active: active_count,
         messages: daily.iter().map(|d| d.messages).sum(),
         retention: (cohort, stayed),
+        cohort_span,
         top_talkers,
         valid_referrals: input.valid_referrals,
         multiplier_hundredths: if active_count > 0 {
@@ -414,6 +439,7 @@ mod tests {
         let d0 = w.first_day;
         let input = StatsInput {
             now,
+            present_since: 0,
             members_now: 50,
             activity: vec![
                 (d0, 1, 10),
@@ -535,6 +561,56 @@ mod tests {
         let s = summarize(&w, &input, 5);
         assert_eq!(s.retention, (3, 2));
         assert_eq!((s.joins, s.leaves, s.members_start), (4, 2, 8));
+    }
+
+    #[test]
+    fn a_bot_that_came_two_days_ago_averages_over_its_two_days_and_has_no_cohort_yet() {
+        // A UTC group, /stats 7d at noon of day 19676; the bot came at 09:00 the day before.
+        let now = T0 + 12 * 3600;
+        let w = Window::ending_at(now, 0, 7);
+        let arrived = T0 - DAY + 9 * 3600;
+        let input = StatsInput {
+            now,
+            present_since: arrived,
+            members_now: 20,
+            activity: vec![(19675, 1, 5), (19675, 2, 1), (19676, 1, 2)],
+            events: vec![ev(arrived + 60, 3, true)],
+            new_members: vec![(3, arrived + 60)],
+            ..StatsInput::default()
+        };
+        let s = summarize(&w, &input, 5);
+        assert_eq!(s.observed_days, 2);
+        assert_eq!(
+            s.daily.iter().map(|d| d.day).collect::<Vec<_>>(),
+            vec![19675, 19676],
+            "no rows for the days before the bot came"
+        );
+        assert_eq!(
+            s.daily_active_tenths, 15,
+            "(2 + 1) active over 2 days, not 7"
+        );
+        assert_eq!((s.joins, s.messages), (1, 8));
+        assert_eq!(s.cohort_span, None, "nobody it saw join has had a week");
+        assert_eq!(s.retention, (0, 0));
+    }
+
+    #[test]
+    fn the_cohort_starts_when_the_bot_came() {
+        // The bot came 10 days ago: the 7-day window's cohort runs from then (not 13 days ago) to 7 days ago.
+        let now = T0 + 12 * 3600;
+        let w = Window::ending_at(now, 0, 7);
+        let arrived = now - 10 * DAY;
+        let input = StatsInput {
+            now,
+            present_since: arrived,
+            events: vec![ev(arrived + DAY, 4, true), ev(arrived + 2 * DAY, 4, false)],
+            new_members: vec![(4, arrived + DAY), (5, arrived + 2 * DAY)],
+            ..StatsInput::default()
+        };
+        let s = summarize(&w, &input, 5);
+        assert_eq!(s.cohort_span, Some((arrived, now - 7 * DAY)));
+        assert_eq!(s.retention, (2, 1), "4 left within a week, 5 stayed");
+        assert_eq!(s.observed_days, 7, "the whole window");
     }
 
     #[test]

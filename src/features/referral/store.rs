@@ -625,6 +625,22 @@ pub async fn valid_referrals(
     .await?)
 }
 
+/// The first sign of the bot in a group, unix seconds: the earliest of its (last) arrival, the first
+/// message minute and the first join or leave it recorded there; `now` when there is none.
+pub async fn bot_present_since(conn: &mut SqliteConnection, chat_id: i64, now: i64) -> Result<i64> {
+    let since: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(at) FROM (
+             SELECT added_at AS at FROM groups WHERE chat_id = ?1
+             UNION ALL SELECT MIN(minute) * 60 FROM activity_minutes WHERE chat_id = ?1
+             UNION ALL SELECT MIN(at) FROM member_events WHERE chat_id = ?1
+         )",
+    )
+    .bind(chat_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(since.unwrap_or(now).min(now))
+}
+
 /// Members the bot counts as present in a group (used when Telegram's count is unavailable).
 pub async fn present_members(conn: &mut SqliteConnection, chat_id: i64) -> Result<i64> {
     Ok(
@@ -875,6 +891,48 @@ mod tests {
             new_member_joins(&mut conn, -1, 150, 800).await.unwrap(),
             vec![(2, 300), (4, 500)],
             "member 1's rejoin is not a new member's join"
+        );
+    }
+
+    #[sqlx::test]
+    async fn the_bot_is_present_since_its_first_sign_in_the_group(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        assert_eq!(
+            bot_present_since(&mut conn, -1, 5_000).await.unwrap(),
+            5_000,
+            "nothing recorded: since now"
+        );
+        sqlx::query(
+            "INSERT INTO groups (chat_id, kind, title, language, added_at, updated_at)
+             VALUES (-1, 'supergroup', 'G', 'en', 3_000, 3_000)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            bot_present_since(&mut conn, -1, 5_000).await.unwrap(),
+            3_000
+        );
+        event(&pool, 1, 2_500, "join", None).await;
+        assert_eq!(
+            bot_present_since(&mut conn, -1, 5_000).await.unwrap(),
+            2_500,
+            "a join recorded before a later re-add"
+        );
+        sqlx::query(
+            "INSERT INTO activity_minutes (chat_id, minute, user_id, messages, chars) VALUES (-1, 30, 1, 1, 5)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            bot_present_since(&mut conn, -1, 5_000).await.unwrap(),
+            1_800
+        );
+        assert_eq!(
+            bot_present_since(&mut conn, -2, 5_000).await.unwrap(),
+            5_000,
+            "another group's signs do not count"
         );
     }
 
