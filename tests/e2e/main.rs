@@ -24,6 +24,7 @@ mod redpacket_pass_quiz_relays;
 mod referral;
 mod replies;
 mod safety;
+mod schedule;
 mod topics;
 mod welcome;
 mod wording;
