@@ -46,6 +46,7 @@ pub fn catalog() -> Vec<CommandInfo> {
     groups::COMMANDS
         .iter()
         .chain(moderation::COMMANDS)
+        .chain(moderation::night_mode::COMMANDS)
         .chain(welcome::COMMANDS)
         .chain(economy::COMMANDS)
         .chain(redpacket::COMMANDS)
@@ -129,8 +130,9 @@ pub const TICKERS: &[(&str, Ticker, Every)] = &[
     ("scheduler", run_scheduler, every_tick),
 ];
 
-/// Every kind of timed item the one scheduler runs, with the component that runs it.
-pub const TIMER_KINDS: &[(&str, crate::scheduler::Run)] = schedule::TIMER_KINDS;
+/// Every kind of timed item the one scheduler runs, with the component that runs it, by feature.
+pub const TIMER_KINDS: &[&[(&str, crate::scheduler::Run)]] =
+    &[schedule::TIMER_KINDS, moderation::night_mode::TIMER_KINDS];
 
 fn run_scheduler(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
     Box::pin(crate::scheduler::tick(ctx, TIMER_KINDS))

@@ -39,9 +39,9 @@ pub fn worker_id() -> &'static str {
     ID.get_or_init(|| format!("{}-{:08x}", std::process::id(), rand::random::<u32>()))
 }
 
-/// Claims the items due now and runs each with the component registered for its kind in `kinds` (see the
-/// module's description).
-pub async fn tick(ctx: Ctx, kinds: &'static [(&'static str, Run)]) -> crate::Result<()> {
+/// Claims the items due now and runs each with the component registered for its kind in `kinds` (one list
+/// per feature; see the module's description).
+pub async fn tick(ctx: Ctx, kinds: &'static [&'static [(&'static str, Run)]]) -> crate::Result<()> {
     let now = ctx.now();
     let settings = &ctx.config.timers;
     let lease = i64::try_from(settings.lease.get().as_secs()).unwrap_or(300);
@@ -66,7 +66,8 @@ pub async fn tick(ctx: Ctx, kinds: &'static [(&'static str, Run)]) -> crate::Res
     crate::features::each_due(&ctx, "scheduler", "timed item", items, |item| {
         let ctx = ctx.clone();
         async move {
-            let outcome = match kinds.iter().find(|(kind, _)| *kind == item.kind) {
+            let registered = kinds.iter().flat_map(|list| list.iter());
+            let outcome = match registered.clone().find(|(kind, _)| *kind == item.kind) {
                 Some((_, run)) => run(ctx.clone(), item.clone()).await,
                 None => Err(crate::Error::Operation(format!(
                     "no component runs timed items of kind {:?}",

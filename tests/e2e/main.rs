@@ -17,6 +17,7 @@ mod lottery;
 mod moderation;
 mod moderation_admin;
 mod names;
+mod night_mode;
 mod operations;
 mod privacy;
 mod redpacket;

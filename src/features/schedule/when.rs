@@ -15,10 +15,12 @@
 //!
 //! Nothing here reads the clock: the caller passes `now` and the zone.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 use croner::parser::{CronParser, Seconds};
 use croner::Cron;
+
+pub use crate::facts::zones::local_instant;
 
 /// The shortest interval of `every <duration>`, in seconds.
 pub const MIN_INTERVAL_SECS: i64 = 60;
@@ -235,16 +237,6 @@ fn once_at(date: &str, time: &str, now: i64, tz: Tz) -> Result<Rule, WhenError> 
         return Err(WhenError::Past(written));
     }
     Ok(Rule::Once(at))
-}
-
-/// The instant a local time names: its first occurrence when it exists twice, and the first valid minute
-/// after it when it falls in a skipped hour.
-pub fn local_instant(tz: Tz, naive: NaiveDateTime) -> Option<i64> {
-    (0..=180).find_map(|minutes| {
-        tz.from_local_datetime(&(naive + chrono::Duration::minutes(minutes)))
-            .earliest()
-            .map(|at| at.timestamp())
-    })
 }
 
 fn after(duration: &str, now: i64) -> Result<Rule, WhenError> {

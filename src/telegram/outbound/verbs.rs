@@ -321,4 +321,18 @@ impl Outbound {
                 .boxed()
         })
     }
+
+    /// Sets a group's default permissions for members (each permission on its own, not implied by others).
+    pub fn set_chat_permissions(
+        &self,
+        chat_id: i64,
+        permissions: ChatPermissions,
+    ) -> Pending<True> {
+        self.immediate_in(chat_id, "setChatPermissions", move |bot| {
+            bot.set_chat_permissions(ChatId(chat_id), permissions.clone())
+                .use_independent_chat_permissions(true)
+                .send()
+                .boxed()
+        })
+    }
 }
