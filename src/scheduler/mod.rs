@@ -1,6 +1,7 @@
 //! The one scheduler: timed items stored with the instant they fall due (`timers`), run by one component.
 //!
-//! On every ticker pass, [`tick`] claims at most `timers.batch` items whose time has come — a range read
+//! On every ticker pass, [`tick`] looks on the read connections whether anything is due (so an idle pass
+//! never takes the write connection), then claims at most `timers.batch` items whose time has come — a range read
 //! of the `due_at` index, never a scan — for this worker until `timers.lease` from now, and runs each with
 //! the component registered for its kind, in its own error scope: an item whose work fails or panics is
 //! logged and reported, is tried again after a delay that doubles with every attempt (from `timers.tick`
@@ -46,6 +47,13 @@ pub async fn tick(ctx: Ctx, kinds: &'static [&'static [(&'static str, Run)]]) ->
     let settings = &ctx.config.timers;
     let lease = i64::try_from(settings.lease.get().as_secs()).unwrap_or(300);
     let tick_secs = i64::try_from(settings.tick.get().as_secs()).unwrap_or(1);
+    let any_due = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::any_due(&mut conn, now).await?
+    };
+    if !any_due {
+        return Ok(());
+    }
     let claimed = {
         let mut conn = ctx.storage.write.acquire().await?;
         store::claim_due(

@@ -63,6 +63,19 @@ pub async fn remove(conn: &mut SqliteConnection, id: i64) -> Result<bool> {
         == 1)
 }
 
+/// Whether any item is due at `now` and not held by a live claim: a read of the `due_at` index that lets
+/// a pass with nothing to do skip the write.
+pub async fn any_due(conn: &mut SqliteConnection, now: i64) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT 1 FROM timers INDEXED BY timers_due
+         WHERE due_at <= ?1 AND (claimed_until IS NULL OR claimed_until <= ?1) LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?
+    .is_some())
+}
+
 /// Claims up to `limit` items due at `now` that nobody holds (or whose holder's claim ran out), earliest
 /// first, for `worker` until `now + lease_secs`. One conditional UPDATE does it, so two workers never claim
 /// the same item: the second finds it held. Only the due part of the `due_at` index is read.
@@ -151,6 +164,8 @@ mod tests {
         let early = add(&mut conn, 100, "t", -1, "a", 0).await.unwrap();
         let later = add(&mut conn, 150, "t", -1, "b", 0).await.unwrap();
         add(&mut conn, 300, "t", -1, "c", 0).await.unwrap();
+        assert!(!any_due(&mut conn, 99).await.unwrap());
+        assert!(any_due(&mut conn, 100).await.unwrap());
         let first = claim_due(&mut conn, "w1", 200, 60, 10).await.unwrap();
         assert_eq!(
             first.iter().map(|c| c.id).collect::<Vec<_>>(),

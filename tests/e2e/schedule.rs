@@ -492,6 +492,7 @@ async fn every_bad_input_is_refused_clearly_and_stores_nothing() {
             "don't understand the option",
         ),
         ("/schedule whenever", "can't read the time"),
+        ("/schedule pin delete=1h", "Say when to post it"),
     ];
     for (command, expected) in cases {
         let answer = reply_command(&bot, GROUP, owner(OWNER), &post, command).await;

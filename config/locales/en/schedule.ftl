@@ -10,6 +10,7 @@ schedule-help =
     • Recurring: <code>every day 08:00</code>, <code>every weekday 08:00</code>, <code>every mon,wed,fri 20:30</code>, <code>every month 1 09:00</code>, <code>every 6h</code>, or a cron expression: <code>cron 0 8 * * 1-5</code>
     • Options: <code>until=2027-01-31</code>, <code>count=10</code>, <code>pin</code> (pin each post, unpin the previous one), <code>delete=2h</code> (remove each post after that long, under 48h)
     Times are in the group's time zone (/settz). /schedules lists them.
+schedule-no-when = Say when to post it before the options, for example: /schedule every day 08:00 pin
 schedule-need-reply = Reply with /schedule to the message you want posted.
 schedule-unsupported = This kind of message can't be scheduled: use text, a photo, a video, a file or a GIF.
 schedule-bad-when = I can't read the time “{ $what }”. Examples: at 2026-12-24 20:00, in 2h, every day 08:00, every mon,wed,fri 20:30, every month 1 09:00, cron 0 8 * * 1-5.

@@ -10,6 +10,7 @@ schedule-help =
     • 重复：<code>/schedule 每天 08:00</code>、<code>/schedule 工作日 08:00</code>、<code>/schedule 每周一,三,五 20:30</code>、<code>/schedule 每月1号 09:00</code>、<code>/schedule 每6小时</code>，或五段式定时表达式：<code>/schedule 0 8 * * 1-5</code>（分 时 日 月 周）
     • 选项：<code>直到=2027-01-31</code>、<code>次数=10</code>、<code>置顶</code>（每次置顶新消息、取消置顶上一条）、<code>删除=2小时</code>（发出后多久删除，不超过 48 小时）
     时间按本群时区（/settz）。/schedules 查看列表。
+schedule-no-when = 请在选项前写上发送时间，例如：/schedule 每天 08:00 置顶
 schedule-need-reply = 请用 /schedule 回复要定时发送的那条消息。
 schedule-unsupported = 这种消息不能定时发送：请用文字、图片、视频、文件或动图。
 schedule-bad-when = 看不懂时间“{ $what }”。例如：于 2026-12-24 20:00、2小时后、每天 08:00、每周一,三,五 20:30、每月1号 09:00、0 8 * * 1-5。

@@ -54,7 +54,7 @@ pub fn content_of(message: &Message) -> Option<Content> {
 /// The localized reason a `<when>` or an option was refused.
 pub fn refusal(call: &Call<'_>, err: &WhenError) -> String {
     let (id, what) = match err {
-        WhenError::Missing => ("schedule-help", String::new()),
+        WhenError::Missing => ("schedule-no-when", String::new()),
         WhenError::Unknown(what) => ("schedule-bad-when", what.clone()),
         WhenError::BadTime(what) => ("schedule-bad-time", what.clone()),
         WhenError::Past(what) => ("schedule-past", what.clone()),
