@@ -238,6 +238,35 @@ mod tests {
     }
 
     #[sqlx::test]
+    async fn among_a_hundred_thousand_stored_items_a_pass_claims_only_the_due_ones(
+        pool: SqlitePool,
+    ) {
+        let mut conn = pool.acquire().await.unwrap();
+        // 100,000 items spread over the coming year, and 25 that are due.
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+             INSERT INTO timers (due_at, kind, chat_id, payload, created_at)
+             SELECT 1000 + i * 300, 'schedule.post', -i, i, 0 FROM n",
+        )
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        for i in 0..25 {
+            add(&mut conn, 500 + i, "schedule.post", -7, "due", 0)
+                .await
+                .unwrap();
+        }
+        let claimed = claim_due(&mut conn, "w1", 1_000, 60, 100).await.unwrap();
+        assert_eq!(claimed.len(), 25);
+        assert!(claimed.iter().all(|item| item.payload == "due"));
+        assert!(claim_due(&mut conn, "w2", 1_000, 60, 100)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(!any_due(&mut conn, 1_000).await.unwrap());
+    }
+
+    #[sqlx::test]
     async fn the_due_lookup_uses_the_index(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();
         let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
