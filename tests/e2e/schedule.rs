@@ -563,3 +563,53 @@ async fn every_bad_input_is_refused_clearly_and_stores_nothing() {
 fn member_of(user: Value, status: &str) -> Value {
     member(user, status)
 }
+
+#[tokio::test]
+async fn a_timed_item_that_fails_is_retried_later_and_the_others_still_run() {
+    const GROUP: i64 = -100_2307;
+    let bot = TestBot::start().await;
+    add_to_group(&bot, GROUP, owner(OWNER)).await;
+    let now = bot.clock.now().timestamp();
+    // An item no component runs, due before the post.
+    sqlx::query(
+        "INSERT INTO timers (due_at, kind, chat_id, payload, created_at) VALUES (?, 'nobody.runs.this', ?, '', ?)",
+    )
+    .bind(now + 30)
+    .bind(GROUP)
+    .bind(now)
+    .execute(&bot.ctx.storage.write)
+    .await
+    .unwrap();
+    reply_command(
+        &bot,
+        GROUP,
+        owner(OWNER),
+        &source(GROUP, "Still on time"),
+        "/schedule in 1m",
+    )
+    .await;
+    move_to(&bot, now + 61).await;
+    wait_posts(&bot, GROUP, "Still on time", 1).await;
+    let (attempts, retry_at): (i64, i64) = sqlx::query_as(
+        "SELECT attempts, claimed_until FROM timers WHERE kind = 'nobody.runs.this'",
+    )
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert!(attempts >= 1, "tried");
+    assert!(retry_at >= now + 61, "it waits before the next try");
+    sqlx::query("DELETE FROM timers WHERE kind = 'nobody.runs.this'")
+        .execute(&bot.ctx.storage.write)
+        .await
+        .unwrap();
+    bot.ticks(2).await;
+    let errors = bot.take_errors();
+    assert!(
+        !errors.is_empty()
+            && errors
+                .iter()
+                .all(|e| e.contains("no component runs timed items of kind")),
+        "{errors:?}"
+    );
+    bot.stop().await;
+}
