@@ -244,6 +244,26 @@ async fn shanghai_posts_run_at_local_times_and_a_restart_over_them_runs_each_onc
     .await;
     assert!(weekly.contains("2026-12-07 20:30"), "{weekly}");
     let weekly = created_id(&weekly);
+    // A Chinese group reads its list and its refusals in Chinese.
+    let wrong = reply_command(
+        &bot,
+        GROUP,
+        boss.clone(),
+        &group_message(GROUP, boss.clone(), "早安"),
+        "/schedule 每天 25:00",
+    )
+    .await;
+    assert!(wrong.contains("不是有效的时间"), "{wrong}");
+    let before = bot.texts_to(GROUP).len();
+    bot.push(group_message(GROUP, boss.clone(), "/schedules"));
+    let list = bot.wait_texts(GROUP, before + 1).await[before].clone();
+    assert!(
+        list.contains("北京时间")
+            && list.contains("下次 2026-12-07 08:00")
+            && list.contains("周报"),
+        "{list}"
+    );
+    bot.settle().await;
 
     move_to(&bot, utc(2026, 12, 7, 0, 0)).await;
     wait_posts(&bot, GROUP, "早安", 1).await;
