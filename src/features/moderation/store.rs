@@ -2170,4 +2170,37 @@ mod tests {
         assert_eq!((due[0].chat_id, due[0].undone), (-1001, false));
         assert!(due_learning(&mut conn, 199, 10).await.unwrap().is_empty());
     }
+
+    #[sqlx::test]
+    async fn night_mode_follows_the_supergroup_move_and_the_purge(pool: SqlitePool) {
+        use crate::features::moderation::night::{Mode, Window};
+        let mut conn = pool.acquire().await.unwrap();
+        let window = Window {
+            start: 22 * 60,
+            end: 7 * 60,
+        };
+        set_night_mode(&mut conn, -5, window, Mode::Media, 7, 100, 10)
+            .await
+            .unwrap();
+        night_started(&mut conn, -5, "{}", true).await.unwrap();
+        crate::storage::move_chat(&mut conn, -5, -1_005)
+            .await
+            .unwrap();
+        assert_eq!(night_mode(&mut conn, -5).await.unwrap(), None);
+        let moved = night_mode(&mut conn, -1_005).await.unwrap().unwrap();
+        assert!(moved.active && moved.locked_links);
+        assert_eq!(
+            list_locks(&mut conn, -1_005).await.unwrap(),
+            vec![Lock::Link]
+        );
+        crate::storage::privacy::purge_chat(&mut conn, -1_005)
+            .await
+            .unwrap();
+        assert_eq!(night_mode(&mut conn, -1_005).await.unwrap(), None);
+        let timers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM timers")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(timers, 0);
+    }
 }
