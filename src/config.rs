@@ -55,6 +55,8 @@ pub struct Config {
     pub moderation: crate::features::moderation::settings::ModerationSettings,
     /// Referral and channel links: when a referral counts, its reward, how long a posted link stays.
     pub referral: crate::features::referral::settings::ReferralSettings,
+    /// Scheduled posts: how late a one-time post may still go out, how many a group may have.
+    pub schedule: crate::features::schedule::settings::ScheduleSettings,
 }
 
 /// `[telegram]`
@@ -289,11 +291,19 @@ impl Default for I18nSettings {
 pub struct TimerSettings {
     /// How often stored deadlines are checked. Deadlines live in the database, so they survive restarts.
     pub tick: Dur,
+    /// The most timed items (see `crate::scheduler`) one ticker pass claims and runs.
+    pub batch: u32,
+    /// How long a worker's claim on a timed item holds; after that another worker may take it over.
+    pub lease: Dur,
 }
 
 impl Default for TimerSettings {
     fn default() -> Self {
-        Self { tick: Dur::secs(1) }
+        Self {
+            tick: Dur::secs(1),
+            batch: 100,
+            lease: Dur::secs(300),
+        }
     }
 }
 
@@ -481,6 +491,12 @@ impl Config {
         if self.timers.tick.get().is_zero() {
             return bad("timers.tick", "must be longer than zero");
         }
+        if self.timers.batch == 0 || self.timers.batch > 10_000 {
+            return bad("timers.batch", "must be between 1 and 10000");
+        }
+        if self.timers.lease.get() < std::time::Duration::from_secs(10) {
+            return bad("timers.lease", "must be at least 10s");
+        }
         if self.replies.ttl.get().as_secs() > MAX_REPLY_TTL_SECS
             || self.replies.note_ttl.get().as_secs() > MAX_REPLY_TTL_SECS
         {
@@ -498,6 +514,7 @@ impl Config {
         self.welcome.validate().map_err(Error::Config)?;
         self.moderation.validate().map_err(Error::Config)?;
         self.referral.validate()?;
+        self.schedule.validate().map_err(Error::Config)?;
         Ok(())
     }
 }

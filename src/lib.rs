@@ -19,6 +19,7 @@
 //!   checks every change passes, and settings files (export, import, diff)
 //! - [`ops`]      what an operator runs beside the bot: the database lock, backups and restore, forgetting a
 //!   member, `doctor`
+//! - [`scheduler`] the one scheduler: timed items stored with their due time, claimed and run once each
 //! - [`app`]      builds everything once and runs it (polling, shards, dispatch, ticker, shutdown)
 //! - [`features`] what members, moderators and owners use, one folder per capability (see
 //!   `docs/architecture.md` for the rooms inside a folder)
@@ -33,6 +34,7 @@ pub mod fairness;
 pub mod features;
 pub mod i18n;
 pub mod ops;
+pub mod scheduler;
 pub mod services;
 pub mod settings_model;
 pub mod storage;

@@ -5,6 +5,18 @@
 use crate::i18n::Lang;
 use chrono_tz::Tz;
 
+/// The instant (Unix seconds) a local time in `tz` names: its first occurrence when it exists twice (the
+/// hour clocks go back), and the first valid minute after it when it falls in a skipped hour (the hour
+/// clocks go forward).
+pub fn local_instant(tz: Tz, naive: chrono::NaiveDateTime) -> Option<i64> {
+    use chrono::TimeZone;
+    (0..=180).find_map(|minutes| {
+        tz.from_local_datetime(&(naive + chrono::Duration::minutes(minutes)))
+            .earliest()
+            .map(|at| at.timestamp())
+    })
+}
+
 /// Cities members name instead of a zone: Chinese name, English name, zone.
 const CITIES: &[(&str, &str, Tz)] = &[
     ("北京", "beijing", Tz::Asia__Shanghai),

@@ -17,6 +17,8 @@
 //! - [`settings`]  `/settings`: the menu of a group's settings in private, and settings files to export and
 //!   import, all through the settings model
 //! - [`referral`]  referral and channel invite links, their validity and rewards, `/stats` and `/export`
+//! - [`schedule`]  scheduled posts: once or on a calendar in the group's time zone, restart-safe, through the
+//!   one scheduler
 //! - [`redpacket`] red packets: lucky, equal, exclusive, 口令 and 答题 packets, claim rules, relays, `/verify P…`
 //! - [`verify`]    the one owner of `/verify`: packet ids go to red packets, lottery ids to lotteries
 //! - [`welcome`]   welcome and goodbye, the entry gate (captcha, quiz, join requests), rules, anti-raid
@@ -31,6 +33,7 @@ pub mod pick_group;
 pub mod privacy;
 pub mod redpacket;
 pub mod referral;
+pub mod schedule;
 pub mod settings;
 pub mod verify;
 pub mod welcome;
@@ -49,12 +52,14 @@ pub fn catalog() -> Vec<CommandInfo> {
     groups::COMMANDS
         .iter()
         .chain(moderation::COMMANDS)
+        .chain(moderation::night_mode::COMMANDS)
         .chain(welcome::COMMANDS)
         .chain(economy::COMMANDS)
         .chain(redpacket::COMMANDS)
         .chain(verify::COMMANDS)
         .chain(lottery::COMMANDS)
         .chain(referral::COMMANDS)
+        .chain(schedule::COMMANDS)
         .chain(privacy::COMMANDS)
         .chain(settings::COMMANDS)
         .copied()
@@ -99,6 +104,7 @@ pub fn handler() -> Handler {
         .branch(economy::handler())
         .branch(lottery::handler())
         .branch(referral::handler())
+        .branch(schedule::handler())
         .branch(privacy::handler())
         .branch(groups::private_hint())
 }
@@ -182,7 +188,16 @@ pub const TICKERS: &[(&str, Ticker, Every)] = &[
     ("lottery", lottery::tick, every_tick),
     ("referral", referral::tick, every_tick),
     ("replies", crate::services::replies::tick, every_tick),
+    ("scheduler", run_scheduler, every_tick),
 ];
+
+/// Every kind of timed item the one scheduler runs, with the component that runs it, by feature.
+pub const TIMER_KINDS: &[&[(&str, crate::scheduler::Run)]] =
+    &[schedule::TIMER_KINDS, moderation::night_mode::TIMER_KINDS];
+
+fn run_scheduler(ctx: Ctx) -> BoxFuture<'static, crate::Result<()>> {
+    Box::pin(crate::scheduler::tick(ctx, TIMER_KINDS))
+}
 
 /// When each ticker last ran, by its name (in `ctx.now()` seconds); kept by the ticker loop.
 pub type LastRuns = std::collections::HashMap<&'static str, i64>;

@@ -31,6 +31,8 @@
 
 mod verbs;
 
+pub use verbs::{Post, PostMedia};
+
 use crate::config::LimitSettings;
 use crate::error::{Error, Result};
 use crate::units::Rate;

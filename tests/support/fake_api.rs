@@ -47,6 +47,8 @@ const KNOWN_METHODS: &[&str] = &[
     "sendMessage",
     "sendPhoto",
     "sendDocument",
+    "sendVideo",
+    "sendAnimation",
     "editMessageText",
     "editMessageReplyMarkup",
     "editMessageCaption",
@@ -174,6 +176,8 @@ const BUDGETED_METHODS: &[&str] = &[
     "sendmessage",
     "sendphoto",
     "senddocument",
+    "sendvideo",
+    "sendanimation",
     "editmessagetext",
     "editmessagereplymarkup",
     "editmessagecaption",
@@ -809,7 +813,7 @@ fn canned_result(inner: &Inner, lower: &str, params: &Value) -> Option<Value> {
     }
     let chat_id = chat_id_of(params);
     let result = match lower {
-        "sendmessage" | "sendphoto" | "senddocument" => {
+        "sendmessage" | "sendphoto" | "senddocument" | "sendvideo" | "sendanimation" => {
             let message_id = inner.next_message_id(chat_id);
             sent_message(lower, chat_id, message_id, params)
         }
@@ -1079,6 +1083,26 @@ fn sent_message(lower: &str, chat_id: i64, message_id: i64, params: &Value) -> V
                     "file_unique_id": format!("fake-doc-u-{chat_id}-{message_id}"),
                     "file_name": file_name,
                     "file_size": file_size(params.get("document")),
+                }),
+            );
+            if let Some(caption) = caption {
+                obj.insert("caption".into(), caption);
+            }
+        }
+        "sendvideo" | "sendanimation" => {
+            let (field, kind) = if lower == "sendvideo" {
+                ("video", "video")
+            } else {
+                ("animation", "anim")
+            };
+            obj.insert(
+                field.into(),
+                json!({
+                    "file_id": format!("fake-{kind}-{chat_id}-{message_id}"),
+                    "file_unique_id": format!("fake-{kind}-u-{chat_id}-{message_id}"),
+                    "width": 1,
+                    "height": 1,
+                    "duration": 1,
                 }),
             );
             if let Some(caption) = caption {

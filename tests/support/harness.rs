@@ -366,6 +366,21 @@ impl TestBot {
         Self::launch(api, dir, clock, overrides, leaks).await
     }
 
+    /// Stops the bot, lets `while_down` act on the clock (time passing while the bot is down), and starts it
+    /// again on the same database, fake API and clock.
+    pub async fn restart_after(mut self, while_down: impl FnOnce(&Clock)) -> TestBot {
+        // The restarted bot keeps recording into the same log; the check runs when it stops.
+        self.leaks_checked = true;
+        self.shutdown().await;
+        while_down(&self.clock);
+        let api = self.api.clone();
+        let dir = self.dir.clone();
+        let clock = self.clock.clone();
+        let overrides = self.overrides.clone();
+        let leaks = self.leaks.clone();
+        Self::launch(api, dir, clock, overrides, leaks).await
+    }
+
     /// Stops the bot and starts it again on the same database and clock, talking to `api`, a fresh fake
     /// Bot API (which serves updates from offset 0 again, as Telegram does after a crash).
     pub async fn restart_on(mut self, api: FakeApi) -> TestBot {

@@ -327,3 +327,21 @@ moderation-warns-automatic = { $count ->
 moderation-warn-limit-why = {$target} now has {$limit} warnings from admins, this group's warning limit, so they are banned.
 moderation-target-banned = {$target} is banned from this group. Use /unban first if they should come back.
 moderation-filter-too-long = That is too long for a filter: at most { $max } characters.
+
+# Night mode.
+moderation-cmd-nightmode = Night mode: /nightmode 22:00-07:00 mute|media, /nightmode off
+moderation-night-usage = Usage: /nightmode 22:00-07:00 mute (nobody can send) or /nightmode 23:00-06:00 media (text only, no media or links); /nightmode off turns it off, /nightmode shows it.
+moderation-night-bad-time = “{ $what }” is not a time: write it like 22:00.
+moderation-night-empty = The night must start and end at different times.
+moderation-night-bad-mode = “{ $what }” is not a night mode: use mute (nobody can send) or media (text only).
+moderation-night-none = Night mode is off in this group.
+moderation-night-show = Night mode: { $window } ({ $zone }), { $mode }. It is day now.
+moderation-night-show-on = Night mode: { $window } ({ $zone }), { $mode }. The night is on now.
+moderation-night-mode-mute = nobody can send
+moderation-night-mode-media = text only
+moderation-night-supergroup-only = Night mode changes the group's permissions, which Telegram allows only in supergroups. Upgrade the group first (for example by making its history visible to new members).
+moderation-night-set = Night mode is set: { $window } ({ $zone }), { $mode }. The group's own permissions come back every morning exactly as they were.
+moderation-night-off = Night mode is off; the group's permissions are as they were before the night.
+moderation-night-start-mute = 🌙 Good night! The group is closed until { $until }.
+moderation-night-start-media = 🌙 Good night! Until { $until } only text can be sent: no media and no links.
+moderation-night-end = ☀️ Good morning! Night mode is over and the group is open again.

@@ -306,3 +306,21 @@ moderation-warns-automatic = 另有 { $count } 次自动处理记录，只计入
 moderation-warn-limit-why = {$target} 已累计 {$limit} 次管理员警告，达到本群的警告上限，因此被封禁。
 moderation-target-banned = {$target} 已被本群封禁。如需让其回来，请先使用 /unban。
 moderation-filter-too-long = 屏蔽词太长了：最多 { $max } 个字。
+
+# 夜间模式。
+moderation-cmd-nightmode = 夜间模式：/nightmode 22:00-07:00 禁言|媒体，/nightmode 关
+moderation-night-usage = 用法：/nightmode 22:00-07:00 禁言（全员不能发言）或 /nightmode 23:00-06:00 媒体（只能发文字，不能发媒体和链接）；/nightmode 关 关闭，/nightmode 查看。
+moderation-night-bad-time = “{ $what }”不是时间：请写成 22:00。
+moderation-night-empty = 夜间的开始和结束时间不能相同。
+moderation-night-bad-mode = “{ $what }”不是夜间模式：请写 禁言（全员不能发言）或 媒体（只能发文字）。
+moderation-night-none = 本群没有开启夜间模式。
+moderation-night-show = 夜间模式：{ $window }（{ $zone }），{ $mode }。现在是白天。
+moderation-night-show-on = 夜间模式：{ $window }（{ $zone }），{ $mode }。现在正在夜间。
+moderation-night-mode-mute = 全员禁言
+moderation-night-mode-media = 只能发文字
+moderation-night-supergroup-only = 夜间模式要修改群权限，Telegram 只允许在超级群里这样做。请先升级本群（例如把聊天记录设为对新成员可见）。
+moderation-night-set = 夜间模式已设置：{ $window }（{ $zone }），{ $mode }。每天早上群权限会原样恢复。
+moderation-night-off = 夜间模式已关闭，群权限已恢复到夜间之前的样子。
+moderation-night-start-mute = 🌙 晚安！本群关闭到 { $until }。
+moderation-night-start-media = 🌙 晚安！到 { $until } 之前只能发文字，不能发媒体和链接。
+moderation-night-end = ☀️ 早上好！夜间模式结束，本群已重新开放。

@@ -16,6 +16,8 @@
 //! - [`admin`] checks and dispatches the admins' commands: [`punish_commands`] (`/ban`, `/kick`, `/mute`,
 //!   `/warn`, `/spam` and their reversals), [`approve`], [`purge`] (`/del`, `/purge`), [`modlog`],
 //!   [`log_channel`] (`/setlog`)
+//! - [`night_mode`]: `/nightmode`, the group closed every night by its default permissions (pure core:
+//!   [`night`])
 //!
 //! Every action is one row of the moderation log ([`log`]); the trained ad detector ([`detector`], held
 //! per bot by [`detection`]) adds the `classifier` rule, which by default acts only on newcomers and
@@ -37,6 +39,8 @@ mod judge;
 pub mod log;
 mod log_channel;
 mod modlog;
+pub mod night;
+pub mod night_mode;
 pub mod normalize;
 pub mod per_group;
 mod punish_commands;
@@ -119,6 +123,11 @@ pub fn handler() -> Handler {
             Update::filter_message()
                 .filter_command::<admin::AdminCommand>()
                 .endpoint(admin::on_command),
+        )
+        .branch(
+            Update::filter_message()
+                .filter_command::<night_mode::Command>()
+                .endpoint(night_mode::on_command),
         )
 }
 

@@ -1646,6 +1646,147 @@ pub async fn take_owed(
     Ok(owed)
 }
 
+/// A group's night mode, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NightMode {
+    /// The group.
+    pub chat_id: i64,
+    /// The nightly window.
+    pub window: super::night::Window,
+    /// What the night closes.
+    pub mode: super::night::Mode,
+    /// Whether the night is on now.
+    pub active: bool,
+    /// The chat's default permissions from before the night (JSON), while it is on.
+    pub saved_permissions: Option<String>,
+    /// Whether night mode turned the link lock on itself (and so turns it off at the end).
+    pub locked_links: bool,
+    /// The next switch in the scheduler.
+    pub timer_id: Option<i64>,
+}
+
+/// A group's night mode, if it has one.
+pub async fn night_mode(conn: &mut SqliteConnection, chat_id: i64) -> Result<Option<NightMode>> {
+    type NightRow = (
+        i64,
+        i64,
+        i64,
+        String,
+        bool,
+        Option<String>,
+        bool,
+        Option<i64>,
+    );
+    let row: Option<NightRow> = sqlx::query_as(
+        "SELECT chat_id, starts_at_minute, ends_at_minute, mode, active, saved_permissions,
+                locked_links, timer_id
+         FROM night_modes WHERE chat_id = ?",
+    )
+    .bind(chat_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(
+        |(chat_id, start, end, mode, active, saved_permissions, locked_links, timer_id)| {
+            NightMode {
+                chat_id,
+                window: super::night::Window {
+                    start: u16::try_from(start).unwrap_or(0),
+                    end: u16::try_from(end).unwrap_or(0),
+                },
+                mode: super::night::Mode::parse(&mode).unwrap_or(super::night::Mode::Mute),
+                active,
+                saved_permissions,
+                locked_links,
+                timer_id,
+            }
+        },
+    ))
+}
+
+/// Sets a group's night window and mode, with its next switch in the scheduler at `switch_at`, replacing an
+/// earlier setting's switch; a night that is on stays on with what it saved. Runs in the caller's transaction.
+pub async fn set_night_mode(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    window: super::night::Window,
+    mode: super::night::Mode,
+    set_by: i64,
+    switch_at: i64,
+    now: i64,
+) -> Result<()> {
+    if let Some(old) = night_mode(conn, chat_id).await?.and_then(|n| n.timer_id) {
+        crate::scheduler::store::remove(conn, old).await?;
+    }
+    let timer = crate::scheduler::store::add(conn, switch_at, NIGHT_KIND, chat_id, "", now).await?;
+    sqlx::query(
+        "INSERT INTO night_modes (chat_id, starts_at_minute, ends_at_minute, mode, set_by, timer_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (chat_id) DO UPDATE SET starts_at_minute = ?2, ends_at_minute = ?3, mode = ?4,
+             set_by = ?5, timer_id = ?6",
+    )
+    .bind(chat_id)
+    .bind(i64::from(window.start))
+    .bind(i64::from(window.end))
+    .bind(mode.name())
+    .bind(set_by)
+    .bind(timer)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The scheduler kind of a night's switches (start or end).
+pub const NIGHT_KIND: &str = "night.switch";
+
+/// Marks the night on with the permissions it saved, and whether it turned the link lock on (which it
+/// then does in the same transaction).
+pub async fn night_started(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    saved_permissions: &str,
+    lock_links: bool,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE night_modes SET active = 1, saved_permissions = ?, locked_links = ? WHERE chat_id = ?",
+    )
+    .bind(saved_permissions)
+    .bind(lock_links)
+    .bind(chat_id)
+    .execute(&mut *conn)
+    .await?;
+    if lock_links {
+        set_lock(conn, chat_id, Lock::Link, true).await?;
+    }
+    Ok(())
+}
+
+/// Marks the night over, turning the link lock off again when the night turned it on.
+pub async fn night_ended(conn: &mut SqliteConnection, night: &NightMode) -> Result<()> {
+    sqlx::query(
+        "UPDATE night_modes SET active = 0, saved_permissions = NULL, locked_links = 0
+         WHERE chat_id = ?",
+    )
+    .bind(night.chat_id)
+    .execute(&mut *conn)
+    .await?;
+    if night.locked_links {
+        set_lock(conn, night.chat_id, Lock::Link, false).await?;
+    }
+    Ok(())
+}
+
+/// Removes a group's night mode and its next switch (the caller ends a night that is on first).
+pub async fn remove_night_mode(conn: &mut SqliteConnection, night: &NightMode) -> Result<()> {
+    if let Some(timer) = night.timer_id {
+        crate::scheduler::store::remove(conn, timer).await?;
+    }
+    sqlx::query("DELETE FROM night_modes WHERE chat_id = ?")
+        .bind(night.chat_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2046,5 +2187,38 @@ mod tests {
         assert_eq!(due.len(), 1);
         assert_eq!((due[0].chat_id, due[0].undone), (-1001, false));
         assert!(due_learning(&mut conn, 199, 10).await.unwrap().is_empty());
+    }
+
+    #[sqlx::test]
+    async fn night_mode_follows_the_supergroup_move_and_the_purge(pool: SqlitePool) {
+        use crate::features::moderation::night::{Mode, Window};
+        let mut conn = pool.acquire().await.unwrap();
+        let window = Window {
+            start: 22 * 60,
+            end: 7 * 60,
+        };
+        set_night_mode(&mut conn, -5, window, Mode::Media, 7, 100, 10)
+            .await
+            .unwrap();
+        night_started(&mut conn, -5, "{}", true).await.unwrap();
+        crate::storage::move_chat(&mut conn, -5, -1_005)
+            .await
+            .unwrap();
+        assert_eq!(night_mode(&mut conn, -5).await.unwrap(), None);
+        let moved = night_mode(&mut conn, -1_005).await.unwrap().unwrap();
+        assert!(moved.active && moved.locked_links);
+        assert_eq!(
+            list_locks(&mut conn, -1_005).await.unwrap(),
+            vec![Lock::Link]
+        );
+        crate::storage::privacy::purge_chat(&mut conn, -1_005)
+            .await
+            .unwrap();
+        assert_eq!(night_mode(&mut conn, -1_005).await.unwrap(), None);
+        let timers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM timers")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(timers, 0);
     }
 }

@@ -1,16 +1,51 @@
 //! The Telegram verbs features use, as typed methods of [`Outbound`]: restrict, mute, unrestrict, ban, kick,
 //! unban, the same for channels, deleting several messages, reacting, answering a join request and answering
-//! a button press; and the sends that are not plain texts: a question to answer as a reply, a picture, a
-//! file. Each restriction or answer is an immediate request about its chat (see the module above), so a 429
-//! in a chat pauses all of that chat's immediate requests together; the sends are budgeted.
+//! a button press, pinning and unpinning; and the sends that are not plain texts: a question to answer as a
+//! reply, a picture, a file, and [`Outbound::send_post`], a stored post (text or media by file id, with its
+//! formatting and buttons). Each restriction, pin or answer is an immediate request about its chat (see the
+//! module above), so a 429 in a chat pauses all of that chat's immediate requests together; the sends are
+//! budgeted.
 
 use super::{Outbound, Pending};
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use teloxide::prelude::*;
 use teloxide::types::{
-    ChatPermissions, InputFile, MessageId, ReactionType, ReplyParameters, ThreadId, True,
+    ChatPermissions, FileId, InlineKeyboardMarkup, InputFile, MessageEntity, MessageId,
+    ReactionType, ReplyParameters, ThreadId, True,
 };
+
+/// What a stored post shows: text, or a file sent by its Telegram file id with the text as its caption.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostMedia {
+    /// Text only.
+    Text,
+    /// A photo.
+    Photo(String),
+    /// A video.
+    Video(String),
+    /// A file.
+    Document(String),
+    /// A GIF animation.
+    Animation(String),
+}
+
+/// A post to send again from its stored parts.
+#[derive(Debug, Clone)]
+pub struct Post {
+    /// Where.
+    pub chat_id: i64,
+    /// The forum topic, if any.
+    pub thread: Option<ThreadId>,
+    /// Text or which file.
+    pub media: PostMedia,
+    /// The text or caption.
+    pub body: String,
+    /// Its formatting.
+    pub entities: Vec<MessageEntity>,
+    /// Its inline buttons.
+    pub markup: Option<InlineKeyboardMarkup>,
+}
 
 /// How long a kick's ban lasts before it is lifted. An `until_date` under 30 s would make it forever.
 const KICK_BAN_SECS: i64 = 60;
@@ -242,6 +277,84 @@ impl Outbound {
                 request = request.message_thread_id(thread);
             }
             request.send().boxed()
+        })
+    }
+
+    /// Sends a stored post (budgeted at `priority`): its text with its formatting, or its file by id with
+    /// the text as caption, with its buttons, in its forum topic.
+    pub fn send_post(&self, post: Post, priority: super::Priority) -> Pending<Message> {
+        let chat_id = post.chat_id;
+        self.budgeted_as(chat_id, priority, "sendPost", move |bot| {
+            let post = post.clone();
+            let chat = ChatId(post.chat_id);
+            let file = |id: &str| InputFile::file_id(FileId(id.to_string()));
+            macro_rules! media {
+                ($request:expr) => {{
+                    let mut request = $request.caption_entities(post.entities.clone());
+                    if !post.body.is_empty() {
+                        request = request.caption(post.body.clone());
+                    }
+                    if let Some(thread) = post.thread {
+                        request = request.message_thread_id(thread);
+                    }
+                    if let Some(markup) = post.markup.clone() {
+                        request = request.reply_markup(markup);
+                    }
+                    request.send().boxed()
+                }};
+            }
+            match &post.media {
+                PostMedia::Text => {
+                    let mut request = bot
+                        .send_message(chat, post.body.clone())
+                        .entities(post.entities.clone());
+                    if let Some(thread) = post.thread {
+                        request = request.message_thread_id(thread);
+                    }
+                    if let Some(markup) = post.markup.clone() {
+                        request = request.reply_markup(markup);
+                    }
+                    request.send().boxed()
+                }
+                PostMedia::Photo(id) => media!(bot.send_photo(chat, file(id))),
+                PostMedia::Video(id) => media!(bot.send_video(chat, file(id))),
+                PostMedia::Document(id) => media!(bot.send_document(chat, file(id))),
+                PostMedia::Animation(id) => media!(bot.send_animation(chat, file(id))),
+            }
+        })
+    }
+
+    /// Pins a message without notifying the members.
+    pub fn pin(&self, chat_id: i64, message_id: MessageId) -> Pending<True> {
+        self.immediate_in(chat_id, "pinChatMessage", move |bot| {
+            bot.pin_chat_message(ChatId(chat_id), message_id)
+                .disable_notification(true)
+                .send()
+                .boxed()
+        })
+    }
+
+    /// Unpins one message.
+    pub fn unpin(&self, chat_id: i64, message_id: MessageId) -> Pending<True> {
+        self.immediate_in(chat_id, "unpinChatMessage", move |bot| {
+            bot.unpin_chat_message(ChatId(chat_id))
+                .message_id(message_id)
+                .send()
+                .boxed()
+        })
+    }
+
+    /// Sets a group's default permissions for members (each permission on its own, not implied by others).
+    pub fn set_chat_permissions(
+        &self,
+        chat_id: i64,
+        permissions: ChatPermissions,
+    ) -> Pending<True> {
+        self.immediate_in(chat_id, "setChatPermissions", move |bot| {
+            bot.set_chat_permissions(ChatId(chat_id), permissions.clone())
+                .use_independent_chat_permissions(true)
+                .send()
+                .boxed()
         })
     }
 }
