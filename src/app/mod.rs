@@ -306,8 +306,13 @@ impl App {
                     match earlier {
                         Some(kind) => {
                             stats.replayed.fetch_add(1, Ordering::Relaxed);
-                            if kind == crate::features::moderation::log::AUTO_REMOVAL {
-                                delete_again(&ctx, &seen);
+                            let removal = crate::features::moderation::log::removal_of(&kind);
+                            if let (Some(violation), Some((chat_id, message_id))) = (removal, seen)
+                            {
+                                crate::features::moderation::removal_sent_again(
+                                    &ctx, chat_id, message_id, violation,
+                                )
+                                .await;
                             }
                         }
                         None => handled::CURRENT_UPDATE.scope(update_id, handled).await,
@@ -408,15 +413,6 @@ fn removable(update: &Update) -> Option<(i64, teloxide::types::MessageId)> {
             Some((message.chat.id.0, message.id))
         }
         _ => None,
-    }
-}
-
-/// Deletes again a message that the rules removed before a crash: the delete may not have reached
-/// Telegram, and deleting a message that is gone changes nothing. Nothing else of the removal repeats
-/// (no strike, no explanation).
-fn delete_again(ctx: &Ctx, message: &Option<(i64, teloxide::types::MessageId)>) {
-    if let Some((chat_id, message_id)) = message {
-        ctx.outbound.delete(*chat_id, *message_id);
     }
 }
 

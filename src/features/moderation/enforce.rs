@@ -435,6 +435,42 @@ fn watch_delete(ctx: &Ctx, log_id: i64, pending: Pending<teloxide::types::True>)
 
 /// Carries out a sanction on a message's author through the immediate queue (deleting was done
 /// already); every call is watched, and one Telegram refuses marks the log entry failed.
+/// A removed message that Telegram sent again after a crash: the removal's mute or ban is asked for
+/// again (the same request twice is harmless at Telegram, and the first may never have left), with a mute
+/// ending when it first would have; a mute already over, a kick (the member may have come back on their
+/// own since), an entry an admin undid or reversed, and one Telegram refused are left alone. Nothing is
+/// logged, counted or explained again.
+pub(super) async fn act_again(ctx: &Ctx, chat_id: i64, violation_id: i64) -> crate::Result<()> {
+    let standing = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::standing_removal(&mut conn, violation_id).await?
+    };
+    let Some((user_id, channel, action, at)) = standing else {
+        return Ok(());
+    };
+    let Some(action) = super::rules::Action::parse(&action) else {
+        return Ok(());
+    };
+    let sanction = match enforcement::sanction(channel, action) {
+        Sanction::Kick | Sanction::None => return Ok(()),
+        Sanction::Mute(secs) if at + secs as i64 <= ctx.now() => return Ok(()),
+        sanction => sanction,
+    };
+    let author = Author {
+        id: user_id,
+        name: String::new(),
+        channel,
+    };
+    tracing::info!(
+        chat_id,
+        user_id,
+        violation_id,
+        "a removal's sanction asked again after a restart"
+    );
+    apply(ctx, chat_id, &author, sanction, at, violation_id);
+    Ok(())
+}
+
 fn apply(ctx: &Ctx, chat_id: i64, author: &Author, sanction: Sanction, now: i64, log_id: i64) {
     match sanction {
         Sanction::None => {}

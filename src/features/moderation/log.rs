@@ -14,10 +14,26 @@ use crate::telegram::text::escape;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
-/// What `handled_updates` says of a message that the rules removed: when Telegram sends that message
-/// again after a crash, the bot deletes it again (the delete may not have reached Telegram before the
-/// crash) and does nothing else.
+/// What `handled_updates` says of a message that the rules removed, followed by `:` and the log entry's
+/// id: when Telegram sends that message again after a crash, the bot deletes it again and asks again for
+/// the mute or ban of that entry (either may not have reached Telegram before the crash), and does nothing
+/// else (see [`removal_of`]).
 pub const AUTO_REMOVAL: &str = "auto_removal";
+
+/// The record kind of an automatic removal logged as entry `id`.
+fn removal_kind(id: i64) -> String {
+    format!("{AUTO_REMOVAL}:{id}")
+}
+
+/// Whether a handled-update record's kind is an automatic removal: `Some` with the log entry's id, or
+/// `Some(None)` for a record written before the id was kept; `None` for any other kind.
+pub fn removal_of(kind: &str) -> Option<Option<i64>> {
+    let rest = kind.strip_prefix(AUTO_REMOVAL)?;
+    if rest.is_empty() {
+        return Some(None);
+    }
+    rest.strip_prefix(':')?.parse().ok().map(Some)
+}
 
 /// Records an entry in its own transaction, mirrors it into the log channel, and returns its id. The
 /// update being handled is recorded with it (see [`record_in`]).
@@ -36,18 +52,18 @@ pub async fn record(ctx: &Ctx, entry: &store::LogEntry<'_>) -> crate::Result<i64
 /// (see [`crate::storage::handled`]): an action, a warning or a reversal commits together with the record
 /// that its update was handled, so the same update sent again after a crash adds no second entry (a
 /// warning or a step on the ladder counts once). An automatic entry (no actor) records the update as
-/// [`AUTO_REMOVAL`]. The caller mirrors the entry once it committed.
+/// [`AUTO_REMOVAL`] with the entry's id. The caller mirrors the entry once it committed.
 pub async fn record_in(
     conn: &mut sqlx::SqliteConnection,
     entry: &store::LogEntry<'_>,
 ) -> crate::Result<i64> {
     let id = store::record_action(conn, entry).await?;
     let kind = if entry.actor_id.is_none() {
-        AUTO_REMOVAL
+        removal_kind(id)
     } else {
-        "moderation"
+        "moderation".to_owned()
     };
-    crate::storage::handled::record(conn, kind, entry.at).await?;
+    crate::storage::handled::record(conn, &kind, entry.at).await?;
     Ok(id)
 }
 
@@ -309,6 +325,20 @@ pub fn watch<T: Send + 'static>(ctx: &Ctx, id: i64, pending: Pending<T>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_removal_record_names_its_log_entry_and_other_kinds_are_not_removals() {
+        assert_eq!(removal_of(&removal_kind(42)), Some(Some(42)));
+        assert_eq!(
+            removal_of(AUTO_REMOVAL),
+            Some(None),
+            "a record kept before ids"
+        );
+        assert_eq!(removal_of("moderation"), None);
+        assert_eq!(removal_of("transfer"), None);
+        assert_eq!(removal_of("auto_removal:x"), None);
+        assert_eq!(removal_of("auto_removals"), None);
+    }
 
     #[test]
     fn lines_past_the_rate_are_folded_and_summed_up_once_the_window_is_over() {

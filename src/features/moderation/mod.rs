@@ -139,6 +139,24 @@ pub(crate) async fn permitted(call: &Call<'_>, right: Right) -> crate::Result<bo
     call.allowed(right).await
 }
 
+/// A message the rules removed (log entry `violation_id`, when the record kept it) came back from
+/// Telegram after a crash: it is deleted again and the removal's mute or ban asked for again (see
+/// [`enforce::act_again`]); nothing else happens.
+pub async fn removal_sent_again(
+    ctx: &Ctx,
+    chat_id: i64,
+    message_id: teloxide::types::MessageId,
+    violation_id: Option<i64>,
+) {
+    ctx.outbound.delete(chat_id, message_id);
+    let Some(violation_id) = violation_id else {
+        return;
+    };
+    if let Err(err) = enforce::act_again(ctx, chat_id, violation_id).await {
+        tracing::warn!(%err, chat_id, violation_id, "a removal's sanction was not asked again");
+    }
+}
+
 /// Deletes the explanations whose time is up, posts the folded suspicious-message notices whose window
 /// has passed, teaches each group's layer the automatic removals nobody undid in time, and sums up the
 /// log lines folded in log channels whose window is over. Each part runs in its own error scope.

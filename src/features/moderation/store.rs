@@ -789,6 +789,24 @@ pub async fn mark_failed(conn: &mut SqliteConnection, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// What an automatic removal asked of Telegram, read again when its message comes back after a crash:
+/// `(user or channel, whether a channel, action, when)`, only while the entry stands (not undone, not
+/// reversed, not refused).
+pub async fn standing_removal(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<(i64, bool, String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT v.user_id, v.is_channel, v.action, v.at FROM moderation_violations v
+         WHERE v.id = ? AND v.actor_id IS NULL AND v.undone_by IS NULL AND v.outcome = ?
+         AND NOT EXISTS (SELECT 1 FROM moderation_violations r WHERE r.reverses_id = v.id)",
+    )
+    .bind(id)
+    .bind(Outcome::Done.name())
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// A log entry as `/modlog` and the reversing commands read it.
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
 pub struct LogRow {
