@@ -52,7 +52,7 @@ const ZH: Wording = Wording {
     not_admin: "你（已经）不是那个群的管理员，不能修改它的设置。",
     welcome_section: "欢迎和群规",
     goodbye: "成员离开时道别",
-    gate_section: "入群验证和防刷屏入群",
+    gate_section: "入群验证和防炸群",
     captcha: "入群验证：",
     button: "按钮",
     math: "算术",
