@@ -15,8 +15,9 @@
 //! leaves no record, and one that commits leaves exactly its own.
 //!
 //! If the COMMIT itself fails (or the batch cannot begin, or SQLite rolled the whole transaction back
-//! under a unit), nothing of the batch was written: every unit of it that had succeeded is answered with
-//! [`CommitError::Batch`] naming that error, and a unit that had failed keeps its own error. The writer
+//! under a unit), nothing of the batch was written: every unit of it that had succeeded, and every unit
+//! it had not reached yet, is answered with [`CommitError::Batch`] naming that error, and a unit that had
+//! failed keeps its own error. The writer
 //! does not run them again; the handler treats the error like any other database error (its update fails,
 //! and the handled-update record, which was not written either, lets a redelivered copy run it afresh).
 //!
@@ -237,14 +238,15 @@ async fn run_writer(
         }
         let take = waiting.len().min(settings.batch);
         let batch: Vec<Unit> = waiting.drain(..take).collect();
-        run_batch(&pool, batch, &mut waiting).await;
+        run_batch(&pool, batch).await;
         batches.fetch_add(1, Ordering::Relaxed);
     }
 }
 
-/// Runs one batch in one transaction and answers its units. Units the batch could not reach because
-/// SQLite rolled the transaction back under an earlier unit go back to the front of `waiting`.
-async fn run_batch(pool: &SqlitePool, batch: Vec<Unit>, waiting: &mut VecDeque<Unit>) {
+/// Runs one batch in one transaction and answers its units. When the transaction breaks under a unit
+/// (its savepoint cannot be opened or closed: SQLite rolled the whole transaction back), the batch is
+/// rolled back, and every unit of it, run or not, is answered with that error.
+async fn run_batch(pool: &SqlitePool, batch: Vec<Unit>) {
     let mut conn = match pool.acquire().await {
         Ok(conn) => conn,
         Err(err) => return fail_all(batch, err).await,
@@ -256,10 +258,10 @@ async fn run_batch(pool: &SqlitePool, batch: Vec<Unit>, waiting: &mut VecDeque<U
     let mut answers: Vec<Ran> = Vec::with_capacity(batch.len());
     let mut units = batch.into_iter();
     let mut broken: Option<sqlx::Error> = None;
+    let mut unrun: Vec<Unit> = Vec::new();
     for unit in units.by_ref() {
         if let Err(err) = sqlx::query(SAVEPOINT).execute(&mut *tx).await {
-            // The unit never ran; it goes back to wait for the next batch.
-            waiting.push_front(unit);
+            unrun.push(unit);
             broken = Some(err);
             break;
         }
@@ -285,11 +287,7 @@ async fn run_batch(pool: &SqlitePool, batch: Vec<Unit>, waiting: &mut VecDeque<U
             break;
         }
     }
-    // Units after a broken one wait for the next batch, in their order.
-    let rest: Vec<Unit> = units.collect();
-    for unit in rest.into_iter().rev() {
-        waiting.push_front(unit);
-    }
+    unrun.extend(units);
     let failure = match broken {
         Some(err) => {
             if let Err(rollback) = tx.rollback().await {
@@ -302,11 +300,14 @@ async fn run_batch(pool: &SqlitePool, batch: Vec<Unit>, waiting: &mut VecDeque<U
     match failure {
         None => answers.into_iter().for_each(|ran| (ran.answer)(None)),
         Some(err) => {
-            tracing::warn!(error = %err, units = answers.len(), "a batch of writes did not commit");
+            tracing::warn!(error = %err, units = answers.len() + unrun.len(), "a batch of writes did not commit");
             let err = CommitError::Batch(Arc::new(err));
             answers
                 .into_iter()
                 .for_each(|ran| (ran.answer)(Some(err.clone())));
+            for unit in unrun {
+                (unit.run)(Err(err.clone())).await;
+            }
         }
     }
 }
