@@ -114,6 +114,11 @@ pub struct StorageSettings {
     pub backup_keep: u32,
     /// How long the data of a group that removed the bot is kept before it is deleted.
     pub inactive_retention: Dur,
+    /// The most units of work (the writes of one update) the writer commits in one transaction.
+    pub commit_batch: usize,
+    /// How long the writer waits for more units of work when fewer than `commit_batch` are waiting;
+    /// `0s` commits what is waiting at once.
+    pub commit_wait: Dur,
 }
 
 /// SQLite's `synchronous` setting, as `storage.synchronous` names it.
@@ -138,6 +143,8 @@ impl Default for StorageSettings {
             backup_dir: "data/backups".into(),
             backup_keep: 7,
             inactive_retention: Dur::secs(90 * 86_400),
+            commit_batch: 256,
+            commit_wait: Dur::secs(0),
         }
     }
 }
@@ -446,6 +453,12 @@ impl Config {
         }
         if self.storage.read_connections == 0 {
             return bad("storage.read_connections", "must be at least 1");
+        }
+        if self.storage.commit_batch == 0 {
+            return bad("storage.commit_batch", "must be at least 1");
+        }
+        if self.storage.commit_wait.get() > std::time::Duration::from_secs(1) {
+            return bad("storage.commit_wait", "must be at most 1s");
         }
         if !self.storage.backup_schedule.trim().is_empty() {
             if let Err(err) = crate::units::parse_schedule(&self.storage.backup_schedule) {

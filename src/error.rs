@@ -16,6 +16,9 @@ pub enum Error {
     /// SQLite answered with an error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A unit of work did its part, but the batch it ran in did not commit (or the writer has stopped).
+    #[error("database error: {0}")]
+    Commit(#[from] crate::storage::commit::CommitError),
     /// A migration could not be applied.
     #[error("database migration error: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),

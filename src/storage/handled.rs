@@ -11,8 +11,9 @@
 //! spawns) has no current update and records nothing; it is kept exactly-once by its own state changes
 //! instead.
 //!
-//! Every record is one unit of work's id: the batching writer of the storage issue can run many units in
-//! one transaction and keep this table exact, because each unit writes its own row.
+//! Every record is one unit of work's id: the group-commit writer ([`crate::storage::commit`]) runs many
+//! units in one transaction and keeps this table exact, because each unit runs in its own savepoint with
+//! its own update set as the current one, and so writes (or, when it fails, rolls back) its own row.
 
 use crate::error::Result;
 use crate::storage::Storage;

@@ -5,9 +5,12 @@
 //! them.
 //!
 //! There is one writer connection (all writes queue on it, so transactions never fight over locks) and a
-//! small read pool. WAL lets readers run while the writer writes.
+//! small read pool. WAL lets readers run while the writer writes. Handlers on the hot paths hand their
+//! writes to the writer as units of work ([`Storage::commit`], see [`commit`]), which it runs many at a
+//! time in one transaction.
 
 pub mod activity;
+pub mod commit;
 pub mod confirmations;
 pub mod groups;
 pub mod handled;
@@ -29,13 +32,16 @@ use std::time::Duration;
 /// The migrations under `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// The database: one writer connection and a read pool over the same file.
+/// The database: one writer connection, the group-commit writer that batches units of work on it, and a
+/// read pool over the same file.
 #[derive(Clone, Debug)]
 pub struct Storage {
     /// Exactly one connection: every write and every transaction goes here.
     pub write: SqlitePool,
     /// Connections for reads that may run beside the writer.
     pub read: SqlitePool,
+    /// Runs units of work in batches on the writer connection ([`Storage::commit`]).
+    committer: commit::Committer,
 }
 
 /// The writer connection's page cache, in KiB, as SQLite's `cache_size` takes it (negative = KiB).
@@ -88,12 +94,25 @@ impl Storage {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self { write, read })
+        let committer = commit::Committer::new(
+            write.clone(),
+            commit::CommitSettings {
+                batch: settings.commit_batch,
+                wait: settings.commit_wait.get(),
+            },
+        );
+        Ok(Self {
+            write,
+            read,
+            committer,
+        })
     }
 
-    /// Wraps one pool for both reads and writes (used by `#[sqlx::test]` tests).
+    /// Wraps one pool for both reads and writes (used by `#[sqlx::test]` tests), with the default
+    /// group-commit settings.
     pub fn from_pool(pool: SqlitePool) -> Self {
         Self {
+            committer: commit::Committer::new(pool.clone(), commit::CommitSettings::default()),
             write: pool.clone(),
             read: pool,
         }

@@ -9,6 +9,17 @@ use crate::telegram::text::escape;
 use crate::telegram::HandlerResult;
 use ledger::{Account, LedgerError, Move};
 
+/// How a `/give` or `/take` unit of work ended. A refusal wrote nothing: the ledger undoes a refused
+/// move itself.
+enum Adjusted {
+    /// The points moved: the member's balance after, and what they had earned before.
+    Done { balance: i64, earned_before: i64 },
+    /// The member holds too few points for `/take`.
+    Short { balance: i64 },
+    /// The member's balance would overflow.
+    Overflow,
+}
+
 impl EconomyCall<'_> {
     pub(super) async fn adjust(&self, args: &str, give: bool) -> HandlerResult {
         if !self.allowed(Right::Restrict).await? {
@@ -53,43 +64,73 @@ impl EconomyCall<'_> {
                 ledger::reason::ADMIN_TAKE,
             )
         };
-        let mut tx = self.ctx.storage.write.begin().await?;
-        let earned_before = crate::facts::earned(&mut tx, self.chat_id, target.user_id).await?;
-        let moved = ledger::transfer(
-            &mut tx,
-            &Move {
-                chat_id: self.chat_id,
-                from,
-                to,
-                amount,
-                reason,
-                actor: Some(self.sender_id),
-                reference: reference.as_deref(),
-                at: self.ctx.now(),
-            },
-        )
-        .await;
-        match moved {
-            Ok(_) => {}
-            Err(LedgerError::Insufficient { balance }) => {
-                tx.rollback().await?;
+        // The move and the reads around it are one unit of work on the writer; the reply goes out
+        // only once the move is committed.
+        let (chat_id, target_id, actor, at) =
+            (self.chat_id, target.user_id, self.sender_id, self.ctx.now());
+        let outcome = self
+            .ctx
+            .storage
+            .commit(move |conn| {
+                Box::pin(async move {
+                    let earned_before = crate::facts::earned(conn, chat_id, target_id).await?;
+                    let moved = ledger::transfer(
+                        conn,
+                        &Move {
+                            chat_id,
+                            from,
+                            to,
+                            amount,
+                            reason,
+                            actor: Some(actor),
+                            reference: reference.as_deref(),
+                            at,
+                        },
+                    )
+                    .await;
+                    match moved {
+                        Ok(_) => {}
+                        Err(LedgerError::Insufficient { balance }) => {
+                            return Ok(Adjusted::Short { balance })
+                        }
+                        Err(LedgerError::Overflow) => return Ok(Adjusted::Overflow),
+                        Err(err) => return Err(crate::Error::from(err)),
+                    }
+                    let balance =
+                        ledger::balance(conn, chat_id, Account::Wallet(target_id)).await?;
+                    Ok(Adjusted::Done {
+                        balance,
+                        earned_before,
+                    })
+                })
+            })
+            .await?;
+        let (balance, earned_before) = match outcome {
+            Adjusted::Done {
+                balance,
+                earned_before,
+            } => (balance, earned_before),
+            Adjusted::Short { balance } => {
                 self.say_html(self.ta("economy-take-short",
                     &fargs! {"target" => target.mention_html(), "balance" => balance, "amount" => amount},
                 ));
                 return Ok(());
             }
-            Err(LedgerError::Overflow) => {
-                tx.rollback().await?;
+            Adjusted::Overflow => {
                 self.say(self.t("economy-overflow"));
                 return Ok(());
             }
-            Err(err) => return Err(err.into()),
-        }
-        let balance =
-            ledger::balance(&mut tx, self.chat_id, Account::Wallet(target.user_id)).await?;
-        let earned_after = crate::facts::earned(&mut tx, self.chat_id, target.user_id).await?;
-        let up = level_up(&mut tx, self.chat_id, earned_before, earned_after).await?;
-        tx.commit().await?;
+        };
+        // The move is one between the group's mint and the member's wallet: what the member earned
+        // changes by exactly its amount.
+        let earned_after = if give {
+            earned_before + amount
+        } else {
+            earned_before - amount
+        };
+        let mut conn = self.ctx.storage.read.acquire().await?;
+        let up = level_up(&mut conn, self.chat_id, earned_before, earned_after).await?;
+        drop(conn);
         let mut text = self.ta(if give {
                 "economy-give-done"
             } else {

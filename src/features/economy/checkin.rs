@@ -101,23 +101,36 @@ pub(super) async fn checkin(ctx: &Ctx, message: &Message) -> HandlerResult {
     let today = clock.today(now);
     let settings = &ctx.config.economy;
     let name = escape(&display_name(message));
-    let mut conn = ctx.storage.write.acquire().await?;
-    let earned_before = crate::facts::earned(&mut conn, chat_id, user_id).await?;
     // The bonus roll needs the deployment's secret only when there is a random bonus at all.
-    let roll = if settings.checkin_random_max > 0 {
-        let fresh = *crate::fairness::Seed::generate().as_bytes();
-        let secret = store::checkin_secret(&mut conn, fresh).await?;
-        wave::checkin_roll(&secret, chat_id, user_id, today)
+    let secret = if settings.checkin_random_max > 0 {
+        Some(checkin_secret(ctx).await?)
     } else {
-        0
+        None
     };
     let day = store::SignInDay {
         day: today,
         starts: clock.start(today),
         ends: clock.start(today + 1),
     };
-    let outcome =
-        store::check_in_on_day(&mut conn, chat_id, user_id, day, now, settings, roll).await?;
+    // The sign-in is one unit of work on the writer; what the member had earned before it is read in
+    // the same unit, so the level-up below compares against exactly the points the sign-in added to.
+    let unit_ctx = ctx.clone();
+    let (earned_before, outcome) = ctx
+        .storage
+        .commit(move |conn| {
+            Box::pin(async move {
+                let settings = &unit_ctx.config.economy;
+                let roll = secret.map_or(0, |secret| {
+                    wave::checkin_roll(&secret, chat_id, user_id, today)
+                });
+                let earned_before = crate::facts::earned(conn, chat_id, user_id).await?;
+                let outcome =
+                    store::check_in_on_day(conn, chat_id, user_id, day, now, settings, roll)
+                        .await?;
+                Ok::<_, crate::Error>((earned_before, outcome))
+            })
+        })
+        .await?;
     let line = match outcome {
         CheckinOutcome::Signed {
             record,
@@ -161,7 +174,10 @@ pub(super) async fn checkin(ctx: &Ctx, message: &Message) -> HandlerResult {
                     &fargs! {"days" => milestone, "left" => milestone - streak_now},
                 ));
             }
-            let earned_after = crate::facts::earned(&mut conn, chat_id, user_id).await?;
+            // The sign-in's reward is the only move between the group's mint and the member's wallet
+            // in its unit, so it is what they earned by it.
+            let earned_after = earned_before + reward.total;
+            let mut conn = ctx.storage.read.acquire().await?;
             if let Some(up) = level_up(&mut conn, chat_id, earned_before, earned_after).await? {
                 line.push(' ');
                 line.push_str(&ctx.ta(
@@ -178,9 +194,27 @@ pub(super) async fn checkin(ctx: &Ctx, message: &Message) -> HandlerResult {
             &fargs! {"name" => name, "position" => record.position, "balance" => balance},
         ),
     };
-    drop(conn);
     send_checkin_reply(ctx, message, line);
     Ok(())
+}
+
+/// The deployment's secret for the sign-in bonus roll, read (or created, on the first sign-in ever) once
+/// per running bot and then kept in memory: it never changes once stored.
+async fn checkin_secret(ctx: &Ctx) -> crate::Result<[u8; 32]> {
+    let known = ctx.local(std::sync::OnceLock::<[u8; 32]>::new);
+    if let Some(secret) = known.get() {
+        return Ok(*secret);
+    }
+    let fresh = *crate::fairness::Seed::generate().as_bytes();
+    let secret = ctx
+        .storage
+        .commit(move |conn| {
+            Box::pin(
+                async move { Ok::<_, crate::Error>(store::checkin_secret(conn, fresh).await?) },
+            )
+        })
+        .await?;
+    Ok(*known.get_or_init(|| secret))
 }
 
 /// The new level (shown number and title) when `after` reaches a higher level than `before`.

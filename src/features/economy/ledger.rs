@@ -141,6 +141,9 @@ pub enum LedgerError {
     /// SQLite answered with an error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The move was made inside a unit of work whose batch did not commit, so it is not in the ledger.
+    #[error(transparent)]
+    Commit(#[from] crate::storage::commit::CommitError),
 }
 
 /// A ledger error that a caller passes on as a failure (a refused move it did not expect, or SQLite).
@@ -149,6 +152,7 @@ impl From<LedgerError> for crate::Error {
     fn from(err: LedgerError) -> Self {
         match err {
             LedgerError::Database(err) => crate::Error::Database(err),
+            LedgerError::Commit(err) => crate::Error::Commit(err),
             refused => crate::Error::Database(sqlx::Error::Protocol(format!(
                 "unexpected ledger refusal: {refused}"
             ))),

@@ -6,6 +6,18 @@ use crate::fargs;
 use crate::telegram::HandlerResult;
 use ledger::{Account, LedgerError, Move};
 
+/// How a transfer's unit of work ended. A refusal wrote nothing: the ledger undoes a refused move itself.
+enum Transfer {
+    /// The points moved; the sender's balance after the move.
+    Done { balance: i64 },
+    /// The move would pass the daily limit; what the sender already sent today.
+    OverLimit { sent: i64 },
+    /// The sender holds too few points.
+    Short { balance: i64 },
+    /// The receiver's balance would overflow.
+    Overflow,
+}
+
 impl EconomyCall<'_> {
     pub(super) async fn transfer(&self, args: &str) -> HandlerResult {
         let settings = &self.ctx.config.economy;
@@ -35,62 +47,80 @@ impl EconomyCall<'_> {
         let clock = crate::facts::group_day(self.ctx, self.chat_id).await?;
         let now = self.ctx.now();
         let since = clock.start(clock.today(now));
-        let mut tx = self.ctx.storage.write.begin().await?;
-        if settings.transfer_daily_limit > 0 {
-            let sent = ledger::sent_since(
-                &mut tx,
-                self.chat_id,
-                self.sender_id,
-                ledger::reason::TRANSFER,
-                since,
-            )
+        // The limit check, the move and the new balance are one unit of work on the writer: the reply
+        // goes out only once the move is committed.
+        let daily_limit = settings.transfer_daily_limit;
+        let (chat_id, sender_id, target_id) = (self.chat_id, self.sender_id, target.user_id);
+        let outcome = self
+            .ctx
+            .storage
+            .commit(move |conn| {
+                Box::pin(async move {
+                    if daily_limit > 0 {
+                        let sent = ledger::sent_since(
+                            conn,
+                            chat_id,
+                            sender_id,
+                            ledger::reason::TRANSFER,
+                            since,
+                        )
+                        .await?;
+                        if sent + amount > daily_limit {
+                            return Ok(Transfer::OverLimit { sent });
+                        }
+                    }
+                    let moved = ledger::transfer(
+                        conn,
+                        &Move {
+                            chat_id,
+                            from: Account::Wallet(sender_id),
+                            to: Account::Wallet(target_id),
+                            amount,
+                            reason: ledger::reason::TRANSFER,
+                            actor: None,
+                            reference: None,
+                            at: now,
+                        },
+                    )
+                    .await;
+                    match moved {
+                        Ok(_) => {}
+                        Err(LedgerError::Insufficient { balance }) => {
+                            return Ok(Transfer::Short { balance })
+                        }
+                        Err(LedgerError::Overflow) => return Ok(Transfer::Overflow),
+                        Err(err) => return Err(crate::Error::from(err)),
+                    }
+                    let balance =
+                        ledger::balance(conn, chat_id, Account::Wallet(sender_id)).await?;
+                    Ok(Transfer::Done { balance })
+                })
+            })
             .await?;
-            if sent + amount > settings.transfer_daily_limit {
-                tx.rollback().await?;
+        let balance = match outcome {
+            Transfer::Done { balance } => balance,
+            Transfer::OverLimit { sent } => {
                 self.say(self.ta(
                     "economy-transfer-limit",
                     &fargs! {
-                        "limit" => settings.transfer_daily_limit,
-                        "left" => (settings.transfer_daily_limit - sent).max(0),
+                        "limit" => daily_limit,
+                        "left" => (daily_limit - sent).max(0),
                     },
                 ));
                 return Ok(());
             }
-        }
-        let moved = ledger::transfer(
-            &mut tx,
-            &Move {
-                chat_id: self.chat_id,
-                from: Account::Wallet(self.sender_id),
-                to: Account::Wallet(target.user_id),
-                amount,
-                reason: ledger::reason::TRANSFER,
-                actor: None,
-                reference: None,
-                at: now,
-            },
-        )
-        .await;
-        match moved {
-            Ok(_) => {}
-            Err(LedgerError::Insufficient { balance }) => {
-                tx.rollback().await?;
+            Transfer::Short { balance } => {
                 self.say(self.ta(
                     "economy-transfer-short",
                     &fargs! {"balance" => balance, "amount" => amount},
                 ));
                 return Ok(());
             }
-            Err(LedgerError::Overflow) => {
-                tx.rollback().await?;
+            Transfer::Overflow => {
                 self.say(self.t("economy-overflow"));
                 return Ok(());
             }
-            Err(err) => return Err(err.into()),
-        }
-        let balance =
-            ledger::balance(&mut tx, self.chat_id, Account::Wallet(self.sender_id)).await?;
-        tx.commit().await?;
+        };
         self.say_html(self.ta(
             "economy-transfer-done",
             &fargs! {"target" => target.mention_html(), "amount" => amount, "balance" => balance},

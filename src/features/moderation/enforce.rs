@@ -107,38 +107,65 @@ pub(super) async fn act(ctx: &Ctx, message: &Message, judged: &Judged) -> crate:
     // The log entry, its failure, the explanation's row and the owed removals it names are one
     // transaction with the record of this update, so a message sent again after a crash neither climbs
     // the ladder again nor is explained twice.
-    let (violation_id, explanation_id, owed) = {
-        let mut tx = ctx.storage.write.begin().await?;
-        let violation_id = log::record_in(&mut tx, &entry).await?;
-        if lacks_right {
-            store::mark_failed(&mut tx, violation_id).await?;
-        }
-        if owes {
-            store::mark_owed(&mut tx, violation_id).await?;
-        }
-        let (explanation_id, owed) = if explains {
-            let id =
-                store::add_explanation(&mut tx, chat_id, user_id, violation_id, now, delete_at)
+    // They are one unit of work on the writer (see `crate::storage::commit`), so the message is deleted
+    // and the member told only once they are committed.
+    let learn_due_at = learns(hit.kind, lacks_delete)
+        .then(|| now + settings.detector_learn_after.get().as_secs() as i64);
+    let owned = (
+        hit.rule.clone(),
+        hit.detail.clone(),
+        action_text.clone(),
+        excerpt.clone(),
+    );
+    let is_channel = author.channel;
+    let (violation_id, explanation_id, owed) = ctx
+        .storage
+        .commit(move |tx| {
+            Box::pin(async move {
+                let (rule, detail, action, excerpt) = owned;
+                let entry = store::LogEntry {
+                    chat_id,
+                    user_id,
+                    is_channel,
+                    rule: &rule,
+                    detail: &detail,
+                    action: &action,
+                    excerpt: &excerpt,
+                    actor_id: None,
+                    reverses_id: None,
+                    at: now,
+                    expires_at,
+                };
+                let violation_id = log::record_in(tx, &entry).await?;
+                if lacks_right {
+                    store::mark_failed(tx, violation_id).await?;
+                }
+                if owes {
+                    store::mark_owed(tx, violation_id).await?;
+                }
+                let (explanation_id, owed) = if explains {
+                    let id =
+                        store::add_explanation(tx, chat_id, user_id, violation_id, now, delete_at)
+                            .await?;
+                    let owed = store::take_owed(
+                        tx,
+                        chat_id,
+                        now - OWED_WINDOW_SECS,
+                        now,
+                        OWED_PER_EXPLANATION,
+                    )
                     .await?;
-            let owed = store::take_owed(
-                &mut tx,
-                chat_id,
-                now - OWED_WINDOW_SECS,
-                now,
-                OWED_PER_EXPLANATION,
-            )
-            .await?;
-            (Some(id), owed)
-        } else {
-            (None, Vec::new())
-        };
-        if learns(hit.kind, lacks_delete) {
-            let due_at = now + settings.detector_learn_after.get().as_secs() as i64;
-            store::schedule_learning(&mut tx, violation_id, chat_id, due_at).await?;
-        }
-        tx.commit().await?;
-        (violation_id, explanation_id, owed)
-    };
+                    (Some(id), owed)
+                } else {
+                    (None, Vec::new())
+                };
+                if let Some(due_at) = learn_due_at {
+                    store::schedule_learning(tx, violation_id, chat_id, due_at).await?;
+                }
+                Ok::<_, crate::Error>((violation_id, explanation_id, owed))
+            })
+        })
+        .await?;
     if !lacks_delete {
         watch_delete(ctx, violation_id, ctx.outbound.delete(chat_id, message.id));
         // A removed message earns nothing and counts in no total or ranking.

@@ -199,31 +199,46 @@ async fn send_packet(
     }
     let wish: String = wish.chars().take(200).collect();
     let now = ctx.now();
-    let new = NewPacket {
-        chat_id: message.chat.id.0,
-        sender: sender.id,
-        sender_name: &sender.name,
-        kind,
-        total,
-        count,
-        min_share,
-        target: target.as_ref().map(|t| (t.user_id, t.name.as_str())),
-        message: &wish,
-        from_mint,
-        thread_id: message
-            .thread_id
-            .filter(|_| message.is_topic_message)
-            .map(|t| i64::from(t.0 .0)),
-        now,
-        expires_at: now.saturating_add(settings.expiry.get().as_secs() as i64),
-        mode,
-        relay: None,
-    };
-    let mut tx = ctx.storage.write.begin().await?;
-    let packet = match store::create(&mut tx, &new, &Seed::generate()).await {
+    let chat_id = message.chat.id.0;
+    let sender_id = sender.id;
+    let sender_name = sender.name.clone();
+    let target = target.as_ref().map(|t| (t.user_id, t.name.clone()));
+    let thread_id = message
+        .thread_id
+        .filter(|_| message.is_topic_message)
+        .map(|t| i64::from(t.0 .0));
+    let expires_at = now.saturating_add(settings.expiry.get().as_secs() as i64);
+    // The packet's creation (its escrow funded from the sender) is one unit of work on the writer: a
+    // refusal rolls back whatever the creation had written, and the packet is announced only once it
+    // is committed.
+    let created = ctx
+        .storage
+        .commit(move |conn| {
+            Box::pin(async move {
+                let new = NewPacket {
+                    chat_id,
+                    sender: sender_id,
+                    sender_name: &sender_name,
+                    kind,
+                    total,
+                    count,
+                    min_share,
+                    target: target.as_ref().map(|(id, name)| (*id, name.as_str())),
+                    message: &wish,
+                    from_mint,
+                    thread_id,
+                    now,
+                    expires_at,
+                    mode,
+                    relay: None,
+                };
+                store::create(conn, &new, &Seed::generate()).await
+            })
+        })
+        .await;
+    let packet = match created {
         Ok(packet) => packet,
         Err(CreateError::Insufficient { balance }) => {
-            drop(tx);
             call.say(call.ta(
                 "redpacket-insufficient",
                 &fargs! {"balance" => balance.to_string(), "total" => total.to_string()},
@@ -231,13 +246,11 @@ async fn send_packet(
             return Ok(());
         }
         Err(CreateError::Split(err)) => {
-            drop(tx);
             call.say(split_refusal(ctx, lang, &err));
             return Ok(());
         }
         Err(err) => return Err(internal(err)),
     };
-    tx.commit().await?;
     if packet.mode != Mode::Grab {
         runtime::of(ctx).typed_created(packet.chat_id, packet.id, packet.expires_at);
     }
@@ -258,6 +271,7 @@ async fn send_packet(
 pub(super) fn internal(err: CreateError) -> crate::Error {
     match err {
         CreateError::Database(err) => crate::Error::Database(err),
+        CreateError::Commit(err) => crate::Error::Commit(err),
         other => crate::Error::Database(sqlx::Error::Protocol(other.to_string())),
     }
 }

@@ -55,7 +55,7 @@ pub(super) async fn on_press(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
     }
     let outcome = match (packet_id, chat_id) {
         (Some(id), Some(chat)) => store::grab(
-            &ctx.storage.write,
+            &ctx.storage,
             chat,
             id,
             user,
@@ -287,7 +287,7 @@ pub(super) async fn on_attempt(ctx: Ctx, message: Message, attempt: TypedAttempt
         }
     }
     let outcome = store::grab(
-        &ctx.storage.write,
+        &ctx.storage,
         chat,
         packet.id,
         user,

@@ -8,6 +8,7 @@ use super::eligibility::{Rules, RULE_KEYS};
 use super::split::{self, SplitError};
 use crate::fairness::{self, Kind, Seed, Stream};
 use crate::features::economy::ledger::{self, Account, EscrowKind, LedgerError, Move};
+use crate::storage::Storage;
 use sqlx::{Connection, FromRow, SqliteConnection, SqlitePool};
 
 /// The journal reason of the moves into a packet and out of it to a member.
@@ -262,6 +263,9 @@ pub enum CreateError {
     /// The ledger failed for another reason.
     #[error("ledger error: {0}")]
     Ledger(LedgerError),
+    /// The writes were done, but the batch they ran in did not commit.
+    #[error(transparent)]
+    Commit(#[from] crate::storage::commit::CommitError),
 }
 
 impl From<LedgerError> for CreateError {
@@ -269,6 +273,7 @@ impl From<LedgerError> for CreateError {
         match err {
             LedgerError::Insufficient { balance } => CreateError::Insufficient { balance },
             LedgerError::Database(err) => CreateError::Database(err),
+            LedgerError::Commit(err) => CreateError::Commit(err),
             other => CreateError::Ledger(other),
         }
     }
@@ -440,11 +445,12 @@ pub enum Grab {
 /// What a grab reads first: status, expires_at, target, count, announce_id.
 type GrabState = (PacketStatus, i64, Option<i64>, i64, Option<i64>);
 
-/// A member presses Grab on packet `id` in `chat_id`: in one short transaction, the next unclaimed share
-/// moves from the escrow to their wallet and the claim is recorded. `message_id` is the pressed message,
+/// A member presses Grab on packet `id` in `chat_id`: as one unit of work on the writer (see
+/// [`crate::storage::commit`]), the next unclaimed share moves from the escrow to their wallet and the
+/// claim is recorded; the answer comes once that is committed. `message_id` is the pressed message,
 /// remembered as the packet's message if that was not known yet.
 pub async fn grab(
-    pool: &SqlitePool,
+    storage: &Storage,
     chat_id: i64,
     id: i64,
     user_id: i64,
@@ -452,7 +458,26 @@ pub async fn grab(
     message_id: Option<i64>,
     now: i64,
 ) -> Result<Grab, CreateError> {
-    let mut tx = pool.begin().await?;
+    let user_name = user_name.to_owned();
+    storage
+        .commit(move |conn| {
+            Box::pin(async move {
+                grab_in(conn, chat_id, id, user_id, &user_name, message_id, now).await
+            })
+        })
+        .await
+}
+
+/// The writes of [`grab`], on the unit's connection.
+async fn grab_in(
+    tx: &mut SqliteConnection,
+    chat_id: i64,
+    id: i64,
+    user_id: i64,
+    user_name: &str,
+    message_id: Option<i64>,
+    now: i64,
+) -> Result<Grab, CreateError> {
     let row: Option<GrabState> = sqlx::query_as(
         "SELECT status, expires_at, target, count, announce_id FROM redpackets
          WHERE id = ? AND chat_id = ?",
@@ -493,7 +518,7 @@ pub async fn grab(
     .await?;
     let reference = fairness::tag(Kind::Packet, id);
     ledger::transfer(
-        &mut tx,
+        tx,
         &Move {
             chat_id,
             from: escrow(id),
@@ -536,7 +561,6 @@ pub async fn grab(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
     Ok(Grab::Claimed { amount, exhausted })
 }
 
@@ -1271,27 +1295,63 @@ mod tests {
             60
         );
         drop(conn);
-        let first = grab(&pool, -5, packet.id, 2, "A", Some(9), 110)
-            .await
-            .unwrap();
+        let first = grab(
+            &Storage::from_pool(pool.clone()),
+            -5,
+            packet.id,
+            2,
+            "A",
+            Some(9),
+            110,
+        )
+        .await
+        .unwrap();
         let Grab::Claimed { amount, exhausted } = first else {
             panic!("{first:?}")
         };
         assert!(!exhausted);
         assert_eq!(
-            grab(&pool, -5, packet.id, 2, "A", Some(9), 111)
-                .await
-                .unwrap(),
+            grab(
+                &Storage::from_pool(pool.clone()),
+                -5,
+                packet.id,
+                2,
+                "A",
+                Some(9),
+                111
+            )
+            .await
+            .unwrap(),
             Grab::AlreadyGrabbed { amount }
         );
         assert_eq!(
-            grab(&pool, -6, packet.id, 3, "B", None, 111).await.unwrap(),
+            grab(
+                &Storage::from_pool(pool.clone()),
+                -6,
+                packet.id,
+                3,
+                "B",
+                None,
+                111
+            )
+            .await
+            .unwrap(),
             Grab::Unknown
         );
         assert_eq!(expire_due(&pool, 199).await.unwrap(), Vec::<i64>::new());
         assert_eq!(expire_due(&pool, 200).await.unwrap(), vec![packet.id]);
         assert_eq!(
-            grab(&pool, -5, packet.id, 3, "B", None, 201).await.unwrap(),
+            grab(
+                &Storage::from_pool(pool.clone()),
+                -5,
+                packet.id,
+                3,
+                "B",
+                None,
+                201
+            )
+            .await
+            .unwrap(),
             Grab::Expired
         );
         let mut conn = pool.acquire().await.unwrap();
@@ -1340,8 +1400,28 @@ mod tests {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let a = grab(&pool, -5, packet.id, 2, "A", None, 101).await.unwrap();
-        let b = grab(&pool, -5, packet.id, 3, "B", None, 101).await.unwrap();
+        let a = grab(
+            &Storage::from_pool(pool.clone()),
+            -5,
+            packet.id,
+            2,
+            "A",
+            None,
+            101,
+        )
+        .await
+        .unwrap();
+        let b = grab(
+            &Storage::from_pool(pool.clone()),
+            -5,
+            packet.id,
+            3,
+            "B",
+            None,
+            101,
+        )
+        .await
+        .unwrap();
         assert!(matches!(
             a,
             Grab::Claimed {
@@ -1357,7 +1437,17 @@ mod tests {
             }
         ));
         assert_eq!(
-            grab(&pool, -5, packet.id, 4, "C", None, 102).await.unwrap(),
+            grab(
+                &Storage::from_pool(pool.clone()),
+                -5,
+                packet.id,
+                4,
+                "C",
+                None,
+                102
+            )
+            .await
+            .unwrap(),
             Grab::Finished
         );
         let mut conn = pool.acquire().await.unwrap();
@@ -1402,9 +1492,17 @@ mod tests {
         tx.commit().await.unwrap();
         assert_eq!((relay.round, relay.packet_id), (1, Some(packet.id)));
         assert_eq!(packet.relay_id, Some(relay.id));
-        grab(&pool, -5, packet.id, 2, "Bo", None, 101)
-            .await
-            .unwrap();
+        grab(
+            &Storage::from_pool(pool.clone()),
+            -5,
+            packet.id,
+            2,
+            "Bo",
+            None,
+            101,
+        )
+        .await
+        .unwrap();
         let mut conn = pool.acquire().await.unwrap();
         let ended = relays_with_ended_packet(&mut conn).await.unwrap();
         assert_eq!(ended.len(), 1);
@@ -1430,9 +1528,17 @@ mod tests {
         assert_eq!((relay.round, relay.status), (2, RelayStatus::Running));
         assert_eq!((second.sender, second.total), (2, 30));
         assert!(matches!(press(2, 2).await, RelayPress::Gone));
-        grab(&pool, -5, second.id, 1, "Sam", None, 201)
-            .await
-            .unwrap();
+        grab(
+            &Storage::from_pool(pool.clone()),
+            -5,
+            second.id,
+            1,
+            "Sam",
+            None,
+            201,
+        )
+        .await
+        .unwrap();
         let mut conn = pool.acquire().await.unwrap();
         assert!(ask(&mut conn, relay.id, 1, "Sam", 800).await.unwrap());
         drop(conn);

@@ -299,44 +299,52 @@ async fn record_join(
     now: i64,
 ) -> crate::Result<Option<(GroupChoices, bool)>> {
     let duration = ctx.config.welcome.raid_duration.get().as_secs() as i64;
-    let mut tx = ctx.storage.write.begin().await?;
-    if !store::record_join(&mut tx, chat_id, member.id.0 as i64, now, JOIN_DEDUPE_SECS).await? {
-        return Ok(None);
-    }
-    let mut choices = store::choices(&mut tx, chat_id).await?;
-    let (joins, window) = raid_rule_of(ctx, &choices);
-    let raid_started = choices.raid_until <= now
-        && !member.is_bot
-        && gate::is_raid(
-            &store::join_times(&mut tx, chat_id, now - window).await?,
-            now,
-            joins as u32,
-            window,
-        );
-    if raid_started {
-        choices.raid_until = now + duration;
-        store::set(
-            &mut tx,
-            chat_id,
-            Column::RaidUntil,
-            Choice::Int(choices.raid_until),
-        )
-        .await?;
-        store::clear_queue(&mut tx, chat_id).await?;
-        // Newcomers still waiting for their question are held like the raid's joiners: their question
-        // would only add to the flood.
-        for waiting in store::take_unasked(&mut tx, chat_id).await? {
-            let held = Queued {
-                user_id: waiting.user_id,
-                first_name: waiting.user_name.clone(),
-                full_name: waiting.user_name,
-                username: None,
-            };
-            store::hold(&mut tx, chat_id, &held, now).await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(Some((choices, raid_started)))
+    let (user_id, is_bot) = (member.id.0 as i64, member.is_bot);
+    let ctx = ctx.clone();
+    // The join, the raid count and what a raid switches on are one unit of work on the writer.
+    ctx.storage
+        .clone()
+        .commit(move |tx| {
+            Box::pin(async move {
+                if !store::record_join(&mut *tx, chat_id, user_id, now, JOIN_DEDUPE_SECS).await? {
+                    return Ok(None);
+                }
+                let mut choices = store::choices(&mut *tx, chat_id).await?;
+                let (joins, window) = raid_rule_of(&ctx, &choices);
+                let raid_started = choices.raid_until <= now
+                    && !is_bot
+                    && gate::is_raid(
+                        &store::join_times(&mut *tx, chat_id, now - window).await?,
+                        now,
+                        joins as u32,
+                        window,
+                    );
+                if raid_started {
+                    choices.raid_until = now + duration;
+                    store::set(
+                        &mut *tx,
+                        chat_id,
+                        Column::RaidUntil,
+                        Choice::Int(choices.raid_until),
+                    )
+                    .await?;
+                    store::clear_queue(&mut *tx, chat_id).await?;
+                    // Newcomers still waiting for their question are held like the raid's
+                    // joiners: their question would only add to the flood.
+                    for waiting in store::take_unasked(&mut *tx, chat_id).await? {
+                        let held = Queued {
+                            user_id: waiting.user_id,
+                            first_name: waiting.user_name.clone(),
+                            full_name: waiting.user_name,
+                            username: None,
+                        };
+                        store::hold(&mut *tx, chat_id, &held, now).await?;
+                    }
+                }
+                Ok(Some((choices, raid_started)))
+            })
+        })
+        .await
 }
 
 /// Tells the group that raid mode switched on by itself, and for how long.
@@ -389,15 +397,31 @@ async fn join_facts(
     if member.is_bot {
         return Ok(facts);
     }
-    let (request_gate, passed_request) = {
-        let mut conn = ctx.storage.write.acquire().await?;
-        let gate = match store::gate_of(&mut conn, chat_id, user_id).await? {
-            Some(gate) if gate.via_request => store::close_gate(&mut conn, gate.id).await?,
-            _ => None,
-        };
+    // Most newcomers came without a join request: whether there is a request's gate or pass to settle
+    // is read beside the writer, and only then are they settled on it.
+    let from_request = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        store::gate_of(&mut conn, chat_id, user_id)
+            .await?
+            .is_some_and(|gate| gate.via_request)
+            || store::has_request_pass(&mut conn, chat_id, user_id).await?
+    };
+    let (request_gate, passed_request) = if from_request {
         let since = now - REQUEST_PASS_SECS;
-        let passed = store::take_request_pass(&mut conn, chat_id, user_id, since).await?;
-        (gate, passed)
+        ctx.storage
+            .commit(move |conn| {
+                Box::pin(async move {
+                    let gate = match store::gate_of(conn, chat_id, user_id).await? {
+                        Some(gate) if gate.via_request => store::close_gate(conn, gate.id).await?,
+                        _ => None,
+                    };
+                    let passed = store::take_request_pass(conn, chat_id, user_id, since).await?;
+                    Ok::<_, crate::Error>((gate, passed))
+                })
+            })
+            .await?
+    } else {
+        (None, false)
     };
     if let Some(gate) = request_gate {
         finish_question(ctx, &gate).await?;
@@ -422,25 +446,29 @@ async fn open_gate(
 ) -> crate::Result<()> {
     let user_id = member.id.0 as i64;
     let name = full_name(member);
-    let id = {
-        let mut conn = ctx.storage.write.acquire().await?;
-        store::open_gate(
-            &mut conn,
-            &store::NewGate {
-                chat_id,
-                user_id,
-                user_name: &name,
-                kind: mode,
-                via_request: false,
-                message_chat: chat_id,
-                options: &[],
-                answer: 0,
-                deadline: UNASKED,
-                now,
-            },
-        )
-        .await?
-    };
+    let id = ctx
+        .storage
+        .commit(move |conn| {
+            Box::pin(async move {
+                store::open_gate(
+                    conn,
+                    &store::NewGate {
+                        chat_id,
+                        user_id,
+                        user_name: &name,
+                        kind: mode,
+                        via_request: false,
+                        message_chat: chat_id,
+                        options: &[],
+                        answer: 0,
+                        deadline: UNASKED,
+                        now,
+                    },
+                )
+                .await
+            })
+        })
+        .await?;
     if id.is_none() {
         return Ok(());
     }

@@ -649,6 +649,22 @@ pub async fn record_request_pass(
     Ok(())
 }
 
+/// Whether a member has a request pass in a group (of any age), without taking it.
+pub async fn has_request_pass(
+    conn: &mut SqliteConnection,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM welcome_request_passes WHERE chat_id = ? AND user_id = ?",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// Takes the mark that a member passed their join request's check at `since` or later; `true` when
 /// there was one (their join needs no second check).
 pub async fn take_request_pass(
