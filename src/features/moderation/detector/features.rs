@@ -7,12 +7,10 @@
 //! shares a weight with an n-gram.
 
 use super::super::normalize::{is_cjk, squash, unconfuse};
-use super::similarity::{SimAccumulator, MIN_SHINGLES};
+pub use super::ngram::{cut, gram_char, is_alnum, key3, mix64, MAX_CHARS};
+use super::ngram::{SimAccumulator, MIN_SHINGLES};
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
-
-/// How many characters of a message are judged: longer messages are cut here.
-pub const MAX_CHARS: usize = 400;
 
 /// The reserved buckets for named signals (only the first [`SIGNAL_NAMES`]`.len()` are used).
 pub const SIGNALS: usize = 64;
@@ -313,53 +311,12 @@ fn keywords() -> &'static Keywords {
     })
 }
 
-/// A deterministic 64-bit mix (the splitmix64 finalizer).
-#[inline]
-pub fn mix64(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
 /// The bucket of an already mixed feature hash `h` in a table of `buckets` (signals excluded).
 #[inline]
 pub fn bucket_of(h: u64, buckets: usize) -> u32 {
     // Multiply-shift range reduction: no division on the scoring path.
     let range = (buckets - SIGNALS) as u128;
     (SIGNALS as u128 + ((u128::from(h) * range) >> 64)) as u32
-}
-
-/// The character n-gram and fingerprint alphabet: look-alikes mapped, ASCII lower-cased, ASCII digits
-/// masked to `0`; `None` for anything that is not a letter or digit.
-#[inline]
-pub fn gram_char(ch: char) -> Option<char> {
-    if ch.is_ascii() {
-        if ch.is_ascii_digit() {
-            Some('0')
-        } else if ch.is_ascii_alphabetic() {
-            Some(ch.to_ascii_lowercase())
-        } else {
-            None
-        }
-    } else {
-        let ch = unconfuse(ch).to_ascii_lowercase();
-        if ch.is_ascii_digit() {
-            Some('0')
-        } else if is_alnum(ch) {
-            Some(ch)
-        } else {
-            None
-        }
-    }
-}
-
-/// The key of the 3-gram `a b c` (exact: each character takes 21 bits). Mixed, it is both the 3-gram's
-/// feature hash and the SimHash shingle hash.
-#[inline]
-pub fn key3(a: char, b: char, c: char) -> u64 {
-    (u64::from(a as u32) << 42) ^ (u64::from(b as u32) << 21) ^ u64::from(c as u32)
 }
 
 /// What one message is made of, in the forms feature extraction needs. Reused between messages, so
@@ -370,19 +327,6 @@ pub struct Scratch {
     pub clean_text: String,
     /// The extracted features: (bucket, value), for training and explanations.
     pub feats: Vec<(u32, f32)>,
-}
-
-/// `char::is_alphanumeric` with fast paths for ASCII and CJK unified ideographs (all letters), which
-/// skip the Unicode table look-up on the scoring path.
-#[inline]
-pub fn is_alnum(ch: char) -> bool {
-    if ch.is_ascii() {
-        ch.is_ascii_alphanumeric()
-    } else if ('\u{4E00}'..='\u{9FFF}').contains(&ch) {
-        true
-    } else {
-        ch.is_alphanumeric()
-    }
 }
 
 /// Whether a character is an emoji or pictograph.
@@ -441,14 +385,6 @@ fn is_word_letter(ch: char) -> bool {
         ch.is_ascii_alphabetic()
     } else {
         !is_cjk(ch) && ch.is_alphabetic()
-    }
-}
-
-/// Cuts `text` to its first [`MAX_CHARS`] characters.
-pub fn cut(text: &str) -> &str {
-    match text.char_indices().nth(MAX_CHARS) {
-        Some((at, _)) => &text[..at],
-        None => text,
     }
 }
 
