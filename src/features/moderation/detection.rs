@@ -432,6 +432,7 @@ impl Detail {
                     .iter()
                     .filter(|c| match &c.feature {
                         FeatureName::Gram(gram) => !gram.is_ascii(),
+                        FeatureName::Shape(_) => false,
                         _ => true,
                     })
                     .map(|c| match &c.feature {
@@ -447,6 +448,7 @@ impl Detail {
                         }
                         FeatureName::Gram(gram) => Feature::Gram(gram.clone()),
                         FeatureName::Word(word) => Feature::Word(word.clone()),
+                        FeatureName::Shape(shape) => Feature::Gram(shape.clone()),
                     })
                     .collect(),
             },

@@ -303,8 +303,11 @@ fn keywords() -> &'static Keywords {
                 signal.push((*sig, short));
             }
         }
+        // A DFA: the patterns are few and short, and it reads every byte of the keyword text with one
+        // table look-up.
         let automaton = AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::Standard)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&patterns)
             .expect("keyword patterns build");
         Keywords { automaton, signal }
@@ -397,6 +400,8 @@ pub enum FeatureName {
     Gram(String),
     /// A Latin or Cyrillic word.
     Word(String),
+    /// A sequence of runs of character kinds (the message's shape), e.g. `Latin×3 digits×3 emoji×2`.
+    Shape(String),
 }
 
 impl std::fmt::Display for FeatureName {
@@ -405,6 +410,7 @@ impl std::fmt::Display for FeatureName {
             FeatureName::Signal(name) => write!(f, "{name}"),
             FeatureName::Gram(gram) => write!(f, "“{gram}”"),
             FeatureName::Word(word) => write!(f, "word “{word}”"),
+            FeatureName::Shape(shape) => write!(f, "shape “{shape}”"),
         }
     }
 }
@@ -416,6 +422,8 @@ pub trait Sink {
     fn gram(&mut self, bucket: u32, chars: &[char]);
     /// A Latin or Cyrillic word: its bucket and its text.
     fn word(&mut self, bucket: u32, word: &str);
+    /// A shape n-gram: its bucket and its runs ([`shape_name`] reads them).
+    fn shape(&mut self, bucket: u32, runs: &[u8]);
     /// A named signal that is on.
     fn signal(&mut self, index: usize);
 }
@@ -459,6 +467,12 @@ impl Sink for Collect<'_> {
             names.push((bucket, FeatureName::Word(word.to_string())));
         }
     }
+    fn shape(&mut self, bucket: u32, runs: &[u8]) {
+        self.feats.push((bucket, 0.0));
+        if let Some(names) = self.names.as_deref_mut() {
+            names.push((bucket, FeatureName::Shape(shape_name(runs))));
+        }
+    }
     fn signal(&mut self, index: usize) {
         self.feats.push((index as u32, 1.0));
         if let Some(names) = self.names.as_deref_mut() {
@@ -491,11 +505,109 @@ pub fn extract(
     pass
 }
 
+/// The kinds of characters a message's shape is made of, in the order of [`CLASS_NAMES`] (0 is the
+/// message's start or end).
+mod class {
+    pub const SPACE: u8 = 1;
+    pub const HAN: u8 = 2;
+    pub const KANA: u8 = 3;
+    pub const LATIN: u8 = 4;
+    pub const CYRILLIC: u8 = 5;
+    pub const OTHER_LETTER: u8 = 6;
+    pub const DIGIT: u8 = 7;
+    pub const EMOJI: u8 = 8;
+    pub const WIDE_PUNCT: u8 = 9;
+    pub const PUNCT: u8 = 10;
+    pub const SYMBOL: u8 = 11;
+}
+
+/// The readable names of the character kinds, by their number.
+const CLASS_NAMES: [&str; 12] = [
+    "edge",
+    "space",
+    "Chinese",
+    "kana/bopomofo/hangul",
+    "Latin",
+    "Cyrillic",
+    "other letters",
+    "digits",
+    "emoji",
+    "Chinese punctuation",
+    "punctuation",
+    "symbols",
+];
+
+/// The readable run lengths, by their bucket ([`length_bucket`]).
+const LENGTH_NAMES: [&str; 5] = ["1", "2", "3–4", "5–7", "8+"];
+
+/// The kind of a character, for the message's shape.
+#[inline]
+fn char_class(ch: char) -> u8 {
+    if ch.is_ascii() {
+        return match ch {
+            '0'..='9' => class::DIGIT,
+            'a'..='z' | 'A'..='Z' => class::LATIN,
+            ' ' | '\t' | '\n' | '\r' => class::SPACE,
+            _ if ch.is_ascii_whitespace() => class::SPACE,
+            _ => class::PUNCT,
+        };
+    }
+    match ch as u32 {
+        0x4E00..=0x9FFF
+        | 0x3400..=0x4DBF
+        | 0x2E80..=0x2FDF
+        | 0xF900..=0xFAFF
+        | 0x20000..=0x3134F => class::HAN,
+        0x3040..=0x30FF | 0x3100..=0x31FF | 0xAC00..=0xD7AF => class::KANA,
+        0x3000 => class::SPACE,
+        0x3001..=0x303F | 0xFF00..=0xFFEF => class::WIDE_PUNCT,
+        0x0400..=0x04FF => class::CYRILLIC,
+        0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF => class::EMOJI,
+        _ if ch.is_whitespace() => class::SPACE,
+        _ if ch.is_numeric() => class::DIGIT,
+        0x80..=0x24F | 0x1E00..=0x1EFF if ch.is_alphabetic() => class::LATIN,
+        _ if ch.is_alphabetic() => class::OTHER_LETTER,
+        _ => class::SYMBOL,
+    }
+}
+
+/// The bucket of a run's length: 1, 2, 3–4, 5–7, 8 or more.
+#[inline]
+fn length_bucket(len: u32) -> u8 {
+    match len {
+        0 | 1 => 0,
+        2 => 1,
+        3..=4 => 2,
+        5..=7 => 3,
+        _ => 4,
+    }
+}
+
+/// The readable form of a shape n-gram's runs (kind × length bucket; 0 is the message's edge).
+pub fn shape_name(runs: &[u8]) -> String {
+    runs.iter()
+        .map(|r| {
+            let (kind, len) = ((r >> 3) as usize, (r & 7) as usize);
+            if kind == 0 {
+                "|".to_string()
+            } else {
+                format!(
+                    "{}×{}",
+                    CLASS_NAMES.get(kind).copied().unwrap_or("?"),
+                    LENGTH_NAMES.get(len).copied().unwrap_or("?")
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Salts that keep n-grams of different lengths and words apart in the hash space.
 const SALT1: u64 = 0x51_7cc1_b727_220a;
 const SALT2: u64 = 0x2545_f491_4f6c_dd1d;
 const SALT4: u64 = 0x9e37_79b9_7f4a_7c15;
 const SALT_WORD: u64 = 0x1234_5678_9abc_def0;
+const SALT_SHAPE: u64 = 0x7f4a_7c15_9e37_79b9;
 const PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// One pass over the (cut) message: counts and signals, the character 1–4-grams of the masked alphabet
@@ -526,8 +638,22 @@ pub fn walk<S: Sink>(folded: &str, buckets: usize, clean_text: &mut String, sink
     let mut sim = SimAccumulator::default();
     // The word being read: hash, start (byte offset), length in characters.
     let (mut word_hash, mut word_start, mut word_len) = (0u64, 0usize, 0usize);
+    // The message's shape: the kind and length of the run being read, and the last two finished runs
+    // (kind << 3 | length bucket; 0 is the message's start).
+    let (mut run_class, mut class_len) = (0u8, 0u32);
+    let mut runs = [0u8; 3];
 
     for (at, ch) in folded.char_indices() {
+        let kind = char_class(ch);
+        if kind != run_class {
+            if run_class != 0 {
+                runs = [runs[1], runs[2], run_class << 3 | length_bucket(class_len)];
+                text_features += emit_shape(&runs, buckets, sink);
+            }
+            run_class = kind;
+            class_len = 0;
+        }
+        class_len += 1;
         if is_word_letter(ch) {
             if word_len == 0 {
                 word_start = at;
@@ -676,6 +802,12 @@ pub fn walk<S: Sink>(folded: &str, buckets: usize, clean_text: &mut String, sink
         sink.word(bucket_of(mix64(word_hash), buckets), &folded[word_start..]);
         text_features += 1;
     }
+    if run_class != 0 {
+        runs = [runs[1], runs[2], run_class << 3 | length_bucket(class_len)];
+        text_features += emit_shape(&runs, buckets, sink);
+        runs = [runs[1], runs[2], 0];
+        text_features += emit_shape(&runs, buckets, sink);
+    }
 
     if digit_run >= 3 {
         digit_groups += 1;
@@ -763,6 +895,26 @@ pub fn walk<S: Sink>(folded: &str, buckets: usize, clean_text: &mut String, sink
         text_features,
         fingerprint: (grams >= MIN_SHINGLES + 2).then(|| sim.finish()),
     }
+}
+
+/// Sends the shape n-grams that end with the run just finished (`runs[2]`): the run alone (not for the
+/// message's end), with the one before it, and with the two before it. Returns how many it sent.
+#[inline]
+fn emit_shape<S: Sink>(runs: &[u8; 3], buckets: usize, sink: &mut S) -> u32 {
+    let key = |n: u64, a: u8, b: u8, c: u8| {
+        mix64(SALT_SHAPE ^ n << 40 ^ u64::from(a) << 16 ^ u64::from(b) << 8 ^ u64::from(c))
+    };
+    let mut sent = 0;
+    if runs[2] != 0 {
+        sink.shape(bucket_of(key(1, 0, 0, runs[2]), buckets), &runs[2..]);
+        sent += 1;
+    }
+    sink.shape(bucket_of(key(2, 0, runs[1], runs[2]), buckets), &runs[1..]);
+    sink.shape(
+        bucket_of(key(3, runs[0], runs[1], runs[2]), buckets),
+        &runs[..],
+    );
+    sent + 2
 }
 
 /// Finds links, t.me links, domains, @handles and phone numbers in the folded text.
