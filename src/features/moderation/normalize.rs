@@ -173,25 +173,18 @@ impl Builder {
         }
     }
 
-    /// Adds the NFKC form of `piece`, which starts where the text or a character of [`simple_fold`]
-    /// starts and ends before one.
+    /// Adds the NFKC form of `piece` (a piece that cannot be folded character by character).
     fn push_piece(&mut self, piece: &str) {
-        let mut chars = piece.chars();
-        if let (Some(ch), None) = (chars.next(), chars.next()) {
-            if let Some(folded) = simple_fold(ch) {
-                self.push_folded(folded);
-                return;
-            }
-        }
         for ch in piece.nfkc() {
             self.push_nfkc(ch);
         }
     }
 }
 
-/// Normalizes a message's text into both forms, in one pass over its characters. Runs of characters
-/// whose NFKC form is known alone ([`simple_fold`]) are folded from that table; only the pieces around
-/// other characters go through the full NFKC algorithm.
+/// Normalizes a message's text into both forms, in one pass over its characters. Characters whose NFKC
+/// form is known alone ([`simple_fold`]) are folded from that table when the next character is one too;
+/// only the pieces around other characters go through the full NFKC algorithm. Nothing is allocated
+/// but the three results.
 pub fn normalize(text: &str) -> Normalized {
     let mut b = Builder {
         folded: String::with_capacity(text.len()),
@@ -199,19 +192,32 @@ pub fn normalize(text: &str) -> Normalized {
         gap: Vec::with_capacity(text.len() + 1),
         removed: true,
     };
-    // The piece being read starts at `start`; it can be folded alone while it is one character of
-    // `simple_fold`, and it ends before the next such character.
-    let mut start = 0;
+    // A character of `simple_fold` waits in `pending` (folded) until the next character shows whether it
+    // stands alone; from `slow_from` on, a piece is read that goes through NFKC as a whole. A piece
+    // starts at the text's start or at a character of `simple_fold`, and ends before the next one.
+    let mut pending: Option<(usize, char)> = None;
+    let mut slow_from: Option<usize> = None;
     for (at, ch) in text.char_indices() {
-        if simple_fold(ch).is_some() {
-            if at > start {
-                b.push_piece(&text[start..at]);
+        match simple_fold(ch) {
+            Some(folded) => {
+                if let Some(from) = slow_from.take() {
+                    b.push_piece(&text[from..at]);
+                } else if let Some((_, waiting)) = pending {
+                    b.push_folded(waiting);
+                }
+                pending = Some((at, folded));
             }
-            start = at;
+            None => {
+                if slow_from.is_none() {
+                    slow_from = Some(pending.take().map_or(at, |(from, _)| from));
+                }
+            }
         }
     }
-    if text.len() > start {
-        b.push_piece(&text[start..]);
+    if let Some(from) = slow_from {
+        b.push_piece(&text[from..]);
+    } else if let Some((_, waiting)) = pending {
+        b.push_folded(waiting);
     }
     b.gap.push(true);
     Normalized {
