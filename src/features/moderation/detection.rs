@@ -365,7 +365,7 @@ const SIGNAL_IDS: &[&str] = &[
     "repeated",
     "mixed-scripts",
     "mixed-word",
-    "cyrillic",
+    "contact-with-id",
     "latin-only",
     "money",
     "earning",
@@ -383,7 +383,6 @@ const SIGNAL_IDS: &[&str] = &[
     "split-number",
     "short-code",
     "repeated-symbol",
-    "contact-with-id",
 ];
 
 /// One of the model's top features, as stored.

@@ -41,7 +41,7 @@ pub const SIGNAL_NAMES: &[&str] = &[
     "repeated character ×4",                     // 21
     "mixed scripts: CJK and Latin",              // 22
     "mixed scripts in one word",                 // 23
-    "Cyrillic text",                             // 24
+    "contact word with an id",                   // 24
     "Latin text without CJK",                    // 25
     "money word (USDT/¥/$/元)",                  // 26
     "earning bait (日赚/earn/заработок)",        // 27
@@ -59,7 +59,6 @@ pub const SIGNAL_NAMES: &[&str] = &[
     "number split into groups",                  // 39
     "short message with a code or number",       // 40
     "repeated symbol",                           // 41
-    "contact word with an id",                   // 42
 ];
 
 const S_LINK: usize = 0;
@@ -77,7 +76,6 @@ const S_LEN: usize = 15;
 const S_REPEAT: usize = 21;
 const S_CJK_LATIN: usize = 22;
 const S_MIXED_WORD: usize = 23;
-const S_CYRILLIC: usize = 24;
 const S_LATIN_ONLY: usize = 25;
 const S_BRACKET: usize = 30;
 const S_EXCLAIM: usize = 34;
@@ -88,7 +86,7 @@ const S_WEDGED: usize = 38;
 const S_SPLIT_NUMBER: usize = 39;
 const S_SHORT_CODE: usize = 40;
 const S_REPEAT_SYMBOL: usize = 41;
-const S_CONTACT_ID: usize = 42;
+const S_CONTACT_ID: usize = 24;
 
 /// Keyword groups: (signal, patterns). Patterns are squashed like message text, so they match across
 /// separators and look-alike letters. Each group mixes Chinese with English and Russian words, so a
@@ -511,24 +509,24 @@ mod class {
     pub const SPACE: u8 = 1;
     pub const HAN: u8 = 2;
     pub const KANA: u8 = 3;
-    pub const LATIN: u8 = 4;
-    pub const CYRILLIC: u8 = 5;
-    pub const OTHER_LETTER: u8 = 6;
-    pub const DIGIT: u8 = 7;
-    pub const EMOJI: u8 = 8;
-    pub const WIDE_PUNCT: u8 = 9;
-    pub const PUNCT: u8 = 10;
-    pub const SYMBOL: u8 = 11;
+    pub const LETTER: u8 = 4;
+    pub const OTHER_LETTER: u8 = 5;
+    pub const DIGIT: u8 = 6;
+    pub const EMOJI: u8 = 7;
+    pub const WIDE_PUNCT: u8 = 8;
+    pub const PUNCT: u8 = 9;
+    pub const SYMBOL: u8 = 10;
 }
 
-/// The readable names of the character kinds, by their number.
-const CLASS_NAMES: [&str; 12] = [
+/// The readable names of the character kinds, by their number. Latin, Greek and Cyrillic letters are
+/// one kind: the training data's ordinary chat is Chinese, so a kind of its own would teach the model
+/// that Cyrillic runs are spam, where a letters-and-digits handle is spam in any script.
+const CLASS_NAMES: [&str; 11] = [
     "edge",
     "space",
     "Chinese",
     "kana/bopomofo/hangul",
-    "Latin",
-    "Cyrillic",
+    "letters",
     "other letters",
     "digits",
     "emoji",
@@ -546,7 +544,7 @@ fn char_class(ch: char) -> u8 {
     if ch.is_ascii() {
         return match ch {
             '0'..='9' => class::DIGIT,
-            'a'..='z' | 'A'..='Z' => class::LATIN,
+            'a'..='z' | 'A'..='Z' => class::LETTER,
             ' ' | '\t' | '\n' | '\r' => class::SPACE,
             _ if ch.is_ascii_whitespace() => class::SPACE,
             _ => class::PUNCT,
@@ -561,11 +559,11 @@ fn char_class(ch: char) -> u8 {
         0x3040..=0x30FF | 0x3100..=0x31FF | 0xAC00..=0xD7AF => class::KANA,
         0x3000 => class::SPACE,
         0x3001..=0x303F | 0xFF00..=0xFFEF => class::WIDE_PUNCT,
-        0x0400..=0x04FF => class::CYRILLIC,
+        0x0370..=0x052F if ch.is_alphabetic() => class::LETTER,
         0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF => class::EMOJI,
         _ if ch.is_whitespace() => class::SPACE,
         _ if ch.is_numeric() => class::DIGIT,
-        0x80..=0x24F | 0x1E00..=0x1EFF if ch.is_alphabetic() => class::LATIN,
+        0x80..=0x24F | 0x1E00..=0x1FFF if ch.is_alphabetic() => class::LETTER,
         _ if ch.is_alphabetic() => class::OTHER_LETTER,
         _ => class::SYMBOL,
     }
@@ -619,7 +617,7 @@ pub fn walk<S: Sink>(folded: &str, buckets: usize, clean_text: &mut String, sink
     let mut signals = [false; SIGNALS];
     let mut text_features = 0u32;
 
-    let (mut visible, mut digits, mut emoji, mut cjk, mut latin, mut cyr) = (0u32, 0, 0, 0, 0, 0);
+    let (mut visible, mut digits, mut emoji, mut cjk, mut latin) = (0u32, 0, 0, 0, 0);
     let mut exclaim = 0u32;
     let (mut run_char, mut run_len) = ('\0', 0u32);
     let mut digit_run = 0u32;
@@ -755,7 +753,6 @@ pub fn walk<S: Sink>(folded: &str, buckets: usize, clean_text: &mut String, sink
                 signals[S_MIXED_WORD] = true;
             }
         } else if is_cyrillic(ch) {
-            cyr += 1;
             word_cyr = true;
             if word_latin {
                 signals[S_MIXED_WORD] = true;
@@ -847,9 +844,6 @@ pub fn walk<S: Sink>(folded: &str, buckets: usize, clean_text: &mut String, sink
     signals[S_LEN + len_bucket] = true;
     if cjk > 0 && latin >= 2 {
         signals[S_CJK_LATIN] = true;
-    }
-    if cyr >= 3 {
-        signals[S_CYRILLIC] = true;
     }
     if cjk == 0 && latin >= 3 {
         signals[S_LATIN_ONLY] = true;
@@ -1049,6 +1043,37 @@ mod tests {
             !names.iter().any(|n| n.starts_with("contact word")),
             "{names:?}"
         );
+    }
+
+    fn shapes(text: &str) -> Vec<String> {
+        let mut s = Scratch::default();
+        let mut names = Vec::new();
+        let folded = super::super::super::normalize::normalize(text).folded;
+        extract(&folded, 1 << 18, &mut s, Some(&mut names));
+        names
+            .into_iter()
+            .filter_map(|(_, n)| match n {
+                FeatureName::Shape(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_shape_reads_runs_of_character_kinds_the_same_in_every_spaced_script() {
+        let latin = shapes("加我 abc1234 ☀☀");
+        assert!(
+            latin.iter().any(|s| s == "letters×3–4 digits×3–4 space×1"),
+            "{latin:?}"
+        );
+        assert!(latin.iter().any(|s| s == "space×1 emoji×2 |"), "{latin:?}");
+        assert_eq!(
+            latin,
+            shapes("加我 вжз1234 ☀☀"),
+            "Cyrillic letters are letters"
+        );
+        assert_ne!(latin, shapes("加我 abc12 ☀☀"), "run lengths count");
+        assert!(shapes("").is_empty());
     }
 
     #[test]
