@@ -425,8 +425,9 @@ impl Detail {
         match &verdict.decided_by {
             DecidedBy::Model { top_features } => Detail::Model {
                 score,
-                // Latin and digit fragments (`ee`, `k000`) say nothing to a member and are left out;
-                // named signals, words and fragments of Chinese text are shown.
+                // Latin and digit fragments (`ee`, `k000`) and shapes (`letters×3–4 digits×5–7`) say
+                // nothing to a member and are left out; named signals, words and fragments of Chinese
+                // text are shown.
                 features: top_features
                     .iter()
                     .filter(|c| match &c.feature {

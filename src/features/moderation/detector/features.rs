@@ -1,10 +1,11 @@
 //! Feature extraction: hashed character n-grams (1–4) of the normalized text, word tokens of
-//! Latin and Cyrillic words, and named moderator signals (links, contact patterns, mentions, densities,
-//! length, repeats, mixed scripts).
+//! Latin and Cyrillic words, the message's shape (1–3-grams of runs of character kinds, each with its
+//! length bucket), and named moderator signals (links, contact patterns, mentions, densities, length,
+//! repeats, mixed scripts).
 //!
 //! Everything is deterministic: the hash is a fixed multiply–xor mix, never `RandomState`. Signals take
-//! the first [`SIGNALS`] buckets of the weight table, hashed n-grams and words the rest, so a signal never
-//! shares a weight with an n-gram.
+//! the first [`SIGNALS`] buckets of the weight table, hashed n-grams, words and shapes the rest, so a
+//! signal never shares a weight with an n-gram.
 
 use super::super::normalize::{is_cjk, squash, unconfuse};
 pub use super::ngram::{cut, gram_char, is_alnum, key3, mix64, MAX_CHARS};
