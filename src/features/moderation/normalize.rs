@@ -10,7 +10,66 @@
 //!   remembers whether something was removed there, so that word boundaries of Latin/Cyrillic keywords
 //!   can still be checked ("earn" does not match inside "learn", but does match "e a r n").
 
+use std::sync::OnceLock;
 use unicode_normalization::UnicodeNormalization;
+
+/// Bit tables of the Basic Multilingual Plane: which characters are letters, and which are letters or
+/// digits, by the standard library's definitions. Built on first use (two 8 KB tables).
+struct CharTables {
+    alphabetic: [u64; 1024],
+    alphanumeric: [u64; 1024],
+}
+
+fn char_tables() -> &'static CharTables {
+    static TABLES: OnceLock<Box<CharTables>> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut tables = Box::new(CharTables {
+            alphabetic: [0; 1024],
+            alphanumeric: [0; 1024],
+        });
+        for ch in (0..0x1_0000).filter_map(char::from_u32) {
+            let (word, bit) = ((ch as usize) >> 6, 1u64 << (ch as u32 & 63));
+            if ch.is_alphabetic() {
+                tables.alphabetic[word] |= bit;
+            }
+            if ch.is_alphanumeric() {
+                tables.alphanumeric[word] |= bit;
+            }
+        }
+        tables
+    })
+}
+
+#[inline]
+fn bit(table: &[u64; 1024], ch: char) -> bool {
+    let c = ch as usize;
+    table[c >> 6] >> (c & 63) & 1 == 1
+}
+
+/// `char::is_alphanumeric` with one table look-up for the Basic Multilingual Plane (the standard library
+/// searches several range tables for each character that is not ASCII).
+#[inline]
+pub fn is_alnum(ch: char) -> bool {
+    if ch.is_ascii() {
+        ch.is_ascii_alphanumeric()
+    } else if (ch as u32) < 0x1_0000 {
+        bit(&char_tables().alphanumeric, ch)
+    } else {
+        ch.is_alphanumeric()
+    }
+}
+
+/// `char::is_alphabetic` with one table look-up for the Basic Multilingual Plane.
+#[inline]
+pub fn is_alpha(ch: char) -> bool {
+    if ch.is_ascii() {
+        ch.is_ascii_alphabetic()
+    } else if (ch as u32) < 0x1_0000 {
+        bit(&char_tables().alphabetic, ch)
+    } else {
+        ch.is_alphabetic()
+    }
+}
 
 /// A message's text in both normalized forms.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -156,12 +215,7 @@ impl Builder {
     fn push_folded(&mut self, ch: char) {
         self.folded.push(ch);
         let ch = unconfuse(ch);
-        let alnum = if ch.is_ascii() {
-            ch.is_ascii_alphanumeric()
-        } else {
-            ('\u{4E00}'..='\u{9FFF}').contains(&ch) || ch.is_alphanumeric()
-        };
-        if alnum {
+        if is_alnum(ch) {
             self.gap.push(self.removed);
             for _ in 1..ch.len_utf8() {
                 self.gap.push(false);
@@ -271,6 +325,14 @@ mod tests {
                 let text: String = [s, code, s].iter().collect();
                 assert_eq!(normalize(&text), reference(&text), "{text:?}");
             }
+        }
+    }
+
+    #[test]
+    fn the_tables_answer_as_the_standard_library_does() {
+        for ch in (0..0x3_0000).filter_map(char::from_u32) {
+            assert_eq!(is_alnum(ch), ch.is_alphanumeric(), "{ch:?}");
+            assert_eq!(is_alpha(ch), ch.is_alphabetic(), "{ch:?}");
         }
     }
 

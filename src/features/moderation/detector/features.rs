@@ -7,7 +7,7 @@
 //! the first [`SIGNALS`] buckets of the weight table, hashed n-grams, words and shapes the rest, so a
 //! signal never shares a weight with an n-gram.
 
-use super::super::normalize::{is_cjk, squash, unconfuse};
+use super::super::normalize::{is_alpha, is_cjk, squash, unconfuse};
 pub use super::ngram::{cut, gram_char, is_alnum, key3, mix64, MAX_CHARS};
 use super::ngram::{SimAccumulator, MIN_SHINGLES};
 use aho_corasick::AhoCorasick;
@@ -348,7 +348,7 @@ fn is_rare_letter(ch: char) -> bool {
     !ch.is_ascii()
         && !matches!(ch as u32, 0x80..=0x24F | 0x370..=0x52F | 0x1E00..=0x1FFF)
         && !is_cjk(ch)
-        && ch.is_alphabetic()
+        && is_alpha(ch)
 }
 
 /// Whether a character is a symbol ads wedge between Chinese characters to dodge keyword filters
@@ -386,7 +386,7 @@ fn is_word_letter(ch: char) -> bool {
     if ch.is_ascii() {
         ch.is_ascii_alphabetic()
     } else {
-        !is_cjk(ch) && ch.is_alphabetic()
+        !is_cjk(ch) && is_alpha(ch)
     }
 }
 
@@ -560,12 +560,12 @@ fn char_class(ch: char) -> u8 {
         0x3040..=0x30FF | 0x3100..=0x31FF | 0xAC00..=0xD7AF => class::KANA,
         0x3000 => class::SPACE,
         0x3001..=0x303F | 0xFF00..=0xFFEF => class::WIDE_PUNCT,
-        0x0370..=0x052F if ch.is_alphabetic() => class::LETTER,
+        0x0370..=0x052F if is_alpha(ch) => class::LETTER,
         0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF => class::EMOJI,
         _ if ch.is_whitespace() => class::SPACE,
         _ if ch.is_numeric() => class::DIGIT,
-        0x80..=0x24F | 0x1E00..=0x1FFF if ch.is_alphabetic() => class::LETTER,
-        _ if ch.is_alphabetic() => class::OTHER_LETTER,
+        0x80..=0x24F | 0x1E00..=0x1FFF if is_alpha(ch) => class::LETTER,
+        _ if is_alpha(ch) => class::OTHER_LETTER,
         _ => class::SYMBOL,
     }
 }

@@ -3,6 +3,7 @@
 //! model's 3-gram hashes are the fingerprint's shingle hashes, so one pass over a message serves both;
 //! keeping them here lets each of those modules use them without importing the other.
 
+pub use super::super::normalize::is_alnum;
 use super::super::normalize::unconfuse;
 
 /// How many characters of a message are judged: longer messages are cut here.
@@ -55,19 +56,6 @@ pub fn gram_char(ch: char) -> Option<char> {
 #[inline]
 pub fn key3(a: char, b: char, c: char) -> u64 {
     (u64::from(a as u32) << 42) ^ (u64::from(b as u32) << 21) ^ u64::from(c as u32)
-}
-
-/// `char::is_alphanumeric` with fast paths for ASCII and CJK unified ideographs (all letters), which
-/// skip the Unicode table look-up on the scoring path.
-#[inline]
-pub fn is_alnum(ch: char) -> bool {
-    if ch.is_ascii() {
-        ch.is_ascii_alphanumeric()
-    } else if ('\u{4E00}'..='\u{9FFF}').contains(&ch) {
-        true
-    } else {
-        ch.is_alphanumeric()
-    }
 }
 
 /// Texts with fewer shingles than this get no fingerprint: short messages are too alike to compare.
