@@ -15,9 +15,10 @@ const OWNER_B: i64 = 1_722;
 const POSTER: i64 = 2_711;
 const NEWBIE: i64 = 3_711;
 
-/// An ad the shipped model does not know, and the same template with another batch number.
-const TAUGHT_AD: &str = "精品茶叶礼盒限时特价，买二送一，全国发货，批次 K3301";
-const VARIED_AD: &str = "精品茶叶礼盒限时特价，买二送一，全国发货，批次 K5520";
+/// A private-sale ad the shipped model lets through (it scores below the suspicious threshold), and the
+/// same template with another price: only a group's teaching can remove it.
+const TAUGHT_AD: &str = "家里种的橘子熟了，今年收成不错，想尝尝的朋友说一声，五斤一箱 55 块";
+const VARIED_AD: &str = "家里种的橘子熟了，今年收成不错，想尝尝的朋友说一声，五斤一箱 68 块";
 
 fn poster() -> Value {
     user_with(POSTER, "Pat", Some("pat_posts"), None)
@@ -127,7 +128,7 @@ async fn a_template_varied_ad_is_removed_by_similarity_in_the_group_that_taught_
     for (env, similar_words) in [
         (
             vec![],
-            ["与已知广告相似", "本群广告库", "汉明距离", "「精品茶叶礼盒"],
+            ["与已知广告相似", "本群广告库", "汉明距离", "「家里种的橘子"],
         ),
         (
             vec![("GROUPOPS_I18N__DEFAULT_LANGUAGE", "en")],
@@ -135,7 +136,7 @@ async fn a_template_varied_ad_is_removed_by_similarity_in_the_group_that_taught_
                 "similar to known spam",
                 "this group's spam list",
                 "Hamming distance",
-                "“精品茶叶礼盒",
+                "“家里种的橘子",
             ],
         ),
     ] {

@@ -306,9 +306,10 @@ async fn a_message_is_reported_once_and_a_confirmed_report_bans_and_teaches_spam
     bot.stop().await;
 }
 
-const NOVEL_SPAM: &str = "高仿名牌手表批发，一件代发，支持验货，货号 A1024";
+/// A private-sale ad the shipped model lets through (it scores below the suspicious threshold).
+const NOVEL_SPAM: &str = "自家果园的脐橙今年很甜，想要的朋友留言，十斤一箱 88 块";
 /// The same template with another number: a near-duplicate for the similarity layer.
-const SIMILAR_SPAM: &str = "高仿名牌手表批发，一件代发，支持验货，货号 A2048";
+const SIMILAR_SPAM: &str = "自家果园的脐橙今年很甜，想要的朋友留言，十斤一箱 99 块";
 
 #[tokio::test]
 async fn spam_teaches_the_classifier_undo_teaches_ham_and_modlog_counts_per_rule() {

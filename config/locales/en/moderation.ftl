@@ -237,7 +237,6 @@ moderation-feature-length-long = over 200 characters
 moderation-feature-repeated = one character repeated
 moderation-feature-mixed-scripts = Chinese mixed with Latin letters
 moderation-feature-mixed-word = several scripts in one word
-moderation-feature-cyrillic = Cyrillic text
 moderation-feature-latin-only = Latin letters only
 moderation-feature-money = money words
 moderation-feature-earning = earning bait

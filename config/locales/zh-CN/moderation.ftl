@@ -231,7 +231,6 @@ moderation-feature-length-long = 超长（200 个字以上）
 moderation-feature-repeated = 同一字符连续重复
 moderation-feature-mixed-scripts = 中文夹杂拉丁字母
 moderation-feature-mixed-word = 一个词里混用多种文字
-moderation-feature-cyrillic = 西里尔字母
 moderation-feature-latin-only = 只有拉丁字母
 moderation-feature-money = 金钱用语
 moderation-feature-earning = 赚钱诱饵

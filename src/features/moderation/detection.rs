@@ -365,7 +365,7 @@ const SIGNAL_IDS: &[&str] = &[
     "repeated",
     "mixed-scripts",
     "mixed-word",
-    "cyrillic",
+    "contact-with-id",
     "latin-only",
     "money",
     "earning",
@@ -383,7 +383,6 @@ const SIGNAL_IDS: &[&str] = &[
     "split-number",
     "short-code",
     "repeated-symbol",
-    "contact-with-id",
 ];
 
 /// One of the model's top features, as stored.
@@ -426,12 +425,14 @@ impl Detail {
         match &verdict.decided_by {
             DecidedBy::Model { top_features } => Detail::Model {
                 score,
-                // Latin and digit fragments (`ee`, `k000`) say nothing to a member and are left out;
-                // named signals, words and fragments of Chinese text are shown.
+                // Latin and digit fragments (`ee`, `k000`) and shapes (`letters×3–4 digits×5–7`) say
+                // nothing to a member and are left out; named signals, words and fragments of Chinese
+                // text are shown.
                 features: top_features
                     .iter()
                     .filter(|c| match &c.feature {
                         FeatureName::Gram(gram) => !gram.is_ascii(),
+                        FeatureName::Shape(_) => false,
                         _ => true,
                     })
                     .map(|c| match &c.feature {
@@ -447,6 +448,7 @@ impl Detail {
                         }
                         FeatureName::Gram(gram) => Feature::Gram(gram.clone()),
                         FeatureName::Word(word) => Feature::Word(word.clone()),
+                        FeatureName::Shape(shape) => Feature::Gram(shape.clone()),
                     })
                     .collect(),
             },

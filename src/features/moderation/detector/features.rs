@@ -1,18 +1,17 @@
 //! Feature extraction: hashed character n-grams (1–4) of the normalized text, word tokens of
-//! Latin and Cyrillic words, and named moderator signals (links, contact patterns, mentions, densities,
-//! length, repeats, mixed scripts).
+//! Latin and Cyrillic words, the message's shape (1–3-grams of runs of character kinds, each with its
+//! length bucket), and named moderator signals (links, contact patterns, mentions, densities, length,
+//! repeats, mixed scripts).
 //!
 //! Everything is deterministic: the hash is a fixed multiply–xor mix, never `RandomState`. Signals take
-//! the first [`SIGNALS`] buckets of the weight table, hashed n-grams and words the rest, so a signal never
-//! shares a weight with an n-gram.
+//! the first [`SIGNALS`] buckets of the weight table, hashed n-grams, words and shapes the rest, so a
+//! signal never shares a weight with an n-gram.
 
-use super::super::normalize::{is_cjk, squash, unconfuse};
-use super::similarity::{SimAccumulator, MIN_SHINGLES};
+use super::super::normalize::{is_alpha, is_cjk, squash, unconfuse};
+pub use super::ngram::{cut, gram_char, is_alnum, key3, mix64, MAX_CHARS};
+use super::ngram::{SimAccumulator, MIN_SHINGLES};
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
-
-/// How many characters of a message are judged: longer messages are cut here.
-pub const MAX_CHARS: usize = 400;
 
 /// The reserved buckets for named signals (only the first [`SIGNAL_NAMES`]`.len()` are used).
 pub const SIGNALS: usize = 64;
@@ -43,7 +42,7 @@ pub const SIGNAL_NAMES: &[&str] = &[
     "repeated character ×4",                     // 21
     "mixed scripts: CJK and Latin",              // 22
     "mixed scripts in one word",                 // 23
-    "Cyrillic text",                             // 24
+    "contact word with an id",                   // 24
     "Latin text without CJK",                    // 25
     "money word (USDT/¥/$/元)",                  // 26
     "earning bait (日赚/earn/заработок)",        // 27
@@ -61,7 +60,6 @@ pub const SIGNAL_NAMES: &[&str] = &[
     "number split into groups",                  // 39
     "short message with a code or number",       // 40
     "repeated symbol",                           // 41
-    "contact word with an id",                   // 42
 ];
 
 const S_LINK: usize = 0;
@@ -79,7 +77,6 @@ const S_LEN: usize = 15;
 const S_REPEAT: usize = 21;
 const S_CJK_LATIN: usize = 22;
 const S_MIXED_WORD: usize = 23;
-const S_CYRILLIC: usize = 24;
 const S_LATIN_ONLY: usize = 25;
 const S_BRACKET: usize = 30;
 const S_EXCLAIM: usize = 34;
@@ -90,7 +87,7 @@ const S_WEDGED: usize = 38;
 const S_SPLIT_NUMBER: usize = 39;
 const S_SHORT_CODE: usize = 40;
 const S_REPEAT_SYMBOL: usize = 41;
-const S_CONTACT_ID: usize = 42;
+const S_CONTACT_ID: usize = 24;
 
 /// Keyword groups: (signal, patterns). Patterns are squashed like message text, so they match across
 /// separators and look-alike letters. Each group mixes Chinese with English and Russian words, so a
@@ -305,22 +302,15 @@ fn keywords() -> &'static Keywords {
                 signal.push((*sig, short));
             }
         }
+        // A DFA: the patterns are few and short, and it reads every byte of the keyword text with one
+        // table look-up.
         let automaton = AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::Standard)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&patterns)
             .expect("keyword patterns build");
         Keywords { automaton, signal }
     })
-}
-
-/// A deterministic 64-bit mix (the splitmix64 finalizer).
-#[inline]
-pub fn mix64(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }
 
 /// The bucket of an already mixed feature hash `h` in a table of `buckets` (signals excluded).
@@ -331,37 +321,6 @@ pub fn bucket_of(h: u64, buckets: usize) -> u32 {
     (SIGNALS as u128 + ((u128::from(h) * range) >> 64)) as u32
 }
 
-/// The character n-gram and fingerprint alphabet: look-alikes mapped, ASCII lower-cased, ASCII digits
-/// masked to `0`; `None` for anything that is not a letter or digit.
-#[inline]
-pub fn gram_char(ch: char) -> Option<char> {
-    if ch.is_ascii() {
-        if ch.is_ascii_digit() {
-            Some('0')
-        } else if ch.is_ascii_alphabetic() {
-            Some(ch.to_ascii_lowercase())
-        } else {
-            None
-        }
-    } else {
-        let ch = unconfuse(ch).to_ascii_lowercase();
-        if ch.is_ascii_digit() {
-            Some('0')
-        } else if is_alnum(ch) {
-            Some(ch)
-        } else {
-            None
-        }
-    }
-}
-
-/// The key of the 3-gram `a b c` (exact: each character takes 21 bits). Mixed, it is both the 3-gram's
-/// feature hash and the SimHash shingle hash.
-#[inline]
-pub fn key3(a: char, b: char, c: char) -> u64 {
-    (u64::from(a as u32) << 42) ^ (u64::from(b as u32) << 21) ^ u64::from(c as u32)
-}
-
 /// What one message is made of, in the forms feature extraction needs. Reused between messages, so
 /// judging allocates nothing once it has grown.
 #[derive(Default, Debug)]
@@ -370,19 +329,6 @@ pub struct Scratch {
     pub clean_text: String,
     /// The extracted features: (bucket, value), for training and explanations.
     pub feats: Vec<(u32, f32)>,
-}
-
-/// `char::is_alphanumeric` with fast paths for ASCII and CJK unified ideographs (all letters), which
-/// skip the Unicode table look-up on the scoring path.
-#[inline]
-pub fn is_alnum(ch: char) -> bool {
-    if ch.is_ascii() {
-        ch.is_ascii_alphanumeric()
-    } else if ('\u{4E00}'..='\u{9FFF}').contains(&ch) {
-        true
-    } else {
-        ch.is_alphanumeric()
-    }
 }
 
 /// Whether a character is an emoji or pictograph.
@@ -402,7 +348,7 @@ fn is_rare_letter(ch: char) -> bool {
     !ch.is_ascii()
         && !matches!(ch as u32, 0x80..=0x24F | 0x370..=0x52F | 0x1E00..=0x1FFF)
         && !is_cjk(ch)
-        && ch.is_alphabetic()
+        && is_alpha(ch)
 }
 
 /// Whether a character is a symbol ads wedge between Chinese characters to dodge keyword filters
@@ -440,15 +386,7 @@ fn is_word_letter(ch: char) -> bool {
     if ch.is_ascii() {
         ch.is_ascii_alphabetic()
     } else {
-        !is_cjk(ch) && ch.is_alphabetic()
-    }
-}
-
-/// Cuts `text` to its first [`MAX_CHARS`] characters.
-pub fn cut(text: &str) -> &str {
-    match text.char_indices().nth(MAX_CHARS) {
-        Some((at, _)) => &text[..at],
-        None => text,
+        !is_cjk(ch) && is_alpha(ch)
     }
 }
 
@@ -461,6 +399,8 @@ pub enum FeatureName {
     Gram(String),
     /// A Latin or Cyrillic word.
     Word(String),
+    /// A sequence of runs of character kinds (the message's shape), e.g. `Latin×3 digits×3 emoji×2`.
+    Shape(String),
 }
 
 impl std::fmt::Display for FeatureName {
@@ -469,6 +409,7 @@ impl std::fmt::Display for FeatureName {
             FeatureName::Signal(name) => write!(f, "{name}"),
             FeatureName::Gram(gram) => write!(f, "“{gram}”"),
             FeatureName::Word(word) => write!(f, "word “{word}”"),
+            FeatureName::Shape(shape) => write!(f, "shape “{shape}”"),
         }
     }
 }
@@ -480,6 +421,8 @@ pub trait Sink {
     fn gram(&mut self, bucket: u32, chars: &[char]);
     /// A Latin or Cyrillic word: its bucket and its text.
     fn word(&mut self, bucket: u32, word: &str);
+    /// A shape n-gram: its bucket and its runs ([`shape_name`] reads them).
+    fn shape(&mut self, bucket: u32, runs: &[u8]);
     /// A named signal that is on.
     fn signal(&mut self, index: usize);
 }
@@ -523,6 +466,12 @@ impl Sink for Collect<'_> {
             names.push((bucket, FeatureName::Word(word.to_string())));
         }
     }
+    fn shape(&mut self, bucket: u32, runs: &[u8]) {
+        self.feats.push((bucket, 0.0));
+        if let Some(names) = self.names.as_deref_mut() {
+            names.push((bucket, FeatureName::Shape(shape_name(runs))));
+        }
+    }
     fn signal(&mut self, index: usize) {
         self.feats.push((index as u32, 1.0));
         if let Some(names) = self.names.as_deref_mut() {
@@ -555,11 +504,109 @@ pub fn extract(
     pass
 }
 
+/// The kinds of characters a message's shape is made of, in the order of [`CLASS_NAMES`] (0 is the
+/// message's start or end).
+mod class {
+    pub const SPACE: u8 = 1;
+    pub const HAN: u8 = 2;
+    pub const KANA: u8 = 3;
+    pub const LETTER: u8 = 4;
+    pub const OTHER_LETTER: u8 = 5;
+    pub const DIGIT: u8 = 6;
+    pub const EMOJI: u8 = 7;
+    pub const WIDE_PUNCT: u8 = 8;
+    pub const PUNCT: u8 = 9;
+    pub const SYMBOL: u8 = 10;
+}
+
+/// The readable names of the character kinds, by their number. Latin, Greek and Cyrillic letters are
+/// one kind: the training data's ordinary chat is Chinese, so a kind of its own would teach the model
+/// that Cyrillic runs are spam, where a letters-and-digits handle is spam in any script.
+const CLASS_NAMES: [&str; 11] = [
+    "edge",
+    "space",
+    "Chinese",
+    "kana/bopomofo/hangul",
+    "letters",
+    "other letters",
+    "digits",
+    "emoji",
+    "Chinese punctuation",
+    "punctuation",
+    "symbols",
+];
+
+/// The readable run lengths, by their bucket ([`length_bucket`]).
+const LENGTH_NAMES: [&str; 5] = ["1", "2", "3–4", "5–7", "8+"];
+
+/// The kind of a character, for the message's shape.
+#[inline]
+fn char_class(ch: char) -> u8 {
+    if ch.is_ascii() {
+        return match ch {
+            '0'..='9' => class::DIGIT,
+            'a'..='z' | 'A'..='Z' => class::LETTER,
+            ' ' | '\t' | '\n' | '\r' => class::SPACE,
+            _ if ch.is_ascii_whitespace() => class::SPACE,
+            _ => class::PUNCT,
+        };
+    }
+    match ch as u32 {
+        0x4E00..=0x9FFF
+        | 0x3400..=0x4DBF
+        | 0x2E80..=0x2FDF
+        | 0xF900..=0xFAFF
+        | 0x20000..=0x3134F => class::HAN,
+        0x3040..=0x30FF | 0x3100..=0x31FF | 0xAC00..=0xD7AF => class::KANA,
+        0x3000 => class::SPACE,
+        0x3001..=0x303F | 0xFF00..=0xFFEF => class::WIDE_PUNCT,
+        0x0370..=0x052F if is_alpha(ch) => class::LETTER,
+        0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF => class::EMOJI,
+        _ if ch.is_whitespace() => class::SPACE,
+        _ if ch.is_numeric() => class::DIGIT,
+        0x80..=0x24F | 0x1E00..=0x1FFF if is_alpha(ch) => class::LETTER,
+        _ if is_alpha(ch) => class::OTHER_LETTER,
+        _ => class::SYMBOL,
+    }
+}
+
+/// The bucket of a run's length: 1, 2, 3–4, 5–7, 8 or more.
+#[inline]
+fn length_bucket(len: u32) -> u8 {
+    match len {
+        0 | 1 => 0,
+        2 => 1,
+        3..=4 => 2,
+        5..=7 => 3,
+        _ => 4,
+    }
+}
+
+/// The readable form of a shape n-gram's runs (kind × length bucket; 0 is the message's edge).
+pub fn shape_name(runs: &[u8]) -> String {
+    runs.iter()
+        .map(|r| {
+            let (kind, len) = ((r >> 3) as usize, (r & 7) as usize);
+            if kind == 0 {
+                "|".to_string()
+            } else {
+                format!(
+                    "{}×{}",
+                    CLASS_NAMES.get(kind).copied().unwrap_or("?"),
+                    LENGTH_NAMES.get(len).copied().unwrap_or("?")
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Salts that keep n-grams of different lengths and words apart in the hash space.
 const SALT1: u64 = 0x51_7cc1_b727_220a;
 const SALT2: u64 = 0x2545_f491_4f6c_dd1d;
 const SALT4: u64 = 0x9e37_79b9_7f4a_7c15;
 const SALT_WORD: u64 = 0x1234_5678_9abc_def0;
+const SALT_SHAPE: u64 = 0x7f4a_7c15_9e37_79b9;
 const PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// One pass over the (cut) message: counts and signals, the character 1–4-grams of the masked alphabet
@@ -571,7 +618,7 @@ pub fn walk<S: Sink>(folded: &str, buckets: usize, clean_text: &mut String, sink
     let mut signals = [false; SIGNALS];
     let mut text_features = 0u32;
 
-    let (mut visible, mut digits, mut emoji, mut cjk, mut latin, mut cyr) = (0u32, 0, 0, 0, 0, 0);
+    let (mut visible, mut digits, mut emoji, mut cjk, mut latin) = (0u32, 0, 0, 0, 0);
     let mut exclaim = 0u32;
     let (mut run_char, mut run_len) = ('\0', 0u32);
     let mut digit_run = 0u32;
@@ -590,8 +637,22 @@ pub fn walk<S: Sink>(folded: &str, buckets: usize, clean_text: &mut String, sink
     let mut sim = SimAccumulator::default();
     // The word being read: hash, start (byte offset), length in characters.
     let (mut word_hash, mut word_start, mut word_len) = (0u64, 0usize, 0usize);
+    // The message's shape: the kind and length of the run being read, and the last two finished runs
+    // (kind << 3 | length bucket; 0 is the message's start).
+    let (mut run_class, mut class_len) = (0u8, 0u32);
+    let mut runs = [0u8; 3];
 
     for (at, ch) in folded.char_indices() {
+        let kind = char_class(ch);
+        if kind != run_class {
+            if run_class != 0 {
+                runs = [runs[1], runs[2], run_class << 3 | length_bucket(class_len)];
+                text_features += emit_shape(&runs, buckets, sink);
+            }
+            run_class = kind;
+            class_len = 0;
+        }
+        class_len += 1;
         if is_word_letter(ch) {
             if word_len == 0 {
                 word_start = at;
@@ -693,7 +754,6 @@ pub fn walk<S: Sink>(folded: &str, buckets: usize, clean_text: &mut String, sink
                 signals[S_MIXED_WORD] = true;
             }
         } else if is_cyrillic(ch) {
-            cyr += 1;
             word_cyr = true;
             if word_latin {
                 signals[S_MIXED_WORD] = true;
@@ -740,6 +800,12 @@ pub fn walk<S: Sink>(folded: &str, buckets: usize, clean_text: &mut String, sink
         sink.word(bucket_of(mix64(word_hash), buckets), &folded[word_start..]);
         text_features += 1;
     }
+    if run_class != 0 {
+        runs = [runs[1], runs[2], run_class << 3 | length_bucket(class_len)];
+        text_features += emit_shape(&runs, buckets, sink);
+        runs = [runs[1], runs[2], 0];
+        text_features += emit_shape(&runs, buckets, sink);
+    }
 
     if digit_run >= 3 {
         digit_groups += 1;
@@ -779,9 +845,6 @@ pub fn walk<S: Sink>(folded: &str, buckets: usize, clean_text: &mut String, sink
     signals[S_LEN + len_bucket] = true;
     if cjk > 0 && latin >= 2 {
         signals[S_CJK_LATIN] = true;
-    }
-    if cyr >= 3 {
-        signals[S_CYRILLIC] = true;
     }
     if cjk == 0 && latin >= 3 {
         signals[S_LATIN_ONLY] = true;
@@ -827,6 +890,26 @@ pub fn walk<S: Sink>(folded: &str, buckets: usize, clean_text: &mut String, sink
         text_features,
         fingerprint: (grams >= MIN_SHINGLES + 2).then(|| sim.finish()),
     }
+}
+
+/// Sends the shape n-grams that end with the run just finished (`runs[2]`): the run alone (not for the
+/// message's end), with the one before it, and with the two before it. Returns how many it sent.
+#[inline]
+fn emit_shape<S: Sink>(runs: &[u8; 3], buckets: usize, sink: &mut S) -> u32 {
+    let key = |n: u64, a: u8, b: u8, c: u8| {
+        mix64(SALT_SHAPE ^ n << 40 ^ u64::from(a) << 16 ^ u64::from(b) << 8 ^ u64::from(c))
+    };
+    let mut sent = 0;
+    if runs[2] != 0 {
+        sink.shape(bucket_of(key(1, 0, 0, runs[2]), buckets), &runs[2..]);
+        sent += 1;
+    }
+    sink.shape(bucket_of(key(2, 0, runs[1], runs[2]), buckets), &runs[1..]);
+    sink.shape(
+        bucket_of(key(3, runs[0], runs[1], runs[2]), buckets),
+        &runs[..],
+    );
+    sent + 2
 }
 
 /// Finds links, t.me links, domains, @handles and phone numbers in the folded text.
@@ -961,6 +1044,37 @@ mod tests {
             !names.iter().any(|n| n.starts_with("contact word")),
             "{names:?}"
         );
+    }
+
+    fn shapes(text: &str) -> Vec<String> {
+        let mut s = Scratch::default();
+        let mut names = Vec::new();
+        let folded = super::super::super::normalize::normalize(text).folded;
+        extract(&folded, 1 << 18, &mut s, Some(&mut names));
+        names
+            .into_iter()
+            .filter_map(|(_, n)| match n {
+                FeatureName::Shape(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_shape_reads_runs_of_character_kinds_the_same_in_every_spaced_script() {
+        let latin = shapes("加我 abc1234 ☀☀");
+        assert!(
+            latin.iter().any(|s| s == "letters×3–4 digits×3–4 space×1"),
+            "{latin:?}"
+        );
+        assert!(latin.iter().any(|s| s == "space×1 emoji×2 |"), "{latin:?}");
+        assert_eq!(
+            latin,
+            shapes("加我 вжз1234 ☀☀"),
+            "Cyrillic letters are letters"
+        );
+        assert_ne!(latin, shapes("加我 abc12 ☀☀"), "run lengths count");
+        assert!(shapes("").is_empty());
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod eval;
 pub mod features;
 pub mod model;
+pub mod ngram;
 pub mod similarity;
 pub mod train;
 

@@ -10,9 +10,10 @@ use sha2::{Digest, Sha256};
 
 /// The file's first bytes.
 pub const MAGIC: &[u8; 8] = b"GODETECT";
-/// The format version this build reads and writes. Version 2 hashes n-grams as the one-pass extraction
-/// does; a version 1 file's weights would be read against the wrong features, so it is refused.
-pub const VERSION: u32 = 2;
+/// The format version this build reads and writes. Version 3 adds the message's shape (runs of character
+/// kinds) to the features; an older file's weights would be read against the wrong features, so it is
+/// refused.
+pub const VERSION: u32 = 3;
 /// The model built into the binary.
 pub const SHIPPED: &[u8] = include_bytes!("../../../../config/detector.bin");
 
@@ -278,6 +279,10 @@ impl Sink for Sum<'_> {
     }
     #[inline]
     fn word(&mut self, bucket: u32, _: &str) {
+        self.text += i64::from(self.weights.get(bucket as usize).copied().unwrap_or(0));
+    }
+    #[inline]
+    fn shape(&mut self, bucket: u32, _: &[u8]) {
         self.text += i64::from(self.weights.get(bucket as usize).copied().unwrap_or(0));
     }
     #[inline]

@@ -5,21 +5,20 @@
 //! The lookup splits the 64 bits into 4 bands of 16: two fingerprints within distance 3 agree exactly on
 //! at least one band (pigeonhole), so a query looks in 4 buckets and compares only what it finds there.
 
-use super::features::{cut, gram_char, key3, mix64};
+use super::ngram::{cut, gram_char, key3, mix64, SimAccumulator};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Fingerprints at most this far apart (Hamming distance) are near-duplicates.
 pub const MAX_DISTANCE: u32 = 3;
 
-/// Texts with fewer shingles than this get no fingerprint: short messages are too alike to compare.
-pub const MIN_SHINGLES: usize = 10;
+pub use super::ngram::MIN_SHINGLES;
 
 const BANDS: usize = 4;
 
 /// The SimHash of a text (its folded or raw form), or `None` when it is too short to fingerprint. Feature
-/// extraction computes the same value in its own pass ([`super::features::walk`]); this is the stand-alone
-/// form, for teaching and for stored texts.
+/// extraction computes the same value in its own pass ([`super::features::walk`], with the same
+/// [`SimAccumulator`]); this is the stand-alone form, for teaching and for stored texts.
 pub fn fingerprint(text: &str) -> Option<u64> {
     let mut window = ['\0'; 3];
     let mut grams = 0usize;
@@ -35,82 +34,6 @@ pub fn fingerprint(text: &str) -> Option<u64> {
         }
     }
     (grams >= MIN_SHINGLES + 2).then(|| sim.finish())
-}
-
-/// Byte `k` of entry `b` is bit `k` of `b`: adding `SPREAD[byte]` to a word counts eight bits at once.
-const SPREAD: [u64; 256] = {
-    let mut table = [0u64; 256];
-    let mut b = 0;
-    while b < 256 {
-        let mut k = 0;
-        while k < 8 {
-            if (b >> k) & 1 == 1 {
-                table[b] |= 1 << (8 * k);
-            }
-            k += 1;
-        }
-        b += 1;
-    }
-    table
-};
-
-/// Counts, per bit, how many shingle hashes have it set, eight bits per table look-up: eight words of
-/// eight byte-wide counters, emptied into the full counts before a byte can overflow. The fingerprint's
-/// bit is set when more than half of the shingles have it.
-#[derive(Debug, Clone)]
-pub struct SimAccumulator {
-    lanes: [u64; 8],
-    pending: u32,
-    ones: [u32; 64],
-    shingles: u32,
-}
-
-impl Default for SimAccumulator {
-    fn default() -> Self {
-        SimAccumulator {
-            lanes: [0; 8],
-            pending: 0,
-            ones: [0; 64],
-            shingles: 0,
-        }
-    }
-}
-
-impl SimAccumulator {
-    /// Counts one shingle hash.
-    #[inline]
-    pub fn add(&mut self, h: u64) {
-        for (j, lane) in self.lanes.iter_mut().enumerate() {
-            *lane += SPREAD[((h >> (8 * j)) & 0xFF) as usize];
-        }
-        self.pending += 1;
-        self.shingles += 1;
-        if self.pending == 255 {
-            self.flush();
-        }
-    }
-
-    fn flush(&mut self) {
-        for (j, lane) in self.lanes.iter_mut().enumerate() {
-            for k in 0..8 {
-                self.ones[8 * j + k] += ((*lane >> (8 * k)) & 0xFF) as u32;
-            }
-            *lane = 0;
-        }
-        self.pending = 0;
-    }
-
-    /// The fingerprint of the shingles counted.
-    pub fn finish(mut self) -> u64 {
-        self.flush();
-        let mut fp = 0u64;
-        for (bit, count) in self.ones.iter().enumerate() {
-            if 2 * *count > self.shingles {
-                fp |= 1 << bit;
-            }
-        }
-        fp
-    }
 }
 
 /// A deterministic hasher for the band index (keys are already well mixed).

@@ -375,25 +375,25 @@ pub fn train(examples: &[Example], cv_folds: usize) -> Trained {
     train_with(examples, cv_folds, &PARAMS)
 }
 
-/// [`train`] with other parameters.
-pub fn train_with(examples: &[Example], cv_folds: usize, params: &Params) -> Trained {
+/// The held-aside scores of every example: for each of the `k` folds, a model and a fingerprint set
+/// built without it score its examples (with the similarity layers, as the bot judges).
+fn held_aside_scores(
+    examples: &[Example],
+    prep: &Prepared,
+    labels: &[bool],
+    fold_of: &[usize],
+    k: usize,
+    params: &Params,
+) -> Vec<Scored> {
     let buckets = 1usize << params.bits;
-    let k = if cv_folds >= 2 { cv_folds } else { 5 };
-    let prep = prepare(examples, buckets);
-    let labels: Vec<bool> = examples.iter().map(|e| e.spam).collect();
-    let cluster_of = clusters(examples);
-    let mut distinct = cluster_of.clone();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let fold_of = folds(&cluster_of, k);
     let mut scored = vec![None; examples.len()];
     let mut scratch = Scratch::default();
     for fold in 0..k {
         let chosen: Vec<usize> = (0..examples.len())
             .filter(|i| fold_of[*i] != fold)
             .collect();
-        let (w, bias) = fit(&prep, &labels, &chosen, buckets, params);
-        let fps = spam_fingerprints(&prep, &labels, &chosen);
+        let (w, bias) = fit(prep, labels, &chosen, buckets, params);
+        let fps = spam_fingerprints(prep, labels, &chosen);
         let detector = Detector::new(quantize(&w, bias, UNSET, fps));
         for i in (0..examples.len()).filter(|i| fold_of[*i] == fold) {
             let normalized =
@@ -406,7 +406,30 @@ pub fn train_with(examples: &[Example], cv_folds: usize, params: &Params) -> Tra
             });
         }
     }
-    let scored: Vec<Scored> = scored.into_iter().flatten().collect();
+    scored.into_iter().flatten().collect()
+}
+
+/// Cross-validated scores of `examples` (cluster-grouped `k` folds), in the examples' order, for
+/// experiments and error analysis.
+pub fn cross_validated_scores(examples: &[Example], k: usize, params: &Params) -> Vec<Scored> {
+    let prep = prepare(examples, 1usize << params.bits);
+    let labels: Vec<bool> = examples.iter().map(|e| e.spam).collect();
+    let fold_of = folds(&clusters(examples), k);
+    held_aside_scores(examples, &prep, &labels, &fold_of, k, params)
+}
+
+/// [`train`] with other parameters.
+pub fn train_with(examples: &[Example], cv_folds: usize, params: &Params) -> Trained {
+    let buckets = 1usize << params.bits;
+    let k = if cv_folds >= 2 { cv_folds } else { 5 };
+    let prep = prepare(examples, buckets);
+    let labels: Vec<bool> = examples.iter().map(|e| e.spam).collect();
+    let cluster_of = clusters(examples);
+    let mut distinct = cluster_of.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let fold_of = folds(&cluster_of, k);
+    let scored = held_aside_scores(examples, &prep, &labels, &fold_of, k, params);
     let thresholds = choose_thresholds(&scored);
     let cv_rows = if cv_folds >= 2 {
         rows(&scored, &thresholds)
