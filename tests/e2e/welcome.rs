@@ -209,6 +209,54 @@ async fn a_join_sent_again_after_a_crash_still_gates_the_newcomer() {
     bot.stop().await;
 }
 
+/// The bot died after the join was recorded and the check stored, before the restriction left: the
+/// same join sent again restricts the newcomer, and the check stays the one that was open.
+#[tokio::test]
+async fn a_join_sent_again_after_its_check_was_stored_restricts_the_newcomer() {
+    let bot = TestBot::start().await;
+    setup(&bot).await;
+    let cal = newcomer(3_012, "Cal");
+    sqlx::query(
+        "INSERT INTO welcome_joins (chat_id, user_id, at, update_id) VALUES (?, ?, ?, 9200)",
+    )
+    .bind(GROUP)
+    .bind(3_012)
+    .bind(bot.ctx.now())
+    .execute(&bot.ctx.storage.write)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO welcome_gates (chat_id, user_id, user_name, kind, message_chat, options, answer,
+                                    deadline, created_at)
+         VALUES (?, 3012, 'Cal', 'button', ?, '', 0, ?, ?)",
+    )
+    .bind(GROUP)
+    .bind(GROUP)
+    .bind(i64::MAX)
+    .bind(bot.ctx.now())
+    .execute(&bot.ctx.storage.write)
+    .await
+    .unwrap();
+    let mut join = joins(&cal);
+    join["update_id"] = serde_json::json!(9_200);
+    bot.push(join);
+    let restrict = wait_call_for(&bot, "restrictChatMember", 3_012).await;
+    assert_ne!(
+        restrict.params["permissions"]["can_send_messages"], true,
+        "may not send: {restrict:?}"
+    );
+    bot.settle().await;
+    let gates: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM welcome_gates WHERE chat_id = ? AND user_id = 3012",
+    )
+    .bind(GROUP)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(gates, 1, "the open check is kept, not doubled");
+    bot.stop().await;
+}
+
 #[tokio::test]
 async fn a_join_is_restricted_and_the_right_press_lets_them_in_with_one_welcome() {
     let bot = TestBot::start().await;

@@ -470,6 +470,10 @@ async fn open_gate(
         })
         .await?;
     if id.is_none() {
+        // The member's check is already open: this is the same join sent again after a crash, which may
+        // have come between storing the check and restricting them. A member under check is always
+        // restricted, so the restriction is asked for again (the same request twice is harmless).
+        ctx.outbound.mute(chat_id, user_id, None);
         return Ok(());
     }
     prior::save_before_gate(ctx, chat_id, user_id, known).await?;
