@@ -1,0 +1,322 @@
+//! Group sets as operators meet them, in Chinese and in English: a set made in private and in a group,
+//! groups added from inside each group by owners and managers who hold "change group info" there at that
+//! moment, a manager named by @username, a group taken out from private where the caller's right is
+//! checked anew, and every bad input (bad or taken name, unknown set, not theirs, no right) answered with
+//! nothing changed.
+
+use crate::support::fake_api::bot_admin_member;
+use crate::support::harness::TestBot;
+use crate::support::members::admin_with;
+use crate::support::updates::*;
+use serde_json::Value;
+
+const GROUP_A: i64 = -100_2401;
+const GROUP_B: i64 = -100_2402;
+const GROUP_C: i64 = -100_2403;
+const OWNER: i64 = 24_001;
+const MIA: i64 = 24_002;
+const STRANGER: i64 = 24_003;
+
+/// The wording a flow expects, per language.
+struct Expect {
+    lang: &'static str,
+    name: &'static str,
+    created: &'static str,
+    created_here: &'static str,
+    duplicate: &'static str,
+    bad_name: &'static str,
+    unknown: &'static str,
+    not_yours: &'static str,
+    owner_only: &'static str,
+    added: &'static str,
+    already_in: &'static str,
+    missing_right: &'static str,
+    no_right_in_group: &'static str,
+    removed: &'static str,
+    manager_added: &'static str,
+    right_missing_mark: &'static str,
+    add_in_group: &'static str,
+}
+
+const ZH: Expect = Expect {
+    lang: "zh-hans",
+    name: "北京会员群",
+    created: "已创建集合“北京会员群”。请在每个群里发送 /set add 北京会员群 把群加入。",
+    created_here: "已创建集合“上海群”，本群已加入。",
+    duplicate: "已有名为“北京会员群”的集合，请换一个名称。",
+    bad_name: "“12345”不能作为集合名称",
+    unknown: "没有名为“不存在”的集合。",
+    not_yours: "您不是集合“北京会员群”的所有者或管理者。",
+    owner_only: "只有集合“北京会员群”的所有者可以这样做。",
+    added: "本群已加入集合“北京会员群”。",
+    already_in: "本群已经在集合“北京会员群”中。",
+    missing_right: "你需要“修改群资料”管理权限才能这样做。",
+    no_right_in_group: "您现在在 B 群 (-1002402) 没有“修改群资料”权限，该群未做改动。",
+    removed: "A 群 (-1002401) 已移出集合“北京会员群”。",
+    manager_added: "@mia 现在是集合“北京会员群”的管理者。",
+    right_missing_mark: "您现在在此群没有“修改群资料”权限",
+    add_in_group: "请在要加入的群里发送 /set add 北京会员群",
+};
+
+const EN: Expect = Expect {
+    lang: "en",
+    name: "Members",
+    created: "Set “Members” created. Add groups by sending /set add Members inside each group.",
+    created_here: "Set “上海群” created with this group in it.",
+    duplicate: "A set named “Members” exists already: choose another name.",
+    bad_name: "“12345” can't name a set",
+    unknown: "There is no set named “不存在”.",
+    not_yours: "You are neither an owner nor a manager of the set “Members”.",
+    owner_only: "Only an owner of the set “Members” can do that.",
+    added: "This group is now in the set “Members”.",
+    already_in: "This group is already in the set “Members”.",
+    missing_right: "You need the “change group info” admin right for that.",
+    no_right_in_group: "You don't have the “change group info” right in B 群 (-1002402) now, so it was left unchanged.",
+    removed: "A 群 (-1002401) left the set “Members”.",
+    manager_added: "@mia now manages the set “Members”.",
+    right_missing_mark: "you lack “change group info” here now",
+    add_in_group: "Send /set add Members inside the group you want to add",
+};
+
+fn person(id: i64, name: &str, username: &str, lang: &str) -> Value {
+    user_with(id, name, Some(username), Some(lang))
+}
+
+/// A supergroup with a title.
+fn titled_group(chat_id: i64, title: &str) -> Value {
+    let mut chat = group(chat_id);
+    chat["title"] = Value::from(title);
+    chat
+}
+
+/// Adds the bot to a titled group whose creator is `creator`, with `others` as further admins, and waits
+/// for the hello.
+async fn add_to_group(bot: &TestBot, chat: i64, title: &str, creator: Value, others: Vec<Value>) {
+    let mut admins = vec![member(creator.clone(), "creator"), bot_admin_member()];
+    admins.extend(others);
+    bot.api.set_admins(chat, admins);
+    bot.push(my_chat_member(
+        titled_group(chat, title),
+        creator,
+        "left",
+        "administrator",
+    ));
+    bot.wait_texts(chat, 1).await;
+    bot.settle().await;
+}
+
+/// Sends `text` in private from `from` and returns the bot's answer.
+async fn in_private(bot: &TestBot, from: &Value, text: &str) -> String {
+    let user = from["id"].as_i64().unwrap();
+    let before = bot.texts_to(user).len();
+    bot.push(private_message(from.clone(), text));
+    let texts = bot.wait_texts(user, before + 1).await;
+    bot.settle().await;
+    texts[before..].join("\n")
+}
+
+/// Sends `text` in a titled group from `from` and returns the bot's answer there.
+async fn in_group(bot: &TestBot, chat: i64, title: &str, from: &Value, text: &str) -> String {
+    let before = bot.texts_to(chat).len();
+    bot.push(
+        serde_json::json!({"message": text_message(titled_group(chat, title), from.clone(), text)}),
+    );
+    let texts = bot.wait_texts(chat, before + 1).await;
+    bot.settle().await;
+    texts[before..].join("\n")
+}
+
+/// The groups of the set named `name`, sorted.
+async fn set_groups(bot: &TestBot, name: &str) -> Vec<i64> {
+    sqlx::query_scalar(
+        "SELECT g.chat_id FROM group_set_groups g JOIN group_sets s ON s.set_id = g.set_id
+         WHERE s.name = ? ORDER BY g.chat_id",
+    )
+    .bind(name)
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap()
+}
+
+async fn set_count(bot: &TestBot) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM group_sets")
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap()
+}
+
+fn has(answer: &str, expected: &str) {
+    assert!(
+        answer.contains(expected),
+        "expected {expected:?} in {answer:?}"
+    );
+}
+
+async fn group_sets_flow(expect: Expect) {
+    let bot = TestBot::start().await;
+    let owner = person(OWNER, "Olivia", "olivia", expect.lang);
+    let mia = person(MIA, "Mia", "mia", expect.lang);
+    let stranger = person(STRANGER, "Sam", "sam", expect.lang);
+    // Mia may change group info in A and C; in B she may only restrict members.
+    let mia_full = admin_with(mia.clone(), &["can_change_info", "can_restrict_members"]);
+    let mia_restrict = admin_with(mia.clone(), &["can_restrict_members"]);
+    add_to_group(&bot, GROUP_A, "A 群", owner.clone(), vec![mia_full.clone()]).await;
+    add_to_group(&bot, GROUP_B, "B 群", owner.clone(), vec![mia_restrict]).await;
+    add_to_group(&bot, GROUP_C, "C 群", owner.clone(), vec![mia_full]).await;
+    let name = expect.name;
+
+    // A set made in private; its name taken once; names that can't name a set refused.
+    let created = in_private(&bot, &owner, &format!("/set new {name}")).await;
+    assert_eq!(created, expect.created);
+    has(
+        &in_private(&bot, &mia, &format!("/set new {name}")).await,
+        expect.duplicate,
+    );
+    has(
+        &in_private(&bot, &owner, "/set new 12345").await,
+        expect.bad_name,
+    );
+    assert_eq!(set_count(&bot).await, 1);
+    has(
+        &in_private(&bot, &owner, &format!("/set add {name}")).await,
+        expect.add_in_group,
+    );
+
+    // The owner adds A and B from inside them; twice is answered, not repeated.
+    let add = format!("/set add {name}");
+    assert_eq!(
+        in_group(&bot, GROUP_A, "A 群", &owner, &add).await,
+        expect.added
+    );
+    assert_eq!(
+        in_group(&bot, GROUP_B, "B 群", &owner, &add).await,
+        expect.added
+    );
+    assert_eq!(
+        in_group(&bot, GROUP_A, "A 群", &owner, &add).await,
+        expect.already_in
+    );
+    // Mia holds the right in C but runs nothing in the set yet.
+    assert_eq!(
+        in_group(&bot, GROUP_C, "C 群", &mia, &add).await,
+        expect.not_yours
+    );
+    has(
+        &in_group(&bot, GROUP_C, "C 群", &owner, "/set add 不存在").await,
+        expect.unknown,
+    );
+    assert_eq!(set_groups(&bot, name).await, [GROUP_B, GROUP_A]);
+
+    // Only an owner names managers; Mia, named by @username, then adds C where she holds the right, and
+    // is refused in B, where she does not.
+    has(
+        &in_private(&bot, &mia, &format!("/set manager add {name} @mia")).await,
+        expect.owner_only,
+    );
+    assert_eq!(
+        in_private(&bot, &owner, &format!("/set manager add {name} @mia")).await,
+        expect.manager_added
+    );
+    assert_eq!(
+        in_group(&bot, GROUP_C, "C 群", &mia, &add).await,
+        expect.added
+    );
+    assert_eq!(
+        in_group(&bot, GROUP_B, "B 群", &mia, &format!("/set remove {name}")).await,
+        expect.missing_right
+    );
+    // From private too: her right in B is checked now, and B stays; A, where she holds it, goes.
+    assert_eq!(
+        in_private(&bot, &mia, &format!("/set remove {name} {GROUP_B}")).await,
+        expect.no_right_in_group
+    );
+    let show = in_private(&bot, &mia, &format!("/set show {name}")).await;
+    has(
+        &show,
+        &format!("B 群 <code>-1002402</code> — {}", expect.right_missing_mark),
+    );
+    assert_eq!(
+        show.matches(expect.right_missing_mark).count(),
+        1,
+        "only B is marked: {show}"
+    );
+    assert_eq!(
+        in_private(&bot, &mia, &format!("/set remove {name} {GROUP_A}")).await,
+        expect.removed
+    );
+    assert_eq!(set_groups(&bot, name).await, [GROUP_C, GROUP_B]);
+    has(
+        &in_private(&bot, &stranger, &format!("/set show {name}")).await,
+        expect.not_yours,
+    );
+    has(
+        &in_private(&bot, &mia, &format!("/set delete {name}")).await,
+        expect.owner_only,
+    );
+
+    // A set made inside a group holds that group, and a group may be in several sets.
+    assert_eq!(
+        in_group(&bot, GROUP_C, "C 群", &owner, "/set new 上海群").await,
+        expect.created_here
+    );
+    assert_eq!(set_groups(&bot, "上海群").await, [GROUP_C]);
+    assert_eq!(set_count(&bot).await, 2);
+    let listed = in_private(&bot, &owner, "/set list").await;
+    has(&listed, name);
+    has(&listed, "上海群");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn group_sets_are_built_with_rights_checked_in_each_group_zh() {
+    group_sets_flow(ZH).await;
+}
+
+#[tokio::test]
+async fn group_sets_are_built_with_rights_checked_in_each_group_en() {
+    group_sets_flow(EN).await;
+}
+
+#[tokio::test]
+async fn a_member_who_is_no_admin_cannot_make_a_set_in_a_group() {
+    let bot = TestBot::start().await;
+    let owner = person(OWNER, "Olivia", "olivia", "zh-hans");
+    add_to_group(&bot, GROUP_A, "A 群", owner.clone(), vec![]).await;
+    let stranger = person(STRANGER, "Sam", "sam", "zh-hans");
+    let answer = in_group(&bot, GROUP_A, "A 群", &stranger, "/set new 课程群").await;
+    assert_eq!(answer, "只有群管理员才能这样做。");
+    assert_eq!(set_count(&bot).await, 0);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_set_follows_its_group_to_the_supergroup() {
+    let bot = TestBot::start().await;
+    let owner = person(OWNER, "Olivia", "olivia", "en");
+    const OLD: i64 = -2_404;
+    bot.api.set_admins(
+        OLD,
+        vec![member(owner.clone(), "creator"), bot_admin_member()],
+    );
+    bot.push(my_chat_member(
+        basic_group(OLD),
+        owner.clone(),
+        "left",
+        "administrator",
+    ));
+    bot.wait_texts(OLD, 1).await;
+    bot.settle().await;
+    let before = bot.texts_to(OLD).len();
+    bot.push(serde_json::json!({"message": text_message(basic_group(OLD), owner.clone(), "/set new Courses")}));
+    bot.wait_texts(OLD, before + 1).await;
+    bot.settle().await;
+    assert_eq!(set_groups(&bot, "Courses").await, [OLD]);
+    bot.api.set_admins(
+        GROUP_A,
+        vec![member(owner.clone(), "creator"), bot_admin_member()],
+    );
+    bot.push(migrate_to(OLD, GROUP_A, owner.clone()));
+    bot.settle().await;
+    assert_eq!(set_groups(&bot, "Courses").await, [GROUP_A]);
+    bot.stop().await;
+}
