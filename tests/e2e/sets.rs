@@ -36,6 +36,11 @@ struct Expect {
     manager_added: &'static str,
     right_missing_mark: &'static str,
     add_in_group: &'static str,
+    sharebans_on: &'static str,
+    sharebans_refused: &'static str,
+    allowed: &'static str,
+    unban_offer: &'static str,
+    unbanned: &'static str,
 }
 
 const ZH: Expect = Expect {
@@ -56,6 +61,12 @@ const ZH: Expect = Expect {
     manager_added: "@mia 现在是集合“北京会员群”的管理者。",
     right_missing_mark: "您现在在此群没有“修改群资料”权限",
     add_in_group: "请在要加入的群里发送 /set add 北京会员群",
+    sharebans_on: "集合“北京会员群”已开启共享封禁",
+    sharebans_refused: "集合“二”的共享封禁仍然关闭：您现在在 B 群 (-1002402) 没有“封禁成员”权限。",
+    allowed: "集合“北京会员群”的共享封禁不再影响 24101。",
+    unban_offer: "此成员在本群的封禁已共享到群组集合的其他群。也在那些群解除封禁吗？",
+    unbanned:
+        "已在集合的其他 1 个群解除封禁。\n您现在没有“封禁成员”权限的群未解除封禁：D 群 (-1002404), B 群 (-1002402)。",
 };
 
 const EN: Expect = Expect {
@@ -76,6 +87,11 @@ const EN: Expect = Expect {
     manager_added: "@mia now manages the set “Members”.",
     right_missing_mark: "you lack “change group info” here now",
     add_in_group: "Send /set add Members inside the group you want to add",
+    sharebans_on: "Shared bans are on for the set “Members”",
+    sharebans_refused: "Shared bans stay off for the set “二”: you don't have the “ban users” right now in B 群 (-1002402).",
+    allowed: "The set “Members”'s shared bans no longer reach 24101.",
+    unban_offer: "This member's ban here was shared with the other groups of a group set. Unban them there too?",
+    unbanned: "Unbanned in 1 other groups of the set.\nNot unbanned where you don't have the “ban users” right now: D 群 (-1002404), B 群 (-1002402).",
 };
 
 fn person(id: i64, name: &str, username: &str, lang: &str) -> Value {
@@ -265,6 +281,199 @@ async fn group_sets_flow(expect: Expect) {
     has(&listed, name);
     has(&listed, "上海群");
     bot.stop().await;
+}
+
+/// The chats `user` was banned in, sorted.
+fn banned_in(bot: &TestBot, user: i64) -> Vec<i64> {
+    let mut chats: Vec<i64> = bot
+        .api
+        .calls("banChatMember")
+        .iter()
+        .filter(|c| c.params["user_id"].as_i64() == Some(user))
+        .filter_map(|c| c.params["chat_id"].as_i64())
+        .collect();
+    chats.sort_unstable();
+    chats
+}
+
+async fn wait_banned_in(bot: &TestBot, user: i64, count: usize) -> Vec<i64> {
+    bot.api
+        .wait_until(crate::support::harness::WAIT, |_| {
+            banned_in(bot, user).len() >= count
+        })
+        .await;
+    banned_in(bot, user)
+}
+
+async fn shared_bans_flow(expect: Expect) {
+    const GROUP_D: i64 = -100_2404;
+    const SPAMMER: i64 = 24_100;
+    const ALLOWED: i64 = 24_101;
+    let bot = TestBot::start().await;
+    let owner = person(OWNER, "Olivia", "olivia", expect.lang);
+    let mia = person(MIA, "Mia", "mia", expect.lang);
+    let mia_full = admin_with(mia.clone(), &["can_change_info", "can_restrict_members"]);
+    let mia_info = admin_with(mia.clone(), &["can_change_info"]);
+    add_to_group(&bot, GROUP_A, "A 群", owner.clone(), vec![mia_full]).await;
+    add_to_group(&bot, GROUP_B, "B 群", owner.clone(), vec![mia_info]).await;
+    let mia_restrict = admin_with(mia.clone(), &["can_restrict_members"]);
+    add_to_group(&bot, GROUP_C, "C 群", owner.clone(), vec![mia_restrict]).await;
+    add_to_group(&bot, GROUP_D, "D 群", owner.clone(), vec![]).await;
+    let name = expect.name;
+    in_private(&bot, &owner, &format!("/set new {name}")).await;
+    let add = format!("/set add {name}");
+    for (chat, title) in [(GROUP_A, "A 群"), (GROUP_B, "B 群"), (GROUP_C, "C 群")] {
+        assert_eq!(
+            in_group(&bot, chat, title, &owner, &add).await,
+            expect.added
+        );
+    }
+    has(
+        &in_private(&bot, &owner, &format!("/set sharebans {name} on")).await,
+        expect.sharebans_on,
+    );
+
+    // Mia's own set holds A and B; she may not ban in B, so its shared bans stay off.
+    in_group(&bot, GROUP_A, "A 群", &mia, "/set new 二").await;
+    in_group(&bot, GROUP_B, "B 群", &mia, "/set add 二").await;
+    assert_eq!(set_groups(&bot, "二").await, [GROUP_B, GROUP_A]);
+    assert_eq!(
+        in_private(&bot, &mia, "/set sharebans 二 on").await,
+        expect.sharebans_refused
+    );
+    let shares: bool = sqlx::query_scalar("SELECT share_bans FROM group_sets WHERE name = '二'")
+        .fetch_one(&bot.ctx.storage.read)
+        .await
+        .unwrap();
+    assert!(!shares, "nothing changed");
+
+    // An allowed member banned in A stays welcome elsewhere.
+    assert_eq!(
+        in_private(&bot, &owner, &format!("/set allow {name} {ALLOWED}")).await,
+        expect.allowed
+    );
+    in_group(&bot, GROUP_A, "A 群", &owner, &format!("/ban {ALLOWED}")).await;
+    assert_eq!(wait_banned_in(&bot, ALLOWED, 1).await, [GROUP_A]);
+
+    // The owner's ban in A reaches B and C, each logged there with its origin and the admin.
+    in_group(&bot, GROUP_A, "A 群", &owner, &format!("/ban {SPAMMER}")).await;
+    assert_eq!(
+        wait_banned_in(&bot, SPAMMER, 3).await,
+        [GROUP_C, GROUP_B, GROUP_A]
+    );
+    let logged: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT chat_id, rule, detail, actor_id FROM moderation_violations
+         WHERE user_id = ? AND action = 'ban' ORDER BY chat_id",
+    )
+    .bind(SPAMMER)
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    let origin = format!("A 群 ({GROUP_A})");
+    assert_eq!(
+        logged,
+        vec![
+            (GROUP_C, "shared".into(), origin.clone(), Some(OWNER)),
+            (GROUP_B, "shared".into(), origin, Some(OWNER)),
+            (GROUP_A, "manual".into(), String::new(), Some(OWNER)),
+        ]
+    );
+    assert_eq!(
+        banned_in(&bot, ALLOWED),
+        [GROUP_A],
+        "the allowed member stays"
+    );
+
+    // D joins the set later; the banned member is refused at its gate when they join, anyone else is not.
+    assert_eq!(
+        in_group(&bot, GROUP_D, "D 群", &owner, &add).await,
+        expect.added
+    );
+    let spammer = person(SPAMMER, "Spam", "spam_here", expect.lang);
+    bot.push(new_members(GROUP_D, spammer.clone(), vec![spammer]));
+    assert_eq!(
+        wait_banned_in(&bot, SPAMMER, 4).await,
+        [GROUP_D, GROUP_C, GROUP_B, GROUP_A]
+    );
+    let allowed = person(ALLOWED, "Al", "al_here", expect.lang);
+    bot.push(new_members(GROUP_D, allowed.clone(), vec![allowed]));
+    bot.settle().await;
+    assert_eq!(banned_in(&bot, ALLOWED), [GROUP_A]);
+
+    // Unbanning in A offers to unban everywhere; Mia's press unbans in C, where she may ban now,
+    // and names B and D, where she may not.
+    let before = bot.texts_to(GROUP_A).len();
+    bot.push(group_message(
+        GROUP_A,
+        owner.clone(),
+        &format!("/unban {SPAMMER}"),
+    ));
+    let texts = bot.wait_texts(GROUP_A, before + 2).await;
+    bot.settle().await;
+    assert!(
+        texts[before..].iter().any(|t| t == expect.unban_offer),
+        "{texts:?}"
+    );
+    let offer = bot
+        .api
+        .calls("sendMessage")
+        .into_iter()
+        .find(|c| c.params["text"].as_str() == Some(expect.unban_offer))
+        .unwrap();
+    let data = offer.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = bot.texts_to(GROUP_A).len();
+    bot.push(callback(GROUP_A, mia.clone(), 9_999, &data));
+    let texts = bot.wait_texts(GROUP_A, before + 1).await;
+    assert_eq!(texts[before], expect.unbanned);
+    let unbans = |bot: &TestBot| {
+        let mut chats: Vec<i64> = bot
+            .api
+            .calls("unbanChatMember")
+            .iter()
+            .filter(|c| c.params["user_id"].as_i64() == Some(SPAMMER))
+            .filter_map(|c| c.params["chat_id"].as_i64())
+            .collect();
+        chats.sort_unstable();
+        chats
+    };
+    bot.api
+        .wait_until(crate::support::harness::WAIT, |_| unbans(&bot).len() >= 2)
+        .await;
+    assert_eq!(unbans(&bot), [GROUP_C, GROUP_A]);
+    let logged: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+        "SELECT chat_id, rule, actor_id FROM moderation_violations
+         WHERE user_id = ? AND action = 'unban' ORDER BY chat_id",
+    )
+    .bind(SPAMMER)
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(
+        logged,
+        vec![
+            (GROUP_C, "shared".into(), Some(MIA)),
+            (GROUP_A, "manual".into(), Some(OWNER)),
+        ]
+    );
+    // The shared ban is lifted: joining another group of the set is no longer refused.
+    let spammer = person(SPAMMER, "Spam", "spam_here", expect.lang);
+    bot.push(new_members(GROUP_B, spammer.clone(), vec![spammer]));
+    bot.settle().await;
+    assert_eq!(banned_in(&bot, SPAMMER).len(), 4, "no new ban");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_shared_ban_spreads_over_the_set_and_refuses_the_member_at_a_later_gate_zh() {
+    shared_bans_flow(ZH).await;
+}
+
+#[tokio::test]
+async fn a_shared_ban_spreads_over_the_set_and_refuses_the_member_at_a_later_gate_en() {
+    shared_bans_flow(EN).await;
 }
 
 #[tokio::test]

@@ -9,6 +9,8 @@ sets-usage =
     <code>/set list</code> your sets (in a group: the sets it is in)
     <code>/set show &lt;name&gt;</code> a set's groups, owners and managers
     <code>/set manager add|remove &lt;name&gt; &lt;@user or id&gt;</code> managers add and remove groups
+    <code>/set sharebans &lt;name&gt; on|off</code> a ban in one group bans in all (on: you need “ban users” in every group)
+    <code>/set allow &lt;name&gt; &lt;@user or id&gt;</code> the set's shared bans never reach this member
     <code>/set delete &lt;name&gt;</code> delete a set (its groups stay as they are)
     Adding or removing a group needs the “change group info” right in that group at that moment.
 sets-bad-name = “{ $name }” can't name a set: use 1 to { $max } characters without spaces, not starting with @ and not just a number.
@@ -44,3 +46,8 @@ sets-manager-added = { $user } now manages the set “{ $name }”.
 sets-manager-removed = { $user } no longer manages the set “{ $name }”.
 sets-is-owner = { $user } is an owner of the set “{ $name }”, not a manager.
 sets-not-manager = { $user } does not manage the set “{ $name }”.
+sets-sharebans-on = Shared bans are on for the set “{ $name }”: a member banned in one of its groups is banned in all of them, and refused when they join one later.
+sets-sharebans-off = Shared bans are off for the set “{ $name }”.
+sets-sharebans-refused = Shared bans stay off for the set “{ $name }”: you don't have the “ban users” right now in { $groups }.
+sets-allowed = The set “{ $name }”'s shared bans no longer reach { $user }.
+sets-allowed-already = { $user } is already out of reach of the set “{ $name }”'s shared bans.

@@ -9,6 +9,8 @@ sets-usage =
     <code>/set list</code> 您的集合（在群里：本群所在的集合）
     <code>/set show &lt;名称&gt;</code> 集合的群、所有者和管理者
     <code>/set manager add|remove &lt;名称&gt; &lt;@用户名或 ID&gt;</code> 管理者可以加入和移出群
+    <code>/set sharebans &lt;名称&gt; on|off</code> 在一个群封禁即在所有群封禁（开启时您需要在每个群都有“封禁成员”权限）
+    <code>/set allow &lt;名称&gt; &lt;@用户名或 ID&gt;</code> 集合的共享封禁永不影响此成员
     <code>/set delete &lt;名称&gt;</code> 删除集合（其中的群保持不变）
     加入或移出一个群时，您当时必须在该群拥有“修改群资料”权限。
 sets-bad-name = “{ $name }”不能作为集合名称：请用 1 到 { $max } 个字符，不含空格，不以 @ 开头，也不能只是数字。
@@ -44,3 +46,8 @@ sets-manager-added = { $user } 现在是集合“{ $name }”的管理者。
 sets-manager-removed = { $user } 不再是集合“{ $name }”的管理者。
 sets-is-owner = { $user } 是集合“{ $name }”的所有者，不是管理者。
 sets-not-manager = { $user } 不是集合“{ $name }”的管理者。
+sets-sharebans-on = 集合“{ $name }”已开启共享封禁：在其中一个群被封禁的成员会在所有群被封禁，以后加入其中任何一个群也会被拒绝。
+sets-sharebans-off = 集合“{ $name }”已关闭共享封禁。
+sets-sharebans-refused = 集合“{ $name }”的共享封禁仍然关闭：您现在在 { $groups } 没有“封禁成员”权限。
+sets-allowed = 集合“{ $name }”的共享封禁不再影响 { $user }。
+sets-allowed-already = { $user } 已经不受集合“{ $name }”的共享封禁影响。

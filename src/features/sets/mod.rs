@@ -1,9 +1,11 @@
 //! Group sets (群组集合): an operator runs many groups as one. `/set new <name>` creates a set (in a group
 //! the group joins it), `/set add <name>` sent inside a group adds that group, `/set remove`, `/set list`,
-//! `/set show`, `/set delete`, and `/set manager add|remove` for the people who run it. A set has owners
-//! (its creator, who may name managers) and managers (who add and remove groups); a group may be in several
-//! sets. Every operation that changes a group's place in a set checks, at that moment, that the caller
-//! holds the "change group info" right in that group, through the admin cache.
+//! `/set show`, `/set delete`, `/set manager add|remove` for the people who run it, `/set sharebans` (a
+//! ban in one group bans in all; the moderation feature spreads it) and `/set allow` (a member the shared
+//! bans never reach). A set has owners (its creator, who may name managers) and managers (who add and
+//! remove groups); a group may be in several sets. Every operation that touches a group checks, at that
+//! moment, the caller's right in that group through the admin cache: "change group info" to add or
+//! remove it, "ban users" in every group to turn shared bans on.
 //!
 //! The rooms:
 //! - [`parse`] the pure core: the verbs, their arguments, which names a set may have
@@ -69,6 +71,8 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
         SetCommand::List => list(&call).await,
         SetCommand::Show(name) => show(&call, &name).await,
         SetCommand::Manager { add, name, user } => manager(&call, add, &name, &user).await,
+        SetCommand::ShareBans(name, on) => share_bans(&call, &name, on).await,
+        SetCommand::Allow(name, user) => allow(&call, &name, &user).await,
     }
 }
 
@@ -328,18 +332,10 @@ async fn manager(call: &Call<'_>, add: bool, name: &str, user: &str) -> HandlerR
     let Some((set, _)) = set_for_caller(call, name, true).await? else {
         return Ok(());
     };
-    let mut conn = call.ctx.storage.write.acquire().await?;
-    let target = match user.parse::<i64>() {
-        Ok(id) if id > 0 => Some(id),
-        Ok(_) => None,
-        Err(_) if user.starts_with('@') => store::user_by_username(&mut conn, user).await?,
-        Err(_) => None,
-    };
-    let Some(target) = target else {
-        drop(conn);
-        call.say(call.ta("sets-unknown-user", &crate::fargs! {"user" => user}));
+    let Some(target) = resolve_user(call, user).await? else {
         return Ok(());
     };
+    let mut conn = call.ctx.storage.write.acquire().await?;
     let args = crate::fargs! {"name" => set.name.clone(), "user" => user};
     let current = store::role(&mut conn, set.set_id, target).await?;
     let answer = match (add, current) {
@@ -356,5 +352,92 @@ async fn manager(call: &Call<'_>, add: bool, name: &str, user: &str) -> HandlerR
     };
     drop(conn);
     call.say(call.ta(answer, &args));
+    Ok(())
+}
+
+/// The user written as `@username` (seen in one of the bot's groups) or a numeric id; says why not and
+/// returns `None` otherwise.
+async fn resolve_user(call: &Call<'_>, user: &str) -> crate::Result<Option<i64>> {
+    let target = match user.parse::<i64>() {
+        Ok(id) if id > 0 => Some(id),
+        Ok(_) => None,
+        Err(_) if user.starts_with('@') => {
+            let mut conn = call.ctx.storage.read.acquire().await?;
+            store::user_by_username(&mut conn, user).await?
+        }
+        Err(_) => None,
+    };
+    if target.is_none() {
+        call.say(call.ta("sets-unknown-user", &crate::fargs! {"user" => user}));
+    }
+    Ok(target)
+}
+
+/// `/set sharebans <name> on|off`: an owner turns the set's shared bans on (only while they hold the
+/// "ban members" right in every group of the set; otherwise the groups where they lack it are named and
+/// nothing changes) or off.
+async fn share_bans(call: &Call<'_>, name: &str, on: bool) -> HandlerResult {
+    let Some((set, _)) = set_for_caller(call, name, true).await? else {
+        return Ok(());
+    };
+    if on {
+        let groups = {
+            let mut conn = call.ctx.storage.read.acquire().await?;
+            store::groups(&mut conn, set.set_id).await?
+        };
+        let mut lacking = Vec::new();
+        for group in groups {
+            let may = match call
+                .ctx
+                .admins
+                .rights(group.chat_id, call.sender_id() as u64)
+                .await
+            {
+                Ok(rights) => rights.is_some_and(|r| r.has(Right::Restrict)),
+                Err(_) => false,
+            };
+            if !may {
+                lacking.push(group_label(call.ctx, group.chat_id).await);
+            }
+        }
+        if !lacking.is_empty() {
+            call.say(call.ta(
+                "sets-sharebans-refused",
+                &crate::fargs! {"name" => set.name, "groups" => lacking.join(", ")},
+            ));
+            return Ok(());
+        }
+    }
+    let mut conn = call.ctx.storage.write.acquire().await?;
+    store::set_share_bans(&mut conn, set.set_id, on).await?;
+    drop(conn);
+    let id = if on {
+        "sets-sharebans-on"
+    } else {
+        "sets-sharebans-off"
+    };
+    call.say_kept(call.ta(id, &crate::fargs! {"name" => set.name}));
+    Ok(())
+}
+
+/// `/set allow <name> <@user or id>`: an owner or manager puts a member out of reach of the set's shared
+/// bans (a shared ban they had is dropped; bans given in a group stay there).
+async fn allow(call: &Call<'_>, name: &str, user: &str) -> HandlerResult {
+    let Some((set, _)) = set_for_caller(call, name, false).await? else {
+        return Ok(());
+    };
+    let Some(target) = resolve_user(call, user).await? else {
+        return Ok(());
+    };
+    let mut conn = call.ctx.storage.write.acquire().await?;
+    let added =
+        crate::storage::set_bans::allow(&mut conn, set.set_id, target, call.sender_id()).await?;
+    drop(conn);
+    let id = if added {
+        "sets-allowed"
+    } else {
+        "sets-allowed-already"
+    };
+    call.say(call.ta(id, &crate::fargs! {"name" => set.name, "user" => user}));
     Ok(())
 }

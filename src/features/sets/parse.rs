@@ -20,6 +20,10 @@ pub enum SetCommand {
     List,
     /// `/set show <name>`.
     Show(String),
+    /// `/set sharebans <name> on|off`.
+    ShareBans(String, bool),
+    /// `/set allow <name> <@user or id>`: shared bans of the set never reach the user.
+    Allow(String, String),
     /// `/set manager add|remove <name> <@user or id>`.
     Manager {
         /// Whether the user becomes a manager (or stops being one).
@@ -82,6 +86,20 @@ pub fn parse(args: &str) -> Result<SetCommand, ParseError> {
         Some("delete") => SetCommand::Delete(name(words.next())?),
         Some("list") => SetCommand::List,
         Some("show") => SetCommand::Show(name(words.next())?),
+        Some("sharebans") => {
+            let set = name(words.next())?;
+            let on = match words.next().map(str::to_lowercase).as_deref() {
+                Some("on") => true,
+                Some("off") => false,
+                _ => return Err(ParseError::Usage),
+            };
+            SetCommand::ShareBans(set, on)
+        }
+        Some("allow") => {
+            let set = name(words.next())?;
+            let user = words.next().ok_or(ParseError::Usage)?.to_string();
+            SetCommand::Allow(set, user)
+        }
         Some("manager") => {
             let add = match words.next().map(str::to_lowercase).as_deref() {
                 Some("add") => true,
@@ -122,6 +140,14 @@ mod tests {
         );
         assert_eq!(parse("list"), Ok(SetCommand::List));
         assert_eq!(
+            parse("sharebans 课程群 on"),
+            Ok(SetCommand::ShareBans("课程群".into(), true))
+        );
+        assert_eq!(
+            parse("allow 课程群 12345"),
+            Ok(SetCommand::Allow("课程群".into(), "12345".into()))
+        );
+        assert_eq!(
             parse("manager add 课程群 @alice"),
             Ok(SetCommand::Manager {
                 add: true,
@@ -152,6 +178,8 @@ mod tests {
             Err(ParseError::BadGroup("55".into()))
         );
         assert_eq!(parse("manager add 课程群"), Err(ParseError::Usage));
+        assert_eq!(parse("sharebans 课程群 maybe"), Err(ParseError::Usage));
+        assert_eq!(parse("allow 课程群"), Err(ParseError::Usage));
         assert_eq!(parse("manager promote 课程群 @a"), Err(ParseError::Usage));
     }
 }

@@ -130,6 +130,19 @@ pub async fn set_role(
     Ok(changed > 0)
 }
 
+/// Turns a set's shared bans on or off. Returns whether anything changed.
+pub async fn set_share_bans(conn: &mut SqliteConnection, set_id: i64, on: bool) -> Result<bool> {
+    Ok(
+        sqlx::query("UPDATE group_sets SET share_bans = ?1 WHERE set_id = ?2 AND share_bans <> ?1")
+            .bind(on)
+            .bind(set_id)
+            .execute(conn)
+            .await?
+            .rows_affected()
+            > 0,
+    )
+}
+
 /// How many owners a set has.
 pub async fn owner_count(conn: &mut SqliteConnection, set_id: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(
