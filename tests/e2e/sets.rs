@@ -395,6 +395,18 @@ async fn shared_bans_flow(expect: Expect) {
         wait_banned_in(&bot, SPAMMER, 4).await,
         [GROUP_D, GROUP_C, GROUP_B, GROUP_A]
     );
+    // Asking to join is declined too.
+    bot.push(join_request(
+        GROUP_C,
+        person(SPAMMER, "Spam", "spam_here", expect.lang),
+        None,
+    ));
+    let declined = bot
+        .api
+        .wait_for("declineChatJoinRequest", 1, crate::support::harness::WAIT)
+        .await;
+    assert_eq!(declined[0].params["chat_id"], GROUP_C);
+    assert_eq!(declined[0].params["user_id"], SPAMMER);
     let allowed = person(ALLOWED, "Al", "al_here", expect.lang);
     bot.push(new_members(GROUP_D, allowed.clone(), vec![allowed]));
     bot.settle().await;
