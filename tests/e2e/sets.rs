@@ -541,3 +541,138 @@ async fn a_set_follows_its_group_to_the_supergroup() {
     assert_eq!(set_groups(&bot, "Courses").await, [GROUP_A]);
     bot.stop().await;
 }
+
+/// The rules of a group, as its setting holds them.
+async fn rules_of(bot: &TestBot, chat: i64) -> String {
+    match groupops::features::changes::value_of(&bot.ctx, chat, "welcome.rules")
+        .await
+        .unwrap()
+    {
+        Some((_, groupops::settings_model::Value::Text(text))) => text,
+        other => panic!("rules are text: {other:?}"),
+    }
+}
+
+async fn settings_copy_flow(lang: &str, words: [&str; 6]) {
+    let [plan_head, rules_line, refused, applied, reverted, no_such] = words;
+    let bot = TestBot::start().await;
+    let owner = person(OWNER, "Olivia", "olivia", lang);
+    let mia = person(MIA, "Mia", "mia", lang);
+    let mia_info = admin_with(mia.clone(), &["can_change_info"]);
+    add_to_group(&bot, GROUP_A, "A 群", owner.clone(), vec![mia_info.clone()]).await;
+    add_to_group(&bot, GROUP_B, "B 群", owner.clone(), vec![]).await;
+    add_to_group(&bot, GROUP_C, "C 群", owner.clone(), vec![mia_info]).await;
+    in_private(&bot, &owner, "/set new 课程群").await;
+    for (chat, title) in [(GROUP_A, "A 群"), (GROUP_B, "B 群"), (GROUP_C, "C 群")] {
+        in_group(&bot, chat, title, &owner, "/set add 课程群").await;
+    }
+    in_private(&bot, &owner, &format!("/set manager add 课程群 {MIA}")).await;
+    in_group(&bot, GROUP_A, "A 群", &owner, "/setrules 不准发广告").await;
+    in_group(&bot, GROUP_C, "C 群", &owner, "/setrules 旧群规").await;
+
+    // Bad input changes nothing.
+    has(
+        &in_private(&bot, &mia, &format!("/set apply {GROUP_A} 不存在 welcome")).await,
+        "不存在",
+    );
+    has(
+        &in_private(&bot, &mia, &format!("/set apply {GROUP_A} 课程群 colours")).await,
+        "colours",
+    );
+    has(&in_private(&bot, &mia, "/set revert 7").await, no_such);
+
+    // Mia copies A's welcome section: C is planned with its diff, B (where she is no admin) refused.
+    let user = MIA;
+    let before = bot.texts_to(user).len();
+    bot.push(private_message(
+        mia.clone(),
+        &format!("/set apply {GROUP_A} 课程群 welcome"),
+    ));
+    let texts = bot.wait_texts(user, before + 2).await;
+    bot.settle().await;
+    let plan = texts[before..].join("\n");
+    has(&plan, plan_head);
+    has(&plan, "<b>C 群 (-1002403)</b>");
+    has(&plan, rules_line);
+    has(&plan, refused);
+    assert!(!plan.contains("<b>B 群"), "{plan}");
+    assert_eq!(
+        rules_of(&bot, GROUP_C).await,
+        "旧群规",
+        "nothing before the press"
+    );
+    let ask = bot
+        .api
+        .calls("sendMessage")
+        .into_iter()
+        .rev()
+        .find(|c| c.params["chat_id"].as_i64() == Some(user))
+        .unwrap();
+    let data = ask.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Someone else's press does nothing.
+    bot.push(callback(user, owner.clone(), 9_001, &data));
+    bot.settle().await;
+    assert_eq!(rules_of(&bot, GROUP_C).await, "旧群规");
+    let before = bot.texts_to(user).len();
+    bot.push(callback(user, mia.clone(), 9_001, &data));
+    let texts = bot.wait_texts(user, before + 1).await;
+    has(&texts[before], applied);
+    assert_eq!(rules_of(&bot, GROUP_C).await, "不准发广告");
+    assert_eq!(rules_of(&bot, GROUP_B).await, "", "B unchanged");
+    let source: String = sqlx::query_scalar(
+        "SELECT source FROM settings_changes WHERE chat_id = ? AND key = 'welcome.rules'
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(GROUP_C)
+    .fetch_one(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(source, "set_copy");
+
+    // Reverted: C has its old rules back; a second revert is refused.
+    has(&in_private(&bot, &mia, "/set revert 1").await, reverted);
+    assert_eq!(rules_of(&bot, GROUP_C).await, "旧群规");
+    assert_eq!(
+        rules_of(&bot, GROUP_A).await,
+        "不准发广告",
+        "the template stays"
+    );
+    has(&in_private(&bot, &mia, "/set revert 1").await, "#1");
+    assert_eq!(rules_of(&bot, GROUP_C).await, "旧群规");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn settings_are_copied_to_a_set_with_a_diff_and_reverted_zh() {
+    settings_copy_flow(
+        "zh-hans",
+        [
+            "复制 #1：把 A 群 (-1002401) 的设置复制到集合“课程群”。",
+            "群规：旧群规 → 不准发广告",
+            "您现在缺少权限的群未改动：B 群 (-1002402)。",
+            "复制 #1 已在 1 个群应用。",
+            "复制 #1 已在 1 个群恢复原来的设置。",
+            "没有属于您所管理集合的复制 #7。",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn settings_are_copied_to_a_set_with_a_diff_and_reverted_en() {
+    settings_copy_flow(
+        "en",
+        [
+            "Copy #1: the settings of A 群 (-1002401) to the set “课程群”.",
+            "Rules: 旧群规 → 不准发广告",
+            "Refused where you lack the right now: B 群 (-1002402).",
+            "Copy #1 applied in 1 groups.",
+            "Copy #1 reverted in 1 groups",
+            "There is no copy #7 of a set you run.",
+        ],
+    )
+    .await;
+}

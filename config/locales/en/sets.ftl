@@ -11,6 +11,8 @@ sets-usage =
     <code>/set manager add|remove &lt;name&gt; &lt;@user or id&gt;</code> managers add and remove groups
     <code>/set sharebans &lt;name&gt; on|off</code> a ban in one group bans in all (on: you need “ban users” in every group)
     <code>/set allow &lt;name&gt; &lt;@user or id&gt;</code> the set's shared bans never reach this member
+    <code>/set apply &lt;template group id&gt; &lt;name&gt; [sections]</code> in private: copy settings to the set's groups, diff first (sections: group welcome gate moderation locks packets)
+    <code>/set revert &lt;copy id&gt;</code> put back the values from before a copy
     <code>/set delete &lt;name&gt;</code> delete a set (its groups stay as they are)
     Adding or removing a group needs the “change group info” right in that group at that moment.
 sets-bad-name = “{ $name }” can't name a set: use 1 to { $max } characters without spaces, not starting with @ and not just a number.
@@ -51,3 +53,17 @@ sets-sharebans-off = Shared bans are off for the set “{ $name }”.
 sets-sharebans-refused = Shared bans stay off for the set “{ $name }”: you don't have the “ban users” right now in { $groups }.
 sets-allowed = The set “{ $name }”'s shared bans no longer reach { $user }.
 sets-allowed-already = { $user } is already out of reach of the set “{ $name }”'s shared bans.
+sets-bad-section = “{ $section }” is not a section of the settings. Sections: { $sections }.
+sets-copy-private = Copy settings in a private chat with me: /set apply <template group id> <set> [sections].
+sets-copy-template-refused = You are not an admin of the template group { $group }, so its settings are not copied.
+sets-copy-nothing = Nothing to copy to the set “{ $name }”: its groups already have the template's settings.
+sets-copy-refused = Refused where you lack the right now: { $groups }.
+sets-copy-plan = Copy #{ $id }: the settings of { $template } to the set “{ $name }”. This changes:
+sets-copy-ask = Apply these changes?
+sets-copy-confirm = ✅ Apply
+sets-copy-unknown = This copy is not yours or no longer exists.
+sets-copy-done-already = This copy was applied already.
+sets-copy-applied = Copy #{ $id } applied in { $count } groups. /set revert { $id } puts the old values back.
+sets-copy-no-such = There is no copy #{ $id } of a set you run.
+sets-copy-not-applied = Copy #{ $id } is not applied, so there is nothing to revert.
+sets-copy-reverted = Copy #{ $id } reverted in { $count } groups: their old values are back.

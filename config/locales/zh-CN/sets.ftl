@@ -11,6 +11,8 @@ sets-usage =
     <code>/set manager add|remove &lt;名称&gt; &lt;@用户名或 ID&gt;</code> 管理者可以加入和移出群
     <code>/set sharebans &lt;名称&gt; on|off</code> 在一个群封禁即在所有群封禁（开启时您需要在每个群都有“封禁成员”权限）
     <code>/set allow &lt;名称&gt; &lt;@用户名或 ID&gt;</code> 集合的共享封禁永不影响此成员
+    <code>/set apply &lt;模板群 ID&gt; &lt;名称&gt; [分区]</code> 私聊：把设置复制到集合的各群，先看改动（分区：group welcome gate moderation locks packets）
+    <code>/set revert &lt;复制编号&gt;</code> 恢复某次复制之前的设置
     <code>/set delete &lt;名称&gt;</code> 删除集合（其中的群保持不变）
     加入或移出一个群时，您当时必须在该群拥有“修改群资料”权限。
 sets-bad-name = “{ $name }”不能作为集合名称：请用 1 到 { $max } 个字符，不含空格，不以 @ 开头，也不能只是数字。
@@ -51,3 +53,17 @@ sets-sharebans-off = 集合“{ $name }”已关闭共享封禁。
 sets-sharebans-refused = 集合“{ $name }”的共享封禁仍然关闭：您现在在 { $groups } 没有“封禁成员”权限。
 sets-allowed = 集合“{ $name }”的共享封禁不再影响 { $user }。
 sets-allowed-already = { $user } 已经不受集合“{ $name }”的共享封禁影响。
+sets-bad-section = “{ $section }”不是设置的分区。分区：{ $sections }。
+sets-copy-private = 请在与我的私聊中复制设置：/set apply <模板群 ID> <集合> [分区]。
+sets-copy-template-refused = 您不是模板群 { $group } 的管理员，不能复制它的设置。
+sets-copy-nothing = 集合“{ $name }”没有需要复制的设置：其中的群已与模板一致。
+sets-copy-refused = 您现在缺少权限的群未改动：{ $groups }。
+sets-copy-plan = 复制 #{ $id }：把 { $template } 的设置复制到集合“{ $name }”。将做以下改动：
+sets-copy-ask = 应用这些改动吗？
+sets-copy-confirm = ✅ 应用
+sets-copy-unknown = 这次复制不是您发起的，或已不存在。
+sets-copy-done-already = 这次复制已经应用过了。
+sets-copy-applied = 复制 #{ $id } 已在 { $count } 个群应用。发送 /set revert { $id } 可恢复原来的设置。
+sets-copy-no-such = 没有属于您所管理集合的复制 #{ $id }。
+sets-copy-not-applied = 复制 #{ $id } 尚未应用，无需恢复。
+sets-copy-reverted = 复制 #{ $id } 已在 { $count } 个群恢复原来的设置。

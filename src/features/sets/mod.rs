@@ -8,9 +8,11 @@
 //! remove it, "ban users" in every group to turn shared bans on.
 //!
 //! The rooms:
+//! - `copy`    `/set apply` and `/set revert`: settings copied from a template group, diff first, revertible
 //! - [`parse`] the pure core: the verbs, their arguments, which names a set may have
 //! - [`store`] the SQL
 
+mod copy;
 pub mod parse;
 pub mod store;
 
@@ -31,11 +33,13 @@ crate::feature_commands! {
 
 /// This feature's branch of the handler tree: `/set`, in groups and in private.
 pub fn handler() -> Handler {
-    dptree::entry().branch(
-        Update::filter_message()
-            .filter_command::<Command>()
-            .endpoint(on_command),
-    )
+    dptree::entry()
+        .branch(crate::telegram::callbacks_with_prefix(copy::PREFIX).endpoint(copy::on_press))
+        .branch(
+            Update::filter_message()
+                .filter_command::<Command>()
+                .endpoint(on_command),
+        )
 }
 
 async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResult {
@@ -58,6 +62,17 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
             call.say(call.ta("sets-bad-group", &crate::fargs! {"group" => group}));
             return Ok(());
         }
+        Err(ParseError::BadSection(section)) => {
+            let known: Vec<&str> = crate::settings_model::Section::ALL
+                .iter()
+                .map(|s| s.name())
+                .collect();
+            call.say(call.ta(
+                "sets-bad-section",
+                &crate::fargs! {"section" => section, "sections" => known.join(" ")},
+            ));
+            return Ok(());
+        }
     };
     match command {
         SetCommand::Help => {
@@ -73,6 +88,12 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
         SetCommand::Manager { add, name, user } => manager(&call, add, &name, &user).await,
         SetCommand::ShareBans(name, on) => share_bans(&call, &name, on).await,
         SetCommand::Allow(name, user) => allow(&call, &name, &user).await,
+        SetCommand::Apply {
+            template,
+            name,
+            sections,
+        } => copy::apply(&call, template, &name, &sections).await,
+        SetCommand::Revert(id) => copy::revert(&call, id).await,
     }
 }
 
@@ -94,7 +115,7 @@ pub async fn may_change_group(ctx: &Ctx, chat_id: i64, user: i64) -> bool {
 
 /// The set named `name` and the caller's role in it; says why not (unknown set, not theirs, or not an
 /// owner when `owner_only`) and returns `None` otherwise.
-async fn set_for_caller(
+pub(super) async fn set_for_caller(
     call: &Call<'_>,
     name: &str,
     owner_only: bool,

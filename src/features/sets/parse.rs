@@ -1,5 +1,7 @@
 //! The pure core of `/set`: reading its verbs and arguments, and which names a set may have.
 
+use crate::settings_model::Section;
+
 /// The longest set name, in characters.
 pub const MAX_NAME_CHARS: usize = 32;
 
@@ -24,6 +26,17 @@ pub enum SetCommand {
     ShareBans(String, bool),
     /// `/set allow <name> <@user or id>`: shared bans of the set never reach the user.
     Allow(String, String),
+    /// `/set apply <template group id> <name> [sections]`: copy settings from the template to the set.
+    Apply {
+        /// The group copied from.
+        template: i64,
+        /// The set.
+        name: String,
+        /// The sections to copy; all when empty.
+        sections: Vec<Section>,
+    },
+    /// `/set revert <copy id>`.
+    Revert(i64),
     /// `/set manager add|remove <name> <@user or id>`.
     Manager {
         /// Whether the user becomes a manager (or stops being one).
@@ -44,6 +57,8 @@ pub enum ParseError {
     BadName(String),
     /// The group id is not a group's id (groups have negative ids).
     BadGroup(String),
+    /// Not a section of the settings.
+    BadSection(String),
 }
 
 /// Whether `name` may name a set: 1 to [`MAX_NAME_CHARS`] characters without spaces or control
@@ -99,6 +114,35 @@ pub fn parse(args: &str) -> Result<SetCommand, ParseError> {
             let set = name(words.next())?;
             let user = words.next().ok_or(ParseError::Usage)?.to_string();
             SetCommand::Allow(set, user)
+        }
+        Some("apply") => {
+            let word = words.next().ok_or(ParseError::Usage)?;
+            let template = match word.parse::<i64>() {
+                Ok(id) if id < 0 => id,
+                _ => return Err(ParseError::BadGroup(word.to_string())),
+            };
+            let name = name(words.next())?;
+            let mut sections = Vec::new();
+            for word in words.by_ref() {
+                let lower = word.to_lowercase();
+                match Section::ALL.into_iter().find(|s| s.name() == lower) {
+                    Some(section) if !sections.contains(&section) => sections.push(section),
+                    Some(_) => {}
+                    None => return Err(ParseError::BadSection(word.to_string())),
+                }
+            }
+            SetCommand::Apply {
+                template,
+                name,
+                sections,
+            }
+        }
+        Some("revert") => {
+            let word = words.next().ok_or(ParseError::Usage)?;
+            match word.trim_start_matches('#').parse::<i64>() {
+                Ok(id) if id > 0 => SetCommand::Revert(id),
+                _ => return Err(ParseError::Usage),
+            }
         }
         Some("manager") => {
             let add = match words.next().map(str::to_lowercase).as_deref() {
@@ -180,6 +224,24 @@ mod tests {
         assert_eq!(parse("manager add 课程群"), Err(ParseError::Usage));
         assert_eq!(parse("sharebans 课程群 maybe"), Err(ParseError::Usage));
         assert_eq!(parse("allow 课程群"), Err(ParseError::Usage));
+        assert_eq!(
+            parse("apply 12 课程群"),
+            Err(ParseError::BadGroup("12".into()))
+        );
+        assert_eq!(
+            parse("apply -100 课程群 colours"),
+            Err(ParseError::BadSection("colours".into()))
+        );
+        assert_eq!(
+            parse("apply -100 课程群 welcome Gate welcome"),
+            Ok(SetCommand::Apply {
+                template: -100,
+                name: "课程群".into(),
+                sections: vec![Section::Welcome, Section::Gate]
+            })
+        );
+        assert_eq!(parse("revert #4"), Ok(SetCommand::Revert(4)));
+        assert_eq!(parse("revert x"), Err(ParseError::Usage));
         assert_eq!(parse("manager promote 课程群 @a"), Err(ParseError::Usage));
     }
 }

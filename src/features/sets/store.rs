@@ -271,6 +271,116 @@ pub async fn user_by_username(conn: &mut SqliteConnection, username: &str) -> Re
     .await?)
 }
 
+/// A settings copy from a template group to a set.
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct Copy {
+    /// Its id, as `/set revert` names it.
+    pub copy_id: i64,
+    /// The set.
+    pub set_id: i64,
+    /// The group copied from.
+    pub template_chat_id: i64,
+    /// Who asked for it.
+    pub user_id: i64,
+    /// `planned`, `applied` or `reverted`.
+    pub status: String,
+}
+
+/// Records a planned copy with each group's changes (JSON); returns its id.
+pub async fn plan_copy(
+    conn: &mut SqliteConnection,
+    set_id: i64,
+    template: i64,
+    user: i64,
+    groups: &[(i64, String)],
+    now: i64,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO group_set_copies (set_id, template_chat_id, user_id, status, created_at)
+         VALUES (?, ?, ?, 'planned', ?) RETURNING copy_id",
+    )
+    .bind(set_id)
+    .bind(template)
+    .bind(user)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    for (chat_id, changes) in groups {
+        sqlx::query(
+            "INSERT INTO group_set_copy_groups (copy_id, chat_id, changes, outcome)
+             VALUES (?, ?, ?, 'planned')",
+        )
+        .bind(id)
+        .bind(chat_id)
+        .bind(changes)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// A copy by its id.
+pub async fn copy(conn: &mut SqliteConnection, copy_id: i64) -> Result<Option<Copy>> {
+    Ok(sqlx::query_as(
+        "SELECT copy_id, set_id, template_chat_id, user_id, status FROM group_set_copies
+         WHERE copy_id = ?",
+    )
+    .bind(copy_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A copy's groups with their changes (JSON), those whose outcome is `outcome`.
+pub async fn copy_groups(
+    conn: &mut SqliteConnection,
+    copy_id: i64,
+    outcome: &str,
+) -> Result<Vec<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT chat_id, changes FROM group_set_copy_groups WHERE copy_id = ? AND outcome = ?
+         ORDER BY chat_id",
+    )
+    .bind(copy_id)
+    .bind(outcome)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Moves a copy from status `from` to `to`; false when it was not in `from` (pressed twice).
+pub async fn move_copy(
+    conn: &mut SqliteConnection,
+    copy_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<bool> {
+    Ok(
+        sqlx::query("UPDATE group_set_copies SET status = ? WHERE copy_id = ? AND status = ?")
+            .bind(to)
+            .bind(copy_id)
+            .bind(from)
+            .execute(conn)
+            .await?
+            .rows_affected()
+            > 0,
+    )
+}
+
+/// Notes what became of a copy in one group.
+pub async fn set_outcome(
+    conn: &mut SqliteConnection,
+    copy_id: i64,
+    chat_id: i64,
+    outcome: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE group_set_copy_groups SET outcome = ? WHERE copy_id = ? AND chat_id = ?")
+        .bind(outcome)
+        .bind(copy_id)
+        .bind(chat_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
