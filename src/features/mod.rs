@@ -14,8 +14,9 @@
 //! - [`pick_group`] admin commands sent in private: which group they are for, then run for it, answered in
 //!   private
 //! - [`privacy`]   `/forgetme`: a member has the bot delete what it holds about them
-//! - [`sets`]      group sets: many groups run as one, with owners and managers, each change checked
-//!   against the caller's rights in that group at that moment
+//! - [`sets`]      group sets: many groups run as one, with owners and managers, shared bans (spread by
+//!   moderation) and settings copied from a template group, each change checked against the caller's
+//!   rights in that group at that moment
 //! - [`settings`]  `/settings`: the menu of a group's settings in private, and settings files to export and
 //!   import, all through the settings model
 //! - [`referral`]  referral and channel invite links, their validity and rewards, `/stats` and `/export`

@@ -581,12 +581,14 @@ async fn settings_copy_flow(lang: &str, words: [&str; 6]) {
     );
     has(&in_private(&bot, &mia, "/set revert 7").await, no_such);
 
-    // Mia copies A's welcome section: C is planned with its diff, B (where she is no admin) refused.
+    // Mia copies A's welcome section (named in the test's language): C is planned with its diff, B
+    // (where she is no admin) refused.
     let user = MIA;
     let before = bot.texts_to(user).len();
+    let section = if lang == "en" { "welcome" } else { "欢迎" };
     bot.push(private_message(
         mia.clone(),
-        &format!("/set apply {GROUP_A} 课程群 welcome"),
+        &format!("/set apply {GROUP_A} 课程群 {section}"),
     ));
     let texts = bot.wait_texts(user, before + 2).await;
     bot.settle().await;

@@ -11,7 +11,7 @@ sets-usage =
     <code>/set manager add|remove &lt;名称&gt; &lt;@用户名或 ID&gt;</code> 管理者可以加入和移出群
     <code>/set sharebans &lt;名称&gt; on|off</code> 在一个群封禁即在所有群封禁（开启时您需要在每个群都有“封禁成员”权限）
     <code>/set allow &lt;名称&gt; &lt;@用户名或 ID&gt;</code> 集合的共享封禁永不影响此成员
-    <code>/set apply &lt;模板群 ID&gt; &lt;名称&gt; [分区]</code> 私聊：把设置复制到集合的各群，先看改动（分区：group welcome gate moderation locks packets）
+    <code>/set apply &lt;模板群 ID&gt; &lt;名称&gt; [分区]</code> 私聊：把设置复制到集合的各群，先看改动（分区：基本、欢迎、入群、管理、锁定、红包）
     <code>/set revert &lt;复制编号&gt;</code> 恢复某次复制之前的设置
     <code>/set delete &lt;名称&gt;</code> 删除集合（其中的群保持不变）
     加入或移出一个群时，您当时必须在该群拥有“修改群资料”权限。
@@ -53,7 +53,7 @@ sets-sharebans-off = 集合“{ $name }”已关闭共享封禁。
 sets-sharebans-refused = 集合“{ $name }”的共享封禁仍然关闭：您现在在 { $groups } 没有“封禁成员”权限。
 sets-allowed = 集合“{ $name }”的共享封禁不再影响 { $user }。
 sets-allowed-already = { $user } 已经不受集合“{ $name }”的共享封禁影响。
-sets-bad-section = “{ $section }”不是设置的分区。分区：{ $sections }。
+sets-bad-section = “{ $section }”不是设置的分区。分区：基本、欢迎、入群、管理、锁定、红包。
 sets-copy-private = 请在与我的私聊中复制设置：/set apply <模板群 ID> <集合> [分区]。
 sets-copy-template-refused = 您不是模板群 { $group } 的管理员，不能复制它的设置。
 sets-copy-nothing = 集合“{ $name }”没有需要复制的设置：其中的群已与模板一致。

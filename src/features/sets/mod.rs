@@ -63,14 +63,7 @@ async fn on_command(ctx: Ctx, message: Message, command: Command) -> HandlerResu
             return Ok(());
         }
         Err(ParseError::BadSection(section)) => {
-            let known: Vec<&str> = crate::settings_model::Section::ALL
-                .iter()
-                .map(|s| s.name())
-                .collect();
-            call.say(call.ta(
-                "sets-bad-section",
-                &crate::fargs! {"section" => section, "sections" => known.join(" ")},
-            ));
+            call.say(call.ta("sets-bad-section", &crate::fargs! {"section" => section}));
             return Ok(());
         }
     };

@@ -79,6 +79,19 @@ fn name(word: Option<&str>) -> Result<String, ParseError> {
     }
 }
 
+/// The Chinese names of the settings' sections, in [`Section::ALL`] order.
+const CHINESE_SECTIONS: [&str; 6] = ["基本", "欢迎", "入群", "管理", "锁定", "红包"];
+
+/// A section of the settings by its English or Chinese name.
+fn section(word: &str) -> Option<Section> {
+    let lower = word.to_lowercase();
+    Section::ALL
+        .into_iter()
+        .zip(CHINESE_SECTIONS)
+        .find(|(section, chinese)| section.name() == lower || *chinese == word)
+        .map(|(section, _)| section)
+}
+
 /// Reads the arguments of `/set`.
 pub fn parse(args: &str) -> Result<SetCommand, ParseError> {
     let mut words = args.split_whitespace();
@@ -124,8 +137,7 @@ pub fn parse(args: &str) -> Result<SetCommand, ParseError> {
             let name = name(words.next())?;
             let mut sections = Vec::new();
             for word in words.by_ref() {
-                let lower = word.to_lowercase();
-                match Section::ALL.into_iter().find(|s| s.name() == lower) {
+                match section(word) {
                     Some(section) if !sections.contains(&section) => sections.push(section),
                     Some(_) => {}
                     None => return Err(ParseError::BadSection(word.to_string())),
@@ -238,6 +250,14 @@ mod tests {
                 template: -100,
                 name: "课程群".into(),
                 sections: vec![Section::Welcome, Section::Gate]
+            })
+        );
+        assert_eq!(
+            parse("apply -100 课程群 欢迎 locks"),
+            Ok(SetCommand::Apply {
+                template: -100,
+                name: "课程群".into(),
+                sections: vec![Section::Welcome, Section::Locks]
             })
         );
         assert_eq!(parse("revert #4"), Ok(SetCommand::Revert(4)));

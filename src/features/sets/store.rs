@@ -1,4 +1,4 @@
-//! The SQL of group sets: the sets, who runs them, and their groups.
+//! The SQL of group sets: the sets, who runs them, their groups, and the settings copies made to them.
 
 use crate::error::Result;
 use sqlx::{FromRow, SqliteConnection};
