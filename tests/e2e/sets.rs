@@ -678,3 +678,32 @@ async fn settings_are_copied_to_a_set_with_a_diff_and_reverted_en() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_ladders_ban_step_spreads_over_the_set_without_an_admin() {
+    const POSTER: i64 = 24_200;
+    let bot = TestBot::start().await;
+    let owner = person(OWNER, "Olivia", "olivia", "zh-hans");
+    add_to_group(&bot, GROUP_A, "A 群", owner.clone(), vec![]).await;
+    add_to_group(&bot, GROUP_B, "B 群", owner.clone(), vec![]).await;
+    in_group(&bot, GROUP_A, "A 群", &owner, "/set new 福利群").await;
+    in_group(&bot, GROUP_B, "B 群", &owner, "/set add 福利群").await;
+    in_private(&bot, &owner, "/set sharebans 福利群 on").await;
+    in_group(&bot, GROUP_A, "A 群", &owner, "/ladder ban").await;
+    bot.push(group_message(
+        GROUP_A,
+        person(POSTER, "Ad", "ad_poster", "zh-hans"),
+        "兼职刷单，日结300，名额有限",
+    ));
+    assert_eq!(wait_banned_in(&bot, POSTER, 2).await, [GROUP_B, GROUP_A]);
+    let logged: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT rule, actor_id FROM moderation_violations WHERE chat_id = ? AND user_id = ?",
+    )
+    .bind(GROUP_B)
+    .bind(POSTER)
+    .fetch_all(&bot.ctx.storage.read)
+    .await
+    .unwrap();
+    assert_eq!(logged, vec![("shared".to_string(), None)]);
+    bot.stop().await;
+}
