@@ -18,6 +18,8 @@ pub enum Source {
     Menu,
     /// An imported settings file.
     Import,
+    /// Settings copied from a template group to a group set (`/set apply`, `/set revert`).
+    SetCopy,
 }
 
 impl Source {
@@ -26,6 +28,7 @@ impl Source {
             Source::Command => "command",
             Source::Menu => "menu",
             Source::Import => "import",
+            Source::SetCopy => "set_copy",
         }
     }
 }

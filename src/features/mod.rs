@@ -14,6 +14,9 @@
 //! - [`pick_group`] admin commands sent in private: which group they are for, then run for it, answered in
 //!   private
 //! - [`privacy`]   `/forgetme`: a member has the bot delete what it holds about them
+//! - [`sets`]      group sets: many groups run as one, with owners and managers, shared bans (spread by
+//!   moderation) and settings copied from a template group, each change checked against the caller's
+//!   rights in that group at that moment
 //! - [`settings`]  `/settings`: the menu of a group's settings in private, and settings files to export and
 //!   import, all through the settings model
 //! - [`referral`]  referral and channel invite links, their validity and rewards, `/stats` and `/export`
@@ -34,6 +37,7 @@ pub mod privacy;
 pub mod redpacket;
 pub mod referral;
 pub mod schedule;
+pub mod sets;
 pub mod settings;
 pub mod verify;
 pub mod welcome;
@@ -62,6 +66,7 @@ pub fn catalog() -> Vec<CommandInfo> {
         .chain(schedule::COMMANDS)
         .chain(privacy::COMMANDS)
         .chain(settings::COMMANDS)
+        .chain(sets::COMMANDS)
         .copied()
         .collect()
 }
@@ -95,6 +100,7 @@ pub fn handler() -> Handler {
         .chain(groups::private_chat_seen())
         .branch(admin_confirm::handler())
         .branch(settings::handler())
+        .branch(sets::handler())
         .branch(pick_group::handler())
         .branch(moderation::handler())
         .branch(welcome::handler())

@@ -20,6 +20,7 @@ pub mod private_chats;
 pub mod queued;
 pub mod raid;
 pub mod reply_deletions;
+pub mod set_bans;
 pub mod settings_log;
 
 use crate::config::{StorageSettings, SyncMode};

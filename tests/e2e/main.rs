@@ -27,6 +27,7 @@ mod referral;
 mod replies;
 mod safety;
 mod schedule;
+mod sets;
 mod settings;
 mod topics;
 mod welcome;

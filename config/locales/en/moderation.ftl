@@ -198,6 +198,7 @@ moderation-log-rule-flood-groups = same text in several groups
 moderation-log-rule-classifier = ad detector
 moderation-log-rule-manual = by an admin
 moderation-log-rule-report = report
+moderation-log-rule-shared = shared ban of a group set
 moderation-log-outcome-done = done
 moderation-log-outcome-failed = failed
 
@@ -344,3 +345,7 @@ moderation-night-off = Night mode is off; the group's permissions are as they we
 moderation-night-start-mute = 🌙 Good night! The group is closed until { $until }.
 moderation-night-start-media = 🌙 Good night! Until { $until } only text can be sent: no media and no links.
 moderation-night-end = ☀️ Good morning! Night mode is over and the group is open again.
+moderation-shared-unban-offer = This member's ban here was shared with the other groups of a group set. Unban them there too?
+moderation-shared-unban-button = Unban in every group of the set
+moderation-shared-unbanned = Unbanned in { $count } other groups of the set.
+moderation-shared-unban-refused = Not unbanned where you don't have the “ban users” right now: { $groups }.

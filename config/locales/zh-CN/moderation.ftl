@@ -192,6 +192,7 @@ moderation-log-rule-flood-groups = 多群刷同样内容
 moderation-log-rule-classifier = 广告识别
 moderation-log-rule-manual = 管理员操作
 moderation-log-rule-report = 举报
+moderation-log-rule-shared = 群组集合共享封禁
 moderation-log-outcome-done = 已完成
 moderation-log-outcome-failed = 失败
 
@@ -323,3 +324,7 @@ moderation-night-off = 夜间模式已关闭，群权限已恢复到夜间之前
 moderation-night-start-mute = 🌙 晚安！本群关闭到 { $until }。
 moderation-night-start-media = 🌙 晚安！到 { $until } 之前只能发文字，不能发媒体和链接。
 moderation-night-end = ☀️ 早上好！夜间模式结束，本群已重新开放。
+moderation-shared-unban-offer = 此成员在本群的封禁已共享到群组集合的其他群。也在那些群解除封禁吗？
+moderation-shared-unban-button = 在集合所有群解除封禁
+moderation-shared-unbanned = 已在集合的其他 { $count } 个群解除封禁。
+moderation-shared-unban-refused = 您现在没有“封禁成员”权限的群未解除封禁：{ $groups }。

@@ -39,6 +39,9 @@ pub(super) async fn on_button(ctx: Ctx, query: CallbackQuery) -> HandlerResult {
     if suspicious::is_suspicious_button(verb) {
         return suspicious::on_press(&ctx, &query, verb, id, lang).await;
     }
+    if verb == super::shared_bans::UNBAN_VERB {
+        return super::shared_bans::on_unban_press(&ctx, &query, id, lang).await;
+    }
     let violation = match id.parse::<i64>() {
         Ok(id) => {
             let mut conn = ctx.storage.read.acquire().await?;

@@ -535,6 +535,7 @@ fn apply(ctx: &Ctx, chat_id: i64, author: &Author, sanction: Sanction, now: i64,
             });
         }
         Sanction::Ban => {
+            super::shared_bans::spread(ctx, chat_id, author.id, None, log_id);
             log::watch(ctx, log_id, ctx.outbound.ban(chat_id, author.id, None));
         }
     }

@@ -255,7 +255,7 @@ pub fn action_name(ctx: &Ctx, lang: Lang, action: &str) -> String {
 }
 
 /// The rules the log stores besides the engine's rule kinds.
-const OTHER_RULES: &[&str] = &["manual", "report"];
+const OTHER_RULES: &[&str] = &["manual", "report", super::shared_bans::RULE];
 
 /// A stored rule id (`adpack`, `lock:photo`, `manual`…) as a short name in a language.
 pub fn rule_name(ctx: &Ctx, lang: Lang, rule: &str) -> String {

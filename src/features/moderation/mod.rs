@@ -10,6 +10,7 @@
 //! - [`content`]: what a message carries and who posted it; [`judge`]: the facts and the verdict
 //! - [`enforce`]: deleting, the action [`enforcement::plan`] decides, the log entry and the explanation
 //! - [`buttons`]: appeal and undo; [`report`]: `/report` and the admins' decision on it
+//! - [`shared_bans`]: a member's ban spreads to the other groups of the group's sets that share bans
 //! - [`suspicious`]: a message the detector is unsure about stays, and the admins answer a folded notice
 //! - [`config_commands`]: `/filter`, `/allowdomain`, `/lock`, `/unlock`, `/locks`, `/flood`, `/rulemode`,
 //!   `/ladder`
@@ -49,6 +50,7 @@ mod report;
 pub mod rules;
 mod screen;
 pub mod settings;
+pub mod shared_bans;
 pub mod store;
 mod subject;
 mod suspicious;

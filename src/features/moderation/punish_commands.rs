@@ -49,7 +49,8 @@ fn until(now: i64, duration: Option<std::time::Duration>) -> Option<chrono::Date
     duration.and_then(|d| chrono::DateTime::from_timestamp(now + d.as_secs() as i64, 0))
 }
 
-/// Bans a member (until a time, or for good) or a channel; the call is watched for its outcome.
+/// Bans a member (until a time, or for good) or a channel; the call is watched for its outcome. A member's
+/// ban spreads to the group's sets that share bans (see [`super::shared_bans`]).
 pub(super) fn ban(
     ctx: &Ctx,
     chat_id: i64,
@@ -60,6 +61,7 @@ pub(super) fn ban(
     let pending = if subject.channel {
         ctx.outbound.ban_sender_chat(chat_id, subject.id)
     } else {
+        super::shared_bans::spread(ctx, chat_id, subject.id, until_date, log_id);
         ctx.outbound.ban(chat_id, subject.id, until_date)
     };
     log::watch(ctx, log_id, pending);
@@ -411,6 +413,9 @@ pub(super) async fn unban_command(call: &Call<'_>, args: &str, name: &str) -> An
     };
     unban(ctx, message.chat.id.0, &subject);
     reverse(ctx, message, &subject, "unban", original).await?;
+    if !subject.channel {
+        super::shared_bans::offer_unban_everywhere(ctx, message, subject.id, lang).await?;
+    }
     Ok(Some(ctx.ta(
         lang,
         "moderation-unbanned",

@@ -117,7 +117,8 @@ pub(super) async fn on_service_message(ctx: Ctx, message: Message) -> HandlerRes
 }
 
 /// A member joined: the join is recorded (a second copy of it is ignored) and may start raid mode;
-/// then the newcomer is admitted (see [`admit`]). `known` is what the update says of an earlier
+/// a member banned in a group set of this group that shares bans is banned here at once; anyone else is
+/// admitted (see [`admit`]). `known` is what the update says of an earlier
 /// restriction.
 pub(super) async fn on_join(
     ctx: &Ctx,
@@ -137,6 +138,19 @@ pub(super) async fn on_join(
     if raid_started {
         let lang = ctx.group_lang(chat_id).await;
         announce_raid(ctx, chat_id, &choices, lang);
+    }
+    let banned_in_a_set = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        crate::storage::set_bans::banned_in_a_set_of(&mut conn, chat_id, member.id.0 as i64).await?
+    };
+    if banned_in_a_set {
+        tracing::info!(
+            chat_id,
+            user_id = member.id.0,
+            "a member banned in a group set of this group joined; banned here too"
+        );
+        ctx.outbound.ban(chat_id, member.id.0 as i64, None);
+        return Ok(());
     }
     admit(ctx, chat, member, adder, known, &choices, false).await
 }

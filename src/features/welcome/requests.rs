@@ -19,6 +19,15 @@ pub(super) async fn on_join_request(ctx: Ctx, request: ChatJoinRequest) -> Handl
     let user = &request.from;
     let user_id = user.id.0 as i64;
     let now = ctx.now();
+    let banned_in_a_set = {
+        let mut conn = ctx.storage.read.acquire().await?;
+        crate::storage::set_bans::banned_in_a_set_of(&mut conn, chat_id, user_id).await?
+    };
+    if banned_in_a_set {
+        // A member banned in a group set of this group that shares bans is declined at once.
+        ctx.outbound.answer_join_request(chat_id, user_id, false);
+        return Ok(());
+    }
     let choices = load_choices(&ctx, chat_id).await?;
     let mode = mode_of(&ctx, &choices);
     if mode == Mode::Off || choices.raid_until > now {
