@@ -174,6 +174,9 @@ const MERGES: &[Merge] = &[
     },
 ];
 
+/// Columns other than `chat_id` that name a group and move with it: `(table, column)`.
+const OTHER_CHAT_COLUMNS: &[(&str, &str)] = &[("group_set_copies", "template_chat_id")];
+
 /// Moves every row of a group to its new id after a basic group became a supergroup. Every table with a
 /// `chat_id` column is moved, so features that add tables need no code here. Runs inside the caller's
 /// transaction; the caller first folds the ledger's accounts (`economy::ledger::fold_before_move`) and
@@ -188,7 +191,8 @@ const MERGES: &[Merge] = &[
 ///
 /// Columns that name the chat a message was posted in (`welcome_gates.message_chat`) keep the old id: the
 /// message stays in the deactivated basic group, and the supergroup numbers its messages afresh, so the
-/// same message id under the new id would be some other message.
+/// same message id under the new id would be some other message. Other columns that name the group itself
+/// ([`OTHER_CHAT_COLUMNS`], such as a settings copy's template group) move with it.
 pub async fn move_chat(conn: &mut SqliteConnection, from: i64, to: i64) -> Result<u64> {
     let tables: Vec<String> = sqlx::query(
         "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
@@ -245,6 +249,16 @@ pub async fn move_chat(conn: &mut SqliteConnection, from: i64, to: i64) -> Resul
     }
     if tables.iter().any(|t| t == "referral_links") {
         make_room_for_referral_links(conn, from, to).await?;
+    }
+    for (table, column) in OTHER_CHAT_COLUMNS {
+        // Constants of this file; values stay bound.
+        let sql = format!("UPDATE \"{table}\" SET \"{column}\" = ? WHERE \"{column}\" = ?");
+        moved += sqlx::query(AssertSqlSafe(sql))
+            .bind(to)
+            .bind(from)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
     }
     for table in tables {
         // Table names come from sqlite_master, not from users; values stay bound.

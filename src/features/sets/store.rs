@@ -413,6 +413,9 @@ mod tests {
             assert!(add_group(&mut conn, set, -20, 7, 1).await.unwrap());
         }
         assert!(!add_group(&mut conn, first, -10, 7, 2).await.unwrap());
+        let copy = plan_copy(&mut conn, first, -10, 7, &[(-20, String::new())], 3)
+            .await
+            .unwrap();
         crate::storage::move_chat(&mut conn, -10, -1_001)
             .await
             .unwrap();
@@ -422,6 +425,13 @@ mod tests {
         assert_eq!(moved, [-1_001, -20]);
         assert_eq!(sets_of_group(&mut conn, -1_001).await.unwrap().len(), 2);
         assert!(sets_of_group(&mut conn, -10).await.unwrap().is_empty());
+        let template: i64 =
+            sqlx::query_scalar("SELECT template_chat_id FROM group_set_copies WHERE copy_id = ?")
+                .bind(copy)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(template, -1_001, "a copy's template group moves too");
         crate::storage::privacy::purge_chat(&mut conn, -1_001)
             .await
             .unwrap();
