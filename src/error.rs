@@ -18,7 +18,7 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     /// A unit of work did its part, but the batch it ran in did not commit (or the writer has stopped).
     #[error("database error: {0}")]
-    Commit(#[from] crate::storage::commit::CommitError),
+    Commit(#[from] CommitError),
     /// A migration could not be applied.
     #[error("database migration error: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
@@ -50,4 +50,15 @@ pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
         .cloned()
         .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Why a unit of work that did its part did not commit.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CommitError {
+    /// The batch the unit ran in could not begin or commit, so none of its writes are in the database.
+    #[error("the batch of writes this one was part of did not commit: {0}")]
+    Batch(std::sync::Arc<sqlx::Error>),
+    /// The writer task is gone (the bot is shutting down), so the unit never ran.
+    #[error("the database writer has stopped")]
+    Stopped,
 }

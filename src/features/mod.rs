@@ -249,49 +249,7 @@ pub async fn run_tickers(
     }
 }
 
-/// Runs `work` on each due item of a feature's periodic work (given as id and item), one after the other,
-/// each in its own error scope: an item whose work fails or panics is logged with the ticker's name, what
-/// it is and its id (and
-/// reported to the error hook), stays due for the next tick, and the items after it are still handled.
-/// Returns how many items failed.
-pub async fn each_due<K, T, F, Fut>(
-    ctx: &Ctx,
-    ticker: &'static str,
-    what: &'static str,
-    items: impl IntoIterator<Item = (K, T)>,
-    mut work: F,
-) -> usize
-where
-    K: std::fmt::Display,
-    F: FnMut(T) -> Fut,
-    Fut: std::future::Future<Output = crate::Result<()>>,
-{
-    use futures::FutureExt;
-    let mut failed = 0;
-    for (id, item) in items {
-        // The call itself runs inside the guard too, so a panic while making the future is caught as well.
-        let outcome = std::panic::AssertUnwindSafe(async { work(item).await })
-            .catch_unwind()
-            .await;
-        let failure = match outcome {
-            Ok(Ok(())) => continue,
-            Ok(Err(err)) => err.to_string(),
-            Err(panic) => format!("panicked: {}", crate::error::panic_text(&*panic)),
-        };
-        failed += 1;
-        tracing::error!(
-            ticker,
-            what,
-            id = %id,
-            error = %failure,
-            "one due item failed; the others go on and it is tried again next tick"
-        );
-        if let Some(hook) = &ctx.error_hook {
-            hook(format!("ticker {ticker}: {what} {id}: {failure}"));
-        }
-    }
-    failed
-}
+pub use crate::scheduler::each_due;
 
 /// Registers the command menu: members see their commands, admins see all. Each scope gets three menus:
 /// one without a language code (what clients in any other language see) in `i18n.default_language`, one

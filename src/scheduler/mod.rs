@@ -71,7 +71,7 @@ pub async fn tick(ctx: Ctx, kinds: &'static [&'static [(&'static str, Run)]]) ->
     let items = claimed
         .into_iter()
         .map(|item| (format!("{} {}", item.kind, item.id), item));
-    crate::features::each_due(&ctx, "scheduler", "timed item", items, |item| {
+    each_due(&ctx, "scheduler", "timed item", items, |item| {
         let ctx = ctx.clone();
         async move {
             let registered = kinds.iter().flat_map(|list| list.iter());
@@ -98,6 +98,50 @@ pub async fn tick(ctx: Ctx, kinds: &'static [&'static [(&'static str, Run)]]) ->
     })
     .await;
     Ok(())
+}
+
+/// Runs `work` on each due item of a feature's periodic work (given as id and item), one after the other,
+/// each in its own error scope: an item whose work fails or panics is logged with the ticker's name, what
+/// it is and its id (and
+/// reported to the error hook), stays due for the next tick, and the items after it are still handled.
+/// Returns how many items failed.
+pub async fn each_due<K, T, F, Fut>(
+    ctx: &Ctx,
+    ticker: &'static str,
+    what: &'static str,
+    items: impl IntoIterator<Item = (K, T)>,
+    mut work: F,
+) -> usize
+where
+    K: std::fmt::Display,
+    F: FnMut(T) -> Fut,
+    Fut: std::future::Future<Output = crate::Result<()>>,
+{
+    use futures::FutureExt;
+    let mut failed = 0;
+    for (id, item) in items {
+        // The call itself runs inside the guard too, so a panic while making the future is caught as well.
+        let outcome = std::panic::AssertUnwindSafe(async { work(item).await })
+            .catch_unwind()
+            .await;
+        let failure = match outcome {
+            Ok(Ok(())) => continue,
+            Ok(Err(err)) => err.to_string(),
+            Err(panic) => format!("panicked: {}", crate::error::panic_text(&*panic)),
+        };
+        failed += 1;
+        tracing::error!(
+            ticker,
+            what,
+            id = %id,
+            error = %failure,
+            "one due item failed; the others go on and it is tried again next tick"
+        );
+        if let Some(hook) = &ctx.error_hook {
+            hook(format!("ticker {ticker}: {what} {id}: {failure}"));
+        }
+    }
+    failed
 }
 
 #[cfg(test)]

@@ -37,16 +37,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
-/// Why a unit of work that did its part did not commit.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum CommitError {
-    /// The batch the unit ran in could not begin or commit, so none of its writes are in the database.
-    #[error("the batch of writes this one was part of did not commit: {0}")]
-    Batch(Arc<sqlx::Error>),
-    /// The writer task is gone (the bot is shutting down), so the unit never ran.
-    #[error("the database writer has stopped")]
-    Stopped,
-}
+pub use crate::error::CommitError;
 
 /// The writer's connection as a unit of work sees it: inside the batch's transaction, in the unit's own
 /// savepoint.

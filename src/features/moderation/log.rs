@@ -254,8 +254,11 @@ pub fn action_name(ctx: &Ctx, lang: Lang, action: &str) -> String {
     )
 }
 
+/// The rule a ban spread over a group set is logged under (see `shared_bans`).
+pub const SHARED_BAN_RULE: &str = "shared";
+
 /// The rules the log stores besides the engine's rule kinds.
-const OTHER_RULES: &[&str] = &["manual", "report", super::shared_bans::RULE];
+const OTHER_RULES: &[&str] = &["manual", "report", SHARED_BAN_RULE];
 
 /// A stored rule id (`adpack`, `lock:photo`, `manual`…) as a short name in a language.
 pub fn rule_name(ctx: &Ctx, lang: Lang, rule: &str) -> String {

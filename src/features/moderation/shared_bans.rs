@@ -21,7 +21,7 @@ use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup,
 pub(super) const UNBAN_VERB: &str = "sunban";
 
 /// The rule shared bans are logged under.
-pub const RULE: &str = "shared";
+pub use super::log::SHARED_BAN_RULE as RULE;
 
 /// Spreads the ban of log entry `log_id` (a ban of `user_id` in `chat_id`, until `until` or for good), in
 /// the background; a failure is logged and leaves the origin's ban as it is.

@@ -2,8 +2,9 @@
 //! private, and such a file sent back (in private, with the command as its caption or as a reply to it)
 //! checked against a group, shown as a diff and applied only after the confirm press.
 
+use super::access::rights_now;
 use super::apply::{self, Source};
-use super::menu::{refusal, rights_now, shown, PREFIX};
+use super::display::{refusal, shown, PREFIX};
 use super::store;
 use crate::fargs;
 use crate::features::setting;

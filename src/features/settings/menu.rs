@@ -8,28 +8,24 @@
 //! the model (at most about 30 bytes, under Telegram's 64). It is checked against the model and the
 //! admin's rights on every press, never trusted.
 
+use super::access::rights_now;
 use super::apply::{self, Source};
+use super::display::{refusal, shown, PREFIX};
 use super::store::{self, Prompt};
 use crate::fargs;
 use crate::features::setting_specs;
 use crate::i18n::Lang;
 use crate::services::Ctx;
-use crate::settings_model::{choice_label, Invalid, Kind, Section, Spec, Value};
-use crate::telegram::admins::{AdminRights, Right};
+use crate::settings_model::{choice_label, Kind, Section, Spec, Value};
+use crate::telegram::admins::Right;
 use crate::telegram::outbound::Text;
 use crate::telegram::text::escape;
 use crate::telegram::HandlerResult;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
-/// The prefix of every menu button.
-pub(super) const PREFIX: &str = "st:";
-
 /// The most groups listed.
 const MAX_GROUPS: usize = 30;
-
-/// The longest value shown on a button or a screen before it is cut.
-const SHOWN_CHARS: usize = 40;
 
 /// A screen of the menu.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,25 +80,6 @@ fn button(label: impl Into<String>, data: String) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label.into(), data)
 }
 
-/// The admin's rights in a group right now, from `getChatMember`; `None` when not an admin (or when
-/// Telegram cannot say).
-pub(super) async fn rights_now(ctx: &Ctx, chat_id: i64, user_id: u64) -> Option<AdminRights> {
-    if chat_id >= 0 {
-        return None;
-    }
-    match ctx
-        .bot
-        .get_chat_member(ChatId(chat_id), UserId(user_id))
-        .await
-    {
-        Ok(member) => AdminRights::from_member(&member),
-        Err(err) => {
-            tracing::info!(chat_id, user_id, %err, "admin status unknown; treated as no admin");
-            None
-        }
-    }
-}
-
 /// The language the menu speaks for a group: the group's.
 async fn lang_of(ctx: &Ctx, chat_id: i64) -> Lang {
     ctx.group_lang(chat_id).await
@@ -110,61 +87,6 @@ async fn lang_of(ctx: &Ctx, chat_id: i64) -> Lang {
 
 fn right_words(ctx: &Ctx, lang: Lang, right: Right) -> String {
     ctx.t(lang, &format!("right-{}", right.name()))
-}
-
-fn cut(text: &str) -> String {
-    if text.chars().count() > SHOWN_CHARS {
-        let mut short: String = text.chars().take(SHOWN_CHARS).collect();
-        short.push('…');
-        short
-    } else {
-        text.to_owned()
-    }
-}
-
-/// A value in words of a language (plain text).
-pub(super) fn shown(ctx: &Ctx, lang: Lang, spec: &Spec, value: &Value) -> String {
-    match (spec.kind, value) {
-        (_, Value::Bool(on)) => ctx.t(lang, if *on { "settings-on" } else { "settings-off" }),
-        (Kind::Duration { .. }, Value::Int(secs)) => {
-            ctx.duration(lang, std::time::Duration::from_secs((*secs).max(0) as u64))
-        }
-        (_, Value::Int(n)) => n.to_string(),
-        (Kind::Choice(choices), Value::Text(text)) if choices.contains(&text.as_str()) => {
-            ctx.t(lang, &choice_label(text))
-        }
-        (Kind::TimeZone, Value::Text(name)) => match name.parse::<chrono_tz::Tz>() {
-            Ok(zone) => crate::facts::zones::display(zone, lang),
-            Err(_) => name.clone(),
-        },
-        (_, Value::Text(text)) if text.is_empty() => ctx.t(lang, "settings-text-default"),
-        (_, Value::Text(text)) => cut(text),
-        (_, Value::List(items)) if items.is_empty() => ctx.t(lang, "settings-none"),
-        (_, Value::List(items)) => items
-            .iter()
-            .map(|item| ctx.t(lang, &choice_label(item)))
-            .collect::<Vec<_>>()
-            .join(&ctx.t(lang, "list-separator")),
-    }
-}
-
-/// Why a value was refused, in words of a language.
-pub(super) fn refusal(ctx: &Ctx, lang: Lang, why: &Invalid) -> String {
-    let args = match why {
-        Invalid::OutOfRange { min, max } => fargs! {"min" => *min, "max" => *max},
-        Invalid::DurationOutOfRange { min, max } => fargs! {
-            "min" => ctx.duration(lang, std::time::Duration::from_secs(*min as u64)),
-            "max" => ctx.duration(lang, std::time::Duration::from_secs(*max as u64)),
-        },
-        Invalid::NotAChoice(choices) => fargs! {"choices" => choices
-        .iter()
-        .map(|c| ctx.t(lang, &choice_label(c)))
-        .collect::<Vec<_>>()
-        .join(&ctx.t(lang, "list-separator"))},
-        Invalid::TooLong { max } => fargs! {"max" => *max},
-        _ => fargs! {},
-    };
-    ctx.ta(lang, why.wording(), &args)
 }
 
 /// The groups (id, title) the bot is in where `user` is an admin, by the admin lists.

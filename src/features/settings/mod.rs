@@ -9,8 +9,12 @@
 //!   sent in private (`files`).
 //! - `/settings import <group>` in private, as the caption of the file or as a reply to it: the diff, then
 //!   the confirm press applies it (`files`, through `apply`, which other features can reuse).
+//! - Both show values and refusals the same way (`display`) and read the admin's rights from Telegram at
+//!   the moment of a change (`access`).
 
+mod access;
 pub mod apply;
+mod display;
 mod files;
 mod menu;
 pub mod store;
@@ -35,7 +39,7 @@ const START_PREFIX: &str = "settings_";
 /// This feature's branch of the handler tree.
 pub fn handler() -> Handler {
     dptree::entry()
-        .branch(callbacks_with_prefix(menu::PREFIX).endpoint(menu::on_press))
+        .branch(callbacks_with_prefix(display::PREFIX).endpoint(menu::on_press))
         .branch(
             Update::filter_message()
                 .filter_map(|message: Message| captioned_import(&message))
