@@ -2,7 +2,7 @@
 //! cool-down, every eligibility rule refusing with its reason, and 红包接龙 relays through rounds, a missed
 //! deadline, a stop and the stats.
 
-use crate::support::fake_api::bot_admin_member;
+use crate::support::fake_api::{bot_admin_member, Call};
 use crate::support::harness::{TestBot, WAIT};
 use crate::support::redpackets::{announcement, answers};
 use crate::support::updates::*;
@@ -65,20 +65,22 @@ async fn press(bot: &TestBot, from: Value, message_id: i64, data: &str) -> Strin
     answers(&bot.api)[before].clone()
 }
 
-/// Waits for a text to the group containing `needle`; returns every text so far.
+/// Waits for a text to the group containing `needle`, sent or edited in (one claims message per packet is
+/// edited as claims come, and whether a claim is in the first send or an edit depends on timing); returns
+/// every text so far, sent and edited.
 async fn wait_text(bot: &TestBot, needle: &str) -> Vec<String> {
+    let is_text = |c: &Call| c.method == "sendMessage" || c.method == "editMessageText";
     let calls = bot
         .api
         .wait_until(WAIT, |calls| {
-            calls.iter().any(|c| {
-                c.method == "sendMessage"
-                    && c.params["text"].as_str().unwrap_or("").contains(needle)
-            })
+            calls
+                .iter()
+                .any(|c| is_text(c) && c.params["text"].as_str().unwrap_or("").contains(needle))
         })
         .await;
     calls
         .iter()
-        .filter(|c| c.method == "sendMessage")
+        .filter(|c| is_text(c))
         .map(|c| c.params["text"].as_str().unwrap_or("").to_string())
         .collect()
 }
