@@ -8,6 +8,7 @@
 //! - [`earned`], [`earned_by_member`], [`wallet_balances`], [`signed_in`], [`packet_grabs`] and
 //!   [`lottery_entries`]: points earned and held, sign-ins, red packet grabs and lottery entries, for the
 //!   review numbers and the members file;
+//! - [`admin_groups`]: the groups where a member is an admin now, for picking one in a private chat;
 //! - [`standing`]: whether a member is banned, gone, muted or removed for an ad, so draws leave them out;
 //! - [`day`] and [`levels`](mod@levels): the pure rules behind them;
 //! - [`zones`]: time zones as members write them (`北京`, `UTC+8`, `东八区`) and as groups read them
@@ -45,6 +46,40 @@ impl GroupDay {
     pub fn start(&self, day: i64) -> i64 {
         day::day_start(day, self.tz, self.reset_hour)
     }
+}
+
+/// The groups (id, title) the bot is active in where `user` is an admin now, by the admin lists, in title
+/// order and at most `max` of them: the groups an admin may pick in a private chat. Groups whose admin
+/// list cannot be read are left out.
+pub async fn admin_groups(
+    services: &Services,
+    user: u64,
+    max: usize,
+) -> crate::Result<Vec<(i64, String)>> {
+    let candidates: Vec<(i64, String)> = {
+        let mut conn = services.storage.read.acquire().await?;
+        sqlx::query_as(
+            "SELECT g.chat_id, g.title FROM groups g WHERE g.active = 1
+               AND (g.added_by = ?1 OR EXISTS (SELECT 1 FROM members m
+                    WHERE m.chat_id = g.chat_id AND m.user_id = ?1))
+             ORDER BY g.title, g.chat_id",
+        )
+        .bind(user as i64)
+        .fetch_all(&mut *conn)
+        .await?
+    };
+    let mut groups = Vec::new();
+    for (chat_id, title) in candidates {
+        match services.admins.rights(chat_id, user).await {
+            Ok(Some(_)) => groups.push((chat_id, title)),
+            Ok(None) => {}
+            Err(err) => tracing::info!(%err, chat_id, "admin list unavailable; group not listed"),
+        }
+        if groups.len() == max {
+            break;
+        }
+    }
+    Ok(groups)
 }
 
 /// The group's time zone: its own (`/settz`), else the configured default.

@@ -82,7 +82,7 @@ async fn ask(ctx: Ctx, message: Message, command: PrivateAdminCommand) -> Handle
         ctx.reply(&message, ctx.t(lang, "pick-group-reply-only"));
         return Ok(());
     }
-    let groups = admin_groups(&ctx, user).await?;
+    let groups = crate::facts::admin_groups(&ctx, user, MAX_GROUPS).await?;
     if groups.is_empty() {
         ctx.reply(&message, ctx.t(lang, "pick-group-none"));
         return Ok(());
@@ -105,34 +105,6 @@ async fn ask(ctx: Ctx, message: Message, command: PrivateAdminCommand) -> Handle
             .markup(InlineKeyboardMarkup::new(rows)),
     );
     Ok(())
-}
-
-/// The groups (id, title) the bot is in where `user` is an admin now, by their admin lists.
-async fn admin_groups(ctx: &Ctx, user: u64) -> crate::Result<Vec<(i64, String)>> {
-    let candidates: Vec<(i64, String)> = {
-        let mut conn = ctx.storage.read.acquire().await?;
-        sqlx::query_as(
-            "SELECT g.chat_id, g.title FROM groups g WHERE g.active = 1
-               AND (g.added_by = ?1 OR EXISTS (SELECT 1 FROM members m
-                    WHERE m.chat_id = g.chat_id AND m.user_id = ?1))
-             ORDER BY g.title, g.chat_id",
-        )
-        .bind(user as i64)
-        .fetch_all(&mut *conn)
-        .await?
-    };
-    let mut groups = Vec::new();
-    for (chat_id, title) in candidates {
-        match ctx.admins.rights(chat_id, user).await {
-            Ok(Some(_)) => groups.push((chat_id, title)),
-            Ok(None) => {}
-            Err(err) => tracing::info!(%err, chat_id, "admin list unavailable; group not offered"),
-        }
-        if groups.len() == MAX_GROUPS {
-            break;
-        }
-    }
-    Ok(groups)
 }
 
 /// A press on a group button: the presser must be who sent the command and an admin of that group now;
