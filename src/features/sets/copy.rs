@@ -138,7 +138,7 @@ pub(super) async fn apply(
         call.say(call.t("sets-copy-private"));
         return Ok(());
     }
-    let Some((set, _)) = super::set_for_caller(call, name, false).await? else {
+    let Some((set, _)) = super::access::set_for_caller(call, name, false).await? else {
         return Ok(());
     };
     let user = call.sender_id();
